@@ -1,0 +1,123 @@
+package events
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// SpecVersion is the CloudEvents version docflow emits.
+const SpecVersion = "1.0"
+
+// SchemaBase is the prefix of every event's dataschema URI.
+const SchemaBase = "https://schemas.docflow.vn/events/v1/"
+
+// Envelope is a CloudEvents 1.0 event in structured JSON mode. ID is a UUID
+// and is also sent as the Nats-Msg-Id header, so JetStream drops a
+// re-published duplicate and every consumer can deduplicate by it.
+type Envelope struct {
+	SpecVersion     string          `json:"specversion"`
+	ID              string          `json:"id"`
+	Source          string          `json:"source"` // "/docflow/<service>"
+	Type            Type            `json:"type"`
+	Subject         string          `json:"subject,omitempty"` // the document id
+	Time            time.Time       `json:"time"`
+	DataContentType string          `json:"datacontenttype"`
+	DataSchema      string          `json:"dataschema"`
+	Agency          string          `json:"agency"` // extension attribute: the agency identifier
+	Data            json.RawMessage `json:"data"`
+}
+
+// Actor is the person (or service) that caused an event.
+type Actor struct {
+	Username string `json:"username"`
+	Role     string `json:"role"`
+	Agency   string `json:"agency"`
+}
+
+// Object locates document bytes in object storage. Events and workflow
+// payloads carry this, never the bytes.
+type Object struct {
+	Bucket    string `json:"bucket"`
+	Key       string `json:"key"`
+	VersionID string `json:"version_id,omitempty"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"` // lower-case hex
+}
+
+// DocumentReceivedData is the payload of DocumentReceived.
+type DocumentReceivedData struct {
+	DocumentID      string    `json:"document_id"`
+	Agency          string    `json:"agency"`
+	ArrivalNumber   int64     `json:"arrival_number"`
+	ArrivalYear     int       `json:"arrival_year"`
+	Kind            string    `json:"kind"`
+	Subject         string    `json:"subject"`
+	Urgency         string    `json:"urgency"`
+	Confidentiality string    `json:"confidentiality"`
+	Original        Object    `json:"original"`
+	ReceivedAt      time.Time `json:"received_at"`
+	By              Actor     `json:"by"`
+}
+
+// RouteSelectedData is the payload of RouteSelected.
+type RouteSelectedData struct {
+	DocumentID  string `json:"document_id"`
+	WorkflowID  string `json:"workflow_id"`
+	RuleID      string `json:"rule_id"`
+	RuleVersion string `json:"rule_version"`
+	Approver    string `json:"approver"`
+}
+
+// TaskAssignedData is the payload of TaskAssigned.
+type TaskAssignedData struct {
+	TaskID     string    `json:"task_id"`
+	DocumentID string    `json:"document_id"`
+	WorkflowID string    `json:"workflow_id"`
+	Assignee   string    `json:"assignee"`
+	Subject    string    `json:"subject"`
+	Kind       string    `json:"kind"`
+	Urgency    string    `json:"urgency"`
+	Deadline   time.Time `json:"deadline"`
+	AssignedAt time.Time `json:"assigned_at"`
+}
+
+// TaskDecidedData is the payload of TaskDecided.
+type TaskDecidedData struct {
+	TaskID     string    `json:"task_id"`
+	DocumentID string    `json:"document_id"`
+	WorkflowID string    `json:"workflow_id"`
+	Decision   string    `json:"decision"` // approve | reject | return
+	Comment    string    `json:"comment,omitempty"`
+	By         Actor     `json:"by"`
+	DecidedAt  time.Time `json:"decided_at"`
+}
+
+// DocumentDecisionData is the payload of DocumentApproved and DocumentRejected.
+type DocumentDecisionData struct {
+	DocumentID string    `json:"document_id"`
+	WorkflowID string    `json:"workflow_id"`
+	By         Actor     `json:"by"`
+	Comment    string    `json:"comment,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// DocumentSignedData is the payload of DocumentSigned.
+type DocumentSignedData struct {
+	DocumentID string    `json:"document_id"`
+	Signer     string    `json:"signer"`      // username of the person whose certificate signed
+	SignerCert string    `json:"signer_cert"` // certificate subject
+	Level      string    `json:"level"`       // PAdES level: B-B, B-T, B-LT, B-LTA
+	Source     Object    `json:"source"`
+	Signed     Object    `json:"signed"`
+	SignedAt   time.Time `json:"signed_at"`
+}
+
+// DocumentArchivedData is the payload of DocumentArchived.
+type DocumentArchivedData struct {
+	DocumentID    string    `json:"document_id"`
+	RecordID      string    `json:"record_id"`
+	Object        Object    `json:"object"`
+	RetainUntil   time.Time `json:"retain_until"`
+	RetentionMode string    `json:"retention_mode"` // COMPLIANCE
+	ArchivedAt    time.Time `json:"archived_at"`
+}

@@ -1,0 +1,307 @@
+package events_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	events "github.com/docflow/docflow/api/events/v1"
+)
+
+var (
+	at     = time.Date(2026, 3, 5, 9, 30, 0, 123456789, time.FixedZone("ICT", 7*3600))
+	actor  = events.Actor{Username: "chuyenvien1", Role: "official", Agency: "000.00.00.G22"}
+	object = events.Object{
+		Bucket: "docflow-originals", Key: "000.00.00.G22/2026/doc-1.pdf", VersionID: "v1", Size: 48213,
+		SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+	}
+)
+
+// populated holds one instance of each payload with every field set, so a
+// field the schema does not know is caught.
+var populated = map[events.Type]any{
+	events.DocumentReceived: events.DocumentReceivedData{
+		DocumentID: "doc-1", Agency: "000.00.00.G22", ArrivalNumber: 12, ArrivalYear: 2026,
+		Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt kế hoạch", Urgency: "THUONG", Confidentiality: "NONE",
+		Original: object, ReceivedAt: at, By: events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"},
+	},
+	events.RouteSelected: events.RouteSelectedData{
+		DocumentID: "doc-1", WorkflowID: "approval-doc-1", RuleID: "default", RuleVersion: "1", Approver: "chuyenvien1",
+	},
+	events.TaskAssigned: events.TaskAssignedData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1",
+		Subject: "Quyết định phê duyệt kế hoạch", Kind: "QUYET_DINH", Urgency: "KHAN", Deadline: at.AddDate(0, 0, 3), AssignedAt: at,
+	},
+	events.TaskDecided: events.TaskDecidedData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Decision: "approve", Comment: "Đồng ý",
+		By: actor, DecidedAt: at,
+	},
+	events.DocumentApproved: events.DocumentDecisionData{
+		DocumentID: "doc-1", WorkflowID: "approval-doc-1", By: actor, Comment: "Đồng ý", At: at,
+	},
+	events.DocumentRejected: events.DocumentDecisionData{
+		DocumentID: "doc-1", WorkflowID: "approval-doc-1", By: actor, Comment: "Thiếu căn cứ pháp lý", At: at,
+	},
+	events.DocumentSigned: events.DocumentSignedData{
+		DocumentID: "doc-1", Signer: "lanhdao", SignerCert: "CN=Nguyễn Văn A,O=Văn phòng Chính phủ,C=VN", Level: "B-T",
+		Source: object, Signed: events.Object{Bucket: "docflow-signed", Key: "000.00.00.G22/2026/doc-1.pdf", Size: 61022, SHA256: strings.Repeat("ab", 32)},
+		SignedAt: at,
+	},
+	events.DocumentArchived: events.DocumentArchivedData{
+		DocumentID: "doc-1", RecordID: "rec-1", Object: object, RetainUntil: at.AddDate(10, 0, 0),
+		RetentionMode: "COMPLIANCE", ArchivedAt: at,
+	},
+}
+
+func compile(t *testing.T, uri string, schema []byte) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
+	if err != nil {
+		t.Fatalf("%s is not JSON: %v", uri, err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource(uri, doc); err != nil {
+		t.Fatalf("add %s: %v", uri, err)
+	}
+	s, err := c.Compile(uri)
+	if err != nil {
+		t.Fatalf("compile %s: %v", uri, err)
+	}
+	return s
+}
+
+func payloadSchema(t *testing.T, typ events.Type) *jsonschema.Schema {
+	t.Helper()
+	b, err := events.Schema(typ)
+	if err != nil {
+		t.Fatalf("Schema(%s): %v", typ, err)
+	}
+	var head struct {
+		ID    string `json:"$id"`
+		Title string `json:"title"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		t.Fatalf("schema of %s: %v", typ, err)
+	}
+	if head.ID != events.SchemaURI(typ) {
+		t.Errorf("schema of %s has $id %q, want %q (the dataschema URI)", typ, head.ID, events.SchemaURI(typ))
+	}
+	if head.Title != string(typ) {
+		t.Errorf("schema of %s has title %q", typ, head.Title)
+	}
+	return compile(t, events.SchemaURI(typ), b)
+}
+
+func toInstance(t *testing.T, v any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := inst.(map[string]any)
+	if !ok {
+		t.Fatalf("%T marshals to %T, want a JSON object", v, inst)
+	}
+	return m
+}
+
+func TestEveryTypeHasAPayloadAndASchema(t *testing.T) {
+	t.Parallel()
+	for _, typ := range events.Types {
+		if _, ok := populated[typ]; !ok {
+			t.Errorf("no populated payload for %s in this test", typ)
+		}
+	}
+	// Every schema file on disk belongs to a declared type (or is the
+	// envelope), so a removed type leaves no stale published schema.
+	names := map[string]bool{events.EnvelopeSchemaName: true}
+	for _, typ := range events.Types {
+		names[typ.SchemaName()] = true
+	}
+	files, err := fs.Glob(os.DirFS("schemas"), "*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !names[filepath.Base(f)] {
+			t.Errorf("schemas/%s belongs to no event type", f)
+		}
+	}
+}
+
+func TestPayloadsValidate(t *testing.T) {
+	t.Parallel()
+	for _, typ := range events.Types {
+		t.Run(string(typ), func(t *testing.T) {
+			t.Parallel()
+			schema := payloadSchema(t, typ)
+			if err := schema.Validate(toInstance(t, populated[typ])); err != nil {
+				t.Fatalf("a complete %s payload does not validate: %v", typ, err)
+			}
+		})
+	}
+}
+
+// Removing any field the Go type always writes (no omitempty) must fail
+// validation, and the schema must require exactly those fields: consumers
+// rely on them being present.
+func TestPayloadsMissingARequiredFieldFail(t *testing.T) {
+	t.Parallel()
+	for _, typ := range events.Types {
+		t.Run(string(typ), func(t *testing.T) {
+			t.Parallel()
+			schema := payloadSchema(t, typ)
+			required := alwaysWritten(reflect.TypeOf(populated[typ]))
+			for _, field := range required {
+				inst := toInstance(t, populated[typ])
+				delete(inst, field)
+				if err := schema.Validate(inst); err == nil {
+					t.Errorf("%s without %q validates; want it refused", typ, field)
+				}
+			}
+			b, err := events.Schema(typ)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Required []string `json:"required"`
+			}
+			if err := json.Unmarshal(b, &doc); err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(doc.Required)
+			slices.Sort(required)
+			if !slices.Equal(doc.Required, required) {
+				t.Errorf("schema requires %v; the Go type always writes %v", doc.Required, required)
+			}
+		})
+	}
+}
+
+func TestPayloadsWithBadValuesFail(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		typ   events.Type
+		field string
+		value any
+	}{
+		{"digest not hex", events.DocumentReceived, "original", map[string]any{"bucket": "b", "key": "k", "size": 1, "sha256": "xyz"}},
+		{"unknown urgency", events.TaskAssigned, "urgency", "SOON"},
+		{"time without offset", events.TaskDecided, "decided_at", "2026-03-05 09:30"},
+		{"unknown decision", events.TaskDecided, "decision", "maybe"},
+		{"unknown PAdES level", events.DocumentSigned, "level", "B-X"},
+		{"agency with lower case", events.DocumentReceived, "agency", "000.00.00.g22"},
+		{"arrival number zero", events.DocumentReceived, "arrival_number", 0},
+		{"unknown field", events.RouteSelected, "approvers", []string{"a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			schema := payloadSchema(t, tt.typ)
+			inst := toInstance(t, populated[tt.typ])
+			b, err := json.Marshal(tt.value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			inst[tt.field] = v
+			if err := schema.Validate(inst); err == nil {
+				t.Errorf("%s with %s = %s validates; want it refused", tt.typ, tt.field, b)
+			}
+		})
+	}
+}
+
+func TestEnvelope(t *testing.T) {
+	t.Parallel()
+	b, err := events.EnvelopeSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := compile(t, events.EnvelopeSchemaURI, b)
+	data, err := json.Marshal(populated[events.DocumentReceived])
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := events.Envelope{
+		SpecVersion: events.SpecVersion, ID: "4b0f0c1e-8a51-4f7a-9d1e-3c2b1a0f9e8d", Source: "/docflow/intake",
+		Type: events.DocumentReceived, Subject: "doc-1", Time: at, DataContentType: "application/json",
+		DataSchema: events.SchemaURI(events.DocumentReceived), Agency: "000.00.00.G22", Data: data,
+	}
+	tests := []struct {
+		name   string
+		change func(map[string]any)
+		valid  bool
+	}{
+		{"as published", func(map[string]any) {}, true},
+		{"without subject", func(e map[string]any) { delete(e, "subject") }, true},
+		{"without id", func(e map[string]any) { delete(e, "id") }, false},
+		{"id not a UUID", func(e map[string]any) { e["id"] = "42" }, false},
+		{"other CloudEvents version", func(e map[string]any) { e["specversion"] = "0.3" }, false},
+		{"type outside docflow", func(e map[string]any) { e["type"] = "com.example.thing.done" }, false},
+		{"dataschema elsewhere", func(e map[string]any) { e["dataschema"] = "https://example.com/x.json" }, false},
+		{"without agency", func(e map[string]any) { delete(e, "agency") }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			inst := toInstance(t, valid)
+			tt.change(inst)
+			err := schema.Validate(inst)
+			if tt.valid && err != nil {
+				t.Errorf("envelope %s is refused: %v", tt.name, err)
+			}
+			if !tt.valid && err == nil {
+				t.Errorf("envelope %s validates; want it refused", tt.name)
+			}
+		})
+	}
+}
+
+func TestSchemaOfAnUnknownType(t *testing.T) {
+	t.Parallel()
+	for _, typ := range []events.Type{"vn.docflow.document.teleported.v1", "not-a-type"} {
+		if _, err := events.Schema(typ); err == nil {
+			t.Errorf("Schema(%q) returned a schema; want an error", typ)
+		}
+	}
+}
+
+// alwaysWritten lists the JSON names of the fields encoding/json always
+// writes for a struct type: every exported field without omitempty.
+func alwaysWritten(typ reflect.Type) []string {
+	var names []string
+	for f := range typ.Fields() {
+		tag := f.Tag.Get("json")
+		if !f.IsExported() || tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = f.Name
+		}
+		if slices.Contains(strings.Split(opts, ","), "omitempty") {
+			continue
+		}
+		names = append(names, name)
+	}
+	return names
+}

@@ -1,0 +1,63 @@
+package events
+
+import "time"
+
+// Stream declares a JetStream stream. Services create or update the streams
+// they use at start-up from these values.
+type Stream struct {
+	Name        string
+	Description string
+	Subjects    []string
+	MaxAge      time.Duration // 0 keeps messages until the limits below
+	Duplicates  time.Duration // window in which a repeated Nats-Msg-Id is dropped
+	Replicas    int           // 1 in development, 3 in a production cluster
+}
+
+// Consumer declares a durable pull consumer on a stream.
+type Consumer struct {
+	Stream        string
+	Durable       string
+	Description   string
+	FilterSubject []string
+	AckWait       time.Duration
+	MaxDeliver    int // -1 for unlimited redeliveries
+}
+
+// EventsStream holds every docflow event. Events are the audit trail and the
+// source the read models are rebuilt from, so they are kept without an age
+// limit; the deduplication window covers publisher retries.
+var EventsStream = Stream{
+	Name:        "DOCFLOW_EVENTS",
+	Description: "Every docflow CloudEvent, by agency, entity and verb.",
+	Subjects:    []string{EventPrefix + ".>"},
+	Duplicates:  10 * time.Minute,
+	Replicas:    1,
+}
+
+// RoutingReceived is the routing service's consumer of received documents:
+// each one is matched against the routing rules and its workflow started.
+var RoutingReceived = Consumer{
+	Stream:        EventsStream.Name,
+	Durable:       "routing-received",
+	Description:   "routing: start the approval workflow of each received document",
+	FilterSubject: []string{EventFilter(DocumentReceived)},
+	AckWait:       30 * time.Second,
+	MaxDeliver:    -1,
+}
+
+// GatewayProjection is the gateway's consumer that builds the read models
+// (documents with their history, the inbox) from every event.
+var GatewayProjection = Consumer{
+	Stream:        EventsStream.Name,
+	Durable:       "gateway-projection",
+	Description:   "gateway: project events into the document and inbox read models",
+	FilterSubject: []string{EventPrefix + ".>"},
+	AckWait:       30 * time.Second,
+	MaxDeliver:    -1,
+}
+
+// Streams lists every stream; Consumers every durable consumer.
+var (
+	Streams   = []Stream{EventsStream}
+	Consumers = []Consumer{RoutingReceived, GatewayProjection}
+)

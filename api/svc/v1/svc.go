@@ -1,0 +1,94 @@
+// Package svc declares the request/reply endpoints services offer each other
+// over NATS (nats.go/micro), under docflow.svc.<service>.<verb>, with their
+// request and reply messages. A failed request is answered with the micro
+// error headers (Nats-Service-Error-Code = HTTP status) and an errcode.Error
+// JSON body.
+package svc
+
+import (
+	"time"
+
+	events "github.com/docflow/docflow/api/events/v1"
+)
+
+// Service names and endpoint subjects.
+const (
+	IntakeService  = "intake"
+	ArchiveService = "archive"
+	SigningService = "signing"
+	RoutingService = "routing"
+	GatewayService = "gateway"
+
+	// IntakeAccept validates a staged upload, stores it as the original,
+	// registers it with an arrival number and emits document.received.
+	IntakeAccept = "docflow.svc.intake.accept"
+	// ArchiveSearch searches the archive catalog.
+	ArchiveSearch = "docflow.svc.archive.search"
+	// ArchiveGet returns one catalog record.
+	ArchiveGet = "docflow.svc.archive.get"
+)
+
+// Version of the endpoint contracts, reported by the micro services.
+const Version = "1.0.0"
+
+// DocumentMetadata is what the submitter says about a document.
+type DocumentMetadata struct {
+	Kind            string `json:"kind"`            // QUYET_DINH, CONG_VAN, … (DOMAIN.md §1)
+	Subject         string `json:"subject"`         // trích yếu, at most 500 characters
+	Urgency         string `json:"urgency"`         // THUONG, KHAN, THUONG_KHAN, HOA_TOC
+	Confidentiality string `json:"confidentiality"` // NONE, MAT, TOI_MAT, TUYET_MAT
+}
+
+// AcceptRequest asks intake to take a staged upload.
+type AcceptRequest struct {
+	Staged   events.Object    `json:"staged"` // where the gateway put the raw upload
+	Metadata DocumentMetadata `json:"metadata"`
+	By       events.Actor     `json:"by"`
+}
+
+// AcceptReply is intake's answer: the registered document.
+type AcceptReply struct {
+	DocumentID    string        `json:"document_id"`
+	ArrivalNumber int64         `json:"arrival_number"`
+	ArrivalYear   int           `json:"arrival_year"`
+	Status        string        `json:"status"` // "registered"
+	Original      events.Object `json:"original"`
+	ReceivedAt    time.Time     `json:"received_at"`
+}
+
+// SearchRequest asks the archive catalog for records. Query matching ignores
+// case and Vietnamese diacritics ("quyet dinh" finds "Quyết định").
+type SearchRequest struct {
+	Agency    string `json:"agency"`
+	Query     string `json:"query"`
+	PageSize  int    `json:"page_size"`
+	PageToken string `json:"page_token"`
+}
+
+// SearchReply is a page of records.
+type SearchReply struct {
+	Items         []Record `json:"items"`
+	NextPageToken string   `json:"next_page_token"`
+}
+
+// GetRequest asks for one record.
+type GetRequest struct {
+	Agency   string `json:"agency"`
+	RecordID string `json:"record_id"`
+}
+
+// Record is an archive catalog entry.
+type Record struct {
+	ID            string        `json:"id"`
+	DocumentID    string        `json:"document_id"`
+	Agency        string        `json:"agency"`
+	Kind          string        `json:"kind"`
+	Subject       string        `json:"subject"`
+	ArrivalNumber int64         `json:"arrival_number"`
+	Object        events.Object `json:"object"`
+	RetainUntil   time.Time     `json:"retain_until"`
+	RetentionMode string        `json:"retention_mode"`
+	Signer        string        `json:"signer"`
+	SignedAt      time.Time     `json:"signed_at"`
+	ArchivedAt    time.Time     `json:"archived_at"`
+}
