@@ -1,0 +1,210 @@
+package approval_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/workflows/approval"
+)
+
+type recorder struct {
+	published []events.Type
+	signed    int
+	archived  int
+}
+
+func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *recorder) {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	rec := &recorder{}
+	env.RegisterActivityWithOptions(func(_ context.Context, in approval.PublishEventInput) error {
+		if in.ID == "" {
+			return errors.New("event without id")
+		}
+		rec.published = append(rec.published, in.Type)
+		return nil
+	}, activity.RegisterOptions{Name: approval.ActivityPublishEvent})
+	env.RegisterActivityWithOptions(func(_ context.Context, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
+		rec.signed++
+		return approval.SignDocumentResult{Signed: events.Object{Bucket: "docs", Key: "signed/" + in.DocumentID + ".pdf", SHA256: "ab"}, Level: "B-B", SignedAt: time.Now()}, nil
+	}, activity.RegisterOptions{Name: approval.ActivitySignDocument})
+	env.RegisterActivityWithOptions(func(_ context.Context, in approval.ArchiveDocumentInput) (approval.ArchiveDocumentResult, error) {
+		rec.archived++
+		return approval.ArchiveDocumentResult{RecordID: "rec-" + in.DocumentID, Object: in.Signed}, nil
+	}, activity.RegisterOptions{Name: approval.ActivityArchiveDocument})
+	approval.Register(env)
+	return env, rec
+}
+
+func input() approval.Input {
+	return approval.Input{
+		DocumentID: "doc-1", Agency: "000.00.00.G22", Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt",
+		Urgency: "THUONG", ArrivalNumber: 1, Approver: "chuyenvien1", DeadlineDays: 3,
+		Original: events.Object{Bucket: "docs", Key: "originals/doc-1.pdf", SHA256: "cd", Size: 10},
+	}
+}
+
+type updateResult struct {
+	accepted bool
+	err      error
+	result   approval.DecisionResult
+}
+
+func (u *updateResult) callbacks() *testsuite.TestUpdateCallback {
+	return &testsuite.TestUpdateCallback{
+		OnAccept: func() { u.accepted = true },
+		OnReject: func(err error) { u.err = err },
+		OnComplete: func(v any, err error) {
+			if err != nil {
+				u.err = err
+				return
+			}
+			if r, ok := v.(approval.DecisionResult); ok {
+				u.result = r
+			}
+		},
+	}
+}
+
+// decide sends a decision on the open task once the workflow has assigned it.
+func decide(env *testsuite.TestWorkflowEnvironment, after time.Duration, user, decision, comment string, out *updateResult) {
+	env.RegisterDelayedCallback(func() {
+		st := state(env)
+		env.UpdateWorkflow(approval.UpdateDecide, "", out.callbacks(), approval.Decision{
+			TaskID: st.Task.ID, Decision: decision, Comment: comment,
+			By: events.Actor{Username: user, Role: "official", Agency: "000.00.00.G22"},
+		})
+	}, after)
+}
+
+func state(env *testsuite.TestWorkflowEnvironment) approval.State {
+	v, err := env.QueryWorkflow(approval.QueryState)
+	if err != nil {
+		panic(err)
+	}
+	var st approval.State
+	if err := v.Get(&st); err != nil {
+		panic(err)
+	}
+	return st
+}
+
+func appErrType(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Type()
+	}
+	return ""
+}
+
+func TestApproveSignsThenArchives(t *testing.T) {
+	t.Parallel()
+	env, rec := newEnv(t)
+	var u updateResult
+	decide(env, time.Hour, "chuyenvien1", approval.DecisionApprove, "Đồng ý", &u)
+	env.ExecuteWorkflow(approval.WorkflowName, input())
+
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var res approval.Result
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != approval.OutcomeArchived || res.RecordID != "rec-doc-1" {
+		t.Fatalf("result = %+v", res)
+	}
+	if !u.accepted || u.err != nil || u.result.Decision != approval.DecisionApprove {
+		t.Fatalf("update: %+v", u)
+	}
+	if rec.signed != 1 || rec.archived != 1 {
+		t.Fatalf("signed %d archived %d times, want once each", rec.signed, rec.archived)
+	}
+	want := []events.Type{events.TaskAssigned, events.TaskDecided, events.DocumentApproved}
+	if len(rec.published) != len(want) {
+		t.Fatalf("published %v, want %v", rec.published, want)
+	}
+	for i := range want {
+		if rec.published[i] != want[i] {
+			t.Fatalf("published %v, want %v", rec.published, want)
+		}
+	}
+}
+
+func TestRejectEndsWithoutSignature(t *testing.T) {
+	t.Parallel()
+	env, rec := newEnv(t)
+	var u updateResult
+	decide(env, time.Hour, "chuyenvien1", approval.DecisionReject, "Sai thể thức", &u)
+	env.ExecuteWorkflow(approval.WorkflowName, input())
+	var res approval.Result
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != approval.OutcomeRejected || rec.signed != 0 || rec.archived != 0 {
+		t.Fatalf("result %+v, signed %d, archived %d", res, rec.signed, rec.archived)
+	}
+	if rec.published[len(rec.published)-1] != events.DocumentRejected {
+		t.Fatalf("last event %v, want rejected", rec.published)
+	}
+}
+
+func TestRefusedDecisions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, user, decision, comment, wantType string
+	}{
+		{"someone else", "chuyenvien2", approval.DecisionApprove, "", approval.ErrNotAssignee},
+		{"unknown decision", "chuyenvien1", "sign", "", approval.ErrInvalidDecision},
+		{"rejection without reason", "chuyenvien1", approval.DecisionReject, "", approval.ErrInvalidDecision},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env, rec := newEnv(t)
+			var bad, good updateResult
+			decide(env, time.Hour, tc.user, tc.decision, tc.comment, &bad)
+			decide(env, 2*time.Hour, "chuyenvien1", approval.DecisionApprove, "", &good)
+			env.ExecuteWorkflow(approval.WorkflowName, input())
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatal(err)
+			}
+			if bad.accepted || appErrType(bad.err) != tc.wantType {
+				t.Fatalf("refused decision: accepted=%v err=%v, want type %s", bad.accepted, bad.err, tc.wantType)
+			}
+			if !good.accepted || rec.signed != 1 {
+				t.Fatalf("the assignee's decision after a refusal: %+v signed=%d", good, rec.signed)
+			}
+		})
+	}
+}
+
+func TestSecondDecisionRefused(t *testing.T) {
+	t.Parallel()
+	env, rec := newEnv(t)
+	// Signing takes a while, so the workflow is still open when the
+	// second decision arrives.
+	env.OnActivity(approval.ActivitySignDocument, mockAnyArgs(), mockAnyArgs()).After(3*time.Hour).Return(
+		approval.SignDocumentResult{Signed: events.Object{Key: "signed/doc-1.pdf", SHA256: "ab"}}, nil)
+	var first, second updateResult
+	decide(env, time.Hour, "chuyenvien1", approval.DecisionApprove, "", &first)
+	decide(env, 2*time.Hour, "chuyenvien1", approval.DecisionReject, "đổi ý", &second)
+	env.ExecuteWorkflow(approval.WorkflowName, input())
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if !first.accepted || second.accepted || appErrType(second.err) != approval.ErrTaskClosed {
+		t.Fatalf("first %+v second %+v", first, second)
+	}
+	if rec.archived != 1 {
+		t.Fatalf("archived %d times", rec.archived)
+	}
+}
