@@ -1,0 +1,5 @@
+// Package internal is the root of the runtime the docflow services share:
+// configuration, logging, errors, NATS, object storage, SQL, health, and the
+// test kit that starts the real servers for tests. Only the services can
+// import it; the api and workflows modules cannot.
+package internal

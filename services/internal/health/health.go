@@ -1,0 +1,93 @@
+// Package health serves the liveness and readiness endpoints every service
+// has: GET /healthz answers while the process runs; GET /readyz only when
+// every dependency check passes, so an orchestrator routes no work to a
+// service that cannot do it.
+package health
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"sort"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Check reports whether one dependency is usable.
+type Check func(context.Context) error
+
+// Handler returns the /healthz and /readyz handlers.
+func Handler(checks map[string]Check) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		status, report := Ready(ctx, checks)
+		writeJSON(w, status, report)
+	})
+	return mux
+}
+
+// Ready runs every check and returns the HTTP status and a report by name.
+func Ready(ctx context.Context, checks map[string]Check) (int, map[string]string) {
+	names := make([]string, 0, len(checks))
+	for n := range checks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	report := map[string]string{}
+	status := http.StatusOK
+	for _, n := range names {
+		if err := checks[n](ctx); err != nil {
+			report[n] = err.Error()
+			status = http.StatusServiceUnavailable
+			continue
+		}
+		report[n] = "ok"
+	}
+	return status, report
+}
+
+// Serve serves Handler on addr until ctx is done, then shuts down with a
+// fresh timeout so in-flight probes finish.
+func Serve(ctx context.Context, addr string, log *zap.Logger, checks map[string]Check) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return errors.Join(errors.New("health: listen "+addr), err)
+	}
+	return ServeListener(ctx, ln, log, checks)
+}
+
+// ServeListener is Serve on an existing listener.
+func ServeListener(ctx context.Context, ln net.Listener, log *zap.Logger, checks map[string]Check) error {
+	srv := &http.Server{
+		Handler:           Handler(checks),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("health endpoints listening", zap.String("addr", ln.Addr().String()))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

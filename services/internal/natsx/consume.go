@@ -1,0 +1,64 @@
+package natsx
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	events "github.com/docflow/docflow/api/events/v1"
+)
+
+// Handler processes one event. Returning nil acknowledges it; an error has
+// it redelivered after a delay, so handlers must be idempotent (the event id
+// is the key).
+type Handler func(ctx context.Context, env events.Envelope) error
+
+// Consume runs handle for every message of the durable consumer c until the
+// returned stop is called; stop waits for the message in hand to finish.
+// A message that is not a CloudEvent is logged and terminated: redelivering
+// it could never succeed.
+func Consume(ctx context.Context, js jetstream.JetStream, c events.Consumer, log *zap.Logger, handle Handler) (stop func(), err error) {
+	cons, err := EnsureConsumer(ctx, js, c)
+	if err != nil {
+		return nil, err
+	}
+	log = log.With(zap.String("consumer", c.Durable))
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		var env events.Envelope
+		if err := json.Unmarshal(msg.Data(), &env); err != nil || env.ID == "" || env.Type == "" {
+			log.Error("dropping a message that is not a docflow CloudEvent", zap.String("subject", msg.Subject()), zap.Error(err))
+			_ = msg.Term()
+			return
+		}
+		hctx, cancel := context.WithTimeout(context.Background(), c.AckWait)
+		defer cancel()
+		if err := handle(hctx, env); err != nil {
+			meta, _ := msg.Metadata()
+			delivered := uint64(0)
+			if meta != nil {
+				delivered = meta.NumDelivered
+			}
+			log.Warn("event handling failed; it will be redelivered",
+				zap.String("event_id", env.ID), zap.String("type", string(env.Type)),
+				zap.String("document_id", env.Subject), zap.Uint64("delivered", delivered), zap.Error(err))
+			_ = msg.NakWithDelay(backoff(delivered))
+			return
+		}
+		if err := msg.DoubleAck(hctx); err != nil {
+			log.Warn("ack failed; the event may be redelivered", zap.String("event_id", env.ID), zap.Error(err))
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("natsx.Consume %s: %w", c.Durable, err)
+	}
+	return cc.Drain, nil
+}
+
+func backoff(delivered uint64) time.Duration {
+	d := time.Duration(delivered) * 500 * time.Millisecond
+	return min(d, 30*time.Second)
+}

@@ -1,0 +1,133 @@
+// Package natsx is how services use NATS: connecting with credentials,
+// creating the declared JetStream streams, publishing CloudEvents with their
+// id as Nats-Msg-Id, serving request/reply endpoints as NATS micro services,
+// calling them, and consuming events with a durable consumer.
+package natsx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	events "github.com/docflow/docflow/api/events/v1"
+)
+
+// Config locates the NATS server and the service's credentials.
+type Config struct {
+	URL      string `env:"DOCFLOW_NATS_URL" default:"nats://127.0.0.1:4233"`
+	User     string `env:"DOCFLOW_NATS_USER" default:""`
+	Password string `env:"DOCFLOW_NATS_PASSWORD" default:""`
+}
+
+// Validate reports missing settings.
+func (c Config) Validate() error {
+	if c.URL == "" {
+		return errors.New("DOCFLOW_NATS_URL is required")
+	}
+	if (c.User == "") != (c.Password == "") {
+		return errors.New("DOCFLOW_NATS_USER and DOCFLOW_NATS_PASSWORD go together")
+	}
+	return nil
+}
+
+// Connect opens a connection named after the service. It keeps reconnecting
+// for as long as the process runs: a NATS restart must not take a service
+// down with it.
+func Connect(ctx context.Context, cfg Config, name string, log *zap.Logger) (*nats.Conn, error) {
+	opts := []nats.Option{
+		nats.Name("docflow-" + name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(500 * time.Millisecond),
+		nats.Timeout(5 * time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("nats disconnected", zap.Error(err))
+			}
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", zap.String("url", c.ConnectedUrl())) }),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subject := ""
+			if sub != nil {
+				subject = sub.Subject
+			}
+			log.Error("nats async error", zap.String("subject", subject), zap.Error(err))
+		}),
+	}
+	if cfg.User != "" {
+		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password))
+	}
+	var (
+		nc  *nats.Conn
+		err error
+	)
+	// The server may still be starting (dev stack, rolling restart): retry
+	// the first connection until ctx gives up.
+	for {
+		nc, err = nats.Connect(cfg.URL, opts...)
+		if err == nil {
+			return nc, nil
+		}
+		if errors.Is(err, nats.ErrAuthorization) {
+			return nil, fmt.Errorf("natsx.Connect %s as %q: credentials refused: %w", cfg.URL, cfg.User, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("natsx.Connect %s: %w", cfg.URL, err)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// Check is a readiness check for the connection.
+func Check(nc *nats.Conn) func(context.Context) error {
+	return func(context.Context) error {
+		if !nc.IsConnected() {
+			return fmt.Errorf("nats: %s", nc.Status())
+		}
+		return nil
+	}
+}
+
+// EnsureStreams creates each stream, or updates it to the declaration.
+func EnsureStreams(ctx context.Context, js jetstream.JetStream, streams []events.Stream) error {
+	for _, s := range streams {
+		cfg := jetstream.StreamConfig{
+			Name:        s.Name,
+			Description: s.Description,
+			Subjects:    s.Subjects,
+			Retention:   jetstream.LimitsPolicy,
+			Storage:     jetstream.FileStorage,
+			MaxAge:      s.MaxAge,
+			Duplicates:  s.Duplicates,
+			Replicas:    max(s.Replicas, 1),
+		}
+		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
+			return fmt.Errorf("natsx.EnsureStreams %s: %w", s.Name, err)
+		}
+	}
+	return nil
+}
+
+// EnsureConsumer creates or updates a durable pull consumer.
+func EnsureConsumer(ctx context.Context, js jetstream.JetStream, c events.Consumer) (jetstream.Consumer, error) {
+	cfg := jetstream.ConsumerConfig{
+		Durable:        c.Durable,
+		Description:    c.Description,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        c.AckWait,
+		MaxDeliver:     c.MaxDeliver,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		FilterSubjects: c.FilterSubject,
+		BackOff:        nil,
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, c.Stream, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("natsx.EnsureConsumer %s: %w", c.Durable, err)
+	}
+	return cons, nil
+}
