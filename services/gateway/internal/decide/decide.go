@@ -1,0 +1,64 @@
+// Package decide delivers people's decisions to approval workflows as
+// Temporal Updates, and turns the workflow's refusals into errors a person
+// can act on.
+package decide
+
+import (
+	"context"
+	"errors"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/workflows/approval"
+)
+
+// Temporal sends decisions through a Temporal client.
+type Temporal struct {
+	Client client.Client
+}
+
+// Decide sends d to the workflow and waits until the workflow has applied it.
+func (t Temporal) Decide(ctx context.Context, workflowID string, d approval.Decision) (approval.DecisionResult, error) {
+	const op = "decide.Decide"
+	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflowID,
+		UpdateName:   approval.UpdateDecide,
+		Args:         []any{d},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var res approval.DecisionResult
+	if err == nil {
+		err = h.Get(ctx, &res)
+	}
+	if err != nil {
+		return approval.DecisionResult{}, classify(op, err)
+	}
+	return res, nil
+}
+
+func classify(op string, err error) error {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		msg := app.Message()
+		switch app.Type() {
+		case approval.ErrTaskClosed:
+			return errs.E(op, errs.Conflict, errcode.TaskClosed, msg)
+		case approval.ErrNotAssignee:
+			return errs.E(op, errs.Forbidden, errcode.NotAssignee, msg)
+		case approval.ErrTaskNotFound:
+			return errs.E(op, errs.NotFound, errcode.NotFound, msg)
+		case approval.ErrInvalidDecision:
+			return errs.E(op, errs.Invalid, errcode.InvalidArgument, msg).WithDetail("decision", msg)
+		}
+	}
+	// A finished workflow takes no more decisions: its task is closed.
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return errs.E(op, errs.Conflict, errcode.TaskClosed, "the task is closed: the document's approval has finished").WithCause(err)
+	}
+	return errs.E(op, errs.Unavailable, errcode.Unavailable, "the decision could not be delivered; try again").WithCause(err)
+}

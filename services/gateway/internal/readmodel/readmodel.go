@@ -1,0 +1,393 @@
+// Package readmodel keeps the gateway's views of documents, their history
+// and the inbox, projected from the event stream. Applying an event twice
+// changes nothing (the event id is recorded with the history entry it makes),
+// so the projection survives redeliveries and can be rebuilt from the stream.
+package readmodel
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/docflow/docflow/api/errcode"
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/sqlstore"
+)
+
+// Document statuses, in the order a document moves through them.
+const (
+	StatusRegistered = "registered"
+	StatusInApproval = "in_approval"
+	StatusApproved   = "approved"
+	StatusRejected   = "rejected"
+	StatusSigned     = "signed"
+	StatusArchived   = "archived"
+)
+
+// rank orders statuses so a late, redelivered event never moves a document
+// backwards.
+var rank = map[string]int{StatusRegistered: 1, StatusInApproval: 2, StatusApproved: 3, StatusSigned: 4, StatusArchived: 5, StatusRejected: 5}
+
+var migrations = []string{
+	`CREATE TABLE documents (
+		id TEXT PRIMARY KEY,
+		agency TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		urgency TEXT NOT NULL,
+		confidentiality TEXT NOT NULL,
+		arrival_number BIGINT NOT NULL,
+		arrival_year INTEGER NOT NULL,
+		status TEXT NOT NULL,
+		bucket TEXT NOT NULL,
+		object_key TEXT NOT NULL,
+		sha256 TEXT NOT NULL,
+		size BIGINT NOT NULL,
+		waiting_for TEXT NOT NULL DEFAULT '',
+		record_id TEXT NOT NULL DEFAULT '',
+		created_at TEXT NOT NULL,
+		updated_at TEXT NOT NULL)`,
+	`CREATE TABLE document_history (
+		event_id TEXT PRIMARY KEY,
+		document_id TEXT NOT NULL,
+		at TEXT NOT NULL,
+		type TEXT NOT NULL,
+		actor TEXT NOT NULL,
+		summary TEXT NOT NULL)`,
+	`CREATE INDEX document_history_by_document ON document_history (document_id, at)`,
+	`CREATE TABLE tasks (
+		id TEXT PRIMARY KEY,
+		document_id TEXT NOT NULL,
+		workflow_id TEXT NOT NULL,
+		agency TEXT NOT NULL,
+		assignee TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		urgency TEXT NOT NULL,
+		assigned_at TEXT NOT NULL,
+		deadline TEXT NOT NULL,
+		status TEXT NOT NULL,
+		decision TEXT NOT NULL DEFAULT '',
+		decided_at TEXT NOT NULL DEFAULT '')`,
+	`CREATE INDEX tasks_inbox ON tasks (assignee, status, deadline, id)`,
+}
+
+// Store is the read model.
+type Store struct {
+	db *sqlstore.DB
+}
+
+// Open migrates the schema and returns the store.
+func Open(ctx context.Context, db *sqlstore.DB) (*Store, error) {
+	if err := db.Migrate(ctx, "gateway.readmodel", migrations); err != nil {
+		return nil, fmt.Errorf("readmodel.Open: %w", err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Document is a document as the gateway shows it.
+type Document struct {
+	ID, Agency, Kind, Subject, Urgency, Confidentiality string
+	ArrivalNumber                                       int64
+	ArrivalYear                                         int
+	Status                                              string
+	Object                                              events.Object
+	WaitingFor, RecordID                                string
+	CreatedAt, UpdatedAt                                time.Time
+	History                                             []HistoryEntry
+}
+
+// HistoryEntry is one step of a document's life.
+type HistoryEntry struct {
+	At      time.Time
+	Type    string
+	Actor   string
+	Summary string
+}
+
+// Task is an inbox entry.
+type Task struct {
+	ID, DocumentID, WorkflowID, Agency, Assignee, Subject, Kind, Urgency string
+	AssignedAt, Deadline                                                 time.Time
+	Status, Decision                                                     string
+}
+
+// Apply projects one event. Unknown event types are ignored: the gateway
+// does not need every event the system emits.
+func (s *Store) Apply(ctx context.Context, env events.Envelope) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		h, ok, err := describe(env)
+		if err != nil || !ok {
+			return err
+		}
+		docID := env.Subject
+		// Record the event first: if it was applied before, stop here.
+		res, err := tx.ExecContext(ctx, `INSERT INTO document_history (event_id, document_id, at, type, actor, summary)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING`,
+			env.ID, docID, sqlstore.Time(env.Time), string(env.Type), h.actor, h.summary)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return apply(ctx, tx, env, docID)
+	})
+}
+
+type described struct{ actor, summary string }
+
+func describe(env events.Envelope) (described, bool, error) {
+	switch env.Type {
+	case events.DocumentReceived:
+		var d events.DocumentReceivedData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return described{}, false, err
+		}
+		return described{d.By.Username, fmt.Sprintf("Đã đăng ký văn bản đến, số đến %d/%d", d.ArrivalNumber, d.ArrivalYear)}, true, nil
+	case events.RouteSelected:
+		var d events.RouteSelectedData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return described{}, false, err
+		}
+		return described{"routing", fmt.Sprintf("Chuyển xử lý cho %s (quy tắc %s, phiên bản %s)", d.Approver, d.RuleID, d.RuleVersion)}, true, nil
+	case events.TaskAssigned:
+		var d events.TaskAssignedData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return described{}, false, err
+		}
+		return described{"workflow", fmt.Sprintf("Giao %s phê duyệt, hạn %s", d.Assignee, d.Deadline.In(hanoi).Format("02/01/2006 15:04"))}, true, nil
+	case events.TaskDecided:
+		var d events.TaskDecidedData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return described{}, false, err
+		}
+		s := fmt.Sprintf("%s: %s", d.By.Username, decisionText(d.Decision))
+		if d.Comment != "" {
+			s += " — " + d.Comment
+		}
+		return described{d.By.Username, s}, true, nil
+	case events.DocumentApproved:
+		return described{"workflow", "Văn bản đã được phê duyệt"}, true, nil
+	case events.DocumentRejected:
+		return described{"workflow", "Văn bản bị từ chối"}, true, nil
+	case events.DocumentSigned:
+		var d events.DocumentSignedData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return described{}, false, err
+		}
+		return described{d.Signer, fmt.Sprintf("Đã ký số (%s, PAdES %s)", d.SignerCert, d.Level)}, true, nil
+	case events.DocumentArchived:
+		var d events.DocumentArchivedData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return described{}, false, err
+		}
+		return described{"archive", fmt.Sprintf("Đã lưu trữ, bảo quản đến %s", d.RetainUntil.In(hanoi).Format("02/01/2006"))}, true, nil
+	}
+	return described{}, false, nil
+}
+
+func decisionText(d string) string {
+	switch d {
+	case "approve":
+		return "đồng ý"
+	case "reject":
+		return "từ chối"
+	}
+	return d
+}
+
+var hanoi = time.FixedZone("ICT", 7*60*60)
+
+func apply(ctx context.Context, tx *sql.Tx, env events.Envelope, docID string) error {
+	at := sqlstore.Time(env.Time)
+	switch env.Type {
+	case events.DocumentReceived:
+		var d events.DocumentReceivedData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO documents (id, agency, kind, subject, urgency, confidentiality, arrival_number, arrival_year,
+			status, bucket, object_key, sha256, size, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+			d.DocumentID, d.Agency, d.Kind, d.Subject, d.Urgency, d.Confidentiality, d.ArrivalNumber, d.ArrivalYear,
+			StatusRegistered, d.Original.Bucket, d.Original.Key, d.Original.SHA256, d.Original.Size, at)
+		return err
+	case events.TaskAssigned:
+		var d events.TaskAssignedData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, document_id, workflow_id, agency, assignee, subject, kind, urgency, assigned_at, deadline, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open')`,
+			d.TaskID, d.DocumentID, d.WorkflowID, env.Agency, d.Assignee, d.Subject, d.Kind, d.Urgency,
+			sqlstore.Time(d.AssignedAt), sqlstore.Time(d.Deadline)); err != nil {
+			return err
+		}
+		return advance(ctx, tx, docID, StatusInApproval, at, "waiting_for", d.Assignee)
+	case events.TaskDecided:
+		var d events.TaskDecidedData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE tasks SET status = 'decided', decision = $1, decided_at = $2 WHERE id = $3`,
+			d.Decision, sqlstore.Time(d.DecidedAt), d.TaskID); err != nil {
+			return err
+		}
+		return advance(ctx, tx, docID, StatusInApproval, at, "waiting_for", "")
+	case events.DocumentApproved:
+		return advance(ctx, tx, docID, StatusApproved, at, "", "")
+	case events.DocumentRejected:
+		return advance(ctx, tx, docID, StatusRejected, at, "", "")
+	case events.DocumentSigned:
+		return advance(ctx, tx, docID, StatusSigned, at, "", "")
+	case events.DocumentArchived:
+		var d events.DocumentArchivedData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return err
+		}
+		return advance(ctx, tx, docID, StatusArchived, at, "record_id", d.RecordID)
+	}
+	return nil
+}
+
+// advance moves a document forward to status (never back) and sets one
+// extra column when named.
+func advance(ctx context.Context, tx *sql.Tx, docID, status, at, column, value string) error {
+	var current string
+	err := tx.QueryRowContext(ctx, `SELECT status FROM documents WHERE id = $1`, docID).Scan(&current)
+	if errors.Is(err, sql.ErrNoRows) {
+		// The document's received event has not been projected yet: fail so
+		// the event is redelivered after it.
+		return fmt.Errorf("readmodel: document %s not projected yet", docID)
+	}
+	if err != nil {
+		return err
+	}
+	if rank[status] > rank[current] {
+		current = status
+	}
+	switch column {
+	case "waiting_for":
+		_, err = tx.ExecContext(ctx, `UPDATE documents SET status = $1, waiting_for = $2, updated_at = $3 WHERE id = $4`, current, value, at, docID)
+	case "record_id":
+		_, err = tx.ExecContext(ctx, `UPDATE documents SET status = $1, record_id = $2, waiting_for = '', updated_at = $3 WHERE id = $4`, current, value, at, docID)
+	default:
+		_, err = tx.ExecContext(ctx, `UPDATE documents SET status = $1, updated_at = $2 WHERE id = $3`, current, at, docID)
+	}
+	return err
+}
+
+// Document returns one document of agency with its history.
+func (s *Store) Document(ctx context.Context, agency, id string) (Document, error) {
+	const op = "readmodel.Document"
+	var (
+		d                Document
+		created, updated string
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT id, agency, kind, subject, urgency, confidentiality, arrival_number, arrival_year, status,
+		bucket, object_key, sha256, size, waiting_for, record_id, created_at, updated_at FROM documents WHERE id = $1 AND agency = $2`, id, agency).
+		Scan(&d.ID, &d.Agency, &d.Kind, &d.Subject, &d.Urgency, &d.Confidentiality, &d.ArrivalNumber, &d.ArrivalYear, &d.Status,
+			&d.Object.Bucket, &d.Object.Key, &d.Object.SHA256, &d.Object.Size, &d.WaitingFor, &d.RecordID, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Document{}, errs.E(op, errs.NotFound, errcode.NotFound, "no document "+id)
+	}
+	if err != nil {
+		return Document{}, errs.Wrap(op, err)
+	}
+	d.CreatedAt, _ = sqlstore.ParseTime(created)
+	d.UpdatedAt, _ = sqlstore.ParseTime(updated)
+	rows, err := s.db.QueryContext(ctx, `SELECT at, type, actor, summary FROM document_history WHERE document_id = $1 ORDER BY at, event_id`, id)
+	if err != nil {
+		return Document{}, errs.Wrap(op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h HistoryEntry
+		var at string
+		if err := rows.Scan(&at, &h.Type, &h.Actor, &h.Summary); err != nil {
+			return Document{}, errs.Wrap(op, err)
+		}
+		h.At, _ = sqlstore.ParseTime(at)
+		d.History = append(d.History, h)
+	}
+	return d, errs.Wrap(op, rows.Err())
+}
+
+// Task returns one task of agency.
+func (s *Store) Task(ctx context.Context, agency, id string) (Task, error) {
+	const op = "readmodel.Task"
+	rows, err := s.db.QueryContext(ctx, taskSelect+` WHERE id = $1 AND agency = $2`, id, agency)
+	if err != nil {
+		return Task{}, errs.Wrap(op, err)
+	}
+	tasks, err := scanTasks(rows)
+	if err != nil {
+		return Task{}, errs.Wrap(op, err)
+	}
+	if len(tasks) == 0 {
+		return Task{}, errs.E(op, errs.NotFound, errcode.NotFound, "no task "+id)
+	}
+	return tasks[0], nil
+}
+
+const taskSelect = `SELECT id, document_id, workflow_id, agency, assignee, subject, kind, urgency, assigned_at, deadline, status, decision FROM tasks`
+
+// Inbox lists the open tasks of assignee, earliest deadline first, a page at
+// a time. The page token is the position after the last task returned.
+func (s *Store) Inbox(ctx context.Context, agency, assignee string, pageSize int, pageToken string) ([]Task, string, error) {
+	const op = "readmodel.Inbox"
+	if pageSize <= 0 {
+		pageSize = 50
+	}
+	pageSize = min(pageSize, 200)
+	afterDeadline, afterID := "", ""
+	if pageToken != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(pageToken)
+		parts := strings.SplitN(string(raw), "|", 2)
+		if err != nil || len(parts) != 2 {
+			return nil, "", errs.E(op, errs.Invalid, errcode.InvalidArgument, "page_token is not one this server issued").WithDetail("page_token", "malformed")
+		}
+		afterDeadline, afterID = parts[0], parts[1]
+	}
+	rows, err := s.db.QueryContext(ctx, taskSelect+` WHERE agency = $1 AND assignee = $2 AND status = 'open'
+		AND (deadline > $3 OR (deadline = $3 AND id > $4)) ORDER BY deadline, id LIMIT $5`,
+		agency, assignee, afterDeadline, afterID, pageSize+1)
+	if err != nil {
+		return nil, "", errs.Wrap(op, err)
+	}
+	tasks, err := scanTasks(rows)
+	if err != nil {
+		return nil, "", errs.Wrap(op, err)
+	}
+	next := ""
+	if len(tasks) > pageSize {
+		tasks = tasks[:pageSize]
+		last := tasks[len(tasks)-1]
+		next = base64.RawURLEncoding.EncodeToString([]byte(sqlstore.Time(last.Deadline) + "|" + last.ID))
+	}
+	return tasks, next, nil
+}
+
+func scanTasks(rows *sql.Rows) ([]Task, error) {
+	defer rows.Close()
+	var out []Task
+	for rows.Next() {
+		var t Task
+		var assigned, deadline string
+		if err := rows.Scan(&t.ID, &t.DocumentID, &t.WorkflowID, &t.Agency, &t.Assignee, &t.Subject, &t.Kind, &t.Urgency,
+			&assigned, &deadline, &t.Status, &t.Decision); err != nil {
+			return nil, err
+		}
+		t.AssignedAt, _ = sqlstore.ParseTime(assigned)
+		t.Deadline, _ = sqlstore.ParseTime(deadline)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"context"
+	"io"
+
+	httpapi "github.com/docflow/docflow/api/http/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/services/gateway/internal/auth"
+	"github.com/docflow/docflow/services/internal/natsx"
+)
+
+// archivists are the roles that may search and read the archive.
+var archivists = []string{auth.RoleRecordsOfficer, auth.RoleLeader}
+
+// SearchArchive searches the caller's agency's archive catalog.
+func (s *Server) SearchArchive(ctx context.Context, req httpapi.SearchArchiveRequestObject) (httpapi.SearchArchiveResponseObject, error) {
+	p := principal(ctx)
+	rep, err := func() (svc.SearchReply, error) {
+		if err := auth.Require(p, "search the archive", archivists...); err != nil {
+			return svc.SearchReply{}, err
+		}
+		size := 20
+		if req.Params.PageSize != nil {
+			size = *req.Params.PageSize
+		}
+		return natsx.Request[svc.SearchReply](ctx, s.NATS, svc.ArchiveSearch, svc.SearchRequest{
+			Agency: p.Agency, Query: req.Params.Q, PageSize: size, PageToken: req.Params.PageToken,
+		})
+	}()
+	if err := s.audited(ctx, p, "archive.search", "", "q="+req.Params.Q, err); err != nil {
+		return nil, err
+	}
+	out := httpapi.SearchArchive200JSONResponse{Items: []httpapi.Record{}, NextPageToken: rep.NextPageToken}
+	for _, r := range rep.Items {
+		out.Items = append(out.Items, record(r))
+	}
+	return out, nil
+}
+
+// GetArchiveRecord returns one record's catalog entry.
+func (s *Server) GetArchiveRecord(ctx context.Context, req httpapi.GetArchiveRecordRequestObject) (httpapi.GetArchiveRecordResponseObject, error) {
+	p := principal(ctx)
+	r, err := s.archiveRecord(ctx, p, req.ID)
+	if err := s.audited(ctx, p, "archive.read", req.ID, "", err); err != nil {
+		return nil, err
+	}
+	return httpapi.GetArchiveRecord200JSONResponse(record(r)), nil
+}
+
+// GetArchiveRecordContent streams the signed original from write-once
+// storage, checking it against the digest in the catalog.
+func (s *Server) GetArchiveRecordContent(ctx context.Context, req httpapi.GetArchiveRecordContentRequestObject) (httpapi.GetArchiveRecordContentResponseObject, error) {
+	p := principal(ctx)
+	var r svc.Record
+	rc, err := func() (io.ReadCloser, error) {
+		var err error
+		if r, err = s.archiveRecord(ctx, p, req.ID); err != nil {
+			return nil, err
+		}
+		return s.open(ctx, r.Object)
+	}()
+	if err := s.audited(ctx, p, "archive.download", req.ID, "", err); err != nil {
+		return nil, err
+	}
+	return httpapi.GetArchiveRecordContent200ApplicationPDFResponse{Body: rc, ContentLength: r.Object.Size}, nil
+}
+
+func (s *Server) archiveRecord(ctx context.Context, p auth.Principal, id string) (svc.Record, error) {
+	if err := auth.Require(p, "read the archive", archivists...); err != nil {
+		return svc.Record{}, err
+	}
+	return natsx.Request[svc.Record](ctx, s.NATS, svc.ArchiveGet, svc.GetRequest{Agency: p.Agency, RecordID: id})
+}
+
+func record(r svc.Record) httpapi.Record {
+	return httpapi.Record{
+		ID: r.ID, DocumentID: r.DocumentID, Agency: r.Agency, Kind: r.Kind, Subject: r.Subject, ArrivalNumber: r.ArrivalNumber,
+		SHA256: r.Object.SHA256, Size: r.Object.Size, RetentionMode: r.RetentionMode, RetainUntil: r.RetainUntil,
+		Signer: r.Signer, SignedAt: r.SignedAt, ArchivedAt: r.ArchivedAt,
+	}
+}

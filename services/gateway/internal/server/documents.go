@@ -1,0 +1,212 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"github.com/docflow/docflow/api/errcode"
+	events "github.com/docflow/docflow/api/events/v1"
+	httpapi "github.com/docflow/docflow/api/http/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/services/gateway/internal/auth"
+	"github.com/docflow/docflow/services/gateway/internal/readmodel"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/natsx"
+	"github.com/docflow/docflow/services/internal/objstore"
+)
+
+// CreateDocument registers an incoming document. The upload is streamed into
+// a staging object (bytes never travel over NATS); intake then validates,
+// stores and registers it. Whatever goes wrong, the staging object is removed.
+func (s *Server) CreateDocument(ctx context.Context, req httpapi.CreateDocumentRequestObject) (httpapi.CreateDocumentResponseObject, error) {
+	p := principal(ctx)
+	rep, err := s.createDocument(ctx, p, req.Body)
+	if err := s.audited(ctx, p, "document.create", rep.DocumentID, fmt.Sprintf("arrival_number=%d", rep.ArrivalNumber), err); err != nil {
+		return nil, err
+	}
+	return httpapi.CreateDocument201JSONResponse{
+		Body: httpapi.DocumentSummary{
+			ID: rep.DocumentID, ArrivalNumber: rep.ArrivalNumber, ArrivalYear: rep.ArrivalYear,
+			Status: httpapi.DocumentStatus(rep.Status), SHA256: rep.Original.SHA256, Size: rep.Original.Size,
+		},
+		Headers: httpapi.CreateDocument201ResponseHeaders{Location: "/v1/documents/" + rep.DocumentID},
+	}, nil
+}
+
+func (s *Server) createDocument(ctx context.Context, p auth.Principal, body *multipart.Reader) (svc.AcceptReply, error) {
+	const op = "server.CreateDocument"
+	if err := auth.Require(p, "register incoming documents", auth.RoleClerk); err != nil {
+		return svc.AcceptReply{}, err
+	}
+	if body == nil {
+		return svc.AcceptReply{}, errs.E(op, errs.Invalid, errcode.InvalidArgument, "send the document as multipart/form-data with a file part and a metadata part")
+	}
+	var (
+		meta    *svc.DocumentMetadata
+		staged  *events.Object
+		failure error
+	)
+	// The staged object is removed on every path but success; intake
+	// removes it too once it has copied it.
+	defer func() {
+		if staged != nil && failure != nil {
+			if err := s.Objects.Delete(context.WithoutCancel(ctx), staged.Bucket, staged.Key, ""); err != nil && !errors.Is(err, objstore.ErrNotFound) {
+				s.Log.Warn("staged upload not removed", zap.String("key", staged.Key), zap.Error(err))
+			}
+		}
+	}()
+	fail := func(err error) (svc.AcceptReply, error) {
+		failure = err
+		return svc.AcceptReply{}, err
+	}
+	for {
+		part, err := body.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fail(errs.E(op, errs.Invalid, errcode.InvalidArgument, "the multipart body is malformed: "+err.Error()))
+		}
+		switch part.FormName() {
+		case "metadata":
+			var m svc.DocumentMetadata
+			dec := json.NewDecoder(io.LimitReader(part, 64<<10))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&m); err != nil {
+				return fail(errs.E(op, errs.Invalid, errcode.InvalidArgument, "metadata is not valid JSON: "+err.Error()).WithDetail("metadata", "malformed"))
+			}
+			meta = &m
+		case "file":
+			if staged != nil {
+				return fail(errs.E(op, errs.Invalid, errcode.InvalidArgument, "send exactly one file part").WithDetail("file", "repeated"))
+			}
+			obj, err := s.stage(ctx, part)
+			if obj != nil {
+				staged = obj
+			}
+			if err != nil {
+				return fail(err)
+			}
+		}
+		_ = part.Close()
+	}
+	if staged == nil {
+		return fail(errs.E(op, errs.Invalid, errcode.InvalidArgument, "the file part is missing: attach the PDF as form field \"file\"").WithDetail("file", "required"))
+	}
+	if meta == nil {
+		return fail(errs.E(op, errs.Invalid, errcode.InvalidArgument, "the metadata part is missing: send kind, subject, urgency and confidentiality as JSON in form field \"metadata\"").WithDetail("metadata", "required"))
+	}
+	rep, err := natsx.Request[svc.AcceptReply](ctx, s.NATS, svc.IntakeAccept, svc.AcceptRequest{Staged: *staged, Metadata: *meta, By: actor(p)})
+	if err != nil {
+		return fail(err)
+	}
+	return rep, nil
+}
+
+// stage streams one upload into the documents bucket, refusing it once it
+// passes the size limit.
+func (s *Server) stage(ctx context.Context, part io.Reader) (*events.Object, error) {
+	const op = "server.stage"
+	key := "staging/" + uuid.NewString()
+	limited := &limitReader{r: part, left: s.MaxUploadBytes}
+	info, err := s.Objects.Put(ctx, s.DocumentsBucket, key, limited, -1, objstore.PutOptions{ContentType: "application/octet-stream"})
+	obj := &events.Object{Bucket: s.DocumentsBucket, Key: key}
+	if limited.exceeded {
+		return obj, errs.E(op, errs.Invalid, errcode.FileTooLarge,
+			fmt.Sprintf("the file is larger than the limit of %d MiB", s.MaxUploadBytes>>20)).WithDetail("file", "too large")
+	}
+	if err != nil {
+		return obj, errs.E(op, errs.Unavailable, errcode.Unavailable, "the upload could not be stored; try again").WithCause(err)
+	}
+	obj.VersionID, obj.Size, obj.SHA256 = info.VersionID, info.Size, info.SHA256
+	return obj, nil
+}
+
+// limitReader fails the read that goes past the limit, so an over-size
+// upload is never stored whole.
+type limitReader struct {
+	r        io.Reader
+	left     int64
+	exceeded bool
+}
+
+var errTooLarge = errors.New("upload exceeds the size limit")
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		l.exceeded = true
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		l.exceeded = true
+		return 0, errTooLarge
+	}
+	return n, err
+}
+
+// GetDocument returns a document of the caller's agency with its history.
+func (s *Server) GetDocument(ctx context.Context, req httpapi.GetDocumentRequestObject) (httpapi.GetDocumentResponseObject, error) {
+	p := principal(ctx)
+	d, err := s.Read.Document(ctx, p.Agency, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := httpapi.GetDocument200JSONResponse{
+		ID: d.ID, Agency: d.Agency, Kind: d.Kind, Subject: d.Subject, Urgency: httpapi.Urgency(d.Urgency),
+		Confidentiality: httpapi.Confidentiality(d.Confidentiality), ArrivalNumber: d.ArrivalNumber, ArrivalYear: d.ArrivalYear,
+		Status: httpapi.DocumentStatus(d.Status), SHA256: d.Object.SHA256, Size: d.Object.Size, WaitingFor: d.WaitingFor,
+		RecordID: d.RecordID, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, History: []httpapi.HistoryEntry{},
+	}
+	for _, h := range d.History {
+		out.History = append(out.History, httpapi.HistoryEntry{At: h.At, Type: h.Type, Actor: h.Actor, Summary: h.Summary})
+	}
+	return out, nil
+}
+
+// GetDocumentContent streams the registered original.
+func (s *Server) GetDocumentContent(ctx context.Context, req httpapi.GetDocumentContentRequestObject) (httpapi.GetDocumentContentResponseObject, error) {
+	p := principal(ctx)
+	var d readmodel.Document
+	rc, err := func() (io.ReadCloser, error) {
+		var err error
+		d, err = s.Read.Document(ctx, p.Agency, req.ID)
+		if err != nil {
+			return nil, err
+		}
+		return s.open(ctx, d.Object)
+	}()
+	if err := s.audited(ctx, p, "document.download", req.ID, "", err); err != nil {
+		return nil, err
+	}
+	return httpapi.GetDocumentContent200ApplicationPDFResponse{Body: rc, ContentLength: d.Object.Size}, nil
+}
+
+// open reads an object whose digest is known, failing the read if the bytes
+// no longer match it.
+func (s *Server) open(ctx context.Context, obj events.Object) (io.ReadCloser, error) {
+	rc, info, err := s.Objects.Get(ctx, obj.Bucket, obj.Key, obj.VersionID)
+	if errors.Is(err, objstore.ErrNotFound) {
+		return nil, errs.E("server.open", errs.Internal, errcode.Internal, "the stored file is missing; the operator has been alerted").WithCause(err)
+	}
+	if err != nil {
+		return nil, errs.E("server.open", errs.Unavailable, errcode.Unavailable, "the file store is not reachable; try again").WithCause(err)
+	}
+	if obj.SHA256 != "" && info.SHA256 != "" && info.SHA256 != obj.SHA256 {
+		_ = rc.Close()
+		s.Log.Error("stored object digest differs from the catalog", zap.String("key", obj.Key), zap.String("want", obj.SHA256), zap.String("got", info.SHA256))
+		return nil, errs.E("server.open", errs.Internal, errcode.Internal, "the stored file does not match its recorded digest; the operator has been alerted")
+	}
+	return rc, nil
+}

@@ -1,0 +1,183 @@
+// Package server implements docflow's HTTP API (api/http/v1) for people and
+// integrators: it authenticates every request, checks the caller's role,
+// records each person's action in the audit trail, and hands the work to the
+// services over NATS and to the workflows through Temporal Updates.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
+
+	"github.com/docflow/docflow/api/errcode"
+	events "github.com/docflow/docflow/api/events/v1"
+	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/services/gateway/internal/audit"
+	"github.com/docflow/docflow/services/gateway/internal/auth"
+	"github.com/docflow/docflow/services/gateway/internal/readmodel"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/health"
+	"github.com/docflow/docflow/services/internal/objstore"
+	"github.com/docflow/docflow/workflows/approval"
+)
+
+// Decider delivers a person's decision to a document's workflow.
+type Decider interface {
+	Decide(ctx context.Context, workflowID string, d approval.Decision) (approval.DecisionResult, error)
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Auth            *auth.Authenticator
+	Read            *readmodel.Store
+	Audit           *audit.Log
+	Objects         objstore.Store
+	DocumentsBucket string
+	ArchiveBucket   string
+	NATS            *nats.Conn
+	Decider         Decider
+	MaxUploadBytes  int64
+	Ready           map[string]health.Check
+	Log             *zap.Logger
+}
+
+var _ httpapi.StrictServerInterface = (*Server)(nil)
+
+// Handler is the whole API: routing, authentication, errors.
+func (s *Server) Handler() http.Handler {
+	strict := httpapi.NewStrictHandlerWithOptions(s, nil, httpapi.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.requestError,
+		ResponseErrorHandlerFunc: s.responseError,
+	})
+	routes := httpapi.HandlerWithOptions(strict, httpapi.StdHTTPServerOptions{
+		BaseRouter:       http.NewServeMux(),
+		ErrorHandlerFunc: s.requestError,
+	})
+	return s.authenticate(routes)
+}
+
+// public lists the paths that need no token.
+var public = map[string]bool{"/v1/auth/login": true, "/healthz": true, "/readyz": true}
+
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if public[r.URL.Path] {
+			next.ServeHTTP(w, r)
+			return
+		}
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			writeError(w, errs.E("server.authenticate", errs.Unauthenticated, errcode.Unauthenticated,
+				"this request needs a bearer token: sign in with POST /v1/auth/login and send Authorization: Bearer <token>"))
+			return
+		}
+		p, err := s.Auth.Verify(token)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+	})
+}
+
+func (s *Server) requestError(w http.ResponseWriter, _ *http.Request, err error) {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		err = errs.E("server.request", errs.Invalid, errcode.InvalidArgument, "the request could not be read: "+err.Error())
+	}
+	writeError(w, err)
+}
+
+func (s *Server) responseError(w http.ResponseWriter, r *http.Request, err error) {
+	if errs.HTTPStatus(err) >= 500 {
+		s.Log.Error("request failed", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Error(err))
+	}
+	writeError(w, err)
+}
+
+// writeError is the one place an error becomes an HTTP response.
+func writeError(w http.ResponseWriter, err error) {
+	status := errs.HTTPStatus(err)
+	w.Header().Set("Content-Type", "application/json")
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="docflow"`)
+	}
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(errs.Wire(err))
+}
+
+// principal is the caller; the authenticate middleware guarantees one on
+// every non-public route.
+func principal(ctx context.Context) auth.Principal {
+	p, _ := auth.FromContext(ctx)
+	return p
+}
+
+func actor(p auth.Principal) events.Actor {
+	return events.Actor{Username: p.Username, Role: p.Role, Agency: p.Agency}
+}
+
+// audited records the action of p on target with the outcome of err, and
+// returns err. A failure to write the audit trail fails a successful request:
+// an action that cannot be audited must not be reported as done.
+func (s *Server) audited(ctx context.Context, p auth.Principal, action, target, detail string, err error) error {
+	outcome := audit.Allowed
+	if err != nil {
+		outcome = audit.Failed
+		switch errs.KindOf(err) {
+		case errs.Invalid, errs.NotFound, errs.Conflict, errs.Forbidden, errs.Unauthenticated:
+			outcome = audit.Refused
+		}
+		detail = strings.TrimSpace(detail + " " + string(errs.Wire(err).Code))
+	}
+	if aerr := s.Audit.Record(context.WithoutCancel(ctx), audit.Entry{
+		Actor: p.Username, Role: p.Role, Agency: p.Agency, Action: action, Target: target, Outcome: outcome, Detail: detail,
+	}); aerr != nil {
+		s.Log.Error("audit trail not written", zap.String("action", action), zap.String("target", target), zap.Error(aerr))
+		if err == nil {
+			return errs.E("server.audit", errs.Unavailable, errcode.Unavailable, "the action could not be recorded in the audit trail; try again").WithCause(aerr)
+		}
+	}
+	return err
+}
+
+// Healthz answers while the process runs.
+func (s *Server) Healthz(context.Context, httpapi.HealthzRequestObject) (httpapi.HealthzResponseObject, error) {
+	return httpapi.Healthz200JSONResponse{Status: httpapi.LivenessStatusOk}, nil
+}
+
+// Readyz answers 200 only when every dependency is reachable.
+func (s *Server) Readyz(ctx context.Context, _ httpapi.ReadyzRequestObject) (httpapi.ReadyzResponseObject, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	status, report := health.Ready(ctx, s.Ready)
+	if status != http.StatusOK {
+		return httpapi.Readyz503JSONResponse(report), nil
+	}
+	return httpapi.Readyz200JSONResponse(report), nil
+}
+
+// Login exchanges a username and password for a bearer token.
+func (s *Server) Login(ctx context.Context, req httpapi.LoginRequestObject) (httpapi.LoginResponseObject, error) {
+	if req.Body == nil || req.Body.Username == "" || req.Body.Password == "" {
+		return nil, errs.E("server.Login", errs.Invalid, errcode.InvalidArgument, "username and password are required")
+	}
+	token, exp, p, err := s.Auth.Login(req.Body.Username, req.Body.Password)
+	who := p
+	if err != nil {
+		who = auth.Principal{Username: req.Body.Username}
+	}
+	if err := s.audited(ctx, who, "auth.login", req.Body.Username, "", err); err != nil {
+		return nil, err
+	}
+	return httpapi.Login200JSONResponse{
+		Token: token, ExpiresAt: exp,
+		User: httpapi.User{Username: p.Username, FullName: p.FullName, Role: httpapi.Role(p.Role), Agency: p.Agency},
+	}, nil
+}

@@ -1,0 +1,106 @@
+// Package routing is the routing service: it decides who handles each
+// received document, starts its approval workflow, and runs the approval
+// workflows themselves (with the activities that publish their events).
+package routing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
+	"go.uber.org/zap"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/internal/config"
+	"github.com/docflow/docflow/services/internal/health"
+	"github.com/docflow/docflow/services/internal/logging"
+	"github.com/docflow/docflow/services/internal/natsx"
+	"github.com/docflow/docflow/services/internal/temporalx"
+	"github.com/docflow/docflow/services/routing/internal/dispatch"
+	"github.com/docflow/docflow/services/routing/internal/rules"
+	"github.com/docflow/docflow/workflows/approval"
+)
+
+// Config is the routing service's configuration.
+type Config struct {
+	NATS     natsx.Config
+	Temporal temporalx.Config
+	Log      logging.Config
+	Rules    string `env:"DOCFLOW_ROUTING_RULES" default:"deploy/dev/routing.yaml"`
+	HTTPAddr string `env:"DOCFLOW_ROUTING_HTTP_ADDR" default:"127.0.0.1:8082"`
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var problems []error
+	problems = append(problems, c.NATS.Validate(), c.Temporal.Validate())
+	if c.Rules == "" {
+		problems = append(problems, errors.New("DOCFLOW_ROUTING_RULES is required"))
+	}
+	return errors.Join(problems...)
+}
+
+// Run runs the service until ctx is cancelled.
+func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	var cfg Config
+	if err := errors.Join(config.Load(getenv, &cfg), cfg.Validate()); err != nil {
+		return fmt.Errorf("routing: configuration: %w", err)
+	}
+	log, err := logging.New(stdout, cfg.Log.Format, cfg.Log.Level)
+	if err != nil {
+		return err
+	}
+	log = log.With(zap.String("service", "routing"))
+
+	set, err := rules.Load(cfg.Rules)
+	if err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
+	log.Info("routing rules loaded", zap.String("file", cfg.Rules), zap.String("version", set.Version), zap.Int("rules", len(set.Rules)))
+
+	nc, err := natsx.Connect(ctx, cfg.NATS, "routing", log)
+	if err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
+	if err := natsx.EnsureStreams(ctx, js, events.Streams); err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
+	pub := natsx.NewPublisher(js, "routing")
+
+	tc, err := temporalx.Dial(ctx, cfg.Temporal, log)
+	if err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
+	defer tc.Close()
+
+	w := worker.New(tc, approval.TaskQueue, worker.Options{})
+	approval.Register(w)
+	acts := &dispatch.Activities{Publisher: pub}
+	w.RegisterActivityWithOptions(acts.PublishEvent, activity.RegisterOptions{Name: approval.ActivityPublishEvent})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("routing: start worker: %w", err)
+	}
+	defer w.Stop()
+
+	router := &dispatch.Router{Rules: func() *rules.Set { return set }, Temporal: tc, Publisher: pub, Log: log}
+	stop, err := natsx.Consume(ctx, js, events.RoutingReceived, log, router.HandleReceived)
+	if err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
+	defer stop()
+
+	log.Info("routing ready", zap.String("task_queue", approval.TaskQueue))
+	return health.Serve(ctx, cfg.HTTPAddr, log, map[string]health.Check{
+		"nats":     natsx.Check(nc),
+		"temporal": temporalx.Check(tc),
+	})
+}
