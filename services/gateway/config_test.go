@@ -3,8 +3,8 @@ package gateway_test
 import (
 	"testing"
 
-	"github.com/docflow/docflow/services/internal/config"
 	"github.com/docflow/docflow/services/gateway"
+	"github.com/docflow/docflow/services/internal/config"
 )
 
 func TestConfigKeysAreUnique(t *testing.T) {

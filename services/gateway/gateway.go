@@ -153,7 +153,10 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			"database": db.PingContext,
 			"nats":     natsx.Check(nc),
 			"temporal": temporalx.Check(tc),
-			"storage":  func(ctx context.Context) error { _, err := store.Stat(ctx, cfg.DocumentsBucket, "readiness-probe", ""); return ignoreNotFound(err) },
+			"storage": func(ctx context.Context) error {
+				_, err := store.Stat(ctx, cfg.DocumentsBucket, "readiness-probe", "")
+				return ignoreNotFound(err)
+			},
 		},
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
