@@ -1,0 +1,592 @@
+// Package devpki creates and reads the development PKI: a root CA, one
+// organisation certificate per agency (for the organisation signature) and a
+// personal signing certificate per demo user. It exists so that a laptop can
+// run the whole signing path with real keys; its certificates chain to a root
+// nobody else trusts and must never sign a real document.
+//
+// Layout under the PKI directory (keys 0600, directories 0700):
+//
+//	root.crt, root.key             the development root CA
+//	org/<agency-token>.crt, .key   organisation certificate of an agency
+//	users/<username>.crt, .key     personal certificate of a user
+//	users/<username>.p12           the same key and chain as PKCS#12 (password P12Password)
+package devpki
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"software.sslmate.com/src/go-pkcs12"
+
+	events "github.com/docflow/docflow/api/events/v1"
+)
+
+// P12Password protects every .p12 file of the development PKI. It is public
+// on purpose: these keys protect nothing.
+const P12Password = "demo"
+
+// Names that make a development certificate recognisable wherever it shows
+// up (a PDF reader's signature panel, openssl output, a file listing).
+const (
+	RootCommonName = "docflow DEVELOPMENT Root CA - not for production"
+	devOrgUnit     = "docflow development certificate - not for production use"
+)
+
+// Validity periods. Personal certificates are short-lived as in real
+// deployments, so expiry handling is exercised early; the root outlives them.
+const (
+	rootValidityYears = 20
+	orgValidityYears  = 5
+	userValidityYears = 3
+	// Certificates start slightly in the past so a verifier whose clock is a
+	// little behind does not see them as not yet valid.
+	backdate = time.Hour
+)
+
+// File and directory modes: keys are secrets even in development, because a
+// habit of world-readable keys would carry over to production.
+const (
+	dirMode  fs.FileMode = 0o700
+	keyMode  fs.FileMode = 0o600
+	certMode fs.FileMode = 0o644
+)
+
+// OIDs of subject attributes Go does not name.
+var (
+	oidUserID                 = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}
+	oidOrganizationIdentifier = asn1.ObjectIdentifier{2, 5, 4, 97}
+)
+
+// Options say what Init creates.
+type Options struct {
+	Agency     string // agency identifier, e.g. 000.00.00.G22
+	AgencyName string // e.g. "Văn phòng Chính phủ (demo)"
+	Users      []User
+}
+
+// User is a person who gets a personal signing certificate.
+type User struct {
+	Username string
+	FullName string
+}
+
+// DemoOptions is the demo agency with its dev-only users.
+func DemoOptions() Options {
+	return Options{
+		Agency:     "000.00.00.G22",
+		AgencyName: "Văn phòng Chính phủ (demo)",
+		Users: []User{
+			{Username: "vanthu", FullName: "Trần Thị Thu"},
+			{Username: "chuyenvien1", FullName: "Nguyễn Văn An"},
+			{Username: "chuyenvien2", FullName: "Lê Thị Bình"},
+			{Username: "lanhdao", FullName: "Phạm Minh Đức"},
+			{Username: "luutru", FullName: "Hoàng Thị Lan"},
+		},
+	}
+}
+
+// Identity is a certificate with its private key.
+type Identity struct {
+	Cert     *x509.Certificate
+	Key      crypto.Signer
+	CertFile string
+	KeyFile  string
+	P12File  string // empty for organisation identities
+}
+
+// PKI is a development PKI read from its directory.
+type PKI struct {
+	Dir  string
+	Root *x509.Certificate
+	// Orgs are the organisation identities by agency identifier.
+	Orgs map[string]*Identity
+	// Users are the personal identities by username.
+	Users map[string]*Identity
+
+	rootKey crypto.Signer
+}
+
+// Chain is the certificates above a leaf, up to and including the root.
+func (p *PKI) Chain() []*x509.Certificate { return []*x509.Certificate{p.Root} }
+
+var (
+	usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	agencyPattern   = regexp.MustCompile(`^[0-9A-Z][0-9A-Z.]{0,34}$`)
+)
+
+// ValidUsername reports whether name can be a username in the PKI. Usernames
+// become file names, so anything that could escape the directory is refused.
+func ValidUsername(name string) bool { return usernamePattern.MatchString(name) }
+
+func (o Options) validate() error {
+	var problems []error
+	if !agencyPattern.MatchString(o.Agency) {
+		problems = append(problems, fmt.Errorf("agency identifier %q is not valid: use up to 35 characters of 0-9, A-Z and '.' (e.g. 000.00.00.G22)", o.Agency))
+	}
+	if strings.TrimSpace(o.AgencyName) == "" {
+		problems = append(problems, errors.New("agency name is empty"))
+	}
+	seen := map[string]bool{}
+	for _, u := range o.Users {
+		if !ValidUsername(u.Username) {
+			problems = append(problems, fmt.Errorf("username %q is not valid: use lower-case letters, digits, '.', '_' and '-'", u.Username))
+		}
+		if strings.TrimSpace(u.FullName) == "" {
+			problems = append(problems, fmt.Errorf("user %q has no full name", u.Username))
+		}
+		if seen[u.Username] {
+			problems = append(problems, fmt.Errorf("user %q is listed twice", u.Username))
+		}
+		seen[u.Username] = true
+	}
+	return errors.Join(problems...)
+}
+
+// Init makes sure dir holds a development PKI with the agency and users of
+// opts. What already exists is kept, so certificates handed out earlier stay
+// valid; only what is missing is created, signed by the existing root.
+func Init(dir string, opts Options, now time.Time) (*PKI, error) {
+	const op = "devpki.Init"
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	for _, d := range []string{dir, filepath.Join(dir, "org"), filepath.Join(dir, "users")} {
+		if err := os.MkdirAll(d, dirMode); err != nil {
+			return nil, fmt.Errorf("%s: create directory: %w", op, err)
+		}
+		// MkdirAll leaves an existing directory as it was; the keys below
+		// must not be readable by others whatever created it.
+		if err := os.Chmod(d, dirMode); err != nil {
+			return nil, fmt.Errorf("%s: restrict directory: %w", op, err)
+		}
+	}
+	if err := writeIfMissing(filepath.Join(dir, "README.txt"), []byte(readme), certMode); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+
+	root, rootKey, err := ensureRoot(dir, now)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	issuer := &Identity{Cert: root, Key: rootKey}
+
+	orgBase := filepath.Join(dir, "org", events.AgencyToken(opts.Agency))
+	if _, err := ensureLeaf(orgBase, issuer, now, func() *x509.Certificate { return orgTemplate(opts, now, root) }); err != nil {
+		return nil, fmt.Errorf("%s: organisation certificate of %s: %w", op, opts.Agency, err)
+	}
+	for _, u := range opts.Users {
+		base := filepath.Join(dir, "users", u.Username)
+		id, err := ensureLeaf(base, issuer, now, func() *x509.Certificate { return userTemplate(opts, u, now, root) })
+		if err != nil {
+			return nil, fmt.Errorf("%s: certificate of %s: %w", op, u.Username, err)
+		}
+		if err := ensureP12(base+".p12", id, root); err != nil {
+			return nil, fmt.Errorf("%s: PKCS#12 of %s: %w", op, u.Username, err)
+		}
+	}
+	pki, err := Load(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return pki, nil
+}
+
+// Load reads the development PKI in dir: the root, and every organisation
+// and user identity found. Every identity must chain to the root.
+func Load(dir string) (*PKI, error) {
+	const op = "devpki.Load"
+	root, err := LoadRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	p := &PKI{Dir: dir, Root: root, Orgs: map[string]*Identity{}, Users: map[string]*Identity{}}
+	if key, err := readKey(filepath.Join(dir, "root.key")); err == nil {
+		p.rootKey = key
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+
+	orgs, err := loadLeaves(filepath.Join(dir, "org"), root)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	for token, id := range orgs {
+		p.Orgs[events.AgencyFromToken(token)] = id
+	}
+	users, err := loadLeaves(filepath.Join(dir, "users"), root)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	for name, id := range users {
+		if p12 := filepath.Join(dir, "users", name+".p12"); fileExists(p12) {
+			id.P12File = p12
+		}
+		p.Users[name] = id
+	}
+	return p, nil
+}
+
+// LoadRoot reads the root certificate of the PKI in dir.
+func LoadRoot(dir string) (*x509.Certificate, error) {
+	root, err := readCert(filepath.Join(dir, "root.crt"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no PKI in %s (root.crt is missing): run `docflow pki init`", dir)
+	}
+	return root, err
+}
+
+// loadLeaves reads every <name>.crt with its <name>.key in dir.
+func loadLeaves(dir string, root *x509.Certificate) (map[string]*Identity, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]*Identity{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", dir, err)
+	}
+	out := map[string]*Identity{}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".crt")
+		if !ok || e.IsDir() {
+			continue
+		}
+		id, err := readIdentity(filepath.Join(dir, name), root)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = id
+	}
+	return out, nil
+}
+
+// ReadIdentity reads base.crt and base.key and checks that the key belongs to
+// the certificate and that the certificate was issued by root.
+func ReadIdentity(base string, root *x509.Certificate) (*Identity, error) {
+	return readIdentity(base, root)
+}
+
+func readIdentity(base string, root *x509.Certificate) (*Identity, error) {
+	cert, err := readCert(base + ".crt")
+	if err != nil {
+		return nil, err
+	}
+	key, err := readKey(base + ".key")
+	if err != nil {
+		return nil, err
+	}
+	if err := matches(key, cert); err != nil {
+		return nil, fmt.Errorf("%s: %w", base+".key", err)
+	}
+	if err := cert.CheckSignatureFrom(root); err != nil {
+		return nil, fmt.Errorf("%s was not issued by the root certificate of this PKI (remove it to have a new one issued): %w", base+".crt", err)
+	}
+	return &Identity{Cert: cert, Key: key, CertFile: base + ".crt", KeyFile: base + ".key"}, nil
+}
+
+func ensureRoot(dir string, now time.Time) (*x509.Certificate, crypto.Signer, error) {
+	certFile, keyFile := filepath.Join(dir, "root.crt"), filepath.Join(dir, "root.key")
+	hasCert, hasKey := fileExists(certFile), fileExists(keyFile)
+	switch {
+	case hasCert && hasKey:
+		cert, err := readCert(certFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		key, err := readKey(keyFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := matches(key, cert); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", keyFile, err)
+		}
+		return cert, key, nil
+	case hasCert != hasKey:
+		return nil, nil, fmt.Errorf("the development PKI in %s is incomplete (only one of root.crt and root.key exists): remove the directory to create a new one", dir)
+	}
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("generate root key: %w", err)
+	}
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject: pkix.Name{
+			CommonName:         RootCommonName,
+			Organization:       []string{"docflow development"},
+			OrganizationalUnit: []string{devOrgUnit},
+			Country:            []string{"VN"},
+		},
+		NotBefore:             now.Add(-backdate),
+		NotAfter:              now.AddDate(rootValidityYears, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		// Leaves are issued directly by the root; refusing intermediates keeps
+		// a leaked development key from minting a CA.
+		MaxPathLen:     0,
+		MaxPathLenZero: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create root certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse root certificate: %w", err)
+	}
+	if err := writePair(certFile, keyFile, cert, key); err != nil {
+		return nil, nil, err
+	}
+	return cert, key, nil
+}
+
+// ensureLeaf keeps base.crt/base.key when both exist and chain to the
+// issuer, and otherwise issues a new pair from the template.
+func ensureLeaf(base string, issuer *Identity, now time.Time, template func() *x509.Certificate) (*Identity, error) {
+	certFile, keyFile := base+".crt", base+".key"
+	hasCert, hasKey := fileExists(certFile), fileExists(keyFile)
+	switch {
+	case hasCert && hasKey:
+		return readIdentity(base, issuer.Cert)
+	case hasCert != hasKey:
+		return nil, fmt.Errorf("only one of %s and %s exists: remove the other to have a new pair issued", filepath.Base(certFile), filepath.Base(keyFile))
+	}
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate key: %w", err)
+	}
+	tmpl := template()
+	if tmpl.SerialNumber, err = randomSerial(); err != nil {
+		return nil, err
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer.Cert, key.Public(), issuer.Key)
+	if err != nil {
+		return nil, fmt.Errorf("create certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("parse certificate: %w", err)
+	}
+	// A fresh key makes any PKCS#12 of an earlier key stale.
+	if err := os.Remove(base + ".p12"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("remove stale PKCS#12: %w", err)
+	}
+	if err := writePair(certFile, keyFile, cert, key); err != nil {
+		return nil, err
+	}
+	return &Identity{Cert: cert, Key: key, CertFile: certFile, KeyFile: keyFile}, nil
+}
+
+func ensureP12(file string, id *Identity, root *x509.Certificate) error {
+	if fileExists(file) {
+		return nil
+	}
+	// Modern2023 (AES-256, PBKDF2, SHA-256 MAC) is what current OpenSSL,
+	// NSS and Windows import without legacy providers.
+	data, err := pkcs12.Modern2023.Encode(id.Key, id.Cert, []*x509.Certificate{root}, P12Password)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	return writeFileAtomic(file, data, keyMode)
+}
+
+func orgTemplate(opts Options, now time.Time, root *x509.Certificate) *x509.Certificate {
+	return &x509.Certificate{
+		Subject: pkix.Name{
+			CommonName:         opts.AgencyName,
+			Organization:       []string{opts.AgencyName},
+			OrganizationalUnit: []string{devOrgUnit},
+			Country:            []string{"VN"},
+			ExtraNames:         []pkix.AttributeTypeAndValue{{Type: oidOrganizationIdentifier, Value: opts.Agency}},
+		},
+		NotBefore:   now.Add(-backdate),
+		NotAfter:    clampTo(now.AddDate(orgValidityYears, 0, 0), root.NotAfter),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage: signingEKU,
+	}
+}
+
+func userTemplate(opts Options, u User, now time.Time, root *x509.Certificate) *x509.Certificate {
+	return &x509.Certificate{
+		Subject: pkix.Name{
+			CommonName:         u.FullName,
+			SerialNumber:       u.Username,
+			Organization:       []string{opts.AgencyName},
+			OrganizationalUnit: []string{devOrgUnit},
+			Country:            []string{"VN"},
+			ExtraNames:         []pkix.AttributeTypeAndValue{{Type: oidUserID, Value: u.Username}},
+		},
+		NotBefore:   now.Add(-backdate),
+		NotAfter:    clampTo(now.AddDate(userValidityYears, 0, 0), root.NotAfter),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage: signingEKU,
+	}
+}
+
+// signingEKU is emailProtection: poppler (pdfsig) validates PDF signer
+// certificates with NSS's "email signer" usage, which refuses the newer
+// document-signing EKU (RFC 9336) but accepts emailProtection, and Adobe
+// Reader accepts it as well.
+var signingEKU = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
+
+func clampTo(t, limit time.Time) time.Time {
+	if t.After(limit) {
+		return limit
+	}
+	return t
+}
+
+func randomSerial() (*big.Int, error) {
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return nil, fmt.Errorf("generate serial number: %w", err)
+	}
+	// Zero is not a valid serial number.
+	return serial.Add(serial, big.NewInt(1)), nil
+}
+
+func matches(key crypto.Signer, cert *x509.Certificate) error {
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	pub, ok := key.Public().(equaler)
+	if !ok || !pub.Equal(cert.PublicKey) {
+		return errors.New("private key does not belong to the certificate")
+	}
+	return nil
+}
+
+func readCert(file string) (*x509.Certificate, error) {
+	data, err := os.ReadFile(file) //nolint:gosec // G304: reading the configured PKI directory is the point
+	if err != nil {
+		return nil, fmt.Errorf("read certificate: %w", err)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, fmt.Errorf("%s is not a PEM certificate", file)
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", file, err)
+	}
+	return cert, nil
+}
+
+func readKey(file string) (crypto.Signer, error) {
+	data, err := os.ReadFile(file) //nolint:gosec // G304: reading the configured PKI directory is the point
+	if err != nil {
+		return nil, fmt.Errorf("read private key: %w", err)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("%s is not a PEM PKCS#8 private key", file)
+	}
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", file, err)
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("%s holds a key that cannot sign", file)
+	}
+	return signer, nil
+}
+
+// writePair writes the key before the certificate: a certificate file alone
+// would be refused on the next Init, a key alone likewise, and the rename
+// makes each file appear complete or not at all.
+func writePair(certFile, keyFile string, cert *x509.Certificate, key crypto.Signer) error {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return fmt.Errorf("encode private key: %w", err)
+	}
+	if err := writeFileAtomic(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), keyMode); err != nil {
+		return err
+	}
+	return writeFileAtomic(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), certMode)
+}
+
+func writeFileAtomic(file string, data []byte, mode fs.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	// After a successful rename there is nothing left to remove.
+	defer func() { _ = os.Remove(tmp.Name()) }()
+	if err := tmp.Chmod(mode); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	if err := os.Rename(tmp.Name(), file); err != nil {
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	return nil
+}
+
+func writeIfMissing(file string, data []byte, mode fs.FileMode) error {
+	if fileExists(file) {
+		return nil
+	}
+	return writeFileAtomic(file, data, mode)
+}
+
+func fileExists(file string) bool {
+	_, err := os.Stat(file)
+	return err == nil
+}
+
+// Usernames lists the users of the PKI in order.
+func (p *PKI) Usernames() []string {
+	names := make([]string, 0, len(p.Users))
+	for n := range p.Users {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+const readme = `DEVELOPMENT PKI - NOT FOR PRODUCTION
+
+Everything in this directory was generated by "docflow pki init" for local
+development and tests. The root CA is trusted by nobody; a PDF signed with
+these keys proves nothing about anyone. Never import root.crt into a system
+or browser trust store and never use these keys for a real document.
+
+  root.crt, root.key            development root CA
+  org/<agency>.crt, .key        organisation certificate (organisation signature)
+  users/<username>.crt, .key    personal signing certificate
+  users/<username>.p12          the same as PKCS#12, password "demo"
+
+Re-running "docflow pki init" keeps what exists and creates what is missing.
+Delete a user's files to have that user's certificate issued again.
+`

@@ -1,0 +1,170 @@
+// Package keys finds the private key and certificate chain a person signs
+// with. Keys are read from a PKI directory laid out as devpki writes it
+// (users/<username>.crt/.key issued by root.crt); hardware tokens will be
+// another source behind the same Source interface.
+package keys
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/signing/devpki"
+)
+
+// ErrNoSigningKey is in the chain of every error that means the person has
+// no usable signing key: no certificate at all, an expired one, or a name
+// that cannot be a user. Retrying does not help until an operator issues one.
+var ErrNoSigningKey = errors.New("no signing key")
+
+// Credential is what one person signs with.
+type Credential struct {
+	Username string
+	Key      crypto.Signer
+	Cert     *x509.Certificate
+	// Chain holds the certificates above Cert up to and including the root.
+	Chain []*x509.Certificate
+}
+
+// Source finds a person's credential.
+type Source interface {
+	Lookup(ctx context.Context, username string) (Credential, error)
+}
+
+// Dir reads credentials from a PKI directory on every lookup, so a
+// certificate issued while the service runs is used without a restart.
+type Dir struct {
+	dir string
+	now func() time.Time
+}
+
+var _ Source = (*Dir)(nil)
+
+// NewDir reads credentials from dir. now is the clock certificates'
+// validity is judged by.
+func NewDir(dir string, now func() time.Time) *Dir {
+	if now == nil {
+		now = time.Now
+	}
+	return &Dir{dir: dir, now: now}
+}
+
+// Check reports whether the directory holds a readable root certificate; the
+// service is not ready to sign without one.
+func (d *Dir) Check(context.Context) error {
+	if _, err := d.root(); err != nil {
+		return fmt.Errorf("keys.Check: %w", err)
+	}
+	return nil
+}
+
+// Lookup returns username's credential. An error wrapping ErrNoSigningKey
+// means the person cannot sign; any other error is the directory's fault.
+func (d *Dir) Lookup(ctx context.Context, username string) (Credential, error) {
+	const op = "keys.Lookup"
+	if err := ctx.Err(); err != nil {
+		return Credential{}, errs.Wrap(op, err)
+	}
+	if !devpki.ValidUsername(username) {
+		return Credential{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			fmt.Sprintf("%q is not a valid username, so it has no signing certificate", username)).
+			WithDetail("signer", username).WithCause(ErrNoSigningKey)
+	}
+	root, err := d.root()
+	if err != nil {
+		return Credential{}, fmt.Errorf("%s: %w", op, err)
+	}
+	id, err := devpki.ReadIdentity(filepath.Join(d.dir, "users", username), root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Credential{}, errs.E(op, errs.NotFound, errcode.NotFound,
+			fmt.Sprintf("user %s has no signing certificate: issue one (docflow pki init) before assigning documents for signature", username)).
+			WithDetail("signer", username).WithCause(ErrNoSigningKey)
+	}
+	if err != nil {
+		return Credential{}, fmt.Errorf("%s: signing key of %s: %w", op, username, err)
+	}
+	now := d.now()
+	if now.Before(id.Cert.NotBefore) || now.After(id.Cert.NotAfter) {
+		return Credential{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			fmt.Sprintf("the signing certificate of %s is valid only from %s to %s: issue a new one",
+				username, id.Cert.NotBefore.Format(time.RFC3339), id.Cert.NotAfter.Format(time.RFC3339))).
+			WithDetail("signer", username).WithCause(ErrNoSigningKey)
+	}
+	return Credential{Username: username, Key: id.Key, Cert: id.Cert, Chain: []*x509.Certificate{root}}, nil
+}
+
+func (d *Dir) root() (*x509.Certificate, error) { return devpki.LoadRoot(d.dir) }
+
+// attributeNames are the short names RFC 4514 and common tools (openssl,
+// poppler) print for subject attributes; Go's own String leaves UID and
+// organizationIdentifier as hex.
+var attributeNames = map[string]string{
+	"2.5.4.3":                    "CN",
+	"2.5.4.5":                    "serialNumber",
+	"2.5.4.6":                    "C",
+	"2.5.4.7":                    "L",
+	"2.5.4.8":                    "ST",
+	"2.5.4.10":                   "O",
+	"2.5.4.11":                   "OU",
+	"2.5.4.12":                   "title",
+	"2.5.4.42":                   "GN",
+	"2.5.4.4":                    "SN",
+	"2.5.4.97":                   "organizationIdentifier",
+	"0.9.2342.19200300.100.1.1":  "UID",
+	"0.9.2342.19200300.100.1.25": "DC",
+	"1.2.840.113549.1.9.1":       "emailAddress",
+}
+
+// Subject renders a certificate's subject the way people read it elsewhere
+// (RFC 4514 order: most specific first), e.g.
+// "UID=lanhdao,serialNumber=lanhdao,CN=Phạm Minh Đức,O=…,C=VN".
+func Subject(cert *x509.Certificate) string {
+	var seq pkix.RDNSequence
+	if rest, err := asn1.Unmarshal(cert.RawSubject, &seq); err != nil || len(rest) > 0 {
+		return cert.Subject.String()
+	}
+	var b strings.Builder
+	for i := len(seq) - 1; i >= 0; i-- {
+		for j, atv := range seq[i] {
+			switch {
+			case i < len(seq)-1 && j == 0:
+				b.WriteByte(',')
+			case j > 0:
+				b.WriteByte('+')
+			}
+			name, ok := attributeNames[atv.Type.String()]
+			if !ok {
+				name = atv.Type.String()
+			}
+			b.WriteString(name)
+			b.WriteByte('=')
+			b.WriteString(escapeValue(fmt.Sprint(atv.Value)))
+		}
+	}
+	return b.String()
+}
+
+// escapeValue escapes an attribute value as RFC 4514 section 2.4 asks.
+func escapeValue(v string) string {
+	var b strings.Builder
+	for i, r := range v {
+		switch {
+		case strings.ContainsRune(`,+"\<>;`, r),
+			i == 0 && (r == ' ' || r == '#'),
+			i == len(v)-1 && r == ' ':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,183 @@
+package keys_test
+
+import (
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/signing/devpki"
+	"github.com/docflow/docflow/services/signing/internal/keys"
+)
+
+var issued = time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)
+
+func demoPKI(t *testing.T) *devpki.PKI {
+	t.Helper()
+	p, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), devpki.DemoOptions(), issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func at(t time.Time) func() time.Time { return func() time.Time { return t } }
+
+func TestLookupFindsTheSignersCredential(t *testing.T) {
+	t.Parallel()
+	p := demoPKI(t)
+	d := keys.NewDir(p.Dir, at(issued.Add(24*time.Hour)))
+	if err := d.Check(t.Context()); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	c, err := d.Lookup(t.Context(), "lanhdao")
+	if err != nil {
+		t.Fatalf("Lookup: %v", err)
+	}
+	if c.Username != "lanhdao" || c.Cert.Subject.CommonName != "Phạm Minh Đức" {
+		t.Errorf("credential of %q with CN %q", c.Username, c.Cert.Subject.CommonName)
+	}
+	if !c.Cert.Equal(p.Users["lanhdao"].Cert) {
+		t.Error("not the certificate in users/lanhdao.crt")
+	}
+	if len(c.Chain) != 1 || !c.Chain[0].Equal(p.Root) {
+		t.Errorf("chain has %d certificates, want the root", len(c.Chain))
+	}
+	if err := c.Cert.CheckSignatureFrom(c.Chain[0]); err != nil {
+		t.Errorf("certificate does not chain: %v", err)
+	}
+}
+
+func TestLookupPicksUpNewCertificates(t *testing.T) {
+	t.Parallel()
+	p := demoPKI(t)
+	d := keys.NewDir(p.Dir, at(issued.Add(time.Hour)))
+	if _, err := d.Lookup(t.Context(), "phovien"); !errors.Is(err, keys.ErrNoSigningKey) {
+		t.Fatalf("Lookup before issue = %v", err)
+	}
+	opts := devpki.DemoOptions()
+	opts.Users = append(opts.Users, devpki.User{Username: "phovien", FullName: "Vũ Thị Hà"})
+	if _, err := devpki.Init(p.Dir, opts, issued); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Lookup(t.Context(), "phovien"); err != nil {
+		t.Fatalf("Lookup after issue without restart: %v", err)
+	}
+}
+
+func TestLookupWithoutUsableKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		username string
+		now      time.Time
+		wantKind errs.Kind
+		wantMsg  string
+	}{
+		{"unknown user", "giamdoc", issued.Add(time.Hour), errs.NotFound, "giamdoc has no signing certificate"},
+		{"name escaping the directory", "../root", issued.Add(time.Hour), errs.Invalid, "not a valid username"},
+		{"empty name", "", issued.Add(time.Hour), errs.Invalid, "not a valid username"},
+		{"expired certificate", "lanhdao", issued.AddDate(4, 0, 0), errs.Invalid, "valid only from"},
+		{"certificate not yet valid", "lanhdao", issued.Add(-24 * time.Hour), errs.Invalid, "valid only from"},
+	}
+	p := demoPKI(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := keys.NewDir(p.Dir, at(tt.now)).Lookup(t.Context(), tt.username)
+			if !errors.Is(err, keys.ErrNoSigningKey) {
+				t.Fatalf("Lookup = %v, want ErrNoSigningKey", err)
+			}
+			var e *errs.Error
+			if !errors.As(err, &e) || e.Kind != tt.wantKind || !strings.Contains(e.Message, tt.wantMsg) {
+				t.Errorf("error %v, want kind %v saying %q", err, tt.wantKind, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestBrokenDirectoryIsNotAMissingKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		breakIt func(t *testing.T, p *devpki.PKI)
+		wantMsg string
+	}{
+		{"no PKI at all", func(t *testing.T, p *devpki.PKI) {
+			if err := os.Remove(filepath.Join(p.Dir, "root.crt")); err != nil {
+				t.Fatal(err)
+			}
+		}, "docflow pki init"},
+		{"key of someone else", func(t *testing.T, p *devpki.PKI) {
+			data, err := os.ReadFile(p.Users["vanthu"].KeyFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p.Users["lanhdao"].KeyFile, data, 0o600); err != nil { //nolint:gosec // G703: the test's own temp dir
+				t.Fatal(err)
+			}
+		}, "does not belong"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := demoPKI(t)
+			tt.breakIt(t, p)
+			_, err := keys.NewDir(p.Dir, at(issued.Add(time.Hour))).Lookup(t.Context(), "lanhdao")
+			if err == nil || errors.Is(err, keys.ErrNoSigningKey) {
+				t.Fatalf("Lookup = %v, want an operator error, not a missing key", err)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("error %q does not say %q", err, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestCheckFailsWithoutPKI(t *testing.T) {
+	t.Parallel()
+	err := keys.NewDir(t.TempDir(), nil).Check(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "docflow pki init") {
+		t.Fatalf("Check = %v, want an error telling how to create the PKI", err)
+	}
+}
+
+func TestSubjectReadsLikeOtherTools(t *testing.T) {
+	t.Parallel()
+	p := demoPKI(t)
+	tests := []struct {
+		name string
+		cert *x509.Certificate
+		want string
+	}{
+		{"personal", p.Users["lanhdao"].Cert,
+			"UID=lanhdao,serialNumber=lanhdao,CN=Phạm Minh Đức,OU=docflow development certificate - not for production use,O=Văn phòng Chính phủ (demo),C=VN"},
+		{"organisation", p.Orgs["000.00.00.G22"].Cert,
+			"organizationIdentifier=000.00.00.G22,CN=Văn phòng Chính phủ (demo),OU=docflow development certificate - not for production use,O=Văn phòng Chính phủ (demo),C=VN"},
+		{"special characters", &x509.Certificate{RawSubject: mustSubject(t, pkix.Name{CommonName: "Bộ Tài chính, Vụ Pháp chế", Country: []string{"VN"}})},
+			`CN=Bộ Tài chính\, Vụ Pháp chế,C=VN`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := keys.Subject(tt.cert); got != tt.want {
+				t.Errorf("Subject = %q\n want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func mustSubject(t *testing.T, n pkix.Name) []byte {
+	t.Helper()
+	der, err := asn1.Marshal(n.ToRDNSequence())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}

@@ -1,0 +1,179 @@
+// Package pdftest makes small, well-formed PDFs for tests, and runs the
+// independent tools (poppler's pdfsig, qpdf, openssl) that judge the signed
+// output. It writes the PDF syntax itself so that tests depend on no PDF
+// library other than the one under test.
+package pdftest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Document writes a PDF with one page per entry of pages, each showing its
+// text, with a classic cross-reference table.
+func Document(t testing.TB, pages ...string) []byte {
+	t.Helper()
+	if len(pages) == 0 {
+		pages = []string{"docflow test document"}
+	}
+	var objs []string
+	// 1 catalog, 2 page tree, 3 font, then a page and its content per page.
+	kids := make([]string, len(pages))
+	for i := range pages {
+		kids[i] = fmt.Sprintf("%d 0 R", 4+2*i)
+	}
+	objs = append(objs,
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(pages)),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	)
+	for i, text := range pages {
+		content := fmt.Sprintf("BT /F1 14 Tf 72 770 Td (%s) Tj ET", escape(text))
+		objs = append(objs,
+			fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i),
+			fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+		)
+	}
+
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
+
+// ObjectStreams rewrites pdf with compressed object streams and a
+// cross-reference stream, as most current PDF producers write them.
+func ObjectStreams(t testing.TB, pdf []byte) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(t, dir, "qpdf", "--object-streams=generate", in, out)
+	data, err := os.ReadFile(out) //nolint:gosec // G304: a file of the test's own temp dir
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func escape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`).Replace(s)
+}
+
+// Report is what pdfsig says about a signed PDF.
+type Report struct {
+	Output string
+	// Signatures holds one section of the output per signature, in order.
+	Signatures []string
+}
+
+// PDFSig runs poppler's pdfsig on pdf. With nssDir empty the certificate is
+// not validated (only the signature and what it covers); otherwise the NSS
+// database in nssDir decides which roots are trusted.
+func PDFSig(t testing.TB, pdf []byte, nssDir string) Report {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "signed.pdf")
+	if err := os.WriteFile(file, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// -no-ocsp is only given without certificate validation: poppler 22
+	// reports every certificate as "Unknown issue" when it is combined with
+	// an NSS database. The development certificates name no OCSP responder,
+	// so nothing is fetched either way.
+	args := []string{"-nocert", "-no-ocsp"}
+	if nssDir != "" {
+		args = []string{"-nssdir", "sql:" + nssDir}
+	}
+	out := run(t, dir, "pdfsig", append(args, file)...)
+	r := Report{Output: out}
+	parts := strings.Split(out, "\nSignature #")
+	r.Signatures = append(r.Signatures, parts[1:]...)
+	return r
+}
+
+// DumpSignatures returns the CMS (DER) of every signature in pdf, as pdfsig
+// extracts them.
+func DumpSignatures(t testing.TB, pdf []byte) [][]byte {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "signed.pdf")
+	if err := os.WriteFile(file, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(t, dir, "pdfsig", "-nocert", "-no-ocsp", "-dump", file)
+	var sigs [][]byte
+	for i := 0; ; i++ {
+		data, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("signed.pdf.sig%d", i))) //nolint:gosec // G304: a file of the test's own temp dir
+		if os.IsNotExist(err) {
+			return sigs
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		sigs = append(sigs, data)
+	}
+}
+
+// CMSPrint is openssl's structural dump of a DER CMS.
+func CMSPrint(t testing.TB, cms []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "sig.der")
+	if err := os.WriteFile(file, cms, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return run(t, dir, "openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", file)
+}
+
+// QPDFCheck fails the test unless qpdf --check finds pdf sound.
+func QPDFCheck(t testing.TB, pdf []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "check.pdf")
+	if err := os.WriteFile(file, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := run(t, dir, "qpdf", "--check", file)
+	if !strings.Contains(out, "No syntax or stream encoding errors found") {
+		t.Fatalf("qpdf --check reports problems:\n%s", out)
+	}
+}
+
+// NSSTrusting creates an NSS database in which rootPEM is a trusted CA for
+// e-mail and document signing, for PDFSig.
+func NSSTrusting(t testing.TB, rootFile string) string {
+	t.Helper()
+	dir := t.TempDir()
+	run(t, dir, "certutil", "-N", "-d", "sql:"+dir, "--empty-password")
+	run(t, dir, "certutil", "-A", "-d", "sql:"+dir, "-n", "docflow-dev-root", "-t", "C,C,C", "-i", rootFile)
+	return dir
+}
+
+func run(t testing.TB, dir, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), name, args...) //nolint:gosec // G204: the checking tools the tests name, with the tests' own files
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}

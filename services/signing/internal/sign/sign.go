@@ -1,0 +1,333 @@
+// Package sign signs stored documents for the approval workflow: it is the
+// SignDocument activity. The signed PDF is written once per document, under
+// a key derived from the document id, so a retried activity finds the
+// earlier result and never signs twice.
+package sign
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.uber.org/zap"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/natsx"
+	"github.com/docflow/docflow/services/internal/objstore"
+	"github.com/docflow/docflow/services/signing/internal/keys"
+	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/workflows/approval"
+)
+
+// ContentTypePDF is the content type of signed documents.
+const ContentTypePDF = "application/pdf"
+
+// Metadata recorded with a signed PDF. A retried activity rebuilds its
+// result and its event from these, so they hold everything both carry.
+const (
+	metaDocument     = "document-id"
+	metaSigner       = "signer"
+	metaSignerCert   = "signer-cert" // URL-escaped: subjects are not ASCII
+	metaLevel        = "pades-level"
+	metaSignedAt     = "signed-at" // RFC 3339, UTC, nanoseconds
+	metaSourceSHA256 = "source-sha256"
+)
+
+// SignedKey is the object key of a document's signed PDF.
+func SignedKey(documentID string) string { return "signed/" + documentID + ".pdf" }
+
+// EventID is the id of a document's signed event; it depends only on the
+// document, so a republished event is dropped by JetStream as a duplicate.
+func EventID(documentID string) string { return natsx.EventID("signed:" + documentID) }
+
+// Publisher publishes an event with an id chosen by the caller.
+type Publisher interface {
+	PublishWithID(ctx context.Context, id string, at time.Time, t events.Type, agency, documentID string, data any) (events.Envelope, error)
+}
+
+// Registry is where activities are registered (a Temporal worker, or the
+// SDK's test environment).
+type Registry interface {
+	RegisterActivityWithOptions(a any, options activity.RegisterOptions)
+}
+
+// Config is what the activity needs to know besides its dependencies.
+type Config struct {
+	// Bucket holds the documents; signed PDFs are written there.
+	Bucket string
+	// Level is the PAdES level signatures are made at.
+	Level pades.Level
+	// TempDir holds the source and the signed PDF while signing (empty: the
+	// system temp dir). The PDF library needs random access to the source.
+	TempDir string
+}
+
+// Activities holds the signing service's activities.
+type Activities struct {
+	cfg    Config
+	store  objstore.Store
+	keys   keys.Source
+	signer pades.Signer
+	pub    Publisher
+	log    *zap.Logger
+}
+
+// NewActivities wires the activities.
+func NewActivities(cfg Config, store objstore.Store, keySource keys.Source, signer pades.Signer, pub Publisher, log *zap.Logger) *Activities {
+	return &Activities{cfg: cfg, store: store, keys: keySource, signer: signer, pub: pub, log: log}
+}
+
+// Register registers the activities under their contract names.
+func (a *Activities) Register(r Registry) {
+	r.RegisterActivityWithOptions(a.SignDocument, activity.RegisterOptions{Name: approval.ActivitySignDocument})
+}
+
+var documentIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// SignDocument signs in.Source with in.Signer's personal key, stores the
+// signed PDF and publishes document.signed.
+//
+// Failures that a retry cannot fix are non-retryable application errors with
+// the types of the approval contract: ErrSourceIntegrity (the source is gone
+// or differs from its digest), ErrNoSigningKey (the signer has no usable
+// certificate) and ErrUnsignablePDF (the PDF or the request cannot be
+// signed). Anything else (storage, NATS) is retried.
+func (a *Activities) SignDocument(ctx context.Context, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
+	const op = "sign.SignDocument"
+	info := activity.GetInfo(ctx)
+	log := a.log.With(
+		zap.String("document_id", in.DocumentID),
+		zap.String("agency", in.Agency),
+		zap.String("signer", in.Signer),
+		zap.String("workflow_id", info.WorkflowExecution.ID),
+		zap.Int32("attempt", info.Attempt),
+	)
+	if err := validate(in); err != nil {
+		return approval.SignDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, err)
+	}
+
+	key := SignedKey(in.DocumentID)
+	existing, err := a.store.Stat(ctx, a.cfg.Bucket, key, "")
+	switch {
+	case err == nil:
+		log.Info("document already signed; returning the stored signature", zap.String("version_id", existing.VersionID))
+		return a.alreadySigned(ctx, in, existing)
+	case !errors.Is(err, objstore.ErrNotFound):
+		return approval.SignDocumentResult{}, fmt.Errorf("%s: look for an earlier signature: %w", op, err)
+	}
+
+	cred, err := a.keys.Lookup(ctx, in.Signer)
+	if err != nil {
+		if errors.Is(err, keys.ErrNoSigningKey) {
+			return approval.SignDocumentResult{}, nonRetryable(approval.ErrNoSigningKey, err)
+		}
+		return approval.SignDocumentResult{}, fmt.Errorf("%s: %w", op, err)
+	}
+
+	src, err := a.spoolSource(ctx, in.Source)
+	if err != nil {
+		return approval.SignDocumentResult{}, err
+	}
+	defer discard(src, log)
+
+	out, err := os.CreateTemp(a.cfg.TempDir, "docflow-signed-*.pdf")
+	if err != nil {
+		return approval.SignDocumentResult{}, fmt.Errorf("%s: temporary file for the signed PDF: %w", op, err)
+	}
+	defer discard(out, log)
+
+	sig, err := a.signer.Sign(ctx, src, in.Source.Size, out, pades.Request{
+		Key:        cred.Key,
+		Cert:       cred.Cert,
+		Chain:      cred.Chain,
+		SignerName: cred.Cert.Subject.CommonName,
+		Reason:     in.Reason,
+		Level:      a.cfg.Level,
+	})
+	if err != nil {
+		if errs.KindOf(err) == errs.Invalid {
+			return approval.SignDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, err)
+		}
+		return approval.SignDocumentResult{}, fmt.Errorf("%s: %w", op, err)
+	}
+	if _, err := out.Seek(0, io.SeekStart); err != nil {
+		return approval.SignDocumentResult{}, fmt.Errorf("%s: rewind signed PDF: %w", op, err)
+	}
+
+	signedAt := sig.SignedAt.UTC()
+	subject := keys.Subject(cred.Cert)
+	stored, err := a.store.Put(ctx, a.cfg.Bucket, key, out, sig.Size, objstore.PutOptions{
+		ContentType: ContentTypePDF,
+		Metadata: map[string]string{
+			metaDocument:     in.DocumentID,
+			metaSigner:       in.Signer,
+			metaSignerCert:   url.QueryEscape(subject),
+			metaLevel:        string(sig.Level),
+			metaSignedAt:     signedAt.Format(time.RFC3339Nano),
+			metaSourceSHA256: strings.ToLower(in.Source.SHA256),
+		},
+	})
+	if err != nil {
+		return approval.SignDocumentResult{}, fmt.Errorf("%s: store signed PDF: %w", op, err)
+	}
+	log.Info("document signed",
+		zap.String("key", stored.Key), zap.String("version_id", stored.VersionID),
+		zap.String("sha256", stored.SHA256), zap.Int64("size", stored.Size), zap.String("level", string(sig.Level)))
+
+	res := approval.SignDocumentResult{Signed: object(stored), SignerCert: subject, Level: string(sig.Level), SignedAt: signedAt}
+	if err := a.publish(ctx, in, res); err != nil {
+		return approval.SignDocumentResult{}, err
+	}
+	return res, nil
+}
+
+// alreadySigned answers a repeated request from the stored signed PDF, and
+// publishes its event again in case the earlier attempt stopped before.
+func (a *Activities) alreadySigned(ctx context.Context, in approval.SignDocumentInput, existing objstore.Info) (approval.SignDocumentResult, error) {
+	m := existing.Metadata
+	if m[metaDocument] != in.DocumentID || m[metaSignedAt] == "" {
+		return approval.SignDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+			"%s exists but was not written by the signing service for document %s; move it away before signing again", existing.Key, in.DocumentID))
+	}
+	if !strings.EqualFold(m[metaSourceSHA256], in.Source.SHA256) {
+		return approval.SignDocumentResult{}, nonRetryable(approval.ErrSourceIntegrity, fmt.Errorf(
+			"document %s was signed from a source with SHA-256 %s, but this request names %s; the signed version stands",
+			in.DocumentID, m[metaSourceSHA256], in.Source.SHA256))
+	}
+	if m[metaSigner] != in.Signer {
+		return approval.SignDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+			"document %s is already signed by %s; it is not signed again for %s", in.DocumentID, m[metaSigner], in.Signer))
+	}
+	signedAt, err := time.Parse(time.RFC3339Nano, m[metaSignedAt])
+	if err != nil {
+		return approval.SignDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+			"%s records an unreadable signing time %q: %w", existing.Key, m[metaSignedAt], err))
+	}
+	subject, err := url.QueryUnescape(m[metaSignerCert])
+	if err != nil {
+		subject = m[metaSignerCert]
+	}
+	res := approval.SignDocumentResult{Signed: object(existing), SignerCert: subject, Level: m[metaLevel], SignedAt: signedAt.UTC()}
+	if err := a.publish(ctx, in, res); err != nil {
+		return approval.SignDocumentResult{}, err
+	}
+	return res, nil
+}
+
+func (a *Activities) publish(ctx context.Context, in approval.SignDocumentInput, res approval.SignDocumentResult) error {
+	data := events.DocumentSignedData{
+		DocumentID: in.DocumentID,
+		Signer:     in.Signer,
+		SignerCert: res.SignerCert,
+		Level:      res.Level,
+		Source:     in.Source,
+		Signed:     res.Signed,
+		SignedAt:   res.SignedAt,
+	}
+	id := EventID(in.DocumentID)
+	if _, err := a.pub.PublishWithID(ctx, id, res.SignedAt, events.DocumentSigned, in.Agency, in.DocumentID, data); err != nil {
+		// The signed PDF is stored: the retry finds it and publishes again
+		// with the same id.
+		return fmt.Errorf("sign.SignDocument: publish %s: %w", events.DocumentSigned, err)
+	}
+	return nil
+}
+
+// spoolSource copies the source to a temporary file, checking it against
+// the digest the workflow carries: what is signed is exactly what was
+// registered.
+func (a *Activities) spoolSource(ctx context.Context, src events.Object) (*os.File, error) {
+	const op = "sign.SignDocument"
+	bucket := src.Bucket
+	if bucket == "" {
+		bucket = a.cfg.Bucket
+	}
+	body, _, err := a.store.Get(ctx, bucket, src.Key, src.VersionID)
+	if errors.Is(err, objstore.ErrNotFound) {
+		return nil, nonRetryable(approval.ErrSourceIntegrity, fmt.Errorf("the document to sign (%s/%s) is no longer in storage: %w", bucket, src.Key, err))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: read source: %w", op, err)
+	}
+	defer func() { _ = body.Close() }()
+
+	f, err := os.CreateTemp(a.cfg.TempDir, "docflow-source-*.pdf")
+	if err != nil {
+		return nil, fmt.Errorf("%s: temporary file for the source: %w", op, err)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), body)
+	if err != nil {
+		discard(f, a.log)
+		if errors.Is(err, objstore.ErrChecksum) {
+			return nil, nonRetryable(approval.ErrSourceIntegrity, fmt.Errorf("the stored document %s/%s is damaged: %w", bucket, src.Key, err))
+		}
+		return nil, fmt.Errorf("%s: read source: %w", op, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != strings.ToLower(src.SHA256) || n != src.Size {
+		discard(f, a.log)
+		return nil, nonRetryable(approval.ErrSourceIntegrity, fmt.Errorf(
+			"the stored document %s/%s does not match what was registered (%d bytes, SHA-256 %s; registered %d bytes, SHA-256 %s): it is not signed",
+			bucket, src.Key, n, got, src.Size, src.SHA256))
+	}
+	return f, nil
+}
+
+func validate(in approval.SignDocumentInput) error {
+	var problems []string
+	if !documentIDPattern.MatchString(in.DocumentID) {
+		problems = append(problems, fmt.Sprintf("document id %q is not valid", in.DocumentID))
+	}
+	if in.Agency == "" {
+		problems = append(problems, "agency is empty")
+	}
+	if in.Signer == "" {
+		problems = append(problems, "signer is empty")
+	}
+	if in.Source.Key == "" {
+		problems = append(problems, "source key is empty")
+	}
+	if len(in.Source.SHA256) != sha256.Size*2 {
+		problems = append(problems, fmt.Sprintf("source SHA-256 %q is not 64 hex digits", in.Source.SHA256))
+	}
+	if in.Source.Size <= 0 {
+		problems = append(problems, fmt.Sprintf("source size %d is not positive", in.Source.Size))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("sign request is incomplete: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// nonRetryable fails the activity for good. The message is the one a person
+// can act on: the classified message when there is one.
+func nonRetryable(typ string, err error) error {
+	msg := err.Error()
+	var e *errs.Error
+	if errors.As(err, &e) {
+		msg = e.Message
+	}
+	return temporal.NewNonRetryableApplicationError(msg, typ, err)
+}
+
+func object(info objstore.Info) events.Object {
+	return events.Object{Bucket: info.Bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256}
+}
+
+func discard(f *os.File, log *zap.Logger) {
+	_ = f.Close()
+	if err := os.Remove(f.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		log.Warn("temporary file left behind", zap.String("file", f.Name()), zap.Error(err))
+	}
+}

@@ -1,0 +1,222 @@
+package signing_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"go.uber.org/zap/zaptest"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/internal/objstore"
+	"github.com/docflow/docflow/services/internal/servers"
+	"github.com/docflow/docflow/services/internal/temporalx"
+	"github.com/docflow/docflow/services/internal/testkit"
+	"github.com/docflow/docflow/services/signing"
+	"github.com/docflow/docflow/services/signing/devpki"
+	"github.com/docflow/docflow/services/signing/internal/pdftest"
+	"github.com/docflow/docflow/workflows/approval"
+)
+
+// signWorkflow stands in for the approval workflow: it asks the signing
+// service, over Temporal, to sign one document.
+func signWorkflow(ctx workflow.Context, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:           approval.SigningTaskQueue,
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 100 * time.Millisecond, MaximumAttempts: 5},
+	})
+	var res approval.SignDocumentResult
+	err := workflow.ExecuteActivity(ctx, approval.ActivitySignDocument, in).Get(ctx, &res)
+	return res, err
+}
+
+func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
+	t.Parallel()
+	nats, s3, tmp := testkit.NATS(t), testkit.S3(t), testkit.Temporal(t)
+	pki, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), devpki.DemoOptions(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := servers.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	const bucket = "docflow-documents"
+	vars := map[string]string{
+		"DOCFLOW_NATS_URL":           nats.URL,
+		"DOCFLOW_NATS_USER":          nats.User,
+		"DOCFLOW_NATS_PASSWORD":      nats.Password,
+		"DOCFLOW_S3_ENDPOINT":        s3.Config.Endpoint,
+		"DOCFLOW_S3_ACCESS_KEY":      s3.Config.AccessKey,
+		"DOCFLOW_S3_SECRET_KEY":      s3.Config.SecretKey,
+		"DOCFLOW_S3_REGION":          s3.Config.Region,
+		"DOCFLOW_TEMPORAL_ADDRESS":   tmp.HostPort,
+		"DOCFLOW_TEMPORAL_NAMESPACE": tmp.Namespace,
+		"DOCFLOW_DOCUMENTS_BUCKET":   bucket,
+		"DOCFLOW_SIGNING_PKI_DIR":    pki.Dir,
+		"DOCFLOW_SIGNING_HTTP_ADDR":  httpAddr,
+		"DOCFLOW_SIGNING_TEMP_DIR":   t.TempDir(),
+		"DOCFLOW_LOG_FORMAT":         "console",
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	logs := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- signing.Run(ctx, env(vars), logs) }()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("service output:\n%s", logs.String())
+		}
+	})
+	waitReady(t, "http://"+httpAddr+"/readyz", done)
+
+	tc, err := client.Dial(client.Options{HostPort: tmp.HostPort, Namespace: tmp.Namespace, Logger: temporalx.Logger(zaptest.NewLogger(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	queue := "signing-run-test"
+	w := worker.New(tc, queue, worker.Options{})
+	w.RegisterWorkflow(signWorkflow)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	upload := func(t *testing.T, signer string) approval.SignDocumentInput {
+		t.Helper()
+		pdf := pdftest.Document(t, "Quyet dinh")
+		docID := uuid.NewString()
+		info, err := s3.Store.Put(t.Context(), bucket, "originals/"+docID+".pdf", bytes.NewReader(pdf), int64(len(pdf)), objstore.PutOptions{ContentType: "application/pdf"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return approval.SignDocumentInput{
+			DocumentID: docID, Agency: "000.00.00.G22", Signer: signer, Reason: "Phê duyệt",
+			Source: events.Object{Bucket: bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256},
+		}
+	}
+	run := func(t *testing.T, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+		defer cancel()
+		wr, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "sign-" + in.DocumentID, TaskQueue: queue}, signWorkflow, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res approval.SignDocumentResult
+		err = wr.Get(ctx, &res)
+		return res, err
+	}
+
+	t.Run("signs", func(t *testing.T) {
+		res, err := run(t, upload(t, "lanhdao"))
+		if err != nil {
+			t.Fatalf("workflow: %v", err)
+		}
+		body, _, err := s3.Store.Get(t.Context(), bucket, res.Signed.Key, res.Signed.VersionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = body.Close() }()
+		signed, err := io.ReadAll(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		report := pdftest.PDFSig(t, signed, "")
+		if !strings.Contains(report.Output, "Signature is Valid.") || !strings.Contains(report.Output, "Phạm Minh Đức") {
+			t.Errorf("pdfsig:\n%s", report.Output)
+		}
+	})
+
+	t.Run("a signer without a key fails the workflow at once", func(t *testing.T) {
+		_, err := run(t, upload(t, "khong-co-ai"))
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || appErr.Type() != approval.ErrNoSigningKey {
+			t.Fatalf("workflow error = %v, want %s", err, approval.ErrNoSigningKey)
+		}
+		var actErr *temporal.ActivityError
+		if !errors.As(err, &actErr) || actErr.RetryState() != enumspb.RETRY_STATE_NON_RETRYABLE_FAILURE {
+			t.Errorf("activity error %v: a missing key must not be retried", actErr)
+		}
+	})
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after cancel: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return within 30s of cancellation")
+	}
+}
+
+func TestRunRefusesBadConfiguration(t *testing.T) {
+	t.Parallel()
+	err := signing.Run(t.Context(), env(map[string]string{"DOCFLOW_SIGNING_LEVEL": "B-LTA"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "not available yet") {
+		t.Fatalf("Run = %v, want a configuration error", err)
+	}
+}
+
+// waitReady polls the readiness endpoint until it answers 200, the service
+// stops, or a deadline passes.
+func waitReady(t *testing.T, url string, done <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned before it was ready: %v", err)
+		default:
+		}
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // polling interval, not synchronisation
+	}
+	t.Fatalf("%s not ready within 90s", url)
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
