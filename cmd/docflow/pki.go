@@ -1,0 +1,31 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/docflow/docflow/services/stack"
+)
+
+func pkiInit(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("pki init", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "var/pki", "where to write the certificates and keys")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	root, err := stack.RepoRoot()
+	if err != nil {
+		return fmt.Errorf("pki init: run it from inside the docflow repository: %w", err)
+	}
+	if !filepath.IsAbs(*dir) {
+		*dir = filepath.Join(root, *dir)
+	}
+	if err := stack.InitPKI(*dir, root); err != nil {
+		return fmt.Errorf("pki init: %w", err)
+	}
+	fmt.Fprintf(stdout, "Development PKI ready in %s. These certificates are for development only.\n", *dir)
+	return nil
+}

@@ -1,0 +1,469 @@
+// Package stack runs the whole of docflow on one machine: the pinned real
+// servers (embedded NATS with JetStream, the Temporal dev server, versitygw
+// with object lock) and the five services, each exactly as it runs in
+// production but in one process. `docflow dev` and the end-to-end tests use
+// it; production runs each service on its own.
+package stack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+	"gopkg.in/yaml.v3"
+
+	"github.com/docflow/docflow/services/archive"
+	"github.com/docflow/docflow/services/gateway"
+	"github.com/docflow/docflow/services/intake"
+	"github.com/docflow/docflow/services/internal/objstore"
+	"github.com/docflow/docflow/services/internal/servers"
+	"github.com/docflow/docflow/services/routing"
+	"github.com/docflow/docflow/services/signing"
+	"github.com/docflow/docflow/services/signing/devpki"
+)
+
+// Ports of the stack; a zero port is chosen free at start.
+type Ports struct {
+	Gateway, NATS, Temporal, TemporalUI, S3 int
+	Intake, Routing, Signing, Archive       int
+}
+
+// DevPorts are the fixed ports of `docflow dev`. NATS avoids 4222, where a
+// machine often runs its own server.
+var DevPorts = Ports{Gateway: 8080, NATS: 4233, Temporal: 7233, TemporalUI: 8233, S3: 7070,
+	Intake: 8081, Routing: 8082, Signing: 8083, Archive: 8084}
+
+// Options configure a stack.
+type Options struct {
+	// Dir keeps all the data: databases, object storage, JetStream, the
+	// Temporal database, the development PKI. The next start reuses it.
+	Dir string
+	// RepoRoot holds deploy/dev (users, agency, routing rules); default: found from the working directory.
+	RepoRoot string
+	// BinDir holds the pinned server binaries; missing ones are built there.
+	BinDir string
+	Ports  Ports
+	// Headless starts Temporal without its web UI.
+	Headless bool
+	// LogFormat of the services: "console" for people, "json" for machines.
+	LogFormat string
+	// Logs receives the services' and servers' logs; Progress the start-up steps.
+	Logs, Progress io.Writer
+	// Env overrides service settings (DOCFLOW_* keys).
+	Env map[string]string
+}
+
+// Stack is a running system.
+type Stack struct {
+	GatewayURL    string
+	TemporalUIURL string // empty when headless
+	TemporalAddr  string
+	NATSURL       string
+	S3            objstore.S3Config
+	Dir           string
+	Users         []DevUser
+
+	cancel   context.CancelFunc
+	services sync.WaitGroup
+	errs     chan error
+	stopOnce sync.Once
+	stopErr  error
+	cleanup  []func(context.Context) error
+}
+
+// DevUser is a development login.
+type DevUser struct {
+	Username string `yaml:"username"`
+	FullName string `yaml:"full_name"`
+	Role     string `yaml:"role"`
+	Agency   string `yaml:"agency"`
+}
+
+// DevPassword is the password of every development user.
+const DevPassword = "demo"
+
+// Start brings the stack up and returns once every service is ready. On
+// failure everything started so far is stopped again.
+func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
+	if err := opts.defaults(); err != nil {
+		return nil, err
+	}
+	s := &Stack{Dir: opts.Dir, errs: make(chan error, 8)}
+	defer func() {
+		if err != nil {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			err = errors.Join(err, s.Stop(stopCtx))
+		}
+	}()
+	step := func(format string, args ...any) { fmt.Fprintf(opts.Progress, "• "+format+"\n", args...) }
+
+	for _, d := range []string{"nats", "s3/data", "s3/versions", "pki", "logs"} {
+		if err := os.MkdirAll(filepath.Join(opts.Dir, d), 0o750); err != nil {
+			return nil, fmt.Errorf("stack: %w", err)
+		}
+	}
+	ports, err := opts.Ports.resolve()
+	if err != nil {
+		return nil, err
+	}
+
+	bins := map[string]string{}
+	for _, tool := range servers.Tools {
+		path, err := servers.Install(ctx, opts.BinDir, tool, opts.Progress)
+		if err != nil {
+			return nil, fmt.Errorf("stack: %w", err)
+		}
+		bins[tool.Name] = path
+	}
+
+	users, _, _, err := loadDevData(opts.RepoRoot)
+	if err != nil {
+		return nil, err
+	}
+	s.Users = users
+	pkiDir := filepath.Join(opts.Dir, "pki")
+	if err := InitPKI(pkiDir, opts.RepoRoot); err != nil {
+		return nil, err
+	}
+	step("development PKI ready in %s (root CA, agency and personal certificates)", pkiDir)
+
+	tokenKey, err := secretFile(filepath.Join(opts.Dir, "gateway-token.key"), 32)
+	if err != nil {
+		return nil, err
+	}
+	s3Secret, err := secretFile(filepath.Join(opts.Dir, "s3-secret.key"), 20)
+	if err != nil {
+		return nil, err
+	}
+
+	// Each service connects to NATS as its own user; the passwords live
+	// only as long as this run.
+	natsUsers, creds, err := natsAccounts()
+	if err != nil {
+		return nil, err
+	}
+	nlog := zap.NewNop()
+	ns, err := servers.StartNATS(servers.NATSOptions{Host: "127.0.0.1", Port: ports.NATS, StoreDir: filepath.Join(opts.Dir, "nats"), Users: natsUsers}, nlog)
+	if err != nil {
+		return nil, fmt.Errorf("stack: nats: %w", err)
+	}
+	s.cleanup = append(s.cleanup, func(context.Context) error { ns.Shutdown(); return nil })
+	s.NATSURL = ns.URL()
+	step("NATS with JetStream at %s", s.NATSURL)
+
+	s3Log, err := logFile(opts.Dir, "versitygw.log")
+	if err != nil {
+		return nil, err
+	}
+	s.S3 = objstore.S3Config{Endpoint: "127.0.0.1:" + strconv.Itoa(ports.S3), AccessKey: "docflow-dev", SecretKey: s3Secret, Region: "us-east-1"}
+	gw, err := servers.StartVersityGW(ctx, servers.VersityOptions{
+		Bin: bins[servers.VersityGW.Name], Root: filepath.Join(opts.Dir, "s3", "data"), VersioningDir: filepath.Join(opts.Dir, "s3", "versions"),
+		Host: "127.0.0.1", Port: ports.S3, AccessKey: s.S3.AccessKey, SecretKey: s.S3.SecretKey, Output: s3Log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stack: versitygw: %w", err)
+	}
+	s.cleanup = append(s.cleanup, func(ctx context.Context) error { return errors.Join(gw.Stop(ctx), s3Log.Close()) })
+	step("S3 object storage (versitygw, versioning and object lock) at http://%s", s.S3.Endpoint)
+
+	tLog, err := logFile(opts.Dir, "temporal.log")
+	if err != nil {
+		return nil, err
+	}
+	uiPort := ports.TemporalUI
+	if opts.Headless {
+		uiPort = 0
+	}
+	tp, err := servers.StartTemporal(ctx, servers.TemporalOptions{
+		Bin: bins[servers.Temporal.Name], DBFile: filepath.Join(opts.Dir, "temporal.db"), Host: "127.0.0.1",
+		Port: ports.Temporal, UIPort: uiPort, Namespace: "default", Output: tLog,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stack: temporal: %w", err)
+	}
+	s.cleanup = append(s.cleanup, func(ctx context.Context) error { return errors.Join(tp.Stop(ctx), tLog.Close()) })
+	s.TemporalAddr = "127.0.0.1:" + strconv.Itoa(ports.Temporal)
+	if uiPort != 0 {
+		s.TemporalUIURL = "http://127.0.0.1:" + strconv.Itoa(uiPort)
+	}
+	step("Temporal dev server at %s", s.TemporalAddr)
+
+	common := map[string]string{
+		"DOCFLOW_NATS_URL":           s.NATSURL,
+		"DOCFLOW_TEMPORAL_ADDRESS":   s.TemporalAddr,
+		"DOCFLOW_TEMPORAL_NAMESPACE": "default",
+		"DOCFLOW_S3_ENDPOINT":        s.S3.Endpoint,
+		"DOCFLOW_S3_ACCESS_KEY":      s.S3.AccessKey,
+		"DOCFLOW_S3_SECRET_KEY":      s.S3.SecretKey,
+		"DOCFLOW_S3_REGION":          s.S3.Region,
+		"DOCFLOW_LOG_FORMAT":         opts.LogFormat,
+		"DOCFLOW_LOG_LEVEL":          "info",
+	}
+	addr := func(p int) string { return "127.0.0.1:" + strconv.Itoa(p) }
+	services := []service{
+		{"intake", intake.Run, addr(ports.Intake), map[string]string{
+			"DOCFLOW_INTAKE_DB":        "sqlite:" + filepath.Join(opts.Dir, "intake.db"),
+			"DOCFLOW_INTAKE_HTTP_ADDR": addr(ports.Intake),
+		}},
+		{"routing", routing.Run, addr(ports.Routing), map[string]string{
+			"DOCFLOW_ROUTING_RULES":     filepath.Join(opts.RepoRoot, "deploy", "dev", "routing.yaml"),
+			"DOCFLOW_ROUTING_HTTP_ADDR": addr(ports.Routing),
+		}},
+		{"signing", signing.Run, addr(ports.Signing), map[string]string{
+			"DOCFLOW_SIGNING_PKI_DIR":   pkiDir,
+			"DOCFLOW_SIGNING_HTTP_ADDR": addr(ports.Signing),
+		}},
+		{"archive", archive.Run, addr(ports.Archive), map[string]string{
+			"DOCFLOW_ARCHIVE_DB":        "sqlite:" + filepath.Join(opts.Dir, "archive.db"),
+			"DOCFLOW_ARCHIVE_HTTP_ADDR": addr(ports.Archive),
+		}},
+		{"gateway", gateway.Run, addr(ports.Gateway), map[string]string{
+			"DOCFLOW_GATEWAY_ADDR":           addr(ports.Gateway),
+			"DOCFLOW_GATEWAY_DB":             "sqlite:" + filepath.Join(opts.Dir, "gateway.db"),
+			"DOCFLOW_GATEWAY_USERS":          filepath.Join(opts.RepoRoot, "deploy", "dev", "users.yaml"),
+			"DOCFLOW_GATEWAY_TOKEN_KEY_FILE": tokenKey,
+		}},
+	}
+
+	svcCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	for _, sv := range services {
+		env := map[string]string{"DOCFLOW_NATS_USER": sv.name, "DOCFLOW_NATS_PASSWORD": creds[sv.name]}
+		for _, m := range []map[string]string{common, sv.env, opts.Env} {
+			for k, v := range m {
+				env[k] = v
+			}
+		}
+		s.services.Add(1)
+		go func() {
+			defer s.services.Done()
+			if err := sv.run(svcCtx, func(k string) string { return env[k] }, opts.Logs); err != nil && svcCtx.Err() == nil {
+				s.errs <- fmt.Errorf("%s stopped: %w", sv.name, err)
+			}
+		}()
+	}
+	for _, sv := range services {
+		if err := s.waitReady(ctx, sv.name, "http://"+sv.health+"/readyz"); err != nil {
+			return nil, err
+		}
+		step("%s ready", sv.name)
+	}
+	s.GatewayURL = "http://" + addr(ports.Gateway)
+	return s, nil
+}
+
+type service struct {
+	name   string
+	run    func(context.Context, func(string) string, io.Writer) error
+	health string
+	env    map[string]string
+}
+
+// Err delivers the first failure of a service after start.
+func (s *Stack) Err() <-chan error { return s.errs }
+
+// Stop stops the services, then the servers, waiting for each.
+func (s *Stack) Stop(ctx context.Context) error {
+	s.stopOnce.Do(func() {
+		if s.cancel != nil {
+			s.cancel()
+		}
+		done := make(chan struct{})
+		go func() { s.services.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			s.stopErr = errors.New("stack: services did not stop in time")
+		}
+		for i := len(s.cleanup) - 1; i >= 0; i-- {
+			s.stopErr = errors.Join(s.stopErr, s.cleanup[i](ctx))
+		}
+	})
+	return s.stopErr
+}
+
+func (s *Stack) waitReady(ctx context.Context, name, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	client := &http.Client{Timeout: 5 * time.Second}
+	var last string
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			last = fmt.Sprintf("%s: %s", resp.Status, body)
+		} else {
+			last = err.Error()
+		}
+		select {
+		case err := <-s.errs:
+			return fmt.Errorf("stack: %w", err)
+		case <-ctx.Done():
+			return fmt.Errorf("stack: %s not ready at %s: %s", name, url, last)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (o *Options) defaults() error {
+	if o.Dir == "" {
+		return errors.New("stack: Options.Dir is required")
+	}
+	abs, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+	o.Dir = abs
+	if o.RepoRoot == "" {
+		if o.RepoRoot, err = servers.RepoRoot(); err != nil {
+			return fmt.Errorf("stack: %w", err)
+		}
+	}
+	if o.BinDir == "" {
+		if o.BinDir, err = servers.BinDir(); err != nil {
+			return fmt.Errorf("stack: %w", err)
+		}
+	}
+	if o.LogFormat == "" {
+		o.LogFormat = "console"
+	}
+	if o.Logs == nil {
+		o.Logs = io.Discard
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	return nil
+}
+
+func (p Ports) resolve() (Ports, error) {
+	for _, port := range []*int{&p.Gateway, &p.NATS, &p.Temporal, &p.TemporalUI, &p.S3, &p.Intake, &p.Routing, &p.Signing, &p.Archive} {
+		if *port != 0 {
+			if err := portFree(*port); err != nil {
+				return p, err
+			}
+			continue
+		}
+		free, err := servers.FreePort()
+		if err != nil {
+			return p, fmt.Errorf("stack: %w", err)
+		}
+		*port = free
+	}
+	return p, nil
+}
+
+func portFree(port int) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		return fmt.Errorf("stack: port %d is in use (is another docflow dev running?): %w", port, err)
+	}
+	return ln.Close()
+}
+
+// secretFile returns the path of a file holding n random bytes (hex),
+// creating it on first use so restarts keep sessions and credentials.
+func secretFile(path string, n int) (string, error) {
+	if raw, err := os.ReadFile(path); err == nil && len(raw) >= 2*n {
+		return path, nil
+	}
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("stack: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(b)), 0o600); err != nil {
+		return "", fmt.Errorf("stack: %w", err)
+	}
+	return path, nil
+}
+
+func logFile(dir, name string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "logs", name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("stack: %w", err)
+	}
+	return f, nil
+}
+
+func natsAccounts() ([]servers.NATSUser, map[string]string, error) {
+	creds := map[string]string{}
+	var users []servers.NATSUser
+	for _, name := range []string{"gateway", "intake", "routing", "signing", "archive"} {
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return nil, nil, fmt.Errorf("stack: %w", err)
+		}
+		creds[name] = hex.EncodeToString(b)
+		users = append(users, servers.NATSUser{User: name, Password: creds[name]})
+	}
+	return users, creds, nil
+}
+
+type devData struct {
+	Users []DevUser `yaml:"users"`
+}
+
+type devAgency struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+}
+
+func loadDevData(root string) ([]DevUser, string, string, error) {
+	var u devData
+	if err := readYAML(filepath.Join(root, "deploy", "dev", "users.yaml"), &u); err != nil {
+		return nil, "", "", err
+	}
+	var a devAgency
+	if err := readYAML(filepath.Join(root, "deploy", "dev", "agency.yaml"), &a); err != nil {
+		return nil, "", "", err
+	}
+	return u.Users, a.ID, a.Name, nil
+}
+
+func readYAML(path string, v any) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
+	if err := yaml.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("stack: %s: %w", path, err)
+	}
+	return nil
+}
+
+// InitPKI creates (or completes) the development PKI in dir for the demo
+// agency and users of deploy/dev under root.
+func InitPKI(dir, root string) error {
+	users, agencyID, agencyName, err := loadDevData(root)
+	if err != nil {
+		return err
+	}
+	opts := devpki.Options{Agency: agencyID, AgencyName: agencyName}
+	for _, u := range users {
+		opts.Users = append(opts.Users, devpki.User{Username: u.Username, FullName: u.FullName})
+	}
+	if _, err := devpki.Init(dir, opts, time.Now()); err != nil {
+		return fmt.Errorf("stack: pki: %w", err)
+	}
+	return nil
+}

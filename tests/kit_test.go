@@ -1,0 +1,217 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/services/stack"
+)
+
+// startStack runs the whole system on free ports in a temporary directory.
+// The services' logs go to a file that is printed only if the test fails.
+func startStack(t *testing.T, env map[string]string) *stack.Stack {
+	t.Helper()
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "services.log")
+	logs, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var progress bytes.Buffer
+	st, err := stack.Start(ctx, stack.Options{
+		Dir: filepath.Join(dir, "var"), Headless: true, LogFormat: "json",
+		Logs: logs, Progress: &progress, Env: env,
+	})
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if st != nil {
+			if err := st.Stop(stopCtx); err != nil {
+				t.Errorf("stack stop: %v", err)
+			}
+		}
+		_ = logs.Close()
+		if t.Failed() {
+			dump(t, "services", logPath)
+			for _, f := range []string{"temporal.log", "versitygw.log"} {
+				dump(t, f, filepath.Join(dir, "var", "logs", f))
+			}
+		}
+	})
+	if err != nil {
+		t.Fatalf("start stack: %v\n%s", err, progress.String())
+	}
+	return st
+}
+
+func dump(t *testing.T, name, path string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	const max = 64 << 10
+	if len(raw) > max {
+		raw = raw[len(raw)-max:]
+	}
+	t.Logf("--- %s (tail) ---\n%s", name, raw)
+}
+
+// session is a signed-in user of the API.
+type session struct {
+	t      *testing.T
+	base   string
+	token  string
+	client *httpapi.ClientWithResponses
+}
+
+func login(t *testing.T, st *stack.Stack, username string) *session {
+	t.Helper()
+	c, err := httpapi.NewClientWithResponses(st.GatewayURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.LoginWithResponse(t.Context(), httpapi.Credentials{Username: username, Password: stack.DevPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.JSON200 == nil {
+		t.Fatalf("login %s: %s %s", username, resp.Status(), resp.Body)
+	}
+	s := &session{t: t, base: st.GatewayURL, token: resp.JSON200.Token}
+	s.client, err = httpapi.NewClientWithResponses(st.GatewayURL, httpapi.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Authorization", "Bearer "+s.token)
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// upload sends a document as the form the API documents; token may be empty.
+func upload(t *testing.T, base, token string, file []byte, metadata any) (int, []byte) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	meta, err := json.Marshal(metadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.WriteField("metadata", string(meta)); err != nil {
+		t.Fatal(err)
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="file"; filename="van-ban.pdf"`)
+	h.Set("Content-Type", "application/pdf")
+	fw, err := mw.CreatePart(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write(file); err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, base+"/v1/documents", &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, raw
+}
+
+// apiError decodes an error body and checks its status and code.
+func wantError(t *testing.T, what string, status int, body []byte, wantStatus int, wantCode httpapi.ErrorCode) {
+	t.Helper()
+	var e httpapi.Error
+	if err := json.Unmarshal(body, &e); err != nil {
+		t.Fatalf("%s: error body is not JSON: %s", what, body)
+	}
+	if status != wantStatus || e.Code != wantCode || e.Message == "" {
+		t.Fatalf("%s: got %d %+v, want %d %s with a message", what, status, e, wantStatus, wantCode)
+	}
+}
+
+// eventually polls check until it returns nil or the deadline passes. The
+// read models are projected from events, so what one request changed shows
+// in the next a moment later.
+func eventually(t *testing.T, what string, timeout time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = check(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within %s: %v", what, timeout, err)
+}
+
+// minimalPDF builds a small, well-formed one-page PDF with a correct
+// cross-reference table.
+func minimalPDF(text string) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	content := fmt.Sprintf("BT /F1 14 Tf 72 760 Td (%s) Tj ET", text)
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+	}
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
+
+func metadata(subject string) map[string]string {
+	return map[string]string{"kind": "QUYET_DINH", "subject": subject, "urgency": "THUONG", "confidentiality": "NONE"}
+}
+
+func contains(s string, parts ...string) error {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return fmt.Errorf("missing %q in:\n%s", p, s)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,297 @@
+// Package tests holds docflow's end-to-end scenarios. They run the whole
+// system on the real pinned servers (embedded NATS, the Temporal dev server,
+// versitygw) and check the results with independent tools (pdfsig, qpdf).
+package tests
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/services/stack"
+)
+
+const maxUpload = 256 << 10
+
+func TestDocumentFromUploadToArchive(t *testing.T) {
+	st := startStack(t, map[string]string{
+		"DOCFLOW_GATEWAY_MAX_UPLOAD_BYTES": fmt.Sprint(maxUpload),
+		"DOCFLOW_INTAKE_MAX_BYTES":         fmt.Sprint(maxUpload),
+	})
+	ctx := t.Context()
+	s3 := s3Client(t, st)
+
+	// An upload without a token is refused before anything is stored.
+	status, body := upload(t, st.GatewayURL, "", minimalPDF("no token"), metadata("Không có token"))
+	wantError(t, "upload without token", status, body, http.StatusUnauthorized, httpapi.ErrorCodeUnauthenticated)
+
+	clerk := login(t, st, "vanthu")
+	bad := []struct {
+		name   string
+		file   []byte
+		status int
+		code   httpapi.ErrorCode
+	}{
+		{"not a PDF", []byte("Kính gửi: Văn phòng Chính phủ. This is plain text."), http.StatusUnsupportedMediaType, httpapi.ErrorCodeNotPDF},
+		{"empty file", nil, http.StatusUnprocessableEntity, httpapi.ErrorCodeEmptyFile},
+		{"over-size file", append(minimalPDF("big"), make([]byte, maxUpload)...), http.StatusRequestEntityTooLarge, httpapi.ErrorCodeFileTooLarge},
+		{"malformed PDF", []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\nendobj\ntrailer\n<<>>\n%%EOF\n"), http.StatusUnprocessableEntity, httpapi.ErrorCodeMalformedPDF},
+	}
+	for _, tc := range bad {
+		status, body := upload(t, st.GatewayURL, clerk.token, tc.file, metadata("Văn bản hỏng"))
+		wantError(t, tc.name, status, body, tc.status, tc.code)
+	}
+	if keys := listKeys(t, s3, "docflow-documents", ""); len(keys) != 0 {
+		t.Fatalf("refused uploads left objects behind: %v", keys)
+	}
+
+	// The clerk registers a decision; it gets arrival number 1.
+	pdf := minimalPDF("Quyet dinh phe duyet ke hoach cong tac nam 2026")
+	status, body = upload(t, st.GatewayURL, clerk.token, pdf, metadata("Quyết định phê duyệt kế hoạch công tác năm 2026"))
+	if status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", status, body)
+	}
+	var created httpapi.DocumentSummary
+	mustJSON(t, body, &created)
+	sum := sha256.Sum256(pdf)
+	if created.ArrivalNumber != 1 || created.Status != httpapi.DocumentStatusRegistered || created.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("created %+v", created)
+	}
+
+	// Routing assigns it to chuyenvien1, whose inbox shows it.
+	official := login(t, st, "chuyenvien1")
+	var task httpapi.Task
+	eventually(t, "task in chuyenvien1's inbox", time.Minute, func() error {
+		resp, err := official.client.ListInboxWithResponse(ctx, &httpapi.ListInboxParams{})
+		if err != nil {
+			return err
+		}
+		if resp.JSON200 == nil {
+			return fmt.Errorf("inbox: %s %s", resp.Status(), resp.Body)
+		}
+		for _, it := range resp.JSON200.Items {
+			if it.DocumentID == created.ID {
+				task = it
+				return nil
+			}
+		}
+		return fmt.Errorf("not yet: %d items", len(resp.JSON200.Items))
+	})
+
+	// Someone who is not the assignee, and a clerk, cannot decide it.
+	other := login(t, st, "chuyenvien2")
+	resp, err := other.client.DecideTaskWithResponse(ctx, task.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "decision by a non-assignee", resp.StatusCode(), resp.Body, http.StatusForbidden, httpapi.ErrorCodeNotAssignee)
+	resp, err = clerk.client.DecideTaskWithResponse(ctx, task.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "decision by a clerk", resp.StatusCode(), resp.Body, http.StatusForbidden, httpapi.ErrorCodeForbidden)
+
+	// The assignee approves; a second decision is refused.
+	resp, err = official.client.DecideTaskWithResponse(ctx, task.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove, Comment: "Đồng ý"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.JSON200 == nil || resp.JSON200.Decision != httpapi.DecisionApprove {
+		t.Fatalf("approve: %s %s", resp.Status(), resp.Body)
+	}
+	resp, err = official.client.DecideTaskWithResponse(ctx, task.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionReject, Comment: "Đổi ý"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "second decision", resp.StatusCode(), resp.Body, http.StatusConflict, httpapi.ErrorCodeTaskClosed)
+
+	// The document is signed and archived; its history tells the story.
+	var doc httpapi.Document
+	eventually(t, "document archived", 2*time.Minute, func() error {
+		r, err := clerk.client.GetDocumentWithResponse(ctx, created.ID)
+		if err != nil {
+			return err
+		}
+		if r.JSON200 == nil {
+			return fmt.Errorf("%s %s", r.Status(), r.Body)
+		}
+		doc = *r.JSON200
+		if doc.Status != httpapi.DocumentStatusArchived {
+			return fmt.Errorf("status %s", doc.Status)
+		}
+		return nil
+	})
+	var types []string
+	for _, h := range doc.History {
+		types = append(types, h.Type)
+	}
+	if err := contains(strings.Join(types, " "), "document.received", "task.assigned", "task.decided", "document.approved", "document.signed", "document.archived"); err != nil {
+		t.Fatalf("history: %v", err)
+	}
+
+	// The records officer finds it without typing the diacritics and
+	// downloads the signed original.
+	officer := login(t, st, "luutru")
+	q := "quyet dinh phe duyet"
+	sr, err := officer.client.SearchArchiveWithResponse(ctx, &httpapi.SearchArchiveParams{Q: q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sr.JSON200 == nil || len(sr.JSON200.Items) != 1 || sr.JSON200.Items[0].DocumentID != created.ID {
+		t.Fatalf("search %q: %s %s", q, sr.Status(), sr.Body)
+	}
+	rec := sr.JSON200.Items[0]
+	if rec.ID != doc.RecordID || rec.RetentionMode != "COMPLIANCE" || !rec.RetainUntil.After(time.Now().AddDate(1, 0, 0)) {
+		t.Fatalf("record %+v (document says record %s)", rec, doc.RecordID)
+	}
+	cr, err := officer.client.GetArchiveRecordContentWithResponse(ctx, rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cr.StatusCode() != http.StatusOK || cr.HTTPResponse.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("download: %s %s", cr.Status(), cr.Body)
+	}
+	signed := cr.Body
+	got := sha256.Sum256(signed)
+	if hex.EncodeToString(got[:]) != rec.SHA256 {
+		t.Fatalf("downloaded sha256 %x, catalog says %s", got, rec.SHA256)
+	}
+
+	// The archived object itself has the catalog's digest.
+	key := archivedKey(t, s3, created.ID)
+	obj, err := s3.GetObject(ctx, "docflow-archive", key, minio.GetObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, obj); err != nil {
+		t.Fatal(err)
+	}
+	if hex.EncodeToString(h.Sum(nil)) != rec.SHA256 {
+		t.Fatalf("archived object sha256 %x, catalog says %s", h.Sum(nil), rec.SHA256)
+	}
+
+	// Independent tools agree that the signature is valid and covers the
+	// whole file, and that the PDF is sound.
+	path := filepath.Join(t.TempDir(), "signed.pdf")
+	if err := os.WriteFile(path, signed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.CommandContext(ctx, "pdfsig", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdfsig: %v\n%s", err, out)
+	}
+	if err := contains(string(out), "Signature Validation: Signature is Valid.", "Total document signed"); err != nil {
+		t.Fatalf("pdfsig: %v", err)
+	}
+	if out, err := exec.CommandContext(ctx, "qpdf", "--check", path).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --check: %v\n%s", err, out)
+	}
+
+	// The storage refuses to delete or replace the archived version.
+	assertLocked(ctx, t, s3, key, signed)
+
+	// The API serves the archived version, not whatever was put on top.
+	cr, err = officer.client.GetArchiveRecordContentWithResponse(ctx, rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cr.StatusCode() != http.StatusOK || string(cr.Body) != string(signed) {
+		t.Fatalf("download after the forged overwrite: %s, %d bytes", cr.Status(), len(cr.Body))
+	}
+}
+
+func s3Client(t *testing.T, st *stack.Stack) *minio.Client {
+	t.Helper()
+	c, err := minio.New(st.S3.Endpoint, &minio.Options{
+		Creds: credentials.NewStaticV4(st.S3.AccessKey, st.S3.SecretKey, ""), Region: st.S3.Region, BucketLookup: minio.BucketLookupPath,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func listKeys(t *testing.T, c *minio.Client, bucket, prefix string) []string {
+	t.Helper()
+	var keys []string
+	for o := range c.ListObjects(t.Context(), bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true, WithVersions: true}) {
+		if o.Err != nil {
+			t.Fatalf("list %s: %v", bucket, o.Err)
+		}
+		keys = append(keys, o.Key)
+	}
+	return keys
+}
+
+func archivedKey(t *testing.T, c *minio.Client, documentID string) string {
+	t.Helper()
+	for _, k := range listKeys(t, c, "docflow-archive", "") {
+		if strings.Contains(k, documentID) {
+			return k
+		}
+	}
+	t.Fatalf("no archived object for %s", documentID)
+	return ""
+}
+
+// assertLocked tries what a careless or malicious operator would: delete
+// the version (also with the governance bypass), shorten its retention, and
+// overwrite the key. Each must leave the archived bytes as they were.
+func assertLocked(ctx context.Context, t *testing.T, c *minio.Client, key string, want []byte) {
+	t.Helper()
+	info, err := c.StatObject(ctx, "docflow-archive", key, minio.StatObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := info.VersionID
+	if version == "" {
+		t.Fatal("archived object has no version id: versioning is off")
+	}
+	if err := c.RemoveObject(ctx, "docflow-archive", key, minio.RemoveObjectOptions{VersionID: version}); err == nil {
+		t.Fatal("deleting the archived version was allowed")
+	}
+	if err := c.RemoveObject(ctx, "docflow-archive", key, minio.RemoveObjectOptions{VersionID: version, GovernanceBypass: true}); err == nil {
+		t.Fatal("deleting the archived version with the governance bypass was allowed")
+	}
+	mode := minio.Compliance
+	until := time.Now().Add(time.Hour)
+	if err := c.PutObjectRetention(ctx, "docflow-archive", key, minio.PutObjectRetentionOptions{VersionID: version, Mode: &mode, RetainUntilDate: &until}); err == nil {
+		t.Fatal("shortening the retention of the archived version was allowed")
+	}
+	// Overwriting the key can at most add a newer version on top; the
+	// locked version stays exactly as archived.
+	_, _ = c.PutObject(ctx, "docflow-archive", key, strings.NewReader("forged"), 6, minio.PutObjectOptions{})
+	obj, err := c.GetObject(ctx, "docflow-archive", key, minio.GetObjectOptions{VersionID: version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got strings.Builder
+	if _, err := io.Copy(&got, obj); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != string(want) {
+		t.Fatal("the archived version's bytes changed")
+	}
+}
+
+func mustJSON(t *testing.T, raw []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
+	}
+}
