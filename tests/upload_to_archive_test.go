@@ -34,6 +34,7 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	})
 	ctx := t.Context()
 	s3 := s3Client(t, st)
+	assertSubjectPermissions(t, st)
 
 	// An upload without a token is refused before anything is stored.
 	status, body := upload(t, st.GatewayURL, "", minimalPDF("no token"), metadata("Không có token"))

@@ -80,6 +80,13 @@ type Stack struct {
 	stopOnce sync.Once
 	stopErr  error
 	cleanup  []func(context.Context) error
+	creds    map[string]string
+}
+
+// Credentials are the NATS user and password a service of this stack
+// connects with (for tests of the subject permissions).
+func (s *Stack) Credentials(service string) (user, password string) {
+	return service, s.creds[service]
 }
 
 // DevUser is a development login.
@@ -154,6 +161,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.creds = creds
 	nlog := zap.NewNop()
 	ns, err := servers.StartNATS(servers.NATSOptions{Host: "127.0.0.1", Port: ports.NATS, StoreDir: filepath.Join(opts.Dir, "nats"), Users: natsUsers}, nlog)
 	if err != nil {
@@ -414,7 +422,7 @@ func natsAccounts() ([]servers.NATSUser, map[string]string, error) {
 			return nil, nil, fmt.Errorf("stack: %w", err)
 		}
 		creds[name] = hex.EncodeToString(b)
-		users = append(users, servers.NATSUser{User: name, Password: creds[name]})
+		users = append(users, natsUser(name, creds[name]))
 	}
 	return users, creds, nil
 }

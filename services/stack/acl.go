@@ -1,0 +1,53 @@
+package stack
+
+import (
+	events "github.com/docflow/docflow/api/events/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/services/internal/servers"
+)
+
+// grant lists what one service may publish and subscribe to on NATS.
+type grant struct {
+	publish, subscribe []string
+}
+
+// jetStream is what every JetStream client needs: the API (stream and
+// consumer lookups, publish acks come back on the inbox) and message acks.
+var jetStream = []string{"$JS.API.>", "$JS.ACK.>"}
+
+// inbox carries the replies to a service's own requests.
+const inbox = "_INBOX.>"
+
+// grants are the services' NATS permissions. A service publishes only the
+// events it owns and calls only the endpoints it uses, so a compromised or
+// buggy service cannot forge another's events or serve its endpoints.
+var grants = map[string]grant{
+	svc.GatewayService: {
+		publish:   append([]string{svc.IntakeAccept, svc.ArchiveSearch, svc.ArchiveGet}, jetStream...),
+		subscribe: []string{inbox},
+	},
+	svc.IntakeService: {
+		publish:   append([]string{events.EventFilter(events.DocumentReceived), inbox}, jetStream...),
+		subscribe: []string{svc.IntakeAccept, "$SRV.>", inbox},
+	},
+	svc.RoutingService: {
+		publish: append([]string{
+			events.EventFilter(events.RouteSelected), events.EventFilter(events.TaskAssigned), events.EventFilter(events.TaskDecided),
+			events.EventFilter(events.DocumentApproved), events.EventFilter(events.DocumentRejected),
+		}, jetStream...),
+		subscribe: []string{inbox},
+	},
+	svc.SigningService: {
+		publish:   append([]string{events.EventFilter(events.DocumentSigned)}, jetStream...),
+		subscribe: []string{inbox},
+	},
+	svc.ArchiveService: {
+		publish:   append([]string{events.EventFilter(events.DocumentArchived), inbox}, jetStream...),
+		subscribe: []string{svc.ArchiveSearch, svc.ArchiveGet, "$SRV.>", inbox},
+	},
+}
+
+func natsUser(name, password string) servers.NATSUser {
+	g := grants[name]
+	return servers.NATSUser{User: name, Password: password, Publish: g.publish, Subscribe: g.subscribe}
+}
