@@ -1,0 +1,166 @@
+package register_test
+
+import (
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/docflow/docflow/api/errcode"
+	events "github.com/docflow/docflow/api/events/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/services/intake/internal/register"
+	"github.com/docflow/docflow/services/internal/errs"
+)
+
+func loadKinds(t *testing.T) *register.Kinds {
+	t.Helper()
+	k, err := register.LoadKinds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestKindsFollowND30(t *testing.T) {
+	t.Parallel()
+	k := loadKinds(t)
+	if n := len(k.Enums()); n != 32 {
+		t.Errorf("%d kinds, want the 29 of ND30 Appendix III and 3 kinds of copy", n)
+	}
+	tests := []struct {
+		enum, name, abbr, archive string
+	}{
+		{"QUYET_DINH", "Quyết định", "QĐ", "02"},
+		{"CONG_VAN", "Công văn", "", "22"}, // never "CV"
+		{"THU_CONG", "Thư công", "", "29"},
+		{"QUY_DINH", "Quy định", "QyĐ", "05"},
+		{"TO_TRINH", "Tờ trình", "TTr", "15"},
+		{"TRICH_SAO", "Bản trích sao", "TrS", ""}, // not "TS"
+		{"GIAY_UY_QUYEN", "Giấy ủy quyền", "GUQ", "16"},
+	}
+	for _, tt := range tests {
+		kind, ok := k.Lookup(tt.enum)
+		if !ok {
+			t.Errorf("kind %s is missing", tt.enum)
+			continue
+		}
+		if kind.Name != tt.name || kind.Abbreviation != tt.abbr || kind.ArchiveCode != tt.archive {
+			t.Errorf("%s = %+v, want name %q abbreviation %q archive code %q", tt.enum, kind, tt.name, tt.abbr, tt.archive)
+		}
+	}
+	if _, ok := k.Lookup("quyet_dinh"); ok {
+		t.Error("kinds are matched case-insensitively; clients must send the enum")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	k := loadKinds(t)
+	clerk := events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"}
+	good := svc.DocumentMetadata{Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt kế hoạch", Urgency: "THUONG", Confidentiality: "NONE"}
+	with := func(change func(*svc.DocumentMetadata)) svc.DocumentMetadata {
+		m := good
+		change(&m)
+		return m
+	}
+	// "Quyết" written with combining marks, as some keyboards and PDF
+	// exports produce it; NFC makes it the same text as the precomposed form.
+	decomposed := "Quye\u0302\u0301t đi\u0323nh"
+
+	tests := []struct {
+		name    string
+		meta    svc.DocumentMetadata
+		by      events.Actor
+		subject string            // wanted normalised subject when accepted
+		refused map[string]string // field → fragment of the reason
+	}{
+		{name: "complete", meta: good, by: clerk, subject: good.Subject},
+		{name: "subject is normalised to NFC", meta: with(func(m *svc.DocumentMetadata) { m.Subject = decomposed }), by: clerk, subject: "Quyết định"},
+		{name: "line breaks in the subject become spaces", meta: with(func(m *svc.DocumentMetadata) { m.Subject = "  Về việc\r\n  tổ chức hội nghị \t" }), by: clerk, subject: "Về việc tổ chức hội nghị"},
+		{name: "500 characters is allowed", meta: with(func(m *svc.DocumentMetadata) { m.Subject = strings.Repeat("ệ", 500) }), by: clerk, subject: strings.Repeat("ệ", 500)},
+		{
+			// 500 precomposed characters, written decomposed: 1000 code
+			// points, but 500 characters once normalised.
+			name: "length counts characters after NFC", by: clerk,
+			meta:    with(func(m *svc.DocumentMetadata) { m.Subject = strings.Repeat("e\u0302", 500) }),
+			subject: strings.Repeat("ê", 500),
+		},
+		{name: "every urgency", meta: with(func(m *svc.DocumentMetadata) { m.Urgency = "HOA_TOC" }), by: clerk, subject: good.Subject},
+		{name: "secret documents are registered too", meta: with(func(m *svc.DocumentMetadata) { m.Confidentiality = "TUYET_MAT" }), by: clerk, subject: good.Subject},
+		{
+			name: "501 characters", by: clerk,
+			meta:    with(func(m *svc.DocumentMetadata) { m.Subject = strings.Repeat("a", 501) }),
+			refused: map[string]string{"subject": "too long: 501 characters, at most 500"},
+		},
+		{
+			name: "blank subject", by: clerk,
+			meta:    with(func(m *svc.DocumentMetadata) { m.Subject = " \n\t " }),
+			refused: map[string]string{"subject": "required"},
+		},
+		{
+			name: "control character in the subject", by: clerk,
+			meta:    with(func(m *svc.DocumentMetadata) { m.Subject = "Về việc\x00 hội nghị" }),
+			refused: map[string]string{"subject": "control characters"},
+		},
+		{
+			name: "unknown kind", by: clerk,
+			meta:    with(func(m *svc.DocumentMetadata) { m.Kind = "CV" }),
+			refused: map[string]string{"kind": `unknown kind "CV": use one of NGHI_QUYET, QUYET_DINH`},
+		},
+		{
+			name: "lower-case urgency", by: clerk,
+			meta:    with(func(m *svc.DocumentMetadata) { m.Urgency = "khan" }),
+			refused: map[string]string{"urgency": `unknown value "khan": use one of THUONG, KHAN, THUONG_KHAN, HOA_TOC`},
+		},
+		{
+			name: "everything missing at once", by: events.Actor{},
+			meta: svc.DocumentMetadata{},
+			refused: map[string]string{
+				"kind":            "required",
+				"subject":         "required",
+				"urgency":         "required",
+				"confidentiality": "required: use one of NONE, MAT, TOI_MAT, TUYET_MAT",
+				"by.username":     "required",
+				"by.agency":       "required",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			entry, err := k.Validate(tt.meta, tt.by)
+			if tt.refused == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if entry.Subject != tt.subject {
+					t.Errorf("subject %q, want %q", entry.Subject, tt.subject)
+				}
+				if entry.Agency != tt.by.Agency || entry.By != tt.by || entry.Kind != tt.meta.Kind {
+					t.Errorf("entry %+v does not carry the submission", entry)
+				}
+				return
+			}
+			var e *errs.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v is not an *errs.Error", err)
+			}
+			if e.Code != errcode.InvalidArgument || e.Kind != errs.Invalid {
+				t.Errorf("code, kind = %s, %s; want invalid_argument, invalid", e.Code, e.Kind)
+			}
+			if got, want := slices.Sorted(maps.Keys(e.Details)), slices.Sorted(maps.Keys(tt.refused)); !slices.Equal(got, want) {
+				t.Errorf("fields refused %v, want %v", got, want)
+			}
+			for field, fragment := range tt.refused {
+				if !strings.Contains(e.Details[field], fragment) {
+					t.Errorf("%s: reason %q does not contain %q", field, e.Details[field], fragment)
+				}
+				if !strings.Contains(e.Message, field+": ") {
+					t.Errorf("message %q does not name %s", e.Message, field)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,262 @@
+// Package register is the incoming register (sổ đăng ký văn bản đến): what
+// may be entered in it (document kinds, subject, urgency, confidentiality)
+// and the entries themselves, each with its arrival number (số đến).
+//
+// Arrival numbers run per agency and calendar year in Vietnam's time zone,
+// from 1 on 1 January, without gaps: the counter is advanced in the same
+// transaction that inserts the entry, so a registration that fails leaves
+// the counter where it was.
+package register
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/docflow/docflow/api/errcode"
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/sqlstore"
+)
+
+// Incoming is the name of the incoming register's number series. Other
+// series (outgoing, secret documents) will live beside it in the counters.
+const Incoming = "incoming"
+
+// StatusRegistered is the status of a document entered in the register.
+const StatusRegistered = "registered"
+
+// Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed zone
+// gives the same local dates as the tz database without depending on the
+// host having one installed.
+var vietnam = time.FixedZone("Asia/Ho_Chi_Minh", 7*60*60)
+
+// ArrivalYear is the calendar year, in Vietnam, of an instant.
+func ArrivalYear(t time.Time) int { return t.In(vietnam).Year() }
+
+// Document is one entry of the incoming register.
+type Document struct {
+	ID              string
+	Agency          string
+	ArrivalYear     int
+	ArrivalNumber   int64
+	Kind            string
+	Subject         string
+	Urgency         string
+	Confidentiality string
+	Original        events.Object // the stored original PDF
+	Pages           int
+	Status          string
+	ReceivedBy      events.Actor
+	ReceivedAt      time.Time
+	// Staged is where the upload was staged; a repeated request for the same
+	// staged object finds this entry instead of registering the file twice.
+	StagedBucket, StagedKey string
+	// EventID is the id of the document.received event, fixed at
+	// registration so every attempt to publish it is the same event.
+	EventID     string
+	AnnouncedAt time.Time // zero until the event is on the stream
+}
+
+// Register stores the entries in SQL (SQLite or PostgreSQL).
+type Register struct {
+	db *sqlstore.DB
+}
+
+// migrations are append-only: a released step is never edited.
+var migrations = []string{
+	`CREATE TABLE intake_counters (
+		agency   TEXT NOT NULL,
+		register TEXT NOT NULL,
+		year     INTEGER NOT NULL,
+		value    BIGINT NOT NULL,
+		PRIMARY KEY (agency, register, year))`,
+	`CREATE TABLE intake_documents (
+		id               TEXT PRIMARY KEY,
+		agency           TEXT NOT NULL,
+		arrival_year     INTEGER NOT NULL,
+		arrival_number   BIGINT NOT NULL,
+		kind             TEXT NOT NULL,
+		subject          TEXT NOT NULL,
+		urgency          TEXT NOT NULL,
+		confidentiality  TEXT NOT NULL,
+		bucket           TEXT NOT NULL,
+		object_key       TEXT NOT NULL,
+		version_id       TEXT NOT NULL,
+		size             BIGINT NOT NULL,
+		sha256           TEXT NOT NULL,
+		pages            INTEGER NOT NULL,
+		status           TEXT NOT NULL,
+		received_by      TEXT NOT NULL,
+		received_by_role TEXT NOT NULL,
+		received_at      TEXT NOT NULL,
+		staged_bucket    TEXT NOT NULL,
+		staged_key       TEXT NOT NULL,
+		event_id         TEXT NOT NULL,
+		announced_at     TEXT,
+		UNIQUE (staged_bucket, staged_key),
+		UNIQUE (agency, arrival_year, arrival_number))`,
+	`CREATE INDEX intake_documents_unannounced ON intake_documents (received_at) WHERE announced_at IS NULL`,
+}
+
+// Open prepares the register's tables in db.
+func Open(ctx context.Context, db *sqlstore.DB) (*Register, error) {
+	if err := db.Migrate(ctx, "intake.register", migrations); err != nil {
+		return nil, fmt.Errorf("register.Open: %w", err)
+	}
+	return &Register{db: db}, nil
+}
+
+// Enter registers d: it takes the next arrival number of d's agency and
+// year and inserts the entry, both in one transaction. d's ArrivalYear,
+// ArrivalNumber and Status are set here. When an entry for the same staged
+// object exists already, Enter returns that entry and created is false.
+func (r *Register) Enter(ctx context.Context, d Document) (_ Document, created bool, err error) {
+	const op = "register.Enter"
+	d.ReceivedAt = d.ReceivedAt.In(vietnam)
+	d.ArrivalYear = ArrivalYear(d.ReceivedAt)
+	d.Status = StatusRegistered
+	err = r.db.InTx(ctx, func(tx *sql.Tx) error {
+		// The upsert takes the counter row's lock, so concurrent entries of
+		// one agency and year queue here and each reads the value the
+		// previous one committed; a rollback returns the number.
+		if err := tx.QueryRowContext(ctx, `
+			INSERT INTO intake_counters (agency, register, year, value) VALUES ($1, $2, $3, 1)
+			ON CONFLICT (agency, register, year) DO UPDATE SET value = intake_counters.value + 1
+			RETURNING value`,
+			d.Agency, Incoming, d.ArrivalYear).Scan(&d.ArrivalNumber); err != nil {
+			return fmt.Errorf("advance counter: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO intake_documents (id, agency, arrival_year, arrival_number, kind, subject, urgency,
+				confidentiality, bucket, object_key, version_id, size, sha256, pages, status,
+				received_by, received_by_role, received_at, staged_bucket, staged_key, event_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+			d.ID, d.Agency, d.ArrivalYear, d.ArrivalNumber, d.Kind, d.Subject, d.Urgency,
+			d.Confidentiality, d.Original.Bucket, d.Original.Key, d.Original.VersionID, d.Original.Size, d.Original.SHA256, d.Pages, d.Status,
+			d.ReceivedBy.Username, d.ReceivedBy.Role, sqlstore.Time(d.ReceivedAt), d.StagedBucket, d.StagedKey, d.EventID)
+		return err
+	})
+	if err == nil {
+		return d, true, nil
+	}
+	if sqlstore.IsUniqueViolation(err) {
+		existing, found, ferr := r.ByStaged(ctx, d.StagedBucket, d.StagedKey)
+		if ferr != nil {
+			return Document{}, false, errs.Wrap(op, ferr)
+		}
+		if found {
+			return existing, false, nil
+		}
+		return Document{}, false, errs.E(op, errs.Conflict, errcode.Conflict,
+			"the document conflicts with one already registered").WithCause(err)
+	}
+	return Document{}, false, unavailable(op, err)
+}
+
+// ByStaged finds the entry registered from a staged object.
+func (r *Register) ByStaged(ctx context.Context, bucket, key string) (Document, bool, error) {
+	const op = "register.ByStaged"
+	docs, err := r.query(ctx, `WHERE staged_bucket = $1 AND staged_key = $2`, bucket, key)
+	if err != nil {
+		return Document{}, false, unavailable(op, err)
+	}
+	if len(docs) == 0 {
+		return Document{}, false, nil
+	}
+	return docs[0], true, nil
+}
+
+// Get returns the entry with the given document id.
+func (r *Register) Get(ctx context.Context, id string) (Document, error) {
+	const op = "register.Get"
+	docs, err := r.query(ctx, `WHERE id = $1`, id)
+	if err != nil {
+		return Document{}, unavailable(op, err)
+	}
+	if len(docs) == 0 {
+		return Document{}, errs.E(op, errs.NotFound, errcode.NotFound, "no document "+id+" in the incoming register")
+	}
+	return docs[0], nil
+}
+
+// Unannounced lists up to limit entries received before the given instant
+// whose event has not been published yet, oldest first.
+func (r *Register) Unannounced(ctx context.Context, before time.Time, limit int) ([]Document, error) {
+	const op = "register.Unannounced"
+	docs, err := r.query(ctx, `WHERE announced_at IS NULL AND received_at < $1 ORDER BY received_at LIMIT $2`,
+		sqlstore.Time(before), limit)
+	if err != nil {
+		return nil, unavailable(op, err)
+	}
+	return docs, nil
+}
+
+// MarkAnnounced records that the entry's event is on the stream.
+func (r *Register) MarkAnnounced(ctx context.Context, id string, at time.Time) error {
+	const op = "register.MarkAnnounced"
+	if _, err := r.db.ExecContext(ctx, `UPDATE intake_documents SET announced_at = $1 WHERE id = $2 AND announced_at IS NULL`,
+		sqlstore.Time(at), id); err != nil {
+		return unavailable(op, err)
+	}
+	return nil
+}
+
+// Count is how many entries an agency's register holds for a year; the
+// last arrival number equals it when no number was skipped.
+func (r *Register) Count(ctx context.Context, agency string, year int) (int64, error) {
+	const op = "register.Count"
+	var n int64
+	if err := r.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM intake_documents WHERE agency = $1 AND arrival_year = $2`,
+		agency, year).Scan(&n); err != nil {
+		return 0, unavailable(op, err)
+	}
+	return n, nil
+}
+
+const columns = `id, agency, arrival_year, arrival_number, kind, subject, urgency, confidentiality,
+	bucket, object_key, version_id, size, sha256, pages, status, received_by, received_by_role,
+	received_at, staged_bucket, staged_key, event_id, announced_at`
+
+func (r *Register) query(ctx context.Context, where string, args ...any) ([]Document, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT `+columns+` FROM intake_documents `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }() // rows.Err below reports what matters
+	var docs []Document
+	for rows.Next() {
+		var (
+			d           Document
+			receivedAt  string
+			announcedAt sql.NullString
+		)
+		if err := rows.Scan(&d.ID, &d.Agency, &d.ArrivalYear, &d.ArrivalNumber, &d.Kind, &d.Subject, &d.Urgency,
+			&d.Confidentiality, &d.Original.Bucket, &d.Original.Key, &d.Original.VersionID, &d.Original.Size,
+			&d.Original.SHA256, &d.Pages, &d.Status, &d.ReceivedBy.Username, &d.ReceivedBy.Role,
+			&receivedAt, &d.StagedBucket, &d.StagedKey, &d.EventID, &announcedAt); err != nil {
+			return nil, err
+		}
+		d.ReceivedBy.Agency = d.Agency
+		if d.ReceivedAt, err = sqlstore.ParseTime(receivedAt); err != nil {
+			return nil, fmt.Errorf("document %s: received_at: %w", d.ID, err)
+		}
+		d.ReceivedAt = d.ReceivedAt.In(vietnam)
+		if announcedAt.Valid {
+			if d.AnnouncedAt, err = sqlstore.ParseTime(announcedAt.String); err != nil {
+				return nil, fmt.Errorf("document %s: announced_at: %w", d.ID, err)
+			}
+		}
+		docs = append(docs, d)
+	}
+	return docs, rows.Err()
+}
+
+func unavailable(op string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return errs.E(op, errs.Unavailable, errcode.Unavailable, "the request was cancelled before the register answered; try again").WithCause(err)
+	}
+	return errs.E(op, errs.Unavailable, errcode.Unavailable, "the incoming register is not available right now; try again shortly").WithCause(err)
+}

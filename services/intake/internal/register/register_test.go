@@ -1,0 +1,324 @@
+package register_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/intake/internal/register"
+	"github.com/docflow/docflow/services/internal/sqlstore"
+	"github.com/docflow/docflow/services/internal/testkit"
+)
+
+// databases runs a test on each database the register supports.
+var databases = map[string]func(testing.TB) string{
+	"sqlite":   testkit.SQLite,
+	"postgres": testkit.Postgres,
+}
+
+func openRegister(t *testing.T, dsn string) (*register.Register, *sqlstore.DB) {
+	t.Helper()
+	db, err := sqlstore.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	reg, err := register.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg, db
+}
+
+func newDocument(agency string, at time.Time) register.Document {
+	id := uuid.NewString()
+	return register.Document{
+		ID:              id,
+		Agency:          agency,
+		Kind:            "CONG_VAN",
+		Subject:         "Về việc báo cáo tình hình thực hiện kế hoạch",
+		Urgency:         "THUONG",
+		Confidentiality: "NONE",
+		Original: events.Object{
+			Bucket: "docs", Key: "originals/" + id + ".pdf", VersionID: "v1", Size: 1234,
+			SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		},
+		Pages:        2,
+		ReceivedBy:   events.Actor{Username: "vanthu", Role: "clerk", Agency: agency},
+		ReceivedAt:   at,
+		StagedBucket: "docs",
+		StagedKey:    "staging/" + uuid.NewString(),
+		EventID:      uuid.NewString(),
+	}
+}
+
+func enter(t *testing.T, reg *register.Register, d register.Document) register.Document {
+	t.Helper()
+	got, created, err := reg.Enter(t.Context(), d)
+	if err != nil {
+		t.Fatalf("Enter: %v", err)
+	}
+	if !created {
+		t.Fatalf("Enter(%s) found an existing entry %s", d.StagedKey, got.ID)
+	}
+	return got
+}
+
+func TestRegister(t *testing.T) {
+	t.Parallel()
+	for name, dsn := range databases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			t.Run("numbers run per agency and year", func(t *testing.T) {
+				t.Parallel()
+				testNumbering(t, dsn(t))
+			})
+			t.Run("the year is Vietnam's", func(t *testing.T) {
+				t.Parallel()
+				testYearBoundary(t, dsn(t))
+			})
+			t.Run("a repeated entry returns the first and burns no number", func(t *testing.T) {
+				t.Parallel()
+				testRepeat(t, dsn(t))
+			})
+			t.Run("a failed entry burns no number", func(t *testing.T) {
+				t.Parallel()
+				testFailedEntry(t, dsn(t))
+			})
+			t.Run("concurrent entries get consecutive numbers", func(t *testing.T) {
+				t.Parallel()
+				testConcurrent(t, dsn(t))
+			})
+			t.Run("unannounced entries", func(t *testing.T) {
+				t.Parallel()
+				testUnannounced(t, dsn(t))
+			})
+		})
+	}
+}
+
+func testNumbering(t *testing.T, dsn string) {
+	reg, _ := openRegister(t, dsn)
+	at := time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)
+	steps := []struct {
+		agency string
+		at     time.Time
+		want   int64
+	}{
+		{"000.00.00.G22", at, 1},
+		{"000.00.00.G22", at.Add(time.Minute), 2},
+		{"H49.64.33", at, 1}, // another agency has its own register
+		{"000.00.00.G22", at.Add(2 * time.Minute), 3},
+		{"000.00.00.G22", at.AddDate(1, 0, 0), 1}, // a new year starts again at 1
+	}
+	for _, s := range steps {
+		d := enter(t, reg, newDocument(s.agency, s.at))
+		if d.ArrivalNumber != s.want {
+			t.Errorf("%s at %s: arrival number %d, want %d", s.agency, s.at, d.ArrivalNumber, s.want)
+		}
+		if d.Status != register.StatusRegistered {
+			t.Errorf("status %q, want %q", d.Status, register.StatusRegistered)
+		}
+	}
+
+	// The entry reads back as it was written.
+	want := newDocument("000.00.00.G22", at.Add(3*time.Minute+123456789))
+	entered := enter(t, reg, want)
+	got, err := reg.Get(t.Context(), want.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Subject != want.Subject || got.Original != want.Original || got.ReceivedBy != want.ReceivedBy ||
+		got.Pages != want.Pages || got.EventID != want.EventID || got.ArrivalNumber != 4 || got.ArrivalYear != 2026 {
+		t.Errorf("read back %+v\nwant %+v", got, entered)
+	}
+	if !got.ReceivedAt.Equal(want.ReceivedAt) {
+		t.Errorf("received at %s, want %s", got.ReceivedAt, want.ReceivedAt)
+	}
+	if _, offset := got.ReceivedAt.Zone(); offset != 7*3600 {
+		t.Errorf("received at %s is not shown in +07:00", got.ReceivedAt)
+	}
+}
+
+func testYearBoundary(t *testing.T, dsn string) {
+	reg, _ := openRegister(t, dsn)
+	const agency = "000.00.00.G09"
+	// 16:59:59 UTC on 31 December is still 2025 in Hà Nội; a second later
+	// it is 00:00 on 1 January 2026.
+	lastOf2025 := enter(t, reg, newDocument(agency, time.Date(2025, 12, 31, 16, 59, 59, 0, time.UTC)))
+	firstOf2026 := enter(t, reg, newDocument(agency, time.Date(2025, 12, 31, 17, 0, 0, 0, time.UTC)))
+	if lastOf2025.ArrivalYear != 2025 || lastOf2025.ArrivalNumber != 1 {
+		t.Errorf("before midnight in Hà Nội: %d/%d, want 1/2025", lastOf2025.ArrivalNumber, lastOf2025.ArrivalYear)
+	}
+	if firstOf2026.ArrivalYear != 2026 || firstOf2026.ArrivalNumber != 1 {
+		t.Errorf("after midnight in Hà Nội: %d/%d, want 1/2026", firstOf2026.ArrivalNumber, firstOf2026.ArrivalYear)
+	}
+}
+
+func testRepeat(t *testing.T, dsn string) {
+	reg, _ := openRegister(t, dsn)
+	const agency = "000.00.00.G12"
+	at := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
+	first := enter(t, reg, newDocument(agency, at))
+
+	again := newDocument(agency, at.Add(time.Second))
+	again.StagedBucket, again.StagedKey = first.StagedBucket, first.StagedKey
+	got, created, err := reg.Enter(t.Context(), again)
+	if err != nil {
+		t.Fatalf("repeated Enter: %v", err)
+	}
+	if created || got.ID != first.ID || got.ArrivalNumber != first.ArrivalNumber {
+		t.Errorf("repeated Enter = %s #%d created=%t, want the first entry %s #%d", got.ID, got.ArrivalNumber, created, first.ID, first.ArrivalNumber)
+	}
+	found, ok, err := reg.ByStaged(t.Context(), first.StagedBucket, first.StagedKey)
+	if err != nil || !ok || found.ID != first.ID {
+		t.Errorf("ByStaged = %s, %t, %v; want %s", found.ID, ok, err, first.ID)
+	}
+
+	next := enter(t, reg, newDocument(agency, at.Add(2*time.Second)))
+	if next.ArrivalNumber != 2 {
+		t.Errorf("after a repeated entry the next number is %d, want 2", next.ArrivalNumber)
+	}
+}
+
+func testFailedEntry(t *testing.T, dsn string) {
+	reg, db := openRegister(t, dsn)
+	const agency = "000.00.00.G06"
+	at := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	enter(t, reg, newDocument(agency, at))
+
+	// The database refuses the entry after the counter was advanced in the
+	// same transaction.
+	failOnSubject(t, db, "refused by the database")
+	bad := newDocument(agency, at.Add(time.Second))
+	bad.Subject = "refused by the database"
+	if _, _, err := reg.Enter(t.Context(), bad); err == nil {
+		t.Fatal("Enter succeeded although the database refused the row")
+	}
+
+	next := enter(t, reg, newDocument(agency, at.Add(2*time.Second)))
+	if next.ArrivalNumber != 2 {
+		t.Errorf("after a failed entry the next number is %d, want 2", next.ArrivalNumber)
+	}
+}
+
+// failOnSubject makes the database refuse register entries with the given
+// subject, so a test can fail a registration inside its transaction.
+func failOnSubject(t *testing.T, db *sqlstore.DB, subject string) {
+	t.Helper()
+	var stmts []string
+	switch db.Dialect {
+	case sqlstore.SQLite:
+		stmts = []string{fmt.Sprintf(`CREATE TRIGGER refuse_subject BEFORE INSERT ON intake_documents
+			WHEN NEW.subject = '%s' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`, subject)}
+	case sqlstore.Postgres:
+		stmts = []string{
+			fmt.Sprintf(`CREATE FUNCTION refuse_subject() RETURNS trigger AS $$
+			BEGIN
+				IF NEW.subject = '%s' THEN RAISE EXCEPTION 'refused by test trigger'; END IF;
+				RETURN NEW;
+			END $$ LANGUAGE plpgsql`, subject),
+			`CREATE TRIGGER refuse_subject BEFORE INSERT ON intake_documents FOR EACH ROW EXECUTE FUNCTION refuse_subject()`,
+		}
+	}
+	for _, s := range stmts {
+		if _, err := db.ExecContext(t.Context(), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func testConcurrent(t *testing.T, dsn string) {
+	reg, _ := openRegister(t, dsn)
+	const (
+		agency = "H49"
+		n      = 100
+	)
+	at := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		numbers []int64
+		errs    []error
+	)
+	for i := range n {
+		wg.Go(func() {
+			d, _, err := reg.Enter(context.WithoutCancel(t.Context()), newDocument(agency, at.Add(time.Duration(i)*time.Millisecond)))
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			numbers = append(numbers, d.ArrivalNumber)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Errorf("concurrent Enter: %v", err)
+	}
+	slices.Sort(numbers)
+	for i, got := range numbers {
+		if got != int64(i+1) {
+			t.Fatalf("numbers are not 1..%d without gaps or repeats: %v", n, numbers)
+		}
+	}
+	if len(numbers) != n {
+		t.Fatalf("%d entries, want %d", len(numbers), n)
+	}
+	count, err := reg.Count(t.Context(), agency, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count != n {
+		t.Errorf("register holds %d entries, want %d", count, n)
+	}
+}
+
+func testUnannounced(t *testing.T, dsn string) {
+	reg, _ := openRegister(t, dsn)
+	const agency = "G22"
+	at := time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
+	older := enter(t, reg, newDocument(agency, at))
+	newer := enter(t, reg, newDocument(agency, at.Add(time.Hour)))
+
+	pending, err := reg.Unannounced(t.Context(), at.Add(time.Minute), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 1 || pending[0].ID != older.ID {
+		t.Fatalf("unannounced before %s: %v, want only %s", at.Add(time.Minute), ids(pending), older.ID)
+	}
+
+	if err := reg.MarkAnnounced(t.Context(), older.ID, at.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	pending, err = reg.Unannounced(t.Context(), at.Add(3*time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 1 || pending[0].ID != newer.ID {
+		t.Errorf("unannounced after marking %s: %v, want only %s", older.ID, ids(pending), newer.ID)
+	}
+	got, err := reg.Get(t.Context(), older.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.AnnouncedAt.Equal(at.Add(2 * time.Hour)) {
+		t.Errorf("announced at %s, want %s", got.AnnouncedAt, at.Add(2*time.Hour))
+	}
+}
+
+func ids(docs []register.Document) []string {
+	out := make([]string, len(docs))
+	for i, d := range docs {
+		out[i] = d.ID
+	}
+	return out
+}
