@@ -29,7 +29,7 @@ func startStack(t *testing.T, env map[string]string) *stack.Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	var progress bytes.Buffer
 	st, err := stack.Start(ctx, stack.Options{
@@ -37,7 +37,7 @@ func startStack(t *testing.T, env map[string]string) *stack.Stack {
 		Logs: logs, Progress: &progress, Env: env,
 	})
 	t.Cleanup(func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		stopCtx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		defer cancel()
 		if st != nil {
 			if err := st.Stop(stopCtx); err != nil {
@@ -64,9 +64,9 @@ func dump(t *testing.T, name, path string) {
 	if err != nil {
 		return
 	}
-	const max = 64 << 10
-	if len(raw) > max {
-		raw = raw[len(raw)-max:]
+	const tail = 64 << 10
+	if len(raw) > tail {
+		raw = raw[len(raw)-tail:]
 	}
 	t.Logf("--- %s (tail) ---\n%s", name, raw)
 }
@@ -140,7 +140,7 @@ func upload(t *testing.T, base, token string, file []byte, metadata any) (int, [
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +14,7 @@ import (
 	"github.com/docflow/docflow/services/stack"
 )
 
-func dev(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func dev(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "var", "data directory; kept between runs")
@@ -35,7 +36,7 @@ func dev(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("dev: %w", err)
 	}
-	defer logs.Close()
+	defer func() { err = errors.Join(err, logs.Close()) }()
 
 	fmt.Fprintf(stdout, "Starting docflow (data in %s, logs in %s)\n", *dir, filepath.Join(*dir, "logs"))
 	var services io.Writer = logs

@@ -104,7 +104,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // nothing to do about a failed close at shutdown
 	read, err := readmodel.Open(ctx, db)
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
@@ -159,7 +159,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			},
 		},
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("gateway: listen %s: %w", cfg.Addr, err)
 	}

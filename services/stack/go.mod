@@ -5,6 +5,7 @@ go 1.27.0
 toolchain go1.27.4
 
 require (
+	github.com/docflow/docflow/api v0.0.0-00010101000000-000000000000
 	github.com/docflow/docflow/services/archive v0.0.0-00010101000000-000000000000
 	github.com/docflow/docflow/services/gateway v0.0.0-00010101000000-000000000000
 	github.com/docflow/docflow/services/intake v0.0.0-00010101000000-000000000000
@@ -23,7 +24,6 @@ require (
 	github.com/digitorus/pdfsign v1.0.0-rc2 // indirect
 	github.com/digitorus/pkcs7 v0.0.0-20260821105541-05f79448fa77 // indirect
 	github.com/digitorus/timestamp v0.0.0-20250524132541-c45532741eea // indirect
-	github.com/docflow/docflow/api v0.0.0-00010101000000-000000000000 // indirect
 	github.com/docflow/docflow/workflows v0.0.0-00010101000000-000000000000 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/facebookgo/clock v0.0.0-20150410010913-600d898af40a // indirect

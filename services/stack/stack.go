@@ -382,7 +382,7 @@ func (p Ports) resolve() (Ports, error) {
 }
 
 func portFree(port int) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
 		return fmt.Errorf("stack: port %d is in use (is another docflow dev running?): %w", port, err)
 	}

@@ -12,7 +12,7 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 )
 
-// Register adds the workflow to a worker under its contract name.
+// Registrar is what Register needs of a worker.
 type Registrar interface {
 	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
 }

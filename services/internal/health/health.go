@@ -57,7 +57,7 @@ func Ready(ctx context.Context, checks map[string]Check) (int, map[string]string
 // Serve serves Handler on addr until ctx is done, then shuts down with a
 // fresh timeout so in-flight probes finish.
 func Serve(ctx context.Context, addr string, log *zap.Logger, checks map[string]Check) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return errors.Join(errors.New("health: listen "+addr), err)
 	}

@@ -58,7 +58,11 @@ func Consume(ctx context.Context, js jetstream.JetStream, c events.Consumer, log
 	return cc.Drain, nil
 }
 
+// backoff grows with each delivery, up to 30 s.
 func backoff(delivered uint64) time.Duration {
-	d := time.Duration(delivered) * 500 * time.Millisecond
-	return min(d, 30*time.Second)
+	const step, limit = 500 * time.Millisecond, 30 * time.Second
+	if delivered >= uint64(limit/step) {
+		return limit
+	}
+	return time.Duration(delivered) * step
 }

@@ -83,7 +83,7 @@ type Activities struct {
 // PublishEvent publishes an event a workflow decided on, with the
 // workflow's id, so a retry is deduplicated by JetStream.
 func (a *Activities) PublishEvent(ctx context.Context, in approval.PublishEventInput) error {
-	var data json.RawMessage = in.Data
+	var data = in.Data
 	_, err := a.Publisher.PublishWithID(ctx, in.ID, in.Time, in.Type, in.Agency, in.DocumentID, data)
 	return err
 }
