@@ -19,6 +19,7 @@ func dev(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "var", "data directory; kept between runs")
 	headless := fs.Bool("headless", false, "start Temporal without its web UI")
+	freePorts := fs.Bool("free-ports", false, "use free ports instead of the standard ones (to run beside another stack)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -43,8 +44,12 @@ func dev(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if getenv("DOCFLOW_DEV_LOGS") == "stdout" {
 		services = io.MultiWriter(logs, stdout)
 	}
+	ports := stack.DevPorts
+	if *freePorts {
+		ports = stack.Ports{}
+	}
 	st, err := stack.Start(ctx, stack.Options{
-		Dir: *dir, RepoRoot: root, Ports: stack.DevPorts, Headless: *headless,
+		Dir: *dir, RepoRoot: root, Ports: ports, Headless: *headless,
 		LogFormat: "console", Logs: services, Progress: stdout,
 	})
 	if err != nil {
