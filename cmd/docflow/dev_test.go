@@ -37,7 +37,7 @@ func (b *syncBuffer) String() string {
 // banner and a stop function that acts like Ctrl-C and returns its output.
 func devRun(t *testing.T, dir string) (string, func() string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
@@ -121,7 +121,12 @@ func TestDevStartsPrintsStopsAndKeepsData(t *testing.T) {
 
 func login(t *testing.T, api, user string) string {
 	t.Helper()
-	resp, err := http.Post(api+"/v1/auth/login", "application/json", strings.NewReader(fmt.Sprintf(`{"username":%q,"password":"demo"}`, user)))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, api+"/v1/auth/login",
+		strings.NewReader(fmt.Sprintf(`{"username":%q,"password":"demo"}`, user)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
