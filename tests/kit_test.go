@@ -37,7 +37,7 @@ func startStack(t *testing.T, env map[string]string) *stack.Stack {
 		Logs: logs, Progress: &progress, Env: env,
 	})
 	t.Cleanup(func() {
-		stopCtx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), time.Minute)
 		defer cancel()
 		if st != nil {
 			if err := st.Stop(stopCtx); err != nil {
