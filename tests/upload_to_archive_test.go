@@ -21,6 +21,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	events "github.com/docflow/docflow/api/events/v1"
 	httpapi "github.com/docflow/docflow/api/http/v1"
 	"github.com/docflow/docflow/services/stack"
 )
@@ -140,8 +141,16 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	for _, h := range doc.History {
 		types = append(types, h.Type)
 	}
-	if err := contains(strings.Join(types, " "), "document.received", "task.assigned", "task.decided", "document.approved", "document.signed", "document.archived"); err != nil {
+	if err := contains(strings.Join(types, " "), "document.received", "route.selected", "task.assigned", "task.decided", "document.approved", "document.signed", "document.archived"); err != nil {
 		t.Fatalf("history: %v", err)
+	}
+	// Every step emitted exactly one event, and each matches its schema.
+	seen := assertEvents(t, st, created.ID)
+	for _, typ := range []events.Type{events.DocumentReceived, events.RouteSelected, events.TaskAssigned, events.TaskDecided,
+		events.DocumentApproved, events.DocumentSigned, events.DocumentArchived} {
+		if seen[typ] != 1 {
+			t.Errorf("%s events about the document: %d, want 1 (all: %v)", typ, seen[typ], seen)
+		}
 	}
 
 	// The records officer finds it without typing the diacritics and
