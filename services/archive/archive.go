@@ -56,8 +56,8 @@ type Config struct {
 // Validate reports every problem with the configuration at once.
 func (c Config) Validate() error {
 	problems := []error{c.NATS.Validate(), c.S3.Validate(), c.Temporal.Validate()}
-	if _, err := logging.New(io.Discard, c.Log.Format, c.Log.Level); err != nil {
-		problems = append(problems, fmt.Errorf("DOCFLOW_LOG_FORMAT/DOCFLOW_LOG_LEVEL: %w", err))
+	if err := c.Log.Validate(); err != nil {
+		problems = append(problems, err)
 	}
 	if c.DB == "" {
 		problems = append(problems, errors.New("DOCFLOW_ARCHIVE_DB is empty: set it to sqlite:<file> or a postgres:// address"))
@@ -83,11 +83,8 @@ func (c Config) Validate() error {
 // LoadConfig reads and validates the configuration.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	var cfg Config
-	if err := config.Load(getenv, &cfg); err != nil {
-		return Config{}, fmt.Errorf("archive: configuration: %w", err)
-	}
-	if err := cfg.Validate(); err != nil {
-		return Config{}, fmt.Errorf("archive: configuration: %w", err)
+	if err := config.LoadValid("archive", getenv, &cfg); err != nil {
+		return Config{}, err
 	}
 	return cfg, nil
 }
@@ -100,11 +97,10 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 	if err != nil {
 		return err
 	}
-	log, err := logging.New(stdout, cfg.Log.Format, cfg.Log.Level)
+	log, err := cfg.Log.Logger(stdout, "archive")
 	if err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
-	log = log.With(zap.String("service", "archive"))
 	defer func() { _ = log.Sync() }()
 
 	db, err := sqlstore.Open(ctx, cfg.DB)

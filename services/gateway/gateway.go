@@ -51,7 +51,7 @@ type Config struct {
 
 // Validate reports every problem at once.
 func (c Config) Validate() error {
-	problems := []error{c.NATS.Validate(), c.Temporal.Validate(), c.S3.Validate()}
+	problems := []error{c.NATS.Validate(), c.Temporal.Validate(), c.S3.Validate(), c.Log.Validate()}
 	if c.TokenKey == "" && c.TokenKeyFile == "" {
 		problems = append(problems, errors.New("set DOCFLOW_GATEWAY_TOKEN_KEY_FILE (or DOCFLOW_GATEWAY_TOKEN_KEY) to a secret of at least 32 bytes that signs session tokens"))
 	}
@@ -78,14 +78,13 @@ func (c Config) tokenKey() ([]byte, error) {
 // Run runs the gateway until ctx is cancelled.
 func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	var cfg Config
-	if err := errors.Join(config.Load(getenv, &cfg), cfg.Validate()); err != nil {
-		return fmt.Errorf("gateway: configuration: %w", err)
+	if err := config.LoadValid("gateway", getenv, &cfg); err != nil {
+		return err
 	}
-	log, err := logging.New(stdout, cfg.Log.Format, cfg.Log.Level)
+	log, err := cfg.Log.Logger(stdout, "gateway")
 	if err != nil {
 		return err
 	}
-	log = log.With(zap.String("service", "gateway"))
 
 	users, err := auth.LoadUsers(cfg.Users)
 	if err != nil {

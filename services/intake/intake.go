@@ -71,8 +71,8 @@ func (c Config) Validate() error {
 	if c.AnnounceInterval < time.Second {
 		problems = append(problems, fmt.Errorf("DOCFLOW_INTAKE_ANNOUNCE_INTERVAL=%s: must be at least 1s", c.AnnounceInterval))
 	}
-	if c.Log.Format != "json" && c.Log.Format != "console" {
-		problems = append(problems, fmt.Errorf("DOCFLOW_LOG_FORMAT %q: use json or console", c.Log.Format))
+	if err := c.Log.Validate(); err != nil {
+		problems = append(problems, err)
 	}
 	return errors.Join(problems...)
 }
@@ -80,11 +80,8 @@ func (c Config) Validate() error {
 // LoadConfig reads and validates the configuration.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	var cfg Config
-	if err := config.Load(getenv, &cfg); err != nil {
-		return Config{}, fmt.Errorf("intake configuration: %w", err)
-	}
-	if err := cfg.Validate(); err != nil {
-		return Config{}, fmt.Errorf("intake configuration: %w", err)
+	if err := config.LoadValid(Name, getenv, &cfg); err != nil {
+		return Config{}, err
 	}
 	return cfg, nil
 }
@@ -96,11 +93,10 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 	if err != nil {
 		return err
 	}
-	zl, err := logging.New(stdout, cfg.Log.Format, cfg.Log.Level)
+	log, err := cfg.Log.Logger(stdout, Name)
 	if err != nil {
 		return fmt.Errorf("intake: %w", err)
 	}
-	log := zl.With(zap.String("service", Name))
 	defer func() { _ = log.Sync() }()
 
 	kinds, err := register.LoadKinds()

@@ -37,7 +37,7 @@ type Config struct {
 // Validate reports every problem at once.
 func (c Config) Validate() error {
 	var problems []error
-	problems = append(problems, c.NATS.Validate(), c.Temporal.Validate())
+	problems = append(problems, c.NATS.Validate(), c.Temporal.Validate(), c.Log.Validate())
 	if c.Rules == "" {
 		problems = append(problems, errors.New("DOCFLOW_ROUTING_RULES is required"))
 	}
@@ -47,14 +47,13 @@ func (c Config) Validate() error {
 // Run runs the service until ctx is cancelled.
 func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	var cfg Config
-	if err := errors.Join(config.Load(getenv, &cfg), cfg.Validate()); err != nil {
-		return fmt.Errorf("routing: configuration: %w", err)
+	if err := config.LoadValid("routing", getenv, &cfg); err != nil {
+		return err
 	}
-	log, err := logging.New(stdout, cfg.Log.Format, cfg.Log.Level)
+	log, err := cfg.Log.Logger(stdout, "routing")
 	if err != nil {
 		return err
 	}
-	log = log.With(zap.String("service", "routing"))
 
 	set, err := rules.Load(cfg.Rules)
 	if err != nil {

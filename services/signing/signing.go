@@ -66,8 +66,8 @@ func (c Config) Validate() error {
 	if c.HTTPAddr == "" {
 		problems = append(problems, errors.New("DOCFLOW_SIGNING_HTTP_ADDR is empty: give the host:port of the health endpoints"))
 	}
-	if c.Log.Format != "json" && c.Log.Format != "console" {
-		problems = append(problems, fmt.Errorf("DOCFLOW_LOG_FORMAT %q: use json or console", c.Log.Format))
+	if err := c.Log.Validate(); err != nil {
+		problems = append(problems, err)
 	}
 	return errors.Join(problems...)
 }
@@ -75,11 +75,8 @@ func (c Config) Validate() error {
 // LoadConfig reads and validates the configuration.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	var cfg Config
-	if err := config.Load(getenv, &cfg); err != nil {
-		return Config{}, fmt.Errorf("signing configuration: %w", err)
-	}
-	if err := cfg.Validate(); err != nil {
-		return Config{}, fmt.Errorf("signing configuration: %w", err)
+	if err := config.LoadValid("signing", getenv, &cfg); err != nil {
+		return Config{}, err
 	}
 	return cfg, nil
 }
@@ -91,11 +88,10 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	zl, err := logging.New(stdout, cfg.Log.Format, cfg.Log.Level)
+	log, err := cfg.Log.Logger(stdout, Name)
 	if err != nil {
 		return fmt.Errorf("signing: %w", err)
 	}
-	log := zl.With(zap.String("service", Name))
 	defer func() { _ = log.Sync() }()
 
 	level, _ := pades.ParseLevel(cfg.Level) // checked by Validate

@@ -37,6 +37,24 @@ func Load(getenv func(string) string, dst any) error {
 	return errors.Join(problems...)
 }
 
+// Validator is a configuration that checks itself, reporting every problem.
+type Validator interface {
+	Validate() error
+}
+
+// LoadValid loads dst and validates it; the malformed values and the
+// invalid settings are reported together, so an operator fixes them in one go.
+func LoadValid(service string, getenv func(string) string, dst Validator) error {
+	err := Load(getenv, dst)
+	if err == nil {
+		err = dst.Validate()
+	}
+	if err != nil {
+		return fmt.Errorf("%s: configuration: %w", service, err)
+	}
+	return nil
+}
+
 // Keys lists the environment keys of dst's fields, in declaration order.
 func Keys(dst any) []string {
 	var keys []string

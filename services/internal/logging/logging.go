@@ -38,3 +38,21 @@ type Config struct {
 	Format string `env:"DOCFLOW_LOG_FORMAT" default:"json"`
 	Level  string `env:"DOCFLOW_LOG_LEVEL" default:"info"`
 }
+
+// Validate reports a format or level New would refuse.
+func (c Config) Validate() error {
+	_, err := New(io.Discard, c.Format, c.Level)
+	if err != nil {
+		return fmt.Errorf("DOCFLOW_LOG_FORMAT/DOCFLOW_LOG_LEVEL: %w", err)
+	}
+	return nil
+}
+
+// Logger builds the service's logger; every line names the service.
+func (c Config) Logger(w io.Writer, service string) (*zap.Logger, error) {
+	l, err := New(w, c.Format, c.Level)
+	if err != nil {
+		return nil, err
+	}
+	return l.With(zap.String("service", service)), nil
+}
