@@ -70,9 +70,14 @@ type Input struct {
 	Urgency       string        `json:"urgency"`
 	ArrivalNumber int64         `json:"arrival_number"`
 	Original      events.Object `json:"original"`
-	Approver      string        `json:"approver"`      // username the task is assigned to
-	DeadlineDays  int           `json:"deadline_days"` // days from assignment
-	SubmittedBy   events.Actor  `json:"submitted_by"`
+	Approver      string        `json:"approver"` // username the task is assigned to
+	// Deadline of the approval task, counted in working days on the
+	// Vietnamese calendar by routing (workflows cannot load the calendar).
+	Deadline time.Time `json:"deadline"`
+	// DeadlineDays is read only when Deadline is zero, by workflows started
+	// before routing computed deadlines: calendar days from assignment.
+	DeadlineDays int          `json:"deadline_days,omitempty"`
+	SubmittedBy  events.Actor `json:"submitted_by"`
 }
 
 // Result is what the finished workflow returns.

@@ -41,11 +41,15 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	wf := &run{in: in, state: State{Status: StatusAwaitingDecision}}
 
 	now := workflow.Now(ctx)
+	deadline := in.Deadline
+	if deadline.IsZero() {
+		deadline = now.Add(time.Duration(max(in.DeadlineDays, 1)) * 24 * time.Hour)
+	}
 	wf.state.Task = &Task{
 		ID:         newID(ctx),
 		Assignee:   in.Approver,
 		AssignedAt: now,
-		Deadline:   now.Add(time.Duration(max(in.DeadlineDays, 1)) * 24 * time.Hour),
+		Deadline:   deadline,
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return wf.state, nil }); err != nil {
 		return Result{}, err

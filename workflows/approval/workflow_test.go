@@ -2,6 +2,7 @@ package approval_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 )
 
 type recorder struct {
+	deadline  time.Time
 	published []events.Type
 	signed    int
 	archived  int
@@ -30,6 +32,13 @@ func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *recorder) {
 			return errors.New("event without id")
 		}
 		rec.published = append(rec.published, in.Type)
+		if in.Type == events.TaskAssigned {
+			var d events.TaskAssignedData
+			if err := json.Unmarshal(in.Data, &d); err != nil {
+				return err
+			}
+			rec.deadline = d.Deadline
+		}
 		return nil
 	}, activity.RegisterOptions{Name: approval.ActivityPublishEvent})
 	env.RegisterActivityWithOptions(func(_ context.Context, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
@@ -44,10 +53,13 @@ func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *recorder) {
 	return env, rec
 }
 
+// deadline is what routing computed on the working-day calendar.
+var deadline = time.Date(2026, 2, 25, 9, 0, 0, 0, time.FixedZone("+07", 7*3600))
+
 func input() approval.Input {
 	return approval.Input{
 		DocumentID: "doc-1", Agency: "000.00.00.G22", Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt",
-		Urgency: "THUONG", ArrivalNumber: 1, Approver: "chuyenvien1", DeadlineDays: 3,
+		Urgency: "THUONG", ArrivalNumber: 1, Approver: "chuyenvien1", Deadline: deadline,
 		Original: events.Object{Bucket: "docs", Key: "originals/doc-1.pdf", SHA256: "cd", Size: 10},
 	}
 }
@@ -124,6 +136,9 @@ func TestApproveSignsThenArchives(t *testing.T) {
 	}
 	if !u.accepted || u.err != nil || u.result.Decision != approval.DecisionApprove {
 		t.Fatalf("update: %+v", u)
+	}
+	if !rec.deadline.Equal(deadline) {
+		t.Fatalf("task deadline %v, want the one routing computed, %v", rec.deadline, deadline)
 	}
 	if rec.signed != 1 || rec.archived != 1 {
 		t.Fatalf("signed %d archived %d times, want once each", rec.signed, rec.archived)
