@@ -464,3 +464,26 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// Ports come from below the kernel's ephemeral range, where outgoing
+// connections cannot take them between the pick and the server's bind.
+func TestFreePortAvoidsEphemeralRange(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		t.Fatalf("this test needs Linux's ip_local_port_range: %v", err)
+	}
+	start, err := strconv.Atoi(strings.Fields(string(raw))[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		port, err := servers.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if port >= start || port < 20000 {
+			t.Fatalf("port %d is not in [20000, %d)", port, start)
+		}
+	}
+}

@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -165,9 +167,50 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 	}
 }
 
-// FreePort asks the kernel for a free TCP port on 127.0.0.1. Another process
-// could take it before the caller binds it; starters retry on that.
+// FreePort returns a TCP port on 127.0.0.1 that is free now, for a server
+// to bind. It is drawn at random below the kernel's ephemeral range: ports in
+// that range are also handed to outgoing connections, which under load took
+// a chosen port before the server could bind it. Another caller of FreePort
+// can still pick the same port, but only by a 1-in-thousands chance.
 func FreePort() (int, error) {
+	lo, hi, ok := quietRange()
+	if !ok {
+		return kernelPort()
+	}
+	var lc net.ListenConfig
+	for range 100 {
+		port := lo + rand.IntN(hi-lo) //nolint:gosec // a port number, not a secret
+		l, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		_ = l.Close()
+		return port, nil
+	}
+	return kernelPort()
+}
+
+// quietRange is [20000, start of the ephemeral range), when the kernel says
+// where that range starts and it leaves room below it.
+func quietRange() (lo, hi int, ok bool) {
+	const floor = 20000
+	raw, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0, 0, false
+	}
+	fields := strings.Fields(string(raw))
+	if len(fields) != 2 {
+		return 0, 0, false
+	}
+	start, err := strconv.Atoi(fields[0])
+	if err != nil || start-floor < 1000 {
+		return 0, 0, false
+	}
+	return floor, start, true
+}
+
+// kernelPort asks the kernel for a free port in its ephemeral range.
+func kernelPort() (int, error) {
 	var lc net.ListenConfig
 	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
