@@ -20,6 +20,9 @@ const (
 	TaskClosed      Code = "task_closed"      // the task was already decided
 	NotFound        Code = "not_found"        // no such document, task or record (or not visible to the caller)
 	Conflict        Code = "conflict"         // the request conflicts with the current state
+	// Confidential: the document is marked MẬT, TỐI MẬT or TUYỆT MẬT and
+	// cannot be sent or dispatched electronically.
+	Confidential Code = "confidential_document"
 )
 
 // Codes for the system's own failures; the request may be retried.

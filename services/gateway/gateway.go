@@ -24,6 +24,8 @@ import (
 	"github.com/docflow/docflow/services/gateway/internal/decide"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/gateway/internal/server"
+	"github.com/docflow/docflow/services/internal/clerical/agencies"
+	"github.com/docflow/docflow/services/internal/clerical/kinds"
 	"github.com/docflow/docflow/services/internal/config"
 	"github.com/docflow/docflow/services/internal/health"
 	"github.com/docflow/docflow/services/internal/logging"
@@ -99,6 +101,18 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return fmt.Errorf("gateway: %w", err)
 	}
 
+	// The reference data is embedded; a broken file fails the start, not a
+	// print of the registers later.
+	directory, err := agencies.Load()
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	kindsVersion, err := kinds.Version()
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	log.Info("reference data loaded", zap.String("agencies", directory.Version), zap.String("kinds", kindsVersion))
+
 	db, err := sqlstore.Open(ctx, cfg.DB)
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
@@ -147,7 +161,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 	api := &server.Server{
 		Auth: authn, Read: read, Audit: trail, Objects: store, DocumentsBucket: cfg.DocumentsBucket,
-		NATS: nc, Decider: decide.Temporal{Client: tc}, MaxUploadBytes: cfg.MaxUploadBytes, Log: log,
+		NATS: nc, Decider: decide.Temporal{Client: tc}, MaxUploadBytes: cfg.MaxUploadBytes, Directory: directory, Log: log,
 		Ready: map[string]health.Check{
 			"database": db.PingContext,
 			"nats":     natsx.Check(nc),

@@ -57,6 +57,12 @@ type DocumentReceivedData struct {
 	Original        Object    `json:"original"`
 	ReceivedAt      time.Time `json:"received_at"`
 	By              Actor     `json:"by"`
+	// Optional: what the document says of itself (see svc.DocumentMetadata).
+	Issuer      string `json:"issuer,omitempty"`
+	IssuerID    string `json:"issuer_id,omitempty"`
+	Symbol      string `json:"symbol,omitempty"`
+	IssuedOn    string `json:"issued_on,omitempty"` // YYYY-MM-DD
+	Description string `json:"description,omitempty"`
 }
 
 // RouteSelectedData is the payload of RouteSelected.

@@ -33,6 +33,8 @@ var populated = map[events.Type]any{
 		DocumentID: "doc-1", Agency: "000.00.00.G22", ArrivalNumber: 12, ArrivalYear: 2026,
 		Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt kế hoạch", Urgency: "THUONG", Confidentiality: "NONE",
 		Original: object, ReceivedAt: at, By: events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"},
+		Issuer: "Bộ Nội vụ", IssuerID: "000.00.00.G09", Symbol: "12/QĐ-BNV", IssuedOn: "2026-03-02",
+		Description: "Bản chính, 02 trang",
 	},
 	events.RouteSelected: events.RouteSelectedData{
 		DocumentID: "doc-1", WorkflowID: "approval-doc-1", RuleID: "default", RuleVersion: "1", Approver: "chuyenvien1",
@@ -207,6 +209,8 @@ func TestPayloadsWithBadValuesFail(t *testing.T) {
 		{"unknown PAdES level", events.DocumentSigned, "level", "B-X"},
 		{"agency with lower case", events.DocumentReceived, "agency", "000.00.00.g22"},
 		{"arrival number zero", events.DocumentReceived, "arrival_number", 0},
+		{"issued_on not a date", events.DocumentReceived, "issued_on", "02/03/2026"},
+		{"issuer longer than 200", events.DocumentReceived, "issuer", strings.Repeat("x", 201)},
 		{"unknown field", events.RouteSelected, "approvers", []string{"a"}},
 	}
 	for _, tt := range tests {

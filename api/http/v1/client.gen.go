@@ -106,6 +106,31 @@ type ClientInterface interface {
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAgencies List agencies of the directory
+	//
+	// Lists the agencies of the directory, in identifier order, including those
+	// whose identifier has been closed (they carry `valid_until` and, when they
+	// were merged into another, `successor_id`). `q` matches the identifier in
+	// either form or words of the name, ignoring case and Vietnamese diacritics
+	// ("bo noi vu" finds "Bộ Nội vụ"). Any signed-in person may read the directory.
+	//
+	// Corresponds with GET /v1/agencies (the `ListAgencies` operationId).
+	ListAgencies(ctx context.Context, params *ListAgenciesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAgency Resolve an agency identifier
+	//
+	// Returns the agency an identifier (in either form) stands for on the day
+	// `at`. When the identifier was closed before that day and the agency was
+	// merged into another, the successor links are followed to the agency valid
+	// on `at`, so a document addressed with an old code still reaches the right
+	// agency. An identifier the directory does not know answers 404; so does one
+	// that was not yet valid on `at` or closed without a successor, and the
+	// message says which. A value that is not an identifier in either form
+	// answers 400.
+	//
+	// Corresponds with GET /v1/agencies/{id} (the `GetAgency` operationId).
+	GetAgency(ctx context.Context, id string, params *GetAgencyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SearchArchive Search the archive
 	//
 	// Searches the archived records of the caller's agency. `q` matches words of
@@ -202,6 +227,36 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/inbox (the `ListInbox` operationId).
 	ListInbox(ctx context.Context, params *ListInboxParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetRegister Print a register as CSV or PDF
+	//
+	// Prints one register of the caller's agency for a year, with exactly the
+	// columns Decree 30/2020/NĐ-CP (Appendix IV) prescribes, headed in Vietnamese:
+	//
+	// - `incoming` (sổ đăng ký văn bản đến): Ngày đến · Số đến · Tác giả ·
+	//   Số, ký hiệu · Ngày tháng · Tên loại và trích yếu · Đơn vị hoặc người nhận ·
+	//   Ngày chuyển · Ký nhận · Ghi chú.
+	// - `outgoing` (sổ đăng ký văn bản đi): Số, ký hiệu · Ngày tháng ·
+	//   Tên loại và trích yếu · Người ký · Nơi nhận · Đơn vị, người nhận bản lưu ·
+	//   Số lượng bản · Ngày chuyển · Ký nhận · Ghi chú.
+	// - `followup` (sổ theo dõi giải quyết văn bản đến): Số đến ·
+	//   Tên loại, số, ký hiệu, ngày tháng, cơ quan ban hành · Đơn vị hoặc người nhận ·
+	//   Thời hạn giải quyết · Tiến độ giải quyết · Số, ký hiệu văn bản trả lời · Ghi chú.
+	//
+	// Rows are the documents that arrived in the year (in Vietnam's time), in
+	// incoming-number order, optionally limited to the days from `from` to `to`
+	// (both included, both within `year`). Dates are written `dd/mm/yyyy`.
+	// `csv` is RFC 4180 in UTF-8 with a byte-order mark, so spreadsheet software
+	// shows the Vietnamese text correctly; `pdf` is A4 landscape with its fonts
+	// embedded, ready to print. "Ký nhận" is left blank for the receiver's
+	// handwritten signature on paper.
+	//
+	// Clerks, leaders and records officers may print registers; each print is
+	// recorded in the audit trail. A bad register name, year, date or format
+	// answers 400 with the parameter named in `details`.
+	//
+	// Corresponds with GET /v1/registers/{register} (the `GetRegister` operationId).
+	GetRegister(ctx context.Context, register RegisterName, params *GetRegisterParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DecideTaskWithBody Approve or reject a task
 	//
 	// Records the caller's decision on one of their tasks. Approving sends the
@@ -253,6 +308,51 @@ func (c *Client) Healthz(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 // Corresponds with GET /readyz (the `Readyz` operationId).
 func (c *Client) Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReadyzRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAgencies List agencies of the directory
+//
+// Lists the agencies of the directory, in identifier order, including those
+// whose identifier has been closed (they carry `valid_until` and, when they
+// were merged into another, `successor_id`). `q` matches the identifier in
+// either form or words of the name, ignoring case and Vietnamese diacritics
+// ("bo noi vu" finds "Bộ Nội vụ"). Any signed-in person may read the directory.
+//
+// Corresponds with GET /v1/agencies (the `ListAgencies` operationId).
+func (c *Client) ListAgencies(ctx context.Context, params *ListAgenciesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAgenciesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAgency Resolve an agency identifier
+//
+// Returns the agency an identifier (in either form) stands for on the day
+// `at`. When the identifier was closed before that day and the agency was
+// merged into another, the successor links are followed to the agency valid
+// on `at`, so a document addressed with an old code still reaches the right
+// agency. An identifier the directory does not know answers 404; so does one
+// that was not yet valid on `at` or closed without a successor, and the
+// message says which. A value that is not an identifier in either form
+// answers 400.
+//
+// Corresponds with GET /v1/agencies/{id} (the `GetAgency` operationId).
+func (c *Client) GetAgency(ctx context.Context, id string, params *GetAgencyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAgencyRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -449,6 +549,46 @@ func (c *Client) ListInbox(ctx context.Context, params *ListInboxParams, reqEdit
 	return c.Client.Do(req)
 }
 
+// GetRegister Print a register as CSV or PDF
+//
+// Prints one register of the caller's agency for a year, with exactly the
+// columns Decree 30/2020/NĐ-CP (Appendix IV) prescribes, headed in Vietnamese:
+//
+//   - `incoming` (sổ đăng ký văn bản đến): Ngày đến · Số đến · Tác giả ·
+//     Số, ký hiệu · Ngày tháng · Tên loại và trích yếu · Đơn vị hoặc người nhận ·
+//     Ngày chuyển · Ký nhận · Ghi chú.
+//   - `outgoing` (sổ đăng ký văn bản đi): Số, ký hiệu · Ngày tháng ·
+//     Tên loại và trích yếu · Người ký · Nơi nhận · Đơn vị, người nhận bản lưu ·
+//     Số lượng bản · Ngày chuyển · Ký nhận · Ghi chú.
+//   - `followup` (sổ theo dõi giải quyết văn bản đến): Số đến ·
+//     Tên loại, số, ký hiệu, ngày tháng, cơ quan ban hành · Đơn vị hoặc người nhận ·
+//     Thời hạn giải quyết · Tiến độ giải quyết · Số, ký hiệu văn bản trả lời · Ghi chú.
+//
+// Rows are the documents that arrived in the year (in Vietnam's time), in
+// incoming-number order, optionally limited to the days from `from` to `to`
+// (both included, both within `year`). Dates are written `dd/mm/yyyy`.
+// `csv` is RFC 4180 in UTF-8 with a byte-order mark, so spreadsheet software
+// shows the Vietnamese text correctly; `pdf` is A4 landscape with its fonts
+// embedded, ready to print. "Ký nhận" is left blank for the receiver's
+// handwritten signature on paper.
+//
+// Clerks, leaders and records officers may print registers; each print is
+// recorded in the audit trail. A bad register name, year, date or format
+// answers 400 with the parameter named in `details`.
+//
+// Corresponds with GET /v1/registers/{register} (the `GetRegister` operationId).
+func (c *Client) GetRegister(ctx context.Context, register RegisterName, params *GetRegisterParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRegisterRequest(c.Server, register, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DecideTaskWithBody Approve or reject a task
 //
 // Records the caller's decision on one of their tasks. Approving sends the
@@ -537,6 +677,133 @@ func NewReadyzRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAgenciesRequest constructs an http.Request for the ListAgencies method
+func NewListAgenciesRequest(server string, params *ListAgenciesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/agencies")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_token", params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAgencyRequest constructs an http.Request for the GetAgency method
+func NewGetAgencyRequest(server string, id string, params *GetAgencyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/agencies/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "at", params.At, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -884,6 +1151,87 @@ func NewListInboxRequest(server string, params *ListInboxParams) (*http.Request,
 	return req, nil
 }
 
+// NewGetRegisterRequest constructs an http.Request for the GetRegister method
+func NewGetRegisterRequest(server string, register RegisterName, params *GetRegisterParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "register", register, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/registers/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "year", params.Year, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewDecideTaskRequest calls the generic DecideTask builder with application/json body
 func NewDecideTaskRequest(server string, id string, body DecideTaskJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -995,6 +1343,35 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	ReadyzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ReadyzResponse, error)
 
+	// ListAgenciesWithResponse List agencies of the directory
+	//
+	// Lists the agencies of the directory, in identifier order, including those
+	// whose identifier has been closed (they carry `valid_until` and, when they
+	// were merged into another, `successor_id`). `q` matches the identifier in
+	// either form or words of the name, ignoring case and Vietnamese diacritics
+	// ("bo noi vu" finds "Bộ Nội vụ"). Any signed-in person may read the directory.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/agencies (the `ListAgencies` operationId).
+	ListAgenciesWithResponse(ctx context.Context, params *ListAgenciesParams, reqEditors ...RequestEditorFn) (*ListAgenciesResponse, error)
+
+	// GetAgencyWithResponse Resolve an agency identifier
+	//
+	// Returns the agency an identifier (in either form) stands for on the day
+	// `at`. When the identifier was closed before that day and the agency was
+	// merged into another, the successor links are followed to the agency valid
+	// on `at`, so a document addressed with an old code still reaches the right
+	// agency. An identifier the directory does not know answers 404; so does one
+	// that was not yet valid on `at` or closed without a successor, and the
+	// message says which. A value that is not an identifier in either form
+	// answers 400.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/agencies/{id} (the `GetAgency` operationId).
+	GetAgencyWithResponse(ctx context.Context, id string, params *GetAgencyParams, reqEditors ...RequestEditorFn) (*GetAgencyResponse, error)
+
 	// SearchArchiveWithResponse Search the archive
 	//
 	// Searches the archived records of the caller's agency. `q` matches words of
@@ -1102,6 +1479,38 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/inbox (the `ListInbox` operationId).
 	ListInboxWithResponse(ctx context.Context, params *ListInboxParams, reqEditors ...RequestEditorFn) (*ListInboxResponse, error)
+
+	// GetRegisterWithResponse Print a register as CSV or PDF
+	//
+	// Prints one register of the caller's agency for a year, with exactly the
+	// columns Decree 30/2020/NĐ-CP (Appendix IV) prescribes, headed in Vietnamese:
+	//
+	// - `incoming` (sổ đăng ký văn bản đến): Ngày đến · Số đến · Tác giả ·
+	//   Số, ký hiệu · Ngày tháng · Tên loại và trích yếu · Đơn vị hoặc người nhận ·
+	//   Ngày chuyển · Ký nhận · Ghi chú.
+	// - `outgoing` (sổ đăng ký văn bản đi): Số, ký hiệu · Ngày tháng ·
+	//   Tên loại và trích yếu · Người ký · Nơi nhận · Đơn vị, người nhận bản lưu ·
+	//   Số lượng bản · Ngày chuyển · Ký nhận · Ghi chú.
+	// - `followup` (sổ theo dõi giải quyết văn bản đến): Số đến ·
+	//   Tên loại, số, ký hiệu, ngày tháng, cơ quan ban hành · Đơn vị hoặc người nhận ·
+	//   Thời hạn giải quyết · Tiến độ giải quyết · Số, ký hiệu văn bản trả lời · Ghi chú.
+	//
+	// Rows are the documents that arrived in the year (in Vietnam's time), in
+	// incoming-number order, optionally limited to the days from `from` to `to`
+	// (both included, both within `year`). Dates are written `dd/mm/yyyy`.
+	// `csv` is RFC 4180 in UTF-8 with a byte-order mark, so spreadsheet software
+	// shows the Vietnamese text correctly; `pdf` is A4 landscape with its fonts
+	// embedded, ready to print. "Ký nhận" is left blank for the receiver's
+	// handwritten signature on paper.
+	//
+	// Clerks, leaders and records officers may print registers; each print is
+	// recorded in the audit trail. A bad register name, year, date or format
+	// answers 400 with the parameter named in `details`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/registers/{register} (the `GetRegister` operationId).
+	GetRegisterWithResponse(ctx context.Context, register RegisterName, params *GetRegisterParams, reqEditors ...RequestEditorFn) (*GetRegisterResponse, error)
 
 	// DecideTaskWithBodyWithResponse Approve or reject a task
 	//
@@ -1211,6 +1620,151 @@ func (r ReadyzResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ReadyzResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListAgenciesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AgencyList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAgenciesResponse) GetJSON200() *AgencyList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAgenciesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAgenciesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAgenciesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAgenciesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAgenciesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAgenciesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAgenciesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAgenciesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetAgencyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Agency
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAgencyResponse) GetJSON200() *Agency {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetAgencyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAgencyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetAgencyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetAgencyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetAgencyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAgencyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAgencyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAgencyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAgencyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -1825,6 +2379,82 @@ func (r ListInboxResponse) ContentType() string {
 	return ""
 }
 
+// GetRegisterResponse200Headers the declared response headers of an HTTP 200 response for GetRegister
+type GetRegisterResponse200Headers struct {
+	ContentDisposition string
+}
+
+type GetRegisterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetRegisterResponse200Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRegisterResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRegisterResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRegisterResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRegisterResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetRegisterResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRegisterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRegisterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRegisterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRegisterResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type DecideTaskResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1945,6 +2575,47 @@ func (c *ClientWithResponses) ReadyzWithResponse(ctx context.Context, reqEditors
 		return nil, err
 	}
 	return ParseReadyzResponse(rsp)
+}
+
+// ListAgenciesWithResponse List agencies of the directory
+//
+// Lists the agencies of the directory, in identifier order, including those
+// whose identifier has been closed (they carry `valid_until` and, when they
+// were merged into another, `successor_id`). `q` matches the identifier in
+// either form or words of the name, ignoring case and Vietnamese diacritics
+// ("bo noi vu" finds "Bộ Nội vụ"). Any signed-in person may read the directory.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/agencies (the `ListAgencies` operationId).
+func (c *ClientWithResponses) ListAgenciesWithResponse(ctx context.Context, params *ListAgenciesParams, reqEditors ...RequestEditorFn) (*ListAgenciesResponse, error) {
+	rsp, err := c.ListAgencies(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAgenciesResponse(rsp)
+}
+
+// GetAgencyWithResponse Resolve an agency identifier
+//
+// Returns the agency an identifier (in either form) stands for on the day
+// `at`. When the identifier was closed before that day and the agency was
+// merged into another, the successor links are followed to the agency valid
+// on `at`, so a document addressed with an old code still reaches the right
+// agency. An identifier the directory does not know answers 404; so does one
+// that was not yet valid on `at` or closed without a successor, and the
+// message says which. A value that is not an identifier in either form
+// answers 400.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/agencies/{id} (the `GetAgency` operationId).
+func (c *ClientWithResponses) GetAgencyWithResponse(ctx context.Context, id string, params *GetAgencyParams, reqEditors ...RequestEditorFn) (*GetAgencyResponse, error) {
+	rsp, err := c.GetAgency(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAgencyResponse(rsp)
 }
 
 // SearchArchiveWithResponse Search the archive
@@ -2109,6 +2780,44 @@ func (c *ClientWithResponses) ListInboxWithResponse(ctx context.Context, params 
 	return ParseListInboxResponse(rsp)
 }
 
+// GetRegisterWithResponse Print a register as CSV or PDF
+//
+// Prints one register of the caller's agency for a year, with exactly the
+// columns Decree 30/2020/NĐ-CP (Appendix IV) prescribes, headed in Vietnamese:
+//
+//   - `incoming` (sổ đăng ký văn bản đến): Ngày đến · Số đến · Tác giả ·
+//     Số, ký hiệu · Ngày tháng · Tên loại và trích yếu · Đơn vị hoặc người nhận ·
+//     Ngày chuyển · Ký nhận · Ghi chú.
+//   - `outgoing` (sổ đăng ký văn bản đi): Số, ký hiệu · Ngày tháng ·
+//     Tên loại và trích yếu · Người ký · Nơi nhận · Đơn vị, người nhận bản lưu ·
+//     Số lượng bản · Ngày chuyển · Ký nhận · Ghi chú.
+//   - `followup` (sổ theo dõi giải quyết văn bản đến): Số đến ·
+//     Tên loại, số, ký hiệu, ngày tháng, cơ quan ban hành · Đơn vị hoặc người nhận ·
+//     Thời hạn giải quyết · Tiến độ giải quyết · Số, ký hiệu văn bản trả lời · Ghi chú.
+//
+// Rows are the documents that arrived in the year (in Vietnam's time), in
+// incoming-number order, optionally limited to the days from `from` to `to`
+// (both included, both within `year`). Dates are written `dd/mm/yyyy`.
+// `csv` is RFC 4180 in UTF-8 with a byte-order mark, so spreadsheet software
+// shows the Vietnamese text correctly; `pdf` is A4 landscape with its fonts
+// embedded, ready to print. "Ký nhận" is left blank for the receiver's
+// handwritten signature on paper.
+//
+// Clerks, leaders and records officers may print registers; each print is
+// recorded in the audit trail. A bad register name, year, date or format
+// answers 400 with the parameter named in `details`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/registers/{register} (the `GetRegister` operationId).
+func (c *ClientWithResponses) GetRegisterWithResponse(ctx context.Context, register RegisterName, params *GetRegisterParams, reqEditors ...RequestEditorFn) (*GetRegisterResponse, error) {
+	rsp, err := c.GetRegister(ctx, register, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRegisterResponse(rsp)
+}
+
 // DecideTaskWithBodyWithResponse Approve or reject a task
 //
 // Records the caller's decision on one of their tasks. Approving sends the
@@ -2194,6 +2903,121 @@ func ParseReadyzResponse(rsp *http.Response) (*ReadyzResponse, error) {
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest Readiness
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListAgenciesResponse parses an HTTP response from a ListAgenciesWithResponse call
+func ParseListAgenciesResponse(rsp *http.Response) (*ListAgenciesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAgenciesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgencyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetAgencyResponse parses an HTTP response from a GetAgencyWithResponse call
+func ParseGetAgencyResponse(rsp *http.Response) (*GetAgencyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAgencyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Agency
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2693,6 +3517,73 @@ func ParseListInboxResponse(rsp *http.Response) (*ListInboxResponse, error) {
 		}
 		response.JSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseGetRegisterResponse parses an HTTP response from a GetRegisterWithResponse call
+func ParseGetRegisterResponse(rsp *http.Response) (*GetRegisterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRegisterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetRegisterResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

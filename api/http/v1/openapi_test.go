@@ -32,9 +32,9 @@ func TestOperationIDsAreStable(t *testing.T) {
 	t.Parallel()
 	spec := loadSpec(t)
 	want := []string{
-		"createDocument", "decideTask", "getArchiveRecord", "getArchiveRecordContent",
-		"getDocument", "getDocumentContent", "healthz", "listInbox", "login", "readyz",
-		"searchArchive",
+		"createDocument", "decideTask", "getAgency", "getArchiveRecord", "getArchiveRecordContent",
+		"getDocument", "getDocumentContent", "getRegister", "healthz", "listAgencies", "listInbox",
+		"login", "readyz", "searchArchive",
 	}
 	var got []string
 	for _, item := range spec.Paths.Map() {

@@ -13,8 +13,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
+	"strings"
 	"testing"
 	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	httpapi "github.com/docflow/docflow/api/http/v1"
 )
@@ -113,6 +116,26 @@ func (fakeAPI) DecideTask(_ context.Context, req httpapi.DecideTaskRequestObject
 		}}, nil
 	}
 	return httpapi.DecideTask200JSONResponse{TaskID: req.ID, Decision: req.Body.Decision, DecidedAt: time.Unix(0, 0).UTC()}, nil
+}
+
+func (fakeAPI) GetRegister(_ context.Context, req httpapi.GetRegisterRequestObject) (httpapi.GetRegisterResponseObject, error) {
+	if req.Register != httpapi.RegisterNameIncoming {
+		return httpapi.GetRegister400JSONResponse{BadRequestJSONResponse: httpapi.BadRequestJSONResponse{
+			Code: httpapi.ErrorCodeInvalidArgument, Message: "no such register", Details: map[string]string{"register": "unknown register"},
+		}}, nil
+	}
+	body := fmt.Sprintf("\uFEFFNgày đến,Số đến\r\n%s,1\r\n", req.Params.From.Format("02/01/2006"))
+	return httpapi.GetRegister200TextCsvCharsetUTF8Response{
+		Body: strings.NewReader(body), ContentLength: int64(len(body)),
+		Headers: httpapi.GetRegister200ResponseHeaders{ContentDisposition: fmt.Sprintf(`attachment; filename="so-van-ban-den-%d.csv"`, req.Params.Year)},
+	}, nil
+}
+
+func (fakeAPI) GetAgency(_ context.Context, req httpapi.GetAgencyRequestObject) (httpapi.GetAgencyResponseObject, error) {
+	from := openapi_types.Date{Time: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)}
+	return httpapi.GetAgency200JSONResponse{
+		ID: httpapi.AgencyID(req.ID), Name: "Sở Thí điểm", ValidFrom: &from, Token: strings.ReplaceAll(req.ID, ".", "_"),
+	}, nil
 }
 
 var samplePDF = []byte("%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
@@ -302,5 +325,49 @@ func TestDecideTask(t *testing.T) {
 	}
 	if res.JSON409 == nil || res.JSON409.Code != httpapi.ErrorCodeTaskClosed {
 		t.Errorf("status %d body %s, want 409 task_closed", res.StatusCode(), res.Body)
+	}
+}
+
+func TestGetRegister(t *testing.T) {
+	t.Parallel()
+	client := newClient(t)
+	from := openapi_types.Date{Time: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	res, err := client.GetRegisterWithResponse(t.Context(), httpapi.RegisterNameIncoming,
+		&httpapi.GetRegisterParams{Year: 2026, From: from, Format: httpapi.RegisterFormatCsv})
+	if err != nil {
+		t.Fatalf("get register: %v", err)
+	}
+	if res.StatusCode() != http.StatusOK || string(res.Body) != "\uFEFFNgày đến,Số đến\r\n01/03/2026,1\r\n" {
+		t.Fatalf("status %d body %q, want the CSV with the from date passed through", res.StatusCode(), res.Body)
+	}
+	if ct := res.HTTPResponse.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if cd := res.HTTPResponse.Header.Get("Content-Disposition"); cd != `attachment; filename="so-van-ban-den-2026.csv"` {
+		t.Errorf("Content-Disposition = %q", cd)
+	}
+
+	res, err = client.GetRegisterWithResponse(t.Context(), httpapi.RegisterNameOutgoing, &httpapi.GetRegisterParams{Year: 2026})
+	if err != nil {
+		t.Fatalf("get register: %v", err)
+	}
+	if res.JSON400 == nil || res.JSON400.Details["register"] == "" {
+		t.Errorf("status %d body %s, want 400 naming the register", res.StatusCode(), res.Body)
+	}
+}
+
+func TestGetAgencyDates(t *testing.T) {
+	t.Parallel()
+	client := newClient(t)
+	res, err := client.GetAgencyWithResponse(t.Context(), "000.00.00.G22", &httpapi.GetAgencyParams{})
+	if err != nil {
+		t.Fatalf("get agency: %v", err)
+	}
+	a := res.JSON200
+	if a == nil || a.ID != "000.00.00.G22" || a.Token != "000_00_00_G22" || a.ValidFrom == nil || a.ValidFrom.String() != "2025-03-01" || a.ValidUntil != nil {
+		t.Errorf("status %d body %s, want the agency valid from 2025-03-01 with no end", res.StatusCode(), res.Body)
+	}
+	if strings.Contains(string(res.Body), "valid_until") {
+		t.Errorf("an open-ended agency carries valid_until: %s", res.Body)
 	}
 }

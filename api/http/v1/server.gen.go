@@ -32,6 +32,12 @@ type ServerInterface interface {
 	// Readyz Readiness probe
 	// (GET /readyz)
 	Readyz(w http.ResponseWriter, r *http.Request)
+	// ListAgencies List agencies of the directory
+	// (GET /v1/agencies)
+	ListAgencies(w http.ResponseWriter, r *http.Request, params ListAgenciesParams)
+	// GetAgency Resolve an agency identifier
+	// (GET /v1/agencies/{id})
+	GetAgency(w http.ResponseWriter, r *http.Request, id string, params GetAgencyParams)
 	// SearchArchive Search the archive
 	// (GET /v1/archive/records)
 	SearchArchive(w http.ResponseWriter, r *http.Request, params SearchArchiveParams)
@@ -56,6 +62,9 @@ type ServerInterface interface {
 	// ListInbox List the caller's open tasks
 	// (GET /v1/inbox)
 	ListInbox(w http.ResponseWriter, r *http.Request, params ListInboxParams)
+	// GetRegister Print a register as CSV or PDF
+	// (GET /v1/registers/{register})
+	GetRegister(w http.ResponseWriter, r *http.Request, register RegisterName, params GetRegisterParams)
 	// DecideTask Approve or reject a task
 	// (POST /v1/tasks/{id}/decision)
 	DecideTask(w http.ResponseWriter, r *http.Request, id string)
@@ -89,6 +98,107 @@ func (siw *ServerInterfaceWrapper) Readyz(w http.ResponseWriter, r *http.Request
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.Readyz(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListAgencies operation middleware
+func (siw *ServerInterfaceWrapper) ListAgencies(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAgenciesParams
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", r.URL.Query(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "q"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "q", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page_size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_size", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page_size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page_size", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page_token" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_token", r.URL.Query(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page_token"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page_token", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListAgencies(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetAgency operation middleware
+func (siw *ServerInterfaceWrapper) GetAgency(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAgencyParams
+
+	// ------------- Optional query parameter "at" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "at", r.URL.Query(), &params.At, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "at"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "at", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetAgency(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -335,6 +445,87 @@ func (siw *ServerInterfaceWrapper) ListInbox(w http.ResponseWriter, r *http.Requ
 	handler.ServeHTTP(w, r)
 }
 
+// GetRegister operation middleware
+func (siw *ServerInterfaceWrapper) GetRegister(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "register" -------------
+	var register RegisterName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "register", r.PathValue("register"), &register, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "register", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRegisterParams
+
+	// ------------- Required query parameter "year" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "year", r.URL.Query(), &params.Year, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "year"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "year", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", r.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "to", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRegister(w, r, register, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // DecideTask operation middleware
 func (siw *ServerInterfaceWrapper) DecideTask(w http.ResponseWriter, r *http.Request) {
 
@@ -490,6 +681,9 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/archive/records", wrapper.SearchArchive)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/archive/records/{id}", wrapper.GetArchiveRecord)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/archive/records/{id}/content", wrapper.GetArchiveRecordContent)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/registers/{register}", wrapper.GetRegister)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/agencies", wrapper.ListAgencies)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/agencies/{id}", wrapper.GetAgency)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/healthz", wrapper.Healthz)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/readyz", wrapper.Readyz)
 
@@ -561,6 +755,177 @@ func (response Readyz200JSONResponse) VisitReadyzResponse(w http.ResponseWriter)
 type Readyz503JSONResponse Readiness
 
 func (response Readyz503JSONResponse) VisitReadyzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgenciesRequestObject struct {
+	Params ListAgenciesParams
+}
+
+type ListAgenciesResponseObject interface {
+	VisitListAgenciesResponse(w http.ResponseWriter) error
+}
+
+type ListAgencies200JSONResponse AgencyList
+
+func (response ListAgencies200JSONResponse) VisitListAgenciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgencies400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListAgencies400JSONResponse) VisitListAgenciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgencies401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListAgencies401JSONResponse) VisitListAgenciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgencies500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListAgencies500JSONResponse) VisitListAgenciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgencies503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ListAgencies503JSONResponse) VisitListAgenciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgencyRequestObject struct {
+	ID     string `json:"id"`
+	Params GetAgencyParams
+}
+
+type GetAgencyResponseObject interface {
+	VisitGetAgencyResponse(w http.ResponseWriter) error
+}
+
+type GetAgency200JSONResponse Agency
+
+func (response GetAgency200JSONResponse) VisitGetAgencyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgency400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetAgency400JSONResponse) VisitGetAgencyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgency401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetAgency401JSONResponse) VisitGetAgencyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgency404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetAgency404JSONResponse) VisitGetAgencyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgency500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetAgency500JSONResponse) VisitGetAgencyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAgency503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response GetAgency503JSONResponse) VisitGetAgencyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -1346,6 +1711,133 @@ func (response ListInbox503JSONResponse) VisitListInboxResponse(w http.ResponseW
 	return err
 }
 
+type GetRegisterRequestObject struct {
+	Register RegisterName `json:"register"`
+	Params   GetRegisterParams
+}
+
+type GetRegisterResponseObject interface {
+	VisitGetRegisterResponse(w http.ResponseWriter) error
+}
+
+type GetRegister200ResponseHeaders struct {
+	ContentDisposition string
+}
+
+type GetRegister200ApplicationPDFResponse struct {
+	Body          io.Reader
+	Headers       GetRegister200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetRegister200ApplicationPDFResponse) VisitGetRegisterResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/pdf")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Content-Disposition", fmt.Sprint(response.Headers.ContentDisposition))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetRegister200TextCsvCharsetUTF8Response struct {
+	Body          io.Reader
+	Headers       GetRegister200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetRegister200TextCsvCharsetUTF8Response) VisitGetRegisterResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Content-Disposition", fmt.Sprint(response.Headers.ContentDisposition))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetRegister400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRegister400JSONResponse) VisitGetRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegister401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRegister401JSONResponse) VisitGetRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegister403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRegister403JSONResponse) VisitGetRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegister500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRegister500JSONResponse) VisitGetRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegister503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response GetRegister503JSONResponse) VisitGetRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DecideTaskRequestObject struct {
 	ID   string `json:"id"`
 	Body *DecideTaskJSONRequestBody
@@ -1475,6 +1967,12 @@ type StrictServerInterface interface {
 	// Readyz Readiness probe
 	// (GET /readyz)
 	Readyz(ctx context.Context, request ReadyzRequestObject) (ReadyzResponseObject, error)
+	// ListAgencies List agencies of the directory
+	// (GET /v1/agencies)
+	ListAgencies(ctx context.Context, request ListAgenciesRequestObject) (ListAgenciesResponseObject, error)
+	// GetAgency Resolve an agency identifier
+	// (GET /v1/agencies/{id})
+	GetAgency(ctx context.Context, request GetAgencyRequestObject) (GetAgencyResponseObject, error)
 	// SearchArchive Search the archive
 	// (GET /v1/archive/records)
 	SearchArchive(ctx context.Context, request SearchArchiveRequestObject) (SearchArchiveResponseObject, error)
@@ -1499,6 +1997,9 @@ type StrictServerInterface interface {
 	// ListInbox List the caller's open tasks
 	// (GET /v1/inbox)
 	ListInbox(ctx context.Context, request ListInboxRequestObject) (ListInboxResponseObject, error)
+	// GetRegister Print a register as CSV or PDF
+	// (GET /v1/registers/{register})
+	GetRegister(ctx context.Context, request GetRegisterRequestObject) (GetRegisterResponseObject, error)
 	// DecideTask Approve or reject a task
 	// (POST /v1/tasks/{id}/decision)
 	DecideTask(ctx context.Context, request DecideTaskRequestObject) (DecideTaskResponseObject, error)
@@ -1584,6 +2085,59 @@ func (sh *strictHandler) Readyz(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ReadyzResponseObject); ok {
 		if err := validResponse.VisitReadyzResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListAgencies operation middleware
+func (sh *strictHandler) ListAgencies(w http.ResponseWriter, r *http.Request, params ListAgenciesParams) {
+	var request ListAgenciesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAgencies(ctx, request.(ListAgenciesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAgencies")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListAgenciesResponseObject); ok {
+		if err := validResponse.VisitListAgenciesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetAgency operation middleware
+func (sh *strictHandler) GetAgency(w http.ResponseWriter, r *http.Request, id string, params GetAgencyParams) {
+	var request GetAgencyRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAgency(ctx, request.(GetAgencyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAgency")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetAgencyResponseObject); ok {
+		if err := validResponse.VisitGetAgencyResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -1809,6 +2363,33 @@ func (sh *strictHandler) ListInbox(w http.ResponseWriter, r *http.Request, param
 	}
 }
 
+// GetRegister operation middleware
+func (sh *strictHandler) GetRegister(w http.ResponseWriter, r *http.Request, register RegisterName, params GetRegisterParams) {
+	var request GetRegisterRequestObject
+
+	request.Register = register
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRegister(ctx, request.(GetRegisterRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRegister")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRegisterResponseObject); ok {
+		if err := validResponse.VisitGetRegisterResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DecideTask operation middleware
 func (sh *strictHandler) DecideTask(w http.ResponseWriter, r *http.Request, id string) {
 	var request DecideTaskRequestObject
@@ -1847,122 +2428,161 @@ func (sh *strictHandler) DecideTask(w http.ResponseWriter, r *http.Request, id s
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1dbxtJtthfOejcYKSkRVFfHg/9pPXH2MmM7VjyBsnQURe7D8m6albRVdWSOAMBAS6CPNyXXOQXLBbI",
-	"wwJB9iFPMwj2wYP9H84vCc6p6i+yKVEaj3dzscBgV+yurjp16nx/lH+IUj2ba4XK2WjwQzQXRszQoeFf",
-	"T3RazFC5F0/oV4Y2NXLupFbRIDqdImThPcgMDLrCKMxgtIAkNSgclp8nvSiOJH00F24axZESM4wGkcyi",
-	"ODL4vpAGs2jgTIFxZNMpzgStN5PqG1QTN40Ge3HkFnP6xjoj1SS6vo6j12KCJ/J77IYtF2aC1oEqZiM0",
-	"oMcgHc4sOB1AfQRuimDRXKCBmViExzDGSzQ9eIJjUeQO9vsV9O8LNIsa/LmY4JklAJpQZ/67aLDfj6OZ",
-	"uJKzYhYN9vr0S6rwq9qOVA4naKLrOLramegderxjz+V8R/NmRL4z1zTIRIOxyC2GfZ/qc1TdG08UXrkz",
-	"Bs7RqIT2TludG7yQurBA7x6BnkkH0sFYG349lsY6fnfjhnnO1o5XT+YNptpk66hGmHQqLxAMjwKZ/Rrk",
-	"cU2f2rlWFpmUfyOyN/i+QOvoV6qVQ8V/ivk8l6kg+Hb/3mpGKl6J2TxHPzLz53QhcpmdCTNhko7iKEMn",
-	"ZM6T22L095i6aFCDex1HM7RWTOjrGTqRCSdAWggzDSB8RM+aX9Ub/DuD42gQ/YvdmkV3/Vu7+9QYbfw2",
-	"VxFs/EZp5pnIx9rMMANtQMBYYp41oICtZHlnyfYjSMLekqGis7CAIp2CHo9RZVJNwjRCZXA5FbzOpdFq",
-	"ApfSTUG63lDRTh5rNc5lej+EO2HPz9JcW8yiJirdVFqgl3ApLIjcoMgWkGEqM8xgS8znRl/gNkmhdFos",
-	"UF1IVHufGLFp2Jn1OybuSQtjUDmwTjgc8KN1UA7VVtLYXrLNZ6O0m6KBdCrUBOFSKxBgRIqwlZTLJdsB",
-	"s8+0GcksQ3Uv1CrtzoS1cqIQ1+BWWggjMhKYnx6TqchzNLROWEUqGBWO5bDSDjINBA0jUhowOidtg5Zf",
-	"ijzXlyAdIXJcoiLZjiFIsq4tWD1DrRAwt4TSJg4qtL5QDo0SuYf8fmLCz9BCa/kQkOb1akfP0fBkTCC0",
-	"KcJgjg49X6VCwYgIzhn5SeTCsYJC4dUcU1piLGReGGT298Al2z14qd2U2JtAyrV1j3j9BeTCoYkZLoNz",
-	"bVhtSFKoMEdjpXW2RyC+1O6ZLlR2b6oc89dN3CldGxleumTQHz/EL9MDsfNgtJftHOLR0c5Xop/u7I/3",
-	"soPRYXqUPcBPQ6YGiYyUBlukUzBodWFSZDqTDkaYazVhi6LkXjFBlS4CffFukm1GzWuxyLXITrX+huyS",
-	"e2FoLHNSv/qMTZu2BsrlTLqz0cKhjQbR0f7h/sOH/X5bC3kln/OeeAriFqGYHvl7MhTKT8HP9Wm4fd2q",
-	"JNjkpDCYBQC2kvYmW8oIJvICbQ0uI/atEoWbaiO/x/vRXcEToHI0dEnZkHwgycSmkRfqpQqYMtvCCIWh",
-	"HbFR9MuR9bI9Yy3R6BdhsFDnSl8qeo5Xc7IZYCtZ2gKx8kmAXEyEVCWiLoTMxSjH++Kp+n6ZqkqLTnpR",
-	"ZshcoIGPgMQHw8DAwEyz8fQJxBlkOEeVMbstL+tRUkJ7q2QL6JkbndKuRjk+VU66xb3QVBlcZ/Ns3EJU",
-	"yQSsweAS83zHj4TXT54NIDXa2h2DYzSoUlJitBMa7KXip+VEnM0dySn+/zN66s0Q0poED/GoIy1EAIwQ",
-	"5sJYprXW/oJwe6tsMSe9gNm3mElxupgHlNxDB9yMNkbVTFpLp/kvCdApisw7UJ8QPdViQZSXe61WYaFL",
-	"Bq7MiO9EHuilPWXy8tXLpwnPZjE16GJIvj0+Tepfp69enPETp+eNp2//w9NT/1yMrM4Lh/kivCZnCRV5",
-	"kd9FNH0UR98en0ZxFKaiv8rPo3crjlEcPW755s+0mbHjb8gkcdJ7S4SHbuft9ZNnMRTKm6lZD144mBWW",
-	"7V4TVHRC57KTsL3AdAMiUBXBTtQjXDSIRlIJ9i5XICzdpduOstzDt+V47/WVDuN39USx31GNDu0dNo+O",
-	"cIR2FQ9zYe2lNlk3Lsq3rW1Vn8Q3e6hxVFg03tXtmrx8GwP2Jj1ILoRy0yLp3TbvEgqqReIasi40PMFU",
-	"Wqk7YgpJ8KmIalXm9W9lk2nFxrWcKKkmjyAxSBMmwCMlOUjanI9zfdkk2zAhe/e8fheZlgA1vPb22aR6",
-	"NgvSZcXULYMnxHoI5zh3pH+akH9hYSqt02bBGBVXJUb3+/1+BzhZAz830mQ5bvkgqgluwv4btEXesdfg",
-	"OZ6Jju3++ymGrYVJWMv54Aq2aTMTDnecZGr4BDuMvZcu17AHvfR6hAAKW+hFt1FsOWcDoriJgE78hVNd",
-	"xZy3yLsB9LJ7LH14kA0ZHu2BNjiR1qHBrEU4vS7cCWPkhcjPfLBxzWoq1TNSW34QbNmPP/0T/PxPH3/8",
-	"k9qOyRZ2UhUcn6s9CZKhCxSmdYxSuQeHUVcMsYSDPumGgt6A6wCn9mZ6nVOnq8ruJipZ1o00Ayue24i4",
-	"8vaEbRzB5mQcuHp1iacXaBbeDOTznYr5HEN0oLlyDDrP0Dpv9dPCHDi+bcPP/bpPlTO82wCYMEbw73Vc",
-	"0oihd5LWuVS3fUlDYOvfsdZ/8uLl8xgev3r59dlvj1/G8H//8//YpnkrYyuqx3Ut5+XGWp5eid2CZmO1",
-	"tRFbDsseBUNzhGNtsHN/dir2jx7cht2T58c0isavjfjTm5KRG8xLVpxU3p/dkI2sE66wm5ofJ340fVfG",
-	"gTvBK2YzQT6HVAhbznz4n+kUFh9//FOx3YmYYp7dzC5CBXLOhV1PzptzTmEqWXnTtt+GYddxdCmkk2py",
-	"NtbmZiMGLqfaNjTUEqdLZykNUVLLJe1ONl6A0qAV3q47WG0EkR9Ypz6Veoer0mxFhC/J0oomKoINlNhG",
-	"QpN/WgKvdZy1kLpJl33bsIKXT184RqEtRjPpHBqwYmFBjHThQLSOftlm+qVCfENxFIPwliLZfMAkEDiT",
-	"3trg3a6RWaevzk7f8LNbpFfDbDvYJwOXcEHw/Kfvjnf+4zv6n7N3/+rvOsXOL2DVBjQFPXWkxX/6RzWF",
-	"+fTDHyArFh9/+q8Ozj/++CeY6o8//i6dQvrhf5Pi+fC7FNTP/zCD/f7+g/YOjkKK8EaX4Y4susQed2CI",
-	"myjzpBKPK1LJrOiCASS1ME5giwg/BLk9q2G2HUMi1Zl3C0SeDNVWYCpmflHJDRroR2GWxKW3wdOOpRI5",
-	"vfch/yQeqqTUQuXrkPHlAV4t2NItCEM5E1A7KjXgnKGsIIzi0ofJKieG//Rz0+uwdLdrU+LRk1k3DdZr",
-	"NywTcqSVveSnTrODVcwpsLzK6p/FJK04YW//89qn1cLER10r3dfc+nXMkc9mg3Tqw/tpti4JUGXGVrc7",
-	"0tmCtotkZvtUF5QZ+C5FlOFGkbrHNPC6lesQWSa9e/+6NWeHR9sE8hknrX0+e0sb8BmbIAvtNszIgGK2",
-	"6khquynOelEHRqpAZaeSvmT7hqepsuWOUlpBV0sXw6UhFa6CqJujsVrdbukwAuvl1x7WY511AHcM1mvg",
-	"mUinpORoukeg6PDAoBKhYsBgYSnK95jTtV9YCr06cY52MFSrlQMxVMHSGJqh5RiW8zoxLEWSSV4v5zFi",
-	"aKR3Y2gnbWNoJdHDa59zo8mqpHkPThbW4axMetoYLqcynXKuuc6xDqCVNGCVFFKjbaXQUQpSx63rTYeY",
-	"Yytht5wcWM09VfsNszby9O2KiGa6tNyqn7GRpSl30KmFWg7ratwkdbca9WVdEZMsmfiQCqIXkK405cvi",
-	"IstH8IUFSl5Zh3PbNqSaFQYdsK71gWTt+Gzu6Nh1eveVQm/zNXnRV4yJbC3AUNoCA/j5v3386b+rCXz4",
-	"P13rupAXWUXp41wX2dMLVM4CjSpRixes9kMEWPUynXIwtbLwDaZIdkbvYi9pA9gYTZTTK+NvF3u3yhbh",
-	"yiFxoIMaZ12C5ht5gQptR/y8VmIl9+jz6N1t64evupZ6gyKT5Vr3VARPqZipkT6sBX+iz5My5WpQ0OFL",
-	"V+aDCk4NdioBX+/WGYkuAyapcCLXE0Bit0BfwRJd767dFLysQpVVMKYzgteMUXqT9Ob4W5iLom/Bfd2c",
-	"rzYxORvx9yULb0O7qJzg7FYLb2k7M5EhjI2edWJn44DXLwnS9bojbk5IdVYoJ/PVOd7SYx8RYTnqtBET",
-	"AmdcWLRsTGCODols9QUasiZwyc/Z/AQNOtJGWp3NOu0G2pEn+51cp+dAo2ButMPU+cBqc13YSh6/+vb1",
-	"Ny+OXz5+miy5zvWbT2OGT9Qa0j4NMDF8coaVwSVVCJXRW+EKg5sjite7s360CClx95j1fcBUtxuykVvR",
-	"dGXv6F3cFP5o8GgzErJh+K3JoDcF41bckuXA2hIxLnFKdQbNw29LuXdrRfU3siujWMX5V1EyEy7lWKuX",
-	"A3bjtIBfryshsFSmvbrua2EtCAtJs5a7NKjo61DI7S2tEFXlWHBZxH3LaTH8q4B0ok3neEMgMpA4WdSZ",
-	"HkCS5mjOE9i6+PkfCKw//3G7imfYirzsI0j0eCxT6WM+ZFJ9+IOCC/nhD2qbHaYk5+qOBLbyD79XUw5N",
-	"/E5vh2QiZxgtZ535UM54Nj/8z38swJmPP/2v7aGySFSBNlQwOiOxLCQL5NK28Bn6KI5K4KI48nBU8d1q",
-	"qU7LOoilDq/r5Pnxzv7RA8gk9yZIBbm+RLOTCoswxau2iPxq/PBB1n+49/DhYfpl9uDoK7E/RiH66dGR",
-	"yPp7R+JgND4c7432R/3Rw/39NNs7yh6ke0ej/rjfF/2HUTsk2t/5SuyM3/3w4PC6MyR6grbM/7b5wlea",
-	"2ZsNB6Yd0k9zCyMkVhFpivM7GRBrGOEEVcaMcBxK/biOaAC/8aVyw6LfP0j5W/4Tkx6cGhRcpsqlJ3Xl",
-	"TGcRxq3hVBqzkqYOfRAN5ITZuvjnVNjzDifL3qC3asxWdeS21hgbWmSl+3izolpTNN3rLhMQGWmDTQoR",
-	"pIWsuINWvYNtp0sZoNUjds84YcTlR18/PYXdi73dcrDd/UFm17uhGi25k/nnsZI9KlerFnn96sSvQiPC",
-	"CuW+k09uI24WDCQi2zAZubmK/8VJhw6joDYCglVQ5yEaAY8mdzToLr7JPyQU3Fm56zkRLp1jDDNtHTA4",
-	"jtXFvWoBmNv/f1f5DWparQkjlCWNBG2do+GCbQ41JMT/PmDVrP6iT+uKnk4F+tascXyT0+dvX738mkoq",
-	"zUzkMST/9vnxyyQcWAzh/Zl/ypHo6tXzV8dnp68eJyBnM8ykcNiEyn8YxRF9GsVRY6IojsK33cDadY6A",
-	"J98dqRpR3XtVJ23NPvy+yjFmQk23277FFzaEA9r2Q7/f7/n/vt7f7+LscZHnZ+tLEL1u0GCn+jIGqeC3",
-	"Eh09tOilYCZFaqST6VI07+WEUqD/RcHp9ONP/wi/JSvwdPrnP3bBYIJleaMRTWM2rphsWqR0BJzkI3iX",
-	"AmRcUBndoYCyRlcAu3JvVvmHBDCmhZFucUK78Ofti/vJjKl/PStVo56L94Xv61hRQ2xctVpsKwVEIeTd",
-	"XE+k1zuMM4LEz17vb+rc3Nc9SzXWqygM0UJfAj4XczQ5Wtso0wiVnMzvE4o1KH7OKJBoe3A6lRaOX78A",
-	"acnoNhce1JAQ5m8nwuGlWAyAbey6wqsOBpEzW65pYyhtcDtUpdE/xRBxFbmX2iGJK2mWkb6KSycNgpFu",
-	"wXsATYufhPtQZfpSUfq09KS1kRPKFNveUA3VY60uvAdK+Y4d4AqyRusWXpGBC4lHfgzJFEXupt/70ueE",
-	"m/6+T0AhZoTTVmfHUAHoEfmz1I5l9Kz7RHkmy2i+i/1L0P6bk1cvKSsn0RJrgFXiHM/Y0xjXqbAenJJa",
-	"kRbeKklZIHj57DF/fypnaJ2YzS0Ig/Dm2WM4ODj4CioLzrY6qDnwxE7VrO6K1OOxReorou0G6QFbyb/u",
-	"fzno97nvbgdIXfslKvqmvf4w9NpqGA3gu16v9y6G4bLeonfDqNfrDaPrpAesPd0UaTF+DyORnq/oU6dh",
-	"gm5ZpQoVtKr/coZC2Uq90ow0LFQlinRKWTFuwvage971pzXVxu3kvvwt0xw7HhUyzzxuFrowFvNxr6ao",
-	"drI05jQhZ+JIu3pjJ+aGIxfyrAQOIYjOq4EDwlBICC49DdlTevpDr9e7Jmwl9HXi2d1nA2naZkKQZf+l",
-	"dNT7S3o9zJ343Ohq1tJvnyqRQqKTJsx0s4XLp18DaTS7iW0V4zTIGBVq0YNjOLq6qjDD8FXnUvNhJrNW",
-	"CyXDoZZafgah5Ue60PXDLn8uU1SWFYpXLBGlEoxEJ0IZp3SsLUoB9vz09DXJuCiOLtB4fzna6/V73GxH",
-	"to2Yy2gQHfT6vQPvgE9Z9O8G4UB/T7CzbJ0KOyzs9/uUoMyDHvNdSYRyUygKYnLPRTrF9Jw70OpEBkn/",
-	"CikvMhL5YcmlXvj9fv9u7Tml+0HZm40bbaqs0Jpem8bOBHFLr6U0o8F37xqZuirHRJ+NfDp0Ykk/+z1G",
-	"7+jjXS9y16L4sceaL1GoEQdbL49PT2I4xdlcGzIrvRYvo+0xyTwxEha3vdoQraNCRR3JQYKFFrQYjvoH",
-	"vsTgUlok3ehZF+qG+qFqgOC9ys78E+WtMfP02j7fsN1ferxKuHC4ceQCDu542HVeruO06eWChQmpirKF",
-	"0vcMH/UPPgmwmSRrIJ3D3v6XxI29vcGX+wcHA0i1UpjSbCFpkn2iXd3YgngzMVfz3kzNZAp4a2U3WDRr",
-	"KfukDHE2TJysYQeBq5rua2cBkveJj2wjN+rwyKEKlaXEATHIidJkFwMbDiRYG05Abf/D1jB6XyzQQSbV",
-	"dBjBWKrMDtVwuURyGG0/YmLXheP1PTOW6TULubQOsxgUXtaON7xSeTnIDlVl11HAedW262IVP+rYD4ji",
-	"1kU3361EshgXTkOu9TmruFAmGNCy7oKU9617UZZrO1f8jG7iqyHbrW642XDsqW9DfncvgbApS1T5k06e",
-	"YCtJjzsSJtdxdNjvr5u/Ani3cVMLf7J3+yetJnD+6OD2j+pLNFgMbQBZ+36IWnjdClxVknPdrD4JTNuk",
-	"3IYkKJ+sEwUcclwrD96wKW0D2zdLD/QYtFqREetExAofTdAFJvKUsMpKt9BpdTfQZyDT9fe4pNy2+fno",
-	"67B/ePsX1f0ZfymC/BodCLVU83BXmtxtHGC3rnIGxcwuZ7Cn5JMWKkNTml9UYkDWrq3yZvi+EHnw8fya",
-	"X1hIfOI4eUQBPzletHP63rISagGvj7OnJzupmNPOwWmddymKZQJ/HHbzueicKgNbZH5rw3Q3jTcwGwoD",
-	"/kbtbWp/UgZ/GoRYBoBuJPoqPEOrz7XtoPGnV75D3oKo45K+Id43YQfHuRkT8k5CddWHv6CLix2GKqnT",
-	"jMkjsM3bPUCMnb9UxZHD7KuNqzW1qZcMbstQHfb3GjdXkae/UnvLwFY3LlmxCEWzQU+4S82eNa/WxUYe",
-	"Pz6Uitb9Rmd3vE+jbr2PMpzpqBn9LWO3GxvyzSb/6+vr5Wvlrn9FTVRm1TvY9KS8+uqzGkefk9fW+D/l",
-	"7TReNHczSJMDi6ZLVAWH13PfW+6JKa8yCbfSWSivg/CM1uxX5XAK3W8iw3UWIwQxVEuXtPBMpScgvw/X",
-	"EG3HEHqaqmsx6iWD4hoqX/ER8x1Gqo493tiBs9SVXuYBqW0jpiBEBkYXrm4FCnXIJrhLIcTur7YMYfYK",
-	"eRzgroIS0kIyK3In58K4XdrxDiEqCVLiUgO9oF6uEodJDMKHmL2yHqqtKky9zCwc0xAW5jmJK4dXhDMO",
-	"kYfugLJFxiuqoeKCj3qpcDWl1b5xu7y7sHmrYnDtQ6MxNK66GipnhLJjNIaDKEN1XI32vVOQo7jwgo49",
-	"lhFOpcoGfO+XP1gdnGGlgb8LBatD9YYmIouErhvUGQ5gtSsCtg77fcJWeW0NoRK89Bf1LoaK46Ax+OYL",
-	"qeqo6Xa7mwK2Dvf3t1c6KMLjoaqaMGDrcO9oe7X5gp4fbHdJ7fa9rTeK7w5yibjOO9UU1W3eIhO+Og3Z",
-	"8CVjZ+nCl/WDiZRiJp9dpqTGdTwbyP/lO282UgN7d9NZywXQ1BXXbnnz7WqScL3RNXZ1JeynqAbzVaWH",
-	"D/f3DuqakmaX48YIXW5hXGOENmVso/GzXvFRQ3CJnJMcfJOQLxnwdzvxWXyjPdq7U79v33xTCkuFl62K",
-	"+vX31F7/VUckDvc2+GL5WkH+7mgT8Dpu7KKP9/c3+Xj1qrS/lA3/plRsQtW6NKvlV2lClI9shx2xeSSl",
-	"UTVViizK1vE9kS50EzcvPWJix+rekaFauXhEOm+MXEjkzDslCp3PB3Pvj41J7YnyWljS5dR/R8aJv0uP",
-	"JqH5hKn8gPqSwnCJW+jJ6kHJtRwRDndWDlXV10veARz2D9e4xQ21cDdXuHGN+K8a9KkAvEUa/c0V7gz8",
-	"LN+0WiWfmYzLKyvuwFN3igSVnjcbgnglUpcvQFh/D0jZ5l4qjK54UIM5y4iQ563g2od0LecbSzR4TmuW",
-	"hWiVok+BdN1ncwtn3DdWdH8G+VTRor+FiTYLE7XvFbqZGbgYaSO94quYmndetGLxZWmld5SWKlSHqlWi",
-	"Csc8W+nTOL5JYaSvmLCDlipbQbvCNtK6Fwz3XWn4rzBXVRUD35ipqqt//9mGYRpVFNa1aavefYOY/e+K",
-	"kDtK3NfHXt6EnHMnBQP/V/avSRPwDsfsABDxV3dM1gK9fckkKyMvj/nKSX/7Cr1YvXPSx0F4srKXe831",
-	"8Ny5VJX4by1fNXDYPwghC63yxVAxM20tXUBw2P+q06n28xIx3pZ3bnQc8F0vPhdeJp+Zj3+Nfyvj3S8I",
-	"01a3cEat3veaTqrbPjf3LZdu/vzMAduluzjX2ZKNHpf6rs2/bo/yrur2sP/V7R9U/8rHX0qmedmB/roS",
-	"zhsKZqIuedaOSbfrsb97R4zgq1m7mJMiEDlYRyWlIUYRqrZm5JGZQiXcyZKHWuvB7m5di/Sw/7DPyi6A",
-	"9ENHKoAzOioLZcHLyaGa14kOWMsuC97lUurKJuFpx5r/2QwuQnVTo4vJtAq8xN3StbFoNVfHyqetwoF2",
-	"aTbN50V9yTG2MSuP6ZjxpLNeu+rdXC3XbmDHj++YtCoh9FO1SrB8F4uX29r4IZorqpx/0lgh1Ghdv7v+",
-	"fwMA",
+	"7H1dbxxHkuBfCdTtwc3b6mbzSyOR2Aeakmzt2pRGpLzwuXWs7Krs7lxWZ7Yys0i1DQILDO72YV48ONzD",
+	"PCwwhnF7wOAGNzjcYQAJgwGGgv8H95ccIj+qsrqrm02almf2BhBsdn1kRkZGxndEfRWlYjwRnHKtot2v",
+	"ogmRZEw1lebXQ5EWY8r1k4f4K6MqlWyimeDRbnQ8opC5+8AykFQXktMM+lNIUkmJpv71pBPFEcOXJkSP",
+	"ojjiZEyj3YhlURxJ+qpgkmbRrpYFjSOVjuiY4Hxjxj+hfKhH0e5GHOnpBN9RWjI+jC4u4ugZGdIj9iVt",
+	"hi0nckiVBl6M+1SCGADTdKxACwfqHugRBUXlGZUwJlN3GQb0nMoOPKQDUuQaNrsl9K8KKqcV+BMypCcK",
+	"AQihzux70e5mN47G5DUbF+Nod6OLvxh3v8rlMK7pkMroIo5et4eijZfb6pRN2sIshuTticCHZLQ7ILmi",
+	"bt3H4pTy5oUnnL7WJwY4jU8luHZc6kTSMyYKBXhvD8SYaWAaBkKa2wMmlTb3li7YjFlb8fzOPKepkNki",
+	"qiEyHbEzCtI8BSz7IcjjAl9VE8EVNaT8Icme01cFVRp/pYJrys2fZDLJWUoQvvV/UMIglb4m40lO7ZOZ",
+	"3aczkrPshMihIekojjKqCcvN4Kro/wNNdbRbgXsRR2OqFBni22OqSUY0AabAjbQL7iW8Fr5VLfCvJB1E",
+	"u9G/W6+O6Lq9q9YfSSmkXeY8gqVdKI48JvlAyDHNQEggMGA0zwIooJXMrixZ24PErS3pcdwLBZSkIxCD",
+	"AeUZ40M3DOEZnI+ImedcCj6Ec6ZHwHSnx3ElB4IPcpbeDuGaqNOTNBeKZlGISj1iCvAmnBMFJJeUZFPI",
+	"aMoymkGLTCZSnNE15ELpqJhSfsYo37hjxKZuZcquGE9PWkhJuQaliaa75tIiKHu8lQTLS9bM3nChR1RC",
+	"OiJ8SOFccCAgSUqhlfjpkjWH2cdC9lmWUX4r1HKhT4hSbMgpXYBbpsA9kSHDvHtMpiTPqcR53CyMQ7/Q",
+	"hg9zoSETgNAYRDIJUuQobagyN0mei3NgGhE58KhI1mJwnKxpCUqMqeAUaK4QpSEOSrQ+QT7LSW4hvx2b",
+	"sCPU0OovAsVxrdgREyrNYIZAcFGIwZxqas9VSjj0keC0ZHfCF/Y5FJy+ntAUpxgQlheSmuNvgUvWOnAo",
+	"9AiPN4KUC6X3zPxTyImmMjZwSToR0ogNhgIVJlQqprTqIIiHQj8WBc9uTZUD83aIOy4qJcNylwy6g/v0",
+	"J+kWad/rb2Ttbbqz035Auml7c7CRbfW3053sHr0bMpUUyYgLUEU6AkmVKGRKDZ0xDX2aCz40GoU/vWRI",
+	"eTp19GVWk6wZ1Dwj01yQ7FiIT1AvuRWGBixH8StOjGpTl0A5GzN90p9qqqLdaGdze/P+/W63LoWskM/N",
+	"mswQeFoIN/Ro3kdFwb8Kdqy7Oe2LZkXGxoaFpJkDoJXUF1kTRjBkZ1RV4BrEvuCk0CMh2Zf0dnRXmAEo",
+	"1/jojLBB/oCcyahGlql7ETAyxxb6lEhckVGKvj+yDusjVhwNfyEGC37KxTnH6/T1BHUGaCUzS8CjfOQg",
+	"J0PCuEfUGWE56ef0tngq35+lKq/RMcvKJKoL+OAeIPswMBhgYCyM8nQH7AwyOqE8M8dtdlqLEg/ttZzN",
+	"oWciRYqr6uf0EddMT2+FplLhOplkgxqi/CEwEgzOaZ637ZPw7OHjXUilUKot6YBKylMUYrgSfNhyxbs9",
+	"iXQ80cinzP9P8KpVQ1BqIjx4RjVKIQSgT2FCpDK0VlufY24vuComKBdo9inNGDmeThxKbiEDlqPNoGrM",
+	"lMLd/PcI6IiSzBpQd4iecjLHyv1ay1kM09033H7eyNnnXhA4yytjkqZayGlcKYxG62Z6ai1TBSzDAzxg",
+	"SI9xNJGoIWhmjReWXbcqC8qTh4iHnA5JOj1h2TxkuMZqIjyThpuaF+CnB58dwkZ3Ey3CMbQ2tlAZlSTV",
+	"VKoYkm6327H/PtrcTNbgfER5fXWAvMkyaLf+/hSYtqamRhsEheQ5U8bCLLc/qo0czdly3iBstCXNPB8o",
+	"wEdwPZ8xqvHv2Tk+e/czDpPR5f/mQzgYXf6Gj2Ayunr7P5qmU0WKnEDIVXDottgt2BwbLcQpCHQrkIGm",
+	"EhJrYRVcszypsOER6LUMTjtN0OjFpn4ABlEgOIXD/eOj0rI0b0KLnlE5haSToPaWk9T5aE5QYyaqx5kG",
+	"MplQIhUiMMlEOsjFeYee6U6v6Ha3Urs28zft/Os//ktiVMHywdeLHkO1emafT+y/Bfts8TSQYty8Xuui",
+	"yMgUdH31TNnzNI/cgDpL+wHJFM3UKI6Q1ImOdqOMaDoH0g2cMsEWL/JHrQ664ULa2ulQKHqHkF6ELpUv",
+	"rI/FHC9PaC/LoYWhItyXkrssYXXBklrjy2/h3S+u3v6cjyAjfLS2u4DHzDEVIeGn776Gze76Znez65/6",
+	"ePtB5952Z2sLmfACztF9EBl/m/cJbe3E0YRoTSXC+Z++6LYf7Lf/48u/bvV6nfLH2n/4qyY6tOv9hFln",
+	"0Qwv1nSsmrd4THRq1AyDEkZVjPsX8gqZWfZeDnI9T48uSgCJlMT8nvHwzUPzjCiFLCEJ3YDe0YdvOx+g",
+	"VQOEEwMk8P/NO/VqZGPgnwekiXjQDWRxQHKnVdWBTQ6fHj5KzMlUNJVUx5B8un+cVL+Onz45MVe0mARX",
+	"X3z+6NheJ30l8kLTfOpuGzLh6Gv9IsLhozj6dP84iiM3FP7lX49ezi03jg5qHuzHQo7nSQG1hWZKePbw",
+	"cQwFt86crANPNIwLZbxD0hmyCWovbctKjXaF+2V0jtpp7zNOjA92DkLvVLyOjPwaPvXPz25mOVBsV9S4",
+	"iZK6LVTzeJgQpc6FXCAr/d3asspX4uV+3DgqFJWL5b+/GwPtDDsoabkeFUnnunFnUFBOEleQNaHhIU2Z",
+	"YqLhxCXO84hUyzOrBJWeCzxgwni6GB/uQSIpDpiAeZKhG1HIUyNLA7J1AxofuJm/iUw9QIFvu743qRiP",
+	"nQ4+x7m9jMCjR+GUTrTXCD3kHygYMYXSs1PnrpvdbrcBnCzAz1Ka9M/NbkQ5wDLsP6eqyBvW6vyrJ6Rh",
+	"uX9f6gNuEGML2hAEzeYEbFuzMY3uZIWx9WUvUiXxplUbESC3hOs5sB8zgCgOEdCIP7er85gjCyyZ63Vd",
+	"SYdMaSppViOcRk2WSMnOSH5iQ3ILZuOpGKMMtQ9BS129/QUqE2/+wNdiQJOS8cJEsSp/G/LQKSWyto2M",
+	"63vbUVOkzcOBrzRDgXdAN4BT+fw6jUOn88JuGZXMykYcwQie64i49IkSFWzBTcg4GLcJA4YloMONI/cq",
+	"Jui9nNGuUWCbJxo32/GN+dEfoTli3TGGgkZofDgvfbi2GESeUaWt1r+y1vSxnfcR17JRd1p0DoNYduN6",
+	"mFIFzU4EX/76BwrQP4fIR4F+AwzemSliIF10vJQqSg21tJtvBmgzapYYy7Nz1s3W7zPzKePXbSc+Aq2f",
+	"GmXv4ZPDj2M4eHr40cln+4cx/Os//suMQVE91zSdFRcLFzoX2AZhPHk16lL+scyr3306ELLZ9lcjsrlz",
+	"7zqSP/p4H5/C5xemQ+Adz78Dno0uLsats39F7qk00YVaVes8sk/jez5I3gheMR4TdMgyTqGl5eVv0hFM",
+	"r978oVhrRsx03Bf5tUfRcW2UD/YNK09iOL38PYzY1dt/Kta+Lw0Wk2w5wybcsTtjYC1id6vz7kKW0nrZ",
+	"DryQpf14TphmfHgyEHK5Gg3nI6ECHWlG1jCt0Ir0hGuQw4IbwAU0u7Ga3A5O6XCnuCKQaoXz8nROiZiR",
+	"5iV5lmfHHYo6EsKjXBO5te2shNgyberTwA6b3X2iDQpV0Tf0JEGRqQLSF4UGUtv6Wa39+6oRSwX8vhXv",
+	"3iHg+QG0PhoxSEeXb9Zm1P2dRm3/FiKxxYeXv0LV8fIbPoQzdMr2r958i6rd559//nn700/bDx/WWfJm",
+	"d/Neu7vV7m7+6EJyInGUDGZPRuv48psUhuzqzbfegioVR4/cGUHz4dXbX8Lh1dtfMji7evvf56yr68Ts",
+	"qsGAFSVkjMtDuNH6tOt1wgLvKheNWiBGj5+eHD83164RqKF7brPunkN3HP7n5GWzS+77SI8AmgKv6tI5",
+	"ORld/hqyYnr19p80nF69+QOMxNWbb9IRpJf/BxVU3Ff+7mdjQCpsOBPXOC9uLaYCYpuXWN7ZsbG5/tN3",
+	"X7dffHj4MKmvM7hTB3p78w4EygwzvwH7XsZHj0q9Yk6GyjklahcSf7BolkAL2bRLnbHIpNlaDAnjJ9aN",
+	"QvKkx1tOBBjGR0ophw/ap2iWxN47Y4YdME5yvG8TiZK4xxOvvvnbLo/UPGD1KeWZgHt0zQVCnGOnAtzk",
+	"PZYQRrH3+WSl08f8acfG227qZleQx6M9DM1EV80d2FlEAeHq3FzVwjikrB40L5jeiwlf0vHG5vu158uJ",
+	"8bQ3zXRb4/GH0ePfm/LeqL3dTg9r4gBlvt38cvsiMxFyG8M0CXTg83qb1KaMrhT/P8AHL2oZVCTLmFUW",
+	"ntXGXO46iR6bVFibJdsS0oa4fQRWrcEY1X1zrBpSZfWIjjtRA0bK9IdGlfLcaONmmDIHVwvIhNMsmY7h",
+	"XDKtKXesbkKlEvx6vdwgsJp+4WYdiKwBuH1QVk8YE4yDUcDh9oDj5oGknLg8ZEkLhVGRA5ME+oGCMVOa",
+	"nFK12+Pz+cgxlCkYMYQJKzHMZovFMJOfgvx6NjsqhiBpNIZ6KmgMtdRcd9tm8uFgZSpuDEko3E48B0ig",
+	"NWvvj4k8pRl8evXmfx7HcHz19usn9gcI2ePHLz6/evtfjt0Vl/vpsm4UjiAkZExNMLZIM6A5TbUUnGEG",
+	"7RQzvaZK07HP6FRxj5+PWDoymbRVBuku1FKijGh0iZ914dSQ6F5l5VTId7GiWjribOrTfGZdiXc3apCF",
+	"XM/3DpNBPcpn1IkS43amIDfNr6xRStbcg/N+8FRfayL7agpzpNBghpQgPZtMF2sYe8NKmb1x9o/SdKLq",
+	"alqYV90A60KPAqvcCKu7DdQiveApp1ZzDnmFrZMh2UKAwesqu/Du66u3/5UP4fL3TfPaC00oPchFkT06",
+	"o1wrwKc8aumZUUtcRI93fKJJaS9LmlLUgzpnGzOKb/A0UlTHx1PONq7lfUT7R2JHBxXOmhjhJ+gRoqoh",
+	"HloJWX+qxGn08rr53VtNUz2nJGN+rlsKqkdYwhEkTVaCKRGnCZSuAIKbb5NPkAsVJiGyUUjZKp/mnBDn",
+	"CU2JJrkYAsXj5ujLacqLnR/LglFl6Kn0sjZGZMKYk1WZl8dT3FgYTXHOoNXP1SoqcWDrzWigK+ptfoCT",
+	"azXQmeWMSUYBM6qaPffZDUq0but97zS70jVhfFHC1Au8XOVwIcsmQwRnUCiqjLJDc6opki0m2qG2Q2fs",
+	"sNV3UFKNMkXwk3GjXoMrsmTfzkV6CvgUTKTQNNU2jBXOC63k4Omnzz55sn948Gg2Yam6czdmwpAvIO1j",
+	"B5OBj41pqRAy7hzPeJfoQtIbiBCc78byUVFI8XQPjB7gMNVsJq1k9oSm9g2tn2VOpOCMhv6kFZ3Z4QFd",
+	"5tqeM5tm3dQzxDhzUso9CDe/zuVeLmTVt09os3xArRyEtfP92aeuPXfekseOtILq3ihVZ9GsjE1SdZZA",
+	"68Xx4/Z9a+ERQ59tk/hnDAGT4pigbQKt/W3ICc9USiZ0LUz9sWOjFt2kwnqoDhuzohIvYJK6bx/TzN2d",
+	"ktSV8c38N3j3i3c/40PjYqxc8qXHpscTUeihMGOKAfgfKw/D1ozNhVV7xcSA1eP2Z7uYLAVMj6iA7PL/",
+	"MutcZ/DKOXDnwZw1Y+yIURx5cA2LsDA0o1XkdEkMx/EzNKsysQtJmlN5mkDLQKJH3/12rcS1qtaxB4kY",
+	"DFjKrAMS9efLX3M4Y5e/5ms2jTo3BQwJtPLLb/nILOcbseYygUx6kDIpY+YEnpjR7OPf/bYALa/e/q+1",
+	"HlcUWQBVrkgPbT5fK+V4Qx0/BnpEjgMuiiMLRxkaK6dqRJaTQQ0ugKOP99ubO/cgY6b8nnHIxTmV7ZQo",
+	"CiP6ui4PHwzu38u69zfu399Of5Ld23lANgeUkG66s0Oy7sYO2eoPtgcb/c1+t39/czPNNnaye+nGTr87",
+	"6HZJ9340l+RL2oOXX93bvmiMIhxR5ZO36kzQFlOp5VqizadXWkwU9KmJEKUpndxIW1zA9Y4ozwzX23fV",
+	"bKZUZhc+tNVgNsHevGv+pEkHjlFRBaZt3miV9tqYQXmtbx+fmcsxc6X+AXLcaE3M8pio0waLWi1RUirM",
+	"lqXSqlIPVlS/7RvX5IcuqgvuNCdHkQxF/ypZhExBVtxAhbqBIi88DxB8z9jiJtZucoc/enQM62cb6/5h",
+	"tf4Vyy7WXcFVciNd32Il2/OzlZM8e3pkZ8En3Ax+3cmdGwSreaaRyFZMKVldn/veEbAGDbDS+JwKWAXF",
+	"Aq9XeDoCuouXOQMQBTfW5MQECRf3MYaxUBoMONqIi1ul2ZnT/ueu3wXUNK9HIcqSILelChiammTjV0rw",
+	"/FuvZai/4atVOm6jAH0hF3g5kuOPXzw9/AjrIeSY5DEkf/fx/mHiNiwGd//EXjVhkfLWx0/3T46fHiTA",
+	"xmOaMaJpCJV9MYojfDWKo2CgKI7cu83AqkVWnyXfNuNBiOFWqcXzNUN1Q/ID5Xw/NywdHBR5frK4fsDK",
+	"BgFqJM7jev2g5YIZI6lkmqUzrtvDIWYN/GcOx6Ortz8HU154PPrut00wSKdZLrWY8JmVyx1CjRS3wESc",
+	"Ed4Zb6iphohuUP1QocuBXdqy8+cHGTBNC8n09AhXYffb1q+jGlP98vZTJCbkVUGjptJbq1zVukiVAgjj",
+	"COu5GDIrdwzOEBI7erW+kdYTW9rL+EDMo9C5hm2V84RMqMypUkGGmyvDMOd9iI4lbq77eq4OHI+Ygv1n",
+	"T4ApVLrlmQXVhXzMu0Oi6TmZ7oLRsav07MrKQc+Fn1PF4HVw1eNe6R9R514nueXaLqOA4Sh98Tr2Fjk4",
+	"JV2BtQBCjR+Ze49n4pxjLN+7TYRkQ0xbUJ0e7/EDwc+suwGDb20wydlBdxL6GhVcSCzyY0hGlOR69KUr",
+	"ATV9bb5MgFOaIU5rzQt6HED0NWE4Lbogm3fUjGQiXTfSfxHavz16eoghYkYVHg1QnJzSE2NpDKq4bAeO",
+	"UawwBS84w5AkHD4+MO8fszFVmownCoik8PzxAWxtbT2AUoNTtSZhxstojKpxVcctBgNFNYgBLtdxD2gl",
+	"f939yW63a1rLtAHFtZ2ipG9c61c9K6160S580el0XsbQm5VbeK8XdTqdXnSRdMBIT2NAgzsxfZKezslT",
+	"LWBI9axIJdxJVfvmmBKuSvGKI+JjrqSAYLSxA6bPmAXdnl27WyMhdTu3ScyZMIGCfsHyzOJmKgqpaD7o",
+	"VBRVj9zHJmZtwsIoXa2yE5ueGtoF/REcRBDuV4ADxJCLTs9cdaF8vPpVp9O5QGwl+HZij7sNTeOwYXTa",
+	"8P5zptOR0bITN3ZiA/XzIXS7fDJVPuqOA2Yi7FJiaM6TRtgwS4UV34hRwqcd2Ied169LzBj4yn2pzmHG",
+	"slqXIAMHn+lqseu6WjDtGlsYkz9nKeXKCBQrWCKMG0lGNXEVEkwbaeEZ2MfHx8+Qx0VxdEaltZejjU63",
+	"Y/rJoG5DJizajbY63c6WNcBHhvWvO+aAfw9pY80ZZhkp2Ox2XZWz7UtnGm8gymXB0WNtCibTEU1PTZOV",
+	"KmqF3L9EypMMWb6bcqbd22a3e7MOFN78wFDdyr0kyhDggnYSwcoInpZOTWhGu1+8DMKyZUARX+vbmPhQ",
+	"oXy2a4xe4svrluUuRPGBxZrNl6kQBy3sDBDDMR1PhES10kpxH1qJkeeRPlF0zYoNUtsqyrHpluNgrstK",
+	"DDvdraClA5T5OlXPuB4PQLBWZWOwEbMXaGbptb6/brnfd3s50W5z40g7HNxws6sgbMNu482pYSYoKnyX",
+	"INsWa6e7dSfAZgy1gXQCG5s/wdPY2dj9yebW1i6kgnOa4mguQpbd0aqWdtlZTszluMupGVUBp1wtJGkr",
+	"PcvCQxT2831VGgrt8WKaF5kN0QlkrjYaFTyIIqdPKXdGnEnemUJKJHbMCNt24KmISwY+7XFMl4QxlUPT",
+	"vK7qAYbJokH/EOw+lLxKbCjFyYVaB5Yepwzfs70OhIRzp9eZR21tMxtygZo7GNUGWX9gplQWSo+3elEf",
+	"xTGDs6IXwcDkbvdmk8170VoH9vl0znpzbVBJVsdu07nMmdL7fufiWt/YL+bZfrDkuHGNi1qOvqp1Gr0m",
+	"Rf4ibqb1Crj1smfsis8e28ZeL2/Ff1Y7gUGzicYjaJQyMaiMEDzc293uonFLQNeDnqfmlY3rX6m1UzO8",
+	"a4V56n0TK4537VRl0tbFRV0QKr34rAesxD8zz0yMt3IhR3lutPBapyJS4x8txiE4lmugNMGjhKqgL/4g",
+	"U0wG10kHSq9wMIJJJbE8xdb32WLXjNhU52Dmc+zB08hIbOmQ4yXovDy1mrgNY1UlZG4gw656XHBAsGJQ",
+	"IqgxApJlkiqExwYmOfr9rA6sNMtzp/NbpEg2HOkedx4XqB3gpV11vNqw3d3eQwDMXcFpj5cl7vjslGoL",
+	"LjhokSk4dCF4tj6qXHvscdbjTkH3OjhLR6hCn5G8cBj23bt4nc2G21lpN9vdbhNzG1LL26bXcbYgJSnk",
+	"cK7ZzV22t9nc9BzyZk2S6w1xrumJ0bQ8pFiTC6hEfkZnyRwPRKuq3FrbAxchBy3wzcqjtojDG893BfDy",
+	"Aq+L98CJFynz4SnzZPteefF2d/v6l8oerD8W837uCIU0dIZazrqt12rdebYWMu8jH+oOXF1Z4A8z11Of",
+	"Wu5ZWKiDee2jxy2HNZbQyloWtHrRqwI5WMb4yGtZPd6brS7rRWt7JTfD+a1R5nPqFKAORbMYOD2vAjDw",
+	"lOf+IdXjpX8PVbN5H18T97JP7dsHruNgf29woQXk2LQOj7OrXXJoubFitvNvRjELkqaWKmbzWVLvlSms",
+	"cFqrfuE/Flc4mqPckBe4K4tYwerKXD3fGHOV+ByPWMQiGrUA+6qlhPmjdA2dlp9BeA9kurhlfWp6b70/",
+	"+vrzEFMfUaMj1hOdb0qT68EGNssqLSkZq9m01RHGJgqeUendcJhXjF5PVeZP0VcFyZ2v3875gYLEZosm",
+	"exj4ZYNpPZHXa/ZTeLafPTpqp2SCKwctRL5IzQ0J/MCt5n3R+SQb1Mn82q53zTQeYNZlA/+F2uvU/tAH",
+	"AQNC9IHApURfhulw9olQDTT+6LVtc6iAVPFp29XQdtJzAZQwNmidxWVXc6tTG0dbjydVulmyBypsZO76",
+	"6aKdh1afLYEs5xSymtIZeD2+3d0IPtKB1u5cQaABtjRjFZlau9LLCX0ujN1qZmt0hRn8WCuMKv2hyG7Y",
+	"OrzqnxhldCyiMAvAx/BXduiGnRovLi5mjcOLH1AS+ezKhmN65L/y8W/We7XAD+4b8bts8MYDEp7AInSN",
+	"l0kCi0/fC1Oo77u2uw/wKPA9Pe1BC6tRTVgNPd3M9STtUyA9PtOP3ozkLQH2pfviwloMrtFC2du0mtIJ",
+	"rh63mb+xa6pUxqCXtgWYaS3o88GwljxGd00GUhS66k/gig+lM5dcqoV1X7t0ixJ5JtGhDE4xBcm4yDWb",
+	"EKnXccVtRFTiuMS5ALyhdiHxOExiIDbVwArrHm+V6Qqzh8U4soiCSY7sStPXiDOTKuFKln3dvhVUPW4S",
+	"f6upXItrJZwzy32mKfyAlAvxVG7Fsm19j2tJuBpQKU0wrcf3y6dtQwfIKTmzjM5YLH06YjzbNZ84sRsr",
+	"nDHMBZj3XJVajz/HgVAjwS8riYzuwnypNrS2u13Elu/Qj6gEy/1JtYoeN/HwGGxFOONV9HytXuINre3N",
+	"zbW5sm53ucfLynBobW/srM1XhOP1rbUmrl3/RN1S9t1ALpEp7kwFBpfCVsDurWOXFTmj7Mx07V38MJJS",
+	"bMhn3VBS8OWBFfj/bOPilcTAxs1k1mzVI7bqqPfhsD00GOJ6pS/2VOVvd1EVYEvJtu9vbmxVucVh65WV",
+	"ETrbV2WBEhry2KAbTTXjXsC4SG4ij6YdtE0dtZ+xMHvxibBob04BfPH8kzJwRs9rZbSLP8l38Sftkdje",
+	"WOGN2S8omfd2VgGv4eMk+PLm5iovz38V5sdzrDrBRvh8wVSgQvhLqkGPWN2TEmTPe5Zlwt8y+DJB2Lna",
+	"EDstW7u6eE/Y7JBpq4ycMWoyMDFhTNu8QFPwr1zEyn0BD2U5NgVB5cR+NggHsR+qKO2A6ntM7ns1rhFD",
+	"B/ypNR5hF1HzAS1nHWCQaoFZHIiFm5nCwRdTf1CnTwngNdzoL6Zwo+Nn9qNyZRKiIWPf9fEGZ+pGniBv",
+	"eRtFkL4mqc6nQJRtpel7b3mB0eQPCg6n9wjZs+VMe5e2Z/LOPBrsSQvTgwVPqQ2BNHWnveZk3NZXdPsD",
+	"clfeor+4iVZzE9W7BC8/DCYpfSW5YrPZw0Z8NV+8L7GxhtJMpVKP10qVYN+M5m0abdq79cVrQ9hOSvn+",
+	"LwsymJ4YuG9Kw3+CsaqyKGxppKqqAvv/JImoRlvV6gNitr9LQvZEr9a/8n8u1peeSWYUDF4vs28ILjkX",
+	"qHFnWJHj2b7h56nIizFX8JCmklLYsukh64fvvm4fPIPWPipRGXsNTz5bg4k0MPSpiu2377J62dIu2v1t",
+	"CNoArFDjvwuHpi+v/Ql//B0cVc4Z/Bk0uP3j7zBJ/WimKSk+dBj29jUv/ZpDjg1VGZxd/grCxqx4/93X",
+	"333DMSPx56bt6u9S4MPvfnv19p8Z8NHVm99wN5cdF2vnr97+zIDzd5e/rx4B37XY1BsEvQqu60qwu8oq",
+	"EIDrFnLowcaR8Pd33wRLCNYZz63QQmNq+SvE4u+rt9/yobv9x9/dEAdVs4Ub91HYndn6mfXHMNuOFtdU",
+	"YSyG9Ltv4FWB3y8mHEaXv+Kjm+w1ltP9M4PR1Ztv+CywSFLMgIUZFr9suD23n8H6tETqzc3wdYT1+HNx",
+	"blPrQm1IWaPCeDXsKfMuSWhVR+4DZfrrrMUml9efurZzcrpEZN+HOp9aR2rQ/p1MlSuOwv+a0p1EC2wW",
+	"0Rd65FKYaRaD+encsglCganFD4mmFnJfrZJk2fp4vD6dTqdYJGVbkjBlipu2N+53cR3LGpQYK0xNJCWZ",
+	"GlGqQYmBPieS9jgWSVo5W7Eb46SCVEhJkZ/tud4mWCUXdDep1OyB4Fr1OB33aWaWJX3mvOl33IFeVBF2",
+	"L8KBcjrQ0M8JPw06lpsGcPID1eMjwjO/+CoUKrgt8LNVbsY9HINtceGbZMwU0KHBaWAombnasx++t1fR",
+	"v2pfqoiBFBnToCVhOaoj6OT0L7vUbcvyTe9zYbMPia7lH1bRqVJraPCLLtDGvU/g2iwfE9AqQSux3ZxT",
+	"KKtRF2cWLk9JCDrULMgrTElOeUakPVAzX6ZoaMbblITkWs0uTX9kY6x+fvDgwQOT/mh/1j5fVTaIagY0",
+	"+Oik8McxzHmMZw5llQK5AX9LeEHkdEFD+40FuVXICG6UFBkv/+DkKmDHtojPxhQsKwpWsrWBugn1Devm",
+	"17K1aC1afL+VuJZKhlVaYKoOSoty09wkN6VWV6V88cPbpXFkXPupOtsz39hVVP9NoQft+3di4PpDZBt7",
+	"2+CQFqDImY2R+5MfuJydNd9+yNREKKYXfOJOa5KObKTHCQ8zOKLdfiIfQ2JKtM8Ib/cJb2eUt5FCOriJ",
+	"dcKpxtozg+AYf9OLFrzci/6M3ds/ivljbBMgFc8nCg6OPkMCqFvz/oHACGro97I4AP3cydFGMx7MP9+5",
+	"j0lnfMK+iYKgB6D8WmLl1ap/LtEIa+uUMh9PtH3x8cb81xNtMNgM5rvYNrf9sW28yn43rdkm0NvdLRe3",
+	"FTyfYk1Fil+Vr7eG3u4+aIws2nHRIl+lfMBCZz/AYROCq0+I9MXrzu3S/pfm+b/8Hrkq5fcko1rX34pO",
+	"yu9Wrh5gm/mG5XvOWpn5quQih3rQ8Kn6auSfdljtpj7H7e6D61848O24fyzOZnkHtY3kTfIkMYeoyalT",
+	"T8ypNyf54iUeBNvaoelwYhg2B6Wxv4IL1LoS5jGGpWTBE9PWKXeNR3bX16vC3Pvd+13j8XMgfdWQD2XS",
+	"2njmemTMZshVZx3pIJrXjJ7P9RWpDFcc1voAbEcGPZKiGI7K6HPczF2DScuxooXqu3Nw1fuUuEItJssT",
+	"o4JRzTMNIx41Ni8pGxnO9y4JsGOfbxjUisDwqx9x1buywhD2oCyFILQafXAxhD64zryptAhNVZ2cGMzX",
+	"w6iGtkdxaRAyaRMjmbY1g2U5XG35vo5mfv6yn4BFZa0e25UyGrklnEUsTFmNtleCKVzB9sXLi/83AA==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

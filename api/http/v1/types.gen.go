@@ -83,24 +83,27 @@ func (e DocumentStatus) Valid() bool {
 
 // Defines values for ErrorCode.
 const (
-	ErrorCodeConflict        ErrorCode = "conflict"
-	ErrorCodeEmptyFile       ErrorCode = "empty_file"
-	ErrorCodeFileTooLarge    ErrorCode = "file_too_large"
-	ErrorCodeForbidden       ErrorCode = "forbidden"
-	ErrorCodeInternal        ErrorCode = "internal"
-	ErrorCodeInvalidArgument ErrorCode = "invalid_argument"
-	ErrorCodeMalformedPDF    ErrorCode = "malformed_pdf"
-	ErrorCodeNotAssignee     ErrorCode = "not_assignee"
-	ErrorCodeNotFound        ErrorCode = "not_found"
-	ErrorCodeNotPDF          ErrorCode = "not_pdf"
-	ErrorCodeTaskClosed      ErrorCode = "task_closed"
-	ErrorCodeUnauthenticated ErrorCode = "unauthenticated"
-	ErrorCodeUnavailable     ErrorCode = "unavailable"
+	ErrorCodeConfidentialDocument ErrorCode = "confidential_document"
+	ErrorCodeConflict             ErrorCode = "conflict"
+	ErrorCodeEmptyFile            ErrorCode = "empty_file"
+	ErrorCodeFileTooLarge         ErrorCode = "file_too_large"
+	ErrorCodeForbidden            ErrorCode = "forbidden"
+	ErrorCodeInternal             ErrorCode = "internal"
+	ErrorCodeInvalidArgument      ErrorCode = "invalid_argument"
+	ErrorCodeMalformedPDF         ErrorCode = "malformed_pdf"
+	ErrorCodeNotAssignee          ErrorCode = "not_assignee"
+	ErrorCodeNotFound             ErrorCode = "not_found"
+	ErrorCodeNotPDF               ErrorCode = "not_pdf"
+	ErrorCodeTaskClosed           ErrorCode = "task_closed"
+	ErrorCodeUnauthenticated      ErrorCode = "unauthenticated"
+	ErrorCodeUnavailable          ErrorCode = "unavailable"
 )
 
 // Valid indicates whether the value is a known member of the ErrorCode enum.
 func (e ErrorCode) Valid() bool {
 	switch e {
+	case ErrorCodeConfidentialDocument:
+		return true
 	case ErrorCodeConflict:
 		return true
 	case ErrorCodeEmptyFile:
@@ -141,6 +144,45 @@ const (
 func (e LivenessStatus) Valid() bool {
 	switch e {
 	case LivenessStatusOk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RegisterFormat.
+const (
+	RegisterFormatCsv RegisterFormat = "csv"
+	RegisterFormatPDF RegisterFormat = "pdf"
+)
+
+// Valid indicates whether the value is a known member of the RegisterFormat enum.
+func (e RegisterFormat) Valid() bool {
+	switch e {
+	case RegisterFormatCsv:
+		return true
+	case RegisterFormatPDF:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RegisterName.
+const (
+	RegisterNameFollowup RegisterName = "followup"
+	RegisterNameIncoming RegisterName = "incoming"
+	RegisterNameOutgoing RegisterName = "outgoing"
+)
+
+// Valid indicates whether the value is a known member of the RegisterName enum.
+func (e RegisterName) Valid() bool {
+	switch e {
+	case RegisterNameFollowup:
+		return true
+	case RegisterNameIncoming:
+		return true
+	case RegisterNameOutgoing:
 		return true
 	default:
 		return false
@@ -213,6 +255,54 @@ func (e Urgency) Valid() bool {
 	}
 }
 
+// Agency An agency of the directory, with the validity of its identifier.
+type Agency struct {
+	// ID An agency identifier (mã định danh): legacy QCVN 102 form (`000.00.00.G22`) or QĐ 20/2020 form (`H49.64.33`).
+	//
+	// Example: 000.00.00.G09
+	ID AgencyID `json:"id"`
+
+	// LegacyID The identifier in the legacy QCVN 102 form (13 characters, `000.00.00.G22`) when the directory knows the agency by it; omitted otherwise.
+	//
+	// Example: 000.00.00.G22
+	LegacyID string `json:"legacy_id,omitempty"`
+
+	// Name The agency's name in Vietnamese.
+	//
+	// Example: Văn phòng Chính phủ
+	Name string `json:"name"`
+
+	// SuccessorID The identifier of the agency that took over after `valid_until`; omitted when there is none.
+	SuccessorID string `json:"successor_id,omitempty"`
+
+	// Token The identifier as one NATS subject token (every `.` replaced by `_`), as
+	// it appears in `docflow.evt.<agency>.…` and `docflow.x.<agency>.…`.
+	//
+	//
+	// Example: 000_00_00_G22
+	Token string `json:"token"`
+
+	// ValidFrom The first day the identifier is valid; omitted when the directory does not know it.
+	ValidFrom *openapi_types.Date `json:"valid_from,omitempty"`
+
+	// ValidUntil The last day the identifier is valid; omitted while it is in use.
+	ValidUntil *openapi_types.Date `json:"valid_until,omitempty"`
+}
+
+// AgencyID An agency identifier (mã định danh): legacy QCVN 102 form (`000.00.00.G22`) or QĐ 20/2020 form (`H49.64.33`).
+//
+// Example: 000.00.00.G09
+type AgencyID = string
+
+// AgencyList defines model for AgencyList.
+type AgencyList struct {
+	// Items The matching agencies, in identifier order.
+	Items []Agency `json:"items"`
+
+	// NextPageToken Pass as `page_token` for the next page; empty on the last page.
+	NextPageToken string `json:"next_page_token"`
+}
+
 // Confidentiality `NONE` not secret, `MAT` secret, `TOI_MAT` top secret, `TUYET_MAT` absolutely secret.
 type Confidentiality string
 
@@ -275,11 +365,23 @@ type Document struct {
 	// CreatedAt When the document was registered.
 	CreatedAt time.Time `json:"created_at"`
 
+	// Description The note given on upload; omitted when not given.
+	Description string `json:"description,omitempty"`
+
 	// History Everything that happened to the document, oldest first.
 	History []HistoryEntry `json:"history"`
 
 	// ID The document id.
 	ID string `json:"id"`
+
+	// IssuedOn The document's own date as given on upload; omitted when not given.
+	IssuedOn *openapi_types.Date `json:"issued_on,omitempty"`
+
+	// Issuer The issuing agency's name as given on upload; omitted when not given.
+	Issuer string `json:"issuer,omitempty"`
+
+	// IssuerID The issuing agency's identifier as given on upload; omitted when not given.
+	IssuerID string `json:"issuer_id,omitempty"`
 
 	// Kind The document kind (QUYET_DINH, CONG_VAN, …).
 	//
@@ -305,6 +407,9 @@ type Document struct {
 	// Subject The summary line (trích yếu).
 	Subject string `json:"subject"`
 
+	// Symbol The document's number and symbol (số, ký hiệu) as given on upload; omitted when not given.
+	Symbol string `json:"symbol,omitempty"`
+
 	// UpdatedAt When anything last happened to the document.
 	UpdatedAt time.Time `json:"updated_at"`
 
@@ -320,6 +425,24 @@ type DocumentMetadata struct {
 	// Confidentiality `NONE` not secret, `MAT` secret, `TOI_MAT` top secret, `TUYET_MAT` absolutely secret.
 	Confidentiality Confidentiality `json:"confidentiality"`
 
+	// Description A note for the register (Ghi chú).
+	Description string `json:"description,omitempty"`
+
+	// IssuedOn The document's own date (ngày tháng văn bản), YYYY-MM-DD.
+	//
+	// Example: 2026-03-02
+	IssuedOn *openapi_types.Date `json:"issued_on,omitempty"`
+
+	// Issuer The issuing agency's name as printed on the document (Tác giả in the incoming register).
+	//
+	// Example: Bộ Nội vụ
+	Issuer string `json:"issuer,omitempty"`
+
+	// IssuerID An agency identifier (mã định danh): legacy QCVN 102 form (`000.00.00.G22`) or QĐ 20/2020 form (`H49.64.33`).
+	//
+	// Example: 000.00.00.G09
+	IssuerID AgencyID `json:"issuer_id,omitempty"`
+
 	// Kind The document kind, as the enum name of the kinds table (QUYET_DINH, CONG_VAN, TO_TRINH, …).
 	//
 	// Example: QUYET_DINH
@@ -329,6 +452,11 @@ type DocumentMetadata struct {
 	//
 	// Example: Quyết định phê duyệt kế hoạch công tác năm 2026
 	Subject string `json:"subject"`
+
+	// Symbol The document's number and symbol as printed (số, ký hiệu), e.g. `12/QĐ-UBND`.
+	//
+	// Example: 12/QĐ-UBND
+	Symbol string `json:"symbol,omitempty"`
 
 	// Urgency `THUONG` normal, `KHAN` urgent, `THUONG_KHAN` very urgent, `HOA_TOC` immediate.
 	Urgency Urgency `json:"urgency"`
@@ -373,7 +501,9 @@ type Error struct {
 	// Code A stable machine code; never renamed or reused. Caller's mistakes:
 	// `invalid_argument`, `not_pdf`, `empty_file`, `file_too_large`, `malformed_pdf`,
 	// `unauthenticated`, `forbidden`, `not_assignee`, `task_closed`, `not_found`,
-	// `conflict`. System failures, which may be retried: `unavailable`, `internal`.
+	// `conflict`, `confidential_document` (the document is marked MẬT, TỐI MẬT or
+	// TUYỆT MẬT and cannot be sent or dispatched electronically). System failures,
+	// which may be retried: `unavailable`, `internal`.
 	Code ErrorCode `json:"code"`
 
 	// Details Field names (or other subjects) mapped to what is wrong with them.
@@ -386,7 +516,9 @@ type Error struct {
 // ErrorCode A stable machine code; never renamed or reused. Caller's mistakes:
 // `invalid_argument`, `not_pdf`, `empty_file`, `file_too_large`, `malformed_pdf`,
 // `unauthenticated`, `forbidden`, `not_assignee`, `task_closed`, `not_found`,
-// `conflict`. System failures, which may be retried: `unavailable`, `internal`.
+// `conflict`, `confidential_document` (the document is marked MẬT, TỐI MẬT or
+// TUYỆT MẬT and cannot be sent or dispatched electronically). System failures,
+// which may be retried: `unavailable`, `internal`.
 type ErrorCode string
 
 // HistoryEntry defines model for HistoryEntry.
@@ -475,6 +607,14 @@ type RecordList struct {
 	// NextPageToken Pass as `page_token` for the next page; empty on the last page.
 	NextPageToken string `json:"next_page_token"`
 }
+
+// RegisterFormat `csv` (UTF-8 with a byte-order mark) or `pdf` (A4 landscape).
+type RegisterFormat string
+
+// RegisterName `incoming` the register of incoming documents (sổ đăng ký văn bản đến),
+// `outgoing` of outgoing documents (sổ đăng ký văn bản đi), `followup` the
+// follow-up of incoming documents (sổ theo dõi giải quyết văn bản đến).
+type RegisterName string
 
 // Role What the person may do: `clerk` (văn thư) registers documents; `official`
 // (chuyên viên) and `leader` (lãnh đạo) decide tasks; `records_officer` (lưu trữ)
@@ -608,6 +748,24 @@ type UnprocessableEntity = Error
 // UnsupportedMediaType The body of every error response.
 type UnsupportedMediaType = Error
 
+// ListAgenciesParams defines parameters for ListAgencies.
+type ListAgenciesParams struct {
+	// Q An identifier, or words of the name.
+	Q string `form:"q,omitempty" json:"q,omitempty"`
+
+	// PageSize The largest number of items to return; the server may return fewer. Default 20.
+	PageSize *PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// PageToken The `next_page_token` of the previous page; omit it for the first page.
+	PageToken PageToken `form:"page_token,omitempty" json:"page_token,omitempty"`
+}
+
+// GetAgencyParams defines parameters for GetAgency.
+type GetAgencyParams struct {
+	// At The day to resolve the identifier for (YYYY-MM-DD); default today in Vietnam.
+	At openapi_types.Date `form:"at,omitempty" json:"at,omitempty"`
+}
+
 // SearchArchiveParams defines parameters for SearchArchive.
 type SearchArchiveParams struct {
 	// Q Words to look for in the subject.
@@ -627,6 +785,21 @@ type ListInboxParams struct {
 
 	// PageToken The `next_page_token` of the previous page; omit it for the first page.
 	PageToken PageToken `form:"page_token,omitempty" json:"page_token,omitempty"`
+}
+
+// GetRegisterParams defines parameters for GetRegister.
+type GetRegisterParams struct {
+	// Year The calendar year of the register.
+	Year int `form:"year" json:"year"`
+
+	// From The first day to include (YYYY-MM-DD, within `year`); default 1 January.
+	From openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To The last day to include (YYYY-MM-DD, within `year`, not before `from`); default 31 December.
+	To openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+
+	// Format `csv` (the default) or `pdf`.
+	Format RegisterFormat `form:"format,omitempty" json:"format,omitempty"`
 }
 
 // LoginJSONRequestBody defines body for Login for application/json ContentType.

@@ -37,6 +37,14 @@ type DocumentMetadata struct {
 	Subject         string `json:"subject"`         // trích yếu, at most 500 characters
 	Urgency         string `json:"urgency"`         // THUONG, KHAN, THUONG_KHAN, HOA_TOC
 	Confidentiality string `json:"confidentiality"` // NONE, MAT, TOI_MAT, TUYET_MAT
+
+	// What the incoming document says of itself, for the incoming register
+	// (DOMAIN.md §10); each is optional on upload.
+	Issuer      string `json:"issuer,omitempty"`      // issuing agency's name (Tác giả), at most 200 characters
+	IssuerID    string `json:"issuer_id,omitempty"`   // issuing agency's identifier, either form of DOMAIN.md §7
+	Symbol      string `json:"symbol,omitempty"`      // number and symbol as printed, e.g. "12/QĐ-UBND"
+	IssuedOn    string `json:"issued_on,omitempty"`   // the document's date, YYYY-MM-DD
+	Description string `json:"description,omitempty"` // note (Ghi chú), at most 500 characters
 }
 
 // AcceptRequest asks intake to take a staged upload.

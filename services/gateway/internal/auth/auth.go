@@ -110,6 +110,15 @@ func New(users []User, key []byte, ttl time.Duration) (*Authenticator, error) {
 	return &Authenticator{users: m, key: key, ttl: ttl, now: time.Now}, nil
 }
 
+// FullName is the name a person is shown and printed under (e.g. in the
+// registers); the username itself when the person is not known here.
+func (a *Authenticator) FullName(username string) string {
+	if u, ok := a.users[username]; ok && u.FullName != "" {
+		return u.FullName
+	}
+	return username
+}
+
 // Login checks a password and returns a token with its expiry.
 func (a *Authenticator) Login(username, password string) (string, time.Time, Principal, error) {
 	const op = "auth.Login"

@@ -76,6 +76,18 @@ var migrations = []string{
 		decision TEXT NOT NULL DEFAULT '',
 		decided_at TEXT NOT NULL DEFAULT '')`,
 	`CREATE INDEX tasks_inbox ON tasks (assignee, status, deadline, id)`,
+	// What the document says of itself, for the registers (DOMAIN.md §10).
+	`ALTER TABLE documents ADD COLUMN issuer TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN issuer_id TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN symbol TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN issued_on TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN description TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN received_at TEXT NOT NULL DEFAULT ''`,
+	// Documents projected before received_at existed were stamped with the
+	// received event's time, which is when intake registered them.
+	`UPDATE documents SET received_at = created_at WHERE received_at = ''`,
+	`CREATE INDEX documents_by_arrival ON documents (agency, arrival_year, arrival_number)`,
+	`CREATE INDEX tasks_by_document ON tasks (document_id, assigned_at, id)`,
 }
 
 // Store is the read model.
@@ -101,6 +113,17 @@ type Document struct {
 	WaitingFor, RecordID                                string
 	CreatedAt, UpdatedAt                                time.Time
 	History                                             []HistoryEntry
+	Self                                                SelfDescription
+}
+
+// SelfDescription is what an incoming document says of itself, as the clerk
+// entered it on upload; every field may be empty.
+type SelfDescription struct {
+	Issuer      string // the issuing agency's name
+	IssuerID    string // its identifier
+	Symbol      string // số, ký hiệu as printed
+	IssuedOn    string // the document's date, YYYY-MM-DD
+	Description string // the register's note (Ghi chú)
 }
 
 // HistoryEntry is one step of a document's life.
@@ -213,11 +236,16 @@ func apply(ctx context.Context, tx *sql.Tx, env events.Envelope, docID string) e
 		if err := json.Unmarshal(env.Data, &d); err != nil {
 			return err
 		}
+		received := d.ReceivedAt
+		if received.IsZero() {
+			received = env.Time
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO documents (id, agency, kind, subject, urgency, confidentiality, arrival_number, arrival_year,
-			status, bucket, object_key, sha256, size, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+			status, bucket, object_key, sha256, size, created_at, updated_at, issuer, issuer_id, symbol, issued_on, description, received_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18, $19, $20)`,
 			d.DocumentID, d.Agency, d.Kind, d.Subject, d.Urgency, d.Confidentiality, d.ArrivalNumber, d.ArrivalYear,
-			StatusRegistered, d.Original.Bucket, d.Original.Key, d.Original.SHA256, d.Original.Size, at)
+			StatusRegistered, d.Original.Bucket, d.Original.Key, d.Original.SHA256, d.Original.Size, at,
+			d.Issuer, d.IssuerID, d.Symbol, d.IssuedOn, d.Description, sqlstore.Time(received))
 		return err
 	case events.TaskAssigned:
 		var d events.TaskAssignedData
@@ -292,9 +320,11 @@ func (s *Store) Document(ctx context.Context, agency, id string) (Document, erro
 		created, updated string
 	)
 	err := s.db.QueryRowContext(ctx, `SELECT id, agency, kind, subject, urgency, confidentiality, arrival_number, arrival_year, status,
-		bucket, object_key, sha256, size, waiting_for, record_id, created_at, updated_at FROM documents WHERE id = $1 AND agency = $2`, id, agency).
+		bucket, object_key, sha256, size, waiting_for, record_id, created_at, updated_at,
+		issuer, issuer_id, symbol, issued_on, description FROM documents WHERE id = $1 AND agency = $2`, id, agency).
 		Scan(&d.ID, &d.Agency, &d.Kind, &d.Subject, &d.Urgency, &d.Confidentiality, &d.ArrivalNumber, &d.ArrivalYear, &d.Status,
-			&d.Object.Bucket, &d.Object.Key, &d.Object.SHA256, &d.Object.Size, &d.WaitingFor, &d.RecordID, &created, &updated)
+			&d.Object.Bucket, &d.Object.Key, &d.Object.SHA256, &d.Object.Size, &d.WaitingFor, &d.RecordID, &created, &updated,
+			&d.Self.Issuer, &d.Self.IssuerID, &d.Self.Symbol, &d.Self.IssuedOn, &d.Self.Description)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Document{}, errs.E(op, errs.NotFound, errcode.NotFound, "no document "+id)
 	}
@@ -390,4 +420,71 @@ func scanTasks(rows *sql.Rows) ([]Task, error) {
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// Arrival is a document of the incoming register with its first assignment:
+// whom it was passed to (Đơn vị hoặc người nhận), when (Ngày chuyển), by when
+// it is due, and where it stands.
+type Arrival struct {
+	DocumentID      string
+	ArrivalNumber   int64
+	ReceivedAt      time.Time
+	Kind, Subject   string
+	Confidentiality string
+	Self            SelfDescription
+	Status          string
+	// From the document's first task; empty or zero before it is assigned.
+	Assignee   string
+	AssignedAt time.Time
+	Deadline   time.Time
+}
+
+// Arrivals lists the documents that agency registered in year with an
+// arrival time in [since, until), in incoming-number order. Secret documents
+// are left out: they are numbered in their own series and kept in a
+// separate register (DOMAIN.md §3), so the ordinary one never prints them.
+func (s *Store) Arrivals(ctx context.Context, agency string, year int, since, until time.Time) ([]Arrival, error) {
+	const op = "readmodel.Arrivals"
+	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.arrival_number, d.received_at, d.kind, d.subject, d.confidentiality,
+			d.issuer, d.issuer_id, d.symbol, d.issued_on, d.description, d.status,
+			COALESCE(t.assignee, ''), COALESCE(t.assigned_at, ''), COALESCE(t.deadline, '')
+		FROM documents d
+		LEFT JOIN tasks t ON t.id = (
+			SELECT f.id FROM tasks f WHERE f.document_id = d.id ORDER BY f.assigned_at, f.id LIMIT 1)
+		WHERE d.agency = $1 AND d.arrival_year = $2 AND d.received_at >= $3 AND d.received_at < $4
+			AND d.confidentiality = 'NONE'
+		ORDER BY d.arrival_number, d.id`,
+		agency, year, sqlstore.Time(since), sqlstore.Time(until))
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	defer rows.Close()
+	var out []Arrival
+	for rows.Next() {
+		var (
+			a                            Arrival
+			received, assigned, deadline string
+		)
+		if err := rows.Scan(&a.DocumentID, &a.ArrivalNumber, &received, &a.Kind, &a.Subject, &a.Confidentiality,
+			&a.Self.Issuer, &a.Self.IssuerID, &a.Self.Symbol, &a.Self.IssuedOn, &a.Self.Description, &a.Status,
+			&a.Assignee, &assigned, &deadline); err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+		if a.ReceivedAt, err = sqlstore.ParseTime(received); err != nil {
+			return nil, errs.Wrap(op, fmt.Errorf("document %s: received_at: %w", a.DocumentID, err))
+		}
+		a.AssignedAt = parseOptionalTime(assigned)
+		a.Deadline = parseOptionalTime(deadline)
+		out = append(out, a)
+	}
+	return out, errs.Wrap(op, rows.Err())
+}
+
+// parseOptionalTime reads a stored time that may be absent ("").
+func parseOptionalTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, _ := sqlstore.ParseTime(s) // written by sqlstore.Time, so it parses
+	return t
 }

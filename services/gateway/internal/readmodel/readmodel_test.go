@@ -141,3 +141,101 @@ func TestInboxPaging(t *testing.T) {
 		})
 	}
 }
+
+func TestArrivals(t *testing.T) {
+	t.Parallel()
+	vietnam := time.FixedZone("+07", 7*3600)
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, vietnam) }
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			received := func(doc string, n int64, at time.Time, confidentiality, issuer string) events.Envelope {
+				return env(t, events.DocumentReceived, doc, at, events.DocumentReceivedData{
+					DocumentID: doc, Agency: agency, ArrivalNumber: n, ArrivalYear: 2026, Kind: "CONG_VAN",
+					Subject: "Về việc " + doc, Urgency: "THUONG", Confidentiality: confidentiality, ReceivedAt: at,
+					Issuer: issuer, IssuerID: "000.00.00.G09", Symbol: fmt.Sprintf("%d/BNV-VP", n), IssuedOn: "2026-02-27",
+					Description: "ghi chú " + doc,
+				})
+			}
+			assigned := func(task, doc, who string, at time.Time) events.Envelope {
+				return env(t, events.TaskAssigned, doc, at, events.TaskAssignedData{
+					TaskID: task, DocumentID: doc, WorkflowID: "approval-" + doc, Assignee: who, AssignedAt: at, Deadline: at.AddDate(0, 0, 3),
+				})
+			}
+			// 23:59:59 on 1 March in Vietnam is still 1 March, although it is
+			// 16:59:59 UTC; midnight starts 2 March.
+			lastOfMarch1 := day(time.March, 2).Add(-time.Second)
+			for _, e := range []events.Envelope{
+				received("a", 1, lastOfMarch1, "NONE", "Bộ Nội vụ"),
+				received("b", 2, day(time.March, 2), "NONE", "Bộ Tài chính"),
+				received("secret", 3, day(time.March, 2).Add(time.Hour), "MAT", "Bộ Quốc phòng"),
+				received("c", 4, day(time.March, 3).Add(8*time.Hour), "NONE", ""),
+				// Tasks arrive in any order; the register shows the first one.
+				assigned("b-2", "b", "chuyenvien2", day(time.March, 4)),
+				assigned("b-1", "b", "chuyenvien1", day(time.March, 2).Add(2*time.Hour)),
+			} {
+				if err := s.Apply(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			other := env(t, events.DocumentReceived, "elsewhere", day(time.March, 2), events.DocumentReceivedData{
+				DocumentID: "elsewhere", Agency: "000.00.00.G09", ArrivalNumber: 1, ArrivalYear: 2026, Confidentiality: "NONE",
+			})
+			other.Agency = "000.00.00.G09"
+			if err := s.Apply(ctx, other); err != nil {
+				t.Fatal(err)
+			}
+
+			tests := []struct {
+				name         string
+				since, until time.Time
+				want         []string
+			}{
+				{"whole year", day(time.January, 1), time.Date(2027, 1, 1, 0, 0, 0, 0, vietnam), []string{"a", "b", "c"}},
+				{"1 March only", day(time.March, 1), day(time.March, 2), []string{"a"}},
+				{"2 and 3 March", day(time.March, 2), day(time.March, 4), []string{"b", "c"}},
+				{"a day without documents", day(time.April, 1), day(time.April, 2), nil},
+			}
+			for _, tt := range tests {
+				got, err := s.Arrivals(ctx, agency, 2026, tt.since, tt.until)
+				if err != nil {
+					t.Fatalf("%s: %v", tt.name, err)
+				}
+				var ids []string
+				for _, a := range got {
+					ids = append(ids, a.DocumentID)
+				}
+				if fmt.Sprint(ids) != fmt.Sprint(tt.want) {
+					t.Errorf("%s: documents %v, want %v", tt.name, ids, tt.want)
+				}
+			}
+
+			got, err := s.Arrivals(ctx, agency, 2026, day(time.March, 2), day(time.March, 4))
+			if err != nil || len(got) != 2 {
+				t.Fatalf("arrivals %+v %v", got, err)
+			}
+			b, c := got[0], got[1]
+			if b.ArrivalNumber != 2 || !b.ReceivedAt.Equal(day(time.March, 2)) || b.Self.Issuer != "Bộ Tài chính" ||
+				b.Self.Symbol != "2/BNV-VP" || b.Self.IssuedOn != "2026-02-27" || b.Self.Description != "ghi chú b" ||
+				b.Self.IssuerID != "000.00.00.G09" || b.Kind != "CONG_VAN" || b.Subject != "Về việc b" {
+				t.Errorf("document b = %+v", b)
+			}
+			if b.Assignee != "chuyenvien1" || !b.AssignedAt.Equal(day(time.March, 2).Add(2*time.Hour)) ||
+				!b.Deadline.Equal(day(time.March, 5).Add(2*time.Hour)) || b.Status != readmodel.StatusInApproval {
+				t.Errorf("document b's first assignment = %q at %v due %v, status %s; want chuyenvien1's", b.Assignee, b.AssignedAt, b.Deadline, b.Status)
+			}
+			if c.Assignee != "" || !c.AssignedAt.IsZero() || !c.Deadline.IsZero() || c.Status != readmodel.StatusRegistered {
+				t.Errorf("document c, never assigned = %+v", c)
+			}
+
+			d, err := s.Document(ctx, agency, "b")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Self != b.Self {
+				t.Errorf("Document shows %+v, the register %+v", d.Self, b.Self)
+			}
+		})
+	}
+}

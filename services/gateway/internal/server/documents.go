@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"time"
 
 	"github.com/google/uuid"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 	"go.uber.org/zap"
 
 	"github.com/docflow/docflow/api/errcode"
@@ -168,6 +170,10 @@ func (s *Server) GetDocument(ctx context.Context, req httpapi.GetDocumentRequest
 		Confidentiality: httpapi.Confidentiality(d.Confidentiality), ArrivalNumber: d.ArrivalNumber, ArrivalYear: d.ArrivalYear,
 		Status: httpapi.DocumentStatus(d.Status), SHA256: d.Object.SHA256, Size: d.Object.Size, WaitingFor: d.WaitingFor,
 		RecordID: d.RecordID, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, History: []httpapi.HistoryEntry{},
+		Issuer: d.Self.Issuer, IssuerID: d.Self.IssuerID, Symbol: d.Self.Symbol, Description: d.Self.Description,
+	}
+	if on, err := time.Parse(time.DateOnly, d.Self.IssuedOn); err == nil {
+		out.IssuedOn = &openapi_types.Date{Time: on}
 	}
 	for _, h := range d.History {
 		out.History = append(out.History, httpapi.HistoryEntry{At: h.At, Type: h.Type, Actor: h.Actor, Summary: h.Summary})

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/docflow/docflow/services/gateway/internal/audit"
 	"github.com/docflow/docflow/services/gateway/internal/auth"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
+	"github.com/docflow/docflow/services/internal/clerical/agencies"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/health"
 	"github.com/docflow/docflow/services/internal/objstore"
@@ -45,6 +47,18 @@ type Server struct {
 	MaxUploadBytes  int64
 	Ready           map[string]health.Check
 	Log             *zap.Logger
+	// Directory is the agency directory: /v1/agencies, and the agency names
+	// printed on registers.
+	Directory *agencies.Directory
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (s *Server) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
 }
 
 var _ httpapi.StrictServerInterface = (*Server)(nil)
@@ -89,9 +103,46 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 func (s *Server) requestError(w http.ResponseWriter, _ *http.Request, err error) {
 	var e *errs.Error
 	if !errors.As(err, &e) {
-		err = errs.E("server.request", errs.Invalid, errcode.InvalidArgument, "the request could not be read: "+err.Error())
+		err = paramError(err)
 	}
 	writeError(w, err)
+}
+
+// paramError words a parameter the generated router could not read so that
+// the caller sees which one, under its name in details.
+func paramError(err error) error {
+	const op = "server.request"
+	var (
+		required *httpapi.RequiredParamError
+		format   *httpapi.InvalidParamFormatError
+		tooMany  *httpapi.TooManyValuesForParamError
+	)
+	switch {
+	case errors.As(err, &required):
+		return errs.E(op, errs.Invalid, errcode.InvalidArgument, fmt.Sprintf("the parameter %s is required", required.ParamName)).
+			WithDetail(required.ParamName, "required")
+	case errors.As(err, &format):
+		return errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			fmt.Sprintf("the parameter %s must be %s", format.ParamName, paramForm(format.ParamName))).
+			WithDetail(format.ParamName, "must be "+paramForm(format.ParamName)).WithCause(format.Err)
+	case errors.As(err, &tooMany):
+		return errs.E(op, errs.Invalid, errcode.InvalidArgument, fmt.Sprintf("give the parameter %s once", tooMany.ParamName)).
+			WithDetail(tooMany.ParamName, "repeated")
+	}
+	return errs.E(op, errs.Invalid, errcode.InvalidArgument, "the request could not be read: "+err.Error())
+}
+
+// paramForm says what a query parameter of the API looks like.
+func paramForm(name string) string {
+	switch name {
+	case "year":
+		return "a year such as 2026"
+	case "from", "to", "at":
+		return "a date YYYY-MM-DD"
+	case "page_size":
+		return "a whole number"
+	}
+	return "as the API reference describes"
 }
 
 func (s *Server) responseError(w http.ResponseWriter, r *http.Request, err error) {

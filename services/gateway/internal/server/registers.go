@@ -1,0 +1,137 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/docflow/docflow/api/errcode"
+	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/services/gateway/internal/auth"
+	"github.com/docflow/docflow/services/gateway/internal/registers"
+	"github.com/docflow/docflow/services/internal/errs"
+)
+
+// printers are the roles that keep or consult the registers: the clerk who
+// writes them, the leader who follows up, the records officer who files them.
+var printers = []string{auth.RoleClerk, auth.RoleLeader, auth.RoleRecordsOfficer}
+
+// GetRegister prints a register of the caller's agency as CSV or PDF. Each
+// print, and each refused attempt, is in the audit trail.
+func (s *Server) GetRegister(ctx context.Context, req httpapi.GetRegisterRequestObject) (httpapi.GetRegisterResponseObject, error) {
+	p := principal(ctx)
+	format := req.Params.Format
+	if format == "" {
+		format = httpapi.RegisterFormatCsv
+	}
+	sheet, body, err := s.printRegister(ctx, p, req.Register, req.Params, format)
+	detail := fmt.Sprintf("year=%d format=%s", req.Params.Year, format)
+	if !req.Params.From.IsZero() || !req.Params.To.IsZero() {
+		detail += fmt.Sprintf(" from=%s to=%s", req.Params.From, req.Params.To)
+	}
+	if err == nil {
+		detail += fmt.Sprintf(" rows=%d", len(sheet.Rows))
+	}
+	target := fmt.Sprintf("registers/%s/%d", req.Register, req.Params.Year)
+	if err := s.audited(ctx, p, "register.print", target, detail, err); err != nil {
+		return nil, err
+	}
+	headers := httpapi.GetRegister200ResponseHeaders{
+		ContentDisposition: fmt.Sprintf("attachment; filename=%q", sheet.FileName(string(format))),
+	}
+	if format == httpapi.RegisterFormatPDF {
+		return httpapi.GetRegister200ApplicationPDFResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body)), Headers: headers}, nil
+	}
+	return httpapi.GetRegister200TextCsvCharsetUTF8Response{Body: bytes.NewReader(body), ContentLength: int64(len(body)), Headers: headers}, nil
+}
+
+func (s *Server) printRegister(ctx context.Context, p auth.Principal, name httpapi.RegisterName, params httpapi.GetRegisterParams,
+	format httpapi.RegisterFormat,
+) (registers.Sheet, []byte, error) {
+	const op = "server.GetRegister"
+	if err := auth.Require(p, "print registers", printers...); err != nil {
+		return registers.Sheet{}, nil, err
+	}
+	// Every bad parameter is reported at once, each under its own name.
+	var problems []error
+	reg, err := registers.Lookup(string(name))
+	if err != nil {
+		problems = append(problems, err)
+	}
+	if !format.Valid() {
+		problems = append(problems, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			fmt.Sprintf("there is no format %q: choose csv or pdf", format)).WithDetail("format", "must be csv or pdf"))
+	}
+	period, err := registers.NewPeriod(params.Year, params.From.Time, params.To.Time)
+	if err != nil {
+		problems = append(problems, err)
+	}
+	if len(problems) > 0 {
+		return registers.Sheet{}, nil, invalidTogether(op, problems)
+	}
+
+	sheet := registers.Sheet{Register: reg, Agency: s.agencyTitle(p.Agency), Period: period}
+	names := registers.Names{Person: s.Auth.FullName, Agency: s.agencyName}
+	switch reg.Name {
+	case registers.Incoming, registers.FollowUp:
+		since, until := period.Bounds()
+		docs, err := s.Read.Arrivals(ctx, p.Agency, period.Year, since, until)
+		if err != nil {
+			return registers.Sheet{}, nil, errs.E(op, errs.Unavailable, errcode.Unavailable,
+				"the register could not be read; try again in a moment").WithCause(err)
+		}
+		if reg.Name == registers.Incoming {
+			sheet.Rows = registers.IncomingRows(docs, names)
+		} else {
+			sheet.Rows = registers.FollowUpRows(docs, names, s.now())
+		}
+	case registers.Outgoing:
+		sheet.Rows = registers.OutgoingRows()
+	}
+
+	var buf bytes.Buffer
+	if format == httpapi.RegisterFormatPDF {
+		err = registers.WritePDF(&buf, sheet, s.now())
+	} else {
+		err = registers.WriteCSV(&buf, sheet)
+	}
+	if err != nil {
+		return registers.Sheet{}, nil, errs.Wrap(op, err)
+	}
+	return sheet, buf.Bytes(), nil
+}
+
+// invalidTogether merges several Invalid errors into one, so the caller
+// fixes every parameter in one go.
+func invalidTogether(op string, problems []error) error {
+	if len(problems) == 1 {
+		return problems[0]
+	}
+	merged := errs.E(op, errs.Invalid, errcode.InvalidArgument, "")
+	var messages []string
+	for _, p := range problems {
+		var e *errs.Error
+		if !errors.As(p, &e) {
+			return p
+		}
+		messages = append(messages, e.Message)
+		if merged.Details == nil {
+			merged.Details = map[string]string{}
+		}
+		maps.Copy(merged.Details, e.Details)
+	}
+	merged.Message = strings.Join(messages, "; ")
+	return merged
+}
+
+// agencyTitle is how the caller's agency is named above a register: its
+// name from the directory with its identifier, or the identifier alone.
+func (s *Server) agencyTitle(id string) string {
+	if name := s.agencyName(id); name != "" {
+		return name + " (" + id + ")"
+	}
+	return id
+}
