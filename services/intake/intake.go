@@ -19,6 +19,7 @@ import (
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/intake/internal/reception"
 	"github.com/docflow/docflow/services/intake/internal/register"
+	"github.com/docflow/docflow/services/internal/clerical/counter"
 	"github.com/docflow/docflow/services/internal/config"
 	"github.com/docflow/docflow/services/internal/health"
 	"github.com/docflow/docflow/services/internal/logging"
@@ -108,7 +109,10 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 		return fmt.Errorf("intake: %w", err)
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
-	reg, err := register.Open(ctx, db)
+	// Số đến is one series per agency and year (and one for secret
+	// documents) whatever the agency's outgoing registers, so intake needs
+	// no registers file.
+	reg, err := register.Open(ctx, db, counter.DefaultConfig())
 	if err != nil {
 		return fmt.Errorf("intake: %w", err)
 	}

@@ -37,6 +37,11 @@ func (d *Desk) publish(ctx context.Context, doc register.Document) error {
 		Original:        doc.Original,
 		ReceivedAt:      doc.ReceivedAt,
 		By:              doc.ReceivedBy,
+		Issuer:          doc.Issuer,
+		IssuerID:        doc.IssuerID,
+		Symbol:          doc.Symbol,
+		IssuedOn:        doc.IssuedOn,
+		Description:     doc.Description,
 	}
 	if _, err := d.events.PublishWithID(ctx, doc.EventID, doc.ReceivedAt, events.DocumentReceived, doc.Agency, doc.ID, data); err != nil {
 		return fmt.Errorf("reception.publish %s: %w", doc.ID, err)

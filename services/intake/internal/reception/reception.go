@@ -151,7 +151,7 @@ func (d *Desk) Accept(ctx context.Context, req svc.AcceptRequest) (svc.AcceptRep
 		return reply(doc), nil
 	}
 
-	entry, err := d.kinds.Validate(req.Metadata, req.By)
+	entry, err := d.kinds.Validate(req.Metadata, req.By, d.now())
 	if err != nil {
 		log.Info("upload refused", zap.Error(err))
 		return svc.AcceptReply{}, errs.Wrap(op, err)
@@ -183,6 +183,11 @@ func (d *Desk) Accept(ctx context.Context, req svc.AcceptRequest) (svc.AcceptRep
 		Subject:         entry.Subject,
 		Urgency:         entry.Urgency,
 		Confidentiality: entry.Confidentiality,
+		Issuer:          entry.Issuer,
+		IssuerID:        entry.IssuerID,
+		Symbol:          entry.Symbol,
+		IssuedOn:        entry.IssuedOn,
+		Description:     entry.Description,
 		Original:        original,
 		Pages:           content.report.Pages,
 		ReceivedBy:      entry.By,
@@ -206,7 +211,7 @@ func (d *Desk) Accept(ctx context.Context, req svc.AcceptRequest) (svc.AcceptRep
 		log.Info("upload registered by a concurrent request")
 	} else {
 		log.Info("document registered", zap.Int64("arrival_number", doc.ArrivalNumber),
-			zap.Int("arrival_year", doc.ArrivalYear), zap.Int("pages", doc.Pages), zap.String("sha256", doc.Original.SHA256))
+			zap.Int("arrival_year", doc.ArrivalYear), zap.String("arrival_register", doc.ArrivalRegister), zap.Int("pages", doc.Pages), zap.String("sha256", doc.Original.SHA256))
 	}
 	d.announce(ctx, doc, log)
 	return reply(doc), nil

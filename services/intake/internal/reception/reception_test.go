@@ -28,6 +28,7 @@ import (
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/intake/internal/reception"
 	"github.com/docflow/docflow/services/intake/internal/register"
+	"github.com/docflow/docflow/services/internal/clerical/counter"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
@@ -102,7 +103,7 @@ func (s *servers) fixture(t *testing.T, dsn string, opts ...option) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	reg, err := register.Open(t.Context(), db)
+	reg, err := register.Open(t.Context(), db, counter.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,6 +239,8 @@ func TestAccept(t *testing.T) {
 			t.Run("a failed registration leaves nothing behind", func(t *testing.T) { t.Parallel(); testFailedRegistration(t, srv, dsn) })
 			t.Run("an event that missed the stream is announced later", func(t *testing.T) { t.Parallel(); testLateAnnouncement(t, srv, dsn) })
 			t.Run("concurrent uploads get consecutive numbers", func(t *testing.T) { t.Parallel(); testConcurrentUploads(t, srv, dsn) })
+			t.Run("the document's own details are registered and announced", func(t *testing.T) { t.Parallel(); testDetails(t, srv, dsn) })
+			t.Run("secret documents have their own numbers", func(t *testing.T) { t.Parallel(); testSecretSeries(t, srv, dsn) })
 		})
 	}
 	t.Run("only staged uploads are touched", func(t *testing.T) { t.Parallel(); testOutsideStaging(t, srv) })
@@ -261,6 +264,13 @@ func testRefusals(t *testing.T, srv *servers, dsn func(testing.TB) string) {
 		{
 			name: "bad metadata", data: onePage, code: errcode.InvalidArgument, message: "kind: unknown kind",
 			meta: func(m *svc.DocumentMetadata) { m.Kind = "CV"; m.Subject = "" },
+		},
+		{
+			// Two days ahead in Hà Nội, so the test does not depend on the hour.
+			name: "dated in the future", data: onePage, code: errcode.InvalidArgument, message: "issued_on: ",
+			meta: func(m *svc.DocumentMetadata) {
+				m.IssuedOn = time.Now().In(time.FixedZone("+07", 7*3600)).AddDate(0, 0, 2).Format(time.DateOnly)
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -380,6 +390,65 @@ func testGoodPDF(t *testing.T, srv *servers, dsn func(testing.TB) string) {
 	}
 	if env.ID != doc.EventID || doc.AnnouncedAt.IsZero() || doc.Pages != 3 {
 		t.Errorf("register entry %+v: event id %s, announced %s, pages %d", doc, env.ID, doc.AnnouncedAt, doc.Pages)
+	}
+}
+
+func testDetails(t *testing.T, srv *servers, dsn func(testing.TB) string) {
+	f := srv.fixture(t, dsn(t))
+	req := f.request(f.stage(t, readSample(t, "one-page.pdf")))
+	req.Metadata.Issuer = "Ủy ban nhân dân  tỉnh Quảng Ninh"
+	req.Metadata.IssuerID = "H49"
+	req.Metadata.Symbol = "Số: 12/QĐ-UBND"
+	req.Metadata.IssuedOn = "2026-01-05"
+	req.Metadata.Description = "Bản chính, kèm phụ lục"
+	rep, err := f.desk.Accept(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	doc, err := f.reg.Get(t.Context(), rep.DocumentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [5]string{"Ủy ban nhân dân tỉnh Quảng Ninh", "H49", "12/QĐ-UBND", "2026-01-05", "Bản chính, kèm phụ lục"}
+	if got := [5]string{doc.Issuer, doc.IssuerID, doc.Symbol, doc.IssuedOn, doc.Description}; got != want {
+		t.Errorf("register entry holds %q, want %q", got, want)
+	}
+
+	evs := f.received(t)
+	if len(evs) != 1 {
+		t.Fatalf("%d events, want 1", len(evs))
+	}
+	var data events.DocumentReceivedData
+	if err := json.Unmarshal(evs[0].Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	if got := [5]string{data.Issuer, data.IssuerID, data.Symbol, data.IssuedOn, data.Description}; got != want {
+		t.Errorf("event carries %q, want %q", got, want)
+	}
+}
+
+func testSecretSeries(t *testing.T, srv *servers, dsn func(testing.TB) string) {
+	f := srv.fixture(t, dsn(t))
+	steps := []struct {
+		confidentiality string
+		want            int64
+	}{
+		{"NONE", 1}, {"MAT", 1}, {"NONE", 2}, {"TOI_MAT", 2}, {"TUYET_MAT", 3}, {"NONE", 3},
+	}
+	for _, s := range steps {
+		req := f.request(f.stage(t, readSample(t, "one-page.pdf")))
+		req.Metadata.Confidentiality = s.confidentiality
+		rep, err := f.desk.Accept(t.Context(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.ArrivalNumber != s.want {
+			t.Errorf("%s document numbered %d, want %d", s.confidentiality, rep.ArrivalNumber, s.want)
+		}
+	}
+	if n := f.registered(t); n != int64(len(steps)) {
+		t.Errorf("%d register entries, want %d", n, len(steps))
 	}
 }
 

@@ -2,9 +2,11 @@ package register
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -16,9 +18,13 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
-// MaxSubjectLength is the longest trích yếu, in characters after NFC
-// normalisation (ND30 Appendix VI).
-const MaxSubjectLength = 500
+// Longest values, in characters after NFC normalisation (ND30 Appendix VI).
+const (
+	MaxSubjectLength     = 500 // trích yếu (Subject)
+	MaxIssuerLength      = 200 // tác giả (OrganName)
+	MaxIssuerIDLength    = 35  // mã định danh (OrganId; 13 in the legacy form)
+	MaxDescriptionLength = 500 // ghi chú (Description)
+)
 
 // Urgencies and confidentiality levels (DOMAIN.md §3), in rising order.
 var (
@@ -34,13 +40,20 @@ type Entry struct {
 	Subject         string // NFC, whitespace runs folded to one space
 	Urgency         string
 	Confidentiality string
-	By              events.Actor
+	// Optional, empty when not given; text is normalised like Subject.
+	Issuer      string
+	IssuerID    string
+	Symbol      string // without a leading "Số:"
+	IssuedOn    string // YYYY-MM-DD
+	Description string
+	By          events.Actor
 }
 
 // Validate checks a submission's metadata and submitter and returns the
-// normalised entry. Every problem is reported at once, each under its field
+// normalised entry; now is when it is received, which the document's date
+// may not be after. Every problem is reported at once, each under its field
 // name in the error's details, so a form can mark all of them.
-func (k *Kinds) Validate(meta svc.DocumentMetadata, by events.Actor) (Entry, error) {
+func (k *Kinds) Validate(meta svc.DocumentMetadata, by events.Actor, now time.Time) (Entry, error) {
 	const op = "register.Validate"
 	problems := map[string]string{}
 
@@ -61,6 +74,27 @@ func (k *Kinds) Validate(meta svc.DocumentMetadata, by events.Actor) (Entry, err
 	if why := oneOf(meta.Confidentiality, confidentialities); why != "" {
 		problems["confidentiality"] = why
 	}
+
+	issuer, why := normaliseText(meta.Issuer, MaxIssuerLength)
+	if why != "" {
+		problems["issuer"] = why
+	}
+	issuerID, why := normaliseIssuerID(meta.IssuerID)
+	if why != "" {
+		problems["issuer_id"] = why
+	}
+	symbol, why := normaliseSymbol(meta.Symbol)
+	if why != "" {
+		problems["symbol"] = why
+	}
+	issuedOn, why := normaliseDate(meta.IssuedOn, now)
+	if why != "" {
+		problems["issued_on"] = why
+	}
+	description, why := normaliseText(meta.Description, MaxDescriptionLength)
+	if why != "" {
+		problems["description"] = why
+	}
 	// The submitter comes from the gateway's authenticated session; a missing
 	// one is a caller bug, refused rather than registered anonymously.
 	if strings.TrimSpace(by.Username) == "" {
@@ -79,6 +113,11 @@ func (k *Kinds) Validate(meta svc.DocumentMetadata, by events.Actor) (Entry, err
 		Subject:         subject,
 		Urgency:         meta.Urgency,
 		Confidentiality: meta.Confidentiality,
+		Issuer:          issuer,
+		IssuerID:        issuerID,
+		Symbol:          symbol,
+		IssuedOn:        issuedOn,
+		Description:     description,
 		By:              by,
 	}, nil
 }
@@ -87,18 +126,84 @@ func (k *Kinds) Validate(meta svc.DocumentMetadata, by events.Actor) (Entry, err
 // breaks pasted from a word processor) folded to single spaces, or why it
 // cannot be accepted.
 func normaliseSubject(s string) (string, string) {
+	s, why := normaliseText(s, MaxSubjectLength)
+	if why == "" && s == "" {
+		return "", "required: write the subject (trích yếu) of the document"
+	}
+	return s, why
+}
+
+// normaliseText returns optional free text normalised like the subject, or
+// why it cannot be accepted; an empty result means none was given.
+func normaliseText(s string, limit int) (string, string) {
 	if !utf8.ValidString(s) {
 		return "", "not valid UTF-8 text"
 	}
 	s = strings.Join(strings.Fields(norm.NFC.String(s)), " ")
-	if s == "" {
-		return "", "required: write the subject (trích yếu) of the document"
-	}
 	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
 		return "", "contains control characters"
 	}
-	if n := utf8.RuneCountInString(s); n > MaxSubjectLength {
-		return "", fmt.Sprintf("too long: %d characters, at most %d", n, MaxSubjectLength)
+	if n := utf8.RuneCountInString(s); n > limit {
+		return "", fmt.Sprintf("too long: %d characters, at most %d", n, limit)
+	}
+	return s, ""
+}
+
+// agencyID is an agency identifier in either form of DOMAIN.md §7: the
+// legacy 000.00.00.G22 and the newer H49.64.33 both use digits, capital
+// letters and dots.
+var agencyID = regexp.MustCompile(`^[0-9A-Z]+(\.[0-9A-Z]+)*$`)
+
+func normaliseIssuerID(s string) (string, string) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return "", ""
+	case len(s) > MaxIssuerIDLength:
+		return "", fmt.Sprintf("too long: %d characters, at most %d", utf8.RuneCountInString(s), MaxIssuerIDLength)
+	case !agencyID.MatchString(s):
+		// Identifiers are compared exactly, so a lower-case one is refused
+		// rather than silently changed.
+		return "", fmt.Sprintf("%q is not an agency identifier: write it as 000.00.00.G22 or H49.64.33 (digits, capital letters and dots)", clip(s))
+	}
+	return s, ""
+}
+
+// symbol is a number (CodeNumber, up to 11 digits) and a symbol
+// (CodeNotation, up to 30 characters without spaces), as in 12/QĐ-UBND or
+// 30/2020/NĐ-CP.
+var symbol = regexp.MustCompile(`^[0-9]{1,11}/[^\s\p{Z}\p{C}]{1,30}$`)
+
+func normaliseSymbol(s string) (string, string) {
+	if !utf8.ValidString(s) {
+		return "", "not valid UTF-8 text"
+	}
+	s = strings.TrimSpace(norm.NFC.String(s))
+	// Copied from the document, the line reads "Số: 12/QĐ-UBND".
+	for _, prefix := range []string{"Số:", "số:", "SỐ:"} {
+		if rest, ok := strings.CutPrefix(s, prefix); ok {
+			s = strings.TrimSpace(rest)
+			break
+		}
+	}
+	if s == "" || symbol.MatchString(s) {
+		return s, ""
+	}
+	return "", fmt.Sprintf("%q is not a number and symbol: write it as printed, e.g. 12/QĐ-UBND or 7816/VPCP-TTĐT (a number of up to 11 digits, \"/\", then up to 30 characters without spaces)", clip(s))
+}
+
+func normaliseDate(s string, now time.Time) (string, string) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", ""
+	}
+	day, err := time.ParseInLocation(time.DateOnly, s, vietnam)
+	if err != nil {
+		return "", fmt.Sprintf("%q is not a date: write it as YYYY-MM-DD, e.g. 2026-03-05", clip(s))
+	}
+	today := now.In(vietnam)
+	if day.After(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, vietnam)) {
+		return "", fmt.Sprintf("%s is in the future: the document cannot be dated after today, %s", s, today.Format(time.DateOnly))
 	}
 	return s, ""
 }

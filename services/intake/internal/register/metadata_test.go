@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
@@ -130,7 +131,7 @@ func TestValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			entry, err := k.Validate(tt.meta, tt.by)
+			entry, err := k.Validate(tt.meta, tt.by, time.Now())
 			if tt.refused == nil {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -159,6 +160,111 @@ func TestValidate(t *testing.T) {
 				}
 				if !strings.Contains(e.Message, field+": ") {
 					t.Errorf("message %q does not name %s", e.Message, field)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateDocumentDetails(t *testing.T) {
+	t.Parallel()
+	k := loadKinds(t)
+	clerk := events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"}
+	vn := time.FixedZone("+07", 7*3600)
+	// 23:30 on 5 March 2026 in Hà Nội, already 6 March nowhere west of it.
+	now := time.Date(2026, 3, 5, 23, 30, 0, 0, vn)
+	type details struct{ issuer, issuerID, symbol, issuedOn, description string }
+	tests := []struct {
+		name    string
+		in      details
+		want    details           // when accepted
+		refused map[string]string // field → fragment of the reason
+	}{
+		{name: "none given", in: details{}, want: details{}},
+		{
+			name: "all given",
+			in:   details{"Bộ Nội vụ", "000.00.00.G09", "05/TTr-SNV-VP", "2026-03-05", "Bản chụp"},
+			want: details{"Bộ Nội vụ", "000.00.00.G09", "05/TTr-SNV-VP", "2026-03-05", "Bản chụp"},
+		},
+		{
+			name: "normalised text, symbol without its label",
+			in:   details{"  Ủy ban nhân dân\n tỉnh Quảng Ninh ", " H49.64.33 ", "Số: 7816/VPCP-TTĐT", " 2025-12-31 ", "Ghi\tchú"},
+			want: details{"Ủy ban nhân dân tỉnh Quảng Ninh", "H49.64.33", "7816/VPCP-TTĐT", "2025-12-31", "Ghi chú"},
+		},
+		{
+			name: "decomposed Vietnamese becomes NFC",
+			in:   details{issuer: "Bo\u0323\u0302 No\u0302\u0323i vu\u0323", description: "Ba\u0309n chi\u0301nh"},
+			want: details{issuer: "Bộ Nội vụ", description: "Bản chính"},
+		},
+		{
+			name: "legal normative symbol and dotted abbreviation",
+			in:   details{symbol: "30/2020/NĐ-CP", issuerID: "H49"},
+			want: details{symbol: "30/2020/NĐ-CP", issuerID: "H49"},
+		},
+		{
+			name: "longest values",
+			in:   details{strings.Repeat("ộ", 200), strings.Repeat("A", 35), "12345678901/" + strings.Repeat("Đ", 30), "", strings.Repeat("ệ", 500)},
+			want: details{strings.Repeat("ộ", 200), strings.Repeat("A", 35), "12345678901/" + strings.Repeat("Đ", 30), "", strings.Repeat("ệ", 500)},
+		},
+		{name: "dated today in Hà Nội", in: details{issuedOn: "2026-03-05"}, want: details{issuedOn: "2026-03-05"}},
+		{
+			name: "over-long values",
+			in:   details{strings.Repeat("a", 201), strings.Repeat("A", 36), "123456789012/QĐ", "", strings.Repeat("a", 501)},
+			refused: map[string]string{
+				"issuer":      "too long: 201 characters, at most 200",
+				"issuer_id":   "too long: 36 characters, at most 35",
+				"symbol":      "a number of up to 11 digits",
+				"description": "too long: 501 characters, at most 500",
+			},
+		},
+		{
+			name:    "symbol notation over 30 characters",
+			in:      details{symbol: "1/" + strings.Repeat("A", 31)},
+			refused: map[string]string{"symbol": "is not a number and symbol"},
+		},
+		{
+			name: "malformed identifiers and symbols",
+			in:   details{issuerID: "000.00.00.g22", symbol: "12 / QĐ-UBND"},
+			refused: map[string]string{
+				"issuer_id": `"000.00.00.g22" is not an agency identifier`,
+				"symbol":    `"12 / QĐ-UBND" is not a number and symbol`,
+			},
+		},
+		{name: "symbol without a number", in: details{symbol: "QĐ-UBND"}, refused: map[string]string{"symbol": "e.g. 12/QĐ-UBND"}},
+		{name: "identifier with an empty level", in: details{issuerID: "H49..33"}, refused: map[string]string{"issuer_id": "not an agency identifier"}},
+		{name: "not a date", in: details{issuedOn: "05/03/2026"}, refused: map[string]string{"issued_on": "write it as YYYY-MM-DD"}},
+		{name: "no such day", in: details{issuedOn: "2026-02-29"}, refused: map[string]string{"issued_on": `"2026-02-29" is not a date`}},
+		{name: "tomorrow in Hà Nội", in: details{issuedOn: "2026-03-06"}, refused: map[string]string{"issued_on": "in the future: the document cannot be dated after today, 2026-03-05"}},
+		{name: "control characters", in: details{description: "a\x07b"}, refused: map[string]string{"description": "control characters"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			meta := svc.DocumentMetadata{
+				Kind: "CONG_VAN", Subject: "Về việc cử cán bộ dự hội nghị", Urgency: "THUONG", Confidentiality: "NONE",
+				Issuer: tt.in.issuer, IssuerID: tt.in.issuerID, Symbol: tt.in.symbol, IssuedOn: tt.in.issuedOn, Description: tt.in.description,
+			}
+			entry, err := k.Validate(meta, clerk, now)
+			if tt.refused == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				got := details{entry.Issuer, entry.IssuerID, entry.Symbol, entry.IssuedOn, entry.Description}
+				if got != tt.want {
+					t.Errorf("entry %q, want %q", got, tt.want)
+				}
+				return
+			}
+			var e *errs.Error
+			if !errors.As(err, &e) || e.Code != errcode.InvalidArgument {
+				t.Fatalf("Validate = %v, want invalid_argument", err)
+			}
+			if got, want := slices.Sorted(maps.Keys(e.Details)), slices.Sorted(maps.Keys(tt.refused)); !slices.Equal(got, want) {
+				t.Errorf("fields refused %v, want %v", got, want)
+			}
+			for field, fragment := range tt.refused {
+				if !strings.Contains(e.Details[field], fragment) {
+					t.Errorf("%s: reason %q does not contain %q", field, e.Details[field], fragment)
 				}
 			}
 		})

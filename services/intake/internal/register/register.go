@@ -3,7 +3,8 @@
 // and the entries themselves, each with its arrival number (số đến).
 //
 // Arrival numbers run per agency and calendar year in Vietnam's time zone,
-// from 1 on 1 January, without gaps: the counter is advanced in the same
+// from 1 on 1 January, without gaps; secret documents have a series of
+// their own. The number is issued by the clerical counters in the same
 // transaction that inserts the entry, so a registration that fails leaves
 // the counter where it was.
 package register
@@ -13,17 +14,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/internal/clerical/counter"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 )
-
-// Incoming is the name of the incoming register's number series. Other
-// series (outgoing, secret documents) will live beside it in the counters.
-const Incoming = "incoming"
 
 // StatusRegistered is the status of a document entered in the register.
 const StatusRegistered = "registered"
@@ -34,23 +33,37 @@ const StatusRegistered = "registered"
 var vietnam = time.FixedZone("Asia/Ho_Chi_Minh", 7*60*60)
 
 // ArrivalYear is the calendar year, in Vietnam, of an instant.
-func ArrivalYear(t time.Time) int { return t.In(vietnam).Year() }
+func ArrivalYear(t time.Time) int { return counter.Year(t) }
+
+// secret are the confidentiality levels numbered in the secret series.
+var secret = []string{"MAT", "TOI_MAT", "TUYET_MAT"}
 
 // Document is one entry of the incoming register.
 type Document struct {
-	ID              string
-	Agency          string
+	ID     string
+	Agency string
+	// ArrivalRegister is the series the arrival number belongs to:
+	// counter.IncomingRegister, or counter.IncomingSecretRegister for
+	// secret documents.
+	ArrivalRegister string
 	ArrivalYear     int
 	ArrivalNumber   int64
 	Kind            string
 	Subject         string
 	Urgency         string
 	Confidentiality string
-	Original        events.Object // the stored original PDF
-	Pages           int
-	Status          string
-	ReceivedBy      events.Actor
-	ReceivedAt      time.Time
+	// What the document says of itself, each optional (empty when not
+	// given), for the register printout (DOMAIN.md §10).
+	Issuer      string        // issuing agency's name (tác giả)
+	IssuerID    string        // issuing agency's identifier
+	Symbol      string        // number and symbol as printed, e.g. 12/QĐ-UBND
+	IssuedOn    string        // the document's date, YYYY-MM-DD
+	Description string        // note (ghi chú)
+	Original    events.Object // the stored original PDF
+	Pages       int
+	Status      string
+	ReceivedBy  events.Actor
+	ReceivedAt  time.Time
 	// Staged is where the upload was staged; a repeated request for the same
 	// staged object finds this entry instead of registering the file twice.
 	StagedBucket, StagedKey string
@@ -62,7 +75,9 @@ type Document struct {
 
 // Register stores the entries in SQL (SQLite or PostgreSQL).
 type Register struct {
-	db *sqlstore.DB
+	db       *sqlstore.DB
+	counters *counter.Store
+	series   counter.Config
 }
 
 // migrations are append-only: a released step is never edited.
@@ -99,44 +114,105 @@ var migrations = []string{
 		UNIQUE (staged_bucket, staged_key),
 		UNIQUE (agency, arrival_year, arrival_number))`,
 	`CREATE INDEX intake_documents_unannounced ON intake_documents (received_at) WHERE announced_at IS NULL`,
+	// The numbers moved to the clerical counters: the values reached so far
+	// carry over (the larger wins should the counters have one already),
+	// and the old table goes so nothing reads a stale number from it.
+	`INSERT INTO clerical_counters (agency, register, year, value)
+		SELECT agency, register, year, value FROM intake_counters WHERE true
+		ON CONFLICT (agency, register, year) DO UPDATE SET value =
+			CASE WHEN excluded.value > clerical_counters.value THEN excluded.value ELSE clerical_counters.value END`,
+	`DROP TABLE intake_counters`,
+	// Entries record their series, so that a secret document's number may
+	// repeat a normal one's, and what the document says of itself. SQLite
+	// cannot drop a table constraint, so the table is rebuilt in both
+	// dialects: entries made so far were all numbered in the incoming series.
+	`CREATE TABLE intake_documents_v2 (
+		id               TEXT PRIMARY KEY,
+		agency           TEXT NOT NULL,
+		arrival_register TEXT NOT NULL,
+		arrival_year     INTEGER NOT NULL,
+		arrival_number   BIGINT NOT NULL,
+		kind             TEXT NOT NULL,
+		subject          TEXT NOT NULL,
+		urgency          TEXT NOT NULL,
+		confidentiality  TEXT NOT NULL,
+		issuer           TEXT NOT NULL,
+		issuer_id        TEXT NOT NULL,
+		symbol           TEXT NOT NULL,
+		issued_on        TEXT NOT NULL,
+		description      TEXT NOT NULL,
+		bucket           TEXT NOT NULL,
+		object_key       TEXT NOT NULL,
+		version_id       TEXT NOT NULL,
+		size             BIGINT NOT NULL,
+		sha256           TEXT NOT NULL,
+		pages            INTEGER NOT NULL,
+		status           TEXT NOT NULL,
+		received_by      TEXT NOT NULL,
+		received_by_role TEXT NOT NULL,
+		received_at      TEXT NOT NULL,
+		staged_bucket    TEXT NOT NULL,
+		staged_key       TEXT NOT NULL,
+		event_id         TEXT NOT NULL,
+		announced_at     TEXT,
+		UNIQUE (staged_bucket, staged_key),
+		UNIQUE (agency, arrival_register, arrival_year, arrival_number))`,
+	`INSERT INTO intake_documents_v2 (id, agency, arrival_register, arrival_year, arrival_number, kind, subject, urgency,
+		confidentiality, issuer, issuer_id, symbol, issued_on, description, bucket, object_key, version_id, size, sha256,
+		pages, status, received_by, received_by_role, received_at, staged_bucket, staged_key, event_id, announced_at)
+		SELECT id, agency, 'incoming', arrival_year, arrival_number, kind, subject, urgency,
+		confidentiality, '', '', '', '', '', bucket, object_key, version_id, size, sha256,
+		pages, status, received_by, received_by_role, received_at, staged_bucket, staged_key, event_id, announced_at
+		FROM intake_documents`,
+	`DROP TABLE intake_documents`,
+	`ALTER TABLE intake_documents_v2 RENAME TO intake_documents`,
+	`CREATE INDEX intake_documents_unannounced ON intake_documents (received_at) WHERE announced_at IS NULL`,
 }
 
-// Open prepares the register's tables in db.
-func Open(ctx context.Context, db *sqlstore.DB) (*Register, error) {
+// Open prepares the register's tables, and the counters that number its
+// entries, in db. series says which series numbers an entry.
+func Open(ctx context.Context, db *sqlstore.DB, series counter.Config) (*Register, error) {
+	if err := series.Validate(); err != nil {
+		return nil, fmt.Errorf("register.Open: registers: %w", err)
+	}
+	// The counters' table first: a step below carries the old numbers into it.
+	counters, err := counter.Open(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("register.Open: %w", err)
+	}
 	if err := db.Migrate(ctx, "intake.register", migrations); err != nil {
 		return nil, fmt.Errorf("register.Open: %w", err)
 	}
-	return &Register{db: db}, nil
+	return &Register{db: db, counters: counters, series: series}, nil
 }
 
-// Enter registers d: it takes the next arrival number of d's agency and
-// year and inserts the entry, both in one transaction. d's ArrivalYear,
-// ArrivalNumber and Status are set here. When an entry for the same staged
-// object exists already, Enter returns that entry and created is false.
+// Enter registers d: it takes the next arrival number of d's series (its
+// agency, year and whether it is secret) and inserts the entry, both in one
+// transaction. d's ArrivalRegister, ArrivalYear, ArrivalNumber and Status
+// are set here. When an entry for the same staged object exists already,
+// Enter returns that entry and created is false.
 func (r *Register) Enter(ctx context.Context, d Document) (_ Document, created bool, err error) {
 	const op = "register.Enter"
 	d.ReceivedAt = d.ReceivedAt.In(vietnam)
-	d.ArrivalYear = ArrivalYear(d.ReceivedAt)
+	series := r.series.SeriesFor(counter.Document{
+		Agency:       d.Agency,
+		Direction:    counter.Incoming,
+		Kind:         d.Kind,
+		Confidential: slices.Contains(secret, d.Confidentiality),
+	}, d.ReceivedAt)
+	d.ArrivalRegister, d.ArrivalYear = series.Register, series.Year
 	d.Status = StatusRegistered
-	err = r.db.InTx(ctx, func(tx *sql.Tx) error {
-		// The upsert takes the counter row's lock, so concurrent entries of
-		// one agency and year queue here and each reads the value the
-		// previous one committed; a rollback returns the number.
-		if err := tx.QueryRowContext(ctx, `
-			INSERT INTO intake_counters (agency, register, year, value) VALUES ($1, $2, $3, 1)
-			ON CONFLICT (agency, register, year) DO UPDATE SET value = intake_counters.value + 1
-			RETURNING value`,
-			d.Agency, Incoming, d.ArrivalYear).Scan(&d.ArrivalNumber); err != nil {
-			return fmt.Errorf("advance counter: %w", err)
-		}
+	_, err = r.counters.Issue(ctx, series, func(tx *sql.Tx, n int64) error {
+		d.ArrivalNumber = n
 		_, err := tx.ExecContext(ctx, `
-			INSERT INTO intake_documents (id, agency, arrival_year, arrival_number, kind, subject, urgency,
-				confidentiality, bucket, object_key, version_id, size, sha256, pages, status,
-				received_by, received_by_role, received_at, staged_bucket, staged_key, event_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
-			d.ID, d.Agency, d.ArrivalYear, d.ArrivalNumber, d.Kind, d.Subject, d.Urgency,
-			d.Confidentiality, d.Original.Bucket, d.Original.Key, d.Original.VersionID, d.Original.Size, d.Original.SHA256, d.Pages, d.Status,
-			d.ReceivedBy.Username, d.ReceivedBy.Role, sqlstore.Time(d.ReceivedAt), d.StagedBucket, d.StagedKey, d.EventID)
+			INSERT INTO intake_documents (id, agency, arrival_register, arrival_year, arrival_number, kind, subject, urgency,
+				confidentiality, issuer, issuer_id, symbol, issued_on, description, bucket, object_key, version_id, size, sha256,
+				pages, status, received_by, received_by_role, received_at, staged_bucket, staged_key, event_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
+			d.ID, d.Agency, d.ArrivalRegister, d.ArrivalYear, d.ArrivalNumber, d.Kind, d.Subject, d.Urgency,
+			d.Confidentiality, d.Issuer, d.IssuerID, d.Symbol, d.IssuedOn, d.Description,
+			d.Original.Bucket, d.Original.Key, d.Original.VersionID, d.Original.Size, d.Original.SHA256,
+			d.Pages, d.Status, d.ReceivedBy.Username, d.ReceivedBy.Role, sqlstore.Time(d.ReceivedAt), d.StagedBucket, d.StagedKey, d.EventID)
 		return err
 	})
 	if err == nil {
@@ -204,8 +280,8 @@ func (r *Register) MarkAnnounced(ctx context.Context, id string, at time.Time) e
 	return nil
 }
 
-// Count is how many entries an agency's register holds for a year; the
-// last arrival number equals it when no number was skipped.
+// Count is how many entries an agency's register holds for a year, secret
+// ones included.
 func (r *Register) Count(ctx context.Context, agency string, year int) (int64, error) {
 	const op = "register.Count"
 	var n int64
@@ -216,8 +292,8 @@ func (r *Register) Count(ctx context.Context, agency string, year int) (int64, e
 	return n, nil
 }
 
-const columns = `id, agency, arrival_year, arrival_number, kind, subject, urgency, confidentiality,
-	bucket, object_key, version_id, size, sha256, pages, status, received_by, received_by_role,
+const columns = `id, agency, arrival_register, arrival_year, arrival_number, kind, subject, urgency, confidentiality,
+	issuer, issuer_id, symbol, issued_on, description, bucket, object_key, version_id, size, sha256, pages, status, received_by, received_by_role,
 	received_at, staged_bucket, staged_key, event_id, announced_at`
 
 func (r *Register) query(ctx context.Context, where string, args ...any) ([]Document, error) {
@@ -233,8 +309,8 @@ func (r *Register) query(ctx context.Context, where string, args ...any) ([]Docu
 			receivedAt  string
 			announcedAt sql.NullString
 		)
-		if err := rows.Scan(&d.ID, &d.Agency, &d.ArrivalYear, &d.ArrivalNumber, &d.Kind, &d.Subject, &d.Urgency,
-			&d.Confidentiality, &d.Original.Bucket, &d.Original.Key, &d.Original.VersionID, &d.Original.Size,
+		if err := rows.Scan(&d.ID, &d.Agency, &d.ArrivalRegister, &d.ArrivalYear, &d.ArrivalNumber, &d.Kind, &d.Subject, &d.Urgency,
+			&d.Confidentiality, &d.Issuer, &d.IssuerID, &d.Symbol, &d.IssuedOn, &d.Description, &d.Original.Bucket, &d.Original.Key, &d.Original.VersionID, &d.Original.Size,
 			&d.Original.SHA256, &d.Pages, &d.Status, &d.ReceivedBy.Username, &d.ReceivedBy.Role,
 			&receivedAt, &d.StagedBucket, &d.StagedKey, &d.EventID, &announcedAt); err != nil {
 			return nil, err

@@ -12,6 +12,7 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/intake/internal/register"
+	"github.com/docflow/docflow/services/internal/clerical/counter"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
@@ -29,7 +30,7 @@ func openRegister(t *testing.T, dsn string) (*register.Register, *sqlstore.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	reg, err := register.Open(t.Context(), db)
+	reg, err := register.Open(t.Context(), db, counter.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,6 +100,14 @@ func TestRegister(t *testing.T) {
 				t.Parallel()
 				testUnannounced(t, dsn(t))
 			})
+			t.Run("secret documents have their own series", func(t *testing.T) {
+				t.Parallel()
+				testSecretSeries(t, dsn(t))
+			})
+			t.Run("a register of the previous release carries on", func(t *testing.T) {
+				t.Parallel()
+				testUpgrade(t, dsn(t))
+			})
 		})
 	}
 }
@@ -129,13 +138,17 @@ func testNumbering(t *testing.T, dsn string) {
 
 	// The entry reads back as it was written.
 	want := newDocument("000.00.00.G22", at.Add(3*time.Minute+123456789))
+	want.Issuer, want.IssuerID, want.Symbol = "Bộ Nội vụ", "000.00.00.G09", "05/TTr-SNV-VP"
+	want.IssuedOn, want.Description = "2026-03-02", "Kèm theo 02 phụ lục"
 	entered := enter(t, reg, want)
 	got, err := reg.Get(t.Context(), want.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Subject != want.Subject || got.Original != want.Original || got.ReceivedBy != want.ReceivedBy ||
-		got.Pages != want.Pages || got.EventID != want.EventID || got.ArrivalNumber != 4 || got.ArrivalYear != 2026 {
+		got.Pages != want.Pages || got.EventID != want.EventID || got.ArrivalNumber != 4 || got.ArrivalYear != 2026 ||
+		got.ArrivalRegister != counter.IncomingRegister || got.Issuer != want.Issuer || got.IssuerID != want.IssuerID ||
+		got.Symbol != want.Symbol || got.IssuedOn != want.IssuedOn || got.Description != want.Description {
 		t.Errorf("read back %+v\nwant %+v", got, entered)
 	}
 	if !got.ReceivedAt.Equal(want.ReceivedAt) {
@@ -312,6 +325,142 @@ func testUnannounced(t *testing.T, dsn string) {
 	}
 	if !got.AnnouncedAt.Equal(at.Add(2 * time.Hour)) {
 		t.Errorf("announced at %s, want %s", got.AnnouncedAt, at.Add(2*time.Hour))
+	}
+}
+
+func testSecretSeries(t *testing.T, dsn string) {
+	reg, _ := openRegister(t, dsn)
+	const agency = "000.00.00.G22"
+	at := time.Date(2026, 8, 3, 8, 0, 0, 0, time.UTC)
+	steps := []struct {
+		confidentiality string
+		number          int64
+		register        string
+	}{
+		{"NONE", 1, counter.IncomingRegister},
+		{"MAT", 1, counter.IncomingSecretRegister},
+		{"TOI_MAT", 2, counter.IncomingSecretRegister},
+		{"NONE", 2, counter.IncomingRegister},
+		{"TUYET_MAT", 3, counter.IncomingSecretRegister},
+	}
+	for i, s := range steps {
+		d := newDocument(agency, at.Add(time.Duration(i)*time.Minute))
+		d.Confidentiality = s.confidentiality
+		got := enter(t, reg, d)
+		if got.ArrivalNumber != s.number || got.ArrivalRegister != s.register {
+			t.Errorf("%s document: number %d in %s, want %d in %s", s.confidentiality, got.ArrivalNumber, got.ArrivalRegister, s.number, s.register)
+		}
+		if back, err := reg.Get(t.Context(), d.ID); err != nil || back.ArrivalRegister != s.register || back.ArrivalNumber != s.number {
+			t.Errorf("%s document reads back as %d in %s (%v)", s.confidentiality, back.ArrivalNumber, back.ArrivalRegister, err)
+		}
+	}
+}
+
+// releasedSteps is the register's schema as the foundation release created
+// it, numbering from its own table; deployed registers hold data in it.
+var releasedSteps = []string{
+	`CREATE TABLE intake_counters (
+		agency   TEXT NOT NULL,
+		register TEXT NOT NULL,
+		year     INTEGER NOT NULL,
+		value    BIGINT NOT NULL,
+		PRIMARY KEY (agency, register, year))`,
+	`CREATE TABLE intake_documents (
+		id               TEXT PRIMARY KEY,
+		agency           TEXT NOT NULL,
+		arrival_year     INTEGER NOT NULL,
+		arrival_number   BIGINT NOT NULL,
+		kind             TEXT NOT NULL,
+		subject          TEXT NOT NULL,
+		urgency          TEXT NOT NULL,
+		confidentiality  TEXT NOT NULL,
+		bucket           TEXT NOT NULL,
+		object_key       TEXT NOT NULL,
+		version_id       TEXT NOT NULL,
+		size             BIGINT NOT NULL,
+		sha256           TEXT NOT NULL,
+		pages            INTEGER NOT NULL,
+		status           TEXT NOT NULL,
+		received_by      TEXT NOT NULL,
+		received_by_role TEXT NOT NULL,
+		received_at      TEXT NOT NULL,
+		staged_bucket    TEXT NOT NULL,
+		staged_key       TEXT NOT NULL,
+		event_id         TEXT NOT NULL,
+		announced_at     TEXT,
+		UNIQUE (staged_bucket, staged_key),
+		UNIQUE (agency, arrival_year, arrival_number))`,
+	`CREATE INDEX intake_documents_unannounced ON intake_documents (received_at) WHERE announced_at IS NULL`,
+}
+
+func testUpgrade(t *testing.T, dsn string) {
+	ctx := t.Context()
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	if err := db.Migrate(ctx, "intake.register", releasedSteps); err != nil {
+		t.Fatal(err)
+	}
+	const g22, h49 = "000.00.00.G22", "H49.64.33"
+	for _, c := range []struct {
+		agency string
+		year   int
+		value  int64
+	}{{g22, 2026, 7}, {g22, 2025, 40}, {h49, 2026, 3}} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO intake_counters (agency, register, year, value) VALUES ($1, 'incoming', $2, $3)`,
+			c.agency, c.year, c.value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := newDocument(g22, time.Date(2026, 2, 2, 3, 0, 0, 0, time.UTC))
+	announced := time.Date(2026, 2, 2, 3, 0, 1, 0, time.UTC)
+	if _, err := db.ExecContext(ctx, `INSERT INTO intake_documents (id, agency, arrival_year, arrival_number, kind, subject, urgency,
+		confidentiality, bucket, object_key, version_id, size, sha256, pages, status, received_by, received_by_role, received_at,
+		staged_bucket, staged_key, event_id, announced_at)
+		VALUES ($1, $2, 2026, 7, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'registered', $13, $14, $15, $16, $17, $18, $19)`,
+		old.ID, old.Agency, old.Kind, old.Subject, old.Urgency, old.Confidentiality, old.Original.Bucket, old.Original.Key,
+		old.Original.VersionID, old.Original.Size, old.Original.SHA256, old.Pages, old.ReceivedBy.Username, old.ReceivedBy.Role,
+		sqlstore.Time(old.ReceivedAt), old.StagedBucket, old.StagedKey, old.EventID, sqlstore.Time(announced)); err != nil {
+		t.Fatal(err)
+	}
+
+	var reg *register.Register
+	for range 2 { // the upgrade happens once; a restart after it changes nothing
+		if reg, err = register.Open(ctx, db, counter.DefaultConfig()); err != nil {
+			t.Fatalf("upgrading: %v", err)
+		}
+	}
+
+	got, err := reg.Get(ctx, old.ID)
+	if err != nil {
+		t.Fatalf("the entry made before the upgrade: %v", err)
+	}
+	if got.ArrivalNumber != 7 || got.ArrivalYear != 2026 || got.ArrivalRegister != counter.IncomingRegister ||
+		got.Subject != old.Subject || got.Original != old.Original || !got.AnnouncedAt.Equal(announced) || got.Issuer != "" {
+		t.Errorf("the entry made before the upgrade reads back as %+v", got)
+	}
+
+	// Numbering carries on from where the old counters were.
+	steps := []struct {
+		agency string
+		at     time.Time
+		want   int64
+	}{
+		{g22, time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC), 8},
+		{g22, time.Date(2025, 12, 31, 16, 0, 0, 0, time.UTC), 41},
+		{h49, time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC), 4},
+		{"000.00.00.G12", time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC), 1},
+	}
+	for _, s := range steps {
+		if d := enter(t, reg, newDocument(s.agency, s.at)); d.ArrivalNumber != s.want {
+			t.Errorf("%s in %d after the upgrade: number %d, want %d", s.agency, d.ArrivalYear, d.ArrivalNumber, s.want)
+		}
+	}
+	// Nothing can read a stale number from the old table.
+	if _, err := db.ExecContext(ctx, `SELECT value FROM intake_counters`); err == nil {
+		t.Error("the old counters table is still there")
 	}
 }
 
