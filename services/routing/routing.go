@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.temporal.io/sdk/activity"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/config"
 	"github.com/docflow/docflow/services/internal/health"
 	"github.com/docflow/docflow/services/internal/logging"
@@ -90,7 +92,11 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	defer w.Stop()
 
-	router := &dispatch.Router{Rules: func() *rules.Set { return set }, Temporal: tc, Publisher: pub, Log: log}
+	cal, err := calendar.Load()
+	if err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
+	router := &dispatch.Router{Rules: func() *rules.Set { return set }, Calendar: cal, Temporal: tc, Publisher: pub, Log: log}
 	stop, err := natsx.Consume(ctx, js, events.RoutingReceived, log, router.HandleReceived)
 	if err != nil {
 		return fmt.Errorf("routing: %w", err)
@@ -101,5 +107,25 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	return health.Serve(ctx, cfg.HTTPAddr, log, map[string]health.Check{
 		"nats":     natsx.Check(nc),
 		"temporal": temporalx.Check(tc),
+		"calendar": calendarCovers(cal, time.Now),
 	})
+}
+
+// calendarHorizon is how far ahead deadlines may fall; the working-day
+// calendar must cover it, or deadlines cannot be computed.
+const calendarHorizon = 90 * 24 * time.Hour
+
+// calendarCovers reports not-ready while the working-day calendar lacks the
+// data of the coming months, so the operator adds next year's holidays
+// before deadlines need them.
+func calendarCovers(cal *calendar.Calendar, now func() time.Time) health.Check {
+	return func(context.Context) error {
+		t := now().In(calendar.Zone)
+		for _, d := range []time.Time{t, t.Add(calendarHorizon)} {
+			if !cal.Covers(d.Year()) {
+				return fmt.Errorf("the working-day calendar has no data for %d: add the year's holidays to the calendar data", d.Year())
+			}
+		}
+		return nil
+	}
 }

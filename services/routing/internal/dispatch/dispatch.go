@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/routing/internal/rules"
 	"github.com/docflow/docflow/workflows/approval"
@@ -26,6 +27,7 @@ type Starter interface {
 // Router starts one approval workflow per received document.
 type Router struct {
 	Rules     func() *rules.Set
+	Calendar  *calendar.Calendar
 	Temporal  Starter
 	Publisher *natsx.Publisher
 	Log       *zap.Logger
@@ -52,6 +54,13 @@ func (r *Router) HandleReceived(ctx context.Context, env events.Envelope) error 
 		log.Warn("document not routed", zap.Error(err))
 		return nil
 	}
+	// Deadlines count working days from registration (DOMAIN.md §11). Without
+	// calendar data for the dates the deadline cannot be known: the event is
+	// retried, and readiness reports the missing year to the operator.
+	deadline, err := r.Calendar.AddWorkingDays(doc.ReceivedAt, route.DeadlineDays)
+	if err != nil {
+		return fmt.Errorf("dispatch: deadline of %s: %w", doc.DocumentID, err)
+	}
 	wfID := approval.WorkflowID(doc.DocumentID)
 	_, err = r.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:        wfID,
@@ -59,7 +68,7 @@ func (r *Router) HandleReceived(ctx context.Context, env events.Envelope) error 
 	}, approval.WorkflowName, approval.Input{
 		DocumentID: doc.DocumentID, Agency: doc.Agency, Kind: doc.Kind, Subject: doc.Subject,
 		Urgency: doc.Urgency, ArrivalNumber: doc.ArrivalNumber, Original: doc.Original,
-		Approver: route.Approver, DeadlineDays: route.DeadlineDays, SubmittedBy: doc.By,
+		Approver: route.Approver, Deadline: deadline, SubmittedBy: doc.By,
 	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
