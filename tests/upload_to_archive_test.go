@@ -63,7 +63,9 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 
 	// The clerk registers a decision; it gets arrival number 1.
 	pdf := minimalPDF("Quyet dinh phe duyet ke hoach cong tac nam 2026")
-	status, body = upload(t, st.GatewayURL, clerk.token, pdf, metadata("Quyết định phê duyệt kế hoạch công tác năm 2026"))
+	meta := metadata("Quyết định phê duyệt kế hoạch công tác năm 2026")
+	meta["issuer"], meta["symbol"], meta["issued_on"] = "Ủy ban nhân dân tỉnh Quảng Ninh", "12/QĐ-UBND", "2026-01-05"
+	status, body = upload(t, st.GatewayURL, clerk.token, pdf, meta)
 	if status != http.StatusCreated {
 		t.Fatalf("upload: %d %s", status, body)
 	}
@@ -73,6 +75,9 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	if created.ArrivalNumber != 1 || created.Status != httpapi.DocumentStatusRegistered || created.SHA256 != hex.EncodeToString(sum[:]) {
 		t.Fatalf("created %+v", created)
 	}
+
+	// The incoming register lists it with what the clerk entered.
+	assertIncomingRegister(t, clerk, created.ArrivalNumber)
 
 	// Routing assigns it to chuyenvien1, whose inbox shows it.
 	official := login(t, st, "chuyenvien1")
@@ -303,5 +308,47 @@ func mustJSON(t *testing.T, raw []byte, v any) {
 	t.Helper()
 	if err := json.Unmarshal(raw, v); err != nil {
 		t.Fatalf("decode %s: %v", raw, err)
+	}
+}
+
+// assertIncomingRegister prints the incoming register as CSV and PDF and
+// finds the document's row: its arrival number, issuer, symbol and date.
+func assertIncomingRegister(t *testing.T, clerk *session, arrival int64) {
+	t.Helper()
+	year := time.Now().In(time.FixedZone("+07", 7*3600)).Year()
+	get := func(format string) []byte {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet,
+			fmt.Sprintf("%s/v1/registers/incoming?year=%d&format=%s", clerk.base, year, format), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+clerk.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = resp.Body.Close() }()
+		raw, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("register %s: %s %s %v", format, resp.Status, raw, err)
+		}
+		return raw
+	}
+	csv := string(get("csv"))
+	header := "\ufeffNgày đến,Số đến,Tác giả,\"Số, ký hiệu\",Ngày tháng,Tên loại và trích yếu,Đơn vị hoặc người nhận,Ngày chuyển,Ký nhận,Ghi chú\r\n"
+	row := fmt.Sprintf(",%d,Ủy ban nhân dân tỉnh Quảng Ninh,12/QĐ-UBND,05/01/2026,Quyết định phê duyệt kế hoạch công tác năm 2026,", arrival)
+	if !strings.HasPrefix(csv, header) || !strings.Contains(csv, row) {
+		t.Fatalf("incoming register CSV lacks the ND30 heading or the document's row:\n%q", csv)
+	}
+	path := filepath.Join(t.TempDir(), "so-den.pdf")
+	if err := os.WriteFile(path, get("pdf"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.CommandContext(t.Context(), "pdftotext", "-layout", path, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, out)
+	}
+	if err := contains(string(out), "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "Ngày đến", "Tác giả", "12/QĐ-UBND"); err != nil {
+		t.Fatalf("incoming register PDF: %v", err)
 	}
 }
