@@ -6,6 +6,7 @@ toolchain go1.27.4
 
 require (
 	github.com/docflow/docflow/api v0.0.0-00010101000000-000000000000
+	github.com/docflow/docflow/workflows v0.0.0-00010101000000-000000000000
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/minio/minio-go/v7 v7.4.1
@@ -69,4 +70,7 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 )
 
-replace github.com/docflow/docflow/api => ../../api
+replace (
+	github.com/docflow/docflow/api => ../../api
+	github.com/docflow/docflow/workflows => ../../workflows
+)

@@ -31,6 +31,7 @@ import (
 	"github.com/docflow/docflow/services/routing"
 	"github.com/docflow/docflow/services/signing"
 	"github.com/docflow/docflow/services/signing/devpki"
+	"github.com/docflow/docflow/workflows"
 )
 
 // Ports of the stack; a zero port is chosen free at start.
@@ -197,6 +198,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	tp, err := servers.StartTemporal(ctx, servers.TemporalOptions{
 		Bin: bins[servers.Temporal.Name], DBFile: filepath.Join(opts.Dir, "temporal.db"), Host: "127.0.0.1",
 		Port: ports.Temporal, UIPort: uiPort, Namespace: "default", Output: tLog,
+		SearchAttributes: workflows.SearchAttributeTypes(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("stack: temporal: %w", err)

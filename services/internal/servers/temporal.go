@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
@@ -26,6 +28,9 @@ type TemporalOptions struct {
 	// exists; empty means "default".
 	Namespace string
 	Output    io.Writer // server output
+	// SearchAttributes to register at start, name → type (Keyword,
+	// KeywordList, Datetime, …).
+	SearchAttributes map[string]string
 }
 
 // temporalReadyTimeout covers the dev server's SQLite schema setup on a
@@ -57,6 +62,9 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Process, error) 
 		args = append(args, "--headless")
 	} else {
 		args = append(args, "--ui-port", strconv.Itoa(opts.UIPort))
+	}
+	for _, name := range slices.Sorted(maps.Keys(opts.SearchAttributes)) {
+		args = append(args, "--search-attribute", name+"="+opts.SearchAttributes[name])
 	}
 	if opts.Namespace != "default" {
 		args = append(args, "--namespace", opts.Namespace)

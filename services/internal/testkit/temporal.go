@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/docflow/docflow/services/internal/servers"
+	"github.com/docflow/docflow/workflows"
 )
 
 // TemporalNamespace is the namespace the test servers create.
@@ -56,6 +57,8 @@ func startTemporal(bin, dir string, out io.Writer) (*TemporalEnv, *servers.Proce
 			Port:      port,
 			Namespace: TemporalNamespace,
 			Output:    out,
+			// Workflows set these; unregistered, their upserts would fail.
+			SearchAttributes: workflows.SearchAttributeTypes(),
 		})
 		cancel()
 		if err == nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -26,6 +27,7 @@ import (
 	"github.com/docflow/docflow/services/internal/servers"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
+	"github.com/docflow/docflow/workflows"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
@@ -161,6 +163,16 @@ func runWorkflow(t *testing.T, env *testkit.TemporalEnv, queue string) {
 		t.Fatalf("dial %s: %v", env.HostPort, err)
 	}
 	defer c.Close()
+	// The workflows' search attributes are registered, or their upserts fail.
+	attrs, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: env.Namespace})
+	if err != nil {
+		t.Fatalf("list search attributes: %v", err)
+	}
+	for _, a := range workflows.SearchAttributes {
+		if _, ok := attrs.GetCustomAttributes()[a.Name]; !ok {
+			t.Errorf("search attribute %s is not registered (have %v)", a.Name, attrs.GetCustomAttributes())
+		}
+	}
 	w := worker.New(c, queue, worker.Options{})
 	w.RegisterWorkflow(greet)
 	if err := w.Start(); err != nil {
