@@ -34,6 +34,10 @@ var grants = map[string]grant{
 		publish: append([]string{
 			events.EventFilter(events.RouteSelected), events.EventFilter(events.TaskAssigned), events.EventFilter(events.TaskDecided),
 			events.EventFilter(events.DocumentApproved), events.EventFilter(events.DocumentRejected),
+			events.EventFilter(events.TaskReminded), events.EventFilter(events.TaskEscalated),
+			events.EventFilter(events.TaskReturned), events.EventFilter(events.TaskReassigned),
+			events.EventFilter(events.TaskCommented), events.EventFilter(events.DocumentRecalled),
+			events.EventFilter(events.DelegationCreated), events.EventFilter(events.DelegationRevoked),
 		}, jetStream...),
 		subscribe: []string{inbox},
 	},

@@ -89,12 +89,15 @@ type TaskAssignedData struct {
 
 // TaskDecidedData is the payload of TaskDecided.
 type TaskDecidedData struct {
-	TaskID     string    `json:"task_id"`
-	DocumentID string    `json:"document_id"`
-	WorkflowID string    `json:"workflow_id"`
-	Decision   string    `json:"decision"` // approve | reject | return
-	Comment    string    `json:"comment,omitempty"`
-	By         Actor     `json:"by"`
+	TaskID     string `json:"task_id"`
+	DocumentID string `json:"document_id"`
+	WorkflowID string `json:"workflow_id"`
+	Decision   string `json:"decision"` // approve | reject | return
+	Comment    string `json:"comment,omitempty"`
+	By         Actor  `json:"by"`
+	// OnBehalfOf is the assignee when a substitute or an escalation
+	// supervisor decided in their place.
+	OnBehalfOf string    `json:"on_behalf_of,omitempty"`
 	DecidedAt  time.Time `json:"decided_at"`
 }
 
@@ -126,4 +129,43 @@ type DocumentArchivedData struct {
 	RetainUntil   time.Time `json:"retain_until"`
 	RetentionMode string    `json:"retention_mode"` // COMPLIANCE
 	ArchivedAt    time.Time `json:"archived_at"`
+}
+
+// TaskTimingData is the payload of TaskReminded and TaskEscalated.
+type TaskTimingData struct {
+	TaskID      string    `json:"task_id"`
+	DocumentID  string    `json:"document_id"`
+	WorkflowID  string    `json:"workflow_id"`
+	Assignee    string    `json:"assignee"`
+	Deadline    time.Time `json:"deadline"`
+	EscalatedTo string    `json:"escalated_to,omitempty"` // the supervisor, on TaskEscalated
+	At          time.Time `json:"at"`
+}
+
+// TaskChangeData is the payload of TaskReturned, TaskReassigned and
+// TaskCommented: a person changed a task without approving or rejecting it.
+type TaskChangeData struct {
+	TaskID     string    `json:"task_id"`
+	DocumentID string    `json:"document_id"`
+	WorkflowID string    `json:"workflow_id"`
+	By         Actor     `json:"by"`
+	Comment    string    `json:"comment,omitempty"`
+	From       string    `json:"from,omitempty"` // the previous assignee, on TaskReassigned
+	To         string    `json:"to,omitempty"`   // the new assignee, or the drafter on TaskReturned
+	At         time.Time `json:"at"`
+}
+
+// DelegationData is the payload of DelegationCreated and DelegationRevoked.
+type DelegationData struct {
+	DelegationID string    `json:"delegation_id"`
+	Agency       string    `json:"agency"`
+	Position     string    `json:"position"`
+	Holder       string    `json:"holder"`
+	Substitute   string    `json:"substitute"`
+	From         time.Time `json:"from"`
+	Until        time.Time `json:"until"`
+	Kinds        []string  `json:"kinds,omitempty"`     // scope; empty means every kind
+	Authority    string    `json:"authority,omitempty"` // TUQ for a written authorisation
+	By           Actor     `json:"by"`
+	At           time.Time `json:"at"`
 }

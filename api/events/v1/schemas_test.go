@@ -45,7 +45,7 @@ var populated = map[events.Type]any{
 	},
 	events.TaskDecided: events.TaskDecidedData{
 		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Decision: "approve", Comment: "Đồng ý",
-		By: actor, DecidedAt: at,
+		By: actor, OnBehalfOf: "lanhdao", DecidedAt: at,
 	},
 	events.DocumentApproved: events.DocumentDecisionData{
 		DocumentID: "doc-1", WorkflowID: "approval-doc-1", By: actor, Comment: "Đồng ý", At: at,
@@ -61,6 +61,37 @@ var populated = map[events.Type]any{
 	events.DocumentArchived: events.DocumentArchivedData{
 		DocumentID: "doc-1", RecordID: "rec-1", Object: object, RetainUntil: at.AddDate(10, 0, 0),
 		RetentionMode: "COMPLIANCE", ArchivedAt: at,
+	},
+	events.TaskReminded: events.TaskTimingData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "chain-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
+		EscalatedTo: "lanhdao", At: at,
+	},
+	events.TaskEscalated: events.TaskTimingData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "chain-doc-1", Assignee: "chuyenvien1", Deadline: at,
+		EscalatedTo: "lanhdao", At: at.Add(time.Hour),
+	},
+	events.TaskReturned: events.TaskChangeData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "chain-doc-1", By: actor, Comment: "Bổ sung căn cứ",
+		From: "chuyenvien1", To: "vanthu", At: at,
+	},
+	events.TaskReassigned: events.TaskChangeData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "chain-doc-1", By: events.Actor{Username: "lanhdao", Role: "leader", Agency: "000.00.00.G22"},
+		Comment: "Chuyển đồng chí Hoa xử lý", From: "chuyenvien1", To: "chuyenvien2", At: at,
+	},
+	events.TaskCommented: events.TaskChangeData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "chain-doc-1", By: actor, Comment: "Đề nghị xem lại điều 3",
+		From: "chuyenvien1", To: "chuyenvien1", At: at,
+	},
+	events.DocumentRecalled: events.DocumentDecisionData{
+		DocumentID: "doc-1", WorkflowID: "chain-doc-1", By: actor, Comment: "Rút lại để sửa", At: at,
+	},
+	events.DelegationCreated: events.DelegationData{
+		DelegationID: "del-1", Agency: "000.00.00.G22", Position: "truong-phong-th", Holder: "chuyenvien1", Substitute: "chuyenvien2",
+		From: at, Until: at.AddDate(0, 0, 7), Kinds: []string{"CONG_VAN"}, Authority: "TUQ", By: actor, At: at,
+	},
+	events.DelegationRevoked: events.DelegationData{
+		DelegationID: "del-1", Agency: "000.00.00.G22", Position: "truong-phong-th", Holder: "chuyenvien1", Substitute: "chuyenvien2",
+		From: at, Until: at.AddDate(0, 0, 7), Kinds: []string{"CONG_VAN"}, Authority: "TUQ", By: actor, At: at.Add(time.Hour),
 	},
 }
 

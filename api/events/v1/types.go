@@ -16,12 +16,23 @@ const (
 	TaskAssigned     Type = "vn.docflow.task.assigned.v1"     // a person has a new task in the inbox
 	TaskDecided      Type = "vn.docflow.task.decided.v1"      // a task was decided and closed
 	RouteSelected    Type = "vn.docflow.route.selected.v1"    // routing chose the plan and started the workflow
+
+	TaskReminded      Type = "vn.docflow.task.reminded.v1"      // a task's deadline is near; its assignee is reminded
+	TaskEscalated     Type = "vn.docflow.task.escalated.v1"     // a task is overdue; the supervisor may now decide it
+	TaskReturned      Type = "vn.docflow.task.returned.v1"      // the document went back to its drafter for revision
+	TaskReassigned    Type = "vn.docflow.task.reassigned.v1"    // a leader gave a task to someone else
+	TaskCommented     Type = "vn.docflow.task.commented.v1"     // someone commented on a task without deciding it
+	DocumentRecalled  Type = "vn.docflow.document.recalled.v1"  // the drafter withdrew the document before signing
+	DelegationCreated Type = "vn.docflow.delegation.created.v1" // a position holder named a substitute for a period
+	DelegationRevoked Type = "vn.docflow.delegation.revoked.v1" // a delegation was withdrawn before its end
 )
 
 // Types lists every event type, for stream checks and documentation.
 var Types = []Type{
 	DocumentReceived, DocumentRejected, DocumentApproved, DocumentSigned,
 	DocumentArchived, TaskAssigned, TaskDecided, RouteSelected,
+	TaskReminded, TaskEscalated, TaskReturned, TaskReassigned, TaskCommented,
+	DocumentRecalled, DelegationCreated, DelegationRevoked,
 }
 
 // Entity is the entity token of the type (document, task, route).
