@@ -12,6 +12,7 @@ require (
 	github.com/docflow/docflow/services/internal v0.0.0-00010101000000-000000000000
 	github.com/docflow/docflow/services/routing v0.0.0-00010101000000-000000000000
 	github.com/docflow/docflow/services/signing v0.0.0-00010101000000-000000000000
+	github.com/docflow/docflow/workflows v0.0.0-00010101000000-000000000000
 	go.uber.org/zap v1.28.0
 	gopkg.in/yaml.v3 v3.0.1
 )
@@ -24,7 +25,6 @@ require (
 	github.com/digitorus/pdfsign v1.0.0-rc2 // indirect
 	github.com/digitorus/pkcs7 v0.0.0-20260821105541-05f79448fa77 // indirect
 	github.com/digitorus/timestamp v0.0.0-20250524132541-c45532741eea // indirect
-	github.com/docflow/docflow/workflows v0.0.0-00010101000000-000000000000 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/facebookgo/clock v0.0.0-20150410010913-600d898af40a // indirect
 	github.com/getkin/kin-openapi v0.142.0 // indirect
