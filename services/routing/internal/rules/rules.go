@@ -19,26 +19,35 @@ type Set struct {
 	Rules   []Rule `yaml:"rules"`
 }
 
-// Rule maps conditions to an approver. An empty condition list matches
-// every document, so the last rule is usually the default.
+// Rule maps conditions to an approver and a plan of steps. An empty
+// condition list matches every document, so the last rule is usually the
+// default. Approver is the single approver of the one-step approval
+// workflow; Steps is the plan of the multi-step one (see Plan).
 type Rule struct {
-	ID           string `yaml:"id"`
-	When         When   `yaml:"when"`
-	Approver     string `yaml:"approver"`
-	DeadlineDays int    `yaml:"deadline_days"`
+	ID           string `yaml:"id" json:"id"`
+	When         When   `yaml:"when" json:"when"`
+	Approver     string `yaml:"approver" json:"approver"`
+	DeadlineDays int    `yaml:"deadline_days" json:"deadline_days"`
+	Steps        []Step `yaml:"steps" json:"steps,omitempty"`
 }
 
 // When holds a rule's conditions; each non-empty list must contain the
-// document's value.
+// document's value, and each metadata key must have one of its values.
 type When struct {
-	Kind    []string `yaml:"kind"`
-	Urgency []string `yaml:"urgency"`
-	Agency  []string `yaml:"agency"`
+	Kind          []string            `yaml:"kind" json:"kind,omitempty"`
+	Urgency       []string            `yaml:"urgency" json:"urgency,omitempty"`
+	Agency        []string            `yaml:"agency" json:"agency,omitempty"`
+	IssuerID      []string            `yaml:"issuer_id" json:"issuer_id,omitempty"`
+	RecipientUnit []string            `yaml:"recipient_unit" json:"recipient_unit,omitempty"`
+	Metadata      map[string][]string `yaml:"metadata" json:"metadata,omitempty"`
 }
 
 // Document is what rules look at.
 type Document struct {
 	Agency, Kind, Urgency string
+	IssuerID              string            // the sending agency, for incoming documents
+	RecipientUnit         string            // the unit the document is addressed to, if any
+	Metadata              map[string]string // further facts rules may test
 }
 
 // Route is the outcome of evaluating the rules.
@@ -99,6 +108,7 @@ func (s *Set) validate() error {
 		if r.DeadlineDays < 0 {
 			problems = append(problems, fmt.Errorf("%s: deadline_days cannot be negative", where))
 		}
+		problems = append(problems, validateSteps(where, r.Steps)...)
 	}
 	return errors.Join(problems...)
 }
@@ -106,7 +116,7 @@ func (s *Set) validate() error {
 // Match returns the route of the first matching rule.
 func (s *Set) Match(d Document) (Route, error) {
 	for _, r := range s.Rules {
-		if matches(r.When.Kind, d.Kind) && matches(r.When.Urgency, d.Urgency) && matches(r.When.Agency, d.Agency) {
+		if r.When.holds(d) {
 			days := r.DeadlineDays
 			if days == 0 {
 				days = 5
@@ -115,6 +125,19 @@ func (s *Set) Match(d Document) (Route, error) {
 		}
 	}
 	return Route{}, ErrNoRoute
+}
+
+func (w When) holds(d Document) bool {
+	if !matches(w.Kind, d.Kind) || !matches(w.Urgency, d.Urgency) || !matches(w.Agency, d.Agency) ||
+		!matches(w.IssuerID, d.IssuerID) || !matches(w.RecipientUnit, d.RecipientUnit) {
+		return false
+	}
+	for k, allowed := range w.Metadata {
+		if v, ok := d.Metadata[k]; !ok || !matches(allowed, v) {
+			return false
+		}
+	}
+	return true
 }
 
 func matches(allowed []string, v string) bool {

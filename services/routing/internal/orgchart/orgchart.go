@@ -1,0 +1,234 @@
+// Package orgchart is an agency's organisation as data: units, the positions
+// in them, the person holding each position and the position each one answers
+// to. Routing addresses positions, so staff changes never touch the rules.
+package orgchart
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/services/internal/errs"
+)
+
+// Chart is a loaded, validated org chart. It is read-only once loaded and
+// safe to share between goroutines.
+type Chart struct {
+	Agency    string     `yaml:"agency" json:"agency"`
+	People    []string   `yaml:"people" json:"people"`
+	Units     []Unit     `yaml:"units" json:"units"`
+	Positions []Position `yaml:"positions" json:"positions"`
+
+	units     map[string]Unit
+	positions map[string]Position
+	people    map[string]bool
+}
+
+// Unit is a department (phòng, ban, văn phòng). Head is the position that
+// answers for the unit when a document is addressed to the unit as a whole.
+type Unit struct {
+	ID     string `yaml:"id" json:"id"`
+	Name   string `yaml:"name" json:"name"`
+	Parent string `yaml:"parent,omitempty" json:"parent,omitempty"`
+	Head   string `yaml:"head" json:"head"`
+}
+
+// Position is a post in a unit, held by one person. Supervisor is the
+// position that overdue tasks of this one escalate to; the top position has
+// none.
+type Position struct {
+	ID         string `yaml:"id" json:"id"`
+	Title      string `yaml:"title" json:"title"`
+	Unit       string `yaml:"unit" json:"unit"`
+	Holder     string `yaml:"holder" json:"holder"`
+	Supervisor string `yaml:"supervisor,omitempty" json:"supervisor,omitempty"`
+}
+
+// Load reads and validates an org chart file.
+func Load(path string) (*Chart, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("orgchart.Load: %w", err)
+	}
+	c, err := Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("orgchart.Load %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse reads an org chart from YAML. Unknown fields are refused, so a typo
+// cannot silently drop a supervisor; every problem is reported at once.
+func Parse(raw []byte) (*Chart, error) {
+	var c Chart
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("orgchart.Parse: %w", err)
+	}
+	if err := c.index(); err != nil {
+		return nil, fmt.Errorf("orgchart.Parse: %w", err)
+	}
+	return &c, nil
+}
+
+func (c *Chart) index() error {
+	var problems []error
+	if c.Agency == "" {
+		problems = append(problems, errors.New("agency is required"))
+	}
+	c.people = map[string]bool{}
+	for _, p := range c.People {
+		if c.people[p] {
+			problems = append(problems, fmt.Errorf("person %q listed twice", p))
+		}
+		c.people[p] = true
+	}
+	c.units = map[string]Unit{}
+	for i, u := range c.Units {
+		switch {
+		case u.ID == "":
+			problems = append(problems, fmt.Errorf("unit %d: id is required", i+1))
+		case c.units[u.ID].ID != "":
+			problems = append(problems, fmt.Errorf("unit %q: duplicate id", u.ID))
+		}
+		if u.Name == "" {
+			problems = append(problems, fmt.Errorf("unit %q: name is required", u.ID))
+		}
+		c.units[u.ID] = u
+	}
+	c.positions = map[string]Position{}
+	for i, p := range c.Positions {
+		switch {
+		case p.ID == "":
+			problems = append(problems, fmt.Errorf("position %d: id is required", i+1))
+		case c.positions[p.ID].ID != "":
+			problems = append(problems, fmt.Errorf("position %q: duplicate id", p.ID))
+		}
+		c.positions[p.ID] = p
+	}
+	for _, u := range c.Units {
+		if u.Parent != "" && c.units[u.Parent].ID == "" {
+			problems = append(problems, fmt.Errorf("unit %q: unknown parent unit %q", u.ID, u.Parent))
+		}
+		if head, ok := c.positions[u.Head]; !ok {
+			problems = append(problems, fmt.Errorf("unit %q: head %q is not a position of the chart", u.ID, u.Head))
+		} else if head.Unit != u.ID {
+			problems = append(problems, fmt.Errorf("unit %q: head %q belongs to unit %q", u.ID, u.Head, head.Unit))
+		}
+	}
+	for _, p := range c.Positions {
+		if p.Title == "" {
+			problems = append(problems, fmt.Errorf("position %q: title is required", p.ID))
+		}
+		if c.units[p.Unit].ID == "" {
+			problems = append(problems, fmt.Errorf("position %q: unknown unit %q", p.ID, p.Unit))
+		}
+		if !c.people[p.Holder] {
+			problems = append(problems, fmt.Errorf("position %q: holder %q is not one of the agency's people", p.ID, p.Holder))
+		}
+		if p.Supervisor != "" && c.positions[p.Supervisor].ID == "" {
+			problems = append(problems, fmt.Errorf("position %q: unknown supervisor position %q", p.ID, p.Supervisor))
+		}
+	}
+	problems = append(problems, c.cycles()...)
+	return errors.Join(problems...)
+}
+
+// cycles finds supervisor chains that loop: an overdue task escalated along
+// one would never reach anyone with more authority.
+func (c *Chart) cycles() []error {
+	var problems []error
+	reported := map[string]bool{}
+	for _, p := range c.Positions {
+		seen := map[string]bool{}
+		for cur := p.ID; cur != ""; cur = c.positions[cur].Supervisor {
+			if seen[cur] {
+				if !reported[cur] {
+					problems = append(problems, fmt.Errorf("position %q: its supervisors loop back to it", cur))
+					reported[cur] = true
+				}
+				break
+			}
+			seen[cur] = true
+		}
+	}
+	return problems
+}
+
+func notFound(op, what, id string) error {
+	return errs.E(op, errs.NotFound, errcode.NotFound, fmt.Sprintf("no %s %q in the org chart", what, id))
+}
+
+// Position returns a position by id.
+func (c *Chart) Position(id string) (Position, error) {
+	p, ok := c.positions[id]
+	if !ok {
+		return Position{}, notFound("orgchart.Position", "position", id)
+	}
+	return p, nil
+}
+
+// Unit returns a unit by id.
+func (c *Chart) Unit(id string) (Unit, error) {
+	u, ok := c.units[id]
+	if !ok {
+		return Unit{}, notFound("orgchart.Unit", "unit", id)
+	}
+	return u, nil
+}
+
+// Holder is the username of the person holding a position.
+func (c *Chart) Holder(position string) (string, error) {
+	p, ok := c.positions[position]
+	if !ok {
+		return "", notFound("orgchart.Holder", "position", position)
+	}
+	return p.Holder, nil
+}
+
+// Supervisor is the position a position answers to; ok is false for the top
+// of the chart (and for an unknown position).
+func (c *Chart) Supervisor(position string) (Position, bool) {
+	p, ok := c.positions[position]
+	if !ok || p.Supervisor == "" {
+		return Position{}, false
+	}
+	return c.positions[p.Supervisor], true
+}
+
+// PositionsOf lists the positions a person holds, in chart order.
+func (c *Chart) PositionsOf(username string) []Position {
+	var out []Position
+	for _, p := range c.Positions {
+		if p.Holder == username {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// PositionsIn lists the positions of a unit (not of its sub-units), in
+// chart order.
+func (c *Chart) PositionsIn(unit string) []Position {
+	var out []Position
+	for _, p := range c.Positions {
+		if p.Unit == unit {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// IsPerson says whether username is one of the agency's people.
+func (c *Chart) IsPerson(username string) bool { return c.people[username] }
+
+// Holds says whether username holds the position.
+func (c *Chart) Holds(username, position string) bool {
+	return slices.ContainsFunc(c.PositionsOf(username), func(p Position) bool { return p.ID == position })
+}

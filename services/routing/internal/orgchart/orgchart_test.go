@@ -1,0 +1,100 @@
+package orgchart_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/docflow/docflow/services/routing/internal/orgchart"
+)
+
+const devChart = "../../../../deploy/dev/orgchart.yaml"
+
+func TestDevChart(t *testing.T) {
+	t.Parallel()
+	c, err := orgchart.Load(devChart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err := c.Holder("chuyen-vien-tong-hop"); err != nil || h != "chuyenvien1" {
+		t.Fatalf("holder of the specialist post: %q, %v", h, err)
+	}
+	sup, ok := c.Supervisor("chuyen-vien-tong-hop")
+	if !ok || sup.ID != "truong-phong-tong-hop" || sup.Title != "Trưởng phòng" {
+		t.Fatalf("supervisor of the specialist: %+v, %v", sup, ok)
+	}
+	if _, ok := c.Supervisor("chanh-van-phong"); ok {
+		t.Fatal("the head of the office answers to nobody in the chart")
+	}
+	var ids []string
+	for _, p := range c.PositionsOf("lanhdao") {
+		ids = append(ids, p.ID)
+	}
+	if !slices.Equal(ids, []string{"chanh-van-phong", "chanh-van-phong-hc"}) {
+		t.Fatalf("lanhdao holds %v", ids)
+	}
+	if _, err := c.Holder("nobody"); err == nil {
+		t.Fatal("an unknown position has a holder")
+	}
+}
+
+// The chart's people are the development logins: a holder who cannot sign in
+// could never act on a task.
+func TestDevChartPeopleCanSignIn(t *testing.T) {
+	t.Parallel()
+	c, err := orgchart.Load(devChart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(filepath.Dir(devChart), "users.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users struct {
+		Users []struct {
+			Username string `yaml:"username"`
+		} `yaml:"users"`
+	}
+	if err := yaml.Unmarshal(raw, &users); err != nil {
+		t.Fatal(err)
+	}
+	var logins []string
+	for _, u := range users.Users {
+		logins = append(logins, u.Username)
+	}
+	slices.Sort(logins)
+	people := slices.Sorted(slices.Values(c.People))
+	if !slices.Equal(people, logins) {
+		t.Fatalf("org chart people %v, development logins %v", people, logins)
+	}
+}
+
+func TestParseRefusesBrokenCharts(t *testing.T) {
+	t.Parallel()
+	const head = "agency: A\npeople: [a, b]\nunits:\n  - {id: u, name: U, head: p1}\n"
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown unit", head + "positions:\n  - {id: p1, title: T, unit: u, holder: a}\n  - {id: p2, title: T, unit: x, holder: b}\n", `position "p2": unknown unit "x"`},
+		{"unknown holder", head + "positions:\n  - {id: p1, title: T, unit: u, holder: zed}\n", `holder "zed" is not one of the agency's people`},
+		{"supervisor cycle", head + "positions:\n  - {id: p1, title: T, unit: u, holder: a, supervisor: p2}\n  - {id: p2, title: T, unit: u, holder: b, supervisor: p1}\n", "supervisors loop back"},
+		{"self supervisor", head + "positions:\n  - {id: p1, title: T, unit: u, holder: a, supervisor: p1}\n", "supervisors loop back"},
+		{"unknown supervisor", head + "positions:\n  - {id: p1, title: T, unit: u, holder: a, supervisor: boss}\n", `unknown supervisor position "boss"`},
+		{"head elsewhere", "agency: A\npeople: [a]\nunits:\n  - {id: u, name: U, head: p1}\n  - {id: v, name: V, head: p1}\npositions:\n  - {id: p1, title: T, unit: u, holder: a}\n", `head "p1" belongs to unit "u"`},
+		{"typo in a field", head + "positions:\n  - {id: p1, title: T, unit: u, holder: a, supervsor: p1}\n", "supervsor"},
+		{"unknown parent", "agency: A\npeople: [a]\nunits:\n  - {id: u, name: U, head: p1, parent: nope}\npositions:\n  - {id: p1, title: T, unit: u, holder: a}\n", `unknown parent unit "nope"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := orgchart.Parse([]byte(tc.yaml))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error mentioning %q", err, tc.want)
+			}
+		})
+	}
+}

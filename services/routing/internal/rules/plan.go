@@ -1,0 +1,258 @@
+package rules
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/routing/internal/delegation"
+	"github.com/docflow/docflow/services/routing/internal/orgchart"
+)
+
+// Step modes. A step's assignees decide in parallel; steps run one after
+// another.
+const (
+	// ModeAll: every assignee must approve (a single-assignee step is "all").
+	ModeAll = "all"
+	// ModeAny: the first approval decides the step.
+	ModeAny = "any"
+	// ModeNOfM: Required approvals out of the assignees decide the step.
+	ModeNOfM = "n_of_m"
+)
+
+// Step is one step of a rule's plan, addressed to positions or units, never
+// to named people.
+//
+// A unit stands for the position that heads it when the step is sequential
+// (one target, mode "all"): the unit answers through its head. When the step
+// is parallel (several targets, or mode "any" or "n_of_m") a unit stands for
+// every position in it (not its sub-units), so anyone in the unit can take
+// the task.
+type Step struct {
+	ID           string   `yaml:"id" json:"id"`
+	Name         string   `yaml:"name" json:"name"`
+	Mode         string   `yaml:"mode" json:"mode"`
+	Required     int      `yaml:"required" json:"required,omitempty"` // n_of_m only
+	To           []Target `yaml:"to" json:"to"`
+	DeadlineDays int      `yaml:"deadline_days" json:"deadline_days"`
+}
+
+// Target is a position or a unit; exactly one is set.
+type Target struct {
+	Position string `yaml:"position" json:"position,omitempty"`
+	Unit     string `yaml:"unit" json:"unit,omitempty"`
+}
+
+func (s Step) parallel() bool { return len(s.To) > 1 || s.Mode == ModeAny || s.Mode == ModeNOfM }
+
+func validateSteps(where string, steps []Step) []error {
+	var problems []error
+	seen := map[string]bool{}
+	for i, st := range steps {
+		at := fmt.Sprintf("%s step %d (%s)", where, i+1, st.ID)
+		switch {
+		case st.ID == "":
+			problems = append(problems, fmt.Errorf("%s: id is required", at))
+		case seen[st.ID]:
+			problems = append(problems, fmt.Errorf("%s: duplicate step id", at))
+		}
+		seen[st.ID] = true
+		if st.Name == "" {
+			problems = append(problems, fmt.Errorf("%s: name is required", at))
+		}
+		if len(st.To) == 0 {
+			problems = append(problems, fmt.Errorf("%s: to needs at least one position or unit", at))
+		}
+		for j, tg := range st.To {
+			if (tg.Position == "") == (tg.Unit == "") {
+				problems = append(problems, fmt.Errorf("%s: target %d must name exactly one of position or unit", at, j+1))
+			}
+		}
+		switch st.Mode {
+		case "", ModeAll, ModeAny:
+			if st.Required != 0 {
+				problems = append(problems, fmt.Errorf("%s: required is only for mode n_of_m", at))
+			}
+		case ModeNOfM:
+			if st.Required < 1 {
+				problems = append(problems, fmt.Errorf("%s: mode n_of_m needs required of 1 or more", at))
+			}
+		default:
+			problems = append(problems, fmt.Errorf("%s: unknown mode %q: use all, any or n_of_m", at, st.Mode))
+		}
+		if st.DeadlineDays < 0 {
+			problems = append(problems, fmt.Errorf("%s: deadline_days cannot be negative", at))
+		}
+	}
+	return problems
+}
+
+// CheckChart reports every step target the org chart does not have, so a
+// rules file and a chart that disagree are refused at start-up rather than
+// when a document arrives.
+func (s *Set) CheckChart(chart *orgchart.Chart) error {
+	var problems []error
+	for _, r := range s.Rules {
+		for _, st := range r.Steps {
+			for _, tg := range st.To {
+				if _, err := chart.Position(tg.Position); tg.Position != "" && err != nil {
+					problems = append(problems, fmt.Errorf("rule %s step %s: no position %q in the org chart", r.ID, st.ID, tg.Position))
+				}
+				if _, err := chart.Unit(tg.Unit); tg.Unit != "" && err != nil {
+					problems = append(problems, fmt.Errorf("rule %s step %s: no unit %q in the org chart", r.ID, st.ID, tg.Unit))
+				}
+			}
+		}
+	}
+	if err := errors.Join(problems...); err != nil {
+		return fmt.Errorf("rules.CheckChart: %w", err)
+	}
+	return nil
+}
+
+// Plan is who handles a document, step by step, resolved to people at a
+// moment. Its fields mirror the chain workflow's input.
+type Plan struct {
+	RuleID      string         `json:"rule_id"`
+	RuleVersion string         `json:"rule_version"`
+	Steps       []ResolvedStep `json:"steps"`
+}
+
+// ResolvedStep is a step with its assignees.
+type ResolvedStep struct {
+	ID                  string     `json:"id"`
+	Name                string     `json:"name"`
+	Mode                string     `json:"mode"`
+	Required            int        `json:"required"` // approvals that decide the step
+	Assignees           []Assignee `json:"assignees"`
+	DeadlineWorkingDays int        `json:"deadline_working_days"`
+}
+
+// Assignee is the holder of a position, who else may act for them at the
+// moment of planning, and whom to escalate to.
+type Assignee struct {
+	Position    string       `json:"position"`
+	Username    string       `json:"username"`
+	Supervisor  string       `json:"supervisor,omitempty"` // username; empty at the top of the chart
+	Substitutes []Substitute `json:"substitutes,omitempty"`
+}
+
+// Substitute may act for an assignee within From–Until and the Kinds
+// (empty: every kind), with the Authority of their delegation.
+type Substitute struct {
+	Username  string    `json:"username"`
+	From      time.Time `json:"from"`
+	Until     time.Time `json:"until"`
+	Kinds     []string  `json:"kinds,omitempty"`
+	Authority string    `json:"authority"`
+}
+
+// Substitutes finds the delegations in force for a position; the
+// delegation store satisfies it.
+type Substitutes interface {
+	Substitutes(ctx context.Context, position string, at time.Time, kind string) ([]delegation.Delegation, error)
+}
+
+// Planner resolves plans with the current rules, org chart and delegations.
+type Planner struct {
+	Rules       func() *Set
+	Chart       func() *orgchart.Chart
+	Substitutes Substitutes
+}
+
+// defaultStepDays is a step's deadline when the rules give none.
+const defaultStepDays = 5
+
+// Plan is the plan of the first rule matching doc, resolved at at. A
+// matching rule without steps is a single step to its approver, so every
+// routed document gets a plan. ErrNoRoute means no rule matched.
+func (p *Planner) Plan(ctx context.Context, doc Document, at time.Time) (Plan, error) {
+	const op = "rules.Plan"
+	set, chart := p.Rules(), p.Chart()
+	i := slices.IndexFunc(set.Rules, func(r Rule) bool { return r.When.holds(doc) })
+	if i < 0 {
+		return Plan{}, ErrNoRoute
+	}
+	r := set.Rules[i]
+	plan := Plan{RuleID: r.ID, RuleVersion: set.Version}
+	steps := r.Steps
+	if len(steps) == 0 {
+		positions := chart.PositionsOf(r.Approver)
+		if len(positions) == 0 {
+			return Plan{}, errs.E(op, errs.Internal, errcode.Internal,
+				fmt.Sprintf("rule %s names approver %q, who holds no position in the org chart: fix the rules or the chart", r.ID, r.Approver))
+		}
+		steps = []Step{{ID: "approve", Name: "Phê duyệt", To: []Target{{Position: positions[0].ID}}, DeadlineDays: r.DeadlineDays}}
+	}
+	for _, st := range steps {
+		rs, err := p.resolve(ctx, chart, st, doc, at)
+		if err != nil {
+			return Plan{}, errs.Wrap(op, fmt.Errorf("rule %s step %s: %w", r.ID, st.ID, err))
+		}
+		plan.Steps = append(plan.Steps, rs)
+	}
+	return plan, nil
+}
+
+func (p *Planner) resolve(ctx context.Context, chart *orgchart.Chart, st Step, doc Document, at time.Time) (ResolvedStep, error) {
+	var positions []string
+	for _, tg := range st.To {
+		if tg.Position != "" {
+			positions = append(positions, tg.Position)
+			continue
+		}
+		u, err := chart.Unit(tg.Unit)
+		if err != nil {
+			return ResolvedStep{}, err
+		}
+		if !st.parallel() {
+			positions = append(positions, u.Head)
+			continue
+		}
+		for _, pos := range chart.PositionsIn(u.ID) {
+			positions = append(positions, pos.ID)
+		}
+	}
+	mode := cmp.Or(st.Mode, ModeAll)
+	rs := ResolvedStep{ID: st.ID, Name: st.Name, Mode: mode, DeadlineWorkingDays: cmp.Or(st.DeadlineDays, defaultStepDays)}
+	seen := map[string]bool{}
+	for _, id := range positions {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		holder, err := chart.Holder(id)
+		if err != nil {
+			return ResolvedStep{}, err
+		}
+		a := Assignee{Position: id, Username: holder}
+		if sup, ok := chart.Supervisor(id); ok {
+			a.Supervisor = sup.Holder
+		}
+		ds, err := p.Substitutes.Substitutes(ctx, id, at, doc.Kind)
+		if err != nil {
+			return ResolvedStep{}, err
+		}
+		for _, d := range ds {
+			a.Substitutes = append(a.Substitutes, Substitute{Username: d.Substitute, From: d.From, Until: d.Until, Kinds: d.Kinds, Authority: d.Authority})
+		}
+		rs.Assignees = append(rs.Assignees, a)
+	}
+	switch mode {
+	case ModeAll:
+		rs.Required = len(rs.Assignees)
+	case ModeAny:
+		rs.Required = 1
+	case ModeNOfM:
+		rs.Required = st.Required
+		if st.Required > len(rs.Assignees) {
+			return ResolvedStep{}, fmt.Errorf("needs %d approvals but has only %d assignees", st.Required, len(rs.Assignees))
+		}
+	}
+	return rs, nil
+}
