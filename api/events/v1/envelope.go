@@ -131,28 +131,20 @@ type DocumentArchivedData struct {
 	ArchivedAt    time.Time `json:"archived_at"`
 }
 
-// TaskTimingData is the payload of TaskReminded and TaskEscalated.
-type TaskTimingData struct {
-	TaskID      string    `json:"task_id"`
-	DocumentID  string    `json:"document_id"`
-	WorkflowID  string    `json:"workflow_id"`
-	Assignee    string    `json:"assignee"`
-	Deadline    time.Time `json:"deadline"`
-	EscalatedTo string    `json:"escalated_to,omitempty"` // the supervisor, on TaskEscalated
-	At          time.Time `json:"at"`
-}
-
-// TaskChangeData is the payload of TaskReturned, TaskReassigned and
-// TaskCommented: a person changed a task without approving or rejecting it.
-type TaskChangeData struct {
+// TaskNoticeData is the payload of the task events that are neither an
+// assignment nor a decision: TaskReminded, TaskEscalated, TaskReassigned,
+// TaskCommented, TaskWithdrawn and TaskResubmitted.
+type TaskNoticeData struct {
 	TaskID     string    `json:"task_id"`
 	DocumentID string    `json:"document_id"`
 	WorkflowID string    `json:"workflow_id"`
-	By         Actor     `json:"by"`
-	Comment    string    `json:"comment,omitempty"`
-	From       string    `json:"from,omitempty"` // the previous assignee, on TaskReassigned
-	To         string    `json:"to,omitempty"`   // the new assignee, or the drafter on TaskReturned
+	Assignee   string    `json:"assignee"`
+	Deadline   time.Time `json:"deadline,omitzero"`
 	At         time.Time `json:"at"`
+	By         *Actor    `json:"by,omitempty"`         // the person who acted, when one did
+	Supervisor string    `json:"supervisor,omitempty"` // who may now decide, on TaskEscalated
+	To         string    `json:"to,omitempty"`         // the new assignee, on TaskReassigned
+	Comment    string    `json:"comment,omitempty"`
 }
 
 // DelegationData is the payload of DelegationCreated and DelegationRevoked.

@@ -62,25 +62,29 @@ var populated = map[events.Type]any{
 		DocumentID: "doc-1", RecordID: "rec-1", Object: object, RetainUntil: at.AddDate(10, 0, 0),
 		RetentionMode: "COMPLIANCE", ArchivedAt: at,
 	},
-	events.TaskReminded: events.TaskTimingData{
-		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "chain-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
-		EscalatedTo: "lanhdao", At: at,
+	events.TaskReminded: events.TaskNoticeData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
+		At: at, By: &actor, Supervisor: "lanhdao", To: "chuyenvien2", Comment: "Sắp đến hạn",
 	},
-	events.TaskEscalated: events.TaskTimingData{
-		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "chain-doc-1", Assignee: "chuyenvien1", Deadline: at,
-		EscalatedTo: "lanhdao", At: at.Add(time.Hour),
+	events.TaskEscalated: events.TaskNoticeData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
+		At: at, By: &actor, Supervisor: "lanhdao", To: "chuyenvien2", Comment: "Quá hạn",
 	},
-	events.TaskReturned: events.TaskChangeData{
-		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "chain-doc-1", By: actor, Comment: "Bổ sung căn cứ",
-		From: "chuyenvien1", To: "vanthu", At: at,
+	events.TaskReassigned: events.TaskNoticeData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
+		At: at, By: &actor, Supervisor: "lanhdao", To: "chuyenvien2", Comment: "Chuyển đồng chí Hoa",
 	},
-	events.TaskReassigned: events.TaskChangeData{
-		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "chain-doc-1", By: events.Actor{Username: "lanhdao", Role: "leader", Agency: "000.00.00.G22"},
-		Comment: "Chuyển đồng chí Hoa xử lý", From: "chuyenvien1", To: "chuyenvien2", At: at,
+	events.TaskCommented: events.TaskNoticeData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
+		At: at, By: &actor, Supervisor: "lanhdao", To: "chuyenvien2", Comment: "Đề nghị xem lại điều 3",
 	},
-	events.TaskCommented: events.TaskChangeData{
-		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "chain-doc-1", By: actor, Comment: "Đề nghị xem lại điều 3",
-		From: "chuyenvien1", To: "chuyenvien1", At: at,
+	events.TaskWithdrawn: events.TaskNoticeData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
+		At: at, By: &actor, Supervisor: "lanhdao", To: "chuyenvien2", Comment: "Bước đã đủ ý kiến",
+	},
+	events.TaskResubmitted: events.TaskNoticeData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
+		At: at, By: &actor, Supervisor: "lanhdao", To: "chuyenvien2", Comment: "Đã bổ sung căn cứ",
 	},
 	events.DocumentRecalled: events.DocumentDecisionData{
 		DocumentID: "doc-1", WorkflowID: "chain-doc-1", By: actor, Comment: "Rút lại để sửa", At: at,
@@ -321,7 +325,8 @@ func TestSchemaOfAnUnknownType(t *testing.T) {
 }
 
 // alwaysWritten lists the JSON names of the fields encoding/json always
-// writes for a struct type: every exported field without omitempty.
+// writes for a struct type: every exported field without omitempty or
+// omitzero.
 func alwaysWritten(typ reflect.Type) []string {
 	var names []string
 	for f := range typ.Fields() {
@@ -333,7 +338,7 @@ func alwaysWritten(typ reflect.Type) []string {
 		if name == "" {
 			name = f.Name
 		}
-		if slices.Contains(strings.Split(opts, ","), "omitempty") {
+		if o := strings.Split(opts, ","); slices.Contains(o, "omitempty") || slices.Contains(o, "omitzero") {
 			continue
 		}
 		names = append(names, name)

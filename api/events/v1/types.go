@@ -19,9 +19,10 @@ const (
 
 	TaskReminded      Type = "vn.docflow.task.reminded.v1"      // a task's deadline is near; its assignee is reminded
 	TaskEscalated     Type = "vn.docflow.task.escalated.v1"     // a task is overdue; the supervisor may now decide it
-	TaskReturned      Type = "vn.docflow.task.returned.v1"      // the document went back to its drafter for revision
 	TaskReassigned    Type = "vn.docflow.task.reassigned.v1"    // a leader gave a task to someone else
 	TaskCommented     Type = "vn.docflow.task.commented.v1"     // someone commented on a task without deciding it
+	TaskWithdrawn     Type = "vn.docflow.task.withdrawn.v1"     // a task closed without a decision (step completed, returned, recalled)
+	TaskResubmitted   Type = "vn.docflow.task.resubmitted.v1"   // the drafter resubmitted a returned document
 	DocumentRecalled  Type = "vn.docflow.document.recalled.v1"  // the drafter withdrew the document before signing
 	DelegationCreated Type = "vn.docflow.delegation.created.v1" // a position holder named a substitute for a period
 	DelegationRevoked Type = "vn.docflow.delegation.revoked.v1" // a delegation was withdrawn before its end
@@ -31,7 +32,7 @@ const (
 var Types = []Type{
 	DocumentReceived, DocumentRejected, DocumentApproved, DocumentSigned,
 	DocumentArchived, TaskAssigned, TaskDecided, RouteSelected,
-	TaskReminded, TaskEscalated, TaskReturned, TaskReassigned, TaskCommented,
+	TaskReminded, TaskEscalated, TaskReassigned, TaskCommented, TaskWithdrawn, TaskResubmitted,
 	DocumentRecalled, DelegationCreated, DelegationRevoked,
 }
 
