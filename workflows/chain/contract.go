@@ -1,0 +1,324 @@
+// Package chain is the plan-driven approval workflow: routing resolves a
+// rule's positions to people and hands the workflow a plan of steps, each
+// sequential or parallel (all, any, n of m) with a deadline in working days.
+// Decisions arrive as Workflow Updates validated inside the workflow; a
+// valid substitute may act for an official on leave; reminders and
+// escalation follow the deadlines routing computes on the calendar. When the
+// last step agrees the document is signed and archived as in package
+// approval, whose activity names and types this workflow reuses.
+//
+// It is a separate workflow type from approval.WorkflowName so histories of
+// the single-approver workflow keep replaying against their own code.
+package chain
+
+import (
+	"time"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/workflows/approval"
+)
+
+// Names of the workflow, its updates and query.
+const (
+	WorkflowName = "DocumentApprovalChain"
+	// UpdateDecide carries a person's decision on a task (Decision).
+	UpdateDecide = "decide"
+	// UpdateResubmit carries the drafter's revised document (Resubmission).
+	UpdateResubmit = "resubmit"
+	// UpdateReassign hands a task to someone else (Reassignment).
+	UpdateReassign = "reassign"
+	// UpdateRecall withdraws the document before signing (Recall).
+	UpdateRecall = "recall"
+	// QueryState returns the workflow's State.
+	QueryState = "state"
+
+	// TaskQueue runs the workflow and the routing service's activities.
+	TaskQueue = approval.TaskQueue
+)
+
+// ActivityPlanDeadlines is implemented by routing on TaskQueue: it counts a
+// step's working days on the calendar, which workflows cannot load.
+const ActivityPlanDeadlines = "PlanDeadlines"
+
+// Step modes.
+const (
+	ModeSingle = "single" // exactly one assignee, who must approve
+	ModeAll    = "all"    // every assignee must approve
+	ModeAny    = "any"    // the first approval completes the step
+	ModeNOfM   = "n_of_m" // Required approvals complete the step
+)
+
+// Decisions a person can take on an approval task.
+const (
+	DecisionApprove = approval.DecisionApprove
+	DecisionReject  = approval.DecisionReject
+	DecisionReturn  = "return"  // back to the drafter for revision, then the same step again
+	DecisionComment = "comment" // a remark that leaves the task open
+)
+
+// Outcomes of the workflow.
+const (
+	OutcomeArchived = approval.OutcomeArchived
+	OutcomeRejected = approval.OutcomeRejected
+	OutcomeRecalled = "recalled"
+)
+
+// RoleLeader is the role (events.Actor.Role) allowed to reassign tasks.
+const RoleLeader = "leader"
+
+// Application error types of refused updates and of an invalid start. The
+// ones that mean the same as approval's carry the same strings, so callers
+// map both workflows' errors with one table.
+const (
+	ErrTaskNotFound    = approval.ErrTaskNotFound
+	ErrTaskClosed      = approval.ErrTaskClosed
+	ErrNotAssignee     = approval.ErrNotAssignee
+	ErrInvalidDecision = approval.ErrInvalidDecision
+	ErrNotLeader       = "NotLeader"     // reassign by someone who is not a leader of the agency
+	ErrNotDrafter      = "NotDrafter"    // resubmit or recall by someone other than the drafter
+	ErrRecallTooLate   = "RecallTooLate" // recall once every step agreed and signing began
+	ErrInvalidPlan     = "InvalidPlan"   // the start input cannot be run
+)
+
+// DefaultHistoryLimit is the history length past which the workflow
+// continues as new, well below Temporal's warning threshold.
+const DefaultHistoryLimit = 4000
+
+// WorkflowID is the id of a document's approval workflow. It is the same as
+// the single-approver workflow's, so a document never has both.
+func WorkflowID(documentID string) string { return approval.WorkflowID(documentID) }
+
+// Input starts the workflow.
+type Input struct {
+	DocumentID    string        `json:"document_id"`
+	Agency        string        `json:"agency"`
+	Kind          string        `json:"kind"`
+	Subject       string        `json:"subject"`
+	Urgency       string        `json:"urgency"`
+	ArrivalNumber int64         `json:"arrival_number"`
+	Original      events.Object `json:"original"`
+	// Drafter submitted the document and gets it back for revision.
+	Drafter events.Actor `json:"drafter"`
+	Plan    Plan         `json:"plan"`
+
+	// UpsertSearchAttributes turns on the Docflow* search attributes; they
+	// must be registered on the namespace first.
+	UpsertSearchAttributes bool `json:"upsert_search_attributes,omitempty"`
+	// HistoryLimit overrides DefaultHistoryLimit (tests force an early
+	// continue-as-new with a low one).
+	HistoryLimit int `json:"history_limit,omitempty"`
+	// Resume is the state carried over by continue-as-new; nil on a fresh start.
+	Resume *State `json:"resume,omitempty"`
+}
+
+// Plan is the route routing chose for the document: positions already
+// resolved to people.
+type Plan struct {
+	RuleID      string `json:"rule_id"`
+	RuleVersion string `json:"rule_version"`
+	Steps       []Step `json:"steps"`
+}
+
+// Step is one stage of the plan; its tasks run in parallel.
+type Step struct {
+	ID                  string     `json:"id"`
+	Name                string     `json:"name"`
+	Mode                string     `json:"mode"`               // ModeSingle, ModeAll, ModeAny, ModeNOfM
+	Required            int        `json:"required,omitempty"` // approvals needed in ModeNOfM
+	Assignees           []Assignee `json:"assignees"`
+	DeadlineWorkingDays int        `json:"deadline_working_days"`
+}
+
+// Assignee is the person holding a step's position.
+type Assignee struct {
+	Position    string       `json:"position"`
+	Username    string       `json:"username"`
+	Supervisor  string       `json:"supervisor,omitempty"` // username the task escalates to when overdue
+	Substitutes []Substitute `json:"substitutes,omitempty"`
+}
+
+// Substitute may decide for the assignee between From (inclusive) and Until
+// (exclusive), for the listed document kinds (all when empty). A substitute
+// never passes the task on: the workflow knows no re-delegation, which is
+// also what a TUQ authorisation demands.
+type Substitute struct {
+	Username  string    `json:"username"`
+	From      time.Time `json:"from"`
+	Until     time.Time `json:"until"`
+	Kinds     []string  `json:"kinds,omitempty"`
+	Authority string    `json:"authority,omitempty"` // signing authority prefix, e.g. TUQ
+}
+
+// PlanDeadlinesInput asks routing for a step's deadline.
+type PlanDeadlinesInput struct {
+	From        time.Time `json:"from"`
+	WorkingDays int       `json:"working_days"`
+	Urgency     string    `json:"urgency"`
+}
+
+// PlanDeadlinesResult is when to remind the assignees and when the step is
+// overdue and escalates.
+type PlanDeadlinesResult struct {
+	Deadline time.Time `json:"deadline"`
+	RemindAt time.Time `json:"remind_at"`
+}
+
+// Decision is the argument of UpdateDecide.
+type Decision struct {
+	TaskID   string       `json:"task_id"`
+	Decision string       `json:"decision"`
+	Comment  string       `json:"comment,omitempty"`
+	By       events.Actor `json:"by"`
+}
+
+// DecisionResult is the result of UpdateDecide.
+type DecisionResult struct {
+	TaskID     string    `json:"task_id"`
+	Decision   string    `json:"decision"`
+	DecidedAt  time.Time `json:"decided_at"`
+	OnBehalfOf string    `json:"on_behalf_of,omitempty"` // the assignee, when a substitute decided
+}
+
+// Resubmission is the argument of UpdateResubmit: the drafter's revised
+// document, answering their revision task.
+type Resubmission struct {
+	TaskID   string        `json:"task_id"`
+	Original events.Object `json:"original"`
+	By       events.Actor  `json:"by"`
+}
+
+// Reassignment is the argument of UpdateReassign.
+type Reassignment struct {
+	TaskID string       `json:"task_id"`
+	To     Assignee     `json:"to"`
+	By     events.Actor `json:"by"`
+}
+
+// Recall is the argument of UpdateRecall.
+type Recall struct {
+	By     events.Actor `json:"by"`
+	Reason string       `json:"reason,omitempty"`
+}
+
+// ChangeResult is the result of UpdateResubmit, UpdateReassign and UpdateRecall.
+type ChangeResult struct {
+	// TaskIDs are the tasks the change opened (the reassigned task).
+	TaskIDs []string  `json:"task_ids,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// Result is what the finished workflow returns.
+type Result struct {
+	Outcome  string         `json:"outcome"`
+	Signed   *events.Object `json:"signed,omitempty"`
+	RecordID string         `json:"record_id,omitempty"`
+}
+
+// Task kinds.
+const (
+	TaskApprove = "approve" // decide on the document for a step
+	TaskRevise  = "revise"  // the drafter revises and resubmits
+)
+
+// Task statuses.
+const (
+	TaskOpen        = "open"
+	TaskDecided     = "decided"
+	TaskWithdrawn   = "withdrawn"  // closed without a decision: its step ended or the document left the step
+	TaskReassigned  = "reassigned" // closed and handed to someone else
+	TaskResubmitted = "resubmitted"
+)
+
+// Task is one task as the workflow holds it.
+type Task struct {
+	ID       string   `json:"id"`
+	StepID   string   `json:"step_id"`
+	Kind     string   `json:"kind"` // TaskApprove, TaskRevise
+	Status   string   `json:"status"`
+	Assignee Assignee `json:"assignee"`
+	// Deciders are the supervisors the overdue task escalated to; they may
+	// decide it too.
+	Deciders    []string   `json:"deciders,omitempty"`
+	AssignedAt  time.Time  `json:"assigned_at"`
+	Deadline    time.Time  `json:"deadline,omitzero"`
+	RemindAt    time.Time  `json:"remind_at,omitzero"`
+	RemindedAt  *time.Time `json:"reminded_at,omitempty"`
+	EscalatedAt *time.Time `json:"escalated_at,omitempty"`
+	Decision    string     `json:"decision,omitempty"`
+	DecidedBy   string     `json:"decided_by,omitempty"`
+	OnBehalfOf  string     `json:"on_behalf_of,omitempty"`
+	DecidedAt   *time.Time `json:"decided_at,omitempty"`
+}
+
+// Entry is one line of the document's audit trail.
+type Entry struct {
+	At         time.Time `json:"at"`
+	Action     string    `json:"action"` // a decision, or resubmit, reassign, remind, escalate, recall
+	TaskID     string    `json:"task_id,omitempty"`
+	StepID     string    `json:"step_id,omitempty"`
+	By         string    `json:"by,omitempty"`
+	OnBehalfOf string    `json:"on_behalf_of,omitempty"`
+	Comment    string    `json:"comment,omitempty"`
+}
+
+// Statuses reported by QueryState.
+const (
+	StatusInReview  = "in_review"
+	StatusReturned  = "returned" // waiting for the drafter's revision
+	StatusApproved  = "approved"
+	StatusSigning   = "signing"
+	StatusArchiving = "archiving"
+	StatusArchived  = "archived"
+	StatusRejected  = "rejected"
+	StatusRecalled  = "recalled"
+)
+
+// State is the answer to QueryState and, whole, what continue-as-new
+// carries over: where the document is, who it waits for and what happened.
+type State struct {
+	Status   string        `json:"status"`
+	Step     int           `json:"step"` // index into Plan.Steps
+	StepID   string        `json:"step_id"`
+	StepName string        `json:"step_name"`
+	Original events.Object `json:"original"` // the current revision
+	// StepOpen is false between steps and while the drafter revises.
+	StepOpen   bool `json:"step_open"`
+	Approvals  int  `json:"approvals"` // in the current round of the step
+	Rejections int  `json:"rejections"`
+	// WaitingFor are the people who can move the document on now.
+	WaitingFor []string `json:"waiting_for"`
+	Tasks      []Task   `json:"tasks"`
+	History    []Entry  `json:"history"`
+	// Approver is whose approval completed the last step: the signer.
+	Approver *events.Actor `json:"approver,omitempty"`
+	// Ended is the decision that rejected or recalled the document.
+	Ended *EndedBy `json:"ended,omitempty"`
+	// Runs counts the continue-as-new generations.
+	Runs int `json:"runs"`
+}
+
+// EndedBy is who ended the document's workflow early and why.
+type EndedBy struct {
+	By      events.Actor `json:"by"`
+	Comment string       `json:"comment,omitempty"`
+	At      time.Time    `json:"at"`
+}
+
+// OpenTasks are the tasks still waiting for someone.
+func (s State) OpenTasks() []Task {
+	var open []Task
+	for _, t := range s.Tasks {
+		if t.Status == TaskOpen {
+			open = append(open, t)
+		}
+	}
+	return open
+}
+
+// TaskDecidedData is the payload the workflow publishes as task.decided;
+// OnBehalfOf names the assignee a substitute or supervisor acted for.
+type TaskDecidedData = events.TaskDecidedData
+
+// TaskNoticeData is the payload of the other task events (reminded,
+// escalated, reassigned, commented, withdrawn, resubmitted).
+type TaskNoticeData = events.TaskNoticeData

@@ -1,0 +1,338 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/workflows/approval"
+)
+
+// Registrar is what Register needs of a worker.
+type Registrar interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+}
+
+// Register registers Workflow on r as WorkflowName.
+func Register(r Registrar) {
+	r.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
+}
+
+// Workflow runs a document through its plan, then has it signed and
+// archived.
+//
+// Update handlers change the state synchronously (decisions, step
+// completion, returns); this loop does what needs activities: opening a
+// step's tasks with their deadlines, publishing events in the order they
+// happened, and, at the end, signing and archiving.
+func Workflow(ctx workflow.Context, in Input) (Result, error) {
+	if err := in.validate(); err != nil {
+		return Result{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidPlan, nil)
+	}
+	wf := &run{in: in, wfID: workflow.GetInfo(ctx).WorkflowExecution.ID, timers: map[string]workflow.CancelFunc{}}
+	if in.Resume != nil {
+		wf.state = *in.Resume
+		wf.state.Runs++
+	} else {
+		wf.state = State{Status: StatusInReview, Original: in.Original}
+	}
+	wf.in.Resume = nil
+	if err := wf.handle(ctx); err != nil {
+		return Result{}, err
+	}
+
+	for {
+		if err := wf.flush(ctx); err != nil {
+			return Result{}, err
+		}
+		switch {
+		case wf.state.Ended != nil:
+			return wf.end(ctx)
+		case wf.state.Step >= len(in.Plan.Steps):
+			return wf.signAndArchive(ctx)
+		case !wf.state.StepOpen && wf.state.Status == StatusInReview:
+			if err := wf.openStep(ctx); err != nil {
+				return Result{}, err
+			}
+			continue
+		case wf.continueAsNewDue(ctx):
+			return Result{}, wf.continueAsNew(ctx)
+		}
+		wf.armTimers(ctx)
+		wf.upsertSearch(ctx)
+		if err := workflow.Await(ctx, func() bool { return wf.actionable(ctx) }); err != nil {
+			return Result{}, err
+		}
+	}
+}
+
+type run struct {
+	in     Input
+	wfID   string
+	state  State
+	outbox []notice
+	// timers holds the cancel of each open task's reminder and escalation
+	// timers; it is rebuilt after continue-as-new, so it is not State.
+	timers map[string]workflow.CancelFunc
+	// searchKey is the last search attribute values upserted.
+	searchKey string
+}
+
+// actionable says the loop has something to do.
+func (wf *run) actionable(ctx workflow.Context) bool {
+	s := wf.state
+	switch {
+	case len(wf.outbox) > 0, s.Ended != nil, s.Step >= len(wf.in.Plan.Steps):
+		return true
+	case !s.StepOpen && s.Status == StatusInReview:
+		return true
+	case wf.unarmed():
+		return true
+	}
+	return wf.continueAsNewDue(ctx)
+}
+
+// openStep starts a round of the current step: a task per assignee, all with
+// the deadline routing computes for the step.
+func (wf *run) openStep(ctx workflow.Context) error {
+	step := wf.in.Plan.Steps[wf.state.Step]
+	var dl PlanDeadlinesResult
+	actx := workflow.WithActivityOptions(ctx, shortActivity())
+	if err := workflow.ExecuteActivity(actx, ActivityPlanDeadlines, PlanDeadlinesInput{
+		From: workflow.Now(ctx), WorkingDays: step.DeadlineWorkingDays, Urgency: wf.in.Urgency,
+	}).Get(ctx, &dl); err != nil {
+		return fmt.Errorf("plan deadlines of step %s: %w", step.ID, err)
+	}
+	// A decision cannot arrive while the activity runs (no task is open), but
+	// a recall can: it ends the workflow, and no task opens.
+	if wf.state.Ended != nil {
+		return nil
+	}
+	now := workflow.Now(ctx)
+	wf.state.StepID, wf.state.StepName = step.ID, step.Name
+	wf.state.StepOpen = true
+	wf.state.Approvals, wf.state.Rejections = 0, 0
+	for _, a := range step.Assignees {
+		wf.openTask(Task{
+			ID: newID(ctx), StepID: step.ID, Kind: TaskApprove, Status: TaskOpen, Assignee: a,
+			AssignedAt: now, Deadline: dl.Deadline, RemindAt: dl.RemindAt,
+		})
+	}
+	wf.refresh()
+	return nil
+}
+
+func (wf *run) openTask(t Task) {
+	wf.state.Tasks = append(wf.state.Tasks, t)
+	wf.queue(kindTaskAssigned, events.TaskAssignedData{
+		TaskID: t.ID, DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, Assignee: t.Assignee.Username,
+		Subject: wf.in.Subject, Kind: wf.in.Kind, Urgency: wf.in.Urgency, Deadline: t.Deadline, AssignedAt: t.AssignedAt,
+	})
+}
+
+// closeTask closes an open task and stops its timers.
+func (wf *run) closeTask(t *Task, status string) {
+	t.Status = status
+	if cancel, ok := wf.timers[t.ID]; ok {
+		cancel()
+		delete(wf.timers, t.ID)
+	}
+}
+
+// withdrawOpen closes every open task without a decision.
+func (wf *run) withdrawOpen(at time.Time) {
+	for i := range wf.state.Tasks {
+		t := &wf.state.Tasks[i]
+		if t.Status != TaskOpen {
+			continue
+		}
+		wf.closeTask(t, TaskWithdrawn)
+		wf.queue(kindTaskWithdrawn, wf.notice(t, at))
+	}
+}
+
+// refresh recomputes who the document waits for.
+func (wf *run) refresh() {
+	var waiting []string
+	for _, t := range wf.state.Tasks {
+		if t.Status != TaskOpen {
+			continue
+		}
+		waiting = append(waiting, t.Assignee.Username)
+		waiting = append(waiting, t.Deciders...)
+	}
+	slices.Sort(waiting)
+	wf.state.WaitingFor = slices.Compact(waiting)
+}
+
+// end publishes how the document ended early and returns the outcome.
+func (wf *run) end(ctx workflow.Context) (Result, error) {
+	e := wf.state.Ended
+	data := events.DocumentDecisionData{DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, By: e.By, Comment: e.Comment, At: e.At}
+	outcome, kind := OutcomeRejected, kindDocumentRejected
+	if wf.state.Status == StatusRecalled {
+		outcome, kind = OutcomeRecalled, kindDocumentRecalled
+	}
+	wf.queue(kind, data)
+	if err := wf.flush(ctx); err != nil {
+		return Result{}, err
+	}
+	workflow.GetLogger(ctx).Info("approval chain ended", "document_id", wf.in.DocumentID, "outcome", outcome, "by", e.By.Username)
+	return Result{Outcome: outcome}, wf.finish(ctx)
+}
+
+// signAndArchive runs once every step agreed, as the single-approver
+// workflow does: the person whose approval completed the plan signs.
+func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
+	in := wf.in
+	by := *wf.state.Approver
+	wf.state.Status = StatusApproved
+	wf.queue(kindDocumentApproved, events.DocumentDecisionData{
+		DocumentID: in.DocumentID, WorkflowID: wf.wfID, By: by, At: workflow.Now(ctx),
+	})
+	if err := wf.flush(ctx); err != nil {
+		return Result{}, err
+	}
+
+	wf.state.Status = StatusSigning
+	wf.upsertSearch(ctx)
+	var signed approval.SignDocumentResult
+	signCtx := workflow.WithActivityOptions(ctx, serviceActivity(approval.SigningTaskQueue, 5*time.Minute,
+		approval.ErrSourceIntegrity, approval.ErrNoSigningKey, approval.ErrUnsignablePDF))
+	if err := workflow.ExecuteActivity(signCtx, approval.ActivitySignDocument, approval.SignDocumentInput{
+		DocumentID: in.DocumentID, Agency: in.Agency, Source: wf.state.Original,
+		Signer: by.Username, Reason: "Phê duyệt: " + in.Subject,
+	}).Get(ctx, &signed); err != nil {
+		return Result{}, fmt.Errorf("sign document %s: %w", in.DocumentID, err)
+	}
+
+	wf.state.Status = StatusArchiving
+	var archived approval.ArchiveDocumentResult
+	archiveCtx := workflow.WithActivityOptions(ctx, serviceActivity(approval.ArchiveTaskQueue, 5*time.Minute, approval.ErrSourceIntegrity))
+	if err := workflow.ExecuteActivity(archiveCtx, approval.ActivityArchiveDocument, approval.ArchiveDocumentInput{
+		DocumentID: in.DocumentID, Agency: in.Agency, Kind: in.Kind, Subject: in.Subject,
+		ArrivalNumber: in.ArrivalNumber, Signed: signed.Signed, Signer: by.Username, SignedAt: signed.SignedAt,
+	}).Get(ctx, &archived); err != nil {
+		return Result{}, fmt.Errorf("archive document %s: %w", in.DocumentID, err)
+	}
+
+	wf.state.Status = StatusArchived
+	wf.upsertSearch(ctx)
+	workflow.GetLogger(ctx).Info("document archived", "document_id", in.DocumentID, "record_id", archived.RecordID)
+	return Result{Outcome: OutcomeArchived, Signed: &signed.Signed, RecordID: archived.RecordID}, wf.finish(ctx)
+}
+
+// continueAsNewDue says the history is long enough to start afresh and the
+// workflow is at a point where nothing is in flight.
+func (wf *run) continueAsNewDue(ctx workflow.Context) bool {
+	limit := wf.in.HistoryLimit
+	if limit <= 0 {
+		limit = DefaultHistoryLimit
+	}
+	return workflow.GetInfo(ctx).GetCurrentHistoryLength() > limit &&
+		len(wf.outbox) == 0 && workflow.AllHandlersFinished(ctx)
+}
+
+// continueAsNew carries the whole state into a fresh run. Timers are not
+// carried: the new run arms them again from the tasks' dates.
+func (wf *run) continueAsNew(ctx workflow.Context) error {
+	next := wf.in
+	st := wf.state
+	next.Resume = &st
+	workflow.GetLogger(ctx).Info("approval chain continues as new", "document_id", wf.in.DocumentID,
+		"history_length", workflow.GetInfo(ctx).GetCurrentHistoryLength())
+	return workflow.NewContinueAsNewError(ctx, WorkflowName, next)
+}
+
+// finish lets in-flight update handlers complete before the workflow closes.
+func (wf *run) finish(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+func shortActivity() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		TaskQueue:           TaskQueue,
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+	}
+}
+
+// serviceActivity are the options for an activity of another service: it is
+// retried until it succeeds or fails for a reason retrying cannot fix.
+func serviceActivity(queue string, timeout time.Duration, nonRetryable ...string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		TaskQueue:           queue,
+		StartToCloseTimeout: timeout,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			NonRetryableErrorTypes: nonRetryable,
+		},
+	}
+}
+
+func newID(ctx workflow.Context) string {
+	var id string
+	_ = workflow.SideEffect(ctx, func(workflow.Context) any { return uuidV4() }).Get(&id)
+	return id
+}
+
+func (in Input) validate() error {
+	var problems []error
+	if in.DocumentID == "" {
+		problems = append(problems, errors.New("document_id is required"))
+	}
+	if in.Agency == "" {
+		problems = append(problems, errors.New("agency is required"))
+	}
+	if in.Drafter.Username == "" {
+		problems = append(problems, errors.New("drafter is required: a returned document goes back to them"))
+	}
+	if in.Original.Key == "" || in.Original.SHA256 == "" {
+		problems = append(problems, errors.New("original object with its sha256 is required"))
+	}
+	if len(in.Plan.Steps) == 0 {
+		problems = append(problems, errors.New("the plan has no steps"))
+	}
+	for i, s := range in.Plan.Steps {
+		problems = append(problems, s.validate(i))
+	}
+	return errors.Join(problems...)
+}
+
+func (s Step) validate(i int) error {
+	var problems []error
+	name := fmt.Sprintf("step %d (%s)", i+1, s.ID)
+	if s.ID == "" {
+		problems = append(problems, fmt.Errorf("step %d has no id", i+1))
+	}
+	for _, a := range s.Assignees {
+		if a.Username == "" {
+			problems = append(problems, fmt.Errorf("%s: position %q is not held by anyone", name, a.Position))
+		}
+	}
+	n := len(s.Assignees)
+	switch s.Mode {
+	case ModeSingle:
+		if n != 1 {
+			problems = append(problems, fmt.Errorf("%s: mode single needs exactly one assignee, has %d", name, n))
+		}
+	case ModeAll, ModeAny:
+		if n == 0 {
+			problems = append(problems, fmt.Errorf("%s: mode %s needs assignees", name, s.Mode))
+		}
+	case ModeNOfM:
+		if s.Required < 1 || s.Required > n {
+			problems = append(problems, fmt.Errorf("%s: n_of_m needs 1 ≤ required ≤ %d assignees, has required %d", name, n, s.Required))
+		}
+	default:
+		problems = append(problems, fmt.Errorf("%s: mode %q is not one of single, all, any, n_of_m", name, s.Mode))
+	}
+	return errors.Join(problems...)
+}
