@@ -203,8 +203,10 @@ func minimalPDF(text string) []byte {
 	return b.Bytes()
 }
 
-func metadata(subject string) map[string]string {
-	return map[string]string{"kind": "QUYET_DINH", "subject": subject, "urgency": "THUONG", "confidentiality": "NONE"}
+// metadata describes an upload. The development rules route a plan
+// (kế hoạch) to one official, and a decision (quyết định) through four steps.
+func metadata(kind, subject string) map[string]string {
+	return map[string]string{"kind": kind, "subject": subject, "urgency": "THUONG", "confidentiality": "NONE"}
 }
 
 func contains(s string, parts ...string) error {

@@ -38,7 +38,7 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	assertSubjectPermissions(t, st)
 
 	// An upload without a token is refused before anything is stored.
-	status, body := upload(t, st.GatewayURL, "", minimalPDF("no token"), metadata("Không có token"))
+	status, body := upload(t, st.GatewayURL, "", minimalPDF("no token"), metadata("KE_HOACH", "Không có token"))
 	wantError(t, "upload without token", status, body, http.StatusUnauthorized, httpapi.ErrorCodeUnauthenticated)
 
 	clerk := login(t, st, "vanthu")
@@ -54,7 +54,7 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 		{"malformed PDF", []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\nendobj\ntrailer\n<<>>\n%%EOF\n"), http.StatusUnprocessableEntity, httpapi.ErrorCodeMalformedPDF},
 	}
 	for _, tc := range bad {
-		status, body := upload(t, st.GatewayURL, clerk.token, tc.file, metadata("Văn bản hỏng"))
+		status, body := upload(t, st.GatewayURL, clerk.token, tc.file, metadata("KE_HOACH", "Văn bản hỏng"))
 		wantError(t, tc.name, status, body, tc.status, tc.code)
 	}
 	if keys := listKeys(t, s3, "docflow-documents", ""); len(keys) != 0 {
@@ -62,9 +62,9 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	}
 
 	// The clerk registers a decision; it gets arrival number 1.
-	pdf := minimalPDF("Quyet dinh phe duyet ke hoach cong tac nam 2026")
-	meta := metadata("Quyết định phê duyệt kế hoạch công tác năm 2026")
-	meta["issuer"], meta["symbol"], meta["issued_on"] = "Ủy ban nhân dân tỉnh Quảng Ninh", "12/QĐ-UBND", "2026-01-05"
+	pdf := minimalPDF("Ke hoach cong tac nam 2026")
+	meta := metadata("KE_HOACH", "Kế hoạch công tác năm 2026 của Văn phòng")
+	meta["issuer"], meta["symbol"], meta["issued_on"] = "Ủy ban nhân dân tỉnh Quảng Ninh", "12/KH-UBND", "2026-01-05"
 	status, body = upload(t, st.GatewayURL, clerk.token, pdf, meta)
 	if status != http.StatusCreated {
 		t.Fatalf("upload: %d %s", status, body)
@@ -161,7 +161,7 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	// The records officer finds it without typing the diacritics and
 	// downloads the signed original.
 	officer := login(t, st, "luutru")
-	q := "quyet dinh phe duyet"
+	q := "ke hoach cong tac"
 	sr, err := officer.client.SearchArchiveWithResponse(ctx, &httpapi.SearchArchiveParams{Q: q})
 	if err != nil {
 		t.Fatal(err)
@@ -336,7 +336,7 @@ func assertIncomingRegister(t *testing.T, clerk *session, arrival int64) {
 	}
 	csv := string(get("csv"))
 	header := "\ufeffNgày đến,Số đến,Tác giả,\"Số, ký hiệu\",Ngày tháng,Tên loại và trích yếu,Đơn vị hoặc người nhận,Ngày chuyển,Ký nhận,Ghi chú\r\n"
-	row := fmt.Sprintf(",%d,Ủy ban nhân dân tỉnh Quảng Ninh,12/QĐ-UBND,05/01/2026,Quyết định phê duyệt kế hoạch công tác năm 2026,", arrival)
+	row := fmt.Sprintf(",%d,Ủy ban nhân dân tỉnh Quảng Ninh,12/KH-UBND,05/01/2026,Kế hoạch công tác năm 2026 của Văn phòng,", arrival)
 	if !strings.HasPrefix(csv, header) || !strings.Contains(csv, row) {
 		t.Fatalf("incoming register CSV lacks the ND30 heading or the document's row:\n%q", csv)
 	}
@@ -348,7 +348,7 @@ func assertIncomingRegister(t *testing.T, clerk *session, arrival int64) {
 	if err != nil {
 		t.Fatalf("pdftotext: %v\n%s", err, out)
 	}
-	if err := contains(string(out), "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "Ngày đến", "Tác giả", "12/QĐ-UBND"); err != nil {
+	if err := contains(string(out), "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "Ngày đến", "Tác giả", "12/KH-UBND"); err != nil {
 		t.Fatalf("incoming register PDF: %v", err)
 	}
 }

@@ -21,10 +21,15 @@ import (
 	"github.com/docflow/docflow/services/internal/health"
 	"github.com/docflow/docflow/services/internal/logging"
 	"github.com/docflow/docflow/services/internal/natsx"
+	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/temporalx"
+	"github.com/docflow/docflow/services/routing/internal/deadlines"
+	"github.com/docflow/docflow/services/routing/internal/delegation"
 	"github.com/docflow/docflow/services/routing/internal/dispatch"
+	"github.com/docflow/docflow/services/routing/internal/orgchart"
 	"github.com/docflow/docflow/services/routing/internal/rules"
 	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows/chain"
 )
 
 // Config is the routing service's configuration.
@@ -33,6 +38,8 @@ type Config struct {
 	Temporal temporalx.Config
 	Log      logging.Config
 	Rules    string `env:"DOCFLOW_ROUTING_RULES" default:"deploy/dev/routing.yaml"`
+	OrgChart string `env:"DOCFLOW_ROUTING_ORGCHART" default:"deploy/dev/orgchart.yaml"`
+	DB       string `env:"DOCFLOW_ROUTING_DB" default:"sqlite:var/routing.db"`
 	HTTPAddr string `env:"DOCFLOW_ROUTING_HTTP_ADDR" default:"127.0.0.1:8082"`
 }
 
@@ -42,6 +49,12 @@ func (c Config) Validate() error {
 	problems = append(problems, c.NATS.Validate(), c.Temporal.Validate(), c.Log.Validate())
 	if c.Rules == "" {
 		problems = append(problems, errors.New("DOCFLOW_ROUTING_RULES is required"))
+	}
+	if c.OrgChart == "" {
+		problems = append(problems, errors.New("DOCFLOW_ROUTING_ORGCHART is required"))
+	}
+	if c.DB == "" {
+		problems = append(problems, errors.New("DOCFLOW_ROUTING_DB is required: sqlite:<file> or a postgres:// address"))
 	}
 	return errors.Join(problems...)
 }
@@ -61,7 +74,25 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("routing: %w", err)
 	}
-	log.Info("routing rules loaded", zap.String("file", cfg.Rules), zap.String("version", set.Version), zap.Int("rules", len(set.Rules)))
+	chart, err := orgchart.Load(cfg.OrgChart)
+	if err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
+	if err := set.CheckChart(chart); err != nil {
+		return fmt.Errorf("routing: the rules in %s do not fit the org chart %s: %w", cfg.Rules, cfg.OrgChart, err)
+	}
+	log.Info("routing rules loaded", zap.String("file", cfg.Rules), zap.String("version", set.Version), zap.Int("rules", len(set.Rules)),
+		zap.String("orgchart", cfg.OrgChart))
+
+	db, err := sqlstore.Open(ctx, cfg.DB)
+	if err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
+	defer func() { _ = db.Close() }()
+	delegations, err := delegation.Open(ctx, db, func() *orgchart.Chart { return chart }, time.Now, log)
+	if err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
 
 	nc, err := natsx.Connect(ctx, cfg.NATS, "routing", log)
 	if err != nil {
@@ -83,20 +114,25 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	defer tc.Close()
 
+	cal, err := calendar.Load()
+	if err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
+	// Both workflow types run here: documents routed before plans existed
+	// finish on the single-approver workflow.
 	w := worker.New(tc, approval.TaskQueue, worker.Options{})
 	approval.Register(w)
-	acts := &dispatch.Activities{Publisher: pub}
+	chain.Register(w)
+	acts := &dispatch.Activities{Publisher: pub, Deadlines: &deadlines.Planner{Calendar: cal}}
 	w.RegisterActivityWithOptions(acts.PublishEvent, activity.RegisterOptions{Name: approval.ActivityPublishEvent})
+	w.RegisterActivityWithOptions(acts.PlanDeadlines, activity.RegisterOptions{Name: chain.ActivityPlanDeadlines})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("routing: start worker: %w", err)
 	}
 	defer w.Stop()
 
-	cal, err := calendar.Load()
-	if err != nil {
-		return fmt.Errorf("routing: %w", err)
-	}
-	router := &dispatch.Router{Rules: func() *rules.Set { return set }, Calendar: cal, Temporal: tc, Publisher: pub, Log: log}
+	planner := &rules.Planner{Rules: func() *rules.Set { return set }, Chart: func() *orgchart.Chart { return chart }, Substitutes: delegations}
+	router := &dispatch.Router{Planner: planner, Temporal: tc, Publisher: pub, Log: log}
 	stop, err := natsx.Consume(ctx, js, events.RoutingReceived, log, router.HandleReceived)
 	if err != nil {
 		return fmt.Errorf("routing: %w", err)
@@ -108,6 +144,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		"nats":     natsx.Check(nc),
 		"temporal": temporalx.Check(tc),
 		"calendar": calendarCovers(cal, time.Now),
+		"database": db.PingContext,
 	})
 }
 

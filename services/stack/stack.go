@@ -229,6 +229,8 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}},
 		{"routing", routing.Run, addr(ports.Routing), map[string]string{
 			"DOCFLOW_ROUTING_RULES":     filepath.Join(opts.RepoRoot, "deploy", "dev", "routing.yaml"),
+			"DOCFLOW_ROUTING_ORGCHART":  filepath.Join(opts.RepoRoot, "deploy", "dev", "orgchart.yaml"),
+			"DOCFLOW_ROUTING_DB":        "sqlite:" + filepath.Join(opts.Dir, "routing.db"),
 			"DOCFLOW_ROUTING_HTTP_ADDR": addr(ports.Routing),
 		}},
 		{"signing", signing.Run, addr(ports.Signing), map[string]string{

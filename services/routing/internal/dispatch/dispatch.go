@@ -13,10 +13,11 @@ import (
 	"go.uber.org/zap"
 
 	events "github.com/docflow/docflow/api/events/v1"
-	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/natsx"
+	"github.com/docflow/docflow/services/routing/internal/deadlines"
 	"github.com/docflow/docflow/services/routing/internal/rules"
 	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows/chain"
 )
 
 // Starter starts workflows; client.Client satisfies it.
@@ -26,17 +27,18 @@ type Starter interface {
 
 // Router starts one approval workflow per received document.
 type Router struct {
-	Rules     func() *rules.Set
-	Calendar  *calendar.Calendar
+	Planner   *rules.Planner
 	Temporal  Starter
 	Publisher *natsx.Publisher
 	Log       *zap.Logger
 }
 
-// HandleReceived routes one document.received event. It is safe to call
-// again for the same event: the workflow id is derived from the document, so
-// a second start is refused by Temporal and treated as done, and the route
-// event has a derived id that JetStream deduplicates.
+// HandleReceived routes one document.received event: the rules give a plan
+// of steps, resolved to people (with their substitutes and supervisors) as
+// of registration, and the plan-driven approval workflow runs it. It is safe
+// to call again for the same event: the workflow id is derived from the
+// document, so a second start is refused by Temporal and treated as done,
+// and the route event has a derived id that JetStream deduplicates.
 func (r *Router) HandleReceived(ctx context.Context, env events.Envelope) error {
 	if env.Type != events.DocumentReceived {
 		return nil
@@ -47,28 +49,24 @@ func (r *Router) HandleReceived(ctx context.Context, env events.Envelope) error 
 		return nil
 	}
 	log := r.Log.With(zap.String("document_id", doc.DocumentID), zap.String("agency", doc.Agency))
-	route, err := r.Rules().Match(rules.Document{Agency: doc.Agency, Kind: doc.Kind, Urgency: doc.Urgency})
-	if err != nil {
+	plan, err := r.Planner.Plan(ctx, rules.Document{Agency: doc.Agency, Kind: doc.Kind, Urgency: doc.Urgency, IssuerID: doc.IssuerID}, doc.ReceivedAt)
+	if errors.Is(err, rules.ErrNoRoute) {
 		// Nothing to retry: the document stays registered and visible,
 		// waiting for an administrator to add a rule.
 		log.Warn("document not routed", zap.Error(err))
 		return nil
 	}
-	// Deadlines count working days from registration (DOMAIN.md §11). Without
-	// calendar data for the dates the deadline cannot be known: the event is
-	// retried, and readiness reports the missing year to the operator.
-	deadline, err := r.Calendar.AddWorkingDays(doc.ReceivedAt, route.DeadlineDays)
 	if err != nil {
-		return fmt.Errorf("dispatch: deadline of %s: %w", doc.DocumentID, err)
+		return fmt.Errorf("dispatch: plan for %s: %w", doc.DocumentID, err)
 	}
 	wfID := approval.WorkflowID(doc.DocumentID)
 	_, err = r.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:        wfID,
-		TaskQueue: approval.TaskQueue,
-	}, approval.WorkflowName, approval.Input{
+		TaskQueue: chain.TaskQueue,
+	}, chain.WorkflowName, chain.Input{
 		DocumentID: doc.DocumentID, Agency: doc.Agency, Kind: doc.Kind, Subject: doc.Subject,
 		Urgency: doc.Urgency, ArrivalNumber: doc.ArrivalNumber, Original: doc.Original,
-		Approver: route.Approver, Deadline: deadline, SubmittedBy: doc.By,
+		Drafter: doc.By, Plan: toChain(plan), UpsertSearchAttributes: true,
 	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
@@ -77,16 +75,53 @@ func (r *Router) HandleReceived(ctx context.Context, env events.Envelope) error 
 	case err != nil:
 		return fmt.Errorf("dispatch: start workflow %s: %w", wfID, err)
 	default:
-		log.Info("approval workflow started", zap.String("workflow_id", wfID), zap.String("approver", route.Approver), zap.String("rule", route.RuleID))
+		log.Info("approval workflow started", zap.String("workflow_id", wfID), zap.String("rule", plan.RuleID), zap.Int("steps", len(plan.Steps)))
 	}
 	_, err = r.Publisher.PublishWithID(ctx, natsx.EventID("routed:"+doc.DocumentID), env.Time, events.RouteSelected, doc.Agency, doc.DocumentID,
-		events.RouteSelectedData{DocumentID: doc.DocumentID, WorkflowID: wfID, RuleID: route.RuleID, RuleVersion: route.Version, Approver: route.Approver})
+		events.RouteSelectedData{DocumentID: doc.DocumentID, WorkflowID: wfID, RuleID: plan.RuleID, RuleVersion: plan.RuleVersion, Approver: firstAssignee(plan)})
 	return err
+}
+
+// toChain copies a resolved plan into the workflow's contract.
+func toChain(p rules.Plan) chain.Plan {
+	out := chain.Plan{RuleID: p.RuleID, RuleVersion: p.RuleVersion}
+	for _, s := range p.Steps {
+		step := chain.Step{ID: s.ID, Name: s.Name, Mode: s.Mode, Required: s.Required, DeadlineWorkingDays: s.DeadlineWorkingDays}
+		for _, a := range s.Assignees {
+			as := chain.Assignee{Position: a.Position, Username: a.Username, Supervisor: a.Supervisor}
+			for _, sub := range a.Substitutes {
+				as.Substitutes = append(as.Substitutes, chain.Substitute{
+					Username: sub.Username, From: sub.From, Until: sub.Until, Kinds: sub.Kinds, Authority: sub.Authority,
+				})
+			}
+			step.Assignees = append(step.Assignees, as)
+		}
+		out.Steps = append(out.Steps, step)
+	}
+	return out
+}
+
+func firstAssignee(p rules.Plan) string {
+	if len(p.Steps) == 0 || len(p.Steps[0].Assignees) == 0 {
+		return ""
+	}
+	return p.Steps[0].Assignees[0].Username
 }
 
 // Activities are the routing service's activities.
 type Activities struct {
 	Publisher *natsx.Publisher
+	Deadlines *deadlines.Planner
+}
+
+// PlanDeadlines gives a step's deadline and reminder on the working-day
+// calendar; workflows cannot read the calendar themselves.
+func (a *Activities) PlanDeadlines(ctx context.Context, in chain.PlanDeadlinesInput) (chain.PlanDeadlinesResult, error) {
+	r, err := a.Deadlines.PlanDeadlines(ctx, deadlines.Input{From: in.From, WorkingDays: in.WorkingDays, Urgency: in.Urgency})
+	if err != nil {
+		return chain.PlanDeadlinesResult{}, err
+	}
+	return chain.PlanDeadlinesResult{Deadline: r.Deadline, RemindAt: r.RemindAt}, nil
 }
 
 // PublishEvent publishes an event a workflow decided on, with the

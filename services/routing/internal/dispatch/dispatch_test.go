@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,32 +14,51 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/natsx"
+	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
+	"github.com/docflow/docflow/services/routing/internal/deadlines"
+	"github.com/docflow/docflow/services/routing/internal/delegation"
 	"github.com/docflow/docflow/services/routing/internal/dispatch"
+	"github.com/docflow/docflow/services/routing/internal/orgchart"
 	"github.com/docflow/docflow/services/routing/internal/rules"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows/chain"
 )
 
 // starter records the workflows the router starts; Temporal itself is
 // exercised by the end-to-end tests.
-type starter struct{ started []approval.Input }
+type starter struct {
+	started []chain.Input
+	ids     []string
+}
 
-func (s *starter) ExecuteWorkflow(_ context.Context, _ client.StartWorkflowOptions, _ any, args ...any) (client.WorkflowRun, error) {
-	in, ok := args[0].(approval.Input)
+func (s *starter) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, args ...any) (client.WorkflowRun, error) {
+	in, ok := args[0].(chain.Input)
 	if !ok {
-		return nil, errors.New("the workflow input is not an approval.Input")
+		return nil, errors.New("the workflow input is not a chain.Input")
 	}
 	s.started = append(s.started, in)
+	s.ids = append(s.ids, o.ID)
 	return nil, nil
 }
 
+// router uses the development rules and org chart, as `make run` does.
 func router(t *testing.T) (*dispatch.Router, *starter) {
 	t.Helper()
-	set, err := rules.Parse([]byte("version: t\nrules:\n  - id: all\n    approver: chuyenvien1\n    deadline_days: 3\n"))
+	dev := filepath.Join("..", "..", "..", "..", "deploy", "dev")
+	set, err := rules.Load(filepath.Join(dev, "routing.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal, err := calendar.Load()
+	chart, err := orgchart.Load(filepath.Join(dev, "orgchart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlstore.Open(t.Context(), testkit.SQLite(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	store, err := delegation.Open(t.Context(), db, func() *orgchart.Chart { return chart }, time.Now, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,49 +68,87 @@ func router(t *testing.T) (*dispatch.Router, *starter) {
 	}
 	s := &starter{}
 	return &dispatch.Router{
-		Rules: func() *rules.Set { return set }, Calendar: cal, Temporal: s,
-		Publisher: natsx.NewPublisher(nts.JS, "routing"), Log: zaptest.NewLogger(t),
+		Planner:   &rules.Planner{Rules: func() *rules.Set { return set }, Chart: func() *orgchart.Chart { return chart }, Substitutes: store},
+		Temporal:  s,
+		Publisher: natsx.NewPublisher(nts.JS, "routing"),
+		Log:       zaptest.NewLogger(t),
 	}, s
 }
 
-func received(t *testing.T, at time.Time) events.Envelope {
+func received(t *testing.T, kind string, at time.Time) events.Envelope {
 	t.Helper()
 	data, err := json.Marshal(events.DocumentReceivedData{
-		DocumentID: "d1", Agency: "000.00.00.G22", ArrivalNumber: 1, Kind: "QUYET_DINH", Subject: "Quyết định",
+		DocumentID: "d1", Agency: "000.00.00.G22", ArrivalNumber: 1, Kind: kind, Subject: "Văn bản",
 		Urgency: "THUONG", Confidentiality: "NONE", ReceivedAt: at,
 		Original: events.Object{Bucket: "b", Key: "originals/d1.pdf", SHA256: "ab"},
+		By:       events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return events.Envelope{ID: "e1", Type: events.DocumentReceived, Subject: "d1", Agency: "000.00.00.G22", Time: at, Data: data}
+	return events.Envelope{ID: "e-" + kind, Type: events.DocumentReceived, Subject: "d1", Agency: "000.00.00.G22", Time: at, Data: data}
 }
 
-// A document registered on the last working day before Tết 2026 is due
-// three working days later, after the holiday: Wednesday 25/02/2026.
-func TestDeadlineCountsWorkingDaysAcrossTet(t *testing.T) {
+// A decision (QUYET_DINH) gets the multi-step plan of the development rules,
+// addressed to positions and resolved to the people holding them, with
+// their supervisors for escalation; the clerk who registered it drafts it.
+func TestDecisionGetsItsPlan(t *testing.T) {
 	t.Parallel()
 	r, s := router(t)
-	at := time.Date(2026, 2, 13, 9, 30, 0, 0, calendar.Zone)
-	if err := r.HandleReceived(t.Context(), received(t, at)); err != nil {
+	if err := r.HandleReceived(t.Context(), received(t, "QUYET_DINH", time.Date(2026, 3, 5, 9, 0, 0, 0, calendar.Zone))); err != nil {
 		t.Fatal(err)
 	}
-	if len(s.started) != 1 {
-		t.Fatalf("started %d workflows", len(s.started))
+	if len(s.started) != 1 || s.ids[0] != "approval-d1" {
+		t.Fatalf("started %v", s.ids)
 	}
-	want := time.Date(2026, 2, 25, 9, 30, 0, 0, calendar.Zone)
-	if got := s.started[0].Deadline; !got.Equal(want) {
-		t.Fatalf("deadline %v, want %v", got, want)
+	in := s.started[0]
+	if in.Drafter.Username != "vanthu" || in.Plan.RuleID != "quyet-dinh" || len(in.Plan.Steps) != 4 {
+		t.Fatalf("input %+v", in)
+	}
+	first := in.Plan.Steps[0]
+	if len(first.Assignees) != 1 || first.Assignees[0].Username != "chuyenvien1" || first.Assignees[0].Supervisor == "" {
+		t.Fatalf("first step %+v", first)
+	}
+	last := in.Plan.Steps[3]
+	if last.Mode != chain.ModeNOfM || last.Required != 2 || len(last.Assignees) < 3 {
+		t.Fatalf("last step %+v, want 2 of at least 3", last)
 	}
 }
 
-// Without calendar data the deadline is unknown: the event is not taken
-// (it will be redelivered) and no workflow starts with a guessed deadline.
-func TestNoDeadlineOutsideTheCalendar(t *testing.T) {
+// Other kinds get the one-step default plan.
+func TestDefaultPlan(t *testing.T) {
 	t.Parallel()
 	r, s := router(t)
-	err := r.HandleReceived(t.Context(), received(t, time.Date(2031, 3, 2, 9, 0, 0, 0, calendar.Zone)))
-	if !errors.Is(err, calendar.ErrNotCovered) || len(s.started) != 0 {
-		t.Fatalf("err %v, started %d", err, len(s.started))
+	ev := received(t, "CONG_VAN", time.Date(2026, 3, 5, 9, 0, 0, 0, calendar.Zone))
+	if err := r.HandleReceived(t.Context(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.started) != 1 || len(s.started[0].Plan.Steps) != 1 || s.started[0].Plan.Steps[0].Assignees[0].Username != "chuyenvien1" {
+		t.Fatalf("a công văn gets the one-step default plan: %+v", s.started)
+	}
+}
+
+// The workflow's PlanDeadlines activity counts working days on the
+// calendar: a step opened on the last working day before Tết 2026 is due
+// after it, with the reminder the working day before.
+func TestPlanDeadlinesAcrossTet(t *testing.T) {
+	t.Parallel()
+	cal, err := calendar.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &dispatch.Activities{Deadlines: &deadlines.Planner{Calendar: cal}}
+	res, err := a.PlanDeadlines(t.Context(), chain.PlanDeadlinesInput{From: time.Date(2026, 2, 13, 9, 30, 0, 0, calendar.Zone), WorkingDays: 3, Urgency: "THUONG"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 2, 25, 9, 30, 0, 0, calendar.Zone); !res.Deadline.Equal(want) {
+		t.Fatalf("deadline %v, want %v", res.Deadline, want)
+	}
+	if want := time.Date(2026, 2, 24, 8, 0, 0, 0, calendar.Zone); !res.RemindAt.Equal(want) {
+		t.Fatalf("reminder %v, want %v", res.RemindAt, want)
+	}
+	if _, err := a.PlanDeadlines(t.Context(), chain.PlanDeadlinesInput{From: time.Date(2031, 3, 2, 9, 0, 0, 0, calendar.Zone), WorkingDays: 3}); !errors.Is(err, calendar.ErrNotCovered) {
+		t.Fatalf("a date without calendar data: %v", err)
 	}
 }
