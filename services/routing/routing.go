@@ -139,6 +139,12 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	defer stop()
 
+	endpoints, err := natsx.Serve(nc, "routing", "routing: delegations of positions to substitutes", log, delegations.Endpoints(pub)...)
+	if err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
+	defer func() { _ = endpoints.Stop() }()
+
 	log.Info("routing ready", zap.String("task_queue", approval.TaskQueue))
 	return health.Serve(ctx, cfg.HTTPAddr, log, map[string]health.Check{
 		"nats":     natsx.Check(nc),

@@ -23,7 +23,7 @@ const inbox = "_INBOX.>"
 // buggy service cannot forge another's events or serve its endpoints.
 var grants = map[string]grant{
 	svc.GatewayService: {
-		publish:   append([]string{svc.IntakeAccept, svc.ArchiveSearch, svc.ArchiveGet}, jetStream...),
+		publish:   append([]string{svc.IntakeAccept, svc.ArchiveSearch, svc.ArchiveGet, "docflow.svc.routing.>"}, jetStream...),
 		subscribe: []string{inbox},
 	},
 	svc.IntakeService: {
@@ -39,8 +39,9 @@ var grants = map[string]grant{
 			events.EventFilter(events.TaskWithdrawn), events.EventFilter(events.TaskResubmitted),
 			events.EventFilter(events.DocumentRecalled),
 			events.EventFilter(events.DelegationCreated), events.EventFilter(events.DelegationRevoked),
+			inbox,
 		}, jetStream...),
-		subscribe: []string{inbox},
+		subscribe: []string{"docflow.svc.routing.>", "$SRV.>", inbox},
 	},
 	svc.SigningService: {
 		publish:   append([]string{events.EventFilter(events.DocumentSigned)}, jetStream...),

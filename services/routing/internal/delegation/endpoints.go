@@ -1,0 +1,97 @@
+package delegation
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/docflow/docflow/api/errcode"
+	events "github.com/docflow/docflow/api/events/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/natsx"
+)
+
+// Announcer publishes delegation events.
+type Announcer interface {
+	PublishWithID(ctx context.Context, id string, at time.Time, t events.Type, agency, documentID string, data any) (events.Envelope, error)
+}
+
+// Endpoints serves the delegation endpoints over NATS and announces every
+// change as an event (id derived from the delegation, so a retry does not
+// announce twice).
+func (s *Store) Endpoints(pub Announcer) []natsx.Endpoint {
+	return []natsx.Endpoint{
+		{Name: "delegations-create", Subject: svc.RoutingDelegationsCreate, Handle: func(ctx context.Context, data []byte) (any, error) {
+			var req svc.CreateDelegationRequest
+			if err := decode(data, &req); err != nil {
+				return nil, err
+			}
+			d, err := s.Create(ctx, req.By, Request{
+				Position: req.Position, Substitute: req.Substitute, From: req.From, Until: req.Until,
+				Kinds: req.Kinds, Authority: req.Authority, Reason: req.Reason,
+			})
+			if err != nil {
+				return nil, err
+			}
+			return toWire(d), s.announce(ctx, pub, events.DelegationCreated, d, req.By)
+		}},
+		{Name: "delegations-revoke", Subject: svc.RoutingDelegationsRevoke, Handle: func(ctx context.Context, data []byte) (any, error) {
+			var req svc.RevokeDelegationRequest
+			if err := decode(data, &req); err != nil {
+				return nil, err
+			}
+			d, err := s.Revoke(ctx, req.By, req.ID)
+			if err != nil {
+				return nil, err
+			}
+			return toWire(d), s.announce(ctx, pub, events.DelegationRevoked, d, req.By)
+		}},
+		{Name: "delegations-list", Subject: svc.RoutingDelegationsList, Handle: func(ctx context.Context, data []byte) (any, error) {
+			var req svc.ListDelegationsRequest
+			if err := decode(data, &req); err != nil {
+				return nil, err
+			}
+			if req.By.Agency != "" && req.By.Agency != s.chart().Agency {
+				return nil, errs.E("delegation.List", errs.Forbidden, errcode.Forbidden, "delegations of another agency are not visible")
+			}
+			list, err := s.List(ctx, Filter{Position: req.Position, Substitute: req.Substitute, Active: req.Active})
+			if err != nil {
+				return nil, err
+			}
+			out := svc.DelegationList{Items: []svc.Delegation{}}
+			for _, d := range list {
+				out.Items = append(out.Items, toWire(d))
+			}
+			return out, nil
+		}},
+	}
+}
+
+func (s *Store) announce(ctx context.Context, pub Announcer, t events.Type, d Delegation, by events.Actor) error {
+	agency := s.chart().Agency
+	at := d.CreatedAt
+	if t == events.DelegationRevoked {
+		at = d.RevokedAt
+	}
+	_, err := pub.PublishWithID(ctx, natsx.EventID(string(t)+":"+d.ID), at, t, agency, "", events.DelegationData{
+		DelegationID: d.ID, Agency: agency, Position: d.Position, Holder: d.Holder, Substitute: d.Substitute,
+		From: d.From, Until: d.Until, Kinds: d.Kinds, Authority: d.Authority, By: by, At: at,
+	})
+	return err
+}
+
+func decode(data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return errs.E("delegation.decode", errs.Invalid, errcode.InvalidArgument, "the request is not valid JSON: "+err.Error())
+	}
+	return nil
+}
+
+func toWire(d Delegation) svc.Delegation {
+	return svc.Delegation{
+		ID: d.ID, Position: d.Position, Holder: d.Holder, Substitute: d.Substitute, From: d.From, Until: d.Until,
+		Kinds: d.Kinds, Authority: d.Authority, Reason: d.Reason, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt,
+		RevokedBy: d.RevokedBy, RevokedAt: d.RevokedAt,
+	}
+}
