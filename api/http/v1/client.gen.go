@@ -221,8 +221,11 @@ type ClientInterface interface {
 
 	// ListInbox List the caller's open tasks
 	//
-	// Returns the tasks waiting for the caller's decision, the most urgent and
-	// oldest first. A task leaves the inbox once it is decided.
+	// Returns the tasks waiting for the caller's decision, earliest deadline first
+	// unless `sort` says otherwise. Filters combine: `overdue=true&urgent=true`
+	// lists the urgent tasks past their deadline. A task leaves the inbox once it
+	// is decided. A `page_token` belongs to the sort it was issued for; changing
+	// the sort starts again from the first page.
 	//
 	// Corresponds with GET /v1/inbox (the `ListInbox` operationId).
 	ListInbox(ctx context.Context, params *ListInboxParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -256,6 +259,36 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/registers/{register} (the `GetRegister` operationId).
 	GetRegister(ctx context.Context, register RegisterName, params *GetRegisterParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideTasksWithBody Approve or reject several tasks at once
+	//
+	// Decides up to 100 of the caller's tasks in one call. Each is decided on its
+	// own, exactly as `POST /v1/tasks/{id}/decision` would, and recorded in the
+	// audit trail; one refused or failed decision does not stop the others. The
+	// answer is 200 with one result per decision, in the order they were sent:
+	// `done` with the decision's result, `refused` with the error that explains
+	// why (for example `task_closed` or `not_assignee`), or `failed` when the
+	// system could not deliver it (retry that decision).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/tasks/decisions (the `DecideTasks` operationId).
+	DecideTasksWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideTasks Approve or reject several tasks at once
+	//
+	// Decides up to 100 of the caller's tasks in one call. Each is decided on its
+	// own, exactly as `POST /v1/tasks/{id}/decision` would, and recorded in the
+	// audit trail; one refused or failed decision does not stop the others. The
+	// answer is 200 with one result per decision, in the order they were sent:
+	// `done` with the decision's result, `refused` with the error that explains
+	// why (for example `task_closed` or `not_assignee`), or `failed` when the
+	// system could not deliver it (retry that decision).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/tasks/decisions (the `DecideTasks` operationId).
+	DecideTasks(ctx context.Context, body DecideTasksJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideTaskWithBody Approve or reject a task
 	//
@@ -533,8 +566,11 @@ func (c *Client) GetDocumentContent(ctx context.Context, id DocumentID, reqEdito
 
 // ListInbox List the caller's open tasks
 //
-// Returns the tasks waiting for the caller's decision, the most urgent and
-// oldest first. A task leaves the inbox once it is decided.
+// Returns the tasks waiting for the caller's decision, earliest deadline first
+// unless `sort` says otherwise. Filters combine: `overdue=true&urgent=true`
+// lists the urgent tasks past their deadline. A task leaves the inbox once it
+// is decided. A `page_token` belongs to the sort it was issued for; changing
+// the sort starts again from the first page.
 //
 // Corresponds with GET /v1/inbox (the `ListInbox` operationId).
 func (c *Client) ListInbox(ctx context.Context, params *ListInboxParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -579,6 +615,56 @@ func (c *Client) ListInbox(ctx context.Context, params *ListInboxParams, reqEdit
 // Corresponds with GET /v1/registers/{register} (the `GetRegister` operationId).
 func (c *Client) GetRegister(ctx context.Context, register RegisterName, params *GetRegisterParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetRegisterRequest(c.Server, register, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideTasksWithBody Approve or reject several tasks at once
+//
+// Decides up to 100 of the caller's tasks in one call. Each is decided on its
+// own, exactly as `POST /v1/tasks/{id}/decision` would, and recorded in the
+// audit trail; one refused or failed decision does not stop the others. The
+// answer is 200 with one result per decision, in the order they were sent:
+// `done` with the decision's result, `refused` with the error that explains
+// why (for example `task_closed` or `not_assignee`), or `failed` when the
+// system could not deliver it (retry that decision).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/tasks/decisions (the `DecideTasks` operationId).
+func (c *Client) DecideTasksWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideTasksRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideTasks Approve or reject several tasks at once
+//
+// Decides up to 100 of the caller's tasks in one call. Each is decided on its
+// own, exactly as `POST /v1/tasks/{id}/decision` would, and recorded in the
+// audit trail; one refused or failed decision does not stop the others. The
+// answer is 200 with one result per decision, in the order they were sent:
+// `done` with the decision's result, `refused` with the error that explains
+// why (for example `task_closed` or `not_assignee`), or `failed` when the
+// system could not deliver it (retry that decision).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/tasks/decisions (the `DecideTasks` operationId).
+func (c *Client) DecideTasks(ctx context.Context, body DecideTasksJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideTasksRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1117,6 +1203,46 @@ func NewListInboxRequest(server string, params *ListInboxParams) (*http.Request,
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overdue", params.Overdue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "urgent", params.Urgent, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "agency", params.Agency, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
 		if params.PageSize != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -1228,6 +1354,46 @@ func NewGetRegisterRequest(server string, register RegisterName, params *GetRegi
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewDecideTasksRequest calls the generic DecideTasks builder with application/json body
+func NewDecideTasksRequest(server string, body DecideTasksJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDecideTasksRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDecideTasksRequestWithBody constructs an http.Request for the DecideTasks method, with any body, and a specified content type
+func NewDecideTasksRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/tasks/decisions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -1472,8 +1638,11 @@ type ClientWithResponsesInterface interface {
 
 	// ListInboxWithResponse List the caller's open tasks
 	//
-	// Returns the tasks waiting for the caller's decision, the most urgent and
-	// oldest first. A task leaves the inbox once it is decided.
+	// Returns the tasks waiting for the caller's decision, earliest deadline first
+	// unless `sort` says otherwise. Filters combine: `overdue=true&urgent=true`
+	// lists the urgent tasks past their deadline. A task leaves the inbox once it
+	// is decided. A `page_token` belongs to the sort it was issued for; changing
+	// the sort starts again from the first page.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1511,6 +1680,36 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/registers/{register} (the `GetRegister` operationId).
 	GetRegisterWithResponse(ctx context.Context, register RegisterName, params *GetRegisterParams, reqEditors ...RequestEditorFn) (*GetRegisterResponse, error)
+
+	// DecideTasksWithBodyWithResponse Approve or reject several tasks at once
+	//
+	// Decides up to 100 of the caller's tasks in one call. Each is decided on its
+	// own, exactly as `POST /v1/tasks/{id}/decision` would, and recorded in the
+	// audit trail; one refused or failed decision does not stop the others. The
+	// answer is 200 with one result per decision, in the order they were sent:
+	// `done` with the decision's result, `refused` with the error that explains
+	// why (for example `task_closed` or `not_assignee`), or `failed` when the
+	// system could not deliver it (retry that decision).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tasks/decisions (the `DecideTasks` operationId).
+	DecideTasksWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideTasksResponse, error)
+
+	// DecideTasksWithResponse Approve or reject several tasks at once
+	//
+	// Decides up to 100 of the caller's tasks in one call. Each is decided on its
+	// own, exactly as `POST /v1/tasks/{id}/decision` would, and recorded in the
+	// audit trail; one refused or failed decision does not stop the others. The
+	// answer is 200 with one result per decision, in the order they were sent:
+	// `done` with the decision's result, `refused` with the error that explains
+	// why (for example `task_closed` or `not_assignee`), or `failed` when the
+	// system could not deliver it (retry that decision).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/tasks/decisions (the `DecideTasks` operationId).
+	DecideTasksWithResponse(ctx context.Context, body DecideTasksJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideTasksResponse, error)
 
 	// DecideTaskWithBodyWithResponse Approve or reject a task
 	//
@@ -2455,6 +2654,82 @@ func (r GetRegisterResponse) ContentType() string {
 	return ""
 }
 
+type DecideTasksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BulkDecisionResults
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DecideTasksResponse) GetJSON200() *BulkDecisionResults {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DecideTasksResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DecideTasksResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DecideTasksResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DecideTasksResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DecideTasksResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DecideTasksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DecideTasksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DecideTasksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DecideTasksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type DecideTaskResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2766,8 +3041,11 @@ func (c *ClientWithResponses) GetDocumentContentWithResponse(ctx context.Context
 
 // ListInboxWithResponse List the caller's open tasks
 //
-// Returns the tasks waiting for the caller's decision, the most urgent and
-// oldest first. A task leaves the inbox once it is decided.
+// Returns the tasks waiting for the caller's decision, earliest deadline first
+// unless `sort` says otherwise. Filters combine: `overdue=true&urgent=true`
+// lists the urgent tasks past their deadline. A task leaves the inbox once it
+// is decided. A `page_token` belongs to the sort it was issued for; changing
+// the sort starts again from the first page.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2816,6 +3094,48 @@ func (c *ClientWithResponses) GetRegisterWithResponse(ctx context.Context, regis
 		return nil, err
 	}
 	return ParseGetRegisterResponse(rsp)
+}
+
+// DecideTasksWithBodyWithResponse Approve or reject several tasks at once
+//
+// Decides up to 100 of the caller's tasks in one call. Each is decided on its
+// own, exactly as `POST /v1/tasks/{id}/decision` would, and recorded in the
+// audit trail; one refused or failed decision does not stop the others. The
+// answer is 200 with one result per decision, in the order they were sent:
+// `done` with the decision's result, `refused` with the error that explains
+// why (for example `task_closed` or `not_assignee`), or `failed` when the
+// system could not deliver it (retry that decision).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tasks/decisions (the `DecideTasks` operationId).
+func (c *ClientWithResponses) DecideTasksWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideTasksResponse, error) {
+	rsp, err := c.DecideTasksWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideTasksResponse(rsp)
+}
+
+// DecideTasksWithResponse Approve or reject several tasks at once
+//
+// Decides up to 100 of the caller's tasks in one call. Each is decided on its
+// own, exactly as `POST /v1/tasks/{id}/decision` would, and recorded in the
+// audit trail; one refused or failed decision does not stop the others. The
+// answer is 200 with one result per decision, in the order they were sent:
+// `done` with the decision's result, `refused` with the error that explains
+// why (for example `task_closed` or `not_assignee`), or `failed` when the
+// system could not deliver it (retry that decision).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/tasks/decisions (the `DecideTasks` operationId).
+func (c *ClientWithResponses) DecideTasksWithResponse(ctx context.Context, body DecideTasksJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideTasksResponse, error) {
+	rsp, err := c.DecideTasks(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideTasksResponse(rsp)
 }
 
 // DecideTaskWithBodyWithResponse Approve or reject a task
@@ -3584,6 +3904,67 @@ func ParseGetRegisterResponse(rsp *http.Response) (*GetRegisterResponse, error) 
 			headers.ContentDisposition = value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDecideTasksResponse parses an HTTP response from a DecideTasksWithResponse call
+func ParseDecideTasksResponse(rsp *http.Response) (*DecideTasksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DecideTasksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BulkDecisionResults
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil

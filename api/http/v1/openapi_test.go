@@ -32,7 +32,7 @@ func TestOperationIDsAreStable(t *testing.T) {
 	t.Parallel()
 	spec := loadSpec(t)
 	want := []string{
-		"createDocument", "decideTask", "getAgency", "getArchiveRecord", "getArchiveRecordContent",
+		"createDocument", "decideTask", "decideTasks", "getAgency", "getArchiveRecord", "getArchiveRecordContent",
 		"getDocument", "getDocumentContent", "getRegister", "healthz", "listAgencies", "listInbox",
 		"login", "readyz", "searchArchive",
 	}

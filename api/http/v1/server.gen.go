@@ -65,6 +65,9 @@ type ServerInterface interface {
 	// GetRegister Print a register as CSV or PDF
 	// (GET /v1/registers/{register})
 	GetRegister(w http.ResponseWriter, r *http.Request, register RegisterName, params GetRegisterParams)
+	// DecideTasks Approve or reject several tasks at once
+	// (POST /v1/tasks/decisions)
+	DecideTasks(w http.ResponseWriter, r *http.Request)
 	// DecideTask Approve or reject a task
 	// (POST /v1/tasks/{id}/decision)
 	DecideTask(w http.ResponseWriter, r *http.Request, id string)
@@ -408,6 +411,71 @@ func (siw *ServerInterfaceWrapper) ListInbox(w http.ResponseWriter, r *http.Requ
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ListInboxParams
 
+	// ------------- Optional query parameter "overdue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overdue", r.URL.Query(), &params.Overdue, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "overdue"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "overdue", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "urgent" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "urgent", r.URL.Query(), &params.Urgent, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "urgent"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "urgent", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", r.URL.Query(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "kind"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "kind", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "agency" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agency", r.URL.Query(), &params.Agency, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "agency"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "agency", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", r.URL.Query(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sort"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sort", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "page_size" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_size", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -517,6 +585,20 @@ func (siw *ServerInterfaceWrapper) GetRegister(w http.ResponseWriter, r *http.Re
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetRegister(w, r, register, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DecideTasks operation middleware
+func (siw *ServerInterfaceWrapper) DecideTasks(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DecideTasks(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -678,6 +760,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/documents/{id}/content", wrapper.GetDocumentContent)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/inbox", wrapper.ListInbox)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/tasks/{id}/decision", wrapper.DecideTask)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/tasks/decisions", wrapper.DecideTasks)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/archive/records", wrapper.SearchArchive)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/archive/records/{id}", wrapper.GetArchiveRecord)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/archive/records/{id}/content", wrapper.GetArchiveRecordContent)
@@ -1838,6 +1921,98 @@ func (response GetRegister503JSONResponse) VisitGetRegisterResponse(w http.Respo
 	return err
 }
 
+type DecideTasksRequestObject struct {
+	Body *DecideTasksJSONRequestBody
+}
+
+type DecideTasksResponseObject interface {
+	VisitDecideTasksResponse(w http.ResponseWriter) error
+}
+
+type DecideTasks200JSONResponse BulkDecisionResults
+
+func (response DecideTasks200JSONResponse) VisitDecideTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideTasks400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DecideTasks400JSONResponse) VisitDecideTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideTasks401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DecideTasks401JSONResponse) VisitDecideTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideTasks403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DecideTasks403JSONResponse) VisitDecideTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideTasks500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DecideTasks500JSONResponse) VisitDecideTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideTasks503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response DecideTasks503JSONResponse) VisitDecideTasksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DecideTaskRequestObject struct {
 	ID   string `json:"id"`
 	Body *DecideTaskJSONRequestBody
@@ -2000,6 +2175,9 @@ type StrictServerInterface interface {
 	// GetRegister Print a register as CSV or PDF
 	// (GET /v1/registers/{register})
 	GetRegister(ctx context.Context, request GetRegisterRequestObject) (GetRegisterResponseObject, error)
+	// DecideTasks Approve or reject several tasks at once
+	// (POST /v1/tasks/decisions)
+	DecideTasks(ctx context.Context, request DecideTasksRequestObject) (DecideTasksResponseObject, error)
 	// DecideTask Approve or reject a task
 	// (POST /v1/tasks/{id}/decision)
 	DecideTask(ctx context.Context, request DecideTaskRequestObject) (DecideTaskResponseObject, error)
@@ -2390,6 +2568,37 @@ func (sh *strictHandler) GetRegister(w http.ResponseWriter, r *http.Request, reg
 	}
 }
 
+// DecideTasks operation middleware
+func (sh *strictHandler) DecideTasks(w http.ResponseWriter, r *http.Request) {
+	var request DecideTasksRequestObject
+
+	var body DecideTasksJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideTasks(ctx, request.(DecideTasksRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideTasks")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DecideTasksResponseObject); ok {
+		if err := validResponse.VisitDecideTasksResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DecideTask operation middleware
 func (sh *strictHandler) DecideTask(w http.ResponseWriter, r *http.Request, id string) {
 	var request DecideTaskRequestObject
@@ -2428,161 +2637,180 @@ func (sh *strictHandler) DecideTask(w http.ResponseWriter, r *http.Request, id s
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1dbxxHkuBfCdTtwc3b6mbzSyOR2Aeakmzt2pRGpLzwuXWs7Krs7lxWZ7Yys0i1DQILDO72YV48ONzD",
-	"PCwwhnF7wOAGNzjcYQAJgwGGgv8H95ccIj+qsrqrm02almf2BhBsdn1kRkZGxndEfRWlYjwRnHKtot2v",
-	"ogmRZEw1lebXQ5EWY8r1k4f4K6MqlWyimeDRbnQ8opC5+8AykFQXktMM+lNIUkmJpv71pBPFEcOXJkSP",
-	"ojjiZEyj3YhlURxJ+qpgkmbRrpYFjSOVjuiY4Hxjxj+hfKhH0e5GHOnpBN9RWjI+jC4u4ugZGdIj9iVt",
-	"hi0nckiVBl6M+1SCGADTdKxACwfqHugRBUXlGZUwJlN3GQb0nMoOPKQDUuQaNrsl9K8KKqcV+BMypCcK",
-	"AQihzux70e5mN47G5DUbF+Nod6OLvxh3v8rlMK7pkMroIo5et4eijZfb6pRN2sIshuTticCHZLQ7ILmi",
-	"bt3H4pTy5oUnnL7WJwY4jU8luHZc6kTSMyYKBXhvD8SYaWAaBkKa2wMmlTb3li7YjFlb8fzOPKepkNki",
-	"qiEyHbEzCtI8BSz7IcjjAl9VE8EVNaT8Icme01cFVRp/pYJrys2fZDLJWUoQvvV/UMIglb4m40lO7ZOZ",
-	"3aczkrPshMihIekojjKqCcvN4Kro/wNNdbRbgXsRR2OqFBni22OqSUY0AabAjbQL7iW8Fr5VLfCvJB1E",
-	"u9G/W6+O6Lq9q9YfSSmkXeY8gqVdKI48JvlAyDHNQEggMGA0zwIooJXMrixZ24PErS3pcdwLBZSkIxCD",
-	"AeUZ40M3DOEZnI+ImedcCj6Ec6ZHwHSnx3ElB4IPcpbeDuGaqNOTNBeKZlGISj1iCvAmnBMFJJeUZFPI",
-	"aMoymkGLTCZSnNE15ELpqJhSfsYo37hjxKZuZcquGE9PWkhJuQaliaa75tIiKHu8lQTLS9bM3nChR1RC",
-	"OiJ8SOFccCAgSUqhlfjpkjWH2cdC9lmWUX4r1HKhT4hSbMgpXYBbpsA9kSHDvHtMpiTPqcR53CyMQ7/Q",
-	"hg9zoSETgNAYRDIJUuQobagyN0mei3NgGhE58KhI1mJwnKxpCUqMqeAUaK4QpSEOSrQ+QT7LSW4hvx2b",
-	"sCPU0OovAsVxrdgREyrNYIZAcFGIwZxqas9VSjj0keC0ZHfCF/Y5FJy+ntAUpxgQlheSmuNvgUvWOnAo",
-	"9AiPN4KUC6X3zPxTyImmMjZwSToR0ogNhgIVJlQqprTqIIiHQj8WBc9uTZUD83aIOy4qJcNylwy6g/v0",
-	"J+kWad/rb2Ttbbqz035Auml7c7CRbfW3053sHr0bMpUUyYgLUEU6AkmVKGRKDZ0xDX2aCz40GoU/vWRI",
-	"eTp19GVWk6wZ1Dwj01yQ7FiIT1AvuRWGBixH8StOjGpTl0A5GzN90p9qqqLdaGdze/P+/W63LoWskM/N",
-	"mswQeFoIN/Ro3kdFwb8Kdqy7Oe2LZkXGxoaFpJkDoJXUF1kTRjBkZ1RV4BrEvuCk0CMh2Zf0dnRXmAEo",
-	"1/jojLBB/oCcyahGlql7ETAyxxb6lEhckVGKvj+yDusjVhwNfyEGC37KxTnH6/T1BHUGaCUzS8CjfOQg",
-	"J0PCuEfUGWE56ef0tngq35+lKq/RMcvKJKoL+OAeIPswMBhgYCyM8nQH7AwyOqE8M8dtdlqLEg/ttZzN",
-	"oWciRYqr6uf0EddMT2+FplLhOplkgxqi/CEwEgzOaZ637ZPw7OHjXUilUKot6YBKylMUYrgSfNhyxbs9",
-	"iXQ80cinzP9P8KpVQ1BqIjx4RjVKIQSgT2FCpDK0VlufY24vuComKBdo9inNGDmeThxKbiEDlqPNoGrM",
-	"lMLd/PcI6IiSzBpQd4iecjLHyv1ay1kM09033H7eyNnnXhA4yytjkqZayGlcKYxG62Z6ai1TBSzDAzxg",
-	"SI9xNJGoIWhmjReWXbcqC8qTh4iHnA5JOj1h2TxkuMZqIjyThpuaF+CnB58dwkZ3Ey3CMbQ2tlAZlSTV",
-	"VKoYkm6327H/PtrcTNbgfER5fXWAvMkyaLf+/hSYtqamRhsEheQ5U8bCLLc/qo0czdly3iBstCXNPB8o",
-	"wEdwPZ8xqvHv2Tk+e/czDpPR5f/mQzgYXf6Gj2Ayunr7P5qmU0WKnEDIVXDottgt2BwbLcQpCHQrkIGm",
-	"EhJrYRVcszypsOER6LUMTjtN0OjFpn4ABlEgOIXD/eOj0rI0b0KLnlE5haSToPaWk9T5aE5QYyaqx5kG",
-	"MplQIhUiMMlEOsjFeYee6U6v6Ha3Urs28zft/Os//ktiVMHywdeLHkO1emafT+y/Bfts8TSQYty8Xuui",
-	"yMgUdH31TNnzNI/cgDpL+wHJFM3UKI6Q1ImOdqOMaDoH0g2cMsEWL/JHrQ664ULa2ulQKHqHkF6ELpUv",
-	"rI/FHC9PaC/LoYWhItyXkrssYXXBklrjy2/h3S+u3v6cjyAjfLS2u4DHzDEVIeGn776Gze76Znez65/6",
-	"ePtB5952Z2sLmfACztF9EBl/m/cJbe3E0YRoTSXC+Z++6LYf7Lf/48u/bvV6nfLH2n/4qyY6tOv9hFln",
-	"0Qwv1nSsmrd4THRq1AyDEkZVjPsX8gqZWfZeDnI9T48uSgCJlMT8nvHwzUPzjCiFLCEJ3YDe0YdvOx+g",
-	"VQOEEwMk8P/NO/VqZGPgnwekiXjQDWRxQHKnVdWBTQ6fHj5KzMlUNJVUx5B8un+cVL+Onz45MVe0mARX",
-	"X3z+6NheJ30l8kLTfOpuGzLh6Gv9IsLhozj6dP84iiM3FP7lX49ezi03jg5qHuzHQo7nSQG1hWZKePbw",
-	"cQwFt86crANPNIwLZbxD0hmyCWovbctKjXaF+2V0jtpp7zNOjA92DkLvVLyOjPwaPvXPz25mOVBsV9S4",
-	"iZK6LVTzeJgQpc6FXCAr/d3asspX4uV+3DgqFJWL5b+/GwPtDDsoabkeFUnnunFnUFBOEleQNaHhIU2Z",
-	"YqLhxCXO84hUyzOrBJWeCzxgwni6GB/uQSIpDpiAeZKhG1HIUyNLA7J1AxofuJm/iUw9QIFvu743qRiP",
-	"nQ4+x7m9jMCjR+GUTrTXCD3kHygYMYXSs1PnrpvdbrcBnCzAz1Ka9M/NbkQ5wDLsP6eqyBvW6vyrJ6Rh",
-	"uX9f6gNuEGML2hAEzeYEbFuzMY3uZIWx9WUvUiXxplUbESC3hOs5sB8zgCgOEdCIP7er85gjCyyZ63Vd",
-	"SYdMaSppViOcRk2WSMnOSH5iQ3ILZuOpGKMMtQ9BS129/QUqE2/+wNdiQJOS8cJEsSp/G/LQKSWyto2M",
-	"63vbUVOkzcOBrzRDgXdAN4BT+fw6jUOn88JuGZXMykYcwQie64i49IkSFWzBTcg4GLcJA4YloMONI/cq",
-	"Jui9nNGuUWCbJxo32/GN+dEfoTli3TGGgkZofDgvfbi2GESeUaWt1r+y1vSxnfcR17JRd1p0DoNYduN6",
-	"mFIFzU4EX/76BwrQP4fIR4F+AwzemSliIF10vJQqSg21tJtvBmgzapYYy7Nz1s3W7zPzKePXbSc+Aq2f",
-	"GmXv4ZPDj2M4eHr40cln+4cx/Os//suMQVE91zSdFRcLFzoX2AZhPHk16lL+scyr3306ELLZ9lcjsrlz",
-	"7zqSP/p4H5/C5xemQ+Adz78Dno0uLsats39F7qk00YVaVes8sk/jez5I3gheMR4TdMgyTqGl5eVv0hFM",
-	"r978oVhrRsx03Bf5tUfRcW2UD/YNK09iOL38PYzY1dt/Kta+Lw0Wk2w5wybcsTtjYC1id6vz7kKW0nrZ",
-	"DryQpf14TphmfHgyEHK5Gg3nI6ECHWlG1jCt0Ir0hGuQw4IbwAU0u7Ga3A5O6XCnuCKQaoXz8nROiZiR",
-	"5iV5lmfHHYo6EsKjXBO5te2shNgyberTwA6b3X2iDQpV0Tf0JEGRqQLSF4UGUtv6Wa39+6oRSwX8vhXv",
-	"3iHg+QG0PhoxSEeXb9Zm1P2dRm3/FiKxxYeXv0LV8fIbPoQzdMr2r958i6rd559//nn700/bDx/WWfJm",
-	"d/Neu7vV7m7+6EJyInGUDGZPRuv48psUhuzqzbfegioVR4/cGUHz4dXbX8Lh1dtfMji7evvf56yr68Ts",
-	"qsGAFSVkjMtDuNH6tOt1wgLvKheNWiBGj5+eHD83164RqKF7brPunkN3HP7n5GWzS+77SI8AmgKv6tI5",
-	"ORld/hqyYnr19p80nF69+QOMxNWbb9IRpJf/BxVU3Ff+7mdjQCpsOBPXOC9uLaYCYpuXWN7ZsbG5/tN3",
-	"X7dffHj4MKmvM7hTB3p78w4EygwzvwH7XsZHj0q9Yk6GyjklahcSf7BolkAL2bRLnbHIpNlaDAnjJ9aN",
-	"QvKkx1tOBBjGR0ophw/ap2iWxN47Y4YdME5yvG8TiZK4xxOvvvnbLo/UPGD1KeWZgHt0zQVCnGOnAtzk",
-	"PZYQRrH3+WSl08f8acfG227qZleQx6M9DM1EV80d2FlEAeHq3FzVwjikrB40L5jeiwlf0vHG5vu158uJ",
-	"8bQ3zXRb4/GH0ePfm/LeqL3dTg9r4gBlvt38cvsiMxFyG8M0CXTg83qb1KaMrhT/P8AHL2oZVCTLmFUW",
-	"ntXGXO46iR6bVFibJdsS0oa4fQRWrcEY1X1zrBpSZfWIjjtRA0bK9IdGlfLcaONmmDIHVwvIhNMsmY7h",
-	"XDKtKXesbkKlEvx6vdwgsJp+4WYdiKwBuH1QVk8YE4yDUcDh9oDj5oGknLg8ZEkLhVGRA5ME+oGCMVOa",
-	"nFK12+Pz+cgxlCkYMYQJKzHMZovFMJOfgvx6NjsqhiBpNIZ6KmgMtdRcd9tm8uFgZSpuDEko3E48B0ig",
-	"NWvvj4k8pRl8evXmfx7HcHz19usn9gcI2ePHLz6/evtfjt0Vl/vpsm4UjiAkZExNMLZIM6A5TbUUnGEG",
-	"7RQzvaZK07HP6FRxj5+PWDoymbRVBuku1FKijGh0iZ914dSQ6F5l5VTId7GiWjribOrTfGZdiXc3apCF",
-	"XM/3DpNBPcpn1IkS43amIDfNr6xRStbcg/N+8FRfayL7agpzpNBghpQgPZtMF2sYe8NKmb1x9o/SdKLq",
-	"alqYV90A60KPAqvcCKu7DdQiveApp1ZzDnmFrZMh2UKAwesqu/Du66u3/5UP4fL3TfPaC00oPchFkT06",
-	"o1wrwKc8aumZUUtcRI93fKJJaS9LmlLUgzpnGzOKb/A0UlTHx1PONq7lfUT7R2JHBxXOmhjhJ+gRoqoh",
-	"HloJWX+qxGn08rr53VtNUz2nJGN+rlsKqkdYwhEkTVaCKRGnCZSuAIKbb5NPkAsVJiGyUUjZKp/mnBDn",
-	"CU2JJrkYAsXj5ujLacqLnR/LglFl6Kn0sjZGZMKYk1WZl8dT3FgYTXHOoNXP1SoqcWDrzWigK+ptfoCT",
-	"azXQmeWMSUYBM6qaPffZDUq0but97zS70jVhfFHC1Au8XOVwIcsmQwRnUCiqjLJDc6opki0m2qG2Q2fs",
-	"sNV3UFKNMkXwk3GjXoMrsmTfzkV6CvgUTKTQNNU2jBXOC63k4Omnzz55sn948Gg2Yam6czdmwpAvIO1j",
-	"B5OBj41pqRAy7hzPeJfoQtIbiBCc78byUVFI8XQPjB7gMNVsJq1k9oSm9g2tn2VOpOCMhv6kFZ3Z4QFd",
-	"5tqeM5tm3dQzxDhzUso9CDe/zuVeLmTVt09os3xArRyEtfP92aeuPXfekseOtILq3ihVZ9GsjE1SdZZA",
-	"68Xx4/Z9a+ERQ59tk/hnDAGT4pigbQKt/W3ICc9USiZ0LUz9sWOjFt2kwnqoDhuzohIvYJK6bx/TzN2d",
-	"ktSV8c38N3j3i3c/40PjYqxc8qXHpscTUeihMGOKAfgfKw/D1ozNhVV7xcSA1eP2Z7uYLAVMj6iA7PL/",
-	"MutcZ/DKOXDnwZw1Y+yIURx5cA2LsDA0o1XkdEkMx/EzNKsysQtJmlN5mkDLQKJH3/12rcS1qtaxB4kY",
-	"DFjKrAMS9efLX3M4Y5e/5ms2jTo3BQwJtPLLb/nILOcbseYygUx6kDIpY+YEnpjR7OPf/bYALa/e/q+1",
-	"HlcUWQBVrkgPbT5fK+V4Qx0/BnpEjgMuiiMLRxkaK6dqRJaTQQ0ugKOP99ubO/cgY6b8nnHIxTmV7ZQo",
-	"CiP6ui4PHwzu38u69zfu399Of5Ld23lANgeUkG66s0Oy7sYO2eoPtgcb/c1+t39/czPNNnaye+nGTr87",
-	"6HZJ9340l+RL2oOXX93bvmiMIhxR5ZO36kzQFlOp5VqizadXWkwU9KmJEKUpndxIW1zA9Y4ozwzX23fV",
-	"bKZUZhc+tNVgNsHevGv+pEkHjlFRBaZt3miV9tqYQXmtbx+fmcsxc6X+AXLcaE3M8pio0waLWi1RUirM",
-	"lqXSqlIPVlS/7RvX5IcuqgvuNCdHkQxF/ypZhExBVtxAhbqBIi88DxB8z9jiJtZucoc/enQM62cb6/5h",
-	"tf4Vyy7WXcFVciNd32Il2/OzlZM8e3pkZ8En3Ax+3cmdGwSreaaRyFZMKVldn/veEbAGDbDS+JwKWAXF",
-	"Aq9XeDoCuouXOQMQBTfW5MQECRf3MYaxUBoMONqIi1ul2ZnT/ueu3wXUNK9HIcqSILelChiammTjV0rw",
-	"/FuvZai/4atVOm6jAH0hF3g5kuOPXzw9/AjrIeSY5DEkf/fx/mHiNiwGd//EXjVhkfLWx0/3T46fHiTA",
-	"xmOaMaJpCJV9MYojfDWKo2CgKI7cu83AqkVWnyXfNuNBiOFWqcXzNUN1Q/ID5Xw/NywdHBR5frK4fsDK",
-	"BgFqJM7jev2g5YIZI6lkmqUzrtvDIWYN/GcOx6Ortz8HU154PPrut00wSKdZLrWY8JmVyx1CjRS3wESc",
-	"Ed4Zb6iphohuUP1QocuBXdqy8+cHGTBNC8n09AhXYffb1q+jGlP98vZTJCbkVUGjptJbq1zVukiVAgjj",
-	"COu5GDIrdwzOEBI7erW+kdYTW9rL+EDMo9C5hm2V84RMqMypUkGGmyvDMOd9iI4lbq77eq4OHI+Ygv1n",
-	"T4ApVLrlmQXVhXzMu0Oi6TmZ7oLRsav07MrKQc+Fn1PF4HVw1eNe6R9R514nueXaLqOA4Sh98Tr2Fjk4",
-	"JV2BtQBCjR+Ze49n4pxjLN+7TYRkQ0xbUJ0e7/EDwc+suwGDb20wydlBdxL6GhVcSCzyY0hGlOR69KUr",
-	"ATV9bb5MgFOaIU5rzQt6HED0NWE4Lbogm3fUjGQiXTfSfxHavz16eoghYkYVHg1QnJzSE2NpDKq4bAeO",
-	"UawwBS84w5AkHD4+MO8fszFVmownCoik8PzxAWxtbT2AUoNTtSZhxstojKpxVcctBgNFNYgBLtdxD2gl",
-	"f939yW63a1rLtAHFtZ2ipG9c61c9K6160S580el0XsbQm5VbeK8XdTqdXnSRdMBIT2NAgzsxfZKezslT",
-	"LWBI9axIJdxJVfvmmBKuSvGKI+JjrqSAYLSxA6bPmAXdnl27WyMhdTu3ScyZMIGCfsHyzOJmKgqpaD7o",
-	"VBRVj9zHJmZtwsIoXa2yE5ueGtoF/REcRBDuV4ADxJCLTs9cdaF8vPpVp9O5QGwl+HZij7sNTeOwYXTa",
-	"8P5zptOR0bITN3ZiA/XzIXS7fDJVPuqOA2Yi7FJiaM6TRtgwS4UV34hRwqcd2Ied169LzBj4yn2pzmHG",
-	"slqXIAMHn+lqseu6WjDtGlsYkz9nKeXKCBQrWCKMG0lGNXEVEkwbaeEZ2MfHx8+Qx0VxdEaltZejjU63",
-	"Y/rJoG5DJizajbY63c6WNcBHhvWvO+aAfw9pY80ZZhkp2Ox2XZWz7UtnGm8gymXB0WNtCibTEU1PTZOV",
-	"KmqF3L9EypMMWb6bcqbd22a3e7MOFN78wFDdyr0kyhDggnYSwcoInpZOTWhGu1+8DMKyZUARX+vbmPhQ",
-	"oXy2a4xe4svrluUuRPGBxZrNl6kQBy3sDBDDMR1PhES10kpxH1qJkeeRPlF0zYoNUtsqyrHpluNgrstK",
-	"DDvdraClA5T5OlXPuB4PQLBWZWOwEbMXaGbptb6/brnfd3s50W5z40g7HNxws6sgbMNu482pYSYoKnyX",
-	"INsWa6e7dSfAZgy1gXQCG5s/wdPY2dj9yebW1i6kgnOa4mguQpbd0aqWdtlZTszluMupGVUBp1wtJGkr",
-	"PcvCQxT2831VGgrt8WKaF5kN0QlkrjYaFTyIIqdPKXdGnEnemUJKJHbMCNt24KmISwY+7XFMl4QxlUPT",
-	"vK7qAYbJokH/EOw+lLxKbCjFyYVaB5Yepwzfs70OhIRzp9eZR21tMxtygZo7GNUGWX9gplQWSo+3elEf",
-	"xTGDs6IXwcDkbvdmk8170VoH9vl0znpzbVBJVsdu07nMmdL7fufiWt/YL+bZfrDkuHGNi1qOvqp1Gr0m",
-	"Rf4ibqb1Crj1smfsis8e28ZeL2/Ff1Y7gUGzicYjaJQyMaiMEDzc293uonFLQNeDnqfmlY3rX6m1UzO8",
-	"a4V56n0TK4537VRl0tbFRV0QKr34rAesxD8zz0yMt3IhR3lutPBapyJS4x8txiE4lmugNMGjhKqgL/4g",
-	"U0wG10kHSq9wMIJJJbE8xdb32WLXjNhU52Dmc+zB08hIbOmQ4yXovDy1mrgNY1UlZG4gw656XHBAsGJQ",
-	"IqgxApJlkiqExwYmOfr9rA6sNMtzp/NbpEg2HOkedx4XqB3gpV11vNqw3d3eQwDMXcFpj5cl7vjslGoL",
-	"LjhokSk4dCF4tj6qXHvscdbjTkH3OjhLR6hCn5G8cBj23bt4nc2G21lpN9vdbhNzG1LL26bXcbYgJSnk",
-	"cK7ZzV22t9nc9BzyZk2S6w1xrumJ0bQ8pFiTC6hEfkZnyRwPRKuq3FrbAxchBy3wzcqjtojDG893BfDy",
-	"Aq+L98CJFynz4SnzZPteefF2d/v6l8oerD8W837uCIU0dIZazrqt12rdebYWMu8jH+oOXF1Z4A8z11Of",
-	"Wu5ZWKiDee2jxy2HNZbQyloWtHrRqwI5WMb4yGtZPd6brS7rRWt7JTfD+a1R5nPqFKAORbMYOD2vAjDw",
-	"lOf+IdXjpX8PVbN5H18T97JP7dsHruNgf29woQXk2LQOj7OrXXJoubFitvNvRjELkqaWKmbzWVLvlSms",
-	"cFqrfuE/Flc4mqPckBe4K4tYwerKXD3fGHOV+ByPWMQiGrUA+6qlhPmjdA2dlp9BeA9kurhlfWp6b70/",
-	"+vrzEFMfUaMj1hOdb0qT68EGNssqLSkZq9m01RHGJgqeUendcJhXjF5PVeZP0VcFyZ2v3875gYLEZosm",
-	"exj4ZYNpPZHXa/ZTeLafPTpqp2SCKwctRL5IzQ0J/MCt5n3R+SQb1Mn82q53zTQeYNZlA/+F2uvU/tAH",
-	"AQNC9IHApURfhulw9olQDTT+6LVtc6iAVPFp29XQdtJzAZQwNmidxWVXc6tTG0dbjydVulmyBypsZO76",
-	"6aKdh1afLYEs5xSymtIZeD2+3d0IPtKB1u5cQaABtjRjFZlau9LLCX0ujN1qZmt0hRn8WCuMKv2hyG7Y",
-	"OrzqnxhldCyiMAvAx/BXduiGnRovLi5mjcOLH1AS+ezKhmN65L/y8W/We7XAD+4b8bts8MYDEp7AInSN",
-	"l0kCi0/fC1Oo77u2uw/wKPA9Pe1BC6tRTVgNPd3M9STtUyA9PtOP3ozkLQH2pfviwloMrtFC2du0mtIJ",
-	"rh63mb+xa6pUxqCXtgWYaS3o88GwljxGd00GUhS66k/gig+lM5dcqoV1X7t0ixJ5JtGhDE4xBcm4yDWb",
-	"EKnXccVtRFTiuMS5ALyhdiHxOExiIDbVwArrHm+V6Qqzh8U4soiCSY7sStPXiDOTKuFKln3dvhVUPW4S",
-	"f6upXItrJZwzy32mKfyAlAvxVG7Fsm19j2tJuBpQKU0wrcf3y6dtQwfIKTmzjM5YLH06YjzbNZ84sRsr",
-	"nDHMBZj3XJVajz/HgVAjwS8riYzuwnypNrS2u13Elu/Qj6gEy/1JtYoeN/HwGGxFOONV9HytXuINre3N",
-	"zbW5sm53ucfLynBobW/srM1XhOP1rbUmrl3/RN1S9t1ALpEp7kwFBpfCVsDurWOXFTmj7Mx07V38MJJS",
-	"bMhn3VBS8OWBFfj/bOPilcTAxs1k1mzVI7bqqPfhsD00GOJ6pS/2VOVvd1EVYEvJtu9vbmxVucVh65WV",
-	"ETrbV2WBEhry2KAbTTXjXsC4SG4ij6YdtE0dtZ+xMHvxibBob04BfPH8kzJwRs9rZbSLP8l38Sftkdje",
-	"WOGN2S8omfd2VgGv4eMk+PLm5iovz38V5sdzrDrBRvh8wVSgQvhLqkGPWN2TEmTPe5Zlwt8y+DJB2Lna",
-	"EDstW7u6eE/Y7JBpq4ycMWoyMDFhTNu8QFPwr1zEyn0BD2U5NgVB5cR+NggHsR+qKO2A6ntM7ns1rhFD",
-	"B/ypNR5hF1HzAS1nHWCQaoFZHIiFm5nCwRdTf1CnTwngNdzoL6Zwo+Nn9qNyZRKiIWPf9fEGZ+pGniBv",
-	"eRtFkL4mqc6nQJRtpel7b3mB0eQPCg6n9wjZs+VMe5e2Z/LOPBrsSQvTgwVPqQ2BNHWnveZk3NZXdPsD",
-	"clfeor+4iVZzE9W7BC8/DCYpfSW5YrPZw0Z8NV+8L7GxhtJMpVKP10qVYN+M5m0abdq79cVrQ9hOSvn+",
-	"LwsymJ4YuG9Kw3+CsaqyKGxppKqqAvv/JImoRlvV6gNitr9LQvZEr9a/8n8u1peeSWYUDF4vs28ILjkX",
-	"qHFnWJHj2b7h56nIizFX8JCmklLYsukh64fvvm4fPIPWPipRGXsNTz5bg4k0MPSpiu2377J62dIu2v1t",
-	"CNoArFDjvwuHpi+v/Ql//B0cVc4Z/Bk0uP3j7zBJ/WimKSk+dBj29jUv/ZpDjg1VGZxd/grCxqx4/93X",
-	"333DMSPx56bt6u9S4MPvfnv19p8Z8NHVm99wN5cdF2vnr97+zIDzd5e/rx4B37XY1BsEvQqu60qwu8oq",
-	"EIDrFnLowcaR8Pd33wRLCNYZz63QQmNq+SvE4u+rt9/yobv9x9/dEAdVs4Ub91HYndn6mfXHMNuOFtdU",
-	"YSyG9Ltv4FWB3y8mHEaXv+Kjm+w1ltP9M4PR1Ztv+CywSFLMgIUZFr9suD23n8H6tETqzc3wdYT1+HNx",
-	"blPrQm1IWaPCeDXsKfMuSWhVR+4DZfrrrMUml9efurZzcrpEZN+HOp9aR2rQ/p1MlSuOwv+a0p1EC2wW",
-	"0Rd65FKYaRaD+encsglCganFD4mmFnJfrZJk2fp4vD6dTqdYJGVbkjBlipu2N+53cR3LGpQYK0xNJCWZ",
-	"GlGqQYmBPieS9jgWSVo5W7Eb46SCVEhJkZ/tud4mWCUXdDep1OyB4Fr1OB33aWaWJX3mvOl33IFeVBF2",
-	"L8KBcjrQ0M8JPw06lpsGcPID1eMjwjO/+CoUKrgt8LNVbsY9HINtceGbZMwU0KHBaWAombnasx++t1fR",
-	"v2pfqoiBFBnToCVhOaoj6OT0L7vUbcvyTe9zYbMPia7lH1bRqVJraPCLLtDGvU/g2iwfE9AqQSux3ZxT",
-	"KKtRF2cWLk9JCDrULMgrTElOeUakPVAzX6ZoaMbblITkWs0uTX9kY6x+fvDgwQOT/mh/1j5fVTaIagY0",
-	"+Oik8McxzHmMZw5llQK5AX9LeEHkdEFD+40FuVXICG6UFBkv/+DkKmDHtojPxhQsKwpWsrWBugn1Devm",
-	"17K1aC1afL+VuJZKhlVaYKoOSoty09wkN6VWV6V88cPbpXFkXPupOtsz39hVVP9NoQft+3di4PpDZBt7",
-	"2+CQFqDImY2R+5MfuJydNd9+yNREKKYXfOJOa5KObKTHCQ8zOKLdfiIfQ2JKtM8Ib/cJb2eUt5FCOriJ",
-	"dcKpxtozg+AYf9OLFrzci/6M3ds/ivljbBMgFc8nCg6OPkMCqFvz/oHACGro97I4AP3cydFGMx7MP9+5",
-	"j0lnfMK+iYKgB6D8WmLl1ap/LtEIa+uUMh9PtH3x8cb81xNtMNgM5rvYNrf9sW28yn43rdkm0NvdLRe3",
-	"FTyfYk1Fil+Vr7eG3u4+aIws2nHRIl+lfMBCZz/AYROCq0+I9MXrzu3S/pfm+b/8Hrkq5fcko1rX34pO",
-	"yu9Wrh5gm/mG5XvOWpn5quQih3rQ8Kn6auSfdljtpj7H7e6D61848O24fyzOZnkHtY3kTfIkMYeoyalT",
-	"T8ypNyf54iUeBNvaoelwYhg2B6Wxv4IL1LoS5jGGpWTBE9PWKXeNR3bX16vC3Pvd+13j8XMgfdWQD2XS",
-	"2njmemTMZshVZx3pIJrXjJ7P9RWpDFcc1voAbEcGPZKiGI7K6HPczF2DScuxooXqu3Nw1fuUuEItJssT",
-	"o4JRzTMNIx41Ni8pGxnO9y4JsGOfbxjUisDwqx9x1buywhD2oCyFILQafXAxhD64zryptAhNVZ2cGMzX",
-	"w6iGtkdxaRAyaRMjmbY1g2U5XG35vo5mfv6yn4BFZa0e25UyGrklnEUsTFmNtleCKVzB9sXLi/83AA==",
+	"7L1bjxzHlSD8Vw7ymw/q3smqrr6QIouYhxYvFmekJs1uytCquJ1RmVFVMZ0VUYqI7GZZaGAAY3ce/CJj",
+	"MA9+GMCCsTOAscYai10IIGEYEAX9j55fsjhxyYysyqyqbtGUPWuAkLryEnHi5IlzPye+iFIxnQlOuVZR",
+	"/4toRiSZUk2l+fVApMWUcv34Af7KqEolm2kmeNSPTiYUMncfWAaS6kJymsFwDkkqKdHUv550ozhi+NKM",
+	"6EkUR5xMadSPWBbFkaSfF0zSLOprWdA4UumETgnON2X8I8rHehL1d+NIz2f4jtKS8XF0eRlHT8mYHrOf",
+	"0mbYciLHVGngxXRIJYgRME2nCrRwoN4DPaGgqDynEqZk7i7DiF5Q2YUHdESKXMNer4T+84LKeQX+jIzp",
+	"qUIAQqgz+17U3+vF0ZS8ZNNiGvV3e/iLcferXA7jmo6pjC7j6GVnLDp4uaPO2KwjzGJI3pkJfEhG/RHJ",
+	"FXXrPhFnlDcvPOH0pT41wGl8KsG141Jnkp4zUSjAe/dATJkGpmEkpLk9YlJpc2/lgs2YtRUvf5lnNBUy",
+	"a6MaItMJO6cgzVPAsj8GeVziq2omuKKGlD8g2TP6eUGVxl+p4Jpy8yeZzXKWEoRv5++VMEilL8l0llP7",
+	"ZGa/0znJWXZK5NiQdBRHGdWE5WZwVQz/nqY66lfgXsbRlCpFxvj2lGqSEU2AKXAj9cG9hNfCt6oF/pWk",
+	"o6gf/X871RbdsXfVzkMphbTLXEawtAvFkackHwk5pRkICQRGjOZZAAVsJYsrS7bvQeLWlgw4fgsFlKQT",
+	"EKMR5RnjYzcM4RlcTIiZ50IKPoYLpifAdHfAcSX3BR/lLL0ZwjVRZ6dpLhTNohCVesIU4E24IApILinJ",
+	"5pDRlGU0gy0ym0lxTreRC6WTYk75OaN89y0jNnUrU3bFuHvSQkrKNShNNO2bS21QDvhWEiwv2Tbfhgs9",
+	"oRLSCeFjCheCAwFJUgpbiZ8u2XaYfSTkkGUZ5TdCLRf6lCjFxpzSFtwyBe6JDBnm28dkSvKcSpzHzcI4",
+	"DAtt+DAXGjIBCI1BJJMgRY7Shipzk+S5uACmEZEjj4pkOwbHyZqWoMSUCk6B5gpRGuKgROtj5LOc5Bby",
+	"m7EJO0INrf4iUBzXih0xo9IMZggEF4UYzKmmdl+lhMMQCU5L9lb4wiGHgtOXM5riFCPC8kJSs/0tcMl2",
+	"F46EnuD2RpByofQ9M/8ccqKpjA1cks6ENGKDoUCFGZWKKa26COKR0I9EwbMbU+XIvB3ijotKybDcJYPe",
+	"6A59P90nndvD3axzQG/d6twlvbSzN9rN9ocH6a3sNn07ZCopkhEXoIp0ApIqUciUGjpjGoY0F3xsNAq/",
+	"e8mY8nTu6MusJtk2qHlK5rkg2YkQH6FeciMMjViO4lecGtWmLoFyNmX6dDjXVEX96Nbewd6dO71eXQpZ",
+	"IZ+bNZkhcLcQbujRvI+Kgn8V7FhvZ7e3zYqMjY0LSTMHwFZSX2RNGMGYnVNVgWsQ+5yTQk+EZD+lN6O7",
+	"wgxAucZHF4QN8gdg3KpGlql7ETAx2xaGlEhckVGKvj+yjuojVhwNfyEGC37GxQXH6/TlDHUG2EoWloBb",
+	"+dhBTsaEcY+oc8JyMszpTfFUvr9IVV6jY5aVSVQX8MF7gOzDwGCAgakwytNbYGeQ0Rnlmdlui9NalHho",
+	"13I2h56ZFCmuapjTh1wzPb8RmkqF63SWjWqI8pvASDC4oHnesU/C0weP+pBKoVRH0hGVlKcoxHAl+LDl",
+	"im93J9LpTCOfMv8/xatWDUGpifDgHtUohRCAIYUZkcrQWm19jrk956qYoVyg2cc0Y+RkPnMouYEMWI02",
+	"g6opUwq/5v+PgE4oyawB9RbRU07mWLlfazmLYbqHhtsvGzmH3AsCZ3llTNJUCzmPK4XRaN1Mz61lqoBl",
+	"uIFHDOkxjmYSNQTNrPHCsnWrsqA8foB4yOmYpPNTli1DhmusJsI9abipeQF+fP+TI9jt7aFFOIWt3X1U",
+	"RiVJNZUqhqTX63Xtvx/t7SXbcDGhvL46QN5kGbRb/3AOTFtTU6MNgkLygiljYZafP6qNHC3Zct4gbLQl",
+	"zTzvKcBHcD2fMKrx78U5Pvn2Zxxmkzf/i4/h/uTNb/kEZpOr1//WNJ0qUuQEQm6CQ/eJ3YLNttFCnIFA",
+	"twIZaSohsRZWwTXLkwobHoFey+C02wSNbjf1AzCIAsEpHB2eHJeWpXkTtug5lXNIuglqbzlJnY/mFDVm",
+	"ogacaSCzGSVSIQKTTKSjXFx06bnuDopebz+1azN/0+6//8O/JkYVLB982fYYqtUL3/nU/mv5zhZPIymm",
+	"zeu1LoqMzEHXV8+U3U/LyA2os7QfkEzRTI3iCEmd6KgfZUTTJZCu4ZQJPnGbP2pz0A0X0tZOh0LRtwjp",
+	"ZehS+cz6WMz28oT2ohxaGCrC71JylxWsLljS1vTNr+HbX1y9/jmfQEb4ZLvfwmOWmIqQ8ONvv4S93s5e",
+	"b6/nn/rw4G739kF3fx+ZcAvn6N2NjL/N+4T2b8XRjGhNJcL5Xz7rde4edv7zi7/eGgy65Y/t//RXTXRo",
+	"1/sRs86iBV6s6VQ1f+Ip0alRMwxKGFUxfr+QV8jMsvdykPU8PbosASRSEvN7wcO3DM1TohSyhCR0A3pH",
+	"H77tfIBWDRBODJDA/7fs1KuRjYF/GZAm4vmgyM8e0JQpJvgyOlMxnTodYYmyPA3jpqVwRmfaSyxvE76n",
+	"YMIU7u5u/evv9Xq9Epbqw2YBHKtQX8KLyEdXTZsg0MbVkCEjhZwpTTMPIuND8dJAtcaNHeLVzxVAug6l",
+	"Twqdiildxqwf4VRSZRzSX0Qkz5+Mov5nmy3+mX3v8kWzKwydtzQDP01sWW6iNNGFSoAplBCcJt3NmVMc",
+	"Ue962QxUp8wtQfiTieWzHrjSy+LBboJW0lGB/jhkQgl6SGh2PeDtYOtoK/x4x/aNjaiMKFCU6/WbsyIi",
+	"B9A6Egoc480k1MLvytsxEA1ToTTs9nr3rLfYwuwuC57SjfleCJrxYJCXj+17Porify5yxgVEVOCvxwCS",
+	"ulrGgKxu1Nf/hFOwN2FGZUVo+IlizwMUKqXXY/pNW/tyzTo9kOtWeVzSZ30tdp/WNwxT5V65F2wNpsut",
+	"ZLywaBMqSiExGzfpD3jogLUO7rjVERt7f8a//8O/bsegXHiBaeszGPALlhvuDxOaz+6Vu9Iid640nUIq",
+	"ijwzz2Q0Z6h0Mx07855pZ+FbRZRj7O2zCFdrIktmTahamVGjF0sby8YwrAAnuXMJLODu6MnRw8TMr2gq",
+	"qY4h+fjwJKl+nTx5fGquaDELrj7/9OGJvU6GSuSFpvnc3e4GwOLwURx9fHgSxZEbCv/yrzdDXQu/PhJy",
+	"ukzZaOo2b+unDx7hh7GRiKwLjzVMC2VCG9J5YRM0vTvWDjCuAeROxmCuqapDxokJIC5B6CNiawWxW8PH",
+	"/vlF2i8Hiu2KmvbAfUndJ2zY4TOi1IWQLZzX360tq3xljXCPo0JR2W68+rsx0O64i2Yi15Miua7SUE4S",
+	"V5A1oSFUwhaI2IXNErMFVU3FMtqhMGEaxseGF+CACZgnGcbAhDwzhmBAtm5As83M/E1kulb+/Kkrhy3y",
+	"ZiX2n5Xa2LKszWh2ShqW+5PSmA31Gc+fl6zDjmZTGr0z9df4PBAgt4TraCglRHGIgEb8ua+6jDnS4oZb",
+	"76iRdMyUppJmFrtuikY3DJGSnZP81OaTtMzGUzFFCWYfgi119foXaAm/+gPfjiEVXDNemBSMKliEPHRO",
+	"iax9Rsb17YOoKU3Ew4GvNEOBd0A3gFMFrLqNQ6fLwm4VlSzKRhzBCJ51RFwG9IgKPsF1yDgYtwkDhiVg",
+	"tIgj9ypmGHpbcA2hwDZPNH5sxzeWR3+IvjQbSzAUNEHPmdNswrXFIPKMKm1dVhtrfx/aeR9yLRsN/7Z9",
+	"GCRiNa6HKVXQ7FTw1a+/pwCDS4h8FOjXwOBb86MZSNu2l1JF6V4pnb7XA7QZNSs8vYtz1n2u32fmM8bX",
+	"fU58BLZ+bJS9B4+PPozh/pOjH51+cngUA+rMdW9Y9VzTdFZctC50KSvLGG31DcuUfyzzvqMhHQnZ7LhW",
+	"E7J36/Y6kj/+8BCfwudbc/nwjuffAc/G+AzjNlK9IffczET3sqYyz8sMr0bwiumUYDSRcQpbWr75bTqB",
+	"+dWrPxTbzYiZT4ciX7sVHddG+WDfsPIkhrM3v4cJu3r9j8X296XBYpatZtiEO3ZnvINt7G5z3l3IUlqv",
+	"+gLPZen8vCBMMz4+HQm5Wo1WcDERKnBLLEobphU6QVEQT6cEFMVsV+eyM1Y60pi1VfENT+IGjSwYALiA",
+	"5mhNk3fdqSduv1ekVOFiWfIuqRsLcr8k5HKXue1TR1e46WvCufbhK3G3Su/6OLDYFumEaGuRF0NDeRIU",
+	"mSsgQ1FoIDUiWdTvv6/CsVIVOLSKgPd7e84BWz+aMEgnb15tLxgGtxrtghsIzy0+fvMrVDLffMXHcI6x",
+	"x+HVq1+jEvjpp59+2vn4486DB3Xmvdfbu93p7Xd6ez+4OJ1JHCXzcYFyB22dvPkqhTG7evXrysvtVEyP",
+	"3AWR9MHV61/C0dXrXzI4v3r935fssHUCedOY94ay1PjpEW60U+16nVjBu8olXbQI3JMnpyfPzLU1ojeM",
+	"Qu3Vo1AYdcL/nL5ojjx9HzkTQFPgVV3G4GaTN7+BrJhfvf5HDWdXr/4AE3H16qt0Aumb/42qLH5X/u3P",
+	"poBU2LAn1rg5bizQAmJblm3eLbK7t/Pjb7/sPP/g6EFSX2dwpw70wd5bED0LzPwa7HsVH21zwv7EJAIs",
+	"qFt9SPzGQrfnFrJplyFqkUmz7RgSxk+tw4XkyYBvORFgGB8pxSE+aJ+iWRJ7P44ZdsQ4yfG+ddMm8YAn",
+	"XtHzt125hHnAal7KMwH36HbdzVoBHsVRAGEUe+9QVrqHzJ92bLztpm52Gnk82s3QTHTV3IFFRhQQri7M",
+	"VS2M68pqTMuC6Z0Y+yUd7+69W8u/nBh3e9NMNzUz/zga/ztT8xu1t5vpYU0coEwrX17uUGQmEcym6phY",
+	"CvjylSa1KaMbpbndxwcva4nCJMuYVRae1sZc7WSJHpmKD6tlbwlpM7l8opHahikaBmZbNVSE6AmddqMG",
+	"jJRZfo0q5YXR2s0wZamJFpAJp1kyHcOFZFpT7ljdjEol+Hq93CCwmr71Y90XWQNwh6CsnjAl6YRxCjjc",
+	"PeD48UBSTly5jaQYX+rCfVPr8J6CKVOanFHVH/DlspsYykzDGMK8zBgWk6JjWEjDRH69mAQcQ1Ab4QYv",
+	"Kx5iqFWguNs2YR0HKytOYkhC4XbqOUACW4uegSmRZzSDj69e/Y+TGE6uXn/52P4AIQf85PmnV6//24m7",
+	"4kocXHKpwhGEhIypGabQ0AxoTlMtBWdYKDLHhGYb7XOFCyoe8IsJSyemYKQqlOhDLfPXiEZX31AXTg31",
+	"XFXyaYV8F1WqZd0vZvguJ5CXeHejBsU29bKmsObBo3xBnSgxbmcKUrD9yhqlZM2RuOwxT/U6Y7osGjRb",
+	"Ci1rSAnSs0notIaxN6xsJNbZP0rTmaqraWH5UAOsrb4HVjkcNncwqDa9ACP2RnMOeYUtByVZK8DgdZU+",
+	"fPvl1et/4mN48/umee2FJpTez0WRPTynXCvApzxq6blRS1zsj3d9PmVpL0uaUtSDuue7C4pv8DRSVNdH",
+	"Xs531/I+ov0jsaODCmdNjPAx5jEdC6mb8gYoyRClCVAic0aVBn/J5WpaLmFLYlHB7FSvYGTeO8iNwumS",
+	"BE6JTrz3vHLGuOcg6dSe4/SiGgQSp5InA27STsxP7UFJPnxyeHry5D6yhZMPn6Nd93cfHh7hT/d/bXKC",
+	"7L1k2/0ezgfcQ72QSOCuRnHUCf4OAMQ79Z8OwsZN+xG66ahqCFJX+oyfW5xFL9Z96hXpP88oyZif64Y6",
+	"wUNM8wnKMCodIBFnCZReF4L7zKazIsMvTIlFoz5g64abs0ydezolmuRiDBQ5m9vKzihp9zOtihCW8cDS",
+	"9d0YJgsDgdY6WR3kcmNhiMv53TZnYZtYH4FZvaDsb6gi+wFO1yr7C8uZkowC5mg3Ymfj8ML3CYl0m+Mb",
+	"mjDeloL9HC9XWeEoHcmYgk0CUkavpDnVFMkWU/dRsaQLJu/mX1BSTTnOfDptVCFxRZbsO7lIzwCfgpkU",
+	"mqbaxhbDeWEruf/k46cfPT48uv9wMQW6uvN2LDLPqlrMMpMFArjuUvdm3EUD8C7RhaTXkNY437VVEUUh",
+	"xd09MiqXw1SzRbqRhRmg+rqG5ip/XbBHQ9fdhnGDcIOuiiIsWaiLEYEFYlzYKeU3CD9+ncu9aGXVN0+R",
+	"t3xAbRwZt/P92SfDP3OOqUeOtIJ+IVGqzqNFGZuk6jyBrecnjzp3rDFNDH12bLwKbS5TNJGgGQhbhweQ",
+	"E56plMzodpiPZcdGg6VJ8fBQHTWmqiVewCT1MAoWrrk7Jakr4wb7Z/j2F9/+jI+NN7eKfpTOsQFPRKHH",
+	"wowpRuB/bDwM2zbmLWagFjMD1oDbn51ithIwPaECsjf/h9k4BoPPna98GcxFi9GOGMWRB9ewCAtDM1pF",
+	"TleEyxw/Qws2E31I0pzKswS2DCR68t3vtktcq2od9yARoxFLmfX1oqny5jccztmb3/BtW5iVm5LIBLby",
+	"N7/mE7Ocr8S2S88yOVvK5PGZHXhqRrOPf/e7ArS8ev0/twdcUWQBVLmyfy0Z9dXXjjfU8WOgR+Q44KI4",
+	"snCUUchyqkZkORnU4G05/vCws3frNmTMNPRhHDDxWHZSoihM6Mu6PLw7unM7693ZvXPnIH0/u33rLtkb",
+	"UUJ66a1bJOvt3iL7w9HBaHe4N+wN7+ztpdnurex2untr2Bv1eqR3J1oqGyKd0Ysvbh9cNgZsjqlqLmyx",
+	"5dlqtZZoK/SUFjMFQ2qCcWlKZ9fSFlu43jHlmeF6h64+3hTf9uEDW19uS/bMu+ZPmnThBBVVk32tgAS5",
+	"yI1prWvDKPjMUuKfax4UIMeN1sQsT4g6W0ZsaE+twGzZfEVV6sGG6rd9Y03SblunkW5zxpqzDjdI7WQK",
+	"suIaKtQ1FHnheYDg94zbw6Q1mITuHz08gZ3z3R3/sNr5gmWXO66EO7mWrm+xkt3zs5WTPH1ybGfBJ9wM",
+	"ft3JjbKzVqZ3mpfrqZ0LyTFBOcP3ztNqfBdNiaxoEqpaFjQJylS932RClMk6rym0QyFySvjmoQ3cOhtm",
+	"L22upb717J2fTMS0JUmnb2MhAjEiclMWQjiIGeWWvIxLIW7J3KlplS2eupZamgbVu1K1ne5dBX4Dz27d",
+	"zRO4g8oIUT0zx1NGG+O7tmpd4kaV9UcWNUShX34kNi9Cwvn/7FXtYAss7z5EVlJRWxAmNw1njDc1qUqY",
+	"QlUaX63S1Rt1meeyxeHkfYvAkbXn3vPoHJULfkkwwcDylvdeAptOacaIpiFU9sUojvDVKI6CgaI4cu82",
+	"A6vaDHBL0B3Gg8DajVLvlwvC6zb9e8rx7Wv2hRgVeX7aXl9jxbQANREXcb05hBVIGSOpZJqlCwGLozHm",
+	"yvxXDieTq9c/B9M74mTy3e+aYJBOyV9pvOIzG5cDhcYBfgKTZ4HwLsQATLVQdI3qoApdDuzSrbC8f1Bq",
+	"0LSQTM+PcRX2e9vmRKhRVr+8KRuJGfm8oFFTtbDVc2stQktdAKNnO7kYM6sCGJwZmWdGr9Y30Xpm+7Yw",
+	"PhLLKHQBEdvCZkZmVOZUqUC0uDIls9/HyH5tYMEX63fhZMIUHD59DEyh/SPPLahOQJl3x0TTCzLvgzF3",
+	"qvKFyuBEJ5KfU8XgzSE14JZjmOF8Lozl145dM2mLxmPvHAFnLymwxlhofKFZNuCZuOCYweI9WEKyMeMk",
+	"V90BH/D7gp9bzw+GnDtgiheC1nP0JdoakFjkx5BMKMn15Keuv4dpWvhTjLHQDHFa60w14ABiqAnDadEb",
+	"3PxFzUgmvnstUwSh/dvjJ0eYGMGowq0BipMzemqMvlGVjdCFExQrTMFzzjAQD0eP7pv3T9iUKk2mMwVE",
+	"Unj26D7s7+/fhVKZVrUOsMbha+zbadWkR4xGimoQI1yu4x6wlfx17/1+r2f6BnYABbWdoqRvXOsXAyut",
+	"BlEfPut2uy9iGCzKLbw3iLrd7iC6TLpgpKfxZYDbMUOSni3JUy1gTPWiSCXcSVX75pQSrkrxiiPiY67k",
+	"hmCMvQumiawF3e5d+7UmQupObpP8M2GU42HB8sziZi4KqWg+6lYUVc9XiU2mBrWVuAqs+hMbvVa7VBcE",
+	"BxGE3yvAAWLI5WQsXHUJLHj1i263e4nYSvDtxG53m5CBw4Y5GYb3XzCdTozBk7ixE5uespw4YpdP5srn",
+	"muCAmQhb0Bma86QRdkNVYTsfxCjh8y4cwq2XL0vMGPjK71Ltw4xltRaQBg6+0LKs31jTnLOUcmUEihUs",
+	"EYbwJKOauAoipo208Azsw5OTp8jjojg6p9K6LqLdbq9rmgWibkNmLOpH+91ed9/6QiaG9e845oB/j2lj",
+	"TSbm1inY6/VcCxvbdNh0VUOUy4JzxsemoDid0PTMdNCrAojI/UukPM6Q5bspF3r57vV612sv5m0mjJpu",
+	"3CisjMa29AoLVkZwt3RrQjPqf/YiSEYoY7v42tBmgowVyme7xugFvrxjWW4riu9brNkssQpxsIVtn2I4",
+	"odOZkKhWWinuo1wx8jwyJIpuW7FBap+KcqzldxzMtdCL4VZvP+jXBWWWWtUQeMADEKyB3xj3teX1ll7r",
+	"39ct9/t+Xk60+7hxpB0Orvmxq3h4w9fGm3PDTFBU+BaQtufprd7+WwE2Y6gNpDPY3Xsfd2N3t//+3v5+",
+	"H1LBOU1xNPAdC97Oqla2UFxNzOW4q6kZVQGnXLWStJWepeeGUdXQNK+hixJeTPMis9FSgczVBgaDB1Hk",
+	"DCnlzogzyShzSInEdmhhTzbcFXHJwOcDjknCMKVybIqDqgavmCIdNIfD1pLJ54mNajm5UGuvN+CU4Xu2",
+	"kZWQcOH0OvOorf1nYy5Qcwej2iDrD8yUykIZ8K1BNERxzOC8GEQwMhULg8USi0G03YVDPl+y3lyPe5LV",
+	"sdu0L3Om9KH/cnHtUIDPltl+sOS4cY1t/eQ/r7WRX1MYchk303oF3E55IMCGz57Yrq0vbsR/NtuBQSex",
+	"xi1olDL0XXkjBDf3Qa/XNm4J6E7Q0N68srv+lVqvXMO7Npin3hS74nhrpypTFS8v64JQ6fa9HrAS/8wy",
+	"MzGO41aO8sxo4bU2lKTGP7YYh2BbboPSBLcSqoK+5InMMSNNJ10oHfTBCCarx/IUW/9q/c0ZsQn+wcwX",
+	"2GCxkZHYgjnHSyBn/Mxq4jaiWJVYuoEMuxpwwQHBikGJoLIOSJZJqhAeGyPmmEBndWClWZ47nd8iRbLx",
+	"RA+487hAbQOvbJno1YaD3sE9BMDcFZxi0x9SedLnVFtwwUGLTMGhC8GzVYHl2mOPswF3CrrXwVk6QRX6",
+	"nOQF9R59M0P9e9Y/Z6XdHPR6TcxtTC1vm6/jbEF2WMjhXCfDt9m7cG/Pc8jrnYBR73a4pmdM0/KQYk0G",
+	"rBL5OV0kc9wQW1W94vY9n8kJWuCblUetjcMbX3gF8Oqyxst3wInblPlwl3myfae8+KB3sP6lssH+D8W8",
+	"nzlCIQ1tP1ezbuu12nGerVbmfeyzDgJXVxb4w8z11BdUeBYW6mBe+7CdyFzsZmMtC7YG0ecFcrCM8YnX",
+	"sgZ8sFhTOYi275XcDOe3RplPb/TdIONahnIXnvDcP6QGvPTvoWq27ONr4l72qUP7wDoO9hODCy0gx47E",
+	"uJ19YzqLlmsrZrf+wyhmQf7aSsVsOWHtnTKFDXZrdRjMD8UVjpcoN+QF7kobK9hcmaunfmPaGF/iEW0s",
+	"olELsK9aSljeSmvotDzj6h2Qaft5RKnpTffu6OvPQ0z9iBodsZ5zfl2a3Ak+YLOs0pKSqVrMIJ5gbKLg",
+	"JinBuuEwxRu9nqpMZaOfFyR3vn4753sKEpu4m9zDwC8bzes51V6zn8PTw+zhcSclM1w5aCHyNjU3JPD7",
+	"bjXvis4x17T/RZPy19YVspnGA8y6xOy/UHud2h/4IGBAiD4QuJLoyzAdzj4TqoHGH760bUAVkCo+bbt+",
+	"2k6TLoASxgats7g8ssbq1MbRNuBJlfmX3AMVnlLjDktAOw+tPlv4W84pZDWlM/AG/KC3G5zAhtbuUhms",
+	"AbY0YxWZW7vSywl9IYzdamZrdIUZ/FgrjCr9gciueS5M1V80yuhURGEWgI/hb+zQDTuZXl5eLhqHl39E",
+	"SeQTXRu26bE/wu0/rPeqxQ/uT1lyifmNGyTcgUXoGi+TBNp333PTnsIfyWNmYVqB73lrN1pYg23Caujp",
+	"Zq5n75ACGfCFw4bMSN4SYD91x2lhA2bbXqTs/VtN6QTXgNsk7Ng1HStj0CubYSzkZvp8sDklMkZ3TQZS",
+	"FLrqyuFKbqUzl1yqhXVfu3SLEnkm0aEMTjEFybTINZsRqXdwxR1EVOK4xIUAvKH6kHgcJjEQm2pghfWA",
+	"b5XpCoubxTiyiIJZjuxK05eIM5Mq4Qr1fbcKK6gG3ORgV1O5QlQlnDPLncEZng7qQjyVW7E8k2jAtSRc",
+	"jaiUJpg24Ifl07aNCeSUnFtGZyyWIZ0wnvXN+XX2wwpnDHMB5j1XMDjgz3Ag1Ejw2EyR0T4sNyiArYNe",
+	"D7Hlj19CVILl/qRaxYCbeHgMtg8C41X0fLve2AC2Dvb2tpeaGbjLA172Q4Ctg91b28t9EPD6/nYT166f",
+	"P7ySfTeQS2TqbFOBwaWwVbZ768RlRS4oOwtdrdsfRlKKDfnsGEoKjpXagP8vNvbeSAzsXk9mLRagYoOa",
+	"evcZ2zmGIa43Oo6xqkR8GwUatqrv4M7e7n6VEB02HNoYoYvdhFqU0JDHBj2YqhnvBYyL5CbyaNql29RR",
+	"e0aZ+RYfCYv25hTA588+KgNn9KJW0dx+3vLln7RH4mB3gzcWj8c0793aBLyGk+fw5b29TV5ePvLvh3Os",
+	"OsFG+HLtWqBC+EuqQY/Y3JMSpPx7lmXC3zI4dirs7G6InZatj128J2wGyrRVRs4ZNRmYmDCmbV6gaXOh",
+	"XMTKHW+Mshxb4aByYs+ExEHsKWSlHVAdtukOI3TtR7rgd63xCLuImg9oOesAg1QtZnEgFq5nCgfH4f9R",
+	"nT4lgGu40V9M4UbHz+KJwWUSoiFj3+v0GnvqWp4gb3kbRZC+JKnO50CULzWyqpoXGE3+oGBzeo+Q3VvO",
+	"tHdpeybvzKPB7rQwPVjwlNoQSFP35jU746a+optvkLflLfqLm2gzN1G9i/bqzWCS0jeSKzabPWw/WfPF",
+	"V0eFtbQLGvCCm6T9RAmpE5sHECQhPmI50hkmyg4ZRyvFVVH9Daq9mDy+d9vWy5gLyYDnZXqZve5AnBGl",
+	"Xcq9hwB9TnjTW1HlGW5mK5nT5ll1xAUc1nOyg7PA8UXlDknHHe+qEEd49LsRf06CuqeMmqicC6zcxtZS",
+	"xBna8rNMX6Z1AUBXZWixINCYrj5TEw5a4oEOy01aaFmZeBlfZ3IxCirzXec434WpXgSFzQ186VMbfPbb",
+	"XhO8JysgMjo4U65nsDn9HR0CvhdwKyC+OUdz7HSDpIxVQDlCMhUpTJVnzdcPD44bOsJvt4FbNhW5TgrF",
+	"4wdNgJ+U5YbOfsHP3jYvEv7Gs1YNyP5MQ81lNefKQHNVvvn/SA5gTTRUqw9kkf1dyiEvs9TOF/7PdnPn",
+	"qWRmI/N6w5KG2LCLYBhvpNUYvdZm1LFU5MWUK3hAU0kp7Nvsrp2jb7/s3H8KW4doA2XsJTz+ZBtm0sAw",
+	"pCq255Jn9arDPrrtOhA0VNmgW0ofjkwzefsTvvkajivfKv4MurJ/8zXWmBwvdNKGb76Go7AhvXnpNxxy",
+	"7ALO4PzNryDsJg7ffA3ffvndVxwTin9ueoV/nQIff/e7q9f/woBPrl79lru57LjYheTq9c8MOH/35vfV",
+	"I+Bb7ZtyoaDry7r+Lv1NVoEArFvIkQcbR8Lf330VLCFYZ7y0QguN6YpSIRZ/X73+NR+72998fU0cVG1r",
+	"rt2Rpr/w6RfWH8NiD3VcU4WxGNLvvoLPC4KFZRwmb37FJ9f51lgN+y8MJlevvuKLwH7zNZwwAxYmSP2y",
+	"4fbS9wzWpyVSb26GryNswJ+JC5sZGxozyvoEjFOyOnMX9zBsVVvuPWU6lW3HJhXf77qOi1G4OgJ/eEI+",
+	"t3GQ4HQTVD9tbSP+11TeJVpg252h0BNXgUCzGMxPF1VJEAqsDHhANLWQ+2KzJMt2ptOd+Xw+xxpH29yJ",
+	"KVObeLB7p4frWNXqyThR1ExSkqkJpRqUGOkLIumAY42zVVordmN8zJAKKSnys3uuSxQWuQZ9oioreSS4",
+	"VgNOp0OamWVJX/himvR3YRBVhD2IcKCcjjQMc8LPgmM2TNdS+Z4a8AnhmV98lckguK3PtUWqJroTg20W",
+	"5NsNLdS/or/IwFAyc+WOmbVXMTxSnkjsiIEUGdOgJWE5qusYo/Avu8oLy/LNgR3CJg8TXUsfroLLpdbQ",
+	"ENZoMaa9S29tkp6JR5egldhuTgmW1ajticGrM4qCXl8tilxKcsozIu2GWjh4qaGDfJOO5/qjr8xeZtNi",
+	"GvXv3r1712Qv25+10xnLVnvNgFozyWUxu+0YpizHC5uyymDehb8lvCBy3nIKy26L6oqM4Fo5zY1w5+Q6",
+	"YMe2BteGBC0rClayv4u6CfWtP5fXst+2Fi2+30pcc7qwxW/Zi65N9XeTXJdaXZOByz++WymOTGQuVefG",
+	"XJeK6r8p9Khz5634p/wmsqdR2NiuFqDIuU1x8Ts/iBg5Z1znAVMzoZhuOcFVa5JObKDWCQ8zOKK9MmCV",
+	"6JwT3hkS3sko7yCFdPEj1gmnGuueGQTH+JtB1PLyIPozjk79IOaPsU2AVDyfKLh//AkSQN0Z5x8IjCDb",
+	"Oat2MHtz7sgD46lChzMS2G6vt2T+lL0nBLdXu2BaOlduLttlCRPVL3gcOrNXd/KCCzyTOw5EeSmVBzwQ",
+	"y/eceWaTGIR0lcJVK7Qqb0uLmQHeOANNqw7qJTUwV8iMVC+aj2Vf6Ihk6kBNjaeiXONxDPYE9FLc+/fe",
+	"U260ODgDvXzK9j0wiih9aUL5CqtQ57CFupDbT/WTFgx/rB3FsG1qJsuTzX0R6oCvON8ctmwvADN1eb5P",
+	"kx5iP+SJM6xvnMQW0NtnwbHMUa0lvn/Ipju445/L44OjW1kv3R29Tzv+5mUcDnX/6tW/oTnw+p9BFXwM",
+	"k6vX/wTqu6/qA7vTpMNx75KD4V66n3XcvcsXG0f/w8PxS97zbtPq6iDYc/wbZMeTFXRtaPovdQnLfPbQ",
+	"Epo9i8U2RMAgdtl2h2jj22/3ODUwt3aG+8wZLY0hDzD/fMNpJp2nDyyIjI+rk9erCGD96HXDTm0AzxzE",
+	"bpeEN5ZPYgfvRx5wf85Fc7dK2322bNO4tXhMzEFv3+W4oQMf609TClsLh8cc9O6uYT6blFpa6OwRfbZ4",
+	"qjpkcChedm9WIrmyJvLF92CJmzPBzZORflhWVGdDrckHQZ/S6gT6P+0UpOvGZw96d9e/cN8f2POnw96I",
+	"2URN/KyexFxv5PbZC9wItg1W0+bElLUclMZeVC6pzbV7mWIKjyx4Yppi5q5JW39np2picqd3p2fCKw6k",
+	"Lxpyx00JAM9cP7HFaoIgXIXgLpuhz5Z6sFVeQhzWOlxt9yo9kaIYT8pMvbiZuwaTlmNFrb4SF02o93Rz",
+	"Re2sEtYqGNU80zDicWOjt7L/9nKftwA79vmGQa29EZ4LGFct1ysMYev0quH4VmPAI4Yw4NFd9ku1oanq",
+	"KSBGy7XDqqFFZFwq2kzaIhKmbX+FsnVAbfm+5nh5/rL3kkVlrXeNa/tg5JZw7kdhSpC1vRJM4ZrbXL64",
+	"/L8DAA==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -9,6 +9,27 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for BulkDecisionStatus.
+const (
+	BulkDecisionStatusDone    BulkDecisionStatus = "done"
+	BulkDecisionStatusFailed  BulkDecisionStatus = "failed"
+	BulkDecisionStatusRefused BulkDecisionStatus = "refused"
+)
+
+// Valid indicates whether the value is a known member of the BulkDecisionStatus enum.
+func (e BulkDecisionStatus) Valid() bool {
+	switch e {
+	case BulkDecisionStatusDone:
+		return true
+	case BulkDecisionStatusFailed:
+		return true
+	case BulkDecisionStatusRefused:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Confidentiality.
 const (
 	ConfidentialityMAT      Confidentiality = "MAT"
@@ -129,6 +150,33 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeUnauthenticated:
 		return true
 	case ErrorCodeUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InboxSort.
+const (
+	InboxSortAssignedAt      InboxSort = "assigned_at"
+	InboxSortDeadline        InboxSort = "deadline"
+	InboxSortMinusAssignedAt InboxSort = "-assigned_at"
+	InboxSortMinusDeadline   InboxSort = "-deadline"
+	InboxSortUrgency         InboxSort = "urgency"
+)
+
+// Valid indicates whether the value is a known member of the InboxSort enum.
+func (e InboxSort) Valid() bool {
+	switch e {
+	case InboxSortAssignedAt:
+		return true
+	case InboxSortDeadline:
+		return true
+	case InboxSortMinusAssignedAt:
+		return true
+	case InboxSortMinusDeadline:
+		return true
+	case InboxSortUrgency:
 		return true
 	default:
 		return false
@@ -303,6 +351,52 @@ type AgencyList struct {
 	NextPageToken string `json:"next_page_token"`
 }
 
+// BulkDecision defines model for BulkDecision.
+type BulkDecision struct {
+	// Comment An optional note kept in the document's history.
+	Comment string `json:"comment,omitempty"`
+
+	// Decision `approve` sends the document on to signing; `reject` ends its workflow.
+	Decision Decision `json:"decision"`
+
+	// TaskID The task id, as listed in the inbox.
+	TaskID string `json:"task_id"`
+}
+
+// BulkDecisionOutcome defines model for BulkDecisionOutcome.
+type BulkDecisionOutcome struct {
+	// DecisionResult The recorded decision, when `status` is `done`.
+	DecisionResult *DecisionResult `json:"decision_result,omitempty"`
+
+	// Error Why the decision was not recorded, when `status` is `refused` or `failed`.
+	Error *Error `json:"error,omitempty"`
+
+	// Status `done` the decision is recorded; `refused` it was not allowed (see `error`:
+	// the task is closed, assigned to someone else, unknown…), sending it again
+	// will not help; `failed` the system could not deliver it, retry it later.
+	Status BulkDecisionStatus `json:"status"`
+
+	// TaskID The task as sent.
+	TaskID string `json:"task_id"`
+}
+
+// BulkDecisionRequest defines model for BulkDecisionRequest.
+type BulkDecisionRequest struct {
+	// Decisions The decisions, at most 100; each task at most once.
+	Decisions []BulkDecision `json:"decisions"`
+}
+
+// BulkDecisionResults defines model for BulkDecisionResults.
+type BulkDecisionResults struct {
+	// Results One result per decision sent, in the same order.
+	Results []BulkDecisionOutcome `json:"results"`
+}
+
+// BulkDecisionStatus `done` the decision is recorded; `refused` it was not allowed (see `error`:
+// the task is closed, assigned to someone else, unknown…), sending it again
+// will not help; `failed` the system could not deliver it, retry it later.
+type BulkDecisionStatus string
+
 // Confidentiality `NONE` not secret, `MAT` secret, `TOI_MAT` top secret, `TUYET_MAT` absolutely secret.
 type Confidentiality string
 
@@ -416,7 +510,7 @@ type Document struct {
 	// Urgency `THUONG` normal, `KHAN` urgent, `THUONG_KHAN` very urgent, `HOA_TOC` immediate.
 	Urgency Urgency `json:"urgency"`
 
-	// WaitingFor The username whose decision the document waits for; empty when it waits for no one.
+	// WaitingFor The usernames whose decisions the document waits for, comma separated in order of assignment; empty when it waits for no one.
 	WaitingFor string `json:"waiting_for"`
 }
 
@@ -542,6 +636,12 @@ type HistoryEntry struct {
 	Type string `json:"type"`
 }
 
+// InboxSort `deadline` earliest deadline first (the default), `-deadline` latest first,
+// `assigned_at` oldest assignment first, `-assigned_at` newest first, `urgency`
+// most urgent first (`HOA_TOC`, `THUONG_KHAN`, `KHAN`, then `THUONG`), then by
+// deadline.
+type InboxSort string
+
 // Liveness defines model for Liveness.
 type Liveness struct {
 	Status LivenessStatus `json:"status"`
@@ -655,8 +755,14 @@ type Task struct {
 	// ID The task id; decide it with `POST /v1/tasks/{id}/decision`.
 	ID string `json:"id"`
 
+	// IssuerID The identifier of the agency that issued the document; omitted when it was not given.
+	IssuerID string `json:"issuer_id,omitempty"`
+
 	// Kind The document kind.
 	Kind string `json:"kind"`
+
+	// Overdue `true` when the deadline has passed.
+	Overdue bool `json:"overdue"`
 
 	// Status `open` waits for a decision; `decided` is closed.
 	Status TaskStatus `json:"status"`
@@ -666,11 +772,14 @@ type Task struct {
 
 	// Urgency `THUONG` normal, `KHAN` urgent, `THUONG_KHAN` very urgent, `HOA_TOC` immediate.
 	Urgency Urgency `json:"urgency"`
+
+	// WaitingFor Whom the document waits for: everyone holding an open task on it, in order of assignment.
+	WaitingFor []string `json:"waiting_for"`
 }
 
 // TaskList defines model for TaskList.
 type TaskList struct {
-	// Items The open tasks, most urgent and oldest first.
+	// Items The open tasks, in the order asked for.
 	Items []Task `json:"items"`
 
 	// NextPageToken Pass as `page_token` for the next page; empty on the last page.
@@ -780,6 +889,21 @@ type SearchArchiveParams struct {
 
 // ListInboxParams defines parameters for ListInbox.
 type ListInboxParams struct {
+	// Overdue `true` lists only the tasks past their deadline.
+	Overdue bool `form:"overdue,omitempty" json:"overdue,omitempty"`
+
+	// Urgent `true` lists only the tasks of documents marked `KHAN`, `THUONG_KHAN` or `HOA_TOC`.
+	Urgent bool `form:"urgent,omitempty" json:"urgent,omitempty"`
+
+	// Kind Only the tasks of documents of this kind, such as `CONG_VAN`.
+	Kind string `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// Agency Only the tasks of documents issued by this agency (its identifier, as given on upload).
+	Agency AgencyID `form:"agency,omitempty" json:"agency,omitempty"`
+
+	// Sort The order of the list.
+	Sort InboxSort `form:"sort,omitempty" json:"sort,omitempty"`
+
 	// PageSize The largest number of items to return; the server may return fewer. Default 20.
 	PageSize *PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
 
@@ -807,6 +931,9 @@ type LoginJSONRequestBody = Credentials
 
 // CreateDocumentMultipartRequestBody defines body for CreateDocument for multipart/form-data ContentType.
 type CreateDocumentMultipartRequestBody = CreateDocumentForm
+
+// DecideTasksJSONRequestBody defines body for DecideTasks for application/json ContentType.
+type DecideTasksJSONRequestBody = BulkDecisionRequest
 
 // DecideTaskJSONRequestBody defines body for DecideTask for application/json ContentType.
 type DecideTaskJSONRequestBody = DecisionRequest

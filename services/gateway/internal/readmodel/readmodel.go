@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,6 +90,31 @@ var migrations = []string{
 	`UPDATE documents SET received_at = created_at WHERE received_at = ''`,
 	`CREATE INDEX documents_by_arrival ON documents (agency, arrival_year, arrival_number)`,
 	`CREATE INDEX tasks_by_document ON tasks (document_id, assigned_at, id)`,
+	// The inbox filters by the issuing agency and sorts by urgency; both are
+	// copied onto the task so that a user's page is read from one index.
+	`ALTER TABLE tasks ADD COLUMN issuer_id TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE tasks ADD COLUMN urgency_order INTEGER NOT NULL DEFAULT 3`,
+	`UPDATE tasks SET issuer_id = COALESCE((SELECT d.issuer_id FROM documents d WHERE d.id = tasks.document_id), '')`,
+	`UPDATE tasks SET urgency_order = CASE urgency WHEN 'HOA_TOC' THEN 0 WHEN 'THUONG_KHAN' THEN 1 WHEN 'KHAN' THEN 2 ELSE 3 END`,
+	// One index per inbox sort, each led by the person whose inbox it is.
+	`CREATE INDEX tasks_inbox_by_deadline ON tasks (assignee, status, agency, deadline, id)`,
+	`CREATE INDEX tasks_inbox_by_assignment ON tasks (assignee, status, agency, assigned_at, id)`,
+	`CREATE INDEX tasks_inbox_by_urgency ON tasks (assignee, status, agency, urgency_order, deadline, id)`,
+	`DROP INDEX tasks_inbox`,
+}
+
+// urgencyOrder ranks urgencies most urgent first, so that every inbox sort
+// is ascending on its index.
+func urgencyOrder(u string) int {
+	switch u {
+	case "HOA_TOC":
+		return 0
+	case "THUONG_KHAN":
+		return 1
+	case "KHAN":
+		return 2
+	}
+	return 3
 }
 
 // Store is the read model.
@@ -139,6 +166,12 @@ type Task struct {
 	ID, DocumentID, WorkflowID, Agency, Assignee, Subject, Kind, Urgency string
 	AssignedAt, Deadline                                                 time.Time
 	Status, Decision                                                     string
+	// IssuerID is the agency that issued the document, when it said so.
+	IssuerID string
+	// Set by Inbox: the people the document waits for, and whether the
+	// task is past its deadline.
+	WaitingFor []string
+	Overdue    bool
 }
 
 // Apply projects one event. Unknown event types are ignored: the gateway
@@ -252,13 +285,17 @@ func apply(ctx context.Context, tx *sql.Tx, env events.Envelope, docID string) e
 		if err := json.Unmarshal(env.Data, &d); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, document_id, workflow_id, agency, assignee, subject, kind, urgency, assigned_at, deadline, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open')`,
+		// The document was projected before (advance fails otherwise), so
+		// its issuer is known.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, document_id, workflow_id, agency, assignee, subject, kind, urgency,
+			assigned_at, deadline, status, issuer_id, urgency_order)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open',
+				COALESCE((SELECT d.issuer_id FROM documents d WHERE d.id = $2), ''), $11)`,
 			d.TaskID, d.DocumentID, d.WorkflowID, env.Agency, d.Assignee, d.Subject, d.Kind, d.Urgency,
-			sqlstore.Time(d.AssignedAt), sqlstore.Time(d.Deadline)); err != nil {
+			sqlstore.Time(d.AssignedAt), sqlstore.Time(d.Deadline), urgencyOrder(d.Urgency)); err != nil {
 			return err
 		}
-		return advance(ctx, tx, docID, StatusInApproval, at, "waiting_for", d.Assignee)
+		return advance(ctx, tx, docID, StatusInApproval, at, "waiting_for", "")
 	case events.TaskDecided:
 		var d events.TaskDecidedData
 		if err := json.Unmarshal(env.Data, &d); err != nil {
@@ -303,6 +340,11 @@ func advance(ctx context.Context, tx *sql.Tx, docID, status, at, column, value s
 	}
 	switch column {
 	case "waiting_for":
+		// Whom the document waits for is everyone holding an open task on
+		// it, so a parallel step shows all its approvers until each decides.
+		if value, err = openAssignees(ctx, tx, docID); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE documents SET status = $1, waiting_for = $2, updated_at = $3 WHERE id = $4`, current, value, at, docID)
 	case "record_id":
 		_, err = tx.ExecContext(ctx, `UPDATE documents SET status = $1, record_id = $2, waiting_for = '', updated_at = $3 WHERE id = $4`, current, value, at, docID)
@@ -310,6 +352,27 @@ func advance(ctx context.Context, tx *sql.Tx, docID, status, at, column, value s
 		_, err = tx.ExecContext(ctx, `UPDATE documents SET status = $1, updated_at = $2 WHERE id = $3`, current, at, docID)
 	}
 	return err
+}
+
+// openAssignees lists, comma separated in order of assignment, the people
+// with an open task on the document.
+func openAssignees(ctx context.Context, tx *sql.Tx, docID string) (string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT assignee FROM tasks WHERE document_id = $1 AND status = 'open' ORDER BY assigned_at, id`, docID)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var who []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return "", err
+		}
+		if !slices.Contains(who, a) {
+			who = append(who, a)
+		}
+	}
+	return strings.Join(who, ","), rows.Err()
 }
 
 // Document returns one document of agency with its history.
@@ -353,7 +416,7 @@ func (s *Store) Document(ctx context.Context, agency, id string) (Document, erro
 // Task returns one task of agency.
 func (s *Store) Task(ctx context.Context, agency, id string) (Task, error) {
 	const op = "readmodel.Task"
-	rows, err := s.db.QueryContext(ctx, taskSelect+` WHERE id = $1 AND agency = $2`, id, agency)
+	rows, err := s.db.QueryContext(ctx, taskSelect+` FROM tasks WHERE id = $1 AND agency = $2`, id, agency)
 	if err != nil {
 		return Task{}, errs.Wrap(op, err)
 	}
@@ -367,42 +430,240 @@ func (s *Store) Task(ctx context.Context, agency, id string) (Task, error) {
 	return tasks[0], nil
 }
 
-const taskSelect = `SELECT id, document_id, workflow_id, agency, assignee, subject, kind, urgency, assigned_at, deadline, status, decision FROM tasks`
+const taskSelect = `SELECT id, document_id, workflow_id, agency, assignee, subject, kind, urgency, assigned_at, deadline, status, decision, issuer_id`
 
-// Inbox lists the open tasks of assignee, earliest deadline first, a page at
-// a time. The page token is the position after the last task returned.
-func (s *Store) Inbox(ctx context.Context, agency, assignee string, pageSize int, pageToken string) ([]Task, string, error) {
+// Inbox sorts.
+const (
+	SortDeadline           = "deadline"
+	SortDeadlineDesc       = "-deadline"
+	SortAssignedAt         = "assigned_at"
+	SortAssignedAtDesc     = "-assigned_at"
+	SortUrgency            = "urgency"
+	defaultInboxPageSize   = 20
+	maxInboxPageSize       = 100
+	pageTokenFieldSep      = "|"
+	pageTokenMalformedHint = "page_token is not one this server issued for this sort; start again without it"
+)
+
+// inboxOrders are the ORDER BY columns of each sort, the last always the id
+// so that the order is total and a page ends at an exact position.
+var inboxOrders = map[string]struct {
+	columns []string
+	desc    bool
+}{
+	SortDeadline:       {[]string{"deadline", "id"}, false},
+	SortDeadlineDesc:   {[]string{"deadline", "id"}, true},
+	SortAssignedAt:     {[]string{"assigned_at", "id"}, false},
+	SortAssignedAtDesc: {[]string{"assigned_at", "id"}, true},
+	// Most urgent first, then the earliest deadline.
+	SortUrgency: {[]string{"urgency_order", "deadline", "id"}, false},
+}
+
+// InboxQuery selects and orders a page of a person's open tasks.
+type InboxQuery struct {
+	Agency, Assignee string
+	// Filters; the zero value does not filter.
+	Overdue  bool   // only tasks past their deadline at Now
+	Urgent   bool   // only tasks of documents marked KHẨN or above
+	Kind     string // only documents of this kind
+	IssuerID string // only documents issued by this agency
+	// Sort is one of the Sort constants; empty means SortDeadline.
+	Sort      string
+	PageSize  int // 1–100; 0 means 20
+	PageToken string
+	// Now decides which tasks are overdue.
+	Now time.Time
+}
+
+// Inbox lists a page of the open tasks of q.Assignee. The page token holds
+// the sort and the position after the last task returned, so paging is
+// stable while tasks come and go.
+func (s *Store) Inbox(ctx context.Context, q InboxQuery) ([]Task, string, error) {
 	const op = "readmodel.Inbox"
-	if pageSize <= 0 {
-		pageSize = 50
+	if q.Sort == "" {
+		q.Sort = SortDeadline
 	}
-	pageSize = min(pageSize, 200)
-	afterDeadline, afterID := "", ""
-	if pageToken != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(pageToken)
-		parts := strings.SplitN(string(raw), "|", 2)
-		if err != nil || len(parts) != 2 {
-			return nil, "", errs.E(op, errs.Invalid, errcode.InvalidArgument, "page_token is not one this server issued").WithDetail("page_token", "malformed")
+	order, ok := inboxOrders[q.Sort]
+	if !ok {
+		return nil, "", errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			fmt.Sprintf("sort %q is not one of deadline, -deadline, assigned_at, -assigned_at, urgency", q.Sort)).WithDetail("sort", "unknown")
+	}
+	size := q.PageSize
+	if size <= 0 {
+		size = defaultInboxPageSize
+	}
+	size = min(size, maxInboxPageSize)
+	now := sqlstore.Time(q.Now)
+
+	var (
+		where = []string{"assignee = $1", "status = 'open'", "agency = $2"}
+		args  = []any{q.Assignee, q.Agency}
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if q.Overdue {
+		where = append(where, "deadline < "+arg(now))
+	}
+	if q.Urgent {
+		where = append(where, "urgency_order < "+arg(urgencyOrder("THUONG")))
+	}
+	if q.Kind != "" {
+		where = append(where, "kind = "+arg(q.Kind))
+	}
+	if q.IssuerID != "" {
+		where = append(where, "issuer_id = "+arg(q.IssuerID))
+	}
+	if q.PageToken != "" {
+		after, err := decodePageToken(q.PageToken, q.Sort, len(order.columns))
+		if err != nil {
+			return nil, "", errs.E(op, errs.Invalid, errcode.InvalidArgument, pageTokenMalformedHint).WithDetail("page_token", "malformed")
 		}
-		afterDeadline, afterID = parts[0], parts[1]
+		// Row values compare column by column, which is the keyset order,
+		// and both databases walk the index from that position.
+		cmp := ">"
+		if order.desc {
+			cmp = "<"
+		}
+		placeholders := make([]string, len(after))
+		for i, v := range after {
+			if order.columns[i] == "urgency_order" {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return nil, "", errs.E(op, errs.Invalid, errcode.InvalidArgument, pageTokenMalformedHint).WithDetail("page_token", "malformed")
+				}
+				placeholders[i] = arg(n)
+				continue
+			}
+			placeholders[i] = arg(v)
+		}
+		where = append(where, fmt.Sprintf("(%s) %s (%s)", strings.Join(order.columns, ", "), cmp, strings.Join(placeholders, ", ")))
 	}
-	rows, err := s.db.QueryContext(ctx, taskSelect+` WHERE agency = $1 AND assignee = $2 AND status = 'open'
-		AND (deadline > $3 OR (deadline = $3 AND id > $4)) ORDER BY deadline, id LIMIT $5`,
-		agency, assignee, afterDeadline, afterID, pageSize+1)
+	orderBy := strings.Join(order.columns, ", ")
+	if order.desc {
+		orderBy = strings.Join(order.columns, " DESC, ") + " DESC"
+	}
+	query := taskSelect + ", urgency_order FROM tasks WHERE " + strings.Join(where, " AND ") + " ORDER BY " + orderBy + " LIMIT " + arg(size+1)
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, "", errs.Wrap(op, err)
 	}
-	tasks, err := scanTasks(rows)
+	tasks, ranks, err := scanInboxTasks(rows)
 	if err != nil {
 		return nil, "", errs.Wrap(op, err)
 	}
 	next := ""
-	if len(tasks) > pageSize {
-		tasks = tasks[:pageSize]
+	if len(tasks) > size {
+		tasks, ranks = tasks[:size], ranks[:size]
 		last := tasks[len(tasks)-1]
-		next = base64.RawURLEncoding.EncodeToString([]byte(sqlstore.Time(last.Deadline) + "|" + last.ID))
+		var key []string
+		for _, c := range order.columns {
+			switch c {
+			case "deadline":
+				key = append(key, sqlstore.Time(last.Deadline))
+			case "assigned_at":
+				key = append(key, sqlstore.Time(last.AssignedAt))
+			case "urgency_order":
+				key = append(key, strconv.Itoa(ranks[len(ranks)-1]))
+			case "id":
+				key = append(key, last.ID)
+			}
+		}
+		next = encodePageToken(q.Sort, key)
+	}
+	if err := s.fillWaitingFor(ctx, tasks); err != nil {
+		return nil, "", errs.Wrap(op, err)
+	}
+	for i := range tasks {
+		tasks[i].Overdue = tasks[i].Deadline.Before(q.Now)
 	}
 	return tasks, next, nil
+}
+
+func encodePageToken(sort string, key []string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(sort + pageTokenFieldSep + strings.Join(key, pageTokenFieldSep)))
+}
+
+// decodePageToken returns the position a token holds, refusing a token of
+// another sort: its position means nothing in this order.
+func decodePageToken(token, sort string, fields int) ([]string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Split(string(raw), pageTokenFieldSep)
+	if len(parts) != fields+1 || parts[0] != sort {
+		return nil, errors.New("page token of another sort or shape")
+	}
+	return parts[1:], nil
+}
+
+// fillWaitingFor sets, on each task, whom its document waits for: the
+// people holding an open task on it, in order of assignment.
+func (s *Store) fillWaitingFor(ctx context.Context, tasks []Task) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	var (
+		marks []string
+		args  []any
+		seen  = map[string]bool{}
+	)
+	for _, t := range tasks {
+		if !seen[t.DocumentID] {
+			seen[t.DocumentID] = true
+			args = append(args, t.DocumentID)
+			marks = append(marks, fmt.Sprintf("$%d", len(args)))
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT document_id, assignee FROM tasks WHERE document_id IN (`+strings.Join(marks, ", ")+`)
+		AND status = 'open' ORDER BY document_id, assigned_at, id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	waiting := map[string][]string{}
+	for rows.Next() {
+		var doc, who string
+		if err := rows.Scan(&doc, &who); err != nil {
+			return err
+		}
+		if !slices.Contains(waiting[doc], who) {
+			waiting[doc] = append(waiting[doc], who)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range tasks {
+		tasks[i].WaitingFor = waiting[tasks[i].DocumentID]
+	}
+	return nil
+}
+
+func scanInboxTasks(rows *sql.Rows) ([]Task, []int, error) {
+	defer rows.Close()
+	var (
+		out   []Task
+		ranks []int
+	)
+	for rows.Next() {
+		var (
+			t             Task
+			assigned, due string
+			rank          int
+		)
+		if err := rows.Scan(&t.ID, &t.DocumentID, &t.WorkflowID, &t.Agency, &t.Assignee, &t.Subject, &t.Kind, &t.Urgency,
+			&assigned, &due, &t.Status, &t.Decision, &t.IssuerID, &rank); err != nil {
+			return nil, nil, err
+		}
+		t.AssignedAt, _ = sqlstore.ParseTime(assigned)
+		t.Deadline, _ = sqlstore.ParseTime(due)
+		out = append(out, t)
+		ranks = append(ranks, rank)
+	}
+	return out, ranks, rows.Err()
 }
 
 func scanTasks(rows *sql.Rows) ([]Task, error) {
@@ -412,7 +673,7 @@ func scanTasks(rows *sql.Rows) ([]Task, error) {
 		var t Task
 		var assigned, deadline string
 		if err := rows.Scan(&t.ID, &t.DocumentID, &t.WorkflowID, &t.Agency, &t.Assignee, &t.Subject, &t.Kind, &t.Urgency,
-			&assigned, &deadline, &t.Status, &t.Decision); err != nil {
+			&assigned, &deadline, &t.Status, &t.Decision, &t.IssuerID); err != nil {
 			return nil, err
 		}
 		t.AssignedAt, _ = sqlstore.ParseTime(assigned)

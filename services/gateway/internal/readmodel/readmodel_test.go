@@ -85,8 +85,8 @@ func TestProjection(t *testing.T) {
 			if _, err := s.Document(ctx, "000.00.00.G09", "d1"); errs.KindOf(err) != errs.NotFound {
 				t.Fatalf("another agency sees the document: %v", err)
 			}
-			tasks, _, err := s.Inbox(ctx, agency, "chuyenvien1", 10, "")
-			if err != nil || len(tasks) != 1 || tasks[0].WorkflowID != "approval-d1" {
+			tasks, _, err := s.Inbox(ctx, readmodel.InboxQuery{Agency: agency, Assignee: "chuyenvien1", PageSize: 10})
+			if err != nil || len(tasks) != 1 || tasks[0].WorkflowID != "approval-d1" || fmt.Sprint(tasks[0].WaitingFor) != "[chuyenvien1]" {
 				t.Fatalf("inbox %+v %v", tasks, err)
 			}
 		})
@@ -117,7 +117,7 @@ func TestInboxPaging(t *testing.T) {
 			var last time.Time
 			token := ""
 			for pages := 0; ; pages++ {
-				tasks, next, err := s.Inbox(ctx, agency, "chuyenvien1", 7, token)
+				tasks, next, err := s.Inbox(ctx, readmodel.InboxQuery{Agency: agency, Assignee: "chuyenvien1", PageSize: 7, PageToken: token})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -135,7 +135,7 @@ func TestInboxPaging(t *testing.T) {
 			if len(seen) != n {
 				t.Fatalf("paged through %d of %d tasks", len(seen), n)
 			}
-			if _, _, err := s.Inbox(ctx, agency, "chuyenvien1", 7, "%%%"); errs.KindOf(err) != errs.Invalid {
+			if _, _, err := s.Inbox(ctx, readmodel.InboxQuery{Agency: agency, Assignee: "chuyenvien1", PageToken: "%%%"}); errs.KindOf(err) != errs.Invalid {
 				t.Fatalf("bad page token: %v", err)
 			}
 		})

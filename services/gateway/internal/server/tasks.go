@@ -2,10 +2,13 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"sync"
 
 	"github.com/docflow/docflow/api/errcode"
 	httpapi "github.com/docflow/docflow/api/http/v1"
 	"github.com/docflow/docflow/services/gateway/internal/auth"
+	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/workflows/approval"
 )
@@ -13,25 +16,43 @@ import (
 // deciders are the roles that receive approval tasks.
 var deciders = []string{auth.RoleOfficial, auth.RoleLeader}
 
-// ListInbox lists the caller's open tasks, earliest deadline first.
+const (
+	// maxBulkDecisions is the most decisions one bulk call takes.
+	maxBulkDecisions = 100
+	// bulkDecisionConcurrency bounds the decisions of one bulk call in
+	// flight at once, so that one person's call cannot occupy every
+	// Temporal connection of the gateway.
+	bulkDecisionConcurrency = 8
+)
+
+// ListInbox lists the caller's open tasks, filtered and sorted as asked.
 func (s *Server) ListInbox(ctx context.Context, req httpapi.ListInboxRequestObject) (httpapi.ListInboxResponseObject, error) {
 	p := principal(ctx)
 	if err := auth.Require(p, "have an inbox", deciders...); err != nil {
 		return nil, err
 	}
-	size := 20
-	if req.Params.PageSize != nil {
-		size = *req.Params.PageSize
+	q := readmodel.InboxQuery{
+		Agency: p.Agency, Assignee: p.Username,
+		Overdue: req.Params.Overdue, Urgent: req.Params.Urgent, Kind: req.Params.Kind, IssuerID: string(req.Params.Agency),
+		Sort: string(req.Params.Sort), PageSize: 20, PageToken: req.Params.PageToken, Now: s.now(),
 	}
-	tasks, next, err := s.Read.Inbox(ctx, p.Agency, p.Username, size, req.Params.PageToken)
+	if req.Params.PageSize != nil {
+		q.PageSize = *req.Params.PageSize
+	}
+	tasks, next, err := s.Read.Inbox(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	out := httpapi.ListInbox200JSONResponse{Items: []httpapi.Task{}, NextPageToken: next}
 	for _, t := range tasks {
+		waiting := t.WaitingFor
+		if waiting == nil {
+			waiting = []string{}
+		}
 		out.Items = append(out.Items, httpapi.Task{
 			ID: t.ID, DocumentID: t.DocumentID, Subject: t.Subject, Kind: t.Kind, Urgency: httpapi.Urgency(t.Urgency),
 			Assignee: t.Assignee, AssignedAt: t.AssignedAt, Deadline: t.Deadline, Status: httpapi.TaskStatus(t.Status),
+			WaitingFor: waiting, Overdue: t.Overdue, IssuerID: t.IssuerID,
 		})
 	}
 	return out, nil
@@ -42,30 +63,125 @@ func (s *Server) ListInbox(ctx context.Context, req httpapi.ListInboxRequestObje
 // the caller its assignee. The answer comes once the workflow has taken it.
 func (s *Server) DecideTask(ctx context.Context, req httpapi.DecideTaskRequestObject) (httpapi.DecideTaskResponseObject, error) {
 	p := principal(ctx)
-	decision := ""
+	var body httpapi.DecisionRequest
 	if req.Body != nil {
-		decision = string(req.Body.Decision)
+		body = *req.Body
 	}
-	res, err := s.decide(ctx, p, req)
-	if err := s.audited(ctx, p, "task.decide", req.ID, decision, err); err != nil {
+	res, err := s.decideAudited(ctx, p, req.ID, body.Decision, body.Comment)
+	if err != nil {
 		return nil, err
 	}
-	return httpapi.DecideTask200JSONResponse{TaskID: res.TaskID, Decision: httpapi.Decision(res.Decision), DecidedAt: res.DecidedAt}, nil
+	return httpapi.DecideTask200JSONResponse(decisionResult(res)), nil
 }
 
-func (s *Server) decide(ctx context.Context, p auth.Principal, req httpapi.DecideTaskRequestObject) (approval.DecisionResult, error) {
-	const op = "server.DecideTask"
+// DecideTasks decides each of a list of tasks on its own, as DecideTask
+// would, a few at a time, and answers with one result per decision in the
+// order they were sent.
+func (s *Server) DecideTasks(ctx context.Context, req httpapi.DecideTasksRequestObject) (httpapi.DecideTasksResponseObject, error) {
+	const op = "server.DecideTasks"
+	p := principal(ctx)
+	if err := auth.Require(p, "decide tasks", deciders...); err != nil {
+		// Refused as a whole, and recorded against each task as its own
+		// refused decision would be.
+		if req.Body != nil {
+			for _, item := range req.Body.Decisions[:min(len(req.Body.Decisions), maxBulkDecisions)] {
+				_ = s.audited(ctx, p, "task.decide", item.TaskID, string(item.Decision), err)
+			}
+		}
+		return nil, err
+	}
+	if req.Body == nil || len(req.Body.Decisions) == 0 {
+		return nil, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			"send {\"decisions\": [{\"task_id\": \"…\", \"decision\": \"approve\"|\"reject\", \"comment\": \"…\"}, …]}").
+			WithDetail("decisions", "required")
+	}
+	items := req.Body.Decisions
+	if len(items) > maxBulkDecisions {
+		return nil, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			fmt.Sprintf("send at most %d decisions in one call; this one has %d", maxBulkDecisions, len(items))).
+			WithDetail("decisions", fmt.Sprintf("at most %d", maxBulkDecisions))
+	}
+	// A task named twice would race itself; the first of them is decided
+	// and the others refused, which is what deciding twice would give.
+	first := map[string]int{}
+	results := make([]httpapi.BulkDecisionOutcome, len(items))
+	var (
+		wg    sync.WaitGroup
+		slots = make(chan struct{}, bulkDecisionConcurrency)
+	)
+	for i, item := range items {
+		results[i].TaskID = item.TaskID
+		if j, seen := first[item.TaskID]; seen {
+			results[i] = outcome(item.TaskID, approval.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+				fmt.Sprintf("task %s is already decided by decision %d of this call", item.TaskID, j+1)).WithDetail(fmt.Sprintf("decisions[%d].task_id", i), "repeated"))
+			continue
+		}
+		first[item.TaskID] = i
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			res, err := s.decideAudited(ctx, p, item.TaskID, item.Decision, item.Comment)
+			results[i] = outcome(item.TaskID, res, err)
+		})
+	}
+	wg.Wait()
+	return httpapi.DecideTasks200JSONResponse{Results: results}, nil
+}
+
+// outcome is the result of one decision of a bulk call.
+func outcome(taskID string, res approval.DecisionResult, err error) httpapi.BulkDecisionOutcome {
+	if err == nil {
+		r := decisionResult(res)
+		return httpapi.BulkDecisionOutcome{TaskID: taskID, Status: httpapi.BulkDecisionStatusDone, DecisionResult: &r}
+	}
+	status := httpapi.BulkDecisionStatusFailed
+	if refused(err) {
+		status = httpapi.BulkDecisionStatusRefused
+	}
+	wire := errs.Wire(err)
+	e := httpapi.Error{Code: httpapi.ErrorCode(wire.Code), Message: wire.Message, Details: wire.Details}
+	return httpapi.BulkDecisionOutcome{TaskID: taskID, Status: status, Error: &e}
+}
+
+// refused tells a decision that was not allowed, which sending again will
+// not change, from one the system could not deliver.
+func refused(err error) bool {
+	switch errs.KindOf(err) {
+	case errs.Invalid, errs.NotFound, errs.Conflict, errs.Forbidden, errs.Unauthenticated:
+		return true
+	}
+	return false
+}
+
+func decisionResult(res approval.DecisionResult) httpapi.DecisionResult {
+	return httpapi.DecisionResult{TaskID: res.TaskID, Decision: httpapi.Decision(res.Decision), DecidedAt: res.DecidedAt}
+}
+
+// decideAudited decides one task and records the attempt in the audit trail.
+func (s *Server) decideAudited(ctx context.Context, p auth.Principal, taskID string, decision httpapi.Decision, comment string) (approval.DecisionResult, error) {
+	res, err := s.decide(ctx, p, taskID, decision, comment)
+	if err := s.audited(ctx, p, "task.decide", taskID, string(decision), err); err != nil {
+		return approval.DecisionResult{}, err
+	}
+	return res, nil
+}
+
+func (s *Server) decide(ctx context.Context, p auth.Principal, taskID string, decision httpapi.Decision, comment string) (approval.DecisionResult, error) {
+	const op = "server.decide"
 	if err := auth.Require(p, "decide tasks", deciders...); err != nil {
 		return approval.DecisionResult{}, err
 	}
-	if req.Body == nil {
-		return approval.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument, "send {\"decision\": \"approve\"|\"reject\", \"comment\": \"…\"}")
+	// Which decisions exist is the workflow's to say; an absent one is
+	// surely a mistake.
+	if decision == "" {
+		return approval.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			"send {\"decision\": \"approve\"|\"reject\", \"comment\": \"…\"}").WithDetail("decision", "required")
 	}
-	task, err := s.Read.Task(ctx, p.Agency, req.ID)
+	task, err := s.Read.Task(ctx, p.Agency, taskID)
 	if err != nil {
 		return approval.DecisionResult{}, err
 	}
 	return s.Decider.Decide(ctx, task.WorkflowID, approval.Decision{
-		TaskID: task.ID, Decision: string(req.Body.Decision), Comment: req.Body.Comment, By: actor(p),
+		TaskID: task.ID, Decision: string(decision), Comment: comment, By: actor(p),
 	})
 }

@@ -1,0 +1,150 @@
+package readmodel
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docflow/docflow/services/internal/sqlstore"
+	"github.com/docflow/docflow/services/internal/testkit"
+)
+
+const (
+	benchAgency = "000.00.00.G22"
+	benchTasks  = 100_000
+	benchUsers  = 500
+)
+
+var benchNow = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+
+// BenchmarkInbox measures a person's inbox page with 100,000 open tasks
+// spread over 500 people, on each database, and reports the median and
+// 99th-percentile latency of one page.
+func BenchmarkInbox(b *testing.B) {
+	for name, dsn := range map[string]string{"sqlite": testkit.SQLite(b), "postgres": testkit.Postgres(b)} {
+		b.Run(name, func(b *testing.B) {
+			s := seededStore(b, dsn)
+			queries := []struct {
+				name string
+				q    InboxQuery
+				next bool // measure the second page, reached with the first's token
+			}{
+				{"first-page", InboxQuery{}, false},
+				{"next-page", InboxQuery{}, true},
+				{"overdue-urgent", InboxQuery{Overdue: true, Urgent: true}, false},
+				{"kind-agency-by-urgency", InboxQuery{Kind: "CONG_VAN", IssuerID: "000.00.00.G03", Sort: SortUrgency}, false},
+				{"latest-assigned", InboxQuery{Sort: SortAssignedAtDesc}, false},
+			}
+			for _, bq := range queries {
+				b.Run(bq.name, func(b *testing.B) {
+					ctx := b.Context()
+					var took []time.Duration
+					i := 0
+					for b.Loop() {
+						q := bq.q
+						q.Agency, q.Assignee, q.PageSize, q.Now = benchAgency, benchUser(i%benchUsers), 20, benchNow
+						i++
+						if bq.next {
+							_, next, err := s.Inbox(ctx, q)
+							if err != nil || next == "" {
+								b.Fatalf("first page: next %q, %v", next, err)
+							}
+							q.PageToken = next
+						}
+						start := time.Now()
+						tasks, _, err := s.Inbox(ctx, q)
+						took = append(took, time.Since(start))
+						if err != nil {
+							b.Fatal(err)
+						}
+						if len(tasks) == 0 && q.Kind == "" {
+							b.Fatalf("%s has an empty inbox", q.Assignee)
+						}
+					}
+					slices.Sort(took)
+					ms := func(p float64) float64 {
+						return float64(took[int(p*float64(len(took)-1))]) / float64(time.Millisecond)
+					}
+					b.ReportMetric(ms(0.50), "p50-ms")
+					b.ReportMetric(ms(0.99), "p99-ms")
+				})
+			}
+		})
+	}
+}
+
+func benchUser(i int) string { return fmt.Sprintf("chuyenvien%03d", i) }
+
+// seededStore is a read model holding benchTasks open tasks, written in
+// multi-row inserts a few thousand at a time: projecting that many events
+// one by one would take minutes.
+func seededStore(b *testing.B, dsn string) *Store {
+	b.Helper()
+	ctx := b.Context()
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = db.Close() })
+	s, err := Open(ctx, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	rng := rand.New(rand.NewPCG(1, 2))
+	kinds := []string{"CONG_VAN", "QUYET_DINH", "TO_TRINH", "KE_HOACH"}
+	urgencies := []string{"THUONG", "THUONG", "THUONG", "THUONG", "KHAN", "THUONG_KHAN", "HOA_TOC"}
+	const perStatement, perTx = 500, 5000
+	for first := 0; first < benchTasks; first += perTx {
+		if err := db.InTx(ctx, func(tx *sql.Tx) error {
+			for at := first; at < first+perTx; at += perStatement {
+				if err := insertBenchTasks(ctx, tx, rng, at, perStatement, kinds, urgencies); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// Fresh statistics, as a database that has lived with these tasks has.
+	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("seeded %d tasks in %v", benchTasks, time.Since(start).Round(time.Millisecond))
+	return s
+}
+
+func insertBenchTasks(ctx context.Context, tx *sql.Tx, rng *rand.Rand, first, n int, kinds, urgencies []string) error {
+	const columns = 13
+	var (
+		rows = make([]string, 0, n)
+		args = make([]any, 0, n*columns)
+	)
+	for i := first; i < first+n; i++ {
+		urgency := urgencies[rng.IntN(len(urgencies))]
+		assigned := benchNow.Add(-time.Duration(rng.IntN(60*24)) * time.Minute * 30)
+		deadline := assigned.Add(time.Duration(1+rng.IntN(15*24)) * time.Hour)
+		doc := fmt.Sprintf("doc-%06d", i)
+		args = append(args, fmt.Sprintf("task-%06d", i), doc, "approval-"+doc, benchAgency, benchUser(i%benchUsers),
+			"Về việc "+doc, kinds[rng.IntN(len(kinds))], urgency, sqlstore.Time(assigned), sqlstore.Time(deadline),
+			fmt.Sprintf("000.00.00.G%02d", rng.IntN(20)), urgencyOrder(urgency), "open")
+		marks := make([]string, columns)
+		for c := range marks {
+			marks[c] = fmt.Sprintf("$%d", len(args)-columns+c+1)
+		}
+		rows = append(rows, "("+strings.Join(marks, ", ")+")")
+	}
+	// Only placeholders are joined in; the values travel as arguments.
+	var insert strings.Builder
+	insert.WriteString(`INSERT INTO tasks (id, document_id, workflow_id, agency, assignee, subject, kind, urgency,
+		assigned_at, deadline, issuer_id, urgency_order, status) VALUES `)
+	insert.WriteString(strings.Join(rows, ", "))
+	_, err := tx.ExecContext(ctx, insert.String(), args...)
+	return err
+}
