@@ -111,6 +111,20 @@ func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 		t.Fatalf("the third consulted vote after two approvals: %s %s", resp.Status(), resp.Body)
 	}
 
+	// The withdrawn task leaves chuyenvien2's inbox.
+	eventually(t, "withdrawn task gone from the inbox", time.Minute, func() error {
+		resp, err := users["chuyenvien2"].client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
+		if err != nil || resp.JSON200 == nil {
+			return fmt.Errorf("inbox: %w", err)
+		}
+		for _, it := range resp.JSON200.Items {
+			if it.DocumentID == doc.ID {
+				return fmt.Errorf("task %s still listed", it.ID)
+			}
+		}
+		return nil
+	})
+
 	var final httpapi.Document
 	eventually(t, "document archived", 2*time.Minute, func() error {
 		r, err := clerk.client.GetDocumentWithResponse(t.Context(), doc.ID)

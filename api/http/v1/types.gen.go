@@ -77,6 +77,7 @@ const (
 	DocumentStatusApproved   DocumentStatus = "approved"
 	DocumentStatusArchived   DocumentStatus = "archived"
 	DocumentStatusInApproval DocumentStatus = "in_approval"
+	DocumentStatusRecalled   DocumentStatus = "recalled"
 	DocumentStatusRegistered DocumentStatus = "registered"
 	DocumentStatusRejected   DocumentStatus = "rejected"
 	DocumentStatusSigned     DocumentStatus = "signed"
@@ -90,6 +91,8 @@ func (e DocumentStatus) Valid() bool {
 	case DocumentStatusArchived:
 		return true
 	case DocumentStatusInApproval:
+		return true
+	case DocumentStatusRecalled:
 		return true
 	case DocumentStatusRegistered:
 		return true
@@ -495,7 +498,8 @@ type Document struct {
 
 	// Status Where the document is: `registered` (stored and numbered), `in_approval`
 	// (waiting for a decision), `approved`, `rejected` (final), `signed`,
-	// `archived` (final; the signed PDF is in the archive).
+	// `archived` (final; the signed PDF is in the archive), `recalled` (final;
+	// withdrawn by its drafter before signing).
 	Status DocumentStatus `json:"status"`
 
 	// Subject The summary line (trích yếu).
@@ -558,7 +562,8 @@ type DocumentMetadata struct {
 
 // DocumentStatus Where the document is: `registered` (stored and numbered), `in_approval`
 // (waiting for a decision), `approved`, `rejected` (final), `signed`,
-// `archived` (final; the signed PDF is in the archive).
+// `archived` (final; the signed PDF is in the archive), `recalled` (final;
+// withdrawn by its drafter before signing).
 type DocumentStatus string
 
 // DocumentSummary The registered document, as answered to its upload.
@@ -586,7 +591,8 @@ type DocumentSummary struct {
 
 	// Status Where the document is: `registered` (stored and numbered), `in_approval`
 	// (waiting for a decision), `approved`, `rejected` (final), `signed`,
-	// `archived` (final; the signed PDF is in the archive).
+	// `archived` (final; the signed PDF is in the archive), `recalled` (final;
+	// withdrawn by its drafter before signing).
 	Status DocumentStatus `json:"status"`
 }
 

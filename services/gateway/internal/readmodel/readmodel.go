@@ -30,11 +30,12 @@ const (
 	StatusRejected   = "rejected"
 	StatusSigned     = "signed"
 	StatusArchived   = "archived"
+	StatusRecalled   = "recalled" // withdrawn by its drafter before signing
 )
 
 // rank orders statuses so a late, redelivered event never moves a document
 // backwards.
-var rank = map[string]int{StatusRegistered: 1, StatusInApproval: 2, StatusApproved: 3, StatusSigned: 4, StatusArchived: 5, StatusRejected: 5}
+var rank = map[string]int{StatusRegistered: 1, StatusInApproval: 2, StatusApproved: 3, StatusSigned: 4, StatusArchived: 5, StatusRejected: 5, StatusRecalled: 5}
 
 var migrations = []string{
 	`CREATE TABLE documents (
@@ -229,6 +230,18 @@ func describe(env events.Envelope) (described, bool, error) {
 			s += " — " + d.Comment
 		}
 		return described{d.By.Username, s}, true, nil
+	case events.TaskWithdrawn, events.TaskReassigned, events.TaskReminded, events.TaskEscalated, events.TaskCommented, events.TaskResubmitted:
+		var d events.TaskNoticeData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return described{}, false, err
+		}
+		return describeNotice(env.Type, d), true, nil
+	case events.DocumentRecalled:
+		var d events.DocumentDecisionData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return described{}, false, err
+		}
+		return described{d.By.Username, "Người soạn thảo đã thu hồi văn bản: " + d.Comment}, true, nil
 	case events.DocumentApproved:
 		return described{"workflow", "Văn bản đã được phê duyệt"}, true, nil
 	case events.DocumentRejected:
@@ -306,6 +319,26 @@ func apply(ctx context.Context, tx *sql.Tx, env events.Envelope, docID string) e
 			return err
 		}
 		return advance(ctx, tx, docID, StatusInApproval, at, "waiting_for", "")
+	case events.TaskWithdrawn, events.TaskReassigned:
+		var d events.TaskNoticeData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return err
+		}
+		// A withdrawn task leaves the inbox; a reassigned one moves to its
+		// new assignee's inbox.
+		q, args := `UPDATE tasks SET status = 'withdrawn' WHERE id = $1 AND status = 'open'`, []any{d.TaskID}
+		if env.Type == events.TaskReassigned {
+			q, args = `UPDATE tasks SET assignee = $1 WHERE id = $2 AND status = 'open'`, []any{d.To, d.TaskID}
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		return advance(ctx, tx, docID, StatusInApproval, at, "waiting_for", "")
+	case events.DocumentRecalled:
+		if _, err := tx.ExecContext(ctx, `UPDATE tasks SET status = 'withdrawn' WHERE document_id = $1 AND status = 'open'`, docID); err != nil {
+			return err
+		}
+		return advance(ctx, tx, docID, StatusRecalled, at, "waiting_for", "")
 	case events.DocumentApproved:
 		return advance(ctx, tx, docID, StatusApproved, at, "", "")
 	case events.DocumentRejected:
@@ -748,4 +781,30 @@ func parseOptionalTime(s string) time.Time {
 	}
 	t, _ := sqlstore.ParseTime(s) // written by sqlstore.Time, so it parses
 	return t
+}
+
+func describeNotice(t events.Type, d events.TaskNoticeData) described {
+	who := "workflow"
+	if d.By != nil {
+		who = d.By.Username
+	}
+	var s string
+	switch t {
+	case events.TaskWithdrawn:
+		s = fmt.Sprintf("Nhiệm vụ của %s đã đóng, không cần ý kiến", d.Assignee)
+	case events.TaskReassigned:
+		s = fmt.Sprintf("Chuyển nhiệm vụ từ %s sang %s", d.Assignee, d.To)
+	case events.TaskReminded:
+		s = fmt.Sprintf("Nhắc %s: hạn %s", d.Assignee, d.Deadline.In(hanoi).Format("02/01/2006 15:04"))
+	case events.TaskEscalated:
+		s = fmt.Sprintf("Quá hạn: báo cáo %s, người có thể quyết định thay %s", d.Supervisor, d.Assignee)
+	case events.TaskCommented:
+		s = fmt.Sprintf("%s góp ý", who)
+	case events.TaskResubmitted:
+		s = "Người soạn thảo đã gửi lại văn bản đã sửa"
+	}
+	if d.Comment != "" {
+		s += " — " + d.Comment
+	}
+	return described{who, s}
 }

@@ -1,0 +1,80 @@
+package tests
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	httpapi "github.com/docflow/docflow/api/http/v1"
+)
+
+// An official clears fifty documents from the inbox in one call: each
+// gets its own result, and each goes on to be signed and archived.
+func TestFiftyApprovedInOneBulkCall(t *testing.T) {
+	st := startStack(t, nil)
+	clerk := login(t, st, "vanthu")
+	const n = 50
+	ids := map[string]bool{}
+	for i := range n {
+		status, body := upload(t, st.GatewayURL, clerk.token, minimalPDF(fmt.Sprintf("Ke hoach %d", i)),
+			metadata("KE_HOACH", fmt.Sprintf("Kế hoạch công tác số %d", i+1)))
+		if status != http.StatusCreated {
+			t.Fatalf("upload %d: %d %s", i, status, body)
+		}
+		var doc httpapi.DocumentSummary
+		mustJSON(t, body, &doc)
+		ids[doc.ID] = true
+	}
+
+	official := login(t, st, "chuyenvien1")
+	var decisions []httpapi.BulkDecision
+	eventually(t, "fifty tasks in the inbox", 2*time.Minute, func() error {
+		decisions = decisions[:0]
+		resp, err := official.client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{PageSize: ptr(100)})
+		if err != nil || resp.JSON200 == nil {
+			return fmt.Errorf("inbox: %w", err)
+		}
+		for _, it := range resp.JSON200.Items {
+			if ids[it.DocumentID] {
+				decisions = append(decisions, httpapi.BulkDecision{TaskID: it.ID, Decision: httpapi.DecisionApprove, Comment: "Đồng ý"})
+			}
+		}
+		if len(decisions) != n {
+			return fmt.Errorf("%d of %d tasks", len(decisions), n)
+		}
+		return nil
+	})
+
+	resp, err := official.client.DecideTasksWithResponse(t.Context(), httpapi.BulkDecisionRequest{Decisions: decisions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.JSON200 == nil || len(resp.JSON200.Results) != n {
+		t.Fatalf("bulk decision: %s %s", resp.Status(), resp.Body)
+	}
+	for i, r := range resp.JSON200.Results {
+		if r.TaskID != decisions[i].TaskID || r.Status != httpapi.BulkDecisionStatusDone {
+			t.Fatalf("result %d: %+v", i, r)
+		}
+	}
+
+	eventually(t, "fifty documents archived", 4*time.Minute, func() error {
+		archived := 0
+		for id := range ids {
+			r, err := clerk.client.GetDocumentWithResponse(t.Context(), id)
+			if err != nil {
+				return err
+			}
+			if r.JSON200 != nil && r.JSON200.Status == httpapi.DocumentStatusArchived {
+				archived++
+			}
+		}
+		if archived != n {
+			return fmt.Errorf("%d of %d archived", archived, n)
+		}
+		return nil
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
