@@ -46,7 +46,7 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 		deadline = now.Add(time.Duration(max(in.DeadlineDays, 1)) * 24 * time.Hour)
 	}
 	wf.state.Task = &Task{
-		ID:         newID(ctx),
+		ID:         NewID(ctx),
 		Assignee:   in.Approver,
 		AssignedAt: now,
 		Deadline:   deadline,
@@ -95,7 +95,7 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 
 	wf.state.Status = StatusSigning
 	var signed SignDocumentResult
-	signCtx := workflow.WithActivityOptions(ctx, serviceActivity(SigningTaskQueue, 5*time.Minute,
+	signCtx := workflow.WithActivityOptions(ctx, ServiceActivity(SigningTaskQueue, 5*time.Minute,
 		ErrSourceIntegrity, ErrNoSigningKey, ErrUnsignablePDF))
 	if err := workflow.ExecuteActivity(signCtx, ActivitySignDocument, SignDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Source: in.Original,
@@ -106,7 +106,7 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 
 	wf.state.Status = StatusArchiving
 	var archived ArchiveDocumentResult
-	archiveCtx := workflow.WithActivityOptions(ctx, serviceActivity(ArchiveTaskQueue, 5*time.Minute, ErrSourceIntegrity))
+	archiveCtx := workflow.WithActivityOptions(ctx, ServiceActivity(ArchiveTaskQueue, 5*time.Minute, ErrSourceIntegrity))
 	if err := workflow.ExecuteActivity(archiveCtx, ActivityArchiveDocument, ArchiveDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Kind: in.Kind, Subject: in.Subject,
 		ArrivalNumber: in.ArrivalNumber, Signed: signed.Signed, Signer: d.By.Username, SignedAt: signed.SignedAt,
@@ -174,14 +174,15 @@ func (wf *run) publish(ctx workflow.Context, t events.Type, data any) error {
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
 	})
 	return workflow.ExecuteActivity(actx, ActivityPublishEvent, PublishEventInput{
-		ID: newID(ctx), Type: t, Agency: wf.in.Agency, DocumentID: wf.in.DocumentID,
+		ID: NewID(ctx), Type: t, Agency: wf.in.Agency, DocumentID: wf.in.DocumentID,
 		Time: workflow.Now(ctx), Data: raw,
 	}).Get(ctx, nil)
 }
 
-// serviceActivity are the options for an activity of another service: it is
-// retried until it succeeds or fails for a reason retrying cannot fix.
-func serviceActivity(queue string, timeout time.Duration, nonRetryable ...string) workflow.ActivityOptions {
+// ServiceActivity are the options for an activity of another service: it is
+// retried until it succeeds or fails for a reason retrying cannot fix. The
+// approval workflows share it.
+func ServiceActivity(queue string, timeout time.Duration, nonRetryable ...string) workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		TaskQueue:           queue,
 		StartToCloseTimeout: timeout,
@@ -194,7 +195,9 @@ func serviceActivity(queue string, timeout time.Duration, nonRetryable ...string
 	}
 }
 
-func newID(ctx workflow.Context) string {
+// NewID draws a random id once and records it in history, so replay and a
+// retried activity see the same value. The approval workflows share it.
+func NewID(ctx workflow.Context) string {
 	var id string
 	_ = workflow.SideEffect(ctx, func(workflow.Context) any { return uuidV4() }).Get(&id)
 	return id

@@ -8,6 +8,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/docflow/docflow/workflows/approval"
 )
 
 // handle registers the query and the updates. Every validator only reads
@@ -158,7 +160,7 @@ func (wf *run) decide(ctx workflow.Context, d Decision) (DecisionResult, error) 
 		wf.state.StepOpen = false
 		wf.state.Status = StatusReturned
 		wf.openTask(Task{
-			ID: newID(ctx), StepID: step.ID, Kind: TaskRevise, Status: TaskOpen,
+			ID: approval.NewID(ctx), StepID: step.ID, Kind: TaskRevise, Status: TaskOpen,
 			Assignee: Assignee{Username: wf.in.Drafter.Username}, AssignedAt: now,
 		})
 	}
@@ -236,7 +238,7 @@ func (wf *run) reassign(ctx workflow.Context, r Reassignment) (ChangeResult, err
 	n.By, n.To = &r.By, r.To.Username
 	wf.queue(kindTaskReassigned, n)
 	next := Task{
-		ID: newID(ctx), StepID: t.StepID, Kind: TaskApprove, Status: TaskOpen, Assignee: r.To,
+		ID: approval.NewID(ctx), StepID: t.StepID, Kind: TaskApprove, Status: TaskOpen, Assignee: r.To,
 		AssignedAt: now, Deadline: t.Deadline, RemindAt: t.RemindAt, RemindedAt: t.RemindedAt,
 	}
 	wf.openTask(next)

@@ -97,7 +97,7 @@ func (wf *run) publish(ctx workflow.Context, t events.Type, data any) error {
 	}
 	actx := workflow.WithActivityOptions(ctx, shortActivity())
 	return workflow.ExecuteActivity(actx, approval.ActivityPublishEvent, approval.PublishEventInput{
-		ID: newID(ctx), Type: t, Agency: wf.in.Agency, DocumentID: wf.in.DocumentID,
+		ID: approval.NewID(ctx), Type: t, Agency: wf.in.Agency, DocumentID: wf.in.DocumentID,
 		Time: workflow.Now(ctx), Data: raw,
 	}).Get(ctx, nil)
 }

@@ -119,7 +119,7 @@ func (wf *run) openStep(ctx workflow.Context) error {
 	wf.state.Approvals, wf.state.Rejections = 0, 0
 	for _, a := range step.Assignees {
 		wf.openTask(Task{
-			ID: newID(ctx), StepID: step.ID, Kind: TaskApprove, Status: TaskOpen, Assignee: a,
+			ID: approval.NewID(ctx), StepID: step.ID, Kind: TaskApprove, Status: TaskOpen, Assignee: a,
 			AssignedAt: now, Deadline: dl.Deadline, RemindAt: dl.RemindAt,
 		})
 	}
@@ -202,7 +202,7 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 	wf.state.Status = StatusSigning
 	wf.upsertSearch(ctx)
 	var signed approval.SignDocumentResult
-	signCtx := workflow.WithActivityOptions(ctx, serviceActivity(approval.SigningTaskQueue, 5*time.Minute,
+	signCtx := workflow.WithActivityOptions(ctx, approval.ServiceActivity(approval.SigningTaskQueue, 5*time.Minute,
 		approval.ErrSourceIntegrity, approval.ErrNoSigningKey, approval.ErrUnsignablePDF))
 	if err := workflow.ExecuteActivity(signCtx, approval.ActivitySignDocument, approval.SignDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Source: wf.state.Original,
@@ -213,7 +213,7 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 
 	wf.state.Status = StatusArchiving
 	var archived approval.ArchiveDocumentResult
-	archiveCtx := workflow.WithActivityOptions(ctx, serviceActivity(approval.ArchiveTaskQueue, 5*time.Minute, approval.ErrSourceIntegrity))
+	archiveCtx := workflow.WithActivityOptions(ctx, approval.ServiceActivity(approval.ArchiveTaskQueue, 5*time.Minute, approval.ErrSourceIntegrity))
 	if err := workflow.ExecuteActivity(archiveCtx, approval.ActivityArchiveDocument, approval.ArchiveDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Kind: in.Kind, Subject: in.Subject,
 		ArrivalNumber: in.ArrivalNumber, Signed: signed.Signed, Signer: by.Username, SignedAt: signed.SignedAt,
@@ -260,27 +260,6 @@ func shortActivity() workflow.ActivityOptions {
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
 	}
-}
-
-// serviceActivity are the options for an activity of another service: it is
-// retried until it succeeds or fails for a reason retrying cannot fix.
-func serviceActivity(queue string, timeout time.Duration, nonRetryable ...string) workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		TaskQueue:           queue,
-		StartToCloseTimeout: timeout,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: nonRetryable,
-		},
-	}
-}
-
-func newID(ctx workflow.Context) string {
-	var id string
-	_ = workflow.SideEffect(ctx, func(workflow.Context) any { return uuidV4() }).Get(&id)
-	return id
 }
 
 func (in Input) validate() error {
