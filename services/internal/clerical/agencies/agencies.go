@@ -67,11 +67,11 @@ func FormOf(id string) (Form, error) {
 	case modernID.MatchString(id) && len(id) <= text.OrganID.Max:
 		return Modern, nil
 	}
-	why := fmt.Sprintf("%q is not an agency identifier: write it as 000.00.00.G22 (QCVN 102) or H49.64.33 (QĐ 20/2020, at most %d characters of 0-9, A-Z and dots)", clip(id), text.OrganID.Max)
+	why := fmt.Sprintf("%q is not an agency identifier: write it as 000.00.00.G22 (QCVN 102) or H49.64.33 (QĐ 20/2020, at most %d characters of 0-9, A-Z and dots)", text.Clip(id), text.OrganID.Max)
 	if id == "" {
 		why = "required: the agency identifier, e.g. 000.00.00.G22"
 	} else if strings.ToUpper(id) != id && (legacyID.MatchString(strings.ToUpper(id)) || modernID.MatchString(strings.ToUpper(id))) {
-		why = fmt.Sprintf("%q: identifiers are written in capitals, %s", clip(id), strings.ToUpper(id))
+		why = fmt.Sprintf("%q: identifiers are written in capitals, %s", text.Clip(id), strings.ToUpper(id))
 	}
 	return 0, errs.E(op, errs.Invalid, errcode.InvalidArgument, "agency id: "+why).WithDetail("id", why)
 }
@@ -315,7 +315,7 @@ func Token(id string) (string, error) {
 func FromToken(token string) (string, error) {
 	const op = "agencies.FromToken"
 	if strings.Contains(token, ".") {
-		why := fmt.Sprintf("%q: a subject token has no dots", clip(token))
+		why := fmt.Sprintf("%q: a subject token has no dots", text.Clip(token))
 		return "", errs.E(op, errs.Invalid, errcode.InvalidArgument, "agency token: "+why).WithDetail("token", why)
 	}
 	id := events.AgencyFromToken(token)
@@ -323,14 +323,4 @@ func FromToken(token string) (string, error) {
 		return "", errs.Wrap(op, err)
 	}
 	return id, nil
-}
-
-// clip keeps an echoed value short, so a huge field does not become a huge
-// error message.
-func clip(s string) string {
-	const limit = 40
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	return string([]rune(s)[:limit]) + "…"
 }

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/services/internal/clerical/text"
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
@@ -162,7 +163,7 @@ func (t *Table) Lookup(s string) (Info, error) {
 	}
 	why := "required: choose the kind of document, e.g. CONG_VAN or QUYET_DINH"
 	if s != "" {
-		why = fmt.Sprintf("unknown kind %q: use one of %s", clip(s), strings.Join(t.names(), ", "))
+		why = fmt.Sprintf("unknown kind %q: use one of %s", text.Clip(s), strings.Join(t.names(), ", "))
 	}
 	return Info{}, errs.E(op, errs.Invalid, errcode.InvalidArgument, "kind: "+why).WithDetail("kind", why)
 }
@@ -262,14 +263,4 @@ func Parse(data []byte) (*Table, error) {
 		return nil, fmt.Errorf("%s: %w", op, errors.Join(problems...))
 	}
 	return t, nil
-}
-
-// clip keeps an echoed value short, so a huge field does not become a huge
-// error message.
-func clip(s string) string {
-	const limit = 40
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	return string([]rune(s)[:limit]) + "…"
 }

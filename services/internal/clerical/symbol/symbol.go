@@ -266,14 +266,14 @@ func checkGroup(g string) string {
 	case !utf8.ValidString(g):
 		return "not valid UTF-8 text"
 	case strings.HasPrefix(g, ".") || strings.HasSuffix(g, ".") || strings.Contains(g, ".."):
-		return fmt.Sprintf("%q: a dot must sit between letters", clip(g))
+		return fmt.Sprintf("%q: a dot must sit between letters", text.Clip(g))
 	}
 	for _, r := range g {
 		if r != '.' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
 			if unicode.IsSpace(r) {
-				return fmt.Sprintf("%q: no spaces are allowed in a symbol", clip(g))
+				return fmt.Sprintf("%q: no spaces are allowed in a symbol", text.Clip(g))
 			}
-			return fmt.Sprintf("%q: only letters, digits and dots are allowed, not %q", clip(g), r)
+			return fmt.Sprintf("%q: only letters, digits and dots are allowed, not %q", text.Clip(g), r)
 		}
 	}
 	return ""
@@ -335,11 +335,11 @@ func parse(in string) (Symbol, map[string]string) {
 	case s == "":
 		return Symbol{}, map[string]string{"symbol": "required: write the number and symbol, e.g. 12/QĐ-UBND"}
 	case strings.IndexFunc(s, unicode.IsSpace) >= 0:
-		return Symbol{}, map[string]string{"symbol": fmt.Sprintf("%q: no spaces are allowed in a number and symbol", clip(s))}
+		return Symbol{}, map[string]string{"symbol": fmt.Sprintf("%q: no spaces are allowed in a number and symbol", text.Clip(s))}
 	}
 	parts := strings.Split(s, "/")
 	if len(parts) != 2 && len(parts) != 3 {
-		return Symbol{}, map[string]string{"symbol": fmt.Sprintf("%q: write it as number/symbol, e.g. 12/QĐ-UBND or 30/2020/NĐ-CP", clip(s))}
+		return Symbol{}, map[string]string{"symbol": fmt.Sprintf("%q: write it as number/symbol, e.g. 12/QĐ-UBND or 30/2020/NĐ-CP", text.Clip(s))}
 	}
 	problems := map[string]string{}
 	var sym Symbol
@@ -410,7 +410,7 @@ func stripLabel(s string) string {
 
 func parseNumber(s string) (int, string) {
 	if !allDigits(s) {
-		return 0, fmt.Sprintf("%q: the number is written in digits, e.g. 01 or 123", clip(s))
+		return 0, fmt.Sprintf("%q: the number is written in digits, e.g. 01 or 123", text.Clip(s))
 	}
 	if len(s) > text.CodeNumber.Max {
 		return 0, fmt.Sprintf("at most %d digits, got %d", text.CodeNumber.Max, len(s))
@@ -427,7 +427,7 @@ func parseNumber(s string) (int, string) {
 
 func parseYear(s string) (int, string) {
 	if len(s) != 4 || !allDigits(s) || s[0] == '0' {
-		return 0, fmt.Sprintf("%q: the year is four digits, e.g. 2020", clip(s))
+		return 0, fmt.Sprintf("%q: the year is four digits, e.g. 2020", text.Clip(s))
 	}
 	y, err := strconv.Atoi(s)
 	if err != nil {
@@ -493,14 +493,4 @@ func invalid(op string, problems map[string]string) error {
 		e = e.WithDetail(f, problems[f])
 	}
 	return e
-}
-
-// clip keeps an echoed value short, so a huge field does not become a huge
-// error message.
-func clip(s string) string {
-	const limit = 40
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	return string([]rune(s)[:limit]) + "…"
 }

@@ -24,6 +24,16 @@ import (
 // (composed) become the same string.
 func NFC(s string) string { return norm.NFC.String(s) }
 
+// Clip keeps a value echoed in an error message short (40 characters), so
+// a huge field does not become a huge message.
+func Clip(s string) string {
+	const limit = 40
+	if utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	return string([]rune(s)[:limit]) + "…"
+}
+
 // Length is the number of characters of s once in NFC, the unit the limits
 // of Appendix VI count in.
 func Length(s string) int { return utf8.RuneCountInString(NFC(s)) }
