@@ -6,6 +6,8 @@ package errs
 import (
 	"errors"
 	"net/http"
+	"sort"
+	"strings"
 
 	"github.com/docflow/docflow/api/errcode"
 )
@@ -60,6 +62,30 @@ type Error struct {
 // E builds a classified error.
 func E(op string, kind Kind, code errcode.Code, msg string) *Error {
 	return &Error{Op: op, Kind: kind, Code: code, Message: msg}
+}
+
+// Fields is an Invalid error naming each field that is wrong: a detail per
+// field, and a message listing them in field order after the summary
+// ("summary: field: problem; field: problem").
+func Fields(op, summary string, problems map[string]string) *Error {
+	fields := make([]string, 0, len(problems))
+	for f := range problems {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = f + ": " + problems[f]
+	}
+	msg := strings.Join(parts, "; ")
+	if summary != "" {
+		msg = summary + ": " + msg
+	}
+	e := E(op, Invalid, errcode.InvalidArgument, msg)
+	for _, f := range fields {
+		e = e.WithDetail(f, problems[f])
+	}
+	return e
 }
 
 // WithDetail adds a detail (typically field → problem) and returns e.

@@ -48,3 +48,17 @@ func TestFromWireKeepsKind(t *testing.T) {
 		t.Fatalf("kind %v status %d", errs.KindOf(e), errs.HTTPStatus(e))
 	}
 }
+
+func TestFieldsNamesEveryField(t *testing.T) {
+	t.Parallel()
+	e := errs.Fields("op", "the document details are not valid", map[string]string{"subject": "required", "kind": "unknown"})
+	w := errs.Wire(e)
+	if errs.KindOf(e) != errs.Invalid || w.Code != errcode.InvalidArgument ||
+		w.Message != "the document details are not valid: kind: unknown; subject: required" ||
+		w.Details["kind"] != "unknown" || w.Details["subject"] != "required" {
+		t.Fatalf("%+v", w)
+	}
+	if w := errs.Wire(errs.Fields("op", "", map[string]string{"subject": "too long"})); w.Message != "subject: too long" {
+		t.Fatalf("without a summary: %q", w.Message)
+	}
+}

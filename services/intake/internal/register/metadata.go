@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -12,9 +11,9 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/services/internal/clerical/text"
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
@@ -60,7 +59,7 @@ func (k *Kinds) Validate(meta svc.DocumentMetadata, by events.Actor, now time.Ti
 	if meta.Kind == "" {
 		problems["kind"] = "required: choose the kind of document, e.g. CONG_VAN or QUYET_DINH"
 	} else if _, ok := k.Lookup(meta.Kind); !ok {
-		problems["kind"] = fmt.Sprintf("unknown kind %q: use one of %s", clip(meta.Kind), strings.Join(k.enums, ", "))
+		problems["kind"] = fmt.Sprintf("unknown kind %q: use one of %s", text.Clip(meta.Kind), strings.Join(k.enums, ", "))
 	}
 
 	subject, why := normaliseSubject(meta.Subject)
@@ -105,7 +104,7 @@ func (k *Kinds) Validate(meta svc.DocumentMetadata, by events.Actor, now time.Ti
 	}
 
 	if len(problems) > 0 {
-		return Entry{}, invalid(op, problems)
+		return Entry{}, errs.Fields(op, "the document details are not valid", problems)
 	}
 	return Entry{
 		Agency:          by.Agency,
@@ -164,7 +163,7 @@ func normaliseIssuerID(s string) (string, string) {
 	case !agencyID.MatchString(s):
 		// Identifiers are compared exactly, so a lower-case one is refused
 		// rather than silently changed.
-		return "", fmt.Sprintf("%q is not an agency identifier: write it as 000.00.00.G22 or H49.64.33 (digits, capital letters and dots)", clip(s))
+		return "", fmt.Sprintf("%q is not an agency identifier: write it as 000.00.00.G22 or H49.64.33 (digits, capital letters and dots)", text.Clip(s))
 	}
 	return s, ""
 }
@@ -189,7 +188,7 @@ func normaliseSymbol(s string) (string, string) {
 	if s == "" || symbol.MatchString(s) {
 		return s, ""
 	}
-	return "", fmt.Sprintf("%q is not a number and symbol: write it as printed, e.g. 12/QĐ-UBND or 7816/VPCP-TTĐT (a number of up to 11 digits, \"/\", then up to 30 characters without spaces)", clip(s))
+	return "", fmt.Sprintf("%q is not a number and symbol: write it as printed, e.g. 12/QĐ-UBND or 7816/VPCP-TTĐT (a number of up to 11 digits, \"/\", then up to 30 characters without spaces)", text.Clip(s))
 }
 
 func normaliseDate(s string, now time.Time) (string, string) {
@@ -199,7 +198,7 @@ func normaliseDate(s string, now time.Time) (string, string) {
 	}
 	day, err := time.ParseInLocation(time.DateOnly, s, vietnam)
 	if err != nil {
-		return "", fmt.Sprintf("%q is not a date: write it as YYYY-MM-DD, e.g. 2026-03-05", clip(s))
+		return "", fmt.Sprintf("%q is not a date: write it as YYYY-MM-DD, e.g. 2026-03-05", text.Clip(s))
 	}
 	today := now.In(vietnam)
 	if day.After(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, vietnam)) {
@@ -214,34 +213,8 @@ func oneOf(v string, allowed []string) string {
 	case v == "":
 		return "required: use one of " + list
 	case !slices.Contains(allowed, v):
-		return fmt.Sprintf("unknown value %q: use one of %s", clip(v), list)
+		return fmt.Sprintf("unknown value %q: use one of %s", text.Clip(v), list)
 	}
 	return ""
 }
 
-// clip keeps an echoed value short, so a huge field does not become a huge
-// error message.
-func clip(s string) string {
-	const limit = 40
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	return string([]rune(s)[:limit]) + "…"
-}
-
-func invalid(op string, problems map[string]string) *errs.Error {
-	fields := make([]string, 0, len(problems))
-	for f := range problems {
-		fields = append(fields, f)
-	}
-	sort.Strings(fields)
-	parts := make([]string, len(fields))
-	for i, f := range fields {
-		parts[i] = f + ": " + problems[f]
-	}
-	e := errs.E(op, errs.Invalid, errcode.InvalidArgument, "the document details are not valid: "+strings.Join(parts, "; "))
-	for _, f := range fields {
-		e = e.WithDetail(f, problems[f])
-	}
-	return e
-}

@@ -15,14 +15,12 @@ package symbol
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/clerical/kinds"
 	"github.com/docflow/docflow/services/internal/clerical/text"
@@ -479,18 +477,5 @@ func nfcAll(ss []string) []string {
 // invalid is the one error shape of this package: Invalid, with a detail
 // per field and a message listing them.
 func invalid(op string, problems map[string]string) error {
-	fields := make([]string, 0, len(problems))
-	for f := range problems {
-		fields = append(fields, f)
-	}
-	sort.Strings(fields)
-	parts := make([]string, len(fields))
-	for i, f := range fields {
-		parts[i] = f + ": " + problems[f]
-	}
-	e := errs.E(op, errs.Invalid, errcode.InvalidArgument, "number and symbol: "+strings.Join(parts, "; "))
-	for _, f := range fields {
-		e = e.WithDetail(f, problems[f])
-	}
-	return e
+	return errs.Fields(op, "number and symbol", problems)
 }

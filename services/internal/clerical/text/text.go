@@ -6,7 +6,6 @@ package text
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,7 +14,6 @@ import (
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
@@ -105,20 +103,7 @@ func Check(fields ...Field) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(problems))
-	for name := range problems {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	parts := make([]string, len(names))
-	for i, name := range names {
-		parts[i] = name + ": " + problems[name]
-	}
-	e := errs.E(op, errs.Invalid, errcode.InvalidArgument, strings.Join(parts, "; "))
-	for _, name := range names {
-		e = e.WithDetail(name, problems[name])
-	}
-	return e
+	return errs.Fields(op, "", problems)
 }
 
 func problem(f Field) string {
