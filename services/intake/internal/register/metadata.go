@@ -217,4 +217,3 @@ func oneOf(v string, allowed []string) string {
 	}
 	return ""
 }
-
