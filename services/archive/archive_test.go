@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -150,7 +149,7 @@ func TestRun(t *testing.T) {
 	}
 
 	runCtx, stop := context.WithCancel(ctx)
-	var logs syncBuffer
+	var logs testkit.Buffer
 	done := make(chan error, 1)
 	go func() { done <- archive.Run(runCtx, env(vars), &logs) }()
 	t.Cleanup(func() {
@@ -248,22 +247,4 @@ func waitReady(t *testing.T, url string, done chan error) {
 		case <-tick.C:
 		}
 	}
-}
-
-// syncBuffer collects the service's log lines from its goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -109,7 +108,7 @@ func TestRun(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	var (
-		logs   syncBuffer
+		logs   testkit.Buffer
 		runErr error
 	)
 	exited := make(chan struct{})
@@ -209,22 +208,4 @@ func waitReady(t *testing.T, url string, exited <-chan struct{}, runErr *error) 
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-// syncBuffer collects the service's log lines, written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

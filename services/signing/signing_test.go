@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -78,7 +77,7 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	logs := &lockedBuffer{}
+	logs := &testkit.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- signing.Run(ctx, env(vars), logs) }()
 	t.Cleanup(func() {
@@ -202,21 +201,4 @@ func waitReady(t *testing.T, url string, done <-chan error) {
 		time.Sleep(100 * time.Millisecond) // polling interval, not synchronisation
 	}
 	t.Fatalf("%s not ready within 90s", url)
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/docflow/docflow/services/internal/servers"
+	"github.com/docflow/docflow/services/internal/testkit"
 )
 
 func TestStartNATSAuthentication(t *testing.T) {
@@ -159,7 +159,7 @@ func TestStartTemporal(t *testing.T) {
 	t.Parallel()
 	bin := install(t, servers.Temporal)
 	port := freePort(t)
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	ctx := t.Context()
 	p, err := servers.StartTemporal(ctx, servers.TemporalOptions{
 		Bin:       bin,
@@ -245,7 +245,7 @@ func TestStartVersityGW(t *testing.T) {
 		Port:          port,
 		AccessKey:     "root-access",
 		SecretKey:     "root-secret-key",
-		Output:        &syncBuffer{},
+		Output:        &testkit.Buffer{},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +314,7 @@ func TestInstallReusesPinnedBinary(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			tt.setup(t, dir)
-			var progress syncBuffer
+			var progress testkit.Buffer
 			// Under a cancelled context a rebuild attempt shows up as an error.
 			path, err := servers.Install(cancelled(t), dir, servers.VersityGW, &progress)
 			if err != nil {
@@ -336,7 +336,7 @@ func TestInstallRebuildsOtherVersion(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "versitygw"), "#!/bin/sh\n", 0o755)
 	writeFile(t, filepath.Join(dir, ".versitygw.version"), "v1.7.0\n", 0o644)
-	var progress syncBuffer
+	var progress testkit.Buffer
 	_, err := servers.Install(cancelled(t), dir, servers.VersityGW, &progress)
 	if err == nil {
 		t.Fatal("Install kept a binary stamped with another version")
@@ -446,23 +446,6 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(b), "\n"))
 	return len(b), nil
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // Ports come from below the kernel's ephemeral range, where outgoing
