@@ -123,9 +123,9 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	w := worker.New(tc, approval.TaskQueue, worker.Options{})
 	approval.Register(w)
 	chain.Register(w)
-	acts := &dispatch.Activities{Publisher: pub, Deadlines: &deadlines.Planner{Calendar: cal}}
+	acts := &dispatch.Activities{Publisher: pub}
 	w.RegisterActivityWithOptions(acts.PublishEvent, activity.RegisterOptions{Name: approval.ActivityPublishEvent})
-	w.RegisterActivityWithOptions(acts.PlanDeadlines, activity.RegisterOptions{Name: chain.ActivityPlanDeadlines})
+	w.RegisterActivityWithOptions((&deadlines.Planner{Calendar: cal}).PlanDeadlines, activity.RegisterOptions{Name: chain.ActivityPlanDeadlines})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("routing: start worker: %w", err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/workflows/chain"
 )
 
 // Urgency levels (DOMAIN.md §3), as documents carry them.
@@ -42,18 +43,12 @@ const (
 )
 
 // Input asks for the deadline of a task that starts at From and is given
-// WorkingDays working days at the document's Urgency.
-type Input struct {
-	From        time.Time `json:"from"`
-	WorkingDays int       `json:"working_days"`
-	Urgency     string    `json:"urgency"`
-}
+// WorkingDays working days at the document's Urgency: the approval chain's
+// PlanDeadlines activity input.
+type Input = chain.PlanDeadlinesInput
 
 // Result is when the task is due and when to remind its assignee, in +07:00.
-type Result struct {
-	Deadline time.Time `json:"deadline"`
-	RemindAt time.Time `json:"remind_at"`
-}
+type Result = chain.PlanDeadlinesResult
 
 // Planner computes deadlines on a calendar.
 type Planner struct {

@@ -14,7 +14,6 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/internal/natsx"
-	"github.com/docflow/docflow/services/routing/internal/deadlines"
 	"github.com/docflow/docflow/services/routing/internal/rules"
 	"github.com/docflow/docflow/workflows/approval"
 	"github.com/docflow/docflow/workflows/chain"
@@ -108,20 +107,11 @@ func firstAssignee(p rules.Plan) string {
 	return p.Steps[0].Assignees[0].Username
 }
 
-// Activities are the routing service's activities.
+// Activities are the routing service's activities. PlanDeadlines, which
+// workflows need because they cannot read the calendar, is
+// deadlines.Planner's, registered as it is.
 type Activities struct {
 	Publisher *natsx.Publisher
-	Deadlines *deadlines.Planner
-}
-
-// PlanDeadlines gives a step's deadline and reminder on the working-day
-// calendar; workflows cannot read the calendar themselves.
-func (a *Activities) PlanDeadlines(ctx context.Context, in chain.PlanDeadlinesInput) (chain.PlanDeadlinesResult, error) {
-	r, err := a.Deadlines.PlanDeadlines(ctx, deadlines.Input{From: in.From, WorkingDays: in.WorkingDays, Urgency: in.Urgency})
-	if err != nil {
-		return chain.PlanDeadlinesResult{}, err
-	}
-	return chain.PlanDeadlinesResult{Deadline: r.Deadline, RemindAt: r.RemindAt}, nil
 }
 
 // PublishEvent publishes an event a workflow decided on, with the

@@ -16,7 +16,6 @@ import (
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
-	"github.com/docflow/docflow/services/routing/internal/deadlines"
 	"github.com/docflow/docflow/services/routing/internal/delegation"
 	"github.com/docflow/docflow/services/routing/internal/dispatch"
 	"github.com/docflow/docflow/services/routing/internal/orgchart"
@@ -125,30 +124,5 @@ func TestDefaultPlan(t *testing.T) {
 	}
 	if len(s.started) != 1 || len(s.started[0].Plan.Steps) != 1 || s.started[0].Plan.Steps[0].Assignees[0].Username != "chuyenvien1" {
 		t.Fatalf("a công văn gets the one-step default plan: %+v", s.started)
-	}
-}
-
-// The workflow's PlanDeadlines activity counts working days on the
-// calendar: a step opened on the last working day before Tết 2026 is due
-// after it, with the reminder the working day before.
-func TestPlanDeadlinesAcrossTet(t *testing.T) {
-	t.Parallel()
-	cal, err := calendar.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &dispatch.Activities{Deadlines: &deadlines.Planner{Calendar: cal}}
-	res, err := a.PlanDeadlines(t.Context(), chain.PlanDeadlinesInput{From: time.Date(2026, 2, 13, 9, 30, 0, 0, calendar.Zone), WorkingDays: 3, Urgency: "THUONG"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := time.Date(2026, 2, 25, 9, 30, 0, 0, calendar.Zone); !res.Deadline.Equal(want) {
-		t.Fatalf("deadline %v, want %v", res.Deadline, want)
-	}
-	if want := time.Date(2026, 2, 24, 8, 0, 0, 0, calendar.Zone); !res.RemindAt.Equal(want) {
-		t.Fatalf("reminder %v, want %v", res.RemindAt, want)
-	}
-	if _, err := a.PlanDeadlines(t.Context(), chain.PlanDeadlinesInput{From: time.Date(2031, 3, 2, 9, 0, 0, 0, calendar.Zone), WorkingDays: 3}); !errors.Is(err, calendar.ErrNotCovered) {
-		t.Fatalf("a date without calendar data: %v", err)
 	}
 }

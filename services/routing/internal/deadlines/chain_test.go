@@ -1,8 +1,9 @@
-package dispatch_test
+package deadlines_test
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -13,7 +14,6 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/routing/internal/deadlines"
-	"github.com/docflow/docflow/services/routing/internal/dispatch"
 	"github.com/docflow/docflow/workflows/approval"
 	"github.com/docflow/docflow/workflows/chain"
 )
@@ -34,7 +34,7 @@ func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(start)
 
-	acts := &dispatch.Activities{Deadlines: &deadlines.Planner{Calendar: cal}}
+	acts := &deadlines.Planner{Calendar: cal}
 	env.RegisterActivityWithOptions(acts.PlanDeadlines, activity.RegisterOptions{Name: chain.ActivityPlanDeadlines})
 	var (
 		mu     sync.Mutex
@@ -104,5 +104,30 @@ func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 		if !cal.IsWorkingDay(n.At) {
 			t.Errorf("%s fired on %v, not a working day", typ, n.At.In(calendar.Zone))
 		}
+	}
+}
+
+// The workflow's PlanDeadlines activity counts working days on the
+// calendar: a step opened on the last working day before Tết 2026 is due
+// after it, with the reminder the working day before.
+func TestPlanDeadlinesAcrossTet(t *testing.T) {
+	t.Parallel()
+	cal, err := calendar.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &deadlines.Planner{Calendar: cal}
+	res, err := a.PlanDeadlines(t.Context(), chain.PlanDeadlinesInput{From: time.Date(2026, 2, 13, 9, 30, 0, 0, calendar.Zone), WorkingDays: 3, Urgency: "THUONG"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 2, 25, 9, 30, 0, 0, calendar.Zone); !res.Deadline.Equal(want) {
+		t.Fatalf("deadline %v, want %v", res.Deadline, want)
+	}
+	if want := time.Date(2026, 2, 24, 8, 0, 0, 0, calendar.Zone); !res.RemindAt.Equal(want) {
+		t.Fatalf("reminder %v, want %v", res.RemindAt, want)
+	}
+	if _, err := a.PlanDeadlines(t.Context(), chain.PlanDeadlinesInput{From: time.Date(2031, 3, 2, 9, 0, 0, 0, calendar.Zone), WorkingDays: 3}); !errors.Is(err, calendar.ErrNotCovered) {
+		t.Fatalf("a date without calendar data: %v", err)
 	}
 }
