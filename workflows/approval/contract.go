@@ -100,6 +100,9 @@ type DecisionResult struct {
 	TaskID    string    `json:"task_id"`
 	Decision  string    `json:"decision"`
 	DecidedAt time.Time `json:"decided_at"`
+	// OnBehalfOf is the assignee when a substitute or supervisor decided in
+	// their place (the approval chain); empty otherwise.
+	OnBehalfOf string `json:"on_behalf_of,omitempty"`
 }
 
 // Task is one approval task as the workflow holds it.

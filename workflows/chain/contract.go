@@ -163,21 +163,13 @@ type PlanDeadlinesResult struct {
 	RemindAt time.Time `json:"remind_at"`
 }
 
-// Decision is the argument of UpdateDecide.
-type Decision struct {
-	TaskID   string       `json:"task_id"`
-	Decision string       `json:"decision"`
-	Comment  string       `json:"comment,omitempty"`
-	By       events.Actor `json:"by"`
-}
+// Decision is the argument of UpdateDecide; the same as the single-approver
+// workflow's, so the gateway sends one shape to both.
+type Decision = approval.Decision
 
-// DecisionResult is the result of UpdateDecide.
-type DecisionResult struct {
-	TaskID     string    `json:"task_id"`
-	Decision   string    `json:"decision"`
-	DecidedAt  time.Time `json:"decided_at"`
-	OnBehalfOf string    `json:"on_behalf_of,omitempty"` // the assignee, when a substitute decided
-}
+// DecisionResult is the result of UpdateDecide, OnBehalfOf set when a
+// substitute or supervisor decided.
+type DecisionResult = approval.DecisionResult
 
 // Resubmission is the argument of UpdateResubmit: the drafter's revised
 // document, answering their revision task.
