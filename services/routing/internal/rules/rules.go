@@ -50,14 +50,6 @@ type Document struct {
 	Metadata              map[string]string // further facts rules may test
 }
 
-// Route is the outcome of evaluating the rules.
-type Route struct {
-	RuleID       string
-	Version      string
-	Approver     string
-	DeadlineDays int
-}
-
 // ErrNoRoute means no rule matched: the document waits for a person to route it.
 var ErrNoRoute = errors.New("no routing rule matches the document")
 
@@ -111,20 +103,6 @@ func (s *Set) validate() error {
 		problems = append(problems, validateSteps(where, r.Steps)...)
 	}
 	return errors.Join(problems...)
-}
-
-// Match returns the route of the first matching rule.
-func (s *Set) Match(d Document) (Route, error) {
-	for _, r := range s.Rules {
-		if r.When.holds(d) {
-			days := r.DeadlineDays
-			if days == 0 {
-				days = 5
-			}
-			return Route{RuleID: r.ID, Version: s.Version, Approver: r.Approver, DeadlineDays: days}, nil
-		}
-	}
-	return Route{}, ErrNoRoute
 }
 
 func (w When) holds(d Document) bool {

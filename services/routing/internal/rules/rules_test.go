@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/routing/internal/rules"
 )
 
@@ -26,12 +28,12 @@ rules:
     deadline_days: 3
 `
 
-func TestMatchFirstRuleWins(t *testing.T) {
+// The first rule whose conditions hold decides; a rule with only an
+// approver is one step to the approver's position.
+func TestFirstRuleWins(t *testing.T) {
 	t.Parallel()
-	s, err := rules.Parse([]byte(sample))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, _ := planner(t, sample)
+	at := time.Date(2026, 3, 5, 9, 0, 0, 0, calendar.Zone)
 	tests := []struct {
 		doc      rules.Document
 		approver string
@@ -43,15 +45,16 @@ func TestMatchFirstRuleWins(t *testing.T) {
 		{rules.Document{Kind: "BAO_CAO", Urgency: "KHAN"}, "chuyenvien2", "reports", 3},
 	}
 	for _, tc := range tests {
-		r, err := s.Match(tc.doc)
+		plan, err := p.Plan(t.Context(), tc.doc, at)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Approver != tc.approver || r.RuleID != tc.rule || r.DeadlineDays != tc.days || r.Version != "t1" {
-			t.Errorf("%+v → %+v", tc.doc, r)
+		if len(plan.Steps) != 1 || len(plan.Steps[0].Assignees) != 1 || plan.Steps[0].Assignees[0].Username != tc.approver ||
+			plan.RuleID != tc.rule || plan.Steps[0].DeadlineWorkingDays != tc.days || plan.RuleVersion != "t1" {
+			t.Errorf("%+v → %+v", tc.doc, plan)
 		}
 	}
-	if _, err := s.Match(rules.Document{Kind: "CONG_VAN"}); !errors.Is(err, rules.ErrNoRoute) {
+	if _, err := p.Plan(t.Context(), rules.Document{Kind: "CONG_VAN"}, at); !errors.Is(err, rules.ErrNoRoute) {
 		t.Fatalf("unmatched document: %v", err)
 	}
 }
@@ -77,9 +80,10 @@ func TestDevRulesFileLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.Match(rules.Document{Agency: "000.00.00.G22", Kind: "QUYET_DINH", Urgency: "THUONG"})
-	if err != nil || r.Approver != "chuyenvien1" {
-		t.Fatalf("dev rules route a decision to %+v, %v", r, err)
+	p, _ := planner(t, "")
+	plan, err := p.Plan(t.Context(), rules.Document{Agency: "000.00.00.G22", Kind: "QUYET_DINH", Urgency: "THUONG"}, time.Date(2026, 3, 5, 9, 0, 0, 0, calendar.Zone))
+	if err != nil || plan.Steps[0].Assignees[0].Username != "chuyenvien1" {
+		t.Fatalf("dev rules route a decision first to %+v, %v", plan, err)
 	}
 	if _, err := os.Stat(filepath.Join("..", "..", "..", "..", "deploy", "dev", "routing.yaml")); err != nil || !strings.HasPrefix(s.Version, "20") {
 		t.Fatalf("dev rules version %q", s.Version)
