@@ -7,11 +7,19 @@
 // last step agrees the document is signed and archived as in package
 // approval, whose activity names and types this workflow reuses.
 //
+// A step may also be taken by another agency (ModeExternal): the workflow
+// publishes document.sent, and that agency's status receipts come back as
+// the SignalAgencyReply signal. A delegation created after planning reaches
+// the running workflow as the SignalSubstitutes signal.
+//
 // It is a separate workflow type from approval.WorkflowName so histories of
 // the single-approver workflow keep replaying against their own code.
 package chain
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	events "github.com/docflow/docflow/api/events/v1"
@@ -31,6 +39,12 @@ const (
 	UpdateRecall = "recall"
 	// QueryState returns the workflow's State.
 	QueryState = "state"
+	// SignalSubstitutes carries assignees' current substitutes
+	// (SubstitutesChange), for delegations made after the plan.
+	SignalSubstitutes = "substitutes"
+	// SignalAgencyReply carries another agency's status receipt on an
+	// external step (AgencyReply).
+	SignalAgencyReply = "agency-reply"
 
 	// TaskQueue runs the workflow and the routing service's activities.
 	TaskQueue = approval.TaskQueue
@@ -46,6 +60,9 @@ const (
 	ModeAll    = "all"    // every assignee must approve
 	ModeAny    = "any"    // the first approval completes the step
 	ModeNOfM   = "n_of_m" // Required approvals complete the step
+	// ModeExternal is a step another agency takes: the document is sent to
+	// Step.Agency and the step waits for its reply (AgencyReply).
+	ModeExternal = "external"
 )
 
 // Decisions a person can take on an approval task.
@@ -119,13 +136,16 @@ type Plan struct {
 	Steps       []Step `json:"steps"`
 }
 
-// Step is one stage of the plan; its tasks run in parallel.
+// Step is one stage of the plan; its tasks run in parallel. A ModeExternal
+// step has no assignees: Agency, the identifier of the agency it is sent
+// to, takes it.
 type Step struct {
 	ID                  string     `json:"id"`
 	Name                string     `json:"name"`
-	Mode                string     `json:"mode"`               // ModeSingle, ModeAll, ModeAny, ModeNOfM
+	Mode                string     `json:"mode"`               // ModeSingle, ModeAll, ModeAny, ModeNOfM, ModeExternal
 	Required            int        `json:"required,omitempty"` // approvals needed in ModeNOfM
 	Assignees           []Assignee `json:"assignees"`
+	Agency              string     `json:"agency,omitempty"` // ModeExternal only
 	DeadlineWorkingDays int        `json:"deadline_working_days"`
 }
 
@@ -140,20 +160,76 @@ type Assignee struct {
 // Substitute may decide for the assignee between From (inclusive) and Until
 // (exclusive), for the listed document kinds (all when empty). A substitute
 // never passes the task on: the workflow knows no re-delegation, which is
-// also what a TUQ authorisation demands.
-type Substitute struct {
-	Username  string    `json:"username"`
-	From      time.Time `json:"from"`
-	Until     time.Time `json:"until"`
-	Kinds     []string  `json:"kinds,omitempty"`
-	Authority string    `json:"authority,omitempty"` // signing authority prefix, e.g. TUQ
+// also what a TUQ authorisation demands. It is the shape task events carry,
+// so the inbox applies the same rule.
+type Substitute = events.Substitute
+
+// ActsFor says whether by may act on a task assigned to a, on a document of
+// the given kind, at now: as a (onBehalfOf ""), or as a substitute in force
+// whose scope covers the kind (onBehalfOf a.Username). When by may not, why
+// lists what kept each of by's substitutions from applying.
+func (a Assignee) ActsFor(by, kind string, now time.Time) (onBehalfOf string, ok bool, why []string) {
+	if by == a.Username {
+		return "", true, nil
+	}
+	for _, s := range a.Substitutes {
+		if s.Username != by {
+			continue
+		}
+		switch {
+		case now.Before(s.From) || !now.Before(s.Until):
+			why = append(why, fmt.Sprintf("the substitution runs from %s until %s",
+				s.From.Format(time.RFC3339), s.Until.Format(time.RFC3339)))
+		case len(s.Kinds) > 0 && !slices.Contains(s.Kinds, kind):
+			why = append(why, fmt.Sprintf("the substitution covers %s, not %s", strings.Join(s.Kinds, ", "), kind))
+		default:
+			return a.Username, true, nil
+		}
+	}
+	return "", false, why
 }
 
-// PlanDeadlinesInput asks routing for a step's deadline.
+// SubstitutesChange is the argument of SignalSubstitutes: for each listed
+// assignee, every substitute they have from now on (an empty list clears
+// them). Open tasks of those assignees and their tasks in later steps take
+// the new lists; assignees not listed keep theirs.
+type SubstitutesChange struct {
+	Assignees []AssigneeSubstitutes `json:"assignees"`
+}
+
+// AssigneeSubstitutes is one assignee's whole list of substitutes.
+type AssigneeSubstitutes struct {
+	Username    string       `json:"username"`
+	Substitutes []Substitute `json:"substitutes"`
+}
+
+// AgencyReply is the argument of SignalAgencyReply: a status receipt from
+// the agency an external step waits for. 06 completed, or a reply document
+// with any code, completes the step. 02 refused sends the document back to
+// its drafter, who corrects it and resubmits (the step then sends it again)
+// or recalls it: a refusal is about the package (misaddressed, a signature
+// that does not verify), which the drafter can put right. 01, 03, 04 and 05
+// are recorded.
+type AgencyReply struct {
+	Agency string `json:"agency"`
+	// StepID is the step answered (document.sent carries it); when empty,
+	// the step waiting for Agency.
+	StepID string         `json:"step_id,omitempty"`
+	Status string         `json:"status"`           // events.ReceiptArrived … events.ReceiptCompleted
+	Reason string         `json:"reason,omitempty"` // required with 02
+	Reply  *events.Object `json:"reply,omitempty"`  // the agency's reply document
+	At     time.Time      `json:"at"`               // when the agency issued the receipt
+}
+
+// PlanDeadlinesInput asks routing for a step's deadline: WorkingDays from
+// From at the document's Urgency, or, when Due is set, Due itself (a date a
+// person chose, such as the handling deadline a leader gives an incoming
+// document), for which routing only finds when to remind.
 type PlanDeadlinesInput struct {
 	From        time.Time `json:"from"`
 	WorkingDays int       `json:"working_days"`
 	Urgency     string    `json:"urgency"`
+	Due         time.Time `json:"due,omitzero"`
 }
 
 // PlanDeadlinesResult is when to remind the assignees and when the step is
@@ -208,8 +284,8 @@ type Result struct {
 
 // Task kinds.
 const (
-	TaskApprove = "approve" // decide on the document for a step
-	TaskRevise  = "revise"  // the drafter revises and resubmits
+	TaskApprove = events.TaskKindApprove // decide on the document for a step
+	TaskRevise  = events.TaskKindRevise  // the drafter revises and resubmits
 )
 
 // Task statuses.
@@ -242,15 +318,20 @@ type Task struct {
 	DecidedAt   *time.Time `json:"decided_at,omitempty"`
 }
 
-// Entry is one line of the document's audit trail.
+// Entry is one line of the document's audit trail. Action is a decision,
+// or resubmit, reassign, remind, escalate, recall, delegate (an assignee's
+// substitutes changed), send (to another agency) or receipt (that agency's
+// status receipt, whose code is Receipt); By is a username, or the agency
+// identifier for send and receipt.
 type Entry struct {
 	At         time.Time `json:"at"`
-	Action     string    `json:"action"` // a decision, or resubmit, reassign, remind, escalate, recall
+	Action     string    `json:"action"`
 	TaskID     string    `json:"task_id,omitempty"`
 	StepID     string    `json:"step_id,omitempty"`
 	By         string    `json:"by,omitempty"`
 	OnBehalfOf string    `json:"on_behalf_of,omitempty"`
 	Comment    string    `json:"comment,omitempty"`
+	Receipt    string    `json:"receipt,omitempty"`
 }
 
 // Statuses reported by QueryState.
@@ -283,10 +364,43 @@ type State struct {
 	History    []Entry  `json:"history"`
 	// Approver is whose approval completed the last step: the signer.
 	Approver *events.Actor `json:"approver,omitempty"`
+	// Exchanges are the times the document was sent to another agency, the
+	// last one the step waiting now, if any.
+	Exchanges []Exchange `json:"exchanges,omitempty"`
 	// Ended is the decision that rejected or recalled the document.
 	Ended *EndedBy `json:"ended,omitempty"`
 	// Runs counts the continue-as-new generations.
 	Runs int `json:"runs"`
+}
+
+// Exchange statuses.
+const (
+	ExchangeWaiting   = "waiting"
+	ExchangeCompleted = "completed" // 06 or a reply document came
+	ExchangeRefused   = "refused"   // 02 came; the document went back to the drafter
+	ExchangeWithdrawn = "withdrawn" // the drafter recalled the document meanwhile
+)
+
+// Exchange is one sending of the document to another agency for an
+// external step, with the receipts that came back.
+type Exchange struct {
+	StepID      string         `json:"step_id"`
+	Agency      string         `json:"agency"`
+	Status      string         `json:"status"`
+	SentAt      time.Time      `json:"sent_at"`
+	Deadline    time.Time      `json:"deadline"`
+	EscalatedAt *time.Time     `json:"escalated_at,omitempty"`
+	Receipts    []Receipt      `json:"receipts,omitempty"`
+	Reply       *events.Object `json:"reply,omitempty"`
+}
+
+// Receipt is one status receipt of an exchange.
+type Receipt struct {
+	Status     string         `json:"status"`
+	Reason     string         `json:"reason,omitempty"`
+	Reply      *events.Object `json:"reply,omitempty"`
+	At         time.Time      `json:"at"`          // when the agency issued it
+	ReceivedAt time.Time      `json:"received_at"` // when the workflow got it
 }
 
 // EndedBy is who ended the document's workflow early and why.
@@ -314,3 +428,15 @@ type TaskDecidedData = events.TaskDecidedData
 // TaskNoticeData is the payload of the other task events (reminded,
 // escalated, reassigned, commented, withdrawn, resubmitted).
 type TaskNoticeData = events.TaskNoticeData
+
+// TaskDelegatedData is the payload of task.delegated, published for each
+// open task whose assignee's substitutes changed.
+type TaskDelegatedData = events.TaskDelegatedData
+
+// DocumentSentData is the payload of document.sent, published when an
+// external step starts.
+type DocumentSentData = events.DocumentSentData
+
+// DocumentOverdueData is the payload of document.overdue, published when an
+// external step's deadline passes without a reply.
+type DocumentOverdueData = events.DocumentOverdueData

@@ -59,28 +59,16 @@ func (wf *run) findOpen(id, kind string) (*Task, error) {
 // substitution is in force (From ≤ now < Until) and within its scope of
 // document kinds.
 func (wf *run) actingFor(t *Task, by string, now time.Time) (string, error) {
-	if by == t.Assignee.Username || slices.Contains(t.Deciders, by) {
+	if slices.Contains(t.Deciders, by) {
 		return "", nil
 	}
-	var reasons []string
-	for _, s := range t.Assignee.Substitutes {
-		if s.Username != by {
-			continue
-		}
-		switch {
-		case now.Before(s.From) || !now.Before(s.Until):
-			reasons = append(reasons, fmt.Sprintf("the substitution runs from %s until %s",
-				s.From.Format(time.RFC3339), s.Until.Format(time.RFC3339)))
-		case len(s.Kinds) > 0 && !slices.Contains(s.Kinds, wf.in.Kind):
-			reasons = append(reasons, fmt.Sprintf("the substitution covers %s, not %s",
-				strings.Join(s.Kinds, ", "), wf.in.Kind))
-		default:
-			return t.Assignee.Username, nil
-		}
+	onBehalfOf, ok, why := t.Assignee.ActsFor(by, wf.in.Kind, now)
+	if ok {
+		return onBehalfOf, nil
 	}
 	msg := fmt.Sprintf("task %s is assigned to %s, not to %s", t.ID, t.Assignee.Username, by)
-	if len(reasons) > 0 {
-		msg += ": " + strings.Join(reasons, "; ")
+	if len(why) > 0 {
+		msg += ": " + strings.Join(why, "; ")
 	}
 	return "", temporal.NewApplicationError(msg, ErrNotAssignee)
 }
@@ -268,6 +256,9 @@ func (wf *run) statusWord() string {
 func (wf *run) recall(ctx workflow.Context, r Recall) (ChangeResult, error) {
 	now := workflow.Now(ctx)
 	wf.withdrawOpen(now)
+	if i, x := wf.waiting(); x != nil {
+		wf.closeExchange(i, ExchangeWithdrawn)
+	}
 	wf.state.Status = StatusRecalled
 	wf.state.Ended = &EndedBy{By: r.By, Comment: r.Reason, At: now}
 	wf.record(Entry{At: now, Action: "recall", By: r.By.Username, Comment: r.Reason})

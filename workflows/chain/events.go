@@ -1,14 +1,11 @@
 package chain
 
 import (
-	"encoding/json"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
-	"github.com/docflow/docflow/workflows/approval"
 )
 
 // eventKind is something the workflow tells the rest of the system.
@@ -26,6 +23,9 @@ const (
 	kindDocumentApproved
 	kindDocumentRejected
 	kindDocumentRecalled
+	kindTaskDelegated
+	kindDocumentSent
+	kindDocumentOverdue
 )
 
 // eventType is the CloudEvents type each kind is published as. A kind that
@@ -56,51 +56,25 @@ func eventType(k eventKind) events.Type {
 		return events.TaskResubmitted
 	case kindDocumentRecalled:
 		return events.DocumentRecalled
+	case kindTaskDelegated:
+		return events.TaskDelegated
+	case kindDocumentSent:
+		return events.DocumentSent
+	case kindDocumentOverdue:
+		return events.DocumentOverdue
 	}
 	return ""
 }
 
-type notice struct {
-	kind eventKind
-	data any
-}
-
-// queue records an event to publish. Handlers cannot wait for activities
-// without holding the update open, so they queue and the main loop
-// publishes, keeping the order in which things happened.
+// queue records an event to publish; the main loop publishes the outbox in
+// the order things happened.
 func (wf *run) queue(k eventKind, data any) {
-	if eventType(k) == "" {
-		return
+	if t := eventType(k); t != "" {
+		wf.outbox.Queue(t, data)
 	}
-	wf.outbox = append(wf.outbox, notice{kind: k, data: data})
 }
 
-// flush publishes the queued events in order.
-func (wf *run) flush(ctx workflow.Context) error {
-	for len(wf.outbox) > 0 {
-		n := wf.outbox[0]
-		wf.outbox = wf.outbox[1:]
-		if err := wf.publish(ctx, eventType(n.kind), n.data); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// publish has the routing service emit an event. The id is drawn once and
-// recorded in history, so a retried activity republishes the same event and
-// JetStream drops the duplicate.
-func (wf *run) publish(ctx workflow.Context, t events.Type, data any) error {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return temporal.NewNonRetryableApplicationError("encode event "+string(t), "EncodeEvent", err)
-	}
-	actx := workflow.WithActivityOptions(ctx, shortActivity())
-	return workflow.ExecuteActivity(actx, approval.ActivityPublishEvent, approval.PublishEventInput{
-		ID: approval.NewID(ctx), Type: t, Agency: wf.in.Agency, DocumentID: wf.in.DocumentID,
-		Time: workflow.Now(ctx), Data: raw,
-	}).Get(ctx, nil)
-}
+func (wf *run) flush(ctx workflow.Context) error { return wf.outbox.Flush(ctx) }
 
 func (wf *run) notice(t *Task, at time.Time) TaskNoticeData {
 	return TaskNoticeData{

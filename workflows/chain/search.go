@@ -1,27 +1,16 @@
 package chain
 
 import (
-	"slices"
-	"strings"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/docflow/docflow/workflows/internal/search"
 )
 
-// Search attributes that let the Temporal UI find a document's workflow.
-// They must be registered on the namespace before Input.UpsertSearchAttributes
-// is set.
-var (
-	searchDocumentID = temporal.NewSearchAttributeKeyKeyword("DocflowDocumentId")
-	searchAssignees  = temporal.NewSearchAttributeKeyKeywordList("DocflowAssignees")
-	searchStatus     = temporal.NewSearchAttributeKeyKeyword("DocflowStatus")
-	searchDeadline   = temporal.NewSearchAttributeKeyTime("DocflowDeadline")
-	searchAgency     = temporal.NewSearchAttributeKeyKeyword("DocflowAgency")
-)
-
-// upsertSearch writes the search attributes when they changed since the
-// last upsert, so a busy document does not grow its history for nothing.
+// upsertSearch writes the Docflow* search attributes when they changed; they
+// must be registered on the namespace before Input.UpsertSearchAttributes is
+// set. The deadline is the nearest one the document waits on.
 func (wf *run) upsertSearch(ctx workflow.Context) {
 	if !wf.in.UpsertSearchAttributes {
 		return
@@ -32,26 +21,11 @@ func (wf *run) upsertSearch(ctx workflow.Context) {
 			deadline = t.Deadline
 		}
 	}
-	status := wf.statusWord()
-	assignees := slices.Clone(wf.state.WaitingFor)
-	key := status + "|" + strings.Join(assignees, ",") + "|" + deadline.Format(time.RFC3339Nano)
-	if key == wf.searchKey {
-		return
+	if x := wf.exchange(); x != nil && (deadline.IsZero() || x.Deadline.Before(deadline)) {
+		deadline = x.Deadline
 	}
-	updates := []temporal.SearchAttributeUpdate{
-		searchDocumentID.ValueSet(wf.in.DocumentID),
-		searchAgency.ValueSet(wf.in.Agency),
-		searchStatus.ValueSet(status),
-		searchAssignees.ValueSet(assignees),
-	}
-	if deadline.IsZero() {
-		updates = append(updates, searchDeadline.ValueUnset())
-	} else {
-		updates = append(updates, searchDeadline.ValueSet(deadline))
-	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
-		workflow.GetLogger(ctx).Warn("search attributes not updated", "error", err)
-		return
-	}
-	wf.searchKey = key
+	wf.search.Upsert(ctx, search.Values{
+		DocumentID: wf.in.DocumentID, Agency: wf.in.Agency, Status: wf.statusWord(),
+		WaitingFor: wf.state.WaitingFor, Deadline: deadline,
+	})
 }

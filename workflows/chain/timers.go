@@ -2,72 +2,50 @@ package chain
 
 import (
 	"slices"
-	"time"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/docflow/docflow/workflows/internal/timers"
 )
 
-// needsTimer says an open task still has a reminder or an escalation ahead.
-func needsTimer(t Task) bool {
-	return t.Status == TaskOpen &&
-		(t.RemindedAt == nil && !t.RemindAt.IsZero() || t.EscalatedAt == nil && !t.Deadline.IsZero())
+func (t Task) due() timers.Due {
+	return timers.Due{RemindAt: t.RemindAt, Deadline: t.Deadline, Reminded: t.RemindedAt != nil, Escalated: t.EscalatedAt != nil}
 }
 
-// unarmed says some open task waits for its timers to be started.
+// needsTimer says an open task still has a reminder or an escalation ahead.
+func needsTimer(t Task) bool { return t.Status == TaskOpen && t.due().Pending() }
+
+// unarmed says some open task, or the exchange waiting for another agency,
+// waits for its timers to be started.
 func (wf *run) unarmed() bool {
 	for _, t := range wf.state.Tasks {
-		if _, armed := wf.timers[t.ID]; !armed && needsTimer(t) {
+		if !wf.timers.Armed(t.ID) && needsTimer(t) {
 			return true
 		}
 	}
-	return false
+	i, x := wf.waiting()
+	return x != nil && x.EscalatedAt == nil && !wf.timers.Armed(exchangeTimer(i))
 }
 
 // armTimers starts, for every open task without them, a coroutine that
-// sleeps until the task's reminder and then its deadline. Closing the task
-// cancels it; after continue-as-new the new run arms them again from the
-// dates in the carried state, skipping what already fired.
+// sleeps until the task's reminder and then its deadline, and one until the
+// deadline of the exchange waiting for another agency. Closing the task or
+// the exchange cancels it; after continue-as-new the new run arms them again
+// from the dates in the carried state, skipping what already fired.
 func (wf *run) armTimers(ctx workflow.Context) {
 	for _, t := range wf.state.Tasks {
-		if _, armed := wf.timers[t.ID]; armed || !needsTimer(t) {
+		if wf.timers.Armed(t.ID) || !needsTimer(t) {
 			continue
 		}
 		id := t.ID
-		tctx, cancel := workflow.WithCancel(ctx)
-		wf.timers[id] = cancel
-		workflow.Go(tctx, func(ctx workflow.Context) { wf.watch(ctx, id) })
+		wf.timers.Arm(ctx, id, t.due(),
+			func(ctx workflow.Context) { wf.remind(ctx, id) },
+			func(ctx workflow.Context) { wf.escalate(ctx, id) })
 	}
-}
-
-func (wf *run) watch(ctx workflow.Context, id string) {
-	t := wf.task(id)
-	if t == nil {
-		return
+	if i, x := wf.waiting(); x != nil && x.EscalatedAt == nil && !wf.timers.Armed(exchangeTimer(i)) {
+		wf.timers.Arm(ctx, exchangeTimer(i), timers.Due{Deadline: x.Deadline}, func(workflow.Context) {},
+			func(ctx workflow.Context) { wf.overdue(ctx, i) })
 	}
-	remindAt, deadline := t.RemindAt, t.Deadline
-	if t.RemindedAt == nil && !remindAt.IsZero() && (deadline.IsZero() || remindAt.Before(deadline)) {
-		if !sleepUntil(ctx, remindAt) {
-			return
-		}
-		wf.remind(ctx, id)
-	}
-	if t := wf.task(id); t != nil && t.EscalatedAt == nil && !deadline.IsZero() {
-		if !sleepUntil(ctx, deadline) {
-			return
-		}
-		wf.escalate(ctx, id)
-	}
-}
-
-// sleepUntil waits for a durable timer; false when the task closed first.
-func sleepUntil(ctx workflow.Context, at time.Time) bool {
-	if d := at.Sub(workflow.Now(ctx)); d > 0 {
-		timer := workflow.NewTimer(ctx, d)
-		fired := false
-		workflow.NewSelector(ctx).AddFuture(timer, func(f workflow.Future) { fired = f.Get(ctx, nil) == nil }).Select(ctx)
-		return fired
-	}
-	return ctx.Err() == nil
 }
 
 func (wf *run) remind(ctx workflow.Context, id string) {

@@ -11,6 +11,9 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows/internal/outbox"
+	"github.com/docflow/docflow/workflows/internal/search"
+	"github.com/docflow/docflow/workflows/internal/timers"
 )
 
 // Registrar is what Register needs of a worker.
@@ -34,7 +37,16 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	if err := in.validate(); err != nil {
 		return Result{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidPlan, nil)
 	}
-	wf := &run{in: in, wfID: workflow.GetInfo(ctx).WorkflowExecution.ID, timers: map[string]workflow.CancelFunc{}}
+	// A run that began before external steps existed refused such a plan;
+	// replaying it must refuse it again.
+	if in.Plan.external() && workflow.GetVersion(ctx, changeExternalSteps, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return Result{}, temporal.NewNonRetryableApplicationError(
+			"the plan has an external step, which this workflow run cannot take", ErrInvalidPlan, nil)
+	}
+	wf := &run{
+		in: in, wfID: workflow.GetInfo(ctx).WorkflowExecution.ID, timers: timers.NewSet(), signals: listen(ctx),
+		outbox: &outbox.Outbox{Agency: in.Agency, DocumentID: in.DocumentID, Options: shortActivity()},
+	}
 	if in.Resume != nil {
 		wf.state = *in.Resume
 		wf.state.Runs++
@@ -47,6 +59,7 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	}
 
 	for {
+		wf.receive(ctx)
 		if err := wf.flush(ctx); err != nil {
 			return Result{}, err
 		}
@@ -75,19 +88,20 @@ type run struct {
 	in     Input
 	wfID   string
 	state  State
-	outbox []notice
-	// timers holds the cancel of each open task's reminder and escalation
-	// timers; it is rebuilt after continue-as-new, so it is not State.
-	timers map[string]workflow.CancelFunc
-	// searchKey is the last search attribute values upserted.
-	searchKey string
+	outbox *outbox.Outbox
+	// timers are the running reminders and escalations of open tasks and
+	// exchanges; they are rebuilt after continue-as-new, so they are not State.
+	timers *timers.Set
+	search search.Attributes
+	// signals are the workflow's signal channels, read by the main loop.
+	signals signals
 }
 
 // actionable says the loop has something to do.
 func (wf *run) actionable(ctx workflow.Context) bool {
 	s := wf.state
 	switch {
-	case len(wf.outbox) > 0, s.Ended != nil, s.Step >= len(wf.in.Plan.Steps):
+	case wf.outbox.Len() > 0, s.Ended != nil, s.Step >= len(wf.in.Plan.Steps), wf.signals.pending():
 		return true
 	case !s.StepOpen && s.Status == StatusInReview:
 		return true
@@ -117,6 +131,11 @@ func (wf *run) openStep(ctx workflow.Context) error {
 	wf.state.StepID, wf.state.StepName = step.ID, step.Name
 	wf.state.StepOpen = true
 	wf.state.Approvals, wf.state.Rejections = 0, 0
+	if step.Mode == ModeExternal {
+		wf.send(step, now, dl.Deadline)
+		wf.refresh()
+		return nil
+	}
 	for _, a := range step.Assignees {
 		wf.openTask(Task{
 			ID: approval.NewID(ctx), StepID: step.ID, Kind: TaskApprove, Status: TaskOpen, Assignee: a,
@@ -132,16 +151,14 @@ func (wf *run) openTask(t Task) {
 	wf.queue(kindTaskAssigned, events.TaskAssignedData{
 		TaskID: t.ID, DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, Assignee: t.Assignee.Username,
 		Subject: wf.in.Subject, Kind: wf.in.Kind, Urgency: wf.in.Urgency, Deadline: t.Deadline, AssignedAt: t.AssignedAt,
+		TaskKind: t.Kind, Substitutes: t.Assignee.Substitutes,
 	})
 }
 
 // closeTask closes an open task and stops its timers.
 func (wf *run) closeTask(t *Task, status string) {
 	t.Status = status
-	if cancel, ok := wf.timers[t.ID]; ok {
-		cancel()
-		delete(wf.timers, t.ID)
-	}
+	wf.timers.Stop(t.ID)
 }
 
 // withdrawOpen closes every open task without a decision.
@@ -156,7 +173,8 @@ func (wf *run) withdrawOpen(at time.Time) {
 	}
 }
 
-// refresh recomputes who the document waits for.
+// refresh recomputes who the document waits for: people, or the agency
+// an external step was sent to.
 func (wf *run) refresh() {
 	var waiting []string
 	for _, t := range wf.state.Tasks {
@@ -165,6 +183,9 @@ func (wf *run) refresh() {
 		}
 		waiting = append(waiting, t.Assignee.Username)
 		waiting = append(waiting, t.Deciders...)
+	}
+	if x := wf.exchange(); x != nil {
+		waiting = append(waiting, x.Agency)
 	}
 	slices.Sort(waiting)
 	wf.state.WaitingFor = slices.Compact(waiting)
@@ -235,7 +256,7 @@ func (wf *run) continueAsNewDue(ctx workflow.Context) bool {
 		limit = DefaultHistoryLimit
 	}
 	return workflow.GetInfo(ctx).GetCurrentHistoryLength() > limit &&
-		len(wf.outbox) == 0 && workflow.AllHandlersFinished(ctx)
+		wf.outbox.Len() == 0 && !wf.signals.pending() && workflow.AllHandlersFinished(ctx)
 }
 
 // continueAsNew carries the whole state into a fresh run. Timers are not
@@ -279,6 +300,9 @@ func (in Input) validate() error {
 	if len(in.Plan.Steps) == 0 {
 		problems = append(problems, errors.New("the plan has no steps"))
 	}
+	if len(in.Plan.Steps) > 0 && !slices.ContainsFunc(in.Plan.Steps, func(s Step) bool { return s.Mode != ModeExternal }) {
+		problems = append(problems, errors.New("the plan has only external steps: someone of the agency must approve the document to sign it"))
+	}
 	for i, s := range in.Plan.Steps {
 		problems = append(problems, s.validate(i))
 	}
@@ -297,6 +321,9 @@ func (s Step) validate(i int) error {
 		}
 	}
 	n := len(s.Assignees)
+	if s.Agency != "" && s.Mode != ModeExternal {
+		problems = append(problems, fmt.Errorf("%s: only an external step is addressed to an agency, this one is %s", name, s.Mode))
+	}
 	switch s.Mode {
 	case ModeSingle:
 		if n != 1 {
@@ -310,8 +337,20 @@ func (s Step) validate(i int) error {
 		if s.Required < 1 || s.Required > n {
 			problems = append(problems, fmt.Errorf("%s: n_of_m needs 1 ≤ required ≤ %d assignees, has required %d", name, n, s.Required))
 		}
+	case ModeExternal:
+		if s.Agency == "" {
+			problems = append(problems, fmt.Errorf("%s: an external step needs the identifier of the agency it is sent to", name))
+		}
+		if n > 0 {
+			problems = append(problems, fmt.Errorf("%s: an external step is taken by an agency, not by assignees (has %d)", name, n))
+		}
 	default:
-		problems = append(problems, fmt.Errorf("%s: mode %q is not one of single, all, any, n_of_m", name, s.Mode))
+		problems = append(problems, fmt.Errorf("%s: mode %q is not one of single, all, any, n_of_m, external", name, s.Mode))
 	}
 	return errors.Join(problems...)
+}
+
+// external says the plan has a step another agency takes.
+func (p Plan) external() bool {
+	return slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Mode == ModeExternal })
 }

@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,24 +132,40 @@ func TestAsyncAPIDescribesEveryServiceEndpoint(t *testing.T) {
 // its source, so a new endpoint without documentation is caught.
 func serviceSubjects(t *testing.T) []string {
 	t.Helper()
-	file, err := parser.ParseFile(token.NewFileSet(), "../../svc/v1/svc.go", nil, 0)
+	files, err := filepath.Glob("../../svc/v1/*.go")
 	if err != nil {
-		t.Fatalf("parse svc: %v", err)
+		t.Fatal(err)
 	}
 	var subjects []string
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
+		if err != nil {
+			t.Fatalf("parse %s: %v", name, err)
+		}
+		subjects = append(subjects, stringsWithPrefix(file, events.ServicePrefix+".")...)
+	}
+	if len(subjects) == 0 {
+		t.Fatal("found no endpoint subjects in api/svc/v1")
+	}
+	return subjects
+}
+
+// stringsWithPrefix lists the string literals of file that start with prefix.
+func stringsWithPrefix(file *ast.File, prefix string) []string {
+	var found []string
 	ast.Inspect(file, func(n ast.Node) bool {
 		lit, ok := n.(*ast.BasicLit)
 		if !ok || lit.Kind != token.STRING {
 			return true
 		}
 		s, err := strconv.Unquote(lit.Value)
-		if err == nil && strings.HasPrefix(s, events.ServicePrefix+".") {
-			subjects = append(subjects, s)
+		if err == nil && strings.HasPrefix(s, prefix) {
+			found = append(found, s)
 		}
 		return true
 	})
-	if len(subjects) == 0 {
-		t.Fatal("found no endpoint subjects in api/svc/v1")
-	}
-	return subjects
+	return found
 }

@@ -85,6 +85,45 @@ type TaskAssignedData struct {
 	Urgency    string    `json:"urgency"`
 	Deadline   time.Time `json:"deadline"`
 	AssignedAt time.Time `json:"assigned_at"`
+	// TaskKind says what the task asks of its assignee (one of the TaskKind
+	// constants); absent on tasks published before it existed, which are
+	// approvals.
+	TaskKind string `json:"task_kind,omitempty"`
+	// Substitutes may act on the task for the assignee, each within its
+	// dates and kinds; TaskDelegated announces a later change.
+	Substitutes []Substitute `json:"substitutes,omitempty"`
+}
+
+// Task kinds: what a task asks of its assignee.
+const (
+	TaskKindApprove    = "approve"    // decide on a document in an approval step
+	TaskKindRevise     = "revise"     // the drafter revises a returned document and resubmits it
+	TaskKindAssign     = "assign"     // a leader assigns an incoming document to a lead and cooperators
+	TaskKindHandle     = "handle"     // the lead handles an incoming document until it is completed
+	TaskKindContribute = "contribute" // a cooperator gives the lead an opinion on an incoming document
+)
+
+// Substitute is someone who may act on a task for its assignee between
+// From (inclusive) and Until (exclusive), for the listed document kinds
+// (every kind when empty): a delegation as the workflows apply it.
+type Substitute struct {
+	Username  string    `json:"username"`
+	From      time.Time `json:"from"`
+	Until     time.Time `json:"until"`
+	Kinds     []string  `json:"kinds,omitempty"`
+	Authority string    `json:"authority,omitempty"` // signing authority prefix, e.g. TUQ
+}
+
+// TaskDelegatedData is the payload of TaskDelegated: the assignee's
+// substitutes for an open task, whole, as they are from At (empty when the
+// assignee has none any more).
+type TaskDelegatedData struct {
+	TaskID      string       `json:"task_id"`
+	DocumentID  string       `json:"document_id"`
+	WorkflowID  string       `json:"workflow_id"`
+	Assignee    string       `json:"assignee"`
+	Substitutes []Substitute `json:"substitutes"`
+	At          time.Time    `json:"at"`
 }
 
 // TaskDecidedData is the payload of TaskDecided.
@@ -159,5 +198,68 @@ type DelegationData struct {
 	Kinds        []string  `json:"kinds,omitempty"`     // scope; empty means every kind
 	Authority    string    `json:"authority,omitempty"` // TUQ for a written authorisation
 	By           Actor     `json:"by"`
+	At           time.Time `json:"at"`
+}
+
+// Status receipts of the inter-agency exchange (QCVN 102): the codes a
+// receiving agency reports to the sender about a document. The exchange
+// knows others (13, 15, 16: recall and update), which concern the sender's
+// own changes, not the handling.
+const (
+	ReceiptArrived    = "01" // the package arrived (automatic)
+	ReceiptRejected   = "02" // the package was refused, with a reason
+	ReceiptRegistered = "03" // registered with an incoming number (document.received)
+	ReceiptAssigned   = "04" // a leader assigned it for handling (handling.assigned)
+	ReceiptInProgress = "05" // its handling began (handling.started)
+	ReceiptCompleted  = "06" // its handling is complete (handling.completed)
+)
+
+// DocumentSentData is the payload of DocumentSent: a step of the approval
+// plan that another agency takes. The workflow waits for that agency's
+// status receipts until one completes the step.
+type DocumentSentData struct {
+	DocumentID string    `json:"document_id"`
+	WorkflowID string    `json:"workflow_id"`
+	StepID     string    `json:"step_id"`
+	To         string    `json:"to"` // the agency identifier the document goes to
+	Kind       string    `json:"kind"`
+	Subject    string    `json:"subject"`
+	Urgency    string    `json:"urgency"`
+	Original   Object    `json:"original"` // the current revision
+	Due        time.Time `json:"due"`      // the reply is expected by then
+	At         time.Time `json:"at"`
+}
+
+// DocumentOverdueData is the payload of DocumentOverdue: the agency a step
+// waits for has not completed it by its deadline. The step keeps waiting;
+// Notify are the people who follow it up.
+type DocumentOverdueData struct {
+	DocumentID string    `json:"document_id"`
+	WorkflowID string    `json:"workflow_id"`
+	StepID     string    `json:"step_id"`
+	WaitingFor string    `json:"waiting_for"` // the agency identifier
+	Deadline   time.Time `json:"deadline"`
+	Notify     []string  `json:"notify"` // usernames
+	At         time.Time `json:"at"`
+}
+
+// HandlingData is the payload of HandlingAssigned, HandlingStarted and
+// HandlingCompleted: where the handling of an incoming document stands,
+// with the status receipt the sender agency is owed.
+type HandlingData struct {
+	DocumentID string `json:"document_id"`
+	WorkflowID string `json:"workflow_id"`
+	// SenderAgency is the identifier of the agency that sent the document;
+	// absent when it came from a sender without one, who gets no receipt.
+	SenderAgency string    `json:"sender_agency,omitempty"`
+	Status       string    `json:"status"` // ReceiptAssigned, ReceiptInProgress, ReceiptCompleted
+	LeadUnit     string    `json:"lead_unit"`
+	LeadPerson   string    `json:"lead_person"`
+	Cooperators  []string  `json:"cooperators,omitempty"` // usernames
+	Deadline     time.Time `json:"deadline"`
+	By           Actor     `json:"by"`
+	OnBehalfOf   string    `json:"on_behalf_of,omitempty"` // whom a substitute acted for
+	Comment      string    `json:"comment,omitempty"`      // the instruction, progress note or result
+	Reply        *Object   `json:"reply,omitempty"`        // the reply document, on completion
 	At           time.Time `json:"at"`
 }

@@ -18,8 +18,11 @@ import (
 )
 
 var (
-	at     = time.Date(2026, 3, 5, 9, 30, 0, 123456789, time.FixedZone("ICT", 7*3600))
-	actor  = events.Actor{Username: "chuyenvien1", Role: "official", Agency: "000.00.00.G22"}
+	at         = time.Date(2026, 3, 5, 9, 30, 0, 123456789, time.FixedZone("ICT", 7*3600))
+	actor      = events.Actor{Username: "chuyenvien1", Role: "official", Agency: "000.00.00.G22"}
+	substitute = events.Substitute{
+		Username: "chuyenvien2", From: at, Until: at.AddDate(0, 0, 7), Kinds: []string{"CONG_VAN"}, Authority: "TUQ",
+	}
 	object = events.Object{
 		Bucket: "docflow-originals", Key: "000.00.00.G22/2026/doc-1.pdf", VersionID: "v1", Size: 48213,
 		SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
@@ -42,6 +45,7 @@ var populated = map[events.Type]any{
 	events.TaskAssigned: events.TaskAssignedData{
 		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1",
 		Subject: "Quyết định phê duyệt kế hoạch", Kind: "QUYET_DINH", Urgency: "KHAN", Deadline: at.AddDate(0, 0, 3), AssignedAt: at,
+		TaskKind: events.TaskKindApprove, Substitutes: []events.Substitute{substitute},
 	},
 	events.TaskDecided: events.TaskDecidedData{
 		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Decision: "approve", Comment: "Đồng ý",
@@ -97,6 +101,35 @@ var populated = map[events.Type]any{
 		DelegationID: "del-1", Agency: "000.00.00.G22", Position: "truong-phong-th", Holder: "chuyenvien1", Substitute: "chuyenvien2",
 		From: at, Until: at.AddDate(0, 0, 7), Kinds: []string{"CONG_VAN"}, Authority: "TUQ", By: actor, At: at.Add(time.Hour),
 	},
+	events.TaskDelegated: events.TaskDelegatedData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1",
+		Substitutes: []events.Substitute{substitute}, At: at,
+	},
+	events.DocumentSent: events.DocumentSentData{
+		DocumentID: "doc-1", WorkflowID: "approval-doc-1", StepID: "tham-dinh", To: "000.00.00.G09",
+		Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt kế hoạch", Urgency: "THUONG", Original: object,
+		Due: at.AddDate(0, 0, 7), At: at,
+	},
+	events.DocumentOverdue: events.DocumentOverdueData{
+		DocumentID: "doc-1", WorkflowID: "approval-doc-1", StepID: "tham-dinh", WaitingFor: "000.00.00.G09",
+		Deadline: at.AddDate(0, 0, 7), Notify: []string{"chuyenvien1", "lanhdao"}, At: at.AddDate(0, 0, 7),
+	},
+	events.HandlingAssigned: handling(events.ReceiptAssigned, "Đề nghị phòng Tổng hợp chủ trì, báo cáo trước ngày 20/3"),
+	events.HandlingStarted:  handling(events.ReceiptInProgress, "Đang tổng hợp số liệu"),
+	events.HandlingCompleted: func() events.HandlingData {
+		d := handling(events.ReceiptCompleted, "Đã có công văn trả lời")
+		d.Reply = &object
+		return d
+	}(),
+}
+
+func handling(status, comment string) events.HandlingData {
+	return events.HandlingData{
+		DocumentID: "doc-1", WorkflowID: "handling-doc-1", SenderAgency: "000.00.00.G09", Status: status,
+		LeadUnit: "phong-tong-hop", LeadPerson: "chuyenvien1", Cooperators: []string{"chuyenvien2"},
+		Deadline: at.AddDate(0, 0, 10), By: events.Actor{Username: "lanhdao", Role: "leader", Agency: "000.00.00.G22"},
+		OnBehalfOf: "giamdoc", Comment: comment, At: at,
+	}
 }
 
 func compile(t *testing.T, uri string, schema []byte) *jsonschema.Schema {
@@ -247,6 +280,15 @@ func TestPayloadsWithBadValuesFail(t *testing.T) {
 		{"issued_on not a date", events.DocumentReceived, "issued_on", "02/03/2026"},
 		{"issuer longer than 200", events.DocumentReceived, "issuer", strings.Repeat("x", 201)},
 		{"unknown field", events.RouteSelected, "approvers", []string{"a"}},
+		{"unknown task kind", events.TaskAssigned, "task_kind", "sign"},
+		{"substitute without dates", events.TaskDelegated, "substitutes", []map[string]any{{"username": "chuyenvien2"}}},
+		{"substitutes missing", events.TaskDelegated, "substitutes", nil},
+		{"unknown decision of an incoming task", events.TaskDecided, "decision", "handle"},
+		{"sent to an agency with lower case", events.DocumentSent, "to", "000.00.00.g09"},
+		{"overdue with nobody to notify", events.DocumentOverdue, "notify", []string{}},
+		{"assigned with the receipt of another step", events.HandlingAssigned, "status", "05"},
+		{"started with the receipt of another step", events.HandlingStarted, "status", "06"},
+		{"completed with a code the exchange does not know", events.HandlingCompleted, "status", "07"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,6 +26,13 @@ const (
 	DocumentRecalled  Type = "vn.docflow.document.recalled.v1"  // the drafter withdrew the document before signing
 	DelegationCreated Type = "vn.docflow.delegation.created.v1" // a position holder named a substitute for a period
 	DelegationRevoked Type = "vn.docflow.delegation.revoked.v1" // a delegation was withdrawn before its end
+
+	TaskDelegated     Type = "vn.docflow.task.delegated.v1"     // the substitutes of an open task's assignee changed
+	DocumentSent      Type = "vn.docflow.document.sent.v1"      // a workflow sent the document to another agency and waits for its reply
+	DocumentOverdue   Type = "vn.docflow.document.overdue.v1"   // another agency did not reply by the deadline
+	HandlingAssigned  Type = "vn.docflow.handling.assigned.v1"  // a leader assigned an incoming document: receipt 04
+	HandlingStarted   Type = "vn.docflow.handling.started.v1"   // the lead began handling it: receipt 05
+	HandlingCompleted Type = "vn.docflow.handling.completed.v1" // the lead completed the handling: receipt 06
 )
 
 // Types lists every event type, for stream checks and documentation.
@@ -34,6 +41,7 @@ var Types = []Type{
 	DocumentArchived, TaskAssigned, TaskDecided, RouteSelected,
 	TaskReminded, TaskEscalated, TaskReassigned, TaskCommented, TaskWithdrawn, TaskResubmitted,
 	DocumentRecalled, DelegationCreated, DelegationRevoked,
+	TaskDelegated, DocumentSent, DocumentOverdue, HandlingAssigned, HandlingStarted, HandlingCompleted,
 }
 
 // Entity is the entity token of the type (document, task, route).

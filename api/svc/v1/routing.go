@@ -67,3 +67,119 @@ type ListDelegationsRequest struct {
 type DelegationList struct {
 	Items []Delegation `json:"items"`
 }
+
+// Routing endpoints: what routing plans with, for people to see, and the
+// assignee record of a person for a task handed to them.
+const (
+	// RoutingRules answers the rules in force (RulesRequest → RuleSet).
+	RoutingRules = "docflow.svc.routing.rules"
+	// RoutingOrgChart answers the agency's org chart with the substitutes in
+	// force (OrgChartRequest → OrgChart).
+	RoutingOrgChart = "docflow.svc.routing.orgchart"
+	// RoutingAssignee resolves a person to the assignee record a workflow
+	// needs: their position, supervisor and substitutes (AssigneeRequest →
+	// Assignee).
+	RoutingAssignee = "docflow.svc.routing.assignee"
+)
+
+// RulesRequest asks for the routing rules.
+type RulesRequest struct {
+	By events.Actor `json:"by"`
+}
+
+// RuleSet is the rules file in force.
+type RuleSet struct {
+	Version string `json:"version"`
+	Rules   []Rule `json:"rules"`
+}
+
+// Rule is one routing rule: which documents it matches and its plan.
+type Rule struct {
+	ID    string     `json:"id"`
+	When  RuleWhen   `json:"when"`
+	Steps []RuleStep `json:"steps"`
+}
+
+// RuleWhen is a rule's condition; an empty list matches anything.
+type RuleWhen struct {
+	Kind          []string            `json:"kind,omitempty"`
+	Urgency       []string            `json:"urgency,omitempty"`
+	Agency        []string            `json:"agency,omitempty"`
+	IssuerID      []string            `json:"issuer_id,omitempty"`
+	RecipientUnit []string            `json:"recipient_unit,omitempty"`
+	Metadata      map[string][]string `json:"metadata,omitempty"`
+}
+
+// RuleStep is one step of a rule's plan.
+type RuleStep struct {
+	ID           string       `json:"id"`
+	Name         string       `json:"name"`
+	Mode         string       `json:"mode"`
+	Required     int          `json:"required,omitempty"`
+	To           []RuleTarget `json:"to"`
+	DeadlineDays int          `json:"deadline_days"`
+}
+
+// RuleTarget addresses a position or a unit.
+type RuleTarget struct {
+	Position string `json:"position,omitempty"`
+	Unit     string `json:"unit,omitempty"`
+}
+
+// OrgChartRequest asks for the org chart, with the delegations in force at
+// At (now when zero).
+type OrgChartRequest struct {
+	At time.Time    `json:"at,omitzero"`
+	By events.Actor `json:"by"`
+}
+
+// OrgChart is an agency's organisation.
+type OrgChart struct {
+	Agency    string        `json:"agency"`
+	Units     []OrgUnit     `json:"units"`
+	Positions []OrgPosition `json:"positions"`
+}
+
+// OrgUnit is a unit of the agency.
+type OrgUnit struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Parent string `json:"parent,omitempty"`
+	Head   string `json:"head"`
+}
+
+// OrgPosition is a position, its holder and the delegations of it in force.
+type OrgPosition struct {
+	ID          string       `json:"id"`
+	Title       string       `json:"title"`
+	Unit        string       `json:"unit"`
+	Holder      string       `json:"holder"`
+	Supervisor  string       `json:"supervisor,omitempty"`
+	Substitutes []Delegation `json:"substitutes"`
+}
+
+// AssigneeRequest asks for the assignee record of Username for a document
+// of Kind, at this moment.
+type AssigneeRequest struct {
+	Username string       `json:"username"`
+	Kind     string       `json:"kind"`
+	By       events.Actor `json:"by"`
+}
+
+// Assignee is a person as a workflow addresses them: the position they act
+// in, whom their overdue tasks escalate to, and who may act for them.
+type Assignee struct {
+	Position    string       `json:"position"`
+	Username    string       `json:"username"`
+	Supervisor  string       `json:"supervisor,omitempty"`
+	Substitutes []Substitute `json:"substitutes,omitempty"`
+}
+
+// Substitute is a delegation in force for an assignee.
+type Substitute struct {
+	Username  string    `json:"username"`
+	From      time.Time `json:"from"`
+	Until     time.Time `json:"until"`
+	Kinds     []string  `json:"kinds,omitempty"`
+	Authority string    `json:"authority,omitempty"`
+}

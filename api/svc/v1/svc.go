@@ -100,3 +100,21 @@ type Record struct {
 	SignedAt      time.Time     `json:"signed_at"`
 	ArchivedAt    time.Time     `json:"archived_at"`
 }
+
+// IntakeRevise checks a drafter's revised document and stores it as a new
+// revision of an existing document (ReviseRequest → ReviseReply). Like
+// IntakeAccept it removes the staged upload whatever the outcome.
+const IntakeRevise = "docflow.svc.intake.revise"
+
+// ReviseRequest asks intake to keep a revised document.
+type ReviseRequest struct {
+	DocumentID string        `json:"document_id"`
+	Staged     events.Object `json:"staged"`
+	By         events.Actor  `json:"by"`
+}
+
+// ReviseReply is where the checked revision is stored.
+type ReviseReply struct {
+	DocumentID string        `json:"document_id"`
+	Revision   events.Object `json:"revision"`
+}

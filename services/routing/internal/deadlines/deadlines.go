@@ -12,6 +12,9 @@
 //     later than the end of office hours (17:00); a task that starts outside
 //     office hours counts from 08:00 of the next working day.
 //
+// A deadline a person chose (Input.Due, such as the handling deadline a
+// leader gives an incoming document) is kept as it is, whatever the urgency.
+//
 // The reminder is at the start of office hours (08:00) of the last working day
 // before the deadline's day. When that is not after the start (a deadline of
 // a day or less), the reminder falls halfway through the deadline's day
@@ -65,6 +68,14 @@ func (p *Planner) PlanDeadlines(_ context.Context, in Input) (Result, error) {
 			fmt.Sprintf("working days must be 0 or more, got %d", in.WorkingDays)).WithDetail("working_days", "must be 0 or more")
 	}
 	from := in.From.In(calendar.Zone)
+	if !in.Due.IsZero() {
+		due := in.Due.In(calendar.Zone)
+		if !due.After(from) {
+			return Result{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+				fmt.Sprintf("the deadline %s is not after %s", due.Format(time.RFC3339), from.Format(time.RFC3339))).WithDetail("due", "must be in the future")
+		}
+		return Result{Deadline: due, RemindAt: p.remindAt(from, due)}, nil
+	}
 	var (
 		deadline time.Time
 		err      error

@@ -54,6 +54,12 @@ func TestPlanDeadlines(t *testing.T) {
 			vn(2026, 2, 23, 12, 0), vn(2026, 2, 23, 10, 0)},
 		{"HOA_TOC early morning waits for the office", deadlines.Input{From: vn(2026, 3, 2, 6, 0), Urgency: "HOA_TOC"},
 			vn(2026, 3, 2, 12, 0), vn(2026, 3, 2, 10, 0)},
+		// A date a leader chose stays the deadline, whatever the urgency;
+		// the reminder is still on the working day before.
+		{"a chosen date is kept", deadlines.Input{From: vn(2026, 3, 2, 10, 0), WorkingDays: 1, Urgency: "HOA_TOC", Due: vn(2026, 3, 9, 17, 0)},
+			vn(2026, 3, 9, 17, 0), vn(2026, 3, 6, 8, 0)},
+		{"a chosen date after Tết is reminded after it", deadlines.Input{From: vn(2026, 2, 13, 9, 30), Due: vn(2026, 2, 24, 17, 0)},
+			vn(2026, 2, 24, 17, 0), vn(2026, 2, 23, 8, 0)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,6 +84,7 @@ func TestPlanDeadlinesRefusesBadInput(t *testing.T) {
 	for _, in := range []deadlines.Input{
 		{From: vn(2026, 3, 2, 9, 0), WorkingDays: -1},
 		{From: vn(2026, 3, 2, 9, 0), WorkingDays: 1, Urgency: "SOON"},
+		{From: vn(2026, 3, 2, 9, 0), Due: vn(2026, 3, 2, 9, 0)},
 	} {
 		if _, err := p.PlanDeadlines(t.Context(), in); errs.KindOf(err) != errs.Invalid {
 			t.Fatalf("%+v: %v, want an invalid-input error", in, err)

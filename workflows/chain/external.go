@@ -1,0 +1,128 @@
+package chain
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/workflows/approval"
+)
+
+// changeExternalSteps is the workflow.GetVersion change id of external
+// steps: runs that began before them refused plans that have one.
+const changeExternalSteps = "external-steps"
+
+// send starts an external step: the document goes to the step's agency
+// (routing does the sending on document.sent) and the step waits for its
+// receipts until the deadline, and after it.
+func (wf *run) send(step Step, now, deadline time.Time) {
+	wf.state.Exchanges = append(wf.state.Exchanges, Exchange{
+		StepID: step.ID, Agency: step.Agency, Status: ExchangeWaiting, SentAt: now, Deadline: deadline,
+	})
+	wf.record(Entry{At: now, Action: "send", StepID: step.ID, By: step.Agency})
+	wf.queue(kindDocumentSent, DocumentSentData{
+		DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, StepID: step.ID, To: step.Agency,
+		Kind: wf.in.Kind, Subject: wf.in.Subject, Urgency: wf.in.Urgency, Original: wf.state.Original,
+		Due: deadline, At: now,
+	})
+}
+
+// waiting is the exchange the current step waits on, with its index.
+func (wf *run) waiting() (int, *Exchange) {
+	for i := range wf.state.Exchanges {
+		if x := &wf.state.Exchanges[i]; x.Status == ExchangeWaiting {
+			return i, x
+		}
+	}
+	return -1, nil
+}
+
+func (wf *run) exchange() *Exchange {
+	_, x := wf.waiting()
+	return x
+}
+
+func exchangeTimer(i int) string { return fmt.Sprintf("exchange-%d", i) }
+
+// closeExchange ends the wait and its timer.
+func (wf *run) closeExchange(i int, status string) {
+	wf.state.Exchanges[i].Status = status
+	wf.timers.Stop(exchangeTimer(i))
+}
+
+// overdue tells the people who follow the step (the drafter and whoever
+// approved sending it) that the agency has not replied in time; the step
+// keeps waiting.
+func (wf *run) overdue(ctx workflow.Context, i int) {
+	x := &wf.state.Exchanges[i]
+	if x.Status != ExchangeWaiting {
+		return
+	}
+	now := workflow.Now(ctx)
+	x.EscalatedAt = &now
+	notify := []string{wf.in.Drafter.Username}
+	if a := wf.state.Approver; a != nil && a.Username != wf.in.Drafter.Username {
+		notify = append(notify, a.Username)
+	}
+	wf.record(Entry{At: now, Action: "escalate", StepID: x.StepID, By: x.Agency, Comment: "notified " + strings.Join(notify, ", ")})
+	wf.queue(kindDocumentOverdue, DocumentOverdueData{
+		DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, StepID: x.StepID, WaitingFor: x.Agency,
+		Deadline: x.Deadline, Notify: notify, At: now,
+	})
+}
+
+// receipts are the codes an external step acts on or records; the others
+// of the exchange (13, 15, 16) concern recalls and updates, not this step.
+var receipts = []string{
+	events.ReceiptArrived, events.ReceiptRejected, events.ReceiptRegistered,
+	events.ReceiptAssigned, events.ReceiptInProgress, events.ReceiptCompleted,
+}
+
+// reply applies an agency's receipt. A signal cannot be refused, so a
+// receipt that answers nothing waiting is logged and dropped.
+func (wf *run) reply(ctx workflow.Context, r AgencyReply) {
+	log := workflow.GetLogger(ctx)
+	i, x := wf.waiting()
+	switch {
+	case x == nil || x.Agency != r.Agency || (r.StepID != "" && r.StepID != x.StepID):
+		log.Warn("agency receipt dropped: no step waits for it", "document_id", wf.in.DocumentID,
+			"agency", r.Agency, "step_id", r.StepID, "status", r.Status)
+		return
+	case !slices.Contains(receipts, r.Status):
+		log.Warn("agency receipt dropped: unknown status code", "document_id", wf.in.DocumentID,
+			"agency", r.Agency, "status", r.Status)
+		return
+	}
+	now := workflow.Now(ctx)
+	reason := strings.TrimSpace(r.Reason)
+	if r.Status == events.ReceiptRejected && reason == "" {
+		reason = "the agency gave no reason"
+	}
+	x.Receipts = append(x.Receipts, Receipt{Status: r.Status, Reason: reason, Reply: r.Reply, At: r.At, ReceivedAt: now})
+	wf.record(Entry{At: now, Action: "receipt", StepID: x.StepID, By: x.Agency, Receipt: r.Status, Comment: reason})
+	switch {
+	case r.Status == events.ReceiptCompleted || r.Reply != nil:
+		x.Reply = r.Reply
+		wf.closeExchange(i, ExchangeCompleted)
+		wf.state.Step++
+		wf.state.StepOpen = false
+	case r.Status == events.ReceiptRejected:
+		wf.closeExchange(i, ExchangeRefused)
+		wf.state.StepOpen = false
+		wf.state.Status = StatusReturned
+		t := Task{
+			ID: approval.NewID(ctx), StepID: x.StepID, Kind: TaskRevise, Status: TaskOpen,
+			Assignee: Assignee{Username: wf.in.Drafter.Username}, AssignedAt: now,
+		}
+		wf.openTask(t)
+		// The drafter learns from the task why it came back.
+		n := wf.notice(&wf.state.Tasks[len(wf.state.Tasks)-1], now)
+		n.Comment = x.Agency + " " + events.ReceiptRejected + ": " + reason
+		wf.queue(kindTaskCommented, n)
+	}
+	wf.refresh()
+}

@@ -1,0 +1,251 @@
+// Package incoming is the handling of an incoming document, from another
+// agency, once intake registered it (ND30 Art. 20–24, DOMAIN.md §5): the
+// document is presented to the leader(s), one of whom (or a substitute)
+// assigns it to a lead unit and person, with cooperating people and a
+// handling deadline; the lead handles it, the cooperators give their
+// opinions, and the lead completes it, perhaps with a reply document.
+// Overdue work is reminded and escalated on the working-day calendar as in
+// package chain, whose people, substitutes, tasks and deadline activity this
+// workflow shares.
+//
+// The sender agency is owed status receipts (QCVN 102): 03 registered is
+// document.received, which intake publishes when it registers the
+// document; this workflow publishes handling.assigned (04), handling.started
+// (05) and handling.completed (06). No other code is ever emitted.
+//
+// Tasks are announced with the task events chain uses (task.assigned with
+// task_kind assign, handle or contribute; task.decided with decision assign,
+// contribute or complete; task.withdrawn, task.reminded, task.escalated,
+// task.commented, task.delegated), so the inbox shows them.
+package incoming
+
+import (
+	"time"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/workflows/chain"
+)
+
+// Names of the workflow, its updates, signal and query.
+const (
+	WorkflowName = "IncomingDocumentHandling"
+	// UpdateAssign carries the leader's assignment (Assignment).
+	UpdateAssign = "assign"
+	// UpdateProgress carries the lead's progress (Progress).
+	UpdateProgress = "progress"
+	// UpdateContribute carries a cooperator's opinion (Contribution).
+	UpdateContribute = "contribute"
+	// UpdateComplete carries the lead's result (Completion).
+	UpdateComplete = "complete"
+	// SignalSubstitutes carries people's current substitutes
+	// (chain.SubstitutesChange), for delegations made after the tasks.
+	SignalSubstitutes = chain.SignalSubstitutes
+	// QueryState returns the workflow's State.
+	QueryState = "state"
+
+	// TaskQueue runs the workflow and the routing service's activities
+	// (chain.ActivityPlanDeadlines and approval.ActivityPublishEvent).
+	TaskQueue = chain.TaskQueue
+)
+
+// WorkflowID is the id of an incoming document's handling workflow.
+func WorkflowID(documentID string) string { return "handling-" + documentID }
+
+// Task kinds.
+const (
+	TaskAssign     = events.TaskKindAssign     // a leader assigns the document
+	TaskHandle     = events.TaskKindHandle     // the lead handles it until it is complete
+	TaskContribute = events.TaskKindContribute // a cooperator gives the lead an opinion
+)
+
+// Decisions recorded on the tasks, and published as task.decided.
+const (
+	DecisionAssign     = "assign"
+	DecisionContribute = "contribute"
+	DecisionComplete   = "complete"
+	// DecisionProgress is recorded when the lead reports progress; the
+	// handle task stays open.
+	DecisionProgress = "progress"
+)
+
+// Task statuses, as chain's.
+const (
+	TaskOpen      = chain.TaskOpen
+	TaskDecided   = chain.TaskDecided
+	TaskWithdrawn = chain.TaskWithdrawn // another leader assigned it, or the handling completed
+)
+
+// Statuses reported by QueryState.
+const (
+	StatusAwaitingAssignment = "awaiting_assignment"
+	StatusAssigned           = "assigned" // the lead has it; not yet reported in progress
+	StatusInProgress         = "in_progress"
+	StatusCompleted          = "completed"
+)
+
+// OutcomeCompleted is the outcome of a finished handling.
+const OutcomeCompleted = "completed"
+
+// Application error types of refused updates and of an invalid start,
+// chain's strings where they mean the same, so callers map both workflows'
+// errors with one table.
+const (
+	ErrTaskNotFound    = chain.ErrTaskNotFound
+	ErrTaskClosed      = chain.ErrTaskClosed
+	ErrNotAssignee     = chain.ErrNotAssignee
+	ErrInvalidDecision = chain.ErrInvalidDecision
+	ErrNotLeader       = chain.ErrNotLeader // assign by someone the document was not presented to
+	ErrInvalidInput    = "InvalidInput"     // the start input cannot be run
+)
+
+// DefaultHistoryLimit is the history length past which the workflow
+// continues as new.
+const DefaultHistoryLimit = chain.DefaultHistoryLimit
+
+// Input starts the workflow, once intake registered the document.
+type Input struct {
+	DocumentID string `json:"document_id"`
+	// Agency is the receiving agency, which registered the document.
+	Agency string `json:"agency"`
+	// SenderAgency is the identifier of the agency that sent the document,
+	// which the receipts go to; empty when the sender has none.
+	SenderAgency  string        `json:"sender_agency,omitempty"`
+	Kind          string        `json:"kind"`
+	Subject       string        `json:"subject"`
+	Urgency       string        `json:"urgency"`
+	ArrivalNumber int64         `json:"arrival_number"`
+	Original      events.Object `json:"original"`
+	// Leaders are who the document is presented to; any one of them, a
+	// substitute of theirs in force, or, once the assignment is overdue,
+	// their supervisor assigns it.
+	Leaders []chain.Assignee `json:"leaders"`
+	// AssignWorkingDays is the time the leaders have to assign it; urgent
+	// documents get less, as routing counts (chain.PlanDeadlinesInput).
+	AssignWorkingDays int `json:"assign_working_days"`
+
+	// UpsertSearchAttributes turns on the Docflow* search attributes; they
+	// must be registered on the namespace first.
+	UpsertSearchAttributes bool `json:"upsert_search_attributes,omitempty"`
+	// HistoryLimit overrides DefaultHistoryLimit.
+	HistoryLimit int `json:"history_limit,omitempty"`
+	// Resume is the state carried over by continue-as-new; nil on a fresh start.
+	Resume *State `json:"resume,omitempty"`
+}
+
+// Handler is a person the leader names to handle the document, with the
+// unit they act for.
+type Handler struct {
+	Unit     string `json:"unit"`
+	Username string `json:"username"`
+	Position string `json:"position,omitempty"`
+	// Substitutes are the person's substitutes in force, as routing knows
+	// them; later changes come with SignalSubstitutes.
+	Substitutes []chain.Substitute `json:"substitutes,omitempty"`
+}
+
+// Assignment is the argument of UpdateAssign. The deadline is either a
+// number of working days from now or a moment the leader chose.
+type Assignment struct {
+	TaskID              string       `json:"task_id"`
+	Lead                Handler      `json:"lead"`
+	Cooperators         []Handler    `json:"cooperators,omitempty"`
+	DeadlineWorkingDays int          `json:"deadline_working_days,omitempty"`
+	Deadline            time.Time    `json:"deadline,omitzero"`
+	Comment             string       `json:"comment,omitempty"` // the leader's instruction
+	By                  events.Actor `json:"by"`
+}
+
+// Progress is the argument of UpdateProgress: the lead says the handling is
+// under way; the first one owes the sender receipt 05.
+type Progress struct {
+	TaskID string       `json:"task_id"`
+	Note   string       `json:"note,omitempty"`
+	By     events.Actor `json:"by"`
+}
+
+// Contribution is the argument of UpdateContribute: a cooperator's opinion,
+// which closes their task.
+type Contribution struct {
+	TaskID  string       `json:"task_id"`
+	Opinion string       `json:"opinion"`
+	By      events.Actor `json:"by"`
+}
+
+// Completion is the argument of UpdateComplete: the lead closes the
+// handling with its result and, perhaps, the reply document (stored first).
+type Completion struct {
+	TaskID string         `json:"task_id"`
+	Result string         `json:"result"`
+	Reply  *events.Object `json:"reply,omitempty"`
+	By     events.Actor   `json:"by"`
+}
+
+// TaskResult is the result of every update: the task acted on, the
+// decision recorded (assign, progress, contribute, complete) and, when a
+// substitute or supervisor acted, for whom.
+type TaskResult = chain.DecisionResult
+
+// Result is what the finished workflow returns.
+type Result struct {
+	Outcome string         `json:"outcome"`
+	Reply   *events.Object `json:"reply,omitempty"`
+}
+
+// Task is one task as the workflow holds it, as chain's; its StepID is
+// empty, this workflow having no plan of steps.
+type Task = chain.Task
+
+// Entry is one line of the document's audit trail: Action is assign,
+// progress, contribute, complete, remind, escalate or delegate.
+type Entry = chain.Entry
+
+// State is the answer to QueryState and, whole, what continue-as-new
+// carries over.
+type State struct {
+	Status string `json:"status"`
+	// WaitingFor are the people who can move the document on now.
+	WaitingFor []string  `json:"waiting_for"`
+	Tasks      []Task    `json:"tasks"`
+	History    []Entry   `json:"history"`
+	Handling   *Handling `json:"handling,omitempty"` // once assigned
+	// Runs counts the continue-as-new generations.
+	Runs int `json:"runs"`
+}
+
+// Handling is the leader's assignment and how it went.
+type Handling struct {
+	Lead        Handler   `json:"lead"`
+	Cooperators []Handler `json:"cooperators,omitempty"`
+	Instruction string    `json:"instruction,omitempty"`
+	// WorkingDays or Requested is what the leader gave; Deadline and
+	// RemindAt are what routing planned from it (zero until then).
+	WorkingDays int            `json:"working_days,omitempty"`
+	Requested   time.Time      `json:"requested,omitzero"`
+	Deadline    time.Time      `json:"deadline,omitzero"`
+	RemindAt    time.Time      `json:"remind_at,omitzero"`
+	AssignedBy  events.Actor   `json:"assigned_by"`
+	OnBehalfOf  string         `json:"on_behalf_of,omitempty"`
+	AssignedAt  time.Time      `json:"assigned_at"`
+	StartedAt   *time.Time     `json:"started_at,omitempty"`
+	CompletedAt *time.Time     `json:"completed_at,omitempty"`
+	Result      string         `json:"result,omitempty"`
+	Reply       *events.Object `json:"reply,omitempty"`
+}
+
+// Planned says routing computed the handling deadline.
+func (h *Handling) Planned() bool { return !h.Deadline.IsZero() }
+
+// OpenTasks are the tasks still waiting for someone.
+func (s State) OpenTasks() []Task {
+	var open []Task
+	for _, t := range s.Tasks {
+		if t.Status == TaskOpen {
+			open = append(open, t)
+		}
+	}
+	return open
+}
+
+// HandlingData is the payload of handling.assigned, handling.started and
+// handling.completed.
+type HandlingData = events.HandlingData
