@@ -147,11 +147,9 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 		MaxConcurrent: cfg.MaxConcurrent,
 	}, store, reg, kinds, natsx.NewPublisher(js, Name), log, time.Now)
 
-	micro, err := natsx.Serve(nc, Name, "Accepts documents: checks, stores and registers them.", log, natsx.Endpoint{
-		Name:    "accept",
-		Subject: svc.IntakeAccept,
-		Handle:  desk.HandleAccept,
-	})
+	micro, err := natsx.Serve(nc, Name, "Accepts documents: checks, stores and registers them, and keeps drafters' revisions.", log,
+		natsx.Endpoint{Name: "accept", Subject: svc.IntakeAccept, Handle: desk.HandleAccept},
+		natsx.Endpoint{Name: "revise", Subject: svc.IntakeRevise, Handle: desk.HandleRevise})
 	if err != nil {
 		return fmt.Errorf("intake: %w", err)
 	}

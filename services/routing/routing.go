@@ -25,6 +25,7 @@ import (
 	"github.com/docflow/docflow/services/internal/temporalx"
 	"github.com/docflow/docflow/services/routing/internal/deadlines"
 	"github.com/docflow/docflow/services/routing/internal/delegation"
+	"github.com/docflow/docflow/services/routing/internal/directory"
 	"github.com/docflow/docflow/services/routing/internal/dispatch"
 	"github.com/docflow/docflow/services/routing/internal/orgchart"
 	"github.com/docflow/docflow/services/routing/internal/rules"
@@ -139,7 +140,11 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	defer stop()
 
-	endpoints, err := natsx.Serve(nc, "routing", "routing: delegations of positions to substitutes", log, delegations.Endpoints(pub)...)
+	dir := &directory.Directory{
+		Rules: planner.Rules, Chart: planner.Chart, Planner: planner, Delegations: delegations, Now: time.Now,
+	}
+	endpoints, err := natsx.Serve(nc, "routing", "routing: rules, org chart, assignees and delegations of positions to substitutes", log,
+		append(delegations.Endpoints(pub), dir.Endpoints()...)...)
 	if err != nil {
 		return fmt.Errorf("routing: %w", err)
 	}

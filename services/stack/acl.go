@@ -23,12 +23,12 @@ const inbox = "_INBOX.>"
 // buggy service cannot forge another's events or serve its endpoints.
 var grants = map[string]grant{
 	svc.GatewayService: {
-		publish:   append([]string{svc.IntakeAccept, svc.ArchiveSearch, svc.ArchiveGet, "docflow.svc.routing.>"}, jetStream...),
+		publish:   append([]string{svc.IntakeAccept, svc.IntakeRevise, svc.ArchiveSearch, svc.ArchiveGet, "docflow.svc.routing.>"}, jetStream...),
 		subscribe: []string{inbox},
 	},
 	svc.IntakeService: {
 		publish:   append([]string{events.EventFilter(events.DocumentReceived), inbox}, jetStream...),
-		subscribe: []string{svc.IntakeAccept, "$SRV.>", inbox},
+		subscribe: []string{svc.IntakeAccept, svc.IntakeRevise, "$SRV.>", inbox},
 	},
 	svc.RoutingService: {
 		publish: append([]string{

@@ -53,6 +53,9 @@ import (
 const (
 	StagingPrefix  = "staging/"
 	OriginalPrefix = "originals/"
+	// RevisionPrefix holds drafters' revised documents, one key per content:
+	// revisions/<document id>/<sha256>.pdf.
+	RevisionPrefix = "revisions/"
 )
 
 // Publisher publishes an event under an id the caller chose.
@@ -332,8 +335,13 @@ func stagedUnreadable(op string, err error) error {
 // attempt for the same upload and is reused; copied reports whether this
 // call made a new version.
 func (d *Desk) keepOriginal(ctx context.Context, staged events.Object, docID string, c content) (_ events.Object, copied bool, err error) {
-	const op = "reception.keepOriginal"
-	key := OriginalPrefix + docID + ".pdf"
+	return d.keep(ctx, staged, OriginalPrefix+docID+".pdf", docID, c)
+}
+
+// keep copies the checked upload to key, or finds it there already from an
+// earlier attempt.
+func (d *Desk) keep(ctx context.Context, staged events.Object, key, docID string, c content) (_ events.Object, copied bool, err error) {
+	const op = "reception.keep"
 	existing, err := d.objects.Stat(ctx, staged.Bucket, key, "")
 	switch {
 	case err == nil && existing.SHA256 == c.sha256 && existing.Size == c.size:

@@ -34,7 +34,7 @@ func (s *Store) Endpoints(pub Announcer) []natsx.Endpoint {
 			if err != nil {
 				return nil, err
 			}
-			return toWire(d), s.announce(ctx, pub, events.DelegationCreated, d, req.By)
+			return ToWire(d), s.announce(ctx, pub, events.DelegationCreated, d, req.By)
 		}},
 		{Name: "delegations-revoke", Subject: svc.RoutingDelegationsRevoke, Handle: func(ctx context.Context, data []byte) (any, error) {
 			var req svc.RevokeDelegationRequest
@@ -45,7 +45,7 @@ func (s *Store) Endpoints(pub Announcer) []natsx.Endpoint {
 			if err != nil {
 				return nil, err
 			}
-			return toWire(d), s.announce(ctx, pub, events.DelegationRevoked, d, req.By)
+			return ToWire(d), s.announce(ctx, pub, events.DelegationRevoked, d, req.By)
 		}},
 		{Name: "delegations-list", Subject: svc.RoutingDelegationsList, Handle: func(ctx context.Context, data []byte) (any, error) {
 			var req svc.ListDelegationsRequest
@@ -61,7 +61,7 @@ func (s *Store) Endpoints(pub Announcer) []natsx.Endpoint {
 			}
 			out := svc.DelegationList{Items: []svc.Delegation{}}
 			for _, d := range list {
-				out.Items = append(out.Items, toWire(d))
+				out.Items = append(out.Items, ToWire(d))
 			}
 			return out, nil
 		}},
@@ -88,7 +88,8 @@ func decode(data []byte, v any) error {
 	return nil
 }
 
-func toWire(d Delegation) svc.Delegation {
+// ToWire is the delegation as the routing endpoints send it.
+func ToWire(d Delegation) svc.Delegation {
 	return svc.Delegation{
 		ID: d.ID, Position: d.Position, Holder: d.Holder, Substitute: d.Substitute, From: d.From, Until: d.Until,
 		Kinds: d.Kinds, Authority: d.Authority, Reason: d.Reason, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt,

@@ -180,16 +180,11 @@ func (p *Planner) Plan(ctx context.Context, doc Document, at time.Time) (Plan, e
 	}
 	r := set.Rules[i]
 	plan := Plan{RuleID: r.ID, RuleVersion: set.Version}
-	steps := r.Steps
-	if len(steps) == 0 {
-		positions := chart.PositionsOf(r.Approver)
-		if len(positions) == 0 {
-			return Plan{}, errs.E(op, errs.Internal, errcode.Internal,
-				fmt.Sprintf("rule %s names approver %q, who holds no position in the org chart: fix the rules or the chart", r.ID, r.Approver))
-		}
-		steps = []Step{{ID: "approve", Name: "Phê duyệt", To: []Target{{Position: positions[0].ID}}, DeadlineDays: r.DeadlineDays}}
+	if len(r.Steps) == 0 && len(chart.PositionsOf(r.Approver)) == 0 {
+		return Plan{}, errs.E(op, errs.Internal, errcode.Internal,
+			fmt.Sprintf("rule %s names approver %q, who holds no position in the org chart: fix the rules or the chart", r.ID, r.Approver))
 	}
-	for _, st := range steps {
+	for _, st := range p.Steps(r) {
 		rs, err := p.resolve(ctx, chart, st, doc, at)
 		if err != nil {
 			return Plan{}, errs.Wrap(op, fmt.Errorf("rule %s step %s: %w", r.ID, st.ID, err))
@@ -197,6 +192,22 @@ func (p *Planner) Plan(ctx context.Context, doc Document, at time.Time) (Plan, e
 		plan.Steps = append(plan.Steps, rs)
 	}
 	return plan, nil
+}
+
+// Steps are the rule's steps, with defaults filled in: a rule without steps
+// is one step to its approver's first position.
+func (p *Planner) Steps(r Rule) []Step {
+	steps := slices.Clone(r.Steps)
+	if len(steps) == 0 {
+		if positions := p.Chart().PositionsOf(r.Approver); len(positions) > 0 {
+			steps = []Step{{ID: "approve", Name: "Phê duyệt", To: []Target{{Position: positions[0].ID}}, DeadlineDays: r.DeadlineDays}}
+		}
+	}
+	for i := range steps {
+		steps[i].Mode = cmp.Or(steps[i].Mode, ModeAll)
+		steps[i].DeadlineDays = cmp.Or(steps[i].DeadlineDays, defaultStepDays)
+	}
+	return steps
 }
 
 func (p *Planner) resolve(ctx context.Context, chart *orgchart.Chart, st Step, doc Document, at time.Time) (ResolvedStep, error) {
@@ -218,28 +229,17 @@ func (p *Planner) resolve(ctx context.Context, chart *orgchart.Chart, st Step, d
 			positions = append(positions, pos.ID)
 		}
 	}
-	mode := cmp.Or(st.Mode, ModeAll)
-	rs := ResolvedStep{ID: st.ID, Name: st.Name, Mode: mode, DeadlineWorkingDays: cmp.Or(st.DeadlineDays, defaultStepDays)}
+	mode := st.Mode
+	rs := ResolvedStep{ID: st.ID, Name: st.Name, Mode: mode, DeadlineWorkingDays: st.DeadlineDays}
 	seen := map[string]bool{}
 	for _, id := range positions {
 		if seen[id] {
 			continue
 		}
 		seen[id] = true
-		holder, err := chart.Holder(id)
+		a, err := p.assignee(ctx, chart, id, doc.Kind, at)
 		if err != nil {
 			return ResolvedStep{}, err
-		}
-		a := Assignee{Position: id, Username: holder}
-		if sup, ok := chart.Supervisor(id); ok {
-			a.Supervisor = sup.Holder
-		}
-		ds, err := p.Substitutes.Substitutes(ctx, id, at, doc.Kind)
-		if err != nil {
-			return ResolvedStep{}, err
-		}
-		for _, d := range ds {
-			a.Substitutes = append(a.Substitutes, Substitute{Username: d.Substitute, From: d.From, Until: d.Until, Kinds: d.Kinds, Authority: d.Authority})
 		}
 		rs.Assignees = append(rs.Assignees, a)
 	}
@@ -255,4 +255,29 @@ func (p *Planner) resolve(ctx context.Context, chart *orgchart.Chart, st Step, d
 		}
 	}
 	return rs, nil
+}
+
+// Assignee is the holder of position as a workflow addresses them, with the
+// substitutes in force at at for documents of kind.
+func (p *Planner) Assignee(ctx context.Context, position, kind string, at time.Time) (Assignee, error) {
+	return p.assignee(ctx, p.Chart(), position, kind, at)
+}
+
+func (p *Planner) assignee(ctx context.Context, chart *orgchart.Chart, position, kind string, at time.Time) (Assignee, error) {
+	holder, err := chart.Holder(position)
+	if err != nil {
+		return Assignee{}, err
+	}
+	a := Assignee{Position: position, Username: holder}
+	if sup, ok := chart.Supervisor(position); ok {
+		a.Supervisor = sup.Holder
+	}
+	ds, err := p.Substitutes.Substitutes(ctx, position, at, kind)
+	if err != nil {
+		return Assignee{}, err
+	}
+	for _, d := range ds {
+		a.Substitutes = append(a.Substitutes, Substitute{Username: d.Substitute, From: d.From, Until: d.Until, Kinds: d.Kinds, Authority: d.Authority})
+	}
+	return a, nil
 }

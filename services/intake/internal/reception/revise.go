@@ -1,0 +1,70 @@
+package reception
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"go.uber.org/zap"
+
+	"github.com/docflow/docflow/api/errcode"
+	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/services/internal/errs"
+)
+
+// HandleRevise is the svc.IntakeRevise endpoint.
+func (d *Desk) HandleRevise(ctx context.Context, data []byte) (any, error) {
+	const op = "reception.HandleRevise"
+	if !d.inflight.enter() {
+		return nil, errs.E(op, errs.Unavailable, errcode.Unavailable, "intake is shutting down; try again in a moment")
+	}
+	defer d.inflight.leave()
+	var req svc.ReviseRequest
+	if err := json.Unmarshal(data, &req); err != nil {
+		return nil, errs.E(op, errs.Invalid, errcode.InvalidArgument, "the revise request is not valid JSON: "+err.Error())
+	}
+	return d.Revise(ctx, req)
+}
+
+// Revise checks a drafter's revised document as strictly as an upload and
+// keeps it beside the original, under a key named by its digest so that a
+// repeated request finds the revision it stored. The document keeps its
+// arrival number: a revision is not a new arrival. The staged upload is gone
+// when Revise returns.
+func (d *Desk) Revise(ctx context.Context, req svc.ReviseRequest) (svc.ReviseReply, error) {
+	const op = "reception.Revise"
+	staged := req.Staged
+	if err := d.checkStagedLocation(staged); err != nil {
+		return svc.ReviseReply{}, errs.Wrap(op, err)
+	}
+	log := d.log.With(zap.String("staged_key", staged.Key), zap.String("document_id", req.DocumentID), zap.String("user", req.By.Username))
+	unlock, err := d.uploads.lock(ctx, staged.Bucket+"/"+staged.Key)
+	if err != nil {
+		return svc.ReviseReply{}, errs.E(op, errs.Unavailable, errcode.Unavailable,
+			"the same upload is still being processed; try again").WithCause(err)
+	}
+	defer unlock()
+	defer d.discardStaged(context.WithoutCancel(ctx), staged, log)
+
+	doc, err := d.register.Get(ctx, req.DocumentID)
+	if err != nil {
+		return svc.ReviseReply{}, errs.Wrap(op, err)
+	}
+	if doc.Agency != req.By.Agency {
+		// Another agency's document is not there for this caller at all.
+		return svc.ReviseReply{}, errs.E(op, errs.NotFound, errcode.NotFound, "no document "+req.DocumentID+" in the incoming register")
+	}
+	content, err := d.checkContent(ctx, staged)
+	if err != nil {
+		log.Info("revision refused", zap.Error(err))
+		return svc.ReviseReply{}, errs.Wrap(op, err)
+	}
+	key := fmt.Sprintf("%s%s/%s.pdf", RevisionPrefix, doc.ID, content.sha256)
+	revision, _, err := d.keep(ctx, staged, key, doc.ID, content)
+	if err != nil {
+		log.Error("revision not stored", zap.Error(err))
+		return svc.ReviseReply{}, errs.Wrap(op, err)
+	}
+	log.Info("revision stored", zap.String("key", revision.Key), zap.String("sha256", revision.SHA256))
+	return svc.ReviseReply{DocumentID: doc.ID, Revision: revision}, nil
+}

@@ -1,0 +1,150 @@
+// Package directory answers, over NATS, what routing plans with: the rules
+// in force, the org chart with today's substitutes, and the assignee record
+// of a person a task is handed to. People see these through the gateway; a
+// leader reassigning a task needs the new assignee as a workflow addresses
+// them (position, supervisor, substitutes).
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/docflow/docflow/api/errcode"
+	events "github.com/docflow/docflow/api/events/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/natsx"
+	"github.com/docflow/docflow/services/routing/internal/delegation"
+	"github.com/docflow/docflow/services/routing/internal/orgchart"
+	"github.com/docflow/docflow/services/routing/internal/rules"
+)
+
+// Directory serves the endpoints from the routing service's current data.
+type Directory struct {
+	Rules       func() *rules.Set
+	Chart       func() *orgchart.Chart
+	Planner     *rules.Planner
+	Delegations *delegation.Store
+	Now         func() time.Time
+}
+
+// Endpoints are the directory's NATS endpoints.
+func (d *Directory) Endpoints() []natsx.Endpoint {
+	return []natsx.Endpoint{
+		{Name: "rules", Subject: svc.RoutingRules, Handle: func(_ context.Context, data []byte) (any, error) {
+			var req svc.RulesRequest
+			if err := decode(data, &req); err != nil {
+				return nil, err
+			}
+			if err := d.sameAgency("rules.Show", req.By); err != nil {
+				return nil, err
+			}
+			return d.RuleSet(), nil
+		}},
+		{Name: "orgchart", Subject: svc.RoutingOrgChart, Handle: func(ctx context.Context, data []byte) (any, error) {
+			var req svc.OrgChartRequest
+			if err := decode(data, &req); err != nil {
+				return nil, err
+			}
+			if err := d.sameAgency("orgchart.Show", req.By); err != nil {
+				return nil, err
+			}
+			at := req.At
+			if at.IsZero() {
+				at = d.Now()
+			}
+			return d.OrgChart(ctx, at)
+		}},
+		{Name: "assignee", Subject: svc.RoutingAssignee, Handle: func(ctx context.Context, data []byte) (any, error) {
+			var req svc.AssigneeRequest
+			if err := decode(data, &req); err != nil {
+				return nil, err
+			}
+			if err := d.sameAgency("directory.Assignee", req.By); err != nil {
+				return nil, err
+			}
+			return d.Assignee(ctx, req.Username, req.Kind, d.Now())
+		}},
+	}
+}
+
+func (d *Directory) sameAgency(op string, by events.Actor) error {
+	if by.Agency != d.Chart().Agency {
+		return errs.E(op, errs.Forbidden, errcode.Forbidden,
+			fmt.Sprintf("routing here serves agency %s, not %s", d.Chart().Agency, by.Agency))
+	}
+	return nil
+}
+
+// RuleSet is the rules in force as people read them: a rule written with a
+// single approver shows as the one step it is planned as.
+func (d *Directory) RuleSet() svc.RuleSet {
+	set := d.Rules()
+	out := svc.RuleSet{Version: set.Version, Rules: []svc.Rule{}}
+	for _, r := range set.Rules {
+		w := r.When
+		rule := svc.Rule{ID: r.ID, When: svc.RuleWhen{
+			Kind: w.Kind, Urgency: w.Urgency, Agency: w.Agency, IssuerID: w.IssuerID,
+			RecipientUnit: w.RecipientUnit, Metadata: w.Metadata,
+		}, Steps: []svc.RuleStep{}}
+		for _, st := range d.Planner.Steps(r) {
+			step := svc.RuleStep{ID: st.ID, Name: st.Name, Mode: st.Mode, Required: st.Required, DeadlineDays: st.DeadlineDays, To: []svc.RuleTarget{}}
+			for _, t := range st.To {
+				step.To = append(step.To, svc.RuleTarget{Position: t.Position, Unit: t.Unit})
+			}
+			rule.Steps = append(rule.Steps, step)
+		}
+		out.Rules = append(out.Rules, rule)
+	}
+	return out
+}
+
+// OrgChart is the chart with the delegations in force at at.
+func (d *Directory) OrgChart(ctx context.Context, at time.Time) (svc.OrgChart, error) {
+	chart := d.Chart()
+	out := svc.OrgChart{Agency: chart.Agency, Units: []svc.OrgUnit{}, Positions: []svc.OrgPosition{}}
+	for _, u := range chart.Units {
+		out.Units = append(out.Units, svc.OrgUnit{ID: u.ID, Name: u.Name, Parent: u.Parent, Head: u.Head})
+	}
+	for _, p := range chart.Positions {
+		subs, err := d.Delegations.Substitutes(ctx, p.ID, at, "")
+		if err != nil {
+			return svc.OrgChart{}, err
+		}
+		pos := svc.OrgPosition{ID: p.ID, Title: p.Title, Unit: p.Unit, Holder: p.Holder, Supervisor: p.Supervisor, Substitutes: []svc.Delegation{}}
+		for _, s := range subs {
+			pos.Substitutes = append(pos.Substitutes, delegation.ToWire(s))
+		}
+		out.Positions = append(out.Positions, pos)
+	}
+	return out, nil
+}
+
+// Assignee is username as the assignee of a task on a document of kind: in
+// their first position in the chart, with its supervisor and substitutes.
+func (d *Directory) Assignee(ctx context.Context, username, kind string, at time.Time) (svc.Assignee, error) {
+	const op = "directory.Assignee"
+	positions := d.Chart().PositionsOf(username)
+	if len(positions) == 0 {
+		return svc.Assignee{}, errs.E(op, errs.NotFound, errcode.NotFound,
+			fmt.Sprintf("%q holds no position in the org chart and cannot be given tasks", username)).WithDetail("to", "no position")
+	}
+	a, err := d.Planner.Assignee(ctx, positions[0].ID, kind, at)
+	if err != nil {
+		return svc.Assignee{}, err
+	}
+	out := svc.Assignee{Position: a.Position, Username: a.Username, Supervisor: a.Supervisor}
+	for _, s := range a.Substitutes {
+		out.Substitutes = append(out.Substitutes, svc.Substitute{Username: s.Username, From: s.From, Until: s.Until, Kinds: s.Kinds, Authority: s.Authority})
+	}
+	return out, nil
+}
+
+func decode(data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return errs.E("directory.decode", errs.Invalid, errcode.InvalidArgument, "the request is not valid JSON: "+err.Error())
+	}
+	return nil
+}
