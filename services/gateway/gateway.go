@@ -22,6 +22,7 @@ import (
 	"github.com/docflow/docflow/services/gateway/internal/audit"
 	"github.com/docflow/docflow/services/gateway/internal/auth"
 	"github.com/docflow/docflow/services/gateway/internal/decide"
+	"github.com/docflow/docflow/services/gateway/internal/notify"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/gateway/internal/server"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
@@ -49,6 +50,9 @@ type Config struct {
 	TokenTTL        time.Duration `env:"DOCFLOW_GATEWAY_TOKEN_TTL" default:"8h"`
 	MaxUploadBytes  int64         `env:"DOCFLOW_GATEWAY_MAX_UPLOAD_BYTES" default:"52428800"`
 	DocumentsBucket string        `env:"DOCFLOW_DOCUMENTS_BUCKET" default:"docflow-documents"`
+	// Notifier is where notifications go besides the in-app list: "log"
+	// writes them to the log (development), "none" keeps them in-app only.
+	Notifier string `env:"DOCFLOW_GATEWAY_NOTIFIER" default:"log"`
 }
 
 // Validate reports every problem at once.
@@ -62,6 +66,9 @@ func (c Config) Validate() error {
 	}
 	if c.TokenTTL <= 0 {
 		problems = append(problems, errors.New("DOCFLOW_GATEWAY_TOKEN_TTL must be positive"))
+	}
+	if c.Notifier != "log" && c.Notifier != "none" {
+		problems = append(problems, fmt.Errorf("DOCFLOW_GATEWAY_NOTIFIER is %q: use log or none", c.Notifier))
 	}
 	return errors.Join(problems...)
 }
@@ -152,6 +159,10 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return fmt.Errorf("gateway: %w", err)
 	}
 	defer stop()
+	if cfg.Notifier == "log" {
+		d := &notify.Dispatcher{Outbox: read, Notifier: notify.Log{Log: log.Named("notify")}, Log: log, Now: time.Now}
+		go d.Run(ctx, 2*time.Second)
+	}
 
 	tc, err := temporalx.Dial(ctx, cfg.Temporal, log)
 	if err != nil {

@@ -32,9 +32,10 @@ func TestOperationIDsAreStable(t *testing.T) {
 	t.Parallel()
 	spec := loadSpec(t)
 	want := []string{
-		"createDocument", "decideTask", "decideTasks", "getAgency", "getArchiveRecord", "getArchiveRecordContent",
-		"getDocument", "getDocumentContent", "getRegister", "healthz", "listAgencies", "listInbox",
-		"login", "readyz", "searchArchive",
+		"createDelegation", "createDocument", "decideTask", "decideTasks", "getAgency", "getArchiveRecord",
+		"getArchiveRecordContent", "getDocument", "getDocumentContent", "getOrgChart", "getRegister",
+		"getRoutingRules", "healthz", "listAgencies", "listDelegations", "listInbox", "listNotifications",
+		"login", "readyz", "reassignTask", "recallDocument", "resubmitTask", "revokeDelegation", "searchArchive",
 	}
 	var got []string
 	for _, item := range spec.Paths.Map() {

@@ -50,6 +50,15 @@ type ServerInterface interface {
 	// Login Sign in with a username and password
 	// (POST /v1/auth/login)
 	Login(w http.ResponseWriter, r *http.Request)
+	// ListDelegations List delegations
+	// (GET /v1/delegations)
+	ListDelegations(w http.ResponseWriter, r *http.Request, params ListDelegationsParams)
+	// CreateDelegation Name a substitute for a position
+	// (POST /v1/delegations)
+	CreateDelegation(w http.ResponseWriter, r *http.Request)
+	// RevokeDelegation Revoke a delegation
+	// (DELETE /v1/delegations/{id})
+	RevokeDelegation(w http.ResponseWriter, r *http.Request, id string)
 	// CreateDocument Register an incoming document
 	// (POST /v1/documents)
 	CreateDocument(w http.ResponseWriter, r *http.Request)
@@ -59,18 +68,36 @@ type ServerInterface interface {
 	// GetDocumentContent Download the registered PDF
 	// (GET /v1/documents/{id}/content)
 	GetDocumentContent(w http.ResponseWriter, r *http.Request, id DocumentID)
+	// RecallDocument Withdraw a document before it is signed
+	// (POST /v1/documents/{id}/recall)
+	RecallDocument(w http.ResponseWriter, r *http.Request, id DocumentID)
 	// ListInbox List the caller's open tasks
 	// (GET /v1/inbox)
 	ListInbox(w http.ResponseWriter, r *http.Request, params ListInboxParams)
+	// ListNotifications List the caller's notifications
+	// (GET /v1/notifications)
+	ListNotifications(w http.ResponseWriter, r *http.Request, params ListNotificationsParams)
+	// GetOrgChart Show the organisation chart
+	// (GET /v1/orgchart)
+	GetOrgChart(w http.ResponseWriter, r *http.Request)
 	// GetRegister Print a register as CSV or PDF
 	// (GET /v1/registers/{register})
 	GetRegister(w http.ResponseWriter, r *http.Request, register RegisterName, params GetRegisterParams)
+	// GetRoutingRules Show the routing rules in force
+	// (GET /v1/routing/rules)
+	GetRoutingRules(w http.ResponseWriter, r *http.Request)
 	// DecideTasks Approve or reject several tasks at once
 	// (POST /v1/tasks/decisions)
 	DecideTasks(w http.ResponseWriter, r *http.Request)
 	// DecideTask Approve or reject a task
 	// (POST /v1/tasks/{id}/decision)
 	DecideTask(w http.ResponseWriter, r *http.Request, id string)
+	// ReassignTask Hand a task to someone else
+	// (POST /v1/tasks/{id}/reassignment)
+	ReassignTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	// ResubmitTask Resubmit a document returned for revision
+	// (POST /v1/tasks/{id}/resubmission)
+	ResubmitTask(w http.ResponseWriter, r *http.Request, id TaskID)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -336,6 +363,105 @@ func (siw *ServerInterfaceWrapper) Login(w http.ResponseWriter, r *http.Request)
 	handler.ServeHTTP(w, r)
 }
 
+// ListDelegations operation middleware
+func (siw *ServerInterfaceWrapper) ListDelegations(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDelegationsParams
+
+	// ------------- Optional query parameter "position" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "position", r.URL.Query(), &params.Position, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "position"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "position", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "substitute" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "substitute", r.URL.Query(), &params.Substitute, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "substitute"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "substitute", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "active_at" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "active_at", r.URL.Query(), &params.ActiveAt, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "active_at"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "active_at", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListDelegations(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateDelegation operation middleware
+func (siw *ServerInterfaceWrapper) CreateDelegation(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateDelegation(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RevokeDelegation operation middleware
+func (siw *ServerInterfaceWrapper) RevokeDelegation(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RevokeDelegation(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // CreateDocument operation middleware
 func (siw *ServerInterfaceWrapper) CreateDocument(w http.ResponseWriter, r *http.Request) {
 
@@ -393,6 +519,32 @@ func (siw *ServerInterfaceWrapper) GetDocumentContent(w http.ResponseWriter, r *
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetDocumentContent(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RecallDocument operation middleware
+func (siw *ServerInterfaceWrapper) RecallDocument(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DocumentID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RecallDocument(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -513,6 +665,66 @@ func (siw *ServerInterfaceWrapper) ListInbox(w http.ResponseWriter, r *http.Requ
 	handler.ServeHTTP(w, r)
 }
 
+// ListNotifications operation middleware
+func (siw *ServerInterfaceWrapper) ListNotifications(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListNotificationsParams
+
+	// ------------- Optional query parameter "page_size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_size", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page_size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page_size", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page_token" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_token", r.URL.Query(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page_token"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page_token", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListNotifications(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetOrgChart operation middleware
+func (siw *ServerInterfaceWrapper) GetOrgChart(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetOrgChart(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetRegister operation middleware
 func (siw *ServerInterfaceWrapper) GetRegister(w http.ResponseWriter, r *http.Request) {
 
@@ -594,6 +806,20 @@ func (siw *ServerInterfaceWrapper) GetRegister(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// GetRoutingRules operation middleware
+func (siw *ServerInterfaceWrapper) GetRoutingRules(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRoutingRules(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // DecideTasks operation middleware
 func (siw *ServerInterfaceWrapper) DecideTasks(w http.ResponseWriter, r *http.Request) {
 
@@ -625,6 +851,58 @@ func (siw *ServerInterfaceWrapper) DecideTask(w http.ResponseWriter, r *http.Req
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DecideTask(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReassignTask operation middleware
+func (siw *ServerInterfaceWrapper) ReassignTask(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReassignTask(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ResubmitTask operation middleware
+func (siw *ServerInterfaceWrapper) ResubmitTask(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ResubmitTask(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -761,6 +1039,15 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/inbox", wrapper.ListInbox)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/tasks/{id}/decision", wrapper.DecideTask)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/tasks/decisions", wrapper.DecideTasks)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/tasks/{id}/reassignment", wrapper.ReassignTask)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/tasks/{id}/resubmission", wrapper.ResubmitTask)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/{id}/recall", wrapper.RecallDocument)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/notifications", wrapper.ListNotifications)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/routing/rules", wrapper.GetRoutingRules)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/orgchart", wrapper.GetOrgChart)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/delegations", wrapper.ListDelegations)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/delegations", wrapper.CreateDelegation)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/delegations/{id}", wrapper.RevokeDelegation)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/archive/records", wrapper.SearchArchive)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/archive/records/{id}", wrapper.GetArchiveRecord)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/archive/records/{id}/content", wrapper.GetArchiveRecordContent)
@@ -1380,6 +1667,324 @@ func (response Login503JSONResponse) VisitLoginResponse(w http.ResponseWriter) e
 	return err
 }
 
+type ListDelegationsRequestObject struct {
+	Params ListDelegationsParams
+}
+
+type ListDelegationsResponseObject interface {
+	VisitListDelegationsResponse(w http.ResponseWriter) error
+}
+
+type ListDelegations200JSONResponse DelegationList
+
+func (response ListDelegations200JSONResponse) VisitListDelegationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDelegations400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListDelegations400JSONResponse) VisitListDelegationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDelegations401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListDelegations401JSONResponse) VisitListDelegationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDelegations403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListDelegations403JSONResponse) VisitListDelegationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDelegations500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListDelegations500JSONResponse) VisitListDelegationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDelegations503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ListDelegations503JSONResponse) VisitListDelegationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDelegationRequestObject struct {
+	Body *CreateDelegationJSONRequestBody
+}
+
+type CreateDelegationResponseObject interface {
+	VisitCreateDelegationResponse(w http.ResponseWriter) error
+}
+
+type CreateDelegation201JSONResponse Delegation
+
+func (response CreateDelegation201JSONResponse) VisitCreateDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDelegation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateDelegation400JSONResponse) VisitCreateDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDelegation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateDelegation401JSONResponse) VisitCreateDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDelegation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateDelegation403JSONResponse) VisitCreateDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDelegation404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateDelegation404JSONResponse) VisitCreateDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDelegation409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreateDelegation409JSONResponse) VisitCreateDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDelegation500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateDelegation500JSONResponse) VisitCreateDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDelegation503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response CreateDelegation503JSONResponse) VisitCreateDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDelegationRequestObject struct {
+	ID string `json:"id"`
+}
+
+type RevokeDelegationResponseObject interface {
+	VisitRevokeDelegationResponse(w http.ResponseWriter) error
+}
+
+type RevokeDelegation200JSONResponse Delegation
+
+func (response RevokeDelegation200JSONResponse) VisitRevokeDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDelegation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RevokeDelegation401JSONResponse) VisitRevokeDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDelegation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RevokeDelegation403JSONResponse) VisitRevokeDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDelegation404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RevokeDelegation404JSONResponse) VisitRevokeDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDelegation409JSONResponse struct{ ConflictJSONResponse }
+
+func (response RevokeDelegation409JSONResponse) VisitRevokeDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDelegation500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RevokeDelegation500JSONResponse) VisitRevokeDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeDelegation503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response RevokeDelegation503JSONResponse) VisitRevokeDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateDocumentRequestObject struct {
 	Body *multipart.Reader
 }
@@ -1716,6 +2321,127 @@ func (response GetDocumentContent503JSONResponse) VisitGetDocumentContentRespons
 	return err
 }
 
+type RecallDocumentRequestObject struct {
+	ID   DocumentID `json:"id"`
+	Body *RecallDocumentJSONRequestBody
+}
+
+type RecallDocumentResponseObject interface {
+	VisitRecallDocumentResponse(w http.ResponseWriter) error
+}
+
+type RecallDocument200JSONResponse ChangeResult
+
+func (response RecallDocument200JSONResponse) VisitRecallDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallDocument400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RecallDocument400JSONResponse) VisitRecallDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallDocument401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RecallDocument401JSONResponse) VisitRecallDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallDocument403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RecallDocument403JSONResponse) VisitRecallDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallDocument404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RecallDocument404JSONResponse) VisitRecallDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallDocument409JSONResponse struct{ ConflictJSONResponse }
+
+func (response RecallDocument409JSONResponse) VisitRecallDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallDocument500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RecallDocument500JSONResponse) VisitRecallDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecallDocument503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response RecallDocument503JSONResponse) VisitRecallDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListInboxRequestObject struct {
 	Params ListInboxParams
 }
@@ -1783,6 +2509,147 @@ func (response ListInbox500JSONResponse) VisitListInboxResponse(w http.ResponseW
 type ListInbox503JSONResponse struct{ UnavailableJSONResponse }
 
 func (response ListInbox503JSONResponse) VisitListInboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNotificationsRequestObject struct {
+	Params ListNotificationsParams
+}
+
+type ListNotificationsResponseObject interface {
+	VisitListNotificationsResponse(w http.ResponseWriter) error
+}
+
+type ListNotifications200JSONResponse NotificationList
+
+func (response ListNotifications200JSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNotifications400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListNotifications400JSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNotifications401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListNotifications401JSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNotifications500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListNotifications500JSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNotifications503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ListNotifications503JSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrgChartRequestObject struct {
+}
+
+type GetOrgChartResponseObject interface {
+	VisitGetOrgChartResponse(w http.ResponseWriter) error
+}
+
+type GetOrgChart200JSONResponse OrgChart
+
+func (response GetOrgChart200JSONResponse) VisitGetOrgChartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrgChart401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetOrgChart401JSONResponse) VisitGetOrgChartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrgChart500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetOrgChart500JSONResponse) VisitGetOrgChartResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrgChart503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response GetOrgChart503JSONResponse) VisitGetOrgChartResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -1910,6 +2777,69 @@ func (response GetRegister500JSONResponse) VisitGetRegisterResponse(w http.Respo
 type GetRegister503JSONResponse struct{ UnavailableJSONResponse }
 
 func (response GetRegister503JSONResponse) VisitGetRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRoutingRulesRequestObject struct {
+}
+
+type GetRoutingRulesResponseObject interface {
+	VisitGetRoutingRulesResponse(w http.ResponseWriter) error
+}
+
+type GetRoutingRules200JSONResponse RoutingRules
+
+func (response GetRoutingRules200JSONResponse) VisitGetRoutingRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRoutingRules401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRoutingRules401JSONResponse) VisitGetRoutingRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRoutingRules500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRoutingRules500JSONResponse) VisitGetRoutingRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRoutingRules503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response GetRoutingRules503JSONResponse) VisitGetRoutingRulesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -2134,6 +3064,294 @@ func (response DecideTask503JSONResponse) VisitDecideTaskResponse(w http.Respons
 	return err
 }
 
+type ReassignTaskRequestObject struct {
+	ID   TaskID `json:"id"`
+	Body *ReassignTaskJSONRequestBody
+}
+
+type ReassignTaskResponseObject interface {
+	VisitReassignTaskResponse(w http.ResponseWriter) error
+}
+
+type ReassignTask200JSONResponse ChangeResult
+
+func (response ReassignTask200JSONResponse) VisitReassignTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignTask400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ReassignTask400JSONResponse) VisitReassignTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignTask401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ReassignTask401JSONResponse) VisitReassignTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignTask403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ReassignTask403JSONResponse) VisitReassignTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignTask404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ReassignTask404JSONResponse) VisitReassignTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignTask409JSONResponse struct{ ConflictJSONResponse }
+
+func (response ReassignTask409JSONResponse) VisitReassignTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignTask500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ReassignTask500JSONResponse) VisitReassignTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReassignTask503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ReassignTask503JSONResponse) VisitReassignTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResubmitTaskRequestObject struct {
+	ID   TaskID `json:"id"`
+	Body *multipart.Reader
+}
+
+type ResubmitTaskResponseObject interface {
+	VisitResubmitTaskResponse(w http.ResponseWriter) error
+}
+
+type ResubmitTask200JSONResponse ChangeResult
+
+func (response ResubmitTask200JSONResponse) VisitResubmitTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResubmitTask400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ResubmitTask400JSONResponse) VisitResubmitTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResubmitTask401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ResubmitTask401JSONResponse) VisitResubmitTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResubmitTask403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ResubmitTask403JSONResponse) VisitResubmitTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResubmitTask404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ResubmitTask404JSONResponse) VisitResubmitTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResubmitTask409JSONResponse struct{ ConflictJSONResponse }
+
+func (response ResubmitTask409JSONResponse) VisitResubmitTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResubmitTask413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ResubmitTask413JSONResponse) VisitResubmitTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResubmitTask415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ResubmitTask415JSONResponse) VisitResubmitTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResubmitTask422JSONResponse struct {
+	UnprocessableEntityJSONResponse
+}
+
+func (response ResubmitTask422JSONResponse) VisitResubmitTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResubmitTask500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ResubmitTask500JSONResponse) VisitResubmitTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResubmitTask503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ResubmitTask503JSONResponse) VisitResubmitTaskResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// Healthz Liveness probe
@@ -2160,6 +3378,15 @@ type StrictServerInterface interface {
 	// Login Sign in with a username and password
 	// (POST /v1/auth/login)
 	Login(ctx context.Context, request LoginRequestObject) (LoginResponseObject, error)
+	// ListDelegations List delegations
+	// (GET /v1/delegations)
+	ListDelegations(ctx context.Context, request ListDelegationsRequestObject) (ListDelegationsResponseObject, error)
+	// CreateDelegation Name a substitute for a position
+	// (POST /v1/delegations)
+	CreateDelegation(ctx context.Context, request CreateDelegationRequestObject) (CreateDelegationResponseObject, error)
+	// RevokeDelegation Revoke a delegation
+	// (DELETE /v1/delegations/{id})
+	RevokeDelegation(ctx context.Context, request RevokeDelegationRequestObject) (RevokeDelegationResponseObject, error)
 	// CreateDocument Register an incoming document
 	// (POST /v1/documents)
 	CreateDocument(ctx context.Context, request CreateDocumentRequestObject) (CreateDocumentResponseObject, error)
@@ -2169,18 +3396,36 @@ type StrictServerInterface interface {
 	// GetDocumentContent Download the registered PDF
 	// (GET /v1/documents/{id}/content)
 	GetDocumentContent(ctx context.Context, request GetDocumentContentRequestObject) (GetDocumentContentResponseObject, error)
+	// RecallDocument Withdraw a document before it is signed
+	// (POST /v1/documents/{id}/recall)
+	RecallDocument(ctx context.Context, request RecallDocumentRequestObject) (RecallDocumentResponseObject, error)
 	// ListInbox List the caller's open tasks
 	// (GET /v1/inbox)
 	ListInbox(ctx context.Context, request ListInboxRequestObject) (ListInboxResponseObject, error)
+	// ListNotifications List the caller's notifications
+	// (GET /v1/notifications)
+	ListNotifications(ctx context.Context, request ListNotificationsRequestObject) (ListNotificationsResponseObject, error)
+	// GetOrgChart Show the organisation chart
+	// (GET /v1/orgchart)
+	GetOrgChart(ctx context.Context, request GetOrgChartRequestObject) (GetOrgChartResponseObject, error)
 	// GetRegister Print a register as CSV or PDF
 	// (GET /v1/registers/{register})
 	GetRegister(ctx context.Context, request GetRegisterRequestObject) (GetRegisterResponseObject, error)
+	// GetRoutingRules Show the routing rules in force
+	// (GET /v1/routing/rules)
+	GetRoutingRules(ctx context.Context, request GetRoutingRulesRequestObject) (GetRoutingRulesResponseObject, error)
 	// DecideTasks Approve or reject several tasks at once
 	// (POST /v1/tasks/decisions)
 	DecideTasks(ctx context.Context, request DecideTasksRequestObject) (DecideTasksResponseObject, error)
 	// DecideTask Approve or reject a task
 	// (POST /v1/tasks/{id}/decision)
 	DecideTask(ctx context.Context, request DecideTaskRequestObject) (DecideTaskResponseObject, error)
+	// ReassignTask Hand a task to someone else
+	// (POST /v1/tasks/{id}/reassignment)
+	ReassignTask(ctx context.Context, request ReassignTaskRequestObject) (ReassignTaskResponseObject, error)
+	// ResubmitTask Resubmit a document returned for revision
+	// (POST /v1/tasks/{id}/resubmission)
+	ResubmitTask(ctx context.Context, request ResubmitTaskRequestObject) (ResubmitTaskResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -2432,6 +3677,89 @@ func (sh *strictHandler) Login(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// ListDelegations operation middleware
+func (sh *strictHandler) ListDelegations(w http.ResponseWriter, r *http.Request, params ListDelegationsParams) {
+	var request ListDelegationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDelegations(ctx, request.(ListDelegationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDelegations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListDelegationsResponseObject); ok {
+		if err := validResponse.VisitListDelegationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateDelegation operation middleware
+func (sh *strictHandler) CreateDelegation(w http.ResponseWriter, r *http.Request) {
+	var request CreateDelegationRequestObject
+
+	var body CreateDelegationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateDelegation(ctx, request.(CreateDelegationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateDelegation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateDelegationResponseObject); ok {
+		if err := validResponse.VisitCreateDelegationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RevokeDelegation operation middleware
+func (sh *strictHandler) RevokeDelegation(w http.ResponseWriter, r *http.Request, id string) {
+	var request RevokeDelegationRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeDelegation(ctx, request.(RevokeDelegationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeDelegation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RevokeDelegationResponseObject); ok {
+		if err := validResponse.VisitRevokeDelegationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // CreateDocument operation middleware
 func (sh *strictHandler) CreateDocument(w http.ResponseWriter, r *http.Request) {
 	var request CreateDocumentRequestObject
@@ -2515,6 +3843,39 @@ func (sh *strictHandler) GetDocumentContent(w http.ResponseWriter, r *http.Reque
 	}
 }
 
+// RecallDocument operation middleware
+func (sh *strictHandler) RecallDocument(w http.ResponseWriter, r *http.Request, id DocumentID) {
+	var request RecallDocumentRequestObject
+
+	request.ID = id
+
+	var body RecallDocumentJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RecallDocument(ctx, request.(RecallDocumentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecallDocument")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RecallDocumentResponseObject); ok {
+		if err := validResponse.VisitRecallDocumentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListInbox operation middleware
 func (sh *strictHandler) ListInbox(w http.ResponseWriter, r *http.Request, params ListInboxParams) {
 	var request ListInboxRequestObject
@@ -2534,6 +3895,56 @@ func (sh *strictHandler) ListInbox(w http.ResponseWriter, r *http.Request, param
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ListInboxResponseObject); ok {
 		if err := validResponse.VisitListInboxResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListNotifications operation middleware
+func (sh *strictHandler) ListNotifications(w http.ResponseWriter, r *http.Request, params ListNotificationsParams) {
+	var request ListNotificationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListNotifications(ctx, request.(ListNotificationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListNotifications")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListNotificationsResponseObject); ok {
+		if err := validResponse.VisitListNotificationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetOrgChart operation middleware
+func (sh *strictHandler) GetOrgChart(w http.ResponseWriter, r *http.Request) {
+	var request GetOrgChartRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrgChart(ctx, request.(GetOrgChartRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrgChart")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetOrgChartResponseObject); ok {
+		if err := validResponse.VisitGetOrgChartResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -2561,6 +3972,30 @@ func (sh *strictHandler) GetRegister(w http.ResponseWriter, r *http.Request, reg
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetRegisterResponseObject); ok {
 		if err := validResponse.VisitGetRegisterResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetRoutingRules operation middleware
+func (sh *strictHandler) GetRoutingRules(w http.ResponseWriter, r *http.Request) {
+	var request GetRoutingRulesRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRoutingRules(ctx, request.(GetRoutingRulesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRoutingRules")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRoutingRulesResponseObject); ok {
+		if err := validResponse.VisitGetRoutingRulesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -2632,185 +4067,303 @@ func (sh *strictHandler) DecideTask(w http.ResponseWriter, r *http.Request, id s
 	}
 }
 
+// ReassignTask operation middleware
+func (sh *strictHandler) ReassignTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+	var request ReassignTaskRequestObject
+
+	request.ID = id
+
+	var body ReassignTaskJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ReassignTask(ctx, request.(ReassignTaskRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReassignTask")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ReassignTaskResponseObject); ok {
+		if err := validResponse.VisitReassignTaskResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ResubmitTask operation middleware
+func (sh *strictHandler) ResubmitTask(w http.ResponseWriter, r *http.Request, id TaskID) {
+	var request ResubmitTaskRequestObject
+
+	request.ID = id
+
+	if reader, err := r.MultipartReader(); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode multipart body: %w", err))
+		return
+	} else {
+		request.Body = reader
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ResubmitTask(ctx, request.(ResubmitTaskRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResubmitTask")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ResubmitTaskResponseObject); ok {
+		if err := validResponse.VisitResubmitTaskResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1bjxzHlSD8Vw7ymw/q3smqrr6QIouYhxYvFmekJs1uytCquJ1RmVFVMZ0VUYqI7GZZaGAAY3ce/CJj",
-	"MA9+GMCCsTOAscYai10IIGEYEAX9j55fsjhxyYysyqyqbtGUPWuAkLryEnHi5IlzPye+iFIxnQlOuVZR",
-	"/4toRiSZUk2l+fVApMWUcv34Af7KqEolm2kmeNSPTiYUMncfWAaS6kJymsFwDkkqKdHUv550ozhi+NKM",
-	"6EkUR5xMadSPWBbFkaSfF0zSLOprWdA4UumETgnON2X8I8rHehL1d+NIz2f4jtKS8XF0eRlHT8mYHrOf",
-	"0mbYciLHVGngxXRIJYgRME2nCrRwoN4DPaGgqDynEqZk7i7DiF5Q2YUHdESKXMNer4T+84LKeQX+jIzp",
-	"qUIAQqgz+17U3+vF0ZS8ZNNiGvV3e/iLcferXA7jmo6pjC7j6GVnLDp4uaPO2KwjzGJI3pkJfEhG/RHJ",
-	"FXXrPhFnlDcvPOH0pT41wGl8KsG141Jnkp4zUSjAe/dATJkGpmEkpLk9YlJpc2/lgs2YtRUvf5lnNBUy",
-	"a6MaItMJO6cgzVPAsj8GeVziq2omuKKGlD8g2TP6eUGVxl+p4Jpy8yeZzXKWEoRv5++VMEilL8l0llP7",
-	"ZGa/0znJWXZK5NiQdBRHGdWE5WZwVQz/nqY66lfgXsbRlCpFxvj2lGqSEU2AKXAj9cG9hNfCt6oF/pWk",
-	"o6gf/X871RbdsXfVzkMphbTLXEawtAvFkackHwk5pRkICQRGjOZZAAVsJYsrS7bvQeLWlgw4fgsFlKQT",
-	"EKMR5RnjYzcM4RlcTIiZ50IKPoYLpifAdHfAcSX3BR/lLL0ZwjVRZ6dpLhTNohCVesIU4E24IApILinJ",
-	"5pDRlGU0gy0ym0lxTreRC6WTYk75OaN89y0jNnUrU3bFuHvSQkrKNShNNO2bS21QDvhWEiwv2Tbfhgs9",
-	"oRLSCeFjCheCAwFJUgpbiZ8u2XaYfSTkkGUZ5TdCLRf6lCjFxpzSFtwyBe6JDBnm28dkSvKcSpzHzcI4",
-	"DAtt+DAXGjIBCI1BJJMgRY7Shipzk+S5uACmEZEjj4pkOwbHyZqWoMSUCk6B5gpRGuKgROtj5LOc5Bby",
-	"m7EJO0INrf4iUBzXih0xo9IMZggEF4UYzKmmdl+lhMMQCU5L9lb4wiGHgtOXM5riFCPC8kJSs/0tcMl2",
-	"F46EnuD2RpByofQ9M/8ccqKpjA1cks6ENGKDoUCFGZWKKa26COKR0I9EwbMbU+XIvB3ijotKybDcJYPe",
-	"6A59P90nndvD3axzQG/d6twlvbSzN9rN9ocH6a3sNn07ZCopkhEXoIp0ApIqUciUGjpjGoY0F3xsNAq/",
-	"e8mY8nTu6MusJtk2qHlK5rkg2YkQH6FeciMMjViO4lecGtWmLoFyNmX6dDjXVEX96Nbewd6dO71eXQpZ",
-	"IZ+bNZkhcLcQbujRvI+Kgn8V7FhvZ7e3zYqMjY0LSTMHwFZSX2RNGMGYnVNVgWsQ+5yTQk+EZD+lN6O7",
-	"wgxAucZHF4QN8gdg3KpGlql7ETAx2xaGlEhckVGKvj+yjuojVhwNfyEGC37GxQXH6/TlDHUG2EoWloBb",
-	"+dhBTsaEcY+oc8JyMszpTfFUvr9IVV6jY5aVSVQX8MF7gOzDwGCAgakwytNbYGeQ0Rnlmdlui9NalHho",
-	"13I2h56ZFCmuapjTh1wzPb8RmkqF63SWjWqI8pvASDC4oHnesU/C0weP+pBKoVRH0hGVlKcoxHAl+LDl",
-	"im93J9LpTCOfMv8/xatWDUGpifDgHtUohRCAIYUZkcrQWm19jrk956qYoVyg2cc0Y+RkPnMouYEMWI02",
-	"g6opUwq/5v+PgE4oyawB9RbRU07mWLlfazmLYbqHhtsvGzmH3AsCZ3llTNJUCzmPK4XRaN1Mz61lqoBl",
-	"uIFHDOkxjmYSNQTNrPHCsnWrsqA8foB4yOmYpPNTli1DhmusJsI9abipeQF+fP+TI9jt7aFFOIWt3X1U",
-	"RiVJNZUqhqTX63Xtvx/t7SXbcDGhvL46QN5kGbRb/3AOTFtTU6MNgkLygiljYZafP6qNHC3Zct4gbLQl",
-	"zTzvKcBHcD2fMKrx78U5Pvn2Zxxmkzf/i4/h/uTNb/kEZpOr1//WNJ0qUuQEQm6CQ/eJ3YLNttFCnIFA",
-	"twIZaSohsRZWwTXLkwobHoFey+C02wSNbjf1AzCIAsEpHB2eHJeWpXkTtug5lXNIuglqbzlJnY/mFDVm",
-	"ogacaSCzGSVSIQKTTKSjXFx06bnuDopebz+1azN/0+6//8O/JkYVLB982fYYqtUL3/nU/mv5zhZPIymm",
-	"zeu1LoqMzEHXV8+U3U/LyA2os7QfkEzRTI3iCEmd6KgfZUTTJZCu4ZQJPnGbP2pz0A0X0tZOh0LRtwjp",
-	"ZehS+cz6WMz28oT2ohxaGCrC71JylxWsLljS1vTNr+HbX1y9/jmfQEb4ZLvfwmOWmIqQ8ONvv4S93s5e",
-	"b6/nn/rw4G739kF3fx+ZcAvn6N2NjL/N+4T2b8XRjGhNJcL5Xz7rde4edv7zi7/eGgy65Y/t//RXTXRo",
-	"1/sRs86iBV6s6VQ1f+Ip0alRMwxKGFUxfr+QV8jMsvdykPU8PbosASRSEvN7wcO3DM1TohSyhCR0A3pH",
-	"H77tfIBWDRBODJDA/7fs1KuRjYF/GZAm4vmgyM8e0JQpJvgyOlMxnTodYYmyPA3jpqVwRmfaSyxvE76n",
-	"YMIU7u5u/evv9Xq9Epbqw2YBHKtQX8KLyEdXTZsg0MbVkCEjhZwpTTMPIuND8dJAtcaNHeLVzxVAug6l",
-	"Twqdiildxqwf4VRSZRzSX0Qkz5+Mov5nmy3+mX3v8kWzKwydtzQDP01sWW6iNNGFSoAplBCcJt3NmVMc",
-	"Ue962QxUp8wtQfiTieWzHrjSy+LBboJW0lGB/jhkQgl6SGh2PeDtYOtoK/x4x/aNjaiMKFCU6/WbsyIi",
-	"B9A6Egoc480k1MLvytsxEA1ToTTs9nr3rLfYwuwuC57SjfleCJrxYJCXj+17Porify5yxgVEVOCvxwCS",
-	"ulrGgKxu1Nf/hFOwN2FGZUVo+IlizwMUKqXXY/pNW/tyzTo9kOtWeVzSZ30tdp/WNwxT5V65F2wNpsut",
-	"ZLywaBMqSiExGzfpD3jogLUO7rjVERt7f8a//8O/bsegXHiBaeszGPALlhvuDxOaz+6Vu9Iid640nUIq",
-	"ijwzz2Q0Z6h0Mx07855pZ+FbRZRj7O2zCFdrIktmTVEc2VGjF0sby8YwrAAnuXMJLODu6MnRw8TMr2gq",
-	"qY4h+fjwJKl+nTx5fGquaDELrj7/9OGJvU6GSuSFpvnc3e4GwOLwURx9fHgSxZEbCv/yrzdDXQu/PhJy",
-	"ukzZaOo2b+unDx7hh7GRiKwLjzVMC2VCG9J5YRM0vTvWDjCuAeROxmCuqapDxokJIC5B6CNiawWxW8PH",
-	"/vlF2i8Hiu2KmvbAfUndJ2zY4TOi1IWQLZzX360tq3xljXCPo0JR2W68+rsx0O64i2Yi15Miua7SUE4S",
-	"V5A1oSFUwhaI2IXNErMFVU3FMtqhMGEaxseGF+CACZgnGcbAhDwzhmBAtm5As83M/E1kulb+/Kkrhy3y",
-	"ZiX2n5Xa2LKszWh2ShqW+5PSmA31Gc+fl6zDjmZTGr0z9df4PBAgt4TraCglRHGIgEb8ua+6jDnS4oZb",
-	"76iRdMyUppJmFrtuikY3DJGSnZP81OaTtMzGUzFFCWYfgi119foXaAm/+gPfjiEVXDNemBSMKliEPHRO",
-	"iax9Rsb17YOoKU3Ew4GvNEOBd0A3gFMFrLqNQ6fLwm4VlSzKRhzBCJ51RFwG9IgKPsF1yDgYtwkDhiVg",
-	"tIgj9ypmGHpbcA2hwDZPNH5sxzeWR3+IvjQbSzAUNEHPmdNswrXFIPKMKm1dVhtrfx/aeR9yLRsN/7Z9",
-	"GCRiNa6HKVXQ7FTw1a+/pwCDS4h8FOjXwOBb86MZSNu2l1JF6V4pnb7XA7QZNSs8vYtz1n2u32fmM8bX",
-	"fU58BLZ+bJS9B4+PPozh/pOjH51+cngUA+rMdW9Y9VzTdFZctC50KSvLGG31DcuUfyzzvqMhHQnZ7LhW",
-	"E7J36/Y6kj/+8BCfwudbc/nwjuffAc/G+AzjNlK9IffczET3sqYyz8sMr0bwiumUYDSRcQpbWr75bTqB",
-	"+dWrPxTbzYiZT4ciX7sVHddG+WDfsPIkhrM3v4cJu3r9j8X296XBYpatZtiEO3ZnvINt7G5z3l3IUlqv",
-	"+gLPZen8vCBMMz4+HQm5Wo1WcDERKnBLLEobphU6QVEQT6cEFMVsV+eyM1Y60pi1VfENT+IGjSwYALiA",
-	"5mhNk3fdqSduv1ekVOFiWfIuqRsLcr8k5HKXue1TR1e46WvCufbhK3G3Su/6OLDYFumEaGuRF0NDeRIU",
-	"mSsgQ1FoIDUiWdTvv6/CsVIVOLSKgPd7e84BWz+aMEgnb15tLxgGtxrtghsIzy0+fvMrVDLffMXHcI6x",
-	"x+HVq1+jEvjpp59+2vn4486DB3Xmvdfbu93p7Xd6ez+4OJ1JHCXzcYFyB22dvPkqhTG7evXrysvtVEyP",
-	"3AWR9MHV61/C0dXrXzI4v3r935fssHUCedOY94ay1PjpEW60U+16nVjBu8olXbQI3JMnpyfPzLU1ojeM",
-	"Qu3Vo1AYdcL/nL5ojjx9HzkTQFPgVV3G4GaTN7+BrJhfvf5HDWdXr/4AE3H16qt0Aumb/42qLH5X/u3P",
-	"poBU2LAn1rg5bizQAmJblm3eLbK7t/Pjb7/sPP/g6EFSX2dwpw70wd5bED0LzPwa7HsVH21zwv7EJAIs",
-	"qFt9SPzGQrfnFrJplyFqkUmz7RgSxk+tw4XkyYBvORFgGB8pxSE+aJ+iWRJ7P44ZdsQ4yfG+ddMm8YAn",
-	"XtHzt125hHnAal7KMwH36LYZ1GT2Vm+hD1dPMkkuuM0GUZBJmxZhVUfvWdquO2mrZUdxFKwvir1vKSud",
-	"S+ZPCxnedoCb2xaaZu+T/yB2VzVTbwVGYNoRBYSrC3NVC7Mmq3otS7h34jUoN8Tu3rt1IZQTI9tomumm",
-	"9uofx3R4Z/ZCoxp4M4WuiZWU+enLyx2KzGSU2ZwfE5QBXwfTpH9ldKN8ufv44GUt45hkGbNax9PamKu9",
-	"NdEjUzpi1fUtIW1KmM9YUtswRQvDbKuG0hI9odNu1ICRMl2wUTe9MOq/GaasWdECMuFUVKZjuJBMa8od",
-	"z5xRqQRfr+AbBFbTt36s+yJrAO4QlFU4piSdME4Bh7sHHD8eSMqJq9uRFANVXbhviibeUzBlSpMzqvoD",
-	"vly/E0OZshhDmOAZw2J2dQwL+ZzI+BeziWMIiizc4GXpRAy1UhZ322a+42Bl6UoMSSglTz0HSGBr0cUw",
-	"JfKMZvDx1av/cRLDydXrLx/bHyDkgJ88//Tq9X87cVdcrYTLUlU4gpCQMTXDXByaAc1pqqXgDCXBHDOj",
-	"bdjQVUCoeMAvJiydmMqTquKiD7UUYiNjXaFEXU41FIZVWawV8l14qpa+v5gqvJyJXuLdjRpU7dTro8Li",
-	"CY/yBb2kxLidKcjl9itrlJI1j+Sy6z3V66zysvrQbCk00SElSM8mM9Ra2N5CsyFdZ0gpTWeqru+FdUgN",
-	"sLY6MVjludjcU6Ha9AIM/RsVPOQVtq6UZK0Ag1db+vDtl1ev/4mP4c3vm+a1F5pQej8XRfbwnHKtAJ/y",
-	"qKXnRi1xQUTe9YmZpeEtaUpRJeqe7y5o0MHTSFFdH8I5313L+4j2j8SODiqcNTHCx5gQdSykbkpAoCRD",
-	"lCZAicwZVRr8JZf0abmEra1FRbNTvYIhfu9pN5qryzY4JTrxbvjKq+Oeg6RTe47Ti2oQSJxunwy4yV8x",
-	"P7UHJfnwyeHpyZP7yBZOPnyOBuLffXh4hD/d/7VJLrL3km33ezgfcA/1QkaCuxrFUSf4OwAQ79R/Oggb",
-	"N+1H6O+jqiHaXekzfm5xFr1Y96lX5BE9oyRjfq4b6gQPMV8oqOeodIBEnCVQum8I7jObF4sMvzC1Go36",
-	"gC1Abk5XdX7ulGiSizFQ5GxuKzvrpt1htSrUWAYWSx96Y7wtjChaQ2V1tMyNhbEy58DbnIVtYn0E9vmC",
-	"sr+hiuwHOF2r7C8sZ0oyCpjs3YidjeMU3ye20m0OlGjCeFsu93O8XKWXo3QkYwo2m0gZvZLmVFMkW6wB",
-	"QMWSLtjOm39BSTXlOPPptFGFxBVZsu/kIj0DfApmUmiaahukDOeFreT+k4+ffvT48Oj+w8Vc6urO27HI",
-	"PKtqMcuM0Q+47lL3ZtyFFfAu0YWk15DWON+1VRFFIcXdPTIql8NUs0W6kYUZoPq6huYqx1+wR0Mf4IYB",
-	"iHCDrgpHLFmoi6GFBWJc2CnlNwg/fp3LvWhl1TfPtbd8QG0cYrfz/dln1T9zjqlHjrSCxiNRqs6jRRmb",
-	"pOo8ga3nJ486d6wxTQx9dmzgC20uU32RoBkIW4cHkBOeqZTM6HaY2GXHRoOlSfHwUB015rwlXsAk9XiM",
-	"GFWixxOrMm6wf4Zvf/Htz/jYuIWrMErpHBvwRBR6LMyYYgT+x8bDsG1j3mIqazEzYA24/dkpZisB0xMq",
-	"IHvzf5gNiDD43Dndl8FctBjtiFEceXANi7AwNKNV5HRF3M3xM7RgM9GHJM2pPEtgy0CiJ9/9brvEtarW",
-	"cQ8SMRqxlFmnMZoqb37D4Zy9+Q3fthVeuamtTGArf/NrPjHL+Upsuzwvk/ylTEKg2YGnZjT7+He/K0DL",
-	"q9f/c3vAFUUWQJXrH6Alo76M2/GGOn4M9IgcB1wURxaOMpxZTtWILCeDGrwtxx8edvZu3YaMmc5AjANm",
-	"MMtOShSFCX1Zl4d3R3duZ707u3fuHKTvZ7dv3SV7I0pIL711i2S93Vtkfzg6GO0O94a94Z29vTTbvZXd",
-	"TndvDXujXo/07kRL9UekM3rxxe2Dy8bIzzFVzRUyts5brdYSbamf0mKmYEhNVC9N6exa2mIL1zumPDNc",
-	"79AV2psq3j58YAvVbe2fedf8SZMunKCiatK4FZAgqbkxP3ZtPAafWcogdF2IAuS40ZqY5QlRZ8uIDe2p",
-	"FZgtu7ioSj3YUP22b6zJ/m1rWdJtTn1z1uEGOaJMQVZcQ4W6hiIvPA8Q/J5xe5j8CJMZ/qOHJ7Bzvrvj",
-	"H1Y7X7DscsfVgifX0vUtVrJ7frZykqdPju0s+ISbwa87uVGa18o8UfNyPUd0IcsmqIv43glfje+iKZEV",
-	"TUJVy4ImQb2r95tMiDLp6zWFdihETgnfPLSBW2fDNKjNtdS3ngb0k4mYtmT79G0sRCBGRG7qSwgHMaPc",
-	"kpdxKcQtKUA1rbLFU9dSlNOgeleqttO9qwhy4Nmtu3kCd1AZIaqn+HjKaGN811atS9yospDJooYo9MuP",
-	"xObVTDj/n72qHWyB5d2HyEoqagvi7aZzjfGmJlUtVKhK46tV3nujLvNctjicvG8ROLL23HsenaNywS8J",
-	"JhhY3vLeS2DTKc0Y0TSEyr4YxRG+GsVRMFAUR+7dZmBVmwFuCbrDeBBYu1EO/3Jled2mf085vn3NBhOj",
-	"Is9P2wt1rJgWoCbiIq53mbACKWMklUyzdCFgcTTGpJv/yuFkcvX652CaUJxMvvtdEwzSKfkrjVd8ZuO6",
-	"otA4wE9gEjYQ3oUYgCk7iq5RZlShy4FduhWW9w9KDZoWkun5Ma7Cfm/b5Qg1yuqXN2UjMSOfFzRqKju2",
-	"em6t12ipC2D0bCcXY2ZVAIMzI/PM6NX6JlrPbAMYxkdiGYUuIGJ74czIjMqcKhWIFlfvZPb7GNmvDSz4",
-	"qv8unEyYgsOnj4EptH/kuQXVCSjz7phoekHmfTDmTlUHURmc6ETyc6oYvDmkBtxyDDOcT4ux/NqxayZt",
-	"9XnsnSPg7CUF1hgLjS80ywY8ExccM1i8B0tINmac5Ko74AN+X/Bz6/nBkHMHTBVE0MOOvkRbAxKL/BiS",
-	"CSW5nvzUNQox3Q9/ijEWmiFOay2uBhxADDVhOC16g5u/qBnJxHevZYogtH97/OQIEyMYVbg1QHFyRk+N",
-	"0TeqshG6cIJihSl4zhkG4uHo0X3z/gmbUqXJdKaASArPHt2H/f39u1Aq06rWStY4fI19O626/YjRSFEN",
-	"YoTLddwDtpK/7r3f7/VMA8IOoKC2U5T0jWv9YmCl1SDqw2fdbvdFDINFuYX3BlG32x1El0kXjPQ0vgxw",
-	"O2ZI0rMleaoFjKleFKmEO6lq35xSwlUpXnFEfMzV7hCMsXfBdKO1oNu9a7/WREjdyW21QCaMcjwsWJ5Z",
-	"3MxFIRXNR92Kour5KrHJ1KC2pFeBVX9io9dql+qC4CCC8HsFOEAMuZyMhasugQWvftHtdi8RWwm+ndjt",
-	"bhMycNgwJ8Pw/gum04kxeBI3dmLTU5YTR+zyyVz5XBMcMBNhLztDc540wraqKuwLhBglfN6FQ7j18mWJ",
-	"GQNf+V2qfZixrNZL0sDBF3qf9RuLo3OWUq6MQLGCJcIQnmRUE1eKxLSRFp6BfXhy8hR5XBRH51Ra10W0",
-	"2+11TddB1G3IjEX9aL/b6+5bX8jEsP4dxxzw7zFtLO7E3DoFe72e64Vjuxeb9myIcllwzvjYVCanE5qe",
-	"mVZ8VQARuX+JlMcZsnw35UJT4L1e73p9yrzNhFHTjTuOldHYlqZjwcoI7pZuTWhG/c9eBMkIZWwXXxva",
-	"TJCxQvls1xi9wJd3LMttRfF9izWbJVYhDrawf1QMJ3Q6ExLVSivFfZQrRp5HhkTRbSs2SO1TUY5NARwH",
-	"c734YrjV2w8af0GZpVZ1Fh7wAARr4DfGfW2dvqXX+vd1y/2+n5cT7T5uHGmHg2t+7Coe3vC18ebcMBMU",
-	"Fb6XpG2eequ3/1aAzRhqA+kMdvfex93Y3e2/v7e/34dUcE5THA1864O3s6qVvRhXE3M57mpqRlXAKVet",
-	"JG2lZ+m5YVQ1dN9raMeEF9O8yGy0VCBztYHB4EEUOUNKuTPiTDLKHFIisa9a2NwNd0VcMvD5gGOSMEyp",
-	"HJsqo6pTLOZaB13msEdl8nlio1pOLtT69A04Zfie7YglJFw4vc48apsIsDEXqLmDUW2Q9QdmSmWhDPjW",
-	"IBqiOGZwXgwiGJnSh8FircYg2u7CIZ8vWW+uWT7J6tht2pc5U/rQf7m4drrAZ8tsP1hy3LjGtsb0n9f6",
-	"0a+pMLmMm2m9Am6nPFlgw2dPbPvXFzfiP5vtwKAlWeMWNEoZ+q68EYKb+6DXaxu3BHQn6IxvXtld/0qt",
-	"6a7hXRvMU++uXXG8tVOVqYqXl3VBqHT7Xg9YiX9mmZkYx3ErR3lmtPBaP0tS4x9bjEOwLbdBaYJbCVVB",
-	"XztF5piRppMulA76YAST1WN5iquGMP7mjNgE/2DmC+zU2MhIbOWd4yWQM35mNXEbUaxqNd1Ahl0NuOCA",
-	"YMWgRFCiByTLJFUIj40Rc0ygszqw0izPnc5vkSLZeKIH3HlcoLaBV/Ze9GrDQe/gHgJg7gpOsXsQqTzp",
-	"c6otuOCgRabg0IXg2fLCcu2xx9mAOwXd6+AsnaAKfU7ygnqPvpmh/j3rn7PSbg56vSbmNqaWt83XcbYg",
-	"OyzkcK4l4ttsgri35znk9Y7SqLdNXNN8pml5SLEmA1aJ/JwukjluiK2q8HH7ns/kBC3wzcqj1sbhjS+8",
-	"Anh1feTlO+DEbcp8uMs82b5TXnzQO1j/Utmp/4di3s8coZCG/qGrWbf1Wu04z1Yr8z72WQeBqysL/GHm",
-	"euoLKjwLC3Uwr33YlmYudrOxlgVbg+jzAjlYxvjEa1kDPlgszhxE2/dKbobzW6PMpzf6tpJxLUO5C094",
-	"7h9SA17691A1W/bxNXEv+9ShfWAdB/uJwYUWkGNrY9zOvsOdRcu1FbNb/2EUsyB/baVitpyw9k6Zwga7",
-	"tTpV5ofiCsdLlBvyAneljRVsrszVU78xbYwv8Yg2FtGoBdhXLSUsb6U1dFoelvUOyLT9YKPUNLl7d/T1",
-	"5yGmfkSNjljPOb8uTe4EH7BZVmlJyVQtZhBPMDZRcJOUYN1wmOKNXk9VprLRzwuSO1+/nfM9BYlN3E3u",
-	"YeCXjeb1nGqv2c/h6WH28LiTkhmuHLQQeZuaGxL4fbead0Xns2xUJ/O17SWbaTzArEvM/gu116n9gQ8C",
-	"BoToA4Erib4M0+HsM6EaaPzhS9tPVAGp4tO2fahtWekCKGFs0DqLy7NvrE5tHG0DnlSZf8k9UOFxN+7U",
-	"BbTz0Oqzhb/lnEJWUzoDb8APervBUW5o7S6VwRpgSzNWkbm1K72c0BfC2K1mtkZXmMGPtcKo0h+I7JoH",
-	"zFSNSqOMTkUUZgH4GP7GDt2wJerl5eWicXj5R5REPtG1YZse+7Pg/sN6r1r84P64JpeY37hBwh1YhK7x",
-	"Mkmgffc9N+0p/Nk+ZhamFfjmuXajhTXYJqyGnm7mmv8OKZABXzi1yIzkLQH2U3cuF3Zytn1KyibC1ZRO",
-	"cA24TcKOXfeyMga9shnGQm6mzwebUyJjdNdkIEWhq64cruRWOnPJpVpY97VLtyiRZxIdyuAUU5BMi1yz",
-	"GZF6B1fcQUQljktcCMAbqg+Jx2ESA7GpBlZYD/hWma6wuFmMI4somOXIrjR9iTgzqRKuUN93q7CCasBN",
-	"DnY1lStEVcI5s9xhnuExoy7EU7kVy8ONBlxLwtWISmmCaQN+WD5t25hATsm5ZXTGYhnSCeNZ3xyEZz+s",
-	"cMYwF2DecwWDA/4MB0KNBM/fFBntw3KDAtg66PUQW/4cJ0QlWO5PqlUMuImHx2D7IDBeRc+3640NYOtg",
-	"b297qZmBuzzgZT8E2DrYvbW93AcBr+9vN3Ht+kHGK9l3A7lEps42FRhcCntuu7dOXFbkgrKz0B67/WEk",
-	"pdiQz46hpOB8qg34/2KH8I3EwO71ZNZiASo2qKl3n7GdYxjieqNzHatKxLdRoGGr+g7u7O3uVwnRYe+h",
-	"jRG62E2oRQkNeWzQzKma8V7AuEhuIo+m77pNHbWHnZlv8ZGwaG9OAXz+7KMycEYvahXN7Qc3X/5JeyQO",
-	"djd4Y/GcTfPerU3AazjCDl/e29vk5eWzA384x6oTbIQv164FKoS/pBr0iM09KUHKv2dZJvwtg/Orwhbx",
-	"hthp2UPZxXvCrqJMW2XknFGTgYkJY9rmBZo2F8pFrNw5ySjLsRUOKif2cEkcxB5nVtoB1amd7lRD136k",
-	"C37XGo+wi6j5gJazDjBI1WIWB2LheqZwcK7+H9XpUwK4hhv9xRRudPwsHj1cJiEaMvZNU6+xp67lCfKW",
-	"t1EE6UuS6nwORPlSI6uqeYHR5A8KNqf3CNm95Ux7l7Zn8s48GuxOC9ODBU+pDYE0tYFeszNu6iu6+QZ5",
-	"W96iv7iJNnMT1dtxr94MJil9I7lis9nDPpY1X3x15lhLu6ABL7hJ2k+UkDqxeQBBEuIjliOdYaLskHG0",
-	"UlwV1d+g2ovJ43u3bb2MuZAMeF6ml9nrDsQZUdql3HsI0OeEN70VVR4GZ7aSObaeVWdlwGE9Jzs4VBxf",
-	"VO60ddzxrgpxhGfIG/HnJKh7yqiJyrnAym1sLUWcoS0/y/RlWhcAdFWGFgsCjenqMzXhoCUe6LDcpIWW",
-	"lYmX8XUmF6OgMt91jvNdmOpFUNjcwJc+tcFnv+01wXuyAiKjgzPlmg+bY+TRIeCbCrcC4ptzNMdON0jK",
-	"WAWUIyRTkcJUeWh9/RTiuKG1/HYbuGVTkeukUDx+0AT4SVlu6OwX/Oxt8yLhbzxr1YDszzTUXFZzrgw0",
-	"V+Wb/4/kANZEQ7X6QBbZ36Uc8jJL7Xzh/2w3d55KZjYyrzcsaYgNuwiG8UZajdFrbUYdS0VeTLmCBzSV",
-	"lMK+ze7aOfr2y879p7B1iDZQxl7C40+2YSYNDEOqYnvAeVavOuyj264DQUOVDbql9OHIdKW3P+Gbr+G4",
-	"8q3iz6C9+zdfY43J8UJLbvjmazgKO9ubl37DIcd24gzO3/wKwrbk8M3X8O2X333FMaH456bp+Ncp8PF3",
-	"v7t6/S8M+OTq1W+5m8uOi11Irl7/zIDzd29+Xz0Cvme/KRcKur6s6+/S32QVCMC6hRx5sHEk/P3dV8ES",
-	"gnXGSyu00JiuKBVi8ffV61/zsbv9zdfXxEHVtubaHWn6C59+Yf0xLDZjxzVVGIsh/e4r+LwgWFjGYfLm",
-	"V3xynW+N1bD/wmBy9eorvgjsN1/DCTNgYYLULxtuL33PYH1aIvXmZvg6wgb8mbiwmbGhMaOsT8A4JavD",
-	"e3EPw1a15d5TplPZdmxS8f2u67gYhasj8Kcw5HMbBwmOSUH109Y24n9N5V2iBbbdGQo9cRUINIvB/HRR",
-	"lQShwMqAB0RTC7kvNkuybGc63ZnP53OscbTNnZgytYkHu3d6uI5VrZ6ME0XNJCWZmlCqQYmRviCSDjjW",
-	"OFultWI3xscMqZCSIj+757pEYZFr0CeqspJHgms14HQ6pJlZlvSFL6bbfxcGUUXYgwgHyulIwzAn/Cw4",
-	"r8N0LZXvqQGfEJ75xVeZDILb+lxbpGqiOzHYZkG+3dBC/Sv6iwwMJTNX7rxaexXDI+XRxo4YSJExDVoS",
-	"lqO6jjEK/7KrvLAs35z8IWzyMNG19OEquFxqDQ1hjRZj2rv01ibpmXh0CVqJ7eaUYFmN2p4YvDqjKOj1",
-	"1aLIpSSnPCPSbqiFE5waOsg36XiuP/rK7GU2LaZR/+7du3dN9rL9WTvmsWy11wyoNZNcFrPbjmHKcryw",
-	"KasM5l34W8ILIuctx7nstqiuyAiuldPcCHdOrgN2bGtwbUjQsqJgJfu7qJtQ3/pzeS37bWvR4vutxDWn",
-	"C1v8lr3o2lR/N8l1qdU1Gbj847uV4shE5lJ1bsx1qaj+m0KPOnfein/KbyJ7GoWN7WoBipzbFBe/84OI",
-	"kXPGdR4wNROK6ZajYLUm6cQGap3wMIMj2isDVonOOeGdIeGdjPIOUkgXP2KdcKqx7plBcIy/GUQtLw+i",
-	"P+Po1A9i/hjbBEjF84mC+8efIAHUnXH+gcAIsp2zaie8N+eOPDCeKnQ4I4Ht9npL5k/Ze0Jwe7ULpqVz",
-	"5eayXZYwUf2Cx6Eze3UnL7jAw73jQJSXUnnAA7F8z5lnNolBSFcpXLVCq/K2tJgZ4I0z0LTqoF5SA3OF",
-	"zEj1ovl894WOSKYO1NR4Kso1Hsdgj1Ivxb1/7z3lRouDw9TLp2zfA6OI0pcmlK+wCnUOW6gLuf1UP2nB",
-	"8MfaUQzbpmayPCLdF6EO+IqD0mHL9gIwU5cHBTXpIfZDnjjD+sZJbAG9fRac7xzVWuL7h2y6gztHujyH",
-	"OLqV9dLd0fu0429exuFQ969e/RuaA6//GVTBxzC5ev1PoL77qj6wO5Y6HPcuORjupftZx927fLFx9D88",
-	"Zb/kPe82ra4OApJaY7H2kxV0bWj6L3UJy3z20BKaPYvFNkTAIHbZdodo49tv9zg1MLd2hvvMGS2NIQ8w",
-	"/3zDaSadpw8siIyPqyPcqwhg/Qx3w05tAM+c6G6XhDeWj3QH70cecH/ORXO3Stt9tmzTuLV4TMxBb9/l",
-	"uKEDH+tPUwpbC4fHHPTurmE+m5RaWujsWX+2eKo6rXAoXnZvViK5sibyxfdgiZszwc2TkX5YVlRnQ63J",
-	"B0Gf0uoo+z/tFKTrxmcPenfXv3DfH9jzp8PeiNlETfysnsRcb+T22QvcCLYNVtPmxJS1HJTGXlQuqc21",
-	"e5liCo8seGKaYuauSVt/Z6dqYnKnd6dnwisOpC8acsdNCQDPXD+xxWqCIFyF4C6boc+WerBVXkIc1jpc",
-	"bfcqPZGiGE/KTL24mbsGk5ZjRa2+EhdNqPd0c0XtrBLWKhjVPNMw4nFjo7ey//Zyn7cAO/b5hkGtvRGe",
-	"CxhXLdcrDGHr9Krh+FZjwCOGMODRXfZLtaGp6ikgRsu1w6qhRWRcKtpM2iISpm1/hbJ1QG35vuZ4ef6y",
-	"95JFZa13jWv7YOSWcO5HYUqQtb0STOGa21y+uPy/AwA=",
+	"7H39jxxHdti/Uug40G7cM5z9IEXOwj+sSOlEWyJ53OUJFw2zXdNdM1PenqpRV/Uu54QFHBwSI/AvMgz/",
+	"YAQGTjjERi4+5BAkOEDEwcCtoP9j/ZcE79VHV890z8eKkk62AELa6e6qevWq6r1X7/PTKJXTmRRMaBX1",
+	"P41mtKBTplmBvx7JtJwyoR8/gl8ZU2nBZ5pLEfWj0wkjmX1PeEYKpstCsIwM5yRJC0Y1c82TbhRHHBrN",
+	"qJ5EcSTolEX9iGdRHBXsk5IXLIv6uihZHKl0wqYUxpty8QETYz2J+ntxpOczaKN0wcU4urqKo2d0zE74",
+	"z1gzbDktxkxpIsrpkBVEjgjXbKqIlhbUI6InjChWXLCCTOncPiYjdsmKLnnERrTMNdnveeg/KVkxr8Cf",
+	"0TE7UwBACHVm2kX9/V4cTekrPi2nUX+vB7+4sL/8dLjQbMyK6CqOXnXGsgOPO+qczzoSJ0PzzkzCR0XU",
+	"H9FcMTvvU3nORPPEE8Fe6TMETsNXCcwdpjor2AWXpSLw7ojIKdeEazKSBb4e8UJpfLdywthnbcbLK/Oc",
+	"pbLI2nYNLdIJv2CkwK8Iz76Z7XFK1XkbCJqqc8KzmFBFcq40ywgXiAUuhvLVNwHQFTRVMykUw7P1Ds2e",
+	"s09KpjT8SqXQTOCfdDbLeUoB2jt/riSuMntFp7OcmS8zs3EuaM6zM1qM8YxFcZQxTXmOnaty+Ocs1VG/",
+	"AvcqjqZMKTqG1lOmaUY1JVwR21Of2EbwLGxVTfCPCjaK+tG/u1PRjDvmrbrzblHIwkxzGd2FmSj0PKX5",
+	"SBZTlhFZEEpGnOVZAAXZSRZnluwekcTOLRkIWAtFGE0nRI5GTGRcjG03VGTkckJxnMtCijG55HpCuO4O",
+	"BMzkoRSjnKe3QzhsmbM0l4plUYhKPeHK7KdLqgjNC0azOclYyjOWkR06mxXygu0CWUwn5ZyJC87E3htG",
+	"bGpnpsyMYSOnZVEwoYnSVLM+PmqDciB2kmB6yS6ujZB6wgqSTqgYM3IpBaGkoCkjO4kbLtm1mH1PFkOe",
+	"ZUzcCrVC6jOqFB8LxlpwyxWxX2RAwd88JlOa56yAcewoXJBhqZExCKlJJglAg4jkBSlkDuyPKXxJ81xe",
+	"Eq4BkSOHimQ3Jpa0Nk1BySmTghGWK0BpiAOP1sdA+AXNDeS3IxOmhxpa3UPCoF/DB+WMFdgZbhCYFGAw",
+	"Z5qZc5VSQYaw4XTB3whdOBakFOzVjKUwxIjyvCwYHn8DXLLbJU+knsDxBpByqfQRjj8nOdWsiBGugs1k",
+	"gXyMA4cnM1YorrTqAohPpH5PliK79a4cYesQd0JWUo+hLhnpje6zt9MD2rk33Ms6h+zu3c4D2ks7+6O9",
+	"7GB4mN7N7rE3s00LBttISKLKdEIKpmRZpAz3GddkyHIpxijiuNNLx0ykc7u/cDbJLqLmGZ3nkmanUn4A",
+	"gtKtMDTiOcgD8gxlrToHyvmU67PhXDMV9aO7+4f79+/3enUuZKSOHOeEXcBpoYYPY3uQXFxTYvp6M6e9",
+	"bVQgbHxcFiyzAOwk9UnWmBEZ8wumKnARsS8ELfVEFvxn7Hb7rsQOmNDw6QKzAfpAuDCymiHqjgVM8NiS",
+	"IaMFzAiltK+PrCf1HiuKBr8Ag6U4F/JSwHP2agYyA9lJFqYAR/nEQk7HlAuHqAvKczrM2W3x5Nsv7ion",
+	"YnJDygoQF+DDIwLkA2FAYMhUovD0BsgZydiMiQyP2+KwBiUO2rWUzaJnVsgUZjXM2btCcz2/FZq8wHU2",
+	"y0Y1RLlDgByMXLI875gvybNH7/VJWkilOgUbsYKJFJgYzAQ+NlTxzZ5ENp1poFP4/zN4asQQ4JoAD5xR",
+	"DVwIABgyMqOFwr1Wm58lbi+EKmfAF1j2Ics4PZ3PLEpuwQNWow1RNeVKwWr+ewB0wmhmbnRvED1+MEvK",
+	"3Vz9KEh0j5HaL195joVjBPYqmPGCpVoW87gSGFHq5npursqK8AwO8IjDfoyjWQESgubm8sKzdbMyoDx+",
+	"BHjI2Zim8zOeLUMGc6wGcpcw04D8+OFPnpC93j5cUadkZ+8AhNGCppoVKiZJr9frmn8/2t9PdsnlhIn6",
+	"7AjQJkOg7fyHc8K1uftquIMAk7zkCq+8fvmjWs/R0l3OXQgbL7c4zluKwCcwn59wpuHvxTF+8uXPBZlN",
+	"rv+PGJOHk+tfiwmZTW5e/2PTcKpMgRLIYhMc2iW2E8Zjo6U8JxL0HHSkWUESc8MqheZ5UmHDIdBJGYJ1",
+	"m6DR7bqHAAyqiBSMPDk+PfE3S2xJdtgFK+Yk6SYgveU0tUqjM5CYqRoIrgmdzRgtFCAwyWQ6yuVll13o",
+	"7qDs9Q5SMzf8m3X/5S/+IUFR0H/4qu0zEKsX1vnM/GtZZ4OnUSGnzfM1OpOMzomuz54rc56WkRvsTn9/",
+	"gG0K19QojmCrUx31o4xqtgTSFlqiYInbFGSbg45USJt7OikVe4OQXoUqlY+NjgWPl9toL33XEncRrIun",
+	"LitIXTClnen1L8mXf33z+q/EhGRUTHb7LTRmiajIgvz4y8/Ifu/Ofm+/5756//BB995h9+AAiHAL5eg9",
+	"iFAB6HRCB3fjaEa1ZgXA+Z8+7nUeHHf+48s/3hkMuv7H7n/4o6Z9aOb7ATfKogVarNlUNS/xlOoUxQxE",
+	"CWcqhvULaUWRGfLuO1lP06MrDyAtCoq/F1SOy9A8o0oBSUhCvaTTPEJrq5Q0YoC0bIAGCsllBV9t2yD8",
+	"y4A0bZ53yvz8EUu54lIsozOV06mVEZZ2ltvDcGgZOWcz7TiWuxO+pciEKzjd3frq7/d6PQ9LtbBZAMcq",
+	"1Ht4AfmgqmljBBtoNtcpTkO8urECSNeh9GmpUzlly5h1PZwVTKGG/NOI5vnTUdT/eLPJPzftrl42q8JA",
+	"m8wy4oaJDclNlKa6VAnhCjiEYEl3c+IUR8ypXjYD1QpzSxB+NDF01gHntSwO7CZoCzYqQR8HRCgBDQnL",
+	"tgPedLZub4WLd2JabLTLqCKKCb3+cFabyAK0bgsFivHmLdRC7/zrmFBNplJpstfrHRltsYHZPpYiZRvT",
+	"vRA01GDQV49NO2fWcT8XKeMCIirw12MAtrpaxkBRvajP/6lgxLwkM1ZUGw2WKHY0QIFQuh3RbzraV2vm",
+	"6YBcN8sTvz/rczHntH5guPJn5Sg4Glz7o4RaWLgTKsZIggc36Q9EqIA1Cu64VREbO33Gv/zFP+zGRFnz",
+	"AtdGZzAQlzxH6k8mLJ8d+VNpkDtXmk1JKss8w28ylnMQurmO7fWea3vDN4KoAGPgxxHMFi1LOCcQrbDX",
+	"6OXSwYqjh6iOf+4paH130Aa+9ZETPJ0mn1aYXJLjOppPWaPQb86waqcHKhxEzhigd8ew90uHcPaW1eeb",
+	"ewglBTNvgHfu1vbkMgSrdhzVjZsNLD5G3KG5VaAs7LQnT5+8m+BqKZYWTMck+fD4NKl+nT59fIZPtJwF",
+	"T1/89N1T85wOlcxLzfK5fd0Nlha6j+Low+PTKI5sV/CXa968xjXr+XuymC6vNCgGmtfi2aP3YBubhci6",
+	"5LEm01KhIaiwOusEFBUdc2tCRQrQclQv1DbEkAuK9t8lCJ39cK3YYufwoft+cd18R7GZUeMiFswuYQM9",
+	"nFGlLmXRwqfc29q0fJM1olAclYoV7Vd99zYmrDvuwqVa6EmZbCti+UHiCrImNIQi68ImtkbGhNBxwZgi",
+	"O+Z4eRlaaTarialkLJlCMVuivYuL8e7RQCQFg9ESwkSmUAl0KYtzuFOTHcFYBpvEyseg+wbSaFTQVEmx",
+	"i2RZl4VIkHCai/yQpucwCo5eGLhA7gdfBCOlmWeXE54aPRQCi5tVGZ2FGXog/Ngwkv0zITRDsAo2pcU5",
+	"7uicUaeWR1oDtKhOcC2+kOYieuPIQB7FXv5vOphr5ZM/9MtDizyycr+18RprPD5byXNq8u72XOc21yMp",
+	"zoZsQvPRmRy16OgsMyK6Mvza2cDejCtdTWUVNmZfVQ6V5rrUzBlCVDljxQVXaDHH/ZqVdt8xlVLg9iBl",
+	"dFfw1BUiNmrvAHUWvG1kbY+7OFyq5pUGZYhuvA5bY5bhnUszMH5ebg9stqauzbC5S6ds26yzicwzVjR2",
+	"xLPGx+dcZHW9yRpJI45mUnGHnaWPDfFreXUhz1djR5S5tYAZb6LWPlqwVW3Ixtde/bcJNps0cX7qHtW1",
+	"Me1yuYFqi1vbHau33RrF1kb3lKq3tcKi6W81SK0kvnYgFq8tpjlcCHYM9UNfwF3keLSiHkgQUakKXxnE",
+	"oqXrks6PQLj8cWKbXBZcayaIHVUhbND5zev/RcnN63+ck0/K+c3r/yx2+8YIbRU+fMqQGapUzlhMBOjc",
+	"iYePjMoCFP2hqOpfonz640YGuN3h9EdthecofkO4JinQTnVEjHEAHhsybJXQ29wN6id2jYxXnd+A4d5t",
+	"5Lf1w9YuEJLLiSQ01cprOB083Q1kznaNPRNZTNirNC8Vv2CbctGFzR+c6PaD3Hg27JI1HIkWs+N6w1TB",
+	"xlxpVgCPDHZFI7ekRcEvaH5mHHpbRhOpnIJYaj4iO+rm9V+D5v+Lfxa7MUml0FyU6ANbOcfAMZkzWtQQ",
+	"yoW+dxg1+ek6OKBJMxTwhugGcCoHnW5j1+nydXUVyVu83S4x5DahzDswURUswTZiWdBvEwZQxAXvGEGk",
+	"IOUMXI0WTGFCavNF42JbOXi593eBPBjfCdxBEzozqgYta3OLCVBVpY2JbmNt1/tm3HeFLhoNHW3SWuAJ",
+	"3zgfrlTJsjMpVjd/SxFwpgHkE6q2weAbsxsipG3HS6nSm5O8kXs7QJtRs8KyvThm3cb8dUYGJrMBeyI7",
+	"P0Z1zaPHT96PycOnT3509pPjJzEBHWHd+ld9FzVyGrj+tE50yS0eldT1A8uV+yxztrIhG8mi2VCvJnT/",
+	"7r11W/7k/WP4Cr5vDaaAN45+BzQb/FG4MJ55G1LPzUwSjtdU5gjv0d4IXjmdUvCe4oKRHV1c/zqdkPnN",
+	"F/9c7jYjZj4dynztUbRUG8UobGH4SUzOr39HJvzm9V+Wu193D5azbDXBpsKSO9TktJG7zWl3WXhuvWoF",
+	"XhTe2HtJueZifDaSxWq5R4HgowIzzCK34UYkilGRQ4liEG5kJVa0SsAeqxTCbosjGnnQARGSNHunNN1h",
+	"rHhiz3u1lSpcLHPeJXFjge/7jexPmT0+dXSFh77GnGsLX7G7VXLXh4HOdXGfUG2VEUPceQVRdK4IHcpS",
+	"E1rbJIv6qq8rcKwUBY6NIOCkYEc5yM6PJpykk+svdhcUXc1y9y2Y544YX/8ChMzrz8WYXICv1fDmi1+C",
+	"EPjTn/70p50PP+w8elQn3vu9/Xud3kGnt/+ds9NZAb1kzg/Cn6Cd0+vPUzLmN1/8srLqWxHTIXeBJb1z",
+	"8/rvyJOb13/HycXN6/+xpFdcx5A39fHbkJeiX4LGu0w5NfO1bMVcBI2TaQvDPX16dvocn61hvaHXzX7d",
+	"6wa8bOA/Zy+bPW2+Dp8JoCnhqfY+R7PJ9a9IBhf1v9Tk/OaLfyYTefPF5+mEpNf/F0RZWFfx5c+nBHZh",
+	"w5lYc2m8NUMLNtsyb3OGjb39Oz/+8rPOi3eePErq8wze1IE+3H8DrGeBmG9BvlfR0Taj80fo+LggbvVJ",
+	"4g4WanWATNuIGINMlu3GJOHizNgUaJ4MxI5lAVaH49ghfGi+YlkSE2tswW5HXNAc3huzdBIPROIEPffa",
+	"xqviB0byUo4I2E93sVPUWVetwGatJ1lBL4XxflXeDmNER28AqttIqmlHcRTML4qd+STz9hP800AGry3g",
+	"+NpA02xNcQtiTlXz7q3ACK52VBEq1CU+1RLnZESvZQ73rWgN/IHY2/92VQh+YCAbTSPd9r76zVwdvrX7",
+	"QqMYeDuBromU+Hi85ekOZYYe9EaNiU4oxMX9NslfGdsoPuAhfHhVi7CiWcaN1PGs1udqbU30HobKGnF9",
+	"RxbGBd55aKtdMoUbBh6rhlBaPWHTbtSAER8e0SibXqL4j934GF0tSSatiMp17DXdhmbOWKGkWC/gIwKr",
+	"4VsX66HMGoA7JsoIHFOaTrhgBLo7ssrygglq45QLVipwpXiI5sC3FJlypek5U/2BWI5XjokP0YhJGNAS",
+	"k8VospgsxK8A4V+MnopJEFRqO/ehojGphe7a1ybSDzrzoboxSUIueeYogDNVBCoGsKSzjHx488U/ncbk",
+	"9Ob1Z4/NDyKLgTh98dOb1//11D6xsaE2KkdBD7IgGVcz8D1mGWE5S3UhBQdOMIdIMOMmZSM+VTwQxvYP",
+	"kbZVhGmf1EKmkMfawNA6n2oIhK+idirkWweTWrjiYmjUcuSdx7vtNYhSrseDh8GiDuULconHuBkpiF1z",
+	"M2vkkjWN5LLqPdXrbuU+/QMeKbRNpBT2M0bCmBu2u6EZFzZ7kVKazVRd3gvjrhtgbVVi8EpzsbmmQrXJ",
+	"BeDqiCJ4SCtMYg+atQJMnNjSJ19+dvP6b8SYXP+uaVzzoAmlD3NZZu9eMKEVga8catkFiiXWDUh0XSCK",
+	"v3gXLGUgEnUv9hYk6OBr2FFdZ+i/2FtL+6h2n8R2H1Q4ayKEj8EB/EQWutFySTNAaUIYLXLOlCbukQ1y",
+	"qRk0Y5J0qiY51V7TjpKr9a48ozpxavhKq2O/I0mn9p1gl1UnJLGyfTIQ6K+LP7UDJXn/6fHZ6dOHQBZO",
+	"338BF8Q/e//4Cfy0/9foTG3eJbv293A+EA7qBQ9M+zSKo07wdwAgvKn/tBA2HtoPQN/HVIO/WiXPuLHl",
+	"efRy3VKv8Jt+IkEZnra5b2zhmOEn3uqP8pbyuyL2WrmJifTawnpkT8VZi4dGm8wqgpkSbp1LeVY7hGTI",
+	"JlwAadtdqfJfJXCFGP0zLrKV8s0x8jwMkPXGXqRH8XLw33bKhuDeHuod1nkSbaAQtRfpwFUoWJHwgo37",
+	"fJVstYSqBt9Ee2gSQuGM4z5CT8EpF5l57CkNV0QwWhyRxPtOwXtoMhBcefeqHZQz7M3Pe3NR4dXigVcW",
+	"8DuTxOPSelGBX6JxVgxh88lRQLATBMzhIMkY3b7ttmApn3HQTKNkhb5+0Nq5kPtHTnPnG1i/5yOS+Nt4",
+	"NTMjRaCEDdLwYkOnP1jwYVT+wu1wCW8d3vBx8I0HDTTUDoRG2hWu6ZtwzAn7+97Hjj0txg8ntFjpBLGp",
+	"ytR5YmyOyqfF+Jlt1ITJUnC9VWcvBNfrXeudks10H8LdgqFngfdNHUmVu94KeRU+cq7FoePMph5+lVtL",
+	"a5iQ8/JSXji242ByDVmkwG0uN/YaWOV7FkcVMWoGx48deo8q7z5KtKwsitbQo+WsmQ9wnbd5AnK9IXsw",
+	"ndgmjX5/rSv/wo6ysOqMZmumjr4cRqdXeU0BANssvHPVX3oxo0WjV/apHQRTO2G4eqVe2xDnK8KXcdpN",
+	"iHrOaMadeHhLNc67ENIWpByp1DaJPE+It7hRJYUN3RZSkxLTiTSqcJ5bdrG9c7sLbkQWauJOFJlQkamj",
+	"mp/7Vs7tWm52rQ2jixZ63ltrOVlYPS1b1gt0F614qTwIm9ESqlY86701Zq6aAWwMgYFgeOtVklJNczkm",
+	"DPQIzh/V2BLazcOrHPu8G5/3WGn0bgv99xCSNb5pti8QxKy5fPOLxSa6/kCqXlCtb6iQXri9tI+wOJ0p",
+	"zRiKlStI2obJMm/rydRtdkvSlIu2TBEv4HEVEAHblI4ZMbGKCrW4LGcmHgL4F6hx2YKlavMVLJhmAkY+",
+	"mzYqbGFGZtt3cpmeE/iKzAqpWaqdyFCNS3aSh08/fPbB4+MnD99dzNRQvXkz9g+nGGgxgqCJzbhlO003",
+	"F+62wseC6rLY4g6N422t+FOMpKyw4rjDVPPNdCN7ToDqbc06b+bm28R965fZduefJXvQoiPPwmZcOCl+",
+	"DcLFr1O5l62k+vaZPAwdUBuLpma87/2967k1A79nt1aQZzlK1UW0KB4lqbpIyM6L0/c6943piuL+7Bg3",
+	"M7BwYG6XBIwuZOf4kOQgr6R0xnbDoAjTN5gHmq7KDqonjTGiiWMwSd37SY4q1uM2q0Kj89+SL//6y5+L",
+	"MTphVE5L3hQ9EIks9Vhin3JE3I+Nu+G7aEyCQPlyhmANhPnZKWcrAdMTJkl2/f+4cT/i5BPr4rIM5qJ9",
+	"xvQYxZEDF0mEgaEFrcaRrTnyeYUYaoPlbOhzq4i1NGB7MDWGqRoSV2XMRkuDAbEu4FVR15uEUTdKcjJn",
+	"Kxz8LCkHfVYm+yRJc1acJ2QHF0FPvvrNrt9mqlrCI5LI0Yin3HingE3k+leCXPDrX4ldkzorx6R1CdnJ",
+	"r38pJriSn8tdqzAzF1LUmCHxOcPezOdf/aYkurh5/b93B0IxoH5M2cSsuuDMBeJasljfGgg97AsLXBRH",
+	"Bg7vN+mHat4nsgSu/1CKjDc7ICLiKgdIEwg/oReBT2KZM1hQJLBHhAqI54dPc660ecqUd8JdJSJvHp1U",
+	"c7DbvJkT8jZvEYbpt90zN+9tabN6JeWZ0y5s3lngC7ZFyoeG84Jb4HmZNyQcatMPaTZrYbOznBrFPbKJ",
+	"I3+rRT2RFDY4vShRTwTOy3nO8s15sQH2RLNZE0pAyN6wi2rLN4pA2JOb6MvVaGvKMeMebzMrXIKGWUFU",
+	"X2uckH0ZiMT+UCrMfbleinD9xxbsFdNFxDfEsRvrw1lG5y3bAhAZ2L4ATEiMgHySzlVzMFfL7mu+2CSK",
+	"i7Hxc6B5nrgciZVtAxM7oAehmFuXDWMMdX558E6cydHZNCE7icNQ4t+rmlxjhoviiObo0SeAP5nmjaS2",
+	"VbVWLcWS8sENTARjmXHydxA2Y0zLbTfdKXhyrFdhh1o5K8trGcULS79i59hxlufoNZixqWeA2sQdrhWm",
+	"gcWHZiVDBbMtukE9BcENtrvMXFYGnrdrdJdmYe+pDeCfvH/c2b97j2Qci6VwQSCHUtFJqWJkwl7V78wP",
+	"RvfvZb37e/fvH6ZvZ/fuPqD7I0ZpL717l2a9vbv0YDg6HO0N94e94f39/TTbu5vdS/fuDnujXo/27kdL",
+	"GRBpZ/Ty03uHV42+2CdMNefoM5mm1WpNkkk2qrScKTJk6Gefpmy2lUap5WZ0wkSGN6Njm+obdf998o5J",
+	"lW2yj2Jb/JMlXXJaMIrCI2baqRIFNeacWeshDd8sKy9NYZYAOba3po0N1VGWERt6OKzArK8joSoVwoYq",
+	"OtNiXQB1S9GE7nZuC8tZSLgiWXl7V4VVyj7phGUpjtARCSOWMNvSj949JXcu9u64j9WdT3l2dcdmo062",
+	"0gcarGRHbjQ/yLOnJ2YU+MKO4Oad3CrwcmXkNjauR20vxL0Fmdm+dghmY9vbJXq5xPRsNNULqV7cduNh",
+	"5hfUEg/lK0KXM8A0w2RMeA0MXhclS6rhvCwxoQrTVNUUcUMpc0bF5g7QcJw3DJbc2q9kE58ZGN/5yrzh",
+	"CMOPJnLaEkjYN8xVispoTAXmezLLiaavuCW68Gtkm1vpNGMVjVVwSuA0WvcgCzzNvPN5PXrQbac2Ct7m",
+	"c+PygXmSVEegNf9oNnPJ3p2UiJd8UHlY5dBCqgBb4k3LMI4kRh8bpxFRtg5OEz2y3yBXT3bbc3IBAI1i",
+	"KMx5a92p3w/K58E024Gqc5PxaeMbHIz/vdelBrRieesAspLqhAXhS1j4BJ1TkyqVZningKZVsqnG9XtR",
+	"tFgUnasmEcCXc+fIaf0+F9w8CUrU/pVzBiV8OmUZp5qFUJmGURxB0yiOgo6iOLJtm4FVbRYWc4g7XARx",
+	"CrdKibKcmLxutHlLWaa7ZX2CUZnnZ+2ZC42MJYmayMsFP0UjTWScpgXXPF3w/34yhhjG/yLI6eTm9V8R",
+	"rGFwOvnqN00wFFaVufoaZ5QGmyVaDBCDS4DMGuBdcKnGPIzRFnkXK3RZsL3daPn8AHtlaVlwPT+BWZj1",
+	"NkVy4DpQ/XK2ikjO6Ccli5qyVptLSq12piecEIxwJ5djbuQ3xBkKB9h7Nb+J1jNTP4SLUYPXhPUvN6VU",
+	"ZnTGipwpFbBTl+MRzvsYWI7x03ZJ47vkdMIVOX72mHAFWt7iwoBqeQq2HVPNLum8T1CpW6WVqSwKYCV0",
+	"Y6qYOKWvGghDMbA7x4es1s2Qa14YKSx21i9itcKKGJVzqGImVGTAty4FBAQ6E6Us+JgLmqvuQAzEQyku",
+	"jGkPIng6BJPKBCXQ2Cu4KJLEID8myYTRXE9+ZutMYPG8nyXEpcSsVUgaCELkUFMOw6IXaeOKYk+oaN7q",
+	"HgnQ/unJ0ycQZ8aZgqNBlKDn7Axv7KMquKtLToGtcEVeCJ7KjJEn7z3E9qd8ypSm05kitGDk+XsPycHB",
+	"wQPib0KqVhoVLfoo/k6rYjFyNFJMEzmC6VrqQXaSP+693e/1kLV3CDBqM4Tf3zDXTweGWw2iPvm42+2+",
+	"jMlgkW/Bu0HU7XYH0VXSJcg9UR4h9sRgWtFFfqolGTO9yFKpsFzVtJwyKpRnr9AjfGblGwohS12C1VUN",
+	"6ObsmtWayEJ3cpN8JZN4sxmWPM8MbuayLBTLR91qR9XD/2IMfGMmI7QiRuSL8QKgbeQggAMIgvUKcAAY",
+	"sm7YC09tPCA8/bTb7V4BthJonZjjbuLboNswxA1p/yXX6QRvq4ntOzHRfstxeGb6dK5c6B50mMmwFBru",
+	"Obc1wqqcKiwrAxilYt4lx+Tuq1ceMwifX5fqHGY8q5UiRDjEQumsfmNu7ZynTChkKIaxRGD2KDjT1GZ2",
+	"Mq6Snjq+f3r6DGhcFKiso71ur4tF60C2oTMe9aODbq97YBRZEyT9dyxxgL+blYTWrXG/1wuy/tnqXoDy",
+	"ohQCjEuQqjmdsPQcK7lVzn1A/T1SHmdA8u2QCzVl93u97cpcuctlJM83L1jlg1taalYFM6M5JqoLmWbU",
+	"//hlENvlQ2Wg2dAE1o0V8Gczx+glNL5jSG4rih8arBlVa4U4sgPlh2JyyqYzWYBYabi4c2OKgebRIVVs",
+	"17ANWlsqJiCnvKVgtpRbTO72DoK6UcQH/VaFaQciAMFoZxp9Mk2ad7Nf6+trp/t1l1dQbRc3jrTFwZaL",
+	"XfmqNqw2vJwjMQFW4UoRmtqbd3sHbwTYjIM0kM7I3v7bcBq7e/239w8O+iSVQrAUeiMuc/6bmdXKUn6r",
+	"N7Pvd/VuBlHACletW9pwT69240w1FG9rqOYDD9O8tB70Eoir8fwKPgSWM2RM2EscmpPmJKUFlOUKa4PB",
+	"qah0ZPOBgJwLZMqKMdpzqkKjMUnCImVQ4jD5JPH288USU2IgGId2pqAShOlYuQ4/NVnV+VhIkNwJijZA",
+	"+oNrSnVDGYidQTQEdszJRTmIyAgzyQwWU98Mot0uORbzpdubLf5Oszp2m85lzpU+disX16rlf7xM9oMp",
+	"x41zbCu0/kmtvvqahD1XcfNer4C74yvlb/jtqake+vJW9GezExhUtGo8giiUgb7OXULgcB/2em39ekDv",
+	"BIXVscne+ia1mq1IuzYYp16cuaJ4a4fykd9XV3VGqHT7WQ9IiftmmZiglq2VojxHKbxWDpHW6McOFyQ4",
+	"lrtEaQpHCURBp0Kkcwjw1UmXeOtK0AN6XxmaYpPLoLEgoyZfSjDyJRT6ayQkJn7P0hKSc3FuJHHjMlal",
+	"vrMdIbkaCCkIgBUTJUOHH5plBVMuug7mK/PMyMBK8zy3Mr9BSsHHEz0QVuNCagd4Zek+JzYc9g6PAAB8",
+	"KwWD4jO0MoPMmTbgEgstEIWF4D9azT12OBsIK6A7GZynExChL2heMmeOwRHq61lfzkq6Oez1mojbmBna",
+	"Nl9H2QL3/5DC2Yp6b7KG3v6+o5AgblcEkmdRqMwxudMbKebB3bUhIE3Tgx1r3PxkfsEWtzkciJ0qj9zu",
+	"kQuMJ1pCy0qj1kbhUf9fAbw63dzVt0CJ24T58JS5bfut0uLD3uH6Rr7Q+3dFvJ/bjUIbyk+uJt1Ga3XH",
+	"arZaifeJ860MVF1ZoA+rGy0dCQtlMCd9mIpY1l61sZRFdgbRJyVQsIyLiZOyBmKwmOtuEO0eeWoG45tL",
+	"mYtfcVUJ41rChy55KnL3kRoIr98D0WxZx9dEvcxXx+aDdRTsI8SFliSHyrhwnF2BNIOWrQWzu/9qBLMg",
+	"QGGlYLYckfCtEoUNTut7PnnPd0UVTpZ2bkgL7JM2UrC5MFeP7bOeqgs0oo1ENEoBpqnZCctHac0+Nc0e",
+	"P/o2tmkb1zJz7n6L++v7waZ+xFBGrAcVbrsn7wQL2MyrdMHoVC2GiE3ANlEKdMQwajiI4QOtp/J+iOyT",
+	"kuZW12/GfEuRxERmJUdg+OWjeT1ozkn2c/LsOHv3pJPSGcycaCnzNjE33OAP7Wy+rX0OwUT9T5uEv9ZA",
+	"kcY9HmDWRt79sNvru/2RMwIGG9EZAlduem+ms064DXv83Vcu0J1W9mlTT9HU8LMGlNA2aJTF+Kevsk5Q",
+	"0TYQSeW2mRwhsIQLU3WUuGp+VMOtz+RR9GPKohrSXvAG4rC3V9nq8La7lFUQgfXXWEXntgSf5RP6UuK9",
+	"FUdrVIUhfswtjCn9jszm2+l7q8qNUcamMgq9AJwNf2OFblgj8urqavFyePUNciLnpdxwTE/MnuPiX632",
+	"qkUPfmL3r428bDwg4QksQ9V4kJ6llcU8Wk7hsiDZxL7gYj4nEm4XqA134lHgt28eVI6dqKv1eWAwgGwq",
+	"ncfgsj44AGXdteOpAaMhAw1XtVQ3TXePsHBT0xVkr+UKsgEIqFHjyq9TGwi1glFvGogQ4whNhfQmWGiq",
+	"+QU7W6VIaSuI9U3KpQtF7Vp4dzDvH+5NLarwrHauHKkoTEBO9NIk0GrxcbYl9cB+4M8VZjumxESY7hJf",
+	"sKSq1Ma1ddiB/yYDgayZJMYUtkxPoImS08VidsCjq4NikgkPhJ0NU770HnFJqxWGHXp3IVAoY11ckQWu",
+	"q5bKDURFuEw4i1Nb2PGCfHFgA5OCGB95UPxEQbnBJpZuEq5UO/jrcHdTKdAU1djb6+wfnPZ6ffxnfITC",
+	"2pL9aDaRHZCnJp0LKjqzicQgcZdYJ3oynty8/m9QReF/zup168IMr/u+fF017kFvcdyNRYrlWpAbCRZ7",
+	"3wApWU9GwvL4f+AUZeu7w2HvwfoGD13S5e+KZj1B+SY8+daDqmLbyzRsWeLxWp8M0+o0XDwE+hxWTTBT",
+	"HbgOKQ3WIavIBMkkdpm8bRHZboOfCbyonfi1lp9w02Xd29lnVhpkvh323K46QlwF0+z+cDi+vnkEkFrb",
+	"tivPg+OM7ffvF1jvA04CKEDwnsG1Ii7jgblqh5nX0LEOfF24TQMxZISCQ0ued0wWeN+TswVApiOsqbsb",
+	"E1v4xWf4qIa0qquBMDG0sUsZ67xQV1YXWQitcxEhc0aLGAy2GQHkVCE3NkqmsAYT62xtHFisw7VHHro6",
+	"e/c0rkgyLXPNZ7TQd2DGHUBUYiYC1314ofokcThMYkKNs7FR1w3EjndYXjyBaMqmKMkA9tgrwBk6S9vK",
+	"B678h1FVDQSG0FZD2WB2Ja052yT198tp2NuorDkWMMwQgD7puqBCjVhRoDvdQBz7r01dGJD6LoyqA20W",
+	"Jkt0nwjpFlZac5iQBNvZnHAD8Rw6Ap3kcI6alD5ZrvhAdg57PcAWxjaJMaKSGP0PrWYxEOgRGxNTWIKL",
+	"yn92t14pguwc7u/vLlWHsI8HwheYIDuHe3d3lwtLwPOD3RVCXlWLoF3Ea9guESYuT2UG57X/qc+cY1ud",
+	"2rioBXXnQiqS9o//HBNnw/a5gzvJkJFNNUDBvDB10BuT1wK5djHHIFT8qZfzMaV4OOC6N7rP3k4PaOfe",
+	"cC/rHLK7dzsPaC/t7I/2soPhYXo3u8eqxGNvJL7eJG47vL+/d1DFjobFnDaXfxfKM7XJoAGNDapjVSMe",
+	"1QIM0fdQaVrYOPwJXsdwLT6QVRb75XFePP8gTPkZJq2s5rOkOP/DloT3NmjxjM6Bgp1K+QGcbNPu7ibg",
+	"qXI2k4DnD1nGKZ42aLy/v0lj68QNvPxdoW2xx+9IdrCMjYrl9GSBFOEeqQY5YnNbahAd7UgWOsAWzGbR",
+	"5QL3sw+ags3OfFFq6/EVlmnl2ggjF5xhDBaEjFhFA5YsUNZnzQgWyMshBT0IJ0YDBp1Af7TwlgDva23Y",
+	"pa/nEioVQPlhfOqcS5u1D4CbWothLGAL2xnDXMNv2uzrAVxDjX4whjWafoOgPye+Gh6B29hVod3iTG1l",
+	"C3a2NxQE2Sua6nxOqHKZIoyo5hhGk0U4OJzOJmzOljXuuXRSXBGPBnPSwgBBKVJmnKCa6mqvORm3tRbf",
+	"/oC8KXvxD4bizQzF9frmWx0GU+6y/dKKFMoW33SZwNVCagbYrU5YMr4RgRIYnYVNqFKNCTFUCqmg/Cdc",
+	"EFNmne8w0wMIXphGzAhoLiXxBByxh2xcujTxWkoMpCM7YfG4w96D3eZIJRjwzfGNW6qbvar4BOrqCpLf",
+	"fPE5N0lLr39Hzjlctsn05vV/59sECYVp379lq/JDlAYgE2q+ltnZ4FWz8j9of78LCvKRPc0hi7WKCnOq",
+	"fCGeFdQEg9w3klINNQjLDNcs4M4CFLdVcwPbFiYBSJQsdGLiCoKgxvd4DscTAm+HXIDOw2ai+RPY9xCM",
+	"vn/P5N/AB8lA5D5czTy3IM6o0jaE30EA9jF46XQyesJskiVgzJg9hivi6uCR43qMd1VkABsC+E5+sCmp",
+	"RrI4MsK0lcftV3jpVNalxgsFiA6TZKUl3gvL5q1TjNv0TgYL0pm323HQYtS2WG660/qUUFfxNoPLUZDK",
+	"2ZoDXJG8elIVyIbtUqm0wWfWdkvwnq6AyDk/mNrwqkwnyMZczfdWQFw292Zf7G1cEBqAshsJM1xw509i",
+	"sjqG8S5UWVWvFFZ23W0D12eh3yYk4/GjJsBPffoiqw2BZW8bFzb+xqNW9SG/p67rPjvUSsf1Spz6NxJT",
+	"WGMN1ewDXmR+ez4UFlpsd8H6aFHRURsHRNN6jEffHrUgnyM0mcYDYQvYFcrxTBrUmbR1sJyvVL1IFgYu",
+	"2/J+LpFMbN9NqMiqYTD8Hkv70Us6j12tPmUvkGC9hXmnTJGxHLjSHFjAd1zCZcBgBQw4rDOlPIcOTz48",
+	"2TXh0dKUL1RMk3LWxkqe1BC7raz8B3jilmoFrjx5tX31b/HwiYX1bzl/shinrshg49E7XXZ37KPSBEv0",
+	"xd7nQJnUfODxYzJT+Df4YorClosK1dIHnAZeDIrQ1AuZ3AY4tuhIfHHEb3DH+TFa7kSyGBNEXvf7tVlO",
+	"JvLSKsnGVHCFuDEzWWUp99Ue7nzq/mzXcz8rOMpcol6MpMF51vquoBnaqAqdug71cKnMy6lQ5BFLC8bI",
+	"gQnsvfPky886D5+RnWPgCRl/RR7/ZJfMCoRhyFSMObGN4bOKMeyDvbZDgmIpG1RC6ZMn4+tfzO1P8vvf",
+	"kpPKqA4/T68/T02lEvL73w4Ewfcx9jbhN6//siS//63tQ0+uPxdj0+hXguQSVQcX178gurj+dTohEN6I",
+	"33/52VefC8gl8VdkIm+++G1KxPir39y8/ntOxOTmi18LO5bpFxzTbl7/HMH5s+vfVZ+QH004SSfXX2Cm",
+	"qKCiy7raLf1NZgEArJvIEwc29AS/v/o8mEIwz3hphgYaLPtRIRZ+37z+pRjb17//7ZY4qErSbF1tpr+w",
+	"9Avzj4lawBnMqcJYTNKvPieflFSQIRVkcv0LMdlmrSER4t9zMkGt0wKwv/8tOTWaJ4iN/buG10vrGcxP",
+	"F7B7c+y+jrCBeC4vTVKEUHeobBVNsEabU+ZcSchOdeSgEjGfst0Ys7C4U9exzik2hUzg6ooOMJWAl4Gm",
+	"IPCSheeJllBXZij1xCafYVlM8Kd1p0kACkgK8whdYAFyl2csybI70+md+Xw+h/R2pnATV5iW7nDvfg/m",
+	"saqME1rP1KxgNFMTxjRRcqQvacEGAtJbGv1CRW7QuYCksigY0LMjWwEK8hsGNaAq88hICq0Ggk2HLMNp",
+	"FS7n0QyoaZcMompjDyLoKGcjTYY5FedVlRlT/794Sw0EiKVu8lUQmxQmNaPJT4huPbH1VXb1dBZSH4LU",
+	"izB4Yq6OLJPHp+AX41xC3WagZcY10QXlOWhWwDnFNbZJdwzJz6ip6GdMDbXMEVVckRc3G/xZWiQEZ8td",
+	"G5+NoUgeNI/tZm/Douq13edwtaY3qOPVcudOac5ERgtzoCzbdCPXElhYB5CG6zg0XZe4gk/LadR/8ODB",
+	"A0xcYX7WKoH6ihnNgBqNlk1gYY9jmK0iXjiUVfKKPfKnVJS0WMg2i77UvYNOb69FywCEYKt0Fo1w53Qb",
+	"sGOTftFcFw0pCmZysAeyCXNlPZfnctA2Fy2/3kxs4TkT3ILAVHXm2rQ0dpBtd6vNL3v1zdsT4whdslJ1",
+	"gZrVQjH9J6Uede6/EcOkO0SxqY2BTn1aEkUvTHSjO/mBq5C1wnYecRXWSFlYCqo1TSfGQ88yD+wc0F7p",
+	"GpXEoIMhFZ2MiQ7skC4sYn3jVH0dYSfQx58MopbGg+h77Jb0ndx/8G5CaEXzqSIPT34CG6BuhXUfBPdl",
+	"eyu64+tWtV6a8Qtiv8ewm6BMHu4R3ITGD8GIOVwr51fAMtMB+HHmrI/cHRkuPI0XZDEeVo/LrKsFm6nY",
+	"NPGJqVDVFEQpVWWE7JZtrTpFKmrvknEMBIBCLrlQbRw4rPz1TeZnCMdpO/hlbrFjrCMWzd/Xm7vbVmZa",
+	"Lpxx1e3dlEbw8VrtjgOPULGpSDkDyrjX6y3d232+bCnM0y7BEvGVKc1Uw4DkOpciDt1vVpeOMQVT4kAG",
+	"9eLkQATy5JHVKxi3a1nY7KZV7Z0q1lzLGQKPBkezj52ISbhNvgp733QIFnAyY0Vg1axVcUAVMOalVEzo",
+	"/kAkmRQsqeRU1+4tZXuLSWLhDL4yuZrxBsVeofOxgsyZc7KDx9wwApJgRRSTs82YzMAT21X4ADdueGam",
+	"XlV7GQg1V5pNSQq4RCRkDFLjokptx+QvxqEdrI2+FmYhT63y/ta+EsF++zgopxp9+dnN678RY3L9uyj2",
+	"HxkHbVuZAyePns13s166N3qbddzLqzjs6uHNF/8I99jXf0tUCU4mN6//hqivPq93XDBbMqXq9wE9HO6n",
+	"B1nHvrt6ubG7xjtlfv7Idv4dOW3UQYCt1kj7nq7Y17inf4gJXiazppwgSoRmbxAFzk2+VADV6D/QrlVv",
+	"IG7tBPe5vW03ulUQ/OeqoPPCWhOJARFYgEKHrHoFHSlQqrVuV0BOjcshF+MjOyV4gS1D5y4b6oOd2YS1",
+	"LeXRTF1gXxdsp06bwIfrwEblgJMA5MxMwcsrJGntjl4V8dkkSNBAlxlpChO+OaKNrh7fWNjgLUni5kRw",
+	"i/Dh75QU1clQewBxVRjvh/Dh79KBbJm8UTxEG9GzglVlzdpp2rHVJ/rcwpU3tbX6gDuL8iXUarVYSJWi",
+	"15EhY1wcM60IxZgc/M4LVGhSd5cXU1FE5pmRT4HYAOkaiMTBjj6rxwKLubFcsTDkD/tMRm4bJC0p87Gf",
+	"Zgq1xlwOjb6uC+oyDUkn178m71z/k5iQVzevf03y69+BlDc35WfrqQu2SV2P8/wD9kv19UGtBwYGrP5A",
+	"Vb4DqvI+ihn+ACs5Ze58bUhYqoJ9KwiLtQ7QoHggVed9ogN/dy8SEfONCbfewWTQGBY7EC5W2IVq5/wc",
+	"M+pa5zoii9hnljWqvDigND7l95hyKMPkE35bWxZJ7Al1MSOazcylq6prGDpVW39RielbsLNRwdTECnuN",
+	"FAiRpb85CtQSkLsp4TDgbR4a+x15s3NlyjtxgVuFXf6bpx0/BIpumIMbN3jog++P9ggFqwsjzjeQvnoy",
+	"u3pBv49fwrE05dCaLjwQuJwDvUjPXWizFVmmEMhZlCLBgrC5LdbXv3OnKmZzv3e/h8fegvRpQw5BOAp4",
+	"bcO6cotZJQM3YwB32Sb1fKkWX6Wmhm6N94XxktSTQpbjiRf+4uYbazCo7ytqNZxa16J6bb9K7+sVUkGv",
+	"+E1DjyeNBf9gnQvOLthyvb8AO+b7FjBr2tu4xRULx1rInBf4ygWD2e4aBjOWDnMVNssRE+cDFCxHp5xV",
+	"hn2y0+hqFZPQ1aq7bBFvW5OqkIUcLSesVw11SWMv2IOinuY849oU9fD1Kmq4donul8f3Bb/MutUKJtla",
+	"I8hWpXV8kJj3XpsnwRC2otLVy6v/PwA=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

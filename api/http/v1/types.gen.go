@@ -57,7 +57,9 @@ func (e Confidentiality) Valid() bool {
 // Defines values for Decision.
 const (
 	DecisionApprove Decision = "approve"
+	DecisionComment Decision = "comment"
 	DecisionReject  Decision = "reject"
+	DecisionReturn  Decision = "return"
 )
 
 // Valid indicates whether the value is a known member of the Decision enum.
@@ -65,7 +67,29 @@ func (e Decision) Valid() bool {
 	switch e {
 	case DecisionApprove:
 		return true
+	case DecisionComment:
+		return true
 	case DecisionReject:
+		return true
+	case DecisionReturn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DelegationRequestAuthority.
+const (
+	DelegationRequestAuthorityDelegated DelegationRequestAuthority = "delegated"
+	DelegationRequestAuthorityTUQ       DelegationRequestAuthority = "TUQ"
+)
+
+// Valid indicates whether the value is a known member of the DelegationRequestAuthority enum.
+func (e DelegationRequestAuthority) Valid() bool {
+	switch e {
+	case DelegationRequestAuthorityDelegated:
+		return true
+	case DelegationRequestAuthorityTUQ:
 		return true
 	default:
 		return false
@@ -201,6 +225,36 @@ func (e LivenessStatus) Valid() bool {
 	}
 }
 
+// Defines values for NotificationKind.
+const (
+	NotificationKindAssigned   NotificationKind = "assigned"
+	NotificationKindCommented  NotificationKind = "commented"
+	NotificationKindEscalated  NotificationKind = "escalated"
+	NotificationKindReassigned NotificationKind = "reassigned"
+	NotificationKindReminded   NotificationKind = "reminded"
+	NotificationKindWithdrawn  NotificationKind = "withdrawn"
+)
+
+// Valid indicates whether the value is a known member of the NotificationKind enum.
+func (e NotificationKind) Valid() bool {
+	switch e {
+	case NotificationKindAssigned:
+		return true
+	case NotificationKindCommented:
+		return true
+	case NotificationKindEscalated:
+		return true
+	case NotificationKindReassigned:
+		return true
+	case NotificationKindReminded:
+		return true
+	case NotificationKindWithdrawn:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RegisterFormat.
 const (
 	RegisterFormatCsv RegisterFormat = "csv"
@@ -258,6 +312,48 @@ func (e Role) Valid() bool {
 	case RoleOfficial:
 		return true
 	case RoleRecordsOfficer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RoutingStepMode.
+const (
+	RoutingStepModeAll    RoutingStepMode = "all"
+	RoutingStepModeAny    RoutingStepMode = "any"
+	RoutingStepModeNOfM   RoutingStepMode = "n_of_m"
+	RoutingStepModeSingle RoutingStepMode = "single"
+)
+
+// Valid indicates whether the value is a known member of the RoutingStepMode enum.
+func (e RoutingStepMode) Valid() bool {
+	switch e {
+	case RoutingStepModeAll:
+		return true
+	case RoutingStepModeAny:
+		return true
+	case RoutingStepModeNOfM:
+		return true
+	case RoutingStepModeSingle:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TaskKind.
+const (
+	TaskKindApprove TaskKind = "approve"
+	TaskKindRevise  TaskKind = "revise"
+)
+
+// Valid indicates whether the value is a known member of the TaskKind enum.
+func (e TaskKind) Valid() bool {
+	switch e {
+	case TaskKindApprove:
+		return true
+	case TaskKindRevise:
 		return true
 	default:
 		return false
@@ -359,7 +455,10 @@ type BulkDecision struct {
 	// Comment An optional note kept in the document's history.
 	Comment string `json:"comment,omitempty"`
 
-	// Decision `approve` sends the document on to signing; `reject` ends its workflow.
+	// Decision `approve` agrees (after the last step the document goes on to signing);
+	// `reject` ends its workflow (needs a comment giving the reason); `return` sends
+	// it back to the drafter for revision, after which the step starts over (needs
+	// a comment); `comment` adds a remark and leaves the task open.
 	Decision Decision `json:"decision"`
 
 	// TaskID The task id, as listed in the inbox.
@@ -400,6 +499,15 @@ type BulkDecisionResults struct {
 // will not help; `failed` the system could not deliver it, retry it later.
 type BulkDecisionStatus string
 
+// ChangeResult defines model for ChangeResult.
+type ChangeResult struct {
+	// At When the change was recorded.
+	At time.Time `json:"at"`
+
+	// TaskIds The tasks the change opened (the new assignee's task after a reassignment).
+	TaskIds []string `json:"task_ids,omitempty"`
+}
+
 // Confidentiality `NONE` not secret, `MAT` secret, `TOI_MAT` top secret, `TUYET_MAT` absolutely secret.
 type Confidentiality string
 
@@ -421,7 +529,10 @@ type Credentials struct {
 	Username string `json:"username"`
 }
 
-// Decision `approve` sends the document on to signing; `reject` ends its workflow.
+// Decision `approve` agrees (after the last step the document goes on to signing);
+// `reject` ends its workflow (needs a comment giving the reason); `return` sends
+// it back to the drafter for revision, after which the step starts over (needs
+// a comment); `comment` adds a remark and leaves the task open.
 type Decision string
 
 // DecisionRequest defines model for DecisionRequest.
@@ -429,7 +540,10 @@ type DecisionRequest struct {
 	// Comment An optional note kept in the document's history.
 	Comment string `json:"comment,omitempty"`
 
-	// Decision `approve` sends the document on to signing; `reject` ends its workflow.
+	// Decision `approve` agrees (after the last step the document goes on to signing);
+	// `reject` ends its workflow (needs a comment giving the reason); `return` sends
+	// it back to the drafter for revision, after which the step starts over (needs
+	// a comment); `comment` adds a remark and leaves the task open.
 	Decision Decision `json:"decision"`
 }
 
@@ -438,12 +552,61 @@ type DecisionResult struct {
 	// DecidedAt When the decision was recorded.
 	DecidedAt time.Time `json:"decided_at"`
 
-	// Decision `approve` sends the document on to signing; `reject` ends its workflow.
+	// Decision `approve` agrees (after the last step the document goes on to signing);
+	// `reject` ends its workflow (needs a comment giving the reason); `return` sends
+	// it back to the drafter for revision, after which the step starts over (needs
+	// a comment); `comment` adds a remark and leaves the task open.
 	Decision Decision `json:"decision"`
+
+	// OnBehalfOf The assignee the caller decided for, when the caller is their substitute or the supervisor an overdue task escalated to.
+	OnBehalfOf string `json:"on_behalf_of,omitempty"`
 
 	// TaskID The task that was decided.
 	TaskID string `json:"task_id"`
 }
+
+// Delegation defines model for Delegation.
+type Delegation struct {
+	Authority  string    `json:"authority,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	CreatedBy  string    `json:"created_by"`
+	From       time.Time `json:"from"`
+	Holder     string    `json:"holder"`
+	ID         string    `json:"id"`
+	Kinds      []string  `json:"kinds,omitempty"`
+	Position   string    `json:"position"`
+	Reason     string    `json:"reason,omitempty"`
+	RevokedAt  time.Time `json:"revoked_at,omitempty"`
+	RevokedBy  string    `json:"revoked_by,omitempty"`
+	Substitute string    `json:"substitute"`
+	Until      time.Time `json:"until"`
+}
+
+// DelegationList defines model for DelegationList.
+type DelegationList struct {
+	Items []Delegation `json:"items"`
+}
+
+// DelegationRequest defines model for DelegationRequest.
+type DelegationRequest struct {
+	// Authority `delegated` (the default) for a substitution while the holder is away; `TUQ` for a written authorisation (thừa ủy quyền): limited in time and scope, never delegated further.
+	Authority DelegationRequestAuthority `json:"authority,omitempty"`
+	From      time.Time                  `json:"from"`
+
+	// Kinds The document kinds it covers; every kind when omitted.
+	Kinds    []string `json:"kinds,omitempty"`
+	Position string   `json:"position"`
+	Reason   string   `json:"reason,omitempty"`
+
+	// Substitute The username who acts for the position.
+	Substitute string `json:"substitute"`
+
+	// Until The end, exclusive.
+	Until time.Time `json:"until"`
+}
+
+// DelegationRequestAuthority `delegated` (the default) for a substitution while the holder is away; `TUQ` for a written authorisation (thừa ủy quyền): limited in time and scope, never delegated further.
+type DelegationRequestAuthority string
 
 // Document defines model for Document.
 type Document struct {
@@ -656,8 +819,100 @@ type Liveness struct {
 // LivenessStatus defines model for Liveness.Status.
 type LivenessStatus string
 
+// Notification defines model for Notification.
+type Notification struct {
+	At time.Time `json:"at"`
+
+	// Deadline The task's deadline, when it has one.
+	Deadline   time.Time `json:"deadline,omitempty"`
+	DocumentID string    `json:"document_id"`
+
+	// ID The notification id (the id of the event behind it).
+	ID string `json:"id"`
+
+	// Kind `assigned` a new task; `reminded` a deadline is near; `escalated` a task
+	// is overdue (sent to its assignee and to the supervisor who may now decide
+	// it); `reassigned` a task was taken from or given to the recipient;
+	// `commented` someone commented on the recipient's task; `withdrawn` a task
+	// closed without the recipient's decision.
+	Kind NotificationKind `json:"kind"`
+
+	// Message A sentence for the person, in Vietnamese.
+	Message string `json:"message"`
+
+	// Subject The document's summary line.
+	Subject string `json:"subject"`
+	TaskID  string `json:"task_id"`
+}
+
+// NotificationKind `assigned` a new task; `reminded` a deadline is near; `escalated` a task
+// is overdue (sent to its assignee and to the supervisor who may now decide
+// it); `reassigned` a task was taken from or given to the recipient;
+// `commented` someone commented on the recipient's task; `withdrawn` a task
+// closed without the recipient's decision.
+type NotificationKind string
+
+// NotificationList defines model for NotificationList.
+type NotificationList struct {
+	Items []Notification `json:"items"`
+
+	// NextPageToken Pass as `page_token` for the next page; empty on the last page.
+	NextPageToken string `json:"next_page_token"`
+}
+
+// OrgChart defines model for OrgChart.
+type OrgChart struct {
+	// Agency An agency identifier (mã định danh): legacy QCVN 102 form (`000.00.00.G22`) or QĐ 20/2020 form (`H49.64.33`).
+	//
+	// Example: 000.00.00.G09
+	Agency    AgencyID      `json:"agency"`
+	Positions []OrgPosition `json:"positions"`
+	Units     []OrgUnit     `json:"units"`
+}
+
+// OrgPosition defines model for OrgPosition.
+type OrgPosition struct {
+	// Holder The username holding the position.
+	Holder string `json:"holder"`
+	ID     string `json:"id"`
+
+	// Substitutes The delegations of the position in force now.
+	Substitutes []Delegation `json:"substitutes"`
+
+	// Supervisor The position overdue tasks escalate to; omitted at the top.
+	Supervisor string `json:"supervisor,omitempty"`
+	Title      string `json:"title"`
+	Unit       string `json:"unit"`
+}
+
+// OrgUnit defines model for OrgUnit.
+type OrgUnit struct {
+	// Head The position that answers for the unit.
+	Head string `json:"head"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+
+	// Parent The unit this one belongs to; omitted at the top.
+	Parent string `json:"parent,omitempty"`
+}
+
 // Readiness Each dependency mapped to `ok` or the reason it is not usable.
 type Readiness map[string]string
+
+// ReassignRequest defines model for ReassignRequest.
+type ReassignRequest struct {
+	// Comment Why the task changes hands; kept in the history.
+	Comment string `json:"comment,omitempty"`
+
+	// To The username of the new assignee.
+	To string `json:"to"`
+}
+
+// RecallRequest defines model for RecallRequest.
+type RecallRequest struct {
+	// Reason Why the document is withdrawn; kept in the history.
+	Reason string `json:"reason,omitempty"`
+}
 
 // Record An archive catalog entry for a signed document.
 type Record struct {
@@ -722,10 +977,72 @@ type RegisterFormat string
 // follow-up of incoming documents (sổ theo dõi giải quyết văn bản đến).
 type RegisterName string
 
+// ResubmitForm defines model for ResubmitForm.
+type ResubmitForm struct {
+	// Comment What was changed; kept in the history.
+	Comment string `json:"comment,omitempty"`
+
+	// File The revised PDF; omit it to resubmit the document unchanged.
+	File openapi_types.File `json:"file,omitempty"`
+}
+
 // Role What the person may do: `clerk` (văn thư) registers documents; `official`
 // (chuyên viên) and `leader` (lãnh đạo) decide tasks; `records_officer` (lưu trữ)
 // searches and retrieves the archive.
 type Role string
+
+// RoutingCondition What a document must have for the rule to match; an absent list matches anything.
+type RoutingCondition struct {
+	Agency        []string            `json:"agency,omitempty"`
+	IssuerID      []string            `json:"issuer_id,omitempty"`
+	Kind          []string            `json:"kind,omitempty"`
+	Metadata      map[string][]string `json:"metadata,omitempty"`
+	RecipientUnit []string            `json:"recipient_unit,omitempty"`
+	Urgency       []string            `json:"urgency,omitempty"`
+}
+
+// RoutingRule defines model for RoutingRule.
+type RoutingRule struct {
+	ID string `json:"id"`
+
+	// Steps The plan, in order; the tasks of one step run in parallel.
+	Steps []RoutingStep `json:"steps"`
+
+	// When What a document must have for the rule to match; an absent list matches anything.
+	When RoutingCondition `json:"when"`
+}
+
+// RoutingRules defines model for RoutingRules.
+type RoutingRules struct {
+	Rules []RoutingRule `json:"rules"`
+
+	// Version The version written in the rules file.
+	Version string `json:"version"`
+}
+
+// RoutingStep defines model for RoutingStep.
+type RoutingStep struct {
+	// DeadlineDays The step's deadline in working days.
+	DeadlineDays int    `json:"deadline_days"`
+	ID           string `json:"id"`
+
+	// Mode `single`, `all` (every assignee agrees), `any` (the first approval), `n_of_m` (`required` approvals).
+	Mode RoutingStepMode `json:"mode"`
+	Name string          `json:"name"`
+
+	// Required Approvals needed in `n_of_m`.
+	Required int             `json:"required,omitempty"`
+	To       []RoutingTarget `json:"to"`
+}
+
+// RoutingStepMode `single`, `all` (every assignee agrees), `any` (the first approval), `n_of_m` (`required` approvals).
+type RoutingStepMode string
+
+// RoutingTarget A position, or a unit (its head, or every position in it for a parallel step).
+type RoutingTarget struct {
+	Position string `json:"position,omitempty"`
+	Unit     string `json:"unit,omitempty"`
+}
 
 // SHA256 A SHA-256 digest in lower-case hex.
 //
@@ -767,6 +1084,9 @@ type Task struct {
 	// Kind The document kind.
 	Kind string `json:"kind"`
 
+	// OnBehalfOf The assignee the caller would act for, when the task is in the caller's inbox as their substitute.
+	OnBehalfOf string `json:"on_behalf_of,omitempty"`
+
 	// Overdue `true` when the deadline has passed.
 	Overdue bool `json:"overdue"`
 
@@ -776,12 +1096,22 @@ type Task struct {
 	// Subject The document's summary line.
 	Subject string `json:"subject"`
 
+	// TaskKind `approve` decide on the document for a step of its approval; `revise` the
+	// document was returned to its drafter, who resubmits it
+	// (`POST /v1/tasks/{id}/resubmission`).
+	TaskKind TaskKind `json:"task_kind,omitempty"`
+
 	// Urgency `THUONG` normal, `KHAN` urgent, `THUONG_KHAN` very urgent, `HOA_TOC` immediate.
 	Urgency Urgency `json:"urgency"`
 
 	// WaitingFor Whom the document waits for: everyone holding an open task on it, in order of assignment.
 	WaitingFor []string `json:"waiting_for"`
 }
+
+// TaskKind `approve` decide on the document for a step of its approval; `revise` the
+// document was returned to its drafter, who resubmits it
+// (`POST /v1/tasks/{id}/resubmission`).
+type TaskKind string
 
 // TaskList defines model for TaskList.
 type TaskList struct {
@@ -832,6 +1162,9 @@ type PageToken = string
 
 // RecordID defines model for RecordID.
 type RecordID = string
+
+// TaskID defines model for TaskID.
+type TaskID = string
 
 // BadRequest The body of every error response.
 type BadRequest = Error
@@ -893,6 +1226,18 @@ type SearchArchiveParams struct {
 	PageToken PageToken `form:"page_token,omitempty" json:"page_token,omitempty"`
 }
 
+// ListDelegationsParams defines parameters for ListDelegations.
+type ListDelegationsParams struct {
+	// Position Only the delegations of this position.
+	Position string `form:"position,omitempty" json:"position,omitempty"`
+
+	// Substitute Only the delegations to this username.
+	Substitute string `form:"substitute,omitempty" json:"substitute,omitempty"`
+
+	// ActiveAt Only the delegations in force at this moment.
+	ActiveAt time.Time `form:"active_at,omitempty" json:"active_at,omitempty"`
+}
+
 // ListInboxParams defines parameters for ListInbox.
 type ListInboxParams struct {
 	// Overdue `true` lists only the tasks past their deadline.
@@ -910,6 +1255,15 @@ type ListInboxParams struct {
 	// Sort The order of the list.
 	Sort InboxSort `form:"sort,omitempty" json:"sort,omitempty"`
 
+	// PageSize The largest number of items to return; the server may return fewer. Default 20.
+	PageSize *PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// PageToken The `next_page_token` of the previous page; omit it for the first page.
+	PageToken PageToken `form:"page_token,omitempty" json:"page_token,omitempty"`
+}
+
+// ListNotificationsParams defines parameters for ListNotifications.
+type ListNotificationsParams struct {
 	// PageSize The largest number of items to return; the server may return fewer. Default 20.
 	PageSize *PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
 
@@ -935,11 +1289,23 @@ type GetRegisterParams struct {
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = Credentials
 
+// CreateDelegationJSONRequestBody defines body for CreateDelegation for application/json ContentType.
+type CreateDelegationJSONRequestBody = DelegationRequest
+
 // CreateDocumentMultipartRequestBody defines body for CreateDocument for multipart/form-data ContentType.
 type CreateDocumentMultipartRequestBody = CreateDocumentForm
+
+// RecallDocumentJSONRequestBody defines body for RecallDocument for application/json ContentType.
+type RecallDocumentJSONRequestBody = RecallRequest
 
 // DecideTasksJSONRequestBody defines body for DecideTasks for application/json ContentType.
 type DecideTasksJSONRequestBody = BulkDecisionRequest
 
 // DecideTaskJSONRequestBody defines body for DecideTask for application/json ContentType.
 type DecideTaskJSONRequestBody = DecisionRequest
+
+// ReassignTaskJSONRequestBody defines body for ReassignTask for application/json ContentType.
+type ReassignTaskJSONRequestBody = ReassignRequest
+
+// ResubmitTaskMultipartRequestBody defines body for ResubmitTask for multipart/form-data ContentType.
+type ResubmitTaskMultipartRequestBody = ResubmitForm

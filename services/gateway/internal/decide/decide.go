@@ -1,4 +1,4 @@
-// Package decide delivers people's decisions to approval workflows as
+// Package decide delivers people's decisions and changes to approval workflows as
 // Temporal Updates, and turns the workflow's refusals into errors a person
 // can act on.
 package decide
@@ -14,6 +14,7 @@ import (
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows/chain"
 )
 
 // Temporal sends decisions through a Temporal client.
@@ -40,6 +41,26 @@ func (t Temporal) Decide(ctx context.Context, workflowID string, d approval.Deci
 	return res, nil
 }
 
+// Change sends one of the chain workflow's other updates (resubmit,
+// reassign, recall) and waits until the workflow has applied it.
+func (t Temporal) Change(ctx context.Context, workflowID, update string, arg any) (chain.ChangeResult, error) {
+	const op = "decide.Change"
+	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflowID,
+		UpdateName:   update,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var res chain.ChangeResult
+	if err == nil {
+		err = h.Get(ctx, &res)
+	}
+	if err != nil {
+		return chain.ChangeResult{}, classify(op, err)
+	}
+	return res, nil
+}
+
 func classify(op string, err error) error {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
@@ -53,6 +74,10 @@ func classify(op string, err error) error {
 			return errs.E(op, errs.NotFound, errcode.NotFound, msg)
 		case approval.ErrInvalidDecision:
 			return errs.E(op, errs.Invalid, errcode.InvalidArgument, msg).WithDetail("decision", msg)
+		case chain.ErrNotLeader, chain.ErrNotDrafter:
+			return errs.E(op, errs.Forbidden, errcode.Forbidden, msg)
+		case chain.ErrRecallTooLate:
+			return errs.E(op, errs.Conflict, errcode.Conflict, msg)
 		}
 	}
 	// A finished workflow takes no more decisions: its task is closed.

@@ -8,8 +8,10 @@ import (
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 )
 
-// Tasks closed without a decision leave the inbox, reassigned tasks move
-// to their new assignee, and a recalled document closes all its tasks.
+// Tasks closed without a decision leave the inbox; a reassignment closes
+// the old task and the workflow's new assignment puts a task in the new
+// assignee's inbox (never both: the old id cannot be decided any more); a
+// recalled document closes all its tasks.
 func TestTaskNoticesMoveTheInbox(t *testing.T) {
 	t.Parallel()
 	for name, s := range stores(t) {
@@ -40,10 +42,14 @@ func TestTaskNoticesMoveTheInbox(t *testing.T) {
 			apply(env(t, events.TaskWithdrawn, "d1", at.Add(time.Hour), events.TaskNoticeData{TaskID: "d1-chuyenvien2", DocumentID: "d1", Assignee: "chuyenvien2", At: at.Add(time.Hour)}))
 			lead := events.Actor{Username: "lanhdao", Role: "leader", Agency: agency}
 			apply(env(t, events.TaskReassigned, "d1", at.Add(2*time.Hour), events.TaskNoticeData{TaskID: "d1-chuyenvien1", DocumentID: "d1", Assignee: "chuyenvien1", To: "lanhdao", By: &lead, At: at.Add(2 * time.Hour)}))
+			apply(env(t, events.TaskAssigned, "d1", at.Add(2*time.Hour), events.TaskAssignedData{TaskID: "d1-lanhdao", DocumentID: "d1", Assignee: "lanhdao", Deadline: at.Add(48 * time.Hour), AssignedAt: at.Add(2 * time.Hour)}))
 			if got := inbox("chuyenvien2"); len(got) != 1 || got[0].DocumentID != "d2" {
 				t.Fatalf("chuyenvien2's inbox after the withdrawal: %+v", got)
 			}
-			if got := inbox("lanhdao"); len(got) != 1 || got[0].ID != "d1-chuyenvien1" {
+			if got := inbox("chuyenvien1"); len(got) != 1 || got[0].DocumentID != "d2" {
+				t.Fatalf("chuyenvien1's inbox after the reassignment: %+v", got)
+			}
+			if got := inbox("lanhdao"); len(got) != 1 || got[0].ID != "d1-lanhdao" {
 				t.Fatalf("lanhdao's inbox after the reassignment: %+v", got)
 			}
 			d1, err := s.Document(ctx, agency, "d1")

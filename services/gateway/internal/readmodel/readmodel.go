@@ -102,6 +102,22 @@ var migrations = []string{
 	`CREATE INDEX tasks_inbox_by_assignment ON tasks (assignee, status, agency, assigned_at, id)`,
 	`CREATE INDEX tasks_inbox_by_urgency ON tasks (assignee, status, agency, urgency_order, deadline, id)`,
 	`DROP INDEX tasks_inbox`,
+	// In-app notifications, one row per event and recipient; delivered_at
+	// is set once the notifier (e-mail, SMS) has taken it.
+	`CREATE TABLE notifications (
+		id TEXT PRIMARY KEY,
+		recipient TEXT NOT NULL,
+		agency TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		task_id TEXT NOT NULL,
+		document_id TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		at TEXT NOT NULL,
+		deadline TEXT NOT NULL DEFAULT '',
+		message TEXT NOT NULL,
+		delivered_at TEXT NOT NULL DEFAULT '')`,
+	`CREATE INDEX notifications_by_recipient ON notifications (agency, recipient, at, id)`,
+	`CREATE INDEX notifications_undelivered ON notifications (delivered_at, at)`,
 }
 
 // urgencyOrder ranks urgencies most urgent first, so that every inbox sort
@@ -194,7 +210,10 @@ func (s *Store) Apply(ctx context.Context, env events.Envelope) error {
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return err
 		}
-		return apply(ctx, tx, env, docID)
+		if err := apply(ctx, tx, env, docID); err != nil {
+			return err
+		}
+		return notify(ctx, tx, env)
 	})
 }
 
@@ -324,13 +343,13 @@ func apply(ctx context.Context, tx *sql.Tx, env events.Envelope, docID string) e
 		if err := json.Unmarshal(env.Data, &d); err != nil {
 			return err
 		}
-		// A withdrawn task leaves the inbox; a reassigned one moves to its
-		// new assignee's inbox.
-		q, args := `UPDATE tasks SET status = 'withdrawn' WHERE id = $1 AND status = 'open'`, []any{d.TaskID}
+		// Both leave the inbox: a reassigned task closes, and the workflow
+		// opens a new task (with its own task.assigned) for the new assignee.
+		status := "withdrawn"
 		if env.Type == events.TaskReassigned {
-			q, args = `UPDATE tasks SET assignee = $1 WHERE id = $2 AND status = 'open'`, []any{d.To, d.TaskID}
+			status = "reassigned"
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE tasks SET status = $1 WHERE id = $2 AND status = 'open'`, status, d.TaskID); err != nil {
 			return err
 		}
 		return advance(ctx, tx, docID, StatusInApproval, at, "waiting_for", "")

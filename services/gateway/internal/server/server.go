@@ -27,11 +27,14 @@ import (
 	"github.com/docflow/docflow/services/internal/health"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows/chain"
 )
 
-// Decider delivers a person's decision to a document's workflow.
+// Decider delivers a person's decision, or another change (resubmit,
+// reassign, recall: chain.Update*), to a document's workflow.
 type Decider interface {
 	Decide(ctx context.Context, workflowID string, d approval.Decision) (approval.DecisionResult, error)
+	Change(ctx context.Context, workflowID, update string, arg any) (chain.ChangeResult, error)
 }
 
 // Server is the HTTP API.

@@ -20,6 +20,7 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows/chain"
 )
 
 // decider stands in for the workflows: it knows whose each task is, takes a
@@ -37,6 +38,7 @@ type decider struct {
 	inFlight int
 	most     int
 	together chan struct{} // closed once the first eight have started
+	changes  []change
 }
 
 const together = 8
@@ -92,6 +94,20 @@ func (d *decider) Decide(ctx context.Context, workflowID string, dec approval.De
 	}
 	d.decided[dec.TaskID] = true
 	return approval.DecisionResult{TaskID: dec.TaskID, Decision: dec.Decision, DecidedAt: time.Date(2026, 3, 6, 10, 0, 0, 0, vietnam)}, nil
+}
+
+// Change records the change it was sent; the workflow's own checks of
+// changes are the chain workflow's tests' and the end-to-end tests' concern.
+func (d *decider) Change(_ context.Context, workflowID, update string, arg any) (chain.ChangeResult, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.changes = append(d.changes, change{workflowID, update, arg})
+	return chain.ChangeResult{At: time.Date(2026, 3, 6, 10, 0, 0, 0, vietnam)}, nil
+}
+
+type change struct {
+	workflowID, update string
+	arg                any
 }
 
 // post sends an authenticated JSON POST as username.

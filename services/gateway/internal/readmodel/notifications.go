@@ -1,0 +1,216 @@
+package readmodel
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/docflow/docflow/api/errcode"
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/sqlstore"
+)
+
+// Notification kinds.
+const (
+	NoticeAssigned   = "assigned"
+	NoticeReminded   = "reminded"
+	NoticeEscalated  = "escalated"
+	NoticeReassigned = "reassigned"
+	NoticeCommented  = "commented"
+	NoticeWithdrawn  = "withdrawn"
+)
+
+// Notification is one thing a person is told about their work.
+type Notification struct {
+	ID         string
+	Recipient  string
+	Agency     string
+	Kind       string
+	TaskID     string
+	DocumentID string
+	Subject    string
+	At         time.Time
+	Deadline   time.Time
+	Message    string
+}
+
+// notify records the notifications an event gives rise to, in the same
+// transaction as its projection: an event is applied once, so each person
+// is told once.
+func notify(ctx context.Context, tx *sql.Tx, env events.Envelope) error {
+	var (
+		list []Notification
+		err  error
+	)
+	switch env.Type {
+	case events.TaskAssigned:
+		var d events.TaskAssignedData
+		if err = json.Unmarshal(env.Data, &d); err == nil {
+			list = append(list, Notification{Recipient: d.Assignee, Kind: NoticeAssigned, TaskID: d.TaskID, DocumentID: d.DocumentID, Deadline: d.Deadline,
+				Message: "Bạn được giao xử lý văn bản, hạn " + d.Deadline.In(hanoi).Format("15:04 02/01/2006")})
+		}
+	case events.TaskReminded, events.TaskEscalated, events.TaskReassigned, events.TaskCommented, events.TaskWithdrawn:
+		var d events.TaskNoticeData
+		if err = json.Unmarshal(env.Data, &d); err == nil {
+			list = noticesOf(env.Type, d)
+		}
+	default:
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for i, n := range list {
+		if n.Recipient == "" {
+			continue
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, recipient, agency, kind, task_id, document_id, subject, at, deadline, message)
+			VALUES ($1, $2, $3, $4, $5, $6, COALESCE((SELECT d.subject FROM documents d WHERE d.id = $6), ''), $7, $8, $9)
+			ON CONFLICT (id) DO NOTHING`,
+			env.ID+"/"+strconv.Itoa(i), n.Recipient, env.Agency, n.Kind, n.TaskID, n.DocumentID,
+			sqlstore.Time(env.Time), optionalTime(n.Deadline), n.Message)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func noticesOf(t events.Type, d events.TaskNoticeData) []Notification {
+	base := Notification{TaskID: d.TaskID, DocumentID: d.DocumentID, Deadline: d.Deadline}
+	with := func(recipient, kind, msg string) Notification {
+		n := base
+		n.Recipient, n.Kind, n.Message = recipient, kind, msg
+		if d.Comment != "" {
+			n.Message += " — " + d.Comment
+		}
+		return n
+	}
+	by := "hệ thống"
+	if d.By != nil {
+		by = d.By.Username
+	}
+	switch t {
+	case events.TaskReminded:
+		return []Notification{with(d.Assignee, NoticeReminded, "Sắp đến hạn xử lý: "+d.Deadline.In(hanoi).Format("15:04 02/01/2006"))}
+	case events.TaskEscalated:
+		return []Notification{
+			with(d.Assignee, NoticeEscalated, "Nhiệm vụ đã quá hạn và được báo cáo "+d.Supervisor),
+			with(d.Supervisor, NoticeEscalated, "Nhiệm vụ của "+d.Assignee+" đã quá hạn; đồng chí có thể quyết định thay"),
+		}
+	case events.TaskReassigned:
+		return []Notification{with(d.Assignee, NoticeReassigned, by+" đã chuyển nhiệm vụ của bạn cho "+d.To)}
+	case events.TaskCommented:
+		if d.By != nil && d.By.Username == d.Assignee {
+			return nil
+		}
+		return []Notification{with(d.Assignee, NoticeCommented, by+" góp ý về nhiệm vụ của bạn")}
+	case events.TaskWithdrawn:
+		return []Notification{with(d.Assignee, NoticeWithdrawn, "Nhiệm vụ đã đóng, không cần ý kiến của bạn")}
+	}
+	return nil
+}
+
+func optionalTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return sqlstore.Time(t)
+}
+
+// NotificationQuery selects a page of one person's notifications.
+type NotificationQuery struct {
+	Agency, Recipient string
+	PageSize          int
+	PageToken         string
+}
+
+// Notifications lists a person's notifications, newest first.
+func (s *Store) Notifications(ctx context.Context, q NotificationQuery) ([]Notification, string, error) {
+	const op = "readmodel.Notifications"
+	size := q.PageSize
+	if size <= 0 {
+		size = 20
+	}
+	if size > 100 {
+		return nil, "", errs.E(op, errs.Invalid, errcode.InvalidArgument, "page_size must be at most 100").WithDetail("page_size", "at most 100")
+	}
+	where := `agency = $1 AND recipient = $2`
+	args := []any{q.Agency, q.Recipient}
+	if q.PageToken != "" {
+		after, err := decodePageToken(q.PageToken, "notifications", 2)
+		if err != nil {
+			return nil, "", errs.E(op, errs.Invalid, errcode.InvalidArgument, "page_token is not one this list issued; start again without it").WithDetail("page_token", "invalid")
+		}
+		where += ` AND (at < $3 OR (at = $3 AND id < $4))`
+		args = append(args, after[0], after[1])
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, recipient, agency, kind, task_id, document_id, subject, at, deadline, message
+		FROM notifications WHERE `+where+` ORDER BY at DESC, id DESC LIMIT `+strconv.Itoa(size+1), args...)
+	if err != nil {
+		return nil, "", errs.E(op, errs.Unavailable, errcode.Unavailable, "the notifications cannot be read now; try again").WithCause(err)
+	}
+	list, raw, err := scanNotifications(rows)
+	if err != nil {
+		return nil, "", errs.E(op, errs.Unavailable, errcode.Unavailable, "the notifications cannot be read now; try again").WithCause(err)
+	}
+	next := ""
+	if len(list) > size {
+		list, raw = list[:size], raw[:size]
+		last := len(list) - 1
+		next = encodePageToken("notifications", []string{raw[last], list[last].ID})
+	}
+	return list, next, nil
+}
+
+// Undelivered lists up to limit notifications the notifier has not taken
+// yet, oldest first.
+func (s *Store) Undelivered(ctx context.Context, limit int) ([]Notification, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, recipient, agency, kind, task_id, document_id, subject, at, deadline, message
+		FROM notifications WHERE delivered_at = '' ORDER BY at, id LIMIT `+strconv.Itoa(limit))
+	if err != nil {
+		return nil, fmt.Errorf("readmodel.Undelivered: %w", err)
+	}
+	list, _, err := scanNotifications(rows)
+	if err != nil {
+		return nil, fmt.Errorf("readmodel.Undelivered: %w", err)
+	}
+	return list, nil
+}
+
+// MarkDelivered records that the notifier took a notification.
+func (s *Store) MarkDelivered(ctx context.Context, id string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE notifications SET delivered_at = $1 WHERE id = $2`, sqlstore.Time(at), id)
+	if err != nil {
+		return fmt.Errorf("readmodel.MarkDelivered: %w", err)
+	}
+	return nil
+}
+
+// scanNotifications reads rows, returning each row's stored `at` as well,
+// which page tokens carry so the next page starts exactly after it.
+func scanNotifications(rows *sql.Rows) ([]Notification, []string, error) {
+	defer func() { _ = rows.Close() }()
+	var (
+		list []Notification
+		raw  []string
+	)
+	for rows.Next() {
+		var (
+			n            Notification
+			at, deadline string
+		)
+		if err := rows.Scan(&n.ID, &n.Recipient, &n.Agency, &n.Kind, &n.TaskID, &n.DocumentID, &n.Subject, &at, &deadline, &n.Message); err != nil {
+			return nil, nil, err
+		}
+		n.At = parseOptionalTime(at)
+		n.Deadline = parseOptionalTime(deadline)
+		list = append(list, n)
+		raw = append(raw, at)
+	}
+	return list, raw, rows.Err()
+}
