@@ -71,7 +71,7 @@ build: ## build every binary (cmd/docflow, services/*/cmd/*) into ./bin
 	@printf 'built into %s: %s\n' '$(BIN)' "$(notdir $(MAIN_PKGS))"
 
 .PHONY: test
-test: test-deps servers ## run every module's tests (-race -shuffle=on) against real servers, with a summary
+test: test-deps servers $(TOOL_BINS) ## run every module's tests (-race -shuffle=on) against real servers, with a summary
 	tools/scripts/gotest.sh $(TEST_FLAGS) -- $(TEST_PKGS)
 
 .PHONY: test-deps

@@ -26,6 +26,7 @@ func pkiInit(args []string, stdout, stderr io.Writer) error {
 	if err := stack.InitPKI(*dir, root); err != nil {
 		return fmt.Errorf("pki init: %w", err)
 	}
-	fmt.Fprintf(stdout, "Development PKI ready in %s. These certificates are for development only.\n", *dir)
+	fmt.Fprintf(stdout, "Development PKI ready in %s: root CA, timestamp authority (tsa.crt), OCSP responder (ocsp.crt),\n"+
+		"organisation and personal certificates. These certificates are for development only.\n", *dir)
 	return nil
 }

@@ -67,7 +67,7 @@ func TestConfigRefusesBadSettings(t *testing.T) {
 		vars map[string]string
 		want []string
 	}{
-		{"level not produced yet", map[string]string{"DOCFLOW_SIGNING_LEVEL": "B-LT"}, []string{"DOCFLOW_SIGNING_LEVEL", "not available yet"}},
+		{"unknown level", map[string]string{"DOCFLOW_SIGNING_LEVEL": "B-X"}, []string{"DOCFLOW_SIGNING_LEVEL", "unknown PAdES level"}},
 		{"unknown level", map[string]string{"DOCFLOW_SIGNING_LEVEL": "PAdES"}, []string{"unknown PAdES level", "B-B"}},
 		{"every problem at once", map[string]string{
 			"DOCFLOW_SIGNING_LEVEL": "X",

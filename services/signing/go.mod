@@ -5,24 +5,26 @@ go 1.27.0
 toolchain go1.27.4
 
 require (
+	github.com/digitorus/pdf v0.2.0
 	github.com/digitorus/pdfsign v1.0.0-rc2
+	github.com/digitorus/pkcs7 v0.0.0-20260821105541-05f79448fa77
+	github.com/digitorus/timestamp v0.0.0-20250524132541-c45532741eea
 	github.com/docflow/docflow/api v0.0.0-00010101000000-000000000000
 	github.com/docflow/docflow/services/internal v0.0.0-00010101000000-000000000000
 	github.com/docflow/docflow/workflows v0.0.0-00010101000000-000000000000
 	github.com/google/uuid v1.6.0
+	github.com/miekg/pkcs11 v1.1.1
 	github.com/nats-io/nats.go v1.55.0
 	go.temporal.io/api v1.63.5
 	go.temporal.io/sdk v1.50.0
 	go.uber.org/zap v1.28.0
+	golang.org/x/crypto v0.58.0
 	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/digitorus/pdf v0.2.0 // indirect
-	github.com/digitorus/pkcs7 v0.0.0-20260821105541-05f79448fa77 // indirect
-	github.com/digitorus/timestamp v0.0.0-20250524132541-c45532741eea // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/facebookgo/clock v0.0.0-20150410010913-600d898af40a // indirect
 	github.com/gogo/protobuf v1.3.2 // indirect
@@ -56,7 +58,6 @@ require (
 	github.com/zeebo/xxh3 v1.1.0 // indirect
 	go.uber.org/multierr v1.10.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/image v0.45.0 // indirect
 	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect

@@ -171,8 +171,8 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 
 func TestRunRefusesBadConfiguration(t *testing.T) {
 	t.Parallel()
-	err := signing.Run(t.Context(), env(map[string]string{"DOCFLOW_SIGNING_LEVEL": "B-LTA"}), io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "not available yet") {
+	err := signing.Run(t.Context(), env(map[string]string{"DOCFLOW_SIGNING_LEVEL": "B-X"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "unknown PAdES level") {
 		t.Fatalf("Run = %v, want a configuration error", err)
 	}
 }

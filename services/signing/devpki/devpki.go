@@ -1,18 +1,32 @@
 // Package devpki creates and reads the development PKI: a root CA, one
-// organisation certificate per agency (for the organisation signature) and a
-// personal signing certificate per demo user. It exists so that a laptop can
-// run the whole signing path with real keys; its certificates chain to a root
-// nobody else trusts and must never sign a real document.
+// organisation certificate per agency (for the organisation signature), a
+// personal signing certificate per demo user, and the certificates of the
+// development timestamp authority and OCSP responder (package devtrust runs
+// those services). It exists so that a laptop can run the whole signing path
+// with real keys; its certificates chain to a root nobody else trusts and
+// must never sign a real document.
 //
 // Layout under the PKI directory (keys 0600, directories 0700):
 //
 //	root.crt, root.key             the development root CA
+//	tsa.crt, tsa.key               the development timestamp authority (EKU timeStamping, critical)
+//	ocsp.crt, ocsp.key             the development OCSP responder (EKU OCSPSigning, ocsp-nocheck)
 //	org/<agency-token>.crt, .key   organisation certificate of an agency
 //	users/<username>.crt, .key     personal certificate of a user
 //	users/<username>.p12           the same key and chain as PKCS#12 (password P12Password)
+//
+// Where the services are reached is fixed when a certificate is issued
+// (Options.TrustServicesURL): personal, organisation and TSA certificates
+// name the OCSP responder (AIA) and the CRL (distribution point) under that
+// base URL, so independent validators can check them online. Certificates
+// are made once and kept, while the services may later run elsewhere (tests
+// use free ports); the signer therefore fetches validation data from URLs in
+// its own configuration, and the names in the certificates only serve
+// validators that look online.
 package devpki
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -25,6 +39,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math/big"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -45,7 +60,23 @@ const P12Password = "demo"
 // up (a PDF reader's signature panel, openssl output, a file listing).
 const (
 	RootCommonName = "docflow DEVELOPMENT Root CA - not for production"
+	TSACommonName  = "docflow DEVELOPMENT Time-Stamping Authority - not for production"
+	OCSPCommonName = "docflow DEVELOPMENT OCSP Responder - not for production"
 	devOrgUnit     = "docflow development certificate - not for production use"
+)
+
+// DefaultTrustServicesURL is where `docflow dev` runs the development trust
+// services (timestamps, OCSP, CRL); certificates issued for the local stack
+// point there.
+const DefaultTrustServicesURL = "http://127.0.0.1:8089"
+
+// Paths of the development trust services under their base URL.
+const (
+	TSAPath  = "/tsa"
+	OCSPPath = "/ocsp"
+	CRLPath  = "/crl"
+	// RootPath serves root.crt (DER), named as caIssuers in the AIA.
+	RootPath = "/root.crt"
 )
 
 // Validity periods. Personal certificates are short-lived as in real
@@ -54,6 +85,8 @@ const (
 	rootValidityYears = 20
 	orgValidityYears  = 5
 	userValidityYears = 3
+	// The trust services' certificates live as long as organisation ones.
+	serviceValidityYears = 5
 	// Certificates start slightly in the past so a verifier whose clock is a
 	// little behind does not see them as not yet valid.
 	backdate = time.Hour
@@ -67,10 +100,15 @@ const (
 	certMode fs.FileMode = 0o644
 )
 
-// OIDs of subject attributes Go does not name.
+// OIDs Go does not name.
 var (
 	oidUserID                 = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}
 	oidOrganizationIdentifier = asn1.ObjectIdentifier{2, 5, 4, 97}
+	oidExtKeyUsage            = asn1.ObjectIdentifier{2, 5, 29, 37}
+	oidKPTimeStamping         = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 8}
+	// OIDOCSPNoCheck (RFC 6960, 4.2.2.2.1) tells validators not to check the
+	// revocation of the OCSP responder's own certificate.
+	OIDOCSPNoCheck = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 5}
 )
 
 // Options say what Init creates.
@@ -78,6 +116,12 @@ type Options struct {
 	Agency     string // agency identifier, e.g. 000.00.00.G22
 	AgencyName string // e.g. "Văn phòng Chính phủ (demo)"
 	Users      []User
+	// TrustServicesURL is the base URL of the development trust services
+	// (e.g. DefaultTrustServicesURL). Certificates issued by this Init name
+	// <base>/ocsp as their OCSP responder and <base>/crl as their CRL
+	// distribution point; empty issues them without, as before these
+	// services existed. Certificates that already exist keep what they name.
+	TrustServicesURL string
 }
 
 // User is a person who gets a personal signing certificate.
@@ -118,12 +162,41 @@ type PKI struct {
 	Orgs map[string]*Identity
 	// Users are the personal identities by username.
 	Users map[string]*Identity
+	// TSA and OCSP are the identities of the development trust services; nil
+	// in a directory made before they existed, until the next Init.
+	TSA  *Identity
+	OCSP *Identity
 
 	rootKey crypto.Signer
 }
 
 // Chain is the certificates above a leaf, up to and including the root.
 func (p *PKI) Chain() []*x509.Certificate { return []*x509.Certificate{p.Root} }
+
+// RootKey is the root CA's private key, which signs the development CRL.
+func (p *PKI) RootKey() (crypto.Signer, error) {
+	if p.rootKey == nil {
+		return nil, fmt.Errorf("the development PKI in %s has no root.key: run `docflow pki init`", p.Dir)
+	}
+	return p.rootKey, nil
+}
+
+// Issued lists every certificate the root issued that the directory holds:
+// organisations, users and the trust services.
+func (p *PKI) Issued() []*x509.Certificate {
+	var certs []*x509.Certificate
+	for _, ids := range []map[string]*Identity{p.Orgs, p.Users} {
+		for _, id := range ids {
+			certs = append(certs, id.Cert)
+		}
+	}
+	for _, id := range []*Identity{p.TSA, p.OCSP} {
+		if id != nil {
+			certs = append(certs, id.Cert)
+		}
+	}
+	return certs
+}
 
 var (
 	usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -136,6 +209,12 @@ func ValidUsername(name string) bool { return usernamePattern.MatchString(name) 
 
 func (o Options) validate() error {
 	var problems []error
+	if o.TrustServicesURL != "" {
+		u, err := url.Parse(o.TrustServicesURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			problems = append(problems, fmt.Errorf("trust services URL %q is not valid: use a base URL such as %s", o.TrustServicesURL, DefaultTrustServicesURL))
+		}
+	}
 	if !agencyPattern.MatchString(o.Agency) {
 		problems = append(problems, fmt.Errorf("agency identifier %q is not valid: use up to 35 characters of 0-9, A-Z and '.' (e.g. 000.00.00.G22)", o.Agency))
 	}
@@ -176,7 +255,9 @@ func Init(dir string, opts Options, now time.Time) (*PKI, error) {
 			return nil, fmt.Errorf("%s: restrict directory: %w", op, err)
 		}
 	}
-	if err := writeIfMissing(filepath.Join(dir, "README.txt"), []byte(readme), certMode); err != nil {
+	// The README describes what this version of Init makes, so an older one
+	// is replaced.
+	if err := writeIfChanged(filepath.Join(dir, "README.txt"), []byte(readme), certMode); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 
@@ -186,6 +267,12 @@ func Init(dir string, opts Options, now time.Time) (*PKI, error) {
 	}
 	issuer := &Identity{Cert: root, Key: rootKey}
 
+	if _, err := ensureLeaf(filepath.Join(dir, "tsa"), issuer, now, func() *x509.Certificate { return tsaTemplate(opts, now, root) }); err != nil {
+		return nil, fmt.Errorf("%s: timestamp authority certificate: %w", op, err)
+	}
+	if _, err := ensureLeaf(filepath.Join(dir, "ocsp"), issuer, now, func() *x509.Certificate { return ocspTemplate(now, root) }); err != nil {
+		return nil, fmt.Errorf("%s: OCSP responder certificate: %w", op, err)
+	}
 	orgBase := filepath.Join(dir, "org", events.AgencyToken(opts.Agency))
 	if _, err := ensureLeaf(orgBase, issuer, now, func() *x509.Certificate { return orgTemplate(opts, now, root) }); err != nil {
 		return nil, fmt.Errorf("%s: organisation certificate of %s: %w", op, opts.Agency, err)
@@ -233,6 +320,12 @@ func Load(dir string) (*PKI, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
+	if p.TSA, err = loadService(filepath.Join(dir, "tsa"), root); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if p.OCSP, err = loadService(filepath.Join(dir, "ocsp"), root); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	for name, id := range users {
 		if p12 := filepath.Join(dir, "users", name+".p12"); fileExists(p12) {
 			id.P12File = p12
@@ -249,6 +342,15 @@ func LoadRoot(dir string) (*x509.Certificate, error) {
 		return nil, fmt.Errorf("no PKI in %s (root.crt is missing): run `docflow pki init`", dir)
 	}
 	return root, err
+}
+
+// loadService reads a trust service's identity, which a directory made
+// before the services existed does not have.
+func loadService(base string, root *x509.Certificate) (*Identity, error) {
+	if !fileExists(base+".crt") && !fileExists(base+".key") {
+		return nil, nil //nolint:nilnil // absent is not an error: the next Init creates it
+	}
+	return readIdentity(base, root)
 }
 
 // loadLeaves reads every <name>.crt with its <name>.key in dir.
@@ -412,7 +514,7 @@ func ensureP12(file string, id *Identity, root *x509.Certificate) error {
 }
 
 func orgTemplate(opts Options, now time.Time, root *x509.Certificate) *x509.Certificate {
-	return &x509.Certificate{
+	return withServices(opts, &x509.Certificate{
 		Subject: pkix.Name{
 			CommonName:         opts.AgencyName,
 			Organization:       []string{opts.AgencyName},
@@ -424,11 +526,11 @@ func orgTemplate(opts Options, now time.Time, root *x509.Certificate) *x509.Cert
 		NotAfter:    clampTo(now.AddDate(orgValidityYears, 0, 0), root.NotAfter),
 		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 		ExtKeyUsage: signingEKU,
-	}
+	})
 }
 
 func userTemplate(opts Options, u User, now time.Time, root *x509.Certificate) *x509.Certificate {
-	return &x509.Certificate{
+	return withServices(opts, &x509.Certificate{
 		Subject: pkix.Name{
 			CommonName:         u.FullName,
 			SerialNumber:       u.Username,
@@ -441,7 +543,58 @@ func userTemplate(opts Options, u User, now time.Time, root *x509.Certificate) *
 		NotAfter:    clampTo(now.AddDate(userValidityYears, 0, 0), root.NotAfter),
 		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 		ExtKeyUsage: signingEKU,
+	})
+}
+
+// tsaTemplate follows RFC 3161, 2.3: the certificate of a TSA carries the
+// timeStamping purpose alone, in a critical extension. Go never marks the
+// extended key usage critical itself, so the extension is written here.
+func tsaTemplate(opts Options, now time.Time, root *x509.Certificate) *x509.Certificate {
+	eku, _ := asn1.Marshal([]asn1.ObjectIdentifier{oidKPTimeStamping}) // a fixed, valid OID cannot fail to marshal
+	return withServices(opts, &x509.Certificate{
+		Subject:         serviceSubject(TSACommonName),
+		NotBefore:       now.Add(-backdate),
+		NotAfter:        clampTo(now.AddDate(serviceValidityYears, 0, 0), root.NotAfter),
+		KeyUsage:        x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtraExtensions: []pkix.Extension{{Id: oidExtKeyUsage, Critical: true, Value: eku}},
+	})
+}
+
+// ocspTemplate is a delegated responder (RFC 6960, 4.2.2.2): issued by the
+// root it answers for, with id-pkix-ocsp-nocheck so validators do not ask the
+// responder about itself. It names no OCSP responder or CRL for that reason.
+func ocspTemplate(now time.Time, root *x509.Certificate) *x509.Certificate {
+	null, _ := asn1.Marshal(asn1.NullRawValue) // the NULL value cannot fail to marshal
+	return &x509.Certificate{
+		Subject:         serviceSubject(OCSPCommonName),
+		NotBefore:       now.Add(-backdate),
+		NotAfter:        clampTo(now.AddDate(serviceValidityYears, 0, 0), root.NotAfter),
+		KeyUsage:        x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:     []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning},
+		ExtraExtensions: []pkix.Extension{{Id: OIDOCSPNoCheck, Value: null}},
 	}
+}
+
+func serviceSubject(cn string) pkix.Name {
+	return pkix.Name{
+		CommonName:         cn,
+		Organization:       []string{"docflow development"},
+		OrganizationalUnit: []string{devOrgUnit},
+		Country:            []string{"VN"},
+	}
+}
+
+// withServices names the development OCSP responder, CRL and root
+// certificate in c when the options give where the services run.
+func withServices(opts Options, c *x509.Certificate) *x509.Certificate {
+	if opts.TrustServicesURL == "" {
+		return c
+	}
+	base := strings.TrimRight(opts.TrustServicesURL, "/")
+	c.OCSPServer = []string{base + OCSPPath}
+	c.CRLDistributionPoints = []string{base + CRLPath}
+	c.IssuingCertificateURL = []string{base + RootPath}
+	return c
 }
 
 // signingEKU is emailProtection: poppler (pdfsig) validates PDF signer
@@ -553,8 +706,8 @@ func writeFileAtomic(file string, data []byte, mode fs.FileMode) error {
 	return nil
 }
 
-func writeIfMissing(file string, data []byte, mode fs.FileMode) error {
-	if fileExists(file) {
+func writeIfChanged(file string, data []byte, mode fs.FileMode) error {
+	if old, err := os.ReadFile(file); err == nil && bytes.Equal(old, data) {
 		return nil
 	}
 	return writeFileAtomic(file, data, mode)
@@ -583,6 +736,8 @@ these keys proves nothing about anyone. Never import root.crt into a system
 or browser trust store and never use these keys for a real document.
 
   root.crt, root.key            development root CA
+  tsa.crt, tsa.key              development timestamp authority
+  ocsp.crt, ocsp.key            development OCSP responder
   org/<agency>.crt, .key        organisation certificate (organisation signature)
   users/<username>.crt, .key    personal signing certificate
   users/<username>.p12          the same as PKCS#12, password "demo"

@@ -3,6 +3,7 @@ package devpki_test
 import (
 	"bytes"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"os"
 	"os/exec"
@@ -229,6 +230,140 @@ func TestInitReportsEveryBadOption(t *testing.T) {
 			t.Errorf("error does not mention %q: %v", want, err)
 		}
 	}
+}
+
+func TestTrustServiceCertificates(t *testing.T) {
+	t.Parallel()
+	opts := devpki.DemoOptions()
+	opts.TrustServicesURL = "http://127.0.0.1:18089/"
+	dir := filepath.Join(t.TempDir(), "pki")
+	p, err := devpki.Init(dir, opts, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.TSA == nil || p.OCSP == nil {
+		t.Fatalf("TSA %v, OCSP %v: want both identities", p.TSA, p.OCSP)
+	}
+	checkMode(t, filepath.Join(dir, "tsa.key"), 0o600)
+	checkMode(t, filepath.Join(dir, "ocsp.key"), 0o600)
+
+	// RFC 3161, 2.3: exactly the timeStamping purpose, in a critical extension.
+	tsa := p.TSA.Cert
+	if tsa.Subject.CommonName != devpki.TSACommonName || !strings.Contains(tsa.Subject.CommonName, "DEVELOPMENT") {
+		t.Errorf("TSA CN = %q", tsa.Subject.CommonName)
+	}
+	if len(tsa.ExtKeyUsage) != 1 || tsa.ExtKeyUsage[0] != x509.ExtKeyUsageTimeStamping {
+		t.Errorf("TSA EKU = %v, want timeStamping alone", tsa.ExtKeyUsage)
+	}
+	if ext := extension(tsa, asn1.ObjectIdentifier{2, 5, 29, 37}); ext == nil || !ext.Critical {
+		t.Errorf("TSA extended key usage is not critical: %+v", ext)
+	}
+	// openssl applies the same rule for its timestampsign purpose.
+	out, err := exec.CommandContext(t.Context(), "openssl", "verify", "-purpose", "timestampsign", "-CAfile", filepath.Join(dir, "root.crt"), filepath.Join(dir, "tsa.crt")).CombinedOutput()
+	if err != nil || !bytes.Contains(out, []byte(": OK")) {
+		t.Errorf("openssl verify -purpose timestampsign: %v\n%s", err, out)
+	}
+
+	o := p.OCSP.Cert
+	if len(o.ExtKeyUsage) != 1 || o.ExtKeyUsage[0] != x509.ExtKeyUsageOCSPSigning {
+		t.Errorf("OCSP EKU = %v, want OCSPSigning", o.ExtKeyUsage)
+	}
+	if extension(o, devpki.OIDOCSPNoCheck) == nil {
+		t.Error("OCSP responder certificate has no id-pkix-ocsp-nocheck")
+	}
+	if len(o.OCSPServer) != 0 || len(o.CRLDistributionPoints) != 0 {
+		t.Errorf("OCSP responder certificate names revocation services: %v %v", o.OCSPServer, o.CRLDistributionPoints)
+	}
+
+	for name, c := range map[string]*x509.Certificate{
+		"user": p.Users["lanhdao"].Cert, "organisation": p.Orgs["000.00.00.G22"].Cert, "TSA": tsa,
+	} {
+		if len(c.OCSPServer) != 1 || c.OCSPServer[0] != "http://127.0.0.1:18089/ocsp" {
+			t.Errorf("%s certificate OCSP = %v", name, c.OCSPServer)
+		}
+		if len(c.CRLDistributionPoints) != 1 || c.CRLDistributionPoints[0] != "http://127.0.0.1:18089/crl" {
+			t.Errorf("%s certificate CRL DP = %v", name, c.CRLDistributionPoints)
+		}
+		if len(c.IssuingCertificateURL) != 1 || c.IssuingCertificateURL[0] != "http://127.0.0.1:18089/root.crt" {
+			t.Errorf("%s certificate caIssuers = %v", name, c.IssuingCertificateURL)
+		}
+	}
+	if len(p.Issued()) != 5+1+2 {
+		t.Errorf("Issued lists %d certificates, want 5 users, 1 organisation, TSA and OCSP", len(p.Issued()))
+	}
+	if _, err := p.RootKey(); err != nil {
+		t.Errorf("RootKey: %v", err)
+	}
+}
+
+func TestWithoutTrustServicesURLCertificatesNameNoServices(t *testing.T) {
+	t.Parallel()
+	_, p := initDemo(t)
+	c := p.Users["vanthu"].Cert
+	if len(c.OCSPServer)+len(c.CRLDistributionPoints)+len(c.IssuingCertificateURL) != 0 {
+		t.Errorf("certificate names services: %v %v %v", c.OCSPServer, c.CRLDistributionPoints, c.IssuingCertificateURL)
+	}
+	if p.TSA == nil || p.OCSP == nil {
+		t.Error("the trust services' certificates are made even without a URL")
+	}
+}
+
+// A PKI directory made before the trust services existed has no tsa.* and
+// ocsp.* files: it still loads, and the next Init adds them and keeps
+// everything else.
+func TestInitCompletesAnOlderPKI(t *testing.T) {
+	t.Parallel()
+	dir, first := initDemo(t)
+	for _, f := range []string{"tsa.crt", "tsa.key", "ocsp.crt", "ocsp.key"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old, err := devpki.Load(dir)
+	if err != nil {
+		t.Fatalf("Load of an older PKI: %v", err)
+	}
+	if old.TSA != nil || old.OCSP != nil {
+		t.Error("Load invents trust service identities")
+	}
+	second, err := devpki.Init(dir, devpki.DemoOptions(), now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.TSA == nil || second.OCSP == nil || second.TSA.Cert.Equal(first.TSA.Cert) {
+		t.Fatal("Init did not issue new trust service certificates")
+	}
+	if !second.Root.Equal(first.Root) || !second.Users["vanthu"].Cert.Equal(first.Users["vanthu"].Cert) {
+		t.Error("Init replaced what existed")
+	}
+	third, err := devpki.Init(dir, devpki.DemoOptions(), now.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !third.TSA.Cert.Equal(second.TSA.Cert) || !third.OCSP.Cert.Equal(second.OCSP.Cert) {
+		t.Error("a second Init replaced the trust service certificates")
+	}
+}
+
+func TestInitRefusesABadTrustServicesURL(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"127.0.0.1:8089", "ftp://127.0.0.1/", "http://", "http://h/x?y=1"} {
+		opts := devpki.DemoOptions()
+		opts.TrustServicesURL = u
+		_, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), opts, now)
+		if err == nil || !strings.Contains(err.Error(), "trust services URL") {
+			t.Errorf("Init with %q = %v, want a refusal", u, err)
+		}
+	}
+}
+
+func extension(c *x509.Certificate, oid asn1.ObjectIdentifier) *pkix.Extension {
+	for i, e := range c.Extensions {
+		if e.Id.Equal(oid) {
+			return &c.Extensions[i]
+		}
+	}
+	return nil
 }
 
 func TestLoadWithoutPKI(t *testing.T) {

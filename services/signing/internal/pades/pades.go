@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/docflow/docflow/api/errcode"
@@ -42,10 +43,16 @@ func ParseLevel(s string) (Level, error) {
 		WithDetail("level", s)
 }
 
-// Available reports whether signatures of this level can be produced now.
-// Timestamped and long-term levels need a timestamp authority and revocation
-// data, which are not part of the service yet.
-func (l Level) Available() bool { return l == LevelBB }
+// Available reports whether signatures of this level can be produced. Every
+// baseline level can; B-T and above need Request.TSAURLs, B-LT and above
+// Request.Revocation as well.
+func (l Level) Available() bool {
+	switch l {
+	case LevelBB, LevelBT, LevelBLT, LevelBLTA:
+		return true
+	}
+	return false
+}
 
 // CheckAvailable returns an Invalid error when the level cannot be produced.
 func (l Level) CheckAvailable() error {
@@ -53,9 +60,15 @@ func (l Level) CheckAvailable() error {
 		return nil
 	}
 	return errs.E("pades.Level", errs.Invalid, errcode.InvalidArgument,
-		fmt.Sprintf("PAdES level %s is not available yet: only B-B signatures can be produced", l)).
+		fmt.Sprintf("unknown PAdES level %q: use one of B-B, B-T, B-LT, B-LTA", l)).
 		WithDetail("level", string(l))
 }
+
+// timestamped reports whether the level carries a trusted time.
+func (l Level) timestamped() bool { return l == LevelBT || l.longTerm() }
+
+// longTerm reports whether the level embeds validation data.
+func (l Level) longTerm() bool { return l == LevelBLT || l == LevelBLTA }
 
 // SubFilterCAdES is the PDF SubFilter of every PAdES signature.
 const SubFilterCAdES = "ETSI.CAdES.detached"
@@ -71,6 +84,18 @@ type Request struct {
 	Reason     string
 	Location   string
 	Level      Level
+
+	// TSAURLs are the RFC 3161 timestamp authorities of B-T and above, asked
+	// in this order (each retried once) until one grants a timestamp. When
+	// none does, signing fails naming every one: a signature never falls
+	// back to the signer's clock.
+	TSAURLs []string
+	// HTTPClient sends the timestamp requests; nil uses a client with a
+	// 15-second timeout per request.
+	HTTPClient *http.Client
+	// Revocation provides the OCSP responses and CRLs that B-LT and B-LTA
+	// embed for the signer's and the timestamp authority's certificates.
+	Revocation RevocationSource
 }
 
 // Signature describes a signature that was added.
@@ -82,17 +107,30 @@ type Signature struct {
 	// signature dictionary's /M entry records the same moment. Until B-T
 	// nothing but the signer vouches for it.
 	SignedAt time.Time
+	// Timestamped is when the timestamp authority saw the signature (B-T
+	// and above); zero at B-B.
+	Timestamped time.Time
+	// DocumentTimestamped is the time of the document timestamp over the
+	// whole file with its validation data (B-LTA); zero below.
+	DocumentTimestamped time.Time
 	// Size is the length of the signed PDF written to out.
 	Size int64
 }
 
 // Signer adds one approval signature to a PDF. The input is left untouched:
-// the output is the input followed by an incremental update, so earlier
-// signatures stay valid and later ones (number, organisation seal) may follow.
+// the output is the input followed by incremental updates (the signature,
+// then at B-LT and B-LTA the validation data and the document timestamp), so
+// earlier signatures stay valid and later ones (number, organisation seal)
+// may follow.
+//
+// Nothing is written to out unless the whole signature at the requested
+// level was made.
 //
 // Errors are *errs.Error of kind Invalid when the request or the PDF cannot
-// be signed (errcode.NotPDF, errcode.MalformedPDF, errcode.InvalidArgument);
-// any other error comes from writing out or from ctx.
+// be signed (errcode.NotPDF, errcode.MalformedPDF, errcode.InvalidArgument,
+// also for a revoked certificate), and of kind Unavailable when no timestamp
+// authority, OCSP responder or CRL answered (a retry may succeed); any other
+// error comes from writing out or from ctx.
 type Signer interface {
 	Sign(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, req Request) (Signature, error)
 }
