@@ -1,0 +1,606 @@
+// Package verify checks the signatures of a PDF: PAdES (ETSI EN 319 142)
+// and plain PKCS#7 detached signatures and document timestamps. It parses
+// the PDF and the CMS itself, so that every verdict is its own and every
+// reason has a stable code (see Code).
+//
+// What is checked, per signature: that /ByteRange frames exactly /Contents
+// and runs from the start of the file to the end of a revision; the digest
+// of those bytes against the CMS message-digest and the signature value
+// against the signer's key; the ESS signing-certificate attribute; the
+// signature timestamp (token signature, imprint, authority trusted for
+// timestamping); the path to the configured trust anchors and the signer
+// certificate's validity and revocation at the signing time (from the
+// timestamp when there is one, else the claimed /M); and what later
+// revisions changed (validation data, further signatures, form fill and
+// annotations are permitted; anything that rewrites signed content is not).
+// For the document: encryption, truncation, bytes appended after the last
+// %%EOF, signature fields without a signature and signature dictionaries no
+// field refers to.
+package verify
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/services/internal/errs"
+)
+
+const op = "verify.Verify"
+
+// DefaultMaxSize is the largest file Verify reads when Options.MaxSize is 0.
+const DefaultMaxSize = 256 << 20
+
+// clockSkew is how far in the future a claimed time may be before it is
+// reported: computer clocks drift.
+const clockSkew = 5 * time.Minute
+
+// Options configure a verification.
+type Options struct {
+	// Roots are the trust anchors (for signers and timestamp authorities).
+	// Nil trusts nothing: every path is reported untrusted. The system roots
+	// are never used.
+	Roots *x509.CertPool
+	// Now is the verifier's clock; zero means time.Now().
+	Now time.Time
+	// MinLevel, when set, is the lowest PAdES level a signature may have
+	// (document timestamps are not judged by it).
+	MinLevel Level
+	// RequireRevocation makes a signature without embedded revocation data
+	// for its signing time invalid; otherwise that is a warning.
+	RequireRevocation bool
+	// MaxSize is the largest file accepted; 0 means DefaultMaxSize.
+	MaxSize int64
+}
+
+// Verify checks every signature of the PDF of size bytes in r. Whatever is
+// wrong with the document is in the Report (with Valid false); the error is
+// for the verification itself failing: r could not be read, ctx ended, or
+// the file is larger than Options.MaxSize (an *errs.Error of kind Invalid,
+// errcode.FileTooLarge).
+func Verify(ctx context.Context, r io.ReaderAt, size int64, opts Options) (Report, error) {
+	if err := ctx.Err(); err != nil {
+		return Report{}, errs.Wrap(op, err)
+	}
+	maxSize := opts.MaxSize
+	if maxSize <= 0 {
+		maxSize = DefaultMaxSize
+	}
+	if size < 0 {
+		return Report{}, errs.E(op, errs.Invalid, errcode.InvalidArgument, "the file size is negative")
+	}
+	if size > maxSize {
+		return Report{}, errs.E(op, errs.Invalid, errcode.FileTooLarge,
+			fmt.Sprintf("the file is %d bytes; signatures are verified on files of up to %d bytes", size, maxSize)).
+			WithDetail("size", fmt.Sprint(size))
+	}
+	data := make([]byte, size)
+	if n, err := r.ReadAt(data, 0); int64(n) != size {
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		return Report{}, fmt.Errorf("%s: read PDF: %w", op, err)
+	}
+
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	roots := opts.Roots
+	if roots == nil {
+		roots = x509.NewCertPool()
+	}
+	v := &verifier{ctx: ctx, opts: opts, now: now, roots: roots, data: data, changes: map[int64]*changeSet{}}
+	rep, err := v.run()
+	if err != nil {
+		return Report{}, errs.Wrap(op, err)
+	}
+	return rep, nil
+}
+
+type verifier struct {
+	ctx   context.Context
+	opts  Options
+	now   time.Time
+	roots *x509.CertPool
+	data  []byte
+	doc   *document
+
+	dssCerts []*x509.Certificate
+	dssRev   revocationData
+	// changes caches the judgement of later revisions by signed revision.
+	changes map[int64]*changeSet
+}
+
+func errProblem(code Code, format string, args ...any) Problem {
+	return Problem{Code: code, Severity: SeverityError, Message: fmt.Sprintf(format, args...)}
+}
+
+func warnProblem(code Code, format string, args ...any) Problem {
+	return Problem{Code: code, Severity: SeverityWarning, Message: fmt.Sprintf(format, args...)}
+}
+
+func hasError(ps []Problem) bool {
+	return slices.ContainsFunc(ps, func(p Problem) bool { return p.Severity == SeverityError })
+}
+
+func (v *verifier) run() (Report, error) {
+	rep := Report{
+		Size:       int64(len(v.data)),
+		VerifiedAt: v.now,
+		Signatures: []Signature{},
+		Problems:   []Problem{},
+	}
+	doc, derr := openDocument(v.data)
+	if derr != nil {
+		rep.Problems = append(rep.Problems, errProblem(derr.code, "%s", derr.Error()))
+		return rep, nil
+	}
+	v.doc = doc
+	rep.Revisions = len(doc.sections)
+	if doc.final.trailer["Encrypt"] != nil {
+		rep.Problems = append(rep.Problems, errProblem(CodeEncrypted,
+			"the PDF is encrypted: its signatures cannot be verified; ask the sender for the document without a password or encryption"))
+		return rep, nil
+	}
+	if p, bad := tailProblem(doc.tail); bad {
+		rep.Problems = append(rep.Problems, p)
+	}
+	v.loadDSS()
+
+	referenced := map[int64]bool{}
+	for _, f := range collectFields(doc.final) {
+		if err := v.ctx.Err(); err != nil {
+			return Report{}, err
+		}
+		if f.value == nil {
+			rep.Problems = append(rep.Problems, warnProblem(CodeFieldEmpty, "the signature field %q is not signed", f.name))
+			continue
+		}
+		rep.SignatureFields++
+		ref, isRef := asRef(f.value)
+		if isRef {
+			referenced[ref.Num] = true
+		}
+		sd := asDict(doc.final.resolve(f.value))
+		if sd == nil || sd["ByteRange"] == nil || sd["Contents"] == nil {
+			rep.Problems = append(rep.Problems, errProblem(CodeSignatureMissing,
+				"the signature field %q refers to no signature: its signature dictionary is missing or damaged", f.name))
+			continue
+		}
+		rep.Signatures = append(rep.Signatures, v.signature(f.name, ref, isRef, sd))
+	}
+	rep.Verified = len(rep.Signatures)
+	sort.SliceStable(rep.Signatures, func(i, j int) bool {
+		return rep.Signatures[i].Coverage.RevisionEnd < rep.Signatures[j].Coverage.RevisionEnd
+	})
+	rep.Problems = append(rep.Problems, v.orphans(referenced)...)
+	v.archiveLevels(rep.Signatures)
+	if doc.overBudget() {
+		rep.Problems = append(rep.Problems, errProblem(CodeTooComplex,
+			"the document has more or larger objects than the verifier reads (%v); it was not fully checked", errTooComplex))
+	}
+
+	if len(rep.Signatures) == 0 && !hasError(rep.Problems) {
+		rep.Problems = append(rep.Problems, errProblem(CodeNotSigned, "the document has no signature"))
+	}
+	rep.Valid = len(rep.Signatures) > 0 && !hasError(rep.Problems)
+	for _, s := range rep.Signatures {
+		rep.Valid = rep.Valid && s.Valid
+	}
+	return rep, nil
+}
+
+// tailProblem judges what follows the last complete revision.
+func tailProblem(tail []byte) (Problem, bool) {
+	rest := bytes.TrimLeft(tail, "\x00\t\n\f\r ")
+	if len(rest) == 0 {
+		return Problem{}, false
+	}
+	for _, kw := range []string{" obj", "xref", "trailer", "startxref", "endobj"} {
+		if bytes.Contains(rest, []byte(kw)) {
+			return errProblem(CodeTruncated,
+				"the file ends in the middle of an update (%d bytes after the last complete revision): it was cut short, e.g. by an interrupted download or copy", len(rest)), true
+		}
+	}
+	return errProblem(CodeAppendedData,
+		"%d bytes were appended after the end of the document (%%%%EOF) that are not a valid update: the file was altered after it was saved", len(rest)), true
+}
+
+// loadDSS reads the document security store of the final revision.
+func (v *verifier) loadDSS() {
+	f := v.doc.final
+	cat := asDict(f.resolve(f.trailer["Root"]))
+	dss := asDict(f.resolve(cat["DSS"]))
+	streams := func(key pdfName) [][]byte {
+		var out [][]byte
+		for _, o := range asArray(f.resolve(dss[key])) {
+			if s, ok := f.resolve(o).(*pdfStream); ok {
+				if data, err := v.doc.decode(s); err == nil {
+					out = append(out, data)
+				}
+			}
+		}
+		return out
+	}
+	for _, der := range streams("Certs") {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			v.dssCerts = append(v.dssCerts, c)
+		}
+	}
+	for _, der := range streams("OCSPs") {
+		v.dssRev.ocsps = append(v.dssRev.ocsps, sourced{der: der, source: "dss_ocsp"})
+	}
+	for _, der := range streams("CRLs") {
+		v.dssRev.crls = append(v.dssRev.crls, sourced{der: der, source: "dss_crl"})
+	}
+}
+
+// signature verifies one signature or document timestamp dictionary.
+func (v *verifier) signature(field string, ref pdfRef, isRef bool, sd pdfDict) Signature {
+	s := Signature{
+		Kind:                   KindSignature,
+		Field:                  field,
+		SubFilter:              string(asName(sd["SubFilter"])),
+		Level:                  LevelNone,
+		TimeSource:             "verifier",
+		ValidationTime:         v.now,
+		SigningCertificateAttr: "absent",
+		Revocation:             Revocation{Status: "unknown"},
+		Problems:               []Problem{},
+	}
+	if asName(sd["Type"]) == "DocTimeStamp" || s.SubFilter == "ETSI.RFC3161" {
+		s.Kind = KindDocumentTimestamp
+	}
+	if m, ok := asString(sd["M"]); ok {
+		if t, ok := parseDate(decodeText(m)); ok {
+			s.ClaimedTime = &t
+		}
+	}
+	v.check(&s, sd, ref, isRef)
+	s.Valid = !hasError(s.Problems)
+	return s
+}
+
+func (v *verifier) check(s *Signature, sd pdfDict, ref pdfRef, isRef bool) {
+	parts, contents, p, ok := v.byteRange(sd, ref, isRef, s)
+	if !ok {
+		s.Problems = append(s.Problems, p)
+		return
+	}
+	v.coverage(s)
+
+	switch s.SubFilter {
+	case "ETSI.RFC3161":
+		v.documentTimestamp(s, contents, parts)
+	case "ETSI.CAdES.detached", "adbe.pkcs7.detached":
+		v.cmsSignature(s, contents, parts)
+	default:
+		s.Problems = append(s.Problems, errProblem(CodeUnsupportedSubFilter,
+			"the signature format /SubFilter /%s is not supported; PAdES signatures use ETSI.CAdES.detached", clip(s.SubFilter)))
+	}
+}
+
+// byteRange checks that /ByteRange runs from the start of the file to the
+// end of a revision around exactly the /Contents string, and returns the
+// signed bytes and the decoded /Contents.
+func (v *verifier) byteRange(sd pdfDict, ref pdfRef, isRef bool, s *Signature) ([][]byte, []byte, Problem, bool) {
+	arr := asArray(sd["ByteRange"])
+	var br [4]int64
+	valid := len(arr) == 4
+	for i := 0; valid && i < 4; i++ {
+		br[i], valid = asInt(arr[i])
+	}
+	size := int64(len(v.data))
+	if !valid || br[0] != 0 || br[1] <= 0 || br[2] < br[1]+2 || br[3] < 0 || br[2] > size || br[3] > size-br[2] {
+		return nil, nil, errProblem(CodeByteRangeInvalid,
+			"the signature's /ByteRange is malformed or points outside the file: the signed bytes cannot be located"), false
+	}
+	s.Coverage.ByteRange = br[:]
+	a, b, c, d := int(br[0]), int(br[1]), int(br[2]), int(br[3])
+	contents, _ := asString(sd["Contents"])
+	gap := v.data[b:c]
+	if gap[0] != '<' || gap[len(gap)-1] != '>' {
+		return nil, nil, errProblem(CodeByteRangeInvalid,
+			"the bytes left out of the signature are not the /Contents string: something besides the signature value is unsigned"), false
+	}
+	l := lexer{b: gap}
+	hex, err := l.hexString()
+	if err != nil || l.pos != len(gap) || !bytes.Equal(hex, contents) {
+		return nil, nil, errProblem(CodeByteRangeInvalid,
+			"the bytes left out of the signature are not this signature's /Contents: the signature was moved or another one put in its place"), false
+	}
+	// The dictionary itself must be among the signed bytes, or its entries
+	// (/M, /Reason, /ByteRange) could be changed freely.
+	e, found := v.doc.final.xref[ref.Num]
+	if !isRef || !found || e.Kind != 1 || e.Off >= br[1] {
+		return nil, nil, errProblem(CodeByteRangeInvalid,
+			"the signature dictionary is not inside the bytes it signs: its entries are not protected by the signature"), false
+	}
+	return [][]byte{v.data[a : a+b], v.data[c : c+d]}, contents, Problem{}, true
+}
+
+// coverage fills in which revision the signature covers and judges what
+// the later revisions changed.
+func (v *verifier) coverage(s *Signature) {
+	end := s.Coverage.ByteRange[2] + s.Coverage.ByteRange[3]
+	s.Coverage.RevisionEnd = end
+	s.Coverage.WholeRevision = v.doc.isRevisionEnd(end)
+	if !s.Coverage.WholeRevision {
+		s.Problems = append(s.Problems, errProblem(CodeCoverageIncomplete,
+			"the signature covers %d bytes, which do not end at the end of a revision (%%%%EOF): part of the document it belongs to is not signed", end))
+		s.Coverage.LaterChanges = "none"
+		return
+	}
+	for _, sec := range v.doc.sections {
+		if sec.EndNoEOL > end {
+			s.Coverage.LaterRevisions++
+		}
+	}
+	s.Coverage.WholeFile = s.Coverage.LaterRevisions == 0
+	if s.Coverage.WholeFile {
+		s.Coverage.LaterChanges = "none"
+		return
+	}
+	cs, ok := v.changes[end]
+	if !ok {
+		// Each comparison walks both revisions' cross-reference entries.
+		cost := 2 * int64(len(v.doc.final.xref))
+		if v.doc.work += cost; v.doc.work > maxWork {
+			s.Problems = append(s.Problems, errProblem(CodeTooComplex,
+				"the document has too many revisions and objects to judge what changed after this signature"))
+			s.Coverage.LaterChanges = "unknown"
+			return
+		}
+		cs = changesSince(v.doc.viewAt(end), v.doc.final)
+		v.changes[end] = cs
+	}
+	s.Coverage.Changes = cs.list
+	s.Coverage.LaterChanges = "permitted"
+	if cs.disallowed {
+		s.Coverage.LaterChanges = "disallowed"
+		detail := "a later revision changes what was signed"
+		for _, c := range cs.list {
+			if !c.Permitted {
+				detail = c.Detail
+				break
+			}
+		}
+		s.Problems = append(s.Problems, errProblem(CodeDisallowedChange,
+			"the document was changed after this signature in a way a signature does not permit: %s", detail))
+	}
+}
+
+// cmsSignature verifies a CMS (PKCS#7 or CAdES) detached signature over parts.
+func (v *verifier) cmsSignature(s *Signature, contents []byte, parts [][]byte) {
+	pades := s.SubFilter == "ETSI.CAdES.detached"
+	if pades {
+		s.Level = LevelBB
+	}
+	sd, err := parseCMS(contents)
+	if err != nil {
+		s.Problems = append(s.Problems, errProblem(CodeCMSMalformed, "the signature value (/Contents) is not a readable CMS signature: %v", err))
+		return
+	}
+	if len(sd.signers) != 1 || !sd.contentType.Equal(oidData) || sd.content != nil {
+		s.Problems = append(s.Problems, errProblem(CodeCMSMalformed,
+			"the signature value must be a detached CMS signature of data with exactly one signer"))
+		return
+	}
+	si := &sd.signers[0]
+	pool := slices.Concat(sd.certs, v.dssCerts)
+	cert := si.signerCert(pool)
+	if cert == nil {
+		s.Problems = append(s.Problems, errProblem(CodeSignerCertMissing,
+			"the signature does not carry the signer's certificate, and the document's validation data does not either"))
+		return
+	}
+	s.Signer = describe(cert)
+
+	res := si.check(bytes.Join(parts, nil), oidData, cert)
+	s.Integrity = Integrity{DigestAlgorithm: res.digestAlg, DigestMatches: res.digestMatches, SignatureVerifies: res.sigVerifies}
+	s.Problems = append(s.Problems, res.problems...)
+
+	s.SigningCertificateAttr = essCheck(si.signedAttrs, cert)
+	switch {
+	case s.SigningCertificateAttr == "mismatch":
+		s.Problems = append(s.Problems, errProblem(CodeESSMismatch,
+			"the signing-certificate attribute names another certificate than the one that signed: the certificate was substituted"))
+	case s.SigningCertificateAttr == "absent" && pades:
+		s.Problems = append(s.Problems, errProblem(CodeESSMissing,
+			"the PAdES signature lacks the signing-certificate-v2 attribute that binds it to its certificate"))
+	}
+	cmsTime, hasCMSTime := signingTimeAttr(si.signedAttrs)
+	if hasCMSTime && pades {
+		s.Problems = append(s.Problems, warnProblem(CodeSigningTimeAttr,
+			"the CMS carries a signing-time attribute, which PAdES baseline signatures must not have (the time belongs in /M)"))
+	}
+
+	// The time at which the certificate is judged.
+	switch {
+	case s.ClaimedTime != nil:
+		s.ValidationTime, s.TimeSource = *s.ClaimedTime, "claimed"
+	case hasCMSTime:
+		s.ValidationTime, s.TimeSource = cmsTime, "claimed"
+	}
+	if s.TimeSource == "claimed" && s.ValidationTime.After(v.now.Add(clockSkew)) {
+		s.Problems = append(s.Problems, warnProblem(CodeSigningTimeFuture,
+			"the signer's computer claims a signing time (%s) later than now", s.ValidationTime.Format(time.RFC3339)))
+	}
+	if token, ok, err := attr(si.unsignedAttrs, oidAttrTimestampToken); ok {
+		if pades {
+			s.Level = LevelBT
+		}
+		if err != nil {
+			s.Timestamp = &Timestamp{}
+			s.Problems = append(s.Problems, errProblem(CodeTimestampInvalid, "the signature timestamp attribute is malformed: %v", err))
+		} else {
+			ts, _, probs := v.checkTimestamp(token, [][]byte{si.signature}, v.dssCerts)
+			s.Timestamp = ts
+			s.Problems = append(s.Problems, probs...)
+			if ts.Valid {
+				t := ts.Time
+				s.TimestampTime = &t
+				s.ValidationTime, s.TimeSource = t, "timestamp"
+			}
+		}
+	}
+
+	path := v.certificate(s, cert, pool, x509.ExtKeyUsageAny)
+
+	crls, ocsps := adbeRevocation(si.signedAttrs)
+	rev := revocationData{ocsps: slices.Clone(v.dssRev.ocsps), crls: slices.Clone(v.dssRev.crls)}
+	for _, o := range slices.Concat(ocsps, sd.ocsps) {
+		rev.ocsps = append(rev.ocsps, sourced{der: o, source: "cms_ocsp"})
+	}
+	for _, c := range slices.Concat(crls, sd.crls) {
+		rev.crls = append(rev.crls, sourced{der: c, source: "cms_crl"})
+	}
+	v.revocation(s, cert, path, pool, rev)
+	if s.Level == LevelBT && s.Timestamp != nil && s.Timestamp.Valid &&
+		(s.Revocation.Source == "dss_ocsp" || s.Revocation.Source == "dss_crl") {
+		s.Level = LevelBLT
+	}
+	if want := v.opts.MinLevel; want != "" && s.Level.rank() < want.rank() {
+		s.Problems = append(s.Problems, errProblem(CodeLevelInsufficient,
+			"the signature is %s; the policy requires at least %s", s.Level, want))
+	}
+}
+
+// certificate builds the signer's path at the validation time and records
+// the verdict; it returns the path (nil when there is none).
+func (v *verifier) certificate(s *Signature, cert *x509.Certificate, pool []*x509.Certificate, usage x509.ExtKeyUsage) []*x509.Certificate {
+	t := s.ValidationTime
+	s.CertValidAtTime = !t.Before(cert.NotBefore) && !t.After(cert.NotAfter)
+	path, err := v.buildChain(cert, pool, t, usage)
+	if err != nil {
+		s.Problems = append(s.Problems, chainProblem(err, cert, t))
+		// Is there a path at all, whatever the time? Then the anchor is
+		// trusted and only the time is wrong.
+		var invalid x509.CertificateInvalidError
+		if errors.As(err, &invalid) && invalid.Reason == x509.Expired {
+			at := t
+			if at.Before(cert.NotBefore) {
+				at = cert.NotBefore
+			}
+			if at.After(cert.NotAfter) {
+				at = cert.NotAfter
+			}
+			path, _ = v.buildChain(cert, pool, at, usage)
+		}
+	}
+	s.Chain.Trusted = err == nil
+	for _, c := range path {
+		s.Chain.Path = append(s.Chain.Path, *describe(c))
+	}
+	return path
+}
+
+func (v *verifier) revocation(s *Signature, cert *x509.Certificate, path, pool []*x509.Certificate, rev revocationData) {
+	var issuer *x509.Certificate
+	if len(path) > 1 {
+		issuer = path[1]
+	} else {
+		issuer = findIssuer(cert, pool)
+	}
+	s.Revocation = revocationStatus(cert, issuer, rev, s.ValidationTime)
+	switch s.Revocation.Status {
+	case "revoked":
+		s.Problems = append(s.Problems, errProblem(CodeRevoked,
+			"the certificate of %s was revoked on %s, before the signing time %s", cert.Subject.CommonName,
+			s.Revocation.RevokedAt.Format(time.RFC3339), s.ValidationTime.Format(time.RFC3339)))
+	case "unknown":
+		p := warnProblem(CodeRevocationUnknown,
+			"the document carries no revocation data (OCSP or CRL) for the certificate of %s at the signing time", cert.Subject.CommonName)
+		if v.opts.RequireRevocation {
+			p.Severity = SeverityError
+		}
+		s.Problems = append(s.Problems, p)
+	}
+}
+
+// documentTimestamp verifies a document timestamp (ETSI.RFC3161).
+func (v *verifier) documentTimestamp(s *Signature, contents []byte, parts [][]byte) {
+	ts, chain, probs := v.checkTimestamp(contents, parts, v.dssCerts)
+	s.Timestamp = ts
+	for _, c := range chain {
+		s.Chain.Path = append(s.Chain.Path, *describe(c))
+	}
+	s.Problems = append(s.Problems, probs...)
+	s.Signer = ts.TSA
+	s.Integrity = Integrity{DigestMatches: ts.ImprintMatches, SignatureVerifies: ts.SignatureVerifies}
+	s.Chain.Trusted = ts.ChainTrusted
+	if !ts.Time.IsZero() {
+		t := ts.Time
+		s.TimestampTime = &t
+		s.ValidationTime, s.TimeSource = t, "timestamp"
+	}
+	s.CertValidAtTime = ts.ChainTrusted
+	s.SigningCertificateAttr = ""
+	s.Revocation = Revocation{Status: "unknown"}
+}
+
+// archiveLevels raises B-LT signatures to B-LTA when a valid document
+// timestamp covers a revision that holds the validation data.
+func (v *verifier) archiveLevels(sigs []Signature) {
+	for i := range sigs {
+		if sigs[i].Level != LevelBLT {
+			continue
+		}
+		for _, ts := range sigs {
+			if ts.Kind != KindDocumentTimestamp || !ts.Valid || ts.Coverage.RevisionEnd <= sigs[i].Coverage.RevisionEnd {
+				continue
+			}
+			at := v.doc.viewAt(ts.Coverage.RevisionEnd)
+			if asDict(at.resolve(at.trailer["Root"]))["DSS"] != nil {
+				sigs[i].Level = LevelBLTA
+				break
+			}
+		}
+	}
+}
+
+// orphans finds signature dictionaries in the file that no signature field
+// refers to: a signature whose field was emptied or removed.
+func (v *verifier) orphans(referenced map[int64]bool) []Problem {
+	var out []Problem
+	seen := map[int64]bool{}
+	report := func(num int64, o any) {
+		d := asDict(o)
+		if d == nil || d["ByteRange"] == nil || d["Contents"] == nil || referenced[num] || seen[num] {
+			return
+		}
+		if t := asName(d["Type"]); t != "Sig" && t != "DocTimeStamp" && d["Filter"] == nil {
+			return
+		}
+		seen[num] = true
+		out = append(out, errProblem(CodeSignatureOrphaned,
+			"object %d is a signature that no signature field refers to: a signature was removed from the document", num))
+	}
+	for _, sec := range v.doc.sections {
+		for num, e := range sec.Entries {
+			if e.Kind != 1 {
+				continue
+			}
+			o, err := v.doc.objectAt(e.Off, num, v.doc.final)
+			if err == nil {
+				report(num, o)
+			}
+		}
+	}
+	for num, e := range v.doc.final.xref {
+		if e.Kind == 2 {
+			o, _ := v.doc.final.object(num)
+			report(num, o)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Message < out[j].Message })
+	return out
+}
