@@ -1,7 +1,8 @@
 // Package keys finds the private key and certificate chain a person signs
 // with. Keys are read from a PKI directory laid out as devpki writes it
-// (users/<username>.crt/.key issued by root.crt); hardware tokens will be
-// another source behind the same Source interface.
+// (users/<username>.crt/.key issued by root.crt). Keys on PKCS#11 tokens
+// (package token) and at remote signing services (package remote) are
+// other sources behind the same Source interface.
 package keys
 
 import (

@@ -1,0 +1,421 @@
+package token_test
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/signing/devpki"
+	"github.com/docflow/docflow/services/signing/internal/keys"
+	"github.com/docflow/docflow/services/signing/internal/keys/token"
+	"github.com/docflow/docflow/services/signing/internal/keys/token/tokentest"
+	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/pdftest"
+)
+
+func TestMain(m *testing.M) {
+	cleanup := tokentest.Setup()
+	defer cleanup()
+	m.Run()
+}
+
+func demoPKI(t *testing.T) *devpki.PKI {
+	t.Helper()
+	p, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), devpki.DemoOptions(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func open(t *testing.T, cfg token.Config) *token.Source {
+	t.Helper()
+	s, err := token.Open(cfg, nil, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+var lanhdao = tokentest.Key{Username: "lanhdao", FullName: "Phạm Minh Đức", Type: token.ECDSAP256}
+
+func signPDF(t *testing.T, cred keys.Credential, pdf []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	_, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), &out, pades.Request{
+		Key: cred.Key, Cert: cred.Cert, Chain: cred.Chain,
+		Reason: "Phê duyệt văn bản", Location: "Hà Nội", Level: pades.LevelBB,
+	})
+	if err != nil {
+		t.Fatalf("Sign: %v", err)
+	}
+	return out.Bytes()
+}
+
+func TestTokenKeySignsPDFsThatVerify(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		key  tokentest.Key
+	}{
+		{"EC P-256 (the development PKI's key type)", lanhdao},
+		{"RSA 2048", tokentest.Key{Username: "chuyenvien1", FullName: "Nguyễn Văn An", Type: token.RSA2048}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := demoPKI(t)
+			tok := tokentest.New(t, p, tt.key)
+			src := open(t, tok.Config)
+			if err := src.Check(t.Context()); err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			cred, err := src.Lookup(t.Context(), tt.key.Username)
+			if err != nil {
+				t.Fatalf("Lookup: %v", err)
+			}
+			if !cred.Cert.Equal(tok.Certs[tt.key.Username]) {
+				t.Error("Lookup returned another certificate than the one stored on the token")
+			}
+			if len(cred.Chain) != 1 || !cred.Chain[0].Equal(p.Root) {
+				t.Errorf("chain has %d certificates, want the root", len(cred.Chain))
+			}
+			switch cred.Key.(type) {
+			case *ecdsa.PrivateKey, *rsa.PrivateKey:
+				t.Fatalf("Lookup returned an in-memory %T: the key must stay on the token", cred.Key)
+			}
+
+			signed := signPDF(t, cred, pdftest.Document(t, "Quyet dinh ky bang token"))
+			pdftest.QPDFCheck(t, signed)
+			report := pdftest.PDFSig(t, signed, pdftest.NSSTrusting(t, filepath.Join(p.Dir, "root.crt")))
+			if len(report.Signatures) != 1 {
+				t.Fatalf("pdfsig found %d signatures:\n%s", len(report.Signatures), report.Output)
+			}
+			for _, want := range []string{
+				"Signature is Valid.",
+				"Certificate is Trusted.",
+				"Total document signed",
+				"Signer Certificate Common Name: " + tt.key.FullName,
+			} {
+				if !strings.Contains(report.Signatures[0], want) {
+					t.Errorf("pdfsig does not report %q:\n%s", want, report.Output)
+				}
+			}
+		})
+	}
+}
+
+func TestPrivateKeyCannotBeExtracted(t *testing.T) {
+	t.Parallel()
+	tok := tokentest.New(t, demoPKI(t), lanhdao)
+
+	prot, err := tok.Admin.Protection("lanhdao")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := token.KeyProtection{Sensitive: true, Extractable: false, AlwaysSensitive: true, NeverExtractable: true}
+	if prot != want {
+		t.Errorf("key protection %+v, want %+v", prot, want)
+	}
+	if v, err := tok.Admin.ReadPrivateValue("lanhdao"); err == nil {
+		t.Errorf("the token handed out %d bytes of the private key", len(v))
+	} else if !strings.Contains(err.Error(), "CKR_ATTRIBUTE_SENSITIVE") {
+		t.Errorf("reading the private value failed with %v, want CKR_ATTRIBUTE_SENSITIVE", err)
+	}
+
+	// OpenSC's pkcs11-tool, another process with its own view of the token,
+	// reports the same.
+	out, err := exec.CommandContext(t.Context(), "pkcs11-tool", "--module", tok.Module, "--token-label", tok.Label,
+		"--login", "--pin", tok.PIN, "--list-objects", "--type", "privkey").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pkcs11-tool (install opensc: `make test-deps`): %v\n%s", err, out)
+	}
+	text := string(out)
+	if !strings.Contains(text, "label:      lanhdao") {
+		t.Fatalf("pkcs11-tool does not list the key:\n%s", text)
+	}
+	for _, want := range []string{"sensitive", "never extractable"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("pkcs11-tool does not report the key %s:\n%s", want, text)
+		}
+	}
+}
+
+func TestSignatureSchemes(t *testing.T) {
+	t.Parallel()
+	p := demoPKI(t)
+	tok := tokentest.New(t, p, lanhdao, tokentest.Key{Username: "vanthu", FullName: "Trần Thị Thu", Type: token.RSA2048})
+	src := open(t, tok.Config)
+	ec, err := src.Lookup(t.Context(), "lanhdao")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := src.Lookup(t.Context(), "vanthu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaPub, _ := rs.Cert.PublicKey.(*rsa.PublicKey)
+	ecPub, _ := ec.Cert.PublicKey.(*ecdsa.PublicKey)
+	msg := []byte("Quyết định số 12/QĐ-UBND")
+	d256, d384 := sha256.Sum256(msg), sha512.Sum384(msg)
+
+	tests := []struct {
+		name   string
+		key    crypto.Signer
+		digest []byte
+		opts   crypto.SignerOpts
+		verify func(digest, sig []byte) error
+	}{
+		{"ECDSA SHA-256", ec.Key, d256[:], crypto.SHA256, func(d, s []byte) error {
+			if !ecdsa.VerifyASN1(ecPub, d, s) {
+				return errors.New("ECDSA signature does not verify")
+			}
+			return nil
+		}},
+		{"RSA PKCS#1 v1.5 SHA-256", rs.Key, d256[:], crypto.SHA256, func(d, s []byte) error {
+			return rsa.VerifyPKCS1v15(rsaPub, crypto.SHA256, d, s)
+		}},
+		{"RSA PKCS#1 v1.5 SHA-384", rs.Key, d384[:], crypto.SHA384, func(d, s []byte) error {
+			return rsa.VerifyPKCS1v15(rsaPub, crypto.SHA384, d, s)
+		}},
+		{"RSA-PSS salt = hash", rs.Key, d256[:], &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}, func(d, s []byte) error {
+			return rsa.VerifyPSS(rsaPub, crypto.SHA256, d, s, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+		}},
+		{"RSA-PSS salt auto", rs.Key, d384[:], &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto, Hash: crypto.SHA384}, func(d, s []byte) error {
+			return rsa.VerifyPSS(rsaPub, crypto.SHA384, d, s, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sig, err := tt.key.Sign(rand.Reader, tt.digest, tt.opts)
+			if err != nil {
+				t.Fatalf("Sign: %v", err)
+			}
+			if err := tt.verify(tt.digest, sig); err != nil {
+				t.Fatal(err)
+			}
+			other := append([]byte{}, tt.digest...)
+			other[0] ^= 1
+			if tt.verify(other, sig) == nil {
+				t.Fatal("the signature also verifies for another digest")
+			}
+		})
+	}
+
+	if _, err := ec.Key.Sign(rand.Reader, d256[:20], crypto.SHA256); err == nil {
+		t.Error("a digest of the wrong length was signed")
+	}
+}
+
+func TestOpenExplainsWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	tok := tokentest.New(t, demoPKI(t), lanhdao)
+	// Login is shared by every session of the process on a token: while the
+	// provisioning session is open, any PIN would be answered "already
+	// logged in".
+	if err := tok.Admin.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		change   func(c *token.Config)
+		wantKind errs.Kind
+		wantMsg  []string
+	}{
+		{"wrong PIN", func(c *token.Config) { c.PIN = "000000" }, errs.Unavailable,
+			[]string{"refused the PIN", token.EnvPINFile}},
+		{"token absent", func(c *token.Config) { c.TokenLabel = "no-such-token" }, errs.Unavailable,
+			[]string{`no token labelled "no-such-token"`, tok.Label}},
+		{"module missing", func(c *token.Config) { c.Module = filepath.Join(t.TempDir(), "libnothing.so") }, errs.Unavailable,
+			[]string{"does not exist", "make test-deps", token.EnvModule}},
+		{"incomplete configuration", func(c *token.Config) { c.PIN, c.TokenLabel, c.MaxSessions = "", "", 0 }, errs.Invalid,
+			[]string{token.EnvToken, token.EnvPINFile, token.EnvMaxSessions}},
+	}
+	// Subtests run one after the other: the wrong PIN must be tried once
+	// only, and the last step shows the token is still usable after it.
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tok.Config
+			tt.change(&cfg)
+			s, err := token.Open(cfg, nil, zaptest.NewLogger(t))
+			if err == nil {
+				_ = s.Close()
+				t.Fatal("Open succeeded")
+			}
+			if k := errs.KindOf(err); k != tt.wantKind {
+				t.Errorf("error kind %v, want %v: %v", k, tt.wantKind, err)
+			}
+			for _, w := range tt.wantMsg {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
+	}
+	t.Run("right PIN from a file afterwards", func(t *testing.T) {
+		cfg := tok.Config
+		cfg.PINFile = filepath.Join(t.TempDir(), "pin")
+		if err := os.WriteFile(cfg.PINFile, []byte(cfg.PIN+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg.PIN = ""
+		if _, err := open(t, cfg).Lookup(t.Context(), "lanhdao"); err != nil {
+			t.Fatalf("Lookup after a wrong PIN: %v", err)
+		}
+	})
+}
+
+func TestLookupWithoutUsableKey(t *testing.T) {
+	t.Parallel()
+	p := demoPKI(t)
+	tok := tokentest.New(t, p, lanhdao)
+	// A key generated on the token whose certificate was never stored.
+	if _, _, err := tok.Admin.GenerateKey("chuyenvien2", token.ECDSAP256); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		username string
+		now      time.Time
+		wantKind errs.Kind
+		wantMsg  string
+	}{
+		{"no key on the token", "giamdoc", time.Now(), errs.NotFound, "giamdoc has no signing key on token"},
+		{"key without certificate", "chuyenvien2", time.Now(), errs.NotFound, "no certificate for it"},
+		{"name that cannot be a user", "../root", time.Now(), errs.Invalid, "not a valid username"},
+		{"expired certificate", "lanhdao", time.Now().AddDate(2, 0, 0), errs.Invalid, "valid only from"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			src, err := token.Open(tok.Config, func() time.Time { return tt.now }, zaptest.NewLogger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = src.Close() }()
+			_, err = src.Lookup(t.Context(), tt.username)
+			if !errors.Is(err, keys.ErrNoSigningKey) {
+				t.Fatalf("Lookup = %v, want ErrNoSigningKey", err)
+			}
+			var e *errs.Error
+			if !errors.As(err, &e) || e.Kind != tt.wantKind || !strings.Contains(e.Message, tt.wantMsg) {
+				t.Errorf("error %v, want kind %v saying %q", err, tt.wantKind, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestCertificateOfAnotherKeyIsRefused(t *testing.T) {
+	t.Parallel()
+	p := demoPKI(t)
+	tok := tokentest.New(t, p, lanhdao)
+	_, id, err := tok.Admin.GenerateKey("vanthu", token.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// vanthu's key with the certificate of lanhdao's key.
+	if err := tok.Admin.StoreCertificate("vanthu", id, tok.Certs["lanhdao"]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = open(t, tok.Config).Lookup(t.Context(), "vanthu")
+	if err == nil || errors.Is(err, keys.ErrNoSigningKey) {
+		t.Fatalf("Lookup = %v, want an operator error", err)
+	}
+	if !strings.Contains(err.Error(), "does not belong to its certificate") {
+		t.Errorf("error %q does not say the certificate belongs to another key", err)
+	}
+}
+
+func TestConcurrentSigning(t *testing.T) {
+	t.Parallel()
+	p := demoPKI(t)
+	tok := tokentest.New(t, p, lanhdao, tokentest.Key{Username: "vanthu", FullName: "Trần Thị Thu", Type: token.RSA2048})
+	cfg := tok.Config
+	cfg.MaxSessions = 2 // fewer sessions than signers: they queue
+	src := open(t, cfg)
+
+	const pdfs, digests = 6, 48
+	var wg sync.WaitGroup
+	errc := make(chan error, pdfs+digests)
+	signed := make([][]byte, pdfs)
+	for i := range pdfs {
+		wg.Go(func() {
+			cred, err := src.Lookup(t.Context(), "lanhdao")
+			if err != nil {
+				errc <- err
+				return
+			}
+			pdf := pdftest.Document(t, fmt.Sprintf("Van ban %d", i))
+			var out bytes.Buffer
+			if _, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), &out, pades.Request{
+				Key: cred.Key, Cert: cred.Cert, Chain: cred.Chain, Level: pades.LevelBB,
+			}); err != nil {
+				errc <- err
+				return
+			}
+			signed[i] = out.Bytes()
+		})
+	}
+	for i := range digests {
+		wg.Go(func() {
+			user := []string{"lanhdao", "vanthu"}[i%2]
+			cred, err := src.Lookup(t.Context(), user)
+			if err != nil {
+				errc <- err
+				return
+			}
+			d := sha256.Sum256(fmt.Appendf(nil, "digest %d", i))
+			sig, err := cred.Key.Sign(rand.Reader, d[:], crypto.SHA256)
+			if err != nil {
+				errc <- err
+				return
+			}
+			switch pub := cred.Cert.PublicKey.(type) {
+			case *ecdsa.PublicKey:
+				if !ecdsa.VerifyASN1(pub, d[:], sig) {
+					errc <- fmt.Errorf("ECDSA signature %d does not verify", i)
+				}
+			case *rsa.PublicKey:
+				if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, d[:], sig); err != nil {
+					errc <- fmt.Errorf("RSA signature %d: %w", i, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	if t.Failed() {
+		return
+	}
+	for i, pdf := range signed {
+		report := pdftest.PDFSig(t, pdf, "")
+		if len(report.Signatures) != 1 || !strings.Contains(report.Signatures[0], "Signature is Valid.") {
+			t.Errorf("PDF %d signed concurrently is not valid:\n%s", i, report.Output)
+		}
+	}
+}
