@@ -23,6 +23,10 @@ const (
 	// Confidential: the document is marked MẬT, TỐI MẬT or TUYỆT MẬT and
 	// cannot be sent or dispatched electronically.
 	Confidential Code = "confidential_document"
+	// SignatureInvalid: the upload carries a signature that does not verify
+	// (changed after signing, a broken signature, an untrusted or revoked
+	// certificate); details name the reason code of the verification report.
+	SignatureInvalid Code = "signature_invalid"
 )
 
 // Codes for the system's own failures; the request may be retried.

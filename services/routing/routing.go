@@ -31,6 +31,7 @@ import (
 	"github.com/docflow/docflow/services/routing/internal/rules"
 	"github.com/docflow/docflow/workflows/approval"
 	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows/incoming"
 )
 
 // Config is the routing service's configuration.
@@ -124,6 +125,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	w := worker.New(tc, approval.TaskQueue, worker.Options{})
 	approval.Register(w)
 	chain.Register(w)
+	incoming.Register(w)
 	acts := &dispatch.Activities{Publisher: pub}
 	w.RegisterActivityWithOptions(acts.PublishEvent, activity.RegisterOptions{Name: approval.ActivityPublishEvent})
 	w.RegisterActivityWithOptions((&deadlines.Planner{Calendar: cal}).PlanDeadlines, activity.RegisterOptions{Name: chain.ActivityPlanDeadlines})
@@ -139,6 +141,12 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return fmt.Errorf("routing: %w", err)
 	}
 	defer stop()
+	subs := &dispatch.Substitutes{Delegations: delegations, Temporal: tc, Now: time.Now, Log: log}
+	stopSubs, err := natsx.Consume(ctx, js, events.RoutingDelegations, log, subs.HandleDelegation)
+	if err != nil {
+		return fmt.Errorf("routing: %w", err)
+	}
+	defer stopSubs()
 
 	dir := &directory.Directory{
 		Rules: planner.Rules, Chart: planner.Chart, Planner: planner, Delegations: delegations, Now: time.Now,

@@ -39,6 +39,10 @@ var grants = map[string]grant{
 			events.EventFilter(events.TaskWithdrawn), events.EventFilter(events.TaskResubmitted),
 			events.EventFilter(events.DocumentRecalled),
 			events.EventFilter(events.DelegationCreated), events.EventFilter(events.DelegationRevoked),
+			// The workflows routing runs: substitutes named while a task is
+			// open, steps sent to other agencies, incoming handling.
+			events.EventFilter(events.TaskDelegated), events.EventFilter(events.DocumentSent), events.EventFilter(events.DocumentOverdue),
+			events.EventFilter(events.HandlingAssigned), events.EventFilter(events.HandlingStarted), events.EventFilter(events.HandlingCompleted),
 			inbox,
 		}, jetStream...),
 		subscribe: []string{"docflow.svc.routing.>", "$SRV.>", inbox},

@@ -45,6 +45,17 @@ var RoutingReceived = Consumer{
 	MaxDeliver:    -1,
 }
 
+// RoutingDelegations is the routing service's consumer of delegations: the
+// running workflows of the position's holder learn their new substitutes.
+var RoutingDelegations = Consumer{
+	Stream:        EventsStream.Name,
+	Durable:       "routing-delegations",
+	Description:   "routing: tell running workflows about new or revoked delegations",
+	FilterSubject: []string{EventFilter(DelegationCreated), EventFilter(DelegationRevoked)},
+	AckWait:       30 * time.Second,
+	MaxDeliver:    -1,
+}
+
 // GatewayProjection is the gateway's consumer that builds the read models
 // (documents with their history, the inbox) from every event.
 var GatewayProjection = Consumer{
@@ -59,5 +70,5 @@ var GatewayProjection = Consumer{
 // Streams lists every stream; Consumers every durable consumer.
 var (
 	Streams   = []Stream{EventsStream}
-	Consumers = []Consumer{RoutingReceived, GatewayProjection}
+	Consumers = []Consumer{RoutingReceived, RoutingDelegations, GatewayProjection}
 )

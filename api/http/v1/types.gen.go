@@ -56,10 +56,14 @@ func (e Confidentiality) Valid() bool {
 
 // Defines values for Decision.
 const (
-	DecisionApprove Decision = "approve"
-	DecisionComment Decision = "comment"
-	DecisionReject  Decision = "reject"
-	DecisionReturn  Decision = "return"
+	DecisionApprove    Decision = "approve"
+	DecisionAssign     Decision = "assign"
+	DecisionComment    Decision = "comment"
+	DecisionComplete   Decision = "complete"
+	DecisionContribute Decision = "contribute"
+	DecisionProgress   Decision = "progress"
+	DecisionReject     Decision = "reject"
+	DecisionReturn     Decision = "return"
 )
 
 // Valid indicates whether the value is a known member of the Decision enum.
@@ -67,7 +71,15 @@ func (e Decision) Valid() bool {
 	switch e {
 	case DecisionApprove:
 		return true
+	case DecisionAssign:
+		return true
 	case DecisionComment:
+		return true
+	case DecisionComplete:
+		return true
+	case DecisionContribute:
+		return true
+	case DecisionProgress:
 		return true
 	case DecisionReject:
 		return true
@@ -142,6 +154,7 @@ const (
 	ErrorCodeNotAssignee          ErrorCode = "not_assignee"
 	ErrorCodeNotFound             ErrorCode = "not_found"
 	ErrorCodeNotPDF               ErrorCode = "not_pdf"
+	ErrorCodeSignatureInvalid     ErrorCode = "signature_invalid"
 	ErrorCodeTaskClosed           ErrorCode = "task_closed"
 	ErrorCodeUnauthenticated      ErrorCode = "unauthenticated"
 	ErrorCodeUnavailable          ErrorCode = "unavailable"
@@ -171,6 +184,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeNotFound:
 		return true
 	case ErrorCodeNotPDF:
+		return true
+	case ErrorCodeSignatureInvalid:
 		return true
 	case ErrorCodeTaskClosed:
 		return true
@@ -344,14 +359,23 @@ func (e RoutingStepMode) Valid() bool {
 
 // Defines values for TaskKind.
 const (
-	TaskKindApprove TaskKind = "approve"
-	TaskKindRevise  TaskKind = "revise"
+	TaskKindApprove    TaskKind = "approve"
+	TaskKindAssign     TaskKind = "assign"
+	TaskKindContribute TaskKind = "contribute"
+	TaskKindHandle     TaskKind = "handle"
+	TaskKindRevise     TaskKind = "revise"
 )
 
 // Valid indicates whether the value is a known member of the TaskKind enum.
 func (e TaskKind) Valid() bool {
 	switch e {
 	case TaskKindApprove:
+		return true
+	case TaskKindAssign:
+		return true
+	case TaskKindContribute:
+		return true
+	case TaskKindHandle:
 		return true
 	case TaskKindRevise:
 		return true
@@ -450,15 +474,32 @@ type AgencyList struct {
 	NextPageToken string `json:"next_page_token"`
 }
 
+// Assignment The leader's assignment of an incoming document: who leads its handling,
+// who cooperates, and the deadline, either in working days from now or as a
+// moment (not both). The instruction goes in the request's `comment`.
+type Assignment struct {
+	Cooperators         []HandlingPerson `json:"cooperators,omitempty"`
+	Deadline            time.Time        `json:"deadline,omitempty"`
+	DeadlineWorkingDays int              `json:"deadline_working_days,omitempty"`
+	Lead                HandlingPerson   `json:"lead"`
+}
+
 // BulkDecision defines model for BulkDecision.
 type BulkDecision struct {
 	// Comment An optional note kept in the document's history.
 	Comment string `json:"comment,omitempty"`
 
-	// Decision `approve` agrees (after the last step the document goes on to signing);
-	// `reject` ends its workflow (needs a comment giving the reason); `return` sends
-	// it back to the drafter for revision, after which the step starts over (needs
-	// a comment); `comment` adds a remark and leaves the task open.
+	// Decision On approval tasks: `approve` agrees (after the last step the document goes
+	// on to signing); `reject` ends its workflow (needs a comment giving the
+	// reason); `return` sends it back to the drafter for revision, after which the
+	// step starts over (needs a comment); `comment` adds a remark and leaves the
+	// task open.
+	//
+	// On the handling of an incoming document (DOMAIN §5): `assign` is the
+	// leader's assignment (needs `assignment`); the lead reports `progress` (the
+	// task stays open; the first report owes the sender receipt 05) and
+	// `complete`s the handling with the result in `comment`; a cooperating person
+	// `contribute`s an opinion in `comment`.
 	Decision Decision `json:"decision"`
 
 	// TaskID The task id, as listed in the inbox.
@@ -529,21 +570,40 @@ type Credentials struct {
 	Username string `json:"username"`
 }
 
-// Decision `approve` agrees (after the last step the document goes on to signing);
-// `reject` ends its workflow (needs a comment giving the reason); `return` sends
-// it back to the drafter for revision, after which the step starts over (needs
-// a comment); `comment` adds a remark and leaves the task open.
+// Decision On approval tasks: `approve` agrees (after the last step the document goes
+// on to signing); `reject` ends its workflow (needs a comment giving the
+// reason); `return` sends it back to the drafter for revision, after which the
+// step starts over (needs a comment); `comment` adds a remark and leaves the
+// task open.
+//
+// On the handling of an incoming document (DOMAIN §5): `assign` is the
+// leader's assignment (needs `assignment`); the lead reports `progress` (the
+// task stays open; the first report owes the sender receipt 05) and
+// `complete`s the handling with the result in `comment`; a cooperating person
+// `contribute`s an opinion in `comment`.
 type Decision string
 
 // DecisionRequest defines model for DecisionRequest.
 type DecisionRequest struct {
+	// Assignment The leader's assignment of an incoming document: who leads its handling,
+	// who cooperates, and the deadline, either in working days from now or as a
+	// moment (not both). The instruction goes in the request's `comment`.
+	Assignment Assignment `json:"assignment,omitempty"`
+
 	// Comment An optional note kept in the document's history.
 	Comment string `json:"comment,omitempty"`
 
-	// Decision `approve` agrees (after the last step the document goes on to signing);
-	// `reject` ends its workflow (needs a comment giving the reason); `return` sends
-	// it back to the drafter for revision, after which the step starts over (needs
-	// a comment); `comment` adds a remark and leaves the task open.
+	// Decision On approval tasks: `approve` agrees (after the last step the document goes
+	// on to signing); `reject` ends its workflow (needs a comment giving the
+	// reason); `return` sends it back to the drafter for revision, after which the
+	// step starts over (needs a comment); `comment` adds a remark and leaves the
+	// task open.
+	//
+	// On the handling of an incoming document (DOMAIN §5): `assign` is the
+	// leader's assignment (needs `assignment`); the lead reports `progress` (the
+	// task stays open; the first report owes the sender receipt 05) and
+	// `complete`s the handling with the result in `comment`; a cooperating person
+	// `contribute`s an opinion in `comment`.
 	Decision Decision `json:"decision"`
 }
 
@@ -552,10 +612,17 @@ type DecisionResult struct {
 	// DecidedAt When the decision was recorded.
 	DecidedAt time.Time `json:"decided_at"`
 
-	// Decision `approve` agrees (after the last step the document goes on to signing);
-	// `reject` ends its workflow (needs a comment giving the reason); `return` sends
-	// it back to the drafter for revision, after which the step starts over (needs
-	// a comment); `comment` adds a remark and leaves the task open.
+	// Decision On approval tasks: `approve` agrees (after the last step the document goes
+	// on to signing); `reject` ends its workflow (needs a comment giving the
+	// reason); `return` sends it back to the drafter for revision, after which the
+	// step starts over (needs a comment); `comment` adds a remark and leaves the
+	// task open.
+	//
+	// On the handling of an incoming document (DOMAIN §5): `assign` is the
+	// leader's assignment (needs `assignment`); the lead reports `progress` (the
+	// task stays open; the first report owes the sender receipt 05) and
+	// `complete`s the handling with the result in `comment`; a cooperating person
+	// `contribute`s an opinion in `comment`.
 	Decision Decision `json:"decision"`
 
 	// OnBehalfOf The assignee the caller decided for, when the caller is their substitute or the supervisor an overdue task escalated to.
@@ -765,8 +832,10 @@ type Error struct {
 	// `invalid_argument`, `not_pdf`, `empty_file`, `file_too_large`, `malformed_pdf`,
 	// `unauthenticated`, `forbidden`, `not_assignee`, `task_closed`, `not_found`,
 	// `conflict`, `confidential_document` (the document is marked MẬT, TỐI MẬT or
-	// TUYỆT MẬT and cannot be sent or dispatched electronically). System failures,
-	// which may be retried: `unavailable`, `internal`.
+	// TUYỆT MẬT and cannot be sent or dispatched electronically), `signature_invalid`
+	// (the PDF carries a digital signature that does not verify: tampered, broken or
+	// untrusted; the message gives the reason). System failures, which may be
+	// retried: `unavailable`, `internal`.
 	Code ErrorCode `json:"code"`
 
 	// Details Field names (or other subjects) mapped to what is wrong with them.
@@ -780,9 +849,18 @@ type Error struct {
 // `invalid_argument`, `not_pdf`, `empty_file`, `file_too_large`, `malformed_pdf`,
 // `unauthenticated`, `forbidden`, `not_assignee`, `task_closed`, `not_found`,
 // `conflict`, `confidential_document` (the document is marked MẬT, TỐI MẬT or
-// TUYỆT MẬT and cannot be sent or dispatched electronically). System failures,
-// which may be retried: `unavailable`, `internal`.
+// TUYỆT MẬT and cannot be sent or dispatched electronically), `signature_invalid`
+// (the PDF carries a digital signature that does not verify: tampered, broken or
+// untrusted; the message gives the reason). System failures, which may be
+// retried: `unavailable`, `internal`.
 type ErrorCode string
+
+// HandlingPerson defines model for HandlingPerson.
+type HandlingPerson struct {
+	// Unit The unit the person acts for (an id of the org chart).
+	Unit     string `json:"unit"`
+	Username string `json:"username"`
+}
 
 // HistoryEntry defines model for HistoryEntry.
 type HistoryEntry struct {
@@ -1098,7 +1176,9 @@ type Task struct {
 
 	// TaskKind `approve` decide on the document for a step of its approval; `revise` the
 	// document was returned to its drafter, who resubmits it
-	// (`POST /v1/tasks/{id}/resubmission`).
+	// (`POST /v1/tasks/{id}/resubmission`); for an incoming document, `assign` a
+	// leader assigns its handling, `handle` the lead handles it until complete,
+	// `contribute` a cooperating person gives the lead an opinion.
 	TaskKind TaskKind `json:"task_kind,omitempty"`
 
 	// Urgency `THUONG` normal, `KHAN` urgent, `THUONG_KHAN` very urgent, `HOA_TOC` immediate.
@@ -1110,7 +1190,9 @@ type Task struct {
 
 // TaskKind `approve` decide on the document for a step of its approval; `revise` the
 // document was returned to its drafter, who resubmits it
-// (`POST /v1/tasks/{id}/resubmission`).
+// (`POST /v1/tasks/{id}/resubmission`); for an incoming document, `assign` a
+// leader assigns its handling, `handle` the lead handles it until complete,
+// `contribute` a cooperating person gives the lead an opinion.
 type TaskKind string
 
 // TaskList defines model for TaskList.

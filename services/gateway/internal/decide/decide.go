@@ -24,39 +24,36 @@ type Temporal struct {
 
 // Decide sends d to the workflow and waits until the workflow has applied it.
 func (t Temporal) Decide(ctx context.Context, workflowID string, d approval.Decision) (approval.DecisionResult, error) {
-	const op = "decide.Decide"
-	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflowID,
-		UpdateName:   approval.UpdateDecide,
-		Args:         []any{d},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var res approval.DecisionResult
-	if err == nil {
-		err = h.Get(ctx, &res)
-	}
-	if err != nil {
-		return approval.DecisionResult{}, classify(op, err)
-	}
-	return res, nil
+	return update[approval.DecisionResult](ctx, t.Client, "decide.Decide", workflowID, approval.UpdateDecide, d)
 }
 
 // Change sends one of the chain workflow's other updates (resubmit,
 // reassign, recall) and waits until the workflow has applied it.
-func (t Temporal) Change(ctx context.Context, workflowID, update string, arg any) (chain.ChangeResult, error) {
-	const op = "decide.Change"
-	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+func (t Temporal) Change(ctx context.Context, workflowID, name string, arg any) (chain.ChangeResult, error) {
+	return update[chain.ChangeResult](ctx, t.Client, "decide.Change", workflowID, name, arg)
+}
+
+// Handle sends one of the incoming handling workflow's updates (assign,
+// progress, contribute, complete) and waits until the workflow has applied
+// it.
+func (t Temporal) Handle(ctx context.Context, workflowID, name string, arg any) (approval.DecisionResult, error) {
+	return update[approval.DecisionResult](ctx, t.Client, "decide.Handle", workflowID, name, arg)
+}
+
+func update[R any](ctx context.Context, c client.Client, op, workflowID, name string, arg any) (R, error) {
+	var res R
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflowID,
-		UpdateName:   update,
+		UpdateName:   name,
 		Args:         []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	var res chain.ChangeResult
 	if err == nil {
 		err = h.Get(ctx, &res)
 	}
 	if err != nil {
-		return chain.ChangeResult{}, classify(op, err)
+		var zero R
+		return zero, classify(op, err)
 	}
 	return res, nil
 }

@@ -1,6 +1,7 @@
 package readmodel_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -65,6 +66,69 @@ func TestTaskNoticesMoveTheInbox(t *testing.T) {
 			if got := inbox("chuyenvien1"); len(got) != 0 {
 				t.Fatalf("chuyenvien1 still has %+v", got)
 			}
+		})
+	}
+}
+
+// A substitute in force sees the tasks they may act on, within their dates
+// and the kinds of their scope; a later delegation replaces the earlier
+// substitutes; what each task asks is kept.
+func TestSubstitutesSeeTheTasksTheyMayActOn(t *testing.T) {
+	t.Parallel()
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			at := time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)
+			apply := func(e events.Envelope) {
+				t.Helper()
+				if err := s.Apply(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			inbox := func(user string, now time.Time) []string {
+				t.Helper()
+				tasks, _, err := s.Inbox(ctx, readmodel.InboxQuery{Agency: agency, Assignee: user, Now: now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ids(tasks)
+			}
+			leave := events.Substitute{Username: "phophong", From: at.Add(-time.Hour), Until: at.Add(72 * time.Hour)}
+			scoped := events.Substitute{Username: "chuyenvien2", From: at.Add(-time.Hour), Until: at.Add(72 * time.Hour), Kinds: []string{"TO_TRINH"}}
+			for doc, kind := range map[string]string{"d1": "CONG_VAN", "d2": "TO_TRINH"} {
+				apply(env(t, events.DocumentReceived, doc, at, events.DocumentReceivedData{DocumentID: doc, Agency: agency, ArrivalNumber: 1, Kind: kind, Subject: doc}))
+				apply(env(t, events.TaskAssigned, doc, at, events.TaskAssignedData{
+					TaskID: doc + "-truongphong", DocumentID: doc, Assignee: "truongphong", Kind: kind, Deadline: at.Add(48 * time.Hour), AssignedAt: at,
+					TaskKind: events.TaskKindAssign, Substitutes: []events.Substitute{leave, scoped},
+				}))
+			}
+			if got := inbox("phophong", at); !slices.Equal(got, []string{"d1-truongphong", "d2-truongphong"}) {
+				t.Fatalf("the substitute for every kind sees %v", got)
+			}
+			if got := inbox("chuyenvien2", at); !slices.Equal(got, []string{"d2-truongphong"}) {
+				t.Fatalf("the substitute for TO_TRINH sees %v", got)
+			}
+			if got := inbox("phophong", at.Add(73*time.Hour)); len(got) != 0 {
+				t.Fatalf("after the delegation ended the substitute still sees %v", got)
+			}
+			task, err := s.Task(ctx, agency, "d1-truongphong")
+			if err != nil || task.TaskKind != events.TaskKindAssign {
+				t.Fatalf("task kind %q (%v)", task.TaskKind, err)
+			}
+
+			apply(env(t, events.TaskDelegated, "d1", at.Add(time.Hour), events.TaskDelegatedData{
+				TaskID: "d1-truongphong", DocumentID: "d1", Assignee: "truongphong", At: at.Add(time.Hour),
+				Substitutes: []events.Substitute{{Username: "chuyenvien1", From: at, Until: at.Add(24 * time.Hour)}},
+			}))
+			if got := inbox("phophong", at.Add(2*time.Hour)); !slices.Equal(got, []string{"d2-truongphong"}) {
+				t.Fatalf("after the new delegation the former substitute sees %v", got)
+			}
+			if got := inbox("chuyenvien1", at.Add(2*time.Hour)); !slices.Equal(got, []string{"d1-truongphong"}) {
+				t.Fatalf("the new substitute sees %v", got)
+			}
+			// An event about a task never seen is ignored, not an error.
+			apply(env(t, events.TaskDelegated, "d1", at.Add(time.Hour), events.TaskDelegatedData{TaskID: "unknown", DocumentID: "d1", Assignee: "x", At: at}))
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -50,8 +51,17 @@ func notify(ctx context.Context, tx *sql.Tx, env events.Envelope) error {
 	case events.TaskAssigned:
 		var d events.TaskAssignedData
 		if err = json.Unmarshal(env.Data, &d); err == nil {
+			due := d.Deadline.In(hanoi).Format("15:04 02/01/2006")
 			list = append(list, Notification{Recipient: d.Assignee, Kind: NoticeAssigned, TaskID: d.TaskID, DocumentID: d.DocumentID, Deadline: d.Deadline,
-				Message: "Bạn được giao xử lý văn bản, hạn " + d.Deadline.In(hanoi).Format("15:04 02/01/2006")})
+				Message: "Bạn được giao " + taskKindText(d.TaskKind) + ", hạn " + due})
+			// A substitute in force learns of the task they may act on.
+			for _, sub := range d.Substitutes {
+				if len(sub.Kinds) > 0 && !slices.Contains(sub.Kinds, d.Kind) {
+					continue
+				}
+				list = append(list, Notification{Recipient: sub.Username, Kind: NoticeAssigned, TaskID: d.TaskID, DocumentID: d.DocumentID, Deadline: d.Deadline,
+					Message: "Văn bản giao " + d.Assignee + " " + taskKindText(d.TaskKind) + "; đồng chí có thể xử lý thay đến " + sub.Until.In(hanoi).Format("15:04 02/01/2006")})
+			}
 		}
 	case events.TaskReminded, events.TaskEscalated, events.TaskReassigned, events.TaskCommented, events.TaskWithdrawn:
 		var d events.TaskNoticeData

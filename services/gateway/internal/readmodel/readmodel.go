@@ -118,6 +118,18 @@ var migrations = []string{
 		delivered_at TEXT NOT NULL DEFAULT '')`,
 	`CREATE INDEX notifications_by_recipient ON notifications (agency, recipient, at, id)`,
 	`CREATE INDEX notifications_undelivered ON notifications (delivered_at, at)`,
+	// What a task asks (events.TaskKind*); earlier tasks were approvals.
+	`ALTER TABLE tasks ADD COLUMN task_kind TEXT NOT NULL DEFAULT 'approve'`,
+	// Who may act on an open task for its assignee, and when: the inbox
+	// shows the task to them too. Only substitutes whose scope covers the
+	// document's kind are kept.
+	`CREATE TABLE task_substitutes (
+		task_id TEXT NOT NULL,
+		username TEXT NOT NULL,
+		valid_from TEXT NOT NULL,
+		valid_until TEXT NOT NULL,
+		PRIMARY KEY (task_id, username))`,
+	`CREATE INDEX task_substitutes_by_user ON task_substitutes (username, valid_until)`,
 }
 
 // urgencyOrder ranks urgencies most urgent first, so that every inbox sort
@@ -183,6 +195,8 @@ type Task struct {
 	ID, DocumentID, WorkflowID, Agency, Assignee, Subject, Kind, Urgency string
 	AssignedAt, Deadline                                                 time.Time
 	Status, Decision                                                     string
+	// TaskKind says what the task asks of its assignee (events.TaskKind*).
+	TaskKind string
 	// IssuerID is the agency that issued the document, when it said so.
 	IssuerID string
 	// Set by Inbox: the people the document waits for, and whether the
@@ -238,13 +252,48 @@ func describe(env events.Envelope) (described, bool, error) {
 		if err := json.Unmarshal(env.Data, &d); err != nil {
 			return described{}, false, err
 		}
-		return described{"workflow", fmt.Sprintf("Giao %s phê duyệt, hạn %s", d.Assignee, d.Deadline.In(hanoi).Format("02/01/2006 15:04"))}, true, nil
+		return described{"workflow", fmt.Sprintf("Giao %s %s, hạn %s", d.Assignee, taskKindText(d.TaskKind), d.Deadline.In(hanoi).Format("02/01/2006 15:04"))}, true, nil
+	case events.TaskDelegated:
+		var d events.TaskDelegatedData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return described{}, false, err
+		}
+		names := make([]string, 0, len(d.Substitutes))
+		for _, sub := range d.Substitutes {
+			names = append(names, sub.Username)
+		}
+		if len(names) == 0 {
+			return described{"routing", fmt.Sprintf("Không còn người xử lý thay %s", d.Assignee)}, true, nil
+		}
+		return described{"routing", fmt.Sprintf("Người xử lý thay %s: %s", d.Assignee, strings.Join(names, ", "))}, true, nil
+	case events.HandlingAssigned, events.HandlingStarted, events.HandlingCompleted:
+		var d events.HandlingData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return described{}, false, err
+		}
+		return describeHandling(env.Type, d), true, nil
+	case events.DocumentSent:
+		var d events.DocumentSentData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return described{}, false, err
+		}
+		return described{"workflow", fmt.Sprintf("Đã gửi cơ quan %s, chờ trả lời đến %s", d.To, d.Due.In(hanoi).Format("02/01/2006 15:04"))}, true, nil
+	case events.DocumentOverdue:
+		var d events.DocumentOverdueData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return described{}, false, err
+		}
+		return described{"workflow", fmt.Sprintf("Quá hạn: cơ quan %s chưa trả lời (hạn %s)", d.WaitingFor, d.Deadline.In(hanoi).Format("02/01/2006 15:04"))}, true, nil
 	case events.TaskDecided:
 		var d events.TaskDecidedData
 		if err := json.Unmarshal(env.Data, &d); err != nil {
 			return described{}, false, err
 		}
-		s := fmt.Sprintf("%s: %s", d.By.Username, decisionText(d.Decision))
+		who := d.By.Username
+		if d.OnBehalfOf != "" {
+			who += " (thay " + d.OnBehalfOf + ")"
+		}
+		s := fmt.Sprintf("%s: %s", who, decisionText(d.Decision))
 		if d.Comment != "" {
 			s += " — " + d.Comment
 		}
@@ -281,12 +330,61 @@ func describe(env events.Envelope) (described, bool, error) {
 	return described{}, false, nil
 }
 
+// taskKindText is what a task of kind k asks, for the history.
+func taskKindText(k string) string {
+	switch k {
+	case events.TaskKindRevise:
+		return "chỉnh sửa văn bản"
+	case events.TaskKindAssign:
+		return "phân công xử lý"
+	case events.TaskKindHandle:
+		return "chủ trì xử lý"
+	case events.TaskKindContribute:
+		return "phối hợp xử lý"
+	}
+	return "phê duyệt"
+}
+
+// describeHandling is the history line of the handling of an incoming
+// document; the sender is owed the receipt it names.
+func describeHandling(t events.Type, d events.HandlingData) described {
+	var s string
+	switch t {
+	case events.HandlingAssigned:
+		s = fmt.Sprintf("Phân công %s (%s) chủ trì xử lý, hạn %s", d.LeadPerson, d.LeadUnit, d.Deadline.In(hanoi).Format("02/01/2006"))
+		if len(d.Cooperators) > 0 {
+			s += "; phối hợp: " + strings.Join(d.Cooperators, ", ")
+		}
+	case events.HandlingStarted:
+		s = "Đang xử lý"
+	case events.HandlingCompleted:
+		s = "Đã hoàn thành xử lý"
+	}
+	if d.OnBehalfOf != "" {
+		s += " (thay " + d.OnBehalfOf + ")"
+	}
+	if d.Comment != "" {
+		s += " — " + d.Comment
+	}
+	return described{d.By.Username, s}
+}
+
 func decisionText(d string) string {
 	switch d {
 	case "approve":
 		return "đồng ý"
 	case "reject":
 		return "từ chối"
+	case "return":
+		return "trả lại để chỉnh sửa"
+	case "assign":
+		return "phân công xử lý"
+	case "progress":
+		return "báo cáo tiến độ"
+	case "contribute":
+		return "cho ý kiến phối hợp"
+	case "complete":
+		return "hoàn thành xử lý"
 	}
 	return d
 }
@@ -319,12 +417,19 @@ func apply(ctx context.Context, tx *sql.Tx, env events.Envelope, docID string) e
 		}
 		// The document was projected before (advance fails otherwise), so
 		// its issuer is known.
+		taskKind := d.TaskKind
+		if taskKind == "" {
+			taskKind = events.TaskKindApprove
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, document_id, workflow_id, agency, assignee, subject, kind, urgency,
-			assigned_at, deadline, status, issuer_id, urgency_order)
+			assigned_at, deadline, status, issuer_id, urgency_order, task_kind)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open',
-				COALESCE((SELECT d.issuer_id FROM documents d WHERE d.id = $2), ''), $11)`,
+				COALESCE((SELECT d.issuer_id FROM documents d WHERE d.id = $2), ''), $11, $12)`,
 			d.TaskID, d.DocumentID, d.WorkflowID, env.Agency, d.Assignee, d.Subject, d.Kind, d.Urgency,
-			sqlstore.Time(d.AssignedAt), sqlstore.Time(d.Deadline), urgencyOrder(d.Urgency)); err != nil {
+			sqlstore.Time(d.AssignedAt), sqlstore.Time(d.Deadline), urgencyOrder(d.Urgency), taskKind); err != nil {
+			return err
+		}
+		if err := setSubstitutes(ctx, tx, d.TaskID, d.Kind, d.Substitutes); err != nil {
 			return err
 		}
 		return advance(ctx, tx, docID, StatusInApproval, at, "waiting_for", "")
@@ -353,6 +458,20 @@ func apply(ctx context.Context, tx *sql.Tx, env events.Envelope, docID string) e
 			return err
 		}
 		return advance(ctx, tx, docID, StatusInApproval, at, "waiting_for", "")
+	case events.TaskDelegated:
+		var d events.TaskDelegatedData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return err
+		}
+		var kind string
+		err := tx.QueryRowContext(ctx, `SELECT kind FROM tasks WHERE id = $1`, d.TaskID).Scan(&kind)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // a task this read model never saw assigned
+		}
+		if err != nil {
+			return err
+		}
+		return setSubstitutes(ctx, tx, d.TaskID, kind, d.Substitutes)
 	case events.DocumentRecalled:
 		if _, err := tx.ExecContext(ctx, `UPDATE tasks SET status = 'withdrawn' WHERE document_id = $1 AND status = 'open'`, docID); err != nil {
 			return err
@@ -482,7 +601,7 @@ func (s *Store) Task(ctx context.Context, agency, id string) (Task, error) {
 	return tasks[0], nil
 }
 
-const taskSelect = `SELECT id, document_id, workflow_id, agency, assignee, subject, kind, urgency, assigned_at, deadline, status, decision, issuer_id`
+const taskSelect = `SELECT id, document_id, workflow_id, agency, assignee, subject, kind, urgency, assigned_at, deadline, status, decision, issuer_id, task_kind`
 
 // Inbox sorts.
 const (
@@ -554,6 +673,17 @@ func (s *Store) Inbox(ctx context.Context, q InboxQuery) ([]Task, string, error)
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
+	}
+	// A substitute in force sees the tasks they may act on too. Few people
+	// are substitutes at any time, so the others keep the plain query that
+	// the inbox indexes answer without sorting.
+	substitute, err := s.isSubstitute(ctx, q.Assignee, now)
+	if err != nil {
+		return nil, "", errs.Wrap(op, err)
+	}
+	if substitute {
+		p := arg(now)
+		where[0] = "(assignee = $1 OR id IN (SELECT task_id FROM task_substitutes WHERE username = $1 AND valid_from <= " + p + " AND valid_until > " + p + "))"
 	}
 	if q.Overdue {
 		where = append(where, "deadline < "+arg(now))
@@ -633,6 +763,18 @@ func (s *Store) Inbox(ctx context.Context, q InboxQuery) ([]Task, string, error)
 	return tasks, next, nil
 }
 
+// isSubstitute reports whether username may act, at now, on a task for its
+// assignee.
+func (s *Store) isSubstitute(ctx context.Context, username, now string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM task_substitutes WHERE username = $1 AND valid_until > $2 AND valid_from <= $2 LIMIT 1`,
+		username, now).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 func encodePageToken(sort string, key []string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(sort + pageTokenFieldSep + strings.Join(key, pageTokenFieldSep)))
 }
@@ -707,7 +849,7 @@ func scanInboxTasks(rows *sql.Rows) ([]Task, []int, error) {
 			rank          int
 		)
 		if err := rows.Scan(&t.ID, &t.DocumentID, &t.WorkflowID, &t.Agency, &t.Assignee, &t.Subject, &t.Kind, &t.Urgency,
-			&assigned, &due, &t.Status, &t.Decision, &t.IssuerID, &rank); err != nil {
+			&assigned, &due, &t.Status, &t.Decision, &t.IssuerID, &t.TaskKind, &rank); err != nil {
 			return nil, nil, err
 		}
 		t.AssignedAt, _ = sqlstore.ParseTime(assigned)
@@ -718,6 +860,25 @@ func scanInboxTasks(rows *sql.Rows) ([]Task, []int, error) {
 	return out, ranks, rows.Err()
 }
 
+// setSubstitutes replaces the substitutes of a task by those of subs whose
+// scope covers the document kind.
+func setSubstitutes(ctx context.Context, tx *sql.Tx, taskID, kind string, subs []events.Substitute) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM task_substitutes WHERE task_id = $1`, taskID); err != nil {
+		return err
+	}
+	for _, sub := range subs {
+		if len(sub.Kinds) > 0 && !slices.Contains(sub.Kinds, kind) {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO task_substitutes (task_id, username, valid_from, valid_until)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (task_id, username) DO UPDATE SET valid_from = excluded.valid_from, valid_until = excluded.valid_until`,
+			taskID, sub.Username, sqlstore.Time(sub.From), sqlstore.Time(sub.Until)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func scanTasks(rows *sql.Rows) ([]Task, error) {
 	defer rows.Close()
 	var out []Task
@@ -725,7 +886,7 @@ func scanTasks(rows *sql.Rows) ([]Task, error) {
 		var t Task
 		var assigned, deadline string
 		if err := rows.Scan(&t.ID, &t.DocumentID, &t.WorkflowID, &t.Agency, &t.Assignee, &t.Subject, &t.Kind, &t.Urgency,
-			&assigned, &deadline, &t.Status, &t.Decision, &t.IssuerID); err != nil {
+			&assigned, &deadline, &t.Status, &t.Decision, &t.IssuerID, &t.TaskKind); err != nil {
 			return nil, err
 		}
 		t.AssignedAt, _ = sqlstore.ParseTime(assigned)

@@ -60,12 +60,7 @@ func (s *Server) reassign(ctx context.Context, p auth.Principal, taskID, to stri
 	if err != nil {
 		return chain.ChangeResult{}, err
 	}
-	assignee := chain.Assignee{Position: a.Position, Username: a.Username, Supervisor: a.Supervisor}
-	for _, sub := range a.Substitutes {
-		assignee.Substitutes = append(assignee.Substitutes, chain.Substitute{
-			Username: sub.Username, From: sub.From, Until: sub.Until, Kinds: sub.Kinds, Authority: sub.Authority,
-		})
-	}
+	assignee := chain.Assignee{Position: a.Position, Username: a.Username, Supervisor: a.Supervisor, Substitutes: substitutes(a)}
 	return s.Decider.Change(ctx, task.WorkflowID, chain.UpdateReassign, chain.Reassignment{TaskID: task.ID, To: assignee, By: actor(p)})
 }
 

@@ -35,6 +35,8 @@ import (
 type Decider interface {
 	Decide(ctx context.Context, workflowID string, d approval.Decision) (approval.DecisionResult, error)
 	Change(ctx context.Context, workflowID, update string, arg any) (chain.ChangeResult, error)
+	// Handle sends an update of an incoming document's handling workflow.
+	Handle(ctx context.Context, workflowID, update string, arg any) (approval.DecisionResult, error)
 }
 
 // Server is the HTTP API.

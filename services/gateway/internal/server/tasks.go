@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/docflow/docflow/api/errcode"
+	events "github.com/docflow/docflow/api/events/v1"
 	httpapi "github.com/docflow/docflow/api/http/v1"
 	"github.com/docflow/docflow/services/gateway/internal/auth"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
@@ -48,11 +49,16 @@ func (s *Server) ListInbox(ctx context.Context, req httpapi.ListInboxRequestObje
 		if waiting == nil {
 			waiting = []string{}
 		}
-		out.Items = append(out.Items, httpapi.Task{
+		task := httpapi.Task{
 			ID: t.ID, DocumentID: t.DocumentID, Subject: t.Subject, Kind: t.Kind, Urgency: httpapi.Urgency(t.Urgency),
 			Assignee: t.Assignee, AssignedAt: t.AssignedAt, Deadline: t.Deadline, Status: httpapi.TaskStatus(t.Status),
-			WaitingFor: waiting, Overdue: t.Overdue, IssuerID: t.IssuerID,
-		})
+			WaitingFor: waiting, Overdue: t.Overdue, IssuerID: t.IssuerID, TaskKind: httpapi.TaskKind(t.TaskKind),
+		}
+		if t.Assignee != p.Username {
+			// In the caller's inbox as a substitute.
+			task.OnBehalfOf = t.Assignee
+		}
+		out.Items = append(out.Items, task)
 	}
 	return out, nil
 }
@@ -66,7 +72,7 @@ func (s *Server) DecideTask(ctx context.Context, req httpapi.DecideTaskRequestOb
 	if req.Body != nil {
 		body = *req.Body
 	}
-	res, err := s.decideAudited(ctx, p, req.ID, body.Decision, body.Comment)
+	res, err := s.decideAudited(ctx, p, req.ID, body.Decision, body.Comment, body.Assignment)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +125,7 @@ func (s *Server) DecideTasks(ctx context.Context, req httpapi.DecideTasksRequest
 		wg.Go(func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			res, err := s.decideAudited(ctx, p, item.TaskID, item.Decision, item.Comment)
+			res, err := s.decideAudited(ctx, p, item.TaskID, item.Decision, item.Comment, httpapi.Assignment{})
 			results[i] = outcome(item.TaskID, res, err)
 		})
 	}
@@ -157,8 +163,8 @@ func decisionResult(res approval.DecisionResult) httpapi.DecisionResult {
 }
 
 // decideAudited decides one task and records the attempt in the audit trail.
-func (s *Server) decideAudited(ctx context.Context, p auth.Principal, taskID string, decision httpapi.Decision, comment string) (approval.DecisionResult, error) {
-	res, err := s.decide(ctx, p, taskID, decision, comment)
+func (s *Server) decideAudited(ctx context.Context, p auth.Principal, taskID string, decision httpapi.Decision, comment string, a httpapi.Assignment) (approval.DecisionResult, error) {
+	res, err := s.decide(ctx, p, taskID, decision, comment, a)
 	detail := string(decision)
 	if res.OnBehalfOf != "" {
 		// The audit trail says for whom a substitute or supervisor acted.
@@ -170,7 +176,7 @@ func (s *Server) decideAudited(ctx context.Context, p auth.Principal, taskID str
 	return res, nil
 }
 
-func (s *Server) decide(ctx context.Context, p auth.Principal, taskID string, decision httpapi.Decision, comment string) (approval.DecisionResult, error) {
+func (s *Server) decide(ctx context.Context, p auth.Principal, taskID string, decision httpapi.Decision, comment string, a httpapi.Assignment) (approval.DecisionResult, error) {
 	const op = "server.decide"
 	if err := auth.Require(p, "decide tasks", deciders...); err != nil {
 		return approval.DecisionResult{}, err
@@ -184,6 +190,10 @@ func (s *Server) decide(ctx context.Context, p auth.Principal, taskID string, de
 	task, err := s.Read.Task(ctx, p.Agency, taskID)
 	if err != nil {
 		return approval.DecisionResult{}, err
+	}
+	switch task.TaskKind {
+	case events.TaskKindAssign, events.TaskKindHandle, events.TaskKindContribute:
+		return s.handle(ctx, p, task, decision, comment, a)
 	}
 	return s.Decider.Decide(ctx, task.WorkflowID, approval.Decision{
 		TaskID: task.ID, Decision: string(decision), Comment: comment, By: actor(p),

@@ -105,6 +105,14 @@ func (d *decider) Change(_ context.Context, workflowID, update string, arg any) 
 	return chain.ChangeResult{At: time.Date(2026, 3, 6, 10, 0, 0, 0, vietnam)}, nil
 }
 
+// Handle records the update it was sent, like Change.
+func (d *decider) Handle(_ context.Context, workflowID, update string, arg any) (approval.DecisionResult, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.changes = append(d.changes, change{workflowID, update, arg})
+	return approval.DecisionResult{Decision: update, DecidedAt: time.Date(2026, 3, 6, 10, 0, 0, 0, vietnam)}, nil
+}
+
 type change struct {
 	workflowID, update string
 	arg                any

@@ -17,6 +17,7 @@ import (
 	"github.com/docflow/docflow/services/routing/internal/rules"
 	"github.com/docflow/docflow/workflows/approval"
 	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows/incoming"
 )
 
 // Starter starts workflows; client.Client satisfies it.
@@ -58,23 +59,32 @@ func (r *Router) HandleReceived(ctx context.Context, env events.Envelope) error 
 	if err != nil {
 		return fmt.Errorf("dispatch: plan for %s: %w", doc.DocumentID, err)
 	}
-	wfID := approval.WorkflowID(doc.DocumentID)
-	_, err = r.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:        wfID,
-		TaskQueue: chain.TaskQueue,
-	}, chain.WorkflowName, chain.Input{
+	chained := toChain(plan)
+	wfID, name := approval.WorkflowID(doc.DocumentID), chain.WorkflowName
+	var input any = chain.Input{
 		DocumentID: doc.DocumentID, Agency: doc.Agency, Kind: doc.Kind, Subject: doc.Subject,
 		Urgency: doc.Urgency, ArrivalNumber: doc.ArrivalNumber, Original: doc.Original,
-		Drafter: doc.By, Plan: toChain(plan), UpsertSearchAttributes: true,
-	})
+		Drafter: doc.By, Plan: chained, UpsertSearchAttributes: true,
+	}
+	if plan.Handling {
+		// An incoming document is presented to the leaders of the rule's one
+		// step, who assign its handling.
+		wfID, name = incoming.WorkflowID(doc.DocumentID), incoming.WorkflowName
+		input = incoming.Input{
+			DocumentID: doc.DocumentID, Agency: doc.Agency, SenderAgency: doc.IssuerID, Kind: doc.Kind, Subject: doc.Subject,
+			Urgency: doc.Urgency, ArrivalNumber: doc.ArrivalNumber, Original: doc.Original,
+			Leaders: chained.Steps[0].Assignees, AssignWorkingDays: chained.Steps[0].DeadlineWorkingDays, UpsertSearchAttributes: true,
+		}
+	}
+	_, err = r.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wfID, TaskQueue: chain.TaskQueue}, name, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
 	case errors.As(err, &started):
-		log.Info("approval workflow already started", zap.String("workflow_id", wfID))
+		log.Info("workflow already started", zap.String("workflow_id", wfID))
 	case err != nil:
 		return fmt.Errorf("dispatch: start workflow %s: %w", wfID, err)
 	default:
-		log.Info("approval workflow started", zap.String("workflow_id", wfID), zap.String("rule", plan.RuleID), zap.Int("steps", len(plan.Steps)))
+		log.Info("workflow started", zap.String("workflow", name), zap.String("workflow_id", wfID), zap.String("rule", plan.RuleID), zap.Int("steps", len(plan.Steps)))
 	}
 	_, err = r.Publisher.PublishWithID(ctx, natsx.EventID("routed:"+doc.DocumentID), env.Time, events.RouteSelected, doc.Agency, doc.DocumentID,
 		events.RouteSelectedData{DocumentID: doc.DocumentID, WorkflowID: wfID, RuleID: plan.RuleID, RuleVersion: plan.RuleVersion, Approver: firstAssignee(plan)})

@@ -121,6 +121,9 @@ type Plan struct {
 	RuleID      string         `json:"rule_id"`
 	RuleVersion string         `json:"rule_version"`
 	Steps       []ResolvedStep `json:"steps"`
+	// Handling: the plan's one step presents an incoming document to its
+	// leaders for assignment (Rule.Workflow).
+	Handling bool `json:"handling,omitempty"`
 }
 
 // ResolvedStep is a step with its assignees.
@@ -179,7 +182,7 @@ func (p *Planner) Plan(ctx context.Context, doc Document, at time.Time) (Plan, e
 		return Plan{}, ErrNoRoute
 	}
 	r := set.Rules[i]
-	plan := Plan{RuleID: r.ID, RuleVersion: set.Version}
+	plan := Plan{RuleID: r.ID, RuleVersion: set.Version, Handling: r.Handling()}
 	if len(r.Steps) == 0 && len(chart.PositionsOf(r.Approver)) == 0 {
 		return Plan{}, errs.E(op, errs.Internal, errcode.Internal,
 			fmt.Sprintf("rule %s names approver %q, who holds no position in the org chart: fix the rules or the chart", r.ID, r.Approver))

@@ -247,3 +247,40 @@ func TestNOfMNeedsEnoughAssignees(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// A document from another agency is presented to the leaders for
+// assignment (the demo rules' first rule); one the agency issued itself, or
+// with no issuer, goes to approval.
+func TestIncomingDocumentsGoToHandling(t *testing.T) {
+	t.Parallel()
+	p, _ := planner(t, "")
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, calendar.Zone)
+	plan, err := p.Plan(t.Context(), rules.Document{Agency: "000.00.00.G22", Kind: "CONG_VAN", IssuerID: "000.00.00.H29"}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.Handling || plan.RuleID != "van-ban-den" || len(plan.Steps) != 1 || !slices.Equal(usernames(plan.Steps[0].Assignees), []string{"lanhdao"}) {
+		t.Fatalf("incoming plan: %+v", plan)
+	}
+	for _, issuer := range []string{"", "000.00.00.G22"} {
+		plan, err := p.Plan(t.Context(), rules.Document{Agency: "000.00.00.G22", Kind: "CONG_VAN", IssuerID: issuer}, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.Handling {
+			t.Fatalf("issuer %q: %+v goes to handling", issuer, plan)
+		}
+	}
+}
+
+func TestHandlingRulesHaveOneStep(t *testing.T) {
+	t.Parallel()
+	for name, yaml := range map[string]string{
+		"two steps":        "version: t\nrules:\n  - id: r\n    workflow: handling\n    steps:\n      - {id: a, name: A, to: [{position: p}]}\n      - {id: b, name: B, to: [{position: p}]}\n",
+		"unknown workflow": "version: t\nrules:\n  - id: r\n    workflow: review\n    steps:\n      - {id: a, name: A, to: [{position: p}]}\n",
+	} {
+		if _, err := rules.Parse([]byte(yaml)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -29,7 +29,22 @@ type Rule struct {
 	Approver     string `yaml:"approver" json:"approver"`
 	DeadlineDays int    `yaml:"deadline_days" json:"deadline_days"`
 	Steps        []Step `yaml:"steps" json:"steps,omitempty"`
+	// Workflow is what runs the plan: WorkflowApproval (the default) or
+	// WorkflowHandling, where the one step names the leaders the incoming
+	// document is presented to and its deadline is the time they have to
+	// assign it (DOMAIN.md §5).
+	Workflow string `yaml:"workflow" json:"workflow,omitempty"`
 }
+
+// Workflows a rule can start.
+const (
+	WorkflowApproval = "approval"
+	WorkflowHandling = "handling"
+)
+
+// Handling reports whether the rule starts the handling of an incoming
+// document rather than an approval.
+func (r Rule) Handling() bool { return r.Workflow == WorkflowHandling }
 
 // When holds a rule's conditions; each non-empty list must contain the
 // document's value, and each metadata key must have one of its values.
@@ -40,6 +55,9 @@ type When struct {
 	IssuerID      []string            `yaml:"issuer_id" json:"issuer_id,omitempty"`
 	RecipientUnit []string            `yaml:"recipient_unit" json:"recipient_unit,omitempty"`
 	Metadata      map[string][]string `yaml:"metadata" json:"metadata,omitempty"`
+	// Incoming, when set, requires the document to come from another agency
+	// (true: it names an issuer other than the receiving agency) or not.
+	Incoming *bool `yaml:"incoming" json:"incoming,omitempty"`
 }
 
 // Document is what rules look at.
@@ -94,13 +112,22 @@ func (s *Set) validate() error {
 			problems = append(problems, fmt.Errorf("%s: duplicate id", where))
 		}
 		seen[r.ID] = true
-		if r.Approver == "" {
-			problems = append(problems, fmt.Errorf("%s: approver is required", where))
+		if r.Approver == "" && len(r.Steps) == 0 {
+			problems = append(problems, fmt.Errorf("%s: approver or steps are required", where))
 		}
 		if r.DeadlineDays < 0 {
 			problems = append(problems, fmt.Errorf("%s: deadline_days cannot be negative", where))
 		}
 		problems = append(problems, validateSteps(where, r.Steps)...)
+		switch r.Workflow {
+		case "", WorkflowApproval:
+		case WorkflowHandling:
+			if len(r.Steps) != 1 || r.Steps[0].Mode == "n_of_m" {
+				problems = append(problems, fmt.Errorf("%s: a handling rule has one step, naming the leaders the document is presented to (mode all or any)", where))
+			}
+		default:
+			problems = append(problems, fmt.Errorf("%s: workflow %q is not approval or handling", where, r.Workflow))
+		}
 	}
 	return errors.Join(problems...)
 }
@@ -108,6 +135,9 @@ func (s *Set) validate() error {
 func (w When) holds(d Document) bool {
 	if !matches(w.Kind, d.Kind) || !matches(w.Urgency, d.Urgency) || !matches(w.Agency, d.Agency) ||
 		!matches(w.IssuerID, d.IssuerID) || !matches(w.RecipientUnit, d.RecipientUnit) {
+		return false
+	}
+	if w.Incoming != nil && *w.Incoming != (d.IssuerID != "" && d.IssuerID != d.Agency) {
 		return false
 	}
 	for k, allowed := range w.Metadata {

@@ -1,0 +1,83 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.uber.org/zap"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/routing/internal/delegation"
+	"github.com/docflow/docflow/workflows/chain"
+)
+
+// Signaller finds running workflows and signals them.
+type Signaller interface {
+	ListWorkflow(ctx context.Context, request *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error)
+	SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
+}
+
+// Substitutes tells the running workflows of a position's holder who their
+// substitutes are now, when a delegation is created or revoked: tasks
+// opened before the delegation would otherwise keep the substitutes they
+// were assigned with.
+type Substitutes struct {
+	Delegations *delegation.Store
+	Temporal    Signaller
+	Now         func() time.Time
+	Log         *zap.Logger
+}
+
+// HandleDelegation handles one delegation.created or delegation.revoked
+// event. Signalling again is harmless: the workflows take the whole list
+// and announce only a change.
+func (s *Substitutes) HandleDelegation(ctx context.Context, env events.Envelope) error {
+	if env.Type != events.DelegationCreated && env.Type != events.DelegationRevoked {
+		return nil
+	}
+	var d events.DelegationData
+	if err := json.Unmarshal(env.Data, &d); err != nil {
+		s.Log.Error("delegation event with an unreadable payload; skipped", zap.String("event_id", env.ID), zap.Error(err))
+		return nil
+	}
+	all, err := s.Delegations.List(ctx, delegation.Filter{Position: d.Position})
+	if err != nil {
+		return fmt.Errorf("dispatch: substitutes of %s: %w", d.Position, err)
+	}
+	now := s.Now()
+	// Those in force now or later, oldest start first; the workflows check
+	// the dates and kinds when someone acts.
+	all = slices.DeleteFunc(all, func(x delegation.Delegation) bool { return !x.RevokedAt.IsZero() || !now.Before(x.Until) })
+	slices.Reverse(all)
+	change := chain.SubstitutesChange{Assignees: []chain.AssigneeSubstitutes{{Username: d.Holder, Substitutes: []chain.Substitute{}}}}
+	for _, x := range all {
+		change.Assignees[0].Substitutes = append(change.Assignees[0].Substitutes, chain.Substitute{
+			Username: x.Substitute, From: x.From, Until: x.Until, Kinds: x.Kinds, Authority: x.Authority,
+		})
+	}
+	query := fmt.Sprintf("DocflowAssignees = %q AND ExecutionStatus = 'Running'", d.Holder)
+	var token []byte
+	for {
+		resp, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
+		if err != nil {
+			return fmt.Errorf("dispatch: workflows of %s: %w", d.Holder, err)
+		}
+		for _, w := range resp.GetExecutions() {
+			id := w.GetExecution().GetWorkflowId()
+			if err := s.Temporal.SignalWorkflow(ctx, id, "", chain.SignalSubstitutes, change); err != nil {
+				// A workflow that ended meanwhile needs nothing.
+				s.Log.Warn("substitutes not signalled", zap.String("workflow_id", id), zap.Error(err))
+				continue
+			}
+			s.Log.Info("substitutes signalled", zap.String("workflow_id", id), zap.String("holder", d.Holder), zap.Int("substitutes", len(all)))
+		}
+		token = resp.GetNextPageToken()
+		if len(token) == 0 {
+			return nil
+		}
+	}
+}

@@ -1,0 +1,328 @@
+package tests
+
+import (
+	"bytes"
+	"database/sql"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/services/stack"
+)
+
+// The paths an approval can take besides straight agreement, on one stack:
+// an official on leave whose substitute decides (named before the document
+// came, and named while its task was open), a return for revision and the
+// drafter's resubmission, a rejection, and an incoming document the leader
+// assigns for handling. The development rules send a plan (KE_HOACH) to
+// the official of the Phòng Tổng hợp (chuyenvien1), and a document from
+// another agency to the Chánh Văn phòng (lanhdao) for assignment.
+func TestApprovalPaths(t *testing.T) {
+	st := startStack(t, nil)
+	p := &paths{t: t, st: st, users: map[string]*session{}}
+	for _, u := range []string{"vanthu", "chuyenvien1", "chuyenvien2", "lanhdao"} {
+		p.users[u] = login(t, st, u)
+	}
+	t.Run("substitute", p.substitute)
+	t.Run("return for revision", p.revision)
+	t.Run("rejection", p.rejection)
+	t.Run("incoming handling", p.handling)
+}
+
+type paths struct {
+	t     *testing.T
+	st    *stack.Stack
+	users map[string]*session
+}
+
+// submit uploads a document as the clerk and returns its id.
+func (p *paths) submit(t *testing.T, meta map[string]string) string {
+	t.Helper()
+	status, body := upload(t, p.st.GatewayURL, p.users["vanthu"].token, minimalPDF(meta["subject"]), meta)
+	if status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", status, body)
+	}
+	var doc httpapi.DocumentSummary
+	mustJSON(t, body, &doc)
+	return doc.ID
+}
+
+// task waits until user has an open task on doc and returns it.
+func (p *paths) task(t *testing.T, user, doc string) httpapi.Task {
+	t.Helper()
+	var task httpapi.Task
+	eventually(t, user+"'s task on "+doc, time.Minute, func() error {
+		resp, err := p.users[user].client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
+		if err != nil {
+			return err
+		}
+		if resp.JSON200 == nil {
+			return fmt.Errorf("inbox: %s %s", resp.Status(), resp.Body)
+		}
+		for _, it := range resp.JSON200.Items {
+			if it.DocumentID == doc {
+				task = it
+				return nil
+			}
+		}
+		return fmt.Errorf("no task yet")
+	})
+	return task
+}
+
+func (p *paths) decide(t *testing.T, user string, task httpapi.Task, req httpapi.DecisionRequest) httpapi.DecisionResult {
+	t.Helper()
+	resp, err := p.users[user].client.DecideTaskWithResponse(t.Context(), task.ID, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.JSON200 == nil {
+		t.Fatalf("%s deciding %s: %s %s", user, req.Decision, resp.Status(), resp.Body)
+	}
+	return *resp.JSON200
+}
+
+// document waits until the document satisfies check.
+func (p *paths) document(t *testing.T, doc string, what string, check func(httpapi.Document) error) httpapi.Document {
+	t.Helper()
+	var out httpapi.Document
+	eventually(t, what, time.Minute, func() error {
+		r, err := p.users["vanthu"].client.GetDocumentWithResponse(t.Context(), doc)
+		if err != nil {
+			return err
+		}
+		if r.JSON200 == nil {
+			return fmt.Errorf("%s %s", r.Status(), r.Body)
+		}
+		out = *r.JSON200
+		return check(out)
+	})
+	return out
+}
+
+func inHistory(d httpapi.Document, parts ...string) error {
+	var lines []string
+	for _, h := range d.History {
+		lines = append(lines, h.Actor+" | "+h.Summary)
+	}
+	return contains(strings.Join(lines, "\n"), parts...)
+}
+
+func (p *paths) substitute(t *testing.T) {
+	// A document already waiting for chuyenvien1 when the delegation is
+	// made, and one that arrives after it.
+	before := p.submit(t, metadata("KE_HOACH", "Kế hoạch kiểm tra văn thư"))
+	p.task(t, "chuyenvien1", before)
+	now := time.Now()
+	resp, err := p.users["chuyenvien1"].client.CreateDelegationWithResponse(t.Context(), httpapi.DelegationRequest{
+		Position: "chuyen-vien-tong-hop", Substitute: "chuyenvien2", From: now.Add(-time.Minute), Until: now.Add(72 * time.Hour), Reason: "Nghỉ phép",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.JSON201 == nil {
+		t.Fatalf("delegation: %s %s", resp.Status(), resp.Body)
+	}
+	after := p.submit(t, metadata("KE_HOACH", "Kế hoạch đào tạo"))
+
+	for _, doc := range []string{before, after} {
+		task := p.task(t, "chuyenvien2", doc)
+		if task.Assignee != "chuyenvien1" || task.OnBehalfOf != "chuyenvien1" {
+			t.Fatalf("the substitute's inbox shows %+v, want chuyenvien1's task on their behalf", task)
+		}
+		res := p.decide(t, "chuyenvien2", task, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove, Comment: "Đồng ý (thay)"})
+		if res.OnBehalfOf != "chuyenvien1" {
+			t.Fatalf("decision result %+v: want on_behalf_of chuyenvien1", res)
+		}
+		if err := p.audit(task.ID, "chuyenvien2", "on_behalf_of=chuyenvien1"); err != nil {
+			t.Fatal(err)
+		}
+		p.document(t, doc, "history names whom the substitute acted for", func(d httpapi.Document) error {
+			return inHistory(d, "chuyenvien2 (thay chuyenvien1): đồng ý")
+		})
+	}
+	// The task is gone from the official's inbox too.
+	inbox, err := p.users["chuyenvien1"].client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
+	if err != nil || inbox.JSON200 == nil {
+		t.Fatalf("inbox: %v", err)
+	}
+	for _, it := range inbox.JSON200.Items {
+		if it.DocumentID == before || it.DocumentID == after {
+			t.Fatalf("decided task %s still in the official's inbox", it.ID)
+		}
+	}
+	// Revoke it so the other paths are decided by chuyenvien1 alone.
+	list, err := p.users["chuyenvien1"].client.ListDelegationsWithResponse(t.Context(), &httpapi.ListDelegationsParams{})
+	if err != nil || list.JSON200 == nil {
+		t.Fatalf("delegations: %v", err)
+	}
+	for _, d := range list.JSON200.Items {
+		if r, err := p.users["chuyenvien1"].client.RevokeDelegationWithResponse(t.Context(), d.ID); err != nil || r.StatusCode() != http.StatusOK {
+			t.Fatalf("revoke %s: %v %v", d.ID, err, r)
+		}
+	}
+}
+
+// audit reads the gateway's audit trail: the entry of a decision on task
+// by actor must carry detail.
+func (p *paths) audit(task, actor, detail string) error {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(p.st.Dir, "gateway.db")+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = db.Close() }()
+	rows, err := db.QueryContext(p.t.Context(), `SELECT actor, action, outcome, detail FROM audit_log WHERE target = ? ORDER BY at`, task)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	var seen []string
+	for rows.Next() {
+		var who, action, outcome, d string
+		if err := rows.Scan(&who, &action, &outcome, &d); err != nil {
+			return err
+		}
+		if who == actor && action == "task.decide" && strings.Contains(d, detail) {
+			return nil
+		}
+		seen = append(seen, fmt.Sprintf("%s %s %s %s", who, action, outcome, d))
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("no audit entry of %s deciding %s with %q; the trail has %v", actor, task, detail, seen)
+}
+
+func (p *paths) revision(t *testing.T) {
+	doc := p.submit(t, metadata("KE_HOACH", "Kế hoạch cải cách hành chính"))
+	first := p.task(t, "chuyenvien1", doc)
+	resp, err := p.users["chuyenvien1"].client.DecideTaskWithResponse(t.Context(), first.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionReturn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "a return without a reason", resp.StatusCode(), resp.Body, http.StatusBadRequest, httpapi.ErrorCodeInvalidArgument)
+	p.decide(t, "chuyenvien1", first, httpapi.DecisionRequest{Decision: httpapi.DecisionReturn, Comment: "Bổ sung căn cứ pháp lý"})
+
+	// The drafter (the clerk who uploaded it) gets it back and resubmits a
+	// revised PDF, which intake checks like an upload.
+	revise := p.task(t, "vanthu", doc)
+	if revise.TaskKind != httpapi.TaskKindRevise {
+		t.Fatalf("the drafter's task is %q, want revise", revise.TaskKind)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", "van-ban-sua.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write(minimalPDF("Ke hoach cai cach hanh chinh (sua)")); err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.WriteField("comment", "Đã bổ sung căn cứ"); err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := p.users["vanthu"].client.ResubmitTaskWithBodyWithResponse(t.Context(), revise.ID, mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs.StatusCode() != http.StatusOK {
+		t.Fatalf("resubmission: %s %s", rs.Status(), rs.Body)
+	}
+
+	// The step starts over with a new task for the same official.
+	second := p.task(t, "chuyenvien1", doc)
+	if second.ID == first.ID || second.TaskKind != httpapi.TaskKindApprove {
+		t.Fatalf("after the resubmission chuyenvien1 has %+v, want a new approval task", second)
+	}
+	p.decide(t, "chuyenvien1", second, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove})
+	p.document(t, doc, "approved after the revision", func(d httpapi.Document) error {
+		if d.Status == httpapi.DocumentStatusRegistered || d.Status == httpapi.DocumentStatusRejected || d.Status == httpapi.DocumentStatusRecalled {
+			return fmt.Errorf("status %s", d.Status)
+		}
+		return inHistory(d, "trả lại để chỉnh sửa — Bổ sung căn cứ pháp lý", "Người soạn thảo đã gửi lại văn bản đã sửa", "chuyenvien1: đồng ý")
+	})
+	seen := assertEvents(t, p.st, doc)
+	if seen["vn.docflow.task.resubmitted.v1"] != 1 || seen["vn.docflow.document.approved.v1"] != 1 {
+		t.Fatalf("events %v: want one resubmission and one approval", seen)
+	}
+}
+
+func (p *paths) rejection(t *testing.T) {
+	doc := p.submit(t, metadata("KE_HOACH", "Kế hoạch mua sắm"))
+	task := p.task(t, "chuyenvien1", doc)
+	resp, err := p.users["chuyenvien1"].client.DecideTaskWithResponse(t.Context(), task.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionReject})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "a rejection without a reason", resp.StatusCode(), resp.Body, http.StatusBadRequest, httpapi.ErrorCodeInvalidArgument)
+	p.decide(t, "chuyenvien1", task, httpapi.DecisionRequest{Decision: httpapi.DecisionReject, Comment: "Không phù hợp dự toán"})
+	p.document(t, doc, "rejected", func(d httpapi.Document) error {
+		if d.Status != httpapi.DocumentStatusRejected || d.WaitingFor != "" {
+			return fmt.Errorf("status %s, waiting for %q", d.Status, d.WaitingFor)
+		}
+		return inHistory(d, "chuyenvien1: từ chối — Không phù hợp dự toán", "Văn bản bị từ chối")
+	})
+	// Deciding again is refused: the task and the workflow are closed.
+	again, err := p.users["chuyenvien1"].client.DecideTaskWithResponse(t.Context(), task.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.StatusCode() != http.StatusConflict && again.StatusCode() != http.StatusNotFound {
+		t.Fatalf("deciding a rejected document's task: %s %s", again.Status(), again.Body)
+	}
+	if seen := assertEvents(t, p.st, doc); seen["vn.docflow.document.rejected.v1"] != 1 || seen["vn.docflow.document.signed.v1"] != 0 {
+		t.Fatalf("events %v: want one rejection and no signature", seen)
+	}
+}
+
+func (p *paths) handling(t *testing.T) {
+	meta := metadata("CONG_VAN", "Đề nghị phối hợp tổng kết")
+	meta["issuer_id"] = "000.00.00.G06"
+	doc := p.submit(t, meta)
+	assign := p.task(t, "lanhdao", doc)
+	if assign.TaskKind != httpapi.TaskKindAssign {
+		t.Fatalf("the leader's task is %q, want assign", assign.TaskKind)
+	}
+	// An assignment must name the lead.
+	resp, err := p.users["lanhdao"].client.DecideTaskWithResponse(t.Context(), assign.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionAssign})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "an assignment without a lead", resp.StatusCode(), resp.Body, http.StatusBadRequest, httpapi.ErrorCodeInvalidArgument)
+	p.decide(t, "lanhdao", assign, httpapi.DecisionRequest{
+		Decision: httpapi.DecisionAssign, Comment: "Phòng Tổng hợp chủ trì",
+		Assignment: httpapi.Assignment{
+			Lead:                httpapi.HandlingPerson{Unit: "tong-hop", Username: "chuyenvien1"},
+			Cooperators:         []httpapi.HandlingPerson{{Unit: "tong-hop", Username: "chuyenvien2"}},
+			DeadlineWorkingDays: 5,
+		},
+	})
+	handle := p.task(t, "chuyenvien1", doc)
+	contribute := p.task(t, "chuyenvien2", doc)
+	if handle.TaskKind != httpapi.TaskKindHandle || contribute.TaskKind != httpapi.TaskKindContribute {
+		t.Fatalf("tasks after the assignment: lead %q, cooperator %q", handle.TaskKind, contribute.TaskKind)
+	}
+	p.decide(t, "chuyenvien2", contribute, httpapi.DecisionRequest{Decision: httpapi.DecisionContribute, Comment: "Thống nhất nội dung"})
+	p.decide(t, "chuyenvien1", handle, httpapi.DecisionRequest{Decision: httpapi.DecisionProgress, Comment: "Đang tổng hợp"})
+	p.decide(t, "chuyenvien1", handle, httpapi.DecisionRequest{Decision: httpapi.DecisionComplete, Comment: "Đã gửi báo cáo"})
+	p.document(t, doc, "handling in the history", func(d httpapi.Document) error {
+		return inHistory(d, "Phân công chuyenvien1 (tong-hop) chủ trì xử lý", "Đang xử lý", "Đã hoàn thành xử lý — Đã gửi báo cáo")
+	})
+	seen := assertEvents(t, p.st, doc)
+	for _, typ := range []events.Type{events.HandlingAssigned, events.HandlingStarted, events.HandlingCompleted} {
+		if seen[typ] != 1 {
+			t.Fatalf("events %v: want one %s (the sender's receipts 04, 05, 06)", seen, typ)
+		}
+	}
+}
