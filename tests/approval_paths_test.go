@@ -35,6 +35,7 @@ func TestApprovalPaths(t *testing.T) {
 	t.Run("return for revision", p.revision)
 	t.Run("rejection", p.rejection)
 	t.Run("incoming handling", p.handling)
+	t.Run("across agencies", p.acrossAgencies)
 }
 
 type paths struct {
@@ -55,11 +56,17 @@ func (p *paths) submit(t *testing.T, meta map[string]string) string {
 	return doc.ID
 }
 
-// task waits until user has an open task on doc and returns it.
+// task waits until user has an open task of their own on doc and returns it.
 func (p *paths) task(t *testing.T, user, doc string) httpapi.Task {
 	t.Helper()
+	return p.taskFor(t, user, user, doc)
+}
+
+// taskFor waits until user's inbox holds an open task of assignee on doc.
+func (p *paths) taskFor(t *testing.T, user, assignee, doc string) httpapi.Task {
+	t.Helper()
 	var task httpapi.Task
-	eventually(t, user+"'s task on "+doc, time.Minute, func() error {
+	eventually(t, user+"'s task of "+assignee+" on "+doc, time.Minute, func() error {
 		resp, err := p.users[user].client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
 		if err != nil {
 			return err
@@ -68,7 +75,7 @@ func (p *paths) task(t *testing.T, user, doc string) httpapi.Task {
 			return fmt.Errorf("inbox: %s %s", resp.Status(), resp.Body)
 		}
 		for _, it := range resp.JSON200.Items {
-			if it.DocumentID == doc {
+			if it.DocumentID == doc && it.Assignee == assignee {
 				task = it
 				return nil
 			}
@@ -134,8 +141,8 @@ func (p *paths) substitute(t *testing.T) {
 	after := p.submit(t, metadata("KE_HOACH", "Kế hoạch đào tạo"))
 
 	for _, doc := range []string{before, after} {
-		task := p.task(t, "chuyenvien2", doc)
-		if task.Assignee != "chuyenvien1" || task.OnBehalfOf != "chuyenvien1" {
+		task := p.taskFor(t, "chuyenvien2", "chuyenvien1", doc)
+		if task.OnBehalfOf != "chuyenvien1" {
 			t.Fatalf("the substitute's inbox shows %+v, want chuyenvien1's task on their behalf", task)
 		}
 		res := p.decide(t, "chuyenvien2", task, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove, Comment: "Đồng ý (thay)"})
@@ -324,5 +331,50 @@ func (p *paths) handling(t *testing.T) {
 		if seen[typ] != 1 {
 			t.Fatalf("events %v: want one %s (the sender's receipts 04, 05, 06)", seen, typ)
 		}
+	}
+}
+
+// A report goes to the ministry between two steps of the agency's own; the
+// clerk records the ministry's receipts, and its 06 lets the approval go on.
+func (p *paths) acrossAgencies(t *testing.T) {
+	const ministry = "000.00.00.G09"
+	doc := p.submit(t, metadata("BAO_CAO", "Báo cáo tổng kết công tác văn thư"))
+	p.decide(t, "chuyenvien1", p.task(t, "chuyenvien1", doc), httpapi.DecisionRequest{Decision: httpapi.DecisionApprove})
+	p.document(t, doc, "waiting for the ministry", func(d httpapi.Document) error {
+		if d.WaitingFor != ministry {
+			return fmt.Errorf("waiting for %q", d.WaitingFor)
+		}
+		return inHistory(d, "Đã gửi cơ quan "+ministry)
+	})
+	reply := func(user string, body httpapi.AgencyReplyRequest) *httpapi.RecordAgencyReplyResponse {
+		t.Helper()
+		r, err := p.users[user].client.RecordAgencyReplyWithResponse(t.Context(), doc, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := reply("chuyenvien1", httpapi.AgencyReplyRequest{Agency: ministry, Status: "06"})
+	wantError(t, "an official recording a receipt", r.StatusCode(), r.Body, http.StatusForbidden, httpapi.ErrorCodeForbidden)
+	r = reply("vanthu", httpapi.AgencyReplyRequest{Agency: "000.00.00.G12", Status: "06"})
+	wantError(t, "a receipt from an agency nobody waits for", r.StatusCode(), r.Body, http.StatusConflict, httpapi.ErrorCodeConflict)
+	r = reply("vanthu", httpapi.AgencyReplyRequest{Agency: ministry, Status: "02"})
+	wantError(t, "a refusal without its reason", r.StatusCode(), r.Body, http.StatusBadRequest, httpapi.ErrorCodeInvalidArgument)
+	for _, status := range []httpapi.AgencyReplyRequestStatus{"04", "06"} {
+		if r := reply("vanthu", httpapi.AgencyReplyRequest{Agency: ministry, Status: status}); r.StatusCode() != http.StatusAccepted {
+			t.Fatalf("receipt %s: %s %s", status, r.Status(), r.Body)
+		}
+	}
+	// The ministry completed its step: the chief of office decides next.
+	p.decide(t, "lanhdao", p.task(t, "lanhdao", doc), httpapi.DecisionRequest{Decision: httpapi.DecisionApprove})
+	p.document(t, doc, "approved", func(d httpapi.Document) error {
+		if d.Status == httpapi.DocumentStatusInApproval {
+			return fmt.Errorf("status %s", d.Status)
+		}
+		return inHistory(d, "lanhdao: đồng ý")
+	})
+	seen := assertEvents(t, p.st, doc)
+	if seen[events.DocumentSent] != 1 || seen[events.DocumentApproved] != 1 {
+		t.Fatalf("events %v: want the document sent once and approved", seen)
 	}
 }

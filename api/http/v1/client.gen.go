@@ -248,6 +248,36 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/documents/{id} (the `GetDocument` operationId).
 	GetDocument(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RecordAgencyReplyWithBody Record another agency's status receipt on a document sent to it
+	//
+	// A step of the document's approval was sent to another agency
+	// (`document.sent`); the clerk records that agency's status receipt when it
+	// arrives outside the exchange (on paper, by the agency's own system): `06`
+	// completed the step and the approval goes on; `02` refused the package
+	// (a reason is required) and the document goes back to its drafter; `01`,
+	// `03`, `04` and `05` are recorded in the history. A document with no step
+	// waiting for that agency answers `conflict` (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/documents/{id}/agency-replies (the `RecordAgencyReply` operationId).
+	RecordAgencyReplyWithBody(ctx context.Context, id DocumentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordAgencyReply Record another agency's status receipt on a document sent to it
+	//
+	// A step of the document's approval was sent to another agency
+	// (`document.sent`); the clerk records that agency's status receipt when it
+	// arrives outside the exchange (on paper, by the agency's own system): `06`
+	// completed the step and the approval goes on; `02` refused the package
+	// (a reason is required) and the document goes back to its drafter; `01`,
+	// `03`, `04` and `05` are recorded in the history. A document with no step
+	// waiting for that agency answers `conflict` (409).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/documents/{id}/agency-replies (the `RecordAgencyReply` operationId).
+	RecordAgencyReply(ctx context.Context, id DocumentID, body RecordAgencyReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetDocumentContent Download the registered PDF
 	//
 	// Streams the original PDF exactly as it was uploaded; its SHA-256 equals the
@@ -735,6 +765,56 @@ func (c *Client) CreateDocumentWithBody(ctx context.Context, contentType string,
 // Corresponds with GET /v1/documents/{id} (the `GetDocument` operationId).
 func (c *Client) GetDocument(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDocumentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordAgencyReplyWithBody Record another agency's status receipt on a document sent to it
+//
+// A step of the document's approval was sent to another agency
+// (`document.sent`); the clerk records that agency's status receipt when it
+// arrives outside the exchange (on paper, by the agency's own system): `06`
+// completed the step and the approval goes on; `02` refused the package
+// (a reason is required) and the document goes back to its drafter; `01`,
+// `03`, `04` and `05` are recorded in the history. A document with no step
+// waiting for that agency answers `conflict` (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/documents/{id}/agency-replies (the `RecordAgencyReply` operationId).
+func (c *Client) RecordAgencyReplyWithBody(ctx context.Context, id DocumentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordAgencyReplyRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordAgencyReply Record another agency's status receipt on a document sent to it
+//
+// A step of the document's approval was sent to another agency
+// (`document.sent`); the clerk records that agency's status receipt when it
+// arrives outside the exchange (on paper, by the agency's own system): `06`
+// completed the step and the approval goes on; `02` refused the package
+// (a reason is required) and the document goes back to its drafter; `01`,
+// `03`, `04` and `05` are recorded in the history. A document with no step
+// waiting for that agency answers `conflict` (409).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/documents/{id}/agency-replies (the `RecordAgencyReply` operationId).
+func (c *Client) RecordAgencyReply(ctx context.Context, id DocumentID, body RecordAgencyReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordAgencyReplyRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1645,6 +1725,53 @@ func NewGetDocumentRequest(server string, id DocumentID) (*http.Request, error) 
 	return req, nil
 }
 
+// NewRecordAgencyReplyRequest calls the generic RecordAgencyReply builder with application/json body
+func NewRecordAgencyReplyRequest(server string, id DocumentID, body RecordAgencyReplyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordAgencyReplyRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewRecordAgencyReplyRequestWithBody constructs an http.Request for the RecordAgencyReply method, with any body, and a specified content type
+func NewRecordAgencyReplyRequestWithBody(server string, id DocumentID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/documents/%s/agency-replies", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetDocumentContentRequest constructs an http.Request for the GetDocumentContent method
 func NewGetDocumentContentRequest(server string, id DocumentID) (*http.Request, error) {
 	var err error
@@ -2416,6 +2543,36 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/documents/{id} (the `GetDocument` operationId).
 	GetDocumentWithResponse(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*GetDocumentResponse, error)
+
+	// RecordAgencyReplyWithBodyWithResponse Record another agency's status receipt on a document sent to it
+	//
+	// A step of the document's approval was sent to another agency
+	// (`document.sent`); the clerk records that agency's status receipt when it
+	// arrives outside the exchange (on paper, by the agency's own system): `06`
+	// completed the step and the approval goes on; `02` refused the package
+	// (a reason is required) and the document goes back to its drafter; `01`,
+	// `03`, `04` and `05` are recorded in the history. A document with no step
+	// waiting for that agency answers `conflict` (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/documents/{id}/agency-replies (the `RecordAgencyReply` operationId).
+	RecordAgencyReplyWithBodyWithResponse(ctx context.Context, id DocumentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordAgencyReplyResponse, error)
+
+	// RecordAgencyReplyWithResponse Record another agency's status receipt on a document sent to it
+	//
+	// A step of the document's approval was sent to another agency
+	// (`document.sent`); the clerk records that agency's status receipt when it
+	// arrives outside the exchange (on paper, by the agency's own system): `06`
+	// completed the step and the approval goes on; `02` refused the package
+	// (a reason is required) and the document goes back to its drafter; `01`,
+	// `03`, `04` and `05` are recorded in the history. A document with no step
+	// waiting for that agency answers `conflict` (409).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/documents/{id}/agency-replies (the `RecordAgencyReply` operationId).
+	RecordAgencyReplyWithResponse(ctx context.Context, id DocumentID, body RecordAgencyReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAgencyReplyResponse, error)
 
 	// GetDocumentContentWithResponse Download the registered PDF
 	//
@@ -3571,6 +3728,96 @@ func (r GetDocumentResponse) ContentType() string {
 	return ""
 }
 
+type RecordAgencyReplyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *ChangeResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RecordAgencyReplyResponse) GetJSON202() *ChangeResult {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RecordAgencyReplyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RecordAgencyReplyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RecordAgencyReplyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RecordAgencyReplyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RecordAgencyReplyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RecordAgencyReplyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RecordAgencyReplyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordAgencyReplyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordAgencyReplyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordAgencyReplyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordAgencyReplyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetDocumentContentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4703,6 +4950,48 @@ func (c *ClientWithResponses) GetDocumentWithResponse(ctx context.Context, id Do
 	return ParseGetDocumentResponse(rsp)
 }
 
+// RecordAgencyReplyWithBodyWithResponse Record another agency's status receipt on a document sent to it
+//
+// A step of the document's approval was sent to another agency
+// (`document.sent`); the clerk records that agency's status receipt when it
+// arrives outside the exchange (on paper, by the agency's own system): `06`
+// completed the step and the approval goes on; `02` refused the package
+// (a reason is required) and the document goes back to its drafter; `01`,
+// `03`, `04` and `05` are recorded in the history. A document with no step
+// waiting for that agency answers `conflict` (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/documents/{id}/agency-replies (the `RecordAgencyReply` operationId).
+func (c *ClientWithResponses) RecordAgencyReplyWithBodyWithResponse(ctx context.Context, id DocumentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordAgencyReplyResponse, error) {
+	rsp, err := c.RecordAgencyReplyWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordAgencyReplyResponse(rsp)
+}
+
+// RecordAgencyReplyWithResponse Record another agency's status receipt on a document sent to it
+//
+// A step of the document's approval was sent to another agency
+// (`document.sent`); the clerk records that agency's status receipt when it
+// arrives outside the exchange (on paper, by the agency's own system): `06`
+// completed the step and the approval goes on; `02` refused the package
+// (a reason is required) and the document goes back to its drafter; `01`,
+// `03`, `04` and `05` are recorded in the history. A document with no step
+// waiting for that agency answers `conflict` (409).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/documents/{id}/agency-replies (the `RecordAgencyReply` operationId).
+func (c *ClientWithResponses) RecordAgencyReplyWithResponse(ctx context.Context, id DocumentID, body RecordAgencyReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAgencyReplyResponse, error) {
+	rsp, err := c.RecordAgencyReply(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordAgencyReplyResponse(rsp)
+}
+
 // GetDocumentContentWithResponse Download the registered PDF
 //
 // Streams the original PDF exactly as it was uploaded; its SHA-256 equals the
@@ -5737,6 +6026,81 @@ func ParseGetDocumentResponse(rsp *http.Response) (*GetDocumentResponse, error) 
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRecordAgencyReplyResponse parses an HTTP response from a RecordAgencyReplyWithResponse call
+func ParseRecordAgencyReplyResponse(rsp *http.Response) (*RecordAgencyReplyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordAgencyReplyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest ChangeResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError

@@ -35,7 +35,8 @@ func TestOperationIDsAreStable(t *testing.T) {
 		"createDelegation", "createDocument", "decideTask", "decideTasks", "getAgency", "getArchiveRecord",
 		"getArchiveRecordContent", "getDocument", "getDocumentContent", "getOrgChart", "getRegister",
 		"getRoutingRules", "healthz", "listAgencies", "listDelegations", "listInbox", "listNotifications",
-		"login", "readyz", "reassignTask", "recallDocument", "resubmitTask", "revokeDelegation", "searchArchive",
+		"login", "readyz", "reassignTask", "recallDocument", "recordAgencyReply", "resubmitTask", "revokeDelegation",
+		"searchArchive",
 	}
 	var got []string
 	for _, item := range spec.Paths.Map() {

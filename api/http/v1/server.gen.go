@@ -65,6 +65,9 @@ type ServerInterface interface {
 	// GetDocument Get a document with its status and history
 	// (GET /v1/documents/{id})
 	GetDocument(w http.ResponseWriter, r *http.Request, id DocumentID)
+	// RecordAgencyReply Record another agency's status receipt on a document sent to it
+	// (POST /v1/documents/{id}/agency-replies)
+	RecordAgencyReply(w http.ResponseWriter, r *http.Request, id DocumentID)
 	// GetDocumentContent Download the registered PDF
 	// (GET /v1/documents/{id}/content)
 	GetDocumentContent(w http.ResponseWriter, r *http.Request, id DocumentID)
@@ -493,6 +496,32 @@ func (siw *ServerInterfaceWrapper) GetDocument(w http.ResponseWriter, r *http.Re
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetDocument(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RecordAgencyReply operation middleware
+func (siw *ServerInterfaceWrapper) RecordAgencyReply(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DocumentID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RecordAgencyReply(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1042,6 +1071,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/tasks/{id}/reassignment", wrapper.ReassignTask)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/tasks/{id}/resubmission", wrapper.ResubmitTask)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/{id}/recall", wrapper.RecallDocument)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/{id}/agency-replies", wrapper.RecordAgencyReply)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/notifications", wrapper.ListNotifications)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/routing/rules", wrapper.GetRoutingRules)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/orgchart", wrapper.GetOrgChart)
@@ -2223,6 +2253,127 @@ func (response GetDocument503JSONResponse) VisitGetDocumentResponse(w http.Respo
 	return err
 }
 
+type RecordAgencyReplyRequestObject struct {
+	ID   DocumentID `json:"id"`
+	Body *RecordAgencyReplyJSONRequestBody
+}
+
+type RecordAgencyReplyResponseObject interface {
+	VisitRecordAgencyReplyResponse(w http.ResponseWriter) error
+}
+
+type RecordAgencyReply202JSONResponse ChangeResult
+
+func (response RecordAgencyReply202JSONResponse) VisitRecordAgencyReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordAgencyReply400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RecordAgencyReply400JSONResponse) VisitRecordAgencyReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordAgencyReply401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RecordAgencyReply401JSONResponse) VisitRecordAgencyReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordAgencyReply403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RecordAgencyReply403JSONResponse) VisitRecordAgencyReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordAgencyReply404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RecordAgencyReply404JSONResponse) VisitRecordAgencyReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordAgencyReply409JSONResponse struct{ ConflictJSONResponse }
+
+func (response RecordAgencyReply409JSONResponse) VisitRecordAgencyReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordAgencyReply500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RecordAgencyReply500JSONResponse) VisitRecordAgencyReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordAgencyReply503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response RecordAgencyReply503JSONResponse) VisitRecordAgencyReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetDocumentContentRequestObject struct {
 	ID DocumentID `json:"id"`
 }
@@ -3393,6 +3544,9 @@ type StrictServerInterface interface {
 	// GetDocument Get a document with its status and history
 	// (GET /v1/documents/{id})
 	GetDocument(ctx context.Context, request GetDocumentRequestObject) (GetDocumentResponseObject, error)
+	// RecordAgencyReply Record another agency's status receipt on a document sent to it
+	// (POST /v1/documents/{id}/agency-replies)
+	RecordAgencyReply(ctx context.Context, request RecordAgencyReplyRequestObject) (RecordAgencyReplyResponseObject, error)
 	// GetDocumentContent Download the registered PDF
 	// (GET /v1/documents/{id}/content)
 	GetDocumentContent(ctx context.Context, request GetDocumentContentRequestObject) (GetDocumentContentResponseObject, error)
@@ -3817,6 +3971,39 @@ func (sh *strictHandler) GetDocument(w http.ResponseWriter, r *http.Request, id 
 	}
 }
 
+// RecordAgencyReply operation middleware
+func (sh *strictHandler) RecordAgencyReply(w http.ResponseWriter, r *http.Request, id DocumentID) {
+	var request RecordAgencyReplyRequestObject
+
+	request.ID = id
+
+	var body RecordAgencyReplyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordAgencyReply(ctx, request.(RecordAgencyReplyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordAgencyReply")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RecordAgencyReplyResponseObject); ok {
+		if err := validResponse.VisitRecordAgencyReplyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetDocumentContent operation middleware
 func (sh *strictHandler) GetDocumentContent(w http.ResponseWriter, r *http.Request, id DocumentID) {
 	var request GetDocumentContentRequestObject
@@ -4138,240 +4325,248 @@ func (sh *strictHandler) ResubmitTask(w http.ResponseWriter, r *http.Request, id
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1/jyQ3dthXISoONBNX9/T8Wu32wH+MdqXT2tLs3s6shIt6M8WuYnfTU022iqyZ7RMGcHBIjMD/yDD8",
-	"hxEYOOEQH3LxIYcgwQG7OBi4EfQ9xp8keI9kFau6qn+MVtLJJ2AhTVcVycdH8vH9fp8FsZzOpGBCq6D/",
-	"WTCjGZ0yzTL89UjG+ZQJ/fgR/EqYijM+01yKoB+cTRhJ7HvCE5IxnWeCJWQ4J1GcMaqZax51gzDg0GhG",
-	"9SQIA0GnLOgHPAnCIGOf5jxjSdDXWc7CQMUTNqUw3pSLD5gY60nQ3w0DPZ9BG6UzLsbB9XUYPKVjdsp/",
-	"ypphS2k2ZkoTkU+HLCNyRLhmU0W0tKAeET1hRLHskmVkSuf2MRmxK5Z1ySM2onmqyV6vgP7TnGXzEvwZ",
-	"HbNzBQD4UCemXdDf64XBlL7k03wa9Hd78IsL+6uYDheajVkWXIfBy85YduBxR13wWUfiZGjamUn4KAv6",
-	"I5oqZud9Ji+YaJ54JNhLfY7AafgqgrnDVGcZu+QyVwTeHRE55ZpwTUYyw9cjnimN75ZOGPuszHhxZZ6x",
-	"WGZJ266hWTzhl4xk+BXhyTezPc6oumgDQVN1QXgSEqpIypVmCeECscDFUL78JgC6hqZqJoVieLbeockz",
-	"9mnOlIZfsRSaCfyTzmYpjylAu/OXSuIqs5d0OkuZ+TIxG+eSpjw5p9kYz1gQBgnTlKfYucqHf8liHfRL",
-	"cK/DYMqUomNoPWWaJlRTwhWxPfWJbQTP/FblBP8kY6OgH/y7nZJm7Ji3aufdLJOZmeYiujMzUeh5StOR",
-	"zKYsITIjlIw4SxMPCrIV1WcWbR+RyM4tGghYC0UYjSdEjkZMJFyMbTdUJORqQnGcq0yKMbniekK47g4E",
-	"zOShFKOUx3dDOGyZ8ziViiWBj0o94crspyuqCE0zRpM5SVjME5aQLTqbZfKSbQNZjCf5nIlLzsTuG0Zs",
-	"bGemzIxhI8d5ljGhidJUsz4+aoNyILYib3rRNq6NkHrCMhJPqBgzciUFoSSjMSNbkRsu2raYfU9mQ54k",
-	"TNwJtULqc6oUHwvGWnDLFbFfJEDB3zwmY5qmLINx7ChckGGu8WIQUpNEEoAGEckzkskUrj+m8CVNU3lF",
-	"uAZEjhwqou2QWNLaNAUlp0wKRliqAKU+Dgq0PgbCL2hqIL8bmTA9VNDqHhIG/Zp7UM5Yhp3hBoFJAQZT",
-	"ppk5VzEVZAgbTmf8jdCFY0FywV7OWAxDjChP84zh8TfARdtdciL1BI43gJRKpY9w/DlJqWZZiHBlbCYz",
-	"vMc43PBkxjLFlVZdAPFE6vdkLpI778oRtvZxJ2TJ9RjqkpDe6D57O96nnXvD3aRzwA4POw9oL+7sjXaT",
-	"/eFBfJjcY29mm2YMtpGQROXxhGRMyTyLGe4zrsmQpVKMkcVxp5eOmYjndn/hbKJtRM1TOk8lTc6k/AAY",
-	"pTthaMRT4AfkOfJa1Rso5VOuz4dzzVTQDw73Dvbu3+/1qreQ4TpSnBN2AaeFmnsY2wPn4poS09ebOe1t",
-	"owJh4+M8Y4kFYCuqTrJyGZExv2SqBBcR+1zQXE9kxn/K7rbvcuyACQ2f1i4boA+EC8OrGaLuroAJHlsy",
-	"ZDSDGSGX9vWRdVLtsaRo8AswmIsLIa8EPGcvZ8AzkK2oNgU4yqcWcjqmXDhEXVKe0mHK7oqnon19VzkW",
-	"kxtSlgG7AB8eESAfCAMCQ6YSmac3QM5IwmZMJHjc6sMalDhoV1I2i55ZJmOY1TBl7wrN9fxOaCoYrvNZ",
-	"Mqogyh0CvMHIFUvTjvmSPH30Xp/EmVSqk7ERy5iI4RKDmcDHhiq+2ZPIpjMNdAr/fw5PDRsCtybAA2dU",
-	"wy0EAAwZmdFM4V6rzM8St+dC5TO4F1jyIUs4PZvPLErucAcsRxuiasqVgtX89wDohNHESHRvED3FYJaU",
-	"u7kWoyDRPUZqvyjyHAt3EVhRMOEZi7XM5mHJMCLXzfXciMqK8AQO8IjDfgyDWQYcguZGeOHJqlkZUB4/",
-	"AjykbEzj+TlPFiGDOZYDOSHMNCA/fvjRCdnt7YGIOiVbu/vAjGY01ixTIYl6vV7X/PvR3l60Ta4mTFRn",
-	"R4A2GQJt5z+cE66N7KtBBoFL8oorFHmL5Q8qPQcLspwTCBuFWxznLUXgE5jPR5xp+Ls+xkdf/kyQ2eTm",
-	"/4gxeTi5+bWYkNnk9vUvm4ZTeQyUQGbr4NAusZ0wHhst5QWRoOegI80yEhkJKxeap1GJDYdAx2UI1m2C",
-	"RrfrHjwwqCJSMHJyfHZaSJbYkmyxS5bNSdSNgHtLaWyVRufAMVM1EFwTOpsxmilAYJTIeJTKqy671N1B",
-	"3uvtx2Zu+Dfr/utf/VOErGDx4cu2z4Ctrq3zufnXss4GT6NMTpvna3QmCZ0TXZ09V+Y8LSLX252F/ADb",
-	"FMTUIAxgq1Md9IOEarYA0gZaIm+J2xRk64OOVEgbOZ3kir1BSK99lconRseCx8tttBdF1xJ3EaxLQV2W",
-	"kDpvSlvTm1+QL//29vXfiAlJqJhs91tozAJRkRn58Zefk73ezl5vr+e+ev/gQffeQXd/H4hwC+XoPQhQ",
-	"Aeh0QvuHYTCjWrMM4PxPn/Q6D447//HFn24NBt3ix/Z/+JOmfWjm+wE3yqIaLdZsqpqXeEp1jGwGooQz",
-	"FcL6+bQiSwx5LzpZTdOD6wJAmmUUf9dUjovQPKVKAUmIfL2k0zxCa6uUNGyAtNcA9RSSiwq+yrZB+BcB",
-	"adw8KGZPLSPQcDDwAn/LievwIRBVKggXsZwCPp0I2CdXE4kNFN6ZEyqSlItxOBDwIpZGrAbEA4XC488o",
-	"fMJCwjiKaFyQK5ldYLd0rghQGwIEQSIRpQNhmFSyhayP1JPtLkFiK5TO8hggJ2MgJfb2tBLBW4pEsZwa",
-	"BTwSvuq+ccDJrLqNlu2A9+38nrJMSZQvpvTlY9Nyr1fgutgXbrLQb4VedDSfsqad7lqcW5ycA06geaFK",
-	"f7BSkw7rselMavsJu2jaPO/k6cUjFnPFDc9Yx+m0eV8dC+IIIFB8Ri7YTLsFc7vpLUUmXMHV0K2Sjr1e",
-	"r9eIqxKOZXMt4IWTC3q+Ni5iDbX4Kq27j0Q3lgfpKpQ+yXUsp2wRs66H84wpNK98FtA0fTIK+p+sN/ln",
-	"pt31i2Y9KpgiWELcMKG5ryOlqc5VRLgC9kKwqLv+zRYGzOnt1gPVSgILEH48mVvSYYArVHQO7CZoMzbK",
-	"QZkLZCQC9RpLNgPedLZqb/mLd2parLXLqCKKCb2aspebyAK0agt5VpXmLdRyWRavQ0I1mUqlyW6vd2RM",
-	"DQZm+1iKmK19afqgVQmmswm6n3XyWUNECf5qDMBWV4sYyMoX1fk/EYyYl2TGsnKjwRKFjgYokGg24xia",
-	"jvb1ink6IFfN8rTYn9W5mHNaPTBcFWflyDsaXBdHCVX4oFBQjJEID27UHwhfe2+sI2GrFj90yrB//at/",
-	"2g6JsrYpro3CaSCueIrUn0xYOjsqTqVB7lxpNiWxzNMEv0lYykFi4zq0uiGurXrISDEC7r9PApgtmiVx",
-	"TsCXY6/Bi4WDFQYP0ZbzrKCg1d1BG+6tj53U4sxAtMTkghDQeqnbM6za6YHyB5EzBujdMrzhlUM4e8sa",
-	"g4wQS0nGSg5tu7InFyFYtuOobtxsYC40vDJNrfatttNOnpy8G+FqKRZnTIck+vD4LCp/nT15fI5PtJx5",
-	"T5//5N0z85wOlUxzzdK5fd31lha6D8Lgw+OzIAxsV/CXa968xhXXi/dkNl1cadAqNa/F00fvwTY2C5F0",
-	"yWNNprlCK2JmDR4RaLk6RuRGLRxyqdCysiGGXFB0HliA0BmfV7Itdg4fuu/r61Z0FJoZNS5ixuwSNtDD",
-	"GVXqSmYt95R7W5lW0WQFKxQGuWJZu57IvQ0J6467oJERepJHm7JYxSBhCVkTGnyWtU76ibFR09ScxD6J",
-	"zAMWETrOGFNky5y4QiZTms0qnCvKHwMhBdJEPhZcjLeR0gIAEWHCCkjA1YOOhmwJxhLYN5ZlBlsKUEs9",
-	"YQMBB1sK04HOMxERZXsgQxpfwCA4embgAjkSfFsM42aeXU14PDG9IbS4gZVRgtXHhoHsnxGhCb7K2JRm",
-	"F7jJU0atmWcgkP4AfeoOxEA8MbTRSX1tUiLZevTkw+PHJ+T3vzzcBvQi1UI2DTttEjgtjFH5CExP2oqn",
-	"1uwJ8nQmxxlTKiJbJYBKgyAJYB55rj2mDZFXZjKIUwaYixmfadI73IbpDkTkLL+Rqk6vUBVbVoGLEm9H",
-	"iE5rRRZjtMNKgZ0JnfFhjt1REIO4wCtZ1MVTR/bs7sNLDfdvGJhtEISFgBUGBjFGqkUM4Fs3lvkUZ9FI",
-	"JVcyi7SiJFiqFSm/vA7/4CXAFqZyKdFoYxis+8j5UsahIrRszjrcRcaV4nzIJjQdnctRi5bechREl64f",
-	"djZATcJSW1v6hRjHD5UPleY618yZQlU+Y9klV+gzgwQmyS3TyFRMgWUDVrG7hDFaIieh/h5QZ8HbRGAq",
-	"cBf6S9W80qAO1Y06DWvONgzQwgyMp6fbA+utqWszbO7SqdvX62wi04RljR3xpPHxBRdJVeW1gl0Mg5lU",
-	"3GFn4WNzW7W8upQXy7Ej8tTawI0/YWsfLdgqN2Tj68IAsA42m3TxxdQLVFfGtMvlBqosbmV3LN92K1Tb",
-	"awmbZW8rOX7T33KQ2q8G/0DUZU/TnCXmPibWG3gbeRRaUg8kiGhWwRsWEYu27is6PwIJ4ceRbXKVca2Z",
-	"IHZUhbBB57ev/xclt69/OSef5vPb1/9ZbPeNG4rV2vEpQ/ZFxXLGQiLA6kYK+Mgoz0D97MsbxUsUMn7c",
-	"eHFudjiLo7bEd/yCW9YuBtqpjogxD8JjQ4atGWoTAa96Ylcw6uX59S7cw8b7tnrY2rl6NAvQWKvCxuHg",
-	"6a4hOLTb7JhIQsJexmmu+CVb9xatbX7vRLcf5MazYZes4Ui0OB6sNk1nbMyVZhlLKoxQ421Js4xf0vTc",
-	"uPS3jOaYb/MR2VK3r/8WbH+v/kVshwQ4RC5y9IIv3ePgmMwZzSoI5ULfOwia7AsODmjSDAW8IboBnNJF",
-	"r9vYdbyoc1hG8uoqioULuY0pK1wYqfKWYBO2zOu3CQPI4oJ/nCBSkHwGzoY1Y7iQ2nzRuNiWD17s/V0g",
-	"D8Z7CnfQhM6MvkjLytxCAlRVaSP9rK2yfN+M+67QWaOps41b82JhGufDlcpZci7F8uZvKQLudIB8QtUm",
-	"GHxjngMIadvxUiovDMqFm8tmgDajZolvS33MqpfJ1xkZLpk1riey9WPUuT16fPJ+SB4+OfnR+UfHJyEB",
-	"RW/V/l9+FzTeNCD+tE50ITAGLQ3VA8uV+yxx1vIhG8ms2VVHTeje4b1VW/70/WP4Cr5vDaeCN45+ezQb",
-	"PNK4ML65a1LP9exK7q4pbUpFTEsjePl0SsF/kgtGtnR28+t4Qua3r/4l325GzHw6lOnKo2ipNrJR2MLc",
-	"JyG5uPkdmfDb13+db3/dPZjPkuUEmwpL7lD31kbu1qfdeVbc1stW4HlWuHtcUa7BFj+S2XK+RwHjozxb",
-	"Wv224YYlClH1RoliEHBoOVY0LaEOrdCouC2OaOReB0RI0uyf1iTDWPbEnvdyK5W4WLx5F9iN2r1fbOTi",
-	"lNnjU0WXf+grl3Nl4cvrbhnf9aGnOK/vE6qtMmKIOy8jClSAdChzTWhlk9Q9Fr4uw7GUFTg2jIDjgh3l",
-	"IFs/mnAST25ebdcUXc189x0uzy0xvvk5MJk3X4gxuQRvy+Htq18AE/iTn/zkJ50PP+w8elQl3nu9vXud",
-	"3n6nt/edX6ezDHpJnCdUqUk+u/kiJmN+++oXpWuGZTEdcmtX0ju3r/+BnNy+/gdOLm9f/48FveKqC3ld",
-	"L98171J0LtEoy+RTM197rRhB0LiZt1y4Z0/Oz57hsxVXr+93t1f1uwM/O/jP+YtmX7uvc8940OTwVBde",
-	"h7PJza9IAoL6X2tycfvqX8hE3r76Ip6Q+Ob/AisL6yq+/NmUwC5sOBMrhMY7X2jeZlu825x1andv58df",
-	"ft55/s7Jo6g6T+9NFeiDvTdw9dSI+QbkexkdbfMc+Bhdn2vsVp9E7mChVgfItI2JM8hkyXZIIi7OnRkt",
-	"GogtewVYHY67DuFD8xVLotCZx7DbERc0hffGtyAKByJyjJ57bSPW8QPDeRU+f/bTbewUddZlK3A80JMk",
-	"o1fC+L+rwnJmWMfCYle1w5TTDsLAm18QOhNNUtho8E8DGby2gONrA02zFcYtiDlVzbu3BMMT7agiVKgr",
-	"fKolzsmwXos33LeiNSgOxO7et6tCKAYGstE00l3l1W9GdPjW5IVGNvBuDF0TKSkichenO5QJxtAYNSZ6",
-	"EhEX+d/EfyVsrQihh/DhdSXGkiYJN1zH00qfy7U1wXsYLG/Y9S2ZmSAYF6OhtskUJAw8Vg3B9HrCpt2g",
-	"ASNFgFQjb3qF7D92U0Tpa0kSaVlUrsNC021opjEgr2bwEYHl8K2L9VAmDcAdE2UYjimNJ1wwAt0dWWV5",
-	"xgS1mQoylivwh3mI5sC3FJlypekFU/2BWMxYEJIiSCskfkhbSOrxpCGpRbAB4a/HT4bECyu3nRfB4iGp",
-	"BO/b1ybWNxyIMlg/JJF/S547CuBMFZ6KAXwfWEI+vH31z2chObt9/flj84PIbCDOnv/k9vV/PbNPbHS4",
-	"jctT0IPMSMLVDKIPWEJYymKdScHhJpi7O47qPGPnFnVwZTryEMOpZAquTT7mmqak+Nwo/IqwmUuW8dG8",
-	"TzSdzuAmCMkwwwgjADIXOsuVBjUJ9Gz3hxeya51MuuTUuN7ZEHQVWt8RiPwfojMKhrz3SSWGE698G6le",
-	"vTYbMnOUYYTlXrBOS5X46Xqs5gKeUD1fDw8utoYdyUulUE1a4Ue0u11RY52KTWFG8gJs3WwbL/KaN/2C",
-	"fSAXvIWhhjfGQIJNS6PJFhWoATP3hszGGPynm9U5vq/VCocpgMRr0EQvKirghbnQWK9Sgzio7ZwwFIQC",
-	"AcHgQ6PScCKxcfy0kqvSbKaqDLaf6qJh5q1aI16qitZXDak2RgwchFHm8YmzyaVEk1aAieMT++TLz29f",
-	"/50Yk5vfNY1rHjSh9GEq8+TdSya0IvCVQy27RD7QOs+Jrov9KzQd6NZ0yZLu5W5NZPG+hvPRdZ4Vl7sr",
-	"Lxuq3Seh3Qclzpp20mMImziVmW40FZtIl4gwmqWcKV3EBlmHrYoFOSRRp2ySUl2YNlBUsD7J51RHzu7h",
-	"eZOZ70jUqXwn2FXZCYmsMBVBwJHSBH9qB0r0/pPj87MnD4Hwnb3/HCTyv3j/+AR+2v9rDEEw76Jt+3s4",
-	"HwgHdc1v2T4NwqDj/e0BCG+qPy2EjSToA1CwMtXg5VkykG5seRG8WLXUS6INTiRYH+I2fxm9ebRTuwPQ",
-	"W8qLGLsqDrZy2s81x7Gn4rzFJaZNSBDeTIEab5lY0cohJEM24QJI2/ZSG8syDtfH6F9wkSxlKI+RycCc",
-	"BIV1HelRuBhvvZl2x1OU+IqeVa5ba2igrebC883yVsTXaOA+X8bMLqBqkbK4QxMRCmcc9xH60k65SMzj",
-	"gtJwRQSj2RGJCmc1eA9NBoKrwp9tCxk7K2oX7nNUFHYIzw0O7juTN+nKuq1BTLdx5/VhK/JRASctTOCj",
-	"zKwxxXabsZjPOJgCjGMq4Axau8CL4pFTlRYNbLTAEYkK9Uc5M8MToUgD4ke9oVPY1BxTVaHhcLiEtw5v",
-	"+Nj7pgANTAIOhEba5a/pm/CE8vv73ofrPsnGD4HzW+Z1sq6O2rm+rI/KJ9n4qW3UhElgJzfq7LngenVA",
-	"itNqmu59uFsw9NRzd6oiqfSPXMKvwkfW+77iqbSuS2XpR9QaXOfc6lTBHNtxMJ+RzGK4ba7WdtNY5uwX",
-	"BiUxaganGNt311WFvy7RsjThWsualrPme4DrtM31kuuGF03Xg+kkdNJJg6Nl68o/t6PUVt2GQC+ZOsrS",
-	"RolauqkBAJssfIvQFQYzmrUG2FuZj5sMIaU+c02cL8kYMWkL237GaMIde3hHvdm7EAjqZXkq9WSRvIiI",
-	"zDy1gs2WIaQmOWZwatSZPbPXRauraWs0gQsJxivURGuZ7APqqBJYsFE0gZbribV+TF6t592Vpqra6mnZ",
-	"sl6gLGrFS+my2YwWX5dVXL13xsx1M4CNgWOQf8S68cRU01SOCQM9gnMANsabdnv8Mk/Kwm+ycBFqdCf0",
-	"HSYRkhXOgLYvYMSsf8L6gsU6xhWPq67ZMta0ANSkl/YR6tOZ0oQhW7mEpK2Zn/iurmPdZj8wTbloS87z",
-	"HB6XESiwTUFzaSJ8FarNWcpMAArcX6A3ZzXT4PormDHNBIx8Pm3UkMOMzLbvpDK+IPAVmWVSs1g7lqEc",
-	"l2xFD598+PSDx8cnD9+tJ8cp37wZg5NTDLRYndCmafzgnWmBCyetOM3q+ojC8TZW/ClGYpZZdtxhqlky",
-	"XcuA5qF6Uzvam5F8m27fqjDb7m21YICre07VNmPtpBRr4C9+lcq9aCXVd0+eZOiAWps1NeN97+WuZ9bu",
-	"/p7dWl5q+yBWl0GdPYpidRmRredn73XuG1shxf3ZMX59YFLCdFoRWLnI1vEBSYFfiemMbftRKKZvMIA0",
-	"icoOqpPGyOrIXTBR1d1MjhajchVa+f+efPm3X/5MjNHrpfQSK2z/AxHJXI8l9ilHxP1Yuxu+jdY7SC+R",
-	"zyIT8Gt+dvLZUsD0hEmS3Pw/bvy9OPnU+hQtglm3QJkegzBw4CKJMDC0oNV4DjbnC1jChtroRJswoJXF",
-	"WhiwPQUBRnIbElcWKUBLgwGxyuCVuQrWST7QyMnJlC3xqLSkHPRZieyTKE5ZdhGRLVwEPfnqN9vFNlPl",
-	"Eh6RSI5GPObGHQhsIje/EuSS3/xKbJtshSbqOyJb6c0vxARX8gu5bRVmRiBFjRkSn3PszXz+1W9yorPb",
-	"1/97eyAUA+rHlM2FrTPOnH3TksXq1kDoYV9Y4AKTLYuVjqrFUM37ROZw6z+UIuHNHp+IuNLj1KSPmNBL",
-	"zwk0TxksKBLYI0IFoUPULqZcafOUqcLreRmLvH44WMWjcf1mjslbv4Wf3KJNzly/t4XNWigpz512Yf3O",
-	"POe7DRKlNJwX3ALP8rQhTVebfkizWcs1O0upUdzjNXFUSLWoJ5KCmWQTWY56IvAWT1OWrn8XG2BPNZs1",
-	"oQSY7DW7KLd8IwuEPbmJvliOtqbMTO7xJrPCJWiYFYRRtgZm2ZceS1wcSoXphldzEa7/0IK9ZLqI+IbE",
-	"ATbJn0vutwgmINKzfdWzJDZHz7XsvmbBJlJcjI0nB03TyKWlLW0bmPsEXTbF3PrIGGOoc4SEd+Jcjs6n",
-	"EdmKHIai4r2q8DVmuCAMaIoulALuJ9O8kdS2qtbKpVhQPriBiWAsMVEVDsJmjGm56aY7A1+V1SpsXytn",
-	"eXktg7C29Et2jh1ncY6FBjM0JWRQm7iF2TcZTfChWUlfwWzrHNGCguAG2168XJZG+rdrdBdmYeXUBvBP",
-	"3z/u7B3eIwnH+lRcEMg8lnViqhiZsJdVmfnB6P69pHd/9/79g/jt5N7hA7o3YpT24sNDmvR2D+n+cHQw",
-	"2h3uDXvD+3t7cbJ7mNyLdw+HvVGvR3v3g4Wks7QzevHZvYPrRuf3U6aaM1ua5P5quSbJ5HdWWs4UGTIM",
-	"bIhjNttIo9QiGZ0ykaBkdGyrK6Duv0/eMdUJTMJnbIt/sqhLzjJGkXnE/FRleq1G76GVLunwzaLy0tTC",
-	"8pBje2va2FCQqi3RzCodXVm6R5UqhDVVdKbFqoj1ljo13c3cFhbTvnBFkvzurgrLlH3SMctSHKEjEoaI",
-	"YY6yH717RnYud3fcx2rnM55c79gCANFG+kCDleTIjVYM8vTJqRkFvrAjuHlHd4p0XRoqj42rYfK1QEMv",
-	"n+HXjnltbHu3zDpXmNSQxrqWW8dtN+6n2kEt8VC+JHQx5U4zTMaE13DB6yxnUTlcwUtMqMLkbhVF3FDK",
-	"lFGxvsc5HOc1o1M39itZx2cGxne+Mm84pPPjiZy2RG72zeUqRWk0xqReTJjlRNNX2BLO+TVyNC51mrGK",
-	"xjIayHOBrXqQeZ5mhbd/NVzTbac2Ct7mc+NS5hUkqYpAa/7RbObqazguEYV8UHlY5VAtN4OtqqmlH7gT",
-	"oo+N04goW3qsiR7Zb/BWhwxyI5OmakHpFJZp6ajLSGdXrpbanET4J4vKbHTmAXxHUFNb1A4LqwngGnPE",
-	"+VWUoLMyR1x7WjhAl58DzgBQzQDXxFPDAm6sCC42typS4Zq9TdWFyRe2tjgK43/vFcMe4Vs8B4CsqCQX",
-	"XvAbFs5CT9uozKbrC0jQtExV1rh+z7MW86jzOyUCmIzUeaVaJ9aazypB8aB45TxbCZ9OWcKpZj5UpmEQ",
-	"BtA0CAOvoyAMbNtmYFWbuchQpA4XXpTLnRLqLBa2qFqgIKck9rRhfZtRnqbn7clLDcMoiZrIq5rTpWGN",
-	"Ek7jjGse15zZT8YQAftfBDmb3L7+G4I1cM4mX/2mCYbM6mWXy6RGA7JerlUPMcQSNoHw1vzDMRVrsEHq",
-	"1RJdFuzCCLZ4foBXYHGecT0/hVmY9TZF1kC2KX85w0sgZ/TTnAVNieuNxFWpvVzcAhAnspPKMTfMKOIM",
-	"OR3svZzfROuZqT/FxajBBcQ6y5tSXDM6Y1nKlPJ4A5fTFc77GO5P43Tuio5AtQquyPHTx4QrUFlnlwZU",
-	"e0Fi2zHV7IrO+wQ11GVSovKmApOnG1OFxGmw1UAYioHdVVPZWnLNM8NShs6UR6yKWxGjP/f15SYHaiKv",
-	"BISTOnurzPiYC5oqzPv6UIpLY6eE+K8OwZREXglN9hKkXhIZ5MONyWiqJz+1dYqw+OpPI+LS0FYq7A0E",
-	"IXKoKYdh0SW2cUWxJ9SabyQUA7R/fvrkBKIUOVNwNIgS9IKdo/phVIYGdskZXCtckeeCxzJh5OS9h9j+",
-	"jE+ZgpgrRWjGyLP3HpL9/f0HpBDrVKW0Nron4P0+LTPIytFIMU3kCKZrqQfZiv6093a/18P6px0CF7UZ",
-	"otjfMNfPBua2GgR98km3230RkkH93oJ3g6Db7Q6C66hL8PZE5orYE4NphOv3qZZkzHT9SqXC3qqm5ZRR",
-	"oYrrFXqEzyyzRiHgrUuwOrcB3Zxds1oTmelOalL3JBLFtGHO08TgZi7zTLF01C13VDV4NMSwSWaSwiti",
-	"+NcQpRlt404BHEAQrJeHA8CQ9SmvPbXRpPD0s263ew3YiqB1ZI67iY6Ebv0ASaT9V1zHExS9I9t3ZGJF",
-	"F6M4zfTpXLnAT+gwkX4pTdxzbmv4VZ2VX5YMMErFvEuOyeHLlwVmEL5iXcpzmPCkUsoW4RC10ov9xvT6",
-	"KY+ZUHihmIslABtOxpmmNi+Y8fssqOP7Z2dPgcYFnv492O32ulj0FHgbOuNBP9jv9rr7Ris3QdK/Y4kD",
-	"/N2s8bQ+mnu9npcz0laHBJRnuRBgKYNs7fGExRdYCbT0VATqXyDlcQIk3w5Zq0m+1+ttVibRScqBvFi/",
-	"4GERqdNS89CbGU0xzaF/aQb9T154gWpF3A80G5qYx7GC+9nMMXgBjXcMyW1F8UODNaM3LhFHtqB8XUjO",
-	"2HQmM2ArzS3ufLJCoHl0SBWzqbNpZamYgLISloLZUqAhOezte3UHSREyXhY2HwgPBKNqanQwNZUezH6t",
-	"rq+d7tddXkG1Xdww0BYHGy526XjbsNrwco7EBK4KV7jK1G4+7O2/EWATDtxAPCO7e2/Daezu9t/e29/v",
-	"k1gKwUz1LFc8483Mamkp2OWbueh3+W4GVsAyV61b2tyehQ6RM9VQ/LOhGhw8jNPchgNIIK7Gjc37EK6c",
-	"IWPCCnFoG5tj4Pa8WlsSTkWp8JsPBGTsIFOWjdE4VRaqhqBwr8gllMiNPo0KZ4B6iUIxELZ6Ghbkg5gj",
-	"y9fhp6awAh8LCZw7QdYGSL8nppQSykBsDYIhXMecXOaDgIwwD9GgnjhpEGx3ybGYL0hv6BuC6ucKdpvO",
-	"ZcqVPnYrh07ydMo0yxTWhlrwJC6nHDbOEfUO8O2nOUN3F3tVfRr4G3lFuqfrsHmvl8DtPKVjdgoeemt+",
-	"e2aqT7+4E/1Z7wR6FREbjyAyZaB8dEIIHO6DXq+t3wLQnXdo4vzOscnu6iaVmt9Iu9YYp1rcv6R4K4cq",
-	"gvKvr6sXodLtZ90jJe6bRWKCKsNWivIMufBKOV1aoR9bXBDvWG4TpSkcJWAFnT6UziFaWUddUpiKvB7Q",
-	"lczQFJuayGR8oPOifqId+QoKxTYSEhOMaGkJSbm4MJy48X8rEyfajpBcYekSACskSvreSzRJMqZcqCDM",
-	"V6aJ4YGV5mlqeX6DlIyPJ3ogrMaFVA7w0tKvjm046B0cAQD4VgoG9adoadOZM23AJRZaIAq1SEZazr2o",
-	"OTkQlkF3PDiPJ8BCX9I0Z862hCNU17O6nCV3c9DrNRG3MTO0bb6KsnmxDD6FsxVZ32QN1r09RyGB3S4J",
-	"JE8CX5ljMu83Usz9w5XxLE3Tgx1rfBZlesnq2xzzW5RZCLePXJQ/0RJalhq1NgqPxowS4OXJCq+/BUrc",
-	"xsz7p8xt22+VFh/0DlY3OpH6PVfU/jsh3s/sRqEN5YuXk26jtdqxmq1W4n3qHEU9VVfi6cOqFlhHwnwe",
-	"zHEfpiieNb6tzWWRrUHwaQ4ULOFi4risgRjUMyUOgu2jgprB+EYoc8E4rjBpWMle0SVPROo+gkJUTr8H",
-	"rNmijq+Jepmvjs0HqyjYx4gLLUkKldXhOLsaiQYtGzNmh/9mGDMv2mIpY7YYXvGtEoU1Tut7RV6l74oq",
-	"nC7sXJ8W2CdtpGB9Zq4aqGjdbms0oo1ENHIBpqnZCYtHacU+Nc0eP/o2tmnbrWXm3P0W99f345r6EUMe",
-	"sRohueme3PEWsPmu0hmjU1WPd5uAbSLHmnVWDQcBiaD1VIVTJfs0p6lyVQRhTCiDbsLMoiObMa4aAeg4",
-	"+zl5epy8e9qJ6QxmTrSUaRub62/wh3Y239Y+h8io/mdNzF9r1EvjHvcwa8MIf9jt1d3+yBkBvY3oDIFL",
-	"N31hprMexQ17/N2XLmqflvZpU1LVlPG0BhTfNmiUxfgn4cry1KhoG4io9EGNjhBYwoUpPExc9U6qQeoz",
-	"WTiLMWVWDmkFvIE46O2WtjqUdhdyUiKwhRir6NymTbT3hL6SKLfiaI2qMMSPkcKY0u/IZL6Zvrcs3hok",
-	"bCr9pH6FDX9tha5fJvb6+rouHF5/gzeRc7luOKanZs9x8W9We9WiBz+1+9eGkTYeEP8E5r5q3Ms103rF",
-	"PFrMR1PjbMKiXGc6JxKkC9SGO/bIC0IwD0ovVdTVFkltMBpuKp3746I+2ANlldjxxIDRkE6Hq0renibZ",
-	"wy/71SSC7LaIIGuAgBo1rop1agOhUm7sTQPhYxyhKZHeBAuNNb9k58sUKW3l1L5JvrRWErHl7vbm/YPc",
-	"1KIKTyrnypGKzEQXBS9MNrAWh21bkBHsB8W5wlzZlBjX2G1SlLspU9ZybR124L8RpiDmKYmMKWyRnkAT",
-	"Jaf1UohwR5cHxaSiHgg7G6aKwo3EpTxXGENZuAuBQhnrYIvEc121VG4gSsJlYnOc2sKO5yW/AxuYFMQ4",
-	"/IPiJ/CKVTZd6SZ7TLmDv87tbupMmpIsu7udvf2zXq+P/4yPkF+ZtB/MJrID/NSkc0lFZzaRGPHusgQF",
-	"J+PJ7ev/BjU4/uesWvXQT1e7VxQ/LMfd79XHXZulWKwkuhZjsfsNkJLVZATdSIrizH/QFGVj2eGg92B1",
-	"g4cuH/Z3RbNOkL/xT771oCqv7UUatsjxFFqfBHMENQgeAn0OyyaYdg9ch0zVeKvIBM4kdHngbQniboOf",
-	"CbyonPiVlh9/0yXdu9lnlhpkvp3ruV11hLjyptn94XB8ffMIILWybZeeB3cztsvfz7FaDJwEUICgnMG1",
-	"Ii59gxG1/TRy6FgHvi7c5rQYMoiUuWJp2jFJ+4uenC0A0jZhRebtkNiyQUW6knJIq7oaCBMQHLr8t84L",
-	"dWltmlqcoIsImTOahWCwTQggp4wfskE0mTWYWGdr48BiHa4L5KGrc+GexhWJpnmq+Yxmegdm3AFERWYi",
-	"IO7DC9UnkcNhFBJqnI2Num4gtgqH5foJRFM2RU4GsMdeAs7QWdrWzXDVIYyqaiAwHrgcykbmK2nN2aZc",
-	"QrGc5nob5RXHAobpDtAnXWdUqBHLMnSnG4jj4mtTVQi4vkuj6kCbhUl53SdCuoWV1hwmJMF2NsHdQDyD",
-	"jkAnOZyjJqVPFuuFkK2DXg+whYFaYoyoJEb/Q8tZDAR6xIbElCXhovSf3a7WGSFbB3t72wu1RezjgSjK",
-	"k5Ctg93D7cWyJPB8f3sJk1eWiWhn8Rq2S4BZ2GOZwHntf1akAbKtzmxcVE3dWcur0v7xX2IWcNg+O7iT",
-	"DBlZVwPkzQvzIL0xfs3ja+sJE6FeVLUYlCnkxAHXvdF99na8Tzv3hrtJ54AdHnYe0F7c2RvtJvvDg/gw",
-	"ucfKLGpvJFmAyUJ3cH9vd78MhPVLga3P/9aKe7XxoB6N9WqrlSMeVaIl0fdQaZrZpAITFMdwLT6QZUr+",
-	"xXGeP/vAz1/qZ+As57OgOP/D5oR312jxlM6Bgp1J+QGcbNPucB3wVD6bScDzhyzhFE8bNN7bW6exdeKG",
-	"u/xdoW2p0O+Id7AXW1PYq8dFuEeqgY9Y35bqhXo7koUOsBmzKYG5wP1cBE3BZmdFSXPr8eUX+eXaMCOX",
-	"nGEMFoSMWEUD1l9Q1mfNMBZ4l0M+fWBOjAYMOoH+aFZYAgpfa3NdFsVpfKUCKD+MT51zabP2AXBTazGM",
-	"edfCZsYw1/CbNvsWAK6gRj8YwxpNv17Qn2NfzR2B29jVMN7gTG1kC3a2N2QE2Usa63ROqHJpLwyr5i6M",
-	"JouwdzidTdicLWvcc7mxuCIFGsxJ8wMEpYiZcYJqqsq+4mTc1Vp89wPypuzFPxiK1zMUV6vjb3QYTLHU",
-	"dqEVKZQt3erSmqtangnYrY5ZMr4RnhIYnYVNqFLlEmKoFFJe8VgQEGNmne8wbQUwXpgTzTBoLr/yBByx",
-	"h2ycu5z3WkoMpCNbfunBg96D7eZIJRjwzd0bd1Q3F6riU6jKLEh6++oLbjKw3vyOXHAQtsn09vV/55sE",
-	"Cfk57L9lq/JD5AYgrWu68rKzwatm5X/Q/n4XFORje5r9K9YqKsypKqoKLaEmGOS+FpdqqIFfpLpiAXcW",
-	"oLCtNB3YtjAJQKRkpiMTV+AFNb7HUzieEHg75AJ0Hjatzp/Bvodg9L17Jv8GPogGIi3C1cxzC+KMKm1D",
-	"+B0EYB+Dl04noyfMZoyCixlT4XBFXFE/clyN8S4rJmBDAN/xDza/1khmR4aZtvy4/QqFTmVdagqmANFh",
-	"kqy0xHthDcBVinGbq8pgQTrzdjsOWozaFstNMm2R3+o63GRwOfLyUltzgKv4V02qAqm9XSqVNvjM2m4I",
-	"3pMlEDnnB7CchkTl8QSvsYcA1kfHJ62AuNT0zb7Ym7ggNABlNxJmuODOn8SkqPTjXaiyql4pLO+63QZu",
-	"kVJ/k5CMx4+aAD8r0hdZbQgse9u4sPHXHrUsdvk9dV0vskMtdVwv2ak/kpjCytVQzt67i8zv4h7yq0a2",
-	"u2B9XFd0VMYB1rQa49G3R81LTglNpuFA2Gp8mXJ3JvWKZtqiXs5XqlrxCwOXba1Cl0gmtO8mVCTlMBh+",
-	"j3UK6RWdh67woLICJFhvYd4xU2QsB67OCNZWHucgDBisgAGHdaaUp9Dh6Yen2yY8WppajIppks/arpKT",
-	"CmI35ZX/AE/cQuHDpSevsq/+GA+fqK1/y/mT2Th2FRMbj97ZortjH5UmWG8wLHwOlMkzCB4/JjNF8QZf",
-	"TJHZclGhWhYBp54XgyI0LphMbgMcW3QkRaXHb3DHFWO0yERFofHu92uznE7klauUTgVXiBszk2WW8qJ0",
-	"xc5n7s92PffTjCPPJaqVVRqcZ63vCpqhjarQqetQDxfLNJ8KRR6xOGOM7JvA3p2TLz/vPHxKto7hTkj4",
-	"S/L4o20yyxCGIVMhJvg2hs8yxrAP9toO8Sq/rFHWpU9Oxjc/n9uf5Pe/JaelUR1+nt18EZuyK+T3vx0I",
-	"gu9D7G3Cb1//dQ4fmT705OYLMTaNfiVIKlF1cHnzc6Kzm1/HEwLhjfj9l59/9YWAXBJ/Qyby9tVvYyLG",
-	"X/3m9vU/ciImt69+LexYpl9wTLt9/TME5y9ufld+Qn404SSe3LzCTFFeeZpVhWj668wCAFg1kRMHNvQE",
-	"v7/6wpuCN89wYYYGGqxhUiIWft++/oUY29e//+2GOCjr62xcOqdfW/ra/EOiajiDOZUYC0n81Rfk05wK",
-	"MqSCTG5+LiabrDUkQvxHTiaodaoBC1vKaJ4gNvYfGl4vrKc3P53B7k2x+yrCBuKZvDJJEXzdobIlQcEa",
-	"bU6ZcyUhW+WRg7LKfMq2Q8zC4k5dxzqn2BQynqsrOsCUDF4CmgLPSxaeR1pCkZyh1BObfIYlIcGf1p0m",
-	"AiggKcwjdIEFyF2esShJdqbTnfl8Pof0dqYKFVeYlu5g934P5rGsJhVaz9QsYzRRE8Y0UXKkr2jGBgLS",
-	"Wxr9Qklu0LmAxDLLGNCzI1vOCvIbegWtSvPISAqtBoJNhyzBaWUu59EMqGmXDIJyYw8C6ChlI02GKRUX",
-	"ZckcFjN+CQR2IIAtdZMvg9ikMKkZTX5CdOsJra+yKw5US30IXC/CUBBzdWQveXwKfjHOJdRtBponXBOd",
-	"UZ6CZgWcU1xjm3THkPyEmvKExtRQyRxRxhUV7GaDP0sLh+BsuSvjszEUqQCtwHazt2FW9truc7hc0+sV",
-	"JWuRuWOaMpHQzBwoe226kSsJLKwDSIM4Dk1XJa7g03wa9B88ePAAE1eYn5WypkX5j2ZAjUbLJrCwx9HP",
-	"VhHWDmWZvGKX/DkVOc1q2WbRl7q33+nttmgZgBBslM6iEe6UbgJ2aNIvGnHRkCJvJvu7wJswV6N0cS77",
-	"bXPR8uvNxFbRM8EtCExZNK9NS2MH2XS32vyy19+8PTEM0CUrVpeoWc0U03+W61Hn/hsxTLpDFJpCH+jU",
-	"pyVR9NJEN7qT77kKWSts5xFXfsGX2lJQrWk8MR569vLAzgHtpa5RSQw6GFLRSZjowA7pwiJWN07Z1xF2",
-	"An382SBoaTwIvsduSd+J/IOyCaElzaeKPDz9CDZA1QrrPvDkZSsV7RRFuFqFZvyC2O8x7Mar+Yd7BDeh",
-	"8UMwbA7XyvkVsMR0AH6cKevj7Y4XLjwNa7wY90vhJdbVgs1UaJoUialQ1eRFKZU1keyWbS2hRUpq75Jx",
-	"DASAQq64UG03sF/G7JvMz+CP03bw89Rix1hHLJq/r5K721ZmWi6ccZn0buo8FPFa7Y4Dj1CxqUg+A8q4",
-	"2+styO1FvmwpzNMuwXr3pSnNlPaA5DpXIvTdb5bXwTHVX0KPBy3YyYHw+Mkjq1cwbtcys9lNy0JCZay5",
-	"ljMEHg2OZh87FpNwm3wV9r7pECzgZMYyz6pZqeKAKmDMS6mY0P2BiBIpWFTyqa7dW8r2FpLIwul9ZXI1",
-	"owTFXqLzsYLMmXOyhcfcXAQkwvIuJmebMZmBJ7YrVwJu3PDMTL0sXTMQaq40m5IYcIlISBikxkWV2pbJ",
-	"X4xDO1gbfS3MQp5Z5f2dfSW8/faJVxs2+PLz29d/J8bk5ndBWHxkHLRt4Q6cPHo2Hya9eHf0Nuu4l9eh",
-	"39XD21e/BDn29d8TlYOTye3rvyPqqy+qHWfM1n8p+31AD4Z78X7Sse+uX6ztrvFOnl48sp1/R04bVRBg",
-	"qzXSvidL9jXu6R9ighfJrKmNiByh2RtEgXNTUSqAavQfaNeqNxC3doL7zErbjW4VBP+5ku48s9ZEYkCE",
-	"K0ChQ1a1HJAUyNVatysgp8blkIvxkZ0SvMCWvnOXDfXBzmzC2pZab6bIcVHkbKtKm8CHa99G5YCTAOTM",
-	"jMHLyydp7Y5eJfFZJ0jQQJcYbgoTvjmija4e31jY4B1J4vpEcIPw4e+UFFXJUHsAcVnl74fw4e/SgWyR",
-	"vFE8RGvRs4yVNdraadqx1ScWuYVLb2pr9TGVvFw9uEotFlKm6HVkyBgXx0wrQjEmB78rGCo0qTvhxVQU",
-	"kWli+FMgNkC6BiJysKPP6rHAynQsVcwP+cM+o5HbBlFLynzsp5lCrTCXQ6Ov64K6SEPiyc2vyTs3/ywm",
-	"5OXt61+T9OZ3wOXNTS3dauqCTVLX4zz/gP1Si2Kn1gMDA1Z/oCrfAVV5H9mM4gArOWXufK1JWMrqg0sI",
-	"i7UOUK8SIlUXfaI9f/eCJSLmGxNuvYXJoDEsdiBcrLAL1U75BWbUtc51RGZhkVnWqPJCj9IUKb/HlEMZ",
-	"piLht7VlkcieUBczotnMCF1lkUbfqdr6i0pM34KdjTKmJpbZa6RAiCz9zVGgloDcdQmHAW/90NjvyJud",
-	"K1PeiQvcKuzqj552/BAoumYObtzgvg9+cbRHyFhdGna+gfRVk9lVC/p98gKOpSmH1iTwQOByCvQivnCh",
-	"zZZlmUIgZ5aLCKvbprZYX39npyxmc793v4fH3oL0WUMOQTgKKLZhXbl6VknPzRjAXbRJPVuoxVeqqaFb",
-	"431hvCT1JJP5eFIwf2GzxOoNWvQVtBpOrWtRtbZfqfctFFJer/hNQ4+njQX/YJ0zzi7ZYr0/Dzvm+xYw",
-	"K9rbsMUVC8eqZc7zfOW8wWx3DYMZS4cRhc1yhMT5AHnL0clnpWGfbDW6WoXEd7XqLlrE29akLGQhR4sJ",
-	"61VDXdKwYOxBUU9TnnBtinoU9SoquHaJ7hfHLwp+mXWrFEyytUbwWpXW8UFi3nttnnhD2IpK1y+u//8A",
+	"7L1vjyTHcSf8VRL1+AFnHlf39vxb7fbAL4a7S3Ftcne1OytBD3tvKrsquzs91ZnNyqyZbRED+CDcGQe/",
+	"oWH4hXEwIEI4C6ezcMLhDgK4EAxoCH6P8Sc5ROSfyuqu6j/DJSnaBARqp6sqMzIyMzIy4hcRn0SpnM6k",
+	"YEKrqP9JNKMFnTLNCvzroUzLKRP68UP4K2MqLfhMcymifnQ6YSSzzwnPSMF0WQiWkeGcJGnBqGbu86Qb",
+	"xRGHj2ZUT6I4EnTKon7EsyiOCvZxyQuWRX1dlCyOVDphUwr9Tbn4gImxnkT9vTjS8xl8o3TBxTi6uoqj",
+	"Z3TMXvCfsWbaclqMmdJElNMhK4gcEa7ZVBEtLanHRE8YUay4YAWZ0rn9mYzYJSu65CEb0TLXZL/nqf+4",
+	"ZMW8In9Gx+xMAQEh1Zn5Lurv9+JoSl/zaTmN+ns9+IsL+5cfDheajVkRXcXR685YduDnjjrns47EwdC8",
+	"M5PwUhH1RzRXzI77VJ4z0TzwRLDX+gyJ0/BWAmOHoc4KdsFlqQg8OyZyyjXhmoxkgY9HvFAan60cMLZZ",
+	"G/HyzDxnqSyytlVDi3TCLxgp8C3Cs69neZxSdd5GgqbqnPAsJlSRnCvNMsIFcoGLoXz9dRB0BZ+qmRSK",
+	"4d56l2bP2cclUxr+SqXQTOA/6WyW85QCtXf+UkmcZfaaTmc5M29mZuFc0JxnZ7QY4x6L4ihjmvIcG1fl",
+	"8C9ZqqN+Re5VHE2ZUnQMX0+ZphnVlHBFbEt9Yj+C38KvqgH+ScFGUT/6f+5UMuOOearuPCoKWZhhLrO7",
+	"MAOFlqc0H8liyjIiC0LJiLM8C6ggO8niyJLdY5LYsSUDAXOhCKPphMjRiImMi7FthoqMXE4o9nNZSDEm",
+	"l1xPCNfdgYCRPJBilPP0dgyHJXOW5lKxLApZqSdcmfV0SRWhecFoNicZS3nGMrJDZ7NCXrBdEIvppJwz",
+	"ccGZ2HvLjE3tyJQZMSzktCwKJjRRmmrWx5/aqByInSQYXrKLcyOknrCCpBMqxoxcSkEoKWjKyE7iukt2",
+	"LWffk8WQZxkTt2KtkPqMKsXHgrEW3nJF7BsZSPC3z8mU5jkroB/bCxdkWGo8GITUJJMEqEFG8oIUMofj",
+	"jyl8SPNcXhKugZEjx4pkNyZWtDYNQckpk4IRlitgacgDz9bHIPgFzQ3ltxMTpoUaW92PhEG75hyUM1Zg",
+	"Y7hAYFDAwZxpZvZVSgUZwoLTBX8rcuFEkFKw1zOWQhcjyvOyYLj9DXHJbpc8kXoC2xtIyqXSx9j/nORU",
+	"syJGugo2kwWeYxxOeDJjheJKqy6Q+ETq92QpsluvyhF+HfJOyErrMdIlI73RPfaD9IB27g73ss4hOzrq",
+	"3Ke9tLM/2ssOhofpUXaXvZ1lWjBYRkISVaYTUjAlyyJluM64JkOWSzFGFcftXjpmIp3b9YWjSXaRNc/o",
+	"PJc0O5XyA1CUbsWhEc9BH5BnqGvVT6CcT7k+G841U1E/Oto/3L93r9ern0JG68hxTNgE7BZqzmH8HjQX",
+	"9ykxbb2d3d7WKwg2Pi4LllkCdpL6IGuHERnzC6YqcpGxLwUt9UQW/GfsduuuxAaY0PDqwmED8oFwYXQ1",
+	"I9TdETDBbUuGjBYwItTSvjqzntRbrCQa/AUcLMW5kJcCfmevZ6AzkJ1kYQiwlV9YyumYcuEYdUF5Toc5",
+	"uy2f/PeLq8qpmNyIsgLUBXjxmID4QBqQGDKVqDy9BXFGMjZjIsPtttitYYmjdq1ks+yZFTKFUQ1z9kho",
+	"rue3YpNXuM5m2ajGKLcJ8AQjlyzPO+ZN8uzhe32SFlKpTsFGrGAihUMMRgIvG6n4dncim840yCn8/zP4",
+	"1aghcGoCPbBHNZxCQMCQkRktFK612viscHspVDmDc4FlH7KM09P5zLLkFmfAarYhq6ZcKZjN/xcInTCa",
+	"mRvdW2SP78yKcjdW3wsK3ROU9stXnhPhDgJ7Fcx4wVIti3lcKYyodXM9N1dlRXgGG3jEYT3G0awADUFz",
+	"c3nh2bpRGVIePwQ+5GxM0/kZz5YpgzFWHblLmPmA/OjBj5+Qvd4+XFGnZGfvAJTRgqaaFSomSa/X65r/",
+	"/XB/P9kllxMm6qMjIJuMgLbjH84J1+buq+EOAofkJVd45fXTH9Vajpbucu5C2Hi5xX7eUQRegfH8mDMN",
+	"/17s48df/FyQ2eT6f4kxeTC5/o2YkNnk5s2vmrpTZQqSQBab8NBOsR0wbhst5TmRYOegI80KkpgbVik0",
+	"z5OKG46BTssQrNtEjW63PQRkUEWkYOTJyekLf7PEL8kOu2DFnCTdBLS3nKbWaHQGGjNVA8E1obMZo4UC",
+	"BiaZTEe5vOyyC90dlL3eQWrGhv9m3X/9q39KUBX0L75uew3U6oV5PjP/a5lnw6dRIafN4zU2k4zOia6P",
+	"niuzn5aZG6xOf3+AZQrX1CiOYKlTHfWjjGq2RNIWVqJgitsMZJuTjlJIm3s6KRV7i5RehSaVj4yNBbeX",
+	"W2ivfNMSVxHMi5cuK0RdMKSd6fUvyRd/e/Pmb8SEZFRMdvstMmZJqMiC/OiLT8l+785+b7/n3nr/8H73",
+	"7mH34ACEcIvk6N2P0ADobEIHR3E0o1qzAuj8Dx/1OvdPOv//qz/dGQy6/o/d/+9PmtahGe8H3BiLFmSx",
+	"ZlPVPMVTqlNUM5AlnKkY5i+UFUVmxLtvZL1Mj648gbQoKP69YHJcpuYZVQpEQhLaJZ3lEb62RkmjBkh7",
+	"DNDAILls4KstG6R/mZD2xfOczfJ5YIGrM5W2nKQLQm55YTWJX5BynKGZc6WNEIZErS5S7/YnE7NNZzQ9",
+	"p2CNoYoUbFQqlh17Y505ynv73fq62+/1eg1dKU112bJuzDNSsJTxmSagDJEdt1N2+6S3R2hR8AuWxaS3",
+	"7yiJSe+AFGzMlWYF/nnoLR4x6R3B2psVclwwpWLSu1tZGHAPCbCMfxT19qI46oE07h3Afw7hP0fwn7vR",
+	"q8ZxsFnrsQgPCRXqEgg6NjLYSrWYaPfCJeUarYi4Hqm2k7d+1Zn3Is/MxtWGHJhatbNBDKO6+I4zDsGL",
+	"sIaoIFykcgp0OYNDn1xOJH6gUEObUJHlXIzjgYAHqTRGHNjmcB7iYcMovMJiwjgaBLggl7I4x2bpXBE4",
+	"2wgcPxKPbDoQ5kpEdlDRlnqy2yW46oXSRZkC5WQMB5fV1ez98x1FklROjbsHj9n6hnLEyaIutFbJm/ft",
+	"+J6xAnbFFS7rx+bL/d6yFHKDhXZrp1NH8ylrkqvuizPLkzPgCXzuHTf31/ptYD62HcnCOsImmhbPu2V+",
+	"/pClXHEjFRZ5Om1eVyeCuOOWCKkZOWcz7SbMraZ3FJlwBYrIZgIjC+hYNVZPL5wTYFVu25wbOGHW+XhC",
+	"Jrq+AkrXsfRpqVM5ZcucdS2cFUyhM++TiOb501HU/2izwT833129arbag+OLZcR1ExvJlBgxkhCuQJkV",
+	"LOlurkfFEXNW4s1ItffOV3HLWeOI8wZhR3YTtfYISECMJGDMZdl2xFfH0Sqaw8l7Yb7YaJVRRRQTer1E",
+	"rxbRCpEeUtGqQTj2tRyx/nFMqCZTqTTZ6/WOjWPL0Gx/liJlG6toIWl1gek80O7PRfG5wIiK/PUcgKWu",
+	"ljlQVA/q438qGDEPyYwV1UKDKYqdDFBwf95OP23a2ldrxumIXDfKFy3qktmn9Q3Dld8rx8HW4NpvJXQY",
+	"gflKMUYS3LhJfyBCX5HxxcWtPqPYmV7/9a/+aTcmynpCuTbmzYG45DlKfzJh+ezY70rD3LnSbEpSWeYZ",
+	"vpOxnIN9gOvYWiK5tsbIgQi0MxgtOsFxTHALxFYbNbMH6Dl87iXogoatm9Rce0d2TkdacXLpytl6qNs9",
+	"rNrlgQo7kTMG7N0xN5FLx3D2jnU9GpMJJQUzT+Ds3K2tyWUKVq04qhsXGzinzc2C5tbWu7DSnjx98ijB",
+	"2VIsLZiOSfLhyWlS/XX69PEZ/qLlLPj15U8fnZrf6VDJvNQsn9vHoeINzUdx9OHJaRRHtin4l/u8eY5r",
+	"QJ/3ZDFdnmmwYTbPxbOH78EyNhORdcljTaalQp91Yd1rCdhUO8bAgzZf1FLhy9qCGHJBEaqyRKGDOqxV",
+	"W+wYPnTvL86bbyg2I2qcxILZKWyQhzOq1KUsWs4p97Q2LP/J2ptjqVjRbpV0T2PCuuMu2P+EnpTJtiqW",
+	"7ySuKGtiQ6iyLop+YhARNDc7sU8S8wNLCB0XjCmyY3actwDgHS3UXPH+MRBSoEzkY8HFeBclLRCQECbs",
+	"BQm0erAIkh3BWAbrxqrM4LkDaaknbCDMpds0oMtCJETZFsiQpufQCfZeGLrglghIKqO4md8uJzydmNaQ",
+	"WlzAyphcF/uGjuw/E0IzfFSwKS3OcZHnjFqn4kCg/AH51B2IgXhqZKO79bXdEsnOw6cfnjx+Qv7wq6Nd",
+	"YC9KLVTTsNGmC6elMal+AkenttdT62QH6429vidkpyJQabhIApnHAZDMfEPkpRkM8pQV3qbQO9qF4Q5E",
+	"4qwAiaoPzzsmrKrARcW3Y2SnxSyIMXr9pcDGhC74sMTmKFyDuMAjWSxeT53Ys6sPDzVcv3FklkEU+wtW",
+	"HBnGmFstcgCfur7MqziKRim5VlmkNSPBShtc9eZV/Ed/A2xRKlcKjTaFwYKVzlYqDrVLy/aqw23uuFKc",
+	"DdmE5qMzOWrxCVmNgugKaGRHA9IkrnwDFQrJwIxUOVSa61Iz53hX5YwVF1whQgsFTFZapZGplILKBqpi",
+	"d4VitOKehNYvYJ0lb5sLk+ddHE5V80yD8V032jQseMIoQEsjMLhitwY2m1P3zbC5Sefc2ayxicwzVjQ2",
+	"xLPGn8+5yOomrzXqYhzNpOKOOytMxA2PLuT5au6IMreIC4NebW2jhVvVgmx87N1Nm3CzyfPjh+5ZXevT",
+	"TpfrqDa5tdWxetmtcaRsdNmsWlur8Zv2VpPUfjSEG2Lx7mk+Z5k5j4nFnu+ijkIr6YECEZ14eMIiYxFZ",
+	"cUnnx3BD+FFiP7ksuNZMENurQtqg8Zs3/4OSmze/mpOPy/nNm/8odvsG9GStdnzKUH1RqZyxmAjw8RJP",
+	"HxmVBZifw/uGf4iXjB81HpzbbU6/1VZEKpxzq9qlIDvVMTHOaPi55h7Y5oJX37Ebu3iCA/eo2UVT22zt",
+	"Wj26BWiqlfeoOXo2cDmt8BAzkcWEvU7zUvELtukpurD4gx3dvpEb94adsls75xo9cc47VVOEGk9L9HDR",
+	"/MwEkLT05pRv8xLZUTdv/hYcgp//i9iNCWiIXJQYc1GBMWGbzBktagzlQt89jJr8C44O+KSZCnhCdAM5",
+	"FSC029h0umxzWCXyFk0USwdym1LmAbNUBVOwjVoWtNvEAVRxAY0piBSknAG0dQF6IaQ2bzROttWDl1t/",
+	"BOLBYPVwBU3ozNiLtKyNLSYgVZU2t5+NTZbvm34fCV00OtbbtLUg8qpxPFypkmVnUqz+/B1FALwJzCdU",
+	"bcPBt4ZTQUrbtpdSpYcveFDVdoQ2s2YFkmqxzzqm6av0DIfMBscT2fkR2twePn7yfkwePH3yw7MfnzyJ",
+	"CRh662iT6r2o8aSB60/rQJfCsNDTUN+wXLnXMofNGLKRLJqBYWpC94/urlvyL94/gbfg/dbgPXji5Hcg",
+	"swH/yIVBgm8oPTfzK7mzpvIp+QiqRvLK6ZQCWpcLRnZ0cf2bdELmN5//S7nbzJj5dCjztVvRSm1Uo/AL",
+	"c57E5Pz692TCb978dbn7VddgOctWC2wqrLhD21ubuNtcdpeFP61XzcDLwoOLLBzjbCSL1XqPAsVHBb60",
+	"xdOGG5UoRtMbJYpBeKvVWNG1hDY0b1FxSxzZyIMGiJCkGQ3ZdIfxqBDc79VSqnixfPIuqRsL575fyH6X",
+	"2e1TZ1e46WuHc23iq+Nuld71YWA4X1wnVFtjxBBXXkEUmADpUJaa0NoiWUQsfFWFY6UqcGIUAacFO8lB",
+	"dn444SSdXH++u2Doata7b3F47ojx9S9Aybz+TIzJBWB7hzef/xKUwJ/+9Kc/7Xz4Yefhw7rw3u/t3+30",
+	"Djq9/cW99I0fp7MCWskc7q6yJJ9ef5aSMb/5/JcVNMOqmI65C0fSuzdv/oE8uXnzD5xc3Lz5b0t2xXUH",
+	"8qaY8g3PUgSXaLzLlFMzXnusmIugCWpoOXBPn56dPsff1hy9Icpzv47yBFQn/OfsVTOy86ucMwE1Jfyq",
+	"PRRxNrn+Ncngov7XmpzffP4vZCJvPv8snZD0+n+DKgvzKr74+ZTAKmzYE2sujbc+0ILFtny2Oe/U3v6d",
+	"H33xaeflu08eJvVxBk/qRB/uv4WjZ0GYbyG+V8nRNuTATxBov6Bu9UniNhZadUBM2whMw0yW7cYk4eLM",
+	"udGSgdgJAYzUH4fwonmLZUns3GPY7IgLmsNzgy1I4oFInKLnHtv8CPiC0bw85s++uouNos26+gqAB3qS",
+	"FfRSmGgL5T1nRnX0Hru6H6YadhRHwfii2LloMu+jwX8ayuCxJRwfG2qavTBuQsyual69FRnB1Y4qDyIl",
+	"WuKYjOq1fMJ9I1YDvyH29r9ZE4LvGMRGU0+3va9+PVeHb+y+0KgG3k6haxIlPv57ebhDmWHEljFjIpKI",
+	"uDwTTfpXxjaKR3sAL17VInpplnGjdTyrtbnaWhO9h6kZjLq+IwsTcuUigtQumcINA7dVQ+oGPWHTbtTA",
+	"ER+O16ibXqL6j834nBBakkxaFZXr2Fu6jcw0DuT1Cj4ysOq+dbIeyKyBuBOijMIxpemEC4bI+mNrLC+Y",
+	"oDYvRsFKBXiYB+gOfEeRKVeanjPVH4jl/Bgx8SGBMQkDKGOyGL0ck4V4SRD8i9G6MQmSGNjGfWqCmNRS",
+	"RdjHJrI8HogqNURMkvCUPHMSwLkqAhMDYB9YRj68+fyfT2NyevPm08fmDyKLgTh9+dObN//51P5icxHY",
+	"KFAFLciCZFzNINaFZYTlLNWFFBxOgrk746guC3ZmWQdHphMPKexKpuDY5GOuaU7868bg54O0LljBR/M+",
+	"0XQ6M/ENwwLj2YDIUuiiVBrMJNCyXR9BgLgFmXTJCwO9swkPVGyxI5BnYohgFEyw0Ce1iGE88m1ehPqx",
+	"2ZAHpgpardaCBS3VovUXI4OX+ITm+cVgdL80bE9B4o56ipQwf4JbFQuqk18UpqcgnNuNtvEgX0DTL/kH",
+	"SsFbFGp4Yhwk+GnlNNmhAi1g5tyQxRhDTXWzOSfEWq0BTAElwQdN8qJmAl4aC031OjOIo9qOCUNBKAgQ",
+	"DHU1Jg13JTbAT3tzVZrNVF3BDhOrNIy81WrEK1PR5qYh1aaIAUAY7zyhcDaZu2jWSjBxemKffPHpzZu/",
+	"E2Ny/fumfs0PTSx9kMsye3TBhFYE3nKsZReoB1rwnOi6SFNv6UBY0wXLuhd7C1eW4G3YH12HrLjYWx9e",
+	"pN0rsV0HFc+aVtJjCJt4IQvd6Co2kS4JYbTIOVPaxwZZwFbNgxyTpFN9klPtXRt4VbCY5DOqE+f3CNBk",
+	"5j2SdGrvCXZZNUISe5lKIOBIaYJ/akdK8v7Tk7PTpw9A8J2+/xJu5H/x/skT+NP+v8YQBPMs2bV/D+cD",
+	"4ahewC3bX6M46gT/DgiEJ/U/LYWNIugDMLAy1YDyrBRI17c8j16tm+oV0QZPJHgf0ja8jN4+2qkdAPSO",
+	"CiLGLv3GVs76uWE/dlectUBi2i4JIhgpSOMdE5lc24RkyCZcgGjbXeljWaXhhhz9Cy6ylQrlCSoZmAHD",
+	"e9dRHsXL0f3bWXcCQ0lo6FkH3drAAm0tFwE2K5iR0KKB63yVMrvEqmXJ4jZNQijscVxHiKWdcpGZn72k",
+	"4YoIRotjkniwGjyHTwaCK49n20HFzl61PXyOCu+HCGBwcN6ZLF2XFrYGGQQMnDekzWc/A01amMBHWVhn",
+	"im22YCmfcXAFGGAq8Ay+doEX/idnKvUf2GiBY5J480c1MqMT4ZUGrh+LHzqDzQIwVXkLh+MlPHV8w5+D",
+	"dzxp4BJwJDTKrnBO3wYSKmzvOx8c/rQYPwDNbxXqZFMbtYO+bM7Kp8X4mf2oiZOgTm7V2EvB9fqAFGfV",
+	"NM2HdLdw6FkAd6ozqcJHrtBX4SWLvq8hlTaFVFY4otbgOgerU145tv1g9ixZpHDaXG4M01gF9oujShg1",
+	"k+P7DuG6yuN1iZaVC9d61rScNZ8DXOdt0EuuGx40HQ+mkdjdThqAlq0z/9L2sjDrNgR6xdBNXD0aUSuY",
+	"GhCwzcS3XLriaEaL1gB7e+fjJh9NZc/ckOcr8pNM2sK2nzOacace3tJu9ggCQYOcYpWdLJHnCZFFYFaw",
+	"uVmE1KTEfGGNNrPn9rhohZq2RhO4kGA8Qk20lsk+oI5rgQVbRRNoudm1NozJW2h5b62ramH2tGyZLzAW",
+	"tfJlXVaO0Jblj95bc+aqmcDGwDHIdmNhPCnVNJdjwsCO4ADAxnnT7o9fhaT0uEkPEWqEE4aASaRkDRjQ",
+	"tgWKmMUnbH6x2MS5EmjVC76MDT0AC7eX9h4WhzOlGUO1coVI2zAb9m2hY91mHJimXLSlgnoJP1cRKLBM",
+	"wXJpInwVms1ZzkwACpxfYDdnC67BzWewYJoJ6Pls2mghhxGZZd/JZXpO4C0yK6RmqXYqQ9Uv2UkePP3w",
+	"2QePT548eLSYiql68nYcTs4w0OJ1Qp+mwcE71wIX7rbiLKubMwr729rwpxhJWWHVccep5pvpRg60gNXb",
+	"+tHezs236fStX2bb0VZLDrhF5NTCYlzYKX4OwsmvS7lXraL69qm6jBxQG6umpr/v/L3rufW7v2eXVlBI",
+	"IUrVRbSoHiWpukjIzsvT9zr3jK+Q4vrsGFwfuJQweVsCXi6yc3JIctBXUjpju2EUimkbHCBNV2VH1ZPG",
+	"yOrEHTBJHW4mR8tRuQq9/H9PvvjbL34uxoh6qVBi3vc/EIks9Vhim3JE3B8bN8N30XsH6SXKWWICfs2f",
+	"nXK2kjA9YZJk1/+HG7wXJx9bTNEymYseKNNiFEeOXBQRhoYWthrkYHO+gBVqqI1OtAkDWlWspQ7bUxBg",
+	"JLcRcVVJDPQ0GBLrCl6Vq2CT5AONmpzM2QpEpRXlYM/KZJ8kac6K84Ts4CToyZe/3fXLTFVTeEwSORrx",
+	"lBs4EPhErn8tyAW//rXYNbkxTdR3Qnby61+KCc7kZ3LXGszMhRQtZih8zrA18/qXvy2JLm7e/M/dgVAM",
+	"pB9TNvO6Ljhz/k0rFutLA6mHdWGJi0y2LFYBVX1XzetElnDqP5Ai482IT2RchTg16SMm9CIAgZY5gwlF",
+	"AXtMqCB0iNbFnCttfmXKo55Xqcibh4PVEI2bf+aUvM2/CJNbtN0zN29tabF6I+WZsy5s3lgAvtsiUUrD",
+	"fsEl8LzMG9J0tdmHNJu1HLOznBrDPR4Tx/5Wi3YiKWxCwKJEOxGgxfOc5ZufxYbYF5rNmlgCSvaGTVRL",
+	"vlEFwpbcQF+tZltTZib38zajwiloGBWEUbYGZtmHgUrsN6XC5NbrtQjXfmzJXjFcZHxD4gCb5M8l92vO",
+	"Exn4vhazJDZHz7WsvuaLTaK4GBskB83zxCVBrnwbmPsEIZtibjEyxhnqgJDwTJzJ0dk0ITuJ41Din6ua",
+	"XmO6i+KI5gihFHA+mc8bRW2raa2aiiXjg+uYCMYyE1XhKGzmmJbbLrpTwKqsN2GHVjmry2sZxQtTv2Ll",
+	"2H6Wx+gtmLEpWITWxB3Mvslohj+amQwNzLaqFvUSBBfY7vLhsjLSv92iuzQKe09tIP/F+yed/aO7JONY",
+	"DY0LApnHik5KFSMT9rp+Z74/unc3693bu3fvMP1BdvfoPt0fMUp76dERzXp7R/RgODoc7Q33h73hvf39",
+	"NNs7yu6me0fD3qjXo7170VKKY9oZvfrk7uFVI/j9BVPNmS1NKQm12pJksokrLWeKDBkGNqQpm21lUWq5",
+	"Gb1gIsOb0Ymt5YG2/z5519TCMOnF8Vv8J0u65LRgFJVHzE9VpddqRA+thaTDO8vGS1N5LWCOba1pYUP5",
+	"s7ZEM+tsdFWhKFWZEDY00Zkv1kWst1RF6m4HW1hO+8IVycrbQxVWGfukU5alOEYgEoaIYY6yHz46JXcu",
+	"9u64l9WdT3h2dceWm0i2sgcarmTHrjffybOnL0wv8IbtwY07uVWk68pQefy4Hia/EGgY5DP8yjGvjd/e",
+	"LrPOJSY1pKleyK3jlhsPU+2glXgoXxO6nHKnmSbjwms44HVRsqTqzusSE6owuVvNEDeUMmdUbI44h+28",
+	"YXTq1riSTTAz0L/DyrzlkM6fTOS0JXKzbw5XKSqnMSb1YsJMJ7q+4pZwzq+Qo3ElaMYaGqtooAACW0eQ",
+	"BUgzj/avh2u65dQmwdswNy5lnhdJdQZa949mM1fNxWmJeMkHk4c1Di3kZrA1XLUMA3dixNg4i4iyhe6a",
+	"5JF9B091yCA3MmmqloxOcZWWjrqMdHbmFlKbkwT/yZIqG535Ad4jaKn1eeTjegK4xhxxYc0uaKzKEdee",
+	"Fg7YFeaAMwTUM8A16dQwgVsbgv3iVj4VrlnbVJ2bfGEbX0eh/++8YTgQfMv7AJiVVOIiCH7DMm2ItE2q",
+	"bLrhBQk+rVKVNc7fy6LFPepwp0SAkpE7VKoFsS5gVgleD/wjh2wlfDplGaeahVSZD6M4gk+jOAoaiuLI",
+	"fttMrGpzFxmJ1OEiiHJ5y9UuTMOQU9JXTtiimtKozPOz9uSlRmGURE3k5QLo0qhGGadpwTVPF8DsT8YQ",
+	"AfufBDmd3Lz5G4IVl04nX/62iYbC2mVX30mNBWSzXKsBY4gVbALpXcCHYyrWaIvUqxW7LNneCba8f0BX",
+	"YGlZcD1/AaMw821K+sHdpvrLOV4iOaMflyxqSlxvbly1St/+FIA4kTu5HHOjjCLPUNPB1qvxTbSemWpn",
+	"XIwaICAWLG8Kv83ojBU5UyrQDVxOV9jvYzg/DejclbiBahVckZNnjwlXYLIuLgyp9oDEb8dUs0s67xO0",
+	"UFdJiaqTClyerk8VE2fBVgNhJAY2V09la8U1L4xKGTtXHrEmbkWM/Ty0l5scqJm8FBBO6vytsuBjLmiu",
+	"MO/rAykujJ8S4r86BFMSBQVb2Wu49ZLEMB9OTEZzPfmZrYqFpX5/lhCXhrZWz3EgCJFDTTl0i5DYxhnF",
+	"ltBqvtWlGKj98xdPn0CUImcKtgZRgp6zMzQ/jKrQwC45hWOFK/JScKw38+S9B/j9KZ8yBTFXitCCkefv",
+	"PSAHBwf3ib/WqVohd4Qn4Pk+rTLIytFIMU3kCIZrpQfZSf6094N+r4fVdjsEDmrThV/fMNZPBua0GkR9",
+	"8lG3230Vk8HiuQXPBlG32x1EV0mX4OmJyhWxOwbTCC+ep1qSMdOLRyoV9lQ1X04ZFcofr9DirKr/QyHg",
+	"rUuwFrwh3exdM1sTWehOblL3ZBKvacOS55nhzVyWhWL5qFutqHrwaIxhk8wkhVe2JFCMtxlt406BHGAQ",
+	"zFfAA+CQxZQv/GqjSeHXT7rd7hVwK4GvE7PdTXQkNBsGSKLsv+Q6neDVO7FtJyZWdDmK0wyfzpUL/IQG",
+	"MxkWbsU155ZGWENchUXwgKNUzLvkhBy9fu05g/T5ean2YcazWuFkpEMsFPrsN6bXz3nKhMIDxRwsEfhw",
+	"Cs40tXnBDO7TS8f3T0+fgYyLAvt7tNftdbHELug2dMajfnTQ7XUPjFVugqL/jhUO8O9mi6fFaO73ekHO",
+	"SFuLFFhelEKApwyytacTlp5j3dkKqQjS3zPlcQYi33a5UAF/v9fbriinuylH8nzz8po+UqelwmYwMppj",
+	"msPw0Iz6H70KAtV83A98NjQxj2MF57MZY/QKPr5jRG4rix8Yrhm7ccU4sgPFEmNyyqYzWYBaaU5xh8mK",
+	"QebRIVXMps6mtaliAspKWAlmC8/G5Kh3EFS5JD5kvCqjPxABCcbU1AgwNZUezHqtz68d7ledXkG1ndw4",
+	"0pYHW052BbxtmG14OEdhAkeFK1xlKoUf9Q7eCrEZB20gnZG9/R/Abuzu9X+wf3DQJ6kUgpnqWa54xtsZ",
+	"1crCw6sXs2939WoGVcAqV61L2pye3obImWooNdtQexB+TPPShgNIEK4Gxha8CEfOkDFhL3HoG5tj4Pa8",
+	"XskUdkVl8JsPBGTsIFNWjNE5VZVFh6DwoKQqFGROPk48GGCxIKYYCFs9Dcs/QsyR1evwVVNYgY+FBM2d",
+	"oGoDoj+4plQ3lIHYGURDOI45uSgHERlhHqLBYuKkQbTbJSdivnR7Q2wImp9r3G3alzlX+sTNHILk6ZRp",
+	"ViisDbWEJK6GHDeOEe0O8O7HJUO4iz2qPo7Chbwm3dNV3LzWK+LuPKNj9gIQehu+e2pqnb+6lfzZbAcG",
+	"9TcbtyAqZWB8dJcQ2NyHvV5bu57QO+/SzOHO8ZO99Z/UKsyj7Nqgn8c2oN5W/fISb21XPij/6qp+ECrd",
+	"vtcDUeLeWRYmaDJslSjPUQuvFW+mNfmxwwUJtuUuUZrCVgJV0NlD6RyilXXSJd5VFLSAUDIjU2xqIpPx",
+	"gc59/UTb8yWUJW4UJCYY0coSknNxbjRxg3+rEifahlBcYekSICsmSoboJZplBVMuVBDGK/PM6MBK8zy3",
+	"Or9hSsHHEz0Q1uJCaht4ZaFhpzYc9g6PgQB8KgWU83AAO3h3zrQhl1hqQSgsRDLSauy+5uRAWAXd6eA8",
+	"nYAKfUHzkjnfEvZQn8/6dFbazWGv1yTcxszItvk6yRbEMoQSztb/fZsVf/f3nYQEdbsSkDyLQmOOybzf",
+	"KDEPjtbGszQND1aswSzK/IItLnPMb1FlIdw9dlH+REv4srKotUl4dGZUBK9OVnj1DUjiNmU+3GVu2X6j",
+	"sviwd7j+oydSv4eJUb4t4f3cLhTaUCx7teg2Vqs71rLVKrxfOKBoYOrKAntY3QPrRFiogzntwxTFs863",
+	"jbUssjOIPi5BgmVcTJyWNRCDxUyJg2j32Esz6N9cylwwjitMGteyV3TJU5G7l6AQlbPvgWq2bONrkl7m",
+	"rRPzwjoJ9hPkhZYkhzr+sJ1djUTDlq0Vs6N/M4pZEG2xUjFbDq/4RoXCBrv1PZ9X6duSCi+WVm4oC+wv",
+	"baJgc2WuHqhoYbcLMqJNRDRqAeZTsxKWt9KadWo+e/zwm1imbaeWGXP3G1xf341j6ocMdcR6hOS2a/JO",
+	"MIHNZ5UuGJ2qxXi3CfgmSqxZZ81wEJAIVk/lQZXs45LmylURhD6hDLoJM0uObca4egSg0+zn5NlJ9uhF",
+	"J6UzGDnRUuZtam64wB/Y0XxT6xwio/qfNCl/rVEvjWs84KwNI/x+tddX+0PnBAwWonMErlz03k1nEcUN",
+	"a/zRaxe1Tyv/tCmpasp4WgdK6Bs0xmL8J+HK6tRoaBuIpMKgJsdILOHCFB4mrnon1XDrM1k4fZ+yqLq0",
+	"F7yBOOztVb46vO0u5aREYv01VtG5TZtozwl9KfHeir01msKQP+YWxpR+V2bz7ey9VfHWKGNTGSb18z78",
+	"jQ26YZnYq6urxcvh1dd4EjnIdcM2fWHWHBf/Zq1XLXbwF3b92jDSxg0S7sAyNI0HuWZaj5iHy/loFjSb",
+	"2JfrzOdEwu0CreFOPQqCEMwPFUoVbbU+qQ1Gw02lgz8u24MDUtZdO54aMhrS6XBVy9vTdPcIy341XUH2",
+	"Wq4gG5CAFjWu/Dy1kVArN/a2iQg5jtRUTG+ihaaaX7CzVYaUtnJqX6deulASseXsDsb9/b2pxRSe1faV",
+	"ExWFiS6KXplsYC2AbVuQEfwHfl9hrmxKDDR2l/hyN1XKWq4tYAf+m2AKYp6TxLjCluUJfKLkdLEUIpzR",
+	"1UYxqagHwo6GKV+4kbiU5wpjKD1cCAzKWAdbZAF01Uq5gagEl4nNcWYL21+Q/A58YFIQA/gHw08UFKts",
+	"OtJN9phqBX+V093UmTQlWfb2OvsHp71eH/9nMEJhZdJ+NJvIDuhTk84FFZ3ZRGLEu8sSFD0ZT27e/Beo",
+	"wfHfZ/Wqh2G62n1f/LDq96C32O/GKsVyJdGNFIu9r0GUrBcjCCPxxZn/qCXK1neHw9799R88cPmwvy2Z",
+	"9QT1m3DnWwRVdWwvy7BljcdbfTLMEdRw8RCIOaw+wbR7AB0yVeOtIRM0k9jlgbcliLsNOBN4UNvxaz0/",
+	"4aLLurfzz6x0yHwzx3O76Qh5FQyz+/3m+OruEWBqbdmu3A/uZGy/f7/EajGwE8AAgvcMrhVx6RvMVTtM",
+	"I4fAOsC6cJvTYsggUuaS5XnHJO33LTlfAKRtworMuzGxZYN8upKqS2u6GggTEBy7/LcOhbqyNs1CnKCL",
+	"CJkzWsTgsM0IMKeKH7JBNIV1mFiwtQGwWMC1Zx5CnT08jSuSTMtc8xkt9B0YcQcYlZiBwHUfHqg+SRwP",
+	"k5hQAzY25rqB2PGA5cUdiK5sipoMcI+9Bp4hWNrWzXDVIYypaiAwHrjqykbmK2nd2aZcgp9Oc7yNyhqw",
+	"gGG6A8Sk64IKNWJFgXC6gTjxb5uqQqD1XRhTB/osTMrrPhHSTay07jAhCX5nE9wNxHNoCGySwzlaUvpk",
+	"uV4I2Tns9YBbGKglxshKYuw/tBrFQCAiNiamLAkXFX52t15nhOwc7u/vLtUWsT8PhC9PQnYO9452l8uS",
+	"wO8HuyuUvKpMRLuK17BcIszCnsoM9mv/E58GyH51auOiFsydC3lV2l/+S8wCDsvnDq4kI0Y2tQAF48I8",
+	"SG9NXwv02sWEiVAvql4MyhRy4sDr3uge+0F6QDt3h3tZ55AdHXXu017a2R/tZQfDw/Qou8uqLGpvJVmA",
+	"yUJ3eG9/76AKhA1LgW2u/y4U92rTQQMZG9RWq3o8rkVLIvZQaVrYpAITvI7hXHwgq5T8y/28fP5BmL80",
+	"zMBZjWfJcP7HrQnvbfDFMzoHCXYq5Qews813R5uQp8rZTAKfP2QZp7jb4OP9/U0+tiBuOMsfCW1LhX5L",
+	"uoM92JrCXgMtwv2kGvSIzX2pQai3E1kIgC2YTQnMBa5nHzQFi535kuYW8RUW+eXaKCMXnGEMFoSMWEMD",
+	"1l9QFrNmFAs8yyGfPignxgIGjUB7tPCeAI+1NselL04TGhXA+GEwdQ7SZv0DAFNrcYwFx8J2zjD34dft",
+	"9vUErpFG3zvDGl2/QdCfU1/NGYHL2NUw3mJPGejpvFOwWV5l4NHNhdpM7PzCLvMHA3ibXJEKu3CtWgyx",
+	"8X5i4RUIhIdmUP31ICjcCr4Srx0XlhGaaZdfYyDwsGaKyFIrF3XIrDOP7EhhIiRjF9/o28PyTljrabdP",
+	"kt7dZCBcWJJ1MML4PMrVjWpsoKDHJOntJ14rhVdmND2HgC6xQ31MiCJOXdn1Tfkpw6Yw8K2eTADa3sNS",
+	"cb0DCFbsHdo4xd5RYoNXjGFoMa8jOVlYD6gOs9lAhOVPA7Z6oGtVlA5U3/u7zTEs0KtBFz5ns3z+1YXK",
+	"LW2RLhg7RJb27kaBftS7u7leFIxoK8Pg/lsTgg9wsULKz1yvQMCYdU9N6oflgvPvVIfY9xbDb0exSY3T",
+	"PpR1y5JLilBuV2V8thLT20B2HEQC7+vsNU11PidUuexE5kbt9Pom4E6wwhx0x6hAFoPhUhhyRTxvjEIU",
+	"xnFLkTKDVQ2vGPZptkaBuS2o5/Z6zNuC9XyP59kMz1NdMIFlW20GU9O6XVdBRdKcrb76hFpIBwSr1R3y",
+	"BsIW+OowpsNElNbuCgxt9yqo8Q12vJRZjDRqEHA/xtSV5h7t0uBPIF5myMalK02ipcR4Z7ITVohdcRjT",
+	"PH976v0tT2Lv0XsBxfMFyW8+/4ybRNnXvyfnHGyiZHrz5r/ybWI5w1Ij3zD4Z5OjeCEhlJn574/cb0OC",
+	"/MTu5vBEtfZks6t88bcV0gRzkWxkTDDSoK5MB0Al56iP2yqIAgQBc7UkShY6MeFfQez5ezyH7UlSOR1y",
+	"AaZpm/3sz2DdQ86Q/bsmTRL+kAxE7qOKze+WxBlV2mZacRTA7QAeOtO5njCb2A8OZrxKcUVc7VVyUk/F",
+	"URW2wQ+BfKc/2DSII1kcG5uHNZvYt9A2qCzy0SsFyA6TC6slLBdLta7zX9qUgoYL0qGQ2nnQgj2yXG4y",
+	"Pfo0hFfxNp3LUVA+wHptXWHWeu4rqMDgMl610Wfmdkvynq6gyGHUAOASE1WmEzzGHgBZPz550kqIqyDS",
+	"HDKzDVKsgSi7kPCizh3sz2QSDsMSqbIeOSms7rrbRq6vfLLNTfDxwybCT32WOWvygGlv6xcW/sa9VjWJ",
+	"v6MRRj6J38r4okqd+ncS+l07GqrRB2eR+dufQ2Fx33ak7E8W7dG1fkA1rYfi9e1WC3IIwyfTeCBs0dRC",
+	"uTOTBrWNbe1FB2mtF2bE/BK2pKzL9xXbZzXrBOaCMOVk6SWdx64+rLIXSDo1RY1TpshYDlw5KCyBPy7h",
+	"MmC4An521plSnkODLz58sWssgNKUzFVMk3LWdpQ8qTF2W135j3DHLdWnXbnzauvq3+PmEwvz37L/ZDFO",
+	"XWHbxq13uoxK76PRBMvCxh4apkw6WABmmgRC/gk+mBq7tTW9aunzAgRgM0Vo6pVMbuPQW2wkviDv17ji",
+	"fB8tdyJZjAkyr/vdWiwvJvLSGsnGVHCFvDEjWQVo8hWG7nzi/tnujnxWcNS5RL0AVkOMg4UYIlrIWPCd",
+	"uQ7tcKnMy6lQ5CFLC8bIgcm/cOfJF592HjwjOydwJmT8NXn8410yK5CGIVMx1mEw3oIqFLwPsJoOCQp0",
+	"bVB9q0+ejK9/Mbd/kj/8jryosE/w5+n1Z6mpjkX+8DvIAgfPY2xtwm/e/HUJL5k29OT6MzE2H/1akFyi",
+	"6eDi+hdEF9e/SScEotDx/S8+/fIzASl//oZM5M3nv0uJGH/525s3/8iJmNx8/hth+zLtAn745s3PkZy/",
+	"uP599Qr54YSTdHL9OSb0C6qIrasX1t9kFEDAuoE8cWRDS/D3l58FQwjGGS+N0FCDpaYqxsLfN29+Kcb2",
+	"8R9+tyUPqjJoW1c46y9M/cL4Y6IWeAZjqjgWk/TLz8jHJRVkSAWZXP9CTLaZa8hX+4+cTNDqtEAsLClj",
+	"eYIUBv/Q8HhpPoPx6QJWb47N1xk2EM/lpcldE9oOnaMS/ZDeJwd7mOxUWw6q3/Mp240xWZbbdR2LIbSZ",
+	"voKIBMQpBk4esBQEwQzwe6Il1DIbSj2xOcJYFhP806IeE6ACcnc9xEgFoNylg0yy7M50emc+n88hC6kp",
+	"FsgVZg893LvXg3GsKh2IIAc1KxjN1IQxTZQc6UtasIGALMTGvlCJG8SAkVQWBQN5dmyrDkIa2qDuYOXF",
+	"Hkmh1UCw6ZBlOKzCpaabgTTtkkFULexBBA3lbKTJMKfivKpsxlLGL0DADgSopW7wVayx8w+bNLKIvoxt",
+	"SImr4baQoRa0XqTBC3N1bA95/BXgi4sOWlpmXBNdUJ6DZQUwhO5jmxvNiPyMmiqyxtVQS/BThX96dbMB",
+	"dtiiITjIzdo0Ghgx6knz3G4GhRdVq+3Q8NWW3qB2ZMudO6U5ExktzIayx6bruZZnyOL0Gq7j8Om6/EJ8",
+	"Wk6j/v379+9jfiHzZ636tK/S1EyosWjZPEN2O4ZJheKFTVnlGNojf05FSYuFpOAY8tI76PT2WqwMIAi2",
+	"yjrUSHdOtyE7NllyzXXRiKJgJAd7oJswV0p6eSwHbWPR8quNxBY7NTGISExV27TNSmM72Xa12jTgV1+/",
+	"PzGOEDmbqgu0rBaK6T8r9ahz7604Jt0mik09JsRea0kUvTBB6G7nB4hO64XtPOQqrMu1MBVUa5pODJDa",
+	"Hh7YOLC9sjUqibFhQyo6GRMdWCFdmMT6wqnaOsZGoI0/G0QtHw+i7zB69Fu5/+DdhNBK5lNFHrz4MSyA",
+	"uhfWvRDcl+2t6I6vldh6acY3iH0foyOD0qy4RnARGhyCUXO4Vg5XwDLTAMDtc9bH0x0PXPg1XtDFeFix",
+	"NLOIODZTsfnE5w9EU1MQTFqVrrNLtrXSIamkvcuZNBBACrnkQrWdwGG1ya8zjU7YT9vGL3PLHeMdsWz+",
+	"rt7c3bIyw3JR56tu76Ycjw+rbQcOPETDpiLlDCTjXq+3dG/3ZQ2kML92ySNYZ5UrzVRgghxolyIO4Ter",
+	"y5WZIl1xoIN6dXIgAn3y2NoVDA5RFjYJdVXvrUoJouUMiUeHo1nHTsUk3ObIhrVvGgQPOJmxIvBq1ort",
+	"oAkY0wcrJnR/IJJMCpZUeqr77h1lW4tJYukM3jIp9fEGxV5jjIiCBMdzsoPb3BwEJMEqXCa1pnGZQcCM",
+	"qyoF0Tbwmxl6VWFsIAzAk6TAS2RCxiCDOZrUdkyaeeza0dqItTATeWqN97fGSgTr7aOghHf0xac3b/5O",
+	"jMn176PYv2TiaGx9JRw8BqAcZb10b/QD1nEPr+KwqQc3n/8K7rFv/p6oEkAmN2/+jqgvP6s3XDBbpqtq",
+	"9z49HO6nB1nHPrt6tTFc490yP39oG/+WQBt1EmCpNcq+pyvWNa7p71M3LItZU8IWNUKzNogCcJOv6EI1",
+	"4gfareoNwq1d4D730O8GWAXB/zErg3lhvYnEkAhHgEJAVr1qmxSo1VrYFYhTAznkYnxshwQP8MsQ3GUj",
+	"MrExm1e8pSSnqUXva1Hu1GUTYLgObPAkgAQgtXEKKK9QpLUDvSrhs0kst6EuM9oU5uV0QhuhHl9bdPct",
+	"ReLmQnCLLA/fqiiqi6H2PA9VMdbvszx8mwCyZfFGcRNtJM8KVpXSXBUpY6s3NsTKGK+PKbjoynbWSmYF",
+	"wTNODBnn4phpRSiGTuJ7XqFCl7q7vJiwGplnRj8FYQOiayASRztiVk8EFhBluWJhZDa2mYzcMkhaKptg",
+	"O80Sao27HD76qhDUZRmSTq5/Q969/mcxIa9v3vyG5Ne/By1vbkqe1zPMbFNhBMf5R4xL9TWpLQID8wp8",
+	"L1W+BanyPqoZfgMrOWVuf20oWKoisSsEi/UO0KBgLVXnfaIDvLtXiYh5x2TF2MGc/Zi9YCBcSgeXUSPn",
+	"55j43ILriCxinwDcmPLiQNL4ygxjyqFanq/LYH1ZJLE71MWMaDYzl66qlm4IqrZ4UYlZtrCxUcHUxCp7",
+	"jRIImaW/PgnUkjdhU8FhyNs8g8G3hGbnNhiRC1wq7Psosu/j+TcslYALPMTg+609QsXqwqjzDaKvnnO0",
+	"Xnf1o1ewLU3VyqYLD+SXyEFepOcuA4VVWaYQb1+UIsEi5Lmtqdq/c6eqOXavd6+H296S9ElDqlfYCnht",
+	"w/Kfi8l/A5gxkLvsk3q+VDK1MlNDswZ9YVCSelLIcjzxyl/cfGMNOvVtRa2OUwstqpdgrey+3iAVtIrv",
+	"NLT4orEuK8xzwdkFWy7LGnDHvN9CZs16G7dAsbCvhQSnAVYu6Mw219CZ8XSYq7CZjpg4DFAwHZ1yVjn2",
+	"yU4j1ComIdSqu+wRb5uTqt6QHC3XFVEN5aNjr9iDoZ7mPOPa1F7yZYVqvHb1SJb793UZzbzV6trZklB4",
+	"rEoLfJBYnkSbX4IubOG7q1dX/3cA",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -9,6 +9,36 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AgencyReplyRequestStatus.
+const (
+	AgencyReplyRequestStatusN01 AgencyReplyRequestStatus = "01"
+	AgencyReplyRequestStatusN02 AgencyReplyRequestStatus = "02"
+	AgencyReplyRequestStatusN03 AgencyReplyRequestStatus = "03"
+	AgencyReplyRequestStatusN04 AgencyReplyRequestStatus = "04"
+	AgencyReplyRequestStatusN05 AgencyReplyRequestStatus = "05"
+	AgencyReplyRequestStatusN06 AgencyReplyRequestStatus = "06"
+)
+
+// Valid indicates whether the value is a known member of the AgencyReplyRequestStatus enum.
+func (e AgencyReplyRequestStatus) Valid() bool {
+	switch e {
+	case AgencyReplyRequestStatusN01:
+		return true
+	case AgencyReplyRequestStatusN02:
+		return true
+	case AgencyReplyRequestStatusN03:
+		return true
+	case AgencyReplyRequestStatusN04:
+		return true
+	case AgencyReplyRequestStatusN05:
+		return true
+	case AgencyReplyRequestStatusN06:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for BulkDecisionStatus.
 const (
 	BulkDecisionStatusDone    BulkDecisionStatus = "done"
@@ -473,6 +503,24 @@ type AgencyList struct {
 	// NextPageToken Pass as `page_token` for the next page; empty on the last page.
 	NextPageToken string `json:"next_page_token"`
 }
+
+// AgencyReplyRequest defines model for AgencyReplyRequest.
+type AgencyReplyRequest struct {
+	// Agency The identifier (mã định danh) of the agency that replied.
+	Agency string `json:"agency"`
+
+	// Reason Why the package was refused; required with 02.
+	Reason string `json:"reason,omitempty"`
+
+	// Status The status receipt code (QCVN 102): 01 arrived, 02 refused, 03 registered, 04 assigned, 05 in progress, 06 completed.
+	Status AgencyReplyRequestStatus `json:"status"`
+
+	// StepID The step answered; when omitted, the step waiting for that agency.
+	StepID string `json:"step_id,omitempty"`
+}
+
+// AgencyReplyRequestStatus The status receipt code (QCVN 102): 01 arrived, 02 refused, 03 registered, 04 assigned, 05 in progress, 06 completed.
+type AgencyReplyRequestStatus string
 
 // Assignment The leader's assignment of an incoming document: who leads its handling,
 // who cooperates, and the deadline, either in working days from now or as a
@@ -1376,6 +1424,9 @@ type CreateDelegationJSONRequestBody = DelegationRequest
 
 // CreateDocumentMultipartRequestBody defines body for CreateDocument for multipart/form-data ContentType.
 type CreateDocumentMultipartRequestBody = CreateDocumentForm
+
+// RecordAgencyReplyJSONRequestBody defines body for RecordAgencyReply for application/json ContentType.
+type RecordAgencyReplyJSONRequestBody = AgencyReplyRequest
 
 // RecallDocumentJSONRequestBody defines body for RecallDocument for application/json ContentType.
 type RecallDocumentJSONRequestBody = RecallRequest

@@ -40,6 +40,34 @@ func (t Temporal) Handle(ctx context.Context, workflowID, name string, arg any) 
 	return update[approval.DecisionResult](ctx, t.Client, "decide.Handle", workflowID, name, arg)
 }
 
+// Reply hands another agency's status receipt to the approval workflow
+// of the document, refusing it when no step waits for that agency: a signal
+// cannot answer, so the workflow's state is asked first.
+func (t Temporal) Reply(ctx context.Context, workflowID string, r chain.AgencyReply) error {
+	const op = "decide.Reply"
+	v, err := t.Client.QueryWorkflow(ctx, workflowID, "", chain.QueryState)
+	if err != nil {
+		return classify(op, err)
+	}
+	var st chain.State
+	if err := v.Get(&st); err != nil {
+		return errs.E(op, errs.Internal, errcode.Internal, "the workflow's state cannot be read").WithCause(err)
+	}
+	waiting := false
+	for _, x := range st.Exchanges {
+		if x.Agency == r.Agency && x.Status == chain.ExchangeWaiting && (r.StepID == "" || r.StepID == x.StepID) {
+			waiting = true
+		}
+	}
+	if !waiting {
+		return errs.E(op, errs.Conflict, errcode.Conflict, "no step of this document waits for agency "+r.Agency).WithDetail("agency", "not waited for")
+	}
+	if err := t.Client.SignalWorkflow(ctx, workflowID, "", chain.SignalAgencyReply, r); err != nil {
+		return classify(op, err)
+	}
+	return nil
+}
+
 func update[R any](ctx context.Context, c client.Client, op, workflowID, name string, arg any) (R, error) {
 	var res R
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{

@@ -472,6 +472,13 @@ func apply(ctx context.Context, tx *sql.Tx, env events.Envelope, docID string) e
 			return err
 		}
 		return setSubstitutes(ctx, tx, d.TaskID, kind, d.Substitutes)
+	case events.DocumentSent:
+		var d events.DocumentSentData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return err
+		}
+		// The document waits for the agency it was sent to.
+		return advance(ctx, tx, docID, StatusInApproval, at, "waiting_for_agency", d.To)
 	case events.DocumentRecalled:
 		if _, err := tx.ExecContext(ctx, `UPDATE tasks SET status = 'withdrawn' WHERE document_id = $1 AND status = 'open'`, docID); err != nil {
 			return err
@@ -516,6 +523,8 @@ func advance(ctx context.Context, tx *sql.Tx, docID, status, at, column, value s
 		if value, err = openAssignees(ctx, tx, docID); err != nil {
 			return err
 		}
+		_, err = tx.ExecContext(ctx, `UPDATE documents SET status = $1, waiting_for = $2, updated_at = $3 WHERE id = $4`, current, value, at, docID)
+	case "waiting_for_agency":
 		_, err = tx.ExecContext(ctx, `UPDATE documents SET status = $1, waiting_for = $2, updated_at = $3 WHERE id = $4`, current, value, at, docID)
 	case "record_id":
 		_, err = tx.ExecContext(ctx, `UPDATE documents SET status = $1, record_id = $2, waiting_for = '', updated_at = $3 WHERE id = $4`, current, value, at, docID)

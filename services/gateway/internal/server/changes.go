@@ -171,3 +171,36 @@ func (s *Server) RecallDocument(ctx context.Context, req httpapi.RecallDocumentR
 func changeResult(res chain.ChangeResult) httpapi.ChangeResult {
 	return httpapi.ChangeResult{TaskIds: res.TaskIDs, At: res.At}
 }
+
+// RecordAgencyReply hands another agency's status receipt, which a clerk
+// received outside the exchange, to the document's approval workflow.
+func (s *Server) RecordAgencyReply(ctx context.Context, req httpapi.RecordAgencyReplyRequestObject) (httpapi.RecordAgencyReplyResponseObject, error) {
+	const op = "server.RecordAgencyReply"
+	p := principal(ctx)
+	var body httpapi.AgencyReplyRequest
+	if req.Body != nil {
+		body = *req.Body
+	}
+	at := s.now()
+	err := func() error {
+		if err := auth.Require(p, "record other agencies' receipts", auth.RoleClerk); err != nil {
+			return err
+		}
+		if body.Agency == "" {
+			return errs.E(op, errs.Invalid, errcode.InvalidArgument, "name the agency that replied").WithDetail("agency", "required")
+		}
+		if body.Status == events.ReceiptRejected && strings.TrimSpace(body.Reason) == "" {
+			return errs.E(op, errs.Invalid, errcode.InvalidArgument, "a refusal (02) needs the reason the agency gave").WithDetail("reason", "required with 02")
+		}
+		if _, err := s.Read.Document(ctx, p.Agency, req.ID); err != nil {
+			return err
+		}
+		return s.Decider.Reply(ctx, chain.WorkflowID(req.ID), chain.AgencyReply{
+			Agency: body.Agency, StepID: body.StepID, Status: string(body.Status), Reason: body.Reason, At: at,
+		})
+	}()
+	if err := s.audited(ctx, p, "document.agency_reply", req.ID, body.Agency+" "+string(body.Status), err); err != nil {
+		return nil, err
+	}
+	return httpapi.RecordAgencyReply202JSONResponse{At: at}, nil
+}

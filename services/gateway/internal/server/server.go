@@ -37,6 +37,8 @@ type Decider interface {
 	Change(ctx context.Context, workflowID, update string, arg any) (chain.ChangeResult, error)
 	// Handle sends an update of an incoming document's handling workflow.
 	Handle(ctx context.Context, workflowID, update string, arg any) (approval.DecisionResult, error)
+	// Reply hands another agency's status receipt to an approval workflow.
+	Reply(ctx context.Context, workflowID string, r chain.AgencyReply) error
 }
 
 // Server is the HTTP API.

@@ -113,6 +113,14 @@ func (d *decider) Handle(_ context.Context, workflowID, update string, arg any) 
 	return approval.DecisionResult{Decision: update, DecidedAt: time.Date(2026, 3, 6, 10, 0, 0, 0, vietnam)}, nil
 }
 
+// Reply records the receipt it was sent, like Change.
+func (d *decider) Reply(_ context.Context, workflowID string, r chain.AgencyReply) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.changes = append(d.changes, change{workflowID, chain.SignalAgencyReply, r})
+	return nil
+}
+
 type change struct {
 	workflowID, update string
 	arg                any

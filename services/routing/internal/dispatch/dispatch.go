@@ -95,7 +95,7 @@ func (r *Router) HandleReceived(ctx context.Context, env events.Envelope) error 
 func toChain(p rules.Plan) chain.Plan {
 	out := chain.Plan{RuleID: p.RuleID, RuleVersion: p.RuleVersion}
 	for _, s := range p.Steps {
-		step := chain.Step{ID: s.ID, Name: s.Name, Mode: s.Mode, Required: s.Required, DeadlineWorkingDays: s.DeadlineWorkingDays}
+		step := chain.Step{ID: s.ID, Name: s.Name, Mode: s.Mode, Required: s.Required, Agency: s.Agency, DeadlineWorkingDays: s.DeadlineWorkingDays}
 		for _, a := range s.Assignees {
 			as := chain.Assignee{Position: a.Position, Username: a.Username, Supervisor: a.Supervisor}
 			for _, sub := range a.Substitutes {

@@ -30,6 +30,9 @@ type Substitutes struct {
 	Temporal    Signaller
 	Now         func() time.Time
 	Log         *zap.Logger
+	// Passes are the delays before each search for the holder's workflows
+	// (nil: now, after 2 s and after 8 s more).
+	Passes []time.Duration
 }
 
 // HandleDelegation handles one delegation.created or delegation.revoked
@@ -59,12 +62,40 @@ func (s *Substitutes) HandleDelegation(ctx context.Context, env events.Envelope)
 			Username: x.Substitute, From: x.From, Until: x.Until, Kinds: x.Kinds, Authority: x.Authority,
 		})
 	}
-	query := fmt.Sprintf("DocflowAssignees = %q AND ExecutionStatus = 'Running'", d.Holder)
+	// Workflows reach the visibility store a moment after they change, so
+	// one started or assigned just before the delegation may not be listed
+	// yet: look again after a while. Signalling twice changes nothing.
+	for i, wait := range s.passes() {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait):
+			}
+		}
+		if err := s.signal(ctx, d.Holder, change); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// passes are the delays before each search for the holder's workflows.
+func (s *Substitutes) passes() []time.Duration {
+	if s.Passes != nil {
+		return s.Passes
+	}
+	return []time.Duration{0, 2 * time.Second, 8 * time.Second}
+}
+
+// signal sends change to every running workflow with a task of holder.
+func (s *Substitutes) signal(ctx context.Context, holder string, change chain.SubstitutesChange) error {
+	query := fmt.Sprintf("DocflowAssignees = %q AND ExecutionStatus = 'Running'", holder)
 	var token []byte
 	for {
 		resp, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
 		if err != nil {
-			return fmt.Errorf("dispatch: workflows of %s: %w", d.Holder, err)
+			return fmt.Errorf("dispatch: workflows of %s: %w", holder, err)
 		}
 		for _, w := range resp.GetExecutions() {
 			id := w.GetExecution().GetWorkflowId()
@@ -73,7 +104,7 @@ func (s *Substitutes) HandleDelegation(ctx context.Context, env events.Envelope)
 				s.Log.Warn("substitutes not signalled", zap.String("workflow_id", id), zap.Error(err))
 				continue
 			}
-			s.Log.Info("substitutes signalled", zap.String("workflow_id", id), zap.String("holder", d.Holder), zap.Int("substitutes", len(all)))
+			s.Log.Info("substitutes signalled", zap.String("workflow_id", id), zap.String("holder", holder), zap.Int("substitutes", len(change.Assignees[0].Substitutes)))
 		}
 		token = resp.GetNextPageToken()
 		if len(token) == 0 {

@@ -23,6 +23,10 @@ const (
 	ModeAny = "any"
 	// ModeNOfM: Required approvals out of the assignees decide the step.
 	ModeNOfM = "n_of_m"
+	// ModeExternal: another agency (Agency) takes the step; the document is
+	// sent to it and the step waits, until its deadline and past it, for
+	// the agency's reply.
+	ModeExternal = "external"
 )
 
 // Step is one step of a rule's plan, addressed to positions or units, never
@@ -40,6 +44,7 @@ type Step struct {
 	Required     int      `yaml:"required" json:"required,omitempty"` // n_of_m only
 	To           []Target `yaml:"to" json:"to"`
 	DeadlineDays int      `yaml:"deadline_days" json:"deadline_days"`
+	Agency       string   `yaml:"agency" json:"agency,omitempty"` // external only: the agency identifier
 }
 
 // Target is a position or a unit; exactly one is set.
@@ -65,8 +70,14 @@ func validateSteps(where string, steps []Step) []error {
 		if st.Name == "" {
 			problems = append(problems, fmt.Errorf("%s: name is required", at))
 		}
-		if len(st.To) == 0 {
+		if st.Mode == ModeExternal {
+			if st.Agency == "" || len(st.To) > 0 {
+				problems = append(problems, fmt.Errorf("%s: an external step names the agency that takes it (agency), and no positions or units", at))
+			}
+		} else if len(st.To) == 0 {
 			problems = append(problems, fmt.Errorf("%s: to needs at least one position or unit", at))
+		} else if st.Agency != "" {
+			problems = append(problems, fmt.Errorf("%s: agency is only for mode external", at))
 		}
 		for j, tg := range st.To {
 			if (tg.Position == "") == (tg.Unit == "") {
@@ -74,7 +85,7 @@ func validateSteps(where string, steps []Step) []error {
 			}
 		}
 		switch st.Mode {
-		case "", ModeAll, ModeAny:
+		case "", ModeAll, ModeAny, ModeExternal:
 			if st.Required != 0 {
 				problems = append(problems, fmt.Errorf("%s: required is only for mode n_of_m", at))
 			}
@@ -83,7 +94,7 @@ func validateSteps(where string, steps []Step) []error {
 				problems = append(problems, fmt.Errorf("%s: mode n_of_m needs required of 1 or more", at))
 			}
 		default:
-			problems = append(problems, fmt.Errorf("%s: unknown mode %q: use all, any or n_of_m", at, st.Mode))
+			problems = append(problems, fmt.Errorf("%s: unknown mode %q: use all, any, n_of_m or external", at, st.Mode))
 		}
 		if st.DeadlineDays < 0 {
 			problems = append(problems, fmt.Errorf("%s: deadline_days cannot be negative", at))
@@ -134,6 +145,7 @@ type ResolvedStep struct {
 	Required            int        `json:"required"` // approvals that decide the step
 	Assignees           []Assignee `json:"assignees"`
 	DeadlineWorkingDays int        `json:"deadline_working_days"`
+	Agency              string     `json:"agency,omitempty"` // external steps
 }
 
 // Assignee is the holder of a position, who else may act for them at the
@@ -233,7 +245,7 @@ func (p *Planner) resolve(ctx context.Context, chart *orgchart.Chart, st Step, d
 		}
 	}
 	mode := st.Mode
-	rs := ResolvedStep{ID: st.ID, Name: st.Name, Mode: mode, DeadlineWorkingDays: st.DeadlineDays}
+	rs := ResolvedStep{ID: st.ID, Name: st.Name, Mode: mode, DeadlineWorkingDays: st.DeadlineDays, Agency: st.Agency}
 	seen := map[string]bool{}
 	for _, id := range positions {
 		if seen[id] {
