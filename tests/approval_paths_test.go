@@ -6,11 +6,16 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	enums "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/client"
 	_ "modernc.org/sqlite"
 
 	events "github.com/docflow/docflow/api/events/v1"
@@ -27,7 +32,7 @@ import (
 // another agency to the Chánh Văn phòng (lanhdao) for assignment.
 func TestApprovalPaths(t *testing.T) {
 	st := startStack(t, nil)
-	p := &paths{t: t, st: st, users: map[string]*session{}}
+	p := &paths{t: t, st: st, users: map[string]*session{}, record: map[string]string{}}
 	for _, u := range []string{"vanthu", "chuyenvien1", "chuyenvien2", "lanhdao"} {
 		p.users[u] = login(t, st, u)
 	}
@@ -36,12 +41,49 @@ func TestApprovalPaths(t *testing.T) {
 	t.Run("rejection", p.rejection)
 	t.Run("incoming handling", p.handling)
 	t.Run("across agencies", p.acrossAgencies)
+	if dir := os.Getenv("DOCFLOW_RECORD_HISTORIES"); dir != "" {
+		// Recorded histories become the workflows' replay tests (see
+		// workflows/*/testdata/README.md).
+		for name, id := range p.record {
+			recordHistory(t, st, id, filepath.Join(dir, name+".json"))
+		}
+	}
+}
+
+// recordHistory writes the history of a workflow as JSON, the form the
+// Temporal CLI shows and the SDK's replayer reads.
+func recordHistory(t *testing.T, st *stack.Stack, workflowID, path string) {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: st.TemporalAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var h historypb.History
+	it := c.GetWorkflowHistory(t.Context(), workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	raw, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s (%d events) in %s", workflowID, len(h.Events), path)
 }
 
 type paths struct {
 	t     *testing.T
 	st    *stack.Stack
 	users map[string]*session
+	// record names workflows worth keeping as replay histories.
+	record map[string]string
 }
 
 // submit uploads a document as the clerk and returns its id.
@@ -127,6 +169,7 @@ func (p *paths) substitute(t *testing.T) {
 	// A document already waiting for chuyenvien1 when the delegation is
 	// made, and one that arrives after it.
 	before := p.submit(t, metadata("KE_HOACH", "Kế hoạch kiểm tra văn thư"))
+	p.record["chain/testdata/late-substitute"] = "approval-" + before
 	p.task(t, "chuyenvien1", before)
 	now := time.Now()
 	resp, err := p.users["chuyenvien1"].client.CreateDelegationWithResponse(t.Context(), httpapi.DelegationRequest{
@@ -297,6 +340,7 @@ func (p *paths) handling(t *testing.T) {
 	meta := metadata("CONG_VAN", "Đề nghị phối hợp tổng kết")
 	meta["issuer_id"] = "000.00.00.G06"
 	doc := p.submit(t, meta)
+	p.record["incoming/testdata/handled"] = "handling-" + doc
 	assign := p.task(t, "lanhdao", doc)
 	if assign.TaskKind != httpapi.TaskKindAssign {
 		t.Fatalf("the leader's task is %q, want assign", assign.TaskKind)
@@ -339,6 +383,7 @@ func (p *paths) handling(t *testing.T) {
 func (p *paths) acrossAgencies(t *testing.T) {
 	const ministry = "000.00.00.G09"
 	doc := p.submit(t, metadata("BAO_CAO", "Báo cáo tổng kết công tác văn thư"))
+	p.record["chain/testdata/external-step"] = "approval-" + doc
 	p.decide(t, "chuyenvien1", p.task(t, "chuyenvien1", doc), httpapi.DecisionRequest{Decision: httpapi.DecisionApprove})
 	p.document(t, doc, "waiting for the ministry", func(d httpapi.Document) error {
 		if d.WaitingFor != ministry {
