@@ -690,9 +690,10 @@ func (s *Store) Inbox(ctx context.Context, q InboxQuery) ([]Task, string, error)
 	if err != nil {
 		return nil, "", errs.Wrap(op, err)
 	}
+	var delegated string // the condition picking the tasks held for someone else
 	if substitute {
 		p := arg(now)
-		where[0] = "(assignee = $1 OR id IN (SELECT task_id FROM task_substitutes WHERE username = $1 AND valid_from <= " + p + " AND valid_until > " + p + "))"
+		delegated = "task_substitutes.username = $1 AND task_substitutes.valid_from <= " + p + " AND task_substitutes.valid_until > " + p
 	}
 	if q.Overdue {
 		where = append(where, "deadline < "+arg(now))
@@ -735,7 +736,18 @@ func (s *Store) Inbox(ctx context.Context, q InboxQuery) ([]Task, string, error)
 	if order.desc {
 		orderBy = strings.Join(order.columns, " DESC, ") + " DESC"
 	}
-	query := taskSelect + ", urgency_order FROM tasks WHERE " + strings.Join(where, " AND ") + " ORDER BY " + orderBy + " LIMIT " + arg(size+1)
+	limit := arg(size + 1)
+	query := taskSelect + ", urgency_order FROM tasks WHERE " + strings.Join(where, " AND ") + " ORDER BY " + orderBy + " LIMIT " + limit
+	if delegated != "" {
+		// The tasks the person may act on as a substitute come from a second
+		// query of the same page, merged: one query with an OR would lose
+		// the index order and sort every open task of the agency.
+		others := slices.Clone(where)
+		others[0] = delegated
+		held := taskSelect + ", urgency_order FROM tasks JOIN task_substitutes ON task_substitutes.task_id = tasks.id WHERE " +
+			strings.Join(others, " AND ") + " ORDER BY " + orderBy + " LIMIT " + limit
+		query = "SELECT * FROM (SELECT * FROM (" + query + ") AS own UNION SELECT * FROM (" + held + ") AS held) AS inbox ORDER BY " + orderBy + " LIMIT " + limit
+	}
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, "", errs.Wrap(op, err)
