@@ -53,7 +53,7 @@ func notify(ctx context.Context, tx *sql.Tx, env events.Envelope) error {
 		if err = json.Unmarshal(env.Data, &d); err == nil {
 			due := d.Deadline.In(hanoi).Format("15:04 02/01/2006")
 			list = append(list, Notification{Recipient: d.Assignee, Kind: NoticeAssigned, TaskID: d.TaskID, DocumentID: d.DocumentID, Deadline: d.Deadline,
-				Message: "Bạn được giao " + taskKindText(d.TaskKind) + ", hạn " + due})
+				Message: urgencyMark(d.Urgency) + "Bạn được giao " + taskKindText(d.TaskKind) + ", hạn " + due})
 			// A substitute in force learns of the task they may act on.
 			for _, sub := range d.Substitutes {
 				if len(sub.Kinds) > 0 && !slices.Contains(sub.Kinds, d.Kind) {
@@ -123,6 +123,21 @@ func noticesOf(t events.Type, d events.TaskNoticeData) []Notification {
 		return []Notification{with(d.Assignee, NoticeWithdrawn, "Nhiệm vụ đã đóng, không cần ý kiến của bạn")}
 	}
 	return nil
+}
+
+// urgencyMark heads the notice of an urgent document, which the notifier
+// passes on at once like any other: the mark tells the person to act first
+// on it.
+func urgencyMark(urgency string) string {
+	switch urgency {
+	case "HOA_TOC":
+		return "[HỎA TỐC] "
+	case "THUONG_KHAN":
+		return "[THƯỢNG KHẨN] "
+	case "KHAN":
+		return "[KHẨN] "
+	}
+	return ""
 }
 
 func optionalTime(t time.Time) string {

@@ -1,6 +1,7 @@
 package readmodel_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -41,7 +42,7 @@ func TestNotificationsOfTaskEvents(t *testing.T) {
 			}
 			apply(env(t, events.DocumentReceived, "d1", at, events.DocumentReceivedData{DocumentID: "d1", Agency: agency, ArrivalNumber: 1, Kind: "KE_HOACH", Subject: "Kế hoạch"}))
 			assigned := env(t, events.TaskAssigned, "d1", at, events.TaskAssignedData{
-				TaskID: "t1", DocumentID: "d1", Assignee: "chuyenvien1", Kind: "KE_HOACH", Deadline: at.Add(48 * time.Hour), AssignedAt: at,
+				TaskID: "t1", DocumentID: "d1", Assignee: "chuyenvien1", Kind: "KE_HOACH", Urgency: "HOA_TOC", Deadline: at.Add(48 * time.Hour), AssignedAt: at,
 				Substitutes: []events.Substitute{
 					{Username: "chuyenvien2", From: at, Until: at.Add(24 * time.Hour)},
 					{Username: "phophong", From: at, Until: at.Add(24 * time.Hour), Kinds: []string{"TO_TRINH"}},
@@ -54,6 +55,9 @@ func TestNotificationsOfTaskEvents(t *testing.T) {
 
 			if got := kinds("chuyenvien1"); len(got) != 3 || got[0] != readmodel.NoticeEscalated || got[1] != readmodel.NoticeReminded || got[2] != readmodel.NoticeAssigned {
 				t.Fatalf("the assignee's notifications, newest first: %v", got)
+			}
+			if list, _, err := s.Notifications(ctx, readmodel.NotificationQuery{Agency: agency, Recipient: "chuyenvien1"}); err != nil || !strings.HasPrefix(list[2].Message, "[HỎA TỐC] ") {
+				t.Fatalf("the assignment of an urgent document: %+v (%v)", list, err)
 			}
 			if got := kinds("lanhdao"); len(got) != 1 || got[0] != readmodel.NoticeEscalated {
 				t.Fatalf("the supervisor's notifications: %v", got)
