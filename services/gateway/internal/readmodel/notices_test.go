@@ -20,12 +20,7 @@ func TestTaskNoticesMoveTheInbox(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
 			at := time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)
-			apply := func(e events.Envelope) {
-				t.Helper()
-				if err := s.Apply(ctx, e); err != nil {
-					t.Fatal(err)
-				}
-			}
+			apply := applier(t, s)
 			inbox := func(user string) []readmodel.Task {
 				t.Helper()
 				tasks, _, err := s.Inbox(ctx, readmodel.InboxQuery{Agency: agency, Assignee: user, Now: at})
@@ -80,12 +75,7 @@ func TestSubstitutesSeeTheTasksTheyMayActOn(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
 			at := time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)
-			apply := func(e events.Envelope) {
-				t.Helper()
-				if err := s.Apply(ctx, e); err != nil {
-					t.Fatal(err)
-				}
-			}
+			apply := applier(t, s)
 			inbox := func(user string, now time.Time) []string {
 				t.Helper()
 				tasks, _, err := s.Inbox(ctx, readmodel.InboxQuery{Agency: agency, Assignee: user, Now: now})

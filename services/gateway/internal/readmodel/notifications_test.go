@@ -19,12 +19,7 @@ func TestNotificationsOfTaskEvents(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
 			at := time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)
-			apply := func(e events.Envelope) {
-				t.Helper()
-				if err := s.Apply(ctx, e); err != nil {
-					t.Fatal(err)
-				}
-			}
+			apply := applier(t, s)
 			kinds := func(user string) []string {
 				t.Helper()
 				list, _, err := s.Notifications(ctx, readmodel.NotificationQuery{Agency: agency, Recipient: user})

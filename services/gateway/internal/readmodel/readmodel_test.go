@@ -35,6 +35,16 @@ func stores(t *testing.T) map[string]*readmodel.Store {
 	return out
 }
 
+// applier projects one event into s, failing the test when it cannot.
+func applier(t *testing.T, s *readmodel.Store) func(events.Envelope) {
+	return func(e events.Envelope) {
+		t.Helper()
+		if err := s.Apply(t.Context(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func env(t *testing.T, typ events.Type, doc string, at time.Time, data any) events.Envelope {
 	t.Helper()
 	raw, err := json.Marshal(data)
