@@ -55,6 +55,11 @@ const (
 	ErrSourceIntegrity = "SourceIntegrity" // the stored PDF no longer matches its digest
 	ErrNoSigningKey    = "NoSigningKey"    // the signer has no certificate configured
 	ErrUnsignablePDF   = "UnsignablePDF"   // the PDF could not be signed
+	// A remote key's owner declined to sign, or did not approve in time.
+	// Neither is retried: a retry would push another request to the
+	// person's device.
+	ErrSignatureRefused = "SignatureRefused"
+	ErrSignatureExpired = "SignatureExpired"
 )
 
 // WorkflowID is the id of a document's approval workflow. Starting it twice

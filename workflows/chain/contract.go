@@ -277,9 +277,12 @@ type ChangeResult struct {
 
 // Result is what the finished workflow returns.
 type Result struct {
-	Outcome  string         `json:"outcome"`
-	Signed   *events.Object `json:"signed,omitempty"`
-	RecordID string         `json:"record_id,omitempty"`
+	Outcome string         `json:"outcome"`
+	Signed  *events.Object `json:"signed,omitempty"`
+	// Issued is the clerk's issue: number, symbol and the sealed PDF that
+	// was archived; nil for runs recorded before the two-signature rule.
+	Issued   *Issued `json:"issued,omitempty"`
+	RecordID string  `json:"record_id,omitempty"`
 }
 
 // Task kinds.
@@ -336,10 +339,12 @@ type Entry struct {
 
 // Statuses reported by QueryState.
 const (
-	StatusInReview  = "in_review"
-	StatusReturned  = "returned" // waiting for the drafter's revision
-	StatusApproved  = "approved"
-	StatusSigning   = "signing"
+	StatusInReview = "in_review"
+	StatusReturned = "returned" // waiting for the drafter's revision
+	StatusApproved = "approved"
+	StatusSigning  = "signing"
+	// StatusAwaitingIssue and StatusIssuing (issue.go) come between signing
+	// and archiving.
 	StatusArchiving = "archiving"
 	StatusArchived  = "archived"
 	StatusRejected  = "rejected"
@@ -367,6 +372,10 @@ type State struct {
 	// Exchanges are the times the document was sent to another agency, the
 	// last one the step waiting now, if any.
 	Exchanges []Exchange `json:"exchanges,omitempty"`
+	// Signed is the PDF with the personal signature, once it exists.
+	Signed *events.Object `json:"signed,omitempty"`
+	// Issued is set once a clerk numbered and sealed the document.
+	Issued *Issued `json:"issued,omitempty"`
 	// Ended is the decision that rejected or recalled the document.
 	Ended *EndedBy `json:"ended,omitempty"`
 	// Runs counts the continue-as-new generations.

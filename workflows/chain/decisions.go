@@ -31,8 +31,12 @@ func (wf *run) handle(ctx workflow.Context) error {
 		workflow.UpdateHandlerOptions{Validator: wf.validateReassignment}); err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateRecall, wf.recall,
-		workflow.UpdateHandlerOptions{Validator: wf.validateRecall})
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRecall, wf.recall,
+		workflow.UpdateHandlerOptions{Validator: wf.validateRecall}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateIssue, wf.issue,
+		workflow.UpdateHandlerOptions{Validator: wf.validateIssue})
 }
 
 func refuse(errType, format string, args ...any) error {

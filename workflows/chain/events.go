@@ -26,6 +26,7 @@ const (
 	kindTaskDelegated
 	kindDocumentSent
 	kindDocumentOverdue
+	kindDocumentNumbered
 )
 
 // eventType is the CloudEvents type each kind is published as. A kind that
@@ -62,6 +63,8 @@ func eventType(k eventKind) events.Type {
 		return events.DocumentSent
 	case kindDocumentOverdue:
 		return events.DocumentOverdue
+	case kindDocumentNumbered:
+		return events.DocumentNumbered
 	}
 	return ""
 }

@@ -83,7 +83,7 @@ func TestExternalStepCompletesOnReceipt06(t *testing.T) {
 	}
 	want := []events.Type{
 		events.TaskAssigned, events.TaskDecided, events.DocumentSent,
-		events.TaskAssigned, events.TaskDecided, events.DocumentApproved,
+		events.TaskAssigned, events.TaskDecided, events.DocumentApproved, events.DocumentNumbered,
 	}
 	if got := rec.types(); !slices.Equal(got, want) {
 		t.Fatalf("published %v, want %v", got, want)

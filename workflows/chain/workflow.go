@@ -26,8 +26,8 @@ func Register(r Registrar) {
 	r.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
 }
 
-// Workflow runs a document through its plan, then has it signed and
-// archived.
+// Workflow runs a document through its plan, then has it signed, waits for
+// a clerk to number and seal it (issue.go), and has it archived.
 //
 // Update handlers change the state synchronously (decisions, step
 // completion, returns); this loop does what needs activities: opening a
@@ -223,8 +223,15 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 	wf.state.Status = StatusSigning
 	wf.upsertSearch(ctx)
 	var signed approval.SignDocumentResult
-	signCtx := workflow.WithActivityOptions(ctx, approval.ServiceActivity(approval.SigningTaskQueue, 5*time.Minute,
-		approval.ErrSourceIntegrity, approval.ErrNoSigningKey, approval.ErrUnsignablePDF))
+	// A remote key's holder has up to the signing service's remote timeout
+	// (5 minutes by default) to approve on their device; the activity
+	// heartbeats meanwhile, so a lost worker is noticed within the
+	// heartbeat timeout rather than the start-to-close one.
+	signOpts := approval.ServiceActivity(approval.SigningTaskQueue, 10*time.Minute,
+		approval.ErrSourceIntegrity, approval.ErrNoSigningKey, approval.ErrUnsignablePDF,
+		approval.ErrSignatureRefused, approval.ErrSignatureExpired)
+	signOpts.HeartbeatTimeout = 30 * time.Second
+	signCtx := workflow.WithActivityOptions(ctx, signOpts)
 	if err := workflow.ExecuteActivity(signCtx, approval.ActivitySignDocument, approval.SignDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Source: wf.state.Original,
 		Signer: by.Username, Reason: "Phê duyệt: " + in.Subject,
@@ -232,12 +239,20 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 		return Result{}, fmt.Errorf("sign document %s: %w", in.DocumentID, err)
 	}
 
+	archive := signed.Signed
+	if workflow.GetVersion(ctx, changeClerkIssue, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+		if err := wf.awaitIssue(ctx, signed); err != nil {
+			return Result{}, err
+		}
+		archive = wf.state.Issued.Sealed
+	}
+
 	wf.state.Status = StatusArchiving
 	var archived approval.ArchiveDocumentResult
 	archiveCtx := workflow.WithActivityOptions(ctx, approval.ServiceActivity(approval.ArchiveTaskQueue, 5*time.Minute, approval.ErrSourceIntegrity))
 	if err := workflow.ExecuteActivity(archiveCtx, approval.ActivityArchiveDocument, approval.ArchiveDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Kind: in.Kind, Subject: in.Subject,
-		ArrivalNumber: in.ArrivalNumber, Signed: signed.Signed, Signer: by.Username, SignedAt: signed.SignedAt,
+		ArrivalNumber: in.ArrivalNumber, Signed: archive, Signer: by.Username, SignedAt: signed.SignedAt,
 	}).Get(ctx, &archived); err != nil {
 		return Result{}, fmt.Errorf("archive document %s: %w", in.DocumentID, err)
 	}
@@ -245,7 +260,7 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 	wf.state.Status = StatusArchived
 	wf.upsertSearch(ctx)
 	workflow.GetLogger(ctx).Info("document archived", "document_id", in.DocumentID, "record_id", archived.RecordID)
-	return Result{Outcome: OutcomeArchived, Signed: &signed.Signed, RecordID: archived.RecordID}, wf.finish(ctx)
+	return Result{Outcome: OutcomeArchived, Signed: &signed.Signed, Issued: wf.state.Issued, RecordID: archived.RecordID}, wf.finish(ctx)
 }
 
 // continueAsNewDue says the history is long enough to start afresh and the

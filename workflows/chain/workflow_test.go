@@ -38,7 +38,9 @@ type recorder struct {
 	published []published
 	deadlines []chain.PlanDeadlinesInput
 	signed    []approval.SignDocumentInput
-	archived  int
+	numbered  []chain.AssignNumberInput
+	sealed    []chain.SealDocumentInput
+	archived  []approval.ArchiveDocumentInput
 }
 
 func (r *recorder) types() []events.Type {
@@ -68,7 +70,36 @@ func fiveDays(in chain.PlanDeadlinesInput) chain.PlanDeadlinesResult {
 	return chain.PlanDeadlinesResult{Deadline: d, RemindAt: d.AddDate(0, 0, -1)}
 }
 
+// clerk is the agency's văn thư, who issues signed documents.
+var clerk = events.Actor{Username: "vanthu", Role: chain.RoleClerk, Agency: agency}
+
+// newEnv is the test environment with every activity the workflow calls.
+// The clerk issues each document an hour after it is signed, as the tests
+// that are not about the issue expect it archived.
 func newEnv(t *testing.T, deadlines func(chain.PlanDeadlinesInput) chain.PlanDeadlinesResult) (*testsuite.TestWorkflowEnvironment, *recorder) {
+	t.Helper()
+	env, rec := newIssueEnv(t, deadlines, nil)
+	env.SetOnActivityCompletedListener(func(info *activity.Info, _ converter.EncodedValue, err error) {
+		if info.ActivityType.Name == approval.ActivitySignDocument && err == nil {
+			env.RegisterDelayedCallback(func() {
+				env.UpdateWorkflow(chain.UpdateIssue, "", &testsuite.TestUpdateCallback{
+					OnAccept: func() {}, OnReject: func(err error) { t.Errorf("issue refused: %v", err) },
+					OnComplete: func(_ any, err error) {
+						if err != nil {
+							t.Errorf("issue failed: %v", err)
+						}
+					},
+				}, chain.Issue{By: clerk})
+			}, time.Hour)
+		}
+	})
+	return env, rec
+}
+
+// newIssueEnv is the test environment whose SealDocument answers with seal
+// (nil: a sealed PDF).
+func newIssueEnv(t *testing.T, deadlines func(chain.PlanDeadlinesInput) chain.PlanDeadlinesResult,
+	seal func(chain.SealDocumentInput) (chain.SealDocumentResult, error)) (*testsuite.TestWorkflowEnvironment, *recorder) {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
@@ -98,9 +129,25 @@ func newEnv(t *testing.T, deadlines func(chain.PlanDeadlinesInput) chain.PlanDea
 	env.RegisterActivityWithOptions(func(_ context.Context, in approval.ArchiveDocumentInput) (approval.ArchiveDocumentResult, error) {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
-		rec.archived++
+		rec.archived = append(rec.archived, in)
 		return approval.ArchiveDocumentResult{RecordID: "rec-" + in.DocumentID, Object: in.Signed}, nil
 	}, activity.RegisterOptions{Name: approval.ActivityArchiveDocument})
+	// Intake gives the first number once per document, as its register does.
+	env.RegisterActivityWithOptions(func(_ context.Context, in chain.AssignNumberInput) (chain.AssignNumberResult, error) {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		rec.numbered = append(rec.numbered, in)
+		return chain.AssignNumberResult{Number: 7, Year: 2026, Register: "outgoing", Symbol: "07/QĐ-VPCP", IssuedAt: start}, nil
+	}, activity.RegisterOptions{Name: chain.ActivityAssignNumber})
+	env.RegisterActivityWithOptions(func(_ context.Context, in chain.SealDocumentInput) (chain.SealDocumentResult, error) {
+		rec.mu.Lock()
+		rec.sealed = append(rec.sealed, in)
+		rec.mu.Unlock()
+		if seal != nil {
+			return seal(in)
+		}
+		return chain.SealDocumentResult{Sealed: events.Object{Bucket: "docs", Key: "sealed/" + in.DocumentID + ".pdf", SHA256: "ef"}, Level: "B-B"}, nil
+	}, activity.RegisterOptions{Name: chain.ActivitySealDocument})
 	chain.Register(env)
 	return env, rec
 }
@@ -255,12 +302,12 @@ func TestSequentialChainSignedByTheLastApprover(t *testing.T) {
 	if mid.StepID != "vu" || !slices.Equal(mid.WaitingFor, []string{"phovu"}) {
 		t.Fatalf("after step 1: step %q waiting for %v, want vu waiting for phovu", mid.StepID, mid.WaitingFor)
 	}
-	if len(rec.signed) != 1 || rec.signed[0].Signer != "thutruong" || rec.archived != 1 {
-		t.Fatalf("signed %+v archived %d, want one signature by thutruong", rec.signed, rec.archived)
+	if len(rec.signed) != 1 || rec.signed[0].Signer != "thutruong" || len(rec.archived) != 1 {
+		t.Fatalf("signed %+v archived %d, want one signature by thutruong", rec.signed, len(rec.archived))
 	}
 	want := []events.Type{
 		events.TaskAssigned, events.TaskDecided, events.TaskAssigned, events.TaskDecided,
-		events.TaskAssigned, events.TaskDecided, events.DocumentApproved,
+		events.TaskAssigned, events.TaskDecided, events.DocumentApproved, events.DocumentNumbered,
 	}
 	if got := rec.types(); !slices.Equal(got, want) {
 		t.Fatalf("published %v, want %v", got, want)
@@ -522,8 +569,8 @@ func TestRecall(t *testing.T) {
 			t.Fatalf("outcome %s", res.Outcome)
 		}
 		refused(t, "recall during signing", r, chain.ErrRecallTooLate)
-		if rec.archived != 1 {
-			t.Fatalf("archived %d", rec.archived)
+		if len(rec.archived) != 1 {
+			t.Fatalf("archived %d", len(rec.archived))
 		}
 	})
 }
@@ -577,7 +624,7 @@ func TestReminderAndEscalationAcrossTet(t *testing.T) {
 	for _, e := range query(env).History {
 		actions = append(actions, e.Action)
 	}
-	if want := []string{"remind", "escalate", "approve"}; !slices.Equal(actions, want) {
+	if want := []string{"remind", "escalate", "approve", "issue"}; !slices.Equal(actions, want) {
 		t.Fatalf("history %v, want %v", actions, want)
 	}
 	// Both are announced, so the inbox and notifications show them.
@@ -630,11 +677,11 @@ func TestContinueAsNewCarriesState(t *testing.T) {
 		t.Fatalf("outcome %s", res.Outcome)
 	}
 	accepted(t, "step 2 after continuing", second)
-	if got := rec2.types(); !slices.Equal(got, []events.Type{events.TaskDecided, events.DocumentApproved}) {
+	if got := rec2.types(); !slices.Equal(got, []events.Type{events.TaskDecided, events.DocumentApproved, events.DocumentNumbered}) {
 		t.Fatalf("second run published %v: the carried task must not be assigned again", got)
 	}
 	s := query(env2)
-	if s.Runs != 1 || len(s.History) != 2 || rec2.signed[0].Signer != "vutruong" {
+	if s.Runs != 1 || len(s.History) != 3 || rec2.signed[0].Signer != "vutruong" {
 		t.Fatalf("state %+v", s)
 	}
 }

@@ -160,6 +160,30 @@ type DocumentSignedData struct {
 	SignedAt   time.Time `json:"signed_at"`
 }
 
+// DocumentNumberedData is the payload of DocumentNumbered: an outgoing
+// document the clerk issued, with its place in the outgoing register
+// (DOMAIN.md §2, §10). Sealed is the PDF carrying both the personal and the
+// organisation signature, the one that is archived and dispatched.
+type DocumentNumberedData struct {
+	DocumentID string `json:"document_id"`
+	WorkflowID string `json:"workflow_id"`
+	Number     int64  `json:"number"`   // issue order in the year of its register, from 1
+	Symbol     string `json:"symbol"`   // number and symbol as printed, e.g. 12/QĐ-VPCP
+	Register   string `json:"register"` // the series the number belongs to, e.g. outgoing or outgoing/secret
+	Year       int    `json:"year"`     // calendar year, in Vietnam, of the number
+	Kind       string `json:"kind"`
+	Subject    string `json:"subject"`
+	// Signer is the username of the competent person whose personal
+	// signature the document carries (người ký).
+	Signer string `json:"signer"`
+	Sealed Object `json:"sealed"`
+	// Attachment says the organisation signature is invisible, with the
+	// number and signing time as a text block: a separately filed attachment.
+	Attachment bool      `json:"attachment,omitempty"`
+	By         Actor     `json:"by"` // the clerk who issued it
+	IssuedAt   time.Time `json:"issued_at"`
+}
+
 // DocumentArchivedData is the payload of DocumentArchived.
 type DocumentArchivedData struct {
 	DocumentID    string    `json:"document_id"`
@@ -196,7 +220,7 @@ type DelegationData struct {
 	From         time.Time `json:"from"`
 	Until        time.Time `json:"until"`
 	Kinds        []string  `json:"kinds,omitempty"`     // scope; empty means every kind
-	Authority    string    `json:"authority,omitempty"` // TUQ for a written authorisation
+	Authority    string    `json:"authority,omitempty"` // delegated (a substitution), or TUQ for a written authorisation
 	By           Actor     `json:"by"`
 	At           time.Time `json:"at"`
 }

@@ -114,6 +114,12 @@ var populated = map[events.Type]any{
 		DocumentID: "doc-1", WorkflowID: "approval-doc-1", StepID: "tham-dinh", WaitingFor: "000.00.00.G09",
 		Deadline: at.AddDate(0, 0, 7), Notify: []string{"chuyenvien1", "lanhdao"}, At: at.AddDate(0, 0, 7),
 	},
+	events.DocumentNumbered: events.DocumentNumberedData{
+		DocumentID: "doc-1", WorkflowID: "approval-doc-1", Number: 12, Symbol: "12/QĐ-VPCP", Register: "outgoing", Year: 2026,
+		Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt kế hoạch", Signer: "lanhdao",
+		Sealed:     events.Object{Bucket: "docflow-documents", Key: "sealed/doc-1.pdf", Size: 72040, SHA256: strings.Repeat("cd", 32)},
+		Attachment: true, By: events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"}, IssuedAt: at,
+	},
 	events.HandlingAssigned: handling(events.ReceiptAssigned, "Đề nghị phòng Tổng hợp chủ trì, báo cáo trước ngày 20/3"),
 	events.HandlingStarted:  handling(events.ReceiptInProgress, "Đang tổng hợp số liệu"),
 	events.HandlingCompleted: func() events.HandlingData {

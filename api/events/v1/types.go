@@ -33,6 +33,8 @@ const (
 	HandlingAssigned  Type = "vn.docflow.handling.assigned.v1"  // a leader assigned an incoming document: receipt 04
 	HandlingStarted   Type = "vn.docflow.handling.started.v1"   // the lead began handling it: receipt 05
 	HandlingCompleted Type = "vn.docflow.handling.completed.v1" // the lead completed the handling: receipt 06
+
+	DocumentNumbered Type = "vn.docflow.document.numbered.v1" // the clerk issued a signed document: number, symbol and date assigned, organisation signature applied
 )
 
 // Types lists every event type, for stream checks and documentation.
@@ -42,6 +44,7 @@ var Types = []Type{
 	TaskReminded, TaskEscalated, TaskReassigned, TaskCommented, TaskWithdrawn, TaskResubmitted,
 	DocumentRecalled, DelegationCreated, DelegationRevoked,
 	TaskDelegated, DocumentSent, DocumentOverdue, HandlingAssigned, HandlingStarted, HandlingCompleted,
+	DocumentNumbered,
 }
 
 // Entity is the entity token of the type (document, task, route).

@@ -1,0 +1,229 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/workflows/approval"
+)
+
+// The two-signature rule (DOMAIN.md §4): once the competent person's
+// personal signature is on the document, it waits for a clerk (văn thư) of
+// the agency. The clerk's UpdateIssue has the document numbered from the
+// outgoing register (intake's AssignNumber), then sealed with the agency's
+// organisation signature (signing's SealDocument, which first verifies the
+// personal signature and refuses when it is missing or invalid). The sealed
+// PDF is what is archived.
+
+// changeClerkIssue is the workflow.GetVersion change id of the clerk's
+// issue: runs recorded before it archived the personally signed PDF at
+// once, and replay must do the same.
+const changeClerkIssue = "clerk-issue"
+
+// UpdateIssue carries the clerk's issue of a signed document (Issue).
+const UpdateIssue = "issue"
+
+// RoleClerk is the role (events.Actor.Role) allowed to issue documents.
+const RoleClerk = "clerk"
+
+// Statuses of a document between the personal signature and its archiving.
+const (
+	StatusAwaitingIssue = "awaiting_issue" // signed by the competent person; waits for a clerk
+	StatusIssuing       = "issuing"        // a clerk's issue is numbering and sealing it
+)
+
+// IntakeTaskQueue runs the intake service's activities: the registers and
+// their counters live there.
+const IntakeTaskQueue = "docflow-intake"
+
+// Activity names of the issue; the owning service registers them.
+const (
+	// ActivityAssignNumber is implemented by intake on IntakeTaskQueue: the
+	// next number of the document's outgoing register, once per document.
+	ActivityAssignNumber = "AssignNumber"
+	// ActivitySealDocument is implemented by signing on
+	// approval.SigningTaskQueue: verify the personal signature, then add the
+	// organisation signature with the number and date.
+	ActivitySealDocument = "SealDocument"
+)
+
+// Application error types of a refused or failed issue.
+const (
+	ErrNotClerk         = "NotClerk"         // the issue comes from someone who is not a clerk of the agency
+	ErrNotAwaitingIssue = "NotAwaitingIssue" // the document is not signed and waiting for a clerk
+	// ErrPersonalSignatureInvalid: the signed PDF has no personal signature,
+	// or one that does not verify; the organisation signature is refused.
+	ErrPersonalSignatureInvalid = "PersonalSignatureInvalid"
+	// ErrNoOrganisationKey: the agency has no organisation certificate.
+	ErrNoOrganisationKey = "NoOrganisationKey"
+	// ErrUnregistered: intake has no entry for the document to number.
+	ErrUnregistered = "Unregistered"
+	// ErrCannotNumber: the document's number and symbol cannot be written
+	// (an unknown kind, an agency without an abbreviation).
+	ErrCannotNumber = "CannotNumber"
+)
+
+// issueTimeout bounds an issue the clerk waits for: a service that stays
+// down fails the update, the document goes back to waiting and the clerk
+// may try again; nothing is half-done since both activities are
+// idempotent per document.
+const issueTimeout = 10 * time.Minute
+
+// ClerksOf is what WaitingFor (and the DocflowAssignees search attribute)
+// holds while a document waits for any clerk of agency.
+func ClerksOf(agency string) string { return "clerks:" + agency }
+
+// Issue is the argument of UpdateIssue.
+type Issue struct {
+	By events.Actor `json:"by"`
+	// Attachment makes the organisation signature invisible, with the number
+	// and signing time as a text block at the top right of page 1, as for an
+	// attachment filed separately (DOMAIN.md §6).
+	Attachment bool `json:"attachment,omitempty"`
+}
+
+// IssueResult is the result of UpdateIssue.
+type IssueResult struct {
+	Number   int64         `json:"number"`
+	Symbol   string        `json:"symbol"`
+	IssuedAt time.Time     `json:"issued_at"`
+	Sealed   events.Object `json:"sealed"`
+}
+
+// Issued is how the document was issued, in State.
+type Issued struct {
+	Number     int64         `json:"number"`
+	Symbol     string        `json:"symbol"`
+	Register   string        `json:"register"`
+	Year       int           `json:"year"`
+	IssuedAt   time.Time     `json:"issued_at"`
+	Sealed     events.Object `json:"sealed"`
+	Attachment bool          `json:"attachment,omitempty"`
+	By         events.Actor  `json:"by"`
+}
+
+// AssignNumberInput asks intake for the document's outgoing number. Intake
+// reads the kind and confidentiality from its register entry, which decide
+// the series; a repeated request returns the number given the first time.
+type AssignNumberInput struct {
+	DocumentID string       `json:"document_id"`
+	Agency     string       `json:"agency"`
+	By         events.Actor `json:"by"`
+}
+
+// AssignNumberResult is the document's number in its outgoing register.
+type AssignNumberResult struct {
+	Number   int64     `json:"number"`
+	Year     int       `json:"year"`
+	Register string    `json:"register"`
+	Symbol   string    `json:"symbol"` // e.g. 12/QĐ-VPCP
+	IssuedAt time.Time `json:"issued_at"`
+}
+
+// SealDocumentInput asks signing to seal the personally signed PDF.
+type SealDocumentInput struct {
+	DocumentID string        `json:"document_id"`
+	Agency     string        `json:"agency"`
+	Signed     events.Object `json:"signed"` // the PDF with the personal signature
+	Signer     string        `json:"signer"` // whose personal signature it must carry
+	Number     int64         `json:"number"`
+	Symbol     string        `json:"symbol"`
+	IssuedAt   time.Time     `json:"issued_at"`
+	Attachment bool          `json:"attachment,omitempty"`
+	Clerk      string        `json:"clerk"`
+}
+
+// SealDocumentResult is the sealed PDF.
+type SealDocumentResult struct {
+	Sealed   events.Object `json:"sealed"`
+	SealCert string        `json:"seal_cert"` // subject of the organisation certificate
+	Level    string        `json:"level"`
+	SealedAt time.Time     `json:"sealed_at"`
+}
+
+func (wf *run) validateIssue(_ workflow.Context, r Issue) error {
+	switch {
+	case r.By.Role != RoleClerk || r.By.Agency != wf.in.Agency:
+		return refuse(ErrNotClerk, "only a clerk (văn thư) of %s can number and seal the document; %s acts as %s of %s",
+			wf.in.Agency, r.By.Username, r.By.Role, r.By.Agency)
+	case wf.state.Status != StatusAwaitingIssue:
+		return refuse(ErrNotAwaitingIssue, "the document cannot be issued: it is %s, not signed and waiting for a clerk", wf.statusWord())
+	}
+	return nil
+}
+
+// issue numbers and seals the document. A failure leaves it waiting for a
+// clerk again, with the reason in its history; the number, once given, stays
+// the document's, so a second attempt prints the same one.
+func (wf *run) issue(ctx workflow.Context, r Issue) (IssueResult, error) {
+	in := wf.in
+	wf.state.Status = StatusIssuing
+	wf.state.WaitingFor = nil
+	wf.upsertSearch(ctx)
+
+	fail := func(what string, err error) (IssueResult, error) {
+		wf.state.Status = StatusAwaitingIssue
+		wf.state.WaitingFor = []string{ClerksOf(in.Agency)}
+		wf.record(Entry{At: workflow.Now(ctx), Action: "issue_failed", By: r.By.Username, Comment: what + ": " + message(err)})
+		wf.upsertSearch(ctx)
+		return IssueResult{}, err
+	}
+
+	numberOpts := approval.ServiceActivity(IntakeTaskQueue, time.Minute, ErrUnregistered, ErrCannotNumber)
+	numberOpts.ScheduleToCloseTimeout = issueTimeout
+	var num AssignNumberResult
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, numberOpts), ActivityAssignNumber, AssignNumberInput{
+		DocumentID: in.DocumentID, Agency: in.Agency, By: r.By,
+	}).Get(ctx, &num); err != nil {
+		return fail("number", err)
+	}
+
+	sealOpts := approval.ServiceActivity(approval.SigningTaskQueue, 5*time.Minute,
+		ErrPersonalSignatureInvalid, ErrNoOrganisationKey, approval.ErrSourceIntegrity, approval.ErrUnsignablePDF)
+	sealOpts.ScheduleToCloseTimeout = issueTimeout
+	var sealed SealDocumentResult
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, sealOpts), ActivitySealDocument, SealDocumentInput{
+		DocumentID: in.DocumentID, Agency: in.Agency, Signed: *wf.state.Signed, Signer: wf.state.Approver.Username,
+		Number: num.Number, Symbol: num.Symbol, IssuedAt: num.IssuedAt, Attachment: r.Attachment, Clerk: r.By.Username,
+	}).Get(ctx, &sealed); err != nil {
+		return fail("seal "+num.Symbol, err)
+	}
+
+	wf.state.Issued = &Issued{
+		Number: num.Number, Symbol: num.Symbol, Register: num.Register, Year: num.Year, IssuedAt: num.IssuedAt,
+		Sealed: sealed.Sealed, Attachment: r.Attachment, By: r.By,
+	}
+	wf.record(Entry{At: workflow.Now(ctx), Action: "issue", By: r.By.Username, Comment: num.Symbol})
+	wf.queue(kindDocumentNumbered, events.DocumentNumberedData{
+		DocumentID: in.DocumentID, WorkflowID: wf.wfID, Number: num.Number, Symbol: num.Symbol, Register: num.Register,
+		Year: num.Year, Kind: in.Kind, Subject: in.Subject, Signer: wf.state.Approver.Username, Sealed: sealed.Sealed,
+		Attachment: r.Attachment, By: r.By, IssuedAt: num.IssuedAt,
+	})
+	return IssueResult{Number: num.Number, Symbol: num.Symbol, IssuedAt: num.IssuedAt, Sealed: sealed.Sealed}, nil
+}
+
+// awaitIssue parks the signed document until a clerk issues it.
+func (wf *run) awaitIssue(ctx workflow.Context, signed approval.SignDocumentResult) error {
+	wf.state.Signed = &signed.Signed
+	wf.state.Status = StatusAwaitingIssue
+	wf.state.WaitingFor = []string{ClerksOf(wf.in.Agency)}
+	wf.upsertSearch(ctx)
+	if err := workflow.Await(ctx, func() bool { return wf.state.Issued != nil }); err != nil {
+		return err
+	}
+	return wf.flush(ctx)
+}
+
+// message is the reason of a failed activity as a person reads it.
+func message(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Message()
+	}
+	return fmt.Sprint(err)
+}
