@@ -81,6 +81,7 @@ func banner(w io.Writer, st *stack.Stack) {
 	}
 	fmt.Fprintf(tw, "  NATS\t%s\n", st.NATSURL)
 	fmt.Fprintf(tw, "  S3 storage\thttp://%s\n", st.S3.Endpoint)
+	fmt.Fprintf(tw, "  Trust services\t%s  (DEVELOPMENT timestamps, OCSP, CRL; not for production)\n", st.TrustURL)
 	_ = tw.Flush()
 	fmt.Fprintf(w, "\nDevelopment logins (password %q for all):\n", stack.DevPassword)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

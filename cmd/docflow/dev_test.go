@@ -91,7 +91,7 @@ func TestDevStartsPrintsStopsAndKeepsData(t *testing.T) {
 	}
 	out := stop()
 	for _, want := range []string{
-		"Web and API", "NATS", "S3 storage",
+		"Web and API", "NATS", "S3 storage", "Trust services",
 		"vanthu", "chuyenvien1", "chuyenvien2", "lanhdao", "luutru", `password "demo"`,
 		"Stopped. The data is kept",
 	} {

@@ -4,7 +4,10 @@ go 1.27.0
 
 toolchain go1.27.4
 
-require github.com/docflow/docflow/services/stack v0.0.0-00010101000000-000000000000
+require (
+	github.com/docflow/docflow/services/signing v0.0.0-00010101000000-000000000000
+	github.com/docflow/docflow/services/stack v0.0.0-00010101000000-000000000000
+)
 
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
@@ -20,7 +23,6 @@ require (
 	github.com/docflow/docflow/services/intake v0.0.0-00010101000000-000000000000 // indirect
 	github.com/docflow/docflow/services/internal v0.0.0-00010101000000-000000000000 // indirect
 	github.com/docflow/docflow/services/routing v0.0.0-00010101000000-000000000000 // indirect
-	github.com/docflow/docflow/services/signing v0.0.0-00010101000000-000000000000 // indirect
 	github.com/docflow/docflow/workflows v0.0.0-00010101000000-000000000000 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/facebookgo/clock v0.0.0-20150410010913-600d898af40a // indirect
@@ -45,6 +47,7 @@ require (
 	github.com/klauspost/crc32 v1.3.0 // indirect
 	github.com/mattetti/filebuffer v1.0.1 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
+	github.com/miekg/pkcs11 v1.1.1 // indirect
 	github.com/minio/crc64nvme v1.1.1 // indirect
 	github.com/minio/highwayhash v1.0.4 // indirect
 	github.com/minio/md5-simd v1.1.2 // indirect

@@ -34,7 +34,8 @@ const usage = `docflow — paperless document workflow for government agencies
 Usage:
   docflow dev [-dir var] [-headless] [-free-ports]
                                        run the whole system locally (NATS, Temporal, S3 and the five services)
-  docflow pki init [-dir var/pki]      create the development PKI (root CA, agency and personal certificates)
+  docflow pki init [-dir var/pki] [-trust-url http://127.0.0.1:8089]
+                                       create the development PKI (root CA, agency and personal certificates)
   docflow tools install                build the pinned Temporal CLI and versitygw into ./bin
   docflow help                         show this text
 `

@@ -1,8 +1,9 @@
 // Package intake is the intake service: it accepts uploads staged by the
-// gateway (svc.IntakeAccept over NATS), refuses what is not a readable PDF
-// or lacks proper metadata, keeps the original in object storage, registers
-// it in the incoming register with an arrival number and announces it with
-// a document.received event.
+// gateway (svc.IntakeAccept over NATS), refuses what is not a readable PDF,
+// lacks proper metadata or carries a signature that does not verify (asking
+// the signing service, svc.SigningVerify), keeps the original in object
+// storage, registers it in the incoming register with an arrival number and
+// announces it with a document.received event.
 package intake
 
 import (
@@ -12,11 +13,13 @@ import (
 	"io"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/services/intake/internal/outgoing"
 	"github.com/docflow/docflow/services/intake/internal/reception"
 	"github.com/docflow/docflow/services/intake/internal/register"
 	"github.com/docflow/docflow/services/internal/clerical/counter"
@@ -26,6 +29,7 @@ import (
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/sqlstore"
+	"github.com/docflow/docflow/services/internal/temporalx"
 )
 
 // Name is the service name in logs, NATS connection names and event sources.
@@ -36,6 +40,9 @@ type Config struct {
 	NATS natsx.Config
 	S3   objstore.S3Config
 	Log  logging.Config
+	// Temporal runs the AssignNumber activity: a clerk's issue numbers an
+	// outgoing document from the counters intake keeps.
+	Temporal temporalx.Config
 
 	// DB holds the incoming register: sqlite:<file> or postgres://….
 	DB              string `env:"DOCFLOW_INTAKE_DB" default:"sqlite:var/intake.db"`
@@ -53,7 +60,7 @@ type Config struct {
 
 // Validate reports every problem at once.
 func (c Config) Validate() error {
-	problems := []error{c.NATS.Validate(), c.S3.Validate()}
+	problems := []error{c.NATS.Validate(), c.S3.Validate(), c.Temporal.Validate()}
 	if c.DB == "" {
 		problems = append(problems, errors.New("DOCFLOW_INTAKE_DB is empty: use sqlite:<file> or a postgres:// URL"))
 	}
@@ -145,6 +152,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 		Bucket:        cfg.DocumentsBucket,
 		MaxBytes:      cfg.MaxBytes,
 		MaxConcurrent: cfg.MaxConcurrent,
+		Verifier:      signingVerifier{nc: nc},
 	}, store, reg, kinds, natsx.NewPublisher(js, Name), log, time.Now)
 
 	micro, err := natsx.Serve(nc, Name, "Accepts documents: checks, stores and registers them, and keeps drafters' revisions.", log,
@@ -162,6 +170,12 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 	// Requests in hand finish before the connections they use close.
 	defer desk.Close()
 
+	numbering, err := outgoing.StartWorker(ctx, cfg.Temporal, db, counter.DefaultConfig(), reg, log)
+	if err != nil {
+		return fmt.Errorf("intake: %w", err)
+	}
+	defer numbering.Stop()
+
 	announceCtx, stopAnnouncer := context.WithCancel(ctx)
 	announcerDone := make(chan struct{})
 	go func() {
@@ -178,8 +192,9 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 		zap.Int64("max_bytes", cfg.MaxBytes), zap.String("db", string(db.Dialect)))
 
 	err = health.Serve(ctx, cfg.HTTPAddr, log, map[string]health.Check{
-		"nats": natsx.Check(nc),
-		"db":   db.PingContext,
+		"nats":     natsx.Check(nc),
+		"db":       db.PingContext,
+		"temporal": numbering.Check,
 		"s3": func(ctx context.Context) error {
 			// Any answer about an object that need not exist shows the store
 			// is reachable and accepts our credentials.
@@ -195,4 +210,12 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 	}
 	log.Info("intake stopping")
 	return nil
+}
+
+// signingVerifier asks the signing service to verify an upload's signatures
+// (svc.SigningVerify).
+type signingVerifier struct{ nc *nats.Conn }
+
+func (v signingVerifier) Verify(ctx context.Context, req svc.VerifyRequest) (svc.SignatureReport, error) {
+	return natsx.Request[svc.SignatureReport](ctx, v.nc, svc.SigningVerify, req)
 }

@@ -87,6 +87,7 @@ func TestRun(t *testing.T) {
 	t.Parallel()
 	s3 := testkit.S3(t)
 	nts := testkit.NATS(t)
+	tmp := testkit.Temporal(t)
 	port, err := servers.FreePort()
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +105,9 @@ func TestRun(t *testing.T) {
 		"DOCFLOW_INTAKE_DB":        testkit.SQLite(t),
 		"DOCFLOW_DOCUMENTS_BUCKET": bucket,
 		"DOCFLOW_INTAKE_HTTP_ADDR": httpAddr,
+		// AssignNumber runs on Temporal.
+		"DOCFLOW_TEMPORAL_ADDRESS":   tmp.HostPort,
+		"DOCFLOW_TEMPORAL_NAMESPACE": tmp.Namespace,
 	}
 
 	ctx, cancel := context.WithCancel(t.Context())

@@ -3,6 +3,7 @@ package signing_test
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -21,14 +22,20 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/servers"
 	"github.com/docflow/docflow/services/internal/temporalx"
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/signing"
 	"github.com/docflow/docflow/services/signing/devpki"
+	"github.com/docflow/docflow/services/signing/devpki/devtrust"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
+	"github.com/docflow/docflow/services/signing/internal/verify"
 	"github.com/docflow/docflow/workflows/approval"
 )
 
@@ -48,83 +55,13 @@ func signWorkflow(ctx workflow.Context, in approval.SignDocumentInput) (approval
 func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 	t.Parallel()
 	nats, s3, tmp := testkit.NATS(t), testkit.S3(t), testkit.Temporal(t)
-	pki, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), devpki.DemoOptions(), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := servers.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	httpAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	const bucket = "docflow-documents"
-	vars := map[string]string{
-		"DOCFLOW_NATS_URL":           nats.URL,
-		"DOCFLOW_NATS_USER":          nats.User,
-		"DOCFLOW_NATS_PASSWORD":      nats.Password,
-		"DOCFLOW_S3_ENDPOINT":        s3.Config.Endpoint,
-		"DOCFLOW_S3_ACCESS_KEY":      s3.Config.AccessKey,
-		"DOCFLOW_S3_SECRET_KEY":      s3.Config.SecretKey,
-		"DOCFLOW_S3_REGION":          s3.Config.Region,
-		"DOCFLOW_TEMPORAL_ADDRESS":   tmp.HostPort,
-		"DOCFLOW_TEMPORAL_NAMESPACE": tmp.Namespace,
-		"DOCFLOW_DOCUMENTS_BUCKET":   bucket,
-		"DOCFLOW_SIGNING_PKI_DIR":    pki.Dir,
-		"DOCFLOW_SIGNING_HTTP_ADDR":  httpAddr,
-		"DOCFLOW_SIGNING_TEMP_DIR":   t.TempDir(),
-		"DOCFLOW_LOG_FORMAT":         "console",
-	}
+	pki, trustURL := trustedPKI(t)
+	vars := serviceVars(t, nats, s3, tmp, pki, trustURL)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	logs := &testkit.Buffer{}
-	done := make(chan error, 1)
-	go func() { done <- signing.Run(ctx, env(vars), logs) }()
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("service output:\n%s", logs.String())
-		}
-	})
-	waitReady(t, "http://"+httpAddr+"/readyz", done)
-
-	tc, err := client.Dial(client.Options{HostPort: tmp.HostPort, Namespace: tmp.Namespace, Logger: temporalx.Logger(zaptest.NewLogger(t))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
-	queue := "signing-run-test"
-	w := worker.New(tc, queue, worker.Options{})
-	w.RegisterWorkflow(signWorkflow)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-
-	upload := func(t *testing.T, signer string) approval.SignDocumentInput {
-		t.Helper()
-		pdf := pdftest.Document(t, "Quyet dinh")
-		docID := uuid.NewString()
-		info, err := s3.Store.Put(t.Context(), bucket, "originals/"+docID+".pdf", bytes.NewReader(pdf), int64(len(pdf)), objstore.PutOptions{ContentType: "application/pdf"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return approval.SignDocumentInput{
-			DocumentID: docID, Agency: "000.00.00.G22", Signer: signer, Reason: "Phê duyệt",
-			Source: events.Object{Bucket: bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256},
-		}
-	}
-	run := func(t *testing.T, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-		defer cancel()
-		wr, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "sign-" + in.DocumentID, TaskQueue: queue}, signWorkflow, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var res approval.SignDocumentResult
-		err = wr.Get(ctx, &res)
-		return res, err
-	}
+	done := startService(ctx, t, vars)
+	run, upload := signingWorkflow(t, s3, tmp)
 
 	t.Run("signs", func(t *testing.T) {
 		res, err := run(t, upload(t, "lanhdao"))
@@ -143,6 +80,68 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 		report := pdftest.PDFSig(t, signed, "")
 		if !strings.Contains(report.Output, "Signature is Valid.") || !strings.Contains(report.Output, "Phạm Minh Đức") {
 			t.Errorf("pdfsig:\n%s", report.Output)
+		}
+		if res.Level != "B-LT" {
+			t.Errorf("signed at %q, want the default B-LT", res.Level)
+		}
+		roots := x509.NewCertPool()
+		roots.AddCert(pki.Root)
+		vr, err := verify.Verify(t.Context(), bytes.NewReader(signed), int64(len(signed)), verify.Options{Roots: roots, MinLevel: verify.LevelBLT, RequireRevocation: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !vr.Valid || len(vr.Signatures) != 1 || vr.Signatures[0].Level != verify.LevelBLT || vr.Signatures[0].Revocation.Status != "good" {
+			t.Errorf("verification report of the signed PDF, want one valid B-LT signature with revocation data: %+v", vr)
+		}
+	})
+
+	t.Run("verifies over NATS", func(t *testing.T) {
+		res, err := run(t, upload(t, "chuyenvien1"))
+		if err != nil {
+			t.Fatalf("workflow: %v", err)
+		}
+		by := events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"}
+		report, err := natsx.Request[svc.SignatureReport](t.Context(), nats.Conn, svc.SigningVerify, svc.VerifyRequest{Object: res.Signed, By: by})
+		if err != nil {
+			t.Fatalf("verify: %v", err)
+		}
+		if !report.Valid || report.Verified != 1 || report.Signatures[0].Level != "B-LT" || !report.Signatures[0].Chain.Trusted {
+			t.Errorf("report of the signed PDF, want one valid trusted B-LT signature: %+v", report)
+		}
+
+		// One byte changed inside the signed range.
+		body, _, err := s3.Store.Get(t.Context(), bucket, res.Signed.Key, res.Signed.VersionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed, err := io.ReadAll(body)
+		_ = body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := bytes.Index(signed, []byte("Quyet dinh"))
+		if i < 0 {
+			t.Fatal("the page text is not in the PDF")
+		}
+		tampered := bytes.Clone(signed)
+		tampered[i] = 'X'
+		info, err := s3.Store.Put(t.Context(), bucket, "staging/"+uuid.NewString()+".pdf", bytes.NewReader(tampered), int64(len(tampered)), objstore.PutOptions{ContentType: "application/pdf"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj := events.Object{Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256}
+		report, err = natsx.Request[svc.SignatureReport](t.Context(), nats.Conn, svc.SigningVerify, svc.VerifyRequest{Object: obj, By: by})
+		if err != nil {
+			t.Fatalf("verify: %v", err)
+		}
+		if report.Valid || len(report.Signatures) != 1 || !hasProblem(report.Signatures[0].Problems, "digest_mismatch") {
+			t.Errorf("report of a tampered PDF, want an invalid signature with digest_mismatch: %+v", report)
+		}
+
+		_, err = natsx.Request[svc.SignatureReport](t.Context(), nats.Conn, svc.SigningVerify, svc.VerifyRequest{Object: events.Object{Key: "staging/missing.pdf"}, By: by})
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Code != errcode.NotFound {
+			t.Errorf("verify a missing object = %v, want not_found", err)
 		}
 	})
 
@@ -169,12 +168,146 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 	}
 }
 
+// trustedPKI is a development PKI whose certificates name development trust
+// services running on a free port: the service signs at its default level,
+// B-LT, with their timestamps and revocation data.
+func trustedPKI(t *testing.T) (*devpki.PKI, string) {
+	t.Helper()
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trustURL := "http://" + ln.Addr().String()
+	pkiOpts := devpki.DemoOptions()
+	pkiOpts.TrustServicesURL = trustURL
+	pki, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), pkiOpts, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	trustSvc, err := devtrust.New(pki.Dir, nil, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trustCtx, stopTrust := context.WithCancel(t.Context())
+	trust := devtrust.StartListener(trustCtx, ln, trustSvc, zaptest.NewLogger(t))
+	t.Cleanup(func() {
+		stopTrust()
+		if err := trust.Wait(); err != nil {
+			t.Errorf("trust services: %v", err)
+		}
+	})
+	return pki, trustURL
+}
+
+const bucket = "docflow-documents"
+
+// serviceVars configures the service for the test servers, on a free
+// health port.
+func serviceVars(t *testing.T, nats *testkit.NATSEnv, s3 *testkit.S3Env, tmp *testkit.TemporalEnv, pki *devpki.PKI, trustURL string) map[string]string {
+	t.Helper()
+	port, err := servers.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	return map[string]string{
+		"DOCFLOW_NATS_URL":           nats.URL,
+		"DOCFLOW_NATS_USER":          nats.User,
+		"DOCFLOW_NATS_PASSWORD":      nats.Password,
+		"DOCFLOW_S3_ENDPOINT":        s3.Config.Endpoint,
+		"DOCFLOW_S3_ACCESS_KEY":      s3.Config.AccessKey,
+		"DOCFLOW_S3_SECRET_KEY":      s3.Config.SecretKey,
+		"DOCFLOW_S3_REGION":          s3.Config.Region,
+		"DOCFLOW_TEMPORAL_ADDRESS":   tmp.HostPort,
+		"DOCFLOW_TEMPORAL_NAMESPACE": tmp.Namespace,
+		"DOCFLOW_DOCUMENTS_BUCKET":   bucket,
+		"DOCFLOW_SIGNING_PKI_DIR":    pki.Dir,
+		"DOCFLOW_SIGNING_TSA_URLS":   trustURL + devpki.TSAPath,
+		"DOCFLOW_SIGNING_HTTP_ADDR":  httpAddr,
+		"DOCFLOW_SIGNING_TEMP_DIR":   t.TempDir(),
+		"DOCFLOW_LOG_FORMAT":         "console",
+	}
+}
+
+// startService runs the service until ctx ends and waits until it is
+// ready; the channel delivers what Run returned.
+func startService(ctx context.Context, t *testing.T, vars map[string]string) <-chan error {
+	t.Helper()
+	logs := &testkit.Buffer{}
+	done := make(chan error, 1)
+	go func() { done <- signing.Run(ctx, env(vars), logs) }()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("service output:\n%s", logs.String())
+		}
+	})
+	waitReady(t, "http://"+vars["DOCFLOW_SIGNING_HTTP_ADDR"]+"/readyz", done)
+	return done
+}
+
+// signingWorkflow runs signWorkflow on a queue of its own: run signs a
+// document through the service, upload stores one for signer to sign.
+func signingWorkflow(t *testing.T, s3 *testkit.S3Env, tmp *testkit.TemporalEnv) (
+	run func(t *testing.T, in approval.SignDocumentInput) (approval.SignDocumentResult, error),
+	upload func(t *testing.T, signer string) approval.SignDocumentInput,
+) {
+	t.Helper()
+	tc, err := client.Dial(client.Options{HostPort: tmp.HostPort, Namespace: tmp.Namespace, Logger: temporalx.Logger(zaptest.NewLogger(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tc.Close)
+	queue := "signing-run-test-" + uuid.NewString()
+	w := worker.New(tc, queue, worker.Options{})
+	w.RegisterWorkflow(signWorkflow)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+
+	upload = func(t *testing.T, signer string) approval.SignDocumentInput {
+		t.Helper()
+		pdf := pdftest.Document(t, "Quyet dinh")
+		docID := uuid.NewString()
+		info, err := s3.Store.Put(t.Context(), bucket, "originals/"+docID+".pdf", bytes.NewReader(pdf), int64(len(pdf)), objstore.PutOptions{ContentType: "application/pdf"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return approval.SignDocumentInput{
+			DocumentID: docID, Agency: "000.00.00.G22", Signer: signer, Reason: "Phê duyệt",
+			Source: events.Object{Bucket: bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256},
+		}
+	}
+	run = func(t *testing.T, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+		defer cancel()
+		wr, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "sign-" + in.DocumentID, TaskQueue: queue}, signWorkflow, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res approval.SignDocumentResult
+		err = wr.Get(ctx, &res)
+		return res, err
+	}
+	return run, upload
+}
+
 func TestRunRefusesBadConfiguration(t *testing.T) {
 	t.Parallel()
 	err := signing.Run(t.Context(), env(map[string]string{"DOCFLOW_SIGNING_LEVEL": "B-X"}), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "unknown PAdES level") {
 		t.Fatalf("Run = %v, want a configuration error", err)
 	}
+}
+
+func hasProblem(ps []svc.SignatureProblem, code string) bool {
+	for _, p := range ps {
+		if p.Code == code {
+			return true
+		}
+	}
+	return false
 }
 
 // waitReady polls the readiness endpoint until it answers 200, the service

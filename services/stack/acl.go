@@ -23,11 +23,13 @@ const inbox = "_INBOX.>"
 // buggy service cannot forge another's events or serve its endpoints.
 var grants = map[string]grant{
 	svc.GatewayService: {
-		publish:   append([]string{svc.IntakeAccept, svc.IntakeRevise, svc.ArchiveSearch, svc.ArchiveGet, "docflow.svc.routing.>"}, jetStream...),
+		// SigningVerify answers GET /v1/documents/{id}/signatures.
+		publish:   append([]string{svc.IntakeAccept, svc.IntakeRevise, svc.ArchiveSearch, svc.ArchiveGet, svc.SigningVerify, "docflow.svc.routing.>"}, jetStream...),
 		subscribe: []string{inbox},
 	},
 	svc.IntakeService: {
-		publish:   append([]string{events.EventFilter(events.DocumentReceived), inbox}, jetStream...),
+		// Intake asks signing to verify uploads that carry signatures.
+		publish:   append([]string{events.EventFilter(events.DocumentReceived), svc.SigningVerify, inbox}, jetStream...),
 		subscribe: []string{svc.IntakeAccept, svc.IntakeRevise, "$SRV.>", inbox},
 	},
 	svc.RoutingService: {
@@ -43,13 +45,15 @@ var grants = map[string]grant{
 			// open, steps sent to other agencies, incoming handling.
 			events.EventFilter(events.TaskDelegated), events.EventFilter(events.DocumentSent), events.EventFilter(events.DocumentOverdue),
 			events.EventFilter(events.HandlingAssigned), events.EventFilter(events.HandlingStarted), events.EventFilter(events.HandlingCompleted),
+			// The clerk's issue of a signed document (the approval workflow).
+			events.EventFilter(events.DocumentNumbered),
 			inbox,
 		}, jetStream...),
 		subscribe: []string{"docflow.svc.routing.>", "$SRV.>", inbox},
 	},
 	svc.SigningService: {
-		publish:   append([]string{events.EventFilter(events.DocumentSigned)}, jetStream...),
-		subscribe: []string{inbox},
+		publish:   append([]string{events.EventFilter(events.DocumentSigned), inbox}, jetStream...),
+		subscribe: []string{svc.SigningVerify, "$SRV.>", inbox},
 	},
 	svc.ArchiveService: {
 		publish:   append([]string{events.EventFilter(events.DocumentArchived), inbox}, jetStream...),

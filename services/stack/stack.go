@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,11 +27,13 @@ import (
 	"github.com/docflow/docflow/services/archive"
 	"github.com/docflow/docflow/services/gateway"
 	"github.com/docflow/docflow/services/intake"
+	"github.com/docflow/docflow/services/internal/logging"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/servers"
 	"github.com/docflow/docflow/services/routing"
 	"github.com/docflow/docflow/services/signing"
 	"github.com/docflow/docflow/services/signing/devpki"
+	"github.com/docflow/docflow/services/signing/devpki/devtrust"
 	"github.com/docflow/docflow/workflows"
 )
 
@@ -38,12 +41,15 @@ import (
 type Ports struct {
 	Gateway, NATS, Temporal, TemporalUI, S3 int
 	Intake, Routing, Signing, Archive       int
+	// Trust is the port of the development trust services (timestamps,
+	// OCSP, CRL) that the development certificates name.
+	Trust int
 }
 
 // DevPorts are the fixed ports of `docflow dev`. NATS avoids 4222, where a
 // machine often runs its own server.
 var DevPorts = Ports{Gateway: 8080, NATS: 4233, Temporal: 7233, TemporalUI: 8233, S3: 7070,
-	Intake: 8081, Routing: 8082, Signing: 8083, Archive: 8084}
+	Intake: 8081, Routing: 8082, Signing: 8083, Archive: 8084, Trust: 8089}
 
 // Options configure a stack.
 type Options struct {
@@ -74,6 +80,9 @@ type Stack struct {
 	S3            objstore.S3Config
 	Dir           string
 	Users         []DevUser
+	// TrustURL is the base URL of the development trust services (TSA under
+	// devpki.TSAPath, OCSP, CRL).
+	TrustURL string
 
 	cancel   context.CancelFunc
 	services sync.WaitGroup
@@ -142,10 +151,15 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	s.Users = users
 	pkiDir := filepath.Join(opts.Dir, "pki")
-	if err := InitPKI(pkiDir, opts.RepoRoot); err != nil {
+	s.TrustURL = "http://127.0.0.1:" + strconv.Itoa(ports.Trust)
+	if err := InitPKI(pkiDir, opts.RepoRoot, s.TrustURL); err != nil {
 		return nil, err
 	}
 	step("development PKI ready in %s (root CA, agency and personal certificates)", pkiDir)
+	if err := s.startTrust(ctx, pkiDir, opts); err != nil {
+		return nil, err
+	}
+	step("DEVELOPMENT trust services (timestamps, OCSP, CRL; not for production) at %s", s.TrustURL)
 
 	tokenKey, err := secretFile(filepath.Join(opts.Dir, "gateway-token.key"), 32)
 	if err != nil {
@@ -236,6 +250,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		{"signing", signing.Run, addr(ports.Signing), map[string]string{
 			"DOCFLOW_SIGNING_PKI_DIR":   pkiDir,
 			"DOCFLOW_SIGNING_HTTP_ADDR": addr(ports.Signing),
+			"DOCFLOW_SIGNING_TSA_URLS":  s.TrustURL + devpki.TSAPath,
+			// A data directory from a run on other ports holds certificates
+			// naming those; the signer asks where the services run now.
+			"DOCFLOW_SIGNING_OCSP_URL": s.TrustURL + devpki.OCSPPath,
+			"DOCFLOW_SIGNING_CRL_URLS": s.TrustURL + devpki.CRLPath,
 		}},
 		{"archive", archive.Run, addr(ports.Archive), map[string]string{
 			"DOCFLOW_ARCHIVE_DB":        "sqlite:" + filepath.Join(opts.Dir, "archive.db"),
@@ -369,7 +388,7 @@ func (o *Options) defaults() error {
 }
 
 func (p Ports) resolve() (Ports, error) {
-	for _, port := range []*int{&p.Gateway, &p.NATS, &p.Temporal, &p.TemporalUI, &p.S3, &p.Intake, &p.Routing, &p.Signing, &p.Archive} {
+	for _, port := range []*int{&p.Gateway, &p.NATS, &p.Temporal, &p.TemporalUI, &p.S3, &p.Intake, &p.Routing, &p.Signing, &p.Archive, &p.Trust} {
 		if *port != 0 {
 			if err := portFree(*port); err != nil {
 				return p, err
@@ -463,14 +482,40 @@ func readYAML(path string, v any) error {
 	return nil
 }
 
+// startTrust runs the development trust services on the stack's trust port
+// until the stack stops.
+func (s *Stack) startTrust(ctx context.Context, pkiDir string, opts Options) error {
+	log, err := logging.Config{Format: opts.LogFormat, Level: "info"}.Logger(opts.Logs, "devtrust")
+	if err != nil {
+		return fmt.Errorf("stack: trust services: %w", err)
+	}
+	svc, err := devtrust.New(pkiDir, nil, log)
+	if err != nil {
+		return fmt.Errorf("stack: trust services: %w", err)
+	}
+	trustCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	srv, err := devtrust.Start(trustCtx, strings.TrimPrefix(s.TrustURL, "http://"), svc, log)
+	if err != nil {
+		cancel()
+		return fmt.Errorf("stack: trust services: %w", err)
+	}
+	s.cleanup = append(s.cleanup, func(context.Context) error {
+		cancel()
+		return srv.Wait()
+	})
+	return nil
+}
+
 // InitPKI creates (or completes) the development PKI in dir for the demo
-// agency and users of deploy/dev under root.
-func InitPKI(dir, root string) error {
+// agency and users of deploy/dev under root. Certificates it issues name
+// the development trust services under trustURL (OCSP responder, CRL);
+// empty names none.
+func InitPKI(dir, root, trustURL string) error {
 	users, agencyID, agencyName, err := loadDevData(root)
 	if err != nil {
 		return err
 	}
-	opts := devpki.Options{Agency: agencyID, AgencyName: agencyName}
+	opts := devpki.Options{Agency: agencyID, AgencyName: agencyName, TrustServicesURL: trustURL}
 	for _, u := range users {
 		opts.Users = append(opts.Users, devpki.User{Username: u.Username, FullName: u.FullName})
 	}

@@ -73,6 +73,10 @@ type Config struct {
 	// MaxConcurrent bounds how many uploads are read and parsed at once:
 	// each one is held in memory while it is checked.
 	MaxConcurrent int
+	// Verifier checks the signatures of uploads that carry any; an upload
+	// with a signature that does not verify is refused. Nil accepts signed
+	// uploads unchecked (the service always sets it).
+	Verifier Verifier
 }
 
 // Desk is the reception desk of one intake service.
@@ -159,7 +163,7 @@ func (d *Desk) Accept(ctx context.Context, req svc.AcceptRequest) (svc.AcceptRep
 		log.Info("upload refused", zap.Error(err))
 		return svc.AcceptReply{}, errs.Wrap(op, err)
 	}
-	content, err := d.checkContent(ctx, staged)
+	content, err := d.checkContent(ctx, staged, req.By)
 	if err != nil {
 		if doc, found := d.registeredMeanwhile(ctx, staged, err); found {
 			return reply(doc), nil
@@ -267,7 +271,7 @@ type content struct {
 	report    pdfcheck.Report
 }
 
-func (d *Desk) checkContent(ctx context.Context, staged events.Object) (content, error) {
+func (d *Desk) checkContent(ctx context.Context, staged events.Object, by events.Actor) (content, error) {
 	const op = "reception.checkContent"
 	info, err := d.objects.Stat(ctx, staged.Bucket, staged.Key, staged.VersionID)
 	if err != nil {
@@ -312,6 +316,12 @@ func (d *Desk) checkContent(ctx context.Context, staged events.Object) (content,
 	rep, err := pdfcheck.Check(ctx, buf.Bytes())
 	if err != nil {
 		return content{}, err
+	}
+	if d.cfg.Verifier != nil && looksSigned(buf.Bytes()) {
+		checked := events.Object{Bucket: staged.Bucket, Key: staged.Key, VersionID: info.VersionID, Size: n, SHA256: sum}
+		if err := d.checkSignatures(ctx, checked, by); err != nil {
+			return content{}, err
+		}
 	}
 	return content{versionID: info.VersionID, size: n, sha256: sum, report: rep}, nil
 }

@@ -54,7 +54,7 @@ func (d *Desk) Revise(ctx context.Context, req svc.ReviseRequest) (svc.ReviseRep
 		// Another agency's document is not there for this caller at all.
 		return svc.ReviseReply{}, errs.E(op, errs.NotFound, errcode.NotFound, "no document "+req.DocumentID+" in the incoming register")
 	}
-	content, err := d.checkContent(ctx, staged)
+	content, err := d.checkContent(ctx, staged, req.By)
 	if err != nil {
 		log.Info("revision refused", zap.Error(err))
 		return svc.ReviseReply{}, errs.Wrap(op, err)

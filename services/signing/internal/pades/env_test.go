@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/digitorus/pkcs7"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/docflow/docflow/services/signing/devpki"
@@ -36,6 +37,13 @@ type trust struct {
 
 func newTrust(t *testing.T) *trust {
 	t.Helper()
+	return newTrustLogging(t, zaptest.NewLogger(t))
+}
+
+// newTrustLogging is newTrust with the trust services logging to log
+// (benchmarks print everything logged through testing.B).
+func newTrustLogging(t testing.TB, log *zap.Logger) *trust {
+	t.Helper()
 	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +55,6 @@ func newTrust(t *testing.T) *trust {
 	if err != nil {
 		t.Fatalf("development PKI: %v", err)
 	}
-	log := zaptest.NewLogger(t)
 	svc, err := devtrust.New(p.Dir, nil, log)
 	if err != nil {
 		t.Fatalf("trust services: %v", err)

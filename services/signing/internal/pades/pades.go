@@ -96,6 +96,10 @@ type Request struct {
 	// Revocation provides the OCSP responses and CRLs that B-LT and B-LTA
 	// embed for the signer's and the timestamp authority's certificates.
 	Revocation RevocationSource
+
+	// Appearance is what the signature shows on the page (appearance.go);
+	// nil makes it invisible.
+	Appearance *Appearance
 }
 
 // Signature describes a signature that was added.

@@ -147,6 +147,9 @@ func sign(ctx context.Context, in io.ReaderAt, size int64, req Request, name str
 		if relay != nil {
 			b.Format(pdfsign.PAdES_B_T).Timestamp(relay.url)
 		}
+		if err := withAppearance(b, doc, req.Appearance); err != nil {
+			return err
+		}
 		_, err = doc.Write(&out)
 		return err
 	})
@@ -214,6 +217,14 @@ func runPDFSign(ctx context.Context, relay *tsaRelay, run func(context.Context) 
 				"no timestamp authority issued a timestamp, so the signature cannot have a trusted time; tried "+tried).
 				WithDetail("tsa_urls", strings.Join(relay.urls, " ")).WithCause(err)
 		}
+	}
+	// The key (a PKCS#11 token, a remote signing service) classifies its
+	// own failures: a lost token session or a refusal on the signer's phone
+	// says nothing about the document, and calling it malformed would make
+	// the person resubmit a sound PDF.
+	var classified *errs.Error
+	if errors.As(err, &classified) {
+		return errs.Wrap(opSign, err)
 	}
 	return malformed(err)
 }

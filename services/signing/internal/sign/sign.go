@@ -27,6 +27,7 @@ import (
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/signing/internal/keys"
 	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/remote"
 	"github.com/docflow/docflow/workflows/approval"
 )
 
@@ -66,12 +67,40 @@ type Registry interface {
 type Config struct {
 	// Bucket holds the documents; signed PDFs are written there.
 	Bucket string
-	// Level is the PAdES level signatures are made at.
+	// Level is the PAdES level signatures are made at, unless AgencyLevels
+	// names another for the document's agency.
 	Level pades.Level
+	// AgencyLevels overrides Level per agency identifier.
+	AgencyLevels map[string]pades.Level
+	// TSAURLs are the timestamp authorities of B-T and above, asked in order.
+	TSAURLs []string
+	// Revocation fetches the OCSP responses and CRLs B-LT and B-LTA embed.
+	Revocation pades.RevocationSource
+	// Heartbeat is how often the activity tells Temporal it is alive while
+	// the signature is being made; a remote key waits minutes for the
+	// person's approval. Zero means every 10 seconds.
+	Heartbeat time.Duration
 	// TempDir holds the source and the signed PDF while signing (empty: the
 	// system temp dir). The PDF library needs random access to the source.
 	TempDir string
 }
+
+// LevelFor is the PAdES level of signatures made for agency.
+func (c Config) LevelFor(agency string) pades.Level {
+	if l, ok := c.AgencyLevels[agency]; ok {
+		return l
+	}
+	return c.Level
+}
+
+// Application error types of signatures the signer declined or did not
+// approve in time (remote keys). Neither is retried: a retry would push
+// another request to the person's device, and the workflow decides what
+// follows.
+const (
+	ErrSignatureRefused = approval.ErrSignatureRefused
+	ErrSignatureExpired = approval.ErrSignatureExpired
+)
 
 // Activities holds the signing service's activities.
 type Activities struct {
@@ -101,8 +130,10 @@ var documentIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 // Failures that a retry cannot fix are non-retryable application errors with
 // the types of the approval contract: ErrSourceIntegrity (the source is gone
 // or differs from its digest), ErrNoSigningKey (the signer has no usable
-// certificate) and ErrUnsignablePDF (the PDF or the request cannot be
-// signed). Anything else (storage, NATS) is retried.
+// certificate), ErrUnsignablePDF (the PDF or the request cannot be signed),
+// ErrSignatureRefused and ErrSignatureExpired (a remote key's owner declined
+// or did not approve in time). Anything else (storage, NATS, a token or a
+// timestamp authority that did not answer) is retried.
 func (a *Activities) SignDocument(ctx context.Context, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
 	const op = "sign.SignDocument"
 	info := activity.GetInfo(ctx)
@@ -147,19 +178,20 @@ func (a *Activities) SignDocument(ctx context.Context, in approval.SignDocumentI
 	}
 	defer discard(out, log)
 
+	stopHeartbeat := a.heartbeat(ctx)
 	sig, err := a.signer.Sign(ctx, src, in.Source.Size, out, pades.Request{
 		Key:        cred.Key,
 		Cert:       cred.Cert,
 		Chain:      cred.Chain,
 		SignerName: cred.Cert.Subject.CommonName,
 		Reason:     in.Reason,
-		Level:      a.cfg.Level,
+		Level:      a.cfg.LevelFor(in.Agency),
+		TSAURLs:    a.cfg.TSAURLs,
+		Revocation: a.cfg.Revocation,
 	})
+	stopHeartbeat()
 	if err != nil {
-		if errs.KindOf(err) == errs.Invalid {
-			return approval.SignDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, err)
-		}
-		return approval.SignDocumentResult{}, fmt.Errorf("%s: %w", op, err)
+		return approval.SignDocumentResult{}, classify(op, err)
 	}
 	if _, err := out.Seek(0, io.SeekStart); err != nil {
 		return approval.SignDocumentResult{}, fmt.Errorf("%s: rewind signed PDF: %w", op, err)
@@ -282,6 +314,56 @@ func (a *Activities) spoolSource(ctx context.Context, src events.Object) (*os.Fi
 			bucket, src.Key, n, got, src.Size, src.SHA256))
 	}
 	return f, nil
+}
+
+// classify decides whether a failed signature is worth retrying. The key's
+// own failures (a token that lost its session, a remote service that did not
+// answer) keep their classification and are retried unless they say the
+// request itself is wrong; only the document's are ErrUnsignablePDF.
+func classify(op string, err error) error {
+	switch {
+	case errors.Is(err, remote.ErrRefused):
+		return nonRetryable(ErrSignatureRefused, err)
+	case errors.Is(err, remote.ErrExpired):
+		return nonRetryable(ErrSignatureExpired, err)
+	case errors.Is(err, keys.ErrNoSigningKey):
+		return nonRetryable(approval.ErrNoSigningKey, err)
+	}
+	if errs.KindOf(err) == errs.Invalid {
+		// The PDF is damaged (NotPDF, MalformedPDF) or the request is one the
+		// signer refuses (no timestamp authority configured, a key that
+		// does not match its certificate, a revoked certificate): no retry
+		// changes it. The message says which.
+		return nonRetryable(approval.ErrUnsignablePDF, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// heartbeat records activity heartbeats until the returned function is
+// called, so a worker that dies while a person approves a remote signature
+// is noticed after the heartbeat timeout rather than the whole
+// start-to-close timeout.
+func (a *Activities) heartbeat(ctx context.Context) (stop func()) {
+	every := a.cfg.Heartbeat
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 func validate(in approval.SignDocumentInput) error {

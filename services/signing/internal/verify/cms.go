@@ -110,14 +110,22 @@ var (
 	tagCtx0  = cbasn1.Tag(0).ContextSpecific()
 )
 
-// parseCMS reads a DER ContentInfo holding SignedData. Bytes after the
-// ContentInfo (the zero padding of /Contents) are ignored.
+// parseCMS reads a DER ContentInfo holding SignedData, or a BER one such
+// as NSS writes (rewritten as DER first). Bytes after the ContentInfo (the
+// zero padding of /Contents) are ignored.
 func parseCMS(der []byte) (*signedData, error) {
 	in := cryptobyte.String(der)
 	var ci, content, sd cryptobyte.String
 	var ct asn1.ObjectIdentifier
 	if !in.ReadASN1(&ci, cbasn1.SEQUENCE) {
-		return nil, errors.New("not a DER ContentInfo")
+		converted, err := berToDER(der)
+		if err != nil {
+			return nil, errors.New("not a DER or BER ContentInfo")
+		}
+		in = cryptobyte.String(converted)
+		if !in.ReadASN1(&ci, cbasn1.SEQUENCE) {
+			return nil, errors.New("not a DER or BER ContentInfo")
+		}
 	}
 	if !ci.ReadASN1ObjectIdentifier(&ct) || !ct.Equal(oidSignedData) {
 		return nil, errors.New("content type is not SignedData")

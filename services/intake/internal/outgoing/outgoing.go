@@ -1,0 +1,289 @@
+// Package outgoing is the outgoing register (sổ đăng ký văn bản đi) as far
+// as numbering goes: the AssignNumber activity gives a signed document the
+// next number of its series and writes its symbol (số, ký hiệu; DOMAIN.md
+// §2) when a clerk issues it.
+//
+// A document is numbered once: the number is taken from the clerical
+// counters in the transaction that records it against the document, so a
+// retried activity, a crash or two clerks at once never number it twice,
+// and a failure burns no number.
+package outgoing
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.uber.org/zap"
+
+	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/services/intake/internal/register"
+	"github.com/docflow/docflow/services/internal/clerical/agencies"
+	"github.com/docflow/docflow/services/internal/clerical/counter"
+	"github.com/docflow/docflow/services/internal/clerical/kinds"
+	"github.com/docflow/docflow/services/internal/clerical/secrecy"
+	"github.com/docflow/docflow/services/internal/clerical/symbol"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/sqlstore"
+	"github.com/docflow/docflow/services/internal/temporalx"
+	"github.com/docflow/docflow/workflows/chain"
+)
+
+// Component is the name the migrations are recorded under.
+const Component = "intake.outgoing"
+
+// migrations are append-only: a released step is never edited.
+var migrations = []string{
+	`CREATE TABLE intake_outgoing (
+		document_id    TEXT PRIMARY KEY,
+		agency         TEXT NOT NULL,
+		register       TEXT NOT NULL,
+		year           INTEGER NOT NULL,
+		number         BIGINT NOT NULL,
+		symbol         TEXT NOT NULL,
+		issued_at      TEXT NOT NULL,
+		issued_by      TEXT NOT NULL,
+		issued_by_role TEXT NOT NULL,
+		UNIQUE (agency, register, year, number))`,
+}
+
+// Entries are the documents in the register; intake's incoming register
+// implements it (an outgoing document is one registered there first).
+type Entries interface {
+	Get(ctx context.Context, id string) (register.Document, error)
+}
+
+// Registry is where activities are registered (a Temporal worker, or the
+// SDK's test environment).
+type Registry interface {
+	RegisterActivityWithOptions(a any, options activity.RegisterOptions)
+}
+
+// Register numbers outgoing documents.
+type Register struct {
+	db       *sqlstore.DB
+	counters *counter.Store
+	series   counter.Config
+	entries  Entries
+	agencies *agencies.Directory
+	now      func() time.Time
+	log      *zap.Logger
+}
+
+// Open prepares the register's table in db, next to the counters.
+func Open(ctx context.Context, db *sqlstore.DB, series counter.Config, entries Entries, dir *agencies.Directory,
+	now func() time.Time, log *zap.Logger) (*Register, error) {
+	counters, err := counter.Open(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("outgoing.Open: %w", err)
+	}
+	if err := db.Migrate(ctx, Component, migrations); err != nil {
+		return nil, fmt.Errorf("outgoing.Open: %w", err)
+	}
+	return &Register{db: db, counters: counters, series: series, entries: entries, agencies: dir, now: now, log: log}, nil
+}
+
+// Register registers AssignNumber under its contract name.
+func (r *Register) Register(reg Registry) {
+	reg.RegisterActivityWithOptions(r.AssignNumber, activity.RegisterOptions{Name: chain.ActivityAssignNumber})
+}
+
+var documentIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// AssignNumber returns the document's number in its outgoing register,
+// taking the next one the first time. The series follows the document's
+// registered kind and confidentiality (secret documents, copies and legal
+// normative kinds have their own); the symbol is the number, the kind's
+// abbreviation and the agency's.
+//
+// Failures a retry cannot fix are non-retryable: chain.ErrUnregistered (no
+// such document, or one of another agency) and chain.ErrCannotNumber (no
+// symbol can be written for it). The database being away is retried.
+func (r *Register) AssignNumber(ctx context.Context, in chain.AssignNumberInput) (chain.AssignNumberResult, error) {
+	const op = "outgoing.AssignNumber"
+	log := r.log.With(zap.String("document_id", in.DocumentID), zap.String("agency", in.Agency), zap.String("by", in.By.Username))
+	if !documentIDPattern.MatchString(in.DocumentID) || in.Agency == "" {
+		return chain.AssignNumberResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("cannot number document %q of agency %q: both are required", in.DocumentID, in.Agency), chain.ErrUnregistered, nil)
+	}
+	if got, found, err := r.Get(ctx, in.DocumentID); err != nil {
+		return chain.AssignNumberResult{}, err
+	} else if found {
+		log.Info("document already numbered; returning its number", zap.String("symbol", got.Symbol))
+		return got, nil
+	}
+
+	doc, err := r.entries.Get(ctx, in.DocumentID)
+	switch {
+	case errs.KindOf(err) == errs.NotFound:
+		return chain.AssignNumberResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("document %s is not in the register, so it cannot be numbered", in.DocumentID), chain.ErrUnregistered, err)
+	case err != nil:
+		return chain.AssignNumberResult{}, fmt.Errorf("%s: %w", op, err)
+	case doc.Agency != in.Agency:
+		return chain.AssignNumberResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("document %s belongs to %s, not %s: only its own agency numbers it", in.DocumentID, doc.Agency, in.Agency), chain.ErrUnregistered, nil)
+	}
+	info, err := kinds.Lookup(doc.Kind)
+	if err != nil {
+		return chain.AssignNumberResult{}, cannotNumber(err)
+	}
+	agency, err := r.agencies.Get(in.Agency)
+	if err != nil {
+		return chain.AssignNumberResult{}, cannotNumber(err)
+	}
+	if agency.Abbreviation == "" {
+		return chain.AssignNumberResult{}, cannotNumber(fmt.Errorf(
+			"agency %s (%s) has no abbreviation in the agency directory, so no symbol can be written: add it to agencies.json", agency.ID, agency.Name))
+	}
+	level, err := secrecy.ParseLevel(doc.Confidentiality)
+	if err != nil {
+		return chain.AssignNumberResult{}, cannotNumber(err)
+	}
+
+	at := r.now().In(vietnam)
+	series := r.series.SeriesFor(counter.Document{
+		Agency: in.Agency, Direction: counter.Outgoing, Kind: doc.Kind,
+		Confidential: level.Secret(), Legal: info.Series == kinds.SeriesLegal,
+	}, at)
+	res := chain.AssignNumberResult{Year: series.Year, Register: series.Register, IssuedAt: at}
+	var symErr error
+	_, err = r.counters.Issue(ctx, series, func(tx *sql.Tx, n int64) error {
+		res.Number = n
+		if res.Symbol, symErr = write(info, int(n), series.Year, agency.Abbreviation); symErr != nil {
+			return symErr
+		}
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO intake_outgoing (document_id, agency, register, year, number, symbol, issued_at, issued_by, issued_by_role)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			in.DocumentID, in.Agency, series.Register, series.Year, n, res.Symbol, sqlstore.Time(at), in.By.Username, in.By.Role)
+		return err
+	})
+	switch {
+	case symErr != nil:
+		return chain.AssignNumberResult{}, cannotNumber(symErr)
+	case err != nil && sqlstore.IsUniqueViolation(err):
+		// Another attempt numbered it meanwhile; its transaction won and
+		// this one's number went back with the rollback.
+		got, found, gerr := r.Get(ctx, in.DocumentID)
+		if gerr != nil || !found {
+			return chain.AssignNumberResult{}, fmt.Errorf("%s: numbered concurrently, then not found: %w", op, errors.Join(err, gerr))
+		}
+		return got, nil
+	case err != nil:
+		return chain.AssignNumberResult{}, fmt.Errorf("%s: %w", op, err)
+	}
+	log.Info("document numbered", zap.String("symbol", res.Symbol), zap.String("register", res.Register), zap.Int("year", res.Year))
+	return res, nil
+}
+
+// Get returns a document's number, found false when it has none yet.
+func (r *Register) Get(ctx context.Context, documentID string) (chain.AssignNumberResult, bool, error) {
+	const op = "outgoing.Get"
+	var (
+		res    chain.AssignNumberResult
+		issued string
+	)
+	err := r.db.QueryRowContext(ctx, `SELECT register, year, number, symbol, issued_at FROM intake_outgoing WHERE document_id = $1`,
+		documentID).Scan(&res.Register, &res.Year, &res.Number, &res.Symbol, &issued)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return chain.AssignNumberResult{}, false, nil
+	case err != nil:
+		return chain.AssignNumberResult{}, false, errs.E(op, errs.Unavailable, errcode.Unavailable,
+			"the outgoing register is not available right now; try again shortly").WithCause(err)
+	}
+	at, err := sqlstore.ParseTime(issued)
+	if err != nil {
+		return chain.AssignNumberResult{}, false, fmt.Errorf("%s: document %s has an unreadable issue time %q: %w", op, documentID, issued, err)
+	}
+	res.IssuedAt = at.In(vietnam)
+	return res, true, nil
+}
+
+// vietnam is the zone the number's year and the document's date are in.
+var vietnam = time.FixedZone("Asia/Ho_Chi_Minh", 7*60*60)
+
+// write is the symbol of the document numbered n: a legal normative
+// document carries the year (30/2020/NĐ-CP), the others follow their kind.
+func write(info kinds.Info, n, year int, issuer string) (string, error) {
+	var (
+		s   symbol.Symbol
+		err error
+	)
+	if info.Series == kinds.SeriesLegal {
+		s, err = symbol.NewLegal(n, year, info.Abbreviation, issuer)
+	} else {
+		s, err = symbol.New(info.Kind, n, issuer)
+	}
+	if err != nil {
+		return "", err
+	}
+	return symbol.Format(s)
+}
+
+func cannotNumber(err error) error {
+	msg := err.Error()
+	var e *errs.Error
+	if errors.As(err, &e) {
+		msg = e.Message
+		if len(e.Details) > 0 {
+			var parts []string
+			for _, k := range slices.Sorted(maps.Keys(e.Details)) {
+				parts = append(parts, k+": "+e.Details[k])
+			}
+			msg += " (" + strings.Join(parts, "; ") + ")"
+		}
+	}
+	return temporal.NewNonRetryableApplicationError("the document cannot be numbered: "+msg, chain.ErrCannotNumber, err)
+}
+
+// Worker runs AssignNumber on chain.IntakeTaskQueue, numbering in db with
+// the series of cfg, until Stop.
+type Worker struct {
+	client client.Client
+	worker worker.Worker
+}
+
+// StartWorker connects to Temporal, opens the register and starts taking
+// AssignNumber tasks.
+func StartWorker(ctx context.Context, tcfg temporalx.Config, db *sqlstore.DB, series counter.Config, entries Entries, log *zap.Logger) (*Worker, error) {
+	dir, err := agencies.Load()
+	if err != nil {
+		return nil, fmt.Errorf("outgoing: %w", err)
+	}
+	reg, err := Open(ctx, db, series, entries, dir, time.Now, log)
+	if err != nil {
+		return nil, err
+	}
+	tc, err := temporalx.Dial(ctx, tcfg, log)
+	if err != nil {
+		return nil, fmt.Errorf("outgoing: %w", err)
+	}
+	w := worker.New(tc, chain.IntakeTaskQueue, worker.Options{})
+	reg.Register(w)
+	if err := w.Start(); err != nil {
+		tc.Close()
+		return nil, fmt.Errorf("outgoing: start worker on %s: %w", chain.IntakeTaskQueue, err)
+	}
+	return &Worker{client: tc, worker: w}, nil
+}
+
+// Check is the worker's readiness: Temporal answers.
+func (w *Worker) Check(ctx context.Context) error { return temporalx.Check(w.client)(ctx) }
+
+// Stop lets running activities finish, then disconnects.
+func (w *Worker) Stop() {
+	w.worker.Stop()
+	w.client.Close()
+}

@@ -1,0 +1,386 @@
+package sign
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.uber.org/zap"
+
+	"github.com/docflow/docflow/api/errcode"
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/objstore"
+	"github.com/docflow/docflow/services/signing/devpki"
+	"github.com/docflow/docflow/services/signing/internal/keys"
+	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/verify"
+	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows/chain"
+)
+
+// The organisation signature (DOMAIN.md §4, §6): after the competent
+// person signed and a clerk had the document numbered, SealDocument adds
+// the agency's signature, made with its organisation certificate, in a new
+// revision. It first verifies the personal signature and refuses when
+// there is none or it does not verify: a seal vouches for a signed
+// document, never for an unsigned or altered one. The sealed PDF is
+// written once per document, so a retried activity never seals twice.
+
+// Metadata recorded with a sealed PDF, besides those of a signed one.
+const (
+	metaSymbol     = "symbol"
+	metaClerk      = "clerk"
+	metaAttachment = "attachment"
+)
+
+// SealedKey is the object key of a document's sealed PDF.
+func SealedKey(documentID string) string { return "sealed/" + documentID + ".pdf" }
+
+// ErrNoOrganisationKey is in the chain of every error meaning the agency
+// has no usable organisation certificate.
+var ErrNoOrganisationKey = errors.New("no organisation key")
+
+// Organisations finds an agency's organisation credential and seal image.
+type Organisations interface {
+	Organisation(ctx context.Context, agency string) (keys.Credential, error)
+	// Seal is the red seal image of the agency: a PNG recording its real
+	// resolution.
+	Seal(ctx context.Context, agency string) ([]byte, error)
+}
+
+// Trust gives the anchors a personal signature must chain to.
+type Trust func(ctx context.Context) (*x509.CertPool, error)
+
+// Sealer holds the SealDocument activity.
+type Sealer struct {
+	a     *Activities
+	orgs  Organisations
+	trust Trust
+	now   func() time.Time
+}
+
+// Sealer returns the SealDocument activity, sharing the activities'
+// storage, configuration and PDF signer.
+func (a *Activities) Sealer(orgs Organisations, trust Trust) *Sealer {
+	return &Sealer{a: a, orgs: orgs, trust: trust, now: time.Now}
+}
+
+// Register registers SealDocument under its contract name.
+func (s *Sealer) Register(r Registry) {
+	r.RegisterActivityWithOptions(s.SealDocument, activity.RegisterOptions{Name: chain.ActivitySealDocument})
+}
+
+// vietnam is the zone signing times are shown in (+07:00).
+var vietnam = time.FixedZone("+07", 7*60*60)
+
+// SealDocument verifies the personal signature of in.Signed and adds the
+// organisation signature of in.Agency, with the number and date: beside
+// the seal image overlapping the signer's handwritten image, or, for an
+// attachment, as the text block of an otherwise invisible signature at the
+// top right of page 1.
+//
+// Failures a retry cannot fix are non-retryable: chain.ErrPersonalSignatureInvalid,
+// chain.ErrNoOrganisationKey, approval.ErrSourceIntegrity and
+// approval.ErrUnsignablePDF.
+func (s *Sealer) SealDocument(ctx context.Context, in chain.SealDocumentInput) (chain.SealDocumentResult, error) {
+	const op = "sign.SealDocument"
+	info := activity.GetInfo(ctx)
+	log := s.a.log.With(
+		zap.String("document_id", in.DocumentID), zap.String("agency", in.Agency), zap.String("symbol", in.Symbol),
+		zap.String("clerk", in.Clerk), zap.String("workflow_id", info.WorkflowExecution.ID), zap.Int32("attempt", info.Attempt),
+	)
+	if err := validateSeal(in); err != nil {
+		return chain.SealDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, err)
+	}
+
+	key := SealedKey(in.DocumentID)
+	existing, err := s.a.store.Stat(ctx, s.a.cfg.Bucket, key, "")
+	switch {
+	case err == nil:
+		log.Info("document already sealed; returning the stored seal", zap.String("version_id", existing.VersionID))
+		return alreadySealed(in, existing)
+	case !errors.Is(err, objstore.ErrNotFound):
+		return chain.SealDocumentResult{}, fmt.Errorf("%s: look for an earlier seal: %w", op, err)
+	}
+
+	src, err := s.a.spoolSource(ctx, in.Signed)
+	if err != nil {
+		return chain.SealDocumentResult{}, err
+	}
+	defer discard(src, log)
+
+	if err := s.checkPersonal(ctx, src, in); err != nil {
+		log.Warn("seal refused: the personal signature does not verify", zap.Error(err))
+		return chain.SealDocumentResult{}, err
+	}
+
+	cred, err := s.orgs.Organisation(ctx, in.Agency)
+	if err != nil {
+		if errors.Is(err, ErrNoOrganisationKey) {
+			return chain.SealDocumentResult{}, nonRetryable(chain.ErrNoOrganisationKey, err)
+		}
+		return chain.SealDocumentResult{}, fmt.Errorf("%s: %w", op, err)
+	}
+	sealedAt := s.now().In(vietnam)
+	look, err := s.appearance(ctx, src, in, cred, sealedAt)
+	if err != nil {
+		return chain.SealDocumentResult{}, classify(op, err)
+	}
+
+	out, err := os.CreateTemp(s.a.cfg.TempDir, "docflow-sealed-*.pdf")
+	if err != nil {
+		return chain.SealDocumentResult{}, fmt.Errorf("%s: temporary file for the sealed PDF: %w", op, err)
+	}
+	defer discard(out, log)
+	stopHeartbeat := s.a.heartbeat(ctx)
+	sig, err := s.a.signer.Sign(ctx, src, in.Signed.Size, out, pades.Request{
+		Key: cred.Key, Cert: cred.Cert, Chain: cred.Chain,
+		SignerName: cred.Cert.Subject.CommonName,
+		Reason:     "Ban hành: " + in.Symbol,
+		Level:      s.a.cfg.LevelFor(in.Agency),
+		TSAURLs:    s.a.cfg.TSAURLs,
+		Revocation: s.a.cfg.Revocation,
+		Appearance: look,
+	})
+	stopHeartbeat()
+	if err != nil {
+		return chain.SealDocumentResult{}, classify(op, err)
+	}
+	if _, err := out.Seek(0, io.SeekStart); err != nil {
+		return chain.SealDocumentResult{}, fmt.Errorf("%s: rewind sealed PDF: %w", op, err)
+	}
+	subject := keys.Subject(cred.Cert)
+	stored, err := s.a.store.Put(ctx, s.a.cfg.Bucket, key, out, sig.Size, objstore.PutOptions{
+		ContentType: ContentTypePDF,
+		Metadata: map[string]string{
+			metaDocument:     in.DocumentID,
+			metaSigner:       in.Agency,
+			metaSignerCert:   url.QueryEscape(subject),
+			metaLevel:        string(sig.Level),
+			metaSignedAt:     sig.SignedAt.UTC().Format(time.RFC3339Nano),
+			metaSourceSHA256: strings.ToLower(in.Signed.SHA256),
+			metaSymbol:       url.QueryEscape(in.Symbol),
+			metaClerk:        in.Clerk,
+			metaAttachment:   fmt.Sprint(in.Attachment),
+		},
+	})
+	if err != nil {
+		return chain.SealDocumentResult{}, fmt.Errorf("%s: store sealed PDF: %w", op, err)
+	}
+	log.Info("document sealed", zap.String("key", stored.Key), zap.String("version_id", stored.VersionID),
+		zap.String("sha256", stored.SHA256), zap.Int64("size", stored.Size), zap.String("level", string(sig.Level)))
+	return chain.SealDocumentResult{Sealed: object(stored), SealCert: subject, Level: string(sig.Level), SealedAt: sig.SignedAt.UTC()}, nil
+}
+
+// checkPersonal refuses a document whose signatures do not all verify, or
+// which has none.
+func (s *Sealer) checkPersonal(ctx context.Context, src *os.File, in chain.SealDocumentInput) error {
+	const op = "sign.SealDocument"
+	roots, err := s.trust(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: trust anchors: %w", op, err)
+	}
+	rep, err := verify.Verify(ctx, src, in.Signed.Size, verify.Options{Roots: roots, Now: s.now()})
+	if err != nil {
+		if errs.KindOf(err) == errs.Invalid {
+			return nonRetryable(chain.ErrPersonalSignatureInvalid, err)
+		}
+		return fmt.Errorf("%s: verify the personal signature: %w", op, err)
+	}
+	var reasons []string
+	for _, p := range rep.Problems {
+		if p.Severity == verify.SeverityError {
+			reasons = append(reasons, p.Message)
+		}
+	}
+	signatures := 0
+	for _, sig := range rep.Signatures {
+		if sig.Kind != verify.KindSignature {
+			continue
+		}
+		signatures++
+		for _, p := range sig.Problems {
+			if p.Severity == verify.SeverityError {
+				reasons = append(reasons, fmt.Sprintf("signature %s: %s", sig.Field, p.Message))
+			}
+		}
+	}
+	switch {
+	case signatures == 0:
+		return nonRetryable(chain.ErrPersonalSignatureInvalid, fmt.Errorf(
+			"document %s has no personal signature: the organisation signature is applied only after the competent person signed", in.DocumentID))
+	case !rep.Valid || len(reasons) > 0:
+		if len(reasons) == 0 {
+			reasons = append(reasons, "the verifier found it invalid")
+		}
+		return nonRetryable(chain.ErrPersonalSignatureInvalid, fmt.Errorf(
+			"the personal signature of document %s does not verify, so it is not sealed: %s", in.DocumentID, strings.Join(reasons, "; ")))
+	}
+	return nil
+}
+
+// appearance is the organisation signature's visible part. The seal goes
+// over the personal signature's image when that signature is visible; an
+// invisible personal signature leaves the seal at the default place of the
+// signature block.
+func (s *Sealer) appearance(ctx context.Context, src *os.File, in chain.SealDocumentInput, cred keys.Credential, at time.Time) (*pades.Appearance, error) {
+	layout, err := pades.ReadLayout(src, in.Signed.Size)
+	if err != nil {
+		return nil, err
+	}
+	when := at.Format("02/01/2006 15:04:05 -07:00")
+	if in.Attachment {
+		return pades.AttachmentAppearance(layout, []string{cred.Cert.Subject.CommonName, "Số: " + in.Symbol, when})
+	}
+	seal, err := s.orgs.Seal(ctx, in.Agency)
+	if err != nil {
+		return nil, err
+	}
+	image := pades.SignatureImageBox(layout.Place(pades.Placement{}, pades.PersonalWidth, pades.PersonalHeight).Box)
+	page := len(layout.Pages)
+	for _, w := range layout.Widgets {
+		if w.Signed && w.Box.Width > 0 && w.Box.Height > 0 {
+			image, page = pades.SignatureImageBox(w.Box), w.Page
+			break
+		}
+	}
+	look, err := pades.SealAppearance(seal, page, image)
+	if err != nil {
+		return nil, err
+	}
+	note, err := pades.TextBlockAppearance(layout, []string{"Số: " + in.Symbol, when})
+	if err != nil {
+		return nil, err
+	}
+	look.Note = note
+	return look, nil
+}
+
+// alreadySealed answers a repeated request from the stored sealed PDF.
+func alreadySealed(in chain.SealDocumentInput, existing objstore.Info) (chain.SealDocumentResult, error) {
+	m := existing.Metadata
+	if m[metaDocument] != in.DocumentID || m[metaSignedAt] == "" {
+		return chain.SealDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+			"%s exists but was not written by the signing service for document %s; move it away before sealing again", existing.Key, in.DocumentID))
+	}
+	if !strings.EqualFold(m[metaSourceSHA256], in.Signed.SHA256) {
+		return chain.SealDocumentResult{}, nonRetryable(approval.ErrSourceIntegrity, fmt.Errorf(
+			"document %s was sealed from a signed PDF with SHA-256 %s, but this request names %s; the sealed version stands",
+			in.DocumentID, m[metaSourceSHA256], in.Signed.SHA256))
+	}
+	if symbol, err := url.QueryUnescape(m[metaSymbol]); err != nil || symbol != in.Symbol {
+		return chain.SealDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+			"document %s is already sealed as %s; it is not sealed again as %s", in.DocumentID, m[metaSymbol], in.Symbol))
+	}
+	sealedAt, err := time.Parse(time.RFC3339Nano, m[metaSignedAt])
+	if err != nil {
+		return chain.SealDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+			"%s records an unreadable sealing time %q: %w", existing.Key, m[metaSignedAt], err))
+	}
+	subject, err := url.QueryUnescape(m[metaSignerCert])
+	if err != nil {
+		subject = m[metaSignerCert]
+	}
+	return chain.SealDocumentResult{Sealed: object(existing), SealCert: subject, Level: m[metaLevel], SealedAt: sealedAt.UTC()}, nil
+}
+
+func validateSeal(in chain.SealDocumentInput) error {
+	var problems []string
+	if !documentIDPattern.MatchString(in.DocumentID) {
+		problems = append(problems, fmt.Sprintf("document id %q is not valid", in.DocumentID))
+	}
+	if in.Agency == "" {
+		problems = append(problems, "agency is empty")
+	}
+	if in.Signed.Key == "" || len(in.Signed.SHA256) != sha256.Size*2 || in.Signed.Size <= 0 {
+		problems = append(problems, "the signed PDF (key, SHA-256, size) is incomplete")
+	}
+	if in.Number < 1 || strings.TrimSpace(in.Symbol) == "" {
+		problems = append(problems, "the number and symbol are required: number the document before sealing it")
+	}
+	if in.Clerk == "" {
+		problems = append(problems, "the clerk is empty")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("seal request is incomplete: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// PKIDir reads organisation credentials, seal images and the trust anchor
+// from a development PKI directory (docflow pki init): org/<agency
+// token>.crt and .key, org/<agency token>.seal.png (a demo seal is drawn
+// when there is none) and root.crt.
+type PKIDir struct {
+	dir string
+	now func() time.Time
+}
+
+var _ Organisations = (*PKIDir)(nil)
+
+// NewPKIDir reads the PKI in dir; now judges certificates' validity.
+func NewPKIDir(dir string, now func() time.Time) *PKIDir {
+	if now == nil {
+		now = time.Now
+	}
+	return &PKIDir{dir: dir, now: now}
+}
+
+// Organisation is the agency's organisation credential.
+func (d *PKIDir) Organisation(ctx context.Context, agency string) (keys.Credential, error) {
+	const op = "sign.Organisation"
+	if err := ctx.Err(); err != nil {
+		return keys.Credential{}, errs.Wrap(op, err)
+	}
+	root, err := devpki.LoadRoot(d.dir)
+	if err != nil {
+		return keys.Credential{}, fmt.Errorf("%s: %w", op, err)
+	}
+	id, err := devpki.ReadIdentity(filepath.Join(d.dir, "org", events.AgencyToken(agency)), root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return keys.Credential{}, errs.E(op, errs.NotFound, errcode.NotFound,
+			fmt.Sprintf("agency %s has no organisation certificate: issue one (docflow pki init) before issuing its documents", agency)).
+			WithDetail("agency", agency).WithCause(ErrNoOrganisationKey)
+	}
+	if err != nil {
+		return keys.Credential{}, fmt.Errorf("%s: organisation key of %s: %w", op, agency, err)
+	}
+	if now := d.now(); now.Before(id.Cert.NotBefore) || now.After(id.Cert.NotAfter) {
+		return keys.Credential{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			fmt.Sprintf("the organisation certificate of %s is valid only from %s to %s: issue a new one",
+				agency, id.Cert.NotBefore.Format(time.RFC3339), id.Cert.NotAfter.Format(time.RFC3339))).
+			WithDetail("agency", agency).WithCause(ErrNoOrganisationKey)
+	}
+	return keys.Credential{Username: agency, Key: id.Key, Cert: id.Cert, Chain: []*x509.Certificate{root}}, nil
+}
+
+// Seal is the agency's seal image, or the demo seal when it has none.
+func (d *PKIDir) Seal(_ context.Context, agency string) ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join(d.dir, "org", events.AgencyToken(agency)+".seal.png"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return devpki.SealPNG()
+	}
+	return data, err
+}
+
+// Trust is the development root, the one anchor of the PKI.
+func (d *PKIDir) Trust(context.Context) (*x509.CertPool, error) {
+	root, err := devpki.LoadRoot(d.dir)
+	if err != nil {
+		return nil, fmt.Errorf("sign.Trust: %w", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(root)
+	return pool, nil
+}

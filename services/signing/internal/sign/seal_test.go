@@ -1,0 +1,274 @@
+package sign_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/internal/objstore"
+	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/pdftest"
+	"github.com/docflow/docflow/services/signing/internal/sign"
+	"github.com/docflow/docflow/services/signing/internal/verify"
+	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows/chain"
+)
+
+// sealer registers SealDocument next to SignDocument in f's environment.
+func (f *fixture) sealer(t *testing.T) *testsuite.TestActivityEnvironment {
+	t.Helper()
+	orgs := sign.NewPKIDir(f.pki.Dir, nil)
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	f.acts.Sealer(orgs, orgs.Trust).Register(env)
+	return env
+}
+
+func seal(t *testing.T, env *testsuite.TestActivityEnvironment, in chain.SealDocumentInput) (chain.SealDocumentResult, error) {
+	t.Helper()
+	val, err := env.ExecuteActivity(chain.ActivitySealDocument, in)
+	if err != nil {
+		return chain.SealDocumentResult{}, err
+	}
+	var res chain.SealDocumentResult
+	if err := val.Get(&res); err != nil {
+		t.Fatal(err)
+	}
+	return res, nil
+}
+
+func sealRequest(docID string, signed events.Object, attachment bool) chain.SealDocumentInput {
+	return chain.SealDocumentInput{
+		DocumentID: docID, Agency: agency, Signed: signed, Signer: "lanhdao", Number: 7, Symbol: "07/QĐ-VPCP",
+		IssuedAt: time.Now(), Attachment: attachment, Clerk: "vanthu",
+	}
+}
+
+// verifyBoth checks that pdf carries the personal then the organisation
+// signature and that both are valid in our verifier and in pdfsig.
+func verifyBoth(t *testing.T, f *fixture, pdf []byte) verify.Report {
+	t.Helper()
+	orgs := sign.NewPKIDir(f.pki.Dir, nil)
+	roots, err := orgs.Trust(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := verify.Verify(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), verify.Options{Roots: roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Valid || rep.Verified != 2 || rep.SignatureFields != 2 {
+		t.Fatalf("our verifier: valid %v, %d fields, %d verified, problems %+v signatures %+v",
+			rep.Valid, rep.SignatureFields, rep.Verified, rep.Problems, rep.Signatures)
+	}
+	personal, org := rep.Signatures[0], rep.Signatures[1]
+	if !personal.Valid || personal.Coverage.LaterChanges != "permitted" || !strings.Contains(personal.Signer.Subject, "lanhdao") {
+		t.Errorf("personal signature %+v: want valid, later changes permitted, by lanhdao", personal)
+	}
+	if !org.Valid || !org.Coverage.WholeFile || !strings.Contains(org.Signer.Subject, "Văn phòng Chính phủ") {
+		t.Errorf("organisation signature %+v: want valid over the whole file, by the agency", org)
+	}
+	report := pdftest.PDFSig(t, pdf, pdftest.NSSTrusting(t, filepath.Join(f.pki.Dir, "root.crt")))
+	if len(report.Signatures) != 2 {
+		t.Fatalf("pdfsig found %d signatures:\n%s", len(report.Signatures), report.Output)
+	}
+	for i, s := range report.Signatures {
+		if !strings.Contains(s, "Signature is Valid.") || !strings.Contains(s, "Certificate is Trusted.") {
+			t.Errorf("pdfsig, signature %d:\n%s", i+1, s)
+		}
+	}
+	if !strings.Contains(report.Signatures[1], "Total document signed") {
+		t.Errorf("pdfsig: the organisation signature does not cover the whole document:\n%s", report.Signatures[1])
+	}
+	pdftest.QPDFCheck(t, pdf)
+	return rep
+}
+
+// inked renders a page with pdftoppm at 72 dpi (one pixel a point) and
+// counts the pixels inside box (PDF coordinates) that match.
+func inked(t *testing.T, pdf []byte, page int, box pades.Rect, match func(r, g, b uint32) bool) int {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "doc.pdf")
+	if err := os.WriteFile(file, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := strconv.Itoa(page)
+	out, err := exec.CommandContext(t.Context(), "pdftoppm", "-r", "72", "-png", "-singlefile", "-f", p, "-l", p, file, filepath.Join(dir, "page")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "page.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := img.Bounds().Dy()
+	rect := image.Rect(int(box.X), h-int(box.Y+box.Height), int(box.X+box.Width), h-int(box.Y)).Intersect(img.Bounds())
+	n := 0
+	for y := rect.Min.Y; y < rect.Max.Y; y++ {
+		for x := rect.Min.X; x < rect.Max.X; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if match(r>>8, g>>8, b>>8) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func red(r, g, b uint32) bool  { return r > 150 && g < 110 && b < 110 }
+func dark(r, g, b uint32) bool { return r < 110 && g < 110 && b < 110 }
+
+func TestSealDocument(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+
+	t.Run("seal after the personal signature: both verify, the seal overlaps the signature block", func(t *testing.T) {
+		t.Parallel()
+		f := srv.fixture(t, nil)
+		env := f.sealer(t)
+		in := f.upload(t, pdftest.Document(t, "Quyet dinh phe duyet ke hoach", "Dieu 2. Trang cuoi"), "lanhdao")
+		signed, err := f.sign(t, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := seal(t, env, sealRequest(in.DocumentID, signed.Signed, false))
+		if err != nil {
+			t.Fatalf("SealDocument: %v", err)
+		}
+		if res.Sealed.Key != sign.SealedKey(in.DocumentID) || !strings.Contains(res.SealCert, "Văn phòng Chính phủ") || res.Level != "B-B" {
+			t.Fatalf("result %+v", res)
+		}
+		sealed := f.download(t, res.Sealed.Key, res.Sealed.VersionID)
+		if !bytes.HasPrefix(sealed, f.download(t, signed.Signed.Key, signed.Signed.VersionID)) {
+			t.Fatal("the sealed PDF does not keep the signed PDF as its first revisions")
+		}
+		verifyBoth(t, f, sealed)
+
+		// The personal signature is invisible here, so the seal sits where the
+		// signature block goes by default: the lower right of the last page.
+		layout, err := pades.ReadLayout(bytes.NewReader(sealed), int64(len(sealed)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		block := layout.Place(pades.Placement{}, pades.PersonalWidth, pades.PersonalHeight).Box
+		img := pades.SignatureImageBox(block)
+		left := pades.Rect{X: img.X - 80, Y: img.Y - 20, Width: 80 + img.Width/3, Height: img.Height + 40}
+		if n := inked(t, sealed, 2, left, red); n < 200 {
+			t.Errorf("%d red pixels over the left of the signer's image on the last page, want the seal there", n)
+		}
+		if n := inked(t, sealed, 2, pades.Rect{X: 0, Y: 400, Width: 300, Height: 400}, red); n != 0 {
+			t.Errorf("%d red pixels elsewhere on the last page", n)
+		}
+		// The number and date are at the top right of page 1.
+		top := layout.TopRight(pades.TextBlockWidth, 30).Box
+		if n := inked(t, sealed, 1, top, dark); n < 50 {
+			t.Errorf("%d dark pixels in the number block at the top right of page 1, want its text", n)
+		}
+
+		again, err := seal(t, env, sealRequest(in.DocumentID, signed.Signed, false))
+		if err != nil || again.Sealed != res.Sealed {
+			t.Fatalf("a repeated seal: %+v, %v; want the first result", again, err)
+		}
+		other := sealRequest(in.DocumentID, signed.Signed, false)
+		other.Symbol = "08/QĐ-VPCP"
+		if _, err := seal(t, env, other); appType(err) != approval.ErrUnsignablePDF {
+			t.Fatalf("sealing again under another number: %v, want refused", err)
+		}
+	})
+
+	t.Run("attachment: an invisible seal with the text block at the top right of page 1", func(t *testing.T) {
+		t.Parallel()
+		f := srv.fixture(t, nil)
+		env := f.sealer(t)
+		in := f.upload(t, pdftest.Document(t, "Phu luc kem theo"), "lanhdao")
+		signed, err := f.sign(t, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := seal(t, env, sealRequest(in.DocumentID, signed.Signed, true))
+		if err != nil {
+			t.Fatalf("SealDocument: %v", err)
+		}
+		sealed := f.download(t, res.Sealed.Key, res.Sealed.VersionID)
+		verifyBoth(t, f, sealed)
+		layout, err := pades.ReadLayout(bytes.NewReader(sealed), int64(len(sealed)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range layout.Widgets {
+			if w.Signed && (w.Box.Width > 0 || w.Box.Height > 0) {
+				t.Errorf("signature field %s is visible at %+v: an attachment's organisation signature is invisible", w.Name, w.Box)
+			}
+		}
+		top := layout.TopRight(pades.TextBlockWidth, 40).Box
+		if n := inked(t, sealed, 1, top, dark); n < 80 {
+			t.Errorf("%d dark pixels in the text block, want the number and time", n)
+		}
+		if n := inked(t, sealed, 1, pades.Rect{Width: 600, Height: 850}, red); n != 0 {
+			t.Errorf("%d red pixels: an attachment carries no seal image", n)
+		}
+	})
+
+	t.Run("refused without a valid personal signature", func(t *testing.T) {
+		t.Parallel()
+		f := srv.fixture(t, nil)
+		env := f.sealer(t)
+
+		unsigned := f.upload(t, pdftest.Document(t, "Chua ky"), "lanhdao")
+		_, err := seal(t, env, sealRequest(unsigned.DocumentID, unsigned.Source, false))
+		if appType(err) != chain.ErrPersonalSignatureInvalid || !strings.Contains(err.Error(), "no personal signature") {
+			t.Fatalf("sealing an unsigned PDF: %v, want %s", err, chain.ErrPersonalSignatureInvalid)
+		}
+
+		in := f.upload(t, pdftest.Document(t, "Quyet dinh 1"), "lanhdao")
+		signed, err := f.sign(t, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pdf := f.download(t, signed.Signed.Key, signed.Signed.VersionID)
+		// One byte of the signed content changed, stored as if it were the
+		// signed PDF.
+		i := bytes.Index(pdf, []byte("Quyet dinh 1"))
+		tampered := bytes.Clone(pdf)
+		tampered[i] = 'X'
+		info, err := f.s3.Store.Put(t.Context(), f.bucket, "signed/tampered-"+in.DocumentID+".pdf", bytes.NewReader(tampered),
+			int64(len(tampered)), objstore.PutOptions{ContentType: "application/pdf"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj := events.Object{Bucket: info.Bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256}
+		_, err = seal(t, env, sealRequest(in.DocumentID, obj, false))
+		if appType(err) != chain.ErrPersonalSignatureInvalid || !strings.Contains(err.Error(), "does not verify") {
+			t.Fatalf("sealing a tampered PDF: %v, want %s", err, chain.ErrPersonalSignatureInvalid)
+		}
+		if _, err := f.s3.Store.Stat(context.WithoutCancel(t.Context()), f.bucket, sign.SealedKey(in.DocumentID), ""); !errors.Is(err, objstore.ErrNotFound) {
+			t.Fatalf("a refused seal left %s behind: %v", sign.SealedKey(in.DocumentID), err)
+		}
+	})
+}
+
+func appType(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Type()
+	}
+	return ""
+}
