@@ -59,6 +59,13 @@ func TestFiftyApprovedInOneBulkCall(t *testing.T) {
 		}
 	}
 
+	// The clerk issues them all in one call once they are signed.
+	signed := make([]string, 0, n)
+	for id := range ids {
+		signed = append(signed, id)
+	}
+	issueAll(t, clerk, signed...)
+
 	eventually(t, "fifty documents archived", 4*time.Minute, func() error {
 		archived := 0
 		for id := range ids {

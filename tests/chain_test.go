@@ -125,6 +125,8 @@ func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 		return nil
 	})
 
+	// Signed by the last approver, the document waits for the clerk.
+	issueAll(t, clerk, doc.ID)
 	var final httpapi.Document
 	eventually(t, "document archived", 2*time.Minute, func() error {
 		r, err := clerk.client.GetDocumentWithResponse(t.Context(), doc.ID)

@@ -141,6 +141,7 @@ func TestKilledMidChainLosesNothing(t *testing.T) {
 		approve(st, user)
 	}
 	clerk = login(t, st, "vanthu")
+	issueAll(t, clerk, doc.ID)
 	var final httpapi.Document
 	eventually(t, "archived after the crash", 2*time.Minute, func() error {
 		r, err := clerk.client.GetDocumentWithResponse(t.Context(), doc.ID)
@@ -155,7 +156,8 @@ func TestKilledMidChainLosesNothing(t *testing.T) {
 		counts[h.Type]++
 	}
 	if counts["vn.docflow.task.decided.v1"] != 5 || counts["vn.docflow.task.assigned.v1"] != 6 ||
-		counts["vn.docflow.document.signed.v1"] != 1 || counts["vn.docflow.document.archived.v1"] != 1 || counts["vn.docflow.document.received.v1"] != 1 {
+		counts["vn.docflow.document.signed.v1"] != 1 || counts["vn.docflow.document.numbered.v1"] != 1 ||
+		counts["vn.docflow.document.archived.v1"] != 1 || counts["vn.docflow.document.received.v1"] != 1 {
 		t.Fatalf("history after the crash: %v", counts)
 	}
 }

@@ -217,3 +217,43 @@ func contains(s string, parts ...string) error {
 	}
 	return nil
 }
+
+// issueAll has a clerk number and seal signed documents (the two-signature
+// rule: the workflow waits for the clerk after the personal signature). A
+// document not signed yet is refused with conflict and asked again until
+// every one is issued.
+func issueAll(t *testing.T, clerk *session, ids ...string) map[string]httpapi.IssueResult {
+	t.Helper()
+	issued := map[string]httpapi.IssueResult{}
+	eventually(t, "documents issued by the clerk", 3*time.Minute, func() error {
+		var pending []string
+		for _, id := range ids {
+			if _, ok := issued[id]; !ok {
+				pending = append(pending, id)
+			}
+		}
+		resp, err := clerk.client.IssueDocumentsWithResponse(t.Context(), httpapi.BulkIssueRequest{DocumentIds: pending})
+		if err != nil {
+			return err
+		}
+		if resp.JSON200 == nil {
+			t.Fatalf("bulk issue: %s %s", resp.Status(), resp.Body)
+		}
+		var waiting []string
+		for _, r := range resp.JSON200.Results {
+			switch {
+			case r.Status == httpapi.BulkDecisionStatusDone:
+				issued[r.DocumentID] = *r.IssueResult
+			case r.Error != nil && r.Error.Code == httpapi.ErrorCodeConflict:
+				waiting = append(waiting, r.DocumentID) // not signed yet
+			default:
+				t.Fatalf("issuing %s: %+v %+v", r.DocumentID, r.Status, r.Error)
+			}
+		}
+		if len(waiting) > 0 {
+			return fmt.Errorf("%d of %d not signed yet: %v", len(waiting), len(ids), waiting)
+		}
+		return nil
+	})
+	return issued
+}

@@ -126,7 +126,9 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	}
 	wantError(t, "second decision", resp.StatusCode(), resp.Body, http.StatusConflict, httpapi.ErrorCodeTaskClosed)
 
-	// The document is signed and archived; its history tells the story.
+	// The document is signed, issued by the clerk and archived; its history
+	// tells the story.
+	issueAll(t, clerk, created.ID)
 	var doc httpapi.Document
 	eventually(t, "document archived", 2*time.Minute, func() error {
 		r, err := clerk.client.GetDocumentWithResponse(ctx, created.ID)
@@ -146,7 +148,7 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	for _, h := range doc.History {
 		types = append(types, h.Type)
 	}
-	if err := contains(strings.Join(types, " "), "document.received", "route.selected", "task.assigned", "task.decided", "document.approved", "document.signed", "document.archived"); err != nil {
+	if err := contains(strings.Join(types, " "), "document.received", "route.selected", "task.assigned", "task.decided", "document.approved", "document.signed", "document.numbered", "document.archived"); err != nil {
 		t.Fatalf("history: %v", err)
 	}
 	// Every step emitted exactly one event, and each matches its schema.
@@ -200,8 +202,9 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 		t.Fatalf("archived object sha256 %x, catalog says %s", h.Sum(nil), rec.SHA256)
 	}
 
-	// Independent tools agree that the signature is valid and covers the
-	// whole file, and that the PDF is sound.
+	// Independent tools agree that both signatures (the approver's, then the
+	// agency's added by the clerk) are valid, and that the PDF is sound. At
+	// B-LT each is followed by its validation data, so neither ends the file.
 	path := filepath.Join(t.TempDir(), "signed.pdf")
 	if err := os.WriteFile(path, signed, 0o600); err != nil {
 		t.Fatal(err)
@@ -210,8 +213,8 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	if err != nil {
 		t.Fatalf("pdfsig: %v\n%s", err, out)
 	}
-	if err := contains(string(out), "Signature Validation: Signature is Valid.", "Total document signed"); err != nil {
-		t.Fatalf("pdfsig: %v", err)
+	if n := strings.Count(string(out), "Signature Validation: Signature is Valid."); n != 2 {
+		t.Fatalf("pdfsig: %d valid signatures, want 2:\n%s", n, out)
 	}
 	if out, err := exec.CommandContext(ctx, "qpdf", "--check", path).CombinedOutput(); err != nil {
 		t.Fatalf("qpdf --check: %v\n%s", err, out)

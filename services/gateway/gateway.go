@@ -172,7 +172,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 	api := &server.Server{
 		Auth: authn, Read: read, Audit: trail, Objects: store, DocumentsBucket: cfg.DocumentsBucket,
-		NATS: nc, Decider: decide.Temporal{Client: tc}, MaxUploadBytes: cfg.MaxUploadBytes, Directory: directory, Log: log,
+		NATS: nc, Decider: decide.Temporal{Client: tc}, Issuer: decide.Temporal{Client: tc}, MaxUploadBytes: cfg.MaxUploadBytes, Directory: directory, Log: log,
 		Ready: map[string]health.Check{
 			"database": db.PingContext,
 			"nats":     natsx.Check(nc),

@@ -238,6 +238,34 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/documents (the `CreateDocument` operationId).
 	CreateDocumentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// IssueDocumentsWithBody Number and seal several signed documents at once (clerk)
+	//
+	// Issues up to 100 documents in one call, each on its own exactly as
+	// `POST /v1/documents/{id}/issue` would, and recorded in the audit trail; one
+	// refused or failed issue does not stop the others. The answer is 200 with one
+	// result per document, in the order sent: `done` with its number, `refused`
+	// with the error that explains why, or `failed` when the system could not
+	// issue it (retry that document: a document is never numbered twice).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/documents/issue (the `IssueDocuments` operationId).
+	IssueDocumentsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IssueDocuments Number and seal several signed documents at once (clerk)
+	//
+	// Issues up to 100 documents in one call, each on its own exactly as
+	// `POST /v1/documents/{id}/issue` would, and recorded in the audit trail; one
+	// refused or failed issue does not stop the others. The answer is 200 with one
+	// result per document, in the order sent: `done` with its number, `refused`
+	// with the error that explains why, or `failed` when the system could not
+	// issue it (retry that document: a document is never numbered twice).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/documents/issue (the `IssueDocuments` operationId).
+	IssueDocuments(ctx context.Context, body IssueDocumentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetDocument Get a document with its status and history
 	//
 	// Returns the document's metadata, where it is in its workflow and everything
@@ -287,6 +315,46 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/documents/{id}/content (the `GetDocumentContent` operationId).
 	GetDocumentContent(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// IssueDocumentWithBody Number and seal a signed document (clerk)
+	//
+	// A clerk (văn thư) of the document's agency issues a document the competent
+	// person has signed (status `signed`, waiting for the agency's clerks): the
+	// document takes the next number of its outgoing register and its symbol
+	// (`12/QĐ-VPCP`), the personal signature is verified, and the agency's
+	// organisation signature is added in a later revision, so the personal one
+	// stays valid. The sealed PDF is then archived and the number appears in the
+	// outgoing register. Anyone but a clerk of the agency is refused with
+	// `forbidden` (403); a document not waiting to be issued with `conflict`
+	// (409); a personal signature that does not verify with
+	// `signature_invalid` (409), and nothing is sealed. `attachment` makes the
+	// organisation signature invisible with the number and signing time as a text
+	// block at the top right of page 1, as for an attachment filed separately.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/documents/{id}/issue (the `IssueDocument` operationId).
+	IssueDocumentWithBody(ctx context.Context, id DocumentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IssueDocument Number and seal a signed document (clerk)
+	//
+	// A clerk (văn thư) of the document's agency issues a document the competent
+	// person has signed (status `signed`, waiting for the agency's clerks): the
+	// document takes the next number of its outgoing register and its symbol
+	// (`12/QĐ-VPCP`), the personal signature is verified, and the agency's
+	// organisation signature is added in a later revision, so the personal one
+	// stays valid. The sealed PDF is then archived and the number appears in the
+	// outgoing register. Anyone but a clerk of the agency is refused with
+	// `forbidden` (403); a document not waiting to be issued with `conflict`
+	// (409); a personal signature that does not verify with
+	// `signature_invalid` (409), and nothing is sealed. `attachment` makes the
+	// organisation signature invisible with the number and signing time as a text
+	// block at the top right of page 1, as for an attachment filed separately.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/documents/{id}/issue (the `IssueDocument` operationId).
+	IssueDocument(ctx context.Context, id DocumentID, body IssueDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RecallDocumentWithBody Withdraw a document before it is signed
 	//
 	// The drafter withdraws the document from approval. Its open tasks close and
@@ -308,6 +376,19 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/documents/{id}/recall (the `RecallDocument` operationId).
 	RecallDocument(ctx context.Context, id DocumentID, body RecallDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDocumentSignatures Verify the signatures of a document
+	//
+	// The verification report of the document's latest PDF (sealed, else signed,
+	// else the registered original), made now by the signing service: for each
+	// signature its integrity, what it covers (the whole file, or only permitted
+	// later revisions such as the organisation signature), the chain to the trust
+	// anchors, the certificate's validity and revocation at the signing time, and
+	// its timestamp; and what is wrong with the file as a whole. A document whose
+	// signatures do not hold is a 200 with `valid` false and the reasons.
+	//
+	// Corresponds with GET /v1/documents/{id}/signatures (the `GetDocumentSignatures` operationId).
+	GetDocumentSignatures(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListInbox List the caller's open tasks
 	//
@@ -755,6 +836,54 @@ func (c *Client) CreateDocumentWithBody(ctx context.Context, contentType string,
 	return c.Client.Do(req)
 }
 
+// IssueDocumentsWithBody Number and seal several signed documents at once (clerk)
+//
+// Issues up to 100 documents in one call, each on its own exactly as
+// `POST /v1/documents/{id}/issue` would, and recorded in the audit trail; one
+// refused or failed issue does not stop the others. The answer is 200 with one
+// result per document, in the order sent: `done` with its number, `refused`
+// with the error that explains why, or `failed` when the system could not
+// issue it (retry that document: a document is never numbered twice).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/documents/issue (the `IssueDocuments` operationId).
+func (c *Client) IssueDocumentsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueDocumentsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IssueDocuments Number and seal several signed documents at once (clerk)
+//
+// Issues up to 100 documents in one call, each on its own exactly as
+// `POST /v1/documents/{id}/issue` would, and recorded in the audit trail; one
+// refused or failed issue does not stop the others. The answer is 200 with one
+// result per document, in the order sent: `done` with its number, `refused`
+// with the error that explains why, or `failed` when the system could not
+// issue it (retry that document: a document is never numbered twice).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/documents/issue (the `IssueDocuments` operationId).
+func (c *Client) IssueDocuments(ctx context.Context, body IssueDocumentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueDocumentsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetDocument Get a document with its status and history
 //
 // Returns the document's metadata, where it is in its workflow and everything
@@ -844,6 +973,66 @@ func (c *Client) GetDocumentContent(ctx context.Context, id DocumentID, reqEdito
 	return c.Client.Do(req)
 }
 
+// IssueDocumentWithBody Number and seal a signed document (clerk)
+//
+// A clerk (văn thư) of the document's agency issues a document the competent
+// person has signed (status `signed`, waiting for the agency's clerks): the
+// document takes the next number of its outgoing register and its symbol
+// (`12/QĐ-VPCP`), the personal signature is verified, and the agency's
+// organisation signature is added in a later revision, so the personal one
+// stays valid. The sealed PDF is then archived and the number appears in the
+// outgoing register. Anyone but a clerk of the agency is refused with
+// `forbidden` (403); a document not waiting to be issued with `conflict`
+// (409); a personal signature that does not verify with
+// `signature_invalid` (409), and nothing is sealed. `attachment` makes the
+// organisation signature invisible with the number and signing time as a text
+// block at the top right of page 1, as for an attachment filed separately.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/documents/{id}/issue (the `IssueDocument` operationId).
+func (c *Client) IssueDocumentWithBody(ctx context.Context, id DocumentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueDocumentRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IssueDocument Number and seal a signed document (clerk)
+//
+// A clerk (văn thư) of the document's agency issues a document the competent
+// person has signed (status `signed`, waiting for the agency's clerks): the
+// document takes the next number of its outgoing register and its symbol
+// (`12/QĐ-VPCP`), the personal signature is verified, and the agency's
+// organisation signature is added in a later revision, so the personal one
+// stays valid. The sealed PDF is then archived and the number appears in the
+// outgoing register. Anyone but a clerk of the agency is refused with
+// `forbidden` (403); a document not waiting to be issued with `conflict`
+// (409); a personal signature that does not verify with
+// `signature_invalid` (409), and nothing is sealed. `attachment` makes the
+// organisation signature invisible with the number and signing time as a text
+// block at the top right of page 1, as for an attachment filed separately.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/documents/{id}/issue (the `IssueDocument` operationId).
+func (c *Client) IssueDocument(ctx context.Context, id DocumentID, body IssueDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueDocumentRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RecallDocumentWithBody Withdraw a document before it is signed
 //
 // The drafter withdraws the document from approval. Its open tasks close and
@@ -876,6 +1065,29 @@ func (c *Client) RecallDocumentWithBody(ctx context.Context, id DocumentID, cont
 // Corresponds with POST /v1/documents/{id}/recall (the `RecallDocument` operationId).
 func (c *Client) RecallDocument(ctx context.Context, id DocumentID, body RecallDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRecallDocumentRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDocumentSignatures Verify the signatures of a document
+//
+// The verification report of the document's latest PDF (sealed, else signed,
+// else the registered original), made now by the signing service: for each
+// signature its integrity, what it covers (the whole file, or only permitted
+// later revisions such as the organisation signature), the chain to the trust
+// anchors, the certificate's validity and revocation at the signing time, and
+// its timestamp; and what is wrong with the file as a whole. A document whose
+// signatures do not hold is a 200 with `valid` false and the reasons.
+//
+// Corresponds with GET /v1/documents/{id}/signatures (the `GetDocumentSignatures` operationId).
+func (c *Client) GetDocumentSignatures(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDocumentSignaturesRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -1691,6 +1903,46 @@ func NewCreateDocumentRequestWithBody(server string, contentType string, body io
 	return req, nil
 }
 
+// NewIssueDocumentsRequest calls the generic IssueDocuments builder with application/json body
+func NewIssueDocumentsRequest(server string, body IssueDocumentsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewIssueDocumentsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewIssueDocumentsRequestWithBody constructs an http.Request for the IssueDocuments method, with any body, and a specified content type
+func NewIssueDocumentsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/documents/issue")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetDocumentRequest constructs an http.Request for the GetDocument method
 func NewGetDocumentRequest(server string, id DocumentID) (*http.Request, error) {
 	var err error
@@ -1806,6 +2058,53 @@ func NewGetDocumentContentRequest(server string, id DocumentID) (*http.Request, 
 	return req, nil
 }
 
+// NewIssueDocumentRequest calls the generic IssueDocument builder with application/json body
+func NewIssueDocumentRequest(server string, id DocumentID, body IssueDocumentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewIssueDocumentRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewIssueDocumentRequestWithBody constructs an http.Request for the IssueDocument method, with any body, and a specified content type
+func NewIssueDocumentRequestWithBody(server string, id DocumentID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/documents/%s/issue", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewRecallDocumentRequest calls the generic RecallDocument builder with application/json body
 func NewRecallDocumentRequest(server string, id DocumentID, body RecallDocumentJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -1849,6 +2148,40 @@ func NewRecallDocumentRequestWithBody(server string, id DocumentID, contentType 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetDocumentSignaturesRequest constructs an http.Request for the GetDocumentSignatures method
+func NewGetDocumentSignaturesRequest(server string, id DocumentID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/documents/%s/signatures", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2532,6 +2865,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/documents (the `CreateDocument` operationId).
 	CreateDocumentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDocumentResponse, error)
 
+	// IssueDocumentsWithBodyWithResponse Number and seal several signed documents at once (clerk)
+	//
+	// Issues up to 100 documents in one call, each on its own exactly as
+	// `POST /v1/documents/{id}/issue` would, and recorded in the audit trail; one
+	// refused or failed issue does not stop the others. The answer is 200 with one
+	// result per document, in the order sent: `done` with its number, `refused`
+	// with the error that explains why, or `failed` when the system could not
+	// issue it (retry that document: a document is never numbered twice).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/documents/issue (the `IssueDocuments` operationId).
+	IssueDocumentsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueDocumentsResponse, error)
+
+	// IssueDocumentsWithResponse Number and seal several signed documents at once (clerk)
+	//
+	// Issues up to 100 documents in one call, each on its own exactly as
+	// `POST /v1/documents/{id}/issue` would, and recorded in the audit trail; one
+	// refused or failed issue does not stop the others. The answer is 200 with one
+	// result per document, in the order sent: `done` with its number, `refused`
+	// with the error that explains why, or `failed` when the system could not
+	// issue it (retry that document: a document is never numbered twice).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/documents/issue (the `IssueDocuments` operationId).
+	IssueDocumentsWithResponse(ctx context.Context, body IssueDocumentsJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueDocumentsResponse, error)
+
 	// GetDocumentWithResponse Get a document with its status and history
 	//
 	// Returns the document's metadata, where it is in its workflow and everything
@@ -2585,6 +2946,46 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/documents/{id}/content (the `GetDocumentContent` operationId).
 	GetDocumentContentWithResponse(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*GetDocumentContentResponse, error)
 
+	// IssueDocumentWithBodyWithResponse Number and seal a signed document (clerk)
+	//
+	// A clerk (văn thư) of the document's agency issues a document the competent
+	// person has signed (status `signed`, waiting for the agency's clerks): the
+	// document takes the next number of its outgoing register and its symbol
+	// (`12/QĐ-VPCP`), the personal signature is verified, and the agency's
+	// organisation signature is added in a later revision, so the personal one
+	// stays valid. The sealed PDF is then archived and the number appears in the
+	// outgoing register. Anyone but a clerk of the agency is refused with
+	// `forbidden` (403); a document not waiting to be issued with `conflict`
+	// (409); a personal signature that does not verify with
+	// `signature_invalid` (409), and nothing is sealed. `attachment` makes the
+	// organisation signature invisible with the number and signing time as a text
+	// block at the top right of page 1, as for an attachment filed separately.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/documents/{id}/issue (the `IssueDocument` operationId).
+	IssueDocumentWithBodyWithResponse(ctx context.Context, id DocumentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueDocumentResponse, error)
+
+	// IssueDocumentWithResponse Number and seal a signed document (clerk)
+	//
+	// A clerk (văn thư) of the document's agency issues a document the competent
+	// person has signed (status `signed`, waiting for the agency's clerks): the
+	// document takes the next number of its outgoing register and its symbol
+	// (`12/QĐ-VPCP`), the personal signature is verified, and the agency's
+	// organisation signature is added in a later revision, so the personal one
+	// stays valid. The sealed PDF is then archived and the number appears in the
+	// outgoing register. Anyone but a clerk of the agency is refused with
+	// `forbidden` (403); a document not waiting to be issued with `conflict`
+	// (409); a personal signature that does not verify with
+	// `signature_invalid` (409), and nothing is sealed. `attachment` makes the
+	// organisation signature invisible with the number and signing time as a text
+	// block at the top right of page 1, as for an attachment filed separately.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/documents/{id}/issue (the `IssueDocument` operationId).
+	IssueDocumentWithResponse(ctx context.Context, id DocumentID, body IssueDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueDocumentResponse, error)
+
 	// RecallDocumentWithBodyWithResponse Withdraw a document before it is signed
 	//
 	// The drafter withdraws the document from approval. Its open tasks close and
@@ -2606,6 +3007,21 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/documents/{id}/recall (the `RecallDocument` operationId).
 	RecallDocumentWithResponse(ctx context.Context, id DocumentID, body RecallDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*RecallDocumentResponse, error)
+
+	// GetDocumentSignaturesWithResponse Verify the signatures of a document
+	//
+	// The verification report of the document's latest PDF (sealed, else signed,
+	// else the registered original), made now by the signing service: for each
+	// signature its integrity, what it covers (the whole file, or only permitted
+	// later revisions such as the organisation signature), the chain to the trust
+	// anchors, the certificate's validity and revocation at the signing time, and
+	// its timestamp; and what is wrong with the file as a whole. A document whose
+	// signatures do not hold is a 200 with `valid` false and the reasons.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/documents/{id}/signatures (the `GetDocumentSignatures` operationId).
+	GetDocumentSignaturesWithResponse(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*GetDocumentSignaturesResponse, error)
 
 	// ListInboxWithResponse List the caller's open tasks
 	//
@@ -3652,6 +4068,82 @@ func (r CreateDocumentResponse) ContentType() string {
 	return ""
 }
 
+type IssueDocumentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BulkIssueResults
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IssueDocumentsResponse) GetJSON200() *BulkIssueResults {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r IssueDocumentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IssueDocumentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r IssueDocumentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IssueDocumentsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r IssueDocumentsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r IssueDocumentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IssueDocumentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IssueDocumentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IssueDocumentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetDocumentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3887,6 +4379,96 @@ func (r GetDocumentContentResponse) ContentType() string {
 	return ""
 }
 
+type IssueDocumentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IssueResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IssueDocumentResponse) GetJSON200() *IssueResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r IssueDocumentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IssueDocumentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r IssueDocumentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r IssueDocumentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r IssueDocumentResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IssueDocumentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r IssueDocumentResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r IssueDocumentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IssueDocumentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IssueDocumentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IssueDocumentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RecallDocumentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3971,6 +4553,75 @@ func (r RecallDocumentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RecallDocumentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDocumentSignaturesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SignatureReport
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDocumentSignaturesResponse) GetJSON200() *SignatureReport {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDocumentSignaturesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDocumentSignaturesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDocumentSignaturesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetDocumentSignaturesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDocumentSignaturesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDocumentSignaturesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDocumentSignaturesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDocumentSignaturesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4932,6 +5583,46 @@ func (c *ClientWithResponses) CreateDocumentWithBodyWithResponse(ctx context.Con
 	return ParseCreateDocumentResponse(rsp)
 }
 
+// IssueDocumentsWithBodyWithResponse Number and seal several signed documents at once (clerk)
+//
+// Issues up to 100 documents in one call, each on its own exactly as
+// `POST /v1/documents/{id}/issue` would, and recorded in the audit trail; one
+// refused or failed issue does not stop the others. The answer is 200 with one
+// result per document, in the order sent: `done` with its number, `refused`
+// with the error that explains why, or `failed` when the system could not
+// issue it (retry that document: a document is never numbered twice).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/documents/issue (the `IssueDocuments` operationId).
+func (c *ClientWithResponses) IssueDocumentsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueDocumentsResponse, error) {
+	rsp, err := c.IssueDocumentsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueDocumentsResponse(rsp)
+}
+
+// IssueDocumentsWithResponse Number and seal several signed documents at once (clerk)
+//
+// Issues up to 100 documents in one call, each on its own exactly as
+// `POST /v1/documents/{id}/issue` would, and recorded in the audit trail; one
+// refused or failed issue does not stop the others. The answer is 200 with one
+// result per document, in the order sent: `done` with its number, `refused`
+// with the error that explains why, or `failed` when the system could not
+// issue it (retry that document: a document is never numbered twice).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/documents/issue (the `IssueDocuments` operationId).
+func (c *ClientWithResponses) IssueDocumentsWithResponse(ctx context.Context, body IssueDocumentsJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueDocumentsResponse, error) {
+	rsp, err := c.IssueDocuments(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueDocumentsResponse(rsp)
+}
+
 // GetDocumentWithResponse Get a document with its status and history
 //
 // Returns the document's metadata, where it is in its workflow and everything
@@ -5009,6 +5700,58 @@ func (c *ClientWithResponses) GetDocumentContentWithResponse(ctx context.Context
 	return ParseGetDocumentContentResponse(rsp)
 }
 
+// IssueDocumentWithBodyWithResponse Number and seal a signed document (clerk)
+//
+// A clerk (văn thư) of the document's agency issues a document the competent
+// person has signed (status `signed`, waiting for the agency's clerks): the
+// document takes the next number of its outgoing register and its symbol
+// (`12/QĐ-VPCP`), the personal signature is verified, and the agency's
+// organisation signature is added in a later revision, so the personal one
+// stays valid. The sealed PDF is then archived and the number appears in the
+// outgoing register. Anyone but a clerk of the agency is refused with
+// `forbidden` (403); a document not waiting to be issued with `conflict`
+// (409); a personal signature that does not verify with
+// `signature_invalid` (409), and nothing is sealed. `attachment` makes the
+// organisation signature invisible with the number and signing time as a text
+// block at the top right of page 1, as for an attachment filed separately.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/documents/{id}/issue (the `IssueDocument` operationId).
+func (c *ClientWithResponses) IssueDocumentWithBodyWithResponse(ctx context.Context, id DocumentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IssueDocumentResponse, error) {
+	rsp, err := c.IssueDocumentWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueDocumentResponse(rsp)
+}
+
+// IssueDocumentWithResponse Number and seal a signed document (clerk)
+//
+// A clerk (văn thư) of the document's agency issues a document the competent
+// person has signed (status `signed`, waiting for the agency's clerks): the
+// document takes the next number of its outgoing register and its symbol
+// (`12/QĐ-VPCP`), the personal signature is verified, and the agency's
+// organisation signature is added in a later revision, so the personal one
+// stays valid. The sealed PDF is then archived and the number appears in the
+// outgoing register. Anyone but a clerk of the agency is refused with
+// `forbidden` (403); a document not waiting to be issued with `conflict`
+// (409); a personal signature that does not verify with
+// `signature_invalid` (409), and nothing is sealed. `attachment` makes the
+// organisation signature invisible with the number and signing time as a text
+// block at the top right of page 1, as for an attachment filed separately.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/documents/{id}/issue (the `IssueDocument` operationId).
+func (c *ClientWithResponses) IssueDocumentWithResponse(ctx context.Context, id DocumentID, body IssueDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueDocumentResponse, error) {
+	rsp, err := c.IssueDocument(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueDocumentResponse(rsp)
+}
+
 // RecallDocumentWithBodyWithResponse Withdraw a document before it is signed
 //
 // The drafter withdraws the document from approval. Its open tasks close and
@@ -5041,6 +5784,27 @@ func (c *ClientWithResponses) RecallDocumentWithResponse(ctx context.Context, id
 		return nil, err
 	}
 	return ParseRecallDocumentResponse(rsp)
+}
+
+// GetDocumentSignaturesWithResponse Verify the signatures of a document
+//
+// The verification report of the document's latest PDF (sealed, else signed,
+// else the registered original), made now by the signing service: for each
+// signature its integrity, what it covers (the whole file, or only permitted
+// later revisions such as the organisation signature), the chain to the trust
+// anchors, the certificate's validity and revocation at the signing time, and
+// its timestamp; and what is wrong with the file as a whole. A document whose
+// signatures do not hold is a 200 with `valid` false and the reasons.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/documents/{id}/signatures (the `GetDocumentSignatures` operationId).
+func (c *ClientWithResponses) GetDocumentSignaturesWithResponse(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*GetDocumentSignaturesResponse, error) {
+	rsp, err := c.GetDocumentSignatures(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDocumentSignaturesResponse(rsp)
 }
 
 // ListInboxWithResponse List the caller's open tasks
@@ -5985,6 +6749,67 @@ func ParseCreateDocumentResponse(rsp *http.Response) (*CreateDocumentResponse, e
 	return response, nil
 }
 
+// ParseIssueDocumentsResponse parses an HTTP response from a IssueDocumentsWithResponse call
+func ParseIssueDocumentsResponse(rsp *http.Response) (*IssueDocumentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IssueDocumentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BulkIssueResults
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetDocumentResponse parses an HTTP response from a GetDocumentWithResponse call
 func ParseGetDocumentResponse(rsp *http.Response) (*GetDocumentResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6175,6 +7000,81 @@ func ParseGetDocumentContentResponse(rsp *http.Response) (*GetDocumentContentRes
 	return response, nil
 }
 
+// ParseIssueDocumentResponse parses an HTTP response from a IssueDocumentWithResponse call
+func ParseIssueDocumentResponse(rsp *http.Response) (*IssueDocumentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IssueDocumentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IssueResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRecallDocumentResponse parses an HTTP response from a RecallDocumentWithResponse call
 func ParseRecallDocumentResponse(rsp *http.Response) (*RecallDocumentResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6230,6 +7130,60 @@ func ParseRecallDocumentResponse(rsp *http.Response) (*RecallDocumentResponse, e
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDocumentSignaturesResponse parses an HTTP response from a GetDocumentSignaturesWithResponse call
+func ParseGetDocumentSignaturesResponse(rsp *http.Response) (*GetDocumentSignaturesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDocumentSignaturesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SignatureReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError

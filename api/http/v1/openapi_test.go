@@ -33,8 +33,8 @@ func TestOperationIDsAreStable(t *testing.T) {
 	spec := loadSpec(t)
 	want := []string{
 		"createDelegation", "createDocument", "decideTask", "decideTasks", "getAgency", "getArchiveRecord",
-		"getArchiveRecordContent", "getDocument", "getDocumentContent", "getOrgChart", "getRegister",
-		"getRoutingRules", "healthz", "listAgencies", "listDelegations", "listInbox", "listNotifications",
+		"getArchiveRecordContent", "getDocument", "getDocumentContent", "getDocumentSignatures", "getOrgChart", "getRegister",
+		"getRoutingRules", "healthz", "issueDocument", "issueDocuments", "listAgencies", "listDelegations", "listInbox", "listNotifications",
 		"login", "readyz", "reassignTask", "recallDocument", "recordAgencyReply", "resubmitTask", "revokeDelegation",
 		"searchArchive",
 	}

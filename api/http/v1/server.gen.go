@@ -62,6 +62,9 @@ type ServerInterface interface {
 	// CreateDocument Register an incoming document
 	// (POST /v1/documents)
 	CreateDocument(w http.ResponseWriter, r *http.Request)
+	// IssueDocuments Number and seal several signed documents at once (clerk)
+	// (POST /v1/documents/issue)
+	IssueDocuments(w http.ResponseWriter, r *http.Request)
 	// GetDocument Get a document with its status and history
 	// (GET /v1/documents/{id})
 	GetDocument(w http.ResponseWriter, r *http.Request, id DocumentID)
@@ -71,9 +74,15 @@ type ServerInterface interface {
 	// GetDocumentContent Download the registered PDF
 	// (GET /v1/documents/{id}/content)
 	GetDocumentContent(w http.ResponseWriter, r *http.Request, id DocumentID)
+	// IssueDocument Number and seal a signed document (clerk)
+	// (POST /v1/documents/{id}/issue)
+	IssueDocument(w http.ResponseWriter, r *http.Request, id DocumentID)
 	// RecallDocument Withdraw a document before it is signed
 	// (POST /v1/documents/{id}/recall)
 	RecallDocument(w http.ResponseWriter, r *http.Request, id DocumentID)
+	// GetDocumentSignatures Verify the signatures of a document
+	// (GET /v1/documents/{id}/signatures)
+	GetDocumentSignatures(w http.ResponseWriter, r *http.Request, id DocumentID)
 	// ListInbox List the caller's open tasks
 	// (GET /v1/inbox)
 	ListInbox(w http.ResponseWriter, r *http.Request, params ListInboxParams)
@@ -479,6 +488,20 @@ func (siw *ServerInterfaceWrapper) CreateDocument(w http.ResponseWriter, r *http
 	handler.ServeHTTP(w, r)
 }
 
+// IssueDocuments operation middleware
+func (siw *ServerInterfaceWrapper) IssueDocuments(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.IssueDocuments(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetDocument operation middleware
 func (siw *ServerInterfaceWrapper) GetDocument(w http.ResponseWriter, r *http.Request) {
 
@@ -557,6 +580,32 @@ func (siw *ServerInterfaceWrapper) GetDocumentContent(w http.ResponseWriter, r *
 	handler.ServeHTTP(w, r)
 }
 
+// IssueDocument operation middleware
+func (siw *ServerInterfaceWrapper) IssueDocument(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DocumentID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.IssueDocument(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // RecallDocument operation middleware
 func (siw *ServerInterfaceWrapper) RecallDocument(w http.ResponseWriter, r *http.Request) {
 
@@ -574,6 +623,32 @@ func (siw *ServerInterfaceWrapper) RecallDocument(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RecallDocument(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetDocumentSignatures operation middleware
+func (siw *ServerInterfaceWrapper) GetDocumentSignatures(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DocumentID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetDocumentSignatures(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1072,6 +1147,9 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/tasks/{id}/resubmission", wrapper.ResubmitTask)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/{id}/recall", wrapper.RecallDocument)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/{id}/agency-replies", wrapper.RecordAgencyReply)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/{id}/issue", wrapper.IssueDocument)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/issue", wrapper.IssueDocuments)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/documents/{id}/signatures", wrapper.GetDocumentSignatures)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/notifications", wrapper.ListNotifications)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/routing/rules", wrapper.GetRoutingRules)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/orgchart", wrapper.GetOrgChart)
@@ -2161,6 +2239,98 @@ func (response CreateDocument503JSONResponse) VisitCreateDocumentResponse(w http
 	return err
 }
 
+type IssueDocumentsRequestObject struct {
+	Body *IssueDocumentsJSONRequestBody
+}
+
+type IssueDocumentsResponseObject interface {
+	VisitIssueDocumentsResponse(w http.ResponseWriter) error
+}
+
+type IssueDocuments200JSONResponse BulkIssueResults
+
+func (response IssueDocuments200JSONResponse) VisitIssueDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocuments400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response IssueDocuments400JSONResponse) VisitIssueDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocuments401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response IssueDocuments401JSONResponse) VisitIssueDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocuments403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response IssueDocuments403JSONResponse) VisitIssueDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocuments500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response IssueDocuments500JSONResponse) VisitIssueDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocuments503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response IssueDocuments503JSONResponse) VisitIssueDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetDocumentRequestObject struct {
 	ID DocumentID `json:"id"`
 }
@@ -2472,6 +2642,127 @@ func (response GetDocumentContent503JSONResponse) VisitGetDocumentContentRespons
 	return err
 }
 
+type IssueDocumentRequestObject struct {
+	ID   DocumentID `json:"id"`
+	Body *IssueDocumentJSONRequestBody
+}
+
+type IssueDocumentResponseObject interface {
+	VisitIssueDocumentResponse(w http.ResponseWriter) error
+}
+
+type IssueDocument200JSONResponse IssueResult
+
+func (response IssueDocument200JSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocument400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response IssueDocument400JSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocument401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response IssueDocument401JSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocument403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response IssueDocument403JSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocument404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response IssueDocument404JSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocument409JSONResponse struct{ ConflictJSONResponse }
+
+func (response IssueDocument409JSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocument500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response IssueDocument500JSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueDocument503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response IssueDocument503JSONResponse) VisitIssueDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RecallDocumentRequestObject struct {
 	ID   DocumentID `json:"id"`
 	Body *RecallDocumentJSONRequestBody
@@ -2582,6 +2873,84 @@ func (response RecallDocument500JSONResponse) VisitRecallDocumentResponse(w http
 type RecallDocument503JSONResponse struct{ UnavailableJSONResponse }
 
 func (response RecallDocument503JSONResponse) VisitRecallDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDocumentSignaturesRequestObject struct {
+	ID DocumentID `json:"id"`
+}
+
+type GetDocumentSignaturesResponseObject interface {
+	VisitGetDocumentSignaturesResponse(w http.ResponseWriter) error
+}
+
+type GetDocumentSignatures200JSONResponse SignatureReport
+
+func (response GetDocumentSignatures200JSONResponse) VisitGetDocumentSignaturesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDocumentSignatures401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetDocumentSignatures401JSONResponse) VisitGetDocumentSignaturesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDocumentSignatures404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetDocumentSignatures404JSONResponse) VisitGetDocumentSignaturesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDocumentSignatures500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetDocumentSignatures500JSONResponse) VisitGetDocumentSignaturesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDocumentSignatures503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response GetDocumentSignatures503JSONResponse) VisitGetDocumentSignaturesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -3541,6 +3910,9 @@ type StrictServerInterface interface {
 	// CreateDocument Register an incoming document
 	// (POST /v1/documents)
 	CreateDocument(ctx context.Context, request CreateDocumentRequestObject) (CreateDocumentResponseObject, error)
+	// IssueDocuments Number and seal several signed documents at once (clerk)
+	// (POST /v1/documents/issue)
+	IssueDocuments(ctx context.Context, request IssueDocumentsRequestObject) (IssueDocumentsResponseObject, error)
 	// GetDocument Get a document with its status and history
 	// (GET /v1/documents/{id})
 	GetDocument(ctx context.Context, request GetDocumentRequestObject) (GetDocumentResponseObject, error)
@@ -3550,9 +3922,15 @@ type StrictServerInterface interface {
 	// GetDocumentContent Download the registered PDF
 	// (GET /v1/documents/{id}/content)
 	GetDocumentContent(ctx context.Context, request GetDocumentContentRequestObject) (GetDocumentContentResponseObject, error)
+	// IssueDocument Number and seal a signed document (clerk)
+	// (POST /v1/documents/{id}/issue)
+	IssueDocument(ctx context.Context, request IssueDocumentRequestObject) (IssueDocumentResponseObject, error)
 	// RecallDocument Withdraw a document before it is signed
 	// (POST /v1/documents/{id}/recall)
 	RecallDocument(ctx context.Context, request RecallDocumentRequestObject) (RecallDocumentResponseObject, error)
+	// GetDocumentSignatures Verify the signatures of a document
+	// (GET /v1/documents/{id}/signatures)
+	GetDocumentSignatures(ctx context.Context, request GetDocumentSignaturesRequestObject) (GetDocumentSignaturesResponseObject, error)
 	// ListInbox List the caller's open tasks
 	// (GET /v1/inbox)
 	ListInbox(ctx context.Context, request ListInboxRequestObject) (ListInboxResponseObject, error)
@@ -3945,6 +4323,37 @@ func (sh *strictHandler) CreateDocument(w http.ResponseWriter, r *http.Request) 
 	}
 }
 
+// IssueDocuments operation middleware
+func (sh *strictHandler) IssueDocuments(w http.ResponseWriter, r *http.Request) {
+	var request IssueDocumentsRequestObject
+
+	var body IssueDocumentsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.IssueDocuments(ctx, request.(IssueDocumentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IssueDocuments")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(IssueDocumentsResponseObject); ok {
+		if err := validResponse.VisitIssueDocumentsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetDocument operation middleware
 func (sh *strictHandler) GetDocument(w http.ResponseWriter, r *http.Request, id DocumentID) {
 	var request GetDocumentRequestObject
@@ -4030,6 +4439,42 @@ func (sh *strictHandler) GetDocumentContent(w http.ResponseWriter, r *http.Reque
 	}
 }
 
+// IssueDocument operation middleware
+func (sh *strictHandler) IssueDocument(w http.ResponseWriter, r *http.Request, id DocumentID) {
+	var request IssueDocumentRequestObject
+
+	request.ID = id
+
+	var body IssueDocumentJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.IssueDocument(ctx, request.(IssueDocumentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IssueDocument")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(IssueDocumentResponseObject); ok {
+		if err := validResponse.VisitIssueDocumentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RecallDocument operation middleware
 func (sh *strictHandler) RecallDocument(w http.ResponseWriter, r *http.Request, id DocumentID) {
 	var request RecallDocumentRequestObject
@@ -4056,6 +4501,32 @@ func (sh *strictHandler) RecallDocument(w http.ResponseWriter, r *http.Request, 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RecallDocumentResponseObject); ok {
 		if err := validResponse.VisitRecallDocumentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetDocumentSignatures operation middleware
+func (sh *strictHandler) GetDocumentSignatures(w http.ResponseWriter, r *http.Request, id DocumentID) {
+	var request GetDocumentSignaturesRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDocumentSignatures(ctx, request.(GetDocumentSignaturesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDocumentSignatures")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetDocumentSignaturesResponseObject); ok {
+		if err := validResponse.VisitGetDocumentSignaturesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -4325,248 +4796,287 @@ func (sh *strictHandler) ResubmitTask(w http.ResponseWriter, r *http.Request, id
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1vjyTHcSf8VRL1+AFnHlf39vxb7fbAL4a7S3Ftcne1OytBD3tvKrsquzs91ZnNyqyZbRED+CDcGQe/",
-	"oWH4hXEwIEI4C6ezcMLhDgK4EAxoCH6P8Sc5ROSfyuqu6j/DJSnaBARqp6sqMzIyMzIy4hcRn0SpnM6k",
-	"YEKrqP9JNKMFnTLNCvzroUzLKRP68UP4K2MqLfhMcymifnQ6YSSzzwnPSMF0WQiWkeGcJGnBqGbu86Qb",
-	"xRGHj2ZUT6I4EnTKon7EsyiOCvZxyQuWRX1dlCyOVDphUwr9Tbn4gImxnkT9vTjS8xl8o3TBxTi6uoqj",
-	"Z3TMXvCfsWbaclqMmdJElNMhK4gcEa7ZVBEtLanHRE8YUay4YAWZ0rn9mYzYJSu65CEb0TLXZL/nqf+4",
-	"ZMW8In9Gx+xMAQEh1Zn5Lurv9+JoSl/zaTmN+ns9+IsL+5cfDheajVkRXcXR685YduDnjjrns47EwdC8",
-	"M5PwUhH1RzRXzI77VJ4z0TzwRLDX+gyJ0/BWAmOHoc4KdsFlqQg8OyZyyjXhmoxkgY9HvFAan60cMLZZ",
-	"G/HyzDxnqSyytlVDi3TCLxgp8C3Cs69neZxSdd5GgqbqnPAsJlSRnCvNMsIFcoGLoXz9dRB0BZ+qmRSK",
-	"4d56l2bP2cclUxr+SqXQTOA/6WyW85QCtXf+UkmcZfaaTmc5M29mZuFc0JxnZ7QY4x6L4ihjmvIcG1fl",
-	"8C9ZqqN+Re5VHE2ZUnQMX0+ZphnVlHBFbEt9Yj+C38KvqgH+ScFGUT/6f+5UMuOOearuPCoKWZhhLrO7",
-	"MAOFlqc0H8liyjIiC0LJiLM8C6ggO8niyJLdY5LYsSUDAXOhCKPphMjRiImMi7FthoqMXE4o9nNZSDEm",
-	"l1xPCNfdgYCRPJBilPP0dgyHJXOW5lKxLApZqSdcmfV0SRWhecFoNicZS3nGMrJDZ7NCXrBdEIvppJwz",
-	"ccGZ2HvLjE3tyJQZMSzktCwKJjRRmmrWx5/aqByInSQYXrKLcyOknrCCpBMqxoxcSkEoKWjKyE7iukt2",
-	"LWffk8WQZxkTt2KtkPqMKsXHgrEW3nJF7BsZSPC3z8mU5jkroB/bCxdkWGo8GITUJJMEqEFG8oIUMofj",
-	"jyl8SPNcXhKugZEjx4pkNyZWtDYNQckpk4IRlitgacgDz9bHIPgFzQ3ltxMTpoUaW92PhEG75hyUM1Zg",
-	"Y7hAYFDAwZxpZvZVSgUZwoLTBX8rcuFEkFKw1zOWQhcjyvOyYLj9DXHJbpc8kXoC2xtIyqXSx9j/nORU",
-	"syJGugo2kwWeYxxOeDJjheJKqy6Q+ETq92QpsluvyhF+HfJOyErrMdIlI73RPfaD9IB27g73ss4hOzrq",
-	"3Ke9tLM/2ssOhofpUXaXvZ1lWjBYRkISVaYTUjAlyyJluM64JkOWSzFGFcftXjpmIp3b9YWjSXaRNc/o",
-	"PJc0O5XyA1CUbsWhEc9BH5BnqGvVT6CcT7k+G841U1E/Oto/3L93r9ern0JG68hxTNgE7BZqzmH8HjQX",
-	"9ykxbb2d3d7WKwg2Pi4LllkCdpL6IGuHERnzC6YqcpGxLwUt9UQW/GfsduuuxAaY0PDqwmED8oFwYXQ1",
-	"I9TdETDBbUuGjBYwItTSvjqzntRbrCQa/AUcLMW5kJcCfmevZ6AzkJ1kYQiwlV9YyumYcuEYdUF5Toc5",
-	"uy2f/PeLq8qpmNyIsgLUBXjxmID4QBqQGDKVqDy9BXFGMjZjIsPtttitYYmjdq1ks+yZFTKFUQ1z9kho",
-	"rue3YpNXuM5m2ajGKLcJ8AQjlyzPO+ZN8uzhe32SFlKpTsFGrGAihUMMRgIvG6n4dncim840yCn8/zP4",
-	"1aghcGoCPbBHNZxCQMCQkRktFK612viscHspVDmDc4FlH7KM09P5zLLkFmfAarYhq6ZcKZjN/xcInTCa",
-	"mRvdW2SP78yKcjdW3wsK3ROU9stXnhPhDgJ7Fcx4wVIti3lcKYyodXM9N1dlRXgGG3jEYT3G0awADUFz",
-	"c3nh2bpRGVIePwQ+5GxM0/kZz5YpgzFWHblLmPmA/OjBj5+Qvd4+XFGnZGfvAJTRgqaaFSomSa/X65r/",
-	"/XB/P9kllxMm6qMjIJuMgLbjH84J1+buq+EOAofkJVd45fXTH9Vajpbucu5C2Hi5xX7eUQRegfH8mDMN",
-	"/17s48df/FyQ2eT6f4kxeTC5/o2YkNnk5s2vmrpTZQqSQBab8NBOsR0wbhst5TmRYOegI80KkpgbVik0",
-	"z5OKG46BTssQrNtEjW63PQRkUEWkYOTJyekLf7PEL8kOu2DFnCTdBLS3nKbWaHQGGjNVA8E1obMZo4UC",
-	"BiaZTEe5vOyyC90dlL3eQWrGhv9m3X/9q39KUBX0L75uew3U6oV5PjP/a5lnw6dRIafN4zU2k4zOia6P",
-	"niuzn5aZG6xOf3+AZQrX1CiOYKlTHfWjjGq2RNIWVqJgitsMZJuTjlJIm3s6KRV7i5RehSaVj4yNBbeX",
-	"W2ivfNMSVxHMi5cuK0RdMKSd6fUvyRd/e/Pmb8SEZFRMdvstMmZJqMiC/OiLT8l+785+b7/n3nr/8H73",
-	"7mH34ACEcIvk6N2P0ADobEIHR3E0o1qzAuj8Dx/1OvdPOv//qz/dGQy6/o/d/+9PmtahGe8H3BiLFmSx",
-	"ZlPVPMVTqlNUM5AlnKkY5i+UFUVmxLtvZL1Mj648gbQoKP69YHJcpuYZVQpEQhLaJZ3lEb62RkmjBkh7",
-	"DNDAILls4KstG6R/mZD2xfOczfJ5YIGrM5W2nKQLQm55YTWJX5BynKGZc6WNEIZErS5S7/YnE7NNZzQ9",
-	"p2CNoYoUbFQqlh17Y505ynv73fq62+/1eg1dKU112bJuzDNSsJTxmSagDJEdt1N2+6S3R2hR8AuWxaS3",
-	"7yiJSe+AFGzMlWYF/nnoLR4x6R3B2psVclwwpWLSu1tZGHAPCbCMfxT19qI46oE07h3Afw7hP0fwn7vR",
-	"q8ZxsFnrsQgPCRXqEgg6NjLYSrWYaPfCJeUarYi4Hqm2k7d+1Zn3Is/MxtWGHJhatbNBDKO6+I4zDsGL",
-	"sIaoIFykcgp0OYNDn1xOJH6gUEObUJHlXIzjgYAHqTRGHNjmcB7iYcMovMJiwjgaBLggl7I4x2bpXBE4",
-	"2wgcPxKPbDoQ5kpEdlDRlnqy2yW46oXSRZkC5WQMB5fV1ez98x1FklROjbsHj9n6hnLEyaIutFbJm/ft",
-	"+J6xAnbFFS7rx+bL/d6yFHKDhXZrp1NH8ylrkqvuizPLkzPgCXzuHTf31/ptYD62HcnCOsImmhbPu2V+",
-	"/pClXHEjFRZ5Om1eVyeCuOOWCKkZOWcz7SbMraZ3FJlwBYrIZgIjC+hYNVZPL5wTYFVu25wbOGHW+XhC",
-	"Jrq+AkrXsfRpqVM5ZcucdS2cFUyhM++TiOb501HU/2izwT833129arbag+OLZcR1ExvJlBgxkhCuQJkV",
-	"LOlurkfFEXNW4s1ItffOV3HLWeOI8wZhR3YTtfYISECMJGDMZdl2xFfH0Sqaw8l7Yb7YaJVRRRQTer1E",
-	"rxbRCpEeUtGqQTj2tRyx/nFMqCZTqTTZ6/WOjWPL0Gx/liJlG6toIWl1gek80O7PRfG5wIiK/PUcgKWu",
-	"ljlQVA/q438qGDEPyYwV1UKDKYqdDFBwf95OP23a2ldrxumIXDfKFy3qktmn9Q3Dld8rx8HW4NpvJXQY",
-	"gflKMUYS3LhJfyBCX5HxxcWtPqPYmV7/9a/+aTcmynpCuTbmzYG45DlKfzJh+ezY70rD3LnSbEpSWeYZ",
-	"vpOxnIN9gOvYWiK5tsbIgQi0MxgtOsFxTHALxFYbNbMH6Dl87iXogoatm9Rce0d2TkdacXLpytl6qNs9",
-	"rNrlgQo7kTMG7N0xN5FLx3D2jnU9GpMJJQUzT+Ds3K2tyWUKVq04qhsXGzinzc2C5tbWu7DSnjx98ijB",
-	"2VIsLZiOSfLhyWlS/XX69PEZ/qLlLPj15U8fnZrf6VDJvNQsn9vHoeINzUdx9OHJaRRHtin4l/u8eY5r",
-	"QJ/3ZDFdnmmwYTbPxbOH78EyNhORdcljTaalQp91Yd1rCdhUO8bAgzZf1FLhy9qCGHJBEaqyRKGDOqxV",
-	"W+wYPnTvL86bbyg2I2qcxILZKWyQhzOq1KUsWs4p97Q2LP/J2ptjqVjRbpV0T2PCuuMu2P+EnpTJtiqW",
-	"7ySuKGtiQ6iyLop+YhARNDc7sU8S8wNLCB0XjCmyY3actwDgHS3UXPH+MRBSoEzkY8HFeBclLRCQECbs",
-	"BQm0erAIkh3BWAbrxqrM4LkDaaknbCDMpds0oMtCJETZFsiQpufQCfZeGLrglghIKqO4md8uJzydmNaQ",
-	"WlzAyphcF/uGjuw/E0IzfFSwKS3OcZHnjFqn4kCg/AH51B2IgXhqZKO79bXdEsnOw6cfnjx+Qv7wq6Nd",
-	"YC9KLVTTsNGmC6elMal+AkenttdT62QH6429vidkpyJQabhIApnHAZDMfEPkpRkM8pQV3qbQO9qF4Q5E",
-	"4qwAiaoPzzsmrKrARcW3Y2SnxSyIMXr9pcDGhC74sMTmKFyDuMAjWSxeT53Ys6sPDzVcv3FklkEU+wtW",
-	"HBnGmFstcgCfur7MqziKRim5VlmkNSPBShtc9eZV/Ed/A2xRKlcKjTaFwYKVzlYqDrVLy/aqw23uuFKc",
-	"DdmE5qMzOWrxCVmNgugKaGRHA9IkrnwDFQrJwIxUOVSa61Iz53hX5YwVF1whQgsFTFZapZGplILKBqpi",
-	"d4VitOKehNYvYJ0lb5sLk+ddHE5V80yD8V032jQseMIoQEsjMLhitwY2m1P3zbC5Sefc2ayxicwzVjQ2",
-	"xLPGn8+5yOomrzXqYhzNpOKOOytMxA2PLuT5au6IMreIC4NebW2jhVvVgmx87N1Nm3CzyfPjh+5ZXevT",
-	"TpfrqDa5tdWxetmtcaRsdNmsWlur8Zv2VpPUfjSEG2Lx7mk+Z5k5j4nFnu+ijkIr6YECEZ14eMIiYxFZ",
-	"cUnnx3BD+FFiP7ksuNZMENurQtqg8Zs3/4OSmze/mpOPy/nNm/8odvsG9GStdnzKUH1RqZyxmAjw8RJP",
-	"HxmVBZifw/uGf4iXjB81HpzbbU6/1VZEKpxzq9qlIDvVMTHOaPi55h7Y5oJX37Ebu3iCA/eo2UVT22zt",
-	"Wj26BWiqlfeoOXo2cDmt8BAzkcWEvU7zUvELtukpurD4gx3dvpEb94adsls75xo9cc47VVOEGk9L9HDR",
-	"/MwEkLT05pRv8xLZUTdv/hYcgp//i9iNCWiIXJQYc1GBMWGbzBktagzlQt89jJr8C44O+KSZCnhCdAM5",
-	"FSC029h0umxzWCXyFk0USwdym1LmAbNUBVOwjVoWtNvEAVRxAY0piBSknAG0dQF6IaQ2bzROttWDl1t/",
-	"BOLBYPVwBU3ozNiLtKyNLSYgVZU2t5+NTZbvm34fCV00OtbbtLUg8qpxPFypkmVnUqz+/B1FALwJzCdU",
-	"bcPBt4ZTQUrbtpdSpYcveFDVdoQ2s2YFkmqxzzqm6av0DIfMBscT2fkR2twePn7yfkwePH3yw7MfnzyJ",
-	"CRh662iT6r2o8aSB60/rQJfCsNDTUN+wXLnXMofNGLKRLJqBYWpC94/urlvyL94/gbfg/dbgPXji5Hcg",
-	"swH/yIVBgm8oPTfzK7mzpvIp+QiqRvLK6ZQCWpcLRnZ0cf2bdELmN5//S7nbzJj5dCjztVvRSm1Uo/AL",
-	"c57E5Pz692TCb978dbn7VddgOctWC2wqrLhD21ubuNtcdpeFP61XzcDLwoOLLBzjbCSL1XqPAsVHBb60",
-	"xdOGG5UoRtMbJYpBeKvVWNG1hDY0b1FxSxzZyIMGiJCkGQ3ZdIfxqBDc79VSqnixfPIuqRsL575fyH6X",
-	"2e1TZ1e46WuHc23iq+Nuld71YWA4X1wnVFtjxBBXXkEUmADpUJaa0NoiWUQsfFWFY6UqcGIUAacFO8lB",
-	"dn444SSdXH++u2Doata7b3F47ojx9S9Aybz+TIzJBWB7hzef/xKUwJ/+9Kc/7Xz4Yefhw7rw3u/t3+30",
-	"Djq9/cW99I0fp7MCWskc7q6yJJ9ef5aSMb/5/JcVNMOqmI65C0fSuzdv/oE8uXnzD5xc3Lz5b0t2xXUH",
-	"8qaY8g3PUgSXaLzLlFMzXnusmIugCWpoOXBPn56dPsff1hy9Icpzv47yBFQn/OfsVTOy86ucMwE1Jfyq",
-	"PRRxNrn+Ncngov7XmpzffP4vZCJvPv8snZD0+n+DKgvzKr74+ZTAKmzYE2sujbc+0ILFtny2Oe/U3v6d",
-	"H33xaeflu08eJvVxBk/qRB/uv4WjZ0GYbyG+V8nRNuTATxBov6Bu9UniNhZadUBM2whMw0yW7cYk4eLM",
-	"udGSgdgJAYzUH4fwonmLZUns3GPY7IgLmsNzgy1I4oFInKLnHtv8CPiC0bw85s++uouNos26+gqAB3qS",
-	"FfRSmGgL5T1nRnX0Hru6H6YadhRHwfii2LloMu+jwX8ayuCxJRwfG2qavTBuQsyual69FRnB1Y4qDyIl",
-	"WuKYjOq1fMJ9I1YDvyH29r9ZE4LvGMRGU0+3va9+PVeHb+y+0KgG3k6haxIlPv57ebhDmWHEljFjIpKI",
-	"uDwTTfpXxjaKR3sAL17VInpplnGjdTyrtbnaWhO9h6kZjLq+IwsTcuUigtQumcINA7dVQ+oGPWHTbtTA",
-	"ER+O16ibXqL6j834nBBakkxaFZXr2Fu6jcw0DuT1Cj4ysOq+dbIeyKyBuBOijMIxpemEC4bI+mNrLC+Y",
-	"oDYvRsFKBXiYB+gOfEeRKVeanjPVH4jl/Bgx8SGBMQkDKGOyGL0ck4V4SRD8i9G6MQmSGNjGfWqCmNRS",
-	"RdjHJrI8HogqNURMkvCUPHMSwLkqAhMDYB9YRj68+fyfT2NyevPm08fmDyKLgTh9+dObN//51P5icxHY",
-	"KFAFLciCZFzNINaFZYTlLNWFFBxOgrk746guC3ZmWQdHphMPKexKpuDY5GOuaU7868bg54O0LljBR/M+",
-	"0XQ6M/ENwwLj2YDIUuiiVBrMJNCyXR9BgLgFmXTJCwO9swkPVGyxI5BnYohgFEyw0Ce1iGE88m1ehPqx",
-	"2ZAHpgpardaCBS3VovUXI4OX+ITm+cVgdL80bE9B4o56ipQwf4JbFQuqk18UpqcgnNuNtvEgX0DTL/kH",
-	"SsFbFGp4Yhwk+GnlNNmhAi1g5tyQxRhDTXWzOSfEWq0BTAElwQdN8qJmAl4aC031OjOIo9qOCUNBKAgQ",
-	"DHU1Jg13JTbAT3tzVZrNVF3BDhOrNIy81WrEK1PR5qYh1aaIAUAY7zyhcDaZu2jWSjBxemKffPHpzZu/",
-	"E2Ny/fumfs0PTSx9kMsye3TBhFYE3nKsZReoB1rwnOi6SFNv6UBY0wXLuhd7C1eW4G3YH12HrLjYWx9e",
-	"pN0rsV0HFc+aVtJjCJt4IQvd6Co2kS4JYbTIOVPaxwZZwFbNgxyTpFN9klPtXRt4VbCY5DOqE+f3CNBk",
-	"5j2SdGrvCXZZNUISe5lKIOBIaYJ/akdK8v7Tk7PTpw9A8J2+/xJu5H/x/skT+NP+v8YQBPMs2bV/D+cD",
-	"4ahewC3bX6M46gT/DgiEJ/U/LYWNIugDMLAy1YDyrBRI17c8j16tm+oV0QZPJHgf0ja8jN4+2qkdAPSO",
-	"CiLGLv3GVs76uWE/dlectUBi2i4JIhgpSOMdE5lc24RkyCZcgGjbXeljWaXhhhz9Cy6ylQrlCSoZmAHD",
-	"e9dRHsXL0f3bWXcCQ0lo6FkH3drAAm0tFwE2K5iR0KKB63yVMrvEqmXJ4jZNQijscVxHiKWdcpGZn72k",
-	"4YoIRotjkniwGjyHTwaCK49n20HFzl61PXyOCu+HCGBwcN6ZLF2XFrYGGQQMnDekzWc/A01amMBHWVhn",
-	"im22YCmfcXAFGGAq8Ay+doEX/idnKvUf2GiBY5J480c1MqMT4ZUGrh+LHzqDzQIwVXkLh+MlPHV8w5+D",
-	"dzxp4BJwJDTKrnBO3wYSKmzvOx8c/rQYPwDNbxXqZFMbtYO+bM7Kp8X4mf2oiZOgTm7V2EvB9fqAFGfV",
-	"NM2HdLdw6FkAd6ozqcJHrtBX4SWLvq8hlTaFVFY4otbgOgerU145tv1g9ixZpHDaXG4M01gF9oujShg1",
-	"k+P7DuG6yuN1iZaVC9d61rScNZ8DXOdt0EuuGx40HQ+mkdjdThqAlq0z/9L2sjDrNgR6xdBNXD0aUSuY",
-	"GhCwzcS3XLriaEaL1gB7e+fjJh9NZc/ckOcr8pNM2sK2nzOacace3tJu9ggCQYOcYpWdLJHnCZFFYFaw",
-	"uVmE1KTEfGGNNrPn9rhohZq2RhO4kGA8Qk20lsk+oI5rgQVbRRNoudm1NozJW2h5b62ramH2tGyZLzAW",
-	"tfJlXVaO0Jblj95bc+aqmcDGwDHIdmNhPCnVNJdjwsCO4ADAxnnT7o9fhaT0uEkPEWqEE4aASaRkDRjQ",
-	"tgWKmMUnbH6x2MS5EmjVC76MDT0AC7eX9h4WhzOlGUO1coVI2zAb9m2hY91mHJimXLSlgnoJP1cRKLBM",
-	"wXJpInwVms1ZzkwACpxfYDdnC67BzWewYJoJ6Pls2mghhxGZZd/JZXpO4C0yK6RmqXYqQ9Uv2UkePP3w",
-	"2QePT548eLSYiql68nYcTs4w0OJ1Qp+mwcE71wIX7rbiLKubMwr729rwpxhJWWHVccep5pvpRg60gNXb",
-	"+tHezs236fStX2bb0VZLDrhF5NTCYlzYKX4OwsmvS7lXraL69qm6jBxQG6umpr/v/L3rufW7v2eXVlBI",
-	"IUrVRbSoHiWpukjIzsvT9zr3jK+Q4vrsGFwfuJQweVsCXi6yc3JIctBXUjpju2EUimkbHCBNV2VH1ZPG",
-	"yOrEHTBJHW4mR8tRuQq9/H9PvvjbL34uxoh6qVBi3vc/EIks9Vhim3JE3B8bN8N30XsH6SXKWWICfs2f",
-	"nXK2kjA9YZJk1/+HG7wXJx9bTNEymYseKNNiFEeOXBQRhoYWthrkYHO+gBVqqI1OtAkDWlWspQ7bUxBg",
-	"JLcRcVVJDPQ0GBLrCl6Vq2CT5AONmpzM2QpEpRXlYM/KZJ8kac6K84Ts4CToyZe/3fXLTFVTeEwSORrx",
-	"lBs4EPhErn8tyAW//rXYNbkxTdR3Qnby61+KCc7kZ3LXGszMhRQtZih8zrA18/qXvy2JLm7e/M/dgVAM",
-	"pB9TNvO6Ljhz/k0rFutLA6mHdWGJi0y2LFYBVX1XzetElnDqP5Ai482IT2RchTg16SMm9CIAgZY5gwlF",
-	"AXtMqCB0iNbFnCttfmXKo55Xqcibh4PVEI2bf+aUvM2/CJNbtN0zN29tabF6I+WZsy5s3lgAvtsiUUrD",
-	"fsEl8LzMG9J0tdmHNJu1HLOznBrDPR4Tx/5Wi3YiKWxCwKJEOxGgxfOc5ZufxYbYF5rNmlgCSvaGTVRL",
-	"vlEFwpbcQF+tZltTZib38zajwiloGBWEUbYGZtmHgUrsN6XC5NbrtQjXfmzJXjFcZHxD4gCb5M8l92vO",
-	"Exn4vhazJDZHz7WsvuaLTaK4GBskB83zxCVBrnwbmPsEIZtibjEyxhnqgJDwTJzJ0dk0ITuJ41Din6ua",
-	"XmO6i+KI5gihFHA+mc8bRW2raa2aiiXjg+uYCMYyE1XhKGzmmJbbLrpTwKqsN2GHVjmry2sZxQtTv2Ll",
-	"2H6Wx+gtmLEpWITWxB3Mvslohj+amQwNzLaqFvUSBBfY7vLhsjLSv92iuzQKe09tIP/F+yed/aO7JONY",
-	"DY0LApnHik5KFSMT9rp+Z74/unc3693bu3fvMP1BdvfoPt0fMUp76dERzXp7R/RgODoc7Q33h73hvf39",
-	"NNs7yu6me0fD3qjXo7170VKKY9oZvfrk7uFVI/j9BVPNmS1NKQm12pJksokrLWeKDBkGNqQpm21lUWq5",
-	"Gb1gIsOb0Ymt5YG2/z5519TCMOnF8Vv8J0u65LRgFJVHzE9VpddqRA+thaTDO8vGS1N5LWCOba1pYUP5",
-	"s7ZEM+tsdFWhKFWZEDY00Zkv1kWst1RF6m4HW1hO+8IVycrbQxVWGfukU5alOEYgEoaIYY6yHz46JXcu",
-	"9u64l9WdT3h2dceWm0i2sgcarmTHrjffybOnL0wv8IbtwY07uVWk68pQefy4Hia/EGgY5DP8yjGvjd/e",
-	"LrPOJSY1pKleyK3jlhsPU+2glXgoXxO6nHKnmSbjwms44HVRsqTqzusSE6owuVvNEDeUMmdUbI44h+28",
-	"YXTq1riSTTAz0L/DyrzlkM6fTOS0JXKzbw5XKSqnMSb1YsJMJ7q+4pZwzq+Qo3ElaMYaGqtooAACW0eQ",
-	"BUgzj/avh2u65dQmwdswNy5lnhdJdQZa949mM1fNxWmJeMkHk4c1Di3kZrA1XLUMA3dixNg4i4iyhe6a",
-	"5JF9B091yCA3MmmqloxOcZWWjrqMdHbmFlKbkwT/yZIqG535Ad4jaKn1eeTjegK4xhxxYc0uaKzKEdee",
-	"Fg7YFeaAMwTUM8A16dQwgVsbgv3iVj4VrlnbVJ2bfGEbX0eh/++8YTgQfMv7AJiVVOIiCH7DMm2ItE2q",
-	"bLrhBQk+rVKVNc7fy6LFPepwp0SAkpE7VKoFsS5gVgleD/wjh2wlfDplGaeahVSZD6M4gk+jOAoaiuLI",
-	"fttMrGpzFxmJ1OEiiHJ5y9UuTMOQU9JXTtiimtKozPOz9uSlRmGURE3k5QLo0qhGGadpwTVPF8DsT8YQ",
-	"AfufBDmd3Lz5G4IVl04nX/62iYbC2mVX30mNBWSzXKsBY4gVbALpXcCHYyrWaIvUqxW7LNneCba8f0BX",
-	"YGlZcD1/AaMw821K+sHdpvrLOV4iOaMflyxqSlxvbly1St/+FIA4kTu5HHOjjCLPUNPB1qvxTbSemWpn",
-	"XIwaICAWLG8Kv83ojBU5UyrQDVxOV9jvYzg/DejclbiBahVckZNnjwlXYLIuLgyp9oDEb8dUs0s67xO0",
-	"UFdJiaqTClyerk8VE2fBVgNhJAY2V09la8U1L4xKGTtXHrEmbkWM/Ty0l5scqJm8FBBO6vytsuBjLmiu",
-	"MO/rAykujJ8S4r86BFMSBQVb2Wu49ZLEMB9OTEZzPfmZrYqFpX5/lhCXhrZWz3EgCJFDTTl0i5DYxhnF",
-	"ltBqvtWlGKj98xdPn0CUImcKtgZRgp6zMzQ/jKrQwC45hWOFK/JScKw38+S9B/j9KZ8yBTFXitCCkefv",
-	"PSAHBwf3ib/WqVohd4Qn4Pk+rTLIytFIMU3kCIZrpQfZSf6094N+r4fVdjsEDmrThV/fMNZPBua0GkR9",
-	"8lG3230Vk8HiuQXPBlG32x1EV0mX4OmJyhWxOwbTCC+ep1qSMdOLRyoV9lQ1X04ZFcofr9DirKr/QyHg",
-	"rUuwFrwh3exdM1sTWehOblL3ZBKvacOS55nhzVyWhWL5qFutqHrwaIxhk8wkhVe2JFCMtxlt406BHGAQ",
-	"zFfAA+CQxZQv/GqjSeHXT7rd7hVwK4GvE7PdTXQkNBsGSKLsv+Q6neDVO7FtJyZWdDmK0wyfzpUL/IQG",
-	"MxkWbsU155ZGWENchUXwgKNUzLvkhBy9fu05g/T5ean2YcazWuFkpEMsFPrsN6bXz3nKhMIDxRwsEfhw",
-	"Cs40tXnBDO7TS8f3T0+fgYyLAvt7tNftdbHELug2dMajfnTQ7XUPjFVugqL/jhUO8O9mi6fFaO73ekHO",
-	"SFuLFFhelEKApwyytacTlp5j3dkKqQjS3zPlcQYi33a5UAF/v9fbriinuylH8nzz8po+UqelwmYwMppj",
-	"msPw0Iz6H70KAtV83A98NjQxj2MF57MZY/QKPr5jRG4rix8Yrhm7ccU4sgPFEmNyyqYzWYBaaU5xh8mK",
-	"QebRIVXMps6mtaliAspKWAlmC8/G5Kh3EFS5JD5kvCqjPxABCcbU1AgwNZUezHqtz68d7ledXkG1ndw4",
-	"0pYHW052BbxtmG14OEdhAkeFK1xlKoUf9Q7eCrEZB20gnZG9/R/Abuzu9X+wf3DQJ6kUgpnqWa54xtsZ",
-	"1crCw6sXs2939WoGVcAqV61L2pye3obImWooNdtQexB+TPPShgNIEK4Gxha8CEfOkDFhL3HoG5tj4Pa8",
-	"XskUdkVl8JsPBGTsIFNWjNE5VZVFh6DwoKQqFGROPk48GGCxIKYYCFs9Dcs/QsyR1evwVVNYgY+FBM2d",
-	"oGoDoj+4plQ3lIHYGURDOI45uSgHERlhHqLBYuKkQbTbJSdivnR7Q2wImp9r3G3alzlX+sTNHILk6ZRp",
-	"ViisDbWEJK6GHDeOEe0O8O7HJUO4iz2qPo7Chbwm3dNV3LzWK+LuPKNj9gIQehu+e2pqnb+6lfzZbAcG",
-	"9TcbtyAqZWB8dJcQ2NyHvV5bu57QO+/SzOHO8ZO99Z/UKsyj7Nqgn8c2oN5W/fISb21XPij/6qp+ECrd",
-	"vtcDUeLeWRYmaDJslSjPUQuvFW+mNfmxwwUJtuUuUZrCVgJV0NlD6RyilXXSJd5VFLSAUDIjU2xqIpPx",
-	"gc59/UTb8yWUJW4UJCYY0coSknNxbjRxg3+rEifahlBcYekSICsmSoboJZplBVMuVBDGK/PM6MBK8zy3",
-	"Or9hSsHHEz0Q1uJCaht4ZaFhpzYc9g6PgQB8KgWU83AAO3h3zrQhl1hqQSgsRDLSauy+5uRAWAXd6eA8",
-	"nYAKfUHzkjnfEvZQn8/6dFbazWGv1yTcxszItvk6yRbEMoQSztb/fZsVf/f3nYQEdbsSkDyLQmOOybzf",
-	"KDEPjtbGszQND1aswSzK/IItLnPMb1FlIdw9dlH+REv4srKotUl4dGZUBK9OVnj1DUjiNmU+3GVu2X6j",
-	"sviwd7j+oydSv4eJUb4t4f3cLhTaUCx7teg2Vqs71rLVKrxfOKBoYOrKAntY3QPrRFiogzntwxTFs863",
-	"jbUssjOIPi5BgmVcTJyWNRCDxUyJg2j32Esz6N9cylwwjitMGteyV3TJU5G7l6AQlbPvgWq2bONrkl7m",
-	"rRPzwjoJ9hPkhZYkhzr+sJ1djUTDlq0Vs6N/M4pZEG2xUjFbDq/4RoXCBrv1PZ9X6duSCi+WVm4oC+wv",
-	"baJgc2WuHqhoYbcLMqJNRDRqAeZTsxKWt9KadWo+e/zwm1imbaeWGXP3G1xf341j6ocMdcR6hOS2a/JO",
-	"MIHNZ5UuGJ2qxXi3CfgmSqxZZ81wEJAIVk/lQZXs45LmylURhD6hDLoJM0uObca4egSg0+zn5NlJ9uhF",
-	"J6UzGDnRUuZtam64wB/Y0XxT6xwio/qfNCl/rVEvjWs84KwNI/x+tddX+0PnBAwWonMErlz03k1nEcUN",
-	"a/zRaxe1Tyv/tCmpasp4WgdK6Bs0xmL8J+HK6tRoaBuIpMKgJsdILOHCFB4mrnon1XDrM1k4fZ+yqLq0",
-	"F7yBOOztVb46vO0u5aREYv01VtG5TZtozwl9KfHeir01msKQP+YWxpR+V2bz7ey9VfHWKGNTGSb18z78",
-	"jQ26YZnYq6urxcvh1dd4EjnIdcM2fWHWHBf/Zq1XLXbwF3b92jDSxg0S7sAyNI0HuWZaj5iHy/loFjSb",
-	"2JfrzOdEwu0CreFOPQqCEMwPFUoVbbU+qQ1Gw02lgz8u24MDUtZdO54aMhrS6XBVy9vTdPcIy341XUH2",
-	"Wq4gG5CAFjWu/Dy1kVArN/a2iQg5jtRUTG+ihaaaX7CzVYaUtnJqX6deulASseXsDsb9/b2pxRSe1faV",
-	"ExWFiS6KXplsYC2AbVuQEfwHfl9hrmxKDDR2l/hyN1XKWq4tYAf+m2AKYp6TxLjCluUJfKLkdLEUIpzR",
-	"1UYxqagHwo6GKV+4kbiU5wpjKD1cCAzKWAdbZAF01Uq5gagEl4nNcWYL21+Q/A58YFIQA/gHw08UFKts",
-	"OtJN9phqBX+V093UmTQlWfb2OvsHp71eH/9nMEJhZdJ+NJvIDuhTk84FFZ3ZRGLEu8sSFD0ZT27e/Beo",
-	"wfHfZ/Wqh2G62n1f/LDq96C32O/GKsVyJdGNFIu9r0GUrBcjCCPxxZn/qCXK1neHw9799R88cPmwvy2Z",
-	"9QT1m3DnWwRVdWwvy7BljcdbfTLMEdRw8RCIOaw+wbR7AB0yVeOtIRM0k9jlgbcliLsNOBN4UNvxaz0/",
-	"4aLLurfzz6x0yHwzx3O76Qh5FQyz+/3m+OruEWBqbdmu3A/uZGy/f7/EajGwE8AAgvcMrhVx6RvMVTtM",
-	"I4fAOsC6cJvTYsggUuaS5XnHJO33LTlfAKRtworMuzGxZYN8upKqS2u6GggTEBy7/LcOhbqyNs1CnKCL",
-	"CJkzWsTgsM0IMKeKH7JBNIV1mFiwtQGwWMC1Zx5CnT08jSuSTMtc8xkt9B0YcQcYlZiBwHUfHqg+SRwP",
-	"k5hQAzY25rqB2PGA5cUdiK5sipoMcI+9Bp4hWNrWzXDVIYypaiAwHrjqykbmK2nd2aZcgp9Oc7yNyhqw",
-	"gGG6A8Sk64IKNWJFgXC6gTjxb5uqQqD1XRhTB/osTMrrPhHSTay07jAhCX5nE9wNxHNoCGySwzlaUvpk",
-	"uV4I2Tns9YBbGKglxshKYuw/tBrFQCAiNiamLAkXFX52t15nhOwc7u/vLtUWsT8PhC9PQnYO9452l8uS",
-	"wO8HuyuUvKpMRLuK17BcIszCnsoM9mv/E58GyH51auOiFsydC3lV2l/+S8wCDsvnDq4kI0Y2tQAF48I8",
-	"SG9NXwv02sWEiVAvql4MyhRy4sDr3uge+0F6QDt3h3tZ55AdHXXu017a2R/tZQfDw/Qou8uqLGpvJVmA",
-	"yUJ3eG9/76AKhA1LgW2u/y4U92rTQQMZG9RWq3o8rkVLIvZQaVrYpAITvI7hXHwgq5T8y/28fP5BmL80",
-	"zMBZjWfJcP7HrQnvbfDFMzoHCXYq5Qews813R5uQp8rZTAKfP2QZp7jb4OP9/U0+tiBuOMsfCW1LhX5L",
-	"uoM92JrCXgMtwv2kGvSIzX2pQai3E1kIgC2YTQnMBa5nHzQFi535kuYW8RUW+eXaKCMXnGEMFoSMWEMD",
-	"1l9QFrNmFAs8yyGfPignxgIGjUB7tPCeAI+1NselL04TGhXA+GEwdQ7SZv0DAFNrcYwFx8J2zjD34dft",
-	"9vUErpFG3zvDGl2/QdCfU1/NGYHL2NUw3mJPGejpvFOwWV5l4NHNhdpM7PzCLvMHA3ibXJEKu3CtWgyx",
-	"8X5i4RUIhIdmUP31ICjcCr4Srx0XlhGaaZdfYyDwsGaKyFIrF3XIrDOP7EhhIiRjF9/o28PyTljrabdP",
-	"kt7dZCBcWJJ1MML4PMrVjWpsoKDHJOntJ14rhVdmND2HgC6xQ31MiCJOXdn1Tfkpw6Yw8K2eTADa3sNS",
-	"cb0DCFbsHdo4xd5RYoNXjGFoMa8jOVlYD6gOs9lAhOVPA7Z6oGtVlA5U3/u7zTEs0KtBFz5ns3z+1YXK",
-	"LW2RLhg7RJb27kaBftS7u7leFIxoK8Pg/lsTgg9wsULKz1yvQMCYdU9N6oflgvPvVIfY9xbDb0exSY3T",
-	"PpR1y5JLilBuV2V8thLT20B2HEQC7+vsNU11PidUuexE5kbt9Pom4E6wwhx0x6hAFoPhUhhyRTxvjEIU",
-	"xnFLkTKDVQ2vGPZptkaBuS2o5/Z6zNuC9XyP59kMz1NdMIFlW20GU9O6XVdBRdKcrb76hFpIBwSr1R3y",
-	"BsIW+OowpsNElNbuCgxt9yqo8Q12vJRZjDRqEHA/xtSV5h7t0uBPIF5myMalK02ipcR4Z7ITVohdcRjT",
-	"PH976v0tT2Lv0XsBxfMFyW8+/4ybRNnXvyfnHGyiZHrz5r/ybWI5w1Ij3zD4Z5OjeCEhlJn574/cb0OC",
-	"/MTu5vBEtfZks6t88bcV0gRzkWxkTDDSoK5MB0Al56iP2yqIAgQBc7UkShY6MeFfQez5ezyH7UlSOR1y",
-	"AaZpm/3sz2DdQ86Q/bsmTRL+kAxE7qOKze+WxBlV2mZacRTA7QAeOtO5njCb2A8OZrxKcUVc7VVyUk/F",
-	"URW2wQ+BfKc/2DSII1kcG5uHNZvYt9A2qCzy0SsFyA6TC6slLBdLta7zX9qUgoYL0qGQ2nnQgj2yXG4y",
-	"Pfo0hFfxNp3LUVA+wHptXWHWeu4rqMDgMl610Wfmdkvynq6gyGHUAOASE1WmEzzGHgBZPz550kqIqyDS",
-	"HDKzDVKsgSi7kPCizh3sz2QSDsMSqbIeOSms7rrbRq6vfLLNTfDxwybCT32WOWvygGlv6xcW/sa9VjWJ",
-	"v6MRRj6J38r4okqd+ncS+l07GqrRB2eR+dufQ2Fx33ak7E8W7dG1fkA1rYfi9e1WC3IIwyfTeCBs0dRC",
-	"uTOTBrWNbe1FB2mtF2bE/BK2pKzL9xXbZzXrBOaCMOVk6SWdx64+rLIXSDo1RY1TpshYDlw5KCyBPy7h",
-	"MmC4An521plSnkODLz58sWssgNKUzFVMk3LWdpQ8qTF2W135j3DHLdWnXbnzauvq3+PmEwvz37L/ZDFO",
-	"XWHbxq13uoxK76PRBMvCxh4apkw6WABmmgRC/gk+mBq7tTW9aunzAgRgM0Vo6pVMbuPQW2wkviDv17ji",
-	"fB8tdyJZjAkyr/vdWiwvJvLSGsnGVHCFvDEjWQVo8hWG7nzi/tnujnxWcNS5RL0AVkOMg4UYIlrIWPCd",
-	"uQ7tcKnMy6lQ5CFLC8bIgcm/cOfJF592HjwjOydwJmT8NXn8410yK5CGIVMx1mEw3oIqFLwPsJoOCQp0",
-	"bVB9q0+ejK9/Mbd/kj/8jryosE/w5+n1Z6mpjkX+8DvIAgfPY2xtwm/e/HUJL5k29OT6MzE2H/1akFyi",
-	"6eDi+hdEF9e/SScEotDx/S8+/fIzASl//oZM5M3nv0uJGH/525s3/8iJmNx8/hth+zLtAn745s3PkZy/",
-	"uP599Qr54YSTdHL9OSb0C6qIrasX1t9kFEDAuoE8cWRDS/D3l58FQwjGGS+N0FCDpaYqxsLfN29+Kcb2",
-	"8R9+tyUPqjJoW1c46y9M/cL4Y6IWeAZjqjgWk/TLz8jHJRVkSAWZXP9CTLaZa8hX+4+cTNDqtEAsLClj",
-	"eYIUBv/Q8HhpPoPx6QJWb47N1xk2EM/lpcldE9oOnaMS/ZDeJwd7mOxUWw6q3/Mp240xWZbbdR2LIbSZ",
-	"voKIBMQpBk4esBQEwQzwe6Il1DIbSj2xOcJYFhP806IeE6ACcnc9xEgFoNylg0yy7M50emc+n88hC6kp",
-	"FsgVZg893LvXg3GsKh2IIAc1KxjN1IQxTZQc6UtasIGALMTGvlCJG8SAkVQWBQN5dmyrDkIa2qDuYOXF",
-	"Hkmh1UCw6ZBlOKzCpaabgTTtkkFULexBBA3lbKTJMKfivKpsxlLGL0DADgSopW7wVayx8w+bNLKIvoxt",
-	"SImr4baQoRa0XqTBC3N1bA95/BXgi4sOWlpmXBNdUJ6DZQUwhO5jmxvNiPyMmiqyxtVQS/BThX96dbMB",
-	"dtiiITjIzdo0Ghgx6knz3G4GhRdVq+3Q8NWW3qB2ZMudO6U5ExktzIayx6bruZZnyOL0Gq7j8Om6/EJ8",
-	"Wk6j/v379+9jfiHzZ636tK/S1EyosWjZPEN2O4ZJheKFTVnlGNojf05FSYuFpOAY8tI76PT2WqwMIAi2",
-	"yjrUSHdOtyE7NllyzXXRiKJgJAd7oJswV0p6eSwHbWPR8quNxBY7NTGISExV27TNSmM72Xa12jTgV1+/",
-	"PzGOEDmbqgu0rBaK6T8r9ahz7604Jt0mik09JsRea0kUvTBB6G7nB4hO64XtPOQqrMu1MBVUa5pODJDa",
-	"Hh7YOLC9sjUqibFhQyo6GRMdWCFdmMT6wqnaOsZGoI0/G0QtHw+i7zB69Fu5/+DdhNBK5lNFHrz4MSyA",
-	"uhfWvRDcl+2t6I6vldh6acY3iH0foyOD0qy4RnARGhyCUXO4Vg5XwDLTAMDtc9bH0x0PXPg1XtDFeFix",
-	"NLOIODZTsfnE5w9EU1MQTFqVrrNLtrXSIamkvcuZNBBACrnkQrWdwGG1ya8zjU7YT9vGL3PLHeMdsWz+",
-	"rt7c3bIyw3JR56tu76Ycjw+rbQcOPETDpiLlDCTjXq+3dG/3ZQ2kML92ySNYZ5UrzVRgghxolyIO4Ter",
-	"y5WZIl1xoIN6dXIgAn3y2NoVDA5RFjYJdVXvrUoJouUMiUeHo1nHTsUk3ObIhrVvGgQPOJmxIvBq1ort",
-	"oAkY0wcrJnR/IJJMCpZUeqr77h1lW4tJYukM3jIp9fEGxV5jjIiCBMdzsoPb3BwEJMEqXCa1pnGZQcCM",
-	"qyoF0Tbwmxl6VWFsIAzAk6TAS2RCxiCDOZrUdkyaeeza0dqItTATeWqN97fGSgTr7aOghHf0xac3b/5O",
-	"jMn176PYv2TiaGx9JRw8BqAcZb10b/QD1nEPr+KwqQc3n/8K7rFv/p6oEkAmN2/+jqgvP6s3XDBbpqtq",
-	"9z49HO6nB1nHPrt6tTFc490yP39oG/+WQBt1EmCpNcq+pyvWNa7p71M3LItZU8IWNUKzNogCcJOv6EI1",
-	"4gfareoNwq1d4D730O8GWAXB/zErg3lhvYnEkAhHgEJAVr1qmxSo1VrYFYhTAznkYnxshwQP8MsQ3GUj",
-	"MrExm1e8pSSnqUXva1Hu1GUTYLgObPAkgAQgtXEKKK9QpLUDvSrhs0kst6EuM9oU5uV0QhuhHl9bdPct",
-	"ReLmQnCLLA/fqiiqi6H2PA9VMdbvszx8mwCyZfFGcRNtJM8KVpXSXBUpY6s3NsTKGK+PKbjoynbWSmYF",
-	"wTNODBnn4phpRSiGTuJ7XqFCl7q7vJiwGplnRj8FYQOiayASRztiVk8EFhBluWJhZDa2mYzcMkhaKptg",
-	"O80Sao27HD76qhDUZRmSTq5/Q969/mcxIa9v3vyG5Ne/By1vbkqe1zPMbFNhBMf5R4xL9TWpLQID8wp8",
-	"L1W+BanyPqoZfgMrOWVuf20oWKoisSsEi/UO0KBgLVXnfaIDvLtXiYh5x2TF2MGc/Zi9YCBcSgeXUSPn",
-	"55j43ILriCxinwDcmPLiQNL4ygxjyqFanq/LYH1ZJLE71MWMaDYzl66qlm4IqrZ4UYlZtrCxUcHUxCp7",
-	"jRIImaW/PgnUkjdhU8FhyNs8g8G3hGbnNhiRC1wq7Psosu/j+TcslYALPMTg+609QsXqwqjzDaKvnnO0",
-	"Xnf1o1ewLU3VyqYLD+SXyEFepOcuA4VVWaYQb1+UIsEi5Lmtqdq/c6eqOXavd6+H296S9ElDqlfYCnht",
-	"w/Kfi8l/A5gxkLvsk3q+VDK1MlNDswZ9YVCSelLIcjzxyl/cfGMNOvVtRa2OUwstqpdgrey+3iAVtIrv",
-	"NLT4orEuK8xzwdkFWy7LGnDHvN9CZs16G7dAsbCvhQSnAVYu6Mw219CZ8XSYq7CZjpg4DFAwHZ1yVjn2",
-	"yU4j1ComIdSqu+wRb5uTqt6QHC3XFVEN5aNjr9iDoZ7mPOPa1F7yZYVqvHb1SJb793UZzbzV6trZklB4",
-	"rEoLfJBYnkSbX4IubOG7q1dX/3cA",
+	"7L1tbxxHmiD4VwJ5ezB5m1UqvskSiflAU3JbO7Yki5QbfS4dMyozqiqGWRHljChS1YaAPTTuBof54sFg",
+	"PgwOC4xh3DaubxvXONyiAQmNAZqG/wf3lyyeJ14yMiuzXijZbs8YaLjFysyIJ56IeN5fvoxSOZlKwYRW",
+	"0eGX0ZQWdMI0K/CvBzKdTZjQjx7AXxlTacGnmksRHUZnY0Yy+5zwjBRMzwrBMjKYkyQtGNXMfZ50ozji",
+	"8NGU6nEUR4JOWHQY8SyKo4J9MeMFy6JDXcxYHKl0zCYU5ptw8TETIz2ODnfiSM+n8I3SBRej6NWrOHpK",
+	"R+yU/5o1w5bTYsSUJmI2GbCCyCHhmk0U0dKCekT0mBHFiktWkAmd25/JkF2xoksesCGd5Zrs9jz0X8xY",
+	"MS/Bn9IRO1cAQAh1Zr6LDnd7cTShL/lkNokOd3rwFxf2L78cLjQbsSJ6FUcvOyPZgZ876oJPOxIXQ/PO",
+	"VMJLRXQ4pLlidt1n8oKJ5oUngr3U5wichrcSWDssdVqwSy5nisCzIyInXBOuyVAW+HjIC6Xx2dIF45iV",
+	"FS/uzDOWyiJrOzW0SMf8kpEC3yI8+36OxxlVF20gaKouCM9iQhXJudIsI1wgFrgYyJffB0Cv4FM1lUIx",
+	"vFsf0OwZ+2LGlIa/Uik0E/hPOp3mPKUA7Z2/URJ3mb2kk2nOzJuZOTiXNOfZOS1GeMeiOMqYpjzHwdVs",
+	"8Dcs1dFhCe6rOJowpegIvp4wTTOqKeGK2JEOif0Ifgu/Khf47wo2jA6j/+FOSTPumKfqzsOikIVZ5iK6",
+	"C7NQGHlC86EsJiwjsiCUDDnLswAKspXUV5ZsH5HEri3pC9gLRRhNx0QOh0xkXIzsMFRk5GpMcZ6rQooR",
+	"ueJ6TLju9gWs5ESKYc7T2yEcjsx5mkvFsihEpR5zZc7TFVWE5gWj2ZxkLOUZy8gWnU4Lecm2gSym49mc",
+	"iUvOxM47RmxqV6bMiuEgp7OiYEITpalmh/hTG5R9sZUEy0u2cW+E1GNWkHRMxYiRKykIJQVNGdlK3HTJ",
+	"tsXsh7IY8Cxj4laoFVKfU6X4SDDWgluuiH0jAwr+7jGZ0jxnBcxjZ+GCDGYaGYOQmmSSADSISF6QQubA",
+	"/pjChzTP5RXhGhA5dKhItmNiSWvTEpScMCkYYbkClIY48Gh9BIRf0NxAfjsyYUaooNX9SBiMa/ignLIC",
+	"B8MDAosCDOZMM3OvUirIAA6cLvg7oQvHgswEezllKUwxpDyfFQyvvwEu2e6Sx1KP4XoDSLlU+gjnn5Oc",
+	"albECFfBprJAPsaBw5MpKxRXWnUBxMdSfyhnIrv1qRzi1yHuhCylHkNdMtIb3mPvp3u0c3ewk3X22cFB",
+	"5z7tpZ3d4U62N9hPD7K77N0c04LBMRKSqFk6JgVTclakDM8Z12TAcilGKOK420tHTKRze75wNck2ouYp",
+	"neeSZmdSfgyC0q0wNOQ5yAPyHGWtKgfK+YTr88FcMxUdRge7+7v37vV6VS5kpI4c14RDwG2hhg/j9yC5",
+	"uE+JGevd3Pa2WYGw8dGsYJkFYCupLrLCjMiIXzJVgouIfS7oTI9lwX/NbnfuZjgAExperTEboA+ECyOr",
+	"GaLuWMAYry0ZMFrAilBKe3tkPa6OWFI0+AswOBMXQl4J+J29nILMQLaS2hLgKp9ayOmIcuEQdUl5Tgc5",
+	"uy2e/Pf1U+VETG5IWQHiArx4RIB8IAwIDJlIFJ7eATkjGZsykeF1q09rUOKgXUnZLHqmhUxhVYOcPRSa",
+	"6/mt0OQFrvNpNqwgyl0C5GDkiuV5x7xJnj748JCkhVSqU7AhK5hIgYnBSuBlQxXf7U1kk6kGOoX/fw6/",
+	"GjEEuCbAA3dUAxcCAAaMTGmh8KxV1meJ23OhZlPgCyz7hGWcns2nFiW34AHL0YaomnClYDf/RwB0zGhm",
+	"NLp3iB4/mSXlbq1+FiS6x0jtF1WeY+EYgVUFM16wVMtiHpcCI0rdXM+NqqwIz+ACDzmcxziaFiAhaG6U",
+	"F56tWpUB5dEDwEPORjSdn/NsETJYYzmRU8LMB+TTk88ek53eLqioE7K1swfCaEFTzQoVk6TX63XN/36x",
+	"u5tsk6sxE9XVEaBNhkDb9Q/mhGuj+2rQQYBJXnGFKq/f/qgycrSgyzmFsFG5xXneUwRegfV8xpmGf9fn",
+	"+Ozb3wgyHV//f2JETsbXvxdjMh3fvPlt03RqlgIlkMU6OLRbbBeM10ZLeUEk2DnoULOCJEbDmgnN86TE",
+	"hkOgkzIE6zZBo9ttDwEYVBEpGHl8fHbqNUv8kmyxS1bMSdJNQHrLaWqNRucgMVPVF1wTOp0yWihAYJLJ",
+	"dJjLqy671N3+rNfbS83a8N+s+9/+439OUBT0L75sew3E6to+n5v/teyzwdOwkJPm9RqbSUbnRFdXz5W5",
+	"T4vIDU6n1x/gmIKaGsURHHWqo8Moo5otgLSBlSjY4jYD2fqgIxXSRk8nM8XeIaSvQpPK58bGgtfLHbQX",
+	"fmiJpwj2xVOXJaQuWNLW5Pob8u3f37z5OzEmGRXj7cMWGrNAVGRBPv32K7Lbu7Pb2+25tz7av9+9u9/d",
+	"2wMi3EI5evcjNAA6m9DeQRxNqdasADj/l897nfvHnf/5xb/f6ve7/o/t/+nfNZ1Ds96PuTEW1WixZhPV",
+	"vMUTqlMUMxAlnKkY9i+kFUVmyLsfZDVNj155AGlRUPy7ZnJchOYpVQpIQhLaJZ3lEb62RkkjBkjLBmhg",
+	"kFw08FWODcK/CEj74XnGpvk8sMBVkUpbOGmNyC0erCbyC1SOMzRzLrURwpKolUWq0/5ybK7plKYXFKwx",
+	"VJGCDWeKZUfeWGdYeW+3Wz13u71er2EqpametZwb84wULGV8qgkIQ2TL3ZTtQ9LbIbQo+CXLYtLbdZDE",
+	"pLdHCjbiSrMC/9z3Fo+Y9A7g7E0LOSqYUjHp3S0tDHiHBFjGP496O1Ec9YAa9/bgP/vwnwP4z93oReM6",
+	"2LSVLcJDQoW6AoCODA22VC0m2r1wRblGKyKeR6rt5q0+dea9yCOz8bQhBiZW7GwgwyguvueMQ/AinCEq",
+	"CBepnABczuBwSK7GEj9QKKGNqchyLkZxX8CDVBojDlxz4IfIbBiFV1hMGEeDABfkShYXOCydKwK8jQD7",
+	"kciyaV8YlYhsoaAt9Xi7S/DUC6WLWQqQkxEwLiurWf3zPUWSVE6MuwfZbPVCOeBkUSVay+jNR3Z9T1kB",
+	"t+IVHutH5svd3iIVcouFcSvcqaP5hDXRVffFucXJOeAEPveOm/sr/TawH5uupHaOcIimw/PBLL94wFKu",
+	"uKEKdZxOms/VsSCO3RIhNSMXbKrdhrnT9J4iY65AEFmPYGQBHMvW6uEFPgFW5bbLuYYTZpWPJ0SimyuA",
+	"dBVKn8x0KidsEbNuhPOCKXTmfRnRPH8yjA4/X2/xz8x3r140W+3B8cUy4qaJDWVKDBlJCFcgzAqWdNeX",
+	"o+KIOSvxeqBavfNF3MJrHHDeIOzAboLWsoAEyEgCxlyWbQZ8yY6WwRxu3qn5Yq1TRhVRTOjVFL08REtI",
+	"eghFqwTh0NfCYv3jmFBNJlJpstPrHRnHloHZ/ixFytYW0ULQqgTTeaDdn3XyWUNECf5qDMBRV4sYKMoH",
+	"1fU/EYyYh2TKivKgwRbFjgYo0J83k0+brvarFet0QK5a5WmLuGTuafXCcOXvylFwNbj2VwkdRmC+UoyR",
+	"BC9uctgXoa/I+OLiVp9R7Eyv/+0//uftmCjrCeXamDf74ornSP3JmOXTI38rDXLnSrMJSeUsz/CdjOUc",
+	"7ANcx9YSybU1RvZFIJ3BatEJjmsCLRBHbZTMAH2PlJqxdjJrWVHr5XUvLLnA757uefeO3SwOa/h+qB4O",
+	"vTGTQaQu5TA26AWkQDWfDGT+bjjM7Yl0nboEG7+S1NrltmlqWtN03CwHnTJwcqK1KTxJVJDyKzSxZkQx",
+	"CH3SLA/F/oGUOaNISAOIqwLsCo3u9gQ4nHAFam5DgJHyOqS8C8pbuepvQ3ZPMOLgmb8U9f1uUo+tbc0F",
+	"K9CSAi+YqlqVAcv7VbscocJJ5JQBWd7SaMG4coSavWdDFoyplZKCmSeA6O0KRhchWIYyqpuxBS5LtEjQ",
+	"3PqIahzq8ZPHDxOkZIqlBdMxST45PkvKv86ePDrHX7ScBr8+/9XDM/M7HSiZz+By2Mehwg7DR3H0yfFZ",
+	"FEd2KPiX+7yRN5xUAgQ/lMVkcafhYjbvxdMHHwL7MxuRdckjTSYzhbEuhXXLJ+CL6RjDMPqK8OLDl5UD",
+	"MeCCYojb4sW1IVIr1R27hk/c+/V98wPFZkWNm1gwu4UN13hKlbqSRQuLdE8ry/KfrLQ4zRQr2r0Z7mlM",
+	"WHfUBb+B0ONZsqlq5ieJS8ia0BCqunWKRUwkFc3NTTwkifmBJYSOCsYU2TI3zlsO0bZT4ehgt+gLKVCW",
+	"4iPBxWgbJTQAICFMWMMKWAPAk0C2BGMZnBuraoPHH6QsPWZ9YYx1ZgA9K0RClB2BDGh6AZPg7IWBC6xL",
+	"EIFpFD7z29WYp2MzGkKLB1gZV019bpjI/jMhNMNHBZvQ4gIPec6oDUboC6Q/QJ+6fdEXTwxtdNaiNusS",
+	"2Xrw5JPjR4/Jn397sA3oRaqFogIO2mSosjAm5U8QIKGtWcsG54DV15r9ErJVAqg0GKAAzKMgANV8Q+SV",
+	"WQzilBXeFtk72Ibl9kXirIeJqi7POzStisFFibcjRKeNdRIjjBaSAgcTuuCDGQ5HBZFTLlCUF3WzliN7",
+	"9vShMIznN47MMYhib5iJI4MYYw1DDOBTN5d5FVfRSCVXKpm0Ylxcarsv33wV/8VbjlqU0aVEo01gsEGO",
+	"50sFh4qxY3PR4Ta2MSnOB2xM8+G5HLb4kq1EQXQZoGhXA9QkLn2KZfSiCU9Us4HSXM80cwE7ajZlxSVX",
+	"GNmJBCabWWWTqZSCqgcqZneJYLTEvoJWc0CdBW8TQ4vHXRxuVfNOg9NON9pCbdCVEYAWVmDyEdwZWG9P",
+	"3TeD5iGdU3i9wcYyz1jROBDPGn++4KKmaawQF+NoKhV32FniWmp4dCkvlmNHzHIbqWWi3lvHaMFWeSAb",
+	"H3s39TrYbPIY+6V7VFfmtNvlJqpsbuV0LD92Kxywa6lK5WgrJX4z3nKQ2llDeCHqNivzOcsMPyY2Z2Ub",
+	"ZRRaUg8kiOj8Rw6LiMWIrCs6PwIN4dPEfnJVcK2ZIHZWhbDB4Ddv/h9Kbt78dk6+mM1v3vyvYvvQBEta",
+	"az+fMGOmSOWUxUSAtk48fGQ4K8BtFeob/iEqGZ82Ms7NLqe/aksMUBfcinYp0E51ZM0K8HPFrbiJgle9",
+	"sWu7hgOGe9Ds2q1ctnapHt2JNNXKe+IdPGu4qpdEljCRxYS9TPOZ4pdsXS5aO/zBjW6/yI13w27ZrZ36",
+	"jR5859WuCEKN3BI94zQ/Nza4ltmc8G1eIlvq5s3fQyDB638R2zEBCZGLGeZqlUHccE3mjBYVhHKh7+5H",
+	"TX5JBwd80gwFPCG6AZwykLzbOHS6aHNYRvLqJooFhtwmlIWW2HILNhHLgnGbMIAiLkRxCyIFmU0hJL4W",
+	"siWkNm80braVgxdHfwjkwcT44gka06mxF2lZWVtMgKoqbbSftQ1uH5l5HwpdNAbkrDSo86xxPcbWfS7F",
+	"8s/fUwSCvgH5hKpNMPjO4tsQ0rbrpdTMhz35YMzNAG1GzZIIzPqc1VjIt5kZmMwa7IlsfYo2twePHn8U",
+	"k5Mnj39x/tnx45iAg6gapVa+FzVyGlB/Whe6kL6JHsrqheXKvZa5mK4BG8qiOaBUjenuwd1VR/70o2N4",
+	"C95vTfqFJ45+BzQb4qa5MBkka1LP9VwdjteUvmifedkI3mwyoRDlzwUjW7q4/n06JvOb1/8y225GDPpu",
+	"Vl7FBW+P4Scxubj+Exnzmzd/O9t+2zM4m2bLCTYVltyh7a2N3K1Pu2eF59bLduB54YMSbRjX+VAWy+Ue",
+	"BYKPCnzwdW7DjUgUo+mNet8QSqzoGEEbmreouCOOaOTBAERI0hxF3aTD+GgyvO/lUSpxsch5F8SNGt/3",
+	"B9nfMnt9qugKL32FOVc2vmR3y+SuTwLDef2cUG2NEQM8eQVRYAKkAznThFYOST3S6W0FjqWiwLERBJwU",
+	"7CgH2frFmJN0fP16u2boapa7b8E8t8To+p9ByLz+WozIJeQEDG5efwNC4K9+9atfdT75pPPgQZV47/Z2",
+	"73Z6e53ebv0u/eDsdFrAKJmL1y0tyWfXX6dkxG9ef1OGdFkR0yG3xpI+uHnzT+TxzZt/4uTy5s3/tWBX",
+	"XMWQ181FWZOXYlCaRl1mNjHrtWzFKIImGaqF4Z49OT97hr+tYL1hdPhuNTocosHhP+cvmiPC34bPBNDM",
+	"4FftQ5in4+vfkQwU9b/V5OLm9b+Qsbx5/XU6Jun1/w+iLOyr+PY3EwKnsOFOrFAab83QgsO2yNucd2pn",
+	"986n337Vef7B4wdJdZ3BkyrQ+7vvgPXUiPkG5HsZHW2LOPolJujUxK1DkriLhVYdINM2c9sgk2XbMUm4",
+	"OHdutKQvtsLAZ+rZIbxo3mJZEjv3GA475ILm8NzEJCVxXyRO0HOPbV0VfMFIXj5W2L66jYOizbr8CgKW",
+	"9Dgr6JUwWVrKe86M6Og9dlU/TLnsKI6C9UWxc9Fk3keD/zSQwWMLOD420DR7YdyGmFvVfHpLMALVjiof",
+	"fE60xDUZ0WuRw/0gVgN/IXZ2f1gTgp8YyEbTTLfVV78f1eEH0xcaxcDbCXRNpMTXjVhc7kBmmOlpzJgY",
+	"QkdcfZom+Stja+WxnsCLryqVAGiWcSN1PK2MudxaE32IJV2MuL4lC5Oq6TIJ1TaZgIaB16qh5Ises0k3",
+	"asCIT+NtlE2vUPzHYXwtGS1JJq2IynXsLd2GZhoH8moBHxFYTt+6WScyawDumCgjcExoOuaCYUbOkTWW",
+	"F0xQW0+nYDMF8TAn6A58T5EJV5peMHXYF4t1dWLiU4ljEiZex6Re9SAmtTxrIPz1LP+YBMVP7OC+pElM",
+	"KiVm7GNTkSLui7KkTEySkEueOwrgXBWBiQFiH1hGPrl5/V/OYnJ28+arR+YPIou+OHv+q5s3//uZ/cXW",
+	"MLHZ4wpGkAXJuJpCjhzLCMtZqgspOHCCueNxVM8Kdm5RByzTkYcUbiVTwDb5iGuaE/+6Mfj55M5LVvDh",
+	"/JBoOpmavKhBgXmwAORM6GKmNJhJYGR7PoLCEjbIpEtOTciuLZSiYhs7AvVpBhiMgoVZDkml0gCyfFtP",
+	"pco2G+pHlcnu5VmwQUuVKh/1igILeELzfL2IhT8adqag4E+1tFJYd8Wdipro5A+FmSkoA+FW28jIa1k4",
+	"C/6BmeAtAjU8MQ4S/LR0mmxRgRYwwzdkMcIUdd1szgljrVYETAEkwQdN9KJiAl5YC031KjOIg9quCVPI",
+	"KBAQTJE3Jg2nEpuAcau5Ks2mqipghwWZGlbeajXipalofdOQahPEIK4VdZ6QOJuKfzRrBZg4OfGQfPvV",
+	"zZt/ECNy/aemec0PTSg9yeUse3jJhFYE3nKoZZcoB9rgOdF1Gere0oFhTZcs617u1FSW4G24H10XWXG5",
+	"szotUbtXYnsOSpw1naRHkG51Kgvd6Co2GXIJYbTIOVPa5xTagK2KBzkmSaf8JKfauzZQVbC5DOdUJ87v",
+	"EUSTmfdI0qm8J9hVOQhJrDKVQKKi0gT/1A6U5KMnx+dnT06A8J199Bw08r/+6Pgx/Gn/X2MYvHmWbNu/",
+	"B/O+cFDX8h3sr1EcdYJ/BwDCk+qfFsJGEvSWsewrg9fJFhcQYgjCgixGVDhXvCfSMdGQbj3IZYo5Rqaa",
+	"z5QUfDTGzFPIniY7201h8K+aDk+QjLAqwaPNYkb1SpMAEIQg4MlqGVjMziJ/ffqxVMcCiKyR12qtqOPY",
+	"Cx1A5DS+2OTQ7qyrKCwxgWxo92i0cXz29OTpSgpRzb/wmoaFLdyXJnrxMXgJmGoIVS61IHeB5EX0YhU0",
+	"S/I/HktwoaVtQV9681Tf9ig2OGU+XfrKcyflTPhrzrPqyGetrmi/UsJtXgHPKpyEDNiYC+DP20sdhcvU",
+	"tBCjf81FtlQrOkZJGcs/+RARZKrxYmmbzUyUwUUKrZWr4g/XcKNY81sQYFg57KVZDon1Mo1sAVWL7NER",
+	"n4RQTAKBWTEgfMJFZn727JIrIhgtjkjiIy7hOXzSF1z5oMwt1E6svcjHgFLhnWlBLCcIbaZE5ZWNvYTy",
+	"OSYmPYTNl/4EdVAYiiUL6xG0wxYs5VMO/iwTXQ04g69d1qH/ydn7/Qc25eWIJN6GV67MCPaol4MOXf/Q",
+	"WR1r0dXKm+kcLuGpwxv+HLzjQQO/lgOhkQGHe/ouwvnC8X7ylVGeFKMTUF+WhU6t62hx8Vvro/JJMXpq",
+	"P2rCJOhEGw32XHC9OqvKmebN8CHcLRh6GsTsVZFUBvkuUbrgJZtCUgm3WzcuuAyGa80sd7Ghymt4dh4s",
+	"HSmLFLjN1dqxRssiVuOoJEbN4Pi5w5hz5YPOiZZlHEIpjjbzAa7ztvhhrhseNLEHM0jsVOyGaOHWnX9u",
+	"Z6ntuq3/sWTppqgMegLKWEsAYJONb7EcxNGUFq3VZazhgptibKVRfk2cLynONW6rWfKM0Yw78fCWxt+H",
+	"NB2HBTVLY28iLxIii8A2ZguTCanJDItlNhp+n1l20ap7tabEuLxwZKEm5dCU3lFHleyYjVJitFzPNhMm",
+	"ltZG3lnpb63tnpYt+wUWz1a8rCpJFRpkPeu9NWZeNQPYmP0Ipd5sLFpKNc3liDAwhrkoduOBbA8qWRYO",
+	"7IN/fZxbY0xsGPWLkKyIaLVjgSBmg2zWVyzW8RAGUnXNIbemdrp+RYbaciY0YyhWLiFpa7aCuG38Y7c5",
+	"mFFTLtrqID6Hn0urAhxTsH6Yug4KfT8sZyaLCvgXOH9Yzb+9/g4WTDMBM59PGt08sCJz7DtonYG3yLSQ",
+	"mqXaiQzlvGQrOXnyydOPHx0/PnlYr0NYPnk3XlNn3WpxnaJj3iRzOP8YF05bcZan9RGF821svVaMpKyw",
+	"4rjDVLNmupYXOED1ps7gd6P5NnHfqjLbHjK44EWuh//VDmPtpvg9CDe/SuVetJLq29epNHRArS2amvl+",
+	"8nrXM2tK/NAeraCLUJSqy6guHiWpukzI1vOzDzv3jMOb4vnsGLsl+EWxcmkCrlqydbxPcpBXUjpl22Eq",
+	"lRkbvHhNqrKD6nFjeYDEMZikGjMph4up5QqNl/9Ivv37b38jRmjCLEMdfQBLXyRypkcSx5RD4v5Yexi+",
+	"jS5oqK00myYma9382ZlNlwKmx0yS7Pq/chO0yMkXNjBuEcy6G9WMGMWRAxdJhIGhBa0m/LW56MUSMdSm",
+	"2NqqF60i1sKE7XU0sByBIXFlPyh0lxkQqwJeWXBjnQoajZKczNmSsGBLysGelclDkqQ5Ky4SsoWboMff",
+	"/WHbHzNVbuERSeRwyFNuYtrAsXf9O0Eu+fXvxLYpDG1KFyRkK7/+RoxxJ7+W29ZgZhRStJgh8TnH0czr",
+	"3/1hRnRx8+b/3e4LxYD6MWXbjuiCM+ekt2SxejQQejgXFrjIlIpkZbS1n6r5nMgZcP0TKTLeHLaMiCvD",
+	"pk0NlDG9DCKZZzmDDUUCe4S+owFaF3OutPmVKR+6v0xEXj+nsRKWu/5nTshb/4uwQkubnrn+aAuH1Rsp",
+	"z511Yf3BggjSDar9NNwXPALPZnlD8bQ2+5Bm0xY2O82pMdwjmzjyWi3aiaSw1XCLGdqJwKOY5yxfnxcb",
+	"YE81mzahBITsNYcoj3yjCIQjuYW+WI62pqpY7udNVoVb0LAqyAVuzS60DwOR2F9KhZ7b1VKEGz+2YC9Z",
+	"LiK+ofqFrXDrKts2F0kOfF/1EsHNKaAtp69ZsUkUFyMTjkTzPHEdAErfBhbwwbhjMbeBXsaj76J54Zk4",
+	"l8PzSUK2EoehxD9XFbnGTBfFEc0xDlgAfzKfN5LaVtNauRULxgc3MRGMZSY1yEHYjDEtNz10ZxBwtdqE",
+	"HVrlrCyvZRTXtn7JybHzLK7RWzBj060PrYlbWHqa0Qx/NDsZGphtS0nqKQgesO1F5rK0XEW7RXdhFVZP",
+	"bQD/9KPjzu7BXZJxbAXKBYGym0UnpYqRMXtZ1ZnvD+/dzXr3du7d20/fz+4e3Ke7Q0ZpLz04oFlv54Du",
+	"DYb7w53B7qA3uLe7m2Y7B9nddOdg0Bv2erR3L1qo7087wxdf3t1/1ZjBccpUc1ln00dJLbckmVYaSsup",
+	"IgOG2TlpyqYbWZRaNKNTJjLUjI5tIyu0/R+SD0wjKNNbA7/Ff7KkS84KRlF4xCJrZY24xhC4lXkV8M6i",
+	"8dK0HQ2QY0drOtinzuZwUhoEGjioz3lapAgQoTjU5ul62IRPTKbC+t8oVoBkuLAFH7GXFKTTCc1XhL03",
+	"9SQRI1Zg1IizZDx4+Cw0jcRkvGr80oCxInTDGxwsMv2aKggJEeqhX7pxTws5yFmjgpQ10+ogiKEBzxCF",
+	"21gLxRTfJRMIk67aqzBA2Fu3hW2KklzRQqCK6iJ8Q86Do2FyJb60OvbFBoZ7AJdHJHj0PMMqaa1iRxlJ",
+	"4kP8g2UZYQ9Ml+SZcaEAFIrQgrlAc9BxpMjnhGaZLwxVI99mhxqEig851iJ2iZ2+zR8Sh6uxhMw5OA+u",
+	"NQQGgELdJ5DmY6KLmcCo4ZgwkRZzIGo+k24t/rlwihokN1eKr0UokgUfcQEhdyIzRbm5SAsGZ4HmxCTF",
+	"NvP5Mhwau9I2jO/BM31rlfcJU+i8M1s17vrCq5/oM1ZkPNVNeHC20DXMmngDVuXpuAaq8cK5c42FEKXC",
+	"NsCrHRGuFcuHPpujuRavOeBNUhkEQ3PTm6IM31fJEeGaZHw4RP8rxL4k9V1KjBfAdiR+T5mdKFuvVazY",
+	"DaixIG1QYawu6dvIeW+edcez4USV80WVcxGXl7IK0lJa4g7HIqktWca5zRbQ57iYwy8btiUdUy6aypfq",
+	"8eYnNmTcTdq6yZpoAqQuONg3m1CQ5pRDHoNbU7Nrw5xeQBGXYOt6T5E7n8TkUs4wcQSE3cG89BgUSDjX",
+	"lMI2yNDGwlOWwVUxDKbf8wJMcxU8r3Gj62i17u3KMHV9UlPjSVtgstLLDGvMPGWFCUBoPkuQerVa+sC3",
+	"wrFc4lnjbtcXi+Xtz4MlOyYuTJH7yrBc2Zr9GDqChfcbVUkzaIW5LC7ePT5nIlsTX8g2z50ptwlh8NwN",
+	"vMa9CA7Nwtc1CCuzLy6xjskm3CPhajw1uEYnm9XOGqpt5zQfyYLr8aTxe/uStWU2I6ckoJYoqjUQVBu4",
+	"cZSmpTpDZmmMsJ+F3jsgBgoywpoPEbtkLSHiT4+zh6cEXyAZ05jUjIp4Ilw5fzfxB50Pojj6oHOG//3Y",
+	"/d8xSuOiueJsKNS9S1FLtoVwr1F78tYU03THbrGS1gPVR1KasFKEZ+ktXz98vXRk34bpWb/6eciHqXa1",
+	"gwPY8YxiyT7l/mns/I17rGYDuMpWuS3tHw/PTh91T+B8dYGKAnNrjsKbsPMStQ6G8kR7vloKIc0ejvKT",
+	"RdEDZInzJVw+jvgEddx3cfMNKOur7R5w2B12MWsZU9Hb7ryXtFcJNwbAOioa1x3XkNqwDDdxI/d0L59v",
+	"gKtN+5U2IxIfIf3YZO6WshyGE1VugSO4sRfC6zNWT33ItAK5zCIY/r9VcK4Qw1U3PCDHTTtyRtVFW0nw",
+	"VYFoPh9g8+wp+8Wq2qJhL6Ogh1F3s9ycxQLdXJFsdvt8nGURbdJ5hKU4wpRRLOaF3SR+8fCM3LncueNe",
+	"Vne+5NmrO7aheLJR0JvBSnbkZvOTPH1yamaBN+wMbt3JrWoSLi1qih9XC5rWSsIFHaveujph47e3q4F+",
+	"hW2raKprVdDdceNhUXQMhRzIl4QuFkdvhsnEqTeYCnUxY0k5nXeYjanCNhyVaLOQCa1VGwSu85p1BDdO",
+	"nlonMQzmdwlh77j43i/HctJSY+/QmImkKDMjsP0CE2Y74cbruKXw3lt001maGWZZRVm3KShWUM31DXKC",
+	"fV2WamE9d5zaKHhbYplrbuJJUhWBNsZZs6nr1+9coRjJAnE9NgKqVkVXzwpRliOyJZZiTCRzYT+KcN0X",
+	"W430yL6Drivo9TE0DQUWIqvisoEIdb1D7M7VmteSBP/JkrJviPkB3iMYjug7BcfVVh2N3TyC4hk4WNnN",
+	"o72BB6Ar7NZhAKj26miSYGEDN4529Idb+ZZb5mxTdWHsSWsbumH+n3z0Y0D4Fu8BICspyUVQpuyIJOZu",
+	"ZEnZLzHUf+HTsqlE4/49L1pyAFyFACJAyMhd/QBbbqBWXYCgods/cjUICJ9MWMato8BBZT6M4gg+jeIo",
+	"GCiKI/ttM7CqLSbaUKQOF0E9onfcz9wMDN1/fG/sxq73u7uNIYizPD9vbzNlBEZJ1Fhe1TKLjWiUcZoW",
+	"XPO0Vnbk8QhqFf5vgpyNb978HfkMAgXPxt/9oQmGwgYfLg+8MGE+63XFChBDLGETCG+tkgc2zYo2aJJV",
+	"osuC7SO9F+8PejfTGSgjp7AKaxJGXz048Mu/XHRxJKf0ixmLmhpH4i0tucRgHkilUNHnTi5H3AijiDOU",
+	"dHD0cn1jrafRq1do2xs25DnZsiaoGJApnbIiZ0oFsoHrvgX3fQT8E5m9OXmcKehHzhU5fvqIcAVxmcWl",
+	"AdUySPx2RDW7ovNDgmGYZbWGklNBXL+bU8XEhWmqvjAUA4erNh2z5JoXRqSMXbw6sXGcipgg0TAo1HSr",
+	"yuSVgMJ/9qp696LCDl0nUlyaYHyo1NUhWDyeWMYmBfRSYFNNEoN84JiM5nr8a9PeDlK9s/mvE+IahpkN",
+	"MXsZ9wUhcqAph2mN76tpR3EkZRtkrh/5AdD+h9Mnj6GeHGcKrgZRgl6wc4yxGZZF3LrkDNgKV+S54OBv",
+	"Jo8/PMHvz5xlwXign314Qvb29u4Tr9YpW1ISNrrAaDrD3ydlry85HCoG8Q6wXEs9yFby73vvH/Z6yTbO",
+	"A4zaTOHPN6z1y77hVv3okHze7XZfxKRf51vwrB91u91+9CrpEuSeKFwRe2Ow4Vudn2pJRkzXWSoVlqua",
+	"LyeMCuXZK4wIr1lhDY1wXXIGbxrQzd01uzWWhe7kpsh6JlFNG8x4nhnczOWsAGdqtzxR1TJ/MRa4Y6bt",
+	"ryJGfo1Rm9G2QiCAAwiC/QpwABiyYQq1X23dP/j1y263+wqwlcDXibnuJrwAhg1L2SHtv+I6HaPqndix",
+	"E+MHXqy3Z5ZP58qV6IMBM4kSAc6fmDPnjobtjWy97U6BKxhilIp5lxyTg5cvPWYQPr8v5T3MuOmW7MTR",
+	"iicbdiyXSh82NlDOecqEQoZiGEsEgcoFZ5raDg4mudlTx4/Ozp4CjYuCINNop9vr9uBtkG3olEeH0V63",
+	"190zoWdjJP13LHGAfzeH9dlE5N1eL+juMy1kypQClBczISAcHPpqpmOWXigiZJCOC9TfI+VRBiTfThlH",
+	"DoUIym6vZ6t3a5vTQKfT3Iam3Pkbm1fqOWVZPyaSKNYatryKaftyNMhzGsKey5XRHBvShEwzOvz8RVBS",
+	"zBe3gc8GpjrdSAF/NmuMXsDHdwzJbUXxicGabT3sEUe2Hh+fncbkjE2msgCx0nBxl3gYA82jA6qYbXJI",
+	"K1vFBDQOtxSMpmO4SjE56O2Z4phXXDHgjebq2hsA7/VFAIIxNTVmUZsO1ua8VvfXLvdtt1dQbTc3jrTF",
+	"wYabXWaXN+w2PJwjMQFWQQqT06y6MPxBb++dAJtxkAbSKdnZfR9uY3fn8P3dvb1DkkohGMYIENce/d2s",
+	"6jg8QTYgxe//8sPsx11+mkEUsMJV65E23NPbEDnz1SUyXrAUso9QdA9tjqDVwo9pPrM1LyQQV5OrGbwI",
+	"LGfAmLBKHAaAz7HE5pwkxoCOdgCUUkqD37wvoLYymbBihBHYWhIq8C7EJFGzFK69BPNost0lyReJz3jR",
+	"VbUH2uUzDt8Bm8HKOFdWrsNXTQtcPhISJHeCog2Q/kBNKTWUvtjqRwNgx5xczvoRGWLF+H69xH0/2u6S",
+	"YzFf0N4wAQrNzxXsNt3LnCt97HYOK0HQCdOsUNhDfiFdvlxy3LhGtDvAu1/MGOZ0WVb1RRQe5BWF+V/F",
+	"zWe9BO7OUzpipxDntOa7KP9gq/tb0J/1biBicQ6HvPkKolAGxkenhMDl3u/12sb1gN75gGauuAJ+srP6",
+	"k+fC9tH7tSEiB+vM88iWPjVFn0uKt3IqXz711asqI1S6/a4HpMS9s0hM0GTYSlGeoRSuQr8ErdCPLS5I",
+	"cC23idIUrhKIgs4eSudQV1InXeJdRcEImC9paIotIm9q81JTFz2Y+YqqvmgkJKbilqUlJOfiwkjiJsmz",
+	"bHFjB0JyhU2mAayYKBmm6NEsK5hy9bBgvTLPjAysNM9zK/MbpGBJxr6wFhdSucDV3SirDUPMgi81s9/b",
+	"PwIA8KkU0HjZZZHCu3OmDbjEQgtEoVaui5Zrjx3O+sIK6E4G5+kYRGgTMml9SzhDdT+r21lKN/u9XhNx",
+	"GzFD2+arKFtQsCOkcFC1CGSupGKeSjAz+tNvvyK7vTu7vd2eIflbyUf797t397t7e/VaCnXrFlJIjGr0",
+	"BJJnUWjMMT1SGynm3sHKoi1Ny4MTaxJzZX7J6sccKxGX/WK2j1w9VqIlfFla1NooPDozSoCXt5V59QNQ",
+	"4jZhPrxl7tj+oLR4v7e/+qPHUn+IJax/LOL9zB4UKhZvxnLSbaxWd6xlq5V4n7ps6MDUlQX2sKoH1pGw",
+	"UAZz0kdfGAqLmtDaUhbZ6kdfzICCZVyMnZTVF/16T5t+tH3kqRnMb5QyV3FGYSo0y+JKneEueSJy95Lq",
+	"C2/fA9Fs0cbXRL3MW8fmhVUU7JeICy1JLuUFXmfrGLJo2VgwO/hXI5gFJUWWCmaLNUR+UKKwxm390FfA",
+	"/7GowunCyQ1pgf2ljRSsL8xVq3HZdKMajWgjEY1SgPnUnITFq7TinJrPHj34IY5pG9cya+7+gOfrp8Gm",
+	"fsFQRqyWAdv0TN4JNrCZV+mC0YmqF3Uag29iJjCqxJjhoOoWWD2VzxxmX8xobm39Zs73FElMAmNyZHt7",
+	"1NIGrWQ/N7HanZROYeVES5m3ibnhAT+xq/mhzvk0G1aP+erSLo1nPMCsrZX182mvnvYHzgkYHETnCFx6",
+	"6L2bzqbNN5zxhy9daUpa+qdBeppSpUDUsg6U0DdojMX4zzI5Dw1tfZGUidbJEQJLOMiSFP6LXdlAzwOt",
+	"z/RL8nPKopzSKnh9sd/bKX11qO0udA9CYL0aq+jcNrixfEJfSdRbcbZGUxjix2hhTOkPZDbfzN7roI4O",
+	"o4xNZNh+xfvw1zbonhTM9qqxJt2qcvjqe+RErq5AwzU9NWeOi3+11qsWO/ipPb+GNDdfkPAGzkLTeFBQ",
+	"uZXFPFgsulyTbGLiYt/zuUmtRmu4E4+CShvmhzJKFW21vnIzlnyaSBf+uGgPDkBZpXY8MWA01IzmqlKc",
+	"ukn3cM/bVJCdFhVkDRDQosaV36c2EEocfQ9AhBhHaEqkN8FCU80v2fkyQ0pbnsL3KZeWp6FNharVDP9Z",
+	"b2oxhWeVe+VIRWFK6EQvTMn7loBtU2Uc/Qf+XmFXQ0pMaOw28Y3Jy+ZiXNuAHfhvgs3ieE4S4wpbpCfw",
+	"iZKTWty9Ah5dXhTTNLAv7GqYIsNZATbZLnHNKRUWCvPhQmBQBrqEJSF86Kqlcn1REi5TgMaZLex8QYcH",
+	"8IFJQUzAPxh+IqI9bppYuimRXJ7gt+HusBTXPHtnp7O7d9brHeL/TIxQUPk/OoymY9kBeWrcuaSiMx1L",
+	"zGVypbCjx6PxzZv/A7ol/9/TSun4SmOxXUwixLrDft69Xn3etUWKEg/+1q0jWOx8D6RkNRnBMBJUSFj2",
+	"F05RNtYd9nv3V39w4joX/lg06zHKN+HNtxFUJdtepGGLEo+3+mRYCLup5AbGHJafYG8JCB1SGrxD1pAJ",
+	"kknsOnbaJNtuQ5wJPKjc+JWen/DQZd3b+WeWOmR+GPbcbjpCXAXL7P58Od7ePQJIrRzbpffBccZ2/fs5",
+	"9vWGmwAGENQzuFbE1Sg1qnZYJQcD6yDWhdvCrQMGmTJXLM87pr2qH8n5AqA2ec4nHNos2gbvviZvOaU1",
+	"XfWFKWAQuyZPLgp1aRfxWp6gywiZM1rE4LDNCCCnzB+ySTSFdZjYYGsTwGIDrj3yMNTZh6dxRZLJLNd8",
+	"Sgt9B1bcAUQlZiGg7sMDdUgSh8MkJtQEGxtzXV9s+YDl+g1EVzZFSQawx14CzjBY2nY4dn18jamqL7Do",
+	"XTmVLT+ppHVnm+pffjsNexvOKoEFroSR6gtdUKGGrCgwnK4vjv3bpv87SH2XxtSBPgvT1+2QCOk2Vlp3",
+	"mJAEv7NdHPriGQwENsnBHC0ph2SxszPZ2u/1AFuYqCVGiEpi7D+0XEVfYERsTEwDaS7K+NntakdosrW/",
+	"u7u90AXa/twXvpE02drfOdhebCANv+9tLxHyyoa+7SJew3GJsAJBKjO4ryDm2QIp9qszmxdVM3fWige3",
+	"v/w32OoOjs8dPEmGjKxrAQrWhcW+35m8Fsi19a4g0Nm/2rbftNzngOve8B57P92jnbuDnayzzw4OOvdp",
+	"L+3sDneyvcF+epDdZWV9vndSEdOUF9u/t7uzVybCRo44bBIj6XvnWyreJoMGNNbeJSRbfsajSrYkxh4q",
+	"TQtbOXOM6hjuxcdB0ZLFeZ4/+zhs0hO2mSnXs2A4/8uWhHfW+OIpnQMFO5PyY7jZ5ruDdcBTs+lUAp4/",
+	"YRmneNvg493ddT62QdzAyx8KzfX8R5QdLGNrSnsNpAj3k2qQI+5g7n27NIFNdRWZTYHP7vR6fnyUp7EZ",
+	"I83z2BQmxOBt05mbvaSphqqNqi/KNJ9a0QKcOzFZ9LG9HEZTc8I6nWVcE11Qnh+ZuDHHvmRho8Rto9zS",
+	"YK/lFL/FqDll5B1j/yfcBrADY7ejKQhOmgbSQS0VVjGhD0mSScGSUrQxRC4miQUn6QvvVTC5Lcit2Usk",
+	"1mBNmZvaSAbmIHff9DMnKeAA4O8Lsx6ob2zSN2wTfwPdYRjDx5UxolhwWEb0FU9ZI3fDUb1h5W0MGEGu",
+	"Oh6vveFOukvvs84XWRRH9wbvZ3fTA9ZJL9EUtR5J/WCWX1Q6Uv/AropgfjgQjdHv0NO97bzgWfnZYNmg",
+	"/AeNpBnNCZaXhf+v9kRThGoiRcrIFkru2+uSr7VDQYJKFU7iwvj9gtm2fdwQL5/zCSADsKYjhQ1YHWOF",
+	"WKd1GNpyyRmmkELGm7WTYo9kZUNujV6Eqgj0vAXdyhjwYRAYjxbekelTRcytTynSOpiptImC7daEBLuI",
+	"XEfe9nv7LX79QKrdzJfvPvy+o1Y8gCuEqZ99+Y2RK0HOsmNRRsTFY2x78mxyp0zk/LxTsGleVslvLM3v",
+	"Sn/UbpmXa8FZ7hpJ24NrtXoo7eE3Fl6BOh4wDNIAH8OJV8F88Z5fV8FSxqfalQfqC9Q1mCJyppVLmmY2",
+	"FoFsSWESvGOXnu3HA2nFMOHtQ5L07iZ94bIqbXwErM8H6btVjUwk+xFJeruJV6rhlSlNLyAfVWxRn9Km",
+	"iONl234ov2U4FObtVmuhwNg7CSi1vT3Ite7t2zTr3kFic++q0pLrvUSOa+cBtXk27QtbEcaaUzxafZx+",
+	"klqDGGru97ebU/BgVhMc/YxN8/nbE5VbSiKulkQYGN+7GwXqXe/u+mpdsKKNpJDdd0YET/CwGhFkSQCf",
+	"OffUVK4p0z6Cu+eY2M8Ojx9HL0tNzFFI6xYplxQh3S5b7W9EpjeJOPSV5MHcWCporriaMQg6s0RT3GFw",
+	"wlzkoRGBrDTn2gxxRTxujEAUlqEAMc+E2oeKjH2arRBgbhuTeHs55l1FJf4cjrheOGJpHwOUbXQZVtgy",
+	"jq1cEbbxa5BbbJaKMXzQap9hWBiDU9IXNkUWrXbm+G/ZC56Yv5OYVNltIHQgIGr7sHqvUD9QpYPE+kVs",
+	"WTXfhbIo7T4ZPlHzyUDmIE3t7N759NuvOp89PXkKlvOyLBDNg7hgrky8MGdZXEs/fA9yTIoRFVwZT2bl",
+	"K9ODgwPhwooSxNXejo2DIpgNzSvG8Yo+AUsoGM1dJ1tcqA+5zjwgdtVGM3Ju275YWD7mLGMzecwONHtb",
+	"9RoFzhGQg/oiGbrbgQLO3vZRuMNCar9lWoIfzFamNKUKvGzUFygcHRHahF1rr7HmKBuYbaf3b51bV4mV",
+	"s+JKAQ+uLKK6kFWmaTo2zhTfGqZ9jwTsB5Bdb44SgQYetkfGHijgUOiLATZ5Lvvvm3xPwCXmtOzE8LKt",
+	"r1fCg06mjCgGZFazfL7S7PTjCYoe6KAm91oiWd0o9X0aoQID1EqfAmbOOqufs678HOHyl2HkWmj5fxur",
+	"FmSW0DxvZ2d4HoymiLc9K+iVqtXmBNnLqawmnyQInMMEa1PepWL5YhhIo7APLYQOZwk41VPm+uhoNkW2",
+	"h80SswplGYO9f8BGM2GtalpKZBVkqySfMVmiWtI8/9HJhQ+vO5U3r78WJL95/TU3rZmv/0QuOAQokMnN",
+	"m/+Tb1JYBZb2I5m311Esa9VZzc7/TE9+DHryS3ubQ9nEBnfwoLHVRtSk2rSrUVdcaNlWYG+3BhkZbrTS",
+	"KMZtGcYTE5YrpwjGfYF/1cR5p39uQ/hdxjCeN+hXBPQDyiXxlB2itGEqRgXCDTodbb17UzMO8IFl75Xp",
+	"1Wp6uoFggu42jEb23XP6oiq0KqJm6diW4ybNEpUVorGevjO0YN8CiEFKx7JQ9oWybv57VuLlem59mq7O",
+	"vhOxQjksLgmwb2xwhN9d2fIVJq3Jy3O1BnZVY58pa1TutavGB6HNpu6d938mVv5EecgL34b0qRVa+Gml",
+	"09dfpEOh3qCwheo1nPfuv/KKDJ81pIoar9KawQNYcnQtp5uRM+pasM9HcvH4MWG0yDnD3AZbyh7D3iDT",
+	"AEuyJkoWOjFVXoIScx9i2wwFavmAC4hAs0XO/wo4KpQG3b1rqiHjD0lf5L54mPndgjilStuCqg4CuFjw",
+	"0EXIwTe4cuOn5Oipt0XRM3i5UnFzwHIpRsqRDADf2dmsTjmUxZHxDVr3on0LQ4CUTXD0xjNEhyl53VJ9",
+	"6xHuyoowZds5wGBBumSjdhy0pBhZLDdFGAUNYjaZXA4DX7ANzjaVruslriGKwhW2boPP7O2G4D1ZApFL",
+	"RYM8ltizjeQEwPrs+HErILZ+f0tljE0SwhqAsgcJWSj3hivsih1WH6LKBt5KYW28223gUlflaBOPyaMH",
+	"TYCf+QgaKz7AtrfNCwd/7VnxoJ8amv6TLCTia/UvLSNSKmr/Riq8VVhDufqAF5m/PR8SUnve3S7V/rIe",
+	"t1GZB5TeasWdQ3vVglZB8MkkhmixCRcZMBwrjVNPKWPCVErzMnPVkkg7GJaRhAgQIa9cWe/YPqt48bDk",
+	"I5iBBaFXdB4DazMx68Z+SieMwLpTpshI9oVbjxRDPpqBlG2wAuH0rDOhPIcBTz853TaecimYMS9qMpu2",
+	"sZLHFcRuKuH9Bd64cEGrb17lXP1bvHyitv8t908Wo3RMC71Uoawlnx+iFjcTXKvYZ4Ap0/UFlBRTJ9g/",
+	"wQcTE99hQxS0LH0WZU6ZIjT1Qia35eZatJgnxegE4f4eT5yfo0XvkMWIIPK6P63DcjqWV4vqcmrR2Zq3",
+	"5KwA6s6X7p/tYXtPC44ylyitBy2lDGwmISYFGa3WubXRSZLKfDYRijxgacEY2TNlFu88/varzslTsnWM",
+	"3d75S/Los20yLRCGAVMxwdD7rNr+4xCyZzokcYHWCaYr/SP59u+//Y0YkYvrPxF0Kw5uXn8jXBLTIXk8",
+	"uv7nuf2T/PmP5LRMcYI/z66/TsmI37z+hvz5j1DsHZ7HONqY37z52xm8ZMbQ4+uvxch89DtBcolGycvr",
+	"fya6uP59OiZQbA7f//ar774WUNn378hY3rz+Y0rE6Ls/3Lz5T5yI8c3r3ws7lxkX0oRv3vwGwfnr6z+V",
+	"r5BfjDlJx9evsW5/4vxvqxbOtw/XWQUAsGohjx3YMBL8/d3XwRKCdcYLKzTQ5N/9YRYgFv6+efONGNnH",
+	"f/7jhjgwlVZnU4cDNAln1/+Vmz3k5Atb8q/pKFS3vrb+mKgazmBNJcZikn73NfliRgUZUEHG1/8sxpvs",
+	"NbSl+U+cjNGeXQMWjpSxaUOlwn9qeLywn8H6dAGnN8fhqwjri2fyypSoDe2HLqAP4/V87BrcYbJVXrn3",
+	"jD1sO8aa2O7WdZxL3BT0DgoPYDpiEAwFloKgZgH8nmgJrtuB1GNbCpxlMcE/bXJjAlBAie4HWJAAIHdd",
+	"H5IsuzOZ3JnP53NoNpKk6hK7QkCTkP2dez1Yx/OzDzv3XGkXiPXoIJyoz6KHXE0LRjM1ZkwTJYf6ihZg",
+	"rhtL67gpyQ16Zkkqi4IBPTsiCSa1QbeZfZJTkamUTlkZ7TmUQqu+YJMBy3BZhatAjw1Zu6QflQe7H8FA",
+	"ORtqMsipuPCWGQxNugQC2xcglrrFlzZYF0dpusVgFENsK0eoIIMjaEQDUi/C4Im5OrJMHn+FLMUlaR9g",
+	"WYFUQfexLYFuSH5GNcNMEAzJqdTxLQ2mXtxsyC5skRBcZs3KaplYGMqD5rHdnPtdlKO2Z4Av9yGZASCj",
+	"vk3nTmnOREYLc6Es2/QhE2E5YZuO16COw6erygjzyWwSHd6/f/8+lhE2f+72gio3vmd8M6DGomXLCdvr",
+	"GNYOjmuXsiwlvEP+AxUzWtR6f2Fli95ep7fTYmUAQrBRceFGuHO6CdixaYZj1EVDioKV7O2AbMIwobZx",
+	"LXtta9Hy7VZi6Bf6TCwwWI0aqUyblcZOsulptd2+Xn3/cXdxhAmyqbpEy2qhmP6rmR527r2TAD53iWLj",
+	"fUE/jJZE0UtTa87d/CBx00Yrdh5wVdZ0WdiKMMTHMg8cHNBe2hqVxBIwAyo6GRMdOCFd2MTqwSnHOsJB",
+	"YIy/6kctH/ejn3CS6I+i/6BuQmgQg6fIyelncACq0YruhUBftlrRnWKWr/DC4hvEvo9FkFQgPsEZwUNo",
+	"4nWNmMO1cvG3LDMDQFZ9HvhS8de4Jotx7etg+3BCzabKpnT6NgFoagpqRqHiBXq8O7LecwPV7WRxAZCD",
+	"FNYlJbV3pZH7AkAhV7zV0/jMrP0Zour7rJYbztN28We5xY7xjlg0/1Q1d3eszLJccbll2rvpuuurZ7WH",
+	"JD1Aw2aYLlzX2333Qpc63CUP4ZyVrjSbRdwX8krEYZj68q7kS7KI+6KeRkwWs4jdQMsTiZ2IWc8kriSG",
+	"eq9mJZEYTcDYJQhTivsizCkOG8u/p+xoQXoxWZZdDH2M5mQLr7lhBCTBZtumg4ZxmUFdDNc8GkKDm5KR",
+	"+6KejUwyBo3KioV0ZAtrYxSX2cgza7y/fZ5xed4+/zKydvDoMPr2q5s3/yBG5PpPUexfMuUybBtlXDzW",
+	"mTjIeunO8H3WcQ9fxeFQJzevfwt67Jt/JGoG4Ws3b/6BqO++rg5cMNuNuxz3Pt0f7KZ7Wcc+e7VZqvMD",
+	"O/iPmO1cgrB2wnN4rn9OeG4hs8fmoMH9MmfDpzxbt5LJc263qjcQt3aC+8ynSDaEVRD8H7M0mBfWm0gM",
+	"iCbcSmS13B74SEsfogTk1EToczE6skuCB/hlGDZqCy/hYDY3wvmtMfIocKeBScAQCaQrVdoE0aF7NiAe",
+	"ggT6wuSFV0haewhpSXzWKdlmoMuMNIXtNxzRxlCP762I2y1J4vpEcINijj8qKaqSofZyjuatn4s5/tih",
+	"qYvkjeIlWoueFczc8ok9Nm1pWsae2J6bNcJEbypMlEClM3aQZO7IkHEujphWhGKFJHzPC1ToUnfKi0k/",
+	"l3lm5FMgNsrUsHGwYzS8TTzCINdajhEJUoxaGpjiOM0UaoW7HD562+D2RRqSjq9/Tz64/i9iTF7evPk9",
+	"ya//BFIeGkZkrZDsJo1EcZ1/wRHv5hyUedRYPvBnqvIjUJWPUMzwF1jJCXP3a03ComYDLDG4TFhy7aYp",
+	"6FWXXLEEZzwkOsik8SKRCRO3yYpb2JoPixRCEqGp3OgKZ+b8Avub2eA6IovY9/miNhi9pDS+ASMEeMa2",
+	"bhTSMuPLIom9oS63WrOpUbp8s/hKjo+NF5VYTBsHGxZMja2w10iBEFn6+6NALeUR1yUcBrz1CxX+SHky",
+	"3Bbt4AKPCvu52sLPZfvW7IiIBzzM7vFXeyjL/JQm0ldtLfJlZLroHM9A2fj8BVxL7DjeqPBAGckc6EV6",
+	"4QpNWpEFEotJMRNJFEezIo8Oo7HW08M7d8rW4vd693p47S1IXzZ0dMHMcAElYzV256n2+AnCjAHcRZ+U",
+	"r2e4UMzQWF9N9IWJktTjQs5GYy/8xc0aazCpHytqdZza0KJQngztvt4gFYyK7zSMuNjgzlomdcHZ5ULT",
+	"pXBI+34LmBXrbdwSioVz1fqYBLFywWR2uIbJjKfDqMJmO+KyBEG5HZ3ZtHTsk63GUKuYhKFW3UWPeNue",
+	"lG2F5XCxfagiW5Prb1x7TZJRMd6OvWAPhvowDct3D67g2rUdXZz/Y4iZZ8pFNVTa19vOz8hWpQ18kNiF",
+	"VJtfgilsf/tXL1799wEA",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

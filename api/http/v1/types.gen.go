@@ -387,6 +387,156 @@ func (e RoutingStepMode) Valid() bool {
 	}
 }
 
+// Defines values for SignatureProblemSeverity.
+const (
+	SignatureProblemSeverityError   SignatureProblemSeverity = "error"
+	SignatureProblemSeverityWarning SignatureProblemSeverity = "warning"
+)
+
+// Valid indicates whether the value is a known member of the SignatureProblemSeverity enum.
+func (e SignatureProblemSeverity) Valid() bool {
+	switch e {
+	case SignatureProblemSeverityError:
+		return true
+	case SignatureProblemSeverityWarning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SignatureVerdictCoverageLaterChanges.
+const (
+	SignatureVerdictCoverageLaterChangesDisallowed SignatureVerdictCoverageLaterChanges = "disallowed"
+	SignatureVerdictCoverageLaterChangesNone       SignatureVerdictCoverageLaterChanges = "none"
+	SignatureVerdictCoverageLaterChangesPermitted  SignatureVerdictCoverageLaterChanges = "permitted"
+	SignatureVerdictCoverageLaterChangesUnknown    SignatureVerdictCoverageLaterChanges = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the SignatureVerdictCoverageLaterChanges enum.
+func (e SignatureVerdictCoverageLaterChanges) Valid() bool {
+	switch e {
+	case SignatureVerdictCoverageLaterChangesDisallowed:
+		return true
+	case SignatureVerdictCoverageLaterChangesNone:
+		return true
+	case SignatureVerdictCoverageLaterChangesPermitted:
+		return true
+	case SignatureVerdictCoverageLaterChangesUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SignatureVerdictKind.
+const (
+	SignatureVerdictKindDocumentTimestamp SignatureVerdictKind = "document_timestamp"
+	SignatureVerdictKindSignature         SignatureVerdictKind = "signature"
+)
+
+// Valid indicates whether the value is a known member of the SignatureVerdictKind enum.
+func (e SignatureVerdictKind) Valid() bool {
+	switch e {
+	case SignatureVerdictKindDocumentTimestamp:
+		return true
+	case SignatureVerdictKindSignature:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SignatureVerdictLevel.
+const (
+	SignatureVerdictLevelBB   SignatureVerdictLevel = "B-B"
+	SignatureVerdictLevelBLT  SignatureVerdictLevel = "B-LT"
+	SignatureVerdictLevelBLTA SignatureVerdictLevel = "B-LTA"
+	SignatureVerdictLevelBT   SignatureVerdictLevel = "B-T"
+	SignatureVerdictLevelNone SignatureVerdictLevel = "none"
+)
+
+// Valid indicates whether the value is a known member of the SignatureVerdictLevel enum.
+func (e SignatureVerdictLevel) Valid() bool {
+	switch e {
+	case SignatureVerdictLevelBB:
+		return true
+	case SignatureVerdictLevelBLT:
+		return true
+	case SignatureVerdictLevelBLTA:
+		return true
+	case SignatureVerdictLevelBT:
+		return true
+	case SignatureVerdictLevelNone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SignatureVerdictRevocationStatus.
+const (
+	SignatureVerdictRevocationStatusGood    SignatureVerdictRevocationStatus = "good"
+	SignatureVerdictRevocationStatusRevoked SignatureVerdictRevocationStatus = "revoked"
+	SignatureVerdictRevocationStatusUnknown SignatureVerdictRevocationStatus = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the SignatureVerdictRevocationStatus enum.
+func (e SignatureVerdictRevocationStatus) Valid() bool {
+	switch e {
+	case SignatureVerdictRevocationStatusGood:
+		return true
+	case SignatureVerdictRevocationStatusRevoked:
+		return true
+	case SignatureVerdictRevocationStatusUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SignatureVerdictSigningCertificateAttribute.
+const (
+	SignatureVerdictSigningCertificateAttributeAbsent   SignatureVerdictSigningCertificateAttribute = "absent"
+	SignatureVerdictSigningCertificateAttributeMatch    SignatureVerdictSigningCertificateAttribute = "match"
+	SignatureVerdictSigningCertificateAttributeMismatch SignatureVerdictSigningCertificateAttribute = "mismatch"
+)
+
+// Valid indicates whether the value is a known member of the SignatureVerdictSigningCertificateAttribute enum.
+func (e SignatureVerdictSigningCertificateAttribute) Valid() bool {
+	switch e {
+	case SignatureVerdictSigningCertificateAttributeAbsent:
+		return true
+	case SignatureVerdictSigningCertificateAttributeMatch:
+		return true
+	case SignatureVerdictSigningCertificateAttributeMismatch:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SignatureVerdictTimeSource.
+const (
+	SignatureVerdictTimeSourceClaimed   SignatureVerdictTimeSource = "claimed"
+	SignatureVerdictTimeSourceTimestamp SignatureVerdictTimeSource = "timestamp"
+	SignatureVerdictTimeSourceVerifier  SignatureVerdictTimeSource = "verifier"
+)
+
+// Valid indicates whether the value is a known member of the SignatureVerdictTimeSource enum.
+func (e SignatureVerdictTimeSource) Valid() bool {
+	switch e {
+	case SignatureVerdictTimeSourceClaimed:
+		return true
+	case SignatureVerdictTimeSourceTimestamp:
+		return true
+	case SignatureVerdictTimeSourceVerifier:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TaskKind.
 const (
 	TaskKindApprove    TaskKind = "approve"
@@ -587,6 +737,36 @@ type BulkDecisionResults struct {
 // the task is closed, assigned to someone else, unknown…), sending it again
 // will not help; `failed` the system could not deliver it, retry it later.
 type BulkDecisionStatus string
+
+// BulkIssueOutcome defines model for BulkIssueOutcome.
+type BulkIssueOutcome struct {
+	// DocumentID The document as sent.
+	DocumentID string `json:"document_id"`
+
+	// Error Why the document was not issued, when `status` is `refused` or `failed`.
+	Error *Error `json:"error,omitempty"`
+
+	// IssueResult The number and symbol, when `status` is `done`.
+	IssueResult *IssueResult `json:"issue_result,omitempty"`
+
+	// Status `done` the decision is recorded; `refused` it was not allowed (see `error`:
+	// the task is closed, assigned to someone else, unknown…), sending it again
+	// will not help; `failed` the system could not deliver it, retry it later.
+	Status BulkDecisionStatus `json:"status"`
+}
+
+// BulkIssueRequest defines model for BulkIssueRequest.
+type BulkIssueRequest struct {
+	// Attachment Seal every document as an attachment filed separately.
+	Attachment  bool     `json:"attachment,omitempty"`
+	DocumentIds []string `json:"document_ids"`
+}
+
+// BulkIssueResults defines model for BulkIssueResults.
+type BulkIssueResults struct {
+	// Results One per document sent, in the same order.
+	Results []BulkIssueOutcome `json:"results"`
+}
 
 // ChangeResult defines model for ChangeResult.
 type ChangeResult struct {
@@ -937,6 +1117,28 @@ type HistoryEntry struct {
 // deadline.
 type InboxSort string
 
+// IssueRequest defines model for IssueRequest.
+type IssueRequest struct {
+	// Attachment Seal as an attachment filed separately (invisible organisation signature, text block at the top right of page 1).
+	Attachment bool `json:"attachment,omitempty"`
+}
+
+// IssueResult defines model for IssueResult.
+type IssueResult struct {
+	DocumentID string `json:"document_id"`
+
+	// IssuedAt The document's date, when the number was assigned.
+	IssuedAt time.Time `json:"issued_at"`
+
+	// Number The issue order in the year of the document's register, from 1.
+	Number int64 `json:"number"`
+
+	// Symbol The number and symbol as printed (số, ký hiệu).
+	//
+	// Example: 12/QĐ-VPCP
+	Symbol string `json:"symbol"`
+}
+
 // Liveness defines model for Liveness.
 type Liveness struct {
 	Status LivenessStatus `json:"status"`
@@ -1187,6 +1389,131 @@ type Session struct {
 	User User `json:"user"`
 }
 
+// SignatureCertificate defines model for SignatureCertificate.
+type SignatureCertificate struct {
+	Issuer    string    `json:"issuer"`
+	NotAfter  time.Time `json:"not_after"`
+	NotBefore time.Time `json:"not_before"`
+
+	// Serial Hexadecimal.
+	Serial string `json:"serial"`
+
+	// SHA256 The fingerprint of the DER certificate, hexadecimal.
+	SHA256  string `json:"sha256"`
+	Subject string `json:"subject"`
+}
+
+// SignatureProblem defines model for SignatureProblem.
+type SignatureProblem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+
+	// Severity `error` makes the signature or document invalid; `warning` does not.
+	Severity SignatureProblemSeverity `json:"severity"`
+}
+
+// SignatureProblemSeverity `error` makes the signature or document invalid; `warning` does not.
+type SignatureProblemSeverity string
+
+// SignatureReport The verification of every signature of one PDF. Reason codes are stable and only added to.
+type SignatureReport struct {
+	// Problems Findings about the file as a whole (not_signed, appended_data, truncated, encrypted …).
+	Problems []SignatureProblem `json:"problems"`
+
+	// Revisions The original and each incremental update.
+	Revisions int `json:"revisions"`
+
+	// SignatureFields Signature fields holding a value.
+	SignatureFields int                `json:"signature_fields"`
+	Signatures      []SignatureVerdict `json:"signatures"`
+	Size            int64              `json:"size"`
+
+	// Valid The document is signed, every signature is valid and nothing about the file itself is wrong.
+	Valid bool `json:"valid"`
+
+	// Verified Entries in `signatures`; it differs from `signature_fields` when a field's value is not a signature.
+	Verified   int       `json:"verified"`
+	VerifiedAt time.Time `json:"verified_at"`
+}
+
+// SignatureVerdict defines model for SignatureVerdict.
+type SignatureVerdict struct {
+	CertificateValidAtTime bool `json:"certificate_valid_at_time"`
+	Chain                  struct {
+		Path    []SignatureCertificate `json:"path,omitempty"`
+		Trusted bool                   `json:"trusted"`
+	} `json:"chain"`
+
+	// ClaimedTime The signature dictionary's /M, vouched for by the signer only.
+	ClaimedTime *time.Time `json:"claimed_time,omitempty"`
+	Coverage    struct {
+		ByteRange []int64 `json:"byte_range"`
+		Changes   []struct {
+			Detail    string `json:"detail"`
+			Object    int64  `json:"object,omitempty"`
+			Permitted bool   `json:"permitted"`
+			What      string `json:"what"`
+		} `json:"changes,omitempty"`
+		LaterChanges   SignatureVerdictCoverageLaterChanges `json:"later_changes"`
+		LaterRevisions int                                  `json:"later_revisions"`
+		RevisionEnd    int64                                `json:"revision_end"`
+		WholeFile      bool                                 `json:"whole_file"`
+		WholeRevision  bool                                 `json:"whole_revision"`
+	} `json:"coverage"`
+	Field     string `json:"field"`
+	Integrity struct {
+		DigestAlgorithm   string `json:"digest_algorithm,omitempty"`
+		DigestMatches     bool   `json:"digest_matches"`
+		SignatureVerifies bool   `json:"signature_verifies"`
+	} `json:"integrity"`
+	Kind SignatureVerdictKind `json:"kind"`
+
+	// Level The PAdES level detected, or `none`.
+	Level      SignatureVerdictLevel `json:"level"`
+	Problems   []SignatureProblem    `json:"problems"`
+	Revocation struct {
+		RevokedAt *time.Time                       `json:"revoked_at,omitempty"`
+		Source    string                           `json:"source,omitempty"`
+		Status    SignatureVerdictRevocationStatus `json:"status"`
+	} `json:"revocation"`
+	Signer                      SignatureCertificate                        `json:"signer,omitempty"`
+	SigningCertificateAttribute SignatureVerdictSigningCertificateAttribute `json:"signing_certificate_attribute"`
+
+	// SubFilter Example: ETSI.CAdES.detached
+	SubFilter  string                     `json:"sub_filter"`
+	TimeSource SignatureVerdictTimeSource `json:"time_source"`
+	Timestamp  struct {
+		ChainTrusted      bool                 `json:"chain_trusted"`
+		ImprintMatches    bool                 `json:"imprint_matches"`
+		SignatureVerifies bool                 `json:"signature_verifies"`
+		Time              time.Time            `json:"time"`
+		TimestampingEku   bool                 `json:"timestamping_eku"`
+		Tsa               SignatureCertificate `json:"tsa,omitempty"`
+		Valid             bool                 `json:"valid"`
+	} `json:"timestamp,omitempty"`
+	TimestampTime  *time.Time `json:"timestamp_time,omitempty"`
+	Valid          bool       `json:"valid"`
+	ValidationTime time.Time  `json:"validation_time"`
+}
+
+// SignatureVerdictCoverageLaterChanges defines model for SignatureVerdict.Coverage.LaterChanges.
+type SignatureVerdictCoverageLaterChanges string
+
+// SignatureVerdictKind defines model for SignatureVerdict.Kind.
+type SignatureVerdictKind string
+
+// SignatureVerdictLevel The PAdES level detected, or `none`.
+type SignatureVerdictLevel string
+
+// SignatureVerdictRevocationStatus defines model for SignatureVerdict.Revocation.Status.
+type SignatureVerdictRevocationStatus string
+
+// SignatureVerdictSigningCertificateAttribute defines model for SignatureVerdict.SigningCertificateAttribute.
+type SignatureVerdictSigningCertificateAttribute string
+
+// SignatureVerdictTimeSource defines model for SignatureVerdict.TimeSource.
+type SignatureVerdictTimeSource string
+
 // Task defines model for Task.
 type Task struct {
 	// AssignedAt When the task was assigned.
@@ -1425,8 +1752,14 @@ type CreateDelegationJSONRequestBody = DelegationRequest
 // CreateDocumentMultipartRequestBody defines body for CreateDocument for multipart/form-data ContentType.
 type CreateDocumentMultipartRequestBody = CreateDocumentForm
 
+// IssueDocumentsJSONRequestBody defines body for IssueDocuments for application/json ContentType.
+type IssueDocumentsJSONRequestBody = BulkIssueRequest
+
 // RecordAgencyReplyJSONRequestBody defines body for RecordAgencyReply for application/json ContentType.
 type RecordAgencyReplyJSONRequestBody = AgencyReplyRequest
+
+// IssueDocumentJSONRequestBody defines body for IssueDocument for application/json ContentType.
+type IssueDocumentJSONRequestBody = IssueRequest
 
 // RecallDocumentJSONRequestBody defines body for RecallDocument for application/json ContentType.
 type RecallDocumentJSONRequestBody = RecallRequest

@@ -130,6 +130,9 @@ var migrations = []string{
 		valid_until TEXT NOT NULL,
 		PRIMARY KEY (task_id, username))`,
 	`CREATE INDEX task_substitutes_by_user ON task_substitutes (username, valid_until)`,
+	// The outgoing register, from document.numbered (outgoing.go).
+	outgoingMigration,
+	outgoingIndex,
 }
 
 // urgencyOrder ranks urgencies most urgent first, so that every inbox sort
@@ -320,6 +323,12 @@ func describe(env events.Envelope) (described, bool, error) {
 			return described{}, false, err
 		}
 		return described{d.Signer, fmt.Sprintf("Đã ký số (%s, PAdES %s)", d.SignerCert, d.Level)}, true, nil
+	case events.DocumentNumbered:
+		var d events.DocumentNumberedData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return described{}, false, err
+		}
+		return described{d.By.Username, fmt.Sprintf("Văn thư đã cấp số %s và ký số của cơ quan", d.Symbol)}, true, nil
 	case events.DocumentArchived:
 		var d events.DocumentArchivedData
 		if err := json.Unmarshal(env.Data, &d); err != nil {
@@ -490,6 +499,8 @@ func apply(ctx context.Context, tx *sql.Tx, env events.Envelope, docID string) e
 		return advance(ctx, tx, docID, StatusRejected, at, "", "")
 	case events.DocumentSigned:
 		return advance(ctx, tx, docID, StatusSigned, at, "", "")
+	case events.DocumentNumbered:
+		return applyNumbered(ctx, tx, env)
 	case events.DocumentArchived:
 		var d events.DocumentArchivedData
 		if err := json.Unmarshal(env.Data, &d); err != nil {

@@ -239,10 +239,24 @@ func IncomingRows(docs []readmodel.Arrival, names Names) [][]string {
 	return rows
 }
 
-// OutgoingRows are the rows of the outgoing register. docflow does not issue
-// outgoing documents yet (they are numbered once signing assigns numbers), so
-// the register prints its headings over an empty body: nothing is invented.
-func OutgoingRows() [][]string { return nil }
+// OutgoingRows are the rows of the outgoing register, one per issued
+// document in the order given. What docflow does not know yet (where the
+// document was sent, who keeps the file copy, how many copies, when it was
+// dispatched) stays blank rather than invented; "Ký nhận" is signed by hand
+// on paper.
+func OutgoingRows(docs []readmodel.Issued, names Names) [][]string {
+	rows := make([][]string, 0, len(docs))
+	for _, d := range docs {
+		rows = append(rows, []string{
+			d.Symbol,
+			date(d.IssuedAt),
+			kindAndSubject(kindName(d.Kind), d.Subject),
+			names.person(d.Signer),
+			"", "", "", "", "", "",
+		})
+	}
+	return rows
+}
 
 // FollowUpRows are the rows of the follow-up register at the time now (which
 // decides whether an open document is overdue). "Số, ký hiệu văn bản trả lời"

@@ -89,7 +89,13 @@ func (s *Server) printRegister(ctx context.Context, p auth.Principal, name httpa
 			sheet.Rows = registers.FollowUpRows(docs, names, s.now())
 		}
 	case registers.Outgoing:
-		sheet.Rows = registers.OutgoingRows()
+		since, until := period.Bounds()
+		docs, err := s.Read.Outgoing(ctx, p.Agency, period.Year, since, until)
+		if err != nil {
+			return registers.Sheet{}, nil, errs.E(op, errs.Unavailable, errcode.Unavailable,
+				"the register could not be read; try again in a moment").WithCause(err)
+		}
+		sheet.Rows = registers.OutgoingRows(docs, names)
 	}
 
 	var buf bytes.Buffer

@@ -41,6 +41,12 @@ type Decider interface {
 	Reply(ctx context.Context, workflowID string, r chain.AgencyReply) error
 }
 
+// Issuer delivers a clerk's issue of a signed document (chain.UpdateIssue)
+// to its workflow.
+type Issuer interface {
+	Issue(ctx context.Context, workflowID string, in chain.Issue) (chain.IssueResult, error)
+}
+
 // Server is the HTTP API.
 type Server struct {
 	Auth            *auth.Authenticator
@@ -51,6 +57,7 @@ type Server struct {
 	ArchiveBucket   string
 	NATS            *nats.Conn
 	Decider         Decider
+	Issuer          Issuer
 	MaxUploadBytes  int64
 	Ready           map[string]health.Check
 	Log             *zap.Logger

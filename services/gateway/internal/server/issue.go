@@ -1,0 +1,174 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/docflow/docflow/api/errcode"
+	events "github.com/docflow/docflow/api/events/v1"
+	httpapi "github.com/docflow/docflow/api/http/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/services/gateway/internal/auth"
+	"github.com/docflow/docflow/services/gateway/internal/readmodel"
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/natsx"
+	"github.com/docflow/docflow/workflows/chain"
+)
+
+// maxBulkIssues is the most documents one bulk issue takes; they are issued
+// bulkDecisionConcurrency at a time, as bulk decisions are.
+const maxBulkIssues = 100
+
+// IssueDocument lets a clerk number and seal a signed document. The
+// workflow is the authority on whether it may be issued now; the gateway
+// checks the role first so that a refusal needs no round trip.
+func (s *Server) IssueDocument(ctx context.Context, req httpapi.IssueDocumentRequestObject) (httpapi.IssueDocumentResponseObject, error) {
+	p := principal(ctx)
+	attachment := req.Body != nil && req.Body.Attachment
+	res, err := s.issueAudited(ctx, p, req.ID, attachment)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.IssueDocument200JSONResponse(res), nil
+}
+
+// IssueDocuments issues each of a list of documents on its own, as
+// IssueDocument would, a few at a time, and answers with one result per
+// document in the order they were sent.
+func (s *Server) IssueDocuments(ctx context.Context, req httpapi.IssueDocumentsRequestObject) (httpapi.IssueDocumentsResponseObject, error) {
+	const op = "server.IssueDocuments"
+	p := principal(ctx)
+	if err := auth.Require(p, "issue documents", auth.RoleClerk); err != nil {
+		// Refused as a whole, and recorded against each document as its own
+		// refused issue would be.
+		if req.Body != nil {
+			for _, id := range req.Body.DocumentIds[:min(len(req.Body.DocumentIds), maxBulkIssues)] {
+				_ = s.audited(ctx, p, "document.issue", id, "", err)
+			}
+		}
+		return nil, err
+	}
+	if req.Body == nil || len(req.Body.DocumentIds) == 0 {
+		return nil, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			`send {"document_ids": ["…", …]}: the signed documents to number and seal`).WithDetail("document_ids", "required")
+	}
+	ids := req.Body.DocumentIds
+	if len(ids) > maxBulkIssues {
+		return nil, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			fmt.Sprintf("send at most %d documents in one call; this one has %d", maxBulkIssues, len(ids))).
+			WithDetail("document_ids", fmt.Sprintf("at most %d", maxBulkIssues))
+	}
+	first := map[string]int{}
+	results := make([]httpapi.BulkIssueOutcome, len(ids))
+	var (
+		wg    sync.WaitGroup
+		slots = make(chan struct{}, bulkDecisionConcurrency)
+	)
+	for i, id := range ids {
+		if j, seen := first[id]; seen {
+			results[i] = issueOutcome(id, httpapi.IssueResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+				fmt.Sprintf("document %s is already issued by item %d of this call", id, j+1)).WithDetail(fmt.Sprintf("document_ids[%d]", i), "repeated"))
+			continue
+		}
+		first[id] = i
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			res, err := s.issueAudited(ctx, p, id, req.Body.Attachment)
+			results[i] = issueOutcome(id, res, err)
+		})
+	}
+	wg.Wait()
+	return httpapi.IssueDocuments200JSONResponse{Results: results}, nil
+}
+
+func issueOutcome(id string, res httpapi.IssueResult, err error) httpapi.BulkIssueOutcome {
+	if err == nil {
+		return httpapi.BulkIssueOutcome{DocumentID: id, Status: httpapi.BulkDecisionStatusDone, IssueResult: &res}
+	}
+	status := httpapi.BulkDecisionStatusFailed
+	if refused(err) {
+		status = httpapi.BulkDecisionStatusRefused
+	}
+	wire := errs.Wire(err)
+	e := httpapi.Error{Code: httpapi.ErrorCode(wire.Code), Message: wire.Message, Details: wire.Details}
+	return httpapi.BulkIssueOutcome{DocumentID: id, Status: status, Error: &e}
+}
+
+// issueAudited issues one document and records the attempt in the audit
+// trail, with the symbol it got.
+func (s *Server) issueAudited(ctx context.Context, p auth.Principal, id string, attachment bool) (httpapi.IssueResult, error) {
+	res, err := s.issue(ctx, p, id, attachment)
+	detail := ""
+	if attachment {
+		detail = "attachment"
+	}
+	if err == nil {
+		detail = strings.TrimSpace("symbol=" + res.Symbol + " " + detail)
+	}
+	if err := s.audited(ctx, p, "document.issue", id, detail, err); err != nil {
+		return httpapi.IssueResult{}, err
+	}
+	return httpapi.IssueResult{DocumentID: id, Number: res.Number, Symbol: res.Symbol, IssuedAt: res.IssuedAt}, nil
+}
+
+func (s *Server) issue(ctx context.Context, p auth.Principal, id string, attachment bool) (chain.IssueResult, error) {
+	if err := auth.Require(p, "issue documents", auth.RoleClerk); err != nil {
+		return chain.IssueResult{}, err
+	}
+	// Only a document of the caller's agency: another agency's is not found.
+	if _, err := s.Read.Document(ctx, p.Agency, id); err != nil {
+		return chain.IssueResult{}, err
+	}
+	return s.Issuer.Issue(ctx, chain.WorkflowID(id), chain.Issue{By: actor(p), Attachment: attachment})
+}
+
+// GetDocumentSignatures has the signing service verify the document's
+// latest PDF: the sealed one once issued, else the personally signed one
+// once signed, else the registered original (which may carry signatures
+// of its own, as an incoming document does).
+func (s *Server) GetDocumentSignatures(ctx context.Context, req httpapi.GetDocumentSignaturesRequestObject) (httpapi.GetDocumentSignaturesResponseObject, error) {
+	p := principal(ctx)
+	var out httpapi.SignatureReport
+	which, err := s.verifyDocument(ctx, p, req.ID, &out)
+	if err := s.audited(ctx, p, "document.verify", req.ID, which, err); err != nil {
+		return nil, err
+	}
+	return httpapi.GetDocumentSignatures200JSONResponse(out), nil
+}
+
+func (s *Server) verifyDocument(ctx context.Context, p auth.Principal, id string, out *httpapi.SignatureReport) (string, error) {
+	const op = "server.GetDocumentSignatures"
+	d, err := s.Read.Document(ctx, p.Agency, id)
+	if err != nil {
+		return "", err
+	}
+	obj, which := d.Object, "original"
+	switch issued, err := s.Read.IssuedDocument(ctx, p.Agency, id); {
+	case err == nil:
+		obj, which = issued.Sealed, "sealed"
+	case errs.KindOf(err) != errs.NotFound:
+		return "", err
+	case d.Status == readmodel.StatusSigned || d.Status == readmodel.StatusArchived:
+		// The signing service writes the signed PDF under a key of the
+		// document's id; its digest is not in the read model, so the bytes
+		// are verified as they are.
+		obj, which = events.Object{Bucket: s.DocumentsBucket, Key: "signed/" + id + ".pdf"}, "signed"
+	}
+	rep, err := natsx.Request[svc.SignatureReport](ctx, s.NATS, svc.SigningVerify, svc.VerifyRequest{Object: obj, By: actor(p)})
+	if err != nil {
+		return which, err
+	}
+	// The HTTP report has the service report's JSON shape.
+	data, err := json.Marshal(rep)
+	if err == nil {
+		err = json.Unmarshal(data, out)
+	}
+	if err != nil {
+		return which, errs.E(op, errs.Internal, errcode.Internal, "the verification report could not be read").WithCause(err)
+	}
+	return which, nil
+}

@@ -1,0 +1,195 @@
+package tests
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	httpapi "github.com/docflow/docflow/api/http/v1"
+)
+
+// The two-signature rule end to end (DOMAIN.md §4): the approver's personal
+// signature, then only a clerk may number and seal the document; the
+// archived PDF carries both signatures, each valid in pdfsig and in the
+// verification report, and the number is in the outgoing register.
+func TestIssueAfterPersonalSignature(t *testing.T) {
+	t.Parallel()
+	st := startStack(t, nil)
+	ctx := t.Context()
+	clerk := login(t, st, "vanthu")
+	official := login(t, st, "chuyenvien1")
+
+	status, body := upload(t, st.GatewayURL, clerk.token, minimalPDF("Ke hoach cong tac"), metadata("KE_HOACH", "Kế hoạch công tác tháng 12"))
+	if status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", status, body)
+	}
+	var created httpapi.DocumentSummary
+	mustJSON(t, body, &created)
+
+	// Before anyone signed it, even the clerk cannot issue it.
+	early, err := clerk.client.IssueDocumentWithResponse(ctx, created.ID, httpapi.IssueRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "issue before the signature", early.StatusCode(), early.Body, http.StatusConflict, httpapi.ErrorCodeConflict)
+
+	var taskID string
+	eventually(t, "task in the official's inbox", time.Minute, func() error {
+		r, err := official.client.ListInboxWithResponse(ctx, &httpapi.ListInboxParams{})
+		if err != nil || r.JSON200 == nil {
+			return fmt.Errorf("inbox: %w", err)
+		}
+		for _, it := range r.JSON200.Items {
+			if it.DocumentID == created.ID {
+				taskID = it.ID
+				return nil
+			}
+		}
+		return fmt.Errorf("no task for %s yet", created.ID)
+	})
+	decided, err := official.client.DecideTaskWithResponse(ctx, taskID, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove, Comment: "Đồng ý"})
+	if err != nil || decided.JSON200 == nil {
+		t.Fatalf("approve: %v %s", err, decided.Body)
+	}
+	eventually(t, "document signed by the official", 2*time.Minute, func() error {
+		r, err := clerk.client.GetDocumentWithResponse(ctx, created.ID)
+		if err != nil || r.JSON200 == nil || r.JSON200.Status != httpapi.DocumentStatusSigned {
+			return fmt.Errorf("not yet signed: %w", err)
+		}
+		return nil
+	})
+
+	// The personal signature alone verifies.
+	personal := signatures(t, clerk, created.ID)
+	if !personal.Valid || personal.Verified != 1 {
+		t.Fatalf("after the personal signature: valid %v, %d signatures: %+v", personal.Valid, personal.Verified, personal)
+	}
+
+	// The official who signed is not a clerk: refused, and it stays waiting.
+	refused, err := official.client.IssueDocumentWithResponse(ctx, created.ID, httpapi.IssueRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "issue by an official", refused.StatusCode(), refused.Body, http.StatusForbidden, httpapi.ErrorCodeForbidden)
+
+	issued, err := clerk.client.IssueDocumentWithResponse(ctx, created.ID, httpapi.IssueRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if issued.JSON200 == nil {
+		t.Fatalf("issue by the clerk: %s %s", issued.Status(), issued.Body)
+	}
+	res := *issued.JSON200
+	if res.Number < 1 || !strings.HasSuffix(res.Symbol, "/KH-VPCP") || res.DocumentID != created.ID || res.IssuedAt.IsZero() {
+		t.Fatalf("issue result %+v, want a number with the symbol n/KH-VPCP", res)
+	}
+	again, err := clerk.client.IssueDocumentWithResponse(ctx, created.ID, httpapi.IssueRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "a second issue", again.StatusCode(), again.Body, http.StatusConflict, httpapi.ErrorCodeConflict)
+
+	var doc httpapi.Document
+	eventually(t, "sealed document archived", 2*time.Minute, func() error {
+		r, err := clerk.client.GetDocumentWithResponse(ctx, created.ID)
+		if err != nil || r.JSON200 == nil || r.JSON200.Status != httpapi.DocumentStatusArchived {
+			return fmt.Errorf("not yet archived: %w", err)
+		}
+		doc = *r.JSON200
+		return nil
+	})
+
+	// Both signatures verify in the report…
+	report := signatures(t, clerk, created.ID)
+	if !report.Valid || report.Verified != 2 || report.SignatureFields != 2 {
+		t.Fatalf("after the seal: valid %v, %d fields, %d verified: %+v", report.Valid, report.SignatureFields, report.Verified, report)
+	}
+	first, second := report.Signatures[0], report.Signatures[1]
+	if !first.Valid || first.Coverage.LaterChanges != "permitted" || !strings.Contains(first.Signer.Subject, "chuyenvien1") {
+		t.Errorf("personal signature %+v: want valid, by chuyenvien1, later changes permitted", first)
+	}
+	// At B-LT the validation data follows each signature in a revision of
+	// its own: the only change after the seal.
+	if !second.Valid || !second.Coverage.WholeRevision || second.Coverage.LaterChanges == "disallowed" ||
+		!strings.Contains(second.Signer.Subject, "000.00.00.G22") {
+		t.Errorf("organisation signature %+v: want valid, by the agency, nothing but validation data after it", second)
+	}
+	for _, c := range second.Coverage.Changes {
+		if c.What != "dss" {
+			t.Errorf("after the organisation signature: %+v, want only validation data", c)
+		}
+	}
+
+	// …and in pdfsig, on the archived original.
+	officer := login(t, st, "luutru")
+	content, err := officer.client.GetArchiveRecordContentWithResponse(ctx, doc.RecordID)
+	if err != nil || content.StatusCode() != http.StatusOK {
+		t.Fatalf("archived content: %v %s", err, content.Status())
+	}
+	out := pdfsig(t, content.Body)
+	if n := strings.Count(out, "Signature is Valid."); n != 2 || strings.Count(out, "Signature Field Name:") != 2 {
+		t.Fatalf("pdfsig on the archived PDF: %d valid signatures, want both of its 2:\n%s", n, out)
+	}
+
+	// The outgoing register prints the number and the signer.
+	year := res.IssuedAt.In(time.FixedZone("+07", 7*3600)).Year()
+	csv := register(t, clerk, "outgoing", year)
+	row := fmt.Sprintf("%s,%s,Kế hoạch công tác tháng 12,Trần Văn Minh", res.Symbol, res.IssuedAt.In(time.FixedZone("+07", 7*3600)).Format("02/01/2006"))
+	if !strings.Contains(csv, row) {
+		t.Fatalf("outgoing register lacks %q:\n%s", row, csv)
+	}
+}
+
+// signatures is the verification report of a document.
+func signatures(t *testing.T, s *session, id string) httpapi.SignatureReport {
+	t.Helper()
+	r, err := s.client.GetDocumentSignaturesWithResponse(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.JSON200 == nil {
+		t.Fatalf("signatures of %s: %s %s", id, r.Status(), r.Body)
+	}
+	return *r.JSON200
+}
+
+// pdfsig runs poppler's pdfsig on pdf without judging the certificates
+// (the development root is not in any system store).
+func pdfsig(t *testing.T, pdf []byte) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "archived.pdf")
+	if err := os.WriteFile(file, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.CommandContext(t.Context(), "pdfsig", "-nocert", "-no-ocsp", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdfsig: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// register prints a register of year as CSV.
+func register(t *testing.T, s *session, name string, year int) string {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("%s/v1/registers/%s?year=%d&format=csv", s.base, name, year), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("register %s: %s %s %v", name, resp.Status, raw, err)
+	}
+	return string(raw)
+}
