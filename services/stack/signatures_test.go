@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
+	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/stack"
 )
@@ -37,7 +37,7 @@ func TestIntakeVerifiesSignedUploads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signed := signPDF(t, pki, "lanhdao", document("Quyet dinh phe duyet"))
+	signed := signPDF(t, pki, "lanhdao", testkit.TextPDF("Quyet dinh phe duyet"))
 
 	// The gateway is the one that calls intake; connect as it does.
 	user, password := st.Credentials(svc.GatewayService)
@@ -98,7 +98,7 @@ func TestIntakeVerifiesSignedUploads(t *testing.T) {
 	})
 
 	t.Run("an unsigned PDF is registered as before", func(t *testing.T) {
-		if _, err := accept(t, document("Cong van")); err != nil {
+		if _, err := accept(t, testkit.TextPDF("Cong van")); err != nil {
 			t.Fatalf("accept: %v", err)
 		}
 	})
@@ -160,30 +160,4 @@ func signPDF(t *testing.T, pki *devpki.PKI, username string, pdf []byte) []byte 
 		t.Fatal(err)
 	}
 	return out.Bytes()
-}
-
-// document is a one-page PDF showing text.
-func document(text string) []byte {
-	content := fmt.Sprintf("BT /F1 14 Tf 72 770 Td (%s) Tj ET", text)
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
 }

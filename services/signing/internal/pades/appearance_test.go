@@ -15,6 +15,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/pades"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
@@ -217,19 +218,7 @@ func formPDF(t *testing.T, name string, rect [4]float64, line string) []byte {
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 		fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /Rect [%g %g %g %g] /F 4 /P 3 0 R >>", name, rect[0], rect[1], rect[2], rect[3]),
 	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	pdftest.QPDFCheck(t, b.Bytes())
-	return b.Bytes()
+	pdf := testkit.PDF(objs...)
+	pdftest.QPDFCheck(t, pdf)
+	return pdf
 }

@@ -5,55 +5,21 @@
 package pdftest
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/docflow/docflow/services/internal/testkit"
 )
 
 // Document writes a PDF with one page per entry of pages, each showing its
 // text, with a classic cross-reference table.
 func Document(t testing.TB, pages ...string) []byte {
 	t.Helper()
-	if len(pages) == 0 {
-		pages = []string{"docflow test document"}
-	}
-	var objs []string
-	// 1 catalog, 2 page tree, 3 font, then a page and its content per page.
-	kids := make([]string, len(pages))
-	for i := range pages {
-		kids[i] = fmt.Sprintf("%d 0 R", 4+2*i)
-	}
-	objs = append(objs,
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(pages)),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	)
-	for i, text := range pages {
-		content := fmt.Sprintf("BT /F1 14 Tf 72 770 Td (%s) Tj ET", escape(text))
-		objs = append(objs,
-			fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i),
-			fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-		)
-	}
-
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+	return testkit.TextPDF(pages...)
 }
 
 // ObjectStreams rewrites pdf with compressed object streams and a
@@ -71,10 +37,6 @@ func ObjectStreams(t testing.TB, pdf []byte) []byte {
 		t.Fatal(err)
 	}
 	return data
-}
-
-func escape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`).Replace(s)
 }
 
 // Report is what pdfsig says about a signed PDF.
