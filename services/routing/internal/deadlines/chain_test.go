@@ -58,6 +58,12 @@ func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 	env.RegisterActivityWithOptions(func(_ context.Context, in approval.ArchiveDocumentInput) (approval.ArchiveDocumentResult, error) {
 		return approval.ArchiveDocumentResult{RecordID: "r-" + in.DocumentID, Object: in.Signed}, nil
 	}, activity.RegisterOptions{Name: approval.ActivityArchiveDocument})
+	env.RegisterActivityWithOptions(func(_ context.Context, in chain.AssignNumberInput) (chain.AssignNumberResult, error) {
+		return chain.AssignNumberResult{Number: 1, Year: 2026, Register: "outgoing", Symbol: "01/QĐ-VPCP", IssuedAt: start}, nil
+	}, activity.RegisterOptions{Name: chain.ActivityAssignNumber})
+	env.RegisterActivityWithOptions(func(_ context.Context, in chain.SealDocumentInput) (chain.SealDocumentResult, error) {
+		return chain.SealDocumentResult{Sealed: in.Signed, Level: "B-B"}, nil
+	}, activity.RegisterOptions{Name: chain.ActivitySealDocument})
 	chain.Register(env)
 
 	deadline := time.Date(2026, 2, 25, 9, 30, 0, 0, calendar.Zone)
@@ -77,6 +83,12 @@ func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("supervisor refused: %v", err) }, OnComplete: func(any, error) {},
 		}, chain.Decision{TaskID: st.Tasks[0].ID, Decision: chain.DecisionApprove, By: events.Actor{Username: "lanhdao", Role: "leader", Agency: "000.00.00.G22"}})
 	}, deadline.Add(time.Hour).Sub(start))
+	// The clerk issues the signed decision an hour later.
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(chain.UpdateIssue, "", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("issue refused: %v", err) }, OnComplete: func(any, error) {},
+		}, chain.Issue{By: events.Actor{Username: "vanthu", Role: chain.RoleClerk, Agency: "000.00.00.G22"}})
+	}, deadline.Add(2*time.Hour).Sub(start))
 
 	env.ExecuteWorkflow(chain.WorkflowName, chain.Input{
 		DocumentID: "d1", Agency: "000.00.00.G22", Kind: "QUYET_DINH", Subject: "Quyết định", Urgency: "THUONG", ArrivalNumber: 1,
