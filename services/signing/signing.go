@@ -316,7 +316,9 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	// The organisation signature: organisation keys and seal images come from
 	// the PKI directory whatever holds the personal keys; the personal
 	// signature must chain to the same anchors the verify endpoint trusts.
-	acts.Sealer(sign.NewPKIDir(cfg.PKIDir, time.Now), func(context.Context) (*x509.CertPool, error) {
+	pkiDir := sign.NewPKIDir(cfg.PKIDir, time.Now)
+	acts.SignatureImages(pkiDir)
+	acts.Sealer(pkiDir, func(context.Context) (*x509.CertPool, error) {
 		return cfg.trustAnchors()
 	}).Register(w)
 	if err := w.Start(); err != nil {

@@ -146,6 +146,11 @@ type SignDocumentInput struct {
 	Source     events.Object `json:"source"`
 	Signer     string        `json:"signer"` // username whose personal key signs
 	Reason     string        `json:"reason"`
+	// SignerTitle is the title of the position the signer approved in
+	// ("Chánh Văn phòng"): with it the signature is visible, the signer's
+	// handwritten image between the title and the name (DOMAIN.md §6);
+	// without it, invisible.
+	SignerTitle string `json:"signer_title,omitempty"`
 }
 
 // SignDocumentResult is the signed PDF.

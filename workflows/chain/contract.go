@@ -151,7 +151,9 @@ type Step struct {
 
 // Assignee is the person holding a step's position.
 type Assignee struct {
-	Position    string       `json:"position"`
+	Position string `json:"position"`
+	// Title is the position's title, printed above a signature made in it.
+	Title       string       `json:"title,omitempty"`
 	Username    string       `json:"username"`
 	Supervisor  string       `json:"supervisor,omitempty"` // username the task escalates to when overdue
 	Substitutes []Substitute `json:"substitutes,omitempty"`

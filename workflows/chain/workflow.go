@@ -234,7 +234,7 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 	signCtx := workflow.WithActivityOptions(ctx, signOpts)
 	if err := workflow.ExecuteActivity(signCtx, approval.ActivitySignDocument, approval.SignDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Source: wf.state.Original,
-		Signer: by.Username, Reason: "Phê duyệt: " + in.Subject,
+		Signer: by.Username, Reason: "Phê duyệt: " + in.Subject, SignerTitle: wf.signerTitle(by.Username),
 	}).Get(ctx, &signed); err != nil {
 		return Result{}, fmt.Errorf("sign document %s: %w", in.DocumentID, err)
 	}
@@ -368,4 +368,21 @@ func (s Step) validate(i int) error {
 // external says the plan has a step another agency takes.
 func (p Plan) external() bool {
 	return slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Mode == ModeExternal })
+}
+
+// signerTitle is the title of the position in which username approved the
+// last step, when they decided as its assignee. A substitute or a
+// supervisor signs with a title and an authority (KT., TUQ.) the plan does
+// not hold, so their signature stays invisible.
+func (wf *run) signerTitle(username string) string {
+	for i := len(wf.state.Tasks) - 1; i >= 0; i-- {
+		t := wf.state.Tasks[i]
+		if t.Status == TaskDecided && t.Decision == DecisionApprove && t.DecidedBy == username {
+			if t.OnBehalfOf != "" || t.Assignee.Username != username {
+				return ""
+			}
+			return t.Assignee.Title
+		}
+	}
+	return ""
 }

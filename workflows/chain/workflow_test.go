@@ -153,7 +153,7 @@ func newIssueEnv(t *testing.T, deadlines func(chain.PlanDeadlinesInput) chain.Pl
 }
 
 func person(username string) chain.Assignee {
-	return chain.Assignee{Position: "pos-" + username, Username: username}
+	return chain.Assignee{Position: "pos-" + username, Title: "Chức danh của " + username, Username: username}
 }
 
 func single(id string, a chain.Assignee) chain.Step {
@@ -305,6 +305,9 @@ func TestSequentialChainSignedByTheLastApprover(t *testing.T) {
 	if len(rec.signed) != 1 || rec.signed[0].Signer != "thutruong" || len(rec.archived) != 1 {
 		t.Fatalf("signed %+v archived %d, want one signature by thutruong", rec.signed, len(rec.archived))
 	}
+	if rec.signed[0].SignerTitle != "Chức danh của thutruong" {
+		t.Fatalf("signed with the title %q, want the last approver's position's", rec.signed[0].SignerTitle)
+	}
 	want := []events.Type{
 		events.TaskAssigned, events.TaskDecided, events.TaskAssigned, events.TaskDecided,
 		events.TaskAssigned, events.TaskDecided, events.DocumentApproved, events.DocumentNumbered,
@@ -427,8 +430,8 @@ func TestSubstitute(t *testing.T) {
 			if decided.By.Username != "phovu" || decided.OnBehalfOf != "vutruong" {
 				t.Fatalf("task.decided by %q on behalf of %q, want phovu on behalf of vutruong", decided.By.Username, decided.OnBehalfOf)
 			}
-			if rec.signed[0].Signer != "phovu" {
-				t.Fatalf("signer %s, want the substitute with their own key", rec.signed[0].Signer)
+			if rec.signed[0].Signer != "phovu" || rec.signed[0].SignerTitle != "" {
+				t.Fatalf("signer %s titled %q, want the substitute with their own key, invisibly", rec.signed[0].Signer, rec.signed[0].SignerTitle)
 			}
 		})
 	}

@@ -170,6 +170,7 @@ type AssigneeRequest struct {
 // in, whom their overdue tasks escalate to, and who may act for them.
 type Assignee struct {
 	Position    string       `json:"position"`
+	Title       string       `json:"title,omitempty"` // the position's title
 	Username    string       `json:"username"`
 	Supervisor  string       `json:"supervisor,omitempty"`
 	Substitutes []Substitute `json:"substitutes,omitempty"`

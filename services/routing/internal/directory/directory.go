@@ -135,7 +135,7 @@ func (d *Directory) Assignee(ctx context.Context, username, kind string, at time
 	if err != nil {
 		return svc.Assignee{}, err
 	}
-	out := svc.Assignee{Position: a.Position, Username: a.Username, Supervisor: a.Supervisor}
+	out := svc.Assignee{Position: a.Position, Title: a.Title, Username: a.Username, Supervisor: a.Supervisor}
 	for _, s := range a.Substitutes {
 		out.Substitutes = append(out.Substitutes, svc.Substitute{Username: s.Username, From: s.From, Until: s.Until, Kinds: s.Kinds, Authority: s.Authority})
 	}

@@ -97,7 +97,7 @@ func toChain(p rules.Plan) chain.Plan {
 	for _, s := range p.Steps {
 		step := chain.Step{ID: s.ID, Name: s.Name, Mode: s.Mode, Required: s.Required, Agency: s.Agency, DeadlineWorkingDays: s.DeadlineWorkingDays}
 		for _, a := range s.Assignees {
-			as := chain.Assignee{Position: a.Position, Username: a.Username, Supervisor: a.Supervisor}
+			as := chain.Assignee{Position: a.Position, Title: a.Title, Username: a.Username, Supervisor: a.Supervisor}
 			for _, sub := range a.Substitutes {
 				as.Substitutes = append(as.Substitutes, chain.Substitute{
 					Username: sub.Username, From: sub.From, Until: sub.Until, Kinds: sub.Kinds, Authority: sub.Authority,

@@ -152,6 +152,7 @@ type ResolvedStep struct {
 // moment of planning, and whom to escalate to.
 type Assignee struct {
 	Position    string       `json:"position"`
+	Title       string       `json:"title,omitempty"` // the position's title
 	Username    string       `json:"username"`
 	Supervisor  string       `json:"supervisor,omitempty"` // username; empty at the top of the chart
 	Substitutes []Substitute `json:"substitutes,omitempty"`
@@ -279,11 +280,15 @@ func (p *Planner) Assignee(ctx context.Context, position, kind string, at time.T
 }
 
 func (p *Planner) assignee(ctx context.Context, chart *orgchart.Chart, position, kind string, at time.Time) (Assignee, error) {
+	pos, err := chart.Position(position)
+	if err != nil {
+		return Assignee{}, err
+	}
 	holder, err := chart.Holder(position)
 	if err != nil {
 		return Assignee{}, err
 	}
-	a := Assignee{Position: position, Username: holder}
+	a := Assignee{Position: position, Title: pos.Title, Username: holder}
 	if sup, ok := chart.Supervisor(position); ok {
 		a.Supervisor = sup.Holder
 	}

@@ -374,6 +374,17 @@ func (d *PKIDir) Seal(_ context.Context, agency string) ([]byte, error) {
 	return data, err
 }
 
+// Signature is the handwritten image of username: the PNG the PKI holds
+// for them (users/<username>.signature.png), or a demo drawing made from
+// their full name when it holds none.
+func (d *PKIDir) Signature(_ context.Context, username, fullName string) ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join(d.dir, "users", filepath.Base(username)+".signature.png"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return devpki.SignaturePNG(fullName)
+	}
+	return data, err
+}
+
 // Trust is the development root, the one anchor of the PKI.
 func (d *PKIDir) Trust(context.Context) (*x509.CertPool, error) {
 	root, err := devpki.LoadRoot(d.dir)

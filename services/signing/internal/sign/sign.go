@@ -102,6 +102,12 @@ const (
 	ErrSignatureExpired = approval.ErrSignatureExpired
 )
 
+// Signatures gives the handwritten image a person signs with: a PNG, blue
+// on transparent.
+type Signatures interface {
+	Signature(ctx context.Context, username, fullName string) ([]byte, error)
+}
+
 // Activities holds the signing service's activities.
 type Activities struct {
 	cfg    Config
@@ -110,7 +116,12 @@ type Activities struct {
 	signer pades.Signer
 	pub    Publisher
 	log    *zap.Logger
+	images Signatures
 }
+
+// SignatureImages makes personal signatures visible, with the images of
+// images, when the request names the signer's title.
+func (a *Activities) SignatureImages(images Signatures) { a.images = images }
 
 // NewActivities wires the activities.
 func NewActivities(cfg Config, store objstore.Store, keySource keys.Source, signer pades.Signer, pub Publisher, log *zap.Logger) *Activities {
@@ -178,8 +189,10 @@ func (a *Activities) SignDocument(ctx context.Context, in approval.SignDocumentI
 	}
 	defer discard(out, log)
 
+	look := a.personalAppearance(ctx, src, in, cred, log)
 	stopHeartbeat := a.heartbeat(ctx)
 	sig, err := a.signer.Sign(ctx, src, in.Source.Size, out, pades.Request{
+		Appearance: look,
 		Key:        cred.Key,
 		Cert:       cred.Cert,
 		Chain:      cred.Chain,
@@ -412,4 +425,33 @@ func discard(f *os.File, log *zap.Logger) {
 	if err := os.Remove(f.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
 		log.Warn("temporary file left behind", zap.String("file", f.Name()), zap.Error(err))
 	}
+}
+
+// personalAppearance is the visible part of a personal signature (DOMAIN.md
+// §6): the signer's title, their handwritten image and their name, placed
+// at the document's signature block. Without the title or the images the
+// signature is made invisible, as a valid signature matters more than its
+// picture; the log says why.
+func (a *Activities) personalAppearance(ctx context.Context, src *os.File, in approval.SignDocumentInput, cred keys.Credential, log *zap.Logger) *pades.Appearance {
+	if in.SignerTitle == "" || a.images == nil {
+		return nil
+	}
+	look, err := func() (*pades.Appearance, error) {
+		name := cred.Cert.Subject.CommonName
+		img, err := a.images.Signature(ctx, in.Signer, name)
+		if err != nil {
+			return nil, err
+		}
+		layout, err := pades.ReadLayout(src, in.Source.Size)
+		if err != nil {
+			return nil, err
+		}
+		at := layout.Place(pades.Placement{}, pades.PersonalWidth, pades.PersonalHeight)
+		return pades.PersonalAppearance(pades.Personal{Position: in.SignerTitle, Name: name, Signature: img}, at)
+	}()
+	if err != nil {
+		log.Warn("personal signature made invisible: its appearance cannot be drawn", zap.Error(err))
+		return nil
+	}
+	return look
 }

@@ -275,6 +275,57 @@ func TestSignDocument(t *testing.T) {
 	})
 }
 
+// With the signer's title the personal signature is visible at the
+// document's signature block, with the handwritten image; without it, or
+// without images, invisible. Either way it is valid.
+func TestPersonalSignatureAppearance(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	for name, tc := range map[string]struct {
+		title   string
+		images  bool
+		visible bool
+	}{
+		"title and images": {"Chánh Văn phòng", true, true},
+		"no title":         {"", true, false},
+		"no images":        {"Chánh Văn phòng", false, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := srv.fixture(t, nil)
+			if tc.images {
+				f.acts.SignatureImages(sign.NewPKIDir(f.pki.Dir, nil))
+			}
+			in := f.upload(t, pdftest.Document(t, "Quyet dinh"), "lanhdao")
+			in.SignerTitle = tc.title
+			res, err := f.sign(t, in)
+			if err != nil {
+				t.Fatalf("SignDocument: %v", err)
+			}
+			signed := f.download(t, res.Signed.Key, res.Signed.VersionID)
+			layout, err := pades.ReadLayout(bytes.NewReader(signed), int64(len(signed)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The page lists a visible signature's widget; the PDF library
+			// leaves an invisible one off the page.
+			visible := 0
+			for _, w := range layout.Widgets {
+				if w.Signed && w.Box.Width > 0 && w.Box.Height > 0 {
+					visible++
+				}
+			}
+			if (visible == 1) != tc.visible || visible > 1 {
+				t.Fatalf("signature fields %+v, want visible %v", layout.Widgets, tc.visible)
+			}
+			report := pdftest.PDFSig(t, signed, pdftest.NSSTrusting(t, filepath.Join(f.pki.Dir, "root.crt")))
+			if !strings.Contains(report.Output, "Signature is Valid.") {
+				t.Fatalf("pdfsig:\n%s", report.Output)
+			}
+		})
+	}
+}
+
 func TestSignDocumentRefuses(t *testing.T) {
 	t.Parallel()
 	srv := start(t)
