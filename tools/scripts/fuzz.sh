@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs every fuzz target in the given module directories for a fixed time each.
 # go test -fuzz accepts one package and one target per run, so targets are run one by one.
-# Env: FUZZTIME (default 30s), FUZZ (regexp to select targets, default all).
+# Env: FUZZTIME (default 30s), FUZZ (regexp to select targets, default all),
+# FUZZMINIMIZETIME (default 5s): how long a newly interesting input is minimised; go test's
+# default (60s) can spend a whole short run shrinking one input instead of fuzzing.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(repo_root)"
 
 fuzztime=${FUZZTIME:-30s}
+minimize=${FUZZMINIMIZETIME:-5s}
 filter=${FUZZ:-.}
 dirs=("$@")
 [[ ${#dirs[@]} -gt 0 ]] || mapfile -t dirs < <(all_modules)
@@ -26,7 +29,7 @@ while IFS= read -r file; do
 		ran=$((ran + 1))
 		pkg=.
 		[[ $dir == "$module" ]] || pkg=./${dir#"$module"/}
-		if ! in_module "$module" go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"; then
+		if ! in_module "$module" go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" "$pkg"; then
 			failed+=("$dir $target")
 		fi
 	done < <(sed -nE 's/^func (Fuzz[A-Za-z0-9_]*)\([[:alnum:]_]+ \*testing\.F\).*/\1/p' "$file")
