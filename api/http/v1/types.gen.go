@@ -972,7 +972,7 @@ type Document struct {
 	// Urgency `THUONG` normal, `KHAN` urgent, `THUONG_KHAN` very urgent, `HOA_TOC` immediate.
 	Urgency Urgency `json:"urgency"`
 
-	// WaitingFor The usernames whose decisions the document waits for, comma separated in order of assignment; empty when it waits for no one.
+	// WaitingFor Whom the document waits for: the usernames whose decisions it waits for, comma separated in order of assignment; the identifier of the agency a step was sent to; `clerks` once signed, until a clerk issues it; empty when it waits for no one.
 	WaitingFor string `json:"waiting_for"`
 }
 

@@ -68,6 +68,11 @@ func applyNumbered(ctx context.Context, tx *sql.Tx, env events.Envelope) error {
 		d.DocumentID, env.Agency, d.Register, d.Year, d.Number, d.Symbol, d.Kind, d.Subject, d.Signer,
 		d.By.Username, sqlstore.Time(d.IssuedAt), d.Attachment,
 		d.Sealed.Bucket, d.Sealed.Key, d.Sealed.VersionID, d.Sealed.SHA256, d.Sealed.Size)
+	if err != nil {
+		return err
+	}
+	// Issued: the document no longer waits for a clerk.
+	_, err = tx.ExecContext(ctx, `UPDATE documents SET waiting_for = '' WHERE id = $1 AND waiting_for = $2`, d.DocumentID, WaitingForClerks)
 	return err
 }
 

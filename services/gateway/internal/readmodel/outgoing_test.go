@@ -5,6 +5,7 @@ import (
 	"time"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
@@ -26,6 +27,13 @@ func TestOutgoing(t *testing.T) {
 					Urgency: "THUONG", Confidentiality: "NONE", Original: events.Object{Bucket: "b", Key: "originals/" + doc + ".pdf", SHA256: "ab", Size: 3},
 					By: clerk,
 				}))
+				apply(env(t, events.DocumentSigned, doc, when.Add(-time.Minute), events.DocumentSignedData{
+					DocumentID: doc, Signed: events.Object{Bucket: "b", Key: "signed/" + doc + ".pdf", SHA256: "ef", Size: 5}, Signer: "lanhdao",
+					Level: "B-LT", SignedAt: when.Add(-time.Minute),
+				}))
+				if d, err := s.Document(ctx, agency, doc); err != nil || d.WaitingFor != readmodel.WaitingForClerks {
+					t.Fatalf("signed %s waits for %q (%v), want the clerks", doc, d.WaitingFor, err)
+				}
 				return env(t, events.DocumentNumbered, doc, when, events.DocumentNumberedData{
 					DocumentID: doc, WorkflowID: "approval-" + doc, Number: n, Symbol: symbol, Register: register, Year: 2026,
 					Kind: "QUYET_DINH", Subject: "Quyết định " + doc, Signer: "lanhdao",
@@ -56,6 +64,9 @@ func TestOutgoing(t *testing.T) {
 			doc, err := s.Document(ctx, agency, "d1")
 			if err != nil {
 				t.Fatal(err)
+			}
+			if doc.WaitingFor != "" {
+				t.Fatalf("issued d1 still waits for %q", doc.WaitingFor)
 			}
 			last := doc.History[len(doc.History)-1]
 			if last.Type != string(events.DocumentNumbered) || last.Actor != "vanthu" {

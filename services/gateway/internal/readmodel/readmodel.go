@@ -25,6 +25,9 @@ import (
 // Document statuses, in the order a document moves through them.
 const (
 	StatusRegistered = "registered"
+	// WaitingForClerks is whom a signed document waits for: a clerk of its
+	// agency, to issue it.
+	WaitingForClerks = "clerks"
 	StatusInApproval = "in_approval"
 	StatusApproved   = "approved"
 	StatusRejected   = "rejected"
@@ -487,7 +490,7 @@ func apply(ctx context.Context, tx *sql.Tx, env events.Envelope, docID string) e
 			return err
 		}
 		// The document waits for the agency it was sent to.
-		return advance(ctx, tx, docID, StatusInApproval, at, "waiting_for_agency", d.To)
+		return advance(ctx, tx, docID, StatusInApproval, at, "waiting_for_value", d.To)
 	case events.DocumentRecalled:
 		if _, err := tx.ExecContext(ctx, `UPDATE tasks SET status = 'withdrawn' WHERE document_id = $1 AND status = 'open'`, docID); err != nil {
 			return err
@@ -498,7 +501,8 @@ func apply(ctx context.Context, tx *sql.Tx, env events.Envelope, docID string) e
 	case events.DocumentRejected:
 		return advance(ctx, tx, docID, StatusRejected, at, "", "")
 	case events.DocumentSigned:
-		return advance(ctx, tx, docID, StatusSigned, at, "", "")
+		// A signed document waits for a clerk to number and seal it.
+		return advance(ctx, tx, docID, StatusSigned, at, "waiting_for_value", WaitingForClerks)
 	case events.DocumentNumbered:
 		return applyNumbered(ctx, tx, env)
 	case events.DocumentArchived:
@@ -535,7 +539,7 @@ func advance(ctx context.Context, tx *sql.Tx, docID, status, at, column, value s
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE documents SET status = $1, waiting_for = $2, updated_at = $3 WHERE id = $4`, current, value, at, docID)
-	case "waiting_for_agency":
+	case "waiting_for_value":
 		_, err = tx.ExecContext(ctx, `UPDATE documents SET status = $1, waiting_for = $2, updated_at = $3 WHERE id = $4`, current, value, at, docID)
 	case "record_id":
 		_, err = tx.ExecContext(ctx, `UPDATE documents SET status = $1, record_id = $2, waiting_for = '', updated_at = $3 WHERE id = $4`, current, value, at, docID)
