@@ -382,7 +382,10 @@ func (p *paths) handling(t *testing.T) {
 	p.decide(t, "chuyenvien2", contribute, httpapi.DecisionRequest{Decision: httpapi.DecisionContribute, Comment: "Thống nhất nội dung"})
 	p.decide(t, "chuyenvien1", handle, httpapi.DecisionRequest{Decision: httpapi.DecisionProgress, Comment: "Đang tổng hợp"})
 	p.decide(t, "chuyenvien1", handle, httpapi.DecisionRequest{Decision: httpapi.DecisionComplete, Comment: "Đã gửi báo cáo"})
-	p.document(t, doc, "handling in the history", func(d httpapi.Document) error {
+	p.document(t, doc, "handled, with the handling in the history", func(d httpapi.Document) error {
+		if d.Status != httpapi.DocumentStatusHandled {
+			return fmt.Errorf("status %s", d.Status)
+		}
 		return inHistory(d, "Phân công chuyenvien1 (tong-hop) chủ trì xử lý", "Đang xử lý", "Đã hoàn thành xử lý — Đã gửi báo cáo")
 	})
 	seen := assertEvents(t, p.st, doc)

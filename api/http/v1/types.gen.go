@@ -142,7 +142,9 @@ func (e DelegationRequestAuthority) Valid() bool {
 const (
 	DocumentStatusApproved   DocumentStatus = "approved"
 	DocumentStatusArchived   DocumentStatus = "archived"
+	DocumentStatusHandled    DocumentStatus = "handled"
 	DocumentStatusInApproval DocumentStatus = "in_approval"
+	DocumentStatusInHandling DocumentStatus = "in_handling"
 	DocumentStatusRecalled   DocumentStatus = "recalled"
 	DocumentStatusRegistered DocumentStatus = "registered"
 	DocumentStatusRejected   DocumentStatus = "rejected"
@@ -156,7 +158,11 @@ func (e DocumentStatus) Valid() bool {
 		return true
 	case DocumentStatusArchived:
 		return true
+	case DocumentStatusHandled:
+		return true
 	case DocumentStatusInApproval:
+		return true
+	case DocumentStatusInHandling:
 		return true
 	case DocumentStatusRecalled:
 		return true
@@ -957,7 +963,9 @@ type Document struct {
 	// Status Where the document is: `registered` (stored and numbered), `in_approval`
 	// (waiting for a decision), `approved`, `rejected` (final), `signed`,
 	// `archived` (final; the signed PDF is in the archive), `recalled` (final;
-	// withdrawn by its drafter before signing).
+	// withdrawn by its drafter before signing). A document from another agency is
+	// `in_handling` once the leader assigned it and `handled` (final) once its
+	// lead completed it.
 	Status DocumentStatus `json:"status"`
 
 	// Subject The summary line (trích yếu).
@@ -1021,7 +1029,9 @@ type DocumentMetadata struct {
 // DocumentStatus Where the document is: `registered` (stored and numbered), `in_approval`
 // (waiting for a decision), `approved`, `rejected` (final), `signed`,
 // `archived` (final; the signed PDF is in the archive), `recalled` (final;
-// withdrawn by its drafter before signing).
+// withdrawn by its drafter before signing). A document from another agency is
+// `in_handling` once the leader assigned it and `handled` (final) once its
+// lead completed it.
 type DocumentStatus string
 
 // DocumentSummary The registered document, as answered to its upload.
@@ -1050,7 +1060,9 @@ type DocumentSummary struct {
 	// Status Where the document is: `registered` (stored and numbered), `in_approval`
 	// (waiting for a decision), `approved`, `rejected` (final), `signed`,
 	// `archived` (final; the signed PDF is in the archive), `recalled` (final;
-	// withdrawn by its drafter before signing).
+	// withdrawn by its drafter before signing). A document from another agency is
+	// `in_handling` once the leader assigned it and `handled` (final) once its
+	// lead completed it.
 	Status DocumentStatus `json:"status"`
 }
 

@@ -122,3 +122,37 @@ func TestSubstitutesSeeTheTasksTheyMayActOn(t *testing.T) {
 		})
 	}
 }
+
+// An incoming document is in handling once the leader assigned it, and
+// handled once its lead completed it; the tasks of the handling do not move
+// it back.
+func TestHandlingMovesTheDocument(t *testing.T) {
+	t.Parallel()
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			apply := applier(t, s)
+			at := time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)
+			status := func() string {
+				t.Helper()
+				d, err := s.Document(t.Context(), agency, "d1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return d.Status
+			}
+			leader := events.Actor{Username: "lanhdao", Role: "leader", Agency: agency}
+			apply(env(t, events.DocumentReceived, "d1", at, events.DocumentReceivedData{DocumentID: "d1", Agency: agency, ArrivalNumber: 1, Kind: "CONG_VAN", Subject: "d1"}))
+			apply(env(t, events.TaskAssigned, "d1", at, events.TaskAssignedData{TaskID: "a", DocumentID: "d1", Assignee: "lanhdao", TaskKind: events.TaskKindAssign, Deadline: at.Add(24 * time.Hour), AssignedAt: at}))
+			apply(env(t, events.HandlingAssigned, "d1", at.Add(time.Hour), events.HandlingData{DocumentID: "d1", Status: events.ReceiptAssigned, LeadUnit: "tong-hop", LeadPerson: "chuyenvien1", By: leader}))
+			apply(env(t, events.TaskAssigned, "d1", at.Add(time.Hour), events.TaskAssignedData{TaskID: "h", DocumentID: "d1", Assignee: "chuyenvien1", TaskKind: events.TaskKindHandle, Deadline: at.Add(72 * time.Hour), AssignedAt: at.Add(time.Hour)}))
+			if got := status(); got != readmodel.StatusInHandling {
+				t.Fatalf("after the assignment: %s, want in_handling", got)
+			}
+			apply(env(t, events.HandlingCompleted, "d1", at.Add(2*time.Hour), events.HandlingData{DocumentID: "d1", Status: events.ReceiptCompleted, LeadUnit: "tong-hop", LeadPerson: "chuyenvien1", By: events.Actor{Username: "chuyenvien1", Agency: agency}}))
+			if got := status(); got != readmodel.StatusHandled {
+				t.Fatalf("after completion: %s, want handled", got)
+			}
+		})
+	}
+}

@@ -34,11 +34,20 @@ const (
 	StatusSigned     = "signed"
 	StatusArchived   = "archived"
 	StatusRecalled   = "recalled" // withdrawn by its drafter before signing
+	// An incoming document's handling (DOMAIN.md §5): assigned by the
+	// leader, then completed by its lead.
+	StatusInHandling = "in_handling"
+	StatusHandled    = "handled"
 )
 
 // rank orders statuses so a late, redelivered event never moves a document
 // backwards.
-var rank = map[string]int{StatusRegistered: 1, StatusInApproval: 2, StatusApproved: 3, StatusSigned: 4, StatusArchived: 5, StatusRejected: 5, StatusRecalled: 5}
+var rank = map[string]int{
+	StatusRegistered: 1, StatusInApproval: 2, StatusApproved: 3, StatusSigned: 4, StatusArchived: 5, StatusRejected: 5, StatusRecalled: 5,
+	// The handling's tasks are assigned (in_approval) before the leader's
+	// assignment moves the document on.
+	StatusInHandling: 3, StatusHandled: 5,
+}
 
 var migrations = []string{
 	`CREATE TABLE documents (
@@ -484,6 +493,10 @@ func apply(ctx context.Context, tx *sql.Tx, env events.Envelope, docID string) e
 			return err
 		}
 		return setSubstitutes(ctx, tx, d.TaskID, kind, d.Substitutes)
+	case events.HandlingAssigned:
+		return advance(ctx, tx, docID, StatusInHandling, at, "waiting_for", "")
+	case events.HandlingCompleted:
+		return advance(ctx, tx, docID, StatusHandled, at, "waiting_for", "")
 	case events.DocumentSent:
 		var d events.DocumentSentData
 		if err := json.Unmarshal(env.Data, &d); err != nil {

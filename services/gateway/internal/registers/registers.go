@@ -325,7 +325,7 @@ func progress(d readmodel.Arrival, now time.Time) string {
 	switch d.Status {
 	case readmodel.StatusRegistered:
 		s = "Chưa giao xử lý"
-	case readmodel.StatusArchived:
+	case readmodel.StatusArchived, readmodel.StatusHandled:
 		s, done = "Đã xong", true
 	case readmodel.StatusRejected:
 		s, done = "Đã xong (không phê duyệt)", true
