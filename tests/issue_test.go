@@ -65,6 +65,19 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 		return nil
 	})
 
+	// The clerk finds it among the signed documents, waiting for the clerks.
+	waiting, err := clerk.client.ListDocumentsWithResponse(ctx, &httpapi.ListDocumentsParams{Status: httpapi.DocumentStatusSigned})
+	if err != nil || waiting.JSON200 == nil {
+		t.Fatalf("signed documents: %v %s", err, waiting.Body)
+	}
+	found := false
+	for _, d := range waiting.JSON200.Items {
+		found = found || (d.ID == created.ID && d.WaitingFor == "clerks")
+	}
+	if !found {
+		t.Fatalf("the signed documents %+v do not list %s waiting for the clerks", waiting.JSON200.Items, created.ID)
+	}
+
 	// The personal signature alone verifies.
 	personal := signatures(t, clerk, created.ID)
 	if !personal.Valid || personal.Verified != 1 {

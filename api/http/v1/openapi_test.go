@@ -34,7 +34,7 @@ func TestOperationIDsAreStable(t *testing.T) {
 	want := []string{
 		"createDelegation", "createDocument", "decideTask", "decideTasks", "getAgency", "getArchiveRecord",
 		"getArchiveRecordContent", "getDocument", "getDocumentContent", "getDocumentSignatures", "getOrgChart", "getRegister",
-		"getRoutingRules", "healthz", "issueDocument", "issueDocuments", "listAgencies", "listDelegations", "listInbox", "listNotifications",
+		"getRoutingRules", "healthz", "issueDocument", "issueDocuments", "listAgencies", "listDelegations", "listDocuments", "listInbox", "listNotifications",
 		"login", "readyz", "reassignTask", "recallDocument", "recordAgencyReply", "resubmitTask", "revokeDelegation",
 		"searchArchive",
 	}

@@ -59,6 +59,9 @@ type ServerInterface interface {
 	// RevokeDelegation Revoke a delegation
 	// (DELETE /v1/delegations/{id})
 	RevokeDelegation(w http.ResponseWriter, r *http.Request, id string)
+	// ListDocuments List the agency's documents, most recently changed first
+	// (GET /v1/documents)
+	ListDocuments(w http.ResponseWriter, r *http.Request, params ListDocumentsParams)
 	// CreateDocument Register an incoming document
 	// (POST /v1/documents)
 	CreateDocument(w http.ResponseWriter, r *http.Request)
@@ -465,6 +468,65 @@ func (siw *ServerInterfaceWrapper) RevokeDelegation(w http.ResponseWriter, r *ht
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RevokeDelegation(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListDocuments operation middleware
+func (siw *ServerInterfaceWrapper) ListDocuments(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDocumentsParams
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page_size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_size", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page_size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page_size", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page_token" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_token", r.URL.Query(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page_token"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page_token", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListDocuments(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1137,6 +1199,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	}
 
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/auth/login", wrapper.Login)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/documents", wrapper.ListDocuments)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents", wrapper.CreateDocument)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/documents/{id}", wrapper.GetDocument)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/documents/{id}/content", wrapper.GetDocumentContent)
@@ -2082,6 +2145,84 @@ func (response RevokeDelegation500JSONResponse) VisitRevokeDelegationResponse(w 
 type RevokeDelegation503JSONResponse struct{ UnavailableJSONResponse }
 
 func (response RevokeDelegation503JSONResponse) VisitRevokeDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDocumentsRequestObject struct {
+	Params ListDocumentsParams
+}
+
+type ListDocumentsResponseObject interface {
+	VisitListDocumentsResponse(w http.ResponseWriter) error
+}
+
+type ListDocuments200JSONResponse DocumentList
+
+func (response ListDocuments200JSONResponse) VisitListDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDocuments400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListDocuments400JSONResponse) VisitListDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDocuments401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListDocuments401JSONResponse) VisitListDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDocuments500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListDocuments500JSONResponse) VisitListDocumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDocuments503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ListDocuments503JSONResponse) VisitListDocumentsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -3907,6 +4048,9 @@ type StrictServerInterface interface {
 	// RevokeDelegation Revoke a delegation
 	// (DELETE /v1/delegations/{id})
 	RevokeDelegation(ctx context.Context, request RevokeDelegationRequestObject) (RevokeDelegationResponseObject, error)
+	// ListDocuments List the agency's documents, most recently changed first
+	// (GET /v1/documents)
+	ListDocuments(ctx context.Context, request ListDocumentsRequestObject) (ListDocumentsResponseObject, error)
 	// CreateDocument Register an incoming document
 	// (POST /v1/documents)
 	CreateDocument(ctx context.Context, request CreateDocumentRequestObject) (CreateDocumentResponseObject, error)
@@ -4285,6 +4429,32 @@ func (sh *strictHandler) RevokeDelegation(w http.ResponseWriter, r *http.Request
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RevokeDelegationResponseObject); ok {
 		if err := validResponse.VisitRevokeDelegationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListDocuments operation middleware
+func (sh *strictHandler) ListDocuments(w http.ResponseWriter, r *http.Request, params ListDocumentsParams) {
+	var request ListDocumentsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDocuments(ctx, request.(ListDocumentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDocuments")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListDocumentsResponseObject); ok {
+		if err := validResponse.VisitListDocumentsResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -4796,288 +4966,292 @@ func (sh *strictHandler) ResubmitTask(w http.ResponseWriter, r *http.Request, id
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1tbxxHmiD4VwJ5ezB5m1UqvskSiflAU3JbO7Yki5QbfS4dMyozqiqGWRHljChS1YaAPTTuBof54sFg",
-	"PgwOC4xh3DaubxvXONyiAQmNAZqG/wf3lyyeJ14yMiuzXijZbs8YaLjFysyIJ56IeN5fvoxSOZlKwYRW",
-	"0eGX0ZQWdMI0K/CvBzKdTZjQjx7AXxlTacGnmksRHUZnY0Yy+5zwjBRMzwrBMjKYkyQtGNXMfZ50ozji",
-	"8NGU6nEUR4JOWHQY8SyKo4J9MeMFy6JDXcxYHKl0zCYU5ptw8TETIz2ODnfiSM+n8I3SBRej6NWrOHpK",
-	"R+yU/5o1w5bTYsSUJmI2GbCCyCHhmk0U0dKCekT0mBHFiktWkAmd25/JkF2xoksesCGd5Zrs9jz0X8xY",
-	"MS/Bn9IRO1cAQAh1Zr6LDnd7cTShL/lkNokOd3rwFxf2L78cLjQbsSJ6FUcvOyPZgZ876oJPOxIXQ/PO",
-	"VMJLRXQ4pLlidt1n8oKJ5oUngr3U5wichrcSWDssdVqwSy5nisCzIyInXBOuyVAW+HjIC6Xx2dIF45iV",
-	"FS/uzDOWyiJrOzW0SMf8kpEC3yI8+36OxxlVF20gaKouCM9iQhXJudIsI1wgFrgYyJffB0Cv4FM1lUIx",
-	"vFsf0OwZ+2LGlIa/Uik0E/hPOp3mPKUA7Z2/URJ3mb2kk2nOzJuZOTiXNOfZOS1GeMeiOMqYpjzHwdVs",
-	"8Dcs1dFhCe6rOJowpegIvp4wTTOqKeGK2JEOif0Ifgu/Khf47wo2jA6j/+FOSTPumKfqzsOikIVZ5iK6",
-	"C7NQGHlC86EsJiwjsiCUDDnLswAKspXUV5ZsH5HEri3pC9gLRRhNx0QOh0xkXIzsMFRk5GpMcZ6rQooR",
-	"ueJ6TLju9gWs5ESKYc7T2yEcjsx5mkvFsihEpR5zZc7TFVWE5gWj2ZxkLOUZy8gWnU4Lecm2gSym49mc",
-	"iUvOxM47RmxqV6bMiuEgp7OiYEITpalmh/hTG5R9sZUEy0u2cW+E1GNWkHRMxYiRKykIJQVNGdlK3HTJ",
-	"tsXsh7IY8Cxj4laoFVKfU6X4SDDWgluuiH0jAwr+7jGZ0jxnBcxjZ+GCDGYaGYOQmmSSADSISF6QQubA",
-	"/pjChzTP5RXhGhA5dKhItmNiSWvTEpScMCkYYbkClIY48Gh9BIRf0NxAfjsyYUaooNX9SBiMa/ignLIC",
-	"B8MDAosCDOZMM3OvUirIAA6cLvg7oQvHgswEezllKUwxpDyfFQyvvwEu2e6Sx1KP4XoDSLlU+gjnn5Oc",
-	"albECFfBprJAPsaBw5MpKxRXWnUBxMdSfyhnIrv1qRzi1yHuhCylHkNdMtIb3mPvp3u0c3ewk3X22cFB",
-	"5z7tpZ3d4U62N9hPD7K77N0c04LBMRKSqFk6JgVTclakDM8Z12TAcilGKOK420tHTKRze75wNck2ouYp",
-	"neeSZmdSfgyC0q0wNOQ5yAPyHGWtKgfK+YTr88FcMxUdRge7+7v37vV6VS5kpI4c14RDwG2hhg/j9yC5",
-	"uE+JGevd3Pa2WYGw8dGsYJkFYCupLrLCjMiIXzJVgouIfS7oTI9lwX/NbnfuZjgAExperTEboA+ECyOr",
-	"GaLuWMAYry0ZMFrAilBKe3tkPa6OWFI0+AswOBMXQl4J+J29nILMQLaS2hLgKp9ayOmIcuEQdUl5Tgc5",
-	"uy2e/Pf1U+VETG5IWQHiArx4RIB8IAwIDJlIFJ7eATkjGZsykeF1q09rUOKgXUnZLHqmhUxhVYOcPRSa",
-	"6/mt0OQFrvNpNqwgyl0C5GDkiuV5x7xJnj748JCkhVSqU7AhK5hIgYnBSuBlQxXf7U1kk6kGOoX/fw6/",
-	"GjEEuCbAA3dUAxcCAAaMTGmh8KxV1meJ23OhZlPgCyz7hGWcns2nFiW34AHL0YaomnClYDf/RwB0zGhm",
-	"NLp3iB4/mSXlbq1+FiS6x0jtF1WeY+EYgVUFM16wVMtiHpcCI0rdXM+NqqwIz+ACDzmcxziaFiAhaG6U",
-	"F56tWpUB5dEDwEPORjSdn/NsETJYYzmRU8LMB+TTk88ek53eLqioE7K1swfCaEFTzQoVk6TX63XN/36x",
-	"u5tsk6sxE9XVEaBNhkDb9Q/mhGuj+2rQQYBJXnGFKq/f/qgycrSgyzmFsFG5xXneUwRegfV8xpmGf9fn",
-	"+Ozb3wgyHV//f2JETsbXvxdjMh3fvPlt03RqlgIlkMU6OLRbbBeM10ZLeUEk2DnoULOCJEbDmgnN86TE",
-	"hkOgkzIE6zZBo9ttDwEYVBEpGHl8fHbqNUv8kmyxS1bMSdJNQHrLaWqNRucgMVPVF1wTOp0yWihAYJLJ",
-	"dJjLqy671N3+rNfbS83a8N+s+9/+439OUBT0L75sew3E6to+n5v/teyzwdOwkJPm9RqbSUbnRFdXz5W5",
-	"T4vIDU6n1x/gmIKaGsURHHWqo8Moo5otgLSBlSjY4jYD2fqgIxXSRk8nM8XeIaSvQpPK58bGgtfLHbQX",
-	"fmiJpwj2xVOXJaQuWNLW5Pob8u3f37z5OzEmGRXj7cMWGrNAVGRBPv32K7Lbu7Pb2+25tz7av9+9u9/d",
-	"2wMi3EI5evcjNAA6m9DeQRxNqdasADj/l897nfvHnf/5xb/f6ve7/o/t/+nfNZ1Ds96PuTEW1WixZhPV",
-	"vMUTqlMUMxAlnKkY9i+kFUVmyLsfZDVNj155AGlRUPy7ZnJchOYpVQpIQhLaJZ3lEb62RkkjBkjLBmhg",
-	"kFw08FWODcK/CEj74XnGpvk8sMBVkUpbOGmNyC0erCbyC1SOMzRzLrURwpKolUWq0/5ybK7plKYXFKwx",
-	"VJGCDWeKZUfeWGdYeW+3Wz13u71er2EqpametZwb84wULGV8qgkIQ2TL3ZTtQ9LbIbQo+CXLYtLbdZDE",
-	"pLdHCjbiSrMC/9z3Fo+Y9A7g7E0LOSqYUjHp3S0tDHiHBFjGP496O1Ec9YAa9/bgP/vwnwP4z93oReM6",
-	"2LSVLcJDQoW6AoCODA22VC0m2r1wRblGKyKeR6rt5q0+dea9yCOz8bQhBiZW7GwgwyguvueMQ/AinCEq",
-	"CBepnABczuBwSK7GEj9QKKGNqchyLkZxX8CDVBojDlxz4IfIbBiFV1hMGEeDABfkShYXOCydKwK8jQD7",
-	"kciyaV8YlYhsoaAt9Xi7S/DUC6WLWQqQkxEwLiurWf3zPUWSVE6MuwfZbPVCOeBkUSVay+jNR3Z9T1kB",
-	"t+IVHutH5svd3iIVcouFcSvcqaP5hDXRVffFucXJOeAEPveOm/sr/TawH5uupHaOcIimw/PBLL94wFKu",
-	"uKEKdZxOms/VsSCO3RIhNSMXbKrdhrnT9J4iY65AEFmPYGQBHMvW6uEFPgFW5bbLuYYTZpWPJ0SimyuA",
-	"dBVKn8x0KidsEbNuhPOCKXTmfRnRPH8yjA4/X2/xz8x3r140W+3B8cUy4qaJDWVKDBlJCFcgzAqWdNeX",
-	"o+KIOSvxeqBavfNF3MJrHHDeIOzAboLWsoAEyEgCxlyWbQZ8yY6WwRxu3qn5Yq1TRhVRTOjVFL08REtI",
-	"eghFqwTh0NfCYv3jmFBNJlJpstPrHRnHloHZ/ixFytYW0ULQqgTTeaDdn3XyWUNECf5qDMBRV4sYKMoH",
-	"1fU/EYyYh2TKivKgwRbFjgYo0J83k0+brvarFet0QK5a5WmLuGTuafXCcOXvylFwNbj2VwkdRmC+UoyR",
-	"BC9uctgXoa/I+OLiVp9R7Eyv/+0//uftmCjrCeXamDf74ornSP3JmOXTI38rDXLnSrMJSeUsz/CdjOUc",
-	"7ANcx9YSybU1RvZFIJ3BatEJjmsCLRBHbZTMAH2PlJqxdjJrWVHr5XUvLLnA757uefeO3SwOa/h+qB4O",
-	"vTGTQaQu5TA26AWkQDWfDGT+bjjM7Yl0nboEG7+S1NrltmlqWtN03CwHnTJwcqK1KTxJVJDyKzSxZkQx",
-	"CH3SLA/F/oGUOaNISAOIqwLsCo3u9gQ4nHAFam5DgJHyOqS8C8pbuepvQ3ZPMOLgmb8U9f1uUo+tbc0F",
-	"K9CSAi+YqlqVAcv7VbscocJJ5JQBWd7SaMG4coSavWdDFoyplZKCmSeA6O0KRhchWIYyqpuxBS5LtEjQ",
-	"3PqIahzq8ZPHDxOkZIqlBdMxST45PkvKv86ePDrHX7ScBr8+/9XDM/M7HSiZz+By2Mehwg7DR3H0yfFZ",
-	"FEd2KPiX+7yRN5xUAgQ/lMVkcafhYjbvxdMHHwL7MxuRdckjTSYzhbEuhXXLJ+CL6RjDMPqK8OLDl5UD",
-	"MeCCYojb4sW1IVIr1R27hk/c+/V98wPFZkWNm1gwu4UN13hKlbqSRQuLdE8ry/KfrLQ4zRQr2r0Z7mlM",
-	"WHfUBb+B0ONZsqlq5ieJS8ia0BCqunWKRUwkFc3NTTwkifmBJYSOCsYU2TI3zlsO0bZT4ehgt+gLKVCW",
-	"4iPBxWgbJTQAICFMWMMKWAPAk0C2BGMZnBuraoPHH6QsPWZ9YYx1ZgA9K0RClB2BDGh6AZPg7IWBC6xL",
-	"EIFpFD7z29WYp2MzGkKLB1gZV019bpjI/jMhNMNHBZvQ4gIPec6oDUboC6Q/QJ+6fdEXTwxtdNaiNusS",
-	"2Xrw5JPjR4/Jn397sA3oRaqFogIO2mSosjAm5U8QIKGtWcsG54DV15r9ErJVAqg0GKAAzKMgANV8Q+SV",
-	"WQzilBXeFtk72Ibl9kXirIeJqi7POzStisFFibcjRKeNdRIjjBaSAgcTuuCDGQ5HBZFTLlCUF3WzliN7",
-	"9vShMIznN47MMYhib5iJI4MYYw1DDOBTN5d5FVfRSCVXKpm0Ylxcarsv33wV/8VbjlqU0aVEo01gsEGO",
-	"50sFh4qxY3PR4Ta2MSnOB2xM8+G5HLb4kq1EQXQZoGhXA9QkLn2KZfSiCU9Us4HSXM80cwE7ajZlxSVX",
-	"GNmJBCabWWWTqZSCqgcqZneJYLTEvoJWc0CdBW8TQ4vHXRxuVfNOg9NON9pCbdCVEYAWVmDyEdwZWG9P",
-	"3TeD5iGdU3i9wcYyz1jROBDPGn++4KKmaawQF+NoKhV32FniWmp4dCkvlmNHzHIbqWWi3lvHaMFWeSAb",
-	"H3s39TrYbPIY+6V7VFfmtNvlJqpsbuV0LD92Kxywa6lK5WgrJX4z3nKQ2llDeCHqNivzOcsMPyY2Z2Ub",
-	"ZRRaUg8kiOj8Rw6LiMWIrCs6PwIN4dPEfnJVcK2ZIHZWhbDB4Ddv/h9Kbt78dk6+mM1v3vyvYvvQBEta",
-	"az+fMGOmSOWUxUSAtk48fGQ4K8BtFeob/iEqGZ82Ms7NLqe/aksMUBfcinYp0E51ZM0K8HPFrbiJgle9",
-	"sWu7hgOGe9Ds2q1ctnapHt2JNNXKe+IdPGu4qpdEljCRxYS9TPOZ4pdsXS5aO/zBjW6/yI13w27ZrZ36",
-	"jR5859WuCEKN3BI94zQ/Nza4ltmc8G1eIlvq5s3fQyDB638R2zEBCZGLGeZqlUHccE3mjBYVhHKh7+5H",
-	"TX5JBwd80gwFPCG6AZwykLzbOHS6aHNYRvLqJooFhtwmlIWW2HILNhHLgnGbMIAiLkRxCyIFmU0hJL4W",
-	"siWkNm80braVgxdHfwjkwcT44gka06mxF2lZWVtMgKoqbbSftQ1uH5l5HwpdNAbkrDSo86xxPcbWfS7F",
-	"8s/fUwSCvgH5hKpNMPjO4tsQ0rbrpdTMhz35YMzNAG1GzZIIzPqc1VjIt5kZmMwa7IlsfYo2twePHn8U",
-	"k5Mnj39x/tnx45iAg6gapVa+FzVyGlB/Whe6kL6JHsrqheXKvZa5mK4BG8qiOaBUjenuwd1VR/70o2N4",
-	"C95vTfqFJ45+BzQb4qa5MBkka1LP9VwdjteUvmifedkI3mwyoRDlzwUjW7q4/n06JvOb1/8y225GDPpu",
-	"Vl7FBW+P4Scxubj+Exnzmzd/O9t+2zM4m2bLCTYVltyh7a2N3K1Pu2eF59bLduB54YMSbRjX+VAWTTDK",
-	"SZ2pcCP5mDwaJxQpkIpU4KAnPHg3Rmsc9e4iFGLRV4JmNW9kOapH1VaFCuoCz4xbk2gJxr2cFRcqMdfJ",
-	"hc2hnEMowYfGFakwhN3cKty5EEAiJGkO3G5Sm3wAG5KY8vSW6F9k9gsSTk3U8HfHX2x7Y6s7FNKZijxQ",
-	"OWslh10m6n0S2Orr2061tX8M8LAXRIHVkQ7kTBNaOZf14Kq3lXGWSh/HRvZwgrcjVmTrF2NO0vH16+2a",
-	"ba1Z1L8Fv94So+t/Brn2+msxIpeQhjC4ef0NyJ2/+tWvftX55JPOgwdVfrHb273b6e11erv16/uDc/Bp",
-	"AaNkLkS4NF6fXX+dkhG/ef1NGUVmpVqH3BoX/ODmzT+Rxzdv/omTy5s3/9eCKXOVDLBu+sua7Bvj4DSq",
-	"T7OJWa8lGkb3NPlXLTz+7Mn52TP8bQW3DwPSd6sB6RCADv85f9EchP42rC2AZga/ah81PR1f/45kYBv4",
-	"W00ubl7/CxnLm9dfp2OSXv//ID3DvopvfzMhcAob7sQKPfXWPDQ4bIvs1DnEdnbvfPrtV53nHzx+kFTX",
-	"GTypAr2/+w64XY2Yb0C+l9HRtiCnX2JOUE3COySJu1hoSAIybZPFDTJZth2ThItz57lL+mIrjLWmnsnC",
-	"i+YtliWx88jhsEMuaA7PDUdM4r5InGzpHhtua14wwp4PT7avbuOgaCYvv4IYKT3OCnolTGKY8s46I616",
-	"J2GXHJdLx5DpWoI1V30BS3VeqKQUio3frIzj4tpkK+GrwRLNF1wr42oL8u9NAYvSAlaiPYqjAL9R7LxS",
-	"mXdL4T/NzPDYIg4fG2yYIRzcwHANXM0OKXdQzG1vvlUleIGWS5WPwydaIq6NFLrIeX8QA4q/qDu7P6w1",
-	"xU8M5Kxpptuq7t+PFvWDqU6N4untBM0mEudLaCwudyAzTHo1Fl2MJiSuVE+TXJixtVJ6T+DFV5WiCDTL",
-	"uJGGnlbGXG64ij7E6jZGOdmShcladUmVaptMQNnCa9VQ/UaP2aQbNWDEZzQ3ysxXqCLhML6sjpYkk1Z0",
-	"5jr2Rn9Dy40vfbXigQgsp2/drBOZNQB3TJQRhCY0HXPBMDnpyPoNCiaoLS1UsJmC0KAT9Iy+p8iEK00v",
-	"mDpEQl0rMRQTn1UdkzAHPSb1AhAxqaWcA0OqFzyISVAHxg7uq7vEpFJtxz42xTniviir68QkCbn3uaMA",
-	"zmsTWFsgDIRl5JOb1//lLCZnN2++emT+ILLoi7Pnv7p587+f2V9sORebSI/6pyxIxtUU0gVZRljOUl1I",
-	"wYFDzB3vpXpWsHOLOmDljjykcCuZAnbOR1zTnPjXje3T57lesoIP54dE08nUpIgNCkwJBiBnQhczpcFi",
-	"BCPb8xHU2LDxNl1yaqKXbc0YFdswGijVM8C4HKxRc0gqRRdQFLGlZarstKGUVpn3X54FG79VKXhSL66w",
-	"gCf0VNTrefijYWcKah9Vq0yFJWjcqaiJdP5QmJmCihhutY2MvJaQtOAqmQneIujDE+Mrwk9L/9EWFWgM",
-	"NHxDFiPM1tfNlq0w7GxF7BhAEnzQRC8q1vCFtdBUt5F+N6qD2q4Js+koEJDA1OJUdRM7bzVqpdlUVQX/",
-	"sDZVw8pbDWi8tJqtbyVTbYIYhPiiLhYSZ1P8kGatABMnPx6Sb7+6efMPYkSu/9Q0r/mhCaUnuZxlDy+Z",
-	"0IrAWw617BLlQBtHKLouWd9bYDDC65Jl3cudmioVvA33o+uCTC53VmdoavdKbM9BibOmk/QIMs9OZaEb",
-	"veYmWTAhjBY5Z0r79Eobu1Zxpsck6ZSf5FR7Lw+qMFYdOKc6cS6gILDOvEeSTuU9wa7KQUhilbwEcjaV",
-	"JvindqAkHz05Pj97cgKE7+yj52Ap+OuPjh/Dn/b/NWYEmGfJtv17MO8LB3Ut9cP+GsVRJ/h3ACA8qf5p",
-	"IWwkQW8Z1r8yjp9scQHRliAsyGJEhYtK8EQ6Jhoyzwe5TDHdyhQ2mpKCj8aYhAuJ5GRnuykj4FXT4Qny",
-	"MlblurRZ8qheaaoAghDEflktA+v6WeSvTz+W6lgAkTVuW20adRx7oQOInMYXG914Z11FYYlpZkN7TKPt",
-	"5bOnJ09XUohqKorXNCxs4b400YuPwWHCVEPUdqkFuQskL6IXq6BZkgrzWIIrIW2Lf9ObZz23B/TBKfOZ",
-	"41eeOynnWlhznlVHPmv1yvuVEm5TLHhW4SRkwMZcAH/eXuozXaamhRj9ay6ypVrRMUrKWAnLR8sgU40X",
-	"q/xsZjoNLlJoRV0VirmGe8eaBYNYy8phL82FSKyXaWQLqFpkj474JIRiPgzMirHxEy4y87Nnl1wRwWhx",
-	"RBIffArP4ZO+4MrHp25Z7xjai3w4LBXerxiEtYLQZqp1XtkwVKgkZMLzQ9h8FVRQB4WhWLKwzlE7bMFS",
-	"PuXgxzOB5oAz+NolYPqfnB/Cf2Czf45I4m2L5cqMYI96OejQ9Q+dNbQWaK68+c7hEp46vOHPwTseNPC3",
-	"ORAaGXC4p+8isjEc7ydfJOZJMToB9WVZFNm6DiAXyrY+Kp8Uo6f2oyZMgk600WDPBderE8ycy8AMH8Ld",
-	"gqGnQfhiFUllvPMSpQtestk0lcjDdUOky7jA1iR7FyarvIZn58EqmrJIgdtcrR12tSx4N45KYtQMjp87",
-	"DL9XPv4eowBcSEYpjjbzAa7ztlBqrhseNLEHM0jsVOyGwOnWnX9uZ6ntui2FsmTppr4OegLKsFMAYJON",
-	"b7EcxNGUFq2Fdqzhgpu6dKVRfk2cL6lTNm4r3/KM0Yw78fCWxt+HNB2HtUVLY28iLxIii8A2Zmu0CanJ",
-	"DOuGNhp+n1l20ap7tWYHuRR5ZKEm+9JUIVJHlUShjbKDtFzPNhPm2NZG3lnpB67tnpYt+wUWz1a8rKrO",
-	"FRpkPeu9NWZeNQPYmAgKVe9sWF5KNc3liDAwhrmAfuN5bA92WRYZ7eOgfchfY3hwGACNkKwI7rVjgSBm",
-	"g3/WVyzW8RAGUnXNIbemdrp+cYraciY0YyhWLiFpa3bFuG0oaLc5rlNTLtpKQj6Hn0urAhxTsH6YEhcK",
-	"fT8sZyahDPgXOH9Yze++/g4WTDMBM59PGt08sCJz7DtonYG3yLSQmqXaiQzlvGQrOXnyydOPHx0/PnlY",
-	"L8lYPnk3XlNn3WpxnWLAgMlrcf4xLpy24ixP6yMK59vYeq0YSVlhxXGHqWbNdC0vcIDqTZ3B70bzbeK+",
-	"VWW2PZRxwYtcD0usHcbaTfF7EG5+lcq9aCXVty/ZaeiAWls0NfP95PWuZ9aU+KE9WkFDpShVl1FdPEpS",
-	"dZmQrednH3buGYc3xfPZMXZL8ItiEdcEXLVk63if5CCvpHTKtsOsMjM2ePGaVGUH1ePGSgmJYzBJNZZT",
-	"Dhez7BUaL/+RfPv33/5GjNCEWYZg+gCWvkjkTI8kjimHxP2x9jB8G13QUGZqNk1MAr/5szObLgVMj5kk",
-	"2fV/5SaYkpMvbMDeIph1N6oZMYojBy6SCANDC1pNWG5z/Y8lYqjNNrYFQFpFrIUJ20uKYGUGQ+LK1ljo",
-	"LjMgVgW8svbIOsVEGiU5mbMl4cqWlIM9K5OHNjY8IVu4CXr83R+2/TFT5RYekUQOhzzlJtYOHHvXvxPk",
-	"kl//TmybqDMTjZaQrfz6GzHGnfxabluDmVFI0WKGxOccRzOvf/eHGdHFzZv/d7svFAPqx5TtwKILzpyT",
-	"3pLF6tFA6OFcWOAiUzWTlVHgfqrmcyJnwPVPpMh4czg1Iq4M5zblYMb0MoiwnuUMNhQJ7BH6jgZoXcy5",
-	"0uZXpnwWwzIRef30zkq48PqfOSFv/S/CYjVteub6oy0cVm+kPHfWhfUHCyJbNyh81HBf8Ag8m+UNdeTa",
-	"7EOaTVvY7DSnxnCPbOLIa7VoJ5LCFgYuZmgnAo9inrN8fV5sgD3VbNqEEhCy1xyiPPKNIhCO5Bb6Yjna",
-	"mgqEuZ83WRVuQcOqIC26NdHSPgxEYn8pFXpuV0sRbvzYgr1kuYj4hkIgttivK/LbXC868H3VqyU3Z8O2",
-	"nL5mxSZRXIxMOBLN88Q1Qyh9G1jLCOOhxdwGehmPvovyhWfiXA7PJwnZShyGEv9cVeQaM10URzTH+GAB",
-	"/Ml83khqW01r5VYsGB/cxEQwlpmUKAdhM8a03PTQnUHA1WoTdmiVs7K8llFc2/olJ8fOs7hGb8GMTeNC",
-	"tCZuYRVuRjP80exkaGC23TWppyB4wLYXmcvSyh3tFt2FVVg9tQH804+OO7sHd0nGsSsqFwQqkBadlCpG",
-	"xuxlVWe+P7x3N+vd27l3bz99P7t7cJ/uDhmlvfTggGa9nQO6NxjuD3cGu4Pe4N7ubprtHGR3052DQW/Y",
-	"69HevWih1QHtDF98eXf/VWNmySlTzRWuTUsptdySZLqKKC2nigwYZg2lKZtuZFFq0YxOmchQMzq2Pb3Q",
-	"9n9IPjA9sUybEfwW/8mSLjkrGEXhEevNleXyGkPgVuZ7wDuLxkvTgTVAjh2t6WCfOpvDSWkQaOCgPhdr",
-	"kSJAhOJQm6frYRM+MRkU63+jWAGS4cIWfMReUpBOJzRfEfbe1J5FjFiBUSPOkvHg4bPQNBKT8arxSwPG",
-	"itANb3CwyPRrqiAkRKiHfunGPS3kIGeNClLWTKuDIIYGPEMUbmNZGFOHmEwgTLpqr8IAYW/dFrY/THJF",
-	"C4EqqovwDTkPjoZJn/jS6tgXGxjuAVwekeDR8wwLxrWKHWUkiQ/xD5ZlhD0wXZJnxoUCUChCC+YCzUHH",
-	"kSKfE5plvkZWjXybHWoQKj7kWJbZJZz6jodIHK7GEjL64Dy4dF8MAIUSWCDNx0QXM4FRwzFhIi3mQNR8",
-	"ht9a/HPhFDVIbq4qYYtQJAs+4gJC7kRm6pNzkRYMzgLNiUnWbebzZTg0NuhtGN+DZ1r4Ku8TptCEaLZq",
-	"3PWFVz/RZ6zIeKqb8OBsoWuYNfEGrMrTUT6Lu37uXI8lRKmwvQBrR4RrxfKhz+ZoLktsDniTVAbB0Ny0",
-	"6SjD91VyRLgmGR8O0f8KsS9JfZcS4wWwzZnfU2Ynyi50FSt2A2osSBsUW6tL+jZy3ptn3fFsOFHlfFHl",
-	"XMTlpayCtJSWuMOxSGpLlnFuswX0OS7m8MuGbUnHlIumSq56vPmJDRl3k7ZusiaaAKkLDvbNJhSkOeWQ",
-	"x+DW1OzaMKcXUMQl2LreU+TOJzG5lDNMHAFhdzAvPQYFEs41pbANMsexBpdlcFUMg+n3vADTXAXPa9zo",
-	"Olqte7syTF2f1NR40haYrPQywxozT1lhAhCazxKkXq2WPvCtcCyXeNa42/XFYqX/82DJjokLU++/MixX",
-	"tn0Bho5gD4JGVdIMWmEui4t3j8+ZyNbEF7LNc2fKbUIYPHcDr3EvgkOz8HUNwsrsi0usY7IJ90i4Gk8N",
-	"rtHJZrWzhmrbOc1HsuB6PGn83r5kbZnNyCkJqCWKag0E1QZuHKVpqc6QWRoj7Geh9w6IgYKMsOZDxC5Z",
-	"S4j40+Ps4SnBF0jGNCY7oyKeCNfZwE38QeeDKI4+6Jzhfz92/3eM0rhoLr4bCnXvUtSSbSHca5ThvDXF",
-	"NI3CW6yk9UD1kZQmrBThWXrL1w9fLx3Zt2F61q9+HvJhql0Z5QB2PKNYvVC5fxo7f+Meq9kArrJVbkv7",
-	"x8Oz00fdEzhfXaCiwNyao/Am7LxErYOhPNGer5ZCSLOHo/xkUfQAWeJ8CZePIz5BHfdd3HwDyvpquwcc",
-	"doddzFrGVPS2O+8l7VXCjQGwjorGdcc1pDYsw03cyD3dy+cb4GrT1q3NiMRHSD82mbulXIjhRJVb4Ahu",
-	"7IXw+ozVUx8yrUAuswiG/28VnCvEcNUND8hx046cUXXRVh19VSCazwfYPHvKfrGqzGrY1ilo59TdLDdn",
-	"sVY5VySb3T4fZ1lEm3QeYSmOMGUUi4xhY41fPDwjdy537riX1Z0vefbqju2tnmwU9Gawkh252fwkT5+c",
-	"mlngDTuDW3dyq/KMS+u74sfV2q616nhB8663LtTY+O3tysFfYQcvmupaQXh33HhYHx5DIQfyJaGLdeKb",
-	"YTJx6g2mQl3MWFJO5x1mY6qwI0kl2ixkQmvVBoHrvGZJxY2Tp9ZJDIP5XULYD1mHEM1EUpSZEdiJggmz",
-	"nXDjddxScPAtGgstzQyzrKKsJxUUK6jm+gY5wb4uS7XgnztObRS8LbHM9XnxJKmKQBvjrJkJbNLKu0Ix",
-	"kgXiemwEVK2gsJ4VoixHZEs/xZhI5sJ+FOG6L7Ya6ZF9B11X0PZkaHorLERWxWUvFeraqNidq/XxdUWh",
-	"krKFivkB3rOlIF1ZqLjataSxsUlQPAMHKxubtPcyAXSFjUsMANW2JU0SLGzgxtGO/nAr333MnG2qLow9",
-	"aW1DN8z/k49+DAjf4j0AZCUluQjKpx2RxNyNLClbR4b6L3xa9tdo3L/nRUsOgKsQQAQIGbmrH2DLDdSq",
-	"CxA0dPtHrgYB4ZMJy7h1FDiozIdRHMGnURwFA0VxZL9tBla1xUQbitThIqhH9I5bu5uBoRGSbxNeao49",
-	"0/2/1+v+Yne3MQRxlufn7R23jMAoiRrLq1pmsRGNMk7Tgmue1sqOPB5BDcX/TZCz8c2bvyOfQaDg2fi7",
-	"PzTBUNjgw+WBFybMZ70GYQFiiCVsAuGtVfLA/mHRBv3CSnRZsH2k9+L9Qe9mOgNl5BRWYU3C6KsHB375",
-	"l4sujuSUfjFjUVMPTbylJZcYzAOpFCr63MnliBthFHGGkg6OXq5vrPU0evUKbXvDhjwnW9YEFQMypVNW",
-	"5EypQDZwjcjgvo+AfyKzNyePMwWt2bkix08fYQVCxYpLA6plkPjtiGp2ReeHpoZwWa2h5FQQ1+/mVDFx",
-	"YZqqLwzFwOGq/dcsueaFESljF69ObBynIiZINAwKNY27MnkloPCfvarevaiwWdmJFJcmGB8qdXUI1tEn",
-	"lrFJAW0l2FSTxCAfOCajuR7/2nT6g1TvbP7rhLjeaWZDzF7GfUGIHGjKYVrj+2raURxJ2V6h60d+ALT/",
-	"4fTJY6gnx5mCq0GUoBfsHGNshmURty45A7bCFXkuOPibyeMPT/D7M2dZMB7oZx+ekL29vfvEq3XKlrqE",
-	"jS4wms7w90nZ9kwOh4pBvAMs11IPspX8+977h71eso3zAKM2U/jzDWv9sm+4VT86JJ93u90XMenX+RY8",
-	"60fdbrcfvUq6BLknClfE3hjsfVfnp1qSEdN1lkqF5armywmjQnn2CiPCa1ZYQyNcl5zBmwZ0c3fNbo1l",
-	"oTu5qTefSVTTBjOeZwY3czkrwJnaLU9UtcxfjAXumOmArIiRX2PUZrStEAjgAIJgvwIcAIZsmELtV1v3",
-	"D379stvtvgJsJfB1Yq67CS+AYcNSdkj7r7hOx6h6J3bsxPiBF+vtmeXTuXIl+mDATKJEgPMn5sy5o2Hb",
-	"RFtvu1PgCoYYpWIOlU4PXr70mEH4/L6U9zDjpnG0E0crnmzYsVwqfdjYSzrnKRMKGYphLBEEKhecaWqb",
-	"WZjkZk8dPzo7ewo0LgqCTKOdbq/bg7dBtqFTHh1Ge91ed8+Eno2R9N+xxAH+3RzWZxORd3u9oNHRtJAp",
-	"UwpQXsyEgHBwaDGajll6oYiQQTouUH+PlEcZkHw7ZRw5FCIou72erSqubU4DnU5zG5py529sXqnnlGX9",
-	"mEiiWGvY8iqm7cvRIM9pCHsuV0Zz7M0TMs3o8PMXQUkxX9wGPhuY6nQjBfzZrDF6AR/fMSS3FcUnBmu2",
-	"C7NHHNl6fHx2GpMzNpnKAsRKw8Vd4mEMNI8OqGK23yOtbBUT0EPdUjCajuEqxeSgt2eKY15xxYA3mqtr",
-	"bwC81xcBCMbU1JhFbZp5m/Na3V+73LfdXkG13dw40hYHG252mV3esNvwcI7EBFgFKUxOs+rC8Ae9vXcC",
-	"bMZBGkinZGf3fbiN3Z3D93f39g5JKoVgGCNAXKf4d7Oq4/AE2YAUv//LD7Mfd/lpBlHACletR9pwT29D",
-	"5MxXl8h4wVLIPkLRPbQ5glYLP6b5zNa8kEBcTa5m8CKwnAFjwipxGAA+xxKbc5IYAzraAVBKKQ1+876A",
-	"2spkwooRRmBr6UpUxyRRsxSuvQTzaLLdJckXic94qfWp4KIvGIfvgM1gZZwrK9fhq6YbMB8JCZI7QdEG",
-	"SH+gppQaSl9s9aMBsGNOLmf9iAyxkn2/Xnq/H0GFbTFf0N4wAQrNzxXsNt3LnCt97HYOK0HQCdOsUNhO",
-	"fyFdvlxy3LhGtDvAu1/MGOZ0WVb1RRQe5BUNA17FzWe9BO7OUzpipxDntOa7KP9g1/9b0J/1biBicQ6H",
-	"vPkKolAGxkenhMDl3u/12sb1gN75gGauuAJ+srP6k+fCthT8tSEiB+vM88iWPjVFn0uKt3IqXz711asq",
-	"I1S6/a4HpMS9s0hM0GTYSlGeoRSuKi1iKvRjiwsSXMttojSFqwSioLOH0jnUldRJl3hXUTAC5ksammKL",
-	"25vavNTURQ9mvqKqLxoJiam4ZWkJybm4MJK4SfIsu/3YgZBcYb9tACsmSoYpejTLCqZcPSxYr8wzIwMr",
-	"zfPcyvwGKViSsS+sxYVULnB1N8pqwxCz4EvN7Pf2jwAAfCoF9KB2WaTw7pxpAy6x0AJRqJXrouXaY4ez",
-	"vrACupPBeToGEdqETFrfEs5Q3c/qdpbSzX6v10TcRszQtvkqyhYU7AgpHFQtApkrqZinEsyM/vTbr8hu",
-	"785ub7dnSP5W8tH+/e7d/e7eXr2WQt26hRQSoxo9geRZFBpzTLvYRoq5d7CyaEvT8uDEmsRcmV+y+jHH",
-	"SsRlH5vtI1ePlWgJX5YWtTYKj86MEuDl7W5e/QCUuE2YD2+ZO7Y/KC3e7+2v/uix1B9iCesfi3g/sweF",
-	"isWbsZx0G6vVHWvZaiXepy4bOjB1ZYE9rOqBdSQslMGc9NEXhsKiJrS2lEW2+tEXM6BgGRdjJ2X1Rb/e",
-	"a6cfbR95agbzG6XMVZxRmArNsrhSZ7hLnojcvaT6wtv3QDRbtPE1US/z1rF5YRUF+yXiQkuSS3mB19k6",
-	"hixaNhbMDv7VCGZBSZGlgtliDZEflCiscVs/9BXwfyyqcLpwckNaYH9pIwXrC3PValw23ahGI9pIRKMU",
-	"YD41J2HxKq04p+azRw9+iGPaxrXMmrs/4Pn6abCpXzCUEatlwDY9k3eCDWzmVbpgdKLqRZ3G4JuYCYwq",
-	"MWY4qLoFVk/lM4fZFzOaW1u/mfM9RRKTwJgc2d4etbRBK9nPTax2J6VTWDnRUuZtYm54wE/san6ocz7N",
-	"htVjvrq0S+MZDzBra2X9fNqrp/2BcwIGB9E5Apceeu+ms2nzDWf84UtXmpKW/mmQnqZUKRC1rAMl9A0a",
-	"YzH+s0zOQ0NbXyRlonVyhMASDrIkhf9itzjQ80DrM/2S/JyyKKe0Cl5f7Pd2Sl8darsL3YMQWK/GKjq3",
-	"DW4sn9BXEvVWnK3RFIb4MVoYU/oDmc03s/c6qKPDKGMTGbZf8T78tQ26JwWzvWqsSbeqHL76HjmRqyvQ",
-	"cE1PzZnj4l+t9arFDn5qz68hzc0XJLyBs9A0HhRUbmUxDxaLLtckm5i42Pd8blKr0RruxKOg0ob5oYxS",
-	"RVutr9yMJZ8m0oU/LtqDA1BWqR1PDBgNNaO5qhSnbtI93PM2FWSnRQVZAwS0qHHl96kNhBJH3wMQIcYR",
-	"mhLpTbDQVPNLdr7MkNKWp/B9yqXlaWhToWo1w3/Wm1pM4VnlXjlSUZgSOtELU/K+JWDbVBlH/4G/V9jV",
-	"kNpOqdvEt2Evm4tx23Y1gf8m2CyO5yQxrrBFegKfKDmpxd0r4NHlRTFNA/vCroYpMpwVYJPtEtecUmGh",
-	"MB8uBAZloEtYEsKHrloq1xcl4TIFaJzZws4XdHgAH5gUxAT8g+EnItrjpomlmxLJ5Ql+G+4OS3FNvXd2",
-	"Ort7Z73eIf7PxAgFlf+jw2g6lh2Qp8adSyo607HEXCZXCjt6PBrfvPk/oIvz/z2tlI6vNBbbxSRCrDvs",
-	"593r1eddW6Qo8eBv3TqCxc73QEpWkxEMI0GFhGV/4RRlY91hv3d/9QcnrnPhj0WzHqN8E958G0FVsu1F",
-	"GrYo8XirT4aFsJtKbmDMYfkJ9paA0CGlwTtkDZkgmcSuY6dNsu02xJnAg8qNX+n5CQ9d1r2df2apQ+aH",
-	"Yc/tpiPEVbDM7s+X4+3dI4DUyrFdeh8cZ2zXv59jX2+4CWAAQT2Da0VcjVKjaodVcjCwDmJduC3cOmCQ",
-	"KXPF8rxj2qv6kZwvAGqT53zCoc2ibTzva/KWU1rTVV+YAgaxa/LkolCXdhGv5Qm6jJA5o0UMDtuMAHLK",
-	"/CGbRFNYh4kNtjYBLDbg2iMPQ519eBpXJJnMcs2ntNB3YMUdQFRiFgLqPjxQhyRxOExiQk2wsTHX9cWW",
-	"D1iu30B0ZVOUZAB77CXgDIOlbYdj18fXmKr6AovelVPZ8pNKWne2qf7lt9Owt+GsEljgShipvtAFFWrI",
-	"igLD6fri2L9t+r+D1HdpTB3oszB93Q6JkG5jpXWHCUnwO9vFoS+ewUBgkxzM0ZJySBY7O5Ot/V4PsIWJ",
-	"WmKEqCTG/kPLVfQFRsTGxDSQ5qKMn92udoQmW/u7u9sLXaDtz33hG0mTrf2dg+3FBtLw+972EiGvbOjb",
-	"LuI1HJcIKxCkMoP7CmKeLZBivzqzeVE1c2eteHD7y3+Dre7g+NzBk2TIyLoWoGBdWOz7nclrgVxb7woC",
-	"nf2rbftNy30OuO4N77H30z3auTvYyTr77OCgc5/20s7ucCfbG+ynB9ldVtbneycVMU15sf17uzt7ZSJs",
-	"5IjDJjGSvne+peJtMmhAY+1dQrLlZzyqZEti7KHStLCVM8eojuFefBwULVmc5/mzj8MmPWGbmXI9C4bz",
-	"v2xJeGeNL57SOVCwMyk/hpttvjtYBzw1m04l4PkTlnGKtw0+3t1d52MbxA28/KHQXM9/RNnBMramtNdA",
-	"inA/qQY54g7m3rdLE9hUV5HZFPjsTq/nx0d5Gpsx0jyPTWFCDN42nbnZS5pqqNqo+qJM86kVLcC5E5NF",
-	"H9vLYTQ1J6zTWcY10QXl+ZGJG3PsSxY2Stw2yi0N9lpO8VuMmlNG3jH2f8JtADswdjuaguCkaSAd1FJh",
-	"FRP6kCSZFCwpRRtD5GKSWHCSvvBeBZPbgtyavURiDdaUuamNZGAOcvdNP3OSAg4A/r4w64H6xiZ9wzbx",
-	"N9AdhjF8XBkjigWHZURf8ZQ1cjcc1RtW3saAEeSq4/HaG+6ku/Q+63yRRXF0b/B+djc9YJ30Ek1R65HU",
-	"D2b5RaUj9Q/sqgjmhwPRGP0OPd3bzguelZ8Nlg3Kf9BImtGcYHlZ+P9qTzRFqCZSpIxsoeS+vS75WjsU",
-	"JKhU4SQujN8vmG3bxw3x8jmfADIAazpS2IDVMVaIdVqHoS2XnGEKKWS8WTsp9khWNuTW6EWoikDPW9Ct",
-	"jAEfBoHxaOEdmT5VxNz6lCKtg5lKmyjYbk1IsIvIdeRtv7ff4tcPpNrNfPnuw+87asUDuEKY+tmX3xi5",
-	"EuQsOxZlRFw8xrYnzyZ3ykTOzzsFm+ZllfzG0vyu9Eftlnm5FpzlrpG0PbhWq4fSHn5j4RWo4wHDIA3w",
-	"MZx4FcwX7/l1FSxlfKpdeaC+QF2DKSJnWrmkaWZjEciWFCbBO3bp2X48kFYME94+JEnvbtIXLqvSxkfA",
-	"+nyQvlvVyESyH5Gkt5t4pRpemdL0AvJRxRb1KW2KOF627YfyW4ZDYd5utRYKjL2TgFLb24Nc696+TbPu",
-	"HSQ2964qLbneS+S4dh5Qm2fTvrAVYaw5xaPVx+knqTWIoeZ+f7s5BQ9mNcHRz9g0n789UbmlJOJqSYSB",
-	"8b27UaDe9e6ur9YFK9pICtl9Z0TwBA+rEUGWBPCZc09N5Zoy7SO4e46J/ezw+HH0stTEHIW0bpFySRHS",
-	"7bLV/kZkepOIQ19JHsyNpYLmiqsZg6AzSzTFHQYnzEUeGhHISnOuzRBXxOPGCERhGQoQ80yofajI2KfZ",
-	"CgHmtjGJt5dj3lVU4s/hiOuFI5b2MUDZRpdhhS3j2MoVYRu/BrnFZqkYwwet9hmGhTE4JX1hU2TRameO",
-	"/5a94In5O4lJld0GQgcCorYPq/cK9QNVOkisX8SWVfNdKIvS7pPhEzWfDGQO0tTO7p1Pv/2q89nTk6dg",
-	"OS/LAtE8iAvmysQLc5bFtfTD9yDHpBhRwZXxZFa+Mj04OBAurChBXO3t2DgogtnQvGIcr+gTsISC0dx1",
-	"ssWF+pDrzANiV200I+e27YuF5WPOMjaTx+xAs7dVr1HgHAE5qC+SobsdKODsbR+FOyyk9lumJfjBbGVK",
-	"U6rAy0Z9gcLREaFN2LX2GmuOsoHZdnr/1rl1lVg5K64U8ODKIqoLWWWapmPjTPGtYdr3SMB+ANn15igR",
-	"aOBhe2TsgQIOhb4YYJPnsv++yfcEXGJOy04ML9v6eiU86GTKiGJAZjXL5yvNTj+eoOiBDmpyryWS1Y1S",
-	"36cRKjBArfQpYOass/o568rPES5/GUauhZb/t7FqQWYJzfN2dobnwWiKeNuzgl6pWm1OkL2cymrySYLA",
-	"OUywNuVdKpYvhoE0CvvQQuhwloBTPWWuj45mU2R72Cwxq1CWMdj7B2w0E9aqpqVEVkG2SvIZkyWqJc3z",
-	"H51c+PC6U3nz+mtB8pvXX3PTmvn6T+SCQ4ACmdy8+T/5JoVVYGk/knl7HcWyVp3V7PzP9OTHoCe/tLc5",
-	"lE1scAcPGlttRE2qTbsadcWFlm0F9nZrkJHhRiuNYtyWYTwxYblyimDcF/hXTZx3+uc2hN9lDON5g35F",
-	"QD+gXBJP2SFKG6ZiVCDcoNPR1rs3NeMAH1j2XpleraanGwgm6G7DaGTfPacvqkKrImqWjm05btIsUVkh",
-	"GuvpO0ML9i2AGKR0LAtlXyjr5r9nJV6u59an6ersOxErlMPikgD7xgZH+N2VLV9h0pq8PFdrYFc19pmy",
-	"RuVeu2p8ENps6t55/2di5U+Uh7zwbUifWqGFn1Y6ff1FOhTqDQpbqF7Dee/+K6/I8FlDqqjxKq0ZPIAl",
-	"R9dyuhk5o64F+3wkF48fE0aLnDPMbbCl7DHsDTINsCRromShE1PlJSgx9yG2zVCglg+4gAg0W+T8r4Cj",
-	"QmnQ3bumGjL+kPRF7ouHmd8tiFOqtC2o6iCAiwUPXYQcfIMrN35Kjp56WxQ9g5crFTcHLJdipBzJAPCd",
-	"nc3qlENZHBnfoHUv2rcwBEjZBEdvPEN0mJLXLdW3HuGurAhTtp0DDBakSzZqx0FLipHFclOEUdAgZpPJ",
-	"5TDwBdvgbFPpul7iGqIoXGHrNvjM3m4I3pMlELlUNMhjiT3bSE4ArM+OH7cCYuv3t1TG2CQhrAEoe5CQ",
-	"hXJvuMKu2GH1Iaps4K0U1sa73QYudVWONvGYPHrQBPiZj6Cx4gNse9u8cPDXnhUP+qmh6T/JQiK+Vv/S",
-	"MiKlovZvpMJbhTWUqw94kfnb8yEhtefd7VLtL+txG5V5QOmtVtw5tFctaBUEn0xiiBabcJEBw7HSOPWU",
-	"MiZMpTQvM1ctibSDYRlJiAAR8sqV9Y7ts4oXD0s+ghlYEHpF5zGwNhOzbuyndMIIrDtlioxkX7j1SDHk",
-	"oxlI2QYrEE7POhPKcxjw9JPTbeMpl4IZ86Ims2kbK3lcQeymEt5f4I0LF7T65lXO1b/Fyydq+99y/2Qx",
-	"Sse00EsVylry+SFqcTPBtYp9BpgyXV9ASTF1gv0TfDAx8R02REHL0mdR5pQpQlMvZHJbbq5Fi3lSjE4Q",
-	"7u/xxPk5WvQOWYwIIq/70zosp2N5tagupxadrXlLzgqg7nzp/tketve04ChzidJ60FLKwGYSYlKQ0Wqd",
-	"WxudJKnMZxOhyAOWFoyRPVNm8c7jb7/qnDwlW8fY7Z2/JI8+2ybTAmEYMBUTDL3Pqu0/DiF7pkMSF2id",
-	"YLrSP5Jv//7b34gRubj+E0G34uDm9TfCJTEdksej63+e2z/Jn/9ITssUJ/jz7PrrlIz4zetvyJ//CMXe",
-	"4XmMo435zZu/ncFLZgw9vv5ajMxHvxMkl2iUvLz+Z6KL69+nYwLF5vD9b7/67msBlX3/jozlzes/pkSM",
-	"vvvDzZv/xIkY37z+vbBzmXEhTfjmzW8QnL++/lP5CvnFmJN0fP0a6/Ynzv+2auF8+3CdVQAAqxby2IEN",
-	"I8Hf330dLCFYZ7ywQgNN/t0fZgFi4e+bN9+IkX385z9uiANTaXU2dThAk3B2/V+52UNOvrAl/5qOQnXr",
-	"a+uPiarhDNZUYiwm6Xdfky9mVJABFWR8/c9ivMleQ1ua/8TJGO3ZNWDhSBmbNlQq/KeGxwv7GaxPF3B6",
-	"cxy+irC+eCavTIna0H7oAvowXs/HrsEdJlvllXvP2MO2Y6yJ7W5dx7nETUHvoPAApiMGwVBgKQhqFsDv",
-	"iZbguh1IPbalwFkWE/zTJjcmAAWU6H6ABQkActf1IcmyO5PJnfl8PodmI0mqLrErBDQJ2d+514N1PD/7",
-	"sHPPlXaBWI8Owon6LHrI1bRgNFNjxjRRcqivaAHmurG0jpuS3KBnlqSyKBjQsyOSYFIbdJvZJzkVmUrp",
-	"lJXRnkMptOoLNhmwDJdVuAr02JC1S/pRebD7EQyUs6Emg5yKC2+ZwdCkSyCwfQFiqVt8aYN1cZSmWwxG",
-	"McS2coQKMjiCRjQg9SIMnpirI8vk8VfIUlyS9gGWFUgVdB/bEuiG5GdUM8wEwZCcSh3f0mDqxc2G7MIW",
-	"CcFl1qyslomFoTxoHtvNud9FOWp7BvhyH5IZADLq23TulOZMZLQwF8qyTR8yEZYTtul4Deo4fLqqjDCf",
-	"zCbR4f379+9jGWHz524vqHLje8Y3A2osWracsL2OYe3guHYpy1LCO+Q/UDGjRa33F1a26O11ejstVgYg",
-	"BBsVF26EO6ebgB2bZjhGXTSkKFjJ3g7IJgwTahvXste2Fi3fbiWGfqHPxAKD1aiRyrRZaewkm55W2+3r",
-	"1fcfdxdHmCCbqku0rBaK6b+a6WHn3jsJ4HOXKDbeF/TDaEkUvTS15tzNDxI3bbRi5wFXZU2Xha0IQ3ws",
-	"88DBAe2lrVFJLAEzoKKTMdGBE9KFTawenHKsIxwExvirftTycT/6CSeJ/ij6D+omhAYxeIqcnH4GB6Aa",
-	"reheCPRlqxXdKWb5Ci8svkHs+1gESQXiE5wRPIQmXteIOVwrF3/LMjMAZNXngS8Vf41rshjXvg62DyfU",
-	"bKpsSqdvE4CmpqBmFCpeoMe7I+s9N1DdThYXADlIYV1SUntXGrkvABRyxVs9jc/M2p8hqr7ParnhPG0X",
-	"f5Zb7BjviEXzT1Vzd8fKLMsVl1umvZuuu756VntI0gM0bIbpwnW93XcvdKnDXfIQzlnpSrNZxH0hr0Qc",
-	"hqkv70q+JIu4L+ppxGQxi9gNtDyR2ImY9UziSmKo92pWEonRBIxdgjCluC/CnOKwsfx7yo4WpBeTZdnF",
-	"0MdoTrbwmhtGQBJstm06aBiXGdTFcM2jITS4KRm5L+rZyCRj0KisWEhHtrA2RnGZjTyzxvvb5xmX5+3z",
-	"LyNrB48Oo2+/unnzD2JErv8Uxf4lUy7DtlHGxWOdiYOsl+4M32cd9/BVHA51cvP6t6DHvvlHomYQvnbz",
-	"5h+I+u7r6sAFs924y3Hv0/3BbrqXdeyzV5ulOj+wg/+I2c4lCGsnPIfn+ueE5xYye2wOGtwvczZ8yrN1",
-	"K5k853aregNxaye4z3yKZENYBcH/MUuDeWG9icSAaMKtRFbL7YGPtPQhSkBOTYQ+F6MjuyR4gF+GYaO2",
-	"8BIOZnMjnN8aI48CdxqYBAyRQLpSpU0QHbpnA+IhSKAvTF54haS1h5CWxGedkm0GusxIU9h+wxFtDPX4",
-	"3oq43ZIkrk8ENyjm+KOSoioZai/naN76uZjjjx2aukjeKF6itehZwcwtn9hj05amZeyJ7blZI0z0psJE",
-	"CVQ6YwdJ5o4MGefiiGlFKFZIwve8QIUudae8mPRzmWdGPgVio0wNGwc7RsPbxCMMcq3lGJEgxailgSmO",
-	"00yhVrjL4aO3DW5fpCHp+Pr35IPr/yLG5OXNm9+T/PpPIOWhYUTWCslu0kgU1/kXHPFuzkGZR43lA3+m",
-	"Kj8CVfkIxQx/gZWcMHe/1iQsajbAEoPLhCXXbpqCXnXJFUtwxkOig0waLxKZMHGbrLiFrfmwSCEkEZrK",
-	"ja5wZs4vsL+ZDa4jsoh9ny9qg9FLSuMbMEKAZ2zrRiEtM74sktgb6nKrNZsapcs3i6/k+Nh4UYnFtHGw",
-	"YcHU2Ap7jRQIkaW/PwrUUh5xXcJhwFu/UOGPlCfDbdEOLvCosJ+rLfxctm/Njoh4wMPsHn+1h7LMT2ki",
-	"fdXWIl9GpovO8QyUjc9fwLXEjuONCg+UkcyBXqQXrtCkFVkgsZgUM5FEcTQr8ugwGms9Pbxzp2wtfq93",
-	"r4fX3oL0ZUNHF8wMF1AyVmN3nmqPnyDMGMBd9En5eoYLxQyN9dVEX5goST0u5Gw09sJf3KyxBpP6saJW",
-	"x6kNLQrlydDu6w1Swaj4TsOIiw3urGVSF5xdLjRdCoe077eAWbHexi2hWDhXrY9JECsXTGaHa5jMeDqM",
-	"Kmy2Iy5LEJTb0ZlNS8c+2WoMtYpJGGrVXfSIt+1J2VZYDhfbhyqyNbn+xrXXJBkV4+3YC/ZgqA/TsHz3",
-	"4AquXdvRxfk/hph5plxUQ6V9ve38jGxV2sAHiV1ItfklmML2t3/14tV/HwA=",
+	"7L1rjxxHkiD4Vxxxe1DVbWQy60GKrMJ8KJFSizsSyWYV1ejr5FV4Rnhm+lSkeyrco4rZAoE9NO4Gh/mi",
+	"wWA+DA4LjCDcDm5uG9c43GIAEY0BpgT9j9pfsjDzR3hERuSjRImtGQENNSsjwt3c3Nzc3vZFlMrZXAom",
+	"tIqOvojmtKAzplmBfz2SaTljQj9+BH9lTKUFn2suRXQUnU0ZyexzwjNSMF0WgmVktCBJWjCqmfs86Udx",
+	"xOGjOdXTKI4EnbHoKOJZFEcF+7zkBcuiI12ULI5UOmUzCvPNuPiEiYmeRkd7caQXc/hG6YKLSfT6dRw9",
+	"oxN2yn/L2mHLaTFhShNRzkasIHJMuGYzRbS0oB4TPWVEseKSFWRGF/ZnMmZXrOiTR2xMy1yT/YGH/vOS",
+	"FYsK/DmdsHMFAIRQZ+a76Gh/EEcz+orPyll0tDeAv7iwf/nlcKHZhBXR6zh61ZvIHvzcUxd83pO4GJr3",
+	"5hJeKqKjMc0Vs+s+kxdMtC88EeyVPkfgNLyVwNphqfOCXXJZKgLPjomccU24JmNZ4OMxL5TGZysXjGPW",
+	"Vry8M89ZKousi2pokU75JSMFvkV49sOQxxlVF10gaKouCM9iQhXJudIsI1wgFrgYyVc/BECv4VM1l0Ix",
+	"PFsf0Ow5+7xkSsNfqRSaCfwnnc9znlKA9s5fKIm7zF7R2Txn5s3MEM4lzXl2TosJnrEojjKmKc9xcFWO",
+	"/oKlOjqqwH0dRzOmFJ3A1zOmaUY1JVwRO9IRsR/Bb+FX1QL/XcHG0VH0P9ypeMYd81Td+bAoZGGWuYzu",
+	"wiwURp7RfCyLGcuILAglY87yLICC7CTNlSW7xySxa0uGAvZCEUbTKZHjMRMZFxM7DBUZuZpSnOeqkGJC",
+	"rrieEq77QwEreSjFOOfp7RAOJHOe5lKxLApRqadcGXq6oorQvGA0W5CMpTxjGdmh83khL9kusMV0Wi6Y",
+	"uORM7L1lxKZ2ZcqsGAg5LYuCCU2Uppod4U9dUA7FThIsL9nFvRFST1lB0ikVE0aupCCUFDRlZCdx0yW7",
+	"FrMfyWLEs4yJW6FWSH1OleITwVgHbrki9o0MOPjbx2RK85wVMI+dhQsyKjVeDEJqkkkC0CAieUEKmcP1",
+	"xxQ+pHkurwjXgMixQ0WyGxPLWtuWoOSMScEIyxWgNMSBR+tjYPyC5gby27EJM0INre5HwmBccw/KOStw",
+	"MCQQWBRgMGeamXOVUkFGQHC64G+FL5wIUgr2as5SmGJMeV4WDI+/AS7Z7ZMnUk/heANIuVT6GOdfkJxq",
+	"VsQIV8HmssB7jMMNT+asUFxp1QcQn0j9kSxFdmuqHOPXIe6ErKQew10yMhjfZ++nB7R3b7SX9Q7Z3bu9",
+	"B3SQ9vbHe9nB6DC9m91jb4dMCwZkJCRRZTolBVOyLFKGdMY1GbFcigmKOO700gkT6cLSF64m2UXUPKOL",
+	"XNLsTMpPQFC6FYbGPAd5QJ6jrFW/gXI+4/p8tNBMRUfR3f3D/fv3B4P6LWSkjhzXhEPAaaHmHsbvQXJx",
+	"nxIz1ts57V2zAmPjk7JgmQVgJ6kvsnYZkQm/ZKoCFxH7QtBST2XBf8tuR3clDsCEhlcblw3wB8KFkdUM",
+	"U3dXwBSPLRkxWsCKUEr7/sh6Uh+x4mjwF2CwFBdCXgn4nb2ag8xAdpLGEuAon1rI6YRy4RB1SXlORzm7",
+	"LZ78902qciImN6ysAHEBXjwmwD4QBgSGzCQKT2+BnZGMzZnI8Lg1pzUocdCu5WwWPfNCprCqUc4+FJrr",
+	"xa3Q5AWu83k2riHKHQK8wcgVy/OeeZM8e/TREUkLqVSvYGNWMJHCJQYrgZcNV3y7J5HN5hr4FP7/Ofxq",
+	"xBC4NQEeOKMabiEAYMTInBYKaa22PsvcXghVzuFeYNmnLOP0bDG3KLnFHbAabYiqGVcKdvN/BECnjGZG",
+	"o3uL6PGTWVbu1upnQaZ7gtx+WeU5Ee4isKpgxguWalks4kpgRKmb64VRlRXhGRzgMQd6jKN5ARKC5kZ5",
+	"4dm6VRlQHj8CPORsQtPFOc+WIYM1VhM5Jcx8QH758LMnZG+wDyrqjOzsHYAwWtBUs0LFJBkMBn3zv1/s",
+	"7ye75GrKRH11BHiTYdB2/aMF4drovhp0ELgkr7hClddvf1QbOVrS5ZxC2Krc4jzvKQKvwHo+40zDv5tz",
+	"fPbt7wSZT6//PzEhD6fXvxdTMp/evPmHtulUmQInkMUmOLRbbBeMx0ZLeUEk2DnoWLOCJEbDKoXmeVJh",
+	"wyHQSRmC9dug0d22hwAMqogUjDw5OTv1miV+SXbYJSsWJOknIL3lNLVGo3OQmKkaCq4Jnc8ZLRQgMMlk",
+	"Os7lVZ9d6v6wHAwOUrM2/Dfr/7f/+J8TFAX9i6+6XgOxurHP5+Z/Hfts8DQu5Kx9vcZmktEF0fXVc2XO",
+	"0zJyA+r0+gOQKaipURwBqVMdHUUZ1WwJpC2sRMEWdxnINgcduZA2ejopFXuLkL4OTSq/MTYWPF6O0F76",
+	"oSVSEeyL5y4rWF2wpJ3Z9dfk27++efNXYkoyKqa7Rx08ZompyIL88tsvyf7gzv5gf+De+vjwQf/eYf/g",
+	"AJhwB+cYPIjQAOhsQgd342hOtWYFwPm//GbQe3DS+59f/vud4bDv/9j9n/5dGx2a9X7CjbGowYs1m6n2",
+	"LZ5RnaKYgSjhTMWwfyGvKDLD3v0g63l69NoDSIuC4t8Nk+MyNM+oUsASktAu6SyP8LU1ShoxQNprgAYG",
+	"yWUDX41sEP5lQLqJ5zmb54vAAldHKu24SRtMbpmw2tgvcDnO0My50kYIS6JWFqlP+6upOaZzml5QsMZQ",
+	"RQo2LhXLjr2xzlzlg/1+ne72B4NBy1RKU1120I15RgqWMj7XBIQhsuNOyu4RGewRWhT8kmUxGew7SGIy",
+	"OCAFm3ClWYF/HnqLR0wGd4H25oWcFEypmAzuVRYGPEMCLOO/iQZ7URwNgBsPDuA/h/Cfu/Cfe9HL1nWw",
+	"eee1CA8JFeoKADo2PNhytZho98IV5RqtiEiPVNvNW0915r3II7OV2hADMyt2trBhFBffc8YheBFoiArC",
+	"RSpnAJczOByRq6nEDxRKaFMqspyLSTwU8CCVxogDxxzuQ7xsGIVXWEwYR4MAF+RKFhc4LF0oAncbgetH",
+	"4pVNh8KoRGQHBW2pp7t9glQvlC7KFCAnE7i4rKxm9c/3FElSOTPuHrxm6wfKASeLOtNaxW8+tut7xgo4",
+	"Fa+RrB+bL/cHy1zILRbGrd1OPc1nrI2vui/OLU7OASfwuXfcPFjrt4H92HYlDTrCIdqI54Myv3jEUq64",
+	"4QpNnM7a6epEEHfdEiE1Ixdsrt2GOWp6T5EpVyCIbMYwsgCOVWv18MI9AVblrsO5gRNmnY8nRKKbK4B0",
+	"HUqfljqVM7aMWTfCecEUOvO+iGiePx1HR7/ZbPHPzXevX7Zb7cHxxTLipokNZ0oMG0kIVyDMCpb0N5ej",
+	"4og5K/FmoFq982Xccdc44LxB2IHdBq29AhJgIwkYc1m2HfDVdbQK5nDzTs0XG1EZVUQxoddz9IqIVrD0",
+	"EIpOCcKhr+OK9Y9jQjWZSaXJ3mBwbBxbBmb7sxQp21hEC0GrM0zngXZ/NtlnAxEV+OsxAKSuljFQVA/q",
+	"638qGDEPyZwVFaHBFsWOByjQn7eTT9uO9us163RArlvlaYe4ZM5p/cBw5c/KcXA0uPZHCR1GYL5SjJEE",
+	"D25yNBShr8j44uJOn1HsTK//7T/+592YKOsJ5dqYN4fiiufI/cmU5fNjfyoNchdKsxlJZZln+E7Gcg72",
+	"Aa5ja4nk2hojhyKQzmC16ATHNYEWiKO2SmaAvsdKlaybzdqrqPPwuhdWHOC3z/e8e8duFoc1/DBcD4fe",
+	"+pJBpK68YWzQC0iBajEbyfzt3DC3Z9JN7hJs/FpWa5fbpalpTdNpuxx0ysDJidamkJKoINVXaGLNiGIQ",
+	"+qRZHor9IylzRpGRBhDXBdg1Gt3tGXA44RrU3IYBI+d1SHkbnLd21L8P232IEQfP/aFo7nebemxtay5Y",
+	"gVYceMlU1akM2LtfdcsRKpxEzhmw5R2NFowrx6jZezZkwZhaKSmYeQKI3q1hdBmCVSijuh1b4LJEiwTN",
+	"rY+ocUM9efrkwwQ5mWJpwXRMkk9PzpLqr7Onj8/xFy3nwa8vfv3hmfmdjpTMSzgc9nGosMPwURx9enIW",
+	"xZEdCv7lPm+9Gx7WAgQ/ksVseafhYLbvxbNHH8H1ZzYi65PHmsxKhbEuhXXLJ+CL6RnDMPqK8ODDlzWC",
+	"GHFBMcRt+eDaEKm16o5dw6fu/ea++YFis6LWTSyY3cKWYzynSl3JouOKdE9ry/KfrLU4lYoV3d4M9zQm",
+	"rD/pg99A6GmZbKua+UniCrI2NISqbpNjERNJRXNzEo9IYn5gCaGTgjFFdsyJ85ZDtO3UbnSwWwyFFChL",
+	"8YngYrKLEhoAkBAmrGEFrAHgSSA7grEM6Maq2uDxBylLT9lQGGOdGUCXhUiIsiOQEU0vYBKcvTBwgXUJ",
+	"IjCNwmd+u5rydGpGQ2iRgJVx1TTnhonsPxNCM3xUsBktLpDIc0ZtMMJQIP8B/tQfiqF4anijsxZ1WZfI",
+	"zqOnn548fkL+5R/u7gJ6kWuhqICDthmqLIxJ9RMESGhr1rLBOWD1tWa/hOxUACoNBigA8zgIQDXfEHll",
+	"FoM4ZYW3RQ7u7sJyhyJx1sNE1ZfnHZpWxeCiwtsxotPGOokJRgtJgYMJXfBRicNRQeScCxTlRdOs5die",
+	"pT4UhpF+48iQQRR7w0wcGcQYaxhiAJ+6ucyruIpWLrlWyaQ14+JK23315uv4T95y1KGMrmQaXQKDDXI8",
+	"Xyk41Iwd24sOt7GNSXE+YlOaj8/luMOXbCUKoqsARbsa4CZx5VOsohdNeKIqR0pzXWrmAnZUOWfFJVcY",
+	"2YkMJiutsslUSkHVAxWzv0IwWmFfQas5oM6Ct42hxeMuDreqfafBaadbbaE26MoIQEsrMPkIjgY221P3",
+	"zah9SOcU3mywqcwzVrQOxLPWny+4aGgaa8TFOJpLxR12VriWWh5dyovV2BFlbiO1TNR75xgd2KoIsvWx",
+	"d1Nvgs02j7Ffukd1bU67XW6i2ubWqGM12a1xwG6kKlWjrZX4zXirQeq+GsID0bRZmc9ZZu5jYnNWdlFG",
+	"oRX3QIaIzn+8YRGxGJF1RRfHoCH8MrGfXBVcayaInVUhbDD4zZv/h5KbN/+wIJ+Xi5s3/6vYPTLBktba",
+	"z2fMmClSOWcxEaCtEw8fGZcFuK1CfcM/RCXjl60X53aH0x+1FQaoC25FuxR4pzq2ZgX4ueZW3EbBq5/Y",
+	"jV3DwYV7t921Wzts3VI9uhNpqpX3xDt4NnBVr4gsYSKLCXuV5qXil2zTW7RB/MGJ7j7IrWfDbtmtnfqt",
+	"Hnzn1a4JQq23JXrGaX5ubHAdsznh27xEdtTNm7+GQIJv/lnsxgQkRC5KzNWqgrjhmCwYLWoI5ULfO4za",
+	"/JIODvikHQp4QnQLOFUgeb916HTZ5rCK5TVNFEsXcpdQFlpiqy3YRiwLxm3DAIq4EMUtiBSknENIfCNk",
+	"S0ht3mjdbCsHL4/+IbAHE+OLFDSlc2Mv0rK2tpgAV1XaaD8bG9w+NvN+KHTRGpCz1qDOs9b1GFv3uRSr",
+	"P39PEQj6BuQTqrbB4FuLb0NIu46XUqUPe/LBmNsB2o6aFRGYzTnrsZDfZ2a4ZDa4nsjOL9Hm9ujxk49j",
+	"8vDpk1+cf3byJCbgIKpHqVXvRa03Dag/nQtdSt9ED2X9wHLlXstcTNeIjWXRHlCqpnT/7r11JH/68Qm8",
+	"Be93Jv3CE8e/A54NcdNcmAySDbnnZq4Od9dUvmifedkKXjmbUYjy54KRHV1c/z6dksXNN/9c7rYjBn03",
+	"a4/ikrfH3Ccxubj+I5nymzd/We5+Xxos59lqhk2FZXdoe+tid5vz7rLwt/WqHXhR+KBEG8Z1PpZFG4xy",
+	"1rxUuJF8TB6NE4oUSEUqcNATHrwbozWOencRCrHoK0GzmjeyHDejautCBXWBZ8atSbQE417OiguVmOPk",
+	"wuZQziGU4EPjilQYwm5OFe5cCCARkrQHbrepTT6ADVlMRb0V+pcv+yUJpyFq+LPjD7Y9sfUdCvlMTR6o",
+	"0Vp1w64S9d6KXhaMBS6624e5cr1JpCsd4c7fNtR1HTpwCcsS8JJsegtBcvmNFSaM1gdvgbmuYVB/ajwG",
+	"g9y4II+6NYe287niWPpDVj9U685mgKZVJPRp4P1qLpJqa1Ec4fVREAV2fDqSpSa0xumb4YrfV2tYKc+f",
+	"GGneHTV3/ZOdX0w5SafX3+w2rNXtyvMtJOAdMbn+e9AUr78SE3IJiT2jm2++Bk3u17/+9a97n37ae/So",
+	"LoHtD/bv9QYHPQx0frcy8byAUTLHiSp30Nn1VymZ8Jtvvq7iMq2e6JDbkCs/uHnzd+TJzZu/4+Ty5s3/",
+	"teQcWCdVb5pQtqFAjIdOo0GinJn12mv4Aq05JqOxQ2o+e3p+9hx/WyM/hyke+/UUD0jpgP+cv2xP6/g+",
+	"wmIATQm/ap+HMJ9e/yPJwNr2l5pc3Hzzz2Qqb775Kp2S9Pr/B30U9lV8+7sZASpsORNrLD+3lkoDYlsW",
+	"UJ2LeW//zi+//bL34oMnj5L6OoMndaAP998Cb2+w3y0EolV8tCts8FeYZdfQmY5I4g4WmmZB8LHlFwwy",
+	"WbYbk4SLc+cLT4ZiJ8xeoF5shRfNWyxLYufjxmHHXNAcnhsZM4mHInHamntsiyPhC0Z98gH/9tVdHBQd",
+	"T9VXEHWop1lBr4RJtVTe/W30P+9275OTaumYhNAoWcDVUMBSnV83qdRM44muIiO5Nvl/+GqwRPMF18o4",
+	"r4OKFqYkTGVTrtAexVGA3yh2ft7MO3rxn2ZmeGwRh48NNswQDu4ojixc7S5eRyjmtLefqgq8wG5Elc9s",
+	"IVoiro1et3zz/igmSX9Q9/Z/XPuknxjYWdwpnm5vDPth7BI/mjGiVeG7nerWxuJ8UZrl5Y5khmnkxkeC",
+	"8bnEFb9qkwsztlGS/EN48XWtzAjNMm6koWe1MVebgqOPsF6UUfd3ZGHywF2astolMzBf4LFqqSelp2zW",
+	"j1ow4msEtMrMV6gQ4DC+UJWWJJNWdOY69m40w8tNdMp6VQERWE3fuVkPZdYC3AlRRhCa0XTKBcN0v2Pr",
+	"iSuYoLZYV8FKBcF2DzHW4D1FZlxpesHUETLqRtGumPg6BTEJqzrEpFlSJSaNIg5wITVLiMQkqKxkB/f1",
+	"kmJSq19lH5tyN/FQVPWqYpKEt/e54wDODxrYLyGwimXk05tv/stZTM5u3nz52PxBZDEUZy9+ffPmfz+z",
+	"v9gCSbY0hdHrC5JxNYcEXJYRlrNUF1JwuCEW7u6luizYuUUdXOWOPaRwKpmC65xPuKY58a8bb4LPHL9k",
+	"BR8vjoims7lJuhwVmGQPQJZCF6XSYIOFkS19BFVrbARbn5yafABbhUnFNjANil+NMNINqz4dkVoZExRF",
+	"bLGm+nXaUpyuqqRR0YKNiKyVEGqWK1nCE/r+mhVyPGnYmYJqYvW6bWFRJ0cVDZHOE4WZKagx41bbepE3",
+	"UvyWTC+l4B2CPjwx3lf8tPLI7lCB5nVzb8higvUvdLutOAzkXBONCZAEH7Txi5p/aWktNNVdrN+N6qC2",
+	"a8L8VAoMJDBeOlXdZKNYjVppNld1wT+s9tay8k6TNK/s0JvbnVWXIAZB86iLhczZlBOlWSfAxMmPR+Tb",
+	"L2/e/I2YkOs/ts1rfmhD6cNcltmHl0xoReAth1p2iXKgjcwVfVf+wltgMGbykmX9y72GKhW8Deej78K2",
+	"LvfW5zxr90ps6aDCWRslPYZczlNZ6NY4FJN+mxBGi5wzpX3Cso0GrYWnxCTpVZ/kVHu/KaowVh04pzpx",
+	"TtUgVNW8R5Je7T3BrqpBSGKVvASyoJUm+Kd2oCQfPz05P3v6EBjf2ccvwFLw5x+fPIE/7f9rzLExz5Jd",
+	"+/doMRQO6kYylf01iqNe8O8AQHhS/9NC2MqCvmeizNrMGLLDBcQvg7AgiwkVLs7HM+mYaLBwj3KZYgKj",
+	"KRU2JwWfTDGtHUzcZG+3LcfmdRvxBJlO67LHuix5VK81VQBDCKIprZaBlTIt8jfnHyt1LIDIuousNo06",
+	"jj3QAURO44uNbry3qaKwwjSzpT2m1fby2bOHz9ZyiHpyl9c0LGzhvrTxi0/ABclUSx5EpQW5AyQvopfr",
+	"oFmRXPZEgnMu7Yoo1dvXEegOkQUqsy/F3ms3NUWStghoWUfyWWeci18p4TZpiWe1m4SM2JQLuJ93V0Yh",
+	"rFLTQoz+ORfZSq3oBCVlrC3n48/wUo2X62ZtZzoNDlJoRV0X3Ly5QyaIXq4Re2UuRGa9SiNbQtXy9eiY",
+	"T0IoZpjBrJhtMuMiMz/765IrIhgtjkniw7nhOXwyFFz5iO8d629Ge5EPMKfCe+qDQHEQ2kz92ysb2A21",
+	"uUzCSwibrysM6qAwHEsWNtzADluwlM85eMZN6gbgDL52Kc3+J+eH8B/YfLpjknjbYrUyI9ijXg46dPND",
+	"Zw1tpG4ob75zuISnDm/4c/COBw2cbQ6E1gs43NO34ZMOx/vJl116WkwegvqyKi5zUweQCw7dHJVPi8kz",
+	"+1EbJkEn2mqwF4Lr9SmbzmVghg/h7sDQsyAguI6kKoNghdIFL9n8tFos76ZJB1WkbWfZChd4rryGZ+fB",
+	"urSySOG2udo4kHFVOHwcVcyoHRw/d5jQonxGC8bVuCCnShxtvwe4zruSE7je8Howg8ROxW5JRejc+Rd2",
+	"lsau2+JCK5ZuKlahJ6AK5AYAttn4DstBHM1p0Vm6yhouuKn0WBnlN8T5isp/066CSM8ZzbgTD29p/P2Q",
+	"ptOwWm9l7E3kRUJkEdjGbNVDITUpsRJvq+H3ub0uOnWvznw7V3QCr1CTz2zqeqnjWurdVvl2Wm5mmwmz",
+	"1hsj7631Azd2T8uO/QKLZyde1tW7Cw2y/uq9NWZetwPYmloNdSRtoGtKNc3lhDAwhrkUGeN57A52WZVr",
+	"4DMLfBBta8B9mFKAkKwJl7djgSBmw+k2Vyw28RAGUnXDIbehdrp5uZfGcmY0YyhWrmBpG/aZuW1wdb89",
+	"UlpTLrqKrL6AnyurApApWD9M0RiFvh+WM5OiCfcXOH9Yw++++Q4WTDMBM5/PWt08sCJD9j20zsBbZF5I",
+	"zVLtRIZqXrKTPHz66bNPHp88efhhs8hp9eTteE2ddavDdYoBAyZTzPnHuHDairM8bY4onG9r67ViJGWF",
+	"Fccdpto10428wAGqt3UGvx3Nt+32rSuz3cHBS17kZqBvgxgbJ8XvQbj5dS73spNV374IruEDamPR1Mz3",
+	"k9e7nltT4keWtIIWZVGqLqOmeJSk6jIhOy/OPurdNw5vivTZM3ZL8ItiWeQEXLVk5+SQ5CCvpHTOdsM8",
+	"TTM2ePHaVGUH1ZPW2iOJu2CSeiynHC/XrVBovPxb8u1ff/s7MUETZhWC6QNYhiKRpZ5IHFOOiftj42H4",
+	"LrqgoXBbOU9MSQzzZ6+crwRMT5kk2fV/5SaYkpPPbcDeMphNN6oZMYojBy6yCANDB1pNWG57RZ0VYqjN",
+	"37cldTpFrKUJu4v0YK0Tw+KqZnPoLjMg1gW8qprPJuV5WiU5mbMV4cqWlYM9K5NHNtsiITu4CXr63R92",
+	"PZmpaguPSSLHY55yE2sHjr3rfxTkkl//o9g1UWcmGi0hO/n112KKO/mV3LUGM6OQosUMmc85jmZe/+4P",
+	"JdHFzZv/d3coFAPux5TtaaQLzpyT3rLFOmkg9EAXFrjI1KFlVV6Fn6qdTmQJt/5DKTLeHk6NiKvCuU2B",
+	"pSm9DCKsy5zBhiKDPUbfkclpyLnS5lemfF7QKhF584TpWrjw5p85IW/zL8LyT1165uajLRGrN1KeO+vC",
+	"5oMFka1blBJrOS9IAs/LvKUyY5d9SLN5xzU7z6kx3OM1cey1WrQTSWFLbRcl2onAo5jnLN/8LjbAnmo2",
+	"b0MJCNkbDlGRfKsIhCO5hb5cjba2knvu521WhVvQsiooNNCZumwfBiKxP5QKPbfrpQg3fmzBXrFcRHxL",
+	"aR1bPtuVzW6vwB74vpr1x9vzyzuor12xSRQXExOORPM8ce1FKt8GVgfDeGixsIFexqPvonzhmTiX4/NZ",
+	"QnYSh6HEP1c1ucZMF8URzTE+WMD9ZD5vZbWdprVqK5aMD25iIhjLTJKhg7AdY1puS3RnEHC13oQdWuWs",
+	"LK9lFDe2fgXl2HmW1+gtmLFpBYrWxB2sa89ohj+anQwNzLZfLfUcBAlsd/lyWVkLp9uiu7QKq6e2gH/6",
+	"8Ulv/+49knHsM8wFgZq+RS+lipEpe1XXmR+M79/LBvf37t8/TN/P7t19QPfHjNJBevcuzQZ7d+nBaHw4",
+	"3hvtjwaj+/v7abZ3N7uX7t0dDcaDAR3cj5aah9De+OUX9w5ft2aWnDLVXjPeNGlTqy1Jpk+P0nKuyIhh",
+	"1lCasvlWFqUOzeiUiQw1oxPbJQ9t/0fkA9NlzjTuwW/xnyzpk7OCUW2zKmlQgLI1BG5tvge8s2y8ND2N",
+	"A+TY0doI+9TZHB5WBoGWG9TnYi1zBIhQHOtGAuZKbMInJoNi828UK0AyXNqCj9krCtLpjOZrwt7bGh6J",
+	"CSswasRZMh59+Dw0jcRkum78zizOxrZUBgeLTL+mGkJChHroV27cs0KOctaqIGXtvDoIYmjBM0ThthZa",
+	"MpW9yQzCpOv2KgwQ9tZtYTsuJVe0EKiiugjf8ObB0TDjE19aH/tiA8M9gKsjEjx6nmMJxk6xo4ok8SH+",
+	"wbKMsAemS/LcuFAACkVowVygOeg4UuQLQrPMV51rsG+zQy1CxUccC527hFPfQxSZw9VUQkYf0INLoMcA",
+	"UCgqB9J8THRRCowajgkTabEApuYz/Da6P5eoqEVyc3U+O4QiWfAJFxByJzJT8Z+LtGBACzQnJkW3/Z6v",
+	"wqGx5XXL+B480xRbeZ8whbZe5bpxNxde/USfsSLjqW7Dg7OFbmDWxBOwLk9H+boITbpzXcsQpcJ212yQ",
+	"CNeK5WOfzdFe6NsQeJtUBsHQ3DS+qcL3VXJMuCYZH4/R/wqxL0lzlxLjBbDtzt9TZieqvo41K3YLaixI",
+	"W+S2NyV9GznvzbOOPFsoqpovqtFFXB3KOkgreYkjjmVWW10Z5zZbQJ/jYo6+aNmWdEq5aKuNrKfbU2x4",
+	"cbdp6yZrog2QpuBg32xDQZpTDnkMbk3trg1DvYAiLsHW9Z4idz6NyaUsMXEEhN3RovIYFMg4N5TCtsgc",
+	"x6p29oKrYxhMv+cFmOZqeN7gRDfRat3btWGa+qSmxpO2dMlKLzNsMPOcFSYAoZ2WIPVqvfSBb4VjucSz",
+	"1t1uLhZ7Z5wHS3aXuDAdNGrDcmUbgmDoCHb1aFUlzaC1y2V58e7xORPZhvjCa/PcmXLbEAbP3cAbnIuA",
+	"aJa+bkBYm315iU1MtuEeGVcr1eAanWzWoDVU285pPpEF19NZ6/f2JWvLbEdOxUAtU1QbIKgxcOsobUt1",
+	"hszKGGE/C713wAwUZIS1ExG7ZB0h4s9Osg9PCb5AMqYx2RkV8US4XiFu4g96H0Rx9EHvDP/7ifu/E5TG",
+	"RXs561Coe5uiluwK4d6gsO2tOaZpvb+mvI3D1kRKE1aK8Kw85ZuHr1eO7Ntcetavfh7ew1S7wuQB7Eij",
+	"WA9UuX8aO3/rHqtyBEfZKreV/ePDs9PH/YdAX33gonC5tUfhzdh5hVoHQ0XR/l6thJB2D0f1ybLoAbLE",
+	"+YpbPo74DHXct3HyDSibq+0ecNgddlF2jKnobXfeS9rrhBsDYBMVreuOG0htWYabuPX2dC+fb4GrbZsh",
+	"tyMSHyH/2GbujnIh5iaqnQLHcGMvhDdnrFN9eGkFcplFMPx/p+BcY4brTnjAjtt25Iyqi65+A+sC0Xw+",
+	"wPbZU/aLdYWLw0ZpQYO0/na5OcvV/7kiWXn7fJxVEW3SeYSlOMaUUSzbh61qfvHhGblzuXfHvazufMGz",
+	"13dSKTT2ndgm6M1gJTt2s/lJnj09NbPAG3YGt+7kVgVPV1ZMxo/r1ZIb9SaDdnjfu/Rp67e3a7BwhT3x",
+	"aKobLRYcufGw4wKGQo7kK0KXOy+0w2Ti1FtMhbooWVJN5x1mU6qwx08t2iy8hDaqDQLHecMipVsnT22S",
+	"GAbzu4SwH7OyJ5qJpKgyI7C3CxNmO+HE67ijhOf3aNW1MjPMXhVVPamgWEE91zfICe6o9ufIqYuDdyWW",
+	"uc5JniXVEWhjnDUzgU1aeVcoRrJAXI+NgGqU6NZlIapyRLb0U4yJZC7sRxGuh2KnlR/Zd9B1BY2ExqZb",
+	"yVJkVVx1J6KuMZHduUZnbFcUKqmaEpkf4D1bXNWVhYrrfYBaWwUFxTNwsKpVUHd3IEBX2ArIAFBvBNQm",
+	"wcIGbh3t6Ilb+X5+hrapujD2pI0N3TD/Tz76MWB8y+cAkJVU7CIon3ZMEnM2sqRqxhrqv/Bp1bGmdf9e",
+	"FB05AK5CABEgZOSufoAtN9CoLkDQ0O0fuRoEhM9mLOPWUeCgMh9GcQSfRnEUDBTFkf22HVjVFRNtOFKP",
+	"i6Ae0a36KuzMrr/2RQozKqa79TBraC3mG+9XmuNgMOib//1if781BLHM8/PuHnZGYJRETeVVI7PYiEYZ",
+	"p2nBNU8bZUeeTKCG4v8myNn05s1fkc8gUPBs+t0f2mAobPDh6sALE+azWcu9ADHEMjaB8DYqeWBHvmiL",
+	"DnwVuizYPtJ7+fygdzMtQRk5hVVYkzD66sGBX/3loosjOaeflyxq60qLp7S6JUaLQCqFij53cjnhRhhF",
+	"nKGkg6NX65tqPY9ev0bb3rglz8mWNUHFgMzpnBU5UyqQDVxrPzjvE7g/8bI3lMeZ6pOzKVfk5NljrECo",
+	"WHFpQLUXJH47oZpd0cWRqcpdVWuobiqI63dzqpi4ME01FIZj4HD1joaWXfPCiJSxi1cnNo5TERMkGgaF",
+	"mlZ4mbwSUPjPHlXvXlTY/u+hFJcmGB8qdfUIdqYg9mKTAhq1sLkmiUE+3JiM5nr6W9M7E1K9s8VvE+K6",
+	"EZoNMXsZDwUhcqQph2mN76ttR3EkZbvvbh75AdD+h9OnT6CeHGcKjgZRgl6wc4yxGVdF3PrkDK4VrsgL",
+	"wcHfTJ589BC/P3OWBeOBfv7RQ3JwcPCAeLVO2VKXsNEFRtOZ+31WNRKU47FiEO8Ay7Xcg+wk/37w/tFg",
+	"kOziPHBRmyk8fcNavxia22oYHZHf9Pv9lzEZNu8teDaM+v3+MHqd9AnenihcEXtisJtk8z7VkkyYXqoq",
+	"Luytar6cMSqUv15hRHjNCmtohOuTM3jTgG7OrtmtqSx0LzcdHDKJatqo5HlmcLOQZQHO1H5FUfUyfzEW",
+	"uGOmp7giRn6NUZvRtkIggAMIgv0KcAAYsmEKjV9t3T/49Yt+v/8asJXA14k57ia8AIYNS9kh77/iOp2i",
+	"6p3YsRPjB16ut2eWTxfKleiDATOJEgHOnxiac6RhG69bb7tT4AqGGKViAZVO77565TGD8Pl9qc5hxk0r",
+	"dieO1jzZsGO5VPqotTt7zlMmFF4o5mKJIFC54ExT2x7GJDd77vjx2dkz4HFREGQa7fUH/QG8DbINnfPo",
+	"KDroD/oHJvRsiqz/jmUO8O/2sD6biLw/GAStw+aFTJlSgPKiFALCwaFpbzpl6YUiQgbpuMD9PVIeZ8Dy",
+	"7ZRx5FCIoOwPBraquLY5DXQ+z21oyp2/sHml/qas6sdEEsVacy2vu7R9ORq8c1rCnquV0Ry7XYWXZnT0",
+	"m5dBSTFf3AY+G5nqdBMF97NZY/QSPr5jWG4nih8arNm+5h5xZOfJydlpTM7YbC4LECvNLe4SD2PgeXRE",
+	"FbMdVGltq5ggNM8tB6PpFI5STO4ODkxxzCuuGNyN5ujaEwDvDUUAgjE1tWZRm/b4hl7r+2uX+323V1Bt",
+	"NzeOtMXBlptdZZe37DY8XCAzgauCFCanWfVh+LuDg7cCbMZBGkjnZG//fTiN/b2j9/cPDo5IKoVgGCNg",
+	"80ezt7Sqk5CCbECK3//VxOzHXU3NIApY4aqTpM3t6W2InPnqEhkvWArZRyi6hzZH0GrhxzQvbc0LCczV",
+	"5GoGL8KVM2JMWCUOA8AXWGJzQRJjQEc7AEoplcFvMRRQW5nMWDHBCGwtXYnqmCSqTOHYSzCPJrt9knye",
+	"+IyXRucXLoaCcfgOrhmsjHNl5Tp81fTX5hMhQXInKNoA6w/UlEpDGYqdYTSC65iTy3IYkTFWsh82S+8P",
+	"I6iwLRZL2hsmQKH5uYbdtnOZc6VP3M5hJQg6Y5oVsMXLbD9Ycty6RrQ7wLuflwxzuuxV9XkUEvKahgGv",
+	"43Zar4C784xO2CnEOW34Lso/0euXt+I/m51AxOICiLz9CKJQBsZHp4TA4T4cDLrG9YDe+YBmrrgCfrK3",
+	"/pMXwjbp/K1hInc3meexLX1qij5XHG/tVL586uvX9YtQ6e6zHrAS984yM0GTYSdHeY5SuKo1Xarxjx0u",
+	"SHAsd4nSFI4SiILOHkoXUFdSJ33iXUXBCJgvaXiKLW5vavNSUxc9mPmKqqFoZSSm4pblJSTn4sJI4ibJ",
+	"s+qfZQdCdoUd7AGsmCgZpujRLCuYcvWwYL0yz4wMrDTPcyvzG6RgScahsBYXUjvA9d2oqg1DzIIvNXM4",
+	"ODwGAPCpFNDV3WWRwrsLpg24xEILTKFRrotWa48dzobCCuhOBufpFERoEzJpfUs4Q30/69tZSTeHg0Eb",
+	"c5sww9sW6zhbULAj5HBQtQhkrqRmnkowM/qX335J9gd39gf7A8Pyd5KPDx/07x32Dw6atRSa1i3kkBjV",
+	"6Bkkz6LQmGMaMLdyzIO7a4u2tC0PKNYk5sr8kjXJHCsRV31sdo9dPVaiJXxZWdS6ODw6MyqAV7e7ef0j",
+	"cOIuYT48ZY5sf1RefDg4XP/RE6k/whLW74p5P7eEQsXyyVjNuo3V6o61bHUy71OXDR2YurLAHlb3wDoW",
+	"FspgTvoYCsNhURPaWMoiO8Po8xI4WMbF1ElZQzFs9toZRrvHnpvB/EYpcxVnFKZCsyyu1Rnuk6cidy+p",
+	"ofD2PRDNlm18bdzLvHViXljHwX6FuNCS5FJe4HG2jiGLlq0Fs7v/agSzoKTISsFsuYbIj8oUNjitH/kK",
+	"+O+KK5wuUW7IC+wvXaxgc2GuXo3Lphs1eEQXi2iVAsynhhKWj9IaOjWfPX70Y5Bp161l1tz/Eenrp3FN",
+	"/YKhjFgvA7YtTd4JNrD9rtIFozPVLOo0Bd9EKTCqxJjhoOoWWD2Vzxxmn5c0t7Z+M+d7iiQmgTE5tr09",
+	"GmmDVrJfmFjtXkrnsHKipcy7xNyQwB/a1fxYdD7PxnUyX1/apZXGA8zaWlk/U3ud2h85J2BAiM4RuJLo",
+	"vZvOps230PiHr1xpSlr5p0F6mlOlQNSyDpTQN2iMxfjPKjkPDW1DkVSJ1skxAks4yJIU/ovd4kDPA63P",
+	"9Evyc8qimtIqeENxONirfHWo7S51D0JgvRqr6MI2uLH3hL6SqLfibK2mMMSP0cKY0h/IbLGdvddBHR1F",
+	"GZvJsP2K9+FvbNB9WDDbq8aadOvK4esf8CZydQVajumpoTku/tVarzrs4KeWfg1rbj8g4QksQ9N4UFC5",
+	"84p5tFx0uSHZxMTFvucLk1qN1nAnHgWVNswPVZQq2mp95WYs+TSTLvxx2R4cgLJO7XhqwGipGc1VrTh1",
+	"m+7hnnepIHsdKsgGIKBFjSu/T10gVDj6AYAIMY7QVEhvg4Wmml+y81WGlK48hR9SLq2ooUuFatQM/1lv",
+	"6jCFZ7Vz5VhFYUroRC9NyfuOgG1TZRz9B/5cYVdDajul7lp3LYTh+uZi3LZdTeC/CTaL4zlJjCtsmZ/A",
+	"J0rOGnH3Cu7o6qCYpoFDYVfDFBmXBdhk+77xucJCYT5cCAzKwJewJIQPXbVcbigqxmUK0DizhZ0v6PAA",
+	"PjApiAn4B8NPRLTHTduVbkokVxT8fW53WIpr6r2319s/OBsMjvB/JkYoqPwfHUXzqeyBPDXtXVLRm08l",
+	"5jK5UtjRk8n05s3/AV2c/+95rXR8rbHYPiYRYt1hP+/BoDnvxiJFhQd/6jYRLPZ+AFayno1gGAkqJCz7",
+	"E+coW+sOh4MH6z946DoXviue9QTlm/Dk2wiq6tpe5mHLEo+3+mRYCLut5AbGHFafYG8JCB1SGrxD1pAJ",
+	"kknsOnbaJNt+S5wJPKid+LWen5Dosv7t/DMrHTI/zvXcbTpCXAXL7P98OL6/ewSQWiPblefB3Yyd8n+Y",
+	"lbWtBsCFLb5JdYmdel3bphxDbq6My7ZKgMCIZkzgwV51XJuG81UX9ivjgR0KUxgOH0AYKXbV4JrNnN+2",
+	"MyurK9bEiwgbaRYVQpAJcBdj2inO+87Wm52dpWbaP0X/hlvFeg+HR+e/kdiTKqjiPRVG6mPfz4KlTOh8",
+	"4cphG79dcIj9BytE8xfYjB+uL7BaonEADoArLGzsY2FpK4yGhQA1bqstjxikt12xPO+Znsh+JOfAg4YC",
+	"OZ9x6I2qtCxYVhXSrqa09uahMFVHYteZzYWOr2z930judWlcC0aLGKIsMgIcrUr6s5lvhfVy2gwJE3Vm",
+	"syQqWoP8BB9TyhVJZmWu+ZwW+g6suAeISsxCwEYHD9QRSRwOk5hQkyFgbOxDseOzDJqHBuNPKKofgD32",
+	"CnCGGQ62Lblrvm3sy0OBlSqrqQwNECVtDIop2ee308ik47IWDeTqjqmh0AUVasyKAmNgh+LEv10inYCq",
+	"dmnsk+hoNM0Yj4iQbmOl9WELSfA723plKJ7DQOBIGC3Q/HlEltuxk53DwQCwhdmVYoKoJMZoS6tVDAWG",
+	"scfEdH3nogp63623cSc7h/v7u0ut2+3PQ+G7v5Odw727u8td3+H3g90VmlnVhbtbL2shlwjLhqQyg0sW",
+	"dDNb1ch+dWaTGRs+ikbF7+6X/wL7UwL53EFKMrxlU7NtsC6s0P/WlKxAGW228tnbrxp2wKmFwMr9e6aC",
+	"QDQY32fvpwe0d2+0l/UO2d27vQd0kPb2x3vZwegwvZvdY1VRzbdSxtbUBDy8v793UGWvR445bBPY7O9o",
+	"y9q7FMeAx9qzhGzLz3hcS3HGgGGlaWHL3U7RhoJ78UlQaWh5nhfPPwk7a4W9oar1LHm7/rTV170NvnhG",
+	"F8DBzqT8BE62+e7uJuCpcj6XgOdPWcYpnjb4eH9/k49t5gVc8B8KzfXiHQr89mJry1XvkBqawv8dlLe7",
+	"XXDYCVuRcg737N5gUJd/sYMqzfPYVBPFjAvTTp+9oilIMhCBWuXmNSqN4NyJKX0R28NhzCtOw6ZlxjXR",
+	"BeX5sQn2dNeXLGxqh9UYKi+blnP8FkNdlZF3jNOOcJt1Ahe7HU1BROE8kA4a+euKCX1EkkwKllSijWFy",
+	"MUksOMlQeFegSUjD25q9QmYNasnCFDQzMAcFN9RCgfKSAg4A/qEw64Gi5CbnCkdy0B2FgbdcGcunBYdl",
+	"RF/xlLXebjhqqOrc2uoYFJhA8joY76X79AHrfZ5FcXR/9H52L73LeuklCqmbsdQPyvyi1kb+R/YvBvMD",
+	"QbSmrDwVjHTRC9LKz16GFotd0P2d0ZxgTWj4/3ojQ0WoJlKkjOyg5L67KfvaOH4rKC/jJC5MuimY7bXJ",
+	"DfPyidoAMgBr2sjYKPMplnV2WofhLZecYd43pKla5wY2Nlc2Tt7oRaiKQKNq0K2M1w0GgfFo4aMPfH6X",
+	"OfUpRV4HMz0KDTE2jt+F0Tv2djg47AjGCaTa7QJw3Ic/dKiZB3CNMPVzAE5ruFlg7nJXlBFxkYxtI61t",
+	"zpRJd1n0CjbPq9YWrf00XL2exinzci1EuLju75ZwrVYP9Xj8xsIrUHwHhjHWQBd4jUfBG03sugqWMj7X",
+	"rqbXUKCuwRSRpVau0gGzAURkRwpTlSF2NRX8eCCtmEt494gkg3vJULhUaBvUBOvzmTVuVROTfnJMksF+",
+	"4pVqeGVO0wtIIhc71OehKuLusl0/lN8yHAqT7esFjGDsvQSU2sEBFEgYHNraCIO7iU2YrUtLrmEaOWnQ",
+	"A2rzbD4UtoyTNad4tPrkmiS1VmzU3B/stufNwqwmo+E5m+eL789UbimJuAIwYTbL4F4UqHeDe5urdcGK",
+	"tpJC9t8aE3yIxGpEkBVRt4buqSk3VeVqBWfPXWI/eynfjV6WmkDBkNctcy4pQr7tOCTXW7HpbcKEffsH",
+	"MDdWCpqriGgMgs4s0RYsHFCYCxc2IpCV5lxvMK6Ix40RiMLaMSDmmfyYUJGxT7M1AsxtA4lvL8e8rVDi",
+	"n2OIN4shruxjgLKtDsMaW8aJlSvC3pstcotNLTOGD1pvDg4LY0AlQ2Hz2tFqZ8h/xx5w5+uMSf26DYQO",
+	"BETtHtXPFeoHqnKQWL+IrYXoW8cWld0nwydqMRvJHKSpvf07v/z2y95nzx4+A8t5VcuL5kEwP1cmyJ+z",
+	"LG7kDL8HiWHFhAqukPzrX5nGORwYF5aBIa5gfmwcFMFsaF4x0RLoE7CMgtHctZ/Ghfo8icwDYldtNCMX",
+	"azEUS8vHQgNSMDLClF6zt3WvUeAcATloKJKxOx0o4BzsHoc7LKT2W6Yl+MFsOVlTX8TLRkOBwtExoW3Y",
+	"tfYaa46y2RR2ev/WuXWVWDkrrlXd4coiqg+poJqmU+NM8f2cuvdIwH4A2/XmKBFo4GFPc2xcBA6FoRhh",
+	"Z3bbsFbLuUnSBlyim3YvhpdtUcwKHnQyZUQxYLOa5Yu1Zqd3Jyh6oINC+huJZE2j1A9phAoMUGt9Cpju",
+	"7qx+zrryc1jan4aRizbNW7exakE6GM3z7usM6cFoinjas4JeqUZBXZC9nMpqksCCaFesimBqMtUsXwyj",
+	"3xQ2j4ZonywBp3rKXPMrzeZ47WGH06zGWaYUI3QmpbBWNS0lXhVkp2KfMVmhWtI8f+fswsfEnsqbb74S",
+	"JL/55itu+qlf/5FccAhQILObN/8n36YaEiztHZm3N1EsGyWVzc7/zE/eBT/5lT3NoWxigzt40I1uK25S",
+	"77TXGe9X67NYYEPGFhkZTrTSKMbtmIsnJixXThGMhwL/aojzTv/chZjZjGEQftBkDPgH1DjjKTtCacOU",
+	"eQuEG3Q62iYVsY0I1AR7VSjTYNk0YgTBBN1tGJDoW14NRV1oVUSV6dTW0CftEpUVorEJhjO0YLMRiEFK",
+	"p7JQ9oWq2cV7VuLlemF9mq45hhOxQjksrhiw70ZyjN9d2ZozJhfRy3ONrpN1Y5+pRVbttSuhCfkIplil",
+	"938mVv5EecgL34b1qTVa+GmtPd+fpEOh2VW0g+u10Hv/X3kZlc9a8ruNV2nD4AGsE7yR083IGU0t2IcQ",
+	"uySamDBa5JxhQpLtP4Fhb5AehHWUEyULnZgQ36Au5EfY60aBWj7iAiLQbGeCP4MbFer57t8zJczxh2Qo",
+	"cl/xz/xuQZxTE5vJCw8BHCx46CLk4BtcufFTcvTU204GGbxcK5M7YrkUE+VYBoDv7GxWpxzL4tj4Bq17",
+	"0b6FIUDKZiV74xmiw9Sp7whjfoy7siaE2bb7MFiQLkOwGwcdQc0Wy20RRkFXp20mD0OBXUaFKU/frEsP",
+	"URSuGn0XfGZvtwTv6QqIXP4oJJ/F/tpIHgJYn5086QTENt3oKGezTRZnC1CWkPAK5d5wha3sw5JhVNnA",
+	"WymsjXe3C1zqSpNt4zF5/KgN8DMfQWPFB9j2rnmB8DeeFQn91PD0n2R0vG+wsTIyvlLU/g2FxvuroVp9",
+	"cBeZv/09JKT2d3e3VPurZtxGbR5Qeutlso7sUQv6e8EnsxiixWZcZHDhWGmcek4ZE6ZSmlfp5pZF2sGw",
+	"9itEgAh55Wrxx/ZZzYuHdVrBDCwIvaKLGK42E7Nu7Kd0xgisO2WKTORQuPVIMeaTEqRsgxUIp2e9GeU5",
+	"DHj66emu8ZRLwYx5UZNy3nWVPKkhdlsJ70/wxIULWn/yanT1b/Hwicb+d5w/WUzSKS30SoWykS92hFpc",
+	"KbhWsU/bVKZVEygppri3fxKbhC6M77AhClpWPosqEVQRmnohk9sakR1azNNi8hDh/gEpzs/RoXfIYkIQ",
+	"ef2fFrGcTuXVsrqcWnR2Jhs6K4C684X7Z3fY3rOCo8wlKutBR/ahTR7EpCCj1Tq3NjpJUpmXM6HII5YW",
+	"jJEDUxv1zpNvv+w9fEZ2TuBOyPgr8vizXTIvEIYRUzHB0Pus3rPnCLJneiRxgdYJpiv9Lfn2r7/9nZiQ",
+	"i+s/EnQrjm6++Vq4JKYj8mRy/fcL+yf5l38ip1WKE/x5dv1VSib85puvyb/801AQfB7jaFN+8+YvS3jJ",
+	"jKGn11+JifnoHwXJJRolL6//nuji+vfplECFSHz/2y+/+0pAOe6/IlN5880/pURMvvvDzZv/xImY3nzz",
+	"e2HnMuNCbv/Nm98hOH9+/cfqFfKLKSfp9PobbLaROP/buoXz3aNNVgEArFvIEwc2jAR/f/dVsIRgnfHS",
+	"Cg00+Xd/KAPEwt83b74WE/v4X/5pSxyY8sjl3OEATcLZ9X/lZg85+dzW6WwjhfrWN9YfE9XAGaypwlhM",
+	"0u++Ip+XFNqyCDK9/nsx3WavoZfUf+JkivbsBrBAUsamDeVF/67l8dJ+BuvTBVBvjsPXETYUz+WVqSut",
+	"a6nEJvIM4/V87BqcYbJTHbn3jD1sN8ZC9u7U9ZxL3FThD3KPMR0xCIYCS0FQaAR+T7QE1+1I6qmt3w92",
+	"S/zTJjcmAAXU1X+EVUQActeqJcmyO7PZncVisYAOQUmqLrGVC3T2Ody7P4B1vDj7qHff1WOCWI8ewon6",
+	"LHrI1bxgNFNTxjRRcqyvaAHmuqm0jpuK3aBnlqSyKBjws2OSYFIbtIg6JDkVmUrpnFXRnmMptBoKNhux",
+	"DJdVuLYR2EW5T4ZRRdjDCAbK2ViTUU7FhbfMYGjSJTDYoQCx1C2+ssG6OErT4gmjGGJb7kUFGRxB9yiQ",
+	"ehEGz8zVsb3k8VfIUlyR9gGWFUgVdB/bvgWG5WdUM8wEwZCcWvHtymDqxc2W7MIOCcFl1qwtcYvV3Dxo",
+	"HtvtBRuKatTusg2rfUhmACiD0aVzpzRnIqOFOVD22vQhE2ENcJuO16KOw6fran/zGbT+e/DgwQOs/W3+",
+	"3B8EpanQVM+KLkCNRcvWALfHMSz4HTcOZVX/e4/8BypKWjQa9mE5msFBb7DXYWUARrBVRfBWuHO6Ddix",
+	"6WBl1EXDioKVHOyBbMIwobZ1LQdda9Hy+63E8C/0mVhgsIQ8cpkuK42dZFtqtS36Xv/wcXdxhAmyqbpE",
+	"y2qhmP6zUo97999KAJ87RLHxvqAfRkui6KUpEOlOfpC4aaMVe4+4qgoxLW1FGOJjLw8cHNBe2RqVxLpN",
+	"Iyp6GRM9oJA+bGKdcKqxjnEQGOPPhlHHx8PoJ5wk+k70H9RNCA1i8BR5ePoZEEA9WtG9EOjLViu6U5T5",
+	"Gi8svkHs+1i5LCgWgTSCRGjidY2Yw7Vy8bcsMwNAVn0e+FLx17ghi3Hti9f7cELN5sqmdPreHmhqCgq9",
+	"oeIFerwjWe+5gZKUsrgAyEEK65OK27t65kMBoJAr3ulpfG7W/hxR9UOWuA7n6Tr4ZW6xY7wjFs0/Vc3d",
+	"kZVZlqsIuUp7N62yfcm77pCkR2jYDNOFm3q7bznqUoddBR/vSrNZxEMhr0Qchqm3tu52QK3KIh6KZhox",
+	"Wc4idgOtTiR2ImYzk7iWGOq9mrVEYjQBY2svTCkeijCn2NzD5rv3lB0tSC8mq7KLofnYguzgMTcXAUmw",
+	"Q75pe2NcZlAXw3V8h9DgtmTkoWhmI5OMQXfBYikd2cLaGsVlNvLMGu9vn2dc0dtvvoisHTw6ir798ubN",
+	"34gJuf5jFPuXTLkM2/scF491Ju5mg3Rv/D7ruYev43Cohzff/APosW/+lqgSwtdu3vwNUd99VR+4YLaF",
+	"fjXuA3o42k8Psp599nq7VOdHdvB3mO1cgbBxwnNI1z8nPHew2RNDaHC+DG34lGfrVjJ5zt1W9Rbm1s1w",
+	"n/sUyZawCoL/Y5YH88J6E4kB0YRbiayR2wMfaelDlICdmgh9LibHdknwAL8Mw0Zt4SUczOZGOL81Rh4F",
+	"7jQwCRgmgXylzpsgOvTABsRDkMBQmLzwGkvrDiGtmM8mdRYNdJmRprBnjmPaGOrxg1VevCVL3JwJblGB",
+	"9Z2yojob6q7Bat76uQLruw5NXWZvFA/RRvysYOaUzyzZdKVpGXtid27WBBO9qTBRArV29kGSuWNDxrk4",
+	"YVoRihWS8D0vUKFL3SkvJv1c5pmRT4HZKFPDxsGO0fA28QiDXBs5RiRIMeroOozjtHOoNe5y+Oj7Brcv",
+	"85B0ev178sH1fxFT8urmze9Jfv1HkPLQMCIb1Z+36f6L6/wTjng3dFDlUWP5wJ+5yjvgKh+jmOEPsJIz",
+	"5s7XhoxFlSMsMbhKWHI94inoVZdcsQRnPCI6yKTxIpEJE7fJijvYTxOLFEISoanc6Apn5vwCmxLa4Doi",
+	"i9g356M2GL3iNL5rKgR4xrZuFPIy48siiT2hLrdas7lRugqMrGWN6hE2XlRiBXwcbFwwNbXCXisHQmTp",
+	"H44DdZRH3JRxGPA2L1T4jvJkuC3awQWSCvu52sLPZfs2bGOKBB5m9/ijPZZVfkob66v3A/oiMq2vTkpQ",
+	"Nn7zEo6lYsVlu8IDZSRz4BfphSs0aUUWSCwmRSmSKI7KIo+OoqnW86M7d/b23+8P+oP+3tH9wf0BHnsL",
+	"0hctbZgwM1xAyViNLbXqjbmCMGMAd9kn5esZLhUzNNZXE31hoiT1tJDlZOqFv7hdYw0m9WNFnY5TG1oU",
+	"ypOh3dcbpIJRzcYsj7jcldJaJnXB2eVSp7RwSPt+B5g1623cEYqFczWaDwWxcsFkdriWyYynw6jCZjvi",
+	"qgRBtR29cl459slOa6hVTMJQq/6yR7xrT6pe4HK83PNXkZ3Z9deuJy7JqJjuxl6wB0N9mIblW37XcO16",
+	"BS/P/wnEzDPlohpoxvGveSFHzLZrx2tV2sAHia2DtfklmGLKaA7k/vL1fx8A",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

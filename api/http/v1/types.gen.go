@@ -984,6 +984,38 @@ type Document struct {
 	WaitingFor string `json:"waiting_for"`
 }
 
+// DocumentList defines model for DocumentList.
+type DocumentList struct {
+	Items []DocumentListItem `json:"items"`
+
+	// NextPageToken Pass it as `page_token` for the next page; absent on the last page.
+	NextPageToken string `json:"next_page_token,omitempty"`
+}
+
+// DocumentListItem defines model for DocumentListItem.
+type DocumentListItem struct {
+	ArrivalNumber int64  `json:"arrival_number"`
+	ArrivalYear   int    `json:"arrival_year"`
+	ID            string `json:"id"`
+	Kind          string `json:"kind"`
+
+	// Status Where the document is: `registered` (stored and numbered), `in_approval`
+	// (waiting for a decision), `approved`, `rejected` (final), `signed`,
+	// `archived` (final; the signed PDF is in the archive), `recalled` (final;
+	// withdrawn by its drafter before signing). A document from another agency is
+	// `in_handling` once the leader assigned it and `handled` (final) once its
+	// lead completed it.
+	Status    DocumentStatus `json:"status"`
+	Subject   string         `json:"subject"`
+	UpdatedAt time.Time      `json:"updated_at"`
+
+	// Urgency `THUONG` normal, `KHAN` urgent, `THUONG_KHAN` very urgent, `HOA_TOC` immediate.
+	Urgency Urgency `json:"urgency"`
+
+	// WaitingFor Whom the document waits for, as in Document.
+	WaitingFor string `json:"waiting_for"`
+}
+
 // DocumentMetadata What the submitter says about a document.
 type DocumentMetadata struct {
 	// Confidentiality `NONE` not secret, `MAT` secret, `TOI_MAT` top secret, `TUYET_MAT` absolutely secret.
@@ -1705,6 +1737,18 @@ type ListDelegationsParams struct {
 
 	// ActiveAt Only the delegations in force at this moment.
 	ActiveAt time.Time `form:"active_at,omitempty" json:"active_at,omitempty"`
+}
+
+// ListDocumentsParams defines parameters for ListDocuments.
+type ListDocumentsParams struct {
+	// Status Only documents in this status.
+	Status DocumentStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// PageSize The largest number of items to return; the server may return fewer. Default 20.
+	PageSize *PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// PageToken The `next_page_token` of the previous page; omit it for the first page.
+	PageToken PageToken `form:"page_token,omitempty" json:"page_token,omitempty"`
 }
 
 // ListInboxParams defines parameters for ListInbox.

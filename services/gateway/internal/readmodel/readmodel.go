@@ -145,6 +145,9 @@ var migrations = []string{
 	// The outgoing register, from document.numbered (outgoing.go).
 	outgoingMigration,
 	outgoingIndex,
+	// The agency's documents by status, most recently changed first.
+	`CREATE INDEX documents_by_status ON documents (agency, status, updated_at, id)`,
+	`CREATE INDEX documents_by_update ON documents (agency, updated_at, id)`,
 }
 
 // urgencyOrder ranks urgencies most urgent first, so that every inbox sort

@@ -158,6 +158,28 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// ListDocuments lists the documents of the caller's agency, most recently
+// changed first: a clerk asks for the signed ones to issue them.
+func (s *Server) ListDocuments(ctx context.Context, req httpapi.ListDocumentsRequestObject) (httpapi.ListDocumentsResponseObject, error) {
+	p := principal(ctx)
+	q := readmodel.DocumentQuery{Agency: p.Agency, Status: string(req.Params.Status), PageToken: req.Params.PageToken}
+	if req.Params.PageSize != nil {
+		q.PageSize = *req.Params.PageSize
+	}
+	docs, next, err := s.Read.Documents(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := httpapi.ListDocuments200JSONResponse{Items: []httpapi.DocumentListItem{}, NextPageToken: next}
+	for _, d := range docs {
+		out.Items = append(out.Items, httpapi.DocumentListItem{
+			ID: d.ID, Kind: d.Kind, Subject: d.Subject, Urgency: httpapi.Urgency(d.Urgency), Status: httpapi.DocumentStatus(d.Status),
+			WaitingFor: d.WaitingFor, ArrivalNumber: d.ArrivalNumber, ArrivalYear: d.ArrivalYear, UpdatedAt: d.UpdatedAt,
+		})
+	}
+	return out, nil
+}
+
 // GetDocument returns a document of the caller's agency with its history.
 func (s *Server) GetDocument(ctx context.Context, req httpapi.GetDocumentRequestObject) (httpapi.GetDocumentResponseObject, error) {
 	p := principal(ctx)
