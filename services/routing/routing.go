@@ -141,7 +141,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return fmt.Errorf("routing: %w", err)
 	}
 	defer stop()
-	subs := &dispatch.Substitutes{Delegations: delegations, Temporal: tc, Now: time.Now, Log: log}
+	subs := &dispatch.Substitutes{Delegations: delegations, Temporal: tc, Now: time.Now, Log: log, Titles: chart.TitleOf}
 	stopSubs, err := natsx.Consume(ctx, js, events.RoutingDelegations, log, subs.HandleDelegation)
 	if err != nil {
 		return fmt.Errorf("routing: %w", err)

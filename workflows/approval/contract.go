@@ -151,6 +151,11 @@ type SignDocumentInput struct {
 	// handwritten image between the title and the name (DOMAIN.md §6);
 	// without it, invisible.
 	SignerTitle string `json:"signer_title,omitempty"`
+	// SignerAuthority is the authority prefix (KT., TUQ.) when the signer
+	// signs for someone else, whose title SignerFor is: "KT. CHÁNH VĂN
+	// PHÒNG" above the signer's own title.
+	SignerAuthority string `json:"signer_authority,omitempty"`
+	SignerFor       string `json:"signer_for,omitempty"`
 }
 
 // SignDocumentResult is the signed PDF.

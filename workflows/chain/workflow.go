@@ -232,9 +232,10 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 		approval.ErrSignatureRefused, approval.ErrSignatureExpired)
 	signOpts.HeartbeatTimeout = 30 * time.Second
 	signCtx := workflow.WithActivityOptions(ctx, signOpts)
+	title, authority, signsFor := wf.signer(by.Username)
 	if err := workflow.ExecuteActivity(signCtx, approval.ActivitySignDocument, approval.SignDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Source: wf.state.Original,
-		Signer: by.Username, Reason: "Phê duyệt: " + in.Subject, SignerTitle: wf.signerTitle(by.Username),
+		Signer: by.Username, Reason: "Phê duyệt: " + in.Subject, SignerTitle: title, SignerAuthority: authority, SignerFor: signsFor,
 	}).Get(ctx, &signed); err != nil {
 		return Result{}, fmt.Errorf("sign document %s: %w", in.DocumentID, err)
 	}
@@ -370,19 +371,31 @@ func (p Plan) external() bool {
 	return slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Mode == ModeExternal })
 }
 
-// signerTitle is the title of the position in which username approved the
-// last step, when they decided as its assignee. A substitute or a
-// supervisor signs with a title and an authority (KT., TUQ.) the plan does
-// not hold, so their signature stays invisible.
-func (wf *run) signerTitle(username string) string {
+// signer is how the person who approved the last step signs: the title of
+// the position they approved in, or, when they acted as a substitute, their
+// own title under the authority (KT. for a substitution, TUQ. for a written
+// authorisation) and the assignee's title. A supervisor who decided an
+// overdue task, or anyone whose title the plan does not hold, gets no
+// title: the signature is then invisible.
+func (wf *run) signer(username string) (title, authority, signsFor string) {
 	for i := len(wf.state.Tasks) - 1; i >= 0; i-- {
 		t := wf.state.Tasks[i]
-		if t.Status == TaskDecided && t.Decision == DecisionApprove && t.DecidedBy == username {
-			if t.OnBehalfOf != "" || t.Assignee.Username != username {
-				return ""
-			}
-			return t.Assignee.Title
+		if t.Status != TaskDecided || t.Decision != DecisionApprove || t.DecidedBy != username {
+			continue
 		}
+		if t.OnBehalfOf == "" && t.Assignee.Username == username {
+			return t.Assignee.Title, "", ""
+		}
+		for _, sub := range t.Assignee.Substitutes {
+			if sub.Username != username || sub.Title == "" || t.Assignee.Title == "" {
+				continue
+			}
+			if sub.Authority == "TUQ" {
+				return sub.Title, "TUQ.", t.Assignee.Title
+			}
+			return sub.Title, "KT.", t.Assignee.Title
+		}
+		return "", "", ""
 	}
-	return ""
+	return "", "", ""
 }

@@ -392,6 +392,8 @@ func TestSubstitute(t *testing.T) {
 	}{
 		{"within the dates and scope", leave, ""},
 		{"scope empty means every kind", func() chain.Substitute { s := leave; s.Kinds = nil; return s }(), ""},
+		{"a substitution with a title", func() chain.Substitute { s := leave; s.Authority, s.Title = "delegated", "Phó Vụ trưởng"; return s }(), ""},
+		{"a written authorisation with a title", func() chain.Substitute { s := leave; s.Title = "Phó Vụ trưởng"; return s }(), ""},
 		{"before the leave starts", func() chain.Substitute { s := leave; s.From = start.Add(2 * time.Hour); return s }(), chain.ErrNotAssignee},
 		{"after the leave ended", func() chain.Substitute { s := leave; s.Until = start.Add(30 * time.Minute); return s }(), chain.ErrNotAssignee},
 		{"outside the scope", func() chain.Substitute { s := leave; s.Kinds = []string{"CONG_VAN"}; return s }(), chain.ErrNotAssignee},
@@ -430,8 +432,19 @@ func TestSubstitute(t *testing.T) {
 			if decided.By.Username != "phovu" || decided.OnBehalfOf != "vutruong" {
 				t.Fatalf("task.decided by %q on behalf of %q, want phovu on behalf of vutruong", decided.By.Username, decided.OnBehalfOf)
 			}
-			if rec.signed[0].Signer != "phovu" || rec.signed[0].SignerTitle != "" {
-				t.Fatalf("signer %s titled %q, want the substitute with their own key, invisibly", rec.signed[0].Signer, rec.signed[0].SignerTitle)
+			// The substitute signs with their own key, under the authority
+			// their delegation gives and the assignee's title, when the plan
+			// knows their own title; invisibly otherwise.
+			want := approval.SignDocumentInput{Signer: "phovu"}
+			switch {
+			case tc.sub.Title != "" && tc.sub.Authority == "TUQ":
+				want.SignerTitle, want.SignerAuthority, want.SignerFor = tc.sub.Title, "TUQ.", vu.Title
+			case tc.sub.Title != "":
+				want.SignerTitle, want.SignerAuthority, want.SignerFor = tc.sub.Title, "KT.", vu.Title
+			}
+			got := rec.signed[0]
+			if got.Signer != want.Signer || got.SignerTitle != want.SignerTitle || got.SignerAuthority != want.SignerAuthority || got.SignerFor != want.SignerFor {
+				t.Fatalf("signed by %s as %q %q %q, want %+v", got.Signer, got.SignerAuthority, got.SignerFor, got.SignerTitle, want)
 			}
 		})
 	}

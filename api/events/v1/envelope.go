@@ -112,6 +112,9 @@ type Substitute struct {
 	Until     time.Time `json:"until"`
 	Kinds     []string  `json:"kinds,omitempty"`
 	Authority string    `json:"authority,omitempty"` // signing authority prefix, e.g. TUQ
+	// Title is the title of the substitute's own position, printed when
+	// they sign for the assignee.
+	Title string `json:"title,omitempty"`
 }
 
 // TaskDelegatedData is the payload of TaskDelegated: the assignee's

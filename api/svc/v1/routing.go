@@ -183,4 +183,5 @@ type Substitute struct {
 	Until     time.Time `json:"until"`
 	Kinds     []string  `json:"kinds,omitempty"`
 	Authority string    `json:"authority,omitempty"`
+	Title     string    `json:"title,omitempty"` // the substitute's own position's title
 }

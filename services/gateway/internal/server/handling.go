@@ -88,7 +88,7 @@ func substitutes(a svc.Assignee) []chain.Substitute {
 	var out []chain.Substitute
 	for _, sub := range a.Substitutes {
 		out = append(out, chain.Substitute{
-			Username: sub.Username, From: sub.From, Until: sub.Until, Kinds: sub.Kinds, Authority: sub.Authority,
+			Username: sub.Username, From: sub.From, Until: sub.Until, Kinds: sub.Kinds, Authority: sub.Authority, Title: sub.Title,
 		})
 	}
 	return out

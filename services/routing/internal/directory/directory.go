@@ -137,7 +137,7 @@ func (d *Directory) Assignee(ctx context.Context, username, kind string, at time
 	}
 	out := svc.Assignee{Position: a.Position, Title: a.Title, Username: a.Username, Supervisor: a.Supervisor}
 	for _, s := range a.Substitutes {
-		out.Substitutes = append(out.Substitutes, svc.Substitute{Username: s.Username, From: s.From, Until: s.Until, Kinds: s.Kinds, Authority: s.Authority})
+		out.Substitutes = append(out.Substitutes, svc.Substitute{Username: s.Username, From: s.From, Until: s.Until, Kinds: s.Kinds, Authority: s.Authority, Title: s.Title})
 	}
 	return out, nil
 }

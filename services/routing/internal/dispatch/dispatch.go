@@ -100,7 +100,7 @@ func toChain(p rules.Plan) chain.Plan {
 			as := chain.Assignee{Position: a.Position, Title: a.Title, Username: a.Username, Supervisor: a.Supervisor}
 			for _, sub := range a.Substitutes {
 				as.Substitutes = append(as.Substitutes, chain.Substitute{
-					Username: sub.Username, From: sub.From, Until: sub.Until, Kinds: sub.Kinds, Authority: sub.Authority,
+					Username: sub.Username, From: sub.From, Until: sub.Until, Kinds: sub.Kinds, Authority: sub.Authority, Title: sub.Title,
 				})
 			}
 			step.Assignees = append(step.Assignees, as)

@@ -33,6 +33,16 @@ type Substitutes struct {
 	// Passes are the delays before each search for the holder's workflows
 	// (nil: now, after 2 s and after 8 s more).
 	Passes []time.Duration
+	// Titles gives the title of a person's position, printed when they
+	// sign as a substitute (nil: none).
+	Titles func(username string) string
+}
+
+func (s *Substitutes) titleOf(username string) string {
+	if s.Titles == nil {
+		return ""
+	}
+	return s.Titles(username)
 }
 
 // HandleDelegation handles one delegation.created or delegation.revoked
@@ -59,7 +69,7 @@ func (s *Substitutes) HandleDelegation(ctx context.Context, env events.Envelope)
 	change := chain.SubstitutesChange{Assignees: []chain.AssigneeSubstitutes{{Username: d.Holder, Substitutes: []chain.Substitute{}}}}
 	for _, x := range all {
 		change.Assignees[0].Substitutes = append(change.Assignees[0].Substitutes, chain.Substitute{
-			Username: x.Substitute, From: x.From, Until: x.Until, Kinds: x.Kinds, Authority: x.Authority,
+			Username: x.Substitute, From: x.From, Until: x.Until, Kinds: x.Kinds, Authority: x.Authority, Title: s.titleOf(x.Substitute),
 		})
 	}
 	// Workflows reach the visibility store a moment after they change, so

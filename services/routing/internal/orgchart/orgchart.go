@@ -225,6 +225,15 @@ func (c *Chart) PositionsIn(unit string) []Position {
 	return out
 }
 
+// TitleOf is the title of the first position username holds, or "" when
+// they hold none.
+func (c *Chart) TitleOf(username string) string {
+	if ps := c.PositionsOf(username); len(ps) > 0 {
+		return ps[0].Title
+	}
+	return ""
+}
+
 // IsPerson says whether username is one of the agency's people.
 func (c *Chart) IsPerson(username string) bool { return c.people[username] }
 

@@ -166,6 +166,7 @@ type Substitute struct {
 	Until     time.Time `json:"until"`
 	Kinds     []string  `json:"kinds,omitempty"`
 	Authority string    `json:"authority"`
+	Title     string    `json:"title,omitempty"` // the substitute's own position's title
 }
 
 // Substitutes finds the delegations in force for a position; the
@@ -297,7 +298,9 @@ func (p *Planner) assignee(ctx context.Context, chart *orgchart.Chart, position,
 		return Assignee{}, err
 	}
 	for _, d := range ds {
-		a.Substitutes = append(a.Substitutes, Substitute{Username: d.Substitute, From: d.From, Until: d.Until, Kinds: d.Kinds, Authority: d.Authority})
+		a.Substitutes = append(a.Substitutes, Substitute{
+			Username: d.Substitute, From: d.From, Until: d.Until, Kinds: d.Kinds, Authority: d.Authority, Title: chart.TitleOf(d.Substitute),
+		})
 	}
 	return a, nil
 }

@@ -447,7 +447,9 @@ func (a *Activities) personalAppearance(ctx context.Context, src *os.File, in ap
 			return nil, err
 		}
 		at := layout.Place(pades.Placement{}, pades.PersonalWidth, pades.PersonalHeight)
-		return pades.PersonalAppearance(pades.Personal{Position: in.SignerTitle, Name: name, Signature: img}, at)
+		return pades.PersonalAppearance(pades.Personal{
+			Authority: in.SignerAuthority, Head: in.SignerFor, Position: in.SignerTitle, Name: name, Signature: img,
+		}, at)
 	}()
 	if err != nil {
 		log.Warn("personal signature made invisible: its appearance cannot be drawn", zap.Error(err))

@@ -282,13 +282,15 @@ func TestPersonalSignatureAppearance(t *testing.T) {
 	t.Parallel()
 	srv := start(t)
 	for name, tc := range map[string]struct {
-		title   string
-		images  bool
-		visible bool
+		title, authority, signsFor string
+		images                     bool
+		visible                    bool
 	}{
-		"title and images": {"Chánh Văn phòng", true, true},
-		"no title":         {"", true, false},
-		"no images":        {"Chánh Văn phòng", false, false},
+		"title and images":     {"Chánh Văn phòng", "", "", true, true},
+		"for the head":         {"Phó Chánh Văn phòng", "KT.", "Chánh Văn phòng", true, true},
+		"no title":             {"", "", "", true, false},
+		"no images":            {"Chánh Văn phòng", "", "", false, false},
+		"an unknown authority": {"Phó Chánh Văn phòng", "XYZ.", "Chánh Văn phòng", true, false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -297,7 +299,7 @@ func TestPersonalSignatureAppearance(t *testing.T) {
 				f.acts.SignatureImages(sign.NewPKIDir(f.pki.Dir, nil))
 			}
 			in := f.upload(t, pdftest.Document(t, "Quyet dinh"), "lanhdao")
-			in.SignerTitle = tc.title
+			in.SignerTitle, in.SignerAuthority, in.SignerFor = tc.title, tc.authority, tc.signsFor
 			res, err := f.sign(t, in)
 			if err != nil {
 				t.Fatalf("SignDocument: %v", err)
