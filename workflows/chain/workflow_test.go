@@ -392,7 +392,11 @@ func TestSubstitute(t *testing.T) {
 	}{
 		{"within the dates and scope", leave, ""},
 		{"scope empty means every kind", func() chain.Substitute { s := leave; s.Kinds = nil; return s }(), ""},
-		{"a substitution with a title", func() chain.Substitute { s := leave; s.Authority, s.Title = "delegated", "Phó Vụ trưởng"; return s }(), ""},
+		{"a substitution with a title", func() chain.Substitute {
+			s := leave
+			s.Authority, s.Title = "delegated", "Phó Vụ trưởng"
+			return s
+		}(), ""},
 		{"a written authorisation with a title", func() chain.Substitute { s := leave; s.Title = "Phó Vụ trưởng"; return s }(), ""},
 		{"before the leave starts", func() chain.Substitute { s := leave; s.From = start.Add(2 * time.Hour); return s }(), chain.ErrNotAssignee},
 		{"after the leave ended", func() chain.Substitute { s := leave; s.Until = start.Add(30 * time.Minute); return s }(), chain.ErrNotAssignee},
