@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,7 +32,6 @@ import (
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/signing"
 	"github.com/docflow/docflow/services/signing/devpki"
-	"github.com/docflow/docflow/services/signing/devpki/devtrust"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 	"github.com/docflow/docflow/services/signing/internal/verify"
 	"github.com/docflow/docflow/workflows/approval"
@@ -173,30 +171,8 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 // B-LT, with their timestamps and revocation data.
 func trustedPKI(t *testing.T) (*devpki.PKI, string) {
 	t.Helper()
-	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	trustURL := "http://" + ln.Addr().String()
-	pkiOpts := devpki.DemoOptions()
-	pkiOpts.TrustServicesURL = trustURL
-	pki, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), pkiOpts, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	trustSvc, err := devtrust.New(pki.Dir, nil, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	trustCtx, stopTrust := context.WithCancel(t.Context())
-	trust := devtrust.StartListener(trustCtx, ln, trustSvc, zaptest.NewLogger(t))
-	t.Cleanup(func() {
-		stopTrust()
-		if err := trust.Wait(); err != nil {
-			t.Errorf("trust services: %v", err)
-		}
-	})
-	return pki, trustURL
+	tr := pdftest.NewTrust(t, zaptest.NewLogger(t))
+	return tr.PKI, tr.URL
 }
 
 const bucket = "docflow-documents"

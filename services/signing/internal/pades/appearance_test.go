@@ -5,11 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -21,45 +16,9 @@ import (
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
 
-// render draws page of pdf at 72 dpi (a pixel a point) with pdftoppm.
-func render(t *testing.T, pdf []byte, page int) image.Image {
-	t.Helper()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "doc.pdf")
-	if err := os.WriteFile(file, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p := strconv.Itoa(page)
-	out, err := exec.CommandContext(t.Context(), "pdftoppm", "-r", "72", "-png", "-singlefile", "-f", p, "-l", p, file, filepath.Join(dir, "page")).CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftoppm: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "page.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
-
-// count is how many pixels inside box (PDF coordinates, origin lower left)
-// match.
-func count(img image.Image, box pades.Rect, match func(r, g, b uint32) bool) int {
-	h := img.Bounds().Dy()
-	rect := image.Rect(int(box.X), h-int(box.Y+box.Height), int(box.X+box.Width), h-int(box.Y)).Intersect(img.Bounds())
-	n := 0
-	for y := rect.Min.Y; y < rect.Max.Y; y++ {
-		for x := rect.Min.X; x < rect.Max.X; x++ {
-			r, g, b, _ := img.At(x, y).RGBA()
-			if match(r>>8, g>>8, b>>8) {
-				n++
-			}
-		}
-	}
-	return n
+// count is how many pixels of the rendered page inside box match.
+func count(page image.Image, box pades.Rect, match func(r, g, b uint32) bool) int {
+	return pdftest.Count(page, pdftest.Box(box), match)
 }
 
 func blue(r, g, b uint32) bool  { return b > 120 && r < 100 && g < 120 }
@@ -104,7 +63,7 @@ func TestPersonalSignatureAndSealAppearance(t *testing.T) {
 	}
 	block := signedLayout.Widgets[0].Box
 	img := pades.SignatureImageBox(block)
-	page := render(t, personal, 2)
+	page := pdftest.Render(t, personal, 2)
 	if n := count(page, img, blue); n < 150 {
 		t.Errorf("%d blue pixels in the handwritten image's box, want the signature", n)
 	}
@@ -138,7 +97,7 @@ func TestPersonalSignatureAndSealAppearance(t *testing.T) {
 	if len(report.Signatures) != 2 || strings.Count(report.Output, "Signature is Valid.") != 2 || strings.Count(report.Output, "Certificate is Trusted.") != 2 {
 		t.Fatalf("pdfsig after the seal:\n%s", report.Output)
 	}
-	page = render(t, sealed, 2)
+	page = pdftest.Render(t, sealed, 2)
 	leftThird := pades.Rect{X: img.X, Y: img.Y, Width: img.Width / 3, Height: img.Height}
 	rightPart := pades.Rect{X: img.X + img.Width/3 + 4, Y: img.Y, Width: img.Width*2/3 - 4, Height: img.Height}
 	leftOf := pades.Rect{X: img.X - wantMM, Y: img.Y, Width: wantMM, Height: img.Height}

@@ -2,11 +2,9 @@ package pades_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/digitorus/pkcs7"
 	"go.uber.org/zap"
@@ -23,6 +20,7 @@ import (
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/devpki/devtrust"
 	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
 
 // trust is a development PKI with its trust services running on a free
@@ -44,30 +42,8 @@ func newTrust(t *testing.T) *trust {
 // (benchmarks print everything logged through testing.B).
 func newTrustLogging(t testing.TB, log *zap.Logger) *trust {
 	t.Helper()
-	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String()
-	opts := devpki.DemoOptions()
-	opts.TrustServicesURL = url
-	p, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), opts, time.Now())
-	if err != nil {
-		t.Fatalf("development PKI: %v", err)
-	}
-	svc, err := devtrust.New(p.Dir, nil, log)
-	if err != nil {
-		t.Fatalf("trust services: %v", err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	srv := devtrust.StartListener(ctx, ln, svc, log)
-	t.Cleanup(func() {
-		cancel()
-		if err := srv.Wait(); err != nil {
-			t.Errorf("trust services: %v", err)
-		}
-	})
-	return &trust{pki: p, svc: svc, url: url}
+	tr := pdftest.NewTrust(t, log)
+	return &trust{pki: tr.PKI, svc: tr.Services, url: tr.URL}
 }
 
 func (tr *trust) request(username string, level pades.Level) pades.Request {

@@ -5,10 +5,14 @@
 package pdftest
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -127,6 +131,51 @@ func NSSTrusting(t testing.TB, rootFile string) string {
 	run(t, dir, "certutil", "-N", "-d", "sql:"+dir, "--empty-password")
 	run(t, dir, "certutil", "-A", "-d", "sql:"+dir, "-n", "docflow-dev-root", "-t", "C,C,C", "-i", rootFile)
 	return dir
+}
+
+// Render draws page (from 1) of pdf with poppler's pdftoppm at 72 dpi, a
+// pixel a point.
+func Render(t testing.TB, pdf []byte, page int) image.Image {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "doc.pdf")
+	if err := os.WriteFile(file, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := strconv.Itoa(page)
+	run(t, dir, "pdftoppm", "-r", "72", "-png", "-singlefile", "-f", p, "-l", p, file, filepath.Join(dir, "page"))
+	data, err := os.ReadFile(filepath.Join(dir, "page.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// Box is a rectangle in PDF points from the page's lower-left corner, as
+// pades.Rect is (pdftest cannot import pades, whose own tests use it).
+type Box struct {
+	X, Y, Width, Height float64
+}
+
+// Count is how many pixels of a page Render drew inside box match, given
+// 8-bit red, green and blue.
+func Count(img image.Image, box Box, match func(r, g, b uint32) bool) int {
+	h := img.Bounds().Dy()
+	rect := image.Rect(int(box.X), h-int(box.Y+box.Height), int(box.X+box.Width), h-int(box.Y)).Intersect(img.Bounds())
+	n := 0
+	for y := rect.Min.Y; y < rect.Max.Y; y++ {
+		for x := rect.Min.X; x < rect.Max.X; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if match(r>>8, g>>8, b>>8) {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func run(t testing.TB, dir, name string, args ...string) string {

@@ -4,12 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"image"
-	"image/png"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,40 +92,11 @@ func verifyBoth(t *testing.T, f *fixture, pdf []byte) verify.Report {
 	return rep
 }
 
-// inked renders a page with pdftoppm at 72 dpi (one pixel a point) and
-// counts the pixels inside box (PDF coordinates) that match.
+// inked counts the pixels of page (rendered at a pixel a point) inside box
+// that match.
 func inked(t *testing.T, pdf []byte, page int, box pades.Rect, match func(r, g, b uint32) bool) int {
 	t.Helper()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "doc.pdf")
-	if err := os.WriteFile(file, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p := strconv.Itoa(page)
-	out, err := exec.CommandContext(t.Context(), "pdftoppm", "-r", "72", "-png", "-singlefile", "-f", p, "-l", p, file, filepath.Join(dir, "page")).CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdftoppm: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "page.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := img.Bounds().Dy()
-	rect := image.Rect(int(box.X), h-int(box.Y+box.Height), int(box.X+box.Width), h-int(box.Y)).Intersect(img.Bounds())
-	n := 0
-	for y := rect.Min.Y; y < rect.Max.Y; y++ {
-		for x := rect.Min.X; x < rect.Max.X; x++ {
-			r, g, b, _ := img.At(x, y).RGBA()
-			if match(r>>8, g>>8, b>>8) {
-				n++
-			}
-		}
-	}
-	return n
+	return pdftest.Count(pdftest.Render(t, pdf, page), pdftest.Box(box), match)
 }
 
 func red(r, g, b uint32) bool  { return r > 150 && g < 110 && b < 110 }

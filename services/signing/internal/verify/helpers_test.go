@@ -2,23 +2,20 @@ package verify_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
-	"net"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"testing"
-	"time"
 
 	"go.uber.org/zap/zaptest"
 
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/devpki/devtrust"
 	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/pdftest"
 	"github.com/docflow/docflow/services/signing/internal/verify"
 )
 
@@ -32,31 +29,8 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String()
-	opts := devpki.DemoOptions()
-	opts.TrustServicesURL = url
-	p, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), opts, time.Now())
-	if err != nil {
-		t.Fatalf("development PKI: %v", err)
-	}
-	log := zaptest.NewLogger(t)
-	svc, err := devtrust.New(p.Dir, nil, log)
-	if err != nil {
-		t.Fatalf("trust services: %v", err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	srv := devtrust.StartListener(ctx, ln, svc, log)
-	t.Cleanup(func() {
-		cancel()
-		if err := srv.Wait(); err != nil {
-			t.Errorf("trust services: %v", err)
-		}
-	})
-	return &env{pki: p, svc: svc, url: url}
+	tr := pdftest.NewTrust(t, zaptest.NewLogger(t))
+	return &env{pki: tr.PKI, svc: tr.Services, url: tr.URL}
 }
 
 func (e *env) roots() *x509.CertPool {
