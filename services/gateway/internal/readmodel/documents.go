@@ -2,6 +2,7 @@ package readmodel
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/docflow/docflow/api/errcode"
@@ -17,15 +18,25 @@ type DocumentQuery struct {
 	PageToken      string
 }
 
+// pageSize is the size of a page asked for: the default when none is
+// asked, refused above the largest.
+func pageSize(op string, asked int) (int, error) {
+	if asked <= 0 {
+		return defaultInboxPageSize, nil
+	}
+	if asked > maxInboxPageSize {
+		return 0, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			fmt.Sprintf("page_size must be at most %d", maxInboxPageSize)).WithDetail("page_size", fmt.Sprintf("at most %d", maxInboxPageSize))
+	}
+	return asked, nil
+}
+
 // Documents lists documents without their history.
 func (s *Store) Documents(ctx context.Context, q DocumentQuery) ([]Document, string, error) {
 	const op = "readmodel.Documents"
-	size := q.PageSize
-	if size <= 0 {
-		size = defaultInboxPageSize
-	}
-	if size > maxInboxPageSize {
-		return nil, "", errs.E(op, errs.Invalid, errcode.InvalidArgument, "page_size must be at most 100").WithDetail("page_size", "at most 100")
+	size, err := pageSize(op, q.PageSize)
+	if err != nil {
+		return nil, "", err
 	}
 	where := `agency = $1`
 	args := []any{q.Agency}

@@ -157,12 +157,9 @@ type NotificationQuery struct {
 // Notifications lists a person's notifications, newest first.
 func (s *Store) Notifications(ctx context.Context, q NotificationQuery) ([]Notification, string, error) {
 	const op = "readmodel.Notifications"
-	size := q.PageSize
-	if size <= 0 {
-		size = 20
-	}
-	if size > 100 {
-		return nil, "", errs.E(op, errs.Invalid, errcode.InvalidArgument, "page_size must be at most 100").WithDetail("page_size", "at most 100")
+	size, err := pageSize(op, q.PageSize)
+	if err != nil {
+		return nil, "", err
 	}
 	where := `agency = $1 AND recipient = $2`
 	args := []any{q.Agency, q.Recipient}
