@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -56,7 +55,7 @@ func notify(ctx context.Context, tx *sql.Tx, env events.Envelope) error {
 				Message: urgencyMark(d.Urgency) + "Bạn được giao " + taskKindText(d.TaskKind) + ", hạn " + due})
 			// A substitute in force learns of the task they may act on.
 			for _, sub := range d.Substitutes {
-				if len(sub.Kinds) > 0 && !slices.Contains(sub.Kinds, d.Kind) {
+				if !covers(sub, d.Kind) {
 					continue
 				}
 				list = append(list, Notification{Recipient: sub.Username, Kind: NoticeAssigned, TaskID: d.TaskID, DocumentID: d.DocumentID, Deadline: d.Deadline,

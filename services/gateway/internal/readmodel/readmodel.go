@@ -912,6 +912,12 @@ func scanInboxTasks(rows *sql.Rows) ([]Task, []int, error) {
 	return out, ranks, rows.Err()
 }
 
+// covers says whether a substitute's scope includes documents of kind: an
+// empty scope is every kind.
+func covers(sub events.Substitute, kind string) bool {
+	return len(sub.Kinds) == 0 || slices.Contains(sub.Kinds, kind)
+}
+
 // setSubstitutes replaces the substitutes of a task by those of subs whose
 // scope covers the document kind.
 func setSubstitutes(ctx context.Context, tx *sql.Tx, taskID, kind string, subs []events.Substitute) error {
@@ -919,7 +925,7 @@ func setSubstitutes(ctx context.Context, tx *sql.Tx, taskID, kind string, subs [
 		return err
 	}
 	for _, sub := range subs {
-		if len(sub.Kinds) > 0 && !slices.Contains(sub.Kinds, kind) {
+		if !covers(sub, kind) {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO task_substitutes (task_id, username, valid_from, valid_until)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
@@ -30,11 +31,7 @@ var handlingDecisions = map[string][]httpapi.Decision{
 func (s *Server) handle(ctx context.Context, p auth.Principal, task readmodel.Task, decision httpapi.Decision, comment string, a httpapi.Assignment) (approval.DecisionResult, error) {
 	const op = "server.handle"
 	allowed := handlingDecisions[task.TaskKind]
-	ok := false
-	for _, d := range allowed {
-		ok = ok || d == decision
-	}
-	if !ok {
+	if !slices.Contains(allowed, decision) {
 		return approval.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
 			fmt.Sprintf("a %s task takes the decision %v, not %q", task.TaskKind, allowed, decision)).WithDetail("decision", "not for this task")
 	}
