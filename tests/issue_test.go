@@ -2,7 +2,6 @@ package tests
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -152,7 +151,7 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 
 	// The outgoing register prints the number and the signer.
 	year := res.IssuedAt.In(time.FixedZone("+07", 7*3600)).Year()
-	csv := register(t, clerk, "outgoing", year)
+	csv := string(register(t, clerk, "outgoing", year, "csv"))
 	row := fmt.Sprintf("%s,%s,Kế hoạch công tác tháng 12,Trần Văn Minh", res.Symbol, res.IssuedAt.In(time.FixedZone("+07", 7*3600)).Format("02/01/2006"))
 	if !strings.Contains(csv, row) {
 		t.Fatalf("outgoing register lacks %q:\n%s", row, csv)
@@ -185,24 +184,4 @@ func pdfsig(t *testing.T, pdf []byte) string {
 		t.Fatalf("pdfsig: %v\n%s", err, out)
 	}
 	return string(out)
-}
-
-// register prints a register of year as CSV.
-func register(t *testing.T, s *session, name string, year int) string {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("%s/v1/registers/%s?year=%d&format=csv", s.base, name, year), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("register %s: %s %s %v", name, resp.Status, raw, err)
-	}
-	return string(raw)
 }

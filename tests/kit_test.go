@@ -257,3 +257,23 @@ func issueAll(t *testing.T, clerk *session, ids ...string) map[string]httpapi.Is
 	})
 	return issued
 }
+
+// register prints a register of year in format (csv or pdf).
+func register(t *testing.T, s *session, name string, year int, format string) []byte {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("%s/v1/registers/%s?year=%d&format=%s", s.base, name, year, format), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("register %s as %s: %s %s %v", name, format, resp.Status, raw, err)
+	}
+	return raw
+}

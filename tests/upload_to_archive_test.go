@@ -319,32 +319,14 @@ func mustJSON(t *testing.T, raw []byte, v any) {
 func assertIncomingRegister(t *testing.T, clerk *session, arrival int64) {
 	t.Helper()
 	year := time.Now().In(time.FixedZone("+07", 7*3600)).Year()
-	get := func(format string) []byte {
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet,
-			fmt.Sprintf("%s/v1/registers/incoming?year=%d&format=%s", clerk.base, year, format), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+clerk.token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = resp.Body.Close() }()
-		raw, err := io.ReadAll(resp.Body)
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("register %s: %s %s %v", format, resp.Status, raw, err)
-		}
-		return raw
-	}
-	csv := string(get("csv"))
+	csv := string(register(t, clerk, "incoming", year, "csv"))
 	header := "\ufeffNgày đến,Số đến,Tác giả,\"Số, ký hiệu\",Ngày tháng,Tên loại và trích yếu,Đơn vị hoặc người nhận,Ngày chuyển,Ký nhận,Ghi chú\r\n"
 	row := fmt.Sprintf(",%d,Ủy ban nhân dân tỉnh Quảng Ninh,12/KH-UBND,05/01/2026,Kế hoạch công tác năm 2026 của Văn phòng,", arrival)
 	if !strings.HasPrefix(csv, header) || !strings.Contains(csv, row) {
 		t.Fatalf("incoming register CSV lacks the ND30 heading or the document's row:\n%q", csv)
 	}
 	path := filepath.Join(t.TempDir(), "so-den.pdf")
-	if err := os.WriteFile(path, get("pdf"), 0o600); err != nil {
+	if err := os.WriteFile(path, register(t, clerk, "incoming", year, "pdf"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.CommandContext(t.Context(), "pdftotext", "-layout", path, "-").CombinedOutput()
