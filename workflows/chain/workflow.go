@@ -291,12 +291,9 @@ func (wf *run) finish(ctx workflow.Context) error {
 	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 }
 
+// shortActivity is a routing activity: quick, retried until it succeeds.
 func shortActivity() workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		TaskQueue:           TaskQueue,
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
-	}
+	return approval.ServiceActivity(TaskQueue, 30*time.Second)
 }
 
 func (in Input) validate() error {
