@@ -156,8 +156,8 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 	}, store, reg, kinds, natsx.NewPublisher(js, Name), log, time.Now)
 
 	micro, err := natsx.Serve(nc, Name, "Accepts documents: checks, stores and registers them, and keeps drafters' revisions.", log,
-		natsx.Endpoint{Name: "accept", Subject: svc.IntakeAccept, Handle: desk.HandleAccept},
-		natsx.Endpoint{Name: "revise", Subject: svc.IntakeRevise, Handle: desk.HandleRevise})
+		natsx.Handle(svc.IntakeAccept, desk.HandleAccept),
+		natsx.Handle(svc.IntakeRevise, desk.HandleRevise))
 	if err != nil {
 		return fmt.Errorf("intake: %w", err)
 	}
@@ -188,7 +188,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 	}()
 
 	log.Info("intake ready",
-		zap.String("subject", svc.IntakeAccept), zap.String("bucket", cfg.DocumentsBucket),
+		zap.String("subject", svc.IntakeAccept.Subject), zap.String("bucket", cfg.DocumentsBucket),
 		zap.Int64("max_bytes", cfg.MaxBytes), zap.String("db", string(db.Dialect)))
 
 	err = health.Serve(ctx, cfg.HTTPAddr, log, map[string]health.Check{
@@ -217,5 +217,5 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 type signingVerifier struct{ nc *nats.Conn }
 
 func (v signingVerifier) Verify(ctx context.Context, req svc.VerifyRequest) (svc.SignatureReport, error) {
-	return natsx.Request[svc.SignatureReport](ctx, v.nc, svc.SigningVerify, req)
+	return natsx.Call(ctx, v.nc, svc.SigningVerify, req)
 }

@@ -301,7 +301,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Bucket: cfg.DocumentsBucket, Roots: cfg.trustAnchors, TempDir: cfg.TempDir,
 	}, store, log)
 	micro, err := natsx.Serve(nc, Name, "Verifies the signatures of PDFs in object storage.", log,
-		natsx.Endpoint{Name: "verify", Subject: svc.SigningVerify, Handle: verifier.Handle, Timeout: 2 * time.Minute})
+		natsx.Handle(svc.SigningVerify, verifier.Verify).WithTimeout(2*time.Minute))
 	if err != nil {
 		return fmt.Errorf("signing: %w", err)
 	}

@@ -105,7 +105,7 @@ func (s *Server) createDocument(ctx context.Context, p auth.Principal, body *mul
 	if meta == nil {
 		return fail(errs.E(op, errs.Invalid, errcode.InvalidArgument, "the metadata part is missing: send kind, subject, urgency and confidentiality as JSON in form field \"metadata\"").WithDetail("metadata", "required"))
 	}
-	rep, err := natsx.Request[svc.AcceptReply](ctx, s.NATS, svc.IntakeAccept, svc.AcceptRequest{Staged: *staged, Metadata: *meta, By: actor(p)})
+	rep, err := natsx.Call(ctx, s.NATS, svc.IntakeAccept, svc.AcceptRequest{Staged: *staged, Metadata: *meta, By: actor(p)})
 	if err != nil {
 		return fail(err)
 	}

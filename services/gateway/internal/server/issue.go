@@ -158,7 +158,7 @@ func (s *Server) verifyDocument(ctx context.Context, p auth.Principal, id string
 		// are verified as they are.
 		obj, which = events.Object{Bucket: s.DocumentsBucket, Key: "signed/" + id + ".pdf"}, "signed"
 	}
-	rep, err := natsx.Request[svc.SignatureReport](ctx, s.NATS, svc.SigningVerify, svc.VerifyRequest{Object: obj, By: actor(p)})
+	rep, err := natsx.Call(ctx, s.NATS, svc.SigningVerify, svc.VerifyRequest{Object: obj, By: actor(p)})
 	if err != nil {
 		return which, err
 	}

@@ -30,7 +30,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -107,20 +106,18 @@ func New(cfg Config, objects objstore.Store, reg *register.Register, kinds *regi
 	}
 }
 
-// HandleAccept is the svc.IntakeAccept endpoint: a JSON AcceptRequest in,
-// an AcceptReply out.
-func (d *Desk) HandleAccept(ctx context.Context, data []byte) (any, error) {
-	const op = "reception.HandleAccept"
+// HandleAccept is the svc.IntakeAccept endpoint: Accept, unless the desk
+// is closing.
+func (d *Desk) HandleAccept(ctx context.Context, req svc.AcceptRequest) (svc.AcceptReply, error) {
 	if !d.inflight.enter() {
-		return nil, errs.E(op, errs.Unavailable, errcode.Unavailable, "intake is shutting down; try again in a moment")
+		return svc.AcceptReply{}, shuttingDown("reception.HandleAccept")
 	}
 	defer d.inflight.leave()
-	var req svc.AcceptRequest
-	if err := json.Unmarshal(data, &req); err != nil {
-		return nil, errs.E(op, errs.Invalid, errcode.InvalidArgument,
-			"the accept request is not valid JSON: "+err.Error())
-	}
 	return d.Accept(ctx, req)
+}
+
+func shuttingDown(op string) error {
+	return errs.E(op, errs.Unavailable, errcode.Unavailable, "intake is shutting down; try again in a moment")
 }
 
 // Close refuses new requests and waits for those in hand to finish.

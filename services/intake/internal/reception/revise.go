@@ -2,7 +2,6 @@ package reception
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"go.uber.org/zap"
@@ -12,17 +11,13 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
-// HandleRevise is the svc.IntakeRevise endpoint.
-func (d *Desk) HandleRevise(ctx context.Context, data []byte) (any, error) {
-	const op = "reception.HandleRevise"
+// HandleRevise is the svc.IntakeRevise endpoint: Revise, unless the desk
+// is closing.
+func (d *Desk) HandleRevise(ctx context.Context, req svc.ReviseRequest) (svc.ReviseReply, error) {
 	if !d.inflight.enter() {
-		return nil, errs.E(op, errs.Unavailable, errcode.Unavailable, "intake is shutting down; try again in a moment")
+		return svc.ReviseReply{}, shuttingDown("reception.HandleRevise")
 	}
 	defer d.inflight.leave()
-	var req svc.ReviseRequest
-	if err := json.Unmarshal(data, &req); err != nil {
-		return nil, errs.E(op, errs.Invalid, errcode.InvalidArgument, "the revise request is not valid JSON: "+err.Error())
-	}
 	return d.Revise(ctx, req)
 }
 
