@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/objectkey"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/intake/internal/outgoing"
 	"github.com/docflow/docflow/services/intake/internal/reception"
@@ -198,7 +199,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 		"s3": func(ctx context.Context) error {
 			// Any answer about an object that need not exist shows the store
 			// is reachable and accepts our credentials.
-			_, err := store.Stat(ctx, cfg.DocumentsBucket, reception.StagingPrefix+"readiness-probe", "")
+			_, err := store.Stat(ctx, cfg.DocumentsBucket, objectkey.Staging("readiness-probe"), "")
 			if err != nil && !errors.Is(err, objstore.ErrNotFound) {
 				return err
 			}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/archive/internal/catalog"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
@@ -91,16 +92,6 @@ func RecordID(documentID string) string {
 // EventID is the id of a document's document.archived event.
 func EventID(documentID string) string { return natsx.EventID("archived:" + documentID) }
 
-// ObjectKey is where a document's record is kept in the archive bucket:
-// records/<agency-token>/<year signed, Vietnam time>/<document id>.pdf. Every
-// part comes from the signed document, so a retry finds an earlier copy.
-func ObjectKey(agency string, signedAt time.Time, documentID string) string {
-	// Asia/Ho_Chi_Minh is UTC+7 without daylight saving: a fixed zone needs
-	// no tz database on the host.
-	year := signedAt.In(time.FixedZone("ICT", 7*60*60)).Year()
-	return fmt.Sprintf("records/%s/%04d/%s.pdf", events.AgencyToken(agency), year, documentID)
-}
-
 // Archive keeps the signed PDF of in as an archive record and returns it.
 // It is idempotent: archiving a document again returns its record, writes no
 // second copy and republishes the same event (which JetStream deduplicates).
@@ -138,7 +129,7 @@ func (a *Archiver) Archive(ctx context.Context, in approval.ArchiveDocumentInput
 // ingest stores the archive copy (or finds one an interrupted attempt left),
 // checks its fixity and catalogs it.
 func (a *Archiver) ingest(ctx context.Context, in approval.ArchiveDocumentInput, log *zap.Logger) (catalog.Record, error) {
-	key := ObjectKey(in.Agency, in.SignedAt, in.DocumentID)
+	key := objectkey.Record(in.Agency, in.SignedAt, in.DocumentID)
 	info, occ, err := a.atKey(ctx, in, key)
 	if err != nil {
 		return catalog.Record{}, err

@@ -25,6 +25,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/objectkey"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/intake/internal/reception"
 	"github.com/docflow/docflow/services/intake/internal/register"
@@ -124,7 +125,7 @@ func (s *servers) fixture(t *testing.T, dsn string, opts ...option) *fixture {
 // stage puts an upload in the staging area as the gateway does.
 func (f *fixture) stage(t *testing.T, data []byte) events.Object {
 	t.Helper()
-	key := reception.StagingPrefix + randomHex(t, 16)
+	key := objectkey.Staging(randomHex(t, 16))
 	info, err := f.s3.Store.Put(t.Context(), f.bucket, key, bytes.NewReader(data), int64(len(data)),
 		objstore.PutOptions{ContentType: "application/octet-stream"})
 	if err != nil {

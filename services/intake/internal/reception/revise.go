@@ -2,11 +2,11 @@ package reception
 
 import (
 	"context"
-	"fmt"
 
 	"go.uber.org/zap"
 
 	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/api/objectkey"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/internal/errs"
 )
@@ -54,8 +54,7 @@ func (d *Desk) Revise(ctx context.Context, req svc.ReviseRequest) (svc.ReviseRep
 		log.Info("revision refused", zap.Error(err))
 		return svc.ReviseReply{}, errs.Wrap(op, err)
 	}
-	key := fmt.Sprintf("%s%s/%s.pdf", RevisionPrefix, doc.ID, content.sha256)
-	revision, _, err := d.keep(ctx, staged, key, doc.ID, content)
+	revision, _, err := d.keep(ctx, staged, objectkey.Revision(doc.ID, content.sha256), doc.ID, content)
 	if err != nil {
 		log.Error("revision not stored", zap.Error(err))
 		return svc.ReviseReply{}, errs.Wrap(op, err)

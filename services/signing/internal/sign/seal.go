@@ -19,6 +19,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/signing/devpki"
@@ -43,9 +44,6 @@ const (
 	metaClerk      = "clerk"
 	metaAttachment = "attachment"
 )
-
-// SealedKey is the object key of a document's sealed PDF.
-func SealedKey(documentID string) string { return "sealed/" + documentID + ".pdf" }
 
 // ErrNoOrganisationKey is in the chain of every error meaning the agency
 // has no usable organisation certificate.
@@ -104,7 +102,7 @@ func (s *Sealer) SealDocument(ctx context.Context, in chain.SealDocumentInput) (
 		return chain.SealDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, err)
 	}
 
-	key := SealedKey(in.DocumentID)
+	key := objectkey.Sealed(in.DocumentID)
 	existing, err := s.a.store.Stat(ctx, s.a.cfg.Bucket, key, "")
 	switch {
 	case err == nil:

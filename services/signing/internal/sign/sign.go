@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
@@ -44,9 +45,6 @@ const (
 	metaSignedAt     = "signed-at" // RFC 3339, UTC, nanoseconds
 	metaSourceSHA256 = "source-sha256"
 )
-
-// SignedKey is the object key of a document's signed PDF.
-func SignedKey(documentID string) string { return "signed/" + documentID + ".pdf" }
 
 // EventID is the id of a document's signed event; it depends only on the
 // document, so a republished event is dropped by JetStream as a duplicate.
@@ -159,7 +157,7 @@ func (a *Activities) SignDocument(ctx context.Context, in approval.SignDocumentI
 		return approval.SignDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, err)
 	}
 
-	key := SignedKey(in.DocumentID)
+	key := objectkey.Signed(in.DocumentID)
 	existing, err := a.store.Stat(ctx, a.cfg.Bucket, key, "")
 	switch {
 	case err == nil:
