@@ -19,6 +19,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/ids"
 	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/archive/internal/catalog"
 	"github.com/docflow/docflow/services/internal/errs"
@@ -357,12 +358,13 @@ func (a *Archiver) validate(op string, in approval.ArchiveDocumentInput) error {
 		e = e.WithDetail(field, problem)
 		problems = append(problems, field+" "+problem)
 	}
-	if !safeToken(in.DocumentID) {
-		bad("document_id", "must be a non-empty id of letters, digits and '-'")
+	badID := func(field string, err error) {
+		if e := (*ids.Error)(nil); errors.As(err, &e) {
+			bad(field, "is "+e.Reason)
+		}
 	}
-	if !validAgency(in.Agency) {
-		bad("agency", "must be an agency identifier of 0-9, A-Z and '.' (at most 35 characters)")
-	}
+	badID("document_id", ids.CheckDocument(in.DocumentID))
+	badID("agency", ids.CheckAgency(in.Agency))
 	if in.Kind == "" {
 		bad("kind", "is required")
 	}
@@ -416,24 +418,6 @@ func mismatch(op, bucket, key string, cause error, what string) error {
 
 func unavailable(op, msg string, err error) error {
 	return errs.E(op, errs.Unavailable, errcode.Unavailable, msg).WithCause(err)
-}
-
-func safeToken(s string) bool {
-	if s == "" || len(s) > 128 {
-		return false
-	}
-	return strings.IndexFunc(s, func(r rune) bool {
-		return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '-'
-	}) < 0
-}
-
-func validAgency(s string) bool {
-	if s == "" || len(s) > 35 || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") {
-		return false
-	}
-	return strings.IndexFunc(s, func(r rune) bool {
-		return (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '.'
-	}) < 0
 }
 
 func isSHA256(s string) bool {

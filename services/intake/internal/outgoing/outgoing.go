@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -27,6 +26,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/api/ids"
 	"github.com/docflow/docflow/services/intake/internal/register"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
 	"github.com/docflow/docflow/services/internal/clerical/counter"
@@ -98,8 +98,6 @@ func (r *Register) Register(reg Registry) {
 	reg.RegisterActivityWithOptions(r.AssignNumber, activity.RegisterOptions{Name: chain.ActivityAssignNumber})
 }
 
-var documentIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-
 // AssignNumber returns the document's number in its outgoing register,
 // taking the next one the first time. The series follows the document's
 // registered kind and confidentiality (secret documents, copies and legal
@@ -112,9 +110,9 @@ var documentIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 func (r *Register) AssignNumber(ctx context.Context, in chain.AssignNumberInput) (chain.AssignNumberResult, error) {
 	const op = "outgoing.AssignNumber"
 	log := r.log.With(zap.String("document_id", in.DocumentID), zap.String("agency", in.Agency), zap.String("by", in.By.Username))
-	if !documentIDPattern.MatchString(in.DocumentID) || in.Agency == "" {
+	if err := ids.CheckDocument(in.DocumentID); err != nil || in.Agency == "" {
 		return chain.AssignNumberResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("cannot number document %q of agency %q: both are required", in.DocumentID, in.Agency), chain.ErrUnregistered, nil)
+			fmt.Sprintf("cannot number document %q of agency %q: a document id and its agency are required", in.DocumentID, in.Agency), chain.ErrUnregistered, err)
 	}
 	if got, found, err := r.Get(ctx, in.DocumentID); err != nil {
 		return chain.AssignNumberResult{}, err

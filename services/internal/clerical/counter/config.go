@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/docflow/docflow/api/ids"
 )
 
 // Mode is how an agency splits its outgoing numbers into registers; the
@@ -145,9 +146,6 @@ func unknownKeys(raw map[string]any) error {
 	return errors.Join(problems...)
 }
 
-// agencyID is an agency identifier in either form of DOMAIN.md §7.
-var agencyID = regexp.MustCompile(`^[0-9A-Z]+(\.[0-9A-Z]+)*$`)
-
 // Validate reports every problem at once.
 func (c Config) Validate() error {
 	var problems []error
@@ -155,8 +153,8 @@ func (c Config) Validate() error {
 		problems = append(problems, fmt.Errorf("mode: %s", why))
 	}
 	for _, id := range slices.Sorted(maps.Keys(c.Agencies)) {
-		if len(id) > 35 || !agencyID.MatchString(id) {
-			problems = append(problems, fmt.Errorf("agency %q: not an agency identifier: use the form 000.00.00.G22 or H49.64.33 (digits, capital letters and dots, at most 35)", id))
+		if e := (*ids.Error)(nil); errors.As(ids.CheckAgency(id), &e) {
+			problems = append(problems, fmt.Errorf("agency %q: %s", id, e.Reason))
 		}
 		if why := checkMode(c.Agencies[id].Mode); why != "" {
 			problems = append(problems, fmt.Errorf("agency %s: mode: %s", id, why))

@@ -19,6 +19,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/ids"
 	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/objstore"
@@ -295,8 +296,8 @@ func alreadySealed(in chain.SealDocumentInput, existing objstore.Info) (chain.Se
 
 func validateSeal(in chain.SealDocumentInput) error {
 	var problems []string
-	if !documentIDPattern.MatchString(in.DocumentID) {
-		problems = append(problems, fmt.Sprintf("document id %q is not valid", in.DocumentID))
+	if err := ids.CheckDocument(in.DocumentID); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if in.Agency == "" {
 		problems = append(problems, "agency is empty")

@@ -13,7 +13,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/ids"
 	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
@@ -130,8 +130,6 @@ func NewActivities(cfg Config, store objstore.Store, keySource keys.Source, sign
 func (a *Activities) Register(r Registry) {
 	r.RegisterActivityWithOptions(a.SignDocument, activity.RegisterOptions{Name: approval.ActivitySignDocument})
 }
-
-var documentIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 // SignDocument signs in.Source with in.Signer's personal key, stores the
 // signed PDF and publishes document.signed.
@@ -379,8 +377,8 @@ func (a *Activities) heartbeat(ctx context.Context) (stop func()) {
 
 func validate(in approval.SignDocumentInput) error {
 	var problems []string
-	if !documentIDPattern.MatchString(in.DocumentID) {
-		problems = append(problems, fmt.Sprintf("document id %q is not valid", in.DocumentID))
+	if err := ids.CheckDocument(in.DocumentID); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if in.Agency == "" {
 		problems = append(problems, "agency is empty")
