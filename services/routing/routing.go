@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/config"
 	"github.com/docflow/docflow/services/internal/health"
@@ -176,7 +177,7 @@ const calendarHorizon = 90 * 24 * time.Hour
 // before deadlines need them.
 func calendarCovers(cal *calendar.Calendar, now func() time.Time) health.Check {
 	return func(context.Context) error {
-		t := now().In(calendar.Zone)
+		t := now().In(vntime.Zone)
 		for _, d := range []time.Time{t, t.Add(calendarHorizon)} {
 			if !cal.Covers(d.Year()) {
 				return fmt.Errorf("the working-day calendar has no data for %d: add the year's holidays to the calendar data", d.Year())

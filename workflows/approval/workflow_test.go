@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/workflows/approval"
 )
 
@@ -54,7 +55,7 @@ func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *recorder) {
 }
 
 // deadline is what routing computed on the working-day calendar.
-var deadline = time.Date(2026, 2, 25, 9, 0, 0, 0, time.FixedZone("+07", 7*3600))
+var deadline = time.Date(2026, 2, 25, 9, 0, 0, 0, vntime.Zone)
 
 func input() approval.Input {
 	return approval.Input{

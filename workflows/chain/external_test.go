@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/workflows/chain"
 )
 
@@ -152,7 +153,7 @@ func TestExternalStepRefusedReturnsToTheDrafter(t *testing.T) {
 func TestExternalStepOverdue(t *testing.T) {
 	t.Parallel()
 	sentAt := start.Add(time.Hour)
-	deadline := time.Date(2026, 2, 27, 10, 30, 0, 0, zone)
+	deadline := time.Date(2026, 2, 27, 10, 30, 0, 0, vntime.Zone)
 	env, rec := newEnv(t, func(in chain.PlanDeadlinesInput) chain.PlanDeadlinesResult {
 		if in.From.Equal(sentAt) && in.WorkingDays == 5 {
 			return chain.PlanDeadlinesResult{Deadline: deadline, RemindAt: deadline.AddDate(0, 0, -1)}

@@ -17,16 +17,15 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/workflows/approval"
 	"github.com/docflow/docflow/workflows/chain"
 )
 
 const agency = "000.00.00.G22"
 
-var zone = time.FixedZone("+07", 7*3600)
-
 // start is the Friday before Tết Bính Ngọ 2026, when every test starts.
-var start = time.Date(2026, 2, 13, 9, 30, 0, 0, zone)
+var start = time.Date(2026, 2, 13, 9, 30, 0, 0, vntime.Zone)
 
 type published struct {
 	Type events.Type
@@ -601,8 +600,8 @@ func TestRecall(t *testing.T) {
 // those moments, not three calendar days on.
 func TestReminderAndEscalationAcrossTet(t *testing.T) {
 	t.Parallel()
-	deadline := time.Date(2026, 2, 25, 9, 30, 0, 0, zone)
-	remindAt := time.Date(2026, 2, 24, 9, 30, 0, 0, zone)
+	deadline := time.Date(2026, 2, 25, 9, 30, 0, 0, vntime.Zone)
+	remindAt := time.Date(2026, 2, 24, 9, 30, 0, 0, vntime.Zone)
 	env, rec := newEnv(t, func(in chain.PlanDeadlinesInput) chain.PlanDeadlinesResult {
 		if in.From.Equal(start) && in.WorkingDays == 3 {
 			return chain.PlanDeadlinesResult{Deadline: deadline, RemindAt: remindAt}

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/workflows/approval"
 	"github.com/docflow/docflow/workflows/chain"
 	"github.com/docflow/docflow/workflows/incoming"
@@ -25,10 +26,8 @@ const (
 	sender = "000.00.00.G09"
 )
 
-var zone = time.FixedZone("+07", 7*3600)
-
 // start is the Friday before Tết Bính Ngọ 2026, when every test starts.
-var start = time.Date(2026, 2, 13, 9, 30, 0, 0, zone)
+var start = time.Date(2026, 2, 13, 9, 30, 0, 0, vntime.Zone)
 
 type published struct {
 	Type events.Type
@@ -363,7 +362,7 @@ func TestWhoMayAssign(t *testing.T) {
 	director := leader("giamdoc")
 	director.Substitutes = []chain.Substitute{leave}
 	deputyLeader := leader("phogiamdoc2")
-	due := time.Date(2026, 3, 6, 17, 0, 0, 0, zone)
+	due := time.Date(2026, 3, 6, 17, 0, 0, 0, vntime.Zone)
 
 	env, rec := newEnv(t, fiveDays)
 	// assignBy builds the assignment of taskOwner's task by someone, changed
@@ -428,8 +427,8 @@ func TestWhoMayAssign(t *testing.T) {
 func TestOverdueHandlingEscalatesToTheLeader(t *testing.T) {
 	t.Parallel()
 	assignedAt := start.Add(30 * time.Minute)
-	deadline := time.Date(2026, 2, 25, 10, 0, 0, 0, zone)
-	remindAt := time.Date(2026, 2, 24, 8, 0, 0, 0, zone)
+	deadline := time.Date(2026, 2, 25, 10, 0, 0, 0, vntime.Zone)
+	remindAt := time.Date(2026, 2, 24, 8, 0, 0, 0, vntime.Zone)
 	env, rec := newEnv(t, func(in chain.PlanDeadlinesInput) chain.PlanDeadlinesResult {
 		if in.From.Equal(assignedAt) && in.WorkingDays == 3 {
 			return chain.PlanDeadlinesResult{Deadline: deadline, RemindAt: remindAt}

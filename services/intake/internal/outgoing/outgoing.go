@@ -27,6 +27,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/api/ids"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/intake/internal/register"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
 	"github.com/docflow/docflow/services/internal/clerical/counter"
@@ -149,7 +150,7 @@ func (r *Register) AssignNumber(ctx context.Context, in chain.AssignNumberInput)
 		return chain.AssignNumberResult{}, cannotNumber(err)
 	}
 
-	at := r.now().In(vietnam)
+	at := r.now().In(vntime.Zone)
 	series := r.series.SeriesFor(counter.Document{
 		Agency: in.Agency, Direction: counter.Outgoing, Kind: doc.Kind,
 		Confidential: level.Secret(), Legal: info.Series == kinds.SeriesLegal,
@@ -205,12 +206,9 @@ func (r *Register) Get(ctx context.Context, documentID string) (chain.AssignNumb
 	if err != nil {
 		return chain.AssignNumberResult{}, false, fmt.Errorf("%s: document %s has an unreadable issue time %q: %w", op, documentID, issued, err)
 	}
-	res.IssuedAt = at.In(vietnam)
+	res.IssuedAt = at.In(vntime.Zone)
 	return res, true, nil
 }
-
-// vietnam is the zone the number's year and the document's date are in.
-var vietnam = time.FixedZone("Asia/Ho_Chi_Minh", 7*60*60)
 
 // write is the symbol of the document numbered n: a legal normative
 // document carries the year (30/2020/NĐ-CP), the others follow their kind.

@@ -27,6 +27,7 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/objectkey"
 	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/intake/internal/reception"
 	"github.com/docflow/docflow/services/intake/internal/register"
 	"github.com/docflow/docflow/services/internal/clerical/counter"
@@ -270,7 +271,7 @@ func testRefusals(t *testing.T, srv *servers, dsn func(testing.TB) string) {
 			// Two days ahead in Hà Nội, so the test does not depend on the hour.
 			name: "dated in the future", data: onePage, code: errcode.InvalidArgument, message: "issued_on: ",
 			meta: func(m *svc.DocumentMetadata) {
-				m.IssuedOn = time.Now().In(time.FixedZone("+07", 7*3600)).AddDate(0, 0, 2).Format(time.DateOnly)
+				m.IssuedOn = time.Now().In(vntime.Zone).AddDate(0, 0, 2).Format(time.DateOnly)
 			},
 		},
 	}

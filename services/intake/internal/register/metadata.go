@@ -14,6 +14,7 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/ids"
 	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/text"
 	"github.com/docflow/docflow/services/internal/errs"
 )
@@ -190,12 +191,12 @@ func normaliseDate(s string, now time.Time) (string, string) {
 	if s == "" {
 		return "", ""
 	}
-	day, err := time.ParseInLocation(time.DateOnly, s, vietnam)
+	day, err := time.ParseInLocation(time.DateOnly, s, vntime.Zone)
 	if err != nil {
 		return "", fmt.Sprintf("%q is not a date: write it as YYYY-MM-DD, e.g. 2026-03-05", text.Clip(s))
 	}
-	today := now.In(vietnam)
-	if day.After(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, vietnam)) {
+	today := now.In(vntime.Zone)
+	if day.After(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, vntime.Zone)) {
 		return "", fmt.Sprintf("%s is in the future: the document cannot be dated after today, %s", s, today.Format(time.DateOnly))
 	}
 	return s, ""

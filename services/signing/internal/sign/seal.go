@@ -21,6 +21,7 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/ids"
 	"github.com/docflow/docflow/api/objectkey"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/signing/devpki"
@@ -80,9 +81,6 @@ func (s *Sealer) Register(r Registry) {
 	r.RegisterActivityWithOptions(s.SealDocument, activity.RegisterOptions{Name: chain.ActivitySealDocument})
 }
 
-// vietnam is the zone signing times are shown in (+07:00).
-var vietnam = time.FixedZone("+07", 7*60*60)
-
 // SealDocument verifies the personal signature of in.Signed and adds the
 // organisation signature of in.Agency, with the number and date: beside
 // the seal image overlapping the signer's handwritten image, or, for an
@@ -131,7 +129,7 @@ func (s *Sealer) SealDocument(ctx context.Context, in chain.SealDocumentInput) (
 		}
 		return chain.SealDocumentResult{}, fmt.Errorf("%s: %w", op, err)
 	}
-	sealedAt := s.now().In(vietnam)
+	sealedAt := s.now().In(vntime.Zone)
 	look, err := s.appearance(ctx, src, in, cred, sealedAt)
 	if err != nil {
 		return chain.SealDocumentResult{}, classify(op, err)
