@@ -29,7 +29,7 @@ type answer struct {
 var (
 	greet = svc.Endpoint[greeting, answer]{Subject: "docflow.svc.test.greet.politely"}
 	// wrong sends to greet what greet does not take.
-	wrong = svc.Endpoint[[]int, answer]{Subject: greet.Subject}
+	wrong = svc.Endpoint[[]int, answer](greet)
 	// nobody has no service behind it.
 	nobody = svc.Endpoint[greeting, answer]{Subject: "docflow.svc.absent.greet"}
 )

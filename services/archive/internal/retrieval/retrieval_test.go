@@ -135,7 +135,7 @@ func TestEndpoints(t *testing.T) {
 		{"get of an unknown record", send(svc.ArchiveGet, svc.GetRequest{Agency: agency, RecordID: "nope"}), errcode.NotFound, errs.NotFound},
 		{"search with a forged page token", send(svc.ArchiveSearch, svc.SearchRequest{Agency: agency, PageToken: "forged"}), errcode.InvalidArgument, errs.Invalid},
 		{"search without agency", send(svc.ArchiveSearch, svc.SearchRequest{Query: "quyet"}), errcode.InvalidArgument, errs.Invalid},
-		{"request that is not JSON", send(svc.Endpoint[string, svc.SearchReply]{Subject: svc.ArchiveSearch.Subject}, "not an object"), errcode.InvalidArgument, errs.Invalid},
+		{"request that is not JSON", send(svc.Endpoint[string, svc.SearchReply](svc.ArchiveSearch), "not an object"), errcode.InvalidArgument, errs.Invalid},
 	}
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {
