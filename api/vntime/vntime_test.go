@@ -38,6 +38,8 @@ func TestYear(t *testing.T) {
 		at   time.Time
 		want int
 	}{
+		{time.Date(2025, 12, 31, 23, 59, 59, 0, vntime.Zone), 2025},
+		{time.Date(2026, 1, 1, 0, 0, 0, 0, vntime.Zone), 2026},
 		{time.Date(2025, 12, 31, 16, 59, 59, 0, time.UTC), 2025},
 		{time.Date(2025, 12, 31, 17, 0, 0, 0, time.UTC), 2026}, // midnight in Hà Nội
 		{time.Date(2026, 1, 1, 0, 30, 0, 0, time.FixedZone("Paris", 3600)), 2026},

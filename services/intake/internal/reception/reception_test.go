@@ -221,7 +221,7 @@ func (f *fixture) received(t *testing.T) []events.Envelope {
 
 func (f *fixture) registered(t *testing.T) int64 {
 	t.Helper()
-	n, err := f.reg.Count(t.Context(), f.agency, register.ArrivalYear(time.Now()))
+	n, err := f.reg.Count(t.Context(), f.agency, vntime.Year(time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +316,7 @@ func testGoodPDF(t *testing.T, srv *servers, dsn func(testing.TB) string) {
 	rep1 := f.accept(t, first)
 	rep2 := f.accept(t, second)
 
-	year := register.ArrivalYear(time.Now())
+	year := vntime.Year(time.Now())
 	if rep1.ArrivalNumber != 1 || rep2.ArrivalNumber != 2 || rep1.ArrivalYear != year || rep2.ArrivalYear != year {
 		t.Errorf("arrival numbers %d/%d and %d/%d, want 1/%d and 2/%d", rep1.ArrivalNumber, rep1.ArrivalYear, rep2.ArrivalNumber, rep2.ArrivalYear, year, year)
 	}

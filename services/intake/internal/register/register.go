@@ -28,9 +28,6 @@ import (
 // StatusRegistered is the status of a document entered in the register.
 const StatusRegistered = "registered"
 
-// ArrivalYear is the calendar year, in Vietnam, of an instant.
-func ArrivalYear(t time.Time) int { return counter.Year(t) }
-
 // secret are the confidentiality levels numbered in the secret series.
 var secret = []string{"MAT", "TOI_MAT", "TUYET_MAT"}
 

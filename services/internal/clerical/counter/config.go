@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/docflow/docflow/api/ids"
+	"github.com/docflow/docflow/api/vntime"
 )
 
 // Mode is how an agency splits its outgoing numbers into registers; the
@@ -185,7 +186,7 @@ func (c Config) ModeOf(agency string) Mode {
 // instant. A document whose direction is neither Incoming nor Outgoing gets
 // a series without a register, which Store refuses.
 func (c Config) SeriesFor(d Document, at time.Time) Series {
-	return Series{Agency: d.Agency, Register: c.register(d), Year: Year(at)}
+	return Series{Agency: d.Agency, Register: c.register(d), Year: vntime.Year(at)}
 }
 
 func (c Config) register(d Document) string {

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/counter"
 )
 
@@ -68,25 +67,6 @@ func TestSeriesFor(t *testing.T) {
 				t.Errorf("SeriesFor(%+v) = %+v, want %+v", tt.doc, s, want)
 			}
 		})
-	}
-}
-
-func TestYear(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		at   time.Time
-		want int
-	}{
-		{time.Date(2025, 12, 31, 23, 59, 59, 0, vntime.Zone), 2025},
-		{time.Date(2026, 1, 1, 0, 0, 0, 0, vntime.Zone), 2026},
-		{time.Date(2025, 12, 31, 16, 59, 59, 0, time.UTC), 2025},
-		{time.Date(2025, 12, 31, 17, 0, 0, 0, time.UTC), 2026},
-		{time.Date(2026, 1, 1, 0, 30, 0, 0, time.FixedZone("Paris", 3600)), 2026},
-	}
-	for _, tt := range tests {
-		if got := counter.Year(tt.at); got != tt.want {
-			t.Errorf("Year(%s) = %d, want %d", tt.at, got, tt.want)
-		}
 	}
 }
 

@@ -19,17 +19,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/docflow/docflow/api/errcode"
-	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 )
-
-// Year is the calendar year, in Vietnam, of an instant: numbering restarts
-// at midnight +07:00 on 1 January.
-func Year(t time.Time) int { return vntime.Year(t) }
 
 // Series names one run of numbers: an agency's register in a year.
 type Series struct {
