@@ -29,11 +29,11 @@ var (
 // every fifth is also assigned to a second person (a parallel step), and
 // every seventh is decided. It returns the stream and the tasks it leaves
 // open.
-func inboxStream(t *testing.T) ([]events.Envelope, []readmodel.Task) {
+func inboxStream(t *testing.T) ([]events.Event, []readmodel.Task) {
 	t.Helper()
 	base := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	var (
-		stream []events.Envelope
+		stream []events.Event
 		open   []readmodel.Task
 	)
 	for i := range 60 {
@@ -250,9 +250,9 @@ func TestInboxRebuiltFromTheStream(t *testing.T) {
 		}
 	}
 	// The stream keeps each event once, whatever the consumer was handed.
-	var recorded []events.Envelope
+	var recorded []events.Event
 	for _, e := range delivered {
-		if !slices.ContainsFunc(recorded, func(r events.Envelope) bool { return r.ID == e.ID }) {
+		if !slices.ContainsFunc(recorded, func(r events.Event) bool { return r.ID == e.ID }) {
 			recorded = append(recorded, e)
 		}
 	}

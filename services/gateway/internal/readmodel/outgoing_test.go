@@ -21,7 +21,7 @@ func TestOutgoing(t *testing.T) {
 			vn := time.FixedZone("+07", 7*3600)
 			at := time.Date(2026, 3, 5, 9, 0, 0, 0, vn)
 			clerk := events.Actor{Username: "vanthu", Role: "clerk", Agency: agency}
-			numbered := func(doc, symbol, register string, n int64, when time.Time) events.Envelope {
+			numbered := func(doc, symbol, register string, n int64, when time.Time) events.Event {
 				apply(env(t, events.DocumentReceived, doc, when.Add(-time.Hour), events.DocumentReceivedData{
 					DocumentID: doc, Agency: agency, ArrivalNumber: n, ArrivalYear: 2026, Kind: "QUYET_DINH", Subject: "Quyết định " + doc,
 					Urgency: "THUONG", Confidentiality: "NONE", Original: events.Object{Bucket: "b", Key: "originals/" + doc + ".pdf", SHA256: "ab", Size: 3},
@@ -43,7 +43,7 @@ func TestOutgoing(t *testing.T) {
 			second := numbered("d2", "02/QĐ-VPCP", "outgoing", 2, at.Add(2*time.Hour))
 			first := numbered("d1", "01/QĐ-VPCP", "outgoing", 1, at)
 			secret := numbered("d3", "01/QĐ-VPCP", "outgoing/secret", 1, at.Add(time.Hour))
-			for _, e := range []events.Envelope{second, first, secret, first} {
+			for _, e := range []events.Event{second, first, secret, first} {
 				apply(e)
 			}
 

@@ -225,7 +225,8 @@ type Task struct {
 
 // Apply projects one event. Unknown event types are ignored: the gateway
 // does not need every event the system emits.
-func (s *Store) Apply(ctx context.Context, env events.Envelope) error {
+func (s *Store) Apply(ctx context.Context, ev events.Event) error {
+	env := ev.Envelope
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		h, ok, err := describe(env)
 		if err != nil || !ok {

@@ -1,12 +1,9 @@
 package readmodel_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/google/uuid"
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
@@ -36,8 +33,8 @@ func stores(t *testing.T) map[string]*readmodel.Store {
 }
 
 // applier projects one event into s, failing the test when it cannot.
-func applier(t *testing.T, s *readmodel.Store) func(events.Envelope) {
-	return func(e events.Envelope) {
+func applier(t *testing.T, s *readmodel.Store) func(events.Event) {
+	return func(e events.Event) {
 		t.Helper()
 		if err := s.Apply(t.Context(), e); err != nil {
 			t.Fatal(err)
@@ -45,13 +42,9 @@ func applier(t *testing.T, s *readmodel.Store) func(events.Envelope) {
 	}
 }
 
-func env(t *testing.T, typ events.Type, doc string, at time.Time, data any) events.Envelope {
+func env(t *testing.T, typ events.Type, doc string, at time.Time, data any) events.Event {
 	t.Helper()
-	raw, err := json.Marshal(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events.Envelope{ID: uuid.NewString(), Type: typ, Subject: doc, Time: at, Agency: agency, Data: raw}
+	return testkit.Event(t, typ, agency, doc, at, data)
 }
 
 func TestProjection(t *testing.T) {
@@ -80,7 +73,7 @@ func TestProjection(t *testing.T) {
 			}
 			// Redelivered and out-of-order events change nothing twice and
 			// never move the status backwards.
-			for _, e := range []events.Envelope{received, received, assigned, assigned, archived, signed, signed} {
+			for _, e := range []events.Event{received, received, assigned, assigned, archived, signed, signed} {
 				if err := s.Apply(ctx, e); err != nil {
 					t.Fatal(err)
 				}
@@ -113,7 +106,7 @@ func TestInboxPaging(t *testing.T) {
 			const n = 25
 			for i := range n {
 				doc := fmt.Sprintf("d%02d", i)
-				for _, e := range []events.Envelope{
+				for _, e := range []events.Event{
 					env(t, events.DocumentReceived, doc, at, events.DocumentReceivedData{DocumentID: doc, Agency: agency, ArrivalNumber: int64(i + 1), Kind: "CONG_VAN", Subject: doc}),
 					// Deadlines repeat, so paging must break ties by id.
 					env(t, events.TaskAssigned, doc, at, events.TaskAssignedData{TaskID: "t-" + doc, DocumentID: doc, Assignee: "chuyenvien1", Deadline: at.Add(time.Duration(i%5) * time.Hour)}),
@@ -160,7 +153,7 @@ func TestArrivals(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			received := func(doc string, n int64, at time.Time, confidentiality, issuer string) events.Envelope {
+			received := func(doc string, n int64, at time.Time, confidentiality, issuer string) events.Event {
 				return env(t, events.DocumentReceived, doc, at, events.DocumentReceivedData{
 					DocumentID: doc, Agency: agency, ArrivalNumber: n, ArrivalYear: 2026, Kind: "CONG_VAN",
 					Subject: "Về việc " + doc, Urgency: "THUONG", Confidentiality: confidentiality, ReceivedAt: at,
@@ -168,7 +161,7 @@ func TestArrivals(t *testing.T) {
 					Description: "ghi chú " + doc,
 				})
 			}
-			assigned := func(task, doc, who string, at time.Time) events.Envelope {
+			assigned := func(task, doc, who string, at time.Time) events.Event {
 				return env(t, events.TaskAssigned, doc, at, events.TaskAssignedData{
 					TaskID: task, DocumentID: doc, WorkflowID: "approval-" + doc, Assignee: who, AssignedAt: at, Deadline: at.AddDate(0, 0, 3),
 				})
@@ -176,7 +169,7 @@ func TestArrivals(t *testing.T) {
 			// 23:59:59 on 1 March in Vietnam is still 1 March, although it is
 			// 16:59:59 UTC; midnight starts 2 March.
 			lastOfMarch1 := day(time.March, 2).Add(-time.Second)
-			for _, e := range []events.Envelope{
+			for _, e := range []events.Event{
 				received("a", 1, lastOfMarch1, "NONE", "Bộ Nội vụ"),
 				received("b", 2, day(time.March, 2), "NONE", "Bộ Tài chính"),
 				received("secret", 3, day(time.March, 2).Add(time.Hour), "MAT", "Bộ Quốc phòng"),
