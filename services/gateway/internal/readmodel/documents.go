@@ -48,11 +48,31 @@ type Document struct {
 	ArrivalNumber                                       int64
 	ArrivalYear                                         int
 	Status                                              string
-	Object                                              events.Object
-	WaitingFor, RecordID                                string
-	CreatedAt, UpdatedAt                                time.Time
-	History                                             []HistoryEntry
-	Self                                                SelfDescription
+	// Object is the registered original.
+	Object               events.Object
+	WaitingFor, RecordID string
+	CreatedAt, UpdatedAt time.Time
+	History              []HistoryEntry
+	Self                 SelfDescription
+	// The PDFs made from the original, each zero until its event arrives:
+	// the one with the personal signature (document.signed), the one the
+	// clerk issued with the organisation signature (document.numbered), and
+	// the record's copy under object lock (document.archived). Documents
+	// signed before the read model kept the signed PDF have its key without
+	// a digest.
+	Signed, Sealed, Archived events.Object
+}
+
+// Latest is the document's latest PDF and what it is: the sealed one once
+// issued, else the personally signed one once signed, else the original.
+func (d Document) Latest() (events.Object, string) {
+	switch {
+	case d.Sealed.Key != "":
+		return d.Sealed, "sealed"
+	case d.Signed.Key != "":
+		return d.Signed, "signed"
+	}
+	return d.Object, "original"
 }
 
 // DocumentQuery selects a page of an agency's documents, most recently
@@ -74,7 +94,7 @@ type SelfDescription struct {
 }
 
 // documents keeps a row per document: where it stands (status, whom it
-// waits for), what it says of itself, and its original.
+// waits for), what it says of itself, and every PDF of it the events name.
 // The events after document.received fail while the document is not
 // projected, so that they are delivered again after it.
 var documents = projector{
@@ -106,15 +126,20 @@ var documents = projector{
 			return err
 		}
 		// A signed document waits for a clerk to number and seal it.
-		return waitFor(ctx, tx, ev.Subject, WaitingForClerks)
+		_, err := tx.ExecContext(ctx, `UPDATE documents SET waiting_for = $1,
+			signed_bucket = $2, signed_key = $3, signed_version = $4, signed_sha256 = $5, signed_size = $6 WHERE id = $7`,
+			WaitingForClerks, d.Signed.Bucket, d.Signed.Key, d.Signed.VersionID, d.Signed.SHA256, d.Signed.Size, ev.Subject)
+		return err
 	}),
-	// Issued: the register's row (outgoing.go).
+	// Issued: the register's row (outgoing.go), and the sealed PDF with it.
 	events.DocumentNumbered: on(issueDocument),
 	events.DocumentArchived: on(func(ctx context.Context, tx *sql.Tx, ev events.Event, d *events.DocumentArchivedData) error {
 		if err := forward(ctx, tx, ev, StatusArchived); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE documents SET record_id = $1, waiting_for = '' WHERE id = $2`, d.RecordID, ev.Subject)
+		_, err := tx.ExecContext(ctx, `UPDATE documents SET record_id = $1, waiting_for = '',
+			archived_bucket = $2, archived_key = $3, archived_version = $4, archived_sha256 = $5, archived_size = $6 WHERE id = $7`,
+			d.RecordID, d.Object.Bucket, d.Object.Key, d.Object.VersionID, d.Object.SHA256, d.Object.Size, ev.Subject)
 		return err
 	}),
 }
@@ -125,11 +150,11 @@ func registerDocument(ctx context.Context, tx *sql.Tx, ev events.Event, d *event
 		received = ev.Time
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO documents (id, agency, kind, subject, urgency, confidentiality, arrival_number, arrival_year,
-			status, bucket, object_key, sha256, size, created_at, updated_at,
+			status, bucket, object_key, object_version, sha256, size, created_at, updated_at,
 			issuer, issuer_id, symbol, issued_on, description, received_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18, $19, $20)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19, $20, $21)`,
 		d.DocumentID, d.Agency, d.Kind, d.Subject, d.Urgency, d.Confidentiality, d.ArrivalNumber, d.ArrivalYear,
-		StatusRegistered, d.Original.Bucket, d.Original.Key, d.Original.SHA256, d.Original.Size, sqlstore.Time(ev.Time),
+		StatusRegistered, d.Original.Bucket, d.Original.Key, d.Original.VersionID, d.Original.SHA256, d.Original.Size, sqlstore.Time(ev.Time),
 		d.Issuer, d.IssuerID, d.Symbol, d.IssuedOn, d.Description, sqlstore.Time(received))
 	return err
 }
@@ -185,11 +210,17 @@ func (s *Store) Document(ctx context.Context, agency, id string) (Document, erro
 	dest := []any{&d.ID, &d.Agency, &d.Kind, &d.Subject, &d.Urgency, &d.Confidentiality, &d.ArrivalNumber, &d.ArrivalYear,
 		&d.Status, &d.WaitingFor, &d.RecordID, &created, &updated,
 		&d.Self.Issuer, &d.Self.IssuerID, &d.Self.Symbol, &d.Self.IssuedOn, &d.Self.Description}
-	dest = append(dest, &d.Object.Bucket, &d.Object.Key, &d.Object.SHA256, &d.Object.Size)
+	for _, o := range []*events.Object{&d.Object, &d.Signed, &d.Sealed, &d.Archived} {
+		dest = append(dest, &o.Bucket, &o.Key, &o.VersionID, &o.SHA256, &o.Size)
+	}
 	err := s.db.QueryRowContext(ctx, `SELECT d.id, d.agency, d.kind, d.subject, d.urgency, d.confidentiality, d.arrival_number, d.arrival_year,
 		d.status, d.waiting_for, d.record_id, d.created_at, d.updated_at, d.issuer, d.issuer_id, d.symbol, d.issued_on, d.description,
-		d.bucket, d.object_key, d.sha256, d.size
-		FROM documents d WHERE d.id = $1 AND d.agency = $2`, id, agency).Scan(dest...)
+		d.bucket, d.object_key, d.object_version, d.sha256, d.size,
+		d.signed_bucket, d.signed_key, d.signed_version, d.signed_sha256, d.signed_size,
+		COALESCE(o.sealed_bucket, ''), COALESCE(o.sealed_key, ''), COALESCE(o.sealed_version, ''), COALESCE(o.sealed_sha256, ''), COALESCE(o.sealed_size, 0),
+		d.archived_bucket, d.archived_key, d.archived_version, d.archived_sha256, d.archived_size
+		FROM documents d LEFT JOIN outgoing o ON o.document_id = d.id
+		WHERE d.id = $1 AND d.agency = $2`, id, agency).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Document{}, errs.E(op, errs.NotFound, errcode.NotFound, "no document "+id)
 	}

@@ -103,4 +103,22 @@ var migrations = []string{
 	// The agency's documents by status, most recently changed first.
 	`CREATE INDEX documents_by_status ON documents (agency, status, updated_at, id)`,
 	`CREATE INDEX documents_by_update ON documents (agency, updated_at, id)`,
+	// Every PDF of a document the events name, whole: the original's
+	// version, the signed PDF (document.signed) and the archived record's
+	// copy (document.archived); the sealed one is in the outgoing register.
+	`ALTER TABLE documents ADD COLUMN object_version TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN signed_bucket TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN signed_key TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN signed_version TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN signed_sha256 TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN signed_size BIGINT NOT NULL DEFAULT 0`,
+	`ALTER TABLE documents ADD COLUMN archived_bucket TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN archived_key TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN archived_version TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN archived_sha256 TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE documents ADD COLUMN archived_size BIGINT NOT NULL DEFAULT 0`,
+	// Documents signed before the signed PDF was kept: the signing service
+	// wrote it into the documents bucket, which holds the original too,
+	// under signed/<document id>.pdf. Its digest was never projected.
+	`UPDATE documents SET signed_bucket = bucket, signed_key = 'signed/' || id || '.pdf' WHERE status IN ('signed', 'archived')`,
 }

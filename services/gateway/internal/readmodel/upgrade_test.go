@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
@@ -12,6 +13,9 @@ import (
 const (
 	// firstRelease: before documents carried what they say of themselves.
 	firstRelease = 5
+	// releaseWithoutPDFs: before the documents kept every PDF the events
+	// name.
+	releaseWithoutPDFs = 32
 )
 
 // eachOlderRelease runs test, in parallel on each database, with a database
@@ -57,6 +61,31 @@ func TestDocumentsFromBeforeTheUpgradeAreInTheRegister(t *testing.T) {
 		}
 		if len(got) != 1 || got[0].DocumentID != "old" || !got[0].ReceivedAt.Equal(received) || got[0].Self != (SelfDescription{}) {
 			t.Fatalf("arrivals after the upgrade = %+v", got)
+		}
+	})
+}
+
+// Documents signed before the read model kept the signed PDF still have it,
+// where the signing service wrote it (in the original's bucket, without a
+// digest), so that their signatures can be verified; documents never signed
+// have none.
+func TestDocumentsSignedBeforeTheUpgradeKeepTheirSignedPDF(t *testing.T) {
+	t.Parallel()
+	docs := map[string]string{"registered": StatusRegistered, "rejected": StatusRejected, "signed": StatusSigned, "archived": StatusArchived}
+	eachOlderRelease(t, releaseWithoutPDFs, time.Date(2026, 1, 5, 1, 30, 0, 0, time.UTC), docs, func(t *testing.T, s *Store) {
+		for id := range docs {
+			d, err := s.Document(t.Context(), "000.00.00.G22", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			latest, which := d.Latest()
+			want, wantWhich := events.Object{Bucket: "b", Key: "signed/" + id + ".pdf"}, "signed"
+			if id == "registered" || id == "rejected" {
+				want, wantWhich = events.Object{Bucket: "b", Key: "k", SHA256: "ab", Size: 1}, "original"
+			}
+			if latest != want || which != wantWhich {
+				t.Errorf("%s document: latest PDF %s %+v, want %s %+v", id, which, latest, wantWhich, want)
+			}
 		}
 	})
 }
