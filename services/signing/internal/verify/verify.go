@@ -113,9 +113,7 @@ type verifier struct {
 	roots *x509.CertPool
 	data  []byte
 	doc   *pdfread.Document
-	// work counts the cross-reference entries compared while judging
-	// later revisions, over all signatures (see maxWork).
-	work int64
+	work  int64 // cross-reference entries compared so far (see maxWork)
 
 	dssCerts []*x509.Certificate
 	dssRev   revocationData
