@@ -25,8 +25,9 @@ const uploadDeadline = 20 * time.Second
 
 // maxMemoryGrowth bounds how far the peak resident memory of each of the
 // stack's processes may rise above where it stood while the clerk uploads
-// the whole corpus. Measured with -race: about 63 MiB for the test process
-// (which runs every service), 10 MiB for Temporal, 4 MiB for versitygw.
+// the whole corpus. Measured with -race: 59–63 MiB for the test process
+// (which runs every service), 10–12 MiB for Temporal, 4–5 MiB for
+// versitygw.
 // Before the shared reader, a single file of the corpus made intake try to
 // allocate tens of gigabytes.
 const maxMemoryGrowth = 256 << 20
