@@ -2,6 +2,7 @@ package pdfread
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -203,7 +204,7 @@ func (d *Document) openLastIntact() error {
 			return err
 		}
 		if err != nil {
-			firstErr = cmpOr(firstErr, err)
+			firstErr = cmp.Or(firstErr, err)
 			continue
 		}
 		d.setSections(sections)
@@ -213,13 +214,6 @@ func (d *Document) openLastIntact() error {
 		firstErr = errors.New("malformed PDF file: missing final startxref")
 	}
 	return xrefErr(firstErr)
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 func (d *Document) setSections(sections []*Section) {
