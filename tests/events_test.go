@@ -18,8 +18,9 @@ import (
 )
 
 // assertEvents reads every event about documentID from the stream, as an
-// integrator would, and checks each against the published JSON Schemas:
-// the envelope, and the payload of its type. It returns the types seen.
+// integrator would, and checks each against the published JSON Schemas
+// (the envelope, and the payload of its type) and against the Go payload
+// its type declares. It returns the types seen.
 func assertEvents(t *testing.T, st *stack.Stack, documentID string) map[events.Type]int {
 	t.Helper()
 	user, password := st.Credentials(svc.GatewayService)
@@ -60,6 +61,10 @@ func assertEvents(t *testing.T, st *stack.Stack, documentID string) map[events.T
 			}
 			validate(t, envelope, string(env.Type)+" envelope", msg.Data())
 			validate(t, schema(t, events.SchemaURI(env.Type), must(events.Schema(env.Type))), string(env.Type)+" data", env.Data)
+			// Consumers read the payload the type declares.
+			if _, err := events.Decode(env); err != nil {
+				t.Errorf("%s on %s: %v", env.Type, msg.Subject(), err)
+			}
 			if env.Subject == documentID {
 				seen[env.Type]++
 			}

@@ -106,6 +106,12 @@ func login(t *testing.T, st *stack.Stack, username string) *session {
 // upload sends a document as the form the API documents; token may be empty.
 func upload(t *testing.T, base, token string, file []byte, metadata any) (int, []byte) {
 	t.Helper()
+	return uploadWithin(t.Context(), t, base, token, file, metadata)
+}
+
+// uploadWithin is upload with the request bounded by ctx.
+func uploadWithin(ctx context.Context, t *testing.T, base, token string, file []byte, metadata any) (int, []byte) {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	meta, err := json.Marshal(metadata)
@@ -128,7 +134,7 @@ func upload(t *testing.T, base, token string, file []byte, metadata any) (int, [
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, base+"/v1/documents", &body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/documents", &body)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,10 @@
 // streams from these declarations at start-up; nothing is typed by hand in a
 // main package.
 //
+// Consumers decode an envelope with Decode, which gives the payload its type
+// declares, or says the type is unknown (skip it: a newer publisher may emit
+// types an older consumer does not know) or the data malformed.
+//
 // Subjects:
 //
 //	docflow.evt.<agency>.<entity>.<verb>   events (JetStream stream DOCFLOW_EVENTS)

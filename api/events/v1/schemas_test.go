@@ -199,8 +199,13 @@ func toInstance(t *testing.T, v any) map[string]any {
 func TestEveryTypeHasAPayloadAndASchema(t *testing.T) {
 	t.Parallel()
 	for _, typ := range events.Types {
-		if _, ok := populated[typ]; !ok {
+		p, ok := populated[typ]
+		if !ok {
 			t.Errorf("no populated payload for %s in this test", typ)
+			continue
+		}
+		if got, want := reflect.TypeOf(p), payloadType(t, typ); got != want {
+			t.Errorf("the populated payload of %s is a %v; the type declares %v", typ, got, want)
 		}
 	}
 	// Every schema file on disk belongs to a declared type (or is the
@@ -242,7 +247,7 @@ func TestPayloadsMissingARequiredFieldFail(t *testing.T) {
 		t.Run(string(typ), func(t *testing.T) {
 			t.Parallel()
 			schema := payloadSchema(t, typ)
-			required := alwaysWritten(reflect.TypeOf(populated[typ]))
+			required := alwaysWritten(payloadType(t, typ))
 			for _, field := range required {
 				inst := toInstance(t, populated[typ])
 				delete(inst, field)
@@ -371,6 +376,16 @@ func TestSchemaOfAnUnknownType(t *testing.T) {
 			t.Errorf("Schema(%q) returned a schema; want an error", typ)
 		}
 	}
+}
+
+// payloadType is the Go type the registry declares for typ's payload.
+func payloadType(t *testing.T, typ events.Type) reflect.Type {
+	t.Helper()
+	p, ok := events.NewPayload(typ)
+	if !ok {
+		t.Fatalf("NewPayload(%s): not a declared type", typ)
+	}
+	return reflect.TypeOf(p).Elem()
 }
 
 // alwaysWritten lists the JSON names of the fields encoding/json always

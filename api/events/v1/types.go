@@ -37,14 +37,61 @@ const (
 	DocumentNumbered Type = "vn.docflow.document.numbered.v1" // the clerk issued a signed document: number, symbol and date assigned, organisation signature applied
 )
 
+// registry is every event type with the Go type of its payload, in the
+// order the types were introduced: Decode, Types, the JSON Schemas' tests
+// and the AsyncAPI document's tests all read it, so a type declared without
+// a payload or a schema is caught.
+var registry = []struct {
+	typ     Type
+	payload func() any // a new zero payload
+}{
+	{DocumentReceived, payload[DocumentReceivedData]},
+	{DocumentRejected, payload[DocumentDecisionData]},
+	{DocumentApproved, payload[DocumentDecisionData]},
+	{DocumentSigned, payload[DocumentSignedData]},
+	{DocumentArchived, payload[DocumentArchivedData]},
+	{TaskAssigned, payload[TaskAssignedData]},
+	{TaskDecided, payload[TaskDecidedData]},
+	{RouteSelected, payload[RouteSelectedData]},
+	{TaskReminded, payload[TaskNoticeData]},
+	{TaskEscalated, payload[TaskNoticeData]},
+	{TaskReassigned, payload[TaskNoticeData]},
+	{TaskCommented, payload[TaskNoticeData]},
+	{TaskWithdrawn, payload[TaskNoticeData]},
+	{TaskResubmitted, payload[TaskNoticeData]},
+	{DocumentRecalled, payload[DocumentDecisionData]},
+	{DelegationCreated, payload[DelegationData]},
+	{DelegationRevoked, payload[DelegationData]},
+	{TaskDelegated, payload[TaskDelegatedData]},
+	{DocumentSent, payload[DocumentSentData]},
+	{DocumentOverdue, payload[DocumentOverdueData]},
+	{HandlingAssigned, payload[HandlingData]},
+	{HandlingStarted, payload[HandlingData]},
+	{HandlingCompleted, payload[HandlingData]},
+	{DocumentNumbered, payload[DocumentNumberedData]},
+}
+
+func payload[T any]() any { return new(T) }
+
 // Types lists every event type, for stream checks and documentation.
-var Types = []Type{
-	DocumentReceived, DocumentRejected, DocumentApproved, DocumentSigned,
-	DocumentArchived, TaskAssigned, TaskDecided, RouteSelected,
-	TaskReminded, TaskEscalated, TaskReassigned, TaskCommented, TaskWithdrawn, TaskResubmitted,
-	DocumentRecalled, DelegationCreated, DelegationRevoked,
-	TaskDelegated, DocumentSent, DocumentOverdue, HandlingAssigned, HandlingStarted, HandlingCompleted,
-	DocumentNumbered,
+var Types = func() []Type {
+	out := make([]Type, len(registry))
+	for i, r := range registry {
+		out[i] = r.typ
+	}
+	return out
+}()
+
+// NewPayload returns a pointer to a new zero payload of t's Go type
+// (*DocumentReceivedData for DocumentReceived, …), or false when t is not a
+// type this package declares.
+func NewPayload(t Type) (any, bool) {
+	for _, r := range registry {
+		if r.typ == t {
+			return r.payload(), true
+		}
+	}
+	return nil, false
 }
 
 // Entity is the entity token of the type (document, task, route).

@@ -3,6 +3,7 @@ package natsx
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -12,15 +13,17 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 )
 
-// Handler processes one event. Returning nil acknowledges it; an error has
-// it redelivered after a delay, so handlers must be idempotent (the event id
-// is the key).
-type Handler func(ctx context.Context, env events.Envelope) error
+// Handler processes one event, its data decoded (events.Decode). Returning
+// nil acknowledges it; an error has it redelivered after a delay, so
+// handlers must be idempotent (the event id is the key).
+type Handler func(ctx context.Context, ev events.Event) error
 
 // Consume runs handle for every message of the durable consumer c until the
 // returned stop is called; stop waits for the message in hand to finish.
-// A message that is not a CloudEvent is logged and terminated: redelivering
-// it could never succeed.
+// A message that is not a CloudEvent, or whose data is not a payload of its
+// type, is logged and terminated: redelivering it could never succeed. An
+// event of a type this build does not know is acknowledged without handle:
+// nothing here could handle it.
 func Consume(ctx context.Context, js jetstream.JetStream, c events.Consumer, log *zap.Logger, handle Handler) (stop func(), err error) {
 	cons, err := EnsureConsumer(ctx, js, c)
 	if err != nil {
@@ -34,9 +37,20 @@ func Consume(ctx context.Context, js jetstream.JetStream, c events.Consumer, log
 			_ = msg.Term()
 			return
 		}
+		ev, err := events.Decode(env)
+		if errors.Is(err, events.ErrUnknownType) {
+			log.Debug("skipping an event of a type this service does not know", zap.String("event_id", env.ID), zap.String("type", string(env.Type)))
+			_ = msg.Ack()
+			return
+		}
+		if err != nil {
+			log.Error("dropping an event whose data does not match its type", zap.String("subject", msg.Subject()), zap.Error(err))
+			_ = msg.Term()
+			return
+		}
 		hctx, cancel := context.WithTimeout(context.Background(), c.AckWait)
 		defer cancel()
-		if err := handle(hctx, env); err != nil {
+		if err := handle(hctx, ev); err != nil {
 			meta, _ := msg.Metadata()
 			delivered := uint64(0)
 			if meta != nil {

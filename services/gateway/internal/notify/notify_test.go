@@ -2,7 +2,6 @@ package notify_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -85,11 +84,7 @@ func readModel(t *testing.T) *readmodel.Store {
 		{events.TaskAssigned, events.TaskAssignedData{TaskID: "t1", DocumentID: "d1", Assignee: "chuyenvien1", Kind: "CONG_VAN", Deadline: at.Add(48 * time.Hour), AssignedAt: at,
 			Substitutes: []events.Substitute{{Username: "chuyenvien2", From: at, Until: at.Add(time.Hour)}, {Username: "phophong", From: at, Until: at.Add(time.Hour)}}}},
 	} {
-		raw, err := json.Marshal(e.data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Apply(t.Context(), events.Envelope{ID: string(e.typ), Type: e.typ, Subject: "d1", Time: at, Agency: "G22", Data: raw}); err != nil {
+		if err := s.Apply(t.Context(), testkit.Event(t, e.typ, "G22", "d1", at, e.data)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -95,11 +95,7 @@ func benchUser(i int) string { return fmt.Sprintf("chuyenvien%03d", i) }
 func seededStore(b *testing.B, dsn string) *Store {
 	b.Helper()
 	ctx := b.Context()
-	db, err := sqlstore.Open(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = db.Close() })
+	db := OpenTestDB(b, dsn)
 	s, err := Open(ctx, db)
 	if err != nil {
 		b.Fatal(err)

@@ -29,18 +29,18 @@ var (
 // every fifth is also assigned to a second person (a parallel step), and
 // every seventh is decided. It returns the stream and the tasks it leaves
 // open.
-func inboxStream(t *testing.T) ([]events.Envelope, []readmodel.Task) {
+func inboxStream(t *testing.T) ([]events.Event, []readmodel.Task) {
 	t.Helper()
 	base := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	var (
-		stream []events.Envelope
+		stream []events.Event
 		open   []readmodel.Task
 	)
 	for i := range 60 {
 		doc := fmt.Sprintf("doc-%02d", i)
 		kind, urgency, issuer := inboxKinds[i%len(inboxKinds)], inboxUrgencies[i%len(inboxUrgencies)], inboxIssuers[i%len(inboxIssuers)]
 		at := base.Add(time.Duration(i) * time.Hour)
-		received := env(t, events.DocumentReceived, doc, at, events.DocumentReceivedData{
+		received := event(t, events.DocumentReceived, doc, at, events.DocumentReceivedData{
 			DocumentID: doc, Agency: agency, ArrivalNumber: int64(i + 1), ArrivalYear: 2026, Kind: kind, Subject: "Về việc " + doc,
 			Urgency: urgency, Confidentiality: "NONE", IssuerID: issuer,
 		})
@@ -58,7 +58,7 @@ func inboxStream(t *testing.T) ([]events.Envelope, []readmodel.Task) {
 				// its tie-breaker; a third of them are past inboxNow.
 				Deadline: base.Add(time.Duration(i%12) * 24 * time.Hour),
 			}
-			e := env(t, events.TaskAssigned, doc, task.AssignedAt, events.TaskAssignedData{
+			e := event(t, events.TaskAssigned, doc, task.AssignedAt, events.TaskAssignedData{
 				TaskID: task.ID, DocumentID: doc, WorkflowID: task.WorkflowID, Assignee: who, Subject: task.Subject,
 				Kind: kind, Urgency: urgency, AssignedAt: task.AssignedAt, Deadline: task.Deadline,
 			})
@@ -67,7 +67,7 @@ func inboxStream(t *testing.T) ([]events.Envelope, []readmodel.Task) {
 				stream = append(stream, e) // redelivered
 			}
 			if i%7 == 0 && j == 0 {
-				stream = append(stream, env(t, events.TaskDecided, doc, at.Add(time.Hour), events.TaskDecidedData{
+				stream = append(stream, event(t, events.TaskDecided, doc, at.Add(time.Hour), events.TaskDecidedData{
 					TaskID: task.ID, DocumentID: doc, Decision: "approve", DecidedAt: at.Add(time.Hour),
 				}))
 				continue
@@ -162,78 +162,64 @@ func ids(tasks []readmodel.Task) []string {
 func TestInboxFiltersAndSorts(t *testing.T) {
 	t.Parallel()
 	stream, open := inboxStream(t)
-	for name, s := range stores(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			for _, e := range stream {
-				if err := s.Apply(t.Context(), e); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for _, user := range inboxUsers {
-				for sort, order := range inboxOrder {
-					for _, f := range inboxFilters {
-						q := readmodel.InboxQuery{Agency: agency, Assignee: user, Sort: sort, PageSize: 4, Now: inboxNow}
-						f.set(&q)
-						var want []readmodel.Task
-						for _, task := range open {
-							if task.Assignee == user && f.keeps(task) {
-								want = append(want, task)
-							}
+	eachStore(t, func(t *testing.T, s *readmodel.Store) {
+		applier(t, s)(stream...)
+		for _, user := range inboxUsers {
+			for sort, order := range inboxOrder {
+				for _, f := range inboxFilters {
+					q := readmodel.InboxQuery{Agency: agency, Assignee: user, Sort: sort, PageSize: 4, Now: inboxNow}
+					f.set(&q)
+					var want []readmodel.Task
+					for _, task := range open {
+						if task.Assignee == user && f.keeps(task) {
+							want = append(want, task)
 						}
-						slices.SortFunc(want, order)
-						got := pageThrough(t, s, q)
-						if !slices.Equal(ids(got), ids(want)) {
-							t.Errorf("%s, sorted by %s, %s: %v, want %v", user, sort, f.name, ids(got), ids(want))
-							continue
-						}
-						for i := range got {
-							g, w := got[i], want[i]
-							if !g.Deadline.Equal(w.Deadline) || !g.AssignedAt.Equal(w.AssignedAt) || g.Overdue != w.Overdue ||
-								!slices.Equal(g.WaitingFor, w.WaitingFor) || g.IssuerID != w.IssuerID || g.Urgency != w.Urgency {
-								t.Errorf("%s: task %+v, want %+v", user, g, w)
-							}
+					}
+					slices.SortFunc(want, order)
+					got := pageThrough(t, s, q)
+					if !slices.Equal(ids(got), ids(want)) {
+						t.Errorf("%s, sorted by %s, %s: %v, want %v", user, sort, f.name, ids(got), ids(want))
+						continue
+					}
+					for i := range got {
+						g, w := got[i], want[i]
+						if !g.Deadline.Equal(w.Deadline) || !g.AssignedAt.Equal(w.AssignedAt) || g.Overdue != w.Overdue ||
+							!slices.Equal(g.WaitingFor, w.WaitingFor) || g.IssuerID != w.IssuerID || g.Urgency != w.Urgency {
+							t.Errorf("%s: task %+v, want %+v", user, g, w)
 						}
 					}
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 func TestInboxRefusesWhatItDidNotIssue(t *testing.T) {
 	t.Parallel()
 	stream, _ := inboxStream(t)
-	for name, s := range stores(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			for _, e := range stream {
-				if err := s.Apply(t.Context(), e); err != nil {
-					t.Fatal(err)
-				}
+	eachStore(t, func(t *testing.T, s *readmodel.Store) {
+		applier(t, s)(stream...)
+		q := readmodel.InboxQuery{Agency: agency, Assignee: "chuyenvien1", PageSize: 2, Now: inboxNow}
+		_, next, err := s.Inbox(t.Context(), q)
+		if err != nil || next == "" {
+			t.Fatalf("first page: next %q, %v", next, err)
+		}
+		tests := []struct {
+			name string
+			q    readmodel.InboxQuery
+		}{
+			{"a token of another sort", readmodel.InboxQuery{Sort: readmodel.SortUrgency, PageToken: next}},
+			{"a token that is not base64", readmodel.InboxQuery{PageToken: "%%%"}},
+			{"a token with a made-up rank", readmodel.InboxQuery{Sort: readmodel.SortUrgency, PageToken: base64.RawURLEncoding.EncodeToString([]byte("urgency|x|2026-03-02T08:00:00.000000000Z|task-00-0"))}},
+			{"an unknown sort", readmodel.InboxQuery{Sort: "subject"}},
+		}
+		for _, tt := range tests {
+			tt.q.Agency, tt.q.Assignee, tt.q.Now = agency, "chuyenvien1", inboxNow
+			if _, _, err := s.Inbox(t.Context(), tt.q); errs.KindOf(err) != errs.Invalid {
+				t.Errorf("%s: %v, want an invalid argument", tt.name, err)
 			}
-			q := readmodel.InboxQuery{Agency: agency, Assignee: "chuyenvien1", PageSize: 2, Now: inboxNow}
-			_, next, err := s.Inbox(t.Context(), q)
-			if err != nil || next == "" {
-				t.Fatalf("first page: next %q, %v", next, err)
-			}
-			tests := []struct {
-				name string
-				q    readmodel.InboxQuery
-			}{
-				{"a token of another sort", readmodel.InboxQuery{Sort: readmodel.SortUrgency, PageToken: next}},
-				{"a token that is not base64", readmodel.InboxQuery{PageToken: "%%%"}},
-				{"a token with a made-up rank", readmodel.InboxQuery{Sort: readmodel.SortUrgency, PageToken: base64.RawURLEncoding.EncodeToString([]byte("urgency|x|2026-03-02T08:00:00.000000000Z|task-00-0"))}},
-				{"an unknown sort", readmodel.InboxQuery{Sort: "subject"}},
-			}
-			for _, tt := range tests {
-				tt.q.Agency, tt.q.Assignee, tt.q.Now = agency, "chuyenvien1", inboxNow
-				if _, _, err := s.Inbox(t.Context(), tt.q); errs.KindOf(err) != errs.Invalid {
-					t.Errorf("%s: %v, want an invalid argument", tt.name, err)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // The read model rebuilt from the recorded stream, on an empty database of
@@ -244,15 +230,11 @@ func TestInboxRebuiltFromTheStream(t *testing.T) {
 	delivered, _ := inboxStream(t)
 	dbs := stores(t)
 	live := dbs["sqlite"]
-	for _, e := range delivered {
-		if err := live.Apply(t.Context(), e); err != nil {
-			t.Fatal(err)
-		}
-	}
+	applier(t, live)(delivered...)
 	// The stream keeps each event once, whatever the consumer was handed.
-	var recorded []events.Envelope
+	var recorded []events.Event
 	for _, e := range delivered {
-		if !slices.ContainsFunc(recorded, func(r events.Envelope) bool { return r.ID == e.ID }) {
+		if !slices.ContainsFunc(recorded, func(r events.Event) bool { return r.ID == e.ID }) {
 			recorded = append(recorded, e)
 		}
 	}
@@ -263,11 +245,7 @@ func TestInboxRebuiltFromTheStream(t *testing.T) {
 	for name, s := range rebuilt {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			for _, e := range recorded {
-				if err := s.Apply(t.Context(), e); err != nil {
-					t.Fatal(err)
-				}
-			}
+			applier(t, s)(recorded...)
 			for _, user := range inboxUsers {
 				for sort := range inboxOrder {
 					for _, f := range inboxFilters {

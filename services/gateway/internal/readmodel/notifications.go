@@ -3,7 +3,6 @@ package readmodel
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -38,41 +37,71 @@ type Notification struct {
 	Message    string
 }
 
-// notify records the notifications an event gives rise to, in the same
-// transaction as its projection: an event is applied once, so each person
-// is told once.
-func notify(ctx context.Context, tx *sql.Tx, env events.Envelope) error {
-	var (
-		list []Notification
-		err  error
-	)
-	switch env.Type {
-	case events.TaskAssigned:
-		var d events.TaskAssignedData
-		if err = json.Unmarshal(env.Data, &d); err == nil {
-			due := d.Deadline.In(hanoi).Format("15:04 02/01/2006")
-			list = append(list, Notification{Recipient: d.Assignee, Kind: NoticeAssigned, TaskID: d.TaskID, DocumentID: d.DocumentID, Deadline: d.Deadline,
-				Message: urgencyMark(d.Urgency) + "Bạn được giao " + taskKindText(d.TaskKind) + ", hạn " + due})
-			// A substitute in force learns of the task they may act on.
-			for _, sub := range d.Substitutes {
-				if !covers(sub, d.Kind) {
-					continue
-				}
-				list = append(list, Notification{Recipient: sub.Username, Kind: NoticeAssigned, TaskID: d.TaskID, DocumentID: d.DocumentID, Deadline: d.Deadline,
-					Message: "Văn bản giao " + d.Assignee + " " + taskKindText(d.TaskKind) + "; đồng chí có thể xử lý thay đến " + sub.Until.In(hanoi).Format("15:04 02/01/2006")})
+// notifications tells people of their work: each task event gives rise to
+// a notification per person concerned, in the event's transaction, so that
+// each person is told once. The notifier (e-mail, SMS) takes them from the
+// same table (Undelivered).
+var notifications = projector{
+	events.TaskAssigned: on(func(ctx context.Context, tx *sql.Tx, ev events.Event, d *events.TaskAssignedData) error {
+		due := d.Deadline.In(hanoi).Format("15:04 02/01/2006")
+		list := []Notification{{Recipient: d.Assignee, Kind: NoticeAssigned, TaskID: d.TaskID, DocumentID: d.DocumentID, Deadline: d.Deadline,
+			Message: urgencyMark(d.Urgency) + "Bạn được giao " + taskKindText(d.TaskKind) + ", hạn " + due}}
+		// A substitute in force learns of the task they may act on.
+		for _, sub := range d.Substitutes {
+			if !covers(sub, d.Kind) {
+				continue
 			}
+			list = append(list, Notification{Recipient: sub.Username, Kind: NoticeAssigned, TaskID: d.TaskID, DocumentID: d.DocumentID, Deadline: d.Deadline,
+				Message: "Văn bản giao " + d.Assignee + " " + taskKindText(d.TaskKind) + "; đồng chí có thể xử lý thay đến " + sub.Until.In(hanoi).Format("15:04 02/01/2006")})
 		}
-	case events.TaskReminded, events.TaskEscalated, events.TaskReassigned, events.TaskCommented, events.TaskWithdrawn:
-		var d events.TaskNoticeData
-		if err = json.Unmarshal(env.Data, &d); err == nil {
-			list = noticesOf(env.Type, d)
+		return tell(ctx, tx, ev, list)
+	}),
+	events.TaskReminded: tellOfTask(func(d *events.TaskNoticeData, _ string) []note {
+		return []note{{d.Assignee, NoticeReminded, "Sắp đến hạn xử lý: " + d.Deadline.In(hanoi).Format("15:04 02/01/2006")}}
+	}),
+	events.TaskEscalated: tellOfTask(func(d *events.TaskNoticeData, _ string) []note {
+		return []note{
+			{d.Assignee, NoticeEscalated, "Nhiệm vụ đã quá hạn và được báo cáo " + d.Supervisor},
+			{d.Supervisor, NoticeEscalated, "Nhiệm vụ của " + d.Assignee + " đã quá hạn; đồng chí có thể quyết định thay"},
 		}
-	default:
-		return nil
-	}
-	if err != nil {
-		return err
-	}
+	}),
+	events.TaskReassigned: tellOfTask(func(d *events.TaskNoticeData, by string) []note {
+		return []note{{d.Assignee, NoticeReassigned, by + " đã chuyển nhiệm vụ của bạn cho " + d.To}}
+	}),
+	events.TaskCommented: tellOfTask(func(d *events.TaskNoticeData, by string) []note {
+		if d.By != nil && d.By.Username == d.Assignee {
+			return nil
+		}
+		return []note{{d.Assignee, NoticeCommented, by + " góp ý về nhiệm vụ của bạn"}}
+	}),
+	events.TaskWithdrawn: tellOfTask(func(d *events.TaskNoticeData, _ string) []note {
+		return []note{{d.Assignee, NoticeWithdrawn, "Nhiệm vụ đã đóng, không cần ý kiến của bạn"}}
+	}),
+}
+
+// note is what one person is told of a task event.
+type note struct{ recipient, kind, message string }
+
+// tellOfTask makes a projection of the notes of a task event, given who
+// acted (the system when no one did); each note ends with the comment.
+func tellOfTask(notes func(d *events.TaskNoticeData, by string) []note) projection {
+	return on(func(ctx context.Context, tx *sql.Tx, ev events.Event, d *events.TaskNoticeData) error {
+		by := "hệ thống"
+		if d.By != nil {
+			by = d.By.Username
+		}
+		var list []Notification
+		for _, n := range notes(d, by) {
+			list = append(list, Notification{Recipient: n.recipient, Kind: n.kind, TaskID: d.TaskID, DocumentID: d.DocumentID,
+				Deadline: d.Deadline, Message: withComment(n.message, d.Comment)})
+		}
+		return tell(ctx, tx, ev, list)
+	})
+}
+
+// tell records the notifications of one event, each keyed by the event id
+// and its place in list; one without a recipient is nobody's.
+func tell(ctx context.Context, tx *sql.Tx, ev events.Event, list []Notification) error {
 	for i, n := range list {
 		if n.Recipient == "" {
 			continue
@@ -80,46 +109,11 @@ func notify(ctx context.Context, tx *sql.Tx, env events.Envelope) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, recipient, agency, kind, task_id, document_id, subject, at, deadline, message)
 			VALUES ($1, $2, $3, $4, $5, $6, COALESCE((SELECT d.subject FROM documents d WHERE d.id = $6), ''), $7, $8, $9)
 			ON CONFLICT (id) DO NOTHING`,
-			env.ID+"/"+strconv.Itoa(i), n.Recipient, env.Agency, n.Kind, n.TaskID, n.DocumentID,
-			sqlstore.Time(env.Time), optionalTime(n.Deadline), n.Message)
+			ev.ID+"/"+strconv.Itoa(i), n.Recipient, ev.Agency, n.Kind, n.TaskID, n.DocumentID,
+			sqlstore.Time(ev.Time), optionalTime(n.Deadline), n.Message)
 		if err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-func noticesOf(t events.Type, d events.TaskNoticeData) []Notification {
-	base := Notification{TaskID: d.TaskID, DocumentID: d.DocumentID, Deadline: d.Deadline}
-	with := func(recipient, kind, msg string) Notification {
-		n := base
-		n.Recipient, n.Kind, n.Message = recipient, kind, msg
-		if d.Comment != "" {
-			n.Message += " — " + d.Comment
-		}
-		return n
-	}
-	by := "hệ thống"
-	if d.By != nil {
-		by = d.By.Username
-	}
-	switch t {
-	case events.TaskReminded:
-		return []Notification{with(d.Assignee, NoticeReminded, "Sắp đến hạn xử lý: "+d.Deadline.In(hanoi).Format("15:04 02/01/2006"))}
-	case events.TaskEscalated:
-		return []Notification{
-			with(d.Assignee, NoticeEscalated, "Nhiệm vụ đã quá hạn và được báo cáo "+d.Supervisor),
-			with(d.Supervisor, NoticeEscalated, "Nhiệm vụ của "+d.Assignee+" đã quá hạn; đồng chí có thể quyết định thay"),
-		}
-	case events.TaskReassigned:
-		return []Notification{with(d.Assignee, NoticeReassigned, by+" đã chuyển nhiệm vụ của bạn cho "+d.To)}
-	case events.TaskCommented:
-		if d.By != nil && d.By.Username == d.Assignee {
-			return nil
-		}
-		return []Notification{with(d.Assignee, NoticeCommented, by+" góp ý về nhiệm vụ của bạn")}
-	case events.TaskWithdrawn:
-		return []Notification{with(d.Assignee, NoticeWithdrawn, "Nhiệm vụ đã đóng, không cần ý kiến của bạn")}
 	}
 	return nil
 }
@@ -137,13 +131,6 @@ func urgencyMark(urgency string) string {
 		return "[KHẨN] "
 	}
 	return ""
-}
-
-func optionalTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return sqlstore.Time(t)
 }
 
 // NotificationQuery selects a page of one person's notifications.

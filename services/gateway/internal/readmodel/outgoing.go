@@ -3,7 +3,6 @@ package readmodel
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -56,16 +55,14 @@ type Issued struct {
 	Sealed     events.Object
 }
 
-func applyNumbered(ctx context.Context, tx *sql.Tx, env events.Envelope) error {
-	var d events.DocumentNumberedData
-	if err := json.Unmarshal(env.Data, &d); err != nil {
-		return err
-	}
+// issueDocument enters an issued document in the register, with the sealed
+// PDF (the one archived and dispatched), and stops it waiting for a clerk.
+func issueDocument(ctx context.Context, tx *sql.Tx, ev events.Event, d *events.DocumentNumberedData) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO outgoing (document_id, agency, register, year, number, symbol, kind, subject, signer,
 			issued_by, issued_at, attachment, sealed_bucket, sealed_key, sealed_version, sealed_sha256, sealed_size)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		ON CONFLICT (document_id) DO NOTHING`,
-		d.DocumentID, env.Agency, d.Register, d.Year, d.Number, d.Symbol, d.Kind, d.Subject, d.Signer,
+		d.DocumentID, ev.Agency, d.Register, d.Year, d.Number, d.Symbol, d.Kind, d.Subject, d.Signer,
 		d.By.Username, sqlstore.Time(d.IssuedAt), d.Attachment,
 		d.Sealed.Bucket, d.Sealed.Key, d.Sealed.VersionID, d.Sealed.SHA256, d.Sealed.Size)
 	if err != nil {

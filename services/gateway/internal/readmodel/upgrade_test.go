@@ -4,50 +4,88 @@ import (
 	"testing"
 	"time"
 
+	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
 
-// firstRelease is the number of migration steps the read model had before
-// documents carried what they say of themselves.
-const firstRelease = 5
+// Releases of the read model, as the number of migration steps each had.
+const (
+	// firstRelease: before documents carried what they say of themselves.
+	firstRelease = 5
+	// releaseWithoutPDFs: before the documents kept every PDF the events
+	// name.
+	releaseWithoutPDFs = 32
+)
+
+// eachOlderRelease runs test, in parallel on each database, with a database
+// migrated as far as an older release had it, holding the documents given
+// (id and status, registered at received), and then opened by this one.
+func eachOlderRelease(t *testing.T, steps int, received time.Time, docs map[string]string, test func(t *testing.T, s *Store)) {
+	t.Helper()
+	for name, dsn := range map[string]string{"sqlite": testkit.SQLite(t), "postgres": testkit.Postgres(t)} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			db := OpenTestDB(t, dsn)
+			if err := db.Migrate(ctx, "gateway.readmodel", migrations[:steps]); err != nil {
+				t.Fatal(err)
+			}
+			for id, status := range docs {
+				if _, err := db.ExecContext(ctx, `INSERT INTO documents (id, agency, kind, subject, urgency, confidentiality, arrival_number,
+					arrival_year, status, bucket, object_key, sha256, size, created_at, updated_at)
+					VALUES ($1, '000.00.00.G22', 'CONG_VAN', 'Về việc cũ', 'THUONG', 'NONE', 1, 2026, $2, 'b', 'k', 'ab', 1, $3, $3)`,
+					id, status, sqlstore.Time(received)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := Open(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			test(t, s)
+		})
+	}
+}
 
 // Documents registered before the upgrade keep their place in the incoming
 // register: their arrival time is the received event's time.
 func TestDocumentsFromBeforeTheUpgradeAreInTheRegister(t *testing.T) {
 	t.Parallel()
-	for name, dsn := range map[string]string{"sqlite": testkit.SQLite(t), "postgres": testkit.Postgres(t)} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			ctx := t.Context()
-			db, err := sqlstore.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = db.Close() })
-			if err := db.Migrate(ctx, "gateway.readmodel", migrations[:firstRelease]); err != nil {
-				t.Fatal(err)
-			}
-			received := time.Date(2026, 1, 5, 1, 30, 0, 0, time.UTC)
-			if _, err := db.ExecContext(ctx, `INSERT INTO documents (id, agency, kind, subject, urgency, confidentiality, arrival_number,
-				arrival_year, status, bucket, object_key, sha256, size, created_at, updated_at)
-				VALUES ('old', '000.00.00.G22', 'CONG_VAN', 'Về việc cũ', 'THUONG', 'NONE', 1, 2026, 'registered', 'b', 'k', 'ab', 1, $1, $1)`,
-				sqlstore.Time(received)); err != nil {
-				t.Fatal(err)
-			}
+	received := time.Date(2026, 1, 5, 1, 30, 0, 0, time.UTC)
+	eachOlderRelease(t, firstRelease, received, map[string]string{"old": StatusRegistered}, func(t *testing.T, s *Store) {
+		vietnam := time.FixedZone("+07", 7*3600)
+		got, err := s.Arrivals(t.Context(), "000.00.00.G22", 2026, time.Date(2026, 1, 5, 0, 0, 0, 0, vietnam), time.Date(2026, 1, 6, 0, 0, 0, 0, vietnam))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].DocumentID != "old" || !got[0].ReceivedAt.Equal(received) || got[0].Self != (SelfDescription{}) {
+			t.Fatalf("arrivals after the upgrade = %+v", got)
+		}
+	})
+}
 
-			s, err := Open(ctx, db)
+// Documents signed before the read model kept the signed PDF still have it,
+// where the signing service wrote it (in the original's bucket, without a
+// digest), so that their signatures can be verified; documents never signed
+// have none.
+func TestDocumentsSignedBeforeTheUpgradeKeepTheirSignedPDF(t *testing.T) {
+	t.Parallel()
+	docs := map[string]string{"registered": StatusRegistered, "rejected": StatusRejected, "signed": StatusSigned, "archived": StatusArchived}
+	eachOlderRelease(t, releaseWithoutPDFs, time.Date(2026, 1, 5, 1, 30, 0, 0, time.UTC), docs, func(t *testing.T, s *Store) {
+		for id := range docs {
+			d, err := s.Document(t.Context(), "000.00.00.G22", id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			vietnam := time.FixedZone("+07", 7*3600)
-			got, err := s.Arrivals(ctx, "000.00.00.G22", 2026, time.Date(2026, 1, 5, 0, 0, 0, 0, vietnam), time.Date(2026, 1, 6, 0, 0, 0, 0, vietnam))
-			if err != nil {
-				t.Fatal(err)
+			latest, which := d.Latest()
+			want, wantWhich := events.Object{Bucket: "b", Key: "signed/" + id + ".pdf"}, "signed"
+			if id == "registered" || id == "rejected" {
+				want, wantWhich = events.Object{Bucket: "b", Key: "k", SHA256: "ab", Size: 1}, "original"
 			}
-			if len(got) != 1 || got[0].DocumentID != "old" || !got[0].ReceivedAt.Equal(received) || got[0].Self != (SelfDescription{}) {
-				t.Fatalf("arrivals after the upgrade = %+v", got)
+			if latest != want || which != wantWhich {
+				t.Errorf("%s document: latest PDF %s %+v, want %s %+v", id, which, latest, wantWhich, want)
 			}
-		})
-	}
+		}
+	})
 }

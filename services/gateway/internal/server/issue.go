@@ -8,11 +8,9 @@ import (
 	"sync"
 
 	"github.com/docflow/docflow/api/errcode"
-	events "github.com/docflow/docflow/api/events/v1"
 	httpapi "github.com/docflow/docflow/api/http/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/gateway/internal/auth"
-	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/workflows/chain"
@@ -146,18 +144,7 @@ func (s *Server) verifyDocument(ctx context.Context, p auth.Principal, id string
 	if err != nil {
 		return "", err
 	}
-	obj, which := d.Object, "original"
-	switch issued, err := s.Read.IssuedDocument(ctx, p.Agency, id); {
-	case err == nil:
-		obj, which = issued.Sealed, "sealed"
-	case errs.KindOf(err) != errs.NotFound:
-		return "", err
-	case d.Status == readmodel.StatusSigned || d.Status == readmodel.StatusArchived:
-		// The signing service writes the signed PDF under a key of the
-		// document's id; its digest is not in the read model, so the bytes
-		// are verified as they are.
-		obj, which = events.Object{Bucket: s.DocumentsBucket, Key: "signed/" + id + ".pdf"}, "signed"
-	}
+	obj, which := d.Latest()
 	rep, err := natsx.Call(ctx, s.NATS, svc.SigningVerify, svc.VerifyRequest{Object: obj, By: actor(p)})
 	if err != nil {
 		return which, err

@@ -55,13 +55,13 @@ func registerAPI(t *testing.T, dsn string) *api {
 	at := func(m time.Month, d, h, minute int) time.Time {
 		return time.Date(2026, m, d, h, minute, 0, 0, vntime.Zone)
 	}
-	received := func(doc string, n int64, when time.Time, kind, subject, confidentiality string, self events.DocumentReceivedData) events.Envelope {
+	received := func(doc string, n int64, when time.Time, kind, subject, confidentiality string, self events.DocumentReceivedData) events.Event {
 		self.DocumentID, self.Agency, self.ArrivalNumber, self.ArrivalYear = doc, agency, n, 2026
 		self.Kind, self.Subject, self.Urgency, self.Confidentiality, self.ReceivedAt = kind, subject, "THUONG", confidentiality, when
 		self.By = events.Actor{Username: "vanthu", Role: "clerk", Agency: agency}
 		return envelope(t, events.DocumentReceived, agency, doc, when, self)
 	}
-	assigned := func(task, doc, who string, when, deadline time.Time) events.Envelope {
+	assigned := func(task, doc, who string, when, deadline time.Time) events.Event {
 		return envelope(t, events.TaskAssigned, agency, doc, when, events.TaskAssignedData{
 			TaskID: task, DocumentID: doc, WorkflowID: "approval-" + doc, Assignee: who, AssignedAt: when, Deadline: deadline,
 		})

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/docflow/docflow/api/errcode"
@@ -132,7 +131,7 @@ func wireError(t *testing.T, body []byte) errcode.Error {
 }
 
 // apply projects events into the read model, as the event consumer does.
-func (a *api) apply(t *testing.T, envs ...events.Envelope) {
+func (a *api) apply(t *testing.T, envs ...events.Event) {
 	t.Helper()
 	for _, e := range envs {
 		if err := a.read.Apply(t.Context(), e); err != nil {
@@ -141,11 +140,9 @@ func (a *api) apply(t *testing.T, envs ...events.Envelope) {
 	}
 }
 
-func envelope(t *testing.T, typ events.Type, agency, doc string, at time.Time, data any) events.Envelope {
+// envelope is an event of typ about doc, as the consumer hands it to the
+// read model.
+func envelope(t *testing.T, typ events.Type, agency, doc string, at time.Time, data any) events.Event {
 	t.Helper()
-	raw, err := json.Marshal(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events.Envelope{ID: uuid.NewString(), Type: typ, Subject: doc, Time: at, Agency: agency, Data: raw}
+	return testkit.Event(t, typ, agency, doc, at, data)
 }

@@ -3,6 +3,25 @@
 // starts like a PDF, parses, is not encrypted and has at least one page.
 // Every refusal is an *errs.Error with a stable code and a message the
 // submitter can act on.
+//
+// The file is read by the shared guarded reader (services/internal/pdfread),
+// which checks every claim the file makes against limits scaled to its size
+// before it allocates anything for it: an upload of a kilobyte that claims
+// two billion objects, or a stream that inflates to gigabytes, is refused
+// with the limit it exceeds (detail "limit") and costs a few MiB. The reader
+// accepts a file only when its cross-reference data at the final startxref
+// is intact: nothing is repaired.
+//
+// The signing service later opens the file with github.com/digitorus/pdf,
+// the reader of its signing library, which is stricter than ISO 32000 in
+// ways the shared reader need not copy (it cannot open a file followed by
+// a few hundred blank lines, nor a trailer with a string escape the
+// standard says to ignore; the tests keep such files). So a file the shared
+// reader accepts is opened by that library too, and refused if it cannot:
+// a document that cannot be signed is refused now, while the submitter is
+// still there to fix it. The library sizes its tables by what a file
+// claims, so it runs only after the shared reader's limits have passed: it
+// never sees a hostile file.
 package pdfcheck
 
 import (
@@ -15,12 +34,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/digitorus/pdf"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/validate"
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/pdfread"
 )
 
 // Readers look for the "%PDF-" header in the first kilobyte and for the
@@ -55,14 +72,7 @@ func CheckSize(size, maxBytes int64) error {
 
 // Check parses data as a PDF and reports its page count, or refuses it.
 // Malformed input never panics: the parsers run under recover, and their
-// work is bounded by ctx and by resource limits scaled to the input size.
-//
-// Two parsers look at the file. pdfcpu validates the whole object graph and
-// counts the pages, but in relaxed mode it quietly repairs a missing or
-// broken cross-reference table. The signing service later opens the file
-// with digitorus/pdf, which needs that table intact, so a file is accepted
-// only when both can read it: a document that cannot be signed is refused
-// now, while the submitter is still there to fix it.
+// work is bounded by limits scaled to the input size.
 func Check(ctx context.Context, data []byte) (Report, error) {
 	const op = "pdfcheck.Check"
 	if len(data) == 0 {
@@ -80,26 +90,29 @@ func Check(ctx context.Context, data []byte) (Report, error) {
 	if !bytes.Contains(data[max(0, len(data)-TrailerWindow):], []byte("%%EOF")) {
 		return Report{}, malformed(op, "the file is incomplete, its end-of-file marker is missing", nil)
 	}
-	rep, err := guard(func() (Report, error) { return validateStructure(ctx, data) })
+	if err := ctx.Err(); err != nil {
+		return Report{}, errs.E(op, errs.Unavailable, errcode.Unavailable,
+			"checking the PDF took too long; try again").WithCause(err)
+	}
+	sum, err := guard(func() (pdfread.Summary, error) { return pdfread.Inspect(data, pdfread.Limits{}) })
 	if err == nil {
-		_, err = guard(func() (Report, error) { return Report{}, openForSigning(data) })
+		// Only now, with the file's claims within the limits, may the
+		// signing library's reader see it.
+		_, err = guard(func() (pdfread.Summary, error) { return pdfread.Summary{}, openForSigning(data) })
 	}
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return Report{}, errs.E(op, errs.Unavailable, errcode.Unavailable,
-				"checking the PDF took too long; try again").WithCause(ctxErr)
-		}
 		return Report{}, refusal(op, err)
 	}
-	if rep.Pages < 1 {
+	if sum.Pages < 1 {
 		return Report{}, malformed(op, "the document has no pages", nil)
 	}
-	return rep, nil
+	return Report{Pages: sum.Pages, Version: sum.Version}, nil
 }
 
-// guard runs one parser. The parsers are third-party code fed with untrusted
-// bytes: a bug in them must refuse this one upload, not stop the service.
-func guard(parse func() (Report, error)) (rep Report, err error) {
+// guard runs one parser. The signing library's reader is third-party code:
+// a bug in it, or in ours, must refuse this one upload, not stop the
+// service.
+func guard(parse func() (pdfread.Summary, error)) (sum pdfread.Summary, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: %v", errParserCrashed, r)
@@ -108,26 +121,9 @@ func guard(parse func() (Report, error)) (rep Report, err error) {
 	return parse()
 }
 
-func validateStructure(ctx context.Context, data []byte) (Report, error) {
-	pctx, err := pdfcpu.ReadWithContext(ctx, bytes.NewReader(data), configuration(int64(len(data))))
-	if err != nil {
-		return Report{}, err
-	}
-	if err := validate.XRefTable(pctx); err != nil {
-		return Report{}, err
-	}
-	return Report{Pages: pctx.PageCount, Version: pctx.VersionString()}, nil
-}
-
 func openForSigning(data []byte) error {
-	r, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
+	if _, err := pdf.NewReader(bytes.NewReader(data), int64(len(data))); err != nil {
 		return &signerError{err: err}
-	}
-	// A PDF whose user password is empty opens without one, but its content
-	// is still encrypted and a signature cannot be added to it.
-	if !r.Trailer().Key("Encrypt").IsNull() {
-		return pdfcpu.ErrEncrypted
 	}
 	return nil
 }
@@ -149,51 +145,35 @@ func (e *signerError) Error() string {
 }
 func (e *signerError) Unwrap() []error { return []error{errSignerCannotOpen, e.err} }
 
-// configuration is built here rather than with model.NewDefaultConfiguration,
-// which writes a configuration directory into the user's home and keeps it in
-// package state; the service needs neither.
-func configuration(size int64) *model.Configuration {
-	limits := model.DefaultResourceLimits()
-	// A compressed stream may legitimately inflate a lot (scanned pages), but
-	// a few hundred times the whole file is a decompression bomb.
-	limits.MaxStreamBytes = size
-	limits.MaxDecodeBytes = min(limits.MaxDecodeBytes, max(size*200, 64<<20))
-	return &model.Configuration{
-		Reader15:       true,
-		ValidationMode: model.ValidationRelaxed,
-		// Told that a signature is going to be added, pdfcpu refuses every
-		// encrypted file up front, whatever its passwords: that is exactly
-		// our reason to refuse them, since an encrypted PDF cannot be signed.
-		Cmd:     model.ADDSIGNATURE,
-		Offline: true,
-		Limits:  limits,
-	}
-}
-
 // refusal turns a parser error into the message the submitter sees: a plain
 // explanation first, then the parser's own words, so a clerk can forward
 // them to whoever produced the file.
 func refusal(op string, err error) *errs.Error {
-	if errors.Is(err, pdfcpu.ErrEncrypted) || errors.Is(err, pdfcpu.ErrWrongPassword) {
+	if errors.Is(err, pdfread.ErrEncrypted) {
 		return errs.E(op, errs.Invalid, errcode.MalformedPDF,
 			"encrypted PDFs are not accepted: remove the password protection and upload the file again").
 			WithDetail("reason", "encrypted").
 			WithCause(err)
 	}
 	var why string
+	var limit *pdfread.LimitError
 	switch {
-	case errors.Is(err, errSignerCannotOpen), errors.Is(err, pdfcpu.ErrMissingXRefSection):
+	case errors.As(err, &limit):
+		why = "it goes beyond the limits within which docflow reads a PDF of its size"
+	case errors.Is(err, errSignerCannotOpen), errors.Is(err, pdfread.ErrXref):
 		why = "its cross-reference table or trailer is missing or damaged"
-	case errors.Is(err, pdfcpu.ErrCorruptHeader):
+	case errors.Is(err, pdfread.ErrHeader):
 		why = "its header is damaged"
-	case errors.Is(err, pdfcpu.ErrReferenceDoesNotExist):
-		why = "it refers to parts that are not in the file"
 	case errors.Is(err, errParserCrashed):
 		why = "its structure is too damaged to read"
 	default:
 		why = "its structure is damaged"
 	}
-	return malformed(op, why, err)
+	e := malformed(op, why, err)
+	if limit != nil {
+		e = e.WithDetail("limit", limit.Name())
+	}
+	return e
 }
 
 func malformed(op, why string, cause error) *errs.Error {

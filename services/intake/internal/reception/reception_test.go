@@ -246,6 +246,7 @@ func TestAccept(t *testing.T) {
 		})
 	}
 	t.Run("only staged uploads are touched", func(t *testing.T) { t.Parallel(); testOutsideStaging(t, srv) })
+	t.Run("hostile PDFs are refused and leave nothing behind", func(t *testing.T) { t.Parallel(); testHostileUploads(t, srv) })
 }
 
 func testRefusals(t *testing.T, srv *servers, dsn func(testing.TB) string) {
@@ -295,15 +296,7 @@ func testRefusals(t *testing.T, srv *servers, dsn func(testing.TB) string) {
 			if e.Code != tt.code || errs.KindOf(err) != errs.Invalid || !strings.Contains(e.Message, tt.message) {
 				t.Errorf("refusal %s %q (kind %s), want %s containing %q", e.Code, e.Message, errs.KindOf(err), tt.code, tt.message)
 			}
-			if left := f.objects(t); len(left) > 0 {
-				t.Errorf("objects left behind: %v", left)
-			}
-			if n := f.registered(t); n != 0 {
-				t.Errorf("%d register entries after a refusal", n)
-			}
-			if evs := f.received(t); len(evs) != 0 {
-				t.Errorf("%d events after a refusal", len(evs))
-			}
+			assertNothingLeft(t, f)
 		})
 	}
 }

@@ -4,7 +4,6 @@ package dispatch
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -39,13 +38,9 @@ type Router struct {
 // to call again for the same event: the workflow id is derived from the
 // document, so a second start is refused by Temporal and treated as done,
 // and the route event has a derived id that JetStream deduplicates.
-func (r *Router) HandleReceived(ctx context.Context, env events.Envelope) error {
-	if env.Type != events.DocumentReceived {
-		return nil
-	}
-	var doc events.DocumentReceivedData
-	if err := json.Unmarshal(env.Data, &doc); err != nil {
-		r.Log.Error("received event with an unreadable payload; skipped", zap.String("event_id", env.ID), zap.Error(err))
+func (r *Router) HandleReceived(ctx context.Context, ev events.Event) error {
+	doc, ok := ev.Payload.(*events.DocumentReceivedData)
+	if !ok {
 		return nil
 	}
 	log := r.Log.With(zap.String("document_id", doc.DocumentID), zap.String("agency", doc.Agency))
@@ -86,7 +81,7 @@ func (r *Router) HandleReceived(ctx context.Context, env events.Envelope) error 
 	default:
 		log.Info("workflow started", zap.String("workflow", name), zap.String("workflow_id", wfID), zap.String("rule", plan.RuleID), zap.Int("steps", len(plan.Steps)))
 	}
-	_, err = r.Publisher.PublishWithID(ctx, natsx.EventID("routed:"+doc.DocumentID), env.Time, events.RouteSelected, doc.Agency, doc.DocumentID,
+	_, err = r.Publisher.PublishWithID(ctx, natsx.EventID("routed:"+doc.DocumentID), ev.Time, events.RouteSelected, doc.Agency, doc.DocumentID,
 		events.RouteSelectedData{DocumentID: doc.DocumentID, WorkflowID: wfID, RuleID: plan.RuleID, RuleVersion: plan.RuleVersion, Approver: firstAssignee(plan)})
 	return err
 }

@@ -2,7 +2,6 @@ package dispatch_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -74,18 +73,14 @@ func router(t *testing.T) (*dispatch.Router, *starter) {
 	}, s
 }
 
-func received(t *testing.T, kind string, at time.Time) events.Envelope {
+func received(t *testing.T, kind string, at time.Time) events.Event {
 	t.Helper()
-	data, err := json.Marshal(events.DocumentReceivedData{
+	return testkit.Event(t, events.DocumentReceived, "000.00.00.G22", "d1", at, events.DocumentReceivedData{
 		DocumentID: "d1", Agency: "000.00.00.G22", ArrivalNumber: 1, Kind: kind, Subject: "Văn bản",
 		Urgency: "THUONG", Confidentiality: "NONE", ReceivedAt: at,
 		Original: events.Object{Bucket: "b", Key: "originals/d1.pdf", SHA256: "ab"},
 		By:       events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events.Envelope{ID: "e-" + kind, Type: events.DocumentReceived, Subject: "d1", Agency: "000.00.00.G22", Time: at, Data: data}
 }
 
 // A decision (QUYET_DINH) gets the multi-step plan of the development rules,

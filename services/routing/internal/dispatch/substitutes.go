@@ -2,7 +2,6 @@ package dispatch
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -48,13 +47,9 @@ func (s *Substitutes) titleOf(username string) string {
 // HandleDelegation handles one delegation.created or delegation.revoked
 // event. Signalling again is harmless: the workflows take the whole list
 // and announce only a change.
-func (s *Substitutes) HandleDelegation(ctx context.Context, env events.Envelope) error {
-	if env.Type != events.DelegationCreated && env.Type != events.DelegationRevoked {
-		return nil
-	}
-	var d events.DelegationData
-	if err := json.Unmarshal(env.Data, &d); err != nil {
-		s.Log.Error("delegation event with an unreadable payload; skipped", zap.String("event_id", env.ID), zap.Error(err))
+func (s *Substitutes) HandleDelegation(ctx context.Context, ev events.Event) error {
+	d, ok := ev.Payload.(*events.DelegationData)
+	if !ok {
 		return nil
 	}
 	all, err := s.Delegations.List(ctx, delegation.Filter{Position: d.Position})

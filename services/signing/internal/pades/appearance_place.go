@@ -56,7 +56,11 @@ type Layout struct {
 	reader  *pdf.Reader
 }
 
-// ReadLayout reads the pages and signature fields of a PDF.
+// ReadLayout reads the pages and signature fields of a PDF. It reads them
+// with the signing library's reader, which also extracts the pages' text
+// for anchors; that reader sizes its tables by what a file claims, so the
+// file must have passed the shared guarded reader's limits first
+// (pdfread.Inspect, as the signing activity does with every source).
 func ReadLayout(in io.ReaderAt, size int64) (l *Layout, err error) {
 	const op = "pades.ReadLayout"
 	defer func() {

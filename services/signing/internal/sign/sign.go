@@ -322,6 +322,10 @@ func (a *Activities) spoolSource(ctx context.Context, src events.Object) (*os.Fi
 			"the stored document %s/%s does not match what was registered (%d bytes, SHA-256 %s; registered %d bytes, SHA-256 %s): it is not signed",
 			bucket, src.Key, n, got, src.Size, src.SHA256))
 	}
+	if err := checkSource(f, n); err != nil {
+		discard(f, a.log)
+		return nil, classify(op, err)
+	}
 	return f, nil
 }
 

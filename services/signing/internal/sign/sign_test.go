@@ -404,25 +404,33 @@ func TestSignDocumentRefuses(t *testing.T) {
 			}
 
 			_, err := f.sign(t, in)
-			var appErr *temporal.ApplicationError
-			if !errors.As(err, &appErr) {
-				t.Fatalf("SignDocument = %v, want an application error", err)
-			}
-			if appErr.Type() != tt.wantType || !appErr.NonRetryable() {
-				t.Errorf("error type %q non-retryable %v, want non-retryable %q", appErr.Type(), appErr.NonRetryable(), tt.wantType)
-			}
-			if !strings.Contains(appErr.Error(), tt.wantMsg) {
-				t.Errorf("error %q does not say %q", appErr.Error(), tt.wantMsg)
-			}
-			if !signedBefore {
-				if _, err := f.s3.Store.Stat(t.Context(), f.bucket, objectkey.Signed(in.DocumentID), ""); !errors.Is(err, objstore.ErrNotFound) {
-					t.Errorf("a signed PDF was stored for a refused request (stat: %v)", err)
-				}
-				if n := len(f.signedEvents(t, in.DocumentID)); n != 0 {
-					t.Errorf("%d document.signed events for a refused request", n)
-				}
-			}
+			f.assertRefused(t, in, err, tt.wantType, tt.wantMsg, signedBefore)
 		})
+	}
+}
+
+// assertRefused checks that a signature was refused with a non-retryable
+// error of wantType saying wantMsg and, unless the document was signed
+// before, that nothing was stored or announced.
+func (f *fixture) assertRefused(t *testing.T, in approval.SignDocumentInput, err error, wantType, wantMsg string, signedBefore bool) {
+	t.Helper()
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		t.Fatalf("SignDocument = %v, want an application error", err)
+	}
+	if appErr.Type() != wantType || !appErr.NonRetryable() {
+		t.Errorf("error type %q non-retryable %v, want non-retryable %q", appErr.Type(), appErr.NonRetryable(), wantType)
+	}
+	if !strings.Contains(appErr.Error(), wantMsg) {
+		t.Errorf("error %q does not say %q", appErr.Error(), wantMsg)
+	}
+	if !signedBefore {
+		if _, err := f.s3.Store.Stat(t.Context(), f.bucket, objectkey.Signed(in.DocumentID), ""); !errors.Is(err, objstore.ErrNotFound) {
+			t.Errorf("a signed PDF was stored for a refused request (stat: %v)", err)
+		}
+		if n := len(f.signedEvents(t, in.DocumentID)); n != 0 {
+			t.Errorf("%d document.signed events for a refused request", n)
+		}
 	}
 }
 

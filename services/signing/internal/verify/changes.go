@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+
+	"github.com/docflow/docflow/services/internal/pdfread"
 )
 
 // maxChanges bounds the changes listed in a report; the verdict still
@@ -14,11 +16,11 @@ const maxChanges = 64
 // change without touching what was signed: form fields (further signatures,
 // form fill), validation data, and the PDF version and extension markers
 // that adding them implies.
-var catalogKeysMayChange = []pdfName{"AcroForm", "DSS", "Version", "Extensions", "Metadata"}
+var catalogKeysMayChange = []pdfread.Name{"AcroForm", "DSS", "Version", "Extensions", "Metadata"}
 
 // fieldKeysFixed are the entries of a form field that a form fill or a
 // signature does not change: what the field is and where it sits.
-var fieldKeysFixed = []pdfName{"FT", "T", "Parent"}
+var fieldKeysFixed = []pdfread.Name{"FT", "T", "Parent"}
 
 type changeSet struct {
 	list       []Change
@@ -46,42 +48,44 @@ func (c *changeSet) add(ch Change) {
 
 // changesSince compares the document as signed (old) with the document as
 // it is now (cur).
-func changesSince(old, cur *view) *changeSet {
+func changesSince(old, cur *pdfread.View) *changeSet {
 	cs := &changeSet{}
 	ctx := newChangeContext(old, cur)
 
-	nums := make([]int64, 0, len(cur.xref))
-	for n := range cur.xref {
+	nums := make([]int64, 0, len(cur.Xref))
+	for n := range cur.Xref {
 		nums = append(nums, n)
 	}
-	for n := range old.xref {
-		if _, ok := cur.xref[n]; !ok {
+	for n := range old.Xref {
+		if _, ok := cur.Xref[n]; !ok {
 			nums = append(nums, n)
 		}
 	}
 	slices.Sort(nums)
 
 	for _, n := range nums {
-		oe, inOld := old.xref[n]
-		ne, inCur := cur.xref[n]
-		inOld = inOld && oe.Kind != 0
-		inCur = inCur && ne.Kind != 0
+		oe, inOld := old.Xref[n]
+		ne, inCur := cur.Xref[n]
+		inOld = inOld && oe.Kind != pdfread.Free
+		inCur = inCur && ne.Kind != pdfread.Free
 		switch {
 		case !inOld && !inCur:
 		case !inOld:
 			ctx.added(cs, n)
 		case !inCur:
-			o, _ := old.object(n)
+			o, _ := old.Object(n)
 			if structural(o) {
 				continue
 			}
 			cs.add(Change{What: "object_deleted", Object: n, Detail: fmt.Sprintf("object %d (%s) of the signed revision was deleted", n, describeObject(o))})
 		default:
-			if oe == ne && (oe.Kind != 2 || old.xref[oe.Stm] == cur.xref[oe.Stm]) {
+			// An object in an object stream is unchanged when its stream
+			// (Off, for such an object) is.
+			if oe == ne && (oe.Kind != pdfread.InStream || old.Xref[oe.Off] == cur.Xref[oe.Off]) {
 				continue
 			}
-			o, _ := old.object(n)
-			c, _ := cur.object(n)
+			o, _ := old.Object(n)
+			c, _ := cur.Object(n)
 			if equalValues(o, c, 0) {
 				continue
 			}
@@ -94,7 +98,7 @@ func changesSince(old, cur *view) *changeSet {
 }
 
 type changeContext struct {
-	old, cur         *view
+	old, cur         *pdfread.View
 	oldRoot, curRoot int64
 	info             map[int64]bool
 	dss              map[int64]bool
@@ -103,26 +107,26 @@ type changeContext struct {
 	pagesLoaded      bool
 }
 
-func newChangeContext(old, cur *view) *changeContext {
+func newChangeContext(old, cur *pdfread.View) *changeContext {
 	ctx := &changeContext{old: old, cur: cur, info: map[int64]bool{}, dss: map[int64]bool{}, form: map[int64]bool{}}
-	if r, ok := asRef(old.trailer["Root"]); ok {
+	if r, ok := pdfread.AsRef(old.Trailer["Root"]); ok {
 		ctx.oldRoot = r.Num
 	}
-	if r, ok := asRef(cur.trailer["Root"]); ok {
+	if r, ok := pdfread.AsRef(cur.Trailer["Root"]); ok {
 		ctx.curRoot = r.Num
 	}
-	for _, t := range []pdfDict{old.trailer, cur.trailer} {
-		if r, ok := asRef(t["Info"]); ok {
+	for _, t := range []pdfread.Dict{old.Trailer, cur.Trailer} {
+		if r, ok := pdfread.AsRef(t["Info"]); ok {
 			ctx.info[r.Num] = true
 		}
 	}
-	for _, v := range []*view{old, cur} {
-		cat := asDict(v.resolve(v.trailer["Root"]))
+	for _, v := range []*pdfread.View{old, cur} {
+		cat := pdfread.AsDict(v.Resolve(v.Trailer["Root"]))
 		ctx.collectDSS(v, cat["DSS"])
-		if r, ok := asRef(cat["AcroForm"]); ok {
+		if r, ok := pdfread.AsRef(cat["AcroForm"]); ok {
 			ctx.form[r.Num] = true
 		}
-		if r, ok := asRef(asDict(v.resolve(cat["AcroForm"]))["Fields"]); ok {
+		if r, ok := pdfread.AsRef(pdfread.AsDict(v.Resolve(cat["AcroForm"]))["Fields"]); ok {
 			ctx.form[r.Num] = true
 		}
 	}
@@ -130,84 +134,52 @@ func newChangeContext(old, cur *view) *changeContext {
 }
 
 // collectDSS marks the objects that make up a document security store.
-func (ctx *changeContext) collectDSS(v *view, dss any) {
+func (ctx *changeContext) collectDSS(v *pdfread.View, dss any) {
 	mark := func(o any) any {
-		if r, ok := asRef(o); ok {
+		if r, ok := pdfread.AsRef(o); ok {
 			ctx.dss[r.Num] = true
 		}
-		return v.resolve(o)
+		return v.Resolve(o)
 	}
-	d := asDict(mark(dss))
-	for _, k := range []pdfName{"Certs", "OCSPs", "CRLs"} {
+	d := pdfread.AsDict(mark(dss))
+	for _, k := range []pdfread.Name{"Certs", "OCSPs", "CRLs"} {
 		mark(d[k])
 	}
-	vri := asDict(mark(d["VRI"]))
+	vri := pdfread.AsDict(mark(d["VRI"]))
 	n := 0
 	for _, e := range vri {
 		if n++; n > 1024 {
 			break
 		}
-		ed := asDict(mark(e))
-		for _, k := range []pdfName{"Cert", "OCSP", "CRL", "TS"} {
+		ed := pdfread.AsDict(mark(e))
+		for _, k := range []pdfread.Name{"Cert", "OCSP", "CRL", "TS"} {
 			mark(ed[k])
 		}
 	}
 }
 
-// loadPages marks the annotation arrays of the signed revision's pages.
+// loadPages marks the annotation arrays of the signed revision's pages. A
+// damaged page tree marks the pages before the damage: what cannot be
+// marked is judged a change of signed content, the safe side.
 func (ctx *changeContext) loadPages() {
 	if ctx.pagesLoaded {
 		return
 	}
 	ctx.pagesLoaded = true
 	ctx.annots = map[int64]bool{}
-	cat := asDict(ctx.old.resolve(ctx.old.trailer["Root"]))
-	walkPages(ctx.old, cat["Pages"], func(page pdfDict) {
-		if r, ok := asRef(page["Annots"]); ok {
+	_, _ = ctx.old.Pages(func(_ pdfread.Ref, page pdfread.Dict) {
+		if r, ok := pdfread.AsRef(page["Annots"]); ok {
 			ctx.annots[r.Num] = true
 		}
 	})
 }
 
-const maxPages = 1 << 16
-
-// walkPages calls fn for every page of the page tree rooted at node.
-func walkPages(v *view, node any, fn func(pdfDict)) {
-	seen := map[int64]bool{}
-	count := 0
-	var walk func(node any, depth int)
-	walk = func(node any, depth int) {
-		if depth > maxDepth || count > maxPages {
-			return
-		}
-		if r, ok := asRef(node); ok {
-			if seen[r.Num] {
-				return
-			}
-			seen[r.Num] = true
-		}
-		d := asDict(v.resolve(node))
-		if d == nil {
-			return
-		}
-		if asName(d["Type"]) == "Page" {
-			count++
-			fn(d)
-			return
-		}
-		for _, kid := range asArray(v.resolve(d["Kids"])) {
-			walk(kid, depth+1)
-		}
-	}
-	walk(node, 0)
-}
-
 // added notes objects new in the later revisions that say what an update
 // was for. Anything else new only matters through what refers to it.
 func (ctx *changeContext) added(cs *changeSet, n int64) {
-	o, _ := ctx.cur.object(n)
-	d := asDict(o)
-	switch asName(d["Type"]) {
+	o, _ := ctx.cur.Object(n)
+	d := pdfread.AsDict(o)
+	switch pdfread.AsName(d["Type"]) {
 	case "Sig":
 		cs.add(Change{What: "signature", Object: n, Permitted: true, Detail: "a further signature was added"})
 	case "DocTimeStamp":
@@ -216,14 +188,14 @@ func (ctx *changeContext) added(cs *changeSet, n int64) {
 }
 
 func (ctx *changeContext) changed(cs *changeSet, n int64, o, c any) {
-	od := asDict(o)
+	od := pdfread.AsDict(o)
 	switch {
 	case structural(o):
 		return
 	case n == ctx.oldRoot:
 		// The catalog is compared as a whole in catalog().
 		return
-	case ctx.info[n] || asName(od["Type"]) == "Metadata":
+	case ctx.info[n] || pdfread.AsName(od["Type"]) == "Metadata":
 		cs.add(Change{What: "metadata", Object: n, Permitted: true, Detail: "document information (metadata) was updated"})
 		return
 	case ctx.dss[n]:
@@ -232,16 +204,16 @@ func (ctx *changeContext) changed(cs *changeSet, n int64, o, c any) {
 	case ctx.form[n]:
 		cs.add(Change{What: "form_fill", Object: n, Permitted: true, Detail: "the form's field list was extended"})
 		return
-	case asName(od["Type"]) == "Page":
-		if key, same := equalExcept(od, asDict(c), []pdfName{"Annots"}); !same {
+	case pdfread.AsName(od["Type"]) == "Page":
+		if key, same := equalExcept(od, pdfread.AsDict(c), []pdfread.Name{"Annots"}); !same {
 			cs.add(Change{What: "page", Object: n, Detail: fmt.Sprintf("page object %d was changed (its /%s)", n, key)})
 			return
 		}
 		cs.add(Change{What: "annotation", Object: n, Permitted: true, Detail: "annotations or signature fields were added to a page"})
 		return
-	case isField(od) || asName(od["Subtype"]) == "Widget":
-		cd := asDict(c)
-		if asName(od["FT"]) == "Sig" && od["V"] != nil && !equalValues(od["V"], cd["V"], 0) {
+	case isField(od) || pdfread.AsName(od["Subtype"]) == "Widget":
+		cd := pdfread.AsDict(c)
+		if pdfread.AsName(od["FT"]) == "Sig" && od["V"] != nil && !equalValues(od["V"], cd["V"], 0) {
 			cs.add(Change{What: "object_changed", Object: n, Detail: fmt.Sprintf("the signature field %q was emptied or given another signature", string(decodeText(asStr(od["T"]))))})
 			return
 		}
@@ -253,11 +225,11 @@ func (ctx *changeContext) changed(cs *changeSet, n int64, o, c any) {
 		}
 		cs.add(Change{What: "form_fill", Object: n, Permitted: true, Detail: "form fields were filled in or signed"})
 		return
-	case od != nil && od["Subtype"] != nil && (od["Rect"] != nil || asName(od["Type"]) == "Annot"):
+	case od != nil && od["Subtype"] != nil && (od["Rect"] != nil || pdfread.AsName(od["Type"]) == "Annot"):
 		cs.add(Change{What: "annotation", Object: n, Permitted: true, Detail: "an annotation was changed"})
 		return
 	}
-	if _, isArray := o.(pdfArray); isArray {
+	if _, isArray := o.(pdfread.Array); isArray {
 		ctx.loadPages()
 		if ctx.annots[n] {
 			cs.add(Change{What: "annotation", Object: n, Permitted: true, Detail: "annotations or signature fields were added to a page"})
@@ -270,8 +242,8 @@ func (ctx *changeContext) changed(cs *changeSet, n int64, o, c any) {
 // catalog compares the signed catalog with the current one, which updates
 // often write as a new object.
 func (ctx *changeContext) catalog(cs *changeSet) {
-	oc := asDict(ctx.old.resolve(ctx.old.trailer["Root"]))
-	cc := asDict(ctx.cur.resolve(ctx.cur.trailer["Root"]))
+	oc := pdfread.AsDict(ctx.old.Resolve(ctx.old.Trailer["Root"]))
+	cc := pdfread.AsDict(ctx.cur.Resolve(ctx.cur.Trailer["Root"]))
 	if oc == nil || cc == nil {
 		cs.add(Change{What: "catalog", Detail: "the document catalog cannot be read in both revisions"})
 		return
@@ -309,31 +281,31 @@ func (ctx *changeContext) signedFieldsKept(cs *changeSet) {
 }
 
 func structural(o any) bool {
-	s, ok := o.(*pdfStream)
+	s, ok := o.(*pdfread.Stream)
 	if !ok {
 		return false
 	}
-	t := asName(s.Dict["Type"])
+	t := pdfread.AsName(s.Dict["Type"])
 	return t == "XRef" || t == "ObjStm"
 }
 
-func isField(d pdfDict) bool {
+func isField(d pdfread.Dict) bool {
 	return d["FT"] != nil || (d["T"] != nil && (d["Kids"] != nil || d["Parent"] != nil))
 }
 
 func describeObject(o any) string {
 	switch t := o.(type) {
-	case *pdfStream:
-		if typ := asName(t.Dict["Type"]); typ != "" {
+	case *pdfread.Stream:
+		if typ := pdfread.AsName(t.Dict["Type"]); typ != "" {
 			return "a /" + string(typ) + " stream"
 		}
 		return "a stream, such as page content"
-	case pdfDict:
-		if typ := asName(t["Type"]); typ != "" {
+	case pdfread.Dict:
+		if typ := pdfread.AsName(t["Type"]); typ != "" {
 			return "a /" + string(typ) + " dictionary"
 		}
 		return "a dictionary"
-	case pdfArray:
+	case pdfread.Array:
 		return "an array"
 	case nil:
 		return "null"
@@ -343,8 +315,8 @@ func describeObject(o any) string {
 
 // equalExcept compares two dictionaries ignoring some keys; it returns the
 // first differing key in sorted order.
-func equalExcept(a, b pdfDict, ignore []pdfName) (pdfName, bool) {
-	keys := make([]pdfName, 0, len(a)+len(b))
+func equalExcept(a, b pdfread.Dict, ignore []pdfread.Name) (pdfread.Name, bool) {
+	keys := make([]pdfread.Name, 0, len(a)+len(b))
 	for k := range a {
 		keys = append(keys, k)
 	}
@@ -368,7 +340,7 @@ func equalExcept(a, b pdfDict, ignore []pdfName) (pdfName, bool) {
 // equalValues compares PDF values; references are equal when they name the
 // same object (whose own changes are judged separately).
 func equalValues(a, b any, depth int) bool {
-	if depth > maxDepth {
+	if depth > pdfread.DefaultMaxDepth {
 		return false
 	}
 	switch x := a.(type) {
@@ -381,17 +353,17 @@ func equalValues(a, b any, depth int) bool {
 		xf, _ := toFloat(a)
 		yf, ok := toFloat(b)
 		return ok && xf == yf
-	case pdfName:
-		y, ok := b.(pdfName)
+	case pdfread.Name:
+		y, ok := b.(pdfread.Name)
 		return ok && x == y
-	case pdfString:
-		y, ok := b.(pdfString)
+	case pdfread.String:
+		y, ok := b.(pdfread.String)
 		return ok && bytes.Equal(x, y)
-	case pdfRef:
-		y, ok := b.(pdfRef)
+	case pdfread.Ref:
+		y, ok := b.(pdfread.Ref)
 		return ok && x == y
-	case pdfArray:
-		y, ok := b.(pdfArray)
+	case pdfread.Array:
+		y, ok := b.(pdfread.Array)
 		if !ok || len(x) != len(y) {
 			return false
 		}
@@ -401,8 +373,8 @@ func equalValues(a, b any, depth int) bool {
 			}
 		}
 		return true
-	case pdfDict:
-		y, ok := b.(pdfDict)
+	case pdfread.Dict:
+		y, ok := b.(pdfread.Dict)
 		if !ok || len(x) != len(y) {
 			return false
 		}
@@ -413,8 +385,8 @@ func equalValues(a, b any, depth int) bool {
 			}
 		}
 		return true
-	case *pdfStream:
-		y, ok := b.(*pdfStream)
+	case *pdfread.Stream:
+		y, ok := b.(*pdfread.Stream)
 		return ok && bytes.Equal(x.Raw, y.Raw) && equalValues(x.Dict, y.Dict, depth+1)
 	}
 	return false

@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/docflow/docflow/services/internal/pdfread"
 )
 
 // maxFields bounds the form fields read from one document.
@@ -21,38 +23,38 @@ type sigField struct {
 
 // collectFields lists the signature fields of the document as v sees it,
 // with /FT and /V inherited from parent fields as ISO 32000 12.7.4.1 says.
-func collectFields(v *view) []sigField {
-	cat := asDict(v.resolve(v.trailer["Root"]))
-	form := asDict(v.resolve(cat["AcroForm"]))
+func collectFields(v *pdfread.View) []sigField {
+	cat := pdfread.AsDict(v.Resolve(v.Trailer["Root"]))
+	form := pdfread.AsDict(v.Resolve(cat["AcroForm"]))
 	var out []sigField
 	seen := map[int64]bool{}
 	count := 0
-	var walk func(node any, prefix string, ft pdfName, val any, depth int)
-	walk = func(node any, prefix string, ft pdfName, val any, depth int) {
-		if depth > maxDepth || count > maxFields {
+	var walk func(node any, prefix string, ft pdfread.Name, val any, depth int)
+	walk = func(node any, prefix string, ft pdfread.Name, val any, depth int) {
+		if depth > pdfread.DefaultMaxDepth || count > maxFields {
 			return
 		}
 		count++
 		var num int64
-		if r, ok := asRef(node); ok {
+		if r, ok := pdfread.AsRef(node); ok {
 			if seen[r.Num] {
 				return
 			}
 			seen[r.Num] = true
 			num = r.Num
 		}
-		d := asDict(v.resolve(node))
+		d := pdfread.AsDict(v.Resolve(node))
 		if d == nil {
 			return
 		}
 		name := prefix
-		if t, ok := asString(d["T"]); ok {
+		if t, ok := pdfread.AsString(d["T"]); ok {
 			if name != "" {
 				name += "."
 			}
 			name += decodeText(t)
 		}
-		if f := asName(d["FT"]); f != "" {
+		if f := pdfread.AsName(d["FT"]); f != "" {
 			ft = f
 		}
 		if x, ok := d["V"]; ok {
@@ -61,8 +63,8 @@ func collectFields(v *view) []sigField {
 		// Kids with a /T are fields of their own; kids without one are
 		// the widgets of this field.
 		var fieldKids []any
-		for _, k := range asArray(v.resolve(d["Kids"])) {
-			if asDict(v.resolve(k))["T"] != nil {
+		for _, k := range pdfread.AsArray(v.Resolve(d["Kids"])) {
+			if pdfread.AsDict(v.Resolve(k))["T"] != nil {
 				fieldKids = append(fieldKids, k)
 			}
 		}
@@ -76,21 +78,21 @@ func collectFields(v *view) []sigField {
 			walk(k, name, ft, val, depth+1)
 		}
 	}
-	for _, f := range asArray(v.resolve(form["Fields"])) {
+	for _, f := range pdfread.AsArray(v.Resolve(form["Fields"])) {
 		walk(f, "", "", nil, 0)
 	}
 	return out
 }
 
-func asStr(v any) pdfString {
-	s, _ := asString(v)
+func asStr(v any) pdfread.String {
+	s, _ := pdfread.AsString(v)
 	return s
 }
 
 // decodeText reads a PDF text string: UTF-16BE or UTF-8 with a byte order
 // mark, otherwise PDFDocEncoding (read as Latin-1, which it matches for
 // the characters names and reasons use).
-func decodeText(s pdfString) string {
+func decodeText(s pdfread.String) string {
 	switch {
 	case len(s) >= 2 && s[0] == 0xfe && s[1] == 0xff:
 		u := make([]uint16, 0, len(s)/2)

@@ -31,6 +31,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/pdfread"
 )
 
 const op = "verify.Verify"
@@ -111,7 +112,8 @@ type verifier struct {
 	now   time.Time
 	roots *x509.CertPool
 	data  []byte
-	doc   *document
+	doc   *pdfread.Document
+	work  int64 // cross-reference entries compared so far (see maxWork)
 
 	dssCerts []*x509.Certificate
 	dssRev   revocationData
@@ -138,25 +140,25 @@ func (v *verifier) run() (Report, error) {
 		Signatures: []Signature{},
 		Problems:   []Problem{},
 	}
-	doc, derr := openDocument(v.data)
-	if derr != nil {
-		rep.Problems = append(rep.Problems, errProblem(derr.code, "%s", derr.Error()))
+	doc, p := openDocument(v.data)
+	if doc == nil {
+		rep.Problems = append(rep.Problems, p)
 		return rep, nil
 	}
 	v.doc = doc
-	rep.Revisions = len(doc.sections)
-	if doc.final.trailer["Encrypt"] != nil {
+	rep.Revisions = len(doc.Sections)
+	if doc.Encrypted() {
 		rep.Problems = append(rep.Problems, errProblem(CodeEncrypted,
 			"the PDF is encrypted: its signatures cannot be verified; ask the sender for the document without a password or encryption"))
 		return rep, nil
 	}
-	if p, bad := tailProblem(doc.tail); bad {
+	if p, bad := tailProblem(doc.Tail); bad {
 		rep.Problems = append(rep.Problems, p)
 	}
 	v.loadDSS()
 
 	referenced := map[int64]bool{}
-	for _, f := range collectFields(doc.final) {
+	for _, f := range collectFields(doc.Final) {
 		if err := v.ctx.Err(); err != nil {
 			return Report{}, err
 		}
@@ -165,11 +167,11 @@ func (v *verifier) run() (Report, error) {
 			continue
 		}
 		rep.SignatureFields++
-		ref, isRef := asRef(f.value)
+		ref, isRef := pdfread.AsRef(f.value)
 		if isRef {
 			referenced[ref.Num] = true
 		}
-		sd := asDict(doc.final.resolve(f.value))
+		sd := pdfread.AsDict(doc.Final.Resolve(f.value))
 		if sd == nil || sd["ByteRange"] == nil || sd["Contents"] == nil {
 			rep.Problems = append(rep.Problems, errProblem(CodeSignatureMissing,
 				"the signature field %q refers to no signature: its signature dictionary is missing or damaged", f.name))
@@ -183,7 +185,7 @@ func (v *verifier) run() (Report, error) {
 	})
 	rep.Problems = append(rep.Problems, v.orphans(referenced)...)
 	v.archiveLevels(rep.Signatures)
-	if doc.overBudget() {
+	if doc.Exhausted() {
 		rep.Problems = append(rep.Problems, errProblem(CodeTooComplex,
 			"the document has more or larger objects than the verifier reads (%v); it was not fully checked", errTooComplex))
 	}
@@ -216,14 +218,14 @@ func tailProblem(tail []byte) (Problem, bool) {
 
 // loadDSS reads the document security store of the final revision.
 func (v *verifier) loadDSS() {
-	f := v.doc.final
-	cat := asDict(f.resolve(f.trailer["Root"]))
-	dss := asDict(f.resolve(cat["DSS"]))
-	streams := func(key pdfName) [][]byte {
+	f := v.doc.Final
+	cat := pdfread.AsDict(f.Resolve(f.Trailer["Root"]))
+	dss := pdfread.AsDict(f.Resolve(cat["DSS"]))
+	streams := func(key pdfread.Name) [][]byte {
 		var out [][]byte
-		for _, o := range asArray(f.resolve(dss[key])) {
-			if s, ok := f.resolve(o).(*pdfStream); ok {
-				if data, err := v.doc.decode(s); err == nil {
+		for _, o := range pdfread.AsArray(f.Resolve(dss[key])) {
+			if s, ok := f.Resolve(o).(*pdfread.Stream); ok {
+				if data, err := v.doc.Decode(s); err == nil {
 					out = append(out, data)
 				}
 			}
@@ -244,11 +246,11 @@ func (v *verifier) loadDSS() {
 }
 
 // signature verifies one signature or document timestamp dictionary.
-func (v *verifier) signature(field string, ref pdfRef, isRef bool, sd pdfDict) Signature {
+func (v *verifier) signature(field string, ref pdfread.Ref, isRef bool, sd pdfread.Dict) Signature {
 	s := Signature{
 		Kind:                   KindSignature,
 		Field:                  field,
-		SubFilter:              string(asName(sd["SubFilter"])),
+		SubFilter:              string(pdfread.AsName(sd["SubFilter"])),
 		Level:                  LevelNone,
 		TimeSource:             "verifier",
 		ValidationTime:         v.now,
@@ -256,10 +258,10 @@ func (v *verifier) signature(field string, ref pdfRef, isRef bool, sd pdfDict) S
 		Revocation:             Revocation{Status: "unknown"},
 		Problems:               []Problem{},
 	}
-	if asName(sd["Type"]) == "DocTimeStamp" || s.SubFilter == "ETSI.RFC3161" {
+	if pdfread.AsName(sd["Type"]) == "DocTimeStamp" || s.SubFilter == "ETSI.RFC3161" {
 		s.Kind = KindDocumentTimestamp
 	}
-	if m, ok := asString(sd["M"]); ok {
+	if m, ok := pdfread.AsString(sd["M"]); ok {
 		if t, ok := parseDate(decodeText(m)); ok {
 			s.ClaimedTime = &t
 		}
@@ -269,7 +271,7 @@ func (v *verifier) signature(field string, ref pdfRef, isRef bool, sd pdfDict) S
 	return s
 }
 
-func (v *verifier) check(s *Signature, sd pdfDict, ref pdfRef, isRef bool) {
+func (v *verifier) check(s *Signature, sd pdfread.Dict, ref pdfread.Ref, isRef bool) {
 	parts, contents, p, ok := v.byteRange(sd, ref, isRef, s)
 	if !ok {
 		s.Problems = append(s.Problems, p)
@@ -291,12 +293,12 @@ func (v *verifier) check(s *Signature, sd pdfDict, ref pdfRef, isRef bool) {
 // byteRange checks that /ByteRange runs from the start of the file to the
 // end of a revision around exactly the /Contents string, and returns the
 // signed bytes and the decoded /Contents.
-func (v *verifier) byteRange(sd pdfDict, ref pdfRef, isRef bool, s *Signature) ([][]byte, []byte, Problem, bool) {
-	arr := asArray(sd["ByteRange"])
+func (v *verifier) byteRange(sd pdfread.Dict, ref pdfread.Ref, isRef bool, s *Signature) ([][]byte, []byte, Problem, bool) {
+	arr := pdfread.AsArray(sd["ByteRange"])
 	var br [4]int64
 	valid := len(arr) == 4
 	for i := 0; valid && i < 4; i++ {
-		br[i], valid = asInt(arr[i])
+		br[i], valid = pdfread.AsInt(arr[i])
 	}
 	size := int64(len(v.data))
 	if !valid || br[0] != 0 || br[1] <= 0 || br[2] < br[1]+2 || br[3] < 0 || br[2] > size || br[3] > size-br[2] {
@@ -305,22 +307,21 @@ func (v *verifier) byteRange(sd pdfDict, ref pdfRef, isRef bool, s *Signature) (
 	}
 	s.Coverage.ByteRange = br[:]
 	a, b, c, d := int(br[0]), int(br[1]), int(br[2]), int(br[3])
-	contents, _ := asString(sd["Contents"])
+	contents, _ := pdfread.AsString(sd["Contents"])
 	gap := v.data[b:c]
 	if gap[0] != '<' || gap[len(gap)-1] != '>' {
 		return nil, nil, errProblem(CodeByteRangeInvalid,
 			"the bytes left out of the signature are not the /Contents string: something besides the signature value is unsigned"), false
 	}
-	l := lexer{b: gap}
-	hex, err := l.hexString()
-	if err != nil || l.pos != len(gap) || !bytes.Equal(hex, contents) {
+	hex, err := pdfread.ParseHexString(gap)
+	if err != nil || !bytes.Equal(hex, contents) {
 		return nil, nil, errProblem(CodeByteRangeInvalid,
 			"the bytes left out of the signature are not this signature's /Contents: the signature was moved or another one put in its place"), false
 	}
 	// The dictionary itself must be among the signed bytes, or its entries
 	// (/M, /Reason, /ByteRange) could be changed freely.
-	e, found := v.doc.final.xref[ref.Num]
-	if !isRef || !found || e.Kind != 1 || e.Off >= br[1] {
+	e, found := v.doc.Final.Xref[ref.Num]
+	if !isRef || !found || e.Kind != pdfread.InFile || e.Off >= br[1] {
 		return nil, nil, errProblem(CodeByteRangeInvalid,
 			"the signature dictionary is not inside the bytes it signs: its entries are not protected by the signature"), false
 	}
@@ -332,14 +333,14 @@ func (v *verifier) byteRange(sd pdfDict, ref pdfRef, isRef bool, s *Signature) (
 func (v *verifier) coverage(s *Signature) {
 	end := s.Coverage.ByteRange[2] + s.Coverage.ByteRange[3]
 	s.Coverage.RevisionEnd = end
-	s.Coverage.WholeRevision = v.doc.isRevisionEnd(end)
+	s.Coverage.WholeRevision = v.doc.IsRevisionEnd(end)
 	if !s.Coverage.WholeRevision {
 		s.Problems = append(s.Problems, errProblem(CodeCoverageIncomplete,
 			"the signature covers %d bytes, which do not end at the end of a revision (%%%%EOF): part of the document it belongs to is not signed", end))
 		s.Coverage.LaterChanges = "none"
 		return
 	}
-	for _, sec := range v.doc.sections {
+	for _, sec := range v.doc.Sections {
 		if sec.EndNoEOL > end {
 			s.Coverage.LaterRevisions++
 		}
@@ -352,14 +353,14 @@ func (v *verifier) coverage(s *Signature) {
 	cs, ok := v.changes[end]
 	if !ok {
 		// Each comparison walks both revisions' cross-reference entries.
-		cost := 2 * int64(len(v.doc.final.xref))
-		if v.doc.work += cost; v.doc.work > maxWork {
+		cost := 2 * int64(len(v.doc.Final.Xref))
+		if v.work += cost; v.work > maxWork {
 			s.Problems = append(s.Problems, errProblem(CodeTooComplex,
 				"the document has too many revisions and objects to judge what changed after this signature"))
 			s.Coverage.LaterChanges = "unknown"
 			return
 		}
-		cs = changesSince(v.doc.viewAt(end), v.doc.final)
+		cs = changesSince(v.doc.ViewAt(end), v.doc.Final)
 		v.changes[end] = cs
 	}
 	s.Coverage.Changes = cs.list
@@ -558,8 +559,8 @@ func (v *verifier) archiveLevels(sigs []Signature) {
 			if ts.Kind != KindDocumentTimestamp || !ts.Valid || ts.Coverage.RevisionEnd <= sigs[i].Coverage.RevisionEnd {
 				continue
 			}
-			at := v.doc.viewAt(ts.Coverage.RevisionEnd)
-			if asDict(at.resolve(at.trailer["Root"]))["DSS"] != nil {
+			at := v.doc.ViewAt(ts.Coverage.RevisionEnd)
+			if pdfread.AsDict(at.Resolve(at.Trailer["Root"]))["DSS"] != nil {
 				sigs[i].Level = LevelBLTA
 				break
 			}
@@ -573,31 +574,31 @@ func (v *verifier) orphans(referenced map[int64]bool) []Problem {
 	var out []Problem
 	seen := map[int64]bool{}
 	report := func(num int64, o any) {
-		d := asDict(o)
+		d := pdfread.AsDict(o)
 		if d == nil || d["ByteRange"] == nil || d["Contents"] == nil || referenced[num] || seen[num] {
 			return
 		}
-		if t := asName(d["Type"]); t != "Sig" && t != "DocTimeStamp" && d["Filter"] == nil {
+		if t := pdfread.AsName(d["Type"]); t != "Sig" && t != "DocTimeStamp" && d["Filter"] == nil {
 			return
 		}
 		seen[num] = true
 		out = append(out, errProblem(CodeSignatureOrphaned,
 			"object %d is a signature that no signature field refers to: a signature was removed from the document", num))
 	}
-	for _, sec := range v.doc.sections {
+	for _, sec := range v.doc.Sections {
 		for num, e := range sec.Entries {
-			if e.Kind != 1 {
+			if e.Kind != pdfread.InFile {
 				continue
 			}
-			o, err := v.doc.objectAt(e.Off, num, v.doc.final)
+			o, err := v.doc.ObjectAt(e.Off, num)
 			if err == nil {
 				report(num, o)
 			}
 		}
 	}
-	for num, e := range v.doc.final.xref {
-		if e.Kind == 2 {
-			o, _ := v.doc.final.object(num)
+	for num, e := range v.doc.Final.Xref {
+		if e.Kind == pdfread.InStream {
+			o, _ := v.doc.Final.Object(num)
 			report(num, o)
 		}
 	}

@@ -1,41 +1,43 @@
-package verify
+package pdfread
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strconv"
 )
 
-// The PDF object model, as far as verification needs it. A value is one of:
-// nil (null), bool, int64, float64, pdfName, pdfString, pdfArray, pdfDict,
-// pdfRef or *pdfStream.
+// The PDF object model. A value is one of: nil (null), bool, int64,
+// float64, Name, String, Array, Dict, Ref or *Stream. References inside
+// arrays and dictionaries stay references: View.Resolve follows them.
 type (
-	pdfName   string
-	pdfString []byte
-	pdfArray  []any
-	pdfDict   map[pdfName]any
-	pdfRef    struct{ Num, Gen int64 }
-	pdfStream struct {
-		Dict pdfDict
+	// Name is a name object, without its slash.
+	Name string
+	// String is a string object's bytes, escapes decoded.
+	String []byte
+	// Array is an array object.
+	Array []any
+	// Dict is a dictionary object.
+	Dict map[Name]any
+	// Ref is a reference to an indirect object.
+	Ref struct{ Num, Gen int64 }
+	// Stream is a stream object.
+	Stream struct {
+		Dict Dict
 		Raw  []byte // the encoded data, as stored in the file
 	}
 )
 
-// maxDepth bounds the nesting of arrays and dictionaries. Real documents stay
-// far below it; a crafted one must not exhaust the stack.
-const maxDepth = 64
-
-var errSyntax = errors.New("PDF syntax error")
-
 func syntaxErr(pos int, format string, args ...any) error {
-	return fmt.Errorf("%w at byte %d: %s", errSyntax, pos, fmt.Sprintf(format, args...))
+	return damaged(ErrSyntax, "PDF syntax error at byte %d: %s", pos, fmt.Sprintf(format, args...))
 }
 
 // lexer reads PDF tokens from b starting at pos.
 type lexer struct {
 	b   []byte
 	pos int
+	// maxDepth bounds the nesting of arrays and dictionaries: a crafted
+	// file must not exhaust the stack.
+	maxDepth int
 	// scanned counts bytes searched beyond pos (looking for a stream's
 	// end), so the caller can charge them to the document's budget.
 	scanned int
@@ -116,8 +118,8 @@ func (l *lexer) unsigned() (int64, bool) {
 
 // object reads one direct object (or a reference).
 func (l *lexer) object(depth int) (any, error) {
-	if depth > maxDepth {
-		return nil, syntaxErr(l.pos, "objects nested more than %d deep", maxDepth)
+	if depth > l.maxDepth {
+		return nil, limitErr(ErrNesting, int64(depth), int64(l.maxDepth), "arrays and dictionaries at byte %d nest %d deep, more than %d", l.pos)
 	}
 	l.skipSpace()
 	if l.pos >= len(l.b) {
@@ -155,7 +157,7 @@ func (l *lexer) object(depth int) (any, error) {
 	}
 }
 
-func (l *lexer) name() (pdfName, error) {
+func (l *lexer) name() (Name, error) {
 	l.pos++ // '/'
 	var out []byte
 	for l.pos < len(l.b) && isRegular(l.b[l.pos]) {
@@ -170,7 +172,7 @@ func (l *lexer) name() (pdfName, error) {
 		out = append(out, c)
 		l.pos++
 	}
-	return pdfName(out), nil
+	return Name(out), nil
 }
 
 func unhex(c byte) (byte, bool) {
@@ -191,10 +193,35 @@ func unhex2(hi, lo byte) (byte, bool) {
 	return h<<4 | l, ok1 && ok2
 }
 
-func (l *lexer) literalString() (pdfString, error) {
+// stringEnd is the offset just after the literal string starting at pos,
+// -1 when it does not end. Knowing it first sizes the string's buffer by
+// what the file holds.
+func stringEnd(b []byte, pos int) int {
+	nest := 0
+	for i := pos; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '(':
+			nest++
+		case ')':
+			if nest--; nest == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+func (l *lexer) literalString() (String, error) {
 	start := l.pos
+	end := stringEnd(l.b, start)
+	if end < 0 {
+		l.scanned += len(l.b) - start
+		return nil, syntaxErr(start, "unterminated string")
+	}
 	l.pos++ // '('
-	var out []byte
+	out := make([]byte, 0, end-l.pos)
 	nest := 1
 	for l.pos < len(l.b) {
 		c := l.b[l.pos]
@@ -250,10 +277,15 @@ func (l *lexer) literalString() (pdfString, error) {
 	return nil, syntaxErr(start, "unterminated string")
 }
 
-func (l *lexer) hexString() (pdfString, error) {
+func (l *lexer) hexString() (String, error) {
 	start := l.pos
 	l.pos++ // '<'
-	out := make([]byte, 0, 64)
+	n := bytes.IndexByte(l.b[l.pos:], '>')
+	if n < 0 {
+		l.scanned += len(l.b) - start
+		return nil, syntaxErr(start, "unterminated hexadecimal string")
+	}
+	out := make([]byte, 0, n/2+1)
 	var hi byte
 	half := false
 	for l.pos < len(l.b) {
@@ -282,9 +314,26 @@ func (l *lexer) hexString() (pdfString, error) {
 	return nil, syntaxErr(start, "unterminated hexadecimal string")
 }
 
-func (l *lexer) array(depth int) (pdfArray, error) {
+// ParseHexString reads b as exactly one hexadecimal string, "<…>", and
+// nothing else: the check a signature's /Contents gap needs.
+func ParseHexString(b []byte) (String, error) {
+	if len(b) == 0 || b[0] != '<' {
+		return nil, syntaxErr(0, "not a hexadecimal string")
+	}
+	l := lexer{b: b}
+	s, err := l.hexString()
+	if err != nil {
+		return nil, err
+	}
+	if l.pos != len(b) {
+		return nil, syntaxErr(l.pos, "data after the hexadecimal string")
+	}
+	return s, nil
+}
+
+func (l *lexer) array(depth int) (Array, error) {
 	l.pos++ // '['
-	var out pdfArray
+	var out Array
 	for {
 		l.skipSpace()
 		if l.pos >= len(l.b) {
@@ -302,9 +351,9 @@ func (l *lexer) array(depth int) (pdfArray, error) {
 	}
 }
 
-func (l *lexer) dict(depth int) (pdfDict, error) {
+func (l *lexer) dict(depth int) (Dict, error) {
 	l.pos += 2 // "<<"
-	out := pdfDict{}
+	out := Dict{}
 	for {
 		l.skipSpace()
 		if l.pos >= len(l.b) {
@@ -372,7 +421,7 @@ func (l *lexer) number() (any, error) {
 		save := l.pos
 		if gen, ok := l.unsigned(); ok {
 			if l.expectKeyword("R") {
-				return pdfRef{Num: n, Gen: gen}, nil
+				return Ref{Num: n, Gen: gen}, nil
 			}
 		}
 		l.pos = save
@@ -396,7 +445,7 @@ func (l *lexer) indirect(wantNum int64, length func(any) (int64, bool)) (any, er
 	if err != nil {
 		return nil, err
 	}
-	d, isDict := v.(pdfDict)
+	d, isDict := v.(Dict)
 	if !isDict || !l.expectKeyword("stream") {
 		return v, nil
 	}
@@ -413,7 +462,7 @@ func (l *lexer) indirect(wantNum int64, length func(any) (int64, bool)) (any, er
 		probe := lexer{b: l.b, pos: end}
 		if probe.expectKeyword("endstream") {
 			l.pos = probe.pos
-			return &pdfStream{Dict: d, Raw: l.b[dataStart:end]}, nil
+			return &Stream{Dict: d, Raw: l.b[dataStart:end]}, nil
 		}
 	}
 	// A wrong /Length is common in real files: find the end keyword instead.
@@ -430,7 +479,7 @@ func (l *lexer) indirect(wantNum int64, length func(any) (int64, bool)) (any, er
 		end--
 	}
 	l.pos = dataStart + i + len("endstream")
-	return &pdfStream{Dict: d, Raw: l.b[dataStart:end]}, nil
+	return &Stream{Dict: d, Raw: l.b[dataStart:end]}, nil
 }
 
 func clip(s string) string {
@@ -444,22 +493,25 @@ func clip(s string) string {
 // Accessors that answer "absent" for any other type, so callers never need
 // a type assertion that could panic.
 
-func asDict(v any) pdfDict {
+// AsDict is v as a dictionary, or a stream's dictionary; nil otherwise.
+func AsDict(v any) Dict {
 	switch t := v.(type) {
-	case pdfDict:
+	case Dict:
 		return t
-	case *pdfStream:
+	case *Stream:
 		return t.Dict
 	}
 	return nil
 }
 
-func asName(v any) pdfName {
-	n, _ := v.(pdfName)
+// AsName is v as a name; "" otherwise.
+func AsName(v any) Name {
+	n, _ := v.(Name)
 	return n
 }
 
-func asInt(v any) (int64, bool) {
+// AsInt is v as an integer; a real with no fraction counts as one.
+func AsInt(v any) (int64, bool) {
 	switch t := v.(type) {
 	case int64:
 		return t, true
@@ -471,17 +523,20 @@ func asInt(v any) (int64, bool) {
 	return 0, false
 }
 
-func asArray(v any) pdfArray {
-	a, _ := v.(pdfArray)
+// AsArray is v as an array; nil otherwise.
+func AsArray(v any) Array {
+	a, _ := v.(Array)
 	return a
 }
 
-func asString(v any) (pdfString, bool) {
-	s, ok := v.(pdfString)
+// AsString is v as a string.
+func AsString(v any) (String, bool) {
+	s, ok := v.(String)
 	return s, ok
 }
 
-func asRef(v any) (pdfRef, bool) {
-	r, ok := v.(pdfRef)
+// AsRef is v as a reference.
+func AsRef(v any) (Ref, bool) {
+	r, ok := v.(Ref)
 	return r, ok
 }

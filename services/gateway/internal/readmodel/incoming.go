@@ -1,0 +1,72 @@
+package readmodel
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/sqlstore"
+)
+
+// The incoming register (sổ đăng ký văn bản đến, DOMAIN.md §10): the
+// documents an agency registered, read from the documents projector's rows
+// with their first task.
+
+// Arrival is a document of the incoming register with its first assignment:
+// whom it was passed to (Đơn vị hoặc người nhận), when (Ngày chuyển), by when
+// it is due, and where it stands.
+type Arrival struct {
+	DocumentID      string
+	ArrivalNumber   int64
+	ReceivedAt      time.Time
+	Kind, Subject   string
+	Confidentiality string
+	Self            SelfDescription
+	Status          string
+	// From the document's first task; empty or zero before it is assigned.
+	Assignee   string
+	AssignedAt time.Time
+	Deadline   time.Time
+}
+
+// Arrivals lists the documents that agency registered in year with an
+// arrival time in [since, until), in incoming-number order. Secret documents
+// are left out: they are numbered in their own series and kept in a
+// separate register (DOMAIN.md §3), so the ordinary one never prints them.
+func (s *Store) Arrivals(ctx context.Context, agency string, year int, since, until time.Time) ([]Arrival, error) {
+	const op = "readmodel.Arrivals"
+	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.arrival_number, d.received_at, d.kind, d.subject, d.confidentiality,
+			d.issuer, d.issuer_id, d.symbol, d.issued_on, d.description, d.status,
+			COALESCE(t.assignee, ''), COALESCE(t.assigned_at, ''), COALESCE(t.deadline, '')
+		FROM documents d
+		LEFT JOIN tasks t ON t.id = (
+			SELECT f.id FROM tasks f WHERE f.document_id = d.id ORDER BY f.assigned_at, f.id LIMIT 1)
+		WHERE d.agency = $1 AND d.arrival_year = $2 AND d.received_at >= $3 AND d.received_at < $4
+			AND d.confidentiality = 'NONE'
+		ORDER BY d.arrival_number, d.id`,
+		agency, year, sqlstore.Time(since), sqlstore.Time(until))
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	defer rows.Close()
+	var out []Arrival
+	for rows.Next() {
+		var (
+			a                            Arrival
+			received, assigned, deadline string
+		)
+		if err := rows.Scan(&a.DocumentID, &a.ArrivalNumber, &received, &a.Kind, &a.Subject, &a.Confidentiality,
+			&a.Self.Issuer, &a.Self.IssuerID, &a.Self.Symbol, &a.Self.IssuedOn, &a.Self.Description, &a.Status,
+			&a.Assignee, &assigned, &deadline); err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+		if a.ReceivedAt, err = sqlstore.ParseTime(received); err != nil {
+			return nil, errs.Wrap(op, fmt.Errorf("document %s: received_at: %w", a.DocumentID, err))
+		}
+		a.AssignedAt = parseOptionalTime(assigned)
+		a.Deadline = parseOptionalTime(deadline)
+		out = append(out, a)
+	}
+	return out, errs.Wrap(op, rows.Err())
+}
