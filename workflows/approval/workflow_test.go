@@ -12,7 +12,9 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows/internal/workflowtest"
 )
 
 type recorder struct {
@@ -27,7 +29,7 @@ func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *recorder) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	rec := &recorder{}
-	env.RegisterActivityWithOptions(func(_ context.Context, in approval.PublishEventInput) error {
+	env.RegisterActivityWithOptions(func(_ context.Context, in workflows.PublishEventInput) error {
 		if in.ID == "" {
 			return errors.New("event without id")
 		}
@@ -40,15 +42,15 @@ func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *recorder) {
 			rec.deadline = d.Deadline
 		}
 		return nil
-	}, activity.RegisterOptions{Name: approval.ActivityPublishEvent})
-	env.RegisterActivityWithOptions(func(_ context.Context, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
+	}, activity.RegisterOptions{Name: workflows.ActivityPublishEvent})
+	env.RegisterActivityWithOptions(func(_ context.Context, in workflows.SignDocumentInput) (workflows.SignDocumentResult, error) {
 		rec.signed++
-		return approval.SignDocumentResult{Signed: events.Object{Bucket: "docs", Key: "signed/" + in.DocumentID + ".pdf", SHA256: "ab"}, Level: "B-B", SignedAt: time.Now()}, nil
-	}, activity.RegisterOptions{Name: approval.ActivitySignDocument})
-	env.RegisterActivityWithOptions(func(_ context.Context, in approval.ArchiveDocumentInput) (approval.ArchiveDocumentResult, error) {
+		return workflows.SignDocumentResult{Signed: events.Object{Bucket: "docs", Key: "signed/" + in.DocumentID + ".pdf", SHA256: "ab"}, Level: "B-B", SignedAt: time.Now()}, nil
+	}, activity.RegisterOptions{Name: workflows.ActivitySignDocument})
+	env.RegisterActivityWithOptions(func(_ context.Context, in workflows.ArchiveDocumentInput) (workflows.ArchiveDocumentResult, error) {
 		rec.archived++
-		return approval.ArchiveDocumentResult{RecordID: "rec-" + in.DocumentID, Object: in.Signed}, nil
-	}, activity.RegisterOptions{Name: approval.ActivityArchiveDocument})
+		return workflows.ArchiveDocumentResult{RecordID: "rec-" + in.DocumentID, Object: in.Signed}, nil
+	}, activity.RegisterOptions{Name: workflows.ActivityArchiveDocument})
 	approval.Register(env)
 	return env, rec
 }
@@ -67,7 +69,7 @@ func input() approval.Input {
 type updateResult struct {
 	accepted bool
 	err      error
-	result   approval.DecisionResult
+	result   workflows.DecisionResult
 }
 
 func (u *updateResult) callbacks() *testsuite.TestUpdateCallback {
@@ -79,7 +81,7 @@ func (u *updateResult) callbacks() *testsuite.TestUpdateCallback {
 				u.err = err
 				return
 			}
-			if r, ok := v.(approval.DecisionResult); ok {
+			if r, ok := v.(workflows.DecisionResult); ok {
 				u.result = r
 			}
 		},
@@ -90,7 +92,7 @@ func (u *updateResult) callbacks() *testsuite.TestUpdateCallback {
 func decide(env *testsuite.TestWorkflowEnvironment, after time.Duration, user, decision, comment string, out *updateResult) {
 	env.RegisterDelayedCallback(func() {
 		st := state(env)
-		env.UpdateWorkflow(approval.UpdateDecide, "", out.callbacks(), approval.Decision{
+		env.UpdateWorkflow(approval.UpdateDecide, "", out.callbacks(), workflows.Decision{
 			TaskID: st.Task.ID, Decision: decision, Comment: comment,
 			By: events.Actor{Username: user, Role: "official", Agency: "000.00.00.G22"},
 		})
@@ -121,7 +123,7 @@ func TestApproveSignsThenArchives(t *testing.T) {
 	t.Parallel()
 	env, rec := newEnv(t)
 	var u updateResult
-	decide(env, time.Hour, "chuyenvien1", approval.DecisionApprove, "Đồng ý", &u)
+	decide(env, time.Hour, "chuyenvien1", workflows.DecisionApprove, "Đồng ý", &u)
 	env.ExecuteWorkflow(approval.WorkflowName, input())
 
 	if err := env.GetWorkflowError(); err != nil {
@@ -131,10 +133,10 @@ func TestApproveSignsThenArchives(t *testing.T) {
 	if err := env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Outcome != approval.OutcomeArchived || res.RecordID != "rec-doc-1" {
+	if res.Outcome != workflows.OutcomeArchived || res.RecordID != "rec-doc-1" {
 		t.Fatalf("result = %+v", res)
 	}
-	if !u.accepted || u.err != nil || u.result.Decision != approval.DecisionApprove {
+	if !u.accepted || u.err != nil || u.result.Decision != workflows.DecisionApprove {
 		t.Fatalf("update: %+v", u)
 	}
 	if !rec.deadline.Equal(deadline) {
@@ -158,13 +160,13 @@ func TestRejectEndsWithoutSignature(t *testing.T) {
 	t.Parallel()
 	env, rec := newEnv(t)
 	var u updateResult
-	decide(env, time.Hour, "chuyenvien1", approval.DecisionReject, "Sai thể thức", &u)
+	decide(env, time.Hour, "chuyenvien1", workflows.DecisionReject, "Sai thể thức", &u)
 	env.ExecuteWorkflow(approval.WorkflowName, input())
 	var res approval.Result
 	if err := env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Outcome != approval.OutcomeRejected || rec.signed != 0 || rec.archived != 0 {
+	if res.Outcome != workflows.OutcomeRejected || rec.signed != 0 || rec.archived != 0 {
 		t.Fatalf("result %+v, signed %d, archived %d", res, rec.signed, rec.archived)
 	}
 	if rec.published[len(rec.published)-1] != events.DocumentRejected {
@@ -177,9 +179,9 @@ func TestRefusedDecisions(t *testing.T) {
 	tests := []struct {
 		name, user, decision, comment, wantType string
 	}{
-		{"someone else", "chuyenvien2", approval.DecisionApprove, "", approval.ErrNotAssignee},
-		{"unknown decision", "chuyenvien1", "sign", "", approval.ErrInvalidDecision},
-		{"rejection without reason", "chuyenvien1", approval.DecisionReject, "", approval.ErrInvalidDecision},
+		{"someone else", "chuyenvien2", workflows.DecisionApprove, "", workflows.ErrNotAssignee},
+		{"unknown decision", "chuyenvien1", "sign", "", workflows.ErrInvalidDecision},
+		{"rejection without reason", "chuyenvien1", workflows.DecisionReject, "", workflows.ErrInvalidDecision},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -187,7 +189,7 @@ func TestRefusedDecisions(t *testing.T) {
 			env, rec := newEnv(t)
 			var bad, good updateResult
 			decide(env, time.Hour, tc.user, tc.decision, tc.comment, &bad)
-			decide(env, 2*time.Hour, "chuyenvien1", approval.DecisionApprove, "", &good)
+			decide(env, 2*time.Hour, "chuyenvien1", workflows.DecisionApprove, "", &good)
 			env.ExecuteWorkflow(approval.WorkflowName, input())
 			if err := env.GetWorkflowError(); err != nil {
 				t.Fatal(err)
@@ -207,19 +209,27 @@ func TestSecondDecisionRefused(t *testing.T) {
 	env, rec := newEnv(t)
 	// Signing takes a while, so the workflow is still open when the
 	// second decision arrives.
-	env.OnActivity(approval.ActivitySignDocument, mockAnyArgs(), mockAnyArgs()).After(3*time.Hour).Return(
-		approval.SignDocumentResult{Signed: events.Object{Key: "signed/doc-1.pdf", SHA256: "ab"}}, nil)
+	env.OnActivity(workflows.ActivitySignDocument, mockAnyArgs(), mockAnyArgs()).After(3*time.Hour).Return(
+		workflows.SignDocumentResult{Signed: events.Object{Key: "signed/doc-1.pdf", SHA256: "ab"}}, nil)
 	var first, second updateResult
-	decide(env, time.Hour, "chuyenvien1", approval.DecisionApprove, "", &first)
-	decide(env, 2*time.Hour, "chuyenvien1", approval.DecisionReject, "đổi ý", &second)
+	decide(env, time.Hour, "chuyenvien1", workflows.DecisionApprove, "", &first)
+	decide(env, 2*time.Hour, "chuyenvien1", workflows.DecisionReject, "đổi ý", &second)
 	env.ExecuteWorkflow(approval.WorkflowName, input())
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	if !first.accepted || second.accepted || appErrType(second.err) != approval.ErrTaskClosed {
+	if !first.accepted || second.accepted || appErrType(second.err) != workflows.ErrTaskClosed {
 		t.Fatalf("first %+v second %+v", first, second)
 	}
 	if rec.archived != 1 {
 		t.Fatalf("archived %d times", rec.archived)
 	}
+}
+
+// The histories in testdata (testdata/README.md) replay against the frozen
+// workflow: it schedules the same commands in the same order as when they
+// were recorded.
+func TestReplayRecordedHistories(t *testing.T) {
+	t.Parallel()
+	workflowtest.Replay(t, 2, approval.Register)
 }
