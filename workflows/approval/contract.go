@@ -16,6 +16,7 @@ import (
 	"time"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/workflows"
 )
 
 // Names of the workflow, its update and query.
@@ -30,14 +31,8 @@ const (
 
 // Input starts the workflow.
 type Input struct {
-	DocumentID    string        `json:"document_id"`
-	Agency        string        `json:"agency"`
-	Kind          string        `json:"kind"`
-	Subject       string        `json:"subject"`
-	Urgency       string        `json:"urgency"`
-	ArrivalNumber int64         `json:"arrival_number"`
-	Original      events.Object `json:"original"`
-	Approver      string        `json:"approver"` // username the task is assigned to
+	workflows.Document
+	Approver string `json:"approver"` // username the task is assigned to
 	// Deadline of the approval task, counted in working days on the
 	// Vietnamese calendar by routing (workflows cannot load the calendar).
 	Deadline time.Time `json:"deadline"`

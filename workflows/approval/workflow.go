@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
@@ -34,7 +33,7 @@ const (
 // if approved, the signature and the archive.
 func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	if err := in.validate(); err != nil {
-		return Result{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrInvalidDecision, nil)
+		return Result{}, execution.Invalid(err, workflows.ErrInvalidDecision)
 	}
 	log := workflow.GetLogger(ctx)
 	wf := &run{
@@ -163,7 +162,7 @@ func (wf *run) publish(ctx workflow.Context, t events.Type, data any) error {
 }
 
 func (in Input) validate() error {
-	problems := execution.DocumentProblems(in.DocumentID, in.Agency, in.Original)
+	problems := execution.DocumentProblems(in.Document)
 	if in.Approver == "" {
 		problems = append(problems, errors.New("approver is required"))
 	}

@@ -81,13 +81,7 @@ const (
 
 // Input starts the workflow.
 type Input struct {
-	DocumentID    string        `json:"document_id"`
-	Agency        string        `json:"agency"`
-	Kind          string        `json:"kind"`
-	Subject       string        `json:"subject"`
-	Urgency       string        `json:"urgency"`
-	ArrivalNumber int64         `json:"arrival_number"`
-	Original      events.Object `json:"original"`
+	workflows.Document
 	// Drafter submitted the document and gets it back for revision.
 	Drafter events.Actor `json:"drafter"`
 	Plan    Plan         `json:"plan"`

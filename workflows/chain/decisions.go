@@ -12,23 +12,8 @@ import (
 	"github.com/docflow/docflow/workflows/internal/updates"
 )
 
-// handle registers the query and the updates (package updates: validators
-// only read the state, handlers apply the change).
-func (wf *run) handle(ctx workflow.Context) error {
-	return updates.Register(ctx, QueryState, func() State { return wf.state },
-		updates.On(UpdateDecide, wf.validateDecision, wf.decide),
-		updates.On(UpdateResubmit, wf.validateResubmission, wf.resubmit),
-		updates.On(UpdateReassign, wf.validateReassignment, wf.reassign),
-		updates.On(UpdateRecall, wf.validateRecall, wf.recall),
-		updates.On(UpdateIssue, wf.validateIssue, wf.issue))
-}
-
 func (wf *run) validateDecision(ctx workflow.Context, d workflows.Decision) error {
-	t, err := wf.book.FindOpen(d.TaskID, TaskApprove)
-	if err != nil {
-		return err
-	}
-	if _, err := wf.book.ActingFor(t, d.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
+	if _, _, err := wf.book.Acting(d.TaskID, TaskApprove, d.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
 		return err
 	}
 	switch d.Decision {
@@ -58,10 +43,8 @@ func (wf *run) validateDecision(ctx workflow.Context, d workflows.Decision) erro
 //   - comment leaves the task open.
 func (wf *run) decide(ctx workflow.Context, d workflows.Decision) (workflows.DecisionResult, error) {
 	now := workflow.Now(ctx)
-	t := wf.book.Find(d.TaskID)
-	onBehalfOf, _ := wf.book.ActingFor(t, d.By.Username, now, workflows.ErrNotAssignee)
-	wf.book.Record(workflows.Entry{At: now, Action: d.Decision, TaskID: t.ID, StepID: t.StepID, By: d.By.Username, OnBehalfOf: onBehalfOf, Comment: d.Comment})
-	res := workflows.DecisionResult{TaskID: t.ID, Decision: d.Decision, DecidedAt: now, OnBehalfOf: onBehalfOf}
+	t, onBehalfOf, _ := wf.book.Acting(d.TaskID, TaskApprove, d.By.Username, now, workflows.ErrNotAssignee)
+	res := wf.book.Acted(t, d.Decision, d.By, onBehalfOf, d.Comment, now)
 	if d.Decision == DecisionComment {
 		n := wf.book.Notice(t, now)
 		n.By, n.Comment = &d.By, d.Comment

@@ -115,11 +115,13 @@ func single(id string, a workflows.Assignee) chain.Step {
 
 func input(steps ...chain.Step) chain.Input {
 	return chain.Input{
-		DocumentID: workflowtest.DocumentID, Agency: agency, Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt",
-		Urgency: "THUONG", ArrivalNumber: 1,
-		Original: events.Object{Bucket: "docs", Key: "originals/doc-1.pdf", SHA256: "cd", Size: 10},
-		Drafter:  events.Actor{Username: "drafter", Role: "official", Agency: agency},
-		Plan:     chain.Plan{RuleID: "quyet-dinh", RuleVersion: "1", Steps: steps},
+		Document: workflows.Document{
+			DocumentID: workflowtest.DocumentID, Agency: agency, Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt",
+			Urgency: "THUONG", ArrivalNumber: 1,
+			Original: events.Object{Bucket: "docs", Key: "originals/doc-1.pdf", SHA256: "cd", Size: 10},
+		},
+		Drafter: events.Actor{Username: "drafter", Role: "official", Agency: agency},
+		Plan:    chain.Plan{RuleID: "quyet-dinh", RuleVersion: "1", Steps: steps},
 	}
 }
 

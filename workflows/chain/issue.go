@@ -1,11 +1,8 @@
 package chain
 
 import (
-	"errors"
-	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
@@ -109,7 +106,7 @@ func (wf *run) issue(ctx workflow.Context, r Issue) (IssueResult, error) {
 	fail := func(what string, err error) (IssueResult, error) {
 		wf.state.Status = StatusAwaitingIssue
 		wf.state.WaitingFor = []string{ClerksOf(in.Agency)}
-		wf.book.Record(workflows.Entry{At: workflow.Now(ctx), Action: "issue_failed", By: r.By.Username, Comment: what + ": " + message(err)})
+		wf.book.Record(workflows.Entry{At: workflow.Now(ctx), Action: "issue_failed", By: r.By.Username, Comment: what + ": " + execution.Reason(err)})
 		wf.upsertSearch(ctx)
 		return IssueResult{}, err
 	}
@@ -157,13 +154,4 @@ func (wf *run) awaitIssue(ctx workflow.Context, signed workflows.SignDocumentRes
 		return err
 	}
 	return wf.book.Outbox.Flush(ctx)
-}
-
-// message is the reason of a failed activity as a person reads it.
-func message(err error) string {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) {
-		return ae.Message()
-	}
-	return fmt.Sprint(err)
 }

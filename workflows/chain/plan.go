@@ -13,7 +13,7 @@ import (
 
 // validate lists every problem of the start input at once.
 func (in Input) validate() error {
-	problems := execution.DocumentProblems(in.DocumentID, in.Agency, in.Original)
+	problems := execution.DocumentProblems(in.Document)
 	if in.Drafter.Username == "" {
 		problems = append(problems, errors.New("drafter is required: a returned document goes back to them"))
 	}

@@ -1,9 +1,9 @@
 package chain
 
 import (
+	"errors"
 	"fmt"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
@@ -11,6 +11,7 @@ import (
 	"github.com/docflow/docflow/workflows/internal/execution"
 	"github.com/docflow/docflow/workflows/internal/search"
 	"github.com/docflow/docflow/workflows/internal/tasks"
+	"github.com/docflow/docflow/workflows/internal/updates"
 )
 
 // Register registers Workflow on r, a worker or a replayer, as WorkflowName.
@@ -27,13 +28,12 @@ func Register(r execution.Registrar) {
 // happened, and, at the end, signing and archiving.
 func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	if err := in.validate(); err != nil {
-		return Result{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidPlan, nil)
+		return Result{}, execution.Invalid(err, ErrInvalidPlan)
 	}
 	// A run that began before external steps existed refused such a plan;
 	// replaying it must refuse it again.
 	if in.Plan.external() && workflow.GetVersion(ctx, changeExternalSteps, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return Result{}, temporal.NewNonRetryableApplicationError(
-			"the plan has an external step, which this workflow run cannot take", ErrInvalidPlan, nil)
+		return Result{}, execution.Invalid(errors.New("the plan has an external step, which this workflow run cannot take"), ErrInvalidPlan)
 	}
 	wf := &run{
 		in: in, wfID: workflow.GetInfo(ctx).WorkflowExecution.ID, signals: listen(ctx),
@@ -42,10 +42,15 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	if execution.Resume(&wf.in.Resume, &wf.state) {
 		wf.state.Runs++
 	}
-	wf.book = tasks.New(tasks.Document{
-		ID: in.DocumentID, Agency: in.Agency, WorkflowID: wf.wfID, Kind: in.Kind, Subject: in.Subject, Urgency: in.Urgency,
-	}, &wf.state.Tasks, &wf.state.History)
-	if err := wf.handle(ctx); err != nil {
+	wf.book = tasks.New(in.Document, wf.wfID, &wf.state.Tasks, &wf.state.History)
+	// Validators only read the state (package updates); handlers apply the
+	// change.
+	if err := updates.Register(ctx, QueryState, func() State { return wf.state },
+		updates.On(UpdateDecide, wf.validateDecision, wf.decide),
+		updates.On(UpdateResubmit, wf.validateResubmission, wf.resubmit),
+		updates.On(UpdateReassign, wf.validateReassignment, wf.reassign),
+		updates.On(UpdateRecall, wf.validateRecall, wf.recall),
+		updates.On(UpdateIssue, wf.validateIssue, wf.issue)); err != nil {
 		return Result{}, err
 	}
 

@@ -78,17 +78,11 @@ const ErrInvalidInput = "InvalidInput"
 
 // Input starts the workflow, once intake registered the document.
 type Input struct {
-	DocumentID string `json:"document_id"`
-	// Agency is the receiving agency, which registered the document.
-	Agency string `json:"agency"`
+	// Document's Agency is the receiving agency, which registered it.
+	workflows.Document
 	// SenderAgency is the identifier of the agency that sent the document,
 	// which the receipts go to; empty when the sender has none.
-	SenderAgency  string        `json:"sender_agency,omitempty"`
-	Kind          string        `json:"kind"`
-	Subject       string        `json:"subject"`
-	Urgency       string        `json:"urgency"`
-	ArrivalNumber int64         `json:"arrival_number"`
-	Original      events.Object `json:"original"`
+	SenderAgency string `json:"sender_agency,omitempty"`
 	// Leaders are who the document is presented to; any one of them, a
 	// substitute of theirs in force, or, once the assignment is overdue,
 	// their supervisor assigns it.

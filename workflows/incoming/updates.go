@@ -74,8 +74,7 @@ func (wf *run) validateAssignment(ctx workflow.Context, a Assignment) error {
 // withdrawn, and the loop plans the deadline and opens the handling tasks.
 func (wf *run) assign(ctx workflow.Context, a Assignment) (workflows.DecisionResult, error) {
 	now := workflow.Now(ctx)
-	t := wf.book.Find(a.TaskID)
-	onBehalfOf, _ := wf.book.ActingFor(t, a.By.Username, now, workflows.ErrNotLeader)
+	t, onBehalfOf, _ := wf.book.Acting(a.TaskID, TaskAssign, a.By.Username, now, workflows.ErrNotLeader)
 	wf.book.Decide(t, DecisionAssign, a.Comment, a.By, onBehalfOf, now)
 	wf.book.Withdraw(now, TaskAssign)
 	wf.state.Handling = &Handling{
@@ -95,17 +94,12 @@ func (wf *run) assign(ctx workflow.Context, a Assignment) (workflows.DecisionRes
 	if a.Comment != "" {
 		summary += ": " + a.Comment
 	}
-	wf.book.Record(workflows.Entry{At: now, Action: DecisionAssign, TaskID: t.ID, By: a.By.Username, OnBehalfOf: onBehalfOf, Comment: summary})
 	wf.refresh()
-	return workflows.DecisionResult{TaskID: t.ID, Decision: DecisionAssign, DecidedAt: now, OnBehalfOf: onBehalfOf}, nil
+	return wf.book.Acted(t, DecisionAssign, a.By, onBehalfOf, summary, now), nil
 }
 
 func (wf *run) validateProgress(ctx workflow.Context, p Progress) error {
-	t, err := wf.book.FindOpen(p.TaskID, TaskHandle)
-	if err != nil {
-		return err
-	}
-	_, err = wf.book.ActingFor(t, p.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee)
+	_, _, err := wf.book.Acting(p.TaskID, TaskHandle, p.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee)
 	return err
 }
 
@@ -114,10 +108,8 @@ func (wf *run) validateProgress(ctx workflow.Context, p Progress) error {
 // task.
 func (wf *run) progress(ctx workflow.Context, p Progress) (workflows.DecisionResult, error) {
 	now := workflow.Now(ctx)
-	t := wf.book.Find(p.TaskID)
-	onBehalfOf, _ := wf.book.ActingFor(t, p.By.Username, now, workflows.ErrNotAssignee)
+	t, onBehalfOf, _ := wf.book.Acting(p.TaskID, TaskHandle, p.By.Username, now, workflows.ErrNotAssignee)
 	h := wf.state.Handling
-	wf.book.Record(workflows.Entry{At: now, Action: DecisionProgress, TaskID: t.ID, By: p.By.Username, OnBehalfOf: onBehalfOf, Comment: p.Note})
 	switch {
 	case h.StartedAt == nil:
 		h.StartedAt = &now
@@ -128,15 +120,11 @@ func (wf *run) progress(ctx workflow.Context, p Progress) (workflows.DecisionRes
 		n.By, n.Comment = &p.By, p.Note
 		wf.book.Outbox.Queue(events.TaskCommented, n)
 	}
-	return workflows.DecisionResult{TaskID: t.ID, Decision: DecisionProgress, DecidedAt: now, OnBehalfOf: onBehalfOf}, nil
+	return wf.book.Acted(t, DecisionProgress, p.By, onBehalfOf, p.Note, now), nil
 }
 
 func (wf *run) validateContribution(ctx workflow.Context, c Contribution) error {
-	t, err := wf.book.FindOpen(c.TaskID, TaskContribute)
-	if err != nil {
-		return err
-	}
-	if _, err := wf.book.ActingFor(t, c.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
+	if _, _, err := wf.book.Acting(c.TaskID, TaskContribute, c.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
 		return err
 	}
 	if strings.TrimSpace(c.Opinion) == "" {
@@ -148,20 +136,14 @@ func (wf *run) validateContribution(ctx workflow.Context, c Contribution) error 
 // contribute closes a cooperator's task with their opinion.
 func (wf *run) contribute(ctx workflow.Context, c Contribution) (workflows.DecisionResult, error) {
 	now := workflow.Now(ctx)
-	t := wf.book.Find(c.TaskID)
-	onBehalfOf, _ := wf.book.ActingFor(t, c.By.Username, now, workflows.ErrNotAssignee)
+	t, onBehalfOf, _ := wf.book.Acting(c.TaskID, TaskContribute, c.By.Username, now, workflows.ErrNotAssignee)
 	wf.book.Decide(t, DecisionContribute, c.Opinion, c.By, onBehalfOf, now)
-	wf.book.Record(workflows.Entry{At: now, Action: DecisionContribute, TaskID: t.ID, By: c.By.Username, OnBehalfOf: onBehalfOf, Comment: c.Opinion})
 	wf.refresh()
-	return workflows.DecisionResult{TaskID: t.ID, Decision: DecisionContribute, DecidedAt: now, OnBehalfOf: onBehalfOf}, nil
+	return wf.book.Acted(t, DecisionContribute, c.By, onBehalfOf, c.Opinion, now), nil
 }
 
 func (wf *run) validateCompletion(ctx workflow.Context, c Completion) error {
-	t, err := wf.book.FindOpen(c.TaskID, TaskHandle)
-	if err != nil {
-		return err
-	}
-	if _, err := wf.book.ActingFor(t, c.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
+	if _, _, err := wf.book.Acting(c.TaskID, TaskHandle, c.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
 		return err
 	}
 	if strings.TrimSpace(c.Result) == "" {
@@ -177,15 +159,13 @@ func (wf *run) validateCompletion(ctx workflow.Context, c Completion) error {
 // cooperation still open is withdrawn, and the sender is owed receipt 06.
 func (wf *run) complete(ctx workflow.Context, c Completion) (workflows.DecisionResult, error) {
 	now := workflow.Now(ctx)
-	t := wf.book.Find(c.TaskID)
-	onBehalfOf, _ := wf.book.ActingFor(t, c.By.Username, now, workflows.ErrNotAssignee)
+	t, onBehalfOf, _ := wf.book.Acting(c.TaskID, TaskHandle, c.By.Username, now, workflows.ErrNotAssignee)
 	wf.book.Decide(t, DecisionComplete, c.Result, c.By, onBehalfOf, now)
 	wf.book.Withdraw(now, TaskContribute)
 	h := wf.state.Handling
 	h.CompletedAt, h.Result, h.Reply = &now, c.Result, c.Reply
 	wf.state.Status = StatusCompleted
-	wf.book.Record(workflows.Entry{At: now, Action: DecisionComplete, TaskID: t.ID, By: c.By.Username, OnBehalfOf: onBehalfOf, Comment: c.Result})
 	wf.book.Outbox.Queue(events.HandlingCompleted, wf.handlingData(events.ReceiptCompleted, c.By, onBehalfOf, c.Result, now))
 	wf.refresh()
-	return workflows.DecisionResult{TaskID: t.ID, Decision: DecisionComplete, DecidedAt: now, OnBehalfOf: onBehalfOf}, nil
+	return wf.book.Acted(t, DecisionComplete, c.By, onBehalfOf, c.Result, now), nil
 }

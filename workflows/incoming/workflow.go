@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
@@ -30,7 +29,7 @@ func Register(r execution.Registrar) {
 // opening tasks, publishing events in the order things happened.
 func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	if err := in.validate(); err != nil {
-		return Result{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidInput, nil)
+		return Result{}, execution.Invalid(err, ErrInvalidInput)
 	}
 	wf := &run{
 		in: in, wfID: workflow.GetInfo(ctx).WorkflowExecution.ID, state: State{Status: StatusAwaitingAssignment},
@@ -39,9 +38,7 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	if execution.Resume(&wf.in.Resume, &wf.state) {
 		wf.state.Runs++
 	}
-	wf.book = tasks.New(tasks.Document{
-		ID: in.DocumentID, Agency: in.Agency, WorkflowID: wf.wfID, Kind: in.Kind, Subject: in.Subject, Urgency: in.Urgency,
-	}, &wf.state.Tasks, &wf.state.History)
+	wf.book = tasks.New(in.Document, wf.wfID, &wf.state.Tasks, &wf.state.History)
 	if err := wf.handle(ctx); err != nil {
 		return Result{}, err
 	}
@@ -193,7 +190,7 @@ func (wf *run) upsertSearch(ctx workflow.Context) {
 }
 
 func (in Input) validate() error {
-	problems := execution.DocumentProblems(in.DocumentID, in.Agency, in.Original)
+	problems := execution.DocumentProblems(in.Document)
 	if in.ArrivalNumber < 1 {
 		problems = append(problems, errors.New("arrival_number is required: a document without an incoming number cannot be assigned"))
 	}

@@ -39,10 +39,12 @@ func newEnv(t *testing.T, deadlines func(workflows.PlanDeadlinesInput) workflows
 
 func input(leaders ...workflows.Assignee) incoming.Input {
 	return incoming.Input{
-		DocumentID: workflowtest.DocumentID, Agency: agency, SenderAgency: sender, Kind: "CONG_VAN",
-		Subject: "Đề nghị báo cáo tình hình thực hiện kế hoạch", Urgency: "THUONG", ArrivalNumber: 12,
-		Original: events.Object{Bucket: "docs", Key: "originals/doc-1.pdf", SHA256: "cd", Size: 10},
-		Leaders:  leaders, AssignWorkingDays: 1,
+		Document: workflows.Document{
+			DocumentID: workflowtest.DocumentID, Agency: agency, Kind: "CONG_VAN",
+			Subject: "Đề nghị báo cáo tình hình thực hiện kế hoạch", Urgency: "THUONG", ArrivalNumber: 12,
+			Original: events.Object{Bucket: "docs", Key: "originals/doc-1.pdf", SHA256: "cd", Size: 10},
+		},
+		SenderAgency: sender, Leaders: leaders, AssignWorkingDays: 1,
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/workflows"
 )
 
@@ -99,18 +98,35 @@ func ContinueAsNew(ctx workflow.Context, name, documentID string, next any) erro
 	return workflow.NewContinueAsNewError(ctx, name, next)
 }
 
+// Invalid fails a workflow whose start input cannot be run, for good: no
+// retry can change the input. errType is the workflow's application error
+// type for it.
+func Invalid(err error, errType string) error {
+	return temporal.NewNonRetryableApplicationError(err.Error(), errType, nil)
+}
+
+// Reason is why an activity failed, as a person reads it: the application
+// error's message without the SDK's wrapping.
+func Reason(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Message()
+	}
+	return fmt.Sprint(err)
+}
+
 // DocumentProblems are what a start input lacks of the document every
 // workflow is about: its id, its agency and the stored original with its
 // digest. The workflow adds its own and refuses the start with all of them.
-func DocumentProblems(documentID, agency string, original events.Object) []error {
+func DocumentProblems(d workflows.Document) []error {
 	var problems []error
-	if documentID == "" {
+	if d.DocumentID == "" {
 		problems = append(problems, errors.New("document_id is required"))
 	}
-	if agency == "" {
+	if d.Agency == "" {
 		problems = append(problems, errors.New("agency is required"))
 	}
-	if original.Key == "" || original.SHA256 == "" {
+	if d.Original.Key == "" || d.Original.SHA256 == "" {
 		problems = append(problems, errors.New("original object with its sha256 is required"))
 	}
 	return problems

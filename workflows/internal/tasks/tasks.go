@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
@@ -40,21 +39,16 @@ type Book struct {
 	// workflow may run timers of its own in the same set under other ids.
 	Timers *timers.Set
 
-	doc Document
+	doc        workflows.Document
+	workflowID string
 }
 
-// Document is what the task events say of the document; Kind also bounds
-// what a substitute may decide.
-type Document struct {
-	ID, Agency, WorkflowID, Kind, Subject, Urgency string
-}
-
-// New is the book of a workflow run for doc over its state's tasks and
-// history, publishing through routing's PublishEvent.
-func New(doc Document, tasks *[]workflows.Task, history *[]workflows.Entry) *Book {
+// New is the book of the workflow run workflowID, about doc, over its
+// state's tasks and history; it publishes through routing's PublishEvent.
+func New(doc workflows.Document, workflowID string, tasks *[]workflows.Task, history *[]workflows.Entry) *Book {
 	return &Book{
-		Tasks: tasks, History: history, Timers: timers.NewSet(), doc: doc,
-		Outbox: &outbox.Outbox{Agency: doc.Agency, DocumentID: doc.ID, Options: execution.RoutingActivity()},
+		Tasks: tasks, History: history, Timers: timers.NewSet(), doc: doc, workflowID: workflowID,
+		Outbox: &outbox.Outbox{Agency: doc.Agency, DocumentID: doc.DocumentID, Options: execution.RoutingActivity()},
 	}
 }
 
@@ -84,7 +78,7 @@ func (b *Book) Record(e workflows.Entry) { *b.History = append(*b.History, e) }
 func (b *Book) Open(t workflows.Task) {
 	*b.Tasks = append(*b.Tasks, t)
 	b.Outbox.Queue(events.TaskAssigned, events.TaskAssignedData{
-		TaskID: t.ID, DocumentID: b.doc.ID, WorkflowID: b.doc.WorkflowID, Assignee: t.Assignee.Username,
+		TaskID: t.ID, DocumentID: b.doc.DocumentID, WorkflowID: b.workflowID, Assignee: t.Assignee.Username,
 		Subject: b.doc.Subject, Kind: b.doc.Kind, Urgency: b.doc.Urgency, Deadline: t.Deadline, AssignedAt: t.AssignedAt,
 		TaskKind: t.Kind, Substitutes: t.Assignee.Substitutes,
 	})
@@ -102,7 +96,7 @@ func (b *Book) Decide(t *workflows.Task, decision, comment string, by events.Act
 	t.Decision, t.DecidedBy, t.OnBehalfOf, t.DecidedAt = decision, by.Username, onBehalfOf, &at
 	b.Close(t, workflows.TaskDecided)
 	b.Outbox.Queue(events.TaskDecided, events.TaskDecidedData{
-		TaskID: t.ID, DocumentID: b.doc.ID, WorkflowID: b.doc.WorkflowID, Decision: decision,
+		TaskID: t.ID, DocumentID: b.doc.DocumentID, WorkflowID: b.workflowID, Decision: decision,
 		Comment: comment, By: by, OnBehalfOf: onBehalfOf, DecidedAt: at,
 	})
 }
@@ -124,7 +118,7 @@ func (b *Book) Withdraw(at time.Time, kinds ...string) {
 // task.decided; the caller adds who acted and why.
 func (b *Book) Notice(t *workflows.Task, at time.Time) events.TaskNoticeData {
 	return events.TaskNoticeData{
-		TaskID: t.ID, DocumentID: b.doc.ID, WorkflowID: b.doc.WorkflowID,
+		TaskID: t.ID, DocumentID: b.doc.DocumentID, WorkflowID: b.workflowID,
 		Assignee: t.Assignee.Username, Deadline: t.Deadline, At: at,
 	}
 }
@@ -162,7 +156,27 @@ func (b *Book) ActingFor(t *workflows.Task, by string, now time.Time, errType st
 	if len(why) > 0 {
 		msg += ": " + strings.Join(why, "; ")
 	}
-	return "", temporal.NewApplicationError(msg, errType)
+	return "", updates.Refuse(errType, "%s", msg)
+}
+
+// Acting finds the open task id of the kind that by may act on at now, and
+// for whom (ActingFor), or refuses with why not: the update's validator
+// asks, then its handler, which gets the same answer.
+func (b *Book) Acting(id, kind, by string, now time.Time, errType string) (t *workflows.Task, onBehalfOf string, err error) {
+	if t, err = b.FindOpen(id, kind); err != nil {
+		return nil, "", err
+	}
+	if onBehalfOf, err = b.ActingFor(t, by, now, errType); err != nil {
+		return nil, "", err
+	}
+	return t, onBehalfOf, nil
+}
+
+// Acted records by's act on t in the audit trail (action and comment) and
+// is the update's result.
+func (b *Book) Acted(t *workflows.Task, action string, by events.Actor, onBehalfOf, comment string, at time.Time) workflows.DecisionResult {
+	b.Record(workflows.Entry{At: at, Action: action, TaskID: t.ID, StepID: t.StepID, By: by.Username, OnBehalfOf: onBehalfOf, Comment: comment})
+	return workflows.DecisionResult{TaskID: t.ID, Decision: action, DecidedAt: at, OnBehalfOf: onBehalfOf}
 }
 
 // actsFor says whether by may act on a task assigned to a, on a document of

@@ -91,9 +91,11 @@ func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 	}, deadline.Add(2*time.Hour).Sub(start))
 
 	env.ExecuteWorkflow(chain.WorkflowName, chain.Input{
-		DocumentID: "d1", Agency: "000.00.00.G22", Kind: "QUYET_DINH", Subject: "Quyết định", Urgency: "THUONG", ArrivalNumber: 1,
-		Original: events.Object{Bucket: "b", Key: "originals/d1.pdf", SHA256: "ab", Size: 1},
-		Drafter:  events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"},
+		Document: workflows.Document{
+			DocumentID: "d1", Agency: "000.00.00.G22", Kind: "QUYET_DINH", Subject: "Quyết định", Urgency: "THUONG", ArrivalNumber: 1,
+			Original: events.Object{Bucket: "b", Key: "originals/d1.pdf", SHA256: "ab", Size: 1},
+		},
+		Drafter: events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"},
 		Plan: chain.Plan{RuleID: "r", RuleVersion: "1", Steps: []chain.Step{{
 			ID: "s1", Name: "Chuyên viên xử lý", Mode: chain.ModeSingle, DeadlineWorkingDays: 3,
 			Assignees: []workflows.Assignee{{Position: "cv", Username: "chuyenvien1", Supervisor: "lanhdao"}},

@@ -61,18 +61,17 @@ func (r *Router) HandleReceived(ctx context.Context, env events.Envelope) error 
 	}
 	chained := toChain(plan)
 	wfID, name := workflows.ApprovalWorkflowID(doc.DocumentID), chain.WorkflowName
-	var input any = chain.Input{
+	document := workflows.Document{
 		DocumentID: doc.DocumentID, Agency: doc.Agency, Kind: doc.Kind, Subject: doc.Subject,
 		Urgency: doc.Urgency, ArrivalNumber: doc.ArrivalNumber, Original: doc.Original,
-		Drafter: doc.By, Plan: chained, UpsertSearchAttributes: true,
 	}
+	var input any = chain.Input{Document: document, Drafter: doc.By, Plan: chained, UpsertSearchAttributes: true}
 	if plan.Handling {
 		// An incoming document is presented to the leaders of the rule's one
 		// step, who assign its handling.
 		wfID, name = workflows.HandlingWorkflowID(doc.DocumentID), incoming.WorkflowName
 		input = incoming.Input{
-			DocumentID: doc.DocumentID, Agency: doc.Agency, SenderAgency: doc.IssuerID, Kind: doc.Kind, Subject: doc.Subject,
-			Urgency: doc.Urgency, ArrivalNumber: doc.ArrivalNumber, Original: doc.Original,
+			Document: document, SenderAgency: doc.IssuerID,
 			Leaders: chained.Steps[0].Assignees, AssignWorkingDays: chained.Steps[0].DeadlineWorkingDays, UpsertSearchAttributes: true,
 		}
 	}
