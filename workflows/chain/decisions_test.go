@@ -47,11 +47,8 @@ func TestSubstitute(t *testing.T) {
 			if tc.wantType != "" {
 				approveAt(env, 2*time.Hour, "vutruong")
 			}
-			env.ExecuteWorkflow(chain.WorkflowName, input(single("vu", vu)))
+			runTo(t, env, workflows.OutcomeArchived, input(single("vu", vu)))
 
-			if res := workflowtest.Result[chain.Result](env); res.Outcome != workflows.OutcomeArchived {
-				t.Fatalf("outcome %s", res.Outcome)
-			}
 			if tc.wantType != "" {
 				workflowtest.Refused(t, "substitute", o, tc.wantType)
 				return
@@ -104,11 +101,8 @@ func TestReturnForRevision(t *testing.T) {
 		return chain.Resubmission{TaskID: workflowtest.TaskOf(s.Tasks, "drafter"), Original: revised, By: official("drafter")}
 	})
 	again := approveAt(env, 4*time.Hour, "vutruong")
-	env.ExecuteWorkflow(chain.WorkflowName, input(single("phong", person("truongphong")), single("vu", person("vutruong"))))
+	runTo(t, env, workflows.OutcomeArchived, input(single("phong", person("truongphong")), single("vu", person("vutruong"))))
 
-	if res := workflowtest.Result[chain.Result](env); res.Outcome != workflows.OutcomeArchived {
-		t.Fatalf("outcome %s", res.Outcome)
-	}
 	workflowtest.Refused(t, "return without a reason", noReason, workflows.ErrInvalidDecision)
 	workflowtest.Accepted(t, "return", ret)
 	workflowtest.Refused(t, "resubmit by someone else", notDrafter, chain.ErrNotDrafter)
@@ -135,11 +129,8 @@ func TestRejectionEndsTheChain(t *testing.T) {
 	noReason := decideAt(env, 30*time.Minute, "truongphong", official("truongphong"), workflows.DecisionReject, " ")
 	comment := decideAt(env, 45*time.Minute, "truongphong", official("truongphong"), chain.DecisionComment, "Xem lại điều 3")
 	rej := decideAt(env, time.Hour, "truongphong", official("truongphong"), workflows.DecisionReject, "Không đúng thẩm quyền")
-	env.ExecuteWorkflow(chain.WorkflowName, input(single("phong", person("truongphong")), single("vu", person("vutruong"))))
+	runTo(t, env, workflows.OutcomeRejected, input(single("phong", person("truongphong")), single("vu", person("vutruong"))))
 
-	if res := workflowtest.Result[chain.Result](env); res.Outcome != workflows.OutcomeRejected {
-		t.Fatalf("outcome %s", res.Outcome)
-	}
 	workflowtest.Refused(t, "reject without reason", noReason, workflows.ErrInvalidDecision)
 	workflowtest.Accepted(t, "comment", comment)
 	workflowtest.Accepted(t, "reject", rej)
@@ -169,11 +160,8 @@ func TestReassignByLeader(t *testing.T) {
 	byLeader := env.At(time.Hour, chain.UpdateReassign, reassign(events.Actor{Username: "thutruong", Role: chain.RoleLeader, Agency: agency}))
 	old := approveAt(env, 2*time.Hour, "vutruong")
 	moved := approveAt(env, 3*time.Hour, "phovu")
-	env.ExecuteWorkflow(chain.WorkflowName, input(single("vu", person("vutruong"))))
+	runTo(t, env, workflows.OutcomeArchived, input(single("vu", person("vutruong"))))
 
-	if res := workflowtest.Result[chain.Result](env); res.Outcome != workflows.OutcomeArchived {
-		t.Fatalf("outcome %s", res.Outcome)
-	}
 	workflowtest.Refused(t, "reassign by an official", byOfficial, workflows.ErrNotLeader)
 	workflowtest.Refused(t, "reassign by another agency's leader", otherAgency, workflows.ErrNotLeader)
 	workflowtest.Accepted(t, "reassign by the leader", byLeader)
@@ -198,11 +186,8 @@ func TestRecall(t *testing.T) {
 		stranger := env.At(90*time.Minute, chain.UpdateRecall, recallBy(official("truongphong")))
 		r := env.At(2*time.Hour, chain.UpdateRecall, recallBy(drafter))
 		late := approveAt(env, 3*time.Hour, "vutruong")
-		env.ExecuteWorkflow(chain.WorkflowName, input(single("phong", person("truongphong")), single("vu", person("vutruong"))))
+		runTo(t, env, chain.OutcomeRecalled, input(single("phong", person("truongphong")), single("vu", person("vutruong"))))
 
-		if res := workflowtest.Result[chain.Result](env); res.Outcome != chain.OutcomeRecalled {
-			t.Fatalf("outcome %s", res.Outcome)
-		}
 		workflowtest.Refused(t, "recall by someone else", stranger, chain.ErrNotDrafter)
 		workflowtest.Accepted(t, "recall", r)
 		if late.Accepted || len(rec.signed) != 0 {
@@ -220,11 +205,8 @@ func TestRecall(t *testing.T) {
 			workflows.SignDocumentResult{Signed: events.Object{Key: "signed/doc-1.pdf", SHA256: "ab"}}, nil)
 		approveAt(env, time.Hour, "truongphong")
 		r := env.At(2*time.Hour, chain.UpdateRecall, recallBy(drafter))
-		env.ExecuteWorkflow(chain.WorkflowName, input(single("phong", person("truongphong"))))
+		runTo(t, env, workflows.OutcomeArchived, input(single("phong", person("truongphong"))))
 
-		if res := workflowtest.Result[chain.Result](env); res.Outcome != workflows.OutcomeArchived {
-			t.Fatalf("outcome %s", res.Outcome)
-		}
 		workflowtest.Refused(t, "recall during signing", r, chain.ErrRecallTooLate)
 		if len(rec.archived) != 1 {
 			t.Fatalf("archived %d", len(rec.archived))

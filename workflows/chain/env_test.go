@@ -105,6 +105,18 @@ func newIssueEnv(t *testing.T, deadlines func(workflows.PlanDeadlinesInput) work
 	return env, rec
 }
 
+// runTo runs the chain on in and fails the test unless it ends with
+// outcome.
+func runTo(t *testing.T, env *testEnv, outcome string, in chain.Input) chain.Result {
+	t.Helper()
+	env.ExecuteWorkflow(chain.WorkflowName, in)
+	res := workflowtest.Result[chain.Result](env)
+	if res.Outcome != outcome {
+		t.Fatalf("outcome %s, want %s", res.Outcome, outcome)
+	}
+	return res
+}
+
 func person(username string) workflows.Assignee {
 	return workflows.Assignee{Position: "pos-" + username, Title: "Chức danh của " + username, Username: username}
 }

@@ -43,11 +43,8 @@ func TestExternalStepCompletesOnReceipt06(t *testing.T) {
 	signalAt(env, 4*time.Hour, chain.SignalAgencyReply, done)
 	after := env.SnapshotAt(250 * time.Minute)
 	last := approveAt(env, 5*time.Hour, "thutruong")
-	env.ExecuteWorkflow(chain.WorkflowName, input(single("phong", person("truongphong")), external("tham-dinh", 5), single("bo", person("thutruong"))))
+	runTo(t, env, workflows.OutcomeArchived, input(single("phong", person("truongphong")), external("tham-dinh", 5), single("bo", person("thutruong"))))
 
-	if res := workflowtest.Result[chain.Result](env); res.Outcome != workflows.OutcomeArchived {
-		t.Fatalf("outcome %s", res.Outcome)
-	}
 	workflowtest.Refused(t, "approval of the next step while the agency has it", early, workflows.ErrTaskNotFound)
 	workflowtest.Accepted(t, "approval after the agency completed", last)
 	if waiting.StepID != "tham-dinh" || !slices.Equal(waiting.WaitingFor, []string{ministry}) || waiting.Status != chain.StatusInReview {
@@ -105,11 +102,8 @@ func TestExternalStepRefusedReturnsToTheDrafter(t *testing.T) {
 		return chain.Resubmission{TaskID: workflowtest.TaskOf(s.Tasks, "drafter"), Original: revised, By: official("drafter")}
 	})
 	signalAt(env, 4*time.Hour, chain.SignalAgencyReply, receipt(events.ReceiptCompleted))
-	env.ExecuteWorkflow(chain.WorkflowName, input(single("phong", person("truongphong")), external("tham-dinh", 5)))
+	runTo(t, env, workflows.OutcomeArchived, input(single("phong", person("truongphong")), external("tham-dinh", 5)))
 
-	if res := workflowtest.Result[chain.Result](env); res.Outcome != workflows.OutcomeArchived {
-		t.Fatalf("outcome %s", res.Outcome)
-	}
 	workflowtest.Accepted(t, "resubmission", resub)
 	if returned.Status != chain.StatusReturned || !slices.Equal(returned.WaitingFor, []string{"drafter"}) ||
 		returned.Exchanges[0].Status != chain.ExchangeRefused {
@@ -140,11 +134,8 @@ func TestExternalStepOverdue(t *testing.T) {
 	before := env.SnapshotAt(deadline.Sub(start) - time.Minute)
 	after := env.SnapshotAt(deadline.Sub(start) + time.Minute)
 	signalAt(env, deadline.Sub(start)+48*time.Hour, chain.SignalAgencyReply, receipt(events.ReceiptCompleted))
-	env.ExecuteWorkflow(chain.WorkflowName, input(single("phong", person("truongphong")), external("tham-dinh", 5)))
+	runTo(t, env, workflows.OutcomeArchived, input(single("phong", person("truongphong")), external("tham-dinh", 5)))
 
-	if res := workflowtest.Result[chain.Result](env); res.Outcome != workflows.OutcomeArchived {
-		t.Fatalf("outcome %s", res.Outcome)
-	}
 	if before.Exchanges[0].EscalatedAt != nil {
 		t.Fatalf("escalated at %v, before the deadline", before.Exchanges[0].EscalatedAt)
 	}
@@ -169,11 +160,8 @@ func TestExternalStepRecalledWhileSent(t *testing.T) {
 	env, rec := newEnv(t, fiveDays)
 	approveAt(env, time.Hour, "truongphong")
 	r := env.At(2*time.Hour, chain.UpdateRecall, func(chain.State) any { return chain.Recall{By: official("drafter"), Reason: "Rút lại"} })
-	env.ExecuteWorkflow(chain.WorkflowName, input(single("phong", person("truongphong")), external("tham-dinh", 5)))
+	runTo(t, env, chain.OutcomeRecalled, input(single("phong", person("truongphong")), external("tham-dinh", 5)))
 
-	if res := workflowtest.Result[chain.Result](env); res.Outcome != chain.OutcomeRecalled {
-		t.Fatalf("outcome %s", res.Outcome)
-	}
 	workflowtest.Accepted(t, "recall", r)
 	if s := env.State(); s.Exchanges[0].Status != chain.ExchangeWithdrawn || len(s.WaitingFor) != 0 {
 		t.Fatalf("state %+v", s)
@@ -201,11 +189,8 @@ func TestSubstitutesSignal(t *testing.T) {
 	}})
 	byLateSubstitute := decideAt(env, 2*time.Hour, "vutruong", official("phovu"), workflows.DecisionApprove, "TUQ. Vụ trưởng")
 	byDeputy := decideAt(env, 3*time.Hour, "thutruong", official("phothutruong"), workflows.DecisionApprove, "")
-	env.ExecuteWorkflow(chain.WorkflowName, input(single("vu", person("vutruong")), single("bo", person("thutruong"))))
+	runTo(t, env, workflows.OutcomeArchived, input(single("vu", person("vutruong")), single("bo", person("thutruong"))))
 
-	if res := workflowtest.Result[chain.Result](env); res.Outcome != workflows.OutcomeArchived {
-		t.Fatalf("outcome %s", res.Outcome)
-	}
 	workflowtest.Refused(t, "substitute before the delegation reached the workflow", before, workflows.ErrNotAssignee)
 	workflowtest.Accepted(t, "substitute after", byLateSubstitute)
 	workflowtest.Accepted(t, "substitute of a later step", byDeputy)
