@@ -27,7 +27,7 @@ import (
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/temporalx"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 )
 
 // maxRetentionYears bounds DOCFLOW_ARCHIVE_RETENTION_YEARS: a compliance
@@ -150,7 +150,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 		return fmt.Errorf("archive: %w", err)
 	}
 	defer tc.Close()
-	w := worker.New(tc, approval.ArchiveTaskQueue, worker.Options{})
+	w := worker.New(tc, workflows.ArchiveTaskQueue, worker.Options{})
 	records.NewActivities(archiver).Register(w)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("archive: temporal worker: %w", err)
@@ -159,7 +159,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) (err
 
 	log.Info("archive service started",
 		zap.String("archive_bucket", cfg.ArchiveBucket), zap.Int("retention_years", cfg.RetentionYears),
-		zap.String("task_queue", approval.ArchiveTaskQueue), zap.String("health_addr", cfg.HTTPAddr))
+		zap.String("task_queue", workflows.ArchiveTaskQueue), zap.String("health_addr", cfg.HTTPAddr))
 	err = health.Serve(ctx, cfg.HTTPAddr, log, map[string]health.Check{
 		"database": db.PingContext,
 		"nats":     natsx.Check(nc),

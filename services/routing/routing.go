@@ -29,7 +29,7 @@ import (
 	"github.com/docflow/docflow/services/routing/internal/dispatch"
 	"github.com/docflow/docflow/services/routing/internal/orgchart"
 	"github.com/docflow/docflow/services/routing/internal/rules"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/chain"
 	"github.com/docflow/docflow/workflows/incoming"
 )
@@ -120,15 +120,13 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("routing: %w", err)
 	}
-	// Both workflow types run here: documents routed before plans existed
-	// finish on the single-approver workflow.
-	w := worker.New(tc, approval.TaskQueue, worker.Options{})
-	approval.Register(w)
+	// The approval chain and the handling of incoming documents run here.
+	w := worker.New(tc, workflows.RoutingTaskQueue, worker.Options{})
 	chain.Register(w)
 	incoming.Register(w)
 	acts := &dispatch.Activities{Publisher: pub}
-	w.RegisterActivityWithOptions(acts.PublishEvent, activity.RegisterOptions{Name: approval.ActivityPublishEvent})
-	w.RegisterActivityWithOptions((&deadlines.Planner{Calendar: cal}).PlanDeadlines, activity.RegisterOptions{Name: chain.ActivityPlanDeadlines})
+	w.RegisterActivityWithOptions(acts.PublishEvent, activity.RegisterOptions{Name: workflows.ActivityPublishEvent})
+	w.RegisterActivityWithOptions((&deadlines.Planner{Calendar: cal}).PlanDeadlines, activity.RegisterOptions{Name: workflows.ActivityPlanDeadlines})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("routing: start worker: %w", err)
 	}
@@ -158,7 +156,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	defer func() { _ = endpoints.Stop() }()
 
-	log.Info("routing ready", zap.String("task_queue", approval.TaskQueue))
+	log.Info("routing ready", zap.String("task_queue", workflows.RoutingTaskQueue))
 	return health.Serve(ctx, cfg.HTTPAddr, log, map[string]health.Check{
 		"nats":     natsx.Check(nc),
 		"temporal": temporalx.Check(tc),

@@ -36,7 +36,7 @@ import (
 	"github.com/docflow/docflow/services/signing/internal/remote/csc"
 	"github.com/docflow/docflow/services/signing/internal/sign"
 	"github.com/docflow/docflow/services/signing/internal/verifyendpoint"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 )
 
 // Name is the service name in logs, NATS connection names and event sources.
@@ -311,7 +311,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}
 	}()
 
-	w := worker.New(tc, approval.SigningTaskQueue, worker.Options{})
+	w := worker.New(tc, workflows.SigningTaskQueue, worker.Options{})
 	acts.Register(w)
 	// The organisation signature: organisation keys and seal images come from
 	// the PKI directory whatever holds the personal keys; the personal
@@ -322,11 +322,11 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return cfg.trustAnchors()
 	}).Register(w)
 	if err := w.Start(); err != nil {
-		return fmt.Errorf("signing: start worker on %s: %w", approval.SigningTaskQueue, err)
+		return fmt.Errorf("signing: start worker on %s: %w", workflows.SigningTaskQueue, err)
 	}
 	defer w.Stop()
 	log.Info("signing activities ready",
-		zap.String("task_queue", approval.SigningTaskQueue), zap.String("level", string(level)),
+		zap.String("task_queue", workflows.SigningTaskQueue), zap.String("level", string(level)),
 		zap.Any("agency_levels", agencyLevels), zap.Strings("tsa_urls", cfg.TSAURLs),
 		zap.String("keys", cfg.Keys), zap.String("bucket", cfg.DocumentsBucket), zap.String("pki_dir", cfg.PKIDir))
 

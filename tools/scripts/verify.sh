@@ -47,7 +47,8 @@ edges() {
 }
 
 # check_isolation: api/ is a leaf that integrators import; workflows/ depends only on api/
-# (and the Temporal SDK), never on the services that implement its activities.
+# (and the Temporal SDK), never on the services that implement its activities; the retired
+# workflows/approval is imported by nothing but itself and its tests.
 check_isolation() {
 	local graph bad rc=0
 	if ! graph=$(edges ./api/...); then
@@ -72,6 +73,21 @@ check_isolation() {
 	if [[ -n $bad ]]; then
 		printf '  %s\n' "$bad"
 		echo "workflows/ may import only api/ from the repository (imports above)"
+		rc=1
+	fi
+	# shellcheck disable=SC2046 # one pattern per module, word splitting intended
+	if ! graph=$(edges $(workspace_modules | sed 's|.*|./&/...|')); then
+		echo "cannot list the dependencies of the workspace (errors above)"
+		return 1
+	fi
+	bad=$(awk -v retired="$repo_module/workflows/approval" '
+		$3 == retired && $1 != retired && $1 != retired "_test" && $1 != retired ".test"' <<<"$graph")
+	if [[ -n $bad ]]; then
+		printf '  %s\n' "$bad"
+		echo "workflows/approval is the retired single-approver workflow, kept only so its recorded"
+		echo "histories replay: nothing but its own package and tests may import it (imports above)."
+		echo "Take what you need from the contract, package workflows, or the workflow that runs now"
+		echo "(workflows/chain, workflows/incoming)."
 		rc=1
 	fi
 	return "$rc"

@@ -25,8 +25,7 @@ import (
 	"github.com/docflow/docflow/services/signing/internal/keys"
 	"github.com/docflow/docflow/services/signing/internal/pades"
 	"github.com/docflow/docflow/services/signing/internal/verify"
-	"github.com/docflow/docflow/workflows/approval"
-	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows"
 )
 
 // The organisation signature (DOMAIN.md §4, §6): after the competent
@@ -78,7 +77,7 @@ func (a *Activities) Sealer(orgs Organisations, trust Trust) *Sealer {
 
 // Register registers SealDocument under its contract name.
 func (s *Sealer) Register(r Registry) {
-	r.RegisterActivityWithOptions(s.SealDocument, activity.RegisterOptions{Name: chain.ActivitySealDocument})
+	r.RegisterActivityWithOptions(s.SealDocument, activity.RegisterOptions{Name: workflows.ActivitySealDocument})
 }
 
 // vietnam is the zone signing times are shown in (+07:00).
@@ -90,10 +89,10 @@ var vietnam = time.FixedZone("+07", 7*60*60)
 // attachment, as the text block of an otherwise invisible signature at the
 // top right of page 1.
 //
-// Failures a retry cannot fix are non-retryable: chain.ErrPersonalSignatureInvalid,
-// chain.ErrNoOrganisationKey, approval.ErrSourceIntegrity and
-// approval.ErrUnsignablePDF.
-func (s *Sealer) SealDocument(ctx context.Context, in chain.SealDocumentInput) (chain.SealDocumentResult, error) {
+// Failures a retry cannot fix are non-retryable: workflows.ErrPersonalSignatureInvalid,
+// workflows.ErrNoOrganisationKey, workflows.ErrSourceIntegrity and
+// workflows.ErrUnsignablePDF.
+func (s *Sealer) SealDocument(ctx context.Context, in workflows.SealDocumentInput) (workflows.SealDocumentResult, error) {
 	const op = "sign.SealDocument"
 	info := activity.GetInfo(ctx)
 	log := s.a.log.With(
@@ -101,7 +100,7 @@ func (s *Sealer) SealDocument(ctx context.Context, in chain.SealDocumentInput) (
 		zap.String("clerk", in.Clerk), zap.String("workflow_id", info.WorkflowExecution.ID), zap.Int32("attempt", info.Attempt),
 	)
 	if err := validateSeal(in); err != nil {
-		return chain.SealDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, err)
+		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, err)
 	}
 
 	key := SealedKey(in.DocumentID)
@@ -111,36 +110,36 @@ func (s *Sealer) SealDocument(ctx context.Context, in chain.SealDocumentInput) (
 		log.Info("document already sealed; returning the stored seal", zap.String("version_id", existing.VersionID))
 		return alreadySealed(in, existing)
 	case !errors.Is(err, objstore.ErrNotFound):
-		return chain.SealDocumentResult{}, fmt.Errorf("%s: look for an earlier seal: %w", op, err)
+		return workflows.SealDocumentResult{}, fmt.Errorf("%s: look for an earlier seal: %w", op, err)
 	}
 
 	src, err := s.a.spoolSource(ctx, in.Signed)
 	if err != nil {
-		return chain.SealDocumentResult{}, err
+		return workflows.SealDocumentResult{}, err
 	}
 	defer discard(src, log)
 
 	if err := s.checkPersonal(ctx, src, in); err != nil {
 		log.Warn("seal refused: the personal signature does not verify", zap.Error(err))
-		return chain.SealDocumentResult{}, err
+		return workflows.SealDocumentResult{}, err
 	}
 
 	cred, err := s.orgs.Organisation(ctx, in.Agency)
 	if err != nil {
 		if errors.Is(err, ErrNoOrganisationKey) {
-			return chain.SealDocumentResult{}, nonRetryable(chain.ErrNoOrganisationKey, err)
+			return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrNoOrganisationKey, err)
 		}
-		return chain.SealDocumentResult{}, fmt.Errorf("%s: %w", op, err)
+		return workflows.SealDocumentResult{}, fmt.Errorf("%s: %w", op, err)
 	}
 	sealedAt := s.now().In(vietnam)
 	look, err := s.appearance(ctx, src, in, cred, sealedAt)
 	if err != nil {
-		return chain.SealDocumentResult{}, classify(op, err)
+		return workflows.SealDocumentResult{}, classify(op, err)
 	}
 
 	out, err := os.CreateTemp(s.a.cfg.TempDir, "docflow-sealed-*.pdf")
 	if err != nil {
-		return chain.SealDocumentResult{}, fmt.Errorf("%s: temporary file for the sealed PDF: %w", op, err)
+		return workflows.SealDocumentResult{}, fmt.Errorf("%s: temporary file for the sealed PDF: %w", op, err)
 	}
 	defer discard(out, log)
 	stopHeartbeat := s.a.heartbeat(ctx)
@@ -155,10 +154,10 @@ func (s *Sealer) SealDocument(ctx context.Context, in chain.SealDocumentInput) (
 	})
 	stopHeartbeat()
 	if err != nil {
-		return chain.SealDocumentResult{}, classify(op, err)
+		return workflows.SealDocumentResult{}, classify(op, err)
 	}
 	if _, err := out.Seek(0, io.SeekStart); err != nil {
-		return chain.SealDocumentResult{}, fmt.Errorf("%s: rewind sealed PDF: %w", op, err)
+		return workflows.SealDocumentResult{}, fmt.Errorf("%s: rewind sealed PDF: %w", op, err)
 	}
 	subject := keys.Subject(cred.Cert)
 	stored, err := s.a.store.Put(ctx, s.a.cfg.Bucket, key, out, sig.Size, objstore.PutOptions{
@@ -176,16 +175,16 @@ func (s *Sealer) SealDocument(ctx context.Context, in chain.SealDocumentInput) (
 		},
 	})
 	if err != nil {
-		return chain.SealDocumentResult{}, fmt.Errorf("%s: store sealed PDF: %w", op, err)
+		return workflows.SealDocumentResult{}, fmt.Errorf("%s: store sealed PDF: %w", op, err)
 	}
 	log.Info("document sealed", zap.String("key", stored.Key), zap.String("version_id", stored.VersionID),
 		zap.String("sha256", stored.SHA256), zap.Int64("size", stored.Size), zap.String("level", string(sig.Level)))
-	return chain.SealDocumentResult{Sealed: object(stored), SealCert: subject, Level: string(sig.Level), SealedAt: sig.SignedAt.UTC()}, nil
+	return workflows.SealDocumentResult{Sealed: object(stored), SealCert: subject, Level: string(sig.Level), SealedAt: sig.SignedAt.UTC()}, nil
 }
 
 // checkPersonal refuses a document whose signatures do not all verify, or
 // which has none.
-func (s *Sealer) checkPersonal(ctx context.Context, src *os.File, in chain.SealDocumentInput) error {
+func (s *Sealer) checkPersonal(ctx context.Context, src *os.File, in workflows.SealDocumentInput) error {
 	const op = "sign.SealDocument"
 	roots, err := s.trust(ctx)
 	if err != nil {
@@ -194,7 +193,7 @@ func (s *Sealer) checkPersonal(ctx context.Context, src *os.File, in chain.SealD
 	rep, err := verify.Verify(ctx, src, in.Signed.Size, verify.Options{Roots: roots, Now: s.now()})
 	if err != nil {
 		if errs.KindOf(err) == errs.Invalid {
-			return nonRetryable(chain.ErrPersonalSignatureInvalid, err)
+			return nonRetryable(workflows.ErrPersonalSignatureInvalid, err)
 		}
 		return fmt.Errorf("%s: verify the personal signature: %w", op, err)
 	}
@@ -218,13 +217,13 @@ func (s *Sealer) checkPersonal(ctx context.Context, src *os.File, in chain.SealD
 	}
 	switch {
 	case signatures == 0:
-		return nonRetryable(chain.ErrPersonalSignatureInvalid, fmt.Errorf(
+		return nonRetryable(workflows.ErrPersonalSignatureInvalid, fmt.Errorf(
 			"document %s has no personal signature: the organisation signature is applied only after the competent person signed", in.DocumentID))
 	case !rep.Valid || len(reasons) > 0:
 		if len(reasons) == 0 {
 			reasons = append(reasons, "the verifier found it invalid")
 		}
-		return nonRetryable(chain.ErrPersonalSignatureInvalid, fmt.Errorf(
+		return nonRetryable(workflows.ErrPersonalSignatureInvalid, fmt.Errorf(
 			"the personal signature of document %s does not verify, so it is not sealed: %s", in.DocumentID, strings.Join(reasons, "; ")))
 	}
 	return nil
@@ -234,7 +233,7 @@ func (s *Sealer) checkPersonal(ctx context.Context, src *os.File, in chain.SealD
 // over the personal signature's image when that signature is visible; an
 // invisible personal signature leaves the seal at the default place of the
 // signature block.
-func (s *Sealer) appearance(ctx context.Context, src *os.File, in chain.SealDocumentInput, cred keys.Credential, at time.Time) (*pades.Appearance, error) {
+func (s *Sealer) appearance(ctx context.Context, src *os.File, in workflows.SealDocumentInput, cred keys.Credential, at time.Time) (*pades.Appearance, error) {
 	layout, err := pades.ReadLayout(src, in.Signed.Size)
 	if err != nil {
 		return nil, err
@@ -268,34 +267,34 @@ func (s *Sealer) appearance(ctx context.Context, src *os.File, in chain.SealDocu
 }
 
 // alreadySealed answers a repeated request from the stored sealed PDF.
-func alreadySealed(in chain.SealDocumentInput, existing objstore.Info) (chain.SealDocumentResult, error) {
+func alreadySealed(in workflows.SealDocumentInput, existing objstore.Info) (workflows.SealDocumentResult, error) {
 	m := existing.Metadata
 	if m[metaDocument] != in.DocumentID || m[metaSignedAt] == "" {
-		return chain.SealDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
 			"%s exists but was not written by the signing service for document %s; move it away before sealing again", existing.Key, in.DocumentID))
 	}
 	if !strings.EqualFold(m[metaSourceSHA256], in.Signed.SHA256) {
-		return chain.SealDocumentResult{}, nonRetryable(approval.ErrSourceIntegrity, fmt.Errorf(
+		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrSourceIntegrity, fmt.Errorf(
 			"document %s was sealed from a signed PDF with SHA-256 %s, but this request names %s; the sealed version stands",
 			in.DocumentID, m[metaSourceSHA256], in.Signed.SHA256))
 	}
 	if symbol, err := url.QueryUnescape(m[metaSymbol]); err != nil || symbol != in.Symbol {
-		return chain.SealDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
 			"document %s is already sealed as %s; it is not sealed again as %s", in.DocumentID, m[metaSymbol], in.Symbol))
 	}
 	sealedAt, err := time.Parse(time.RFC3339Nano, m[metaSignedAt])
 	if err != nil {
-		return chain.SealDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
 			"%s records an unreadable sealing time %q: %w", existing.Key, m[metaSignedAt], err))
 	}
 	subject, err := url.QueryUnescape(m[metaSignerCert])
 	if err != nil {
 		subject = m[metaSignerCert]
 	}
-	return chain.SealDocumentResult{Sealed: object(existing), SealCert: subject, Level: m[metaLevel], SealedAt: sealedAt.UTC()}, nil
+	return workflows.SealDocumentResult{Sealed: object(existing), SealCert: subject, Level: m[metaLevel], SealedAt: sealedAt.UTC()}, nil
 }
 
-func validateSeal(in chain.SealDocumentInput) error {
+func validateSeal(in workflows.SealDocumentInput) error {
 	var problems []string
 	if !documentIDPattern.MatchString(in.DocumentID) {
 		problems = append(problems, fmt.Sprintf("document id %q is not valid", in.DocumentID))

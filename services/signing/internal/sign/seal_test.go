@@ -18,8 +18,7 @@ import (
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 	"github.com/docflow/docflow/services/signing/internal/sign"
 	"github.com/docflow/docflow/services/signing/internal/verify"
-	"github.com/docflow/docflow/workflows/approval"
-	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows"
 )
 
 // sealer registers SealDocument next to SignDocument in f's environment.
@@ -32,21 +31,21 @@ func (f *fixture) sealer(t *testing.T) *testsuite.TestActivityEnvironment {
 	return env
 }
 
-func seal(t *testing.T, env *testsuite.TestActivityEnvironment, in chain.SealDocumentInput) (chain.SealDocumentResult, error) {
+func seal(t *testing.T, env *testsuite.TestActivityEnvironment, in workflows.SealDocumentInput) (workflows.SealDocumentResult, error) {
 	t.Helper()
-	val, err := env.ExecuteActivity(chain.ActivitySealDocument, in)
+	val, err := env.ExecuteActivity(workflows.ActivitySealDocument, in)
 	if err != nil {
-		return chain.SealDocumentResult{}, err
+		return workflows.SealDocumentResult{}, err
 	}
-	var res chain.SealDocumentResult
+	var res workflows.SealDocumentResult
 	if err := val.Get(&res); err != nil {
 		t.Fatal(err)
 	}
 	return res, nil
 }
 
-func sealRequest(docID string, signed events.Object, attachment bool) chain.SealDocumentInput {
-	return chain.SealDocumentInput{
+func sealRequest(docID string, signed events.Object, attachment bool) workflows.SealDocumentInput {
+	return workflows.SealDocumentInput{
 		DocumentID: docID, Agency: agency, Signed: signed, Signer: "lanhdao", Number: 7, Symbol: "07/QĐ-VPCP",
 		IssuedAt: time.Now(), Attachment: attachment, Clerk: "vanthu",
 	}
@@ -155,7 +154,7 @@ func TestSealDocument(t *testing.T) {
 		}
 		other := sealRequest(in.DocumentID, signed.Signed, false)
 		other.Symbol = "08/QĐ-VPCP"
-		if _, err := seal(t, env, other); appType(err) != approval.ErrUnsignablePDF {
+		if _, err := seal(t, env, other); appType(err) != workflows.ErrUnsignablePDF {
 			t.Fatalf("sealing again under another number: %v, want refused", err)
 		}
 	})
@@ -200,8 +199,8 @@ func TestSealDocument(t *testing.T) {
 
 		unsigned := f.upload(t, pdftest.Document(t, "Chua ky"), "lanhdao")
 		_, err := seal(t, env, sealRequest(unsigned.DocumentID, unsigned.Source, false))
-		if appType(err) != chain.ErrPersonalSignatureInvalid || !strings.Contains(err.Error(), "no personal signature") {
-			t.Fatalf("sealing an unsigned PDF: %v, want %s", err, chain.ErrPersonalSignatureInvalid)
+		if appType(err) != workflows.ErrPersonalSignatureInvalid || !strings.Contains(err.Error(), "no personal signature") {
+			t.Fatalf("sealing an unsigned PDF: %v, want %s", err, workflows.ErrPersonalSignatureInvalid)
 		}
 
 		in := f.upload(t, pdftest.Document(t, "Quyet dinh 1"), "lanhdao")
@@ -222,8 +221,8 @@ func TestSealDocument(t *testing.T) {
 		}
 		obj := events.Object{Bucket: info.Bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256}
 		_, err = seal(t, env, sealRequest(in.DocumentID, obj, false))
-		if appType(err) != chain.ErrPersonalSignatureInvalid || !strings.Contains(err.Error(), "does not verify") {
-			t.Fatalf("sealing a tampered PDF: %v, want %s", err, chain.ErrPersonalSignatureInvalid)
+		if appType(err) != workflows.ErrPersonalSignatureInvalid || !strings.Contains(err.Error(), "does not verify") {
+			t.Fatalf("sealing a tampered PDF: %v, want %s", err, workflows.ErrPersonalSignatureInvalid)
 		}
 		if _, err := f.s3.Store.Stat(context.WithoutCancel(t.Context()), f.bucket, sign.SealedKey(in.DocumentID), ""); !errors.Is(err, objstore.ErrNotFound) {
 			t.Fatalf("a refused seal left %s behind: %v", sign.SealedKey(in.DocumentID), err)
