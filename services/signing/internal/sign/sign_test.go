@@ -411,7 +411,7 @@ func TestSignDocumentRefuses(t *testing.T) {
 // assertRefused checks that a signature was refused with a non-retryable
 // error of wantType saying wantMsg and, unless the document was signed
 // before, that nothing was stored or announced.
-func (f *fixture) assertRefused(t *testing.T, in approval.SignDocumentInput, err error, wantType, wantMsg string, signedBefore bool) {
+func (f *fixture) assertRefused(t *testing.T, in workflows.SignDocumentInput, err error, wantType, wantMsg string, signedBefore bool) {
 	t.Helper()
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) {
