@@ -91,3 +91,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// Server is the HTTP server of Handler, with the timeouts of a probe
+// endpoint; the service runtime listens, serves and shuts it down like any
+// other server of the service.
+func Server(checks map[string]Check) *http.Server {
+	return &http.Server{
+		Handler:           Handler(checks),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
+}
