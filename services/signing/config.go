@@ -25,7 +25,9 @@ type Config struct {
 	S3 objstore.S3Config
 
 	DocumentsBucket string `env:"DOCFLOW_DOCUMENTS_BUCKET" default:"docflow-documents"`
-	// PKIDir holds the signers' keys and certificates (docflow pki init).
+	// PKIDir holds the signers' keys and certificates and the seal and
+	// signature images, laid out as internal/keys describes (docflow pki
+	// init makes a development one).
 	PKIDir string `env:"DOCFLOW_SIGNING_PKI_DIR" default:"var/pki"`
 	// Level is the PAdES level of the signatures made. B-LT, so that a
 	// signature still verifies after its certificates expire.

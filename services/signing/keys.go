@@ -10,7 +10,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/docflow/docflow/services/internal/service"
-	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/keys"
 	"github.com/docflow/docflow/services/signing/internal/keys/token"
 	"github.com/docflow/docflow/services/signing/internal/remote"
@@ -21,7 +20,7 @@ import (
 func (c Config) trustAnchors() (*x509.CertPool, error) {
 	pool := x509.NewCertPool()
 	if len(c.TrustAnchors) == 0 {
-		root, err := devpki.LoadRoot(c.PKIDir)
+		root, err := keys.LoadRoot(c.PKIDir)
 		if err != nil {
 			return nil, fmt.Errorf("trust anchor from DOCFLOW_SIGNING_PKI_DIR: %w", err)
 		}

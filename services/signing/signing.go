@@ -17,6 +17,7 @@ import (
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/service"
+	"github.com/docflow/docflow/services/signing/internal/keys"
 	"github.com/docflow/docflow/services/signing/internal/pades"
 	"github.com/docflow/docflow/services/signing/internal/sign"
 	"github.com/docflow/docflow/services/signing/internal/verifyendpoint"
@@ -53,7 +54,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		// from the PKI directory whatever holds the personal keys; the
 		// personal signature must chain to the same anchors the verify
 		// endpoint trusts.
-		pkiDir := sign.NewPKIDir(cfg.PKIDir, time.Now)
+		pkiDir := keys.NewDir(cfg.PKIDir, time.Now)
 		acts.SignatureImages(pkiDir)
 		env.Worker(approval.SigningTaskQueue, func(w worker.Registry) {
 			acts.Register(w)
