@@ -21,8 +21,8 @@ import (
 )
 
 // Run runs the archive service until ctx is cancelled, then shuts it down:
-// the Temporal worker finishes the activities in hand before the endpoints,
-// NATS and the database close.
+// the Temporal worker finishes the activities in hand before NATS, the
+// object store and the catalog database close.
 func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
