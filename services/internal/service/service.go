@@ -3,14 +3,14 @@
 // all of them.
 //
 // A service declares what it needs in a Spec: a database, the object store
-// and its bucket, the Temporal client, NATS with the event streams, the
-// health endpoints. Run opens them in that order and hands them to the
-// service's wiring function, which builds the service's objects and
-// declares, through the Env, the work it takes: Temporal workers, NATS
-// endpoints, JetStream consumers, background loops, HTTP servers. Run then
-// starts those (workers, endpoints, consumers, loops, servers, and the
-// health endpoints last, so the service reports ready only when it is) and
-// runs until ctx ends or one of its servers fails.
+// and its bucket, the Temporal client, NATS with the event streams (Run
+// opens them in that order) and the health endpoints. Run hands what it
+// opened to the service's wiring function, which builds the service's
+// objects and declares, through the Env, the work it takes: Temporal
+// workers, NATS endpoints, JetStream consumers, background loops, HTTP
+// servers. Run then starts those (workers, endpoints, consumers, loops,
+// servers, and the health endpoints last, so the service reports ready
+// only when it is) and runs until ctx ends or one of its servers fails.
 //
 // Everything opened or started is closed in the reverse order: first the
 // service stops taking work (health endpoints, servers, loops, consumers,
