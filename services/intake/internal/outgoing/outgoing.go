@@ -21,9 +21,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
 	"github.com/docflow/docflow/api/errcode"
@@ -35,7 +33,6 @@ import (
 	"github.com/docflow/docflow/services/internal/clerical/symbol"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
-	"github.com/docflow/docflow/services/internal/temporalx"
 	"github.com/docflow/docflow/workflows"
 )
 
@@ -246,44 +243,4 @@ func cannotNumber(err error) error {
 		}
 	}
 	return temporal.NewNonRetryableApplicationError("the document cannot be numbered: "+msg, workflows.ErrCannotNumber, err)
-}
-
-// Worker runs AssignNumber on workflows.IntakeTaskQueue, numbering in db with
-// the series of cfg, until Stop.
-type Worker struct {
-	client client.Client
-	worker worker.Worker
-}
-
-// StartWorker connects to Temporal, opens the register and starts taking
-// AssignNumber tasks.
-func StartWorker(ctx context.Context, tcfg temporalx.Config, db *sqlstore.DB, series counter.Config, entries Entries, log *zap.Logger) (*Worker, error) {
-	dir, err := agencies.Load()
-	if err != nil {
-		return nil, fmt.Errorf("outgoing: %w", err)
-	}
-	reg, err := Open(ctx, db, series, entries, dir, time.Now, log)
-	if err != nil {
-		return nil, err
-	}
-	tc, err := temporalx.Dial(ctx, tcfg, log)
-	if err != nil {
-		return nil, fmt.Errorf("outgoing: %w", err)
-	}
-	w := worker.New(tc, workflows.IntakeTaskQueue, worker.Options{})
-	reg.Register(w)
-	if err := w.Start(); err != nil {
-		tc.Close()
-		return nil, fmt.Errorf("outgoing: start worker on %s: %w", workflows.IntakeTaskQueue, err)
-	}
-	return &Worker{client: tc, worker: w}, nil
-}
-
-// Check is the worker's readiness: Temporal answers.
-func (w *Worker) Check(ctx context.Context) error { return temporalx.Check(w.client)(ctx) }
-
-// Stop lets running activities finish, then disconnects.
-func (w *Worker) Stop() {
-	w.worker.Stop()
-	w.client.Close()
 }

@@ -7,21 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.uber.org/zap"
 
-	"github.com/docflow/docflow/api/errcode"
-	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/objstore"
-	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/keys"
 	"github.com/docflow/docflow/services/signing/internal/pades"
 	"github.com/docflow/docflow/services/signing/internal/verify"
@@ -46,10 +41,6 @@ const (
 // SealedKey is the object key of a document's sealed PDF.
 func SealedKey(documentID string) string { return "sealed/" + documentID + ".pdf" }
 
-// ErrNoOrganisationKey is in the chain of every error meaning the agency
-// has no usable organisation certificate.
-var ErrNoOrganisationKey = errors.New("no organisation key")
-
 // Organisations finds an agency's organisation credential and seal image.
 type Organisations interface {
 	Organisation(ctx context.Context, agency string) (keys.Credential, error)
@@ -57,6 +48,8 @@ type Organisations interface {
 	// resolution.
 	Seal(ctx context.Context, agency string) ([]byte, error)
 }
+
+var _ Organisations = (*keys.Dir)(nil)
 
 // Trust gives the anchors a personal signature must chain to.
 type Trust func(ctx context.Context) (*x509.CertPool, error)
@@ -126,7 +119,7 @@ func (s *Sealer) SealDocument(ctx context.Context, in workflows.SealDocumentInpu
 
 	cred, err := s.orgs.Organisation(ctx, in.Agency)
 	if err != nil {
-		if errors.Is(err, ErrNoOrganisationKey) {
+		if errors.Is(err, keys.ErrNoOrganisationKey) {
 			return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrNoOrganisationKey, err)
 		}
 		return workflows.SealDocumentResult{}, fmt.Errorf("%s: %w", op, err)
@@ -315,82 +308,4 @@ func validateSeal(in workflows.SealDocumentInput) error {
 		return fmt.Errorf("seal request is incomplete: %s", strings.Join(problems, "; "))
 	}
 	return nil
-}
-
-// PKIDir reads organisation credentials, seal images and the trust anchor
-// from a development PKI directory (docflow pki init): org/<agency
-// token>.crt and .key, org/<agency token>.seal.png (a demo seal is drawn
-// when there is none) and root.crt.
-type PKIDir struct {
-	dir string
-	now func() time.Time
-}
-
-var _ Organisations = (*PKIDir)(nil)
-
-// NewPKIDir reads the PKI in dir; now judges certificates' validity.
-func NewPKIDir(dir string, now func() time.Time) *PKIDir {
-	if now == nil {
-		now = time.Now
-	}
-	return &PKIDir{dir: dir, now: now}
-}
-
-// Organisation is the agency's organisation credential.
-func (d *PKIDir) Organisation(ctx context.Context, agency string) (keys.Credential, error) {
-	const op = "sign.Organisation"
-	if err := ctx.Err(); err != nil {
-		return keys.Credential{}, errs.Wrap(op, err)
-	}
-	root, err := devpki.LoadRoot(d.dir)
-	if err != nil {
-		return keys.Credential{}, fmt.Errorf("%s: %w", op, err)
-	}
-	id, err := devpki.ReadIdentity(filepath.Join(d.dir, "org", events.AgencyToken(agency)), root)
-	if errors.Is(err, fs.ErrNotExist) {
-		return keys.Credential{}, errs.E(op, errs.NotFound, errcode.NotFound,
-			fmt.Sprintf("agency %s has no organisation certificate: issue one (docflow pki init) before issuing its documents", agency)).
-			WithDetail("agency", agency).WithCause(ErrNoOrganisationKey)
-	}
-	if err != nil {
-		return keys.Credential{}, fmt.Errorf("%s: organisation key of %s: %w", op, agency, err)
-	}
-	if now := d.now(); now.Before(id.Cert.NotBefore) || now.After(id.Cert.NotAfter) {
-		return keys.Credential{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
-			fmt.Sprintf("the organisation certificate of %s is valid only from %s to %s: issue a new one",
-				agency, id.Cert.NotBefore.Format(time.RFC3339), id.Cert.NotAfter.Format(time.RFC3339))).
-			WithDetail("agency", agency).WithCause(ErrNoOrganisationKey)
-	}
-	return keys.Credential{Username: agency, Key: id.Key, Cert: id.Cert, Chain: []*x509.Certificate{root}}, nil
-}
-
-// Seal is the agency's seal image, or the demo seal when it has none.
-func (d *PKIDir) Seal(_ context.Context, agency string) ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join(d.dir, "org", events.AgencyToken(agency)+".seal.png"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return devpki.SealPNG()
-	}
-	return data, err
-}
-
-// Signature is the handwritten image of username: the PNG the PKI holds
-// for them (users/<username>.signature.png), or a demo drawing made from
-// their full name when it holds none.
-func (d *PKIDir) Signature(_ context.Context, username, fullName string) ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join(d.dir, "users", filepath.Base(username)+".signature.png"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return devpki.SignaturePNG(fullName)
-	}
-	return data, err
-}
-
-// Trust is the development root, the one anchor of the PKI.
-func (d *PKIDir) Trust(context.Context) (*x509.CertPool, error) {
-	root, err := devpki.LoadRoot(d.dir)
-	if err != nil {
-		return nil, fmt.Errorf("sign.Trust: %w", err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(root)
-	return pool, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/internal/objstore"
+	"github.com/docflow/docflow/services/signing/internal/keys"
 	"github.com/docflow/docflow/services/signing/internal/pades"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 	"github.com/docflow/docflow/services/signing/internal/sign"
@@ -24,7 +26,7 @@ import (
 // sealer registers SealDocument next to SignDocument in f's environment.
 func (f *fixture) sealer(t *testing.T) *testsuite.TestActivityEnvironment {
 	t.Helper()
-	orgs := sign.NewPKIDir(f.pki.Dir, nil)
+	orgs := keys.NewDir(f.pki.Dir, nil)
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	f.acts.Sealer(orgs, orgs.Trust).Register(env)
@@ -55,7 +57,7 @@ func sealRequest(docID string, signed events.Object, attachment bool) workflows.
 // signature and that both are valid in our verifier and in pdfsig.
 func verifyBoth(t *testing.T, f *fixture, pdf []byte) verify.Report {
 	t.Helper()
-	orgs := sign.NewPKIDir(f.pki.Dir, nil)
+	orgs := keys.NewDir(f.pki.Dir, nil)
 	roots, err := orgs.Trust(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -189,6 +191,36 @@ func TestSealDocument(t *testing.T) {
 		}
 		if n := inked(t, sealed, 1, pades.Rect{Width: 600, Height: 850}, red); n != 0 {
 			t.Errorf("%d red pixels: an attachment carries no seal image", n)
+		}
+	})
+
+	t.Run("an agency without a seal image: retried, naming the file to provide", func(t *testing.T) {
+		t.Parallel()
+		f := srv.fixture(t, nil)
+		// A copy of the PKI without the seal image, so the other subtests
+		// keep theirs.
+		dir := filepath.Join(t.TempDir(), "pki")
+		if err := os.CopyFS(dir, os.DirFS(f.pki.Dir)); err != nil {
+			t.Fatal(err)
+		}
+		sealFile := filepath.Join(dir, "org", "000_00_00_G22.seal.png")
+		if err := os.Remove(sealFile); err != nil {
+			t.Fatal(err)
+		}
+		orgs := keys.NewDir(dir, nil)
+		var suite testsuite.WorkflowTestSuite
+		env := suite.NewTestActivityEnvironment()
+		f.acts.Sealer(orgs, orgs.Trust).Register(env)
+
+		in := f.upload(t, pdftest.Document(t, "Quyet dinh"), "lanhdao")
+		signed, err := f.sign(t, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = seal(t, env, sealRequest(in.DocumentID, signed.Signed, false))
+		var ae *temporal.ApplicationError
+		if !errors.As(err, &ae) || ae.NonRetryable() || !strings.Contains(err.Error(), sealFile) {
+			t.Fatalf("sealing without a seal image: %v; want a retryable error naming %s", err, sealFile)
 		}
 	})
 

@@ -105,8 +105,10 @@ const (
 // Signatures gives the handwritten image a person signs with: a PNG, blue
 // on transparent.
 type Signatures interface {
-	Signature(ctx context.Context, username, fullName string) ([]byte, error)
+	Signature(ctx context.Context, username string) ([]byte, error)
 }
+
+var _ Signatures = (*keys.Dir)(nil)
 
 // Activities holds the signing service's activities.
 type Activities struct {
@@ -442,7 +444,7 @@ func (a *Activities) personalAppearance(ctx context.Context, src *os.File, in wo
 	}
 	look, err := func() (*pades.Appearance, error) {
 		name := cred.Cert.Subject.CommonName
-		img, err := a.images.Signature(ctx, in.Signer, name)
+		img, err := a.images.Signature(ctx, in.Signer)
 		if err != nil {
 			return nil, err
 		}

@@ -296,7 +296,7 @@ func TestPersonalSignatureAppearance(t *testing.T) {
 			t.Parallel()
 			f := srv.fixture(t, nil)
 			if tc.images {
-				f.acts.SignatureImages(sign.NewPKIDir(f.pki.Dir, nil))
+				f.acts.SignatureImages(keys.NewDir(f.pki.Dir, nil))
 			}
 			in := f.upload(t, pdftest.Document(t, "Quyet dinh"), "lanhdao")
 			in.SignerTitle, in.SignerAuthority, in.SignerFor = tc.title, tc.authority, tc.signsFor
