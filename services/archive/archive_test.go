@@ -26,7 +26,7 @@ import (
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/servers"
 	"github.com/docflow/docflow/services/internal/testkit"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -94,14 +94,14 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 
 // archiveViaWorkflow is a stand-in for the approval workflow's last step: it
 // calls the archive's activity on the archive task queue by name.
-func archiveViaWorkflow(ctx workflow.Context, in approval.ArchiveDocumentInput) (approval.ArchiveDocumentResult, error) {
+func archiveViaWorkflow(ctx workflow.Context, in workflows.ArchiveDocumentInput) (workflows.ArchiveDocumentResult, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue:           approval.ArchiveTaskQueue,
+		TaskQueue:           workflows.ArchiveTaskQueue,
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
 	})
-	var res approval.ArchiveDocumentResult
-	err := workflow.ExecuteActivity(ctx, approval.ActivityArchiveDocument, in).Get(ctx, &res)
+	var res workflows.ArchiveDocumentResult
+	err := workflow.ExecuteActivity(ctx, workflows.ActivityArchiveDocument, in).Get(ctx, &res)
 	return res, err
 }
 
@@ -141,7 +141,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(pdf)
-	in := approval.ArchiveDocumentInput{
+	in := workflows.ArchiveDocumentInput{
 		DocumentID: "0190f0c4-0000-7000-8000-000000000001", Agency: "000.00.00.G22", Kind: "QUYET_DINH",
 		Subject: "Quyết định phê duyệt kế hoạch", ArrivalNumber: 1,
 		Signed: events.Object{Bucket: "docflow-documents", Key: put.Key, VersionID: put.VersionID, Size: int64(len(pdf)), SHA256: hex.EncodeToString(sum[:])},
@@ -181,7 +181,7 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res approval.ArchiveDocumentResult
+	var res workflows.ArchiveDocumentResult
 	if err := run.Get(ctx, &res); err != nil {
 		t.Fatalf("archiving through Temporal: %v", err)
 	}

@@ -34,19 +34,19 @@ import (
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 	"github.com/docflow/docflow/services/signing/internal/verify"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 )
 
 // signWorkflow stands in for the approval workflow: it asks the signing
 // service, over Temporal, to sign one document.
-func signWorkflow(ctx workflow.Context, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
+func signWorkflow(ctx workflow.Context, in workflows.SignDocumentInput) (workflows.SignDocumentResult, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue:           approval.SigningTaskQueue,
+		TaskQueue:           workflows.SigningTaskQueue,
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 100 * time.Millisecond, MaximumAttempts: 5},
 	})
-	var res approval.SignDocumentResult
-	err := workflow.ExecuteActivity(ctx, approval.ActivitySignDocument, in).Get(ctx, &res)
+	var res workflows.SignDocumentResult
+	err := workflow.ExecuteActivity(ctx, workflows.ActivitySignDocument, in).Get(ctx, &res)
 	return res, err
 }
 
@@ -146,8 +146,8 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 	t.Run("a signer without a key fails the workflow at once", func(t *testing.T) {
 		_, err := run(t, upload(t, "khong-co-ai"))
 		var appErr *temporal.ApplicationError
-		if !errors.As(err, &appErr) || appErr.Type() != approval.ErrNoSigningKey {
-			t.Fatalf("workflow error = %v, want %s", err, approval.ErrNoSigningKey)
+		if !errors.As(err, &appErr) || appErr.Type() != workflows.ErrNoSigningKey {
+			t.Fatalf("workflow error = %v, want %s", err, workflows.ErrNoSigningKey)
 		}
 		var actErr *temporal.ActivityError
 		if !errors.As(err, &actErr) || actErr.RetryState() != enumspb.RETRY_STATE_NON_RETRYABLE_FAILURE {
@@ -224,8 +224,8 @@ func startService(ctx context.Context, t *testing.T, vars map[string]string) <-c
 // signingWorkflow runs signWorkflow on a queue of its own: run signs a
 // document through the service, upload stores one for signer to sign.
 func signingWorkflow(t *testing.T, s3 *testkit.S3Env, tmp *testkit.TemporalEnv) (
-	run func(t *testing.T, in approval.SignDocumentInput) (approval.SignDocumentResult, error),
-	upload func(t *testing.T, signer string) approval.SignDocumentInput,
+	run func(t *testing.T, in workflows.SignDocumentInput) (workflows.SignDocumentResult, error),
+	upload func(t *testing.T, signer string) workflows.SignDocumentInput,
 ) {
 	t.Helper()
 	tc, err := client.Dial(client.Options{HostPort: tmp.HostPort, Namespace: tmp.Namespace, Logger: temporalx.Logger(zaptest.NewLogger(t))})
@@ -241,7 +241,7 @@ func signingWorkflow(t *testing.T, s3 *testkit.S3Env, tmp *testkit.TemporalEnv) 
 	}
 	t.Cleanup(w.Stop)
 
-	upload = func(t *testing.T, signer string) approval.SignDocumentInput {
+	upload = func(t *testing.T, signer string) workflows.SignDocumentInput {
 		t.Helper()
 		pdf := pdftest.Document(t, "Quyet dinh")
 		docID := uuid.NewString()
@@ -249,12 +249,12 @@ func signingWorkflow(t *testing.T, s3 *testkit.S3Env, tmp *testkit.TemporalEnv) 
 		if err != nil {
 			t.Fatal(err)
 		}
-		return approval.SignDocumentInput{
+		return workflows.SignDocumentInput{
 			DocumentID: docID, Agency: "000.00.00.G22", Signer: signer, Reason: "Phê duyệt",
 			Source: events.Object{Bucket: bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256},
 		}
 	}
-	run = func(t *testing.T, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
+	run = func(t *testing.T, in workflows.SignDocumentInput) (workflows.SignDocumentResult, error) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 		defer cancel()
@@ -262,7 +262,7 @@ func signingWorkflow(t *testing.T, s3 *testkit.S3Env, tmp *testkit.TemporalEnv) 
 		if err != nil {
 			t.Fatal(err)
 		}
-		var res approval.SignDocumentResult
+		var res workflows.SignDocumentResult
 		err = wr.Get(ctx, &res)
 		return res, err
 	}

@@ -47,7 +47,9 @@ edges() {
 }
 
 # check_isolation: api/ is a leaf that integrators import; workflows/ depends only on api/
-# (and the Temporal SDK), never on the services that implement its activities.
+# (and the Temporal SDK), never on the services that implement its activities; the retired
+# workflows/approval is imported by nothing but itself and its tests; the signing binary does
+# not link the development PKI.
 check_isolation() {
 	local graph bad rc=0
 	if ! graph=$(edges ./api/...); then
@@ -72,6 +74,34 @@ check_isolation() {
 	if [[ -n $bad ]]; then
 		printf '  %s\n' "$bad"
 		echo "workflows/ may import only api/ from the repository (imports above)"
+		rc=1
+	fi
+	# shellcheck disable=SC2046 # one pattern per module, word splitting intended
+	if ! graph=$(edges $(workspace_modules | sed 's|.*|./&/...|')); then
+		echo "cannot list the dependencies of the workspace (errors above)"
+		return 1
+	fi
+	bad=$(awk -v retired="$repo_module/workflows/approval" '
+		$3 == retired && $1 != retired && $1 != retired "_test" && $1 != retired ".test"' <<<"$graph")
+	if [[ -n $bad ]]; then
+		printf '  %s\n' "$bad"
+		echo "workflows/approval is the retired single-approver workflow, kept only so its recorded"
+		echo "histories replay: nothing but its own package and tests may import it (imports above)."
+		echo "Take what you need from the contract, package workflows, or the workflow that runs now"
+		echo "(workflows/chain, workflows/incoming)."
+		rc=1
+	fi
+	# The signing service reads a PKI directory; generating one (keys, demo images) is
+	# development tooling that the production binary must not carry.
+	local devpki=$repo_module/services/signing/devpki
+	if ! graph=$(go list -deps ./services/signing/cmd/signing); then
+		echo "cannot list the dependencies of ./services/signing/cmd/signing (errors above)"
+		return 1
+	fi
+	bad=$(awk -v p="$devpki" '$0 == p || index($0, p "/") == 1' <<<"$graph")
+	if [[ -n $bad ]]; then
+		printf '  %s\n' "$bad"
+		echo "the signing binary links the development PKI (above); read the PKI directory with services/signing/internal/keys"
 		rc=1
 	fi
 	return "$rc"

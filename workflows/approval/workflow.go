@@ -1,24 +1,22 @@
 package approval
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/workflows"
+	"github.com/docflow/docflow/workflows/internal/execution"
+	"github.com/docflow/docflow/workflows/internal/outbox"
+	"github.com/docflow/docflow/workflows/internal/updates"
 )
 
-// Registrar is what Register needs of a worker.
-type Registrar interface {
-	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
-}
-
-// Register registers Workflow on r as WorkflowName.
-func Register(r Registrar) {
+// Register registers Workflow on r as WorkflowName: a replayer's, since no
+// worker runs the retired workflow.
+func Register(r execution.Registrar) {
 	r.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
 }
 
@@ -35,10 +33,13 @@ const (
 // if approved, the signature and the archive.
 func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	if err := in.validate(); err != nil {
-		return Result{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidDecision, nil)
+		return Result{}, execution.Invalid(err, workflows.ErrInvalidDecision)
 	}
 	log := workflow.GetLogger(ctx)
-	wf := &run{in: in, state: State{Status: StatusAwaitingDecision}}
+	wf := &run{
+		in: in, state: State{Status: StatusAwaitingDecision},
+		outbox: &outbox.Outbox{Agency: in.Agency, DocumentID: in.DocumentID, Options: execution.RoutingActivity()},
+	}
 
 	now := workflow.Now(ctx)
 	deadline := in.Deadline
@@ -46,15 +47,13 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 		deadline = now.Add(time.Duration(max(in.DeadlineDays, 1)) * 24 * time.Hour)
 	}
 	wf.state.Task = &Task{
-		ID:         NewID(ctx),
+		ID:         execution.NewID(ctx),
 		Assignee:   in.Approver,
 		AssignedAt: now,
 		Deadline:   deadline,
 	}
-	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return wf.state, nil }); err != nil {
-		return Result{}, err
-	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide, wf.decide, workflow.UpdateHandlerOptions{Validator: wf.validate}); err != nil {
+	if err := updates.Register(ctx, QueryState, func() State { return wf.state },
+		updates.On(UpdateDecide, wf.validate, wf.decide)); err != nil {
 		return Result{}, err
 	}
 
@@ -80,13 +79,13 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	}
 	decision := events.DocumentDecisionData{DocumentID: in.DocumentID, WorkflowID: wfID, By: d.By, Comment: d.Comment, At: *task.DecidedAt}
 
-	if d.Decision == DecisionReject {
+	if d.Decision == workflows.DecisionReject {
 		wf.state.Status = StatusRejected
 		if err := wf.publish(ctx, events.DocumentRejected, decision); err != nil {
 			return Result{}, err
 		}
 		log.Info("document rejected", "document_id", in.DocumentID, "by", d.By.Username)
-		return Result{Outcome: OutcomeRejected}, wf.finish(ctx)
+		return Result{Outcome: workflows.OutcomeRejected}, execution.Finish(ctx)
 	}
 
 	if err := wf.publish(ctx, events.DocumentApproved, decision); err != nil {
@@ -94,10 +93,10 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	}
 
 	wf.state.Status = StatusSigning
-	var signed SignDocumentResult
-	signCtx := workflow.WithActivityOptions(ctx, ServiceActivity(SigningTaskQueue, 5*time.Minute,
-		ErrSourceIntegrity, ErrNoSigningKey, ErrUnsignablePDF))
-	if err := workflow.ExecuteActivity(signCtx, ActivitySignDocument, SignDocumentInput{
+	var signed workflows.SignDocumentResult
+	signCtx := workflow.WithActivityOptions(ctx, execution.ServiceActivity(workflows.SigningTaskQueue, 5*time.Minute,
+		workflows.ErrSourceIntegrity, workflows.ErrNoSigningKey, workflows.ErrUnsignablePDF))
+	if err := workflow.ExecuteActivity(signCtx, workflows.ActivitySignDocument, workflows.SignDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Source: in.Original,
 		Signer: d.By.Username, Reason: "Phê duyệt: " + in.Subject,
 	}).Get(ctx, &signed); err != nil {
@@ -105,9 +104,9 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	}
 
 	wf.state.Status = StatusArchiving
-	var archived ArchiveDocumentResult
-	archiveCtx := workflow.WithActivityOptions(ctx, ServiceActivity(ArchiveTaskQueue, 5*time.Minute, ErrSourceIntegrity))
-	if err := workflow.ExecuteActivity(archiveCtx, ActivityArchiveDocument, ArchiveDocumentInput{
+	var archived workflows.ArchiveDocumentResult
+	archiveCtx := workflow.WithActivityOptions(ctx, execution.ServiceActivity(workflows.ArchiveTaskQueue, 5*time.Minute, workflows.ErrSourceIntegrity))
+	if err := workflow.ExecuteActivity(archiveCtx, workflows.ActivityArchiveDocument, workflows.ArchiveDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Kind: in.Kind, Subject: in.Subject,
 		ArrivalNumber: in.ArrivalNumber, Signed: signed.Signed, Signer: d.By.Username, SignedAt: signed.SignedAt,
 	}).Get(ctx, &archived); err != nil {
@@ -116,35 +115,36 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 
 	wf.state.Status = StatusArchived
 	log.Info("document archived", "document_id", in.DocumentID, "record_id", archived.RecordID)
-	return Result{Outcome: OutcomeArchived, Signed: &signed.Signed, RecordID: archived.RecordID}, wf.finish(ctx)
+	return Result{Outcome: workflows.OutcomeArchived, Signed: &signed.Signed, RecordID: archived.RecordID}, execution.Finish(ctx)
 }
 
 type run struct {
 	in       Input
 	state    State
-	decision *Decision
+	decision *workflows.Decision
+	outbox   *outbox.Outbox
 }
 
 // validate runs before an update is accepted into history: a refused
 // decision leaves no trace in the workflow, and the caller gets the reason.
-func (wf *run) validate(_ workflow.Context, d Decision) error {
+func (wf *run) validate(_ workflow.Context, d workflows.Decision) error {
 	task := wf.state.Task
 	switch {
 	case task == nil || d.TaskID != task.ID:
-		return temporal.NewApplicationError("no open task "+d.TaskID+" on this document", ErrTaskNotFound)
+		return updates.Refuse(workflows.ErrTaskNotFound, "no open task %s on this document", d.TaskID)
 	case wf.decision != nil:
-		return temporal.NewApplicationError("the task was already decided ("+task.Decision+" by "+task.DecidedBy+")", ErrTaskClosed)
+		return updates.Refuse(workflows.ErrTaskClosed, "the task was already decided (%s by %s)", task.Decision, task.DecidedBy)
 	case d.By.Username != task.Assignee:
-		return temporal.NewApplicationError("the task is assigned to "+task.Assignee+", not to "+d.By.Username, ErrNotAssignee)
-	case d.Decision != DecisionApprove && d.Decision != DecisionReject:
-		return temporal.NewApplicationError(fmt.Sprintf("decision %q is not one of approve, reject", d.Decision), ErrInvalidDecision)
-	case d.Decision == DecisionReject && d.Comment == "":
-		return temporal.NewApplicationError("a rejection needs a comment giving the reason", ErrInvalidDecision)
+		return updates.Refuse(workflows.ErrNotAssignee, "the task is assigned to %s, not to %s", task.Assignee, d.By.Username)
+	case d.Decision != workflows.DecisionApprove && d.Decision != workflows.DecisionReject:
+		return updates.Refuse(workflows.ErrInvalidDecision, "decision %q is not one of approve, reject", d.Decision)
+	case d.Decision == workflows.DecisionReject && d.Comment == "":
+		return updates.Refuse(workflows.ErrInvalidDecision, "a rejection needs a comment giving the reason")
 	}
 	return nil
 }
 
-func (wf *run) decide(ctx workflow.Context, d Decision) (DecisionResult, error) {
+func (wf *run) decide(ctx workflow.Context, d workflows.Decision) (workflows.DecisionResult, error) {
 	now := workflow.Now(ctx)
 	task := wf.state.Task
 	task.Decision = d.Decision
@@ -152,70 +152,19 @@ func (wf *run) decide(ctx workflow.Context, d Decision) (DecisionResult, error) 
 	task.DecidedAt = &now
 	wf.decision = &d
 	wf.state.Status = d.Decision
-	return DecisionResult{TaskID: task.ID, Decision: d.Decision, DecidedAt: now}, nil
+	return workflows.DecisionResult{TaskID: task.ID, Decision: d.Decision, DecidedAt: now}, nil
 }
 
-// finish lets in-flight update handlers complete before the workflow closes.
-func (wf *run) finish(ctx workflow.Context) error {
-	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
-}
-
-// publish has the routing service emit an event. The id is drawn once and
-// recorded in history, so a retried activity republishes the same event and
-// JetStream drops the duplicate.
+// publish has the routing service emit an event at once (package outbox).
 func (wf *run) publish(ctx workflow.Context, t events.Type, data any) error {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return temporal.NewNonRetryableApplicationError("encode event "+string(t), "EncodeEvent", err)
-	}
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue:           TaskQueue,
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
-	})
-	return workflow.ExecuteActivity(actx, ActivityPublishEvent, PublishEventInput{
-		ID: NewID(ctx), Type: t, Agency: wf.in.Agency, DocumentID: wf.in.DocumentID,
-		Time: workflow.Now(ctx), Data: raw,
-	}).Get(ctx, nil)
-}
-
-// ServiceActivity are the options for an activity of another service: it is
-// retried until it succeeds or fails for a reason retrying cannot fix. The
-// approval workflows share it.
-func ServiceActivity(queue string, timeout time.Duration, nonRetryable ...string) workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		TaskQueue:           queue,
-		StartToCloseTimeout: timeout,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: nonRetryable,
-		},
-	}
-}
-
-// NewID draws a random id once and records it in history, so replay and a
-// retried activity see the same value. The approval workflows share it.
-func NewID(ctx workflow.Context) string {
-	var id string
-	_ = workflow.SideEffect(ctx, func(workflow.Context) any { return uuidV4() }).Get(&id)
-	return id
+	wf.outbox.Queue(t, data)
+	return wf.outbox.Flush(ctx)
 }
 
 func (in Input) validate() error {
-	var problems []error
-	if in.DocumentID == "" {
-		problems = append(problems, errors.New("document_id is required"))
-	}
-	if in.Agency == "" {
-		problems = append(problems, errors.New("agency is required"))
-	}
+	problems := execution.DocumentProblems(in.Document)
 	if in.Approver == "" {
 		problems = append(problems, errors.New("approver is required"))
-	}
-	if in.Original.Key == "" || in.Original.SHA256 == "" {
-		problems = append(problems, errors.New("original object with its sha256 is required"))
 	}
 	return errors.Join(problems...)
 }

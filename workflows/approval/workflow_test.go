@@ -2,54 +2,45 @@ package approval_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/vntime"
+	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows/internal/workflowtest"
 )
 
+type testEnv = workflowtest.Env[approval.State]
+
+// recorder counts the signatures and archivings besides routing's events.
 type recorder struct {
-	deadline  time.Time
-	published []events.Type
-	signed    int
-	archived  int
+	*workflowtest.Recorder
+	mu               sync.Mutex
+	signed, archived int
 }
 
-func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *recorder) {
+func newEnv(t *testing.T) (*testEnv, *recorder) {
 	t.Helper()
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	rec := &recorder{}
-	env.RegisterActivityWithOptions(func(_ context.Context, in approval.PublishEventInput) error {
-		if in.ID == "" {
-			return errors.New("event without id")
-		}
-		rec.published = append(rec.published, in.Type)
-		if in.Type == events.TaskAssigned {
-			var d events.TaskAssignedData
-			if err := json.Unmarshal(in.Data, &d); err != nil {
-				return err
-			}
-			rec.deadline = d.Deadline
-		}
-		return nil
-	}, activity.RegisterOptions{Name: approval.ActivityPublishEvent})
-	env.RegisterActivityWithOptions(func(_ context.Context, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
+	env, routing := workflowtest.NewEnv[approval.State](t, approval.QueryState, workflowtest.FiveDays)
+	rec := &recorder{Recorder: routing}
+	env.RegisterActivityWithOptions(func(_ context.Context, in workflows.SignDocumentInput) (workflows.SignDocumentResult, error) {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
 		rec.signed++
-		return approval.SignDocumentResult{Signed: events.Object{Bucket: "docs", Key: "signed/" + in.DocumentID + ".pdf", SHA256: "ab"}, Level: "B-B", SignedAt: time.Now()}, nil
-	}, activity.RegisterOptions{Name: approval.ActivitySignDocument})
-	env.RegisterActivityWithOptions(func(_ context.Context, in approval.ArchiveDocumentInput) (approval.ArchiveDocumentResult, error) {
+		return workflows.SignDocumentResult{Signed: events.Object{Bucket: "docs", Key: "signed/" + in.DocumentID + ".pdf", SHA256: "ab"}, Level: "B-B", SignedAt: time.Now()}, nil
+	}, activity.RegisterOptions{Name: workflows.ActivitySignDocument})
+	env.RegisterActivityWithOptions(func(_ context.Context, in workflows.ArchiveDocumentInput) (workflows.ArchiveDocumentResult, error) {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
 		rec.archived++
-		return approval.ArchiveDocumentResult{RecordID: "rec-" + in.DocumentID, Object: in.Signed}, nil
-	}, activity.RegisterOptions{Name: approval.ActivityArchiveDocument})
+		return workflows.ArchiveDocumentResult{RecordID: "rec-" + in.DocumentID, Object: in.Signed}, nil
+	}, activity.RegisterOptions{Name: workflows.ActivityArchiveDocument})
 	approval.Register(env)
 	return env, rec
 }
@@ -59,117 +50,63 @@ var deadline = time.Date(2026, 2, 25, 9, 0, 0, 0, vntime.Zone)
 
 func input() approval.Input {
 	return approval.Input{
-		DocumentID: "doc-1", Agency: "000.00.00.G22", Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt",
-		Urgency: "THUONG", ArrivalNumber: 1, Approver: "chuyenvien1", Deadline: deadline,
-		Original: events.Object{Bucket: "docs", Key: "originals/doc-1.pdf", SHA256: "cd", Size: 10},
-	}
-}
-
-type updateResult struct {
-	accepted bool
-	err      error
-	result   approval.DecisionResult
-}
-
-func (u *updateResult) callbacks() *testsuite.TestUpdateCallback {
-	return &testsuite.TestUpdateCallback{
-		OnAccept: func() { u.accepted = true },
-		OnReject: func(err error) { u.err = err },
-		OnComplete: func(v any, err error) {
-			if err != nil {
-				u.err = err
-				return
-			}
-			if r, ok := v.(approval.DecisionResult); ok {
-				u.result = r
-			}
+		Document: workflows.Document{
+			DocumentID: workflowtest.DocumentID, Agency: workflowtest.Agency, Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt",
+			Urgency: "THUONG", ArrivalNumber: 1,
+			Original: events.Object{Bucket: "docs", Key: "originals/doc-1.pdf", SHA256: "cd", Size: 10},
 		},
+		Approver: "chuyenvien1", Deadline: deadline,
 	}
 }
 
-// decide sends a decision on the open task once the workflow has assigned it.
-func decide(env *testsuite.TestWorkflowEnvironment, after time.Duration, user, decision, comment string, out *updateResult) {
-	env.RegisterDelayedCallback(func() {
-		st := state(env)
-		env.UpdateWorkflow(approval.UpdateDecide, "", out.callbacks(), approval.Decision{
-			TaskID: st.Task.ID, Decision: decision, Comment: comment,
-			By: events.Actor{Username: user, Role: "official", Agency: "000.00.00.G22"},
-		})
-	}, after)
-}
-
-func state(env *testsuite.TestWorkflowEnvironment) approval.State {
-	v, err := env.QueryWorkflow(approval.QueryState)
-	if err != nil {
-		panic(err)
-	}
-	var st approval.State
-	if err := v.Get(&st); err != nil {
-		panic(err)
-	}
-	return st
-}
-
-func appErrType(err error) string {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) {
-		return ae.Type()
-	}
-	return ""
+// decideAt sends a decision on the open task a while after the start.
+func decideAt(env *testEnv, after time.Duration, user, decision, comment string) *workflowtest.Outcome {
+	return env.At(after, approval.UpdateDecide, func(s approval.State) any {
+		return workflows.Decision{
+			TaskID: s.Task.ID, Decision: decision, Comment: comment,
+			By: events.Actor{Username: user, Role: "official", Agency: workflowtest.Agency},
+		}
+	})
 }
 
 func TestApproveSignsThenArchives(t *testing.T) {
 	t.Parallel()
 	env, rec := newEnv(t)
-	var u updateResult
-	decide(env, time.Hour, "chuyenvien1", approval.DecisionApprove, "Đồng ý", &u)
+	u := decideAt(env, time.Hour, "chuyenvien1", workflows.DecisionApprove, "Đồng ý")
 	env.ExecuteWorkflow(approval.WorkflowName, input())
 
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatal(err)
-	}
-	var res approval.Result
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatal(err)
-	}
-	if res.Outcome != approval.OutcomeArchived || res.RecordID != "rec-doc-1" {
+	res := workflowtest.Result[approval.Result](env)
+	if res.Outcome != workflows.OutcomeArchived || res.RecordID != "rec-doc-1" {
 		t.Fatalf("result = %+v", res)
 	}
-	if !u.accepted || u.err != nil || u.result.Decision != approval.DecisionApprove {
-		t.Fatalf("update: %+v", u)
+	workflowtest.Accepted(t, "approval", u)
+	if r, ok := u.Value.(workflows.DecisionResult); !ok || r.Decision != workflows.DecisionApprove {
+		t.Fatalf("update result: %+v", u.Value)
 	}
-	if !rec.deadline.Equal(deadline) {
-		t.Fatalf("task deadline %v, want the one routing computed, %v", rec.deadline, deadline)
+	assigned := workflowtest.Payloads[events.TaskAssignedData](t, rec.Recorder, events.TaskAssigned)
+	if len(assigned) != 1 || !assigned[0].Deadline.Equal(deadline) {
+		t.Fatalf("task assigned %+v, want one with the deadline routing computed, %v", assigned, deadline)
 	}
 	if rec.signed != 1 || rec.archived != 1 {
 		t.Fatalf("signed %d archived %d times, want once each", rec.signed, rec.archived)
 	}
 	want := []events.Type{events.TaskAssigned, events.TaskDecided, events.DocumentApproved}
-	if len(rec.published) != len(want) {
-		t.Fatalf("published %v, want %v", rec.published, want)
-	}
-	for i := range want {
-		if rec.published[i] != want[i] {
-			t.Fatalf("published %v, want %v", rec.published, want)
-		}
+	if got := rec.Types(); !slices.Equal(got, want) {
+		t.Fatalf("published %v, want %v", got, want)
 	}
 }
 
 func TestRejectEndsWithoutSignature(t *testing.T) {
 	t.Parallel()
 	env, rec := newEnv(t)
-	var u updateResult
-	decide(env, time.Hour, "chuyenvien1", approval.DecisionReject, "Sai thể thức", &u)
+	decideAt(env, time.Hour, "chuyenvien1", workflows.DecisionReject, "Sai thể thức")
 	env.ExecuteWorkflow(approval.WorkflowName, input())
-	var res approval.Result
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatal(err)
-	}
-	if res.Outcome != approval.OutcomeRejected || rec.signed != 0 || rec.archived != 0 {
+	res := workflowtest.Result[approval.Result](env)
+	if res.Outcome != workflows.OutcomeRejected || rec.signed != 0 || rec.archived != 0 {
 		t.Fatalf("result %+v, signed %d, archived %d", res, rec.signed, rec.archived)
 	}
-	if rec.published[len(rec.published)-1] != events.DocumentRejected {
-		t.Fatalf("last event %v, want rejected", rec.published)
+	if got := rec.Types(); got[len(got)-1] != events.DocumentRejected {
+		t.Fatalf("last event %v, want rejected", got)
 	}
 }
 
@@ -178,25 +115,22 @@ func TestRefusedDecisions(t *testing.T) {
 	tests := []struct {
 		name, user, decision, comment, wantType string
 	}{
-		{"someone else", "chuyenvien2", approval.DecisionApprove, "", approval.ErrNotAssignee},
-		{"unknown decision", "chuyenvien1", "sign", "", approval.ErrInvalidDecision},
-		{"rejection without reason", "chuyenvien1", approval.DecisionReject, "", approval.ErrInvalidDecision},
+		{"someone else", "chuyenvien2", workflows.DecisionApprove, "", workflows.ErrNotAssignee},
+		{"unknown decision", "chuyenvien1", "sign", "", workflows.ErrInvalidDecision},
+		{"rejection without reason", "chuyenvien1", workflows.DecisionReject, "", workflows.ErrInvalidDecision},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			env, rec := newEnv(t)
-			var bad, good updateResult
-			decide(env, time.Hour, tc.user, tc.decision, tc.comment, &bad)
-			decide(env, 2*time.Hour, "chuyenvien1", approval.DecisionApprove, "", &good)
+			bad := decideAt(env, time.Hour, tc.user, tc.decision, tc.comment)
+			good := decideAt(env, 2*time.Hour, "chuyenvien1", workflows.DecisionApprove, "")
 			env.ExecuteWorkflow(approval.WorkflowName, input())
 			if err := env.GetWorkflowError(); err != nil {
 				t.Fatal(err)
 			}
-			if bad.accepted || appErrType(bad.err) != tc.wantType {
-				t.Fatalf("refused decision: accepted=%v err=%v, want type %s", bad.accepted, bad.err, tc.wantType)
-			}
-			if !good.accepted || rec.signed != 1 {
+			workflowtest.Refused(t, "refused decision", bad, tc.wantType)
+			if !good.Accepted || rec.signed != 1 {
 				t.Fatalf("the assignee's decision after a refusal: %+v signed=%d", good, rec.signed)
 			}
 		})
@@ -208,19 +142,26 @@ func TestSecondDecisionRefused(t *testing.T) {
 	env, rec := newEnv(t)
 	// Signing takes a while, so the workflow is still open when the
 	// second decision arrives.
-	env.OnActivity(approval.ActivitySignDocument, mockAnyArgs(), mockAnyArgs()).After(3*time.Hour).Return(
-		approval.SignDocumentResult{Signed: events.Object{Key: "signed/doc-1.pdf", SHA256: "ab"}}, nil)
-	var first, second updateResult
-	decide(env, time.Hour, "chuyenvien1", approval.DecisionApprove, "", &first)
-	decide(env, 2*time.Hour, "chuyenvien1", approval.DecisionReject, "đổi ý", &second)
+	env.OnActivity(workflows.ActivitySignDocument, mockAnyArgs(), mockAnyArgs()).After(3*time.Hour).Return(
+		workflows.SignDocumentResult{Signed: events.Object{Key: "signed/doc-1.pdf", SHA256: "ab"}}, nil)
+	first := decideAt(env, time.Hour, "chuyenvien1", workflows.DecisionApprove, "")
+	second := decideAt(env, 2*time.Hour, "chuyenvien1", workflows.DecisionReject, "đổi ý")
 	env.ExecuteWorkflow(approval.WorkflowName, input())
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	if !first.accepted || second.accepted || appErrType(second.err) != approval.ErrTaskClosed {
+	if !first.Accepted || second.Accepted || second.ErrType() != workflows.ErrTaskClosed {
 		t.Fatalf("first %+v second %+v", first, second)
 	}
 	if rec.archived != 1 {
 		t.Fatalf("archived %d times", rec.archived)
 	}
+}
+
+// The histories in testdata (testdata/README.md) replay against the frozen
+// workflow: it schedules the same commands in the same order as when they
+// were recorded.
+func TestReplayRecordedHistories(t *testing.T) {
+	t.Parallel()
+	workflowtest.Replay(t, 2, approval.Register)
 }

@@ -4,32 +4,34 @@
 // Decisions arrive as Workflow Updates validated inside the workflow; a
 // valid substitute may act for an official on leave; reminders and
 // escalation follow the deadlines routing computes on the calendar. When the
-// last step agrees the document is signed and archived as in package
-// approval, whose activity names and types this workflow reuses.
+// last step agrees the document is signed, waits for a clerk to number and
+// seal it (issue.go), and is archived.
 //
 // A step may also be taken by another agency (ModeExternal): the workflow
 // publishes document.sent, and that agency's status receipts come back as
 // the SignalAgencyReply signal. A delegation created after planning reaches
-// the running workflow as the SignalSubstitutes signal.
+// the running workflow as workflows.SignalSubstitutes.
 //
-// It is a separate workflow type from approval.WorkflowName so histories of
-// the single-approver workflow keep replaying against their own code.
+// The activities it calls, the decisions, tasks and people it shares with
+// the other workflows, and its id (workflows.ApprovalWorkflowID) are the
+// module's contract, package workflows; this package declares what only
+// this workflow has. It is a separate workflow type from the retired
+// single-approver one (package approval), so histories of that one keep
+// replaying against their own code.
 package chain
 
 import (
-	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	events "github.com/docflow/docflow/api/events/v1"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
+	"github.com/docflow/docflow/workflows/internal/tasks"
 )
 
-// Names of the workflow, its updates and query.
+// Names of the workflow, its updates, query and signal.
 const (
 	WorkflowName = "DocumentApprovalChain"
-	// UpdateDecide carries a person's decision on a task (Decision).
+	// UpdateDecide carries a person's decision on a task (workflows.Decision).
 	UpdateDecide = "decide"
 	// UpdateResubmit carries the drafter's revised document (Resubmission).
 	UpdateResubmit = "resubmit"
@@ -39,20 +41,10 @@ const (
 	UpdateRecall = "recall"
 	// QueryState returns the workflow's State.
 	QueryState = "state"
-	// SignalSubstitutes carries assignees' current substitutes
-	// (SubstitutesChange), for delegations made after the plan.
-	SignalSubstitutes = "substitutes"
 	// SignalAgencyReply carries another agency's status receipt on an
 	// external step (AgencyReply).
 	SignalAgencyReply = "agency-reply"
-
-	// TaskQueue runs the workflow and the routing service's activities.
-	TaskQueue = approval.TaskQueue
 )
-
-// ActivityPlanDeadlines is implemented by routing on TaskQueue: it counts a
-// step's working days on the calendar, which workflows cannot load.
-const ActivityPlanDeadlines = "PlanDeadlines"
 
 // Step modes.
 const (
@@ -65,55 +57,31 @@ const (
 	ModeExternal = "external"
 )
 
-// Decisions a person can take on an approval task.
+// Decisions a person can take on an approval task besides
+// workflows.DecisionApprove and workflows.DecisionReject.
 const (
-	DecisionApprove = approval.DecisionApprove
-	DecisionReject  = approval.DecisionReject
 	DecisionReturn  = "return"  // back to the drafter for revision, then the same step again
 	DecisionComment = "comment" // a remark that leaves the task open
 )
 
-// Outcomes of the workflow.
-const (
-	OutcomeArchived = approval.OutcomeArchived
-	OutcomeRejected = approval.OutcomeRejected
-	OutcomeRecalled = "recalled"
-)
+// OutcomeRecalled is the outcome of a recalled document, besides
+// workflows.OutcomeArchived and workflows.OutcomeRejected.
+const OutcomeRecalled = "recalled"
 
 // RoleLeader is the role (events.Actor.Role) allowed to reassign tasks.
 const RoleLeader = "leader"
 
-// Application error types of refused updates and of an invalid start. The
-// ones that mean the same as approval's carry the same strings, so callers
-// map both workflows' errors with one table.
+// Application error types of the refusals only this workflow makes; the
+// shared ones are workflows.Err*.
 const (
-	ErrTaskNotFound    = approval.ErrTaskNotFound
-	ErrTaskClosed      = approval.ErrTaskClosed
-	ErrNotAssignee     = approval.ErrNotAssignee
-	ErrInvalidDecision = approval.ErrInvalidDecision
-	ErrNotLeader       = "NotLeader"     // reassign by someone who is not a leader of the agency
-	ErrNotDrafter      = "NotDrafter"    // resubmit or recall by someone other than the drafter
-	ErrRecallTooLate   = "RecallTooLate" // recall once every step agreed and signing began
-	ErrInvalidPlan     = "InvalidPlan"   // the start input cannot be run
+	ErrNotDrafter    = "NotDrafter"    // resubmit or recall by someone other than the drafter
+	ErrRecallTooLate = "RecallTooLate" // recall once every step agreed and signing began
+	ErrInvalidPlan   = "InvalidPlan"   // the start input cannot be run
 )
-
-// DefaultHistoryLimit is the history length past which the workflow
-// continues as new, well below Temporal's warning threshold.
-const DefaultHistoryLimit = 4000
-
-// WorkflowID is the id of a document's approval workflow. It is the same as
-// the single-approver workflow's, so a document never has both.
-func WorkflowID(documentID string) string { return approval.WorkflowID(documentID) }
 
 // Input starts the workflow.
 type Input struct {
-	DocumentID    string        `json:"document_id"`
-	Agency        string        `json:"agency"`
-	Kind          string        `json:"kind"`
-	Subject       string        `json:"subject"`
-	Urgency       string        `json:"urgency"`
-	ArrivalNumber int64         `json:"arrival_number"`
-	Original      events.Object `json:"original"`
+	workflows.Document
 	// Drafter submitted the document and gets it back for revision.
 	Drafter events.Actor `json:"drafter"`
 	Plan    Plan         `json:"plan"`
@@ -121,8 +89,8 @@ type Input struct {
 	// UpsertSearchAttributes turns on the Docflow* search attributes; they
 	// must be registered on the namespace first.
 	UpsertSearchAttributes bool `json:"upsert_search_attributes,omitempty"`
-	// HistoryLimit overrides DefaultHistoryLimit (tests force an early
-	// continue-as-new with a low one).
+	// HistoryLimit overrides the history length past which the workflow
+	// continues as new (tests force an early continue-as-new with a low one).
 	HistoryLimit int `json:"history_limit,omitempty"`
 	// Resume is the state carried over by continue-as-new; nil on a fresh start.
 	Resume *State `json:"resume,omitempty"`
@@ -140,69 +108,13 @@ type Plan struct {
 // step has no assignees: Agency, the identifier of the agency it is sent
 // to, takes it.
 type Step struct {
-	ID                  string     `json:"id"`
-	Name                string     `json:"name"`
-	Mode                string     `json:"mode"`               // ModeSingle, ModeAll, ModeAny, ModeNOfM, ModeExternal
-	Required            int        `json:"required,omitempty"` // approvals needed in ModeNOfM
-	Assignees           []Assignee `json:"assignees"`
-	Agency              string     `json:"agency,omitempty"` // ModeExternal only
-	DeadlineWorkingDays int        `json:"deadline_working_days"`
-}
-
-// Assignee is the person holding a step's position.
-type Assignee struct {
-	Position string `json:"position"`
-	// Title is the position's title, printed above a signature made in it.
-	Title       string       `json:"title,omitempty"`
-	Username    string       `json:"username"`
-	Supervisor  string       `json:"supervisor,omitempty"` // username the task escalates to when overdue
-	Substitutes []Substitute `json:"substitutes,omitempty"`
-}
-
-// Substitute may decide for the assignee between From (inclusive) and Until
-// (exclusive), for the listed document kinds (all when empty). A substitute
-// never passes the task on: the workflow knows no re-delegation, which is
-// also what a TUQ authorisation demands. It is the shape task events carry,
-// so the inbox applies the same rule.
-type Substitute = events.Substitute
-
-// ActsFor says whether by may act on a task assigned to a, on a document of
-// the given kind, at now: as a (onBehalfOf ""), or as a substitute in force
-// whose scope covers the kind (onBehalfOf a.Username). When by may not, why
-// lists what kept each of by's substitutions from applying.
-func (a Assignee) ActsFor(by, kind string, now time.Time) (onBehalfOf string, ok bool, why []string) {
-	if by == a.Username {
-		return "", true, nil
-	}
-	for _, s := range a.Substitutes {
-		if s.Username != by {
-			continue
-		}
-		switch {
-		case now.Before(s.From) || !now.Before(s.Until):
-			why = append(why, fmt.Sprintf("the substitution runs from %s until %s",
-				s.From.Format(time.RFC3339), s.Until.Format(time.RFC3339)))
-		case len(s.Kinds) > 0 && !slices.Contains(s.Kinds, kind):
-			why = append(why, fmt.Sprintf("the substitution covers %s, not %s", strings.Join(s.Kinds, ", "), kind))
-		default:
-			return a.Username, true, nil
-		}
-	}
-	return "", false, why
-}
-
-// SubstitutesChange is the argument of SignalSubstitutes: for each listed
-// assignee, every substitute they have from now on (an empty list clears
-// them). Open tasks of those assignees and their tasks in later steps take
-// the new lists; assignees not listed keep theirs.
-type SubstitutesChange struct {
-	Assignees []AssigneeSubstitutes `json:"assignees"`
-}
-
-// AssigneeSubstitutes is one assignee's whole list of substitutes.
-type AssigneeSubstitutes struct {
-	Username    string       `json:"username"`
-	Substitutes []Substitute `json:"substitutes"`
+	ID                  string               `json:"id"`
+	Name                string               `json:"name"`
+	Mode                string               `json:"mode"`               // ModeSingle, ModeAll, ModeAny, ModeNOfM, ModeExternal
+	Required            int                  `json:"required,omitempty"` // approvals needed in ModeNOfM
+	Assignees           []workflows.Assignee `json:"assignees"`
+	Agency              string               `json:"agency,omitempty"` // ModeExternal only
+	DeadlineWorkingDays int                  `json:"deadline_working_days"`
 }
 
 // AgencyReply is the argument of SignalAgencyReply: a status receipt from
@@ -223,32 +135,6 @@ type AgencyReply struct {
 	At     time.Time      `json:"at"`               // when the agency issued the receipt
 }
 
-// PlanDeadlinesInput asks routing for a step's deadline: WorkingDays from
-// From at the document's Urgency, or, when Due is set, Due itself (a date a
-// person chose, such as the handling deadline a leader gives an incoming
-// document), for which routing only finds when to remind.
-type PlanDeadlinesInput struct {
-	From        time.Time `json:"from"`
-	WorkingDays int       `json:"working_days"`
-	Urgency     string    `json:"urgency"`
-	Due         time.Time `json:"due,omitzero"`
-}
-
-// PlanDeadlinesResult is when to remind the assignees and when the step is
-// overdue and escalates.
-type PlanDeadlinesResult struct {
-	Deadline time.Time `json:"deadline"`
-	RemindAt time.Time `json:"remind_at"`
-}
-
-// Decision is the argument of UpdateDecide; the same as the single-approver
-// workflow's, so the gateway sends one shape to both.
-type Decision = approval.Decision
-
-// DecisionResult is the result of UpdateDecide, OnBehalfOf set when a
-// substitute or supervisor decided.
-type DecisionResult = approval.DecisionResult
-
 // Resubmission is the argument of UpdateResubmit: the drafter's revised
 // document, answering their revision task.
 type Resubmission struct {
@@ -259,9 +145,9 @@ type Resubmission struct {
 
 // Reassignment is the argument of UpdateReassign.
 type Reassignment struct {
-	TaskID string       `json:"task_id"`
-	To     Assignee     `json:"to"`
-	By     events.Actor `json:"by"`
+	TaskID string             `json:"task_id"`
+	To     workflows.Assignee `json:"to"`
+	By     events.Actor       `json:"by"`
 }
 
 // Recall is the argument of UpdateRecall.
@@ -287,57 +173,11 @@ type Result struct {
 	RecordID string  `json:"record_id,omitempty"`
 }
 
-// Task kinds.
+// Kinds of the workflow's tasks (workflows.Task.Kind).
 const (
 	TaskApprove = events.TaskKindApprove // decide on the document for a step
 	TaskRevise  = events.TaskKindRevise  // the drafter revises and resubmits
 )
-
-// Task statuses.
-const (
-	TaskOpen        = "open"
-	TaskDecided     = "decided"
-	TaskWithdrawn   = "withdrawn"  // closed without a decision: its step ended or the document left the step
-	TaskReassigned  = "reassigned" // closed and handed to someone else
-	TaskResubmitted = "resubmitted"
-)
-
-// Task is one task as the workflow holds it.
-type Task struct {
-	ID       string   `json:"id"`
-	StepID   string   `json:"step_id"`
-	Kind     string   `json:"kind"` // TaskApprove, TaskRevise
-	Status   string   `json:"status"`
-	Assignee Assignee `json:"assignee"`
-	// Deciders are the supervisors the overdue task escalated to; they may
-	// decide it too.
-	Deciders    []string   `json:"deciders,omitempty"`
-	AssignedAt  time.Time  `json:"assigned_at"`
-	Deadline    time.Time  `json:"deadline,omitzero"`
-	RemindAt    time.Time  `json:"remind_at,omitzero"`
-	RemindedAt  *time.Time `json:"reminded_at,omitempty"`
-	EscalatedAt *time.Time `json:"escalated_at,omitempty"`
-	Decision    string     `json:"decision,omitempty"`
-	DecidedBy   string     `json:"decided_by,omitempty"`
-	OnBehalfOf  string     `json:"on_behalf_of,omitempty"`
-	DecidedAt   *time.Time `json:"decided_at,omitempty"`
-}
-
-// Entry is one line of the document's audit trail. Action is a decision,
-// or resubmit, reassign, remind, escalate, recall, delegate (an assignee's
-// substitutes changed), send (to another agency) or receipt (that agency's
-// status receipt, whose code is Receipt); By is a username, or the agency
-// identifier for send and receipt.
-type Entry struct {
-	At         time.Time `json:"at"`
-	Action     string    `json:"action"`
-	TaskID     string    `json:"task_id,omitempty"`
-	StepID     string    `json:"step_id,omitempty"`
-	By         string    `json:"by,omitempty"`
-	OnBehalfOf string    `json:"on_behalf_of,omitempty"`
-	Comment    string    `json:"comment,omitempty"`
-	Receipt    string    `json:"receipt,omitempty"`
-}
 
 // Statuses reported by QueryState.
 const (
@@ -366,9 +206,9 @@ type State struct {
 	Approvals  int  `json:"approvals"` // in the current round of the step
 	Rejections int  `json:"rejections"`
 	// WaitingFor are the people who can move the document on now.
-	WaitingFor []string `json:"waiting_for"`
-	Tasks      []Task   `json:"tasks"`
-	History    []Entry  `json:"history"`
+	WaitingFor []string          `json:"waiting_for"`
+	Tasks      []workflows.Task  `json:"tasks"`
+	History    []workflows.Entry `json:"history"`
 	// Approver is whose approval completed the last step: the signer.
 	Approver *events.Actor `json:"approver,omitempty"`
 	// Exchanges are the times the document was sent to another agency, the
@@ -422,32 +262,4 @@ type EndedBy struct {
 }
 
 // OpenTasks are the tasks still waiting for someone.
-func (s State) OpenTasks() []Task {
-	var open []Task
-	for _, t := range s.Tasks {
-		if t.Status == TaskOpen {
-			open = append(open, t)
-		}
-	}
-	return open
-}
-
-// TaskDecidedData is the payload the workflow publishes as task.decided;
-// OnBehalfOf names the assignee a substitute or supervisor acted for.
-type TaskDecidedData = events.TaskDecidedData
-
-// TaskNoticeData is the payload of the other task events (reminded,
-// escalated, reassigned, commented, withdrawn, resubmitted).
-type TaskNoticeData = events.TaskNoticeData
-
-// TaskDelegatedData is the payload of task.delegated, published for each
-// open task whose assignee's substitutes changed.
-type TaskDelegatedData = events.TaskDelegatedData
-
-// DocumentSentData is the payload of document.sent, published when an
-// external step starts.
-type DocumentSentData = events.DocumentSentData
-
-// DocumentOverdueData is the payload of document.overdue, published when an
-// external step's deadline passes without a reply.
-type DocumentOverdueData = events.DocumentOverdueData
+func (s State) OpenTasks() []workflows.Task { return tasks.Open(s.Tasks) }

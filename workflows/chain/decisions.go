@@ -1,101 +1,32 @@
 package chain
 
 import (
-	"fmt"
-	"slices"
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/docflow/docflow/workflows/approval"
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/workflows"
+	"github.com/docflow/docflow/workflows/internal/execution"
+	"github.com/docflow/docflow/workflows/internal/updates"
 )
 
-// handle registers the query and the updates. Every validator only reads
-// the state, so a refused update leaves no trace in history and its caller
-// gets the reason; the handlers then apply the change synchronously.
-func (wf *run) handle(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return wf.state, nil }); err != nil {
-		return err
-	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide, wf.decide,
-		workflow.UpdateHandlerOptions{Validator: wf.validateDecision}); err != nil {
-		return err
-	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateResubmit, wf.resubmit,
-		workflow.UpdateHandlerOptions{Validator: wf.validateResubmission}); err != nil {
-		return err
-	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateReassign, wf.reassign,
-		workflow.UpdateHandlerOptions{Validator: wf.validateReassignment}); err != nil {
-		return err
-	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRecall, wf.recall,
-		workflow.UpdateHandlerOptions{Validator: wf.validateRecall}); err != nil {
-		return err
-	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateIssue, wf.issue,
-		workflow.UpdateHandlerOptions{Validator: wf.validateIssue})
-}
-
-func refuse(errType, format string, args ...any) error {
-	return temporal.NewApplicationError(fmt.Sprintf(format, args...), errType)
-}
-
-// openTask finds an open task of the given kind, or says why there is none.
-func (wf *run) findOpen(id, kind string) (*Task, error) {
-	t := wf.task(id)
-	switch {
-	case t == nil:
-		return nil, refuse(ErrTaskNotFound, "no task %s on this document", id)
-	case t.Status != TaskOpen:
-		return nil, refuse(ErrTaskClosed, "task %s is already closed (%s)", id, t.Status)
-	case t.Kind != kind:
-		return nil, refuse(ErrInvalidDecision, "task %s is a %s task, not an %s task", id, t.Kind, kind)
-	}
-	return t, nil
-}
-
-// actingFor says whether by may decide t, and for whom: "" when by is the
-// assignee or a supervisor the task escalated to, the assignee's username
-// when by is their substitute. A substitute acts only while the
-// substitution is in force (From ≤ now < Until) and within its scope of
-// document kinds.
-func (wf *run) actingFor(t *Task, by string, now time.Time) (string, error) {
-	if slices.Contains(t.Deciders, by) {
-		return "", nil
-	}
-	onBehalfOf, ok, why := t.Assignee.ActsFor(by, wf.in.Kind, now)
-	if ok {
-		return onBehalfOf, nil
-	}
-	msg := fmt.Sprintf("task %s is assigned to %s, not to %s", t.ID, t.Assignee.Username, by)
-	if len(why) > 0 {
-		msg += ": " + strings.Join(why, "; ")
-	}
-	return "", temporal.NewApplicationError(msg, ErrNotAssignee)
-}
-
-func (wf *run) validateDecision(ctx workflow.Context, d Decision) error {
-	t, err := wf.findOpen(d.TaskID, TaskApprove)
-	if err != nil {
-		return err
-	}
-	if _, err := wf.actingFor(t, d.By.Username, workflow.Now(ctx)); err != nil {
+func (wf *run) validateDecision(ctx workflow.Context, d workflows.Decision) error {
+	if _, _, err := wf.book.Acting(d.TaskID, TaskApprove, d.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
 		return err
 	}
 	switch d.Decision {
-	case DecisionApprove, DecisionComment:
-	case DecisionReject, DecisionReturn:
+	case workflows.DecisionApprove, DecisionComment:
+	case workflows.DecisionReject, DecisionReturn:
 		if strings.TrimSpace(d.Comment) == "" {
-			return refuse(ErrInvalidDecision, "a decision to %s needs a comment giving the reason", d.Decision)
+			return updates.Refuse(workflows.ErrInvalidDecision, "a decision to %s needs a comment giving the reason", d.Decision)
 		}
 	default:
-		return refuse(ErrInvalidDecision, "decision %q is not one of approve, reject, return, comment", d.Decision)
+		return updates.Refuse(workflows.ErrInvalidDecision, "decision %q is not one of approve, reject, return, comment", d.Decision)
 	}
 	if d.Decision == DecisionComment && strings.TrimSpace(d.Comment) == "" {
-		return refuse(ErrInvalidDecision, "a comment needs text")
+		return updates.Refuse(workflows.ErrInvalidDecision, "a comment needs text")
 	}
 	return nil
 }
@@ -110,76 +41,64 @@ func (wf *run) validateDecision(ctx workflow.Context, d Decision) error {
 //     the step's open tasks are withdrawn and the step starts over, with
 //     fresh tasks, after the drafter resubmits;
 //   - comment leaves the task open.
-func (wf *run) decide(ctx workflow.Context, d Decision) (DecisionResult, error) {
+func (wf *run) decide(ctx workflow.Context, d workflows.Decision) (workflows.DecisionResult, error) {
 	now := workflow.Now(ctx)
-	t := wf.task(d.TaskID)
-	onBehalfOf, _ := wf.actingFor(t, d.By.Username, now)
-	wf.record(Entry{At: now, Action: d.Decision, TaskID: t.ID, StepID: t.StepID, By: d.By.Username, OnBehalfOf: onBehalfOf, Comment: d.Comment})
-	res := DecisionResult{TaskID: t.ID, Decision: d.Decision, DecidedAt: now, OnBehalfOf: onBehalfOf}
+	t, onBehalfOf, _ := wf.book.Acting(d.TaskID, TaskApprove, d.By.Username, now, workflows.ErrNotAssignee)
+	res := wf.book.Acted(t, d.Decision, d.By, onBehalfOf, d.Comment, now)
 	if d.Decision == DecisionComment {
-		n := wf.notice(t, now)
+		n := wf.book.Notice(t, now)
 		n.By, n.Comment = &d.By, d.Comment
-		wf.queue(kindTaskCommented, n)
+		wf.book.Outbox.Queue(events.TaskCommented, n)
 		return res, nil
 	}
 
-	t.Decision, t.DecidedBy, t.OnBehalfOf, t.DecidedAt = d.Decision, d.By.Username, onBehalfOf, &now
-	wf.closeTask(t, TaskDecided)
-	wf.queue(kindTaskDecided, TaskDecidedData{
-		TaskID: t.ID, DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, Decision: d.Decision,
-		Comment: d.Comment, By: d.By, OnBehalfOf: onBehalfOf, DecidedAt: now,
-	})
-
+	wf.book.Decide(t, d.Decision, d.Comment, d.By, onBehalfOf, now)
 	step := wf.in.Plan.Steps[wf.state.Step]
 	switch d.Decision {
-	case DecisionApprove:
+	case workflows.DecisionApprove:
 		wf.state.Approvals++
 		if wf.state.Approvals >= required(step) {
 			wf.state.Approver = &d.By
-			wf.withdrawOpen(now)
+			wf.book.Withdraw(now)
 			wf.state.Step++
 			wf.state.StepOpen = false
 		}
-	case DecisionReject:
+	case workflows.DecisionReject:
 		wf.state.Rejections++
 		if step.Mode == ModeSingle || step.Mode == ModeAll || wf.state.Rejections > len(step.Assignees)-required(step) {
-			wf.withdrawOpen(now)
+			wf.book.Withdraw(now)
 			wf.state.Status = StatusRejected
 			wf.state.Ended = &EndedBy{By: d.By, Comment: d.Comment, At: now}
 		}
 	case DecisionReturn:
-		wf.withdrawOpen(now)
-		wf.state.StepOpen = false
-		wf.state.Status = StatusReturned
-		wf.openTask(Task{
-			ID: approval.NewID(ctx), StepID: step.ID, Kind: TaskRevise, Status: TaskOpen,
-			Assignee: Assignee{Username: wf.in.Drafter.Username}, AssignedAt: now,
-		})
+		wf.book.Withdraw(now)
+		wf.returnToDrafter(ctx, step.ID, now)
 	}
 	wf.refresh()
 	return res, nil
 }
 
-// required is how many approvals complete the step.
-func required(s Step) int {
-	switch s.Mode {
-	case ModeAny:
-		return 1
-	case ModeNOfM:
-		return s.Required
-	}
-	return len(s.Assignees)
+// returnToDrafter closes the step and opens the drafter's revision task:
+// the step starts over once they resubmit.
+func (wf *run) returnToDrafter(ctx workflow.Context, stepID string, now time.Time) *workflows.Task {
+	wf.state.StepOpen = false
+	wf.state.Status = StatusReturned
+	wf.book.Open(workflows.Task{
+		ID: execution.NewID(ctx), StepID: stepID, Kind: TaskRevise, Status: workflows.TaskOpen,
+		Assignee: workflows.Assignee{Username: wf.in.Drafter.Username}, AssignedAt: now,
+	})
+	return &wf.state.Tasks[len(wf.state.Tasks)-1]
 }
 
 func (wf *run) validateResubmission(_ workflow.Context, r Resubmission) error {
-	if _, err := wf.findOpen(r.TaskID, TaskRevise); err != nil {
+	if _, err := wf.book.FindOpen(r.TaskID, TaskRevise); err != nil {
 		return err
 	}
 	if r.By.Username != wf.in.Drafter.Username {
-		return refuse(ErrNotDrafter, "only the drafter, %s, can resubmit the document", wf.in.Drafter.Username)
+		return updates.Refuse(ErrNotDrafter, "only the drafter, %s, can resubmit the document", wf.in.Drafter.Username)
 	}
 	if r.Original.Key == "" || r.Original.SHA256 == "" {
-		return refuse(ErrInvalidDecision, "the revised document must be stored first: its object key and sha256 are required")
+		return updates.Refuse(workflows.ErrInvalidDecision, "the revised document must be stored first: its object key and sha256 are required")
 	}
 	return nil
 }
@@ -188,32 +107,32 @@ func (wf *run) validateResubmission(_ workflow.Context, r Resubmission) error {
 // again with fresh tasks.
 func (wf *run) resubmit(ctx workflow.Context, r Resubmission) (ChangeResult, error) {
 	now := workflow.Now(ctx)
-	t := wf.task(r.TaskID)
+	t := wf.book.Find(r.TaskID)
 	t.DecidedBy, t.DecidedAt = r.By.Username, &now
-	wf.closeTask(t, TaskResubmitted)
+	wf.book.Close(t, workflows.TaskResubmitted)
 	wf.state.Original = r.Original
 	wf.state.Status = StatusInReview
-	wf.record(Entry{At: now, Action: "resubmit", TaskID: t.ID, StepID: t.StepID, By: r.By.Username})
-	n := wf.notice(t, now)
+	wf.book.Record(workflows.Entry{At: now, Action: "resubmit", TaskID: t.ID, StepID: t.StepID, By: r.By.Username})
+	n := wf.book.Notice(t, now)
 	n.By = &r.By
-	wf.queue(kindTaskResubmitted, n)
+	wf.book.Outbox.Queue(events.TaskResubmitted, n)
 	wf.refresh()
 	return ChangeResult{At: now}, nil
 }
 
 func (wf *run) validateReassignment(_ workflow.Context, r Reassignment) error {
-	t, err := wf.findOpen(r.TaskID, TaskApprove)
+	t, err := wf.book.FindOpen(r.TaskID, TaskApprove)
 	if err != nil {
 		return err
 	}
 	switch {
 	case r.By.Role != RoleLeader || r.By.Agency != wf.in.Agency:
-		return refuse(ErrNotLeader, "only a leader of %s can reassign a task; %s acts as %s of %s",
+		return updates.Refuse(workflows.ErrNotLeader, "only a leader of %s can reassign a task; %s acts as %s of %s",
 			wf.in.Agency, r.By.Username, r.By.Role, r.By.Agency)
 	case r.To.Username == "":
-		return refuse(ErrInvalidDecision, "reassign to whom? the new assignee's username is required")
+		return updates.Refuse(workflows.ErrInvalidDecision, "reassign to whom? the new assignee's username is required")
 	case r.To.Username == t.Assignee.Username:
-		return refuse(ErrInvalidDecision, "task %s is already assigned to %s", t.ID, r.To.Username)
+		return updates.Refuse(workflows.ErrInvalidDecision, "task %s is already assigned to %s", t.ID, r.To.Username)
 	}
 	return nil
 }
@@ -222,29 +141,29 @@ func (wf *run) validateReassignment(_ workflow.Context, r Reassignment) error {
 // deadline: handing work over does not buy it more time.
 func (wf *run) reassign(ctx workflow.Context, r Reassignment) (ChangeResult, error) {
 	now := workflow.Now(ctx)
-	t := wf.task(r.TaskID)
-	wf.closeTask(t, TaskReassigned)
-	wf.record(Entry{At: now, Action: "reassign", TaskID: t.ID, StepID: t.StepID, By: r.By.Username,
+	t := wf.book.Find(r.TaskID)
+	wf.book.Close(t, workflows.TaskReassigned)
+	wf.book.Record(workflows.Entry{At: now, Action: "reassign", TaskID: t.ID, StepID: t.StepID, By: r.By.Username,
 		Comment: t.Assignee.Username + " → " + r.To.Username})
-	n := wf.notice(t, now)
+	n := wf.book.Notice(t, now)
 	n.By, n.To = &r.By, r.To.Username
-	wf.queue(kindTaskReassigned, n)
-	next := Task{
-		ID: approval.NewID(ctx), StepID: t.StepID, Kind: TaskApprove, Status: TaskOpen, Assignee: r.To,
+	wf.book.Outbox.Queue(events.TaskReassigned, n)
+	next := workflows.Task{
+		ID: execution.NewID(ctx), StepID: t.StepID, Kind: TaskApprove, Status: workflows.TaskOpen, Assignee: r.To,
 		AssignedAt: now, Deadline: t.Deadline, RemindAt: t.RemindAt, RemindedAt: t.RemindedAt,
 	}
-	wf.openTask(next)
+	wf.book.Open(next)
 	wf.refresh()
 	return ChangeResult{TaskIDs: []string{next.ID}, At: now}, nil
 }
 
 func (wf *run) validateRecall(_ workflow.Context, r Recall) error {
 	if r.By.Username != wf.in.Drafter.Username {
-		return refuse(ErrNotDrafter, "only the drafter, %s, can recall the document", wf.in.Drafter.Username)
+		return updates.Refuse(ErrNotDrafter, "only the drafter, %s, can recall the document", wf.in.Drafter.Username)
 	}
 	s := wf.state
 	if s.Ended != nil || s.Step >= len(wf.in.Plan.Steps) || (s.Status != StatusInReview && s.Status != StatusReturned) {
-		return refuse(ErrRecallTooLate, "the document can no longer be recalled: it is %s", wf.statusWord())
+		return updates.Refuse(ErrRecallTooLate, "the document can no longer be recalled: it is %s", wf.statusWord())
 	}
 	return nil
 }
@@ -259,13 +178,13 @@ func (wf *run) statusWord() string {
 // recall ends the workflow: the loop publishes it and returns OutcomeRecalled.
 func (wf *run) recall(ctx workflow.Context, r Recall) (ChangeResult, error) {
 	now := workflow.Now(ctx)
-	wf.withdrawOpen(now)
+	wf.book.Withdraw(now)
 	if i, x := wf.waiting(); x != nil {
 		wf.closeExchange(i, ExchangeWithdrawn)
 	}
 	wf.state.Status = StatusRecalled
 	wf.state.Ended = &EndedBy{By: r.By, Comment: r.Reason, At: now}
-	wf.record(Entry{At: now, Action: "recall", By: r.By.Username, Comment: r.Reason})
+	wf.book.Record(workflows.Entry{At: now, Action: "recall", By: r.By.Username, Comment: r.Reason})
 	wf.refresh()
 	return ChangeResult{At: now}, nil
 }

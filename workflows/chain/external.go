@@ -9,7 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 )
 
 // changeExternalSteps is the workflow.GetVersion change id of external
@@ -23,8 +23,8 @@ func (wf *run) send(step Step, now, deadline time.Time) {
 	wf.state.Exchanges = append(wf.state.Exchanges, Exchange{
 		StepID: step.ID, Agency: step.Agency, Status: ExchangeWaiting, SentAt: now, Deadline: deadline,
 	})
-	wf.record(Entry{At: now, Action: "send", StepID: step.ID, By: step.Agency})
-	wf.queue(kindDocumentSent, DocumentSentData{
+	wf.book.Record(workflows.Entry{At: now, Action: "send", StepID: step.ID, By: step.Agency})
+	wf.book.Outbox.Queue(events.DocumentSent, events.DocumentSentData{
 		DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, StepID: step.ID, To: step.Agency,
 		Kind: wf.in.Kind, Subject: wf.in.Subject, Urgency: wf.in.Urgency, Original: wf.state.Original,
 		Due: deadline, At: now,
@@ -51,7 +51,7 @@ func exchangeTimer(i int) string { return fmt.Sprintf("exchange-%d", i) }
 // closeExchange ends the wait and its timer.
 func (wf *run) closeExchange(i int, status string) {
 	wf.state.Exchanges[i].Status = status
-	wf.timers.Stop(exchangeTimer(i))
+	wf.book.Timers.Stop(exchangeTimer(i))
 }
 
 // overdue tells the people who follow the step (the drafter and whoever
@@ -68,8 +68,8 @@ func (wf *run) overdue(ctx workflow.Context, i int) {
 	if a := wf.state.Approver; a != nil && a.Username != wf.in.Drafter.Username {
 		notify = append(notify, a.Username)
 	}
-	wf.record(Entry{At: now, Action: "escalate", StepID: x.StepID, By: x.Agency, Comment: "notified " + strings.Join(notify, ", ")})
-	wf.queue(kindDocumentOverdue, DocumentOverdueData{
+	wf.book.Record(workflows.Entry{At: now, Action: "escalate", StepID: x.StepID, By: x.Agency, Comment: "notified " + strings.Join(notify, ", ")})
+	wf.book.Outbox.Queue(events.DocumentOverdue, events.DocumentOverdueData{
 		DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, StepID: x.StepID, WaitingFor: x.Agency,
 		Deadline: x.Deadline, Notify: notify, At: now,
 	})
@@ -103,7 +103,7 @@ func (wf *run) reply(ctx workflow.Context, r AgencyReply) {
 		reason = "the agency gave no reason"
 	}
 	x.Receipts = append(x.Receipts, Receipt{Status: r.Status, Reason: reason, Reply: r.Reply, At: r.At, ReceivedAt: now})
-	wf.record(Entry{At: now, Action: "receipt", StepID: x.StepID, By: x.Agency, Receipt: r.Status, Comment: reason})
+	wf.book.Record(workflows.Entry{At: now, Action: "receipt", StepID: x.StepID, By: x.Agency, Receipt: r.Status, Comment: reason})
 	switch {
 	case r.Status == events.ReceiptCompleted || r.Reply != nil:
 		x.Reply = r.Reply
@@ -112,17 +112,11 @@ func (wf *run) reply(ctx workflow.Context, r AgencyReply) {
 		wf.state.StepOpen = false
 	case r.Status == events.ReceiptRejected:
 		wf.closeExchange(i, ExchangeRefused)
-		wf.state.StepOpen = false
-		wf.state.Status = StatusReturned
-		t := Task{
-			ID: approval.NewID(ctx), StepID: x.StepID, Kind: TaskRevise, Status: TaskOpen,
-			Assignee: Assignee{Username: wf.in.Drafter.Username}, AssignedAt: now,
-		}
-		wf.openTask(t)
+		revise := wf.returnToDrafter(ctx, x.StepID, now)
 		// The drafter learns from the task why it came back.
-		n := wf.notice(&wf.state.Tasks[len(wf.state.Tasks)-1], now)
+		n := wf.book.Notice(revise, now)
 		n.Comment = x.Agency + " " + events.ReceiptRejected + ": " + reason
-		wf.queue(kindTaskCommented, n)
+		wf.book.Outbox.Queue(events.TaskCommented, n)
 	}
 	wf.refresh()
 }

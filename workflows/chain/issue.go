@@ -1,24 +1,24 @@
 package chain
 
 import (
-	"errors"
-	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
+	"github.com/docflow/docflow/workflows/internal/execution"
+	"github.com/docflow/docflow/workflows/internal/updates"
 )
 
 // The two-signature rule (DOMAIN.md §4): once the competent person's
 // personal signature is on the document, it waits for a clerk (văn thư) of
 // the agency. The clerk's UpdateIssue has the document numbered from the
-// outgoing register (intake's AssignNumber), then sealed with the agency's
-// organisation signature (signing's SealDocument, which first verifies the
-// personal signature and refuses when it is missing or invalid). The sealed
-// PDF is what is archived.
+// outgoing register (intake's workflows.ActivityAssignNumber), then sealed
+// with the agency's organisation signature (signing's
+// workflows.ActivitySealDocument, which first verifies the personal
+// signature and refuses when it is missing or invalid). The sealed PDF is
+// what is archived.
 
 // changeClerkIssue is the workflow.GetVersion change id of the clerk's
 // issue: runs recorded before it archived the personally signed PDF at
@@ -37,35 +37,11 @@ const (
 	StatusIssuing       = "issuing"        // a clerk's issue is numbering and sealing it
 )
 
-// IntakeTaskQueue runs the intake service's activities: the registers and
-// their counters live there.
-const IntakeTaskQueue = "docflow-intake"
-
-// Activity names of the issue; the owning service registers them.
-const (
-	// ActivityAssignNumber is implemented by intake on IntakeTaskQueue: the
-	// next number of the document's outgoing register, once per document.
-	ActivityAssignNumber = "AssignNumber"
-	// ActivitySealDocument is implemented by signing on
-	// approval.SigningTaskQueue: verify the personal signature, then add the
-	// organisation signature with the number and date.
-	ActivitySealDocument = "SealDocument"
-)
-
-// Application error types of a refused or failed issue.
+// Application error types of a refused issue; a failed one carries the
+// activity's (workflows.ErrUnregistered, ErrPersonalSignatureInvalid, …).
 const (
 	ErrNotClerk         = "NotClerk"         // the issue comes from someone who is not a clerk of the agency
 	ErrNotAwaitingIssue = "NotAwaitingIssue" // the document is not signed and waiting for a clerk
-	// ErrPersonalSignatureInvalid: the signed PDF has no personal signature,
-	// or one that does not verify; the organisation signature is refused.
-	ErrPersonalSignatureInvalid = "PersonalSignatureInvalid"
-	// ErrNoOrganisationKey: the agency has no organisation certificate.
-	ErrNoOrganisationKey = "NoOrganisationKey"
-	// ErrUnregistered: intake has no entry for the document to number.
-	ErrUnregistered = "Unregistered"
-	// ErrCannotNumber: the document's number and symbol cannot be written
-	// (an unknown kind, an agency without an abbreviation).
-	ErrCannotNumber = "CannotNumber"
 )
 
 // issueTimeout bounds an issue the clerk waits for: a service that stays
@@ -107,52 +83,13 @@ type Issued struct {
 	By         events.Actor  `json:"by"`
 }
 
-// AssignNumberInput asks intake for the document's outgoing number. Intake
-// reads the kind and confidentiality from its register entry, which decide
-// the series; a repeated request returns the number given the first time.
-type AssignNumberInput struct {
-	DocumentID string       `json:"document_id"`
-	Agency     string       `json:"agency"`
-	By         events.Actor `json:"by"`
-}
-
-// AssignNumberResult is the document's number in its outgoing register.
-type AssignNumberResult struct {
-	Number   int64     `json:"number"`
-	Year     int       `json:"year"`
-	Register string    `json:"register"`
-	Symbol   string    `json:"symbol"` // e.g. 12/QĐ-VPCP
-	IssuedAt time.Time `json:"issued_at"`
-}
-
-// SealDocumentInput asks signing to seal the personally signed PDF.
-type SealDocumentInput struct {
-	DocumentID string        `json:"document_id"`
-	Agency     string        `json:"agency"`
-	Signed     events.Object `json:"signed"` // the PDF with the personal signature
-	Signer     string        `json:"signer"` // whose personal signature it must carry
-	Number     int64         `json:"number"`
-	Symbol     string        `json:"symbol"`
-	IssuedAt   time.Time     `json:"issued_at"`
-	Attachment bool          `json:"attachment,omitempty"`
-	Clerk      string        `json:"clerk"`
-}
-
-// SealDocumentResult is the sealed PDF.
-type SealDocumentResult struct {
-	Sealed   events.Object `json:"sealed"`
-	SealCert string        `json:"seal_cert"` // subject of the organisation certificate
-	Level    string        `json:"level"`
-	SealedAt time.Time     `json:"sealed_at"`
-}
-
 func (wf *run) validateIssue(_ workflow.Context, r Issue) error {
 	switch {
 	case r.By.Role != RoleClerk || r.By.Agency != wf.in.Agency:
-		return refuse(ErrNotClerk, "only a clerk (văn thư) of %s can number and seal the document; %s acts as %s of %s",
+		return updates.Refuse(ErrNotClerk, "only a clerk (văn thư) of %s can number and seal the document; %s acts as %s of %s",
 			wf.in.Agency, r.By.Username, r.By.Role, r.By.Agency)
 	case wf.state.Status != StatusAwaitingIssue:
-		return refuse(ErrNotAwaitingIssue, "the document cannot be issued: it is %s, not signed and waiting for a clerk", wf.statusWord())
+		return updates.Refuse(ErrNotAwaitingIssue, "the document cannot be issued: it is %s, not signed and waiting for a clerk", wf.statusWord())
 	}
 	return nil
 }
@@ -169,25 +106,25 @@ func (wf *run) issue(ctx workflow.Context, r Issue) (IssueResult, error) {
 	fail := func(what string, err error) (IssueResult, error) {
 		wf.state.Status = StatusAwaitingIssue
 		wf.state.WaitingFor = []string{ClerksOf(in.Agency)}
-		wf.record(Entry{At: workflow.Now(ctx), Action: "issue_failed", By: r.By.Username, Comment: what + ": " + message(err)})
+		wf.book.Record(workflows.Entry{At: workflow.Now(ctx), Action: "issue_failed", By: r.By.Username, Comment: what + ": " + execution.Reason(err)})
 		wf.upsertSearch(ctx)
 		return IssueResult{}, err
 	}
 
-	numberOpts := approval.ServiceActivity(IntakeTaskQueue, time.Minute, ErrUnregistered, ErrCannotNumber)
+	numberOpts := execution.ServiceActivity(workflows.IntakeTaskQueue, time.Minute, workflows.ErrUnregistered, workflows.ErrCannotNumber)
 	numberOpts.ScheduleToCloseTimeout = issueTimeout
-	var num AssignNumberResult
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, numberOpts), ActivityAssignNumber, AssignNumberInput{
+	var num workflows.AssignNumberResult
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, numberOpts), workflows.ActivityAssignNumber, workflows.AssignNumberInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, By: r.By,
 	}).Get(ctx, &num); err != nil {
 		return fail("number", err)
 	}
 
-	sealOpts := approval.ServiceActivity(approval.SigningTaskQueue, 5*time.Minute,
-		ErrPersonalSignatureInvalid, ErrNoOrganisationKey, approval.ErrSourceIntegrity, approval.ErrUnsignablePDF)
+	sealOpts := execution.ServiceActivity(workflows.SigningTaskQueue, 5*time.Minute,
+		workflows.ErrPersonalSignatureInvalid, workflows.ErrNoOrganisationKey, workflows.ErrSourceIntegrity, workflows.ErrUnsignablePDF)
 	sealOpts.ScheduleToCloseTimeout = issueTimeout
-	var sealed SealDocumentResult
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, sealOpts), ActivitySealDocument, SealDocumentInput{
+	var sealed workflows.SealDocumentResult
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, sealOpts), workflows.ActivitySealDocument, workflows.SealDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Signed: *wf.state.Signed, Signer: wf.state.Approver.Username,
 		Number: num.Number, Symbol: num.Symbol, IssuedAt: num.IssuedAt, Attachment: r.Attachment, Clerk: r.By.Username,
 	}).Get(ctx, &sealed); err != nil {
@@ -198,8 +135,8 @@ func (wf *run) issue(ctx workflow.Context, r Issue) (IssueResult, error) {
 		Number: num.Number, Symbol: num.Symbol, Register: num.Register, Year: num.Year, IssuedAt: num.IssuedAt,
 		Sealed: sealed.Sealed, Attachment: r.Attachment, By: r.By,
 	}
-	wf.record(Entry{At: workflow.Now(ctx), Action: "issue", By: r.By.Username, Comment: num.Symbol})
-	wf.queue(kindDocumentNumbered, events.DocumentNumberedData{
+	wf.book.Record(workflows.Entry{At: workflow.Now(ctx), Action: "issue", By: r.By.Username, Comment: num.Symbol})
+	wf.book.Outbox.Queue(events.DocumentNumbered, events.DocumentNumberedData{
 		DocumentID: in.DocumentID, WorkflowID: wf.wfID, Number: num.Number, Symbol: num.Symbol, Register: num.Register,
 		Year: num.Year, Kind: in.Kind, Subject: in.Subject, Signer: wf.state.Approver.Username, Sealed: sealed.Sealed,
 		Attachment: r.Attachment, By: r.By, IssuedAt: num.IssuedAt,
@@ -208,7 +145,7 @@ func (wf *run) issue(ctx workflow.Context, r Issue) (IssueResult, error) {
 }
 
 // awaitIssue parks the signed document until a clerk issues it.
-func (wf *run) awaitIssue(ctx workflow.Context, signed approval.SignDocumentResult) error {
+func (wf *run) awaitIssue(ctx workflow.Context, signed workflows.SignDocumentResult) error {
 	wf.state.Signed = &signed.Signed
 	wf.state.Status = StatusAwaitingIssue
 	wf.state.WaitingFor = []string{ClerksOf(wf.in.Agency)}
@@ -216,14 +153,5 @@ func (wf *run) awaitIssue(ctx workflow.Context, signed approval.SignDocumentResu
 	if err := workflow.Await(ctx, func() bool { return wf.state.Issued != nil }); err != nil {
 		return err
 	}
-	return wf.flush(ctx)
-}
-
-// message is the reason of a failed activity as a person reads it.
-func message(err error) string {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) {
-		return ae.Message()
-	}
-	return fmt.Sprint(err)
+	return wf.book.Outbox.Flush(ctx)
 }

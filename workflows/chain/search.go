@@ -1,8 +1,6 @@
 package chain
 
 import (
-	"time"
-
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/docflow/docflow/workflows/internal/search"
@@ -10,17 +8,13 @@ import (
 
 // upsertSearch writes the Docflow* search attributes when they changed; they
 // must be registered on the namespace before Input.UpsertSearchAttributes is
-// set. The deadline is the nearest one the document waits on.
+// set. The deadline is the nearest one the document waits on: an open
+// task's, or the exchange's.
 func (wf *run) upsertSearch(ctx workflow.Context) {
 	if !wf.in.UpsertSearchAttributes {
 		return
 	}
-	var deadline time.Time
-	for _, t := range wf.state.OpenTasks() {
-		if !t.Deadline.IsZero() && (deadline.IsZero() || t.Deadline.Before(deadline)) {
-			deadline = t.Deadline
-		}
-	}
+	deadline := wf.book.Deadline()
 	if x := wf.exchange(); x != nil && (deadline.IsZero() || x.Deadline.Before(deadline)) {
 		deadline = x.Deadline
 	}

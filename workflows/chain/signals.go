@@ -2,14 +2,16 @@ package chain
 
 import (
 	"slices"
-	"strings"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/docflow/docflow/workflows"
+	"github.com/docflow/docflow/workflows/internal/tasks"
 )
 
 // changeLateSubstitutes is the workflow.GetVersion change id of
-// SignalSubstitutes: runs that received one before it was handled ignored
-// it, and must ignore it again on replay.
+// workflows.SignalSubstitutes: runs that received one before it was handled
+// ignored it, and must ignore it again on replay.
 const changeLateSubstitutes = "late-substitutes"
 
 // signals are the workflow's signal channels. The main loop reads them, so
@@ -22,7 +24,7 @@ type signals struct {
 
 func listen(ctx workflow.Context) signals {
 	return signals{
-		substitutes: workflow.GetSignalChannel(ctx, SignalSubstitutes),
+		substitutes: workflow.GetSignalChannel(ctx, workflows.SignalSubstitutes),
 		replies:     workflow.GetSignalChannel(ctx, SignalAgencyReply),
 	}
 }
@@ -33,7 +35,7 @@ func (s signals) pending() bool { return s.substitutes.Len() > 0 || s.replies.Le
 // be decoded is dropped (and logged) by the SDK.
 func (wf *run) receive(ctx workflow.Context) {
 	for {
-		var c SubstitutesChange
+		var c workflows.SubstitutesChange
 		if !wf.signals.substitutes.ReceiveAsync(&c) {
 			break
 		}
@@ -55,56 +57,17 @@ func (wf *run) receive(ctx workflow.Context) {
 // places in the steps still to come (or to come again after a return), the
 // new list of substitutes. Each open task whose list changed is announced
 // with task.delegated, so inboxes show it to the right people.
-func (wf *run) substitute(ctx workflow.Context, c SubstitutesChange) {
+func (wf *run) substitute(ctx workflow.Context, c workflows.SubstitutesChange) {
 	now := workflow.Now(ctx)
-	for _, a := range c.Assignees {
-		if a.Username == "" {
-			continue
-		}
-		subs := a.Substitutes
-		if subs == nil {
-			subs = []Substitute{}
-		}
-		for i := range wf.state.Tasks {
-			t := &wf.state.Tasks[i]
-			if t.Status != TaskOpen || t.Kind != TaskApprove || t.Assignee.Username != a.Username ||
-				SameSubstitutes(t.Assignee.Substitutes, subs) {
-				continue
-			}
-			t.Assignee.Substitutes = slices.Clone(subs)
-			wf.record(Entry{At: now, Action: "delegate", TaskID: t.ID, StepID: t.StepID, By: a.Username, Comment: usernames(subs)})
-			wf.queue(kindTaskDelegated, TaskDelegatedData{
-				TaskID: t.ID, DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, Assignee: a.Username,
-				Substitutes: slices.Clone(subs), At: now,
-			})
-		}
+	for _, a := range tasks.Substitutions(c) {
+		wf.book.Delegate(now, a, TaskApprove, tasks.Usernames(a.Substitutes))
 		for s := wf.state.Step; s < len(wf.in.Plan.Steps); s++ {
 			step := &wf.in.Plan.Steps[s]
 			for j := range step.Assignees {
 				if step.Assignees[j].Username == a.Username {
-					step.Assignees[j].Substitutes = slices.Clone(subs)
+					step.Assignees[j].Substitutes = slices.Clone(a.Substitutes)
 				}
 			}
 		}
 	}
-}
-
-// SameSubstitutes says two lists name the same substitutions in the same
-// order.
-func SameSubstitutes(a, b []Substitute) bool {
-	return slices.EqualFunc(a, b, func(x, y Substitute) bool {
-		return x.Username == y.Username && x.From.Equal(y.From) && x.Until.Equal(y.Until) &&
-			slices.Equal(x.Kinds, y.Kinds) && x.Authority == y.Authority
-	})
-}
-
-func usernames(subs []Substitute) string {
-	if len(subs) == 0 {
-		return "no substitutes"
-	}
-	names := make([]string, len(subs))
-	for i, s := range subs {
-		names[i] = s.Username
-	}
-	return strings.Join(names, ", ")
 }

@@ -5,8 +5,9 @@
 // handling deadline; the lead handles it, the cooperators give their
 // opinions, and the lead completes it, perhaps with a reply document.
 // Overdue work is reminded and escalated on the working-day calendar as in
-// package chain, whose people, substitutes, tasks and deadline activity this
-// workflow shares.
+// package chain: both hold their tasks the same way, and the people,
+// substitutes, tasks and deadline activity they share are the module's
+// contract (package workflows). Its id is workflows.HandlingWorkflowID.
 //
 // The sender agency is owed status receipts (QCVN 102): 03 registered is
 // document.received, which intake publishes when it registers the
@@ -23,10 +24,11 @@ import (
 	"time"
 
 	events "github.com/docflow/docflow/api/events/v1"
-	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows"
 )
 
-// Names of the workflow, its updates, signal and query.
+// Names of the workflow, its updates and query; it also takes
+// workflows.SignalSubstitutes.
 const (
 	WorkflowName = "IncomingDocumentHandling"
 	// UpdateAssign carries the leader's assignment (Assignment).
@@ -37,28 +39,19 @@ const (
 	UpdateContribute = "contribute"
 	// UpdateComplete carries the lead's result (Completion).
 	UpdateComplete = "complete"
-	// SignalSubstitutes carries people's current substitutes
-	// (chain.SubstitutesChange), for delegations made after the tasks.
-	SignalSubstitutes = chain.SignalSubstitutes
 	// QueryState returns the workflow's State.
 	QueryState = "state"
-
-	// TaskQueue runs the workflow and the routing service's activities
-	// (chain.ActivityPlanDeadlines and approval.ActivityPublishEvent).
-	TaskQueue = chain.TaskQueue
 )
 
-// WorkflowID is the id of an incoming document's handling workflow.
-func WorkflowID(documentID string) string { return "handling-" + documentID }
-
-// Task kinds.
+// Kinds of the workflow's tasks (workflows.Task.Kind).
 const (
 	TaskAssign     = events.TaskKindAssign     // a leader assigns the document
 	TaskHandle     = events.TaskKindHandle     // the lead handles it until it is complete
 	TaskContribute = events.TaskKindContribute // a cooperator gives the lead an opinion
 )
 
-// Decisions recorded on the tasks, and published as task.decided.
+// Decisions recorded on the tasks, and published as task.decided; every
+// update answers with a workflows.DecisionResult naming one.
 const (
 	DecisionAssign     = "assign"
 	DecisionContribute = "contribute"
@@ -66,13 +59,6 @@ const (
 	// DecisionProgress is recorded when the lead reports progress; the
 	// handle task stays open.
 	DecisionProgress = "progress"
-)
-
-// Task statuses, as chain's.
-const (
-	TaskOpen      = chain.TaskOpen
-	TaskDecided   = chain.TaskDecided
-	TaskWithdrawn = chain.TaskWithdrawn // another leader assigned it, or the handling completed
 )
 
 // Statuses reported by QueryState.
@@ -86,47 +72,30 @@ const (
 // OutcomeCompleted is the outcome of a finished handling.
 const OutcomeCompleted = "completed"
 
-// Application error types of refused updates and of an invalid start,
-// chain's strings where they mean the same, so callers map both workflows'
-// errors with one table.
-const (
-	ErrTaskNotFound    = chain.ErrTaskNotFound
-	ErrTaskClosed      = chain.ErrTaskClosed
-	ErrNotAssignee     = chain.ErrNotAssignee
-	ErrInvalidDecision = chain.ErrInvalidDecision
-	ErrNotLeader       = chain.ErrNotLeader // assign by someone the document was not presented to
-	ErrInvalidInput    = "InvalidInput"     // the start input cannot be run
-)
-
-// DefaultHistoryLimit is the history length past which the workflow
-// continues as new.
-const DefaultHistoryLimit = chain.DefaultHistoryLimit
+// ErrInvalidInput is the application error type of an invalid start; the
+// refusals of updates carry the shared workflows.Err* types.
+const ErrInvalidInput = "InvalidInput"
 
 // Input starts the workflow, once intake registered the document.
 type Input struct {
-	DocumentID string `json:"document_id"`
-	// Agency is the receiving agency, which registered the document.
-	Agency string `json:"agency"`
+	// Document's Agency is the receiving agency, which registered it.
+	workflows.Document
 	// SenderAgency is the identifier of the agency that sent the document,
 	// which the receipts go to; empty when the sender has none.
-	SenderAgency  string        `json:"sender_agency,omitempty"`
-	Kind          string        `json:"kind"`
-	Subject       string        `json:"subject"`
-	Urgency       string        `json:"urgency"`
-	ArrivalNumber int64         `json:"arrival_number"`
-	Original      events.Object `json:"original"`
+	SenderAgency string `json:"sender_agency,omitempty"`
 	// Leaders are who the document is presented to; any one of them, a
 	// substitute of theirs in force, or, once the assignment is overdue,
 	// their supervisor assigns it.
-	Leaders []chain.Assignee `json:"leaders"`
+	Leaders []workflows.Assignee `json:"leaders"`
 	// AssignWorkingDays is the time the leaders have to assign it; urgent
-	// documents get less, as routing counts (chain.PlanDeadlinesInput).
+	// documents get less, as routing counts (workflows.PlanDeadlinesInput).
 	AssignWorkingDays int `json:"assign_working_days"`
 
 	// UpsertSearchAttributes turns on the Docflow* search attributes; they
 	// must be registered on the namespace first.
 	UpsertSearchAttributes bool `json:"upsert_search_attributes,omitempty"`
-	// HistoryLimit overrides DefaultHistoryLimit.
+	// HistoryLimit overrides the history length past which the workflow
+	// continues as new.
 	HistoryLimit int `json:"history_limit,omitempty"`
 	// Resume is the state carried over by continue-as-new; nil on a fresh start.
 	Resume *State `json:"resume,omitempty"`
@@ -139,8 +108,8 @@ type Handler struct {
 	Username string `json:"username"`
 	Position string `json:"position,omitempty"`
 	// Substitutes are the person's substitutes in force, as routing knows
-	// them; later changes come with SignalSubstitutes.
-	Substitutes []chain.Substitute `json:"substitutes,omitempty"`
+	// them; later changes come with workflows.SignalSubstitutes.
+	Substitutes []workflows.Substitute `json:"substitutes,omitempty"`
 }
 
 // Assignment is the argument of UpdateAssign. The deadline is either a
@@ -180,34 +149,23 @@ type Completion struct {
 	By     events.Actor   `json:"by"`
 }
 
-// TaskResult is the result of every update: the task acted on, the
-// decision recorded (assign, progress, contribute, complete) and, when a
-// substitute or supervisor acted, for whom.
-type TaskResult = chain.DecisionResult
-
 // Result is what the finished workflow returns.
 type Result struct {
 	Outcome string         `json:"outcome"`
 	Reply   *events.Object `json:"reply,omitempty"`
 }
 
-// Task is one task as the workflow holds it, as chain's; its StepID is
-// empty, this workflow having no plan of steps.
-type Task = chain.Task
-
-// Entry is one line of the document's audit trail: Action is assign,
-// progress, contribute, complete, remind, escalate or delegate.
-type Entry = chain.Entry
-
 // State is the answer to QueryState and, whole, what continue-as-new
 // carries over.
 type State struct {
 	Status string `json:"status"`
 	// WaitingFor are the people who can move the document on now.
-	WaitingFor []string  `json:"waiting_for"`
-	Tasks      []Task    `json:"tasks"`
-	History    []Entry   `json:"history"`
-	Handling   *Handling `json:"handling,omitempty"` // once assigned
+	WaitingFor []string         `json:"waiting_for"`
+	Tasks      []workflows.Task `json:"tasks"`
+	// History is the audit trail: assign, progress, contribute, complete,
+	// remind, escalate, delegate.
+	History  []workflows.Entry `json:"history"`
+	Handling *Handling         `json:"handling,omitempty"` // once assigned
 	// Runs counts the continue-as-new generations.
 	Runs int `json:"runs"`
 }
@@ -234,18 +192,3 @@ type Handling struct {
 
 // Planned says routing computed the handling deadline.
 func (h *Handling) Planned() bool { return !h.Deadline.IsZero() }
-
-// OpenTasks are the tasks still waiting for someone.
-func (s State) OpenTasks() []Task {
-	var open []Task
-	for _, t := range s.Tasks {
-		if t.Status == TaskOpen {
-			open = append(open, t)
-		}
-	}
-	return open
-}
-
-// HandlingData is the payload of handling.assigned, handling.started and
-// handling.completed.
-type HandlingData = events.HandlingData

@@ -5,8 +5,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	events "github.com/docflow/docflow/api/events/v1"
-	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows"
+	"github.com/docflow/docflow/workflows/internal/tasks"
 )
 
 // receive applies the substitutes signals that arrived: each listed
@@ -14,42 +14,24 @@ import (
 // and so do the tasks still to be opened for them.
 func (wf *run) receive(ctx workflow.Context) {
 	for {
-		var c chain.SubstitutesChange
+		var c workflows.SubstitutesChange
 		if !wf.substitutes.ReceiveAsync(&c) {
 			return
 		}
 		now := workflow.Now(ctx)
-		for _, a := range c.Assignees {
-			if a.Username == "" {
-				continue
-			}
-			subs := a.Substitutes
-			if subs == nil {
-				subs = []chain.Substitute{}
-			}
-			for i := range wf.state.Tasks {
-				t := &wf.state.Tasks[i]
-				if t.Status != TaskOpen || t.Assignee.Username != a.Username || chain.SameSubstitutes(t.Assignee.Substitutes, subs) {
-					continue
-				}
-				t.Assignee.Substitutes = slices.Clone(subs)
-				wf.record(Entry{At: now, Action: "delegate", TaskID: t.ID, By: a.Username})
-				wf.queue(events.TaskDelegated, events.TaskDelegatedData{
-					TaskID: t.ID, DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, Assignee: a.Username,
-					Substitutes: slices.Clone(subs), At: now,
-				})
-			}
+		for _, a := range tasks.Substitutions(c) {
+			wf.book.Delegate(now, a, "", "")
 			if len(wf.state.Tasks) == 0 {
 				for i := range wf.in.Leaders {
 					if wf.in.Leaders[i].Username == a.Username {
-						wf.in.Leaders[i].Substitutes = slices.Clone(subs)
+						wf.in.Leaders[i].Substitutes = slices.Clone(a.Substitutes)
 					}
 				}
 			}
 			if h := wf.state.Handling; h != nil && !h.Planned() {
 				for _, p := range append([]*Handler{&h.Lead}, cooperators(h)...) {
 					if p.Username == a.Username {
-						p.Substitutes = slices.Clone(subs)
+						p.Substitutes = slices.Clone(a.Substitutes)
 					}
 				}
 			}

@@ -1,121 +1,55 @@
 package incoming_test
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/vntime"
-	"github.com/docflow/docflow/workflows/approval"
-	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/incoming"
+	"github.com/docflow/docflow/workflows/internal/workflowtest"
 )
 
 const (
-	agency = "000.00.00.G22"
+	agency = workflowtest.Agency
 	sender = "000.00.00.G09"
 )
 
-// start is the Friday before Tết Bính Ngọ 2026, when every test starts.
-var start = time.Date(2026, 2, 13, 9, 30, 0, 0, vntime.Zone)
+var (
+	start = workflowtest.Start
+	// fiveDays stands in for routing's calendar where the dates do not
+	// matter; a chosen date is kept.
+	fiveDays = workflowtest.FiveDays
+)
 
-type published struct {
-	Type events.Type
-	Data json.RawMessage
-}
+// testEnv runs one handling; its State is incoming.State.
+type testEnv = workflowtest.Env[incoming.State]
 
-type recorder struct {
-	mu        sync.Mutex
-	published []published
-	deadlines []chain.PlanDeadlinesInput
-}
-
-func (r *recorder) types() []events.Type {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var ts []events.Type
-	for _, p := range r.published {
-		ts = append(ts, p.Type)
-	}
-	return ts
-}
-
-// payloads decodes every published event of type t, in order.
-func payloads[T any](t *testing.T, r *recorder, typ events.Type) []T {
+func newEnv(t *testing.T, deadlines func(workflows.PlanDeadlinesInput) workflows.PlanDeadlinesResult) (*testEnv, *workflowtest.Recorder) {
 	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []T
-	for _, p := range r.published {
-		if p.Type != typ {
-			continue
-		}
-		var v T
-		if err := json.Unmarshal(p.Data, &v); err != nil {
-			t.Fatalf("%s payload %s: %v", typ, p.Data, err)
-		}
-		out = append(out, v)
-	}
-	return out
-}
-
-// fiveDays stands in for routing's calendar where the dates do not matter:
-// far enough that no timer fires while people act. A chosen date is kept.
-func fiveDays(in chain.PlanDeadlinesInput) chain.PlanDeadlinesResult {
-	d := in.From.AddDate(0, 0, 5)
-	if !in.Due.IsZero() {
-		d = in.Due
-	}
-	return chain.PlanDeadlinesResult{Deadline: d, RemindAt: d.AddDate(0, 0, -1)}
-}
-
-func newEnv(t *testing.T, deadlines func(chain.PlanDeadlinesInput) chain.PlanDeadlinesResult) (*testsuite.TestWorkflowEnvironment, *recorder) {
-	t.Helper()
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	env.SetStartTime(start)
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: incoming.WorkflowID("doc-1")})
-	rec := &recorder{}
-	env.RegisterActivityWithOptions(func(_ context.Context, in approval.PublishEventInput) error {
-		if in.ID == "" || in.Agency != agency || in.DocumentID != "doc-1" {
-			return errors.New("event without id, agency or document")
-		}
-		rec.mu.Lock()
-		defer rec.mu.Unlock()
-		rec.published = append(rec.published, published{Type: in.Type, Data: in.Data})
-		return nil
-	}, activity.RegisterOptions{Name: approval.ActivityPublishEvent})
-	env.RegisterActivityWithOptions(func(_ context.Context, in chain.PlanDeadlinesInput) (chain.PlanDeadlinesResult, error) {
-		rec.mu.Lock()
-		defer rec.mu.Unlock()
-		rec.deadlines = append(rec.deadlines, in)
-		return deadlines(in), nil
-	}, activity.RegisterOptions{Name: chain.ActivityPlanDeadlines})
+	env, rec := workflowtest.NewEnv[incoming.State](t, incoming.QueryState, deadlines)
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.HandlingWorkflowID(workflowtest.DocumentID)})
 	incoming.Register(env)
 	return env, rec
 }
 
-func input(leaders ...chain.Assignee) incoming.Input {
+func input(leaders ...workflows.Assignee) incoming.Input {
 	return incoming.Input{
-		DocumentID: "doc-1", Agency: agency, SenderAgency: sender, Kind: "CONG_VAN",
-		Subject: "Đề nghị báo cáo tình hình thực hiện kế hoạch", Urgency: "THUONG", ArrivalNumber: 12,
-		Original: events.Object{Bucket: "docs", Key: "originals/doc-1.pdf", SHA256: "cd", Size: 10},
-		Leaders:  leaders, AssignWorkingDays: 1,
+		Document: workflows.Document{
+			DocumentID: workflowtest.DocumentID, Agency: agency, Kind: "CONG_VAN",
+			Subject: "Đề nghị báo cáo tình hình thực hiện kế hoạch", Urgency: "THUONG", ArrivalNumber: 12,
+			Original: events.Object{Bucket: "docs", Key: "originals/doc-1.pdf", SHA256: "cd", Size: 10},
+		},
+		SenderAgency: sender, Leaders: leaders, AssignWorkingDays: 1,
 	}
 }
 
-func leader(username string) chain.Assignee {
-	return chain.Assignee{Position: "giam-doc", Username: username, Supervisor: "chutich"}
+func leader(username string) workflows.Assignee {
+	return workflows.Assignee{Position: "giam-doc", Username: username, Supervisor: "chutich"}
 }
 
 func actor(username, role string) events.Actor {
@@ -125,7 +59,7 @@ func actor(username, role string) events.Actor {
 func assignment(days int, coop ...string) func(incoming.State) any {
 	return func(s incoming.State) any {
 		a := incoming.Assignment{
-			TaskID: taskOf(s, incoming.TaskAssign, "lanhdao"), Lead: incoming.Handler{Unit: "phong-tong-hop", Username: "chuyenvien1"},
+			TaskID: workflowtest.TaskOf(s.Tasks, "lanhdao", incoming.TaskAssign), Lead: incoming.Handler{Unit: "phong-tong-hop", Username: "chuyenvien1"},
 			DeadlineWorkingDays: days, Comment: "Phòng Tổng hợp chủ trì, báo cáo kết quả", By: actor("lanhdao", "leader"),
 		}
 		for _, c := range coop {
@@ -135,108 +69,15 @@ func assignment(days int, coop ...string) func(incoming.State) any {
 	}
 }
 
-type outcome struct {
-	accepted bool
-	err      error
-	value    any
-}
-
-func (o *outcome) callbacks() *testsuite.TestUpdateCallback {
-	return &testsuite.TestUpdateCallback{
-		OnAccept: func() { o.accepted = true },
-		OnReject: func(err error) { o.err = err },
-		OnComplete: func(v any, err error) {
-			o.value = v
-			if err != nil {
-				o.err = err
-			}
-		},
-	}
-}
-
-func (o *outcome) errType() string {
-	var ae *temporal.ApplicationError
-	if errors.As(o.err, &ae) {
-		return ae.Type()
-	}
-	return ""
-}
-
-func at(env *testsuite.TestWorkflowEnvironment, after time.Duration, name string, arg func(incoming.State) any) *outcome {
-	o := &outcome{}
-	env.RegisterDelayedCallback(func() {
-		env.UpdateWorkflow(name, "", o.callbacks(), arg(query(env)))
-	}, after)
-	return o
-}
-
-// taskOf is the id of the latest task of a kind assigned to username.
-func taskOf(s incoming.State, kind, username string) string {
-	id := "no-" + kind + "-task-for-" + username
-	for _, t := range s.Tasks {
-		if t.Kind == kind && t.Assignee.Username == username {
-			id = t.ID
-		}
-	}
-	return id
-}
-
-func query(env *testsuite.TestWorkflowEnvironment) incoming.State {
-	v, err := env.QueryWorkflow(incoming.QueryState)
-	if err != nil {
-		return incoming.State{Status: "query failed: " + err.Error()}
-	}
-	var s incoming.State
-	if err := v.Get(&s); err != nil {
-		return incoming.State{Status: "query failed: " + err.Error()}
-	}
-	return s
-}
-
-func snapshotAt(env *testsuite.TestWorkflowEnvironment, after time.Duration) *incoming.State {
-	s := &incoming.State{}
-	env.RegisterDelayedCallback(func() { *s = query(env) }, after)
-	return s
-}
-
-func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) incoming.Result {
-	t.Helper()
-	if !env.IsWorkflowCompleted() {
-		t.Fatal("workflow did not complete")
-	}
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatal(err)
-	}
-	var res incoming.Result
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
-
-func accepted(t *testing.T, name string, o *outcome) {
-	t.Helper()
-	if !o.accepted || o.err != nil {
-		t.Fatalf("%s: accepted=%v err=%v, want accepted", name, o.accepted, o.err)
-	}
-}
-
-func refused(t *testing.T, name string, o *outcome, errType string) {
-	t.Helper()
-	if o.accepted || o.errType() != errType {
-		t.Fatalf("%s: accepted=%v err=%v, want refused with %s", name, o.accepted, o.err, errType)
-	}
-}
-
 func progressBy(username, note string) func(incoming.State) any {
 	return func(s incoming.State) any {
-		return incoming.Progress{TaskID: taskOf(s, incoming.TaskHandle, "chuyenvien1"), Note: note, By: actor(username, "official")}
+		return incoming.Progress{TaskID: workflowtest.TaskOf(s.Tasks, "chuyenvien1", incoming.TaskHandle), Note: note, By: actor(username, "official")}
 	}
 }
 
 func completeBy(username string, reply *events.Object) func(incoming.State) any {
 	return func(s incoming.State) any {
-		return incoming.Completion{TaskID: taskOf(s, incoming.TaskHandle, "chuyenvien1"), Result: "Đã báo cáo bằng công văn số 15/UBND-TH", Reply: reply, By: actor(username, "official")}
+		return incoming.Completion{TaskID: workflowtest.TaskOf(s.Tasks, "chuyenvien1", incoming.TaskHandle), Result: "Đã báo cáo bằng công văn số 15/UBND-TH", Reply: reply, By: actor(username, "official")}
 	}
 }
 
@@ -244,42 +85,42 @@ func TestFullHandlingWithReceipts(t *testing.T) {
 	t.Parallel()
 	env, rec := newEnv(t, fiveDays)
 	reply := &events.Object{Bucket: "docs", Key: "originals/reply-1.pdf", SHA256: "ef", Size: 20}
-	awaiting := snapshotAt(env, 30*time.Minute)
-	assign := at(env, time.Hour, incoming.UpdateAssign, assignment(5, "chuyenvien2", "chuyenvien3"))
-	assigned := snapshotAt(env, 90*time.Minute)
-	earlyContribution := at(env, 100*time.Minute, incoming.UpdateContribute, func(s incoming.State) any {
-		return incoming.Contribution{TaskID: taskOf(s, incoming.TaskContribute, "chuyenvien2"), Opinion: " ", By: actor("chuyenvien2", "official")}
+	awaiting := env.SnapshotAt(30 * time.Minute)
+	assign := env.At(time.Hour, incoming.UpdateAssign, assignment(5, "chuyenvien2", "chuyenvien3"))
+	assigned := env.SnapshotAt(90 * time.Minute)
+	earlyContribution := env.At(100*time.Minute, incoming.UpdateContribute, func(s incoming.State) any {
+		return incoming.Contribution{TaskID: workflowtest.TaskOf(s.Tasks, "chuyenvien2", incoming.TaskContribute), Opinion: " ", By: actor("chuyenvien2", "official")}
 	})
-	notLead := at(env, 110*time.Minute, incoming.UpdateProgress, progressBy("chuyenvien2", "Tôi làm"))
-	started := at(env, 2*time.Hour, incoming.UpdateProgress, progressBy("chuyenvien1", "Đang tổng hợp số liệu"))
-	inProgress := snapshotAt(env, 150*time.Minute)
-	again := at(env, 3*time.Hour, incoming.UpdateProgress, progressBy("chuyenvien1", "Đã có số liệu quý I"))
-	contrib := at(env, 4*time.Hour, incoming.UpdateContribute, func(s incoming.State) any {
-		return incoming.Contribution{TaskID: taskOf(s, incoming.TaskContribute, "chuyenvien2"), Opinion: "Bổ sung số liệu quý I", By: actor("chuyenvien2", "official")}
+	notLead := env.At(110*time.Minute, incoming.UpdateProgress, progressBy("chuyenvien2", "Tôi làm"))
+	started := env.At(2*time.Hour, incoming.UpdateProgress, progressBy("chuyenvien1", "Đang tổng hợp số liệu"))
+	inProgress := env.SnapshotAt(150 * time.Minute)
+	again := env.At(3*time.Hour, incoming.UpdateProgress, progressBy("chuyenvien1", "Đã có số liệu quý I"))
+	contrib := env.At(4*time.Hour, incoming.UpdateContribute, func(s incoming.State) any {
+		return incoming.Contribution{TaskID: workflowtest.TaskOf(s.Tasks, "chuyenvien2", incoming.TaskContribute), Opinion: "Bổ sung số liệu quý I", By: actor("chuyenvien2", "official")}
 	})
-	noResult := at(env, 290*time.Minute, incoming.UpdateComplete, func(s incoming.State) any {
-		return incoming.Completion{TaskID: taskOf(s, incoming.TaskHandle, "chuyenvien1"), By: actor("chuyenvien1", "official")}
+	noResult := env.At(290*time.Minute, incoming.UpdateComplete, func(s incoming.State) any {
+		return incoming.Completion{TaskID: workflowtest.TaskOf(s.Tasks, "chuyenvien1", incoming.TaskHandle), By: actor("chuyenvien1", "official")}
 	})
-	done := at(env, 5*time.Hour, incoming.UpdateComplete, completeBy("chuyenvien1", reply))
-	late := at(env, 6*time.Hour, incoming.UpdateContribute, func(s incoming.State) any {
-		return incoming.Contribution{TaskID: taskOf(s, incoming.TaskContribute, "chuyenvien3"), Opinion: "Muộn", By: actor("chuyenvien3", "official")}
+	done := env.At(5*time.Hour, incoming.UpdateComplete, completeBy("chuyenvien1", reply))
+	late := env.At(6*time.Hour, incoming.UpdateContribute, func(s incoming.State) any {
+		return incoming.Contribution{TaskID: workflowtest.TaskOf(s.Tasks, "chuyenvien3", incoming.TaskContribute), Opinion: "Muộn", By: actor("chuyenvien3", "official")}
 	})
 	env.ExecuteWorkflow(incoming.WorkflowName, input(leader("lanhdao")))
 
-	res := result(t, env)
+	res := workflowtest.Result[incoming.Result](env)
 	if res.Outcome != incoming.OutcomeCompleted || res.Reply == nil || *res.Reply != *reply {
 		t.Fatalf("result %+v, want completed with the reply document", res)
 	}
-	accepted(t, "assign", assign)
-	refused(t, "contribution without an opinion", earlyContribution, incoming.ErrInvalidDecision)
-	refused(t, "progress by a cooperator", notLead, incoming.ErrNotAssignee)
-	accepted(t, "first progress", started)
-	accepted(t, "second progress", again)
-	accepted(t, "contribution", contrib)
-	refused(t, "completion without a result", noResult, incoming.ErrInvalidDecision)
-	accepted(t, "completion", done)
+	workflowtest.Accepted(t, "assign", assign)
+	workflowtest.Refused(t, "contribution without an opinion", earlyContribution, workflows.ErrInvalidDecision)
+	workflowtest.Refused(t, "progress by a cooperator", notLead, workflows.ErrNotAssignee)
+	workflowtest.Accepted(t, "first progress", started)
+	workflowtest.Accepted(t, "second progress", again)
+	workflowtest.Accepted(t, "contribution", contrib)
+	workflowtest.Refused(t, "completion without a result", noResult, workflows.ErrInvalidDecision)
+	workflowtest.Accepted(t, "completion", done)
 	// The workflow ended with the completion: the update cannot reach it.
-	if late.accepted {
+	if late.Accepted {
 		t.Fatal("a contribution after completion was accepted")
 	}
 
@@ -305,17 +146,17 @@ func TestFullHandlingWithReceipts(t *testing.T) {
 		events.TaskWithdrawn, // chuyenvien3's contribution
 		events.HandlingCompleted,
 	}
-	if got := rec.types(); !slices.Equal(got, want) {
+	if got := rec.Types(); !slices.Equal(got, want) {
 		t.Fatalf("published %v, want %v", got, want)
 	}
-	handling := append(append(payloads[events.HandlingData](t, rec, events.HandlingAssigned),
-		payloads[events.HandlingData](t, rec, events.HandlingStarted)...),
-		payloads[events.HandlingData](t, rec, events.HandlingCompleted)...)
+	handling := append(append(workflowtest.Payloads[events.HandlingData](t, rec, events.HandlingAssigned),
+		workflowtest.Payloads[events.HandlingData](t, rec, events.HandlingStarted)...),
+		workflowtest.Payloads[events.HandlingData](t, rec, events.HandlingCompleted)...)
 	deadline := start.Add(time.Hour).AddDate(0, 0, 5)
 	for i, code := range []string{events.ReceiptAssigned, events.ReceiptInProgress, events.ReceiptCompleted} {
 		h := handling[i]
 		if h.Status != code || h.SenderAgency != sender || h.LeadUnit != "phong-tong-hop" || h.LeadPerson != "chuyenvien1" ||
-			!h.Deadline.Equal(deadline) || h.WorkflowID != incoming.WorkflowID("doc-1") {
+			!h.Deadline.Equal(deadline) || h.WorkflowID != workflows.HandlingWorkflowID("doc-1") {
 			t.Fatalf("receipt %d: %+v, want status %s from the lead with deadline %s", i, h, code, deadline)
 		}
 	}
@@ -326,24 +167,24 @@ func TestFullHandlingWithReceipts(t *testing.T) {
 		t.Fatalf("handling.completed %+v", handling[2])
 	}
 	var kinds []string
-	for _, a := range payloads[events.TaskAssignedData](t, rec, events.TaskAssigned) {
+	for _, a := range workflowtest.Payloads[events.TaskAssignedData](t, rec, events.TaskAssigned) {
 		kinds = append(kinds, a.TaskKind+":"+a.Assignee)
 	}
 	if want := []string{"assign:lanhdao", "handle:chuyenvien1", "contribute:chuyenvien2", "contribute:chuyenvien3"}; !slices.Equal(kinds, want) {
 		t.Fatalf("tasks assigned %v, want %v", kinds, want)
 	}
 	var decisions []string
-	for _, d := range payloads[events.TaskDecidedData](t, rec, events.TaskDecided) {
+	for _, d := range workflowtest.Payloads[events.TaskDecidedData](t, rec, events.TaskDecided) {
 		decisions = append(decisions, d.Decision)
 	}
 	if want := []string{"assign", "contribute", "complete"}; !slices.Equal(decisions, want) {
 		t.Fatalf("decisions %v, want %v", decisions, want)
 	}
-	if len(rec.deadlines) != 2 || rec.deadlines[0].WorkingDays != 1 || rec.deadlines[1].WorkingDays != 5 ||
-		!rec.deadlines[1].From.Equal(start.Add(time.Hour)) {
-		t.Fatalf("deadlines asked %+v, want the assignment's, then 5 working days from the assignment", rec.deadlines)
+	if len(rec.Deadlines()) != 2 || rec.Deadlines()[0].WorkingDays != 1 || rec.Deadlines()[1].WorkingDays != 5 ||
+		!rec.Deadlines()[1].From.Equal(start.Add(time.Hour)) {
+		t.Fatalf("deadlines asked %+v, want the assignment's, then 5 working days from the assignment", rec.Deadlines())
 	}
-	s := query(env)
+	s := env.State()
 	var actions []string
 	for _, e := range s.History {
 		actions = append(actions, e.Action)
@@ -358,9 +199,9 @@ func TestFullHandlingWithReceipts(t *testing.T) {
 
 func TestWhoMayAssign(t *testing.T) {
 	t.Parallel()
-	leave := chain.Substitute{Username: "phogiamdoc", From: start.Add(-24 * time.Hour), Until: start.Add(72 * time.Hour)}
+	leave := workflows.Substitute{Username: "phogiamdoc", From: start.Add(-24 * time.Hour), Until: start.Add(72 * time.Hour)}
 	director := leader("giamdoc")
-	director.Substitutes = []chain.Substitute{leave}
+	director.Substitutes = []workflows.Substitute{leave}
 	deputyLeader := leader("phogiamdoc2")
 	due := time.Date(2026, 3, 6, 17, 0, 0, 0, vntime.Zone)
 
@@ -370,7 +211,7 @@ func TestWhoMayAssign(t *testing.T) {
 	assignBy := func(by events.Actor, taskOwner string, change ...func(*incoming.Assignment)) func(incoming.State) any {
 		return func(s incoming.State) any {
 			a := incoming.Assignment{
-				TaskID: taskOf(s, incoming.TaskAssign, taskOwner), Lead: incoming.Handler{Unit: "phong-tong-hop", Username: "chuyenvien1"},
+				TaskID: workflowtest.TaskOf(s.Tasks, taskOwner, incoming.TaskAssign), Lead: incoming.Handler{Unit: "phong-tong-hop", Username: "chuyenvien1"},
 				Deadline: due, By: by,
 			}
 			for _, c := range change {
@@ -379,42 +220,42 @@ func TestWhoMayAssign(t *testing.T) {
 			return a
 		}
 	}
-	official := at(env, 30*time.Minute, incoming.UpdateAssign, assignBy(actor("chuyenvien1", "official"), "giamdoc"))
-	otherLeadersTask := at(env, 40*time.Minute, incoming.UpdateAssign, assignBy(actor("phogiamdoc2", "leader"), "giamdoc"))
-	both := at(env, 45*time.Minute, incoming.UpdateAssign, assignBy(actor("giamdoc", "leader"), "giamdoc",
+	official := env.At(30*time.Minute, incoming.UpdateAssign, assignBy(actor("chuyenvien1", "official"), "giamdoc"))
+	otherLeadersTask := env.At(40*time.Minute, incoming.UpdateAssign, assignBy(actor("phogiamdoc2", "leader"), "giamdoc"))
+	both := env.At(45*time.Minute, incoming.UpdateAssign, assignBy(actor("giamdoc", "leader"), "giamdoc",
 		func(a *incoming.Assignment) { a.DeadlineWorkingDays = 3 }))
-	noUnit := at(env, 50*time.Minute, incoming.UpdateAssign, assignBy(actor("giamdoc", "leader"), "giamdoc",
+	noUnit := env.At(50*time.Minute, incoming.UpdateAssign, assignBy(actor("giamdoc", "leader"), "giamdoc",
 		func(a *incoming.Assignment) { a.Lead.Unit = "" }))
-	twice := at(env, 55*time.Minute, incoming.UpdateAssign, assignBy(actor("giamdoc", "leader"), "giamdoc",
+	twice := env.At(55*time.Minute, incoming.UpdateAssign, assignBy(actor("giamdoc", "leader"), "giamdoc",
 		func(a *incoming.Assignment) {
 			a.Cooperators = []incoming.Handler{{Unit: "phong-tong-hop", Username: "chuyenvien1"}}
 		}))
-	bySubstitute := at(env, time.Hour, incoming.UpdateAssign, assignBy(actor("phogiamdoc", "leader"), "giamdoc"))
-	byOtherLeader := at(env, 70*time.Minute, incoming.UpdateAssign, assignBy(actor("phogiamdoc2", "leader"), "phogiamdoc2"))
-	at(env, 2*time.Hour, incoming.UpdateComplete, completeBy("chuyenvien1", nil))
+	bySubstitute := env.At(time.Hour, incoming.UpdateAssign, assignBy(actor("phogiamdoc", "leader"), "giamdoc"))
+	byOtherLeader := env.At(70*time.Minute, incoming.UpdateAssign, assignBy(actor("phogiamdoc2", "leader"), "phogiamdoc2"))
+	env.At(2*time.Hour, incoming.UpdateComplete, completeBy("chuyenvien1", nil))
 	env.ExecuteWorkflow(incoming.WorkflowName, input(director, deputyLeader))
 
-	if res := result(t, env); res.Outcome != incoming.OutcomeCompleted {
+	if res := workflowtest.Result[incoming.Result](env); res.Outcome != incoming.OutcomeCompleted {
 		t.Fatalf("outcome %s", res.Outcome)
 	}
-	refused(t, "assignment by an official", official, incoming.ErrNotLeader)
-	refused(t, "assignment of another leader's task", otherLeadersTask, incoming.ErrNotLeader)
-	refused(t, "deadline given twice", both, incoming.ErrInvalidDecision)
-	refused(t, "lead without a unit", noUnit, incoming.ErrInvalidDecision)
-	refused(t, "lead named as a cooperator", twice, incoming.ErrInvalidDecision)
-	accepted(t, "assignment by the director's substitute", bySubstitute)
-	refused(t, "second assignment by the other leader", byOtherLeader, incoming.ErrTaskClosed)
-	if r, ok := bySubstitute.value.(incoming.TaskResult); !ok || r.OnBehalfOf != "giamdoc" {
-		t.Fatalf("assignment result %+v, want on behalf of giamdoc", bySubstitute.value)
+	workflowtest.Refused(t, "assignment by an official", official, workflows.ErrNotLeader)
+	workflowtest.Refused(t, "assignment of another leader's task", otherLeadersTask, workflows.ErrNotLeader)
+	workflowtest.Refused(t, "deadline given twice", both, workflows.ErrInvalidDecision)
+	workflowtest.Refused(t, "lead without a unit", noUnit, workflows.ErrInvalidDecision)
+	workflowtest.Refused(t, "lead named as a cooperator", twice, workflows.ErrInvalidDecision)
+	workflowtest.Accepted(t, "assignment by the director's substitute", bySubstitute)
+	workflowtest.Refused(t, "second assignment by the other leader", byOtherLeader, workflows.ErrTaskClosed)
+	if r, ok := bySubstitute.Value.(workflows.DecisionResult); !ok || r.OnBehalfOf != "giamdoc" {
+		t.Fatalf("assignment result %+v, want on behalf of giamdoc", bySubstitute.Value)
 	}
-	got := payloads[events.HandlingData](t, rec, events.HandlingAssigned)
+	got := workflowtest.Payloads[events.HandlingData](t, rec, events.HandlingAssigned)
 	if len(got) != 1 || got[0].By.Username != "phogiamdoc" || got[0].OnBehalfOf != "giamdoc" || !got[0].Deadline.Equal(due) {
 		t.Fatalf("handling.assigned %+v, want by phogiamdoc for giamdoc, due %s", got, due)
 	}
-	if len(rec.deadlines) != 2 || !rec.deadlines[1].Due.Equal(due) || rec.deadlines[1].WorkingDays != 0 {
-		t.Fatalf("deadlines asked %+v, want the chosen date passed on", rec.deadlines)
+	if len(rec.Deadlines()) != 2 || !rec.Deadlines()[1].Due.Equal(due) || rec.Deadlines()[1].WorkingDays != 0 {
+		t.Fatalf("deadlines asked %+v, want the chosen date passed on", rec.Deadlines())
 	}
-	withdrawn := payloads[events.TaskNoticeData](t, rec, events.TaskWithdrawn)
+	withdrawn := workflowtest.Payloads[events.TaskNoticeData](t, rec, events.TaskWithdrawn)
 	if len(withdrawn) != 1 || withdrawn[0].Assignee != "phogiamdoc2" {
 		t.Fatalf("withdrawn %+v, want the other leader's assignment task", withdrawn)
 	}
@@ -429,32 +270,27 @@ func TestOverdueHandlingEscalatesToTheLeader(t *testing.T) {
 	assignedAt := start.Add(30 * time.Minute)
 	deadline := time.Date(2026, 2, 25, 10, 0, 0, 0, vntime.Zone)
 	remindAt := time.Date(2026, 2, 24, 8, 0, 0, 0, vntime.Zone)
-	env, rec := newEnv(t, func(in chain.PlanDeadlinesInput) chain.PlanDeadlinesResult {
-		if in.From.Equal(assignedAt) && in.WorkingDays == 3 {
-			return chain.PlanDeadlinesResult{Deadline: deadline, RemindAt: remindAt}
-		}
-		return fiveDays(in)
-	})
-	at(env, 30*time.Minute, incoming.UpdateAssign, assignment(3))
-	beforeReminder := snapshotAt(env, remindAt.Sub(start)-time.Minute)
-	afterReminder := snapshotAt(env, remindAt.Sub(start)+time.Minute)
-	leaderEarly := at(env, remindAt.Sub(start)+2*time.Minute, incoming.UpdateComplete, completeBy("lanhdao", nil))
-	beforeDeadline := snapshotAt(env, deadline.Sub(start)-time.Minute)
-	afterDeadline := snapshotAt(env, deadline.Sub(start)+time.Minute)
-	leaderLate := at(env, deadline.Sub(start)+time.Hour, incoming.UpdateComplete, completeBy("lanhdao", nil))
+	env, rec := newEnv(t, workflowtest.Planned(assignedAt, 3, deadline, remindAt))
+	env.At(30*time.Minute, incoming.UpdateAssign, assignment(3))
+	beforeReminder := env.SnapshotAt(remindAt.Sub(start) - time.Minute)
+	afterReminder := env.SnapshotAt(remindAt.Sub(start) + time.Minute)
+	leaderEarly := env.At(remindAt.Sub(start)+2*time.Minute, incoming.UpdateComplete, completeBy("lanhdao", nil))
+	beforeDeadline := env.SnapshotAt(deadline.Sub(start) - time.Minute)
+	afterDeadline := env.SnapshotAt(deadline.Sub(start) + time.Minute)
+	leaderLate := env.At(deadline.Sub(start)+time.Hour, incoming.UpdateComplete, completeBy("lanhdao", nil))
 	env.ExecuteWorkflow(incoming.WorkflowName, input(leader("lanhdao")))
 
-	if res := result(t, env); res.Outcome != incoming.OutcomeCompleted {
+	if res := workflowtest.Result[incoming.Result](env); res.Outcome != incoming.OutcomeCompleted {
 		t.Fatalf("outcome %s", res.Outcome)
 	}
-	handle := func(s *incoming.State) incoming.Task {
+	handle := func(s *incoming.State) workflows.Task {
 		for _, tk := range s.Tasks {
 			if tk.Kind == incoming.TaskHandle {
 				return tk
 			}
 		}
 		t.Fatalf("no handle task in %+v", s)
-		return incoming.Task{}
+		return workflows.Task{}
 	}
 	if tk := handle(beforeReminder); tk.RemindedAt != nil {
 		t.Fatalf("reminded at %v, before %v", tk.RemindedAt, remindAt)
@@ -462,7 +298,7 @@ func TestOverdueHandlingEscalatesToTheLeader(t *testing.T) {
 	if tk := handle(afterReminder); tk.RemindedAt == nil || !tk.RemindedAt.Equal(remindAt) || tk.EscalatedAt != nil {
 		t.Fatalf("after the reminder: reminded %v escalated %v", tk.RemindedAt, tk.EscalatedAt)
 	}
-	refused(t, "leader before the deadline", leaderEarly, incoming.ErrNotAssignee)
+	workflowtest.Refused(t, "leader before the deadline", leaderEarly, workflows.ErrNotAssignee)
 	if tk := handle(beforeDeadline); tk.EscalatedAt != nil {
 		t.Fatalf("escalated at %v, before the deadline %v", tk.EscalatedAt, deadline)
 	}
@@ -472,15 +308,15 @@ func TestOverdueHandlingEscalatesToTheLeader(t *testing.T) {
 	if !slices.Equal(afterDeadline.WaitingFor, []string{"chuyenvien1", "lanhdao"}) {
 		t.Fatalf("waiting for %v after the escalation", afterDeadline.WaitingFor)
 	}
-	accepted(t, "leader after the deadline", leaderLate)
-	esc := payloads[events.TaskNoticeData](t, rec, events.TaskEscalated)
+	workflowtest.Accepted(t, "leader after the deadline", leaderLate)
+	esc := workflowtest.Payloads[events.TaskNoticeData](t, rec, events.TaskEscalated)
 	if len(esc) != 1 || esc[0].Assignee != "chuyenvien1" || esc[0].Supervisor != "lanhdao" || !esc[0].Deadline.Equal(deadline) || !esc[0].At.Equal(deadline) {
 		t.Fatalf("task.escalated %+v, want one for chuyenvien1 to lanhdao at %s", esc, deadline)
 	}
-	if rem := payloads[events.TaskNoticeData](t, rec, events.TaskReminded); len(rem) != 1 || !rem[0].At.Equal(remindAt) {
+	if rem := workflowtest.Payloads[events.TaskNoticeData](t, rec, events.TaskReminded); len(rem) != 1 || !rem[0].At.Equal(remindAt) {
 		t.Fatalf("task.reminded %+v, want one at %s", rem, remindAt)
 	}
-	done := payloads[events.HandlingData](t, rec, events.HandlingCompleted)
+	done := workflowtest.Payloads[events.HandlingData](t, rec, events.HandlingCompleted)
 	if len(done) != 1 || done[0].By.Username != "lanhdao" {
 		t.Fatalf("handling.completed %+v", done)
 	}
@@ -490,27 +326,27 @@ func TestOverdueHandlingEscalatesToTheLeader(t *testing.T) {
 // urgency, and the task says how urgent it is the moment it is assigned.
 func TestUrgentDocumentAlertsAtOnce(t *testing.T) {
 	t.Parallel()
-	env, rec := newEnv(t, func(in chain.PlanDeadlinesInput) chain.PlanDeadlinesResult {
+	env, rec := newEnv(t, func(in workflows.PlanDeadlinesInput) workflows.PlanDeadlinesResult {
 		if in.Urgency == "HOA_TOC" {
-			return chain.PlanDeadlinesResult{Deadline: in.From.Add(4 * time.Hour), RemindAt: in.From.Add(2 * time.Hour)}
+			return workflows.PlanDeadlinesResult{Deadline: in.From.Add(4 * time.Hour), RemindAt: in.From.Add(2 * time.Hour)}
 		}
 		return fiveDays(in)
 	})
 	in := input(leader("lanhdao"))
 	in.Urgency = "HOA_TOC"
-	at(env, 5*time.Hour, incoming.UpdateAssign, assignment(1))
-	at(env, 6*time.Hour, incoming.UpdateComplete, completeBy("chuyenvien1", nil))
+	env.At(5*time.Hour, incoming.UpdateAssign, assignment(1))
+	env.At(6*time.Hour, incoming.UpdateComplete, completeBy("chuyenvien1", nil))
 	env.ExecuteWorkflow(incoming.WorkflowName, in)
 
-	result(t, env)
-	assigned := payloads[events.TaskAssignedData](t, rec, events.TaskAssigned)
+	workflowtest.Result[incoming.Result](env)
+	assigned := workflowtest.Payloads[events.TaskAssignedData](t, rec, events.TaskAssigned)
 	if assigned[0].Urgency != "HOA_TOC" || !assigned[0].AssignedAt.Equal(start) || !assigned[0].Deadline.Equal(start.Add(4*time.Hour)) {
 		t.Fatalf("assignment task %+v, want HOA_TOC at once, due 4 hours later", assigned[0])
 	}
-	if rec.deadlines[0].Urgency != "HOA_TOC" {
-		t.Fatalf("deadline asked %+v", rec.deadlines[0])
+	if rec.Deadlines()[0].Urgency != "HOA_TOC" {
+		t.Fatalf("deadline asked %+v", rec.Deadlines()[0])
 	}
-	esc := payloads[events.TaskNoticeData](t, rec, events.TaskEscalated)
+	esc := workflowtest.Payloads[events.TaskNoticeData](t, rec, events.TaskEscalated)
 	if len(esc) != 1 || esc[0].Supervisor != "chutich" || !esc[0].At.Equal(start.Add(4*time.Hour)) {
 		t.Fatalf("task.escalated %+v, want the unassigned document escalated to chutich after 4 hours", esc)
 	}
@@ -519,24 +355,24 @@ func TestUrgentDocumentAlertsAtOnce(t *testing.T) {
 func TestLateSubstituteCompletes(t *testing.T) {
 	t.Parallel()
 	env, rec := newEnv(t, fiveDays)
-	at(env, 30*time.Minute, incoming.UpdateAssign, assignment(5))
-	before := at(env, time.Hour, incoming.UpdateComplete, completeBy("chuyenvien9", nil))
-	leave := chain.Substitute{Username: "chuyenvien9", From: start.Add(90 * time.Minute), Until: start.Add(48 * time.Hour)}
+	env.At(30*time.Minute, incoming.UpdateAssign, assignment(5))
+	before := env.At(time.Hour, incoming.UpdateComplete, completeBy("chuyenvien9", nil))
+	leave := workflows.Substitute{Username: "chuyenvien9", From: start.Add(90 * time.Minute), Until: start.Add(48 * time.Hour)}
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(incoming.SignalSubstitutes, chain.SubstitutesChange{Assignees: []chain.AssigneeSubstitutes{
-			{Username: "chuyenvien1", Substitutes: []chain.Substitute{leave}},
+		env.SignalWorkflow(workflows.SignalSubstitutes, workflows.SubstitutesChange{Assignees: []workflows.AssigneeSubstitutes{
+			{Username: "chuyenvien1", Substitutes: []workflows.Substitute{leave}},
 		}})
 	}, 80*time.Minute)
-	after := at(env, 2*time.Hour, incoming.UpdateComplete, completeBy("chuyenvien9", nil))
+	after := env.At(2*time.Hour, incoming.UpdateComplete, completeBy("chuyenvien9", nil))
 	env.ExecuteWorkflow(incoming.WorkflowName, input(leader("lanhdao")))
 
-	result(t, env)
-	refused(t, "completion by someone before the delegation", before, incoming.ErrNotAssignee)
-	accepted(t, "completion by the new substitute", after)
-	if r, ok := after.value.(incoming.TaskResult); !ok || r.OnBehalfOf != "chuyenvien1" {
-		t.Fatalf("result %+v, want on behalf of chuyenvien1", after.value)
+	workflowtest.Result[incoming.Result](env)
+	workflowtest.Refused(t, "completion by someone before the delegation", before, workflows.ErrNotAssignee)
+	workflowtest.Accepted(t, "completion by the new substitute", after)
+	if r, ok := after.Value.(workflows.DecisionResult); !ok || r.OnBehalfOf != "chuyenvien1" {
+		t.Fatalf("result %+v, want on behalf of chuyenvien1", after.Value)
 	}
-	del := payloads[events.TaskDelegatedData](t, rec, events.TaskDelegated)
+	del := workflowtest.Payloads[events.TaskDelegatedData](t, rec, events.TaskDelegated)
 	if len(del) != 1 || del[0].Assignee != "chuyenvien1" || len(del[0].Substitutes) != 1 || del[0].Substitutes[0].Username != "chuyenvien9" {
 		t.Fatalf("task.delegated %+v", del)
 	}
@@ -549,7 +385,7 @@ func TestInvalidInputRefused(t *testing.T) {
 		change func(*incoming.Input)
 	}{
 		{"no leaders", func(in *incoming.Input) { in.Leaders = nil }},
-		{"vacant leader position", func(in *incoming.Input) { in.Leaders = []chain.Assignee{{Position: "giam-doc"}} }},
+		{"vacant leader position", func(in *incoming.Input) { in.Leaders = []workflows.Assignee{{Position: "giam-doc"}} }},
 		{"no incoming number", func(in *incoming.Input) { in.ArrivalNumber = 0 }},
 		{"no time to assign", func(in *incoming.Input) { in.AssignWorkingDays = 0 }},
 		{"no original", func(in *incoming.Input) { in.Original = events.Object{} }},
@@ -561,10 +397,15 @@ func TestInvalidInputRefused(t *testing.T) {
 			in := input(leader("lanhdao"))
 			tc.change(&in)
 			env.ExecuteWorkflow(incoming.WorkflowName, in)
-			var ae *temporal.ApplicationError
-			if err := env.GetWorkflowError(); !errors.As(err, &ae) || ae.Type() != incoming.ErrInvalidInput {
-				t.Fatalf("error %v, want %s", err, incoming.ErrInvalidInput)
-			}
+			env.FailedWith(incoming.ErrInvalidInput)
 		})
 	}
+}
+
+// Histories recorded on the Temporal dev server (testdata/README.md) must
+// replay against the current code: a change that would break running
+// handlings fails here.
+func TestReplayRecordedHistories(t *testing.T) {
+	t.Parallel()
+	workflowtest.Replay(t, 1, incoming.Register)
 }

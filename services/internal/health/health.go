@@ -7,13 +7,9 @@ package health
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"net"
 	"net/http"
 	"sort"
 	"time"
-
-	"go.uber.org/zap"
 )
 
 // Check reports whether one dependency is usable.
@@ -54,36 +50,17 @@ func Ready(ctx context.Context, checks map[string]Check) (int, map[string]string
 	return status, report
 }
 
-// Serve serves Handler on addr until ctx is done, then shuts down with a
-// fresh timeout so in-flight probes finish.
-func Serve(ctx context.Context, addr string, log *zap.Logger, checks map[string]Check) error {
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
-	if err != nil {
-		return errors.Join(errors.New("health: listen "+addr), err)
-	}
-	return ServeListener(ctx, ln, log, checks)
-}
-
-// ServeListener is Serve on an existing listener.
-func ServeListener(ctx context.Context, ln net.Listener, log *zap.Logger, checks map[string]Check) error {
-	srv := &http.Server{
+// Server is the HTTP server of Handler, with the timeouts of a probe
+// endpoint; the service runtime listens, serves and shuts it down like any
+// other server of the service.
+func Server(checks map[string]Check) *http.Server {
+	return &http.Server{
 		Handler:           Handler(checks),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
 		IdleTimeout:       60 * time.Second,
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("health endpoints listening", zap.String("addr", ln.Addr().String()))
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

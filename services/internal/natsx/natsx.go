@@ -131,3 +131,30 @@ func EnsureConsumer(ctx context.Context, js jetstream.JetStream, c events.Consum
 	}
 	return cons, nil
 }
+
+// Drain stops the connection's subscriptions, flushes its publications and
+// replies in flight, and waits up to wait for it to close, so what a
+// service answered reaches its callers before the process exits. After
+// wait it closes the connection and reports that the drain was cut short.
+// A connection already closed drains trivially.
+func Drain(nc *nats.Conn, wait time.Duration) error {
+	if err := nc.Drain(); err != nil {
+		if errors.Is(err, nats.ErrConnectionClosed) {
+			return nil
+		}
+		return fmt.Errorf("natsx.Drain: %w", err)
+	}
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !nc.IsClosed() {
+		select {
+		case <-deadline.C:
+			nc.Close()
+			return fmt.Errorf("natsx.Drain: did not finish in %s; connection closed", wait)
+		case <-tick.C:
+		}
+	}
+	return nil
+}

@@ -109,6 +109,23 @@ func StartNATS(opts NATSOptions, log *zap.Logger) (*NATS, error) {
 // URL is the client URL, e.g. nats://127.0.0.1:41234.
 func (n *NATS) URL() string { return n.srv.ClientURL() }
 
+// Clients counts the open client connections named name (a service
+// connects as "docflow-<service>"), so a test can see that a service let go
+// of its connection.
+func (n *NATS) Clients(name string) (int, error) {
+	connz, err := n.srv.Connz(&server.ConnzOptions{})
+	if err != nil {
+		return 0, fmt.Errorf("servers.NATS.Clients: %w", err)
+	}
+	count := 0
+	for _, c := range connz.Conns {
+		if c.Name == name {
+			count++
+		}
+	}
+	return count, nil
+}
+
 // Shutdown stops the server and waits until it has stopped.
 func (n *NATS) Shutdown() {
 	n.srv.Shutdown()

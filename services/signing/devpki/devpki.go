@@ -6,14 +6,18 @@
 // with real keys; its certificates chain to a root nobody else trusts and
 // must never sign a real document.
 //
-// Layout under the PKI directory (keys 0600, directories 0700):
+// Layout under the PKI directory (keys 0600, directories 0700), the one the
+// signing service reads (internal/keys, pkidir.go) plus the development
+// root key and trust services:
 //
-//	root.crt, root.key             the development root CA
-//	tsa.crt, tsa.key               the development timestamp authority (EKU timeStamping, critical)
-//	ocsp.crt, ocsp.key             the development OCSP responder (EKU OCSPSigning, ocsp-nocheck)
-//	org/<agency-token>.crt, .key   organisation certificate of an agency
-//	users/<username>.crt, .key     personal certificate of a user
-//	users/<username>.p12           the same key and chain as PKCS#12 (password P12Password)
+//	root.crt, root.key                the development root CA
+//	tsa.crt, tsa.key                  the development timestamp authority (EKU timeStamping, critical)
+//	ocsp.crt, ocsp.key                the development OCSP responder (EKU OCSPSigning, ocsp-nocheck)
+//	org/<agency-token>.crt, .key      organisation certificate of an agency
+//	org/<agency-token>.seal.png       a demo seal of the agency (SealPNG)
+//	users/<username>.crt, .key        personal certificate of a user
+//	users/<username>.p12              the same key and chain as PKCS#12 (password P12Password)
+//	users/<username>.signature.png    a demo handwritten signature of the user (SignaturePNG)
 //
 // Where the services are reached is fixed when a certificate is issued
 // (Options.TrustServicesURL): personal, organisation and TSA certificates
@@ -50,6 +54,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/signing/internal/keys"
 )
 
 // P12Password protects every .p12 file of the development PKI. It is public
@@ -198,14 +203,7 @@ func (p *PKI) Issued() []*x509.Certificate {
 	return certs
 }
 
-var (
-	usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-	agencyPattern   = regexp.MustCompile(`^[0-9A-Z][0-9A-Z.]{0,34}$`)
-)
-
-// ValidUsername reports whether name can be a username in the PKI. Usernames
-// become file names, so anything that could escape the directory is refused.
-func ValidUsername(name string) bool { return usernamePattern.MatchString(name) }
+var agencyPattern = regexp.MustCompile(`^[0-9A-Z][0-9A-Z.]{0,34}$`)
 
 func (o Options) validate() error {
 	var problems []error
@@ -223,7 +221,7 @@ func (o Options) validate() error {
 	}
 	seen := map[string]bool{}
 	for _, u := range o.Users {
-		if !ValidUsername(u.Username) {
+		if !keys.ValidUsername(u.Username) {
 			problems = append(problems, fmt.Errorf("username %q is not valid: use lower-case letters, digits, '.', '_' and '-'", u.Username))
 		}
 		if strings.TrimSpace(u.FullName) == "" {
@@ -273,18 +271,24 @@ func Init(dir string, opts Options, now time.Time) (*PKI, error) {
 	if _, err := ensureLeaf(filepath.Join(dir, "ocsp"), issuer, now, func() *x509.Certificate { return ocspTemplate(now, root) }); err != nil {
 		return nil, fmt.Errorf("%s: OCSP responder certificate: %w", op, err)
 	}
-	orgBase := filepath.Join(dir, "org", events.AgencyToken(opts.Agency))
+	orgBase := keys.OrgBase(dir, opts.Agency)
 	if _, err := ensureLeaf(orgBase, issuer, now, func() *x509.Certificate { return orgTemplate(opts, now, root) }); err != nil {
 		return nil, fmt.Errorf("%s: organisation certificate of %s: %w", op, opts.Agency, err)
 	}
+	if err := ensureImage(keys.SealImageFile(dir, opts.Agency), SealPNG); err != nil {
+		return nil, fmt.Errorf("%s: seal image of %s: %w", op, opts.Agency, err)
+	}
 	for _, u := range opts.Users {
-		base := filepath.Join(dir, "users", u.Username)
+		base := keys.UserBase(dir, u.Username)
 		id, err := ensureLeaf(base, issuer, now, func() *x509.Certificate { return userTemplate(opts, u, now, root) })
 		if err != nil {
 			return nil, fmt.Errorf("%s: certificate of %s: %w", op, u.Username, err)
 		}
 		if err := ensureP12(base+".p12", id, root); err != nil {
 			return nil, fmt.Errorf("%s: PKCS#12 of %s: %w", op, u.Username, err)
+		}
+		if err := ensureImage(keys.SignatureImageFile(dir, u.Username), func() ([]byte, error) { return SignaturePNG(u.FullName) }); err != nil {
+			return nil, fmt.Errorf("%s: signature image of %s: %w", op, u.Username, err)
 		}
 	}
 	pki, err := Load(dir)
@@ -298,12 +302,12 @@ func Init(dir string, opts Options, now time.Time) (*PKI, error) {
 // and user identity found. Every identity must chain to the root.
 func Load(dir string) (*PKI, error) {
 	const op = "devpki.Load"
-	root, err := LoadRoot(dir)
+	root, err := keys.LoadRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	p := &PKI{Dir: dir, Root: root, Orgs: map[string]*Identity{}, Users: map[string]*Identity{}}
-	if key, err := readKey(filepath.Join(dir, "root.key")); err == nil {
+	if key, err := keys.ReadKey(filepath.Join(dir, "root.key")); err == nil {
 		p.rootKey = key
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -333,15 +337,6 @@ func Load(dir string) (*PKI, error) {
 		p.Users[name] = id
 	}
 	return p, nil
-}
-
-// LoadRoot reads the root certificate of the PKI in dir.
-func LoadRoot(dir string) (*x509.Certificate, error) {
-	root, err := readCert(filepath.Join(dir, "root.crt"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no PKI in %s (root.crt is missing): run `docflow pki init`", dir)
-	}
-	return root, err
 }
 
 // loadService reads a trust service's identity, which a directory made
@@ -377,44 +372,30 @@ func loadLeaves(dir string, root *x509.Certificate) (map[string]*Identity, error
 	return out, nil
 }
 
-// ReadIdentity reads base.crt and base.key and checks that the key belongs to
-// the certificate and that the certificate was issued by root.
-func ReadIdentity(base string, root *x509.Certificate) (*Identity, error) {
-	return readIdentity(base, root)
-}
-
+// readIdentity reads an identity as the signing service does, keeping
+// where its files are.
 func readIdentity(base string, root *x509.Certificate) (*Identity, error) {
-	cert, err := readCert(base + ".crt")
+	id, err := keys.ReadIdentity(base, root)
 	if err != nil {
 		return nil, err
 	}
-	key, err := readKey(base + ".key")
-	if err != nil {
-		return nil, err
-	}
-	if err := matches(key, cert); err != nil {
-		return nil, fmt.Errorf("%s: %w", base+".key", err)
-	}
-	if err := cert.CheckSignatureFrom(root); err != nil {
-		return nil, fmt.Errorf("%s was not issued by the root certificate of this PKI (remove it to have a new one issued): %w", base+".crt", err)
-	}
-	return &Identity{Cert: cert, Key: key, CertFile: base + ".crt", KeyFile: base + ".key"}, nil
+	return &Identity{Cert: id.Cert, Key: id.Key, CertFile: base + ".crt", KeyFile: base + ".key"}, nil
 }
 
 func ensureRoot(dir string, now time.Time) (*x509.Certificate, crypto.Signer, error) {
-	certFile, keyFile := filepath.Join(dir, "root.crt"), filepath.Join(dir, "root.key")
+	certFile, keyFile := keys.RootFile(dir), filepath.Join(dir, "root.key")
 	hasCert, hasKey := fileExists(certFile), fileExists(keyFile)
 	switch {
 	case hasCert && hasKey:
-		cert, err := readCert(certFile)
+		cert, err := keys.ReadCert(certFile)
 		if err != nil {
 			return nil, nil, err
 		}
-		key, err := readKey(keyFile)
+		key, err := keys.ReadKey(keyFile)
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := matches(key, cert); err != nil {
+		if err := keys.CheckPair(key, cert); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", keyFile, err)
 		}
 		return cert, key, nil
@@ -498,6 +479,19 @@ func ensureLeaf(base string, issuer *Identity, now time.Time, template func() *x
 		return nil, err
 	}
 	return &Identity{Cert: cert, Key: key, CertFile: certFile, KeyFile: keyFile}, nil
+}
+
+// ensureImage writes the image draw makes to file unless the file exists:
+// an image the operator put there replaces the demo one for good.
+func ensureImage(file string, draw func() ([]byte, error)) error {
+	if fileExists(file) {
+		return nil
+	}
+	data, err := draw()
+	if err != nil {
+		return fmt.Errorf("draw: %w", err)
+	}
+	return writeFileAtomic(file, data, certMode)
 }
 
 func ensureP12(file string, id *Identity, root *x509.Certificate) error {
@@ -619,51 +613,6 @@ func randomSerial() (*big.Int, error) {
 	return serial.Add(serial, big.NewInt(1)), nil
 }
 
-func matches(key crypto.Signer, cert *x509.Certificate) error {
-	type equaler interface{ Equal(crypto.PublicKey) bool }
-	pub, ok := key.Public().(equaler)
-	if !ok || !pub.Equal(cert.PublicKey) {
-		return errors.New("private key does not belong to the certificate")
-	}
-	return nil
-}
-
-func readCert(file string) (*x509.Certificate, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("read certificate: %w", err)
-	}
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "CERTIFICATE" {
-		return nil, fmt.Errorf("%s is not a PEM certificate", file)
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("parse %s: %w", file, err)
-	}
-	return cert, nil
-}
-
-func readKey(file string) (crypto.Signer, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("read private key: %w", err)
-	}
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("%s is not a PEM PKCS#8 private key", file)
-	}
-	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("parse %s: %w", file, err)
-	}
-	signer, ok := key.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("%s holds a key that cannot sign", file)
-	}
-	return signer, nil
-}
-
 // writePair writes the key before the certificate: a certificate file alone
 // would be refused on the next Init, a key alone likewise, and the rename
 // makes each file appear complete or not at all.
@@ -739,9 +688,12 @@ or browser trust store and never use these keys for a real document.
   tsa.crt, tsa.key              development timestamp authority
   ocsp.crt, ocsp.key            development OCSP responder
   org/<agency>.crt, .key        organisation certificate (organisation signature)
+  org/<agency>.seal.png         demo seal of the agency
   users/<username>.crt, .key    personal signing certificate
   users/<username>.p12          the same as PKCS#12, password "demo"
+  users/<username>.signature.png  demo handwritten signature
 
 Re-running "docflow pki init" keeps what exists and creates what is missing.
-Delete a user's files to have that user's certificate issued again.
+Delete a user's files to have that user's certificate issued again. Replace
+an image with a PNG of your own to see it on signed documents.
 `

@@ -3,6 +3,8 @@ package devpki_test
 import (
 	"bytes"
 	"image/png"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/docflow/docflow/services/signing/devpki"
@@ -44,5 +46,41 @@ func TestDemoImages(t *testing.T) {
 		if _, _, _, alpha := img.At(0, 0).RGBA(); alpha != 0 {
 			t.Errorf("%s: the corner is not transparent", name)
 		}
+	}
+}
+
+// Init puts the demo images where the signing service reads them, and
+// keeps an image an operator put there instead.
+func TestInitWritesDemoImages(t *testing.T) {
+	t.Parallel()
+	dir, _ := initDemo(t)
+	seal, err := devpki.SealPNG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signature, err := devpki.SignaturePNG("Phạm Minh Đức")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealFile := filepath.Join(dir, "org", "000_00_00_G22.seal.png")
+	for file, want := range map[string][]byte{sealFile: seal, filepath.Join(dir, "users", "lanhdao.signature.png"): signature} {
+		got, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatalf("no demo image: %v", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is not the demo image", file)
+		}
+	}
+
+	own := []byte("the agency's own seal")
+	if err := os.WriteFile(sealFile, own, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := devpki.Init(dir, devpki.DemoOptions(), now); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(sealFile); err != nil || !bytes.Equal(got, own) {
+		t.Errorf("after a second Init the seal is %q, %v; want the operator's image kept", got, err)
 	}
 }

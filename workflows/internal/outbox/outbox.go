@@ -3,6 +3,10 @@
 // service's PublishEvent activity. Update and signal handlers cannot wait
 // for an activity without holding the caller, so they queue; the loop
 // flushes.
+//
+// Every event is one activity (and one side effect, its id) in history:
+// publishing an event a recorded run did not publish breaks its replay, so
+// such a change is guarded with workflow.GetVersion.
 package outbox
 
 import (
@@ -12,11 +16,13 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
+	"github.com/docflow/docflow/workflows/internal/execution"
 )
 
 // Outbox is the queue of one workflow run. Its zero value is not usable:
-// Agency, DocumentID and Options say where and how events go.
+// Agency, DocumentID and Options (execution.RoutingActivity) say where and
+// how events go.
 type Outbox struct {
 	Agency     string
 	DocumentID string
@@ -57,8 +63,8 @@ func (o *Outbox) publish(ctx workflow.Context, t events.Type, data any) error {
 		return temporal.NewNonRetryableApplicationError("encode event "+string(t), "EncodeEvent", err)
 	}
 	actx := workflow.WithActivityOptions(ctx, o.Options)
-	return workflow.ExecuteActivity(actx, approval.ActivityPublishEvent, approval.PublishEventInput{
-		ID: approval.NewID(ctx), Type: t, Agency: o.Agency, DocumentID: o.DocumentID,
+	return workflow.ExecuteActivity(actx, workflows.ActivityPublishEvent, workflows.PublishEventInput{
+		ID: execution.NewID(ctx), Type: t, Agency: o.Agency, DocumentID: o.DocumentID,
 		Time: workflow.Now(ctx), Data: raw,
 	}).Get(ctx, nil)
 }

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/docflow/docflow/services/internal/errs"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 )
 
 // Application error types of the ArchiveDocument activity that are not yet
@@ -38,25 +38,25 @@ type Registry interface {
 
 // Register registers the activities under their contract names.
 func (a *Activities) Register(r Registry) {
-	r.RegisterActivityWithOptions(a.ArchiveDocument, activity.RegisterOptions{Name: approval.ActivityArchiveDocument})
+	r.RegisterActivityWithOptions(a.ArchiveDocument, activity.RegisterOptions{Name: workflows.ActivityArchiveDocument})
 }
 
-// ArchiveDocument is approval.ActivityArchiveDocument. Failures no retry can
+// ArchiveDocument is workflows.ActivityArchiveDocument. Failures no retry can
 // fix are non-retryable application errors with a constant type; storage,
 // database and NATS outages are returned as they are, for Temporal to retry.
-func (a *Activities) ArchiveDocument(ctx context.Context, in approval.ArchiveDocumentInput) (approval.ArchiveDocumentResult, error) {
+func (a *Activities) ArchiveDocument(ctx context.Context, in workflows.ArchiveDocumentInput) (workflows.ArchiveDocumentResult, error) {
 	rec, err := a.archiver.Archive(ctx, in)
 	if err != nil {
-		return approval.ArchiveDocumentResult{}, activityError(err)
+		return workflows.ArchiveDocumentResult{}, activityError(err)
 	}
-	return approval.ArchiveDocumentResult{RecordID: rec.ID, Object: rec.Object, RetainUntil: rec.RetainUntil}, nil
+	return workflows.ArchiveDocumentResult{RecordID: rec.ID, Object: rec.Object, RetainUntil: rec.RetainUntil}, nil
 }
 
 func activityError(err error) error {
 	var typ string
 	switch {
 	case errors.Is(err, ErrSourceIntegrity):
-		typ = approval.ErrSourceIntegrity
+		typ = workflows.ErrSourceIntegrity
 	case errors.Is(err, ErrFixity):
 		typ = ErrTypeFixity
 	case errors.Is(err, ErrSourceMissing):

@@ -25,7 +25,7 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 )
 
 // Causes of a refused archiving that no retry can fix; callers tell them
@@ -96,7 +96,7 @@ func EventID(documentID string) string { return natsx.EventID("archived:" + docu
 // Archive keeps the signed PDF of in as an archive record and returns it.
 // It is idempotent: archiving a document again returns its record, writes no
 // second copy and republishes the same event (which JetStream deduplicates).
-func (a *Archiver) Archive(ctx context.Context, in approval.ArchiveDocumentInput) (catalog.Record, error) {
+func (a *Archiver) Archive(ctx context.Context, in workflows.ArchiveDocumentInput) (catalog.Record, error) {
 	const op = "records.Archive"
 	log := a.log.With(zap.String("document_id", in.DocumentID), zap.String("agency", in.Agency))
 	if err := a.validate(op, in); err != nil {
@@ -129,7 +129,7 @@ func (a *Archiver) Archive(ctx context.Context, in approval.ArchiveDocumentInput
 
 // ingest stores the archive copy (or finds one an interrupted attempt left),
 // checks its fixity and catalogs it.
-func (a *Archiver) ingest(ctx context.Context, in approval.ArchiveDocumentInput, log *zap.Logger) (catalog.Record, error) {
+func (a *Archiver) ingest(ctx context.Context, in workflows.ArchiveDocumentInput, log *zap.Logger) (catalog.Record, error) {
 	key := objectkey.Record(in.Agency, in.SignedAt, in.DocumentID)
 	info, occ, err := a.atKey(ctx, in, key)
 	if err != nil {
@@ -198,7 +198,7 @@ const (
 	foreignUnretained                 // an unretained object: a new copy supersedes it
 )
 
-func (a *Archiver) atKey(ctx context.Context, in approval.ArchiveDocumentInput, key string) (objstore.Info, occupant, error) {
+func (a *Archiver) atKey(ctx context.Context, in workflows.ArchiveDocumentInput, key string) (objstore.Info, occupant, error) {
 	info, err := a.store.Stat(ctx, a.cfg.ArchiveBucket, key, "")
 	switch {
 	case errors.Is(err, objstore.ErrNotFound):
@@ -218,7 +218,7 @@ func (a *Archiver) atKey(ctx context.Context, in approval.ArchiveDocumentInput, 
 // or did not lock (it was superseded mid-write): both happen when another
 // attempt at the same document, a retry started while the first still ran,
 // copied at the same time. Its copy is as good as ours.
-func (a *Archiver) afterLostRace(ctx context.Context, in approval.ArchiveDocumentInput, key string, copyErr error) (objstore.Info, error) {
+func (a *Archiver) afterLostRace(ctx context.Context, in workflows.ArchiveDocumentInput, key string, copyErr error) (objstore.Info, error) {
 	info, occ, err := a.atKey(ctx, in, key)
 	switch {
 	case err != nil:
@@ -238,7 +238,7 @@ func (a *Archiver) afterLostRace(ctx context.Context, in approval.ArchiveDocumen
 // occupied is the refusal to archive a document whose key already holds a
 // retained copy of other content (its signing ran again after a copy of the
 // first signature was made): the retained copy is never hidden.
-func occupied(in approval.ArchiveDocumentInput, info objstore.Info) error {
+func occupied(in workflows.ArchiveDocumentInput, info objstore.Info) error {
 	return errs.E("records.ingest", errs.Conflict, errcode.Conflict,
 		fmt.Sprintf("the archive already keeps another signed PDF of document %s (sha256 %s) at %s/%s under retention until %s; it is never replaced",
 			in.DocumentID, info.SHA256, info.Bucket, info.Key, info.RetainUntil.Format(time.RFC3339)))
@@ -247,7 +247,7 @@ func occupied(in approval.ArchiveDocumentInput, info objstore.Info) error {
 // copy checks the signed PDF against its digest, then copies it server-side
 // into the archive bucket under a compliance retention. Checking first keeps
 // a wrong file from ever becoming an undeletable archive version.
-func (a *Archiver) copy(ctx context.Context, in approval.ArchiveDocumentInput, key string) (objstore.Info, error) {
+func (a *Archiver) copy(ctx context.Context, in workflows.ArchiveDocumentInput, key string) (objstore.Info, error) {
 	src := in.Signed
 	latest, err := a.store.Stat(ctx, src.Bucket, src.Key, "")
 	if err != nil {
@@ -351,7 +351,7 @@ func (a *Archiver) publish(ctx context.Context, rec catalog.Record) error {
 	return nil
 }
 
-func (a *Archiver) validate(op string, in approval.ArchiveDocumentInput) error {
+func (a *Archiver) validate(op string, in workflows.ArchiveDocumentInput) error {
 	e := errs.E(op, errs.Invalid, errcode.InvalidArgument, "")
 	var problems []string
 	bad := func(field, problem string) {

@@ -26,7 +26,7 @@ import (
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 )
 
 const (
@@ -80,7 +80,7 @@ func (w *world) archiver(t *testing.T) *Archiver {
 // signed stores a signed PDF in the documents bucket, as the signing service
 // does, and returns the archive request for it. Each call is a new document
 // of its own agency, so events can be counted per subject.
-func (w *world) signed(t *testing.T) (approval.ArchiveDocumentInput, []byte) {
+func (w *world) signed(t *testing.T) (workflows.ArchiveDocumentInput, []byte) {
 	t.Helper()
 	n := w.seq.Add(1)
 	docID := fmt.Sprintf("0190f0c4-0000-7000-8000-%012d", n)
@@ -91,7 +91,7 @@ func (w *world) signed(t *testing.T) (approval.ArchiveDocumentInput, []byte) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(pdf)
-	return approval.ArchiveDocumentInput{
+	return workflows.ArchiveDocumentInput{
 		DocumentID:    docID,
 		Agency:        fmt.Sprintf("000.00.%02d.G22", n),
 		Kind:          "QUYET_DINH",
@@ -274,7 +274,7 @@ func TestArchive(t *testing.T) {
 		t.Parallel()
 		in, pdf := w.signed(t)
 		const attempts = 4
-		results := make([]approval.ArchiveDocumentResult, attempts)
+		results := make([]workflows.ArchiveDocumentResult, attempts)
 		errc := make([]error, attempts)
 		var wg sync.WaitGroup
 		for i := range attempts {
@@ -338,11 +338,11 @@ func TestArchive(t *testing.T) {
 		var suite testsuite.WorkflowTestSuite
 		env := suite.NewTestActivityEnvironment()
 		NewActivities(w.archiver(t)).Register(env)
-		val, err := env.ExecuteActivity(approval.ActivityArchiveDocument, in)
+		val, err := env.ExecuteActivity(workflows.ActivityArchiveDocument, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var res approval.ArchiveDocumentResult
+		var res workflows.ArchiveDocumentResult
 		if err := val.Get(&res); err != nil {
 			t.Fatal(err)
 		}
@@ -364,35 +364,35 @@ func TestArchiveRefusals(t *testing.T) {
 		name string
 		// change turns a valid request into the refused one (it may also
 		// change storage).
-		change   func(t *testing.T, in *approval.ArchiveDocumentInput)
+		change   func(t *testing.T, in *workflows.ArchiveDocumentInput)
 		wantType string
 	}{
 		{
 			name: "digest does not match the stored PDF",
-			change: func(_ *testing.T, in *approval.ArchiveDocumentInput) {
+			change: func(_ *testing.T, in *workflows.ArchiveDocumentInput) {
 				in.Signed.SHA256 = strings.Repeat("ab", 32)
 			},
-			wantType: approval.ErrSourceIntegrity,
+			wantType: workflows.ErrSourceIntegrity,
 		},
 		{
 			name: "size does not match the stored PDF",
-			change: func(_ *testing.T, in *approval.ArchiveDocumentInput) {
+			change: func(_ *testing.T, in *workflows.ArchiveDocumentInput) {
 				in.Signed.Size++
 			},
-			wantType: approval.ErrSourceIntegrity,
+			wantType: workflows.ErrSourceIntegrity,
 		},
 		{
 			name: "signed PDF replaced after signing",
-			change: func(t *testing.T, in *approval.ArchiveDocumentInput) {
+			change: func(t *testing.T, in *workflows.ArchiveDocumentInput) {
 				if _, err := w.store.Put(t.Context(), docsBucket, in.Signed.Key, strings.NewReader("%PDF-1.7 other"), 14, objstore.PutOptions{}); err != nil {
 					t.Fatal(err)
 				}
 			},
-			wantType: approval.ErrSourceIntegrity,
+			wantType: workflows.ErrSourceIntegrity,
 		},
 		{
 			name: "signed PDF missing",
-			change: func(_ *testing.T, in *approval.ArchiveDocumentInput) {
+			change: func(_ *testing.T, in *workflows.ArchiveDocumentInput) {
 				in.Signed.Key = "signed/missing.pdf"
 				in.Signed.VersionID = ""
 			},
@@ -400,21 +400,21 @@ func TestArchiveRefusals(t *testing.T) {
 		},
 		{
 			name: "signed PDF outside the documents bucket",
-			change: func(_ *testing.T, in *approval.ArchiveDocumentInput) {
+			change: func(_ *testing.T, in *workflows.ArchiveDocumentInput) {
 				in.Signed.Bucket = "somewhere-else"
 			},
 			wantType: ErrTypeInvalidInput,
 		},
 		{
 			name: "agency that would escape its key prefix",
-			change: func(_ *testing.T, in *approval.ArchiveDocumentInput) {
+			change: func(_ *testing.T, in *workflows.ArchiveDocumentInput) {
 				in.Agency = "../G22"
 			},
 			wantType: ErrTypeInvalidInput,
 		},
 		{
 			name: "no subject",
-			change: func(_ *testing.T, in *approval.ArchiveDocumentInput) {
+			change: func(_ *testing.T, in *workflows.ArchiveDocumentInput) {
 				in.Subject = " "
 			},
 			wantType: ErrTypeInvalidInput,

@@ -13,7 +13,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/chain"
 )
 
@@ -23,8 +23,8 @@ type Temporal struct {
 }
 
 // Decide sends d to the workflow and waits until the workflow has applied it.
-func (t Temporal) Decide(ctx context.Context, workflowID string, d approval.Decision) (approval.DecisionResult, error) {
-	return update[approval.DecisionResult](ctx, t.Client, "decide.Decide", workflowID, approval.UpdateDecide, d)
+func (t Temporal) Decide(ctx context.Context, workflowID string, d workflows.Decision) (workflows.DecisionResult, error) {
+	return update[workflows.DecisionResult](ctx, t.Client, "decide.Decide", workflowID, chain.UpdateDecide, d)
 }
 
 // Change sends one of the chain workflow's other updates (resubmit,
@@ -36,8 +36,8 @@ func (t Temporal) Change(ctx context.Context, workflowID, name string, arg any) 
 // Handle sends one of the incoming handling workflow's updates (assign,
 // progress, contribute, complete) and waits until the workflow has applied
 // it.
-func (t Temporal) Handle(ctx context.Context, workflowID, name string, arg any) (approval.DecisionResult, error) {
-	return update[approval.DecisionResult](ctx, t.Client, "decide.Handle", workflowID, name, arg)
+func (t Temporal) Handle(ctx context.Context, workflowID, name string, arg any) (workflows.DecisionResult, error) {
+	return update[workflows.DecisionResult](ctx, t.Client, "decide.Handle", workflowID, name, arg)
 }
 
 // Reply hands another agency's status receipt to the approval workflow
@@ -91,15 +91,15 @@ func classify(op string, err error) error {
 	if errors.As(err, &app) {
 		msg := app.Message()
 		switch app.Type() {
-		case approval.ErrTaskClosed:
+		case workflows.ErrTaskClosed:
 			return errs.E(op, errs.Conflict, errcode.TaskClosed, msg)
-		case approval.ErrNotAssignee:
+		case workflows.ErrNotAssignee:
 			return errs.E(op, errs.Forbidden, errcode.NotAssignee, msg)
-		case approval.ErrTaskNotFound:
+		case workflows.ErrTaskNotFound:
 			return errs.E(op, errs.NotFound, errcode.NotFound, msg)
-		case approval.ErrInvalidDecision:
+		case workflows.ErrInvalidDecision:
 			return errs.E(op, errs.Invalid, errcode.InvalidArgument, msg).WithDetail("decision", msg)
-		case chain.ErrNotLeader, chain.ErrNotDrafter:
+		case workflows.ErrNotLeader, chain.ErrNotDrafter:
 			return errs.E(op, errs.Forbidden, errcode.Forbidden, msg)
 		case chain.ErrRecallTooLate:
 			return errs.E(op, errs.Conflict, errcode.Conflict, msg)

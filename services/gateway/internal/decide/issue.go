@@ -9,7 +9,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/chain"
 )
 
@@ -36,14 +36,14 @@ func classifyIssue(op string, err error) error {
 			return errs.E(op, errs.Forbidden, errcode.Forbidden, msg)
 		case chain.ErrNotAwaitingIssue:
 			return errs.E(op, errs.Conflict, errcode.Conflict, msg)
-		case chain.ErrPersonalSignatureInvalid:
+		case workflows.ErrPersonalSignatureInvalid:
 			// The document, not the request, is wrong: it must be signed again.
 			return errs.E(op, errs.Conflict, errcode.SignatureInvalid, msg)
-		case chain.ErrUnregistered:
+		case workflows.ErrUnregistered:
 			return errs.E(op, errs.NotFound, errcode.NotFound, msg)
-		case chain.ErrCannotNumber, approval.ErrUnsignablePDF:
+		case workflows.ErrCannotNumber, workflows.ErrUnsignablePDF:
 			return errs.E(op, errs.Conflict, errcode.Conflict, msg)
-		case chain.ErrNoOrganisationKey, approval.ErrSourceIntegrity:
+		case workflows.ErrNoOrganisationKey, workflows.ErrSourceIntegrity:
 			return errs.E(op, errs.Internal, errcode.Internal, msg+"; the operator has been alerted")
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
+	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/chain"
 )
 
@@ -60,7 +61,7 @@ func (s *Server) reassign(ctx context.Context, p auth.Principal, taskID, to stri
 	if err != nil {
 		return chain.ChangeResult{}, err
 	}
-	assignee := chain.Assignee{Position: a.Position, Title: a.Title, Username: a.Username, Supervisor: a.Supervisor, Substitutes: substitutes(a)}
+	assignee := workflows.Assignee{Position: a.Position, Title: a.Title, Username: a.Username, Supervisor: a.Supervisor, Substitutes: substitutes(a)}
 	return s.Decider.Change(ctx, task.WorkflowID, chain.UpdateReassign, chain.Reassignment{TaskID: task.ID, To: assignee, By: actor(p)})
 }
 
@@ -160,7 +161,7 @@ func (s *Server) RecallDocument(ctx context.Context, req httpapi.RecallDocumentR
 		if _, err := s.Read.Document(ctx, p.Agency, req.ID); err != nil {
 			return chain.ChangeResult{}, err
 		}
-		return s.Decider.Change(ctx, chain.WorkflowID(req.ID), chain.UpdateRecall, chain.Recall{By: actor(p), Reason: reason})
+		return s.Decider.Change(ctx, workflows.ApprovalWorkflowID(req.ID), chain.UpdateRecall, chain.Recall{By: actor(p), Reason: reason})
 	}()
 	if err := s.audited(ctx, p, "document.recall", req.ID, reason, err); err != nil {
 		return nil, err
@@ -195,7 +196,7 @@ func (s *Server) RecordAgencyReply(ctx context.Context, req httpapi.RecordAgency
 		if _, err := s.Read.Document(ctx, p.Agency, req.ID); err != nil {
 			return err
 		}
-		return s.Decider.Reply(ctx, chain.WorkflowID(req.ID), chain.AgencyReply{
+		return s.Decider.Reply(ctx, workflows.ApprovalWorkflowID(req.ID), chain.AgencyReply{
 			Agency: body.Agency, StepID: body.StepID, Status: string(body.Status), Reason: body.Reason, At: at,
 		})
 	}()

@@ -13,8 +13,7 @@ import (
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
-	"github.com/docflow/docflow/workflows/approval"
-	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/incoming"
 )
 
@@ -28,27 +27,27 @@ var handlingDecisions = map[string][]httpapi.Decision{
 
 // handle delivers a decision on a task of an incoming document's handling
 // (DOMAIN.md §5) to its workflow, which checks who may take it.
-func (s *Server) handle(ctx context.Context, p auth.Principal, task readmodel.Task, decision httpapi.Decision, comment string, a httpapi.Assignment) (approval.DecisionResult, error) {
+func (s *Server) handle(ctx context.Context, p auth.Principal, task readmodel.Task, decision httpapi.Decision, comment string, a httpapi.Assignment) (workflows.DecisionResult, error) {
 	const op = "server.handle"
 	allowed := handlingDecisions[task.TaskKind]
 	if !slices.Contains(allowed, decision) {
-		return approval.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+		return workflows.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
 			fmt.Sprintf("a %s task takes the decision %v, not %q", task.TaskKind, allowed, decision)).WithDetail("decision", "not for this task")
 	}
 	by := actor(p)
 	switch decision {
 	case httpapi.DecisionAssign:
 		if a.Lead.Username == "" || a.Lead.Unit == "" {
-			return approval.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			return workflows.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
 				"an assignment names the lead: {\"assignment\": {\"lead\": {\"unit\": \"…\", \"username\": \"…\"}}}").WithDetail("assignment.lead", "required")
 		}
 		if a.DeadlineWorkingDays > 0 && !a.Deadline.IsZero() {
-			return approval.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			return workflows.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
 				"give the deadline either in working days or as a moment, not both").WithDetail("assignment.deadline", "both given")
 		}
 		lead, err := s.handler(ctx, p, task, a.Lead)
 		if err != nil {
-			return approval.DecisionResult{}, err
+			return workflows.DecisionResult{}, err
 		}
 		assignment := incoming.Assignment{
 			TaskID: task.ID, Lead: lead, DeadlineWorkingDays: a.DeadlineWorkingDays, Deadline: a.Deadline, Comment: comment, By: by,
@@ -56,7 +55,7 @@ func (s *Server) handle(ctx context.Context, p auth.Principal, task readmodel.Ta
 		for _, c := range a.Cooperators {
 			h, err := s.handler(ctx, p, task, c)
 			if err != nil {
-				return approval.DecisionResult{}, err
+				return workflows.DecisionResult{}, err
 			}
 			assignment.Cooperators = append(assignment.Cooperators, h)
 		}
@@ -81,10 +80,10 @@ func (s *Server) handler(ctx context.Context, p auth.Principal, task readmodel.T
 }
 
 // substitutes are routing's substitutes of a person, as workflows take them.
-func substitutes(a svc.Assignee) []chain.Substitute {
-	var out []chain.Substitute
+func substitutes(a svc.Assignee) []workflows.Substitute {
+	var out []workflows.Substitute
 	for _, sub := range a.Substitutes {
-		out = append(out, chain.Substitute{
+		out = append(out, workflows.Substitute{
 			Username: sub.Username, From: sub.From, Until: sub.Until, Kinds: sub.Kinds, Authority: sub.Authority, Title: sub.Title,
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/docflow/docflow/services/gateway/internal/auth"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
+	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/chain"
 )
 
@@ -121,7 +122,7 @@ func (s *Server) issue(ctx context.Context, p auth.Principal, id string, attachm
 	if _, err := s.Read.Document(ctx, p.Agency, id); err != nil {
 		return chain.IssueResult{}, err
 	}
-	return s.Issuer.Issue(ctx, chain.WorkflowID(id), chain.Issue{By: actor(p), Attachment: attachment})
+	return s.Issuer.Issue(ctx, workflows.ApprovalWorkflowID(id), chain.Issue{By: actor(p), Attachment: attachment})
 }
 
 // GetDocumentSignatures has the signing service verify the document's

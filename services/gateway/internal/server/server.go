@@ -26,17 +26,17 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/health"
 	"github.com/docflow/docflow/services/internal/objstore"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/chain"
 )
 
 // Decider delivers a person's decision, or another change (resubmit,
 // reassign, recall: chain.Update*), to a document's workflow.
 type Decider interface {
-	Decide(ctx context.Context, workflowID string, d approval.Decision) (approval.DecisionResult, error)
+	Decide(ctx context.Context, workflowID string, d workflows.Decision) (workflows.DecisionResult, error)
 	Change(ctx context.Context, workflowID, update string, arg any) (chain.ChangeResult, error)
 	// Handle sends an update of an incoming document's handling workflow.
-	Handle(ctx context.Context, workflowID, update string, arg any) (approval.DecisionResult, error)
+	Handle(ctx context.Context, workflowID, update string, arg any) (workflows.DecisionResult, error)
 	// Reply hands another agency's status receipt to an approval workflow.
 	Reply(ctx context.Context, workflowID string, r chain.AgencyReply) error
 }

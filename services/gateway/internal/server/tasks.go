@@ -11,7 +11,7 @@ import (
 	"github.com/docflow/docflow/services/gateway/internal/auth"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/internal/errs"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 )
 
 // deciders are the roles that receive approval tasks.
@@ -117,7 +117,7 @@ func (s *Server) DecideTasks(ctx context.Context, req httpapi.DecideTasksRequest
 	for i, item := range items {
 		results[i].TaskID = item.TaskID
 		if j, seen := first[item.TaskID]; seen {
-			results[i] = outcome(item.TaskID, approval.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			results[i] = outcome(item.TaskID, workflows.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
 				fmt.Sprintf("task %s is already decided by decision %d of this call", item.TaskID, j+1)).WithDetail(fmt.Sprintf("decisions[%d].task_id", i), "repeated"))
 			continue
 		}
@@ -134,7 +134,7 @@ func (s *Server) DecideTasks(ctx context.Context, req httpapi.DecideTasksRequest
 }
 
 // outcome is the result of one decision of a bulk call.
-func outcome(taskID string, res approval.DecisionResult, err error) httpapi.BulkDecisionOutcome {
+func outcome(taskID string, res workflows.DecisionResult, err error) httpapi.BulkDecisionOutcome {
 	if err == nil {
 		r := decisionResult(res)
 		return httpapi.BulkDecisionOutcome{TaskID: taskID, Status: httpapi.BulkDecisionStatusDone, DecisionResult: &r}
@@ -158,12 +158,12 @@ func refused(err error) bool {
 	return false
 }
 
-func decisionResult(res approval.DecisionResult) httpapi.DecisionResult {
+func decisionResult(res workflows.DecisionResult) httpapi.DecisionResult {
 	return httpapi.DecisionResult{TaskID: res.TaskID, Decision: httpapi.Decision(res.Decision), DecidedAt: res.DecidedAt, OnBehalfOf: res.OnBehalfOf}
 }
 
 // decideAudited decides one task and records the attempt in the audit trail.
-func (s *Server) decideAudited(ctx context.Context, p auth.Principal, taskID string, decision httpapi.Decision, comment string, a httpapi.Assignment) (approval.DecisionResult, error) {
+func (s *Server) decideAudited(ctx context.Context, p auth.Principal, taskID string, decision httpapi.Decision, comment string, a httpapi.Assignment) (workflows.DecisionResult, error) {
 	res, err := s.decide(ctx, p, taskID, decision, comment, a)
 	detail := string(decision)
 	if res.OnBehalfOf != "" {
@@ -171,31 +171,31 @@ func (s *Server) decideAudited(ctx context.Context, p auth.Principal, taskID str
 		detail += " on_behalf_of=" + res.OnBehalfOf
 	}
 	if err := s.audited(ctx, p, "task.decide", taskID, detail, err); err != nil {
-		return approval.DecisionResult{}, err
+		return workflows.DecisionResult{}, err
 	}
 	return res, nil
 }
 
-func (s *Server) decide(ctx context.Context, p auth.Principal, taskID string, decision httpapi.Decision, comment string, a httpapi.Assignment) (approval.DecisionResult, error) {
+func (s *Server) decide(ctx context.Context, p auth.Principal, taskID string, decision httpapi.Decision, comment string, a httpapi.Assignment) (workflows.DecisionResult, error) {
 	const op = "server.decide"
 	if err := auth.Require(p, "decide tasks", deciders...); err != nil {
-		return approval.DecisionResult{}, err
+		return workflows.DecisionResult{}, err
 	}
 	// Which decisions exist is the workflow's to say; an absent one is
 	// surely a mistake.
 	if decision == "" {
-		return approval.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+		return workflows.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
 			"send {\"decision\": \"approve\"|\"reject\", \"comment\": \"…\"}").WithDetail("decision", "required")
 	}
 	task, err := s.Read.Task(ctx, p.Agency, taskID)
 	if err != nil {
-		return approval.DecisionResult{}, err
+		return workflows.DecisionResult{}, err
 	}
 	switch task.TaskKind {
 	case events.TaskKindAssign, events.TaskKindHandle, events.TaskKindContribute:
 		return s.handle(ctx, p, task, decision, comment, a)
 	}
-	return s.Decider.Decide(ctx, task.WorkflowID, approval.Decision{
+	return s.Decider.Decide(ctx, task.WorkflowID, workflows.Decision{
 		TaskID: task.ID, Decision: string(decision), Comment: comment, By: actor(p),
 	})
 }

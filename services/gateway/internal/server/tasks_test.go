@@ -20,7 +20,7 @@ import (
 	"github.com/docflow/docflow/services/gateway/internal/server"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/testkit"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/chain"
 )
 
@@ -50,7 +50,7 @@ func newDecider(assignees map[string]string) *decider {
 
 var _ server.Decider = (*decider)(nil)
 
-func (d *decider) Decide(ctx context.Context, workflowID string, dec approval.Decision) (approval.DecisionResult, error) {
+func (d *decider) Decide(ctx context.Context, workflowID string, dec workflows.Decision) (workflows.DecisionResult, error) {
 	d.mu.Lock()
 	first := false
 	if d.gated {
@@ -75,26 +75,26 @@ func (d *decider) Decide(ctx context.Context, workflowID string, dec approval.De
 		select {
 		case <-d.together:
 		case <-ctx.Done():
-			return approval.DecisionResult{}, ctx.Err()
+			return workflows.DecisionResult{}, ctx.Err()
 		}
 	}
 	const op = "decider.Decide"
 	if workflowID != "approval-doc-"+strings.TrimPrefix(dec.TaskID, "task-") {
-		return approval.DecisionResult{}, fmt.Errorf("task %s sent to workflow %s", dec.TaskID, workflowID)
+		return workflows.DecisionResult{}, fmt.Errorf("task %s sent to workflow %s", dec.TaskID, workflowID)
 	}
 	if dec.TaskID == "task-unreachable" {
-		return approval.DecisionResult{}, errs.E(op, errs.Unavailable, errcode.Unavailable, "the decision could not be delivered; try again")
+		return workflows.DecisionResult{}, errs.E(op, errs.Unavailable, errcode.Unavailable, "the decision could not be delivered; try again")
 	}
 	if who := d.assignees[dec.TaskID]; who != dec.By.Username {
-		return approval.DecisionResult{}, errs.E(op, errs.Forbidden, errcode.NotAssignee, "this task is assigned to "+who)
+		return workflows.DecisionResult{}, errs.E(op, errs.Forbidden, errcode.NotAssignee, "this task is assigned to "+who)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.decided[dec.TaskID] {
-		return approval.DecisionResult{}, errs.E(op, errs.Conflict, errcode.TaskClosed, "this task was already decided")
+		return workflows.DecisionResult{}, errs.E(op, errs.Conflict, errcode.TaskClosed, "this task was already decided")
 	}
 	d.decided[dec.TaskID] = true
-	return approval.DecisionResult{TaskID: dec.TaskID, Decision: dec.Decision, DecidedAt: time.Date(2026, 3, 6, 10, 0, 0, 0, vntime.Zone)}, nil
+	return workflows.DecisionResult{TaskID: dec.TaskID, Decision: dec.Decision, DecidedAt: time.Date(2026, 3, 6, 10, 0, 0, 0, vntime.Zone)}, nil
 }
 
 // Change records the change it was sent; the workflow's own checks of
@@ -107,11 +107,11 @@ func (d *decider) Change(_ context.Context, workflowID, update string, arg any) 
 }
 
 // Handle records the update it was sent, like Change.
-func (d *decider) Handle(_ context.Context, workflowID, update string, arg any) (approval.DecisionResult, error) {
+func (d *decider) Handle(_ context.Context, workflowID, update string, arg any) (workflows.DecisionResult, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.changes = append(d.changes, change{workflowID, update, arg})
-	return approval.DecisionResult{Decision: update, DecidedAt: time.Date(2026, 3, 6, 10, 0, 0, 0, vntime.Zone)}, nil
+	return workflows.DecisionResult{Decision: update, DecidedAt: time.Date(2026, 3, 6, 10, 0, 0, 0, vntime.Zone)}, nil
 }
 
 // Reply records the receipt it was sent, like Change.

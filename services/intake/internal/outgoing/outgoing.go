@@ -20,9 +20,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
 	"github.com/docflow/docflow/api/errcode"
@@ -36,8 +34,7 @@ import (
 	"github.com/docflow/docflow/services/internal/clerical/symbol"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
-	"github.com/docflow/docflow/services/internal/temporalx"
-	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows"
 )
 
 // Component is the name the migrations are recorded under.
@@ -96,7 +93,7 @@ func Open(ctx context.Context, db *sqlstore.DB, series counter.Config, entries E
 
 // Register registers AssignNumber under its contract name.
 func (r *Register) Register(reg Registry) {
-	reg.RegisterActivityWithOptions(r.AssignNumber, activity.RegisterOptions{Name: chain.ActivityAssignNumber})
+	reg.RegisterActivityWithOptions(r.AssignNumber, activity.RegisterOptions{Name: workflows.ActivityAssignNumber})
 }
 
 // AssignNumber returns the document's number in its outgoing register,
@@ -105,18 +102,18 @@ func (r *Register) Register(reg Registry) {
 // normative kinds have their own); the symbol is the number, the kind's
 // abbreviation and the agency's.
 //
-// Failures a retry cannot fix are non-retryable: chain.ErrUnregistered (no
-// such document, or one of another agency) and chain.ErrCannotNumber (no
+// Failures a retry cannot fix are non-retryable: workflows.ErrUnregistered (no
+// such document, or one of another agency) and workflows.ErrCannotNumber (no
 // symbol can be written for it). The database being away is retried.
-func (r *Register) AssignNumber(ctx context.Context, in chain.AssignNumberInput) (chain.AssignNumberResult, error) {
+func (r *Register) AssignNumber(ctx context.Context, in workflows.AssignNumberInput) (workflows.AssignNumberResult, error) {
 	const op = "outgoing.AssignNumber"
 	log := r.log.With(zap.String("document_id", in.DocumentID), zap.String("agency", in.Agency), zap.String("by", in.By.Username))
 	if err := ids.CheckDocument(in.DocumentID); err != nil || in.Agency == "" {
-		return chain.AssignNumberResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("cannot number document %q of agency %q: a document id and its agency are required", in.DocumentID, in.Agency), chain.ErrUnregistered, err)
+		return workflows.AssignNumberResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("cannot number document %q of agency %q: a document id and its agency are required", in.DocumentID, in.Agency), workflows.ErrUnregistered, err)
 	}
 	if got, found, err := r.Get(ctx, in.DocumentID); err != nil {
-		return chain.AssignNumberResult{}, err
+		return workflows.AssignNumberResult{}, err
 	} else if found {
 		log.Info("document already numbered; returning its number", zap.String("symbol", got.Symbol))
 		return got, nil
@@ -125,29 +122,29 @@ func (r *Register) AssignNumber(ctx context.Context, in chain.AssignNumberInput)
 	doc, err := r.entries.Get(ctx, in.DocumentID)
 	switch {
 	case errs.KindOf(err) == errs.NotFound:
-		return chain.AssignNumberResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("document %s is not in the register, so it cannot be numbered", in.DocumentID), chain.ErrUnregistered, err)
+		return workflows.AssignNumberResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("document %s is not in the register, so it cannot be numbered", in.DocumentID), workflows.ErrUnregistered, err)
 	case err != nil:
-		return chain.AssignNumberResult{}, fmt.Errorf("%s: %w", op, err)
+		return workflows.AssignNumberResult{}, fmt.Errorf("%s: %w", op, err)
 	case doc.Agency != in.Agency:
-		return chain.AssignNumberResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("document %s belongs to %s, not %s: only its own agency numbers it", in.DocumentID, doc.Agency, in.Agency), chain.ErrUnregistered, nil)
+		return workflows.AssignNumberResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("document %s belongs to %s, not %s: only its own agency numbers it", in.DocumentID, doc.Agency, in.Agency), workflows.ErrUnregistered, nil)
 	}
 	info, err := kinds.Lookup(doc.Kind)
 	if err != nil {
-		return chain.AssignNumberResult{}, cannotNumber(err)
+		return workflows.AssignNumberResult{}, cannotNumber(err)
 	}
 	agency, err := r.agencies.Get(in.Agency)
 	if err != nil {
-		return chain.AssignNumberResult{}, cannotNumber(err)
+		return workflows.AssignNumberResult{}, cannotNumber(err)
 	}
 	if agency.Abbreviation == "" {
-		return chain.AssignNumberResult{}, cannotNumber(fmt.Errorf(
+		return workflows.AssignNumberResult{}, cannotNumber(fmt.Errorf(
 			"agency %s (%s) has no abbreviation in the agency directory, so no symbol can be written: add it to agencies.json", agency.ID, agency.Name))
 	}
 	level, err := secrecy.ParseLevel(doc.Confidentiality)
 	if err != nil {
-		return chain.AssignNumberResult{}, cannotNumber(err)
+		return workflows.AssignNumberResult{}, cannotNumber(err)
 	}
 
 	at := r.now().In(vntime.Zone)
@@ -155,7 +152,7 @@ func (r *Register) AssignNumber(ctx context.Context, in chain.AssignNumberInput)
 		Agency: in.Agency, Direction: counter.Outgoing, Kind: doc.Kind,
 		Confidential: level.Secret(), Legal: info.Series == kinds.SeriesLegal,
 	}, at)
-	res := chain.AssignNumberResult{Year: series.Year, Register: series.Register, IssuedAt: at}
+	res := workflows.AssignNumberResult{Year: series.Year, Register: series.Register, IssuedAt: at}
 	var symErr error
 	_, err = r.counters.Issue(ctx, series, func(tx *sql.Tx, n int64) error {
 		res.Number = n
@@ -170,41 +167,41 @@ func (r *Register) AssignNumber(ctx context.Context, in chain.AssignNumberInput)
 	})
 	switch {
 	case symErr != nil:
-		return chain.AssignNumberResult{}, cannotNumber(symErr)
+		return workflows.AssignNumberResult{}, cannotNumber(symErr)
 	case err != nil && sqlstore.IsUniqueViolation(err):
 		// Another attempt numbered it meanwhile; its transaction won and
 		// this one's number went back with the rollback.
 		got, found, gerr := r.Get(ctx, in.DocumentID)
 		if gerr != nil || !found {
-			return chain.AssignNumberResult{}, fmt.Errorf("%s: numbered concurrently, then not found: %w", op, errors.Join(err, gerr))
+			return workflows.AssignNumberResult{}, fmt.Errorf("%s: numbered concurrently, then not found: %w", op, errors.Join(err, gerr))
 		}
 		return got, nil
 	case err != nil:
-		return chain.AssignNumberResult{}, fmt.Errorf("%s: %w", op, err)
+		return workflows.AssignNumberResult{}, fmt.Errorf("%s: %w", op, err)
 	}
 	log.Info("document numbered", zap.String("symbol", res.Symbol), zap.String("register", res.Register), zap.Int("year", res.Year))
 	return res, nil
 }
 
 // Get returns a document's number, found false when it has none yet.
-func (r *Register) Get(ctx context.Context, documentID string) (chain.AssignNumberResult, bool, error) {
+func (r *Register) Get(ctx context.Context, documentID string) (workflows.AssignNumberResult, bool, error) {
 	const op = "outgoing.Get"
 	var (
-		res    chain.AssignNumberResult
+		res    workflows.AssignNumberResult
 		issued string
 	)
 	err := r.db.QueryRowContext(ctx, `SELECT register, year, number, symbol, issued_at FROM intake_outgoing WHERE document_id = $1`,
 		documentID).Scan(&res.Register, &res.Year, &res.Number, &res.Symbol, &issued)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return chain.AssignNumberResult{}, false, nil
+		return workflows.AssignNumberResult{}, false, nil
 	case err != nil:
-		return chain.AssignNumberResult{}, false, errs.E(op, errs.Unavailable, errcode.Unavailable,
+		return workflows.AssignNumberResult{}, false, errs.E(op, errs.Unavailable, errcode.Unavailable,
 			"the outgoing register is not available right now; try again shortly").WithCause(err)
 	}
 	at, err := sqlstore.ParseTime(issued)
 	if err != nil {
-		return chain.AssignNumberResult{}, false, fmt.Errorf("%s: document %s has an unreadable issue time %q: %w", op, documentID, issued, err)
+		return workflows.AssignNumberResult{}, false, fmt.Errorf("%s: document %s has an unreadable issue time %q: %w", op, documentID, issued, err)
 	}
 	res.IssuedAt = at.In(vntime.Zone)
 	return res, true, nil
@@ -241,45 +238,5 @@ func cannotNumber(err error) error {
 			msg += " (" + strings.Join(parts, "; ") + ")"
 		}
 	}
-	return temporal.NewNonRetryableApplicationError("the document cannot be numbered: "+msg, chain.ErrCannotNumber, err)
-}
-
-// Worker runs AssignNumber on chain.IntakeTaskQueue, numbering in db with
-// the series of cfg, until Stop.
-type Worker struct {
-	client client.Client
-	worker worker.Worker
-}
-
-// StartWorker connects to Temporal, opens the register and starts taking
-// AssignNumber tasks.
-func StartWorker(ctx context.Context, tcfg temporalx.Config, db *sqlstore.DB, series counter.Config, entries Entries, log *zap.Logger) (*Worker, error) {
-	dir, err := agencies.Load()
-	if err != nil {
-		return nil, fmt.Errorf("outgoing: %w", err)
-	}
-	reg, err := Open(ctx, db, series, entries, dir, time.Now, log)
-	if err != nil {
-		return nil, err
-	}
-	tc, err := temporalx.Dial(ctx, tcfg, log)
-	if err != nil {
-		return nil, fmt.Errorf("outgoing: %w", err)
-	}
-	w := worker.New(tc, chain.IntakeTaskQueue, worker.Options{})
-	reg.Register(w)
-	if err := w.Start(); err != nil {
-		tc.Close()
-		return nil, fmt.Errorf("outgoing: start worker on %s: %w", chain.IntakeTaskQueue, err)
-	}
-	return &Worker{client: tc, worker: w}, nil
-}
-
-// Check is the worker's readiness: Temporal answers.
-func (w *Worker) Check(ctx context.Context) error { return temporalx.Check(w.client)(ctx) }
-
-// Stop lets running activities finish, then disconnects.
-func (w *Worker) Stop() {
-	w.worker.Stop()
-	w.client.Close()
+	return temporal.NewNonRetryableApplicationError("the document cannot be numbered: "+msg, workflows.ErrCannotNumber, err)
 }

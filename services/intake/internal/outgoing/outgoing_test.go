@@ -20,7 +20,7 @@ import (
 	"github.com/docflow/docflow/services/internal/clerical/counter"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
-	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows"
 )
 
 const (
@@ -89,13 +89,13 @@ func (f *fixture) enter(t *testing.T, agency, kind, confidentiality string) stri
 
 var clerk = events.Actor{Username: "vanthu", Role: "clerk", Agency: g22}
 
-func (f *fixture) assign(t *testing.T, id, agency string) (chain.AssignNumberResult, error) {
+func (f *fixture) assign(t *testing.T, id, agency string) (workflows.AssignNumberResult, error) {
 	t.Helper()
-	val, err := f.env.ExecuteActivity(chain.ActivityAssignNumber, chain.AssignNumberInput{DocumentID: id, Agency: agency, By: clerk})
+	val, err := f.env.ExecuteActivity(workflows.ActivityAssignNumber, workflows.AssignNumberInput{DocumentID: id, Agency: agency, By: clerk})
 	if err != nil {
-		return chain.AssignNumberResult{}, err
+		return workflows.AssignNumberResult{}, err
 	}
-	var res chain.AssignNumberResult
+	var res workflows.AssignNumberResult
 	if err := val.Get(&res); err != nil {
 		t.Fatal(err)
 	}
@@ -159,17 +159,17 @@ func TestAssignNumberRefuses(t *testing.T) {
 	f := setup(t, testkit.SQLite(t))
 	series := counter.Series{Agency: g99, Register: counter.OutgoingRegister, Year: 2026}
 
-	if _, err := f.assign(t, uuid.NewString(), g22); errType(err) != chain.ErrUnregistered {
-		t.Errorf("unknown document: %v, want %s", err, chain.ErrUnregistered)
+	if _, err := f.assign(t, uuid.NewString(), g22); errType(err) != workflows.ErrUnregistered {
+		t.Errorf("unknown document: %v, want %s", err, workflows.ErrUnregistered)
 	}
 	qd := f.enter(t, g22, "QUYET_DINH", "NONE")
-	if _, err := f.assign(t, qd, g99); errType(err) != chain.ErrUnregistered {
-		t.Errorf("another agency's document: %v, want %s", err, chain.ErrUnregistered)
+	if _, err := f.assign(t, qd, g99); errType(err) != workflows.ErrUnregistered {
+		t.Errorf("another agency's document: %v, want %s", err, workflows.ErrUnregistered)
 	}
 	noAbbr := f.enter(t, g99, "QUYET_DINH", "NONE")
 	_, err := f.assign(t, noAbbr, g99)
-	if errType(err) != chain.ErrCannotNumber {
-		t.Fatalf("agency without an abbreviation: %v, want %s", err, chain.ErrCannotNumber)
+	if errType(err) != workflows.ErrCannotNumber {
+		t.Fatalf("agency without an abbreviation: %v, want %s", err, workflows.ErrCannotNumber)
 	}
 	counters, err := counter.Open(t.Context(), f.db)
 	if err != nil {
@@ -203,7 +203,7 @@ func TestAssignNumberConcurrently(t *testing.T) {
 					id := ids[i%n]
 					// Called directly: the SDK's test environment runs one
 					// activity at a time.
-					res, err := f.numbers.AssignNumber(t.Context(), chain.AssignNumberInput{DocumentID: id, Agency: g22, By: clerk})
+					res, err := f.numbers.AssignNumber(t.Context(), workflows.AssignNumberInput{DocumentID: id, Agency: g22, By: clerk})
 					if err != nil {
 						t.Errorf("%s: %v", id, err)
 						return

@@ -15,7 +15,7 @@ import (
 	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/routing/internal/deadlines"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/chain"
 )
 
@@ -36,12 +36,12 @@ func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 	env.SetStartTime(start)
 
 	acts := &deadlines.Planner{Calendar: cal}
-	env.RegisterActivityWithOptions(acts.PlanDeadlines, activity.RegisterOptions{Name: chain.ActivityPlanDeadlines})
+	env.RegisterActivityWithOptions(acts.PlanDeadlines, activity.RegisterOptions{Name: workflows.ActivityPlanDeadlines})
 	var (
 		mu     sync.Mutex
 		notice = map[events.Type]events.TaskNoticeData{}
 	)
-	env.RegisterActivityWithOptions(func(_ context.Context, in approval.PublishEventInput) error {
+	env.RegisterActivityWithOptions(func(_ context.Context, in workflows.PublishEventInput) error {
 		if in.Type == events.TaskReminded || in.Type == events.TaskEscalated {
 			var n events.TaskNoticeData
 			if err := json.Unmarshal(in.Data, &n); err != nil {
@@ -52,19 +52,19 @@ func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 			mu.Unlock()
 		}
 		return nil
-	}, activity.RegisterOptions{Name: approval.ActivityPublishEvent})
-	env.RegisterActivityWithOptions(func(_ context.Context, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
-		return approval.SignDocumentResult{Signed: in.Source, Level: "B-B"}, nil
-	}, activity.RegisterOptions{Name: approval.ActivitySignDocument})
-	env.RegisterActivityWithOptions(func(_ context.Context, in approval.ArchiveDocumentInput) (approval.ArchiveDocumentResult, error) {
-		return approval.ArchiveDocumentResult{RecordID: "r-" + in.DocumentID, Object: in.Signed}, nil
-	}, activity.RegisterOptions{Name: approval.ActivityArchiveDocument})
-	env.RegisterActivityWithOptions(func(_ context.Context, in chain.AssignNumberInput) (chain.AssignNumberResult, error) {
-		return chain.AssignNumberResult{Number: 1, Year: 2026, Register: "outgoing", Symbol: "01/QĐ-VPCP", IssuedAt: start}, nil
-	}, activity.RegisterOptions{Name: chain.ActivityAssignNumber})
-	env.RegisterActivityWithOptions(func(_ context.Context, in chain.SealDocumentInput) (chain.SealDocumentResult, error) {
-		return chain.SealDocumentResult{Sealed: in.Signed, Level: "B-B"}, nil
-	}, activity.RegisterOptions{Name: chain.ActivitySealDocument})
+	}, activity.RegisterOptions{Name: workflows.ActivityPublishEvent})
+	env.RegisterActivityWithOptions(func(_ context.Context, in workflows.SignDocumentInput) (workflows.SignDocumentResult, error) {
+		return workflows.SignDocumentResult{Signed: in.Source, Level: "B-B"}, nil
+	}, activity.RegisterOptions{Name: workflows.ActivitySignDocument})
+	env.RegisterActivityWithOptions(func(_ context.Context, in workflows.ArchiveDocumentInput) (workflows.ArchiveDocumentResult, error) {
+		return workflows.ArchiveDocumentResult{RecordID: "r-" + in.DocumentID, Object: in.Signed}, nil
+	}, activity.RegisterOptions{Name: workflows.ActivityArchiveDocument})
+	env.RegisterActivityWithOptions(func(_ context.Context, in workflows.AssignNumberInput) (workflows.AssignNumberResult, error) {
+		return workflows.AssignNumberResult{Number: 1, Year: 2026, Register: "outgoing", Symbol: "01/QĐ-VPCP", IssuedAt: start}, nil
+	}, activity.RegisterOptions{Name: workflows.ActivityAssignNumber})
+	env.RegisterActivityWithOptions(func(_ context.Context, in workflows.SealDocumentInput) (workflows.SealDocumentResult, error) {
+		return workflows.SealDocumentResult{Sealed: in.Signed, Level: "B-B"}, nil
+	}, activity.RegisterOptions{Name: workflows.ActivitySealDocument})
 	chain.Register(env)
 
 	deadline := time.Date(2026, 2, 25, 9, 30, 0, 0, vntime.Zone)
@@ -82,7 +82,7 @@ func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 		}
 		env.UpdateWorkflow(chain.UpdateDecide, "", &testsuite.TestUpdateCallback{
 			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("supervisor refused: %v", err) }, OnComplete: func(any, error) {},
-		}, chain.Decision{TaskID: st.Tasks[0].ID, Decision: chain.DecisionApprove, By: events.Actor{Username: "lanhdao", Role: "leader", Agency: "000.00.00.G22"}})
+		}, workflows.Decision{TaskID: st.Tasks[0].ID, Decision: workflows.DecisionApprove, By: events.Actor{Username: "lanhdao", Role: "leader", Agency: "000.00.00.G22"}})
 	}, deadline.Add(time.Hour).Sub(start))
 	// The clerk issues the signed decision an hour later.
 	env.RegisterDelayedCallback(func() {
@@ -92,19 +92,21 @@ func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 	}, deadline.Add(2*time.Hour).Sub(start))
 
 	env.ExecuteWorkflow(chain.WorkflowName, chain.Input{
-		DocumentID: "d1", Agency: "000.00.00.G22", Kind: "QUYET_DINH", Subject: "Quyết định", Urgency: "THUONG", ArrivalNumber: 1,
-		Original: events.Object{Bucket: "b", Key: "originals/d1.pdf", SHA256: "ab", Size: 1},
-		Drafter:  events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"},
+		Document: workflows.Document{
+			DocumentID: "d1", Agency: "000.00.00.G22", Kind: "QUYET_DINH", Subject: "Quyết định", Urgency: "THUONG", ArrivalNumber: 1,
+			Original: events.Object{Bucket: "b", Key: "originals/d1.pdf", SHA256: "ab", Size: 1},
+		},
+		Drafter: events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"},
 		Plan: chain.Plan{RuleID: "r", RuleVersion: "1", Steps: []chain.Step{{
 			ID: "s1", Name: "Chuyên viên xử lý", Mode: chain.ModeSingle, DeadlineWorkingDays: 3,
-			Assignees: []chain.Assignee{{Position: "cv", Username: "chuyenvien1", Supervisor: "lanhdao"}},
+			Assignees: []workflows.Assignee{{Position: "cv", Username: "chuyenvien1", Supervisor: "lanhdao"}},
 		}}},
 	})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
 	var res chain.Result
-	if err := env.GetWorkflowResult(&res); err != nil || res.Outcome != chain.OutcomeArchived {
+	if err := env.GetWorkflowResult(&res); err != nil || res.Outcome != workflows.OutcomeArchived {
 		t.Fatalf("result %+v %v", res, err)
 	}
 	if got, want := notice[events.TaskReminded].At, time.Date(2026, 2, 24, 8, 0, 0, 0, vntime.Zone); !got.Equal(want) {
@@ -130,7 +132,7 @@ func TestPlanDeadlinesAcrossTet(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := &deadlines.Planner{Calendar: cal}
-	res, err := a.PlanDeadlines(t.Context(), chain.PlanDeadlinesInput{From: time.Date(2026, 2, 13, 9, 30, 0, 0, vntime.Zone), WorkingDays: 3, Urgency: "THUONG"})
+	res, err := a.PlanDeadlines(t.Context(), workflows.PlanDeadlinesInput{From: time.Date(2026, 2, 13, 9, 30, 0, 0, vntime.Zone), WorkingDays: 3, Urgency: "THUONG"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +142,7 @@ func TestPlanDeadlinesAcrossTet(t *testing.T) {
 	if want := time.Date(2026, 2, 24, 8, 0, 0, 0, vntime.Zone); !res.RemindAt.Equal(want) {
 		t.Fatalf("reminder %v, want %v", res.RemindAt, want)
 	}
-	if _, err := a.PlanDeadlines(t.Context(), chain.PlanDeadlinesInput{From: time.Date(2031, 3, 2, 9, 0, 0, 0, vntime.Zone), WorkingDays: 3}); !errors.Is(err, calendar.ErrNotCovered) {
+	if _, err := a.PlanDeadlines(t.Context(), workflows.PlanDeadlinesInput{From: time.Date(2031, 3, 2, 9, 0, 0, 0, vntime.Zone), WorkingDays: 3}); !errors.Is(err, calendar.ErrNotCovered) {
 		t.Fatalf("a date without calendar data: %v", err)
 	}
 }

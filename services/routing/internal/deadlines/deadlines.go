@@ -31,7 +31,7 @@ import (
 	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/errs"
-	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows"
 )
 
 // Urgency levels (DOMAIN.md §3), as documents carry them.
@@ -49,10 +49,10 @@ const (
 // Input asks for the deadline of a task that starts at From and is given
 // WorkingDays working days at the document's Urgency: the approval chain's
 // PlanDeadlines activity input.
-type Input = chain.PlanDeadlinesInput
+type Input = workflows.PlanDeadlinesInput
 
 // Result is when the task is due and when to remind its assignee, in +07:00.
-type Result = chain.PlanDeadlinesResult
+type Result = workflows.PlanDeadlinesResult
 
 // Planner computes deadlines on a calendar.
 type Planner struct {

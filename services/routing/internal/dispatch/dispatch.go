@@ -14,7 +14,7 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/routing/internal/rules"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/chain"
 	"github.com/docflow/docflow/workflows/incoming"
 )
@@ -55,23 +55,22 @@ func (r *Router) HandleReceived(ctx context.Context, ev events.Event) error {
 		return fmt.Errorf("dispatch: plan for %s: %w", doc.DocumentID, err)
 	}
 	chained := toChain(plan)
-	wfID, name := approval.WorkflowID(doc.DocumentID), chain.WorkflowName
-	var input any = chain.Input{
+	wfID, name := workflows.ApprovalWorkflowID(doc.DocumentID), chain.WorkflowName
+	document := workflows.Document{
 		DocumentID: doc.DocumentID, Agency: doc.Agency, Kind: doc.Kind, Subject: doc.Subject,
 		Urgency: doc.Urgency, ArrivalNumber: doc.ArrivalNumber, Original: doc.Original,
-		Drafter: doc.By, Plan: chained, UpsertSearchAttributes: true,
 	}
+	var input any = chain.Input{Document: document, Drafter: doc.By, Plan: chained, UpsertSearchAttributes: true}
 	if plan.Handling {
 		// An incoming document is presented to the leaders of the rule's one
 		// step, who assign its handling.
-		wfID, name = incoming.WorkflowID(doc.DocumentID), incoming.WorkflowName
+		wfID, name = workflows.HandlingWorkflowID(doc.DocumentID), incoming.WorkflowName
 		input = incoming.Input{
-			DocumentID: doc.DocumentID, Agency: doc.Agency, SenderAgency: doc.IssuerID, Kind: doc.Kind, Subject: doc.Subject,
-			Urgency: doc.Urgency, ArrivalNumber: doc.ArrivalNumber, Original: doc.Original,
+			Document: document, SenderAgency: doc.IssuerID,
 			Leaders: chained.Steps[0].Assignees, AssignWorkingDays: chained.Steps[0].DeadlineWorkingDays, UpsertSearchAttributes: true,
 		}
 	}
-	_, err = r.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wfID, TaskQueue: chain.TaskQueue}, name, input)
+	_, err = r.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wfID, TaskQueue: workflows.RoutingTaskQueue}, name, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
 	case errors.As(err, &started):
@@ -92,9 +91,9 @@ func toChain(p rules.Plan) chain.Plan {
 	for _, s := range p.Steps {
 		step := chain.Step{ID: s.ID, Name: s.Name, Mode: s.Mode, Required: s.Required, Agency: s.Agency, DeadlineWorkingDays: s.DeadlineWorkingDays}
 		for _, a := range s.Assignees {
-			as := chain.Assignee{Position: a.Position, Title: a.Title, Username: a.Username, Supervisor: a.Supervisor}
+			as := workflows.Assignee{Position: a.Position, Title: a.Title, Username: a.Username, Supervisor: a.Supervisor}
 			for _, sub := range a.Substitutes {
-				as.Substitutes = append(as.Substitutes, chain.Substitute{
+				as.Substitutes = append(as.Substitutes, workflows.Substitute{
 					Username: sub.Username, From: sub.From, Until: sub.Until, Kinds: sub.Kinds, Authority: sub.Authority, Title: sub.Title,
 				})
 			}
@@ -121,7 +120,7 @@ type Activities struct {
 
 // PublishEvent publishes an event a workflow decided on, with the
 // workflow's id, so a retry is deduplicated by JetStream.
-func (a *Activities) PublishEvent(ctx context.Context, in approval.PublishEventInput) error {
+func (a *Activities) PublishEvent(ctx context.Context, in workflows.PublishEventInput) error {
 	var data = in.Data
 	_, err := a.Publisher.PublishWithID(ctx, in.ID, in.Time, in.Type, in.Agency, in.DocumentID, data)
 	return err

@@ -11,7 +11,7 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/routing/internal/delegation"
-	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows"
 )
 
 // Signaller finds running workflows and signals them.
@@ -61,9 +61,9 @@ func (s *Substitutes) HandleDelegation(ctx context.Context, ev events.Event) err
 	// the dates and kinds when someone acts.
 	all = slices.DeleteFunc(all, func(x delegation.Delegation) bool { return !x.RevokedAt.IsZero() || !now.Before(x.Until) })
 	slices.Reverse(all)
-	change := chain.SubstitutesChange{Assignees: []chain.AssigneeSubstitutes{{Username: d.Holder, Substitutes: []chain.Substitute{}}}}
+	change := workflows.SubstitutesChange{Assignees: []workflows.AssigneeSubstitutes{{Username: d.Holder, Substitutes: []workflows.Substitute{}}}}
 	for _, x := range all {
-		change.Assignees[0].Substitutes = append(change.Assignees[0].Substitutes, chain.Substitute{
+		change.Assignees[0].Substitutes = append(change.Assignees[0].Substitutes, workflows.Substitute{
 			Username: x.Substitute, From: x.From, Until: x.Until, Kinds: x.Kinds, Authority: x.Authority, Title: s.titleOf(x.Substitute),
 		})
 	}
@@ -94,7 +94,7 @@ func (s *Substitutes) passes() []time.Duration {
 }
 
 // signal sends change to every running workflow with a task of holder.
-func (s *Substitutes) signal(ctx context.Context, holder string, change chain.SubstitutesChange) error {
+func (s *Substitutes) signal(ctx context.Context, holder string, change workflows.SubstitutesChange) error {
 	query := fmt.Sprintf("DocflowAssignees = %q AND ExecutionStatus = 'Running'", holder)
 	var token []byte
 	for {
@@ -104,7 +104,7 @@ func (s *Substitutes) signal(ctx context.Context, holder string, change chain.Su
 		}
 		for _, w := range resp.GetExecutions() {
 			id := w.GetExecution().GetWorkflowId()
-			if err := s.Temporal.SignalWorkflow(ctx, id, "", chain.SignalSubstitutes, change); err != nil {
+			if err := s.Temporal.SignalWorkflow(ctx, id, "", workflows.SignalSubstitutes, change); err != nil {
 				// A workflow that ended meanwhile needs nothing.
 				s.Log.Warn("substitutes not signalled", zap.String("workflow_id", id), zap.Error(err))
 				continue

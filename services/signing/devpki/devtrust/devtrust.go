@@ -39,6 +39,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/docflow/docflow/services/signing/devpki"
+	"github.com/docflow/docflow/services/signing/internal/keys"
 )
 
 // PolicyOID is the policy every development timestamp is issued under. It
@@ -347,7 +348,7 @@ func (s *Services) serveCRL(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Services) serveRoot(w http.ResponseWriter, _ *http.Request) {
-	root, err := devpki.LoadRoot(s.dir)
+	root, err := keys.LoadRoot(s.dir)
 	if err != nil {
 		http.Error(w, "no development root certificate: run `docflow pki init`", http.StatusServiceUnavailable)
 		return

@@ -1,6 +1,6 @@
 // Package keys finds the private key and certificate chain a person signs
-// with. Keys are read from a PKI directory laid out as devpki writes it
-// (users/<username>.crt/.key issued by root.crt). Keys on PKCS#11 tokens
+// with. Keys are read from a PKI directory (pkidir.go: users/<username>.crt
+// and .key issued by root.crt). Keys on PKCS#11 tokens
 // (package token) and at remote signing services (package remote) are
 // other sources behind the same Source interface.
 package keys
@@ -14,19 +14,21 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
-	"github.com/docflow/docflow/services/signing/devpki"
 )
 
 // ErrNoSigningKey is in the chain of every error that means the person has
 // no usable signing key: no certificate at all, an expired one, or a name
 // that cannot be a user. Retrying does not help until an operator issues one.
 var ErrNoSigningKey = errors.New("no signing key")
+
+// ErrNoOrganisationKey is in the chain of every error meaning the agency
+// has no usable organisation certificate.
+var ErrNoOrganisationKey = errors.New("no organisation key")
 
 // Credential is what one person signs with.
 type Credential struct {
@@ -42,8 +44,9 @@ type Source interface {
 	Lookup(ctx context.Context, username string) (Credential, error)
 }
 
-// Dir reads credentials from a PKI directory on every lookup, so a
-// certificate issued while the service runs is used without a restart.
+// Dir reads credentials, images and the root from a PKI directory on every
+// lookup, so a certificate issued while the service runs is used without a
+// restart.
 type Dir struct {
 	dir string
 	now func() time.Time
@@ -73,38 +76,74 @@ func (d *Dir) Check(context.Context) error {
 // means the person cannot sign; any other error is the directory's fault.
 func (d *Dir) Lookup(ctx context.Context, username string) (Credential, error) {
 	const op = "keys.Lookup"
-	if err := ctx.Err(); err != nil {
-		return Credential{}, errs.Wrap(op, err)
-	}
-	if !devpki.ValidUsername(username) {
+	if !ValidUsername(username) {
 		return Credential{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
 			fmt.Sprintf("%q is not a valid username, so it has no signing certificate", username)).
 			WithDetail("signer", username).WithCause(ErrNoSigningKey)
+	}
+	return d.credential(ctx, op, UserBase(d.dir, username), holder{
+		name: username, detail: "signer", what: "signing certificate", cause: ErrNoSigningKey,
+		missing: fmt.Sprintf("user %s has no signing certificate: issue one (docflow pki init) before assigning documents for signature", username),
+	})
+}
+
+// Organisation returns the credential of the agency's organisation
+// signature. An error wrapping ErrNoOrganisationKey means the agency
+// cannot seal; any other error is the directory's fault.
+func (d *Dir) Organisation(ctx context.Context, agency string) (Credential, error) {
+	return d.credential(ctx, "keys.Organisation", OrgBase(d.dir, agency), holder{
+		name: agency, detail: "agency", what: "organisation certificate", cause: ErrNoOrganisationKey,
+		missing: fmt.Sprintf("agency %s has no organisation certificate: issue one (docflow pki init) before issuing its documents", agency),
+	})
+}
+
+// holder says whose credential is read and how to report its absence.
+type holder struct {
+	name, detail, what string
+	// missing is the message when the holder has no certificate; cause is
+	// in the chain of every error meaning they cannot sign.
+	missing string
+	cause   error
+}
+
+// credential reads the identity at base, issued by the root and valid now.
+func (d *Dir) credential(ctx context.Context, op, base string, h holder) (Credential, error) {
+	if err := ctx.Err(); err != nil {
+		return Credential{}, errs.Wrap(op, err)
 	}
 	root, err := d.root()
 	if err != nil {
 		return Credential{}, fmt.Errorf("%s: %w", op, err)
 	}
-	id, err := devpki.ReadIdentity(filepath.Join(d.dir, "users", username), root)
+	id, err := ReadIdentity(base, root)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Credential{}, errs.E(op, errs.NotFound, errcode.NotFound,
-			fmt.Sprintf("user %s has no signing certificate: issue one (docflow pki init) before assigning documents for signature", username)).
-			WithDetail("signer", username).WithCause(ErrNoSigningKey)
+		return Credential{}, errs.E(op, errs.NotFound, errcode.NotFound, h.missing).WithDetail(h.detail, h.name).WithCause(h.cause)
 	}
 	if err != nil {
-		return Credential{}, fmt.Errorf("%s: signing key of %s: %w", op, username, err)
+		return Credential{}, fmt.Errorf("%s: %s of %s: %w", op, h.what, h.name, err)
 	}
-	now := d.now()
-	if now.Before(id.Cert.NotBefore) || now.After(id.Cert.NotAfter) {
+	if now := d.now(); now.Before(id.Cert.NotBefore) || now.After(id.Cert.NotAfter) {
 		return Credential{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
-			fmt.Sprintf("the signing certificate of %s is valid only from %s to %s: issue a new one",
-				username, id.Cert.NotBefore.Format(time.RFC3339), id.Cert.NotAfter.Format(time.RFC3339))).
-			WithDetail("signer", username).WithCause(ErrNoSigningKey)
+			fmt.Sprintf("the %s of %s is valid only from %s to %s: issue a new one",
+				h.what, h.name, id.Cert.NotBefore.Format(time.RFC3339), id.Cert.NotAfter.Format(time.RFC3339))).
+			WithDetail(h.detail, h.name).WithCause(h.cause)
 	}
-	return Credential{Username: username, Key: id.Key, Cert: id.Cert, Chain: []*x509.Certificate{root}}, nil
+	return Credential{Username: h.name, Key: id.Key, Cert: id.Cert, Chain: []*x509.Certificate{root}}, nil
 }
 
-func (d *Dir) root() (*x509.Certificate, error) { return devpki.LoadRoot(d.dir) }
+// Trust is the root of the directory, as the one anchor personal
+// signatures must chain to.
+func (d *Dir) Trust(context.Context) (*x509.CertPool, error) {
+	root, err := d.root()
+	if err != nil {
+		return nil, fmt.Errorf("keys.Trust: %w", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(root)
+	return pool, nil
+}
+
+func (d *Dir) root() (*x509.Certificate, error) { return LoadRoot(d.dir) }
 
 // attributeNames are the short names RFC 4514 and common tools (openssl,
 // poppler) print for subject attributes; Go's own String leaves UID and

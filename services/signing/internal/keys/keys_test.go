@@ -5,6 +5,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,4 +181,44 @@ func mustSubject(t *testing.T, n pkix.Name) []byte {
 		t.Fatal(err)
 	}
 	return der
+}
+
+// The seal and signature images come from the PKI directory; a missing one
+// is an error that names the file to provide, not a drawing made up by the
+// service.
+func TestDirImages(t *testing.T) {
+	t.Parallel()
+	p := demoPKI(t)
+	d := keys.NewDir(p.Dir, nil)
+	const agency = "000.00.00.G22"
+	if img, err := d.Seal(t.Context(), agency); err != nil || len(img) == 0 {
+		t.Fatalf("Seal = %d bytes, %v; want the image devpki wrote", len(img), err)
+	}
+	if img, err := d.Signature(t.Context(), "lanhdao"); err != nil || len(img) == 0 {
+		t.Fatalf("Signature = %d bytes, %v; want the image devpki wrote", len(img), err)
+	}
+
+	sealFile := filepath.Join(p.Dir, "org", "000_00_00_G22.seal.png")
+	signatureFile := filepath.Join(p.Dir, "users", "lanhdao.signature.png")
+	for _, f := range []string{sealFile, signatureFile} {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, sealErr := d.Seal(t.Context(), agency)
+	_, signatureErr := d.Signature(t.Context(), "lanhdao")
+	for _, tc := range []struct {
+		err        error
+		file, what string
+	}{{sealErr, sealFile, "a PNG of its seal"}, {signatureErr, signatureFile, "a PNG of their handwritten signature"}} {
+		if errs.KindOf(tc.err) != errs.NotFound || !errors.Is(tc.err, fs.ErrNotExist) {
+			t.Errorf("missing image: %v, want NotFound", tc.err)
+		}
+		if tc.err == nil || !strings.Contains(tc.err.Error(), tc.file) || !strings.Contains(tc.err.Error(), tc.what) {
+			t.Errorf("missing image: %v; want it to name %s and ask for %s", tc.err, tc.file, tc.what)
+		}
+	}
+	if _, err := d.Signature(t.Context(), "../lanhdao"); errs.KindOf(err) != errs.Invalid {
+		t.Errorf("Signature of a name outside the directory = %v, want Invalid", err)
+	}
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
-	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/keys"
 )
 
@@ -143,7 +142,7 @@ func NewSource(svc Service, w Wait, now func() time.Time) *Source {
 // bounded by ctx: look the credential up with the context of the signing.
 func (s *Source) Lookup(ctx context.Context, username string) (keys.Credential, error) {
 	const op = "remote.Lookup"
-	if !devpki.ValidUsername(username) {
+	if !keys.ValidUsername(username) {
 		return keys.Credential{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
 			fmt.Sprintf("%q is not a valid username, so it has no signing key", username)).
 			WithDetail("signer", username).WithCause(keys.ErrNoSigningKey)

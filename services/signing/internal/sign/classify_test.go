@@ -12,7 +12,7 @@ import (
 	"github.com/docflow/docflow/services/signing/internal/keys"
 	"github.com/docflow/docflow/services/signing/internal/pades"
 	"github.com/docflow/docflow/services/signing/internal/remote"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 )
 
 func TestLevelFor(t *testing.T) {
@@ -41,9 +41,9 @@ func TestClassify(t *testing.T) {
 		{"no approval in time", errs.E("remote.Await", errs.Conflict, errcode.Conflict, "not in time").WithCause(remote.ErrExpired),
 			ErrSignatureExpired, "not in time"},
 		{"certificate gone", errs.E("token.Lookup", errs.NotFound, errcode.NotFound, "no certificate").WithCause(keys.ErrNoSigningKey),
-			approval.ErrNoSigningKey, "no certificate"},
+			workflows.ErrNoSigningKey, "no certificate"},
 		{"damaged PDF", errs.E("pades.Sign", errs.Invalid, errcode.MalformedPDF, "structure is damaged"),
-			approval.ErrUnsignablePDF, "structure is damaged"},
+			workflows.ErrUnsignablePDF, "structure is damaged"},
 		{"token unplugged", errs.Wrap("pades.Sign", errs.E("token.Sign", errs.Unavailable, errcode.Unavailable, "token not present")), "", "token not present"},
 		{"TSA down", errs.E("pades.Sign", errs.Unavailable, errcode.Unavailable, "no timestamp authority"), "", "no timestamp authority"},
 	}

@@ -7,29 +7,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.uber.org/zap"
 
-	"github.com/docflow/docflow/api/errcode"
-	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/ids"
 	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/objstore"
-	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/keys"
 	"github.com/docflow/docflow/services/signing/internal/pades"
 	"github.com/docflow/docflow/services/signing/internal/verify"
-	"github.com/docflow/docflow/workflows/approval"
-	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows"
 )
 
 // The organisation signature (DOMAIN.md §4, §6): after the competent
@@ -47,10 +41,6 @@ const (
 	metaAttachment = "attachment"
 )
 
-// ErrNoOrganisationKey is in the chain of every error meaning the agency
-// has no usable organisation certificate.
-var ErrNoOrganisationKey = errors.New("no organisation key")
-
 // Organisations finds an agency's organisation credential and seal image.
 type Organisations interface {
 	Organisation(ctx context.Context, agency string) (keys.Credential, error)
@@ -58,6 +48,8 @@ type Organisations interface {
 	// resolution.
 	Seal(ctx context.Context, agency string) ([]byte, error)
 }
+
+var _ Organisations = (*keys.Dir)(nil)
 
 // Trust gives the anchors a personal signature must chain to.
 type Trust func(ctx context.Context) (*x509.CertPool, error)
@@ -78,7 +70,7 @@ func (a *Activities) Sealer(orgs Organisations, trust Trust) *Sealer {
 
 // Register registers SealDocument under its contract name.
 func (s *Sealer) Register(r Registry) {
-	r.RegisterActivityWithOptions(s.SealDocument, activity.RegisterOptions{Name: chain.ActivitySealDocument})
+	r.RegisterActivityWithOptions(s.SealDocument, activity.RegisterOptions{Name: workflows.ActivitySealDocument})
 }
 
 // SealDocument verifies the personal signature of in.Signed and adds the
@@ -87,10 +79,10 @@ func (s *Sealer) Register(r Registry) {
 // attachment, as the text block of an otherwise invisible signature at the
 // top right of page 1.
 //
-// Failures a retry cannot fix are non-retryable: chain.ErrPersonalSignatureInvalid,
-// chain.ErrNoOrganisationKey, approval.ErrSourceIntegrity and
-// approval.ErrUnsignablePDF.
-func (s *Sealer) SealDocument(ctx context.Context, in chain.SealDocumentInput) (chain.SealDocumentResult, error) {
+// Failures a retry cannot fix are non-retryable: workflows.ErrPersonalSignatureInvalid,
+// workflows.ErrNoOrganisationKey, workflows.ErrSourceIntegrity and
+// workflows.ErrUnsignablePDF.
+func (s *Sealer) SealDocument(ctx context.Context, in workflows.SealDocumentInput) (workflows.SealDocumentResult, error) {
 	const op = "sign.SealDocument"
 	info := activity.GetInfo(ctx)
 	log := s.a.log.With(
@@ -98,7 +90,7 @@ func (s *Sealer) SealDocument(ctx context.Context, in chain.SealDocumentInput) (
 		zap.String("clerk", in.Clerk), zap.String("workflow_id", info.WorkflowExecution.ID), zap.Int32("attempt", info.Attempt),
 	)
 	if err := validateSeal(in); err != nil {
-		return chain.SealDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, err)
+		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, err)
 	}
 
 	key := objectkey.Sealed(in.DocumentID)
@@ -108,36 +100,36 @@ func (s *Sealer) SealDocument(ctx context.Context, in chain.SealDocumentInput) (
 		log.Info("document already sealed; returning the stored seal", zap.String("version_id", existing.VersionID))
 		return alreadySealed(in, existing)
 	case !errors.Is(err, objstore.ErrNotFound):
-		return chain.SealDocumentResult{}, fmt.Errorf("%s: look for an earlier seal: %w", op, err)
+		return workflows.SealDocumentResult{}, fmt.Errorf("%s: look for an earlier seal: %w", op, err)
 	}
 
 	src, err := s.a.spoolSource(ctx, in.Signed)
 	if err != nil {
-		return chain.SealDocumentResult{}, err
+		return workflows.SealDocumentResult{}, err
 	}
 	defer discard(src, log)
 
 	if err := s.checkPersonal(ctx, src, in); err != nil {
 		log.Warn("seal refused: the personal signature does not verify", zap.Error(err))
-		return chain.SealDocumentResult{}, err
+		return workflows.SealDocumentResult{}, err
 	}
 
 	cred, err := s.orgs.Organisation(ctx, in.Agency)
 	if err != nil {
-		if errors.Is(err, ErrNoOrganisationKey) {
-			return chain.SealDocumentResult{}, nonRetryable(chain.ErrNoOrganisationKey, err)
+		if errors.Is(err, keys.ErrNoOrganisationKey) {
+			return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrNoOrganisationKey, err)
 		}
-		return chain.SealDocumentResult{}, fmt.Errorf("%s: %w", op, err)
+		return workflows.SealDocumentResult{}, fmt.Errorf("%s: %w", op, err)
 	}
 	sealedAt := s.now().In(vntime.Zone)
 	look, err := s.appearance(ctx, src, in, cred, sealedAt)
 	if err != nil {
-		return chain.SealDocumentResult{}, classify(op, err)
+		return workflows.SealDocumentResult{}, classify(op, err)
 	}
 
 	out, err := os.CreateTemp(s.a.cfg.TempDir, "docflow-sealed-*.pdf")
 	if err != nil {
-		return chain.SealDocumentResult{}, fmt.Errorf("%s: temporary file for the sealed PDF: %w", op, err)
+		return workflows.SealDocumentResult{}, fmt.Errorf("%s: temporary file for the sealed PDF: %w", op, err)
 	}
 	defer discard(out, log)
 	stopHeartbeat := s.a.heartbeat(ctx)
@@ -152,10 +144,10 @@ func (s *Sealer) SealDocument(ctx context.Context, in chain.SealDocumentInput) (
 	})
 	stopHeartbeat()
 	if err != nil {
-		return chain.SealDocumentResult{}, classify(op, err)
+		return workflows.SealDocumentResult{}, classify(op, err)
 	}
 	if _, err := out.Seek(0, io.SeekStart); err != nil {
-		return chain.SealDocumentResult{}, fmt.Errorf("%s: rewind sealed PDF: %w", op, err)
+		return workflows.SealDocumentResult{}, fmt.Errorf("%s: rewind sealed PDF: %w", op, err)
 	}
 	subject := keys.Subject(cred.Cert)
 	stored, err := s.a.store.Put(ctx, s.a.cfg.Bucket, key, out, sig.Size, objstore.PutOptions{
@@ -173,16 +165,16 @@ func (s *Sealer) SealDocument(ctx context.Context, in chain.SealDocumentInput) (
 		},
 	})
 	if err != nil {
-		return chain.SealDocumentResult{}, fmt.Errorf("%s: store sealed PDF: %w", op, err)
+		return workflows.SealDocumentResult{}, fmt.Errorf("%s: store sealed PDF: %w", op, err)
 	}
 	log.Info("document sealed", zap.String("key", stored.Key), zap.String("version_id", stored.VersionID),
 		zap.String("sha256", stored.SHA256), zap.Int64("size", stored.Size), zap.String("level", string(sig.Level)))
-	return chain.SealDocumentResult{Sealed: object(stored), SealCert: subject, Level: string(sig.Level), SealedAt: sig.SignedAt.UTC()}, nil
+	return workflows.SealDocumentResult{Sealed: object(stored), SealCert: subject, Level: string(sig.Level), SealedAt: sig.SignedAt.UTC()}, nil
 }
 
 // checkPersonal refuses a document whose signatures do not all verify, or
 // which has none.
-func (s *Sealer) checkPersonal(ctx context.Context, src *os.File, in chain.SealDocumentInput) error {
+func (s *Sealer) checkPersonal(ctx context.Context, src *os.File, in workflows.SealDocumentInput) error {
 	const op = "sign.SealDocument"
 	roots, err := s.trust(ctx)
 	if err != nil {
@@ -191,7 +183,7 @@ func (s *Sealer) checkPersonal(ctx context.Context, src *os.File, in chain.SealD
 	rep, err := verify.Verify(ctx, src, in.Signed.Size, verify.Options{Roots: roots, Now: s.now()})
 	if err != nil {
 		if errs.KindOf(err) == errs.Invalid {
-			return nonRetryable(chain.ErrPersonalSignatureInvalid, err)
+			return nonRetryable(workflows.ErrPersonalSignatureInvalid, err)
 		}
 		return fmt.Errorf("%s: verify the personal signature: %w", op, err)
 	}
@@ -215,13 +207,13 @@ func (s *Sealer) checkPersonal(ctx context.Context, src *os.File, in chain.SealD
 	}
 	switch {
 	case signatures == 0:
-		return nonRetryable(chain.ErrPersonalSignatureInvalid, fmt.Errorf(
+		return nonRetryable(workflows.ErrPersonalSignatureInvalid, fmt.Errorf(
 			"document %s has no personal signature: the organisation signature is applied only after the competent person signed", in.DocumentID))
 	case !rep.Valid || len(reasons) > 0:
 		if len(reasons) == 0 {
 			reasons = append(reasons, "the verifier found it invalid")
 		}
-		return nonRetryable(chain.ErrPersonalSignatureInvalid, fmt.Errorf(
+		return nonRetryable(workflows.ErrPersonalSignatureInvalid, fmt.Errorf(
 			"the personal signature of document %s does not verify, so it is not sealed: %s", in.DocumentID, strings.Join(reasons, "; ")))
 	}
 	return nil
@@ -231,7 +223,7 @@ func (s *Sealer) checkPersonal(ctx context.Context, src *os.File, in chain.SealD
 // over the personal signature's image when that signature is visible; an
 // invisible personal signature leaves the seal at the default place of the
 // signature block.
-func (s *Sealer) appearance(ctx context.Context, src *os.File, in chain.SealDocumentInput, cred keys.Credential, at time.Time) (*pades.Appearance, error) {
+func (s *Sealer) appearance(ctx context.Context, src *os.File, in workflows.SealDocumentInput, cred keys.Credential, at time.Time) (*pades.Appearance, error) {
 	layout, err := pades.ReadLayout(src, in.Signed.Size)
 	if err != nil {
 		return nil, err
@@ -265,34 +257,34 @@ func (s *Sealer) appearance(ctx context.Context, src *os.File, in chain.SealDocu
 }
 
 // alreadySealed answers a repeated request from the stored sealed PDF.
-func alreadySealed(in chain.SealDocumentInput, existing objstore.Info) (chain.SealDocumentResult, error) {
+func alreadySealed(in workflows.SealDocumentInput, existing objstore.Info) (workflows.SealDocumentResult, error) {
 	m := existing.Metadata
 	if m[metaDocument] != in.DocumentID || m[metaSignedAt] == "" {
-		return chain.SealDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
 			"%s exists but was not written by the signing service for document %s; move it away before sealing again", existing.Key, in.DocumentID))
 	}
 	if !strings.EqualFold(m[metaSourceSHA256], in.Signed.SHA256) {
-		return chain.SealDocumentResult{}, nonRetryable(approval.ErrSourceIntegrity, fmt.Errorf(
+		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrSourceIntegrity, fmt.Errorf(
 			"document %s was sealed from a signed PDF with SHA-256 %s, but this request names %s; the sealed version stands",
 			in.DocumentID, m[metaSourceSHA256], in.Signed.SHA256))
 	}
 	if symbol, err := url.QueryUnescape(m[metaSymbol]); err != nil || symbol != in.Symbol {
-		return chain.SealDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
 			"document %s is already sealed as %s; it is not sealed again as %s", in.DocumentID, m[metaSymbol], in.Symbol))
 	}
 	sealedAt, err := time.Parse(time.RFC3339Nano, m[metaSignedAt])
 	if err != nil {
-		return chain.SealDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
 			"%s records an unreadable sealing time %q: %w", existing.Key, m[metaSignedAt], err))
 	}
 	subject, err := url.QueryUnescape(m[metaSignerCert])
 	if err != nil {
 		subject = m[metaSignerCert]
 	}
-	return chain.SealDocumentResult{Sealed: object(existing), SealCert: subject, Level: m[metaLevel], SealedAt: sealedAt.UTC()}, nil
+	return workflows.SealDocumentResult{Sealed: object(existing), SealCert: subject, Level: m[metaLevel], SealedAt: sealedAt.UTC()}, nil
 }
 
-func validateSeal(in chain.SealDocumentInput) error {
+func validateSeal(in workflows.SealDocumentInput) error {
 	var problems []string
 	if err := ids.CheckDocument(in.DocumentID); err != nil {
 		problems = append(problems, err.Error())
@@ -313,82 +305,4 @@ func validateSeal(in chain.SealDocumentInput) error {
 		return fmt.Errorf("seal request is incomplete: %s", strings.Join(problems, "; "))
 	}
 	return nil
-}
-
-// PKIDir reads organisation credentials, seal images and the trust anchor
-// from a development PKI directory (docflow pki init): org/<agency
-// token>.crt and .key, org/<agency token>.seal.png (a demo seal is drawn
-// when there is none) and root.crt.
-type PKIDir struct {
-	dir string
-	now func() time.Time
-}
-
-var _ Organisations = (*PKIDir)(nil)
-
-// NewPKIDir reads the PKI in dir; now judges certificates' validity.
-func NewPKIDir(dir string, now func() time.Time) *PKIDir {
-	if now == nil {
-		now = time.Now
-	}
-	return &PKIDir{dir: dir, now: now}
-}
-
-// Organisation is the agency's organisation credential.
-func (d *PKIDir) Organisation(ctx context.Context, agency string) (keys.Credential, error) {
-	const op = "sign.Organisation"
-	if err := ctx.Err(); err != nil {
-		return keys.Credential{}, errs.Wrap(op, err)
-	}
-	root, err := devpki.LoadRoot(d.dir)
-	if err != nil {
-		return keys.Credential{}, fmt.Errorf("%s: %w", op, err)
-	}
-	id, err := devpki.ReadIdentity(filepath.Join(d.dir, "org", events.AgencyToken(agency)), root)
-	if errors.Is(err, fs.ErrNotExist) {
-		return keys.Credential{}, errs.E(op, errs.NotFound, errcode.NotFound,
-			fmt.Sprintf("agency %s has no organisation certificate: issue one (docflow pki init) before issuing its documents", agency)).
-			WithDetail("agency", agency).WithCause(ErrNoOrganisationKey)
-	}
-	if err != nil {
-		return keys.Credential{}, fmt.Errorf("%s: organisation key of %s: %w", op, agency, err)
-	}
-	if now := d.now(); now.Before(id.Cert.NotBefore) || now.After(id.Cert.NotAfter) {
-		return keys.Credential{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
-			fmt.Sprintf("the organisation certificate of %s is valid only from %s to %s: issue a new one",
-				agency, id.Cert.NotBefore.Format(time.RFC3339), id.Cert.NotAfter.Format(time.RFC3339))).
-			WithDetail("agency", agency).WithCause(ErrNoOrganisationKey)
-	}
-	return keys.Credential{Username: agency, Key: id.Key, Cert: id.Cert, Chain: []*x509.Certificate{root}}, nil
-}
-
-// Seal is the agency's seal image, or the demo seal when it has none.
-func (d *PKIDir) Seal(_ context.Context, agency string) ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join(d.dir, "org", events.AgencyToken(agency)+".seal.png"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return devpki.SealPNG()
-	}
-	return data, err
-}
-
-// Signature is the handwritten image of username: the PNG the PKI holds
-// for them (users/<username>.signature.png), or a demo drawing made from
-// their full name when it holds none.
-func (d *PKIDir) Signature(_ context.Context, username, fullName string) ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join(d.dir, "users", filepath.Base(username)+".signature.png"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return devpki.SignaturePNG(fullName)
-	}
-	return data, err
-}
-
-// Trust is the development root, the one anchor of the PKI.
-func (d *PKIDir) Trust(context.Context) (*x509.CertPool, error) {
-	root, err := devpki.LoadRoot(d.dir)
-	if err != nil {
-		return nil, fmt.Errorf("sign.Trust: %w", err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(root)
-	return pool, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,39 +16,38 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/internal/objstore"
+	"github.com/docflow/docflow/services/signing/internal/keys"
 	"github.com/docflow/docflow/services/signing/internal/pades"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
-	"github.com/docflow/docflow/services/signing/internal/sign"
 	"github.com/docflow/docflow/services/signing/internal/verify"
-	"github.com/docflow/docflow/workflows/approval"
-	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows"
 )
 
 // sealer registers SealDocument next to SignDocument in f's environment.
 func (f *fixture) sealer(t *testing.T) *testsuite.TestActivityEnvironment {
 	t.Helper()
-	orgs := sign.NewPKIDir(f.pki.Dir, nil)
+	orgs := keys.NewDir(f.pki.Dir, nil)
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	f.acts.Sealer(orgs, orgs.Trust).Register(env)
 	return env
 }
 
-func seal(t *testing.T, env *testsuite.TestActivityEnvironment, in chain.SealDocumentInput) (chain.SealDocumentResult, error) {
+func seal(t *testing.T, env *testsuite.TestActivityEnvironment, in workflows.SealDocumentInput) (workflows.SealDocumentResult, error) {
 	t.Helper()
-	val, err := env.ExecuteActivity(chain.ActivitySealDocument, in)
+	val, err := env.ExecuteActivity(workflows.ActivitySealDocument, in)
 	if err != nil {
-		return chain.SealDocumentResult{}, err
+		return workflows.SealDocumentResult{}, err
 	}
-	var res chain.SealDocumentResult
+	var res workflows.SealDocumentResult
 	if err := val.Get(&res); err != nil {
 		t.Fatal(err)
 	}
 	return res, nil
 }
 
-func sealRequest(docID string, signed events.Object, attachment bool) chain.SealDocumentInput {
-	return chain.SealDocumentInput{
+func sealRequest(docID string, signed events.Object, attachment bool) workflows.SealDocumentInput {
+	return workflows.SealDocumentInput{
 		DocumentID: docID, Agency: agency, Signed: signed, Signer: "lanhdao", Number: 7, Symbol: "07/QĐ-VPCP",
 		IssuedAt: time.Now(), Attachment: attachment, Clerk: "vanthu",
 	}
@@ -57,7 +57,7 @@ func sealRequest(docID string, signed events.Object, attachment bool) chain.Seal
 // signature and that both are valid in our verifier and in pdfsig.
 func verifyBoth(t *testing.T, f *fixture, pdf []byte) verify.Report {
 	t.Helper()
-	orgs := sign.NewPKIDir(f.pki.Dir, nil)
+	orgs := keys.NewDir(f.pki.Dir, nil)
 	roots, err := orgs.Trust(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +156,7 @@ func TestSealDocument(t *testing.T) {
 		}
 		other := sealRequest(in.DocumentID, signed.Signed, false)
 		other.Symbol = "08/QĐ-VPCP"
-		if _, err := seal(t, env, other); appType(err) != approval.ErrUnsignablePDF {
+		if _, err := seal(t, env, other); appType(err) != workflows.ErrUnsignablePDF {
 			t.Fatalf("sealing again under another number: %v, want refused", err)
 		}
 	})
@@ -194,6 +194,36 @@ func TestSealDocument(t *testing.T) {
 		}
 	})
 
+	t.Run("an agency without a seal image: retried, naming the file to provide", func(t *testing.T) {
+		t.Parallel()
+		f := srv.fixture(t, nil)
+		// A copy of the PKI without the seal image, so the other subtests
+		// keep theirs.
+		dir := filepath.Join(t.TempDir(), "pki")
+		if err := os.CopyFS(dir, os.DirFS(f.pki.Dir)); err != nil {
+			t.Fatal(err)
+		}
+		sealFile := filepath.Join(dir, "org", "000_00_00_G22.seal.png")
+		if err := os.Remove(sealFile); err != nil {
+			t.Fatal(err)
+		}
+		orgs := keys.NewDir(dir, nil)
+		var suite testsuite.WorkflowTestSuite
+		env := suite.NewTestActivityEnvironment()
+		f.acts.Sealer(orgs, orgs.Trust).Register(env)
+
+		in := f.upload(t, pdftest.Document(t, "Quyet dinh"), "lanhdao")
+		signed, err := f.sign(t, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = seal(t, env, sealRequest(in.DocumentID, signed.Signed, false))
+		var ae *temporal.ApplicationError
+		if !errors.As(err, &ae) || ae.NonRetryable() || !strings.Contains(err.Error(), sealFile) {
+			t.Fatalf("sealing without a seal image: %v; want a retryable error naming %s", err, sealFile)
+		}
+	})
+
 	t.Run("refused without a valid personal signature", func(t *testing.T) {
 		t.Parallel()
 		f := srv.fixture(t, nil)
@@ -201,8 +231,8 @@ func TestSealDocument(t *testing.T) {
 
 		unsigned := f.upload(t, pdftest.Document(t, "Chua ky"), "lanhdao")
 		_, err := seal(t, env, sealRequest(unsigned.DocumentID, unsigned.Source, false))
-		if appType(err) != chain.ErrPersonalSignatureInvalid || !strings.Contains(err.Error(), "no personal signature") {
-			t.Fatalf("sealing an unsigned PDF: %v, want %s", err, chain.ErrPersonalSignatureInvalid)
+		if appType(err) != workflows.ErrPersonalSignatureInvalid || !strings.Contains(err.Error(), "no personal signature") {
+			t.Fatalf("sealing an unsigned PDF: %v, want %s", err, workflows.ErrPersonalSignatureInvalid)
 		}
 
 		in := f.upload(t, pdftest.Document(t, "Quyet dinh 1"), "lanhdao")
@@ -223,8 +253,8 @@ func TestSealDocument(t *testing.T) {
 		}
 		obj := events.Object{Bucket: info.Bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256}
 		_, err = seal(t, env, sealRequest(in.DocumentID, obj, false))
-		if appType(err) != chain.ErrPersonalSignatureInvalid || !strings.Contains(err.Error(), "does not verify") {
-			t.Fatalf("sealing a tampered PDF: %v, want %s", err, chain.ErrPersonalSignatureInvalid)
+		if appType(err) != workflows.ErrPersonalSignatureInvalid || !strings.Contains(err.Error(), "does not verify") {
+			t.Fatalf("sealing a tampered PDF: %v, want %s", err, workflows.ErrPersonalSignatureInvalid)
 		}
 		if _, err := f.s3.Store.Stat(context.WithoutCancel(t.Context()), f.bucket, objectkey.Sealed(in.DocumentID), ""); !errors.Is(err, objstore.ErrNotFound) {
 			t.Fatalf("a refused seal left %s behind: %v", objectkey.Sealed(in.DocumentID), err)

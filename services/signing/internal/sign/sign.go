@@ -29,7 +29,7 @@ import (
 	"github.com/docflow/docflow/services/signing/internal/keys"
 	"github.com/docflow/docflow/services/signing/internal/pades"
 	"github.com/docflow/docflow/services/signing/internal/remote"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 )
 
 // ContentTypePDF is the content type of signed documents.
@@ -96,15 +96,17 @@ func (c Config) LevelFor(agency string) pades.Level {
 // another request to the person's device, and the workflow decides what
 // follows.
 const (
-	ErrSignatureRefused = approval.ErrSignatureRefused
-	ErrSignatureExpired = approval.ErrSignatureExpired
+	ErrSignatureRefused = workflows.ErrSignatureRefused
+	ErrSignatureExpired = workflows.ErrSignatureExpired
 )
 
 // Signatures gives the handwritten image a person signs with: a PNG, blue
 // on transparent.
 type Signatures interface {
-	Signature(ctx context.Context, username, fullName string) ([]byte, error)
+	Signature(ctx context.Context, username string) ([]byte, error)
 }
+
+var _ Signatures = (*keys.Dir)(nil)
 
 // Activities holds the signing service's activities.
 type Activities struct {
@@ -128,7 +130,7 @@ func NewActivities(cfg Config, store objstore.Store, keySource keys.Source, sign
 
 // Register registers the activities under their contract names.
 func (a *Activities) Register(r Registry) {
-	r.RegisterActivityWithOptions(a.SignDocument, activity.RegisterOptions{Name: approval.ActivitySignDocument})
+	r.RegisterActivityWithOptions(a.SignDocument, activity.RegisterOptions{Name: workflows.ActivitySignDocument})
 }
 
 // SignDocument signs in.Source with in.Signer's personal key, stores the
@@ -141,7 +143,7 @@ func (a *Activities) Register(r Registry) {
 // ErrSignatureRefused and ErrSignatureExpired (a remote key's owner declined
 // or did not approve in time). Anything else (storage, NATS, a token or a
 // timestamp authority that did not answer) is retried.
-func (a *Activities) SignDocument(ctx context.Context, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
+func (a *Activities) SignDocument(ctx context.Context, in workflows.SignDocumentInput) (workflows.SignDocumentResult, error) {
 	const op = "sign.SignDocument"
 	info := activity.GetInfo(ctx)
 	log := a.log.With(
@@ -152,7 +154,7 @@ func (a *Activities) SignDocument(ctx context.Context, in approval.SignDocumentI
 		zap.Int32("attempt", info.Attempt),
 	)
 	if err := validate(in); err != nil {
-		return approval.SignDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, err)
+		return workflows.SignDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, err)
 	}
 
 	key := objectkey.Signed(in.DocumentID)
@@ -162,26 +164,26 @@ func (a *Activities) SignDocument(ctx context.Context, in approval.SignDocumentI
 		log.Info("document already signed; returning the stored signature", zap.String("version_id", existing.VersionID))
 		return a.alreadySigned(ctx, in, existing)
 	case !errors.Is(err, objstore.ErrNotFound):
-		return approval.SignDocumentResult{}, fmt.Errorf("%s: look for an earlier signature: %w", op, err)
+		return workflows.SignDocumentResult{}, fmt.Errorf("%s: look for an earlier signature: %w", op, err)
 	}
 
 	cred, err := a.keys.Lookup(ctx, in.Signer)
 	if err != nil {
 		if errors.Is(err, keys.ErrNoSigningKey) {
-			return approval.SignDocumentResult{}, nonRetryable(approval.ErrNoSigningKey, err)
+			return workflows.SignDocumentResult{}, nonRetryable(workflows.ErrNoSigningKey, err)
 		}
-		return approval.SignDocumentResult{}, fmt.Errorf("%s: %w", op, err)
+		return workflows.SignDocumentResult{}, fmt.Errorf("%s: %w", op, err)
 	}
 
 	src, err := a.spoolSource(ctx, in.Source)
 	if err != nil {
-		return approval.SignDocumentResult{}, err
+		return workflows.SignDocumentResult{}, err
 	}
 	defer discard(src, log)
 
 	out, err := os.CreateTemp(a.cfg.TempDir, "docflow-signed-*.pdf")
 	if err != nil {
-		return approval.SignDocumentResult{}, fmt.Errorf("%s: temporary file for the signed PDF: %w", op, err)
+		return workflows.SignDocumentResult{}, fmt.Errorf("%s: temporary file for the signed PDF: %w", op, err)
 	}
 	defer discard(out, log)
 
@@ -200,10 +202,10 @@ func (a *Activities) SignDocument(ctx context.Context, in approval.SignDocumentI
 	})
 	stopHeartbeat()
 	if err != nil {
-		return approval.SignDocumentResult{}, classify(op, err)
+		return workflows.SignDocumentResult{}, classify(op, err)
 	}
 	if _, err := out.Seek(0, io.SeekStart); err != nil {
-		return approval.SignDocumentResult{}, fmt.Errorf("%s: rewind signed PDF: %w", op, err)
+		return workflows.SignDocumentResult{}, fmt.Errorf("%s: rewind signed PDF: %w", op, err)
 	}
 
 	signedAt := sig.SignedAt.UTC()
@@ -220,53 +222,53 @@ func (a *Activities) SignDocument(ctx context.Context, in approval.SignDocumentI
 		},
 	})
 	if err != nil {
-		return approval.SignDocumentResult{}, fmt.Errorf("%s: store signed PDF: %w", op, err)
+		return workflows.SignDocumentResult{}, fmt.Errorf("%s: store signed PDF: %w", op, err)
 	}
 	log.Info("document signed",
 		zap.String("key", stored.Key), zap.String("version_id", stored.VersionID),
 		zap.String("sha256", stored.SHA256), zap.Int64("size", stored.Size), zap.String("level", string(sig.Level)))
 
-	res := approval.SignDocumentResult{Signed: object(stored), SignerCert: subject, Level: string(sig.Level), SignedAt: signedAt}
+	res := workflows.SignDocumentResult{Signed: object(stored), SignerCert: subject, Level: string(sig.Level), SignedAt: signedAt}
 	if err := a.publish(ctx, in, res); err != nil {
-		return approval.SignDocumentResult{}, err
+		return workflows.SignDocumentResult{}, err
 	}
 	return res, nil
 }
 
 // alreadySigned answers a repeated request from the stored signed PDF, and
 // publishes its event again in case the earlier attempt stopped before.
-func (a *Activities) alreadySigned(ctx context.Context, in approval.SignDocumentInput, existing objstore.Info) (approval.SignDocumentResult, error) {
+func (a *Activities) alreadySigned(ctx context.Context, in workflows.SignDocumentInput, existing objstore.Info) (workflows.SignDocumentResult, error) {
 	m := existing.Metadata
 	if m[metaDocument] != in.DocumentID || m[metaSignedAt] == "" {
-		return approval.SignDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+		return workflows.SignDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
 			"%s exists but was not written by the signing service for document %s; move it away before signing again", existing.Key, in.DocumentID))
 	}
 	if !strings.EqualFold(m[metaSourceSHA256], in.Source.SHA256) {
-		return approval.SignDocumentResult{}, nonRetryable(approval.ErrSourceIntegrity, fmt.Errorf(
+		return workflows.SignDocumentResult{}, nonRetryable(workflows.ErrSourceIntegrity, fmt.Errorf(
 			"document %s was signed from a source with SHA-256 %s, but this request names %s; the signed version stands",
 			in.DocumentID, m[metaSourceSHA256], in.Source.SHA256))
 	}
 	if m[metaSigner] != in.Signer {
-		return approval.SignDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+		return workflows.SignDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
 			"document %s is already signed by %s; it is not signed again for %s", in.DocumentID, m[metaSigner], in.Signer))
 	}
 	signedAt, err := time.Parse(time.RFC3339Nano, m[metaSignedAt])
 	if err != nil {
-		return approval.SignDocumentResult{}, nonRetryable(approval.ErrUnsignablePDF, fmt.Errorf(
+		return workflows.SignDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
 			"%s records an unreadable signing time %q: %w", existing.Key, m[metaSignedAt], err))
 	}
 	subject, err := url.QueryUnescape(m[metaSignerCert])
 	if err != nil {
 		subject = m[metaSignerCert]
 	}
-	res := approval.SignDocumentResult{Signed: object(existing), SignerCert: subject, Level: m[metaLevel], SignedAt: signedAt.UTC()}
+	res := workflows.SignDocumentResult{Signed: object(existing), SignerCert: subject, Level: m[metaLevel], SignedAt: signedAt.UTC()}
 	if err := a.publish(ctx, in, res); err != nil {
-		return approval.SignDocumentResult{}, err
+		return workflows.SignDocumentResult{}, err
 	}
 	return res, nil
 }
 
-func (a *Activities) publish(ctx context.Context, in approval.SignDocumentInput, res approval.SignDocumentResult) error {
+func (a *Activities) publish(ctx context.Context, in workflows.SignDocumentInput, res workflows.SignDocumentResult) error {
 	data := events.DocumentSignedData{
 		DocumentID: in.DocumentID,
 		Signer:     in.Signer,
@@ -296,7 +298,7 @@ func (a *Activities) spoolSource(ctx context.Context, src events.Object) (*os.Fi
 	}
 	body, _, err := a.store.Get(ctx, bucket, src.Key, src.VersionID)
 	if errors.Is(err, objstore.ErrNotFound) {
-		return nil, nonRetryable(approval.ErrSourceIntegrity, fmt.Errorf("the document to sign (%s/%s) is no longer in storage: %w", bucket, src.Key, err))
+		return nil, nonRetryable(workflows.ErrSourceIntegrity, fmt.Errorf("the document to sign (%s/%s) is no longer in storage: %w", bucket, src.Key, err))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: read source: %w", op, err)
@@ -312,13 +314,13 @@ func (a *Activities) spoolSource(ctx context.Context, src events.Object) (*os.Fi
 	if err != nil {
 		discard(f, a.log)
 		if errors.Is(err, objstore.ErrChecksum) {
-			return nil, nonRetryable(approval.ErrSourceIntegrity, fmt.Errorf("the stored document %s/%s is damaged: %w", bucket, src.Key, err))
+			return nil, nonRetryable(workflows.ErrSourceIntegrity, fmt.Errorf("the stored document %s/%s is damaged: %w", bucket, src.Key, err))
 		}
 		return nil, fmt.Errorf("%s: read source: %w", op, err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != strings.ToLower(src.SHA256) || n != src.Size {
 		discard(f, a.log)
-		return nil, nonRetryable(approval.ErrSourceIntegrity, fmt.Errorf(
+		return nil, nonRetryable(workflows.ErrSourceIntegrity, fmt.Errorf(
 			"the stored document %s/%s does not match what was registered (%d bytes, SHA-256 %s; registered %d bytes, SHA-256 %s): it is not signed",
 			bucket, src.Key, n, got, src.Size, src.SHA256))
 	}
@@ -340,14 +342,14 @@ func classify(op string, err error) error {
 	case errors.Is(err, remote.ErrExpired):
 		return nonRetryable(ErrSignatureExpired, err)
 	case errors.Is(err, keys.ErrNoSigningKey):
-		return nonRetryable(approval.ErrNoSigningKey, err)
+		return nonRetryable(workflows.ErrNoSigningKey, err)
 	}
 	if errs.KindOf(err) == errs.Invalid {
 		// The PDF is damaged (NotPDF, MalformedPDF) or the request is one the
 		// signer refuses (no timestamp authority configured, a key that
 		// does not match its certificate, a revoked certificate): no retry
 		// changes it. The message says which.
-		return nonRetryable(approval.ErrUnsignablePDF, err)
+		return nonRetryable(workflows.ErrUnsignablePDF, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
@@ -379,7 +381,7 @@ func (a *Activities) heartbeat(ctx context.Context) (stop func()) {
 	return func() { cancel(); <-done }
 }
 
-func validate(in approval.SignDocumentInput) error {
+func validate(in workflows.SignDocumentInput) error {
 	var problems []string
 	if err := ids.CheckDocument(in.DocumentID); err != nil {
 		problems = append(problems, err.Error())
@@ -432,13 +434,13 @@ func discard(f *os.File, log *zap.Logger) {
 // at the document's signature block. Without the title or the images the
 // signature is made invisible, as a valid signature matters more than its
 // picture; the log says why.
-func (a *Activities) personalAppearance(ctx context.Context, src *os.File, in approval.SignDocumentInput, cred keys.Credential, log *zap.Logger) *pades.Appearance {
+func (a *Activities) personalAppearance(ctx context.Context, src *os.File, in workflows.SignDocumentInput, cred keys.Credential, log *zap.Logger) *pades.Appearance {
 	if in.SignerTitle == "" || a.images == nil {
 		return nil
 	}
 	look, err := func() (*pades.Appearance, error) {
 		name := cred.Cert.Subject.CommonName
-		img, err := a.images.Signature(ctx, in.Signer, name)
+		img, err := a.images.Signature(ctx, in.Signer)
 		if err != nil {
 			return nil, err
 		}

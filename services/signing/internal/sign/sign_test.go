@@ -30,7 +30,7 @@ import (
 	"github.com/docflow/docflow/services/signing/internal/pades"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 	"github.com/docflow/docflow/services/signing/internal/sign"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 )
 
 const agency = "000.00.00.G22"
@@ -83,7 +83,7 @@ func (s *servers) fixture(t *testing.T, pub sign.Publisher) *fixture {
 }
 
 // upload stores pdf as a registered original and returns the request to sign it.
-func (f *fixture) upload(t *testing.T, pdf []byte, signer string) approval.SignDocumentInput {
+func (f *fixture) upload(t *testing.T, pdf []byte, signer string) workflows.SignDocumentInput {
 	t.Helper()
 	docID := uuid.NewString()
 	info, err := f.s3.Store.Put(t.Context(), f.bucket, "originals/"+docID+".pdf", bytes.NewReader(pdf), int64(len(pdf)),
@@ -91,7 +91,7 @@ func (f *fixture) upload(t *testing.T, pdf []byte, signer string) approval.SignD
 	if err != nil {
 		t.Fatal(err)
 	}
-	return approval.SignDocumentInput{
+	return workflows.SignDocumentInput{
 		DocumentID: docID,
 		Agency:     agency,
 		Source:     events.Object{Bucket: info.Bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256},
@@ -100,13 +100,13 @@ func (f *fixture) upload(t *testing.T, pdf []byte, signer string) approval.SignD
 	}
 }
 
-func (f *fixture) sign(t *testing.T, in approval.SignDocumentInput) (approval.SignDocumentResult, error) {
+func (f *fixture) sign(t *testing.T, in workflows.SignDocumentInput) (workflows.SignDocumentResult, error) {
 	t.Helper()
-	val, err := f.env.ExecuteActivity(approval.ActivitySignDocument, in)
+	val, err := f.env.ExecuteActivity(workflows.ActivitySignDocument, in)
 	if err != nil {
-		return approval.SignDocumentResult{}, err
+		return workflows.SignDocumentResult{}, err
 	}
-	var res approval.SignDocumentResult
+	var res workflows.SignDocumentResult
 	if err := val.Get(&res); err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +297,7 @@ func TestPersonalSignatureAppearance(t *testing.T) {
 			t.Parallel()
 			f := srv.fixture(t, nil)
 			if tc.images {
-				f.acts.SignatureImages(sign.NewPKIDir(f.pki.Dir, nil))
+				f.acts.SignatureImages(keys.NewDir(f.pki.Dir, nil))
 			}
 			in := f.upload(t, pdftest.Document(t, "Quyet dinh"), "lanhdao")
 			in.SignerTitle, in.SignerAuthority, in.SignerFor = tc.title, tc.authority, tc.signsFor
@@ -335,56 +335,56 @@ func TestSignDocumentRefuses(t *testing.T) {
 	tests := []struct {
 		name     string
 		pdf      []byte
-		prepare  func(t *testing.T, f *fixture, in *approval.SignDocumentInput)
+		prepare  func(t *testing.T, f *fixture, in *workflows.SignDocumentInput)
 		wantType string
 		wantMsg  string
 	}{
 		{
 			name: "a source that differs from its registered digest",
-			prepare: func(_ *testing.T, _ *fixture, in *approval.SignDocumentInput) {
+			prepare: func(_ *testing.T, _ *fixture, in *workflows.SignDocumentInput) {
 				in.Source.SHA256 = strings.Repeat("ab", 32)
 			},
-			wantType: approval.ErrSourceIntegrity, wantMsg: "does not match what was registered",
+			wantType: workflows.ErrSourceIntegrity, wantMsg: "does not match what was registered",
 		},
 		{
 			name: "a source that is gone",
-			prepare: func(t *testing.T, f *fixture, in *approval.SignDocumentInput) {
+			prepare: func(t *testing.T, f *fixture, in *workflows.SignDocumentInput) {
 				if err := f.s3.Store.Delete(t.Context(), f.bucket, in.Source.Key, in.Source.VersionID); err != nil {
 					t.Fatal(err)
 				}
 			},
-			wantType: approval.ErrSourceIntegrity, wantMsg: "no longer in storage",
+			wantType: workflows.ErrSourceIntegrity, wantMsg: "no longer in storage",
 		},
 		{
 			name:     "a signer without a certificate",
-			prepare:  func(_ *testing.T, _ *fixture, in *approval.SignDocumentInput) { in.Signer = "giamdoc" },
-			wantType: approval.ErrNoSigningKey, wantMsg: "giamdoc has no signing certificate",
+			prepare:  func(_ *testing.T, _ *fixture, in *workflows.SignDocumentInput) { in.Signer = "giamdoc" },
+			wantType: workflows.ErrNoSigningKey, wantMsg: "giamdoc has no signing certificate",
 		},
 		{
 			name:     "a damaged PDF",
 			pdf:      []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog\nendobj\ntrailer\n"),
-			wantType: approval.ErrUnsignablePDF, wantMsg: "structure is damaged",
+			wantType: workflows.ErrUnsignablePDF, wantMsg: "structure is damaged",
 		},
 		{
 			name:     "a file that is not a PDF",
 			pdf:      []byte("<html><body>not a pdf</body></html>"),
-			wantType: approval.ErrUnsignablePDF, wantMsg: "missing %PDF header",
+			wantType: workflows.ErrUnsignablePDF, wantMsg: "missing %PDF header",
 		},
 		{
 			name:     "an incomplete request",
-			prepare:  func(_ *testing.T, _ *fixture, in *approval.SignDocumentInput) { in.Source.SHA256 = "" },
-			wantType: approval.ErrUnsignablePDF, wantMsg: "source SHA-256",
+			prepare:  func(_ *testing.T, _ *fixture, in *workflows.SignDocumentInput) { in.Source.SHA256 = "" },
+			wantType: workflows.ErrUnsignablePDF, wantMsg: "source SHA-256",
 		},
 		{
 			name: "an existing signature of another source",
-			prepare: func(t *testing.T, f *fixture, in *approval.SignDocumentInput) {
+			prepare: func(t *testing.T, f *fixture, in *workflows.SignDocumentInput) {
 				if _, err := f.sign(t, *in); err != nil {
 					t.Fatal(err)
 				}
 				other := f.upload(t, pdftest.Document(t, "Ban khac"), in.Signer)
 				in.Source = other.Source
 			},
-			wantType: approval.ErrSourceIntegrity, wantMsg: "the signed version stands",
+			wantType: workflows.ErrSourceIntegrity, wantMsg: "the signed version stands",
 		},
 	}
 	for _, tt := range tests {
@@ -412,7 +412,7 @@ func TestSignDocumentRefuses(t *testing.T) {
 // assertRefused checks that a signature was refused with a non-retryable
 // error of wantType saying wantMsg and, unless the document was signed
 // before, that nothing was stored or announced.
-func (f *fixture) assertRefused(t *testing.T, in approval.SignDocumentInput, err error, wantType, wantMsg string, signedBefore bool) {
+func (f *fixture) assertRefused(t *testing.T, in workflows.SignDocumentInput, err error, wantType, wantMsg string, signedBefore bool) {
 	t.Helper()
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) {

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/docflow/docflow/services/internal/pdfread/pdfreadtest"
-	"github.com/docflow/docflow/workflows/approval"
+	"github.com/docflow/docflow/workflows"
 )
 
 // Every source the shared reader refuses is refused before the signing
@@ -21,7 +21,7 @@ func TestSignDocumentRefusesHostileSources(t *testing.T) {
 			f := srv.fixture(t, nil)
 			in := f.upload(t, c.Data, "lanhdao")
 			_, err := f.sign(t, in)
-			f.assertRefused(t, in, err, approval.ErrUnsignablePDF, "save it again as PDF and resubmit it", false)
+			f.assertRefused(t, in, err, workflows.ErrUnsignablePDF, "save it again as PDF and resubmit it", false)
 		})
 	}
 }

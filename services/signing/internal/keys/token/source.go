@@ -22,7 +22,6 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
-	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/keys"
 )
 
@@ -159,7 +158,7 @@ func (s *Source) Lookup(ctx context.Context, username string) (keys.Credential, 
 	if err := ctx.Err(); err != nil {
 		return keys.Credential{}, errs.Wrap(op, err)
 	}
-	if !devpki.ValidUsername(username) {
+	if !keys.ValidUsername(username) {
 		return keys.Credential{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
 			fmt.Sprintf("%q is not a valid username, so it has no signing key", username)).
 			WithDetail("signer", username).WithCause(keys.ErrNoSigningKey)

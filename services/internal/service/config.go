@@ -1,0 +1,23 @@
+package service
+
+import (
+	"errors"
+
+	"github.com/docflow/docflow/services/internal/logging"
+	"github.com/docflow/docflow/services/internal/natsx"
+	"github.com/docflow/docflow/services/internal/temporalx"
+)
+
+// Common is the configuration every service shares: where NATS and
+// Temporal are and how it logs. A service's Config embeds it, so the keys
+// are declared, defaulted and checked in one place.
+type Common struct {
+	NATS     natsx.Config
+	Temporal temporalx.Config
+	Log      logging.Config
+}
+
+// Validate reports every problem of the shared settings.
+func (c Common) Validate() error {
+	return errors.Join(c.NATS.Validate(), c.Temporal.Validate(), c.Log.Validate())
+}

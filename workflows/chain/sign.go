@@ -1,0 +1,98 @@
+package chain
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/workflows"
+	"github.com/docflow/docflow/workflows/internal/execution"
+)
+
+// signAndArchive runs once every step agreed, as the single-approver
+// workflow does: the person whose approval completed the plan signs.
+func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
+	in := wf.in
+	by := *wf.state.Approver
+	wf.state.Status = StatusApproved
+	wf.book.Outbox.Queue(events.DocumentApproved, events.DocumentDecisionData{
+		DocumentID: in.DocumentID, WorkflowID: wf.wfID, By: by, At: workflow.Now(ctx),
+	})
+	if err := wf.book.Outbox.Flush(ctx); err != nil {
+		return Result{}, err
+	}
+
+	wf.state.Status = StatusSigning
+	wf.upsertSearch(ctx)
+	var signed workflows.SignDocumentResult
+	// A remote key's holder has up to the signing service's remote timeout
+	// (5 minutes by default) to approve on their device; the activity
+	// heartbeats meanwhile, so a lost worker is noticed within the
+	// heartbeat timeout rather than the start-to-close one.
+	signOpts := execution.ServiceActivity(workflows.SigningTaskQueue, 10*time.Minute,
+		workflows.ErrSourceIntegrity, workflows.ErrNoSigningKey, workflows.ErrUnsignablePDF,
+		workflows.ErrSignatureRefused, workflows.ErrSignatureExpired)
+	signOpts.HeartbeatTimeout = 30 * time.Second
+	signCtx := workflow.WithActivityOptions(ctx, signOpts)
+	title, authority, signsFor := wf.signer(by.Username)
+	if err := workflow.ExecuteActivity(signCtx, workflows.ActivitySignDocument, workflows.SignDocumentInput{
+		DocumentID: in.DocumentID, Agency: in.Agency, Source: wf.state.Original,
+		Signer: by.Username, Reason: "Phê duyệt: " + in.Subject, SignerTitle: title, SignerAuthority: authority, SignerFor: signsFor,
+	}).Get(ctx, &signed); err != nil {
+		return Result{}, fmt.Errorf("sign document %s: %w", in.DocumentID, err)
+	}
+
+	archive := signed.Signed
+	if workflow.GetVersion(ctx, changeClerkIssue, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+		if err := wf.awaitIssue(ctx, signed); err != nil {
+			return Result{}, err
+		}
+		archive = wf.state.Issued.Sealed
+	}
+
+	wf.state.Status = StatusArchiving
+	var archived workflows.ArchiveDocumentResult
+	archiveCtx := workflow.WithActivityOptions(ctx, execution.ServiceActivity(workflows.ArchiveTaskQueue, 5*time.Minute, workflows.ErrSourceIntegrity))
+	if err := workflow.ExecuteActivity(archiveCtx, workflows.ActivityArchiveDocument, workflows.ArchiveDocumentInput{
+		DocumentID: in.DocumentID, Agency: in.Agency, Kind: in.Kind, Subject: in.Subject,
+		ArrivalNumber: in.ArrivalNumber, Signed: archive, Signer: by.Username, SignedAt: signed.SignedAt,
+	}).Get(ctx, &archived); err != nil {
+		return Result{}, fmt.Errorf("archive document %s: %w", in.DocumentID, err)
+	}
+
+	wf.state.Status = StatusArchived
+	wf.upsertSearch(ctx)
+	workflow.GetLogger(ctx).Info("document archived", "document_id", in.DocumentID, "record_id", archived.RecordID)
+	return Result{Outcome: workflows.OutcomeArchived, Signed: &signed.Signed, Issued: wf.state.Issued, RecordID: archived.RecordID}, execution.Finish(ctx)
+}
+
+// signer is how the person who approved the last step signs: the title of
+// the position they approved in, or, when they acted as a substitute, their
+// own title under the authority (KT. for a substitution, TUQ. for a written
+// authorisation) and the assignee's title. A supervisor who decided an
+// overdue task, or anyone whose title the plan does not hold, gets no
+// title: the signature is then invisible.
+func (wf *run) signer(username string) (title, authority, signsFor string) {
+	for i := len(wf.state.Tasks) - 1; i >= 0; i-- {
+		t := wf.state.Tasks[i]
+		if t.Status != workflows.TaskDecided || t.Decision != workflows.DecisionApprove || t.DecidedBy != username {
+			continue
+		}
+		if t.OnBehalfOf == "" && t.Assignee.Username == username {
+			return t.Assignee.Title, "", ""
+		}
+		for _, sub := range t.Assignee.Substitutes {
+			if sub.Username != username || sub.Title == "" || t.Assignee.Title == "" {
+				continue
+			}
+			if sub.Authority == "TUQ" {
+				return sub.Title, "TUQ.", t.Assignee.Title
+			}
+			return sub.Title, "KT.", t.Assignee.Title
+		}
+		return "", "", ""
+	}
+	return "", "", ""
+}
