@@ -27,8 +27,8 @@ func assertSubjectPermissions(t *testing.T, st *stack.Stack) {
 		{svc.SigningService, events.EventSubject("000.00.00.G22", events.DocumentReceived)},
 		{svc.GatewayService, events.EventSubject("000.00.00.G22", events.DocumentArchived)},
 		{svc.IntakeService, events.EventSubject("000.00.00.G22", events.TaskDecided)},
-		{svc.SigningService, svc.IntakeAccept},
-		{svc.RoutingService, svc.ArchiveSearch},
+		{svc.SigningService, svc.IntakeAccept.Subject},
+		{svc.RoutingService, svc.ArchiveSearch.Subject},
 	}
 	for _, r := range refused {
 		violations := make(chan error, 4)

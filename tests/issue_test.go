@@ -11,6 +11,7 @@ import (
 	"time"
 
 	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/api/vntime"
 )
 
 // The two-signature rule end to end (DOMAIN.md §4): the approver's personal
@@ -150,9 +151,9 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 	}
 
 	// The outgoing register prints the number and the signer.
-	year := res.IssuedAt.In(time.FixedZone("+07", 7*3600)).Year()
+	year := res.IssuedAt.In(vntime.Zone).Year()
 	csv := string(register(t, clerk, "outgoing", year, "csv"))
-	row := fmt.Sprintf("%s,%s,Kế hoạch công tác tháng 12,Trần Văn Minh", res.Symbol, res.IssuedAt.In(time.FixedZone("+07", 7*3600)).Format("02/01/2006"))
+	row := fmt.Sprintf("%s,%s,Kế hoạch công tác tháng 12,Trần Văn Minh", res.Symbol, res.IssuedAt.In(vntime.Zone).Format("02/01/2006"))
 	if !strings.Contains(csv, row) {
 		t.Fatalf("outgoing register lacks %q:\n%s", row, csv)
 	}

@@ -23,6 +23,7 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/stack"
 )
 
@@ -318,7 +319,7 @@ func mustJSON(t *testing.T, raw []byte, v any) {
 // finds the document's row: its arrival number, issuer, symbol and date.
 func assertIncomingRegister(t *testing.T, clerk *session, arrival int64) {
 	t.Helper()
-	year := time.Now().In(time.FixedZone("+07", 7*3600)).Year()
+	year := time.Now().In(vntime.Zone).Year()
 	csv := string(register(t, clerk, "incoming", year, "csv"))
 	header := "\ufeffNgày đến,Số đến,Tác giả,\"Số, ký hiệu\",Ngày tháng,Tên loại và trích yếu,Đơn vị hoặc người nhận,Ngày chuyển,Ký nhận,Ghi chú\r\n"
 	row := fmt.Sprintf(",%d,Ủy ban nhân dân tỉnh Quảng Ninh,12/KH-UBND,05/01/2026,Kế hoạch công tác năm 2026 của Văn phòng,", arrival)

@@ -194,14 +194,14 @@ func TestRun(t *testing.T) {
 		t.Errorf("deleting the archived record = %v, want objstore.ErrLocked", err)
 	}
 
-	found, err := natsx.Request[svc.SearchReply](ctx, nt.Conn, svc.ArchiveSearch, svc.SearchRequest{Agency: in.Agency, Query: "quyet dinh phe duyet"})
+	found, err := natsx.Call(ctx, nt.Conn, svc.ArchiveSearch, svc.SearchRequest{Agency: in.Agency, Query: "quyet dinh phe duyet"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(found.Items) != 1 || found.Items[0].ID != res.RecordID || found.Items[0].Object != res.Object {
 		t.Errorf("search = %+v, want the archived record %s", found, res.RecordID)
 	}
-	got, err := natsx.Request[svc.Record](ctx, nt.Conn, svc.ArchiveGet, svc.GetRequest{Agency: in.Agency, RecordID: res.RecordID})
+	got, err := natsx.Call(ctx, nt.Conn, svc.ArchiveGet, svc.GetRequest{Agency: in.Agency, RecordID: res.RecordID})
 	if err != nil {
 		t.Fatal(err)
 	}

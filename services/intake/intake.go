@@ -57,12 +57,12 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			Verifier: signingVerifier{nc: env.NATS},
 		}, env.Store, reg, kinds, env.Publisher(), env.Log, time.Now)
 		env.Serve("Accepts documents: checks, stores and registers them, and keeps drafters' revisions.",
-			natsx.Endpoint{Name: "accept", Subject: svc.IntakeAccept, Handle: desk.HandleAccept},
-			natsx.Endpoint{Name: "revise", Subject: svc.IntakeRevise, Handle: desk.HandleRevise})
+			natsx.Handle(svc.IntakeAccept, desk.HandleAccept),
+			natsx.Handle(svc.IntakeRevise, desk.HandleRevise))
 		// Requests in hand finish before the connections they use close.
 		env.OnStop("requests in hand", func() error { desk.Close(); return nil })
 		env.Go("announcer", func(ctx context.Context) { desk.Announcer(ctx, cfg.AnnounceInterval) })
-		env.Log.Info("intake configured", zap.String("subject", svc.IntakeAccept), zap.String("bucket", cfg.DocumentsBucket),
+		env.Log.Info("intake configured", zap.String("subject", svc.IntakeAccept.Subject), zap.String("bucket", cfg.DocumentsBucket),
 			zap.Int64("max_bytes", cfg.MaxBytes), zap.String("db", string(env.DB.Dialect)))
 		return nil
 	})
@@ -73,5 +73,5 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 type signingVerifier struct{ nc *nats.Conn }
 
 func (v signingVerifier) Verify(ctx context.Context, req svc.VerifyRequest) (svc.SignatureReport, error) {
-	return natsx.Request[svc.SignatureReport](ctx, v.nc, svc.SigningVerify, req)
+	return natsx.Call(ctx, v.nc, svc.SigningVerify, req)
 }

@@ -150,7 +150,7 @@ func TestRun(t *testing.T) {
 	}
 
 	for want := int64(1); want <= 2; want++ {
-		rep, err := natsx.Request[svc.AcceptReply](t.Context(), nts.Conn, svc.IntakeAccept,
+		rep, err := natsx.Call(t.Context(), nts.Conn, svc.IntakeAccept,
 			svc.AcceptRequest{Staged: stage("one-page.pdf"), Metadata: meta, By: clerk})
 		if err != nil {
 			t.Fatalf("accept: %v", err)
@@ -161,7 +161,7 @@ func TestRun(t *testing.T) {
 	}
 
 	// A refusal reaches the caller with its code and message.
-	_, err = natsx.Request[svc.AcceptReply](t.Context(), nts.Conn, svc.IntakeAccept,
+	_, err = natsx.Call(t.Context(), nts.Conn, svc.IntakeAccept,
 		svc.AcceptRequest{Staged: stage("plain-text.txt"), Metadata: meta, By: clerk})
 	var e *errs.Error
 	if !errors.As(err, &e) || e.Code != errcode.NotPDF || e.Message != "file is not a PDF: missing %PDF header" {

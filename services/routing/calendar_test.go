@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 )
 
@@ -15,7 +16,7 @@ func TestReadinessNeedsCalendarDataAhead(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := func(y int, m time.Month, d int) func() time.Time {
-		return func() time.Time { return time.Date(y, m, d, 12, 0, 0, 0, calendar.Zone) }
+		return func() time.Time { return time.Date(y, m, d, 12, 0, 0, 0, vntime.Zone) }
 	}
 	if err := calendarCovers(cal, at(2026, 6, 1))(t.Context()); err != nil {
 		t.Fatalf("mid-2026: %v", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/health"
 	"github.com/docflow/docflow/services/routing/internal/orgchart"
@@ -42,7 +43,7 @@ const calendarHorizon = 90 * 24 * time.Hour
 // before deadlines need them.
 func calendarCovers(cal *calendar.Calendar, now func() time.Time) health.Check {
 	return func(context.Context) error {
-		t := now().In(calendar.Zone)
+		t := now().In(vntime.Zone)
 		for _, d := range []time.Time{t, t.Add(calendarHorizon)} {
 			if !cal.Covers(d.Year()) {
 				return fmt.Errorf("the working-day calendar has no data for %d: add the year's holidays to the calendar data", d.Year())

@@ -49,7 +49,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}, env.Store, keySource, pades.NewPDFSign(), env.Publisher(), env.Log)
 		verifier := verifyendpoint.New(verifyendpoint.Config{Bucket: cfg.DocumentsBucket, Roots: cfg.trustAnchors, TempDir: cfg.TempDir}, env.Store, env.Log)
 		env.Serve("Verifies the signatures of PDFs in object storage.",
-			natsx.Endpoint{Name: "verify", Subject: svc.SigningVerify, Handle: verifier.Handle, Timeout: 2 * time.Minute})
+			natsx.Handle(svc.SigningVerify, verifier.Verify).WithTimeout(2*time.Minute))
 		// The organisation signature: organisation keys and seal images come
 		// from the PKI directory whatever holds the personal keys; the
 		// personal signature must chain to the same anchors the verify

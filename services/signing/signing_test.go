@@ -99,7 +99,7 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 			t.Fatalf("workflow: %v", err)
 		}
 		by := events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"}
-		report, err := natsx.Request[svc.SignatureReport](t.Context(), nats.Conn, svc.SigningVerify, svc.VerifyRequest{Object: res.Signed, By: by})
+		report, err := natsx.Call(t.Context(), nats.Conn, svc.SigningVerify, svc.VerifyRequest{Object: res.Signed, By: by})
 		if err != nil {
 			t.Fatalf("verify: %v", err)
 		}
@@ -128,7 +128,7 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 		obj := events.Object{Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256}
-		report, err = natsx.Request[svc.SignatureReport](t.Context(), nats.Conn, svc.SigningVerify, svc.VerifyRequest{Object: obj, By: by})
+		report, err = natsx.Call(t.Context(), nats.Conn, svc.SigningVerify, svc.VerifyRequest{Object: obj, By: by})
 		if err != nil {
 			t.Fatalf("verify: %v", err)
 		}
@@ -136,7 +136,7 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 			t.Errorf("report of a tampered PDF, want an invalid signature with digest_mismatch: %+v", report)
 		}
 
-		_, err = natsx.Request[svc.SignatureReport](t.Context(), nats.Conn, svc.SigningVerify, svc.VerifyRequest{Object: events.Object{Key: "staging/missing.pdf"}, By: by})
+		_, err = natsx.Call(t.Context(), nats.Conn, svc.SigningVerify, svc.VerifyRequest{Object: events.Object{Key: "staging/missing.pdf"}, By: by})
 		var e *errs.Error
 		if !errors.As(err, &e) || e.Code != errcode.NotFound {
 			t.Errorf("verify a missing object = %v, want not_found", err)

@@ -24,13 +24,13 @@ const inbox = "_INBOX.>"
 var grants = map[string]grant{
 	svc.GatewayService: {
 		// SigningVerify answers GET /v1/documents/{id}/signatures.
-		publish:   append([]string{svc.IntakeAccept, svc.IntakeRevise, svc.ArchiveSearch, svc.ArchiveGet, svc.SigningVerify, "docflow.svc.routing.>"}, jetStream...),
+		publish:   append([]string{svc.IntakeAccept.Subject, svc.IntakeRevise.Subject, svc.ArchiveSearch.Subject, svc.ArchiveGet.Subject, svc.SigningVerify.Subject, "docflow.svc.routing.>"}, jetStream...),
 		subscribe: []string{inbox},
 	},
 	svc.IntakeService: {
 		// Intake asks signing to verify uploads that carry signatures.
-		publish:   append([]string{events.EventFilter(events.DocumentReceived), svc.SigningVerify, inbox}, jetStream...),
-		subscribe: []string{svc.IntakeAccept, svc.IntakeRevise, "$SRV.>", inbox},
+		publish:   append([]string{events.EventFilter(events.DocumentReceived), svc.SigningVerify.Subject, inbox}, jetStream...),
+		subscribe: []string{svc.IntakeAccept.Subject, svc.IntakeRevise.Subject, "$SRV.>", inbox},
 	},
 	svc.RoutingService: {
 		publish: append([]string{
@@ -53,11 +53,11 @@ var grants = map[string]grant{
 	},
 	svc.SigningService: {
 		publish:   append([]string{events.EventFilter(events.DocumentSigned), inbox}, jetStream...),
-		subscribe: []string{svc.SigningVerify, "$SRV.>", inbox},
+		subscribe: []string{svc.SigningVerify.Subject, "$SRV.>", inbox},
 	},
 	svc.ArchiveService: {
 		publish:   append([]string{events.EventFilter(events.DocumentArchived), inbox}, jetStream...),
-		subscribe: []string{svc.ArchiveSearch, svc.ArchiveGet, "$SRV.>", inbox},
+		subscribe: []string{svc.ArchiveSearch.Subject, svc.ArchiveGet.Subject, "$SRV.>", inbox},
 	},
 }
 

@@ -60,7 +60,7 @@ func TestIntakeVerifiesSignedUploads(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		defer cancel()
-		return natsx.Request[svc.AcceptReply](ctx, nc, svc.IntakeAccept, svc.AcceptRequest{
+		return natsx.Call(ctx, nc, svc.IntakeAccept, svc.AcceptRequest{
 			Staged:   events.Object{Bucket: info.Bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256},
 			Metadata: svc.DocumentMetadata{Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt kế hoạch", Urgency: "THUONG", Confidentiality: "NONE"},
 			By:       by,

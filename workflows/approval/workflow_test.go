@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/approval"
 	"github.com/docflow/docflow/workflows/internal/workflowtest"
@@ -45,7 +46,7 @@ func newEnv(t *testing.T) (*testEnv, *recorder) {
 }
 
 // deadline is what routing computed on the working-day calendar.
-var deadline = time.Date(2026, 2, 25, 9, 0, 0, 0, workflowtest.Zone)
+var deadline = time.Date(2026, 2, 25, 9, 0, 0, 0, vntime.Zone)
 
 func input() approval.Input {
 	return approval.Input{

@@ -19,7 +19,6 @@ import (
 const agency = workflowtest.Agency
 
 var (
-	zone  = workflowtest.Zone
 	start = workflowtest.Start
 	// fiveDays stands in for routing's calendar in tests that do not look
 	// at deadlines.

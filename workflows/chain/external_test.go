@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/chain"
 	"github.com/docflow/docflow/workflows/internal/workflowtest"
@@ -128,7 +129,7 @@ func TestExternalStepRefusedReturnsToTheDrafter(t *testing.T) {
 func TestExternalStepOverdue(t *testing.T) {
 	t.Parallel()
 	sentAt := start.Add(time.Hour)
-	deadline := time.Date(2026, 2, 27, 10, 30, 0, 0, zone)
+	deadline := time.Date(2026, 2, 27, 10, 30, 0, 0, vntime.Zone)
 	env, rec := newEnv(t, workflowtest.Planned(sentAt, 5, deadline, deadline.AddDate(0, 0, -1)))
 	approveAt(env, time.Hour, "truongphong")
 	before := env.SnapshotAt(deadline.Sub(start) - time.Minute)

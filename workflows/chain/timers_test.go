@@ -7,6 +7,7 @@ import (
 	"time"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/internal/workflowtest"
 )
@@ -17,8 +18,8 @@ import (
 // those moments, not three calendar days on.
 func TestReminderAndEscalationAcrossTet(t *testing.T) {
 	t.Parallel()
-	deadline := time.Date(2026, 2, 25, 9, 30, 0, 0, zone)
-	remindAt := time.Date(2026, 2, 24, 9, 30, 0, 0, zone)
+	deadline := time.Date(2026, 2, 25, 9, 30, 0, 0, vntime.Zone)
+	remindAt := time.Date(2026, 2, 24, 9, 30, 0, 0, vntime.Zone)
 	env, rec := newEnv(t, workflowtest.Planned(start, 3, deadline, remindAt))
 	vu := person("vutruong")
 	vu.Supervisor = "thutruong"

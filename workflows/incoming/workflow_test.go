@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/incoming"
 	"github.com/docflow/docflow/workflows/internal/workflowtest"
@@ -19,7 +20,6 @@ const (
 )
 
 var (
-	zone  = workflowtest.Zone
 	start = workflowtest.Start
 	// fiveDays stands in for routing's calendar where the dates do not
 	// matter; a chosen date is kept.
@@ -203,7 +203,7 @@ func TestWhoMayAssign(t *testing.T) {
 	director := leader("giamdoc")
 	director.Substitutes = []workflows.Substitute{leave}
 	deputyLeader := leader("phogiamdoc2")
-	due := time.Date(2026, 3, 6, 17, 0, 0, 0, zone)
+	due := time.Date(2026, 3, 6, 17, 0, 0, 0, vntime.Zone)
 
 	env, rec := newEnv(t, fiveDays)
 	// assignBy builds the assignment of taskOwner's task by someone, changed
@@ -268,8 +268,8 @@ func TestWhoMayAssign(t *testing.T) {
 func TestOverdueHandlingEscalatesToTheLeader(t *testing.T) {
 	t.Parallel()
 	assignedAt := start.Add(30 * time.Minute)
-	deadline := time.Date(2026, 2, 25, 10, 0, 0, 0, zone)
-	remindAt := time.Date(2026, 2, 24, 8, 0, 0, 0, zone)
+	deadline := time.Date(2026, 2, 25, 10, 0, 0, 0, vntime.Zone)
+	remindAt := time.Date(2026, 2, 24, 8, 0, 0, 0, vntime.Zone)
 	env, rec := newEnv(t, workflowtest.Planned(assignedAt, 3, deadline, remindAt))
 	env.At(30*time.Minute, incoming.UpdateAssign, assignment(3))
 	beforeReminder := env.SnapshotAt(remindAt.Sub(start) - time.Minute)

@@ -15,10 +15,11 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 )
 
 var (
-	at         = time.Date(2026, 3, 5, 9, 30, 0, 123456789, time.FixedZone("ICT", 7*3600))
+	at         = time.Date(2026, 3, 5, 9, 30, 0, 123456789, vntime.Zone)
 	actor      = events.Actor{Username: "chuyenvien1", Role: "official", Agency: "000.00.00.G22"}
 	substitute = events.Substitute{
 		Username: "chuyenvien2", From: at, Until: at.AddDate(0, 0, 7), Kinds: []string{"CONG_VAN"}, Authority: "TUQ",

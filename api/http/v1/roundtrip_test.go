@@ -20,6 +20,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/api/vntime"
 )
 
 // fakeAPI answers a few operations the way the gateway does, so the test
@@ -39,7 +40,7 @@ func (fakeAPI) Login(_ context.Context, req httpapi.LoginRequestObject) (httpapi
 	}
 	return httpapi.Login200JSONResponse{
 		Token:     "t0k3n",
-		ExpiresAt: time.Date(2026, 3, 5, 17, 0, 0, 0, time.FixedZone("ICT", 7*3600)),
+		ExpiresAt: time.Date(2026, 3, 5, 17, 0, 0, 0, vntime.Zone),
 		User:      httpapi.User{Username: "vanthu", FullName: "Văn Thư", Role: httpapi.RoleClerk, Agency: "000.00.00.G22"},
 	}, nil
 }

@@ -7,15 +7,15 @@ import (
 )
 
 // Routing endpoints: delegations of positions to substitutes.
-const (
+var (
 	// RoutingDelegationsCreate names a substitute for a position; only the
 	// position's holder or a leader of the agency may, and nothing held by
 	// delegation can be delegated again.
-	RoutingDelegationsCreate = "docflow.svc.routing.delegations.create"
+	RoutingDelegationsCreate = Endpoint[CreateDelegationRequest, Delegation]{Subject: "docflow.svc.routing.delegations.create"}
 	// RoutingDelegationsRevoke ends a delegation before its end.
-	RoutingDelegationsRevoke = "docflow.svc.routing.delegations.revoke"
+	RoutingDelegationsRevoke = Endpoint[RevokeDelegationRequest, Delegation]{Subject: "docflow.svc.routing.delegations.revoke"}
 	// RoutingDelegationsList lists delegations.
-	RoutingDelegationsList = "docflow.svc.routing.delegations.list"
+	RoutingDelegationsList = Endpoint[ListDelegationsRequest, DelegationList]{Subject: "docflow.svc.routing.delegations.list"}
 )
 
 // Delegation is a position delegated to a substitute for a period
@@ -70,16 +70,15 @@ type DelegationList struct {
 
 // Routing endpoints: what routing plans with, for people to see, and the
 // assignee record of a person for a task handed to them.
-const (
-	// RoutingRules answers the rules in force (RulesRequest → RuleSet).
-	RoutingRules = "docflow.svc.routing.rules"
+var (
+	// RoutingRules answers the rules in force.
+	RoutingRules = Endpoint[RulesRequest, RuleSet]{Subject: "docflow.svc.routing.rules"}
 	// RoutingOrgChart answers the agency's org chart with the substitutes in
-	// force (OrgChartRequest → OrgChart).
-	RoutingOrgChart = "docflow.svc.routing.orgchart"
+	// force.
+	RoutingOrgChart = Endpoint[OrgChartRequest, OrgChart]{Subject: "docflow.svc.routing.orgchart"}
 	// RoutingAssignee resolves a person to the assignee record a workflow
-	// needs: their position, supervisor and substitutes (AssigneeRequest →
-	// Assignee).
-	RoutingAssignee = "docflow.svc.routing.assignee"
+	// needs: their position, supervisor and substitutes.
+	RoutingAssignee = Endpoint[AssigneeRequest, Assignee]{Subject: "docflow.svc.routing.assignee"}
 )
 
 // RulesRequest asks for the routing rules.

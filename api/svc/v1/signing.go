@@ -6,14 +6,14 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 )
 
-// SigningVerify verifies every signature of a PDF in object storage
-// (VerifyRequest → SignatureReport): integrity, coverage, the chain to the
+// SigningVerify verifies every signature of a PDF in object storage:
+// integrity, coverage, the chain to the
 // signing service's trust anchors, validity and revocation at signing time,
 // timestamps. A document that is damaged or whose signatures do not hold is
 // an answer (Valid false, with reasons), not an error; errors are for
 // requests that cannot be answered (no such object, a file over the size
 // limit, storage unreachable).
-const SigningVerify = "docflow.svc.signing.verify"
+var SigningVerify = Endpoint[VerifyRequest, SignatureReport]{Subject: "docflow.svc.signing.verify"}
 
 // VerifyRequest names the PDF to verify: a stored document or a staged
 // upload, in the documents bucket when Object.Bucket is empty. When

@@ -1,6 +1,7 @@
 // Package svc declares the request/reply endpoints services offer each other
-// over NATS (nats.go/micro), under docflow.svc.<service>.<verb>, with their
-// request and reply messages. A failed request is answered with the micro
+// over NATS (nats.go/micro), under docflow.svc.<service>.<verb>: each one an
+// Endpoint value that ties its subject to its request and reply messages.
+// Requests and replies are JSON. A failed request is answered with the micro
 // error headers (Nats-Service-Error-Code = HTTP status) and an errcode.Error
 // JSON body.
 package svc
@@ -11,21 +12,24 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 )
 
-// Service names and endpoint subjects.
+// Service names.
 const (
 	IntakeService  = "intake"
 	ArchiveService = "archive"
 	SigningService = "signing"
 	RoutingService = "routing"
 	GatewayService = "gateway"
+)
 
+// Intake and archive endpoints.
+var (
 	// IntakeAccept validates a staged upload, stores it as the original,
 	// registers it with an arrival number and emits document.received.
-	IntakeAccept = "docflow.svc.intake.accept"
+	IntakeAccept = Endpoint[AcceptRequest, AcceptReply]{Subject: "docflow.svc.intake.accept"}
 	// ArchiveSearch searches the archive catalog.
-	ArchiveSearch = "docflow.svc.archive.search"
+	ArchiveSearch = Endpoint[SearchRequest, SearchReply]{Subject: "docflow.svc.archive.search"}
 	// ArchiveGet returns one catalog record.
-	ArchiveGet = "docflow.svc.archive.get"
+	ArchiveGet = Endpoint[GetRequest, Record]{Subject: "docflow.svc.archive.get"}
 )
 
 // Version of the endpoint contracts, reported by the micro services.
@@ -102,9 +106,9 @@ type Record struct {
 }
 
 // IntakeRevise checks a drafter's revised document and stores it as a new
-// revision of an existing document (ReviseRequest → ReviseReply). Like
-// IntakeAccept it removes the staged upload whatever the outcome.
-const IntakeRevise = "docflow.svc.intake.revise"
+// revision of an existing document. Like IntakeAccept it removes the staged
+// upload whatever the outcome.
+var IntakeRevise = Endpoint[ReviseRequest, ReviseReply]{Subject: "docflow.svc.intake.revise"}
 
 // ReviseRequest asks intake to keep a revised document.
 type ReviseRequest struct {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -19,16 +18,37 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
-// Endpoint is one request/reply endpoint of a micro service.
+// Endpoint is one request/reply endpoint of a micro service, as Handle
+// makes it.
 type Endpoint struct {
 	Name    string
 	Subject string
-	// Handle answers a request; the returned value is sent as JSON. An error
+	// handle answers a request; the returned value is sent as JSON. An error
 	// is sent as a micro error whose code is the HTTP status of its kind and
 	// whose body is the errcode.Error a caller can show.
-	Handle func(ctx context.Context, data []byte) (any, error)
-	// Timeout bounds one request; default 30 s.
-	Timeout time.Duration
+	handle func(ctx context.Context, data []byte) (any, error)
+	// timeout bounds one request; default 30 s.
+	timeout time.Duration
+}
+
+// Handle serves ep with h: the request is decoded from JSON into ep's
+// request type (a request that does not decode is refused as invalid, and
+// h never sees it), h answers it, and its reply goes back as JSON.
+func Handle[Req, Rep any](ep svc.Endpoint[Req, Rep], h func(context.Context, Req) (Rep, error)) Endpoint {
+	return Endpoint{Name: ep.Name(), Subject: ep.Subject, handle: func(ctx context.Context, data []byte) (any, error) {
+		var req Req
+		if err := json.Unmarshal(data, &req); err != nil {
+			return nil, errs.E("natsx.Handle "+ep.Subject, errs.Invalid, errcode.InvalidArgument,
+				fmt.Sprintf("the request to %s is not valid JSON for that endpoint: %v", ep.Subject, err)).WithCause(err)
+		}
+		return h(ctx, req)
+	}}
+}
+
+// WithTimeout bounds each request to e by d instead of 30 s.
+func (e Endpoint) WithTimeout(d time.Duration) Endpoint {
+	e.timeout = d
+	return e
 }
 
 // Serve starts a micro service with the endpoints. Requests are handled
@@ -52,7 +72,7 @@ func Serve(nc *nats.Conn, name, description string, log *zap.Logger, endpoints .
 }
 
 func handler(ep Endpoint, log *zap.Logger) func(context.Context, micro.Request) {
-	timeout := ep.Timeout
+	timeout := ep.timeout
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
@@ -62,7 +82,7 @@ func handler(ep Endpoint, log *zap.Logger) func(context.Context, micro.Request) 
 		go func() {
 			ctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
-			rep, err := ep.Handle(ctx, req.Data())
+			rep, err := ep.handle(ctx, req.Data())
 			if err != nil {
 				respondError(req, err, log)
 				return
@@ -93,12 +113,12 @@ func respondError(req micro.Request, err error, log *zap.Logger) {
 	}
 }
 
-// Request sends req as JSON to subject and decodes the reply into Rep. A
-// service error comes back as *errs.Error with the service's code and
-// message; no responder or a timeout is Unavailable.
-func Request[Rep any](ctx context.Context, nc *nats.Conn, subject string, req any) (Rep, error) {
+// Call sends req to ep as JSON and decodes the reply. A service error comes
+// back as *errs.Error with the service's code and message; no responder or
+// a timeout is Unavailable. Without a deadline on ctx, the call waits 30 s.
+func Call[Req, Rep any](ctx context.Context, nc *nats.Conn, ep svc.Endpoint[Req, Rep], req Req) (Rep, error) {
 	var zero Rep
-	op := "request " + subject
+	op := "natsx.Call " + ep.Subject
 	body, err := json.Marshal(req)
 	if err != nil {
 		return zero, fmt.Errorf("%s: %w", op, err)
@@ -108,10 +128,10 @@ func Request[Rep any](ctx context.Context, nc *nats.Conn, subject string, req an
 		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 	}
-	msg, err := nc.RequestWithContext(ctx, subject, body)
+	msg, err := nc.RequestWithContext(ctx, ep.Subject, body)
 	if err != nil {
 		if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) {
-			return zero, errs.E(op, errs.Unavailable, errcode.Unavailable, "the "+serviceOf(subject)+" service did not answer; try again shortly").WithCause(err)
+			return zero, errs.E(op, errs.Unavailable, errcode.Unavailable, "the "+ep.Service()+" service did not answer; try again shortly").WithCause(err)
 		}
 		return zero, errs.Wrap(op, err)
 	}
@@ -131,12 +151,4 @@ func Request[Rep any](ctx context.Context, nc *nats.Conn, subject string, req an
 		return zero, fmt.Errorf("%s: decode reply: %w", op, err)
 	}
 	return rep, nil
-}
-
-func serviceOf(subject string) string {
-	// docflow.svc.<service>.<verb>
-	if tokens := strings.Split(subject, "."); len(tokens) >= 3 {
-		return tokens[2]
-	}
-	return subject
 }

@@ -2,7 +2,6 @@ package service_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
@@ -31,7 +31,7 @@ var (
 		Stream: testStream.Name, Durable: "runtime-test", FilterSubject: []string{"runtime.test.>"},
 		AckWait: 10 * time.Second, MaxDeliver: -1,
 	}
-	echoSubject = "runtime.svc.echo"
+	echo = svc.Endpoint[string, string]{Subject: "runtime.svc.echo"}
 )
 
 // servers are the real servers a test service depends on.
@@ -64,9 +64,7 @@ func wireEverything(queue, apiAddr string) func(context.Context, *service.Env) e
 		env.Worker(queue, func(w worker.Registry) {
 			w.RegisterActivityWithOptions(func(context.Context) error { return nil }, activity.RegisterOptions{Name: "RuntimeTestNoop"})
 		})
-		env.Serve("runtime test", natsx.Endpoint{Name: "echo", Subject: echoSubject, Handle: func(_ context.Context, data []byte) (any, error) {
-			return json.RawMessage(data), nil
-		}})
+		env.Serve("runtime test", natsx.Handle(echo, func(_ context.Context, s string) (string, error) { return s, nil }))
 		env.Consume(testConsumer, func(context.Context, events.Event) error { return nil })
 		env.Go("loop", func(ctx context.Context) { <-ctx.Done() })
 		env.HTTP("test API", apiAddr, &http.Server{Handler: http.NotFoundHandler(), ReadHeaderTimeout: time.Second})
@@ -89,7 +87,7 @@ func TestShutdownOrder(t *testing.T) {
 	r := run(t, spec, wireEverything("runtime-order", apiAddr), nil)
 	r.waitReadiness(t, spec.HealthAddr, http.StatusOK)
 
-	reply, err := natsx.Request[string](t.Context(), d.nats.Conn, echoSubject, "ping")
+	reply, err := natsx.Call(t.Context(), d.nats.Conn, echo, "ping")
 	if err != nil || reply != "ping" {
 		t.Fatalf("echo endpoint = %q, %v; want ping", reply, err)
 	}
@@ -112,7 +110,7 @@ func TestShutdownOrder(t *testing.T) {
 			t.Errorf("%s still accepts connections after Run returned", addr)
 		}
 	}
-	_, err = natsx.Request[string](t.Context(), d.nats.Conn, echoSubject, "ping")
+	_, err = natsx.Call(t.Context(), d.nats.Conn, echo, "ping")
 	if errs.KindOf(err) != errs.Unavailable {
 		t.Errorf("echo after Run returned = %v, want Unavailable: nobody answers", err)
 	}

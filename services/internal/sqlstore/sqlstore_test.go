@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
@@ -56,7 +57,7 @@ func testPlaceholders(t *testing.T, db *sqlstore.DB) {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE p (id TEXT PRIMARY KEY, n BIGINT, at TEXT)`); err != nil {
 		t.Fatal(err)
 	}
-	at := time.Date(2026, 1, 5, 8, 30, 0, 123456789, time.FixedZone("+07", 7*3600))
+	at := time.Date(2026, 1, 5, 8, 30, 0, 123456789, vntime.Zone)
 	if _, err := db.ExecContext(ctx, `INSERT INTO p (id, n, at) VALUES ($1, $2, $3)`, "a", int64(1)<<40, sqlstore.Time(at)); err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/workflows"
 )
 
@@ -29,11 +30,8 @@ const (
 	DocumentID = "doc-1"
 )
 
-// Zone is the agencies' time zone, +07:00.
-var Zone = time.FixedZone("+07", 7*3600)
-
 // Start is the Friday before Tết Bính Ngọ 2026, when every test starts.
-var Start = time.Date(2026, 2, 13, 9, 30, 0, 0, Zone)
+var Start = time.Date(2026, 2, 13, 9, 30, 0, 0, vntime.Zone)
 
 // FiveDays stands in for routing's calendar where the dates do not matter:
 // far enough that no timer fires while people act. A chosen date (Due) is

@@ -19,6 +19,8 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/ids"
+	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/archive/internal/catalog"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
@@ -91,16 +93,6 @@ func RecordID(documentID string) string {
 // EventID is the id of a document's document.archived event.
 func EventID(documentID string) string { return natsx.EventID("archived:" + documentID) }
 
-// ObjectKey is where a document's record is kept in the archive bucket:
-// records/<agency-token>/<year signed, Vietnam time>/<document id>.pdf. Every
-// part comes from the signed document, so a retry finds an earlier copy.
-func ObjectKey(agency string, signedAt time.Time, documentID string) string {
-	// Asia/Ho_Chi_Minh is UTC+7 without daylight saving: a fixed zone needs
-	// no tz database on the host.
-	year := signedAt.In(time.FixedZone("ICT", 7*60*60)).Year()
-	return fmt.Sprintf("records/%s/%04d/%s.pdf", events.AgencyToken(agency), year, documentID)
-}
-
 // Archive keeps the signed PDF of in as an archive record and returns it.
 // It is idempotent: archiving a document again returns its record, writes no
 // second copy and republishes the same event (which JetStream deduplicates).
@@ -138,7 +130,7 @@ func (a *Archiver) Archive(ctx context.Context, in workflows.ArchiveDocumentInpu
 // ingest stores the archive copy (or finds one an interrupted attempt left),
 // checks its fixity and catalogs it.
 func (a *Archiver) ingest(ctx context.Context, in workflows.ArchiveDocumentInput, log *zap.Logger) (catalog.Record, error) {
-	key := ObjectKey(in.Agency, in.SignedAt, in.DocumentID)
+	key := objectkey.Record(in.Agency, in.SignedAt, in.DocumentID)
 	info, occ, err := a.atKey(ctx, in, key)
 	if err != nil {
 		return catalog.Record{}, err
@@ -366,12 +358,13 @@ func (a *Archiver) validate(op string, in workflows.ArchiveDocumentInput) error 
 		e = e.WithDetail(field, problem)
 		problems = append(problems, field+" "+problem)
 	}
-	if !safeToken(in.DocumentID) {
-		bad("document_id", "must be a non-empty id of letters, digits and '-'")
+	badID := func(field string, err error) {
+		if e := (*ids.Error)(nil); errors.As(err, &e) {
+			bad(field, "is "+e.Reason)
+		}
 	}
-	if !validAgency(in.Agency) {
-		bad("agency", "must be an agency identifier of 0-9, A-Z and '.' (at most 35 characters)")
-	}
+	badID("document_id", ids.CheckDocument(in.DocumentID))
+	badID("agency", ids.CheckAgency(in.Agency))
 	if in.Kind == "" {
 		bad("kind", "is required")
 	}
@@ -425,24 +418,6 @@ func mismatch(op, bucket, key string, cause error, what string) error {
 
 func unavailable(op, msg string, err error) error {
 	return errs.E(op, errs.Unavailable, errcode.Unavailable, msg).WithCause(err)
-}
-
-func safeToken(s string) bool {
-	if s == "" || len(s) > 128 {
-		return false
-	}
-	return strings.IndexFunc(s, func(r rune) bool {
-		return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '-'
-	}) < 0
-}
-
-func validAgency(s string) bool {
-	if s == "" || len(s) > 35 || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") {
-		return false
-	}
-	return strings.IndexFunc(s, func(r rune) bool {
-		return (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '.'
-	}) < 0
 }
 
 func isSHA256(s string) bool {

@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/archive/internal/catalog"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
@@ -255,7 +256,7 @@ func TestArchive(t *testing.T) {
 		a := w.archiver(t)
 		in, _ := w.signed(t)
 		// The copy is made, then the process dies before cataloging it.
-		left, err := a.copy(t.Context(), in, ObjectKey(in.Agency, in.SignedAt, in.DocumentID))
+		left, err := a.copy(t.Context(), in, objectkey.Record(in.Agency, in.SignedAt, in.DocumentID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,7 +317,7 @@ func TestArchive(t *testing.T) {
 		// again before the copy was cataloged.
 		earlier, _ := w.signed(t)
 		earlier.DocumentID, earlier.Agency = in.DocumentID, in.Agency
-		left, err := a.copy(t.Context(), earlier, ObjectKey(in.Agency, in.SignedAt, in.DocumentID))
+		left, err := a.copy(t.Context(), earlier, objectkey.Record(in.Agency, in.SignedAt, in.DocumentID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -428,7 +429,7 @@ func TestArchiveRefusals(t *testing.T) {
 			assertNonRetryable(t, err, tt.wantType)
 
 			// Nothing is left behind: no locked copy, no record, no event.
-			key := ObjectKey(in.Agency, in.SignedAt, in.DocumentID)
+			key := objectkey.Record(in.Agency, in.SignedAt, in.DocumentID)
 			if _, err := w.store.Stat(t.Context(), archiveBucket, key, ""); !errors.Is(err, objstore.ErrNotFound) {
 				t.Errorf("archive bucket has %s after a refusal (stat: %v)", key, err)
 			}

@@ -5,9 +5,7 @@ package retrieval
 
 import (
 	"context"
-	"encoding/json"
 
-	"github.com/docflow/docflow/api/errcode"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/archive/internal/catalog"
 	"github.com/docflow/docflow/services/internal/errs"
@@ -25,20 +23,16 @@ func New(cat *catalog.Catalog) *Service { return &Service{catalog: cat} }
 // Endpoints are svc.ArchiveSearch and svc.ArchiveGet.
 func (s *Service) Endpoints() []natsx.Endpoint {
 	return []natsx.Endpoint{
-		{Name: "search", Subject: svc.ArchiveSearch, Handle: s.search},
-		{Name: "get", Subject: svc.ArchiveGet, Handle: s.get},
+		natsx.Handle(svc.ArchiveSearch, s.search),
+		natsx.Handle(svc.ArchiveGet, s.get),
 	}
 }
 
-func (s *Service) search(ctx context.Context, data []byte) (any, error) {
+func (s *Service) search(ctx context.Context, req svc.SearchRequest) (svc.SearchReply, error) {
 	const op = "retrieval.search"
-	var req svc.SearchRequest
-	if err := decode(op, data, &req); err != nil {
-		return nil, err
-	}
 	page, err := s.catalog.Search(ctx, req.Agency, req.Query, req.PageSize, req.PageToken)
 	if err != nil {
-		return nil, errs.Wrap(op, err)
+		return svc.SearchReply{}, errs.Wrap(op, err)
 	}
 	// An empty result is an empty list, never null, for clients that iterate.
 	rep := svc.SearchReply{Items: make([]svc.Record, 0, len(page.Items)), NextPageToken: page.NextPageToken}
@@ -48,24 +42,12 @@ func (s *Service) search(ctx context.Context, data []byte) (any, error) {
 	return rep, nil
 }
 
-func (s *Service) get(ctx context.Context, data []byte) (any, error) {
-	const op = "retrieval.get"
-	var req svc.GetRequest
-	if err := decode(op, data, &req); err != nil {
-		return nil, err
-	}
+func (s *Service) get(ctx context.Context, req svc.GetRequest) (svc.Record, error) {
 	r, err := s.catalog.Get(ctx, req.Agency, req.RecordID)
 	if err != nil {
-		return nil, errs.Wrap(op, err)
+		return svc.Record{}, errs.Wrap("retrieval.get", err)
 	}
 	return wire(r), nil
-}
-
-func decode(op string, data []byte, dst any) error {
-	if err := json.Unmarshal(data, dst); err != nil {
-		return errs.E(op, errs.Invalid, errcode.InvalidArgument, "request is not valid JSON for this endpoint: "+err.Error()).WithCause(err)
-	}
-	return nil
 }
 
 func wire(r catalog.Record) svc.Record {

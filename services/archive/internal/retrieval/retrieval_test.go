@@ -1,11 +1,13 @@
 package retrieval_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/docflow/docflow/api/errcode"
@@ -66,7 +68,7 @@ func TestEndpoints(t *testing.T) {
 
 	t.Run("search without diacritics finds the record with its object", func(t *testing.T) {
 		t.Parallel()
-		rep, err := natsx.Request[svc.SearchReply](t.Context(), nt.Conn, svc.ArchiveSearch,
+		rep, err := natsx.Call(t.Context(), nt.Conn, svc.ArchiveSearch,
 			svc.SearchRequest{Agency: agency, Query: "quyet dinh phe duyet"})
 		if err != nil {
 			t.Fatal(err)
@@ -83,7 +85,7 @@ func TestEndpoints(t *testing.T) {
 
 	t.Run("search pages newest first", func(t *testing.T) {
 		t.Parallel()
-		first, err := natsx.Request[svc.SearchReply](t.Context(), nt.Conn, svc.ArchiveSearch,
+		first, err := natsx.Call(t.Context(), nt.Conn, svc.ArchiveSearch,
 			svc.SearchRequest{Agency: agency, Query: "quyết định", PageSize: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -91,7 +93,7 @@ func TestEndpoints(t *testing.T) {
 		if len(first.Items) != 1 || first.Items[0].ID != second.ID || first.NextPageToken == "" {
 			t.Fatalf("first page = %+v, want the newer record and a next page token", first)
 		}
-		next, err := natsx.Request[svc.SearchReply](t.Context(), nt.Conn, svc.ArchiveSearch,
+		next, err := natsx.Call(t.Context(), nt.Conn, svc.ArchiveSearch,
 			svc.SearchRequest{Agency: agency, Query: "quyết định", PageSize: 1, PageToken: first.NextPageToken})
 		if err != nil {
 			t.Fatal(err)
@@ -103,7 +105,7 @@ func TestEndpoints(t *testing.T) {
 
 	t.Run("search with no match answers an empty list", func(t *testing.T) {
 		t.Parallel()
-		msg, err := nt.Conn.RequestWithContext(t.Context(), svc.ArchiveSearch, []byte(`{"agency":"`+other+`","query":"quyet dinh"}`))
+		msg, err := nt.Conn.RequestWithContext(t.Context(), svc.ArchiveSearch.Subject, []byte(`{"agency":"`+other+`","query":"quyet dinh"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +116,7 @@ func TestEndpoints(t *testing.T) {
 
 	t.Run("get returns the record", func(t *testing.T) {
 		t.Parallel()
-		got, err := natsx.Request[svc.Record](t.Context(), nt.Conn, svc.ArchiveGet, svc.GetRequest{Agency: agency, RecordID: rec.ID})
+		got, err := natsx.Call(t.Context(), nt.Conn, svc.ArchiveGet, svc.GetRequest{Agency: agency, RecordID: rec.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,21 +127,20 @@ func TestEndpoints(t *testing.T) {
 
 	refusals := []struct {
 		name     string
-		subject  string
-		req      any
+		call     func(context.Context, *nats.Conn) error
 		wantCode errcode.Code
 		wantKind errs.Kind
 	}{
-		{"get of another agency's record", svc.ArchiveGet, svc.GetRequest{Agency: other, RecordID: rec.ID}, errcode.NotFound, errs.NotFound},
-		{"get of an unknown record", svc.ArchiveGet, svc.GetRequest{Agency: agency, RecordID: "nope"}, errcode.NotFound, errs.NotFound},
-		{"search with a forged page token", svc.ArchiveSearch, svc.SearchRequest{Agency: agency, PageToken: "forged"}, errcode.InvalidArgument, errs.Invalid},
-		{"search without agency", svc.ArchiveSearch, svc.SearchRequest{Query: "quyet"}, errcode.InvalidArgument, errs.Invalid},
-		{"request that is not JSON", svc.ArchiveSearch, "not an object", errcode.InvalidArgument, errs.Invalid},
+		{"get of another agency's record", send(svc.ArchiveGet, svc.GetRequest{Agency: other, RecordID: rec.ID}), errcode.NotFound, errs.NotFound},
+		{"get of an unknown record", send(svc.ArchiveGet, svc.GetRequest{Agency: agency, RecordID: "nope"}), errcode.NotFound, errs.NotFound},
+		{"search with a forged page token", send(svc.ArchiveSearch, svc.SearchRequest{Agency: agency, PageToken: "forged"}), errcode.InvalidArgument, errs.Invalid},
+		{"search without agency", send(svc.ArchiveSearch, svc.SearchRequest{Query: "quyet"}), errcode.InvalidArgument, errs.Invalid},
+		{"request that is not JSON", send(svc.Endpoint[string, svc.SearchReply](svc.ArchiveSearch), "not an object"), errcode.InvalidArgument, errs.Invalid},
 	}
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := natsx.Request[svc.SearchReply](t.Context(), nt.Conn, tt.subject, tt.req)
+			err := tt.call(t.Context(), nt.Conn)
 			var e *errs.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("error = %v, want a service error", err)
@@ -148,5 +149,14 @@ func TestEndpoints(t *testing.T) {
 				t.Errorf("error = %s %q (kind %v), want code %s kind %v with a message", e.Code, e.Message, errs.KindOf(err), tt.wantCode, tt.wantKind)
 			}
 		})
+	}
+}
+
+// send is a call of ep with req, for a table of requests to different
+// endpoints (or, to test a refusal, of a request the endpoint does not take).
+func send[Req, Rep any](ep svc.Endpoint[Req, Rep], req Req) func(context.Context, *nats.Conn) error {
+	return func(ctx context.Context, nc *nats.Conn) error {
+		_, err := natsx.Call(ctx, nc, ep, req)
+		return err
 	}
 }

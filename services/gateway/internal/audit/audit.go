@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 )
 
@@ -61,9 +62,6 @@ func Open(ctx context.Context, db *sqlstore.DB) (*Log, error) {
 	return &Log{db: db, now: time.Now}, nil
 }
 
-// Vietnam is the time zone audit times are written in.
-var Vietnam = time.FixedZone("+07", 7*60*60)
-
 // Record appends an entry. Times are stored with +07:00, as the records
 // officer reads them.
 func (l *Log) Record(ctx context.Context, e Entry) error {
@@ -72,7 +70,7 @@ func (l *Log) Record(ctx context.Context, e Entry) error {
 	}
 	_, err := l.db.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, role, agency, action, target, outcome, detail)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		uuid.NewString(), e.At.In(Vietnam).Format("2006-01-02T15:04:05.000000-07:00"), e.Actor, e.Role, e.Agency, e.Action, e.Target, e.Outcome, e.Detail)
+		uuid.NewString(), e.At.In(vntime.Zone).Format("2006-01-02T15:04:05.000000-07:00"), e.Actor, e.Role, e.Agency, e.Action, e.Target, e.Outcome, e.Detail)
 	if err != nil {
 		return fmt.Errorf("audit.Record: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 )
 
@@ -39,7 +40,7 @@ var lines = map[events.Type]describer{
 		return line{"routing", fmt.Sprintf("Chuyển xử lý cho %s (quy tắc %s, phiên bản %s)", d.Approver, d.RuleID, d.RuleVersion)}
 	}),
 	events.TaskAssigned: about(func(d *events.TaskAssignedData) line {
-		return line{"workflow", fmt.Sprintf("Giao %s %s, hạn %s", d.Assignee, taskKindText(d.TaskKind), d.Deadline.In(hanoi).Format("02/01/2006 15:04"))}
+		return line{"workflow", fmt.Sprintf("Giao %s %s, hạn %s", d.Assignee, taskKindText(d.TaskKind), d.Deadline.In(vntime.Zone).Format("02/01/2006 15:04"))}
 	}),
 	events.TaskDelegated: about(func(d *events.TaskDelegatedData) line {
 		names := make([]string, 0, len(d.Substitutes))
@@ -65,7 +66,7 @@ var lines = map[events.Type]describer{
 		return fmt.Sprintf("Chuyển nhiệm vụ từ %s sang %s", d.Assignee, d.To)
 	}),
 	events.TaskReminded: notice(func(d *events.TaskNoticeData, _ string) string {
-		return fmt.Sprintf("Nhắc %s: hạn %s", d.Assignee, d.Deadline.In(hanoi).Format("02/01/2006 15:04"))
+		return fmt.Sprintf("Nhắc %s: hạn %s", d.Assignee, d.Deadline.In(vntime.Zone).Format("02/01/2006 15:04"))
 	}),
 	events.TaskEscalated: notice(func(d *events.TaskNoticeData, _ string) string {
 		return fmt.Sprintf("Quá hạn: báo cáo %s, người có thể quyết định thay %s", d.Supervisor, d.Assignee)
@@ -79,7 +80,7 @@ var lines = map[events.Type]describer{
 	// The handling of an incoming document; the sender is owed the receipt
 	// each step names.
 	events.HandlingAssigned: handling(func(d *events.HandlingData) string {
-		s := fmt.Sprintf("Phân công %s (%s) chủ trì xử lý, hạn %s", d.LeadPerson, d.LeadUnit, d.Deadline.In(hanoi).Format("02/01/2006"))
+		s := fmt.Sprintf("Phân công %s (%s) chủ trì xử lý, hạn %s", d.LeadPerson, d.LeadUnit, d.Deadline.In(vntime.Zone).Format("02/01/2006"))
 		if len(d.Cooperators) > 0 {
 			s += "; phối hợp: " + strings.Join(d.Cooperators, ", ")
 		}
@@ -88,10 +89,10 @@ var lines = map[events.Type]describer{
 	events.HandlingStarted:   handling(func(*events.HandlingData) string { return "Đang xử lý" }),
 	events.HandlingCompleted: handling(func(*events.HandlingData) string { return "Đã hoàn thành xử lý" }),
 	events.DocumentSent: about(func(d *events.DocumentSentData) line {
-		return line{"workflow", fmt.Sprintf("Đã gửi cơ quan %s, chờ trả lời đến %s", d.To, d.Due.In(hanoi).Format("02/01/2006 15:04"))}
+		return line{"workflow", fmt.Sprintf("Đã gửi cơ quan %s, chờ trả lời đến %s", d.To, d.Due.In(vntime.Zone).Format("02/01/2006 15:04"))}
 	}),
 	events.DocumentOverdue: about(func(d *events.DocumentOverdueData) line {
-		return line{"workflow", fmt.Sprintf("Quá hạn: cơ quan %s chưa trả lời (hạn %s)", d.WaitingFor, d.Deadline.In(hanoi).Format("02/01/2006 15:04"))}
+		return line{"workflow", fmt.Sprintf("Quá hạn: cơ quan %s chưa trả lời (hạn %s)", d.WaitingFor, d.Deadline.In(vntime.Zone).Format("02/01/2006 15:04"))}
 	}),
 	events.DocumentRecalled: about(func(d *events.DocumentDecisionData) line {
 		return line{d.By.Username, "Người soạn thảo đã thu hồi văn bản: " + d.Comment}
@@ -109,7 +110,7 @@ var lines = map[events.Type]describer{
 		return line{d.By.Username, fmt.Sprintf("Văn thư đã cấp số %s và ký số của cơ quan", d.Symbol)}
 	}),
 	events.DocumentArchived: about(func(d *events.DocumentArchivedData) line {
-		return line{"archive", fmt.Sprintf("Đã lưu trữ, bảo quản đến %s", d.RetainUntil.In(hanoi).Format("02/01/2006"))}
+		return line{"archive", fmt.Sprintf("Đã lưu trữ, bảo quản đến %s", d.RetainUntil.In(vntime.Zone).Format("02/01/2006"))}
 	}),
 }
 
@@ -189,8 +190,6 @@ func decisionText(d string) string {
 	}
 	return d
 }
-
-var hanoi = time.FixedZone("ICT", 7*60*60)
 
 // record writes the event's line in its document's history, reporting false
 // when the event was recorded before (or has no line): then nothing else of

@@ -9,6 +9,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 )
@@ -43,7 +44,7 @@ type Notification struct {
 // same table (Undelivered).
 var notifications = projector{
 	events.TaskAssigned: on(func(ctx context.Context, tx *sql.Tx, ev events.Event, d *events.TaskAssignedData) error {
-		due := d.Deadline.In(hanoi).Format("15:04 02/01/2006")
+		due := d.Deadline.In(vntime.Zone).Format("15:04 02/01/2006")
 		list := []Notification{{Recipient: d.Assignee, Kind: NoticeAssigned, TaskID: d.TaskID, DocumentID: d.DocumentID, Deadline: d.Deadline,
 			Message: urgencyMark(d.Urgency) + "Bạn được giao " + taskKindText(d.TaskKind) + ", hạn " + due}}
 		// A substitute in force learns of the task they may act on.
@@ -52,12 +53,12 @@ var notifications = projector{
 				continue
 			}
 			list = append(list, Notification{Recipient: sub.Username, Kind: NoticeAssigned, TaskID: d.TaskID, DocumentID: d.DocumentID, Deadline: d.Deadline,
-				Message: "Văn bản giao " + d.Assignee + " " + taskKindText(d.TaskKind) + "; đồng chí có thể xử lý thay đến " + sub.Until.In(hanoi).Format("15:04 02/01/2006")})
+				Message: "Văn bản giao " + d.Assignee + " " + taskKindText(d.TaskKind) + "; đồng chí có thể xử lý thay đến " + sub.Until.In(vntime.Zone).Format("15:04 02/01/2006")})
 		}
 		return tell(ctx, tx, ev, list)
 	}),
 	events.TaskReminded: tellOfTask(func(d *events.TaskNoticeData, _ string) []note {
-		return []note{{d.Assignee, NoticeReminded, "Sắp đến hạn xử lý: " + d.Deadline.In(hanoi).Format("15:04 02/01/2006")}}
+		return []note{{d.Assignee, NoticeReminded, "Sắp đến hạn xử lý: " + d.Deadline.In(vntime.Zone).Format("15:04 02/01/2006")}}
 	}),
 	events.TaskEscalated: tellOfTask(func(d *events.TaskNoticeData, _ string) []note {
 		return []note{

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/internal/errs"
 )
@@ -16,8 +17,7 @@ func TestOutgoing(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *readmodel.Store) {
 		ctx := t.Context()
 		apply := applier(t, s)
-		vn := time.FixedZone("+07", 7*3600)
-		at := time.Date(2026, 3, 5, 9, 0, 0, 0, vn)
+		at := time.Date(2026, 3, 5, 9, 0, 0, 0, vntime.Zone)
 		clerk := events.Actor{Username: "vanthu", Role: "clerk", Agency: agency}
 		numbered := func(doc, symbol, register string, n int64, when time.Time) events.Event {
 			apply(event(t, events.DocumentReceived, doc, when.Add(-time.Hour), events.DocumentReceivedData{
@@ -52,7 +52,7 @@ func TestOutgoing(t *testing.T) {
 		if err != nil || got.Symbol != "01/QĐ-VPCP" || got.Sealed.Key != "sealed/d1.pdf" || got.IssuedBy != "vanthu" || !got.IssuedAt.Equal(at) {
 			t.Fatalf("issued d1: %+v, %v", got, err)
 		}
-		rows, err := s.Outgoing(ctx, agency, 2026, time.Date(2026, 1, 1, 0, 0, 0, 0, vn), time.Date(2027, 1, 1, 0, 0, 0, 0, vn))
+		rows, err := s.Outgoing(ctx, agency, 2026, time.Date(2026, 1, 1, 0, 0, 0, 0, vntime.Zone), time.Date(2027, 1, 1, 0, 0, 0, 0, vntime.Zone))
 		if err != nil {
 			t.Fatal(err)
 		}

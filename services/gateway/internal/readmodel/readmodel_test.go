@@ -8,6 +8,7 @@ import (
 	"time"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/testkit"
@@ -168,8 +169,7 @@ func TestInboxPaging(t *testing.T) {
 
 func TestArrivals(t *testing.T) {
 	t.Parallel()
-	vietnam := time.FixedZone("+07", 7*3600)
-	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, vietnam) }
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, vntime.Zone) }
 	eachStore(t, func(t *testing.T, s *readmodel.Store) {
 		ctx := t.Context()
 		received := func(doc string, n int64, at time.Time, confidentiality, issuer string) events.Event {
@@ -209,7 +209,7 @@ func TestArrivals(t *testing.T) {
 			since, until time.Time
 			want         []string
 		}{
-			{"whole year", day(time.January, 1), time.Date(2027, 1, 1, 0, 0, 0, 0, vietnam), []string{"a", "b", "c"}},
+			{"whole year", day(time.January, 1), time.Date(2027, 1, 1, 0, 0, 0, 0, vntime.Zone), []string{"a", "b", "c"}},
 			{"1 March only", day(time.March, 1), day(time.March, 2), []string{"a"}},
 			{"2 and 3 March", day(time.March, 2), day(time.March, 4), []string{"b", "c"}},
 			{"a day without documents", day(time.April, 1), day(time.April, 2), nil},

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
@@ -54,8 +55,7 @@ func TestDocumentsFromBeforeTheUpgradeAreInTheRegister(t *testing.T) {
 	t.Parallel()
 	received := time.Date(2026, 1, 5, 1, 30, 0, 0, time.UTC)
 	eachOlderRelease(t, firstRelease, received, map[string]string{"old": StatusRegistered}, func(t *testing.T, s *Store) {
-		vietnam := time.FixedZone("+07", 7*3600)
-		got, err := s.Arrivals(t.Context(), "000.00.00.G22", 2026, time.Date(2026, 1, 5, 0, 0, 0, 0, vietnam), time.Date(2026, 1, 6, 0, 0, 0, 0, vietnam))
+		got, err := s.Arrivals(t.Context(), "000.00.00.G22", 2026, time.Date(2026, 1, 5, 0, 0, 0, 0, vntime.Zone), time.Date(2026, 1, 6, 0, 0, 0, 0, vntime.Zone))
 		if err != nil {
 			t.Fatal(err)
 		}

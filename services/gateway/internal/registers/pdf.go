@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/go-pdf/fpdf"
+
+	"github.com/docflow/docflow/api/vntime"
 )
 
 // Liberation Serif has the metrics of Times New Roman, the typeface of
@@ -78,7 +80,7 @@ func render(s Sheet, printedAt time.Time, total int) (*fpdf.Fpdf, error) {
 	pdf.SetCreator("docflow", true)
 	pdf.SetCreationDate(printedAt)
 	pdf.SetModificationDate(printedAt)
-	l := &layout{pdf: pdf, sheet: s, total: total, printed: printedAt.In(Vietnam).Format("15:04 02/01/2006")}
+	l := &layout{pdf: pdf, sheet: s, total: total, printed: printedAt.In(vntime.Zone).Format("15:04 02/01/2006")}
 	pdf.SetFooterFunc(l.footer)
 
 	pdf.AddPage()

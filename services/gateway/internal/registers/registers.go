@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/internal/clerical/kinds"
 	"github.com/docflow/docflow/services/internal/errs"
@@ -95,10 +96,6 @@ func (r Register) Headings() []string {
 	return out
 }
 
-// Vietnam is the time zone registers are kept in: a document that arrived at
-// 23:30 on 31 December UTC+7 belongs to that day and year.
-var Vietnam = time.FixedZone("+07:00", 7*60*60)
-
 // Period is the span of a print: a year, or some days of it, both included.
 type Period struct {
 	Year     int
@@ -154,7 +151,7 @@ func (p Period) Bounds() (since, until time.Time) {
 	return p.From, p.To.AddDate(0, 0, 1)
 }
 
-func civil(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, Vietnam) }
+func civil(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, vntime.Zone) }
 
 func day(t time.Time) time.Time {
 	y, m, d := t.Date()
@@ -343,7 +340,7 @@ func date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(Vietnam).Format("02/01/2006")
+	return t.In(vntime.Zone).Format("02/01/2006")
 }
 
 // isoDate rewrites YYYY-MM-DD as dd/mm/yyyy, leaving anything else as it is.

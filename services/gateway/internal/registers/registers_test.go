@@ -13,12 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/gateway/internal/registers"
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
-var vn = registers.Vietnam
+var vn = vntime.Zone
 
 func TestNewPeriod(t *testing.T) {
 	t.Parallel()

@@ -10,8 +10,8 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
-	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
@@ -56,7 +56,7 @@ func (s *Server) GetAgency(_ context.Context, req httpapi.GetAgencyRequestObject
 	at := s.now()
 	if !req.Params.At.IsZero() {
 		y, m, d := req.Params.At.Date()
-		at = time.Date(y, m, d, 12, 0, 0, 0, calendar.Zone)
+		at = time.Date(y, m, d, 12, 0, 0, 0, vntime.Zone)
 	}
 	a, err := s.Directory.Resolve(req.ID, at)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/gateway/internal/server"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
 	"github.com/docflow/docflow/services/internal/testkit"
@@ -133,7 +134,7 @@ func TestGetAgency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	today := time.Date(2026, 3, 5, 9, 0, 0, 0, vietnam)
+	today := time.Date(2026, 3, 5, 9, 0, 0, 0, vntime.Zone)
 	a := newAPI(t, testkit.SQLite(t), func(s *server.Server) {
 		s.Directory = directory
 		s.Now = func() time.Time { return today }

@@ -24,7 +24,7 @@ func (s *Server) SearchArchive(ctx context.Context, req httpapi.SearchArchiveReq
 		if req.Params.PageSize != nil {
 			size = *req.Params.PageSize
 		}
-		return natsx.Request[svc.SearchReply](ctx, s.NATS, svc.ArchiveSearch, svc.SearchRequest{
+		return natsx.Call(ctx, s.NATS, svc.ArchiveSearch, svc.SearchRequest{
 			Agency: p.Agency, Query: req.Params.Q, PageSize: size, PageToken: req.Params.PageToken,
 		})
 	}()
@@ -70,7 +70,7 @@ func (s *Server) archiveRecord(ctx context.Context, p auth.Principal, id string)
 	if err := auth.Require(p, "read the archive", archivists...); err != nil {
 		return svc.Record{}, err
 	}
-	return natsx.Request[svc.Record](ctx, s.NATS, svc.ArchiveGet, svc.GetRequest{Agency: p.Agency, RecordID: id})
+	return natsx.Call(ctx, s.NATS, svc.ArchiveGet, svc.GetRequest{Agency: p.Agency, RecordID: id})
 }
 
 func record(r svc.Record) httpapi.Record {

@@ -57,7 +57,7 @@ func (s *Server) reassign(ctx context.Context, p auth.Principal, taskID, to stri
 	if err != nil {
 		return chain.ChangeResult{}, err
 	}
-	a, err := natsx.Request[svc.Assignee](ctx, s.NATS, svc.RoutingAssignee, svc.AssigneeRequest{Username: to, Kind: task.Kind, By: actor(p)})
+	a, err := natsx.Call(ctx, s.NATS, svc.RoutingAssignee, svc.AssigneeRequest{Username: to, Kind: task.Kind, By: actor(p)})
 	if err != nil {
 		return chain.ChangeResult{}, err
 	}
@@ -129,7 +129,7 @@ func (s *Server) resubmit(ctx context.Context, p auth.Principal, taskID string, 
 	var original events.Object
 	if staged != nil {
 		sent = true
-		rep, rerr := natsx.Request[svc.ReviseReply](ctx, s.NATS, svc.IntakeRevise, svc.ReviseRequest{DocumentID: task.DocumentID, Staged: *staged, By: actor(p)})
+		rep, rerr := natsx.Call(ctx, s.NATS, svc.IntakeRevise, svc.ReviseRequest{DocumentID: task.DocumentID, Staged: *staged, By: actor(p)})
 		if rerr != nil {
 			return chain.ChangeResult{}, "", rerr
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
 	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/api/objectkey"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/gateway/internal/auth"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
@@ -105,7 +106,7 @@ func (s *Server) createDocument(ctx context.Context, p auth.Principal, body *mul
 	if meta == nil {
 		return fail(errs.E(op, errs.Invalid, errcode.InvalidArgument, "the metadata part is missing: send kind, subject, urgency and confidentiality as JSON in form field \"metadata\"").WithDetail("metadata", "required"))
 	}
-	rep, err := natsx.Request[svc.AcceptReply](ctx, s.NATS, svc.IntakeAccept, svc.AcceptRequest{Staged: *staged, Metadata: *meta, By: actor(p)})
+	rep, err := natsx.Call(ctx, s.NATS, svc.IntakeAccept, svc.AcceptRequest{Staged: *staged, Metadata: *meta, By: actor(p)})
 	if err != nil {
 		return fail(err)
 	}
@@ -116,7 +117,7 @@ func (s *Server) createDocument(ctx context.Context, p auth.Principal, body *mul
 // passes the size limit.
 func (s *Server) stage(ctx context.Context, part io.Reader) (*events.Object, error) {
 	const op = "server.stage"
-	key := "staging/" + uuid.NewString()
+	key := objectkey.Staging(uuid.NewString())
 	limited := &limitReader{r: part, left: s.MaxUploadBytes}
 	info, err := s.Objects.Put(ctx, s.DocumentsBucket, key, limited, -1, objstore.PutOptions{ContentType: "application/octet-stream"})
 	obj := &events.Object{Bucket: s.DocumentsBucket, Key: key}

@@ -72,7 +72,7 @@ func (s *Server) handle(ctx context.Context, p auth.Principal, task readmodel.Ta
 // handler resolves a person named in an assignment through routing, which
 // knows their position and the substitutes in force.
 func (s *Server) handler(ctx context.Context, p auth.Principal, task readmodel.Task, h httpapi.HandlingPerson) (incoming.Handler, error) {
-	a, err := natsx.Request[svc.Assignee](ctx, s.NATS, svc.RoutingAssignee, svc.AssigneeRequest{Username: h.Username, Kind: task.Kind, By: actor(p)})
+	a, err := natsx.Call(ctx, s.NATS, svc.RoutingAssignee, svc.AssigneeRequest{Username: h.Username, Kind: task.Kind, By: actor(p)})
 	if err != nil {
 		return incoming.Handler{}, err
 	}

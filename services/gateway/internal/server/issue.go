@@ -146,7 +146,7 @@ func (s *Server) verifyDocument(ctx context.Context, p auth.Principal, id string
 		return "", err
 	}
 	obj, which := d.Latest()
-	rep, err := natsx.Request[svc.SignatureReport](ctx, s.NATS, svc.SigningVerify, svc.VerifyRequest{Object: obj, By: actor(p)})
+	rep, err := natsx.Call(ctx, s.NATS, svc.SigningVerify, svc.VerifyRequest{Object: obj, By: actor(p)})
 	if err != nil {
 		return which, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
 	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/gateway/internal/audit"
 	"github.com/docflow/docflow/services/gateway/internal/server"
 	"github.com/docflow/docflow/services/internal/errs"
@@ -41,14 +42,14 @@ func (i *issuer) Issue(_ context.Context, workflowID string, in chain.Issue) (ch
 	}
 	i.next++
 	i.issued[workflowID] = in
-	return chain.IssueResult{Number: i.next, Symbol: fmt.Sprintf("%02d/QĐ-VPCP", i.next), IssuedAt: time.Date(2026, 3, 6, 10, 0, 0, 0, vietnam)}, nil
+	return chain.IssueResult{Number: i.next, Symbol: fmt.Sprintf("%02d/QĐ-VPCP", i.next), IssuedAt: time.Date(2026, 3, 6, 10, 0, 0, 0, vntime.Zone)}, nil
 }
 
 func issueAPI(t *testing.T) (*api, *issuer) {
 	t.Helper()
 	iss := &issuer{issued: map[string]chain.Issue{}}
 	a := newAPI(t, testkit.SQLite(t), func(s *server.Server) { s.Issuer = iss })
-	at := time.Date(2026, 3, 5, 9, 0, 0, 0, vietnam)
+	at := time.Date(2026, 3, 5, 9, 0, 0, 0, vntime.Zone)
 	for _, doc := range []string{"signed-1", "signed-2", "draft-3"} {
 		a.apply(t, envelope(t, events.DocumentReceived, demoAgency, doc, at, events.DocumentReceivedData{
 			DocumentID: doc, Agency: demoAgency, ArrivalNumber: 1, ArrivalYear: 2026, Kind: "QUYET_DINH", Subject: "Quyết định",

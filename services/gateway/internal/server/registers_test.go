@@ -14,6 +14,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/gateway/internal/audit"
 	"github.com/docflow/docflow/services/gateway/internal/server"
 )
@@ -35,7 +36,7 @@ var (
 )
 
 // printedAt is the clock of the register tests: after d2's deadline.
-var printedAt = time.Date(2026, 4, 15, 10, 0, 0, 0, vietnam)
+var printedAt = time.Date(2026, 4, 15, 10, 0, 0, 0, vntime.Zone)
 
 // registerAPI is an API whose read model holds a small year of incoming
 // documents of the demo agency:
@@ -51,7 +52,9 @@ var printedAt = time.Date(2026, 4, 15, 10, 0, 0, 0, vietnam)
 func registerAPI(t *testing.T, dsn string) *api {
 	t.Helper()
 	a := newAPI(t, dsn, func(s *server.Server) { s.Now = func() time.Time { return printedAt } })
-	at := func(m time.Month, d, h, minute int) time.Time { return time.Date(2026, m, d, h, minute, 0, 0, vietnam) }
+	at := func(m time.Month, d, h, minute int) time.Time {
+		return time.Date(2026, m, d, h, minute, 0, 0, vntime.Zone)
+	}
 	received := func(doc string, n int64, when time.Time, kind, subject, confidentiality string, self events.DocumentReceivedData) events.Event {
 		self.DocumentID, self.Agency, self.ArrivalNumber, self.ArrivalYear = doc, agency, n, 2026
 		self.Kind, self.Subject, self.Urgency, self.Confidentiality, self.ReceivedAt = kind, subject, "THUONG", confidentiality, when

@@ -21,7 +21,7 @@ import (
 // GetRoutingRules shows the rules in force.
 func (s *Server) GetRoutingRules(ctx context.Context, _ httpapi.GetRoutingRulesRequestObject) (httpapi.GetRoutingRulesResponseObject, error) {
 	p := principal(ctx)
-	rep, err := natsx.Request[svc.RuleSet](ctx, s.NATS, svc.RoutingRules, svc.RulesRequest{By: actor(p)})
+	rep, err := natsx.Call(ctx, s.NATS, svc.RoutingRules, svc.RulesRequest{By: actor(p)})
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (s *Server) GetRoutingRules(ctx context.Context, _ httpapi.GetRoutingRulesR
 // GetOrgChart shows the caller's agency with today's substitutes.
 func (s *Server) GetOrgChart(ctx context.Context, _ httpapi.GetOrgChartRequestObject) (httpapi.GetOrgChartResponseObject, error) {
 	p := principal(ctx)
-	rep, err := natsx.Request[svc.OrgChart](ctx, s.NATS, svc.RoutingOrgChart, svc.OrgChartRequest{By: actor(p), At: s.now()})
+	rep, err := natsx.Call(ctx, s.NATS, svc.RoutingOrgChart, svc.OrgChartRequest{By: actor(p), At: s.now()})
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func (s *Server) GetOrgChart(ctx context.Context, _ httpapi.GetOrgChartRequestOb
 func (s *Server) ListDelegations(ctx context.Context, req httpapi.ListDelegationsRequestObject) (httpapi.ListDelegationsResponseObject, error) {
 	p := principal(ctx)
 	q := svc.ListDelegationsRequest{Position: req.Params.Position, Substitute: req.Params.Substitute, Active: req.Params.ActiveAt, By: actor(p)}
-	rep, err := natsx.Request[svc.DelegationList](ctx, s.NATS, svc.RoutingDelegationsList, q)
+	rep, err := natsx.Call(ctx, s.NATS, svc.RoutingDelegationsList, q)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (s *Server) CreateDelegation(ctx context.Context, req httpapi.CreateDelegat
 	} else {
 		b := req.Body
 		target = b.Position
-		d, err = natsx.Request[svc.Delegation](ctx, s.NATS, svc.RoutingDelegationsCreate, svc.CreateDelegationRequest{
+		d, err = natsx.Call(ctx, s.NATS, svc.RoutingDelegationsCreate, svc.CreateDelegationRequest{
 			Position: b.Position, Substitute: b.Substitute, From: b.From, Until: b.Until,
 			Kinds: b.Kinds, Authority: string(b.Authority), Reason: b.Reason, By: actor(p),
 		})
@@ -86,7 +86,7 @@ func (s *Server) CreateDelegation(ctx context.Context, req httpapi.CreateDelegat
 // RevokeDelegation ends a delegation now.
 func (s *Server) RevokeDelegation(ctx context.Context, req httpapi.RevokeDelegationRequestObject) (httpapi.RevokeDelegationResponseObject, error) {
 	p := principal(ctx)
-	d, err := natsx.Request[svc.Delegation](ctx, s.NATS, svc.RoutingDelegationsRevoke, svc.RevokeDelegationRequest{ID: req.ID, By: actor(p)})
+	d, err := natsx.Call(ctx, s.NATS, svc.RoutingDelegationsRevoke, svc.RevokeDelegationRequest{ID: req.ID, By: actor(p)})
 	if err := s.audited(ctx, p, "delegation.revoke", req.ID, d.Position, err); err != nil {
 		return nil, err
 	}

@@ -25,8 +25,6 @@ import (
 
 const agency = "000.00.00.G22"
 
-var vietnam = time.FixedZone("+07", 7*3600)
-
 // api is the gateway's HTTP API over a real read model and audit trail, with
 // the development users.
 type api struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
 	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/gateway/internal/audit"
 	"github.com/docflow/docflow/services/gateway/internal/server"
 	"github.com/docflow/docflow/services/internal/errs"
@@ -93,7 +94,7 @@ func (d *decider) Decide(ctx context.Context, workflowID string, dec workflows.D
 		return workflows.DecisionResult{}, errs.E(op, errs.Conflict, errcode.TaskClosed, "this task was already decided")
 	}
 	d.decided[dec.TaskID] = true
-	return workflows.DecisionResult{TaskID: dec.TaskID, Decision: dec.Decision, DecidedAt: time.Date(2026, 3, 6, 10, 0, 0, 0, vietnam)}, nil
+	return workflows.DecisionResult{TaskID: dec.TaskID, Decision: dec.Decision, DecidedAt: time.Date(2026, 3, 6, 10, 0, 0, 0, vntime.Zone)}, nil
 }
 
 // Change records the change it was sent; the workflow's own checks of
@@ -102,7 +103,7 @@ func (d *decider) Change(_ context.Context, workflowID, update string, arg any) 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.changes = append(d.changes, change{workflowID, update, arg})
-	return chain.ChangeResult{At: time.Date(2026, 3, 6, 10, 0, 0, 0, vietnam)}, nil
+	return chain.ChangeResult{At: time.Date(2026, 3, 6, 10, 0, 0, 0, vntime.Zone)}, nil
 }
 
 // Handle records the update it was sent, like Change.
@@ -110,7 +111,7 @@ func (d *decider) Handle(_ context.Context, workflowID, update string, arg any) 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.changes = append(d.changes, change{workflowID, update, arg})
-	return workflows.DecisionResult{Decision: update, DecidedAt: time.Date(2026, 3, 6, 10, 0, 0, 0, vietnam)}, nil
+	return workflows.DecisionResult{Decision: update, DecidedAt: time.Date(2026, 3, 6, 10, 0, 0, 0, vntime.Zone)}, nil
 }
 
 // Reply records the receipt it was sent, like Change.
@@ -154,7 +155,7 @@ func (a *api) post(t *testing.T, username, path string, body any) (response, []b
 // assignTasks registers one document per task and assigns it.
 func assignTasks(t *testing.T, a *api, assignees map[string]string, deadline func(task string) time.Time, urgency func(task string) string) {
 	t.Helper()
-	at := time.Date(2026, 3, 2, 8, 0, 0, 0, vietnam)
+	at := time.Date(2026, 3, 2, 8, 0, 0, 0, vntime.Zone)
 	for task, who := range assignees {
 		doc := "doc-" + strings.TrimPrefix(task, "task-")
 		a.apply(t,
@@ -182,7 +183,7 @@ func TestBulkDecisions(t *testing.T) {
 	}
 	d := newDecider(assignees)
 	a := newAPI(t, testkit.SQLite(t), func(s *server.Server) { s.Decider = d })
-	due := func(string) time.Time { return time.Date(2026, 3, 9, 17, 0, 0, 0, vietnam) }
+	due := func(string) time.Time { return time.Date(2026, 3, 9, 17, 0, 0, 0, vntime.Zone) }
 	assignTasks(t, a, assignees, due, func(string) string { return "THUONG" })
 
 	// Decided already, so refused in the batch.
@@ -294,7 +295,7 @@ func TestBulkDecisionsRefusedAsAWhole(t *testing.T) {
 // whom its document waits for and whether it is late.
 func TestInboxFilters(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 3, 10, 9, 0, 0, 0, vietnam)
+	now := time.Date(2026, 3, 10, 9, 0, 0, 0, vntime.Zone)
 	a := newAPI(t, testkit.SQLite(t), func(s *server.Server) { s.Now = func() time.Time { return now } })
 	assignees := map[string]string{"task-late": "chuyenvien1", "task-late-urgent": "chuyenvien1", "task-urgent": "chuyenvien1", "task-calm": "chuyenvien1"}
 	deadlines := map[string]time.Time{

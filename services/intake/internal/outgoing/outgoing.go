@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +24,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/api/ids"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/intake/internal/register"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
 	"github.com/docflow/docflow/services/internal/clerical/counter"
@@ -95,8 +96,6 @@ func (r *Register) Register(reg Registry) {
 	reg.RegisterActivityWithOptions(r.AssignNumber, activity.RegisterOptions{Name: workflows.ActivityAssignNumber})
 }
 
-var documentIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-
 // AssignNumber returns the document's number in its outgoing register,
 // taking the next one the first time. The series follows the document's
 // registered kind and confidentiality (secret documents, copies and legal
@@ -109,9 +108,9 @@ var documentIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 func (r *Register) AssignNumber(ctx context.Context, in workflows.AssignNumberInput) (workflows.AssignNumberResult, error) {
 	const op = "outgoing.AssignNumber"
 	log := r.log.With(zap.String("document_id", in.DocumentID), zap.String("agency", in.Agency), zap.String("by", in.By.Username))
-	if !documentIDPattern.MatchString(in.DocumentID) || in.Agency == "" {
+	if err := ids.CheckDocument(in.DocumentID); err != nil || in.Agency == "" {
 		return workflows.AssignNumberResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("cannot number document %q of agency %q: both are required", in.DocumentID, in.Agency), workflows.ErrUnregistered, nil)
+			fmt.Sprintf("cannot number document %q of agency %q: a document id and its agency are required", in.DocumentID, in.Agency), workflows.ErrUnregistered, err)
 	}
 	if got, found, err := r.Get(ctx, in.DocumentID); err != nil {
 		return workflows.AssignNumberResult{}, err
@@ -148,7 +147,7 @@ func (r *Register) AssignNumber(ctx context.Context, in workflows.AssignNumberIn
 		return workflows.AssignNumberResult{}, cannotNumber(err)
 	}
 
-	at := r.now().In(vietnam)
+	at := r.now().In(vntime.Zone)
 	series := r.series.SeriesFor(counter.Document{
 		Agency: in.Agency, Direction: counter.Outgoing, Kind: doc.Kind,
 		Confidential: level.Secret(), Legal: info.Series == kinds.SeriesLegal,
@@ -204,12 +203,9 @@ func (r *Register) Get(ctx context.Context, documentID string) (workflows.Assign
 	if err != nil {
 		return workflows.AssignNumberResult{}, false, fmt.Errorf("%s: document %s has an unreadable issue time %q: %w", op, documentID, issued, err)
 	}
-	res.IssuedAt = at.In(vietnam)
+	res.IssuedAt = at.In(vntime.Zone)
 	return res, true, nil
 }
-
-// vietnam is the zone the number's year and the document's date are in.
-var vietnam = time.FixedZone("Asia/Ho_Chi_Minh", 7*60*60)
 
 // write is the symbol of the document numbered n: a legal normative
 // document carries the year (30/2020/NĐ-CP), the others follow their kind.

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/intake/internal/outgoing"
 	"github.com/docflow/docflow/services/intake/internal/register"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
@@ -31,9 +32,6 @@ var databases = map[string]func(testing.TB) string{
 	"sqlite":   testkit.SQLite,
 	"postgres": testkit.Postgres,
 }
-
-// vn is Vietnam's zone; the numbers run per calendar year there.
-var vn = time.FixedZone("+07", 7*3600)
 
 type fixture struct {
 	reg     *register.Register
@@ -60,7 +58,7 @@ func setup(t *testing.T, dsn string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{reg: reg, db: db, now: time.Date(2026, 3, 5, 9, 30, 0, 0, vn)}
+	f := &fixture{reg: reg, db: db, now: time.Date(2026, 3, 5, 9, 30, 0, 0, vntime.Zone)}
 	f.numbers, err = outgoing.Open(t.Context(), db, counter.DefaultConfig(), reg, dir, func() time.Time { return f.now }, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +145,7 @@ func TestAssignNumber(t *testing.T) {
 				t.Fatalf("copy: %+v, %v; want 01/SY-VPCP in the copy series", got, err)
 			}
 			// The year turns in Vietnam, not in UTC.
-			f.now = time.Date(2027, 1, 1, 0, 5, 0, 0, vn)
+			f.now = time.Date(2027, 1, 1, 0, 5, 0, 0, vntime.Zone)
 			next := f.enter(t, g22, "QUYET_DINH", "NONE")
 			if got, err := f.assign(t, next, g22); err != nil || got.Number != 1 || got.Year != 2027 {
 				t.Fatalf("first document of 2027: %+v, %v; want number 1 again", got, err)

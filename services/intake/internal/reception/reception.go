@@ -30,7 +30,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,20 +41,12 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/objectkey"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/intake/internal/pdfcheck"
 	"github.com/docflow/docflow/services/intake/internal/register"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/objstore"
-)
-
-// Key prefixes in the documents bucket.
-const (
-	StagingPrefix  = "staging/"
-	OriginalPrefix = "originals/"
-	// RevisionPrefix holds drafters' revised documents, one key per content:
-	// revisions/<document id>/<sha256>.pdf.
-	RevisionPrefix = "revisions/"
 )
 
 // Publisher publishes an event under an id the caller chose.
@@ -107,20 +98,18 @@ func New(cfg Config, objects objstore.Store, reg *register.Register, kinds *regi
 	}
 }
 
-// HandleAccept is the svc.IntakeAccept endpoint: a JSON AcceptRequest in,
-// an AcceptReply out.
-func (d *Desk) HandleAccept(ctx context.Context, data []byte) (any, error) {
-	const op = "reception.HandleAccept"
+// HandleAccept is the svc.IntakeAccept endpoint: Accept, unless the desk
+// is closing.
+func (d *Desk) HandleAccept(ctx context.Context, req svc.AcceptRequest) (svc.AcceptReply, error) {
 	if !d.inflight.enter() {
-		return nil, errs.E(op, errs.Unavailable, errcode.Unavailable, "intake is shutting down; try again in a moment")
+		return svc.AcceptReply{}, shuttingDown("reception.HandleAccept")
 	}
 	defer d.inflight.leave()
-	var req svc.AcceptRequest
-	if err := json.Unmarshal(data, &req); err != nil {
-		return nil, errs.E(op, errs.Invalid, errcode.InvalidArgument,
-			"the accept request is not valid JSON: "+err.Error())
-	}
 	return d.Accept(ctx, req)
+}
+
+func shuttingDown(op string) error {
+	return errs.E(op, errs.Unavailable, errcode.Unavailable, "intake is shutting down; try again in a moment")
 }
 
 // Close refuses new requests and waits for those in hand to finish.
@@ -252,13 +241,13 @@ var documentNamespace = uuid.MustParse("0b7d5a43-35c8-4b7e-9a0e-2f8f6c3d9e51")
 // area. Nothing outside it is ever read as an upload or deleted.
 func (d *Desk) checkStagedLocation(staged events.Object) error {
 	const op = "reception.checkStagedLocation"
-	switch {
-	case staged.Bucket != d.cfg.Bucket:
+	if staged.Bucket != d.cfg.Bucket {
 		return errs.E(op, errs.Invalid, errcode.InvalidArgument,
 			fmt.Sprintf("the upload must be staged in bucket %s, not %q", d.cfg.Bucket, staged.Bucket)).WithDetail("staged.bucket", "not the documents bucket")
-	case !strings.HasPrefix(staged.Key, StagingPrefix) || len(staged.Key) == len(StagingPrefix) || strings.Contains(staged.Key, ".."):
+	}
+	if key, err := objectkey.Parse(staged.Key); err != nil || key.Area != objectkey.AreaStaging {
 		return errs.E(op, errs.Invalid, errcode.InvalidArgument,
-			fmt.Sprintf("the upload must be staged under %s, not at %q", StagingPrefix, staged.Key)).WithDetail("staged.key", "not a staging key")
+			fmt.Sprintf("the upload must be staged under %s, not at %q", objectkey.AreaStaging.Prefix(), staged.Key)).WithDetail("staged.key", "not a staging key")
 	}
 	return nil
 }
@@ -340,12 +329,12 @@ func stagedUnreadable(op string, err error) error {
 	}
 }
 
-// keepOriginal copies the checked upload to originals/<document id>.pdf. An
+// keepOriginal copies the checked upload to the document's original. An
 // original already there with the same digest is the work of an earlier
 // attempt for the same upload and is reused; copied reports whether this
 // call made a new version.
 func (d *Desk) keepOriginal(ctx context.Context, staged events.Object, docID string, c content) (_ events.Object, copied bool, err error) {
-	return d.keep(ctx, staged, OriginalPrefix+docID+".pdf", docID, c)
+	return d.keep(ctx, staged, objectkey.Original(docID), docID, c)
 }
 
 // keep copies the checked upload to key, or finds it there already from an

@@ -25,7 +25,9 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/objectkey"
 	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/intake/internal/reception"
 	"github.com/docflow/docflow/services/intake/internal/register"
 	"github.com/docflow/docflow/services/internal/clerical/counter"
@@ -124,7 +126,7 @@ func (s *servers) fixture(t *testing.T, dsn string, opts ...option) *fixture {
 // stage puts an upload in the staging area as the gateway does.
 func (f *fixture) stage(t *testing.T, data []byte) events.Object {
 	t.Helper()
-	key := reception.StagingPrefix + randomHex(t, 16)
+	key := objectkey.Staging(randomHex(t, 16))
 	info, err := f.s3.Store.Put(t.Context(), f.bucket, key, bytes.NewReader(data), int64(len(data)),
 		objstore.PutOptions{ContentType: "application/octet-stream"})
 	if err != nil {
@@ -219,7 +221,7 @@ func (f *fixture) received(t *testing.T) []events.Envelope {
 
 func (f *fixture) registered(t *testing.T) int64 {
 	t.Helper()
-	n, err := f.reg.Count(t.Context(), f.agency, register.ArrivalYear(time.Now()))
+	n, err := f.reg.Count(t.Context(), f.agency, vntime.Year(time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +272,7 @@ func testRefusals(t *testing.T, srv *servers, dsn func(testing.TB) string) {
 			// Two days ahead in Hà Nội, so the test does not depend on the hour.
 			name: "dated in the future", data: onePage, code: errcode.InvalidArgument, message: "issued_on: ",
 			meta: func(m *svc.DocumentMetadata) {
-				m.IssuedOn = time.Now().In(time.FixedZone("+07", 7*3600)).AddDate(0, 0, 2).Format(time.DateOnly)
+				m.IssuedOn = time.Now().In(vntime.Zone).AddDate(0, 0, 2).Format(time.DateOnly)
 			},
 		},
 	}
@@ -307,7 +309,7 @@ func testGoodPDF(t *testing.T, srv *servers, dsn func(testing.TB) string) {
 	rep1 := f.accept(t, first)
 	rep2 := f.accept(t, second)
 
-	year := register.ArrivalYear(time.Now())
+	year := vntime.Year(time.Now())
 	if rep1.ArrivalNumber != 1 || rep2.ArrivalNumber != 2 || rep1.ArrivalYear != year || rep2.ArrivalYear != year {
 		t.Errorf("arrival numbers %d/%d and %d/%d, want 1/%d and 2/%d", rep1.ArrivalNumber, rep1.ArrivalYear, rep2.ArrivalNumber, rep2.ArrivalYear, year, year)
 	}

@@ -2,27 +2,22 @@ package reception
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"go.uber.org/zap"
 
 	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/api/objectkey"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
-// HandleRevise is the svc.IntakeRevise endpoint.
-func (d *Desk) HandleRevise(ctx context.Context, data []byte) (any, error) {
-	const op = "reception.HandleRevise"
+// HandleRevise is the svc.IntakeRevise endpoint: Revise, unless the desk
+// is closing.
+func (d *Desk) HandleRevise(ctx context.Context, req svc.ReviseRequest) (svc.ReviseReply, error) {
 	if !d.inflight.enter() {
-		return nil, errs.E(op, errs.Unavailable, errcode.Unavailable, "intake is shutting down; try again in a moment")
+		return svc.ReviseReply{}, shuttingDown("reception.HandleRevise")
 	}
 	defer d.inflight.leave()
-	var req svc.ReviseRequest
-	if err := json.Unmarshal(data, &req); err != nil {
-		return nil, errs.E(op, errs.Invalid, errcode.InvalidArgument, "the revise request is not valid JSON: "+err.Error())
-	}
 	return d.Revise(ctx, req)
 }
 
@@ -59,8 +54,7 @@ func (d *Desk) Revise(ctx context.Context, req svc.ReviseRequest) (svc.ReviseRep
 		log.Info("revision refused", zap.Error(err))
 		return svc.ReviseReply{}, errs.Wrap(op, err)
 	}
-	key := fmt.Sprintf("%s%s/%s.pdf", RevisionPrefix, doc.ID, content.sha256)
-	revision, _, err := d.keep(ctx, staged, key, doc.ID, content)
+	revision, _, err := d.keep(ctx, staged, objectkey.Revision(doc.ID, content.sha256), doc.ID, content)
 	if err != nil {
 		log.Error("revision not stored", zap.Error(err))
 		return svc.ReviseReply{}, errs.Wrap(op, err)

@@ -12,17 +12,19 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/ids"
 	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/text"
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
 // Longest values, in characters after NFC normalisation (ND30 Appendix VI).
 const (
-	MaxSubjectLength     = 500 // trích yếu (Subject)
-	MaxIssuerLength      = 200 // tác giả (OrganName)
-	MaxIssuerIDLength    = 35  // mã định danh (OrganId; 13 in the legacy form)
-	MaxDescriptionLength = 500 // ghi chú (Description)
+	MaxSubjectLength     = 500                 // trích yếu (Subject)
+	MaxIssuerLength      = 200                 // tác giả (OrganName)
+	MaxIssuerIDLength    = ids.MaxAgencyLength // mã định danh (OrganId; 13 in the legacy form)
+	MaxDescriptionLength = 500                 // ghi chú (Description)
 )
 
 // Urgencies and confidentiality levels (DOMAIN.md §3), in rising order.
@@ -148,22 +150,15 @@ func normaliseText(s string, limit int) (string, string) {
 	return s, ""
 }
 
-// agencyID is an agency identifier in either form of DOMAIN.md §7: the
-// legacy 000.00.00.G22 and the newer H49.64.33 both use digits, capital
-// letters and dots.
-var agencyID = regexp.MustCompile(`^[0-9A-Z]+(\.[0-9A-Z]+)*$`)
-
+// normaliseIssuerID trims the optional issuer identifier. A lower-case one
+// is refused rather than changed: identifiers are compared exactly.
 func normaliseIssuerID(s string) (string, string) {
 	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
+	if s == "" {
 		return "", ""
-	case len(s) > MaxIssuerIDLength:
-		return "", fmt.Sprintf("too long: %d characters, at most %d", utf8.RuneCountInString(s), MaxIssuerIDLength)
-	case !agencyID.MatchString(s):
-		// Identifiers are compared exactly, so a lower-case one is refused
-		// rather than silently changed.
-		return "", fmt.Sprintf("%q is not an agency identifier: write it as 000.00.00.G22 or H49.64.33 (digits, capital letters and dots)", text.Clip(s))
+	}
+	if err := ids.CheckAgency(s); err != nil {
+		return "", err.Error()
 	}
 	return s, ""
 }
@@ -196,12 +191,12 @@ func normaliseDate(s string, now time.Time) (string, string) {
 	if s == "" {
 		return "", ""
 	}
-	day, err := time.ParseInLocation(time.DateOnly, s, vietnam)
+	day, err := time.ParseInLocation(time.DateOnly, s, vntime.Zone)
 	if err != nil {
 		return "", fmt.Sprintf("%q is not a date: write it as YYYY-MM-DD, e.g. 2026-03-05", text.Clip(s))
 	}
-	today := now.In(vietnam)
-	if day.After(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, vietnam)) {
+	today := now.In(vntime.Zone)
+	if day.After(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, vntime.Zone)) {
 		return "", fmt.Sprintf("%s is in the future: the document cannot be dated after today, %s", s, today.Format(time.DateOnly))
 	}
 	return s, ""

@@ -11,6 +11,7 @@ import (
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/intake/internal/register"
 	"github.com/docflow/docflow/services/internal/errs"
 )
@@ -170,9 +171,8 @@ func TestValidateDocumentDetails(t *testing.T) {
 	t.Parallel()
 	k := loadKinds(t)
 	clerk := events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"}
-	vn := time.FixedZone("+07", 7*3600)
 	// 23:30 on 5 March 2026 in Hà Nội, already 6 March nowhere west of it.
-	now := time.Date(2026, 3, 5, 23, 30, 0, 0, vn)
+	now := time.Date(2026, 3, 5, 23, 30, 0, 0, vntime.Zone)
 	type details struct{ issuer, issuerID, symbol, issuedOn, description string }
 	tests := []struct {
 		name    string

@@ -19,6 +19,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/counter"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
@@ -26,14 +27,6 @@ import (
 
 // StatusRegistered is the status of a document entered in the register.
 const StatusRegistered = "registered"
-
-// Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed zone
-// gives the same local dates as the tz database without depending on the
-// host having one installed.
-var vietnam = time.FixedZone("Asia/Ho_Chi_Minh", 7*60*60)
-
-// ArrivalYear is the calendar year, in Vietnam, of an instant.
-func ArrivalYear(t time.Time) int { return counter.Year(t) }
 
 // secret are the confidentiality levels numbered in the secret series.
 var secret = []string{"MAT", "TOI_MAT", "TUYET_MAT"}
@@ -193,7 +186,7 @@ func Open(ctx context.Context, db *sqlstore.DB, series counter.Config) (*Registe
 // Enter returns that entry and created is false.
 func (r *Register) Enter(ctx context.Context, d Document) (_ Document, created bool, err error) {
 	const op = "register.Enter"
-	d.ReceivedAt = d.ReceivedAt.In(vietnam)
+	d.ReceivedAt = d.ReceivedAt.In(vntime.Zone)
 	series := r.series.SeriesFor(counter.Document{
 		Agency:       d.Agency,
 		Direction:    counter.Incoming,
@@ -319,7 +312,7 @@ func (r *Register) query(ctx context.Context, where string, args ...any) ([]Docu
 		if d.ReceivedAt, err = sqlstore.ParseTime(receivedAt); err != nil {
 			return nil, fmt.Errorf("document %s: received_at: %w", d.ID, err)
 		}
-		d.ReceivedAt = d.ReceivedAt.In(vietnam)
+		d.ReceivedAt = d.ReceivedAt.In(vntime.Zone)
 		if announcedAt.Valid {
 			if d.AnnouncedAt, err = sqlstore.ParseTime(announcedAt.String); err != nil {
 				return nil, fmt.Errorf("document %s: announced_at: %w", d.ID, err)

@@ -23,7 +23,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
-	"github.com/docflow/docflow/services/internal/clerical/calendar"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/text"
 	"github.com/docflow/docflow/services/internal/errs"
 )
@@ -99,8 +99,8 @@ func (a Agency) ValidOn(t time.Time) bool {
 }
 
 func dayOf(t time.Time) time.Time {
-	y, m, d := t.In(calendar.Zone).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, calendar.Zone)
+	y, m, d := t.In(vntime.Zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, vntime.Zone)
 }
 
 // Directory is a loaded agency directory. It is immutable and safe for
@@ -211,7 +211,7 @@ func parseDay(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	return time.ParseInLocation(time.DateOnly, s, calendar.Zone)
+	return time.ParseInLocation(time.DateOnly, s, vntime.Zone)
 }
 
 // successorLoop returns the chain from id back to a code already seen on

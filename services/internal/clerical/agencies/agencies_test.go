@@ -9,8 +9,8 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
-	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
@@ -40,7 +40,7 @@ func fixture(t *testing.T) *agencies.Directory {
 
 func day(t *testing.T, s string) time.Time {
 	t.Helper()
-	v, err := time.ParseInLocation(time.DateOnly, s, calendar.Zone)
+	v, err := time.ParseInLocation(time.DateOnly, s, vntime.Zone)
 	if err != nil {
 		t.Fatal(err)
 	}

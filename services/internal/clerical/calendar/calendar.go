@@ -27,12 +27,9 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/errs"
 )
-
-// Zone is Vietnam's time, +07:00. A fixed zone, because the tz database may
-// be absent on a server and Vietnam has no daylight saving time.
-var Zone = time.FixedZone("ICT", 7*60*60)
 
 // DayType says what an entry of the data changes about a day.
 type DayType string
@@ -60,7 +57,7 @@ const (
 
 // Day is one entry of the data: a day that is not what its weekday says.
 type Day struct {
-	Date   time.Time // midnight in Zone
+	Date   time.Time // midnight in Vietnam (vntime.Zone)
 	Type   DayType
 	Name   string // e.g. "Tết Nguyên Đán (mùng 1 Tết Bính Ngọ)"
 	Status Status
@@ -93,7 +90,7 @@ type civil struct {
 }
 
 func civilOf(t time.Time) civil {
-	y, m, d := t.In(Zone).Date()
+	y, m, d := t.In(vntime.Zone).Date()
 	return civil{y, m, d}
 }
 
@@ -185,7 +182,7 @@ func (c *Calendar) add(name string, raw []byte) []error {
 	}
 	for i, d := range f.Days {
 		at := fmt.Sprintf("day %d (%s)", i+1, d.Date)
-		date, err := time.ParseInLocation(time.DateOnly, d.Date, Zone)
+		date, err := time.ParseInLocation(time.DateOnly, d.Date, vntime.Zone)
 		if err != nil {
 			bad("%s: the date is written YYYY-MM-DD", at)
 			continue
@@ -257,7 +254,7 @@ func (c *Calendar) IsWorkingDay(t time.Time) bool {
 	if d, ok := c.days[civilOf(t)]; ok {
 		return d.Type == WorkingDay
 	}
-	wd := t.In(Zone).Weekday()
+	wd := t.In(vntime.Zone).Weekday()
 	return wd != time.Saturday && wd != time.Sunday
 }
 
@@ -282,7 +279,7 @@ func (c *Calendar) AddWorkingDays(t time.Time, n int) (time.Time, error) {
 		return time.Time{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
 			fmt.Sprintf("working days: must be 0 or more, got %d", n)).WithDetail("working_days", "must be 0 or more")
 	}
-	local := t.In(Zone)
+	local := t.In(vntime.Zone)
 	if !c.Covers(local.Year()) {
 		return time.Time{}, c.notCovered(op, local)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/errs"
 )
@@ -23,7 +24,7 @@ func load(t *testing.T) *calendar.Calendar {
 // at is a time of day in Vietnam.
 func at(t *testing.T, s string) time.Time {
 	t.Helper()
-	v, err := time.ParseInLocation("2006-01-02 15:04", s, calendar.Zone)
+	v, err := time.ParseInLocation("2006-01-02 15:04", s, vntime.Zone)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestElevenHolidaysAYear(t *testing.T) {
 	for _, y := range c.Years() {
 		counts := map[string]int{}
 		total := 0
-		for d := time.Date(y.Year, 1, 1, 12, 0, 0, 0, calendar.Zone); d.Year() == y.Year; d = d.AddDate(0, 0, 1) {
+		for d := time.Date(y.Year, 1, 1, 12, 0, 0, 0, vntime.Zone); d.Year() == y.Year; d = d.AddDate(0, 0, 1) {
 			day, ok := c.Day(d)
 			if !ok || day.Type != calendar.Holiday {
 				continue
@@ -223,7 +224,7 @@ func TestEveryEntryIsSourced(t *testing.T) {
 	t.Parallel()
 	c := load(t)
 	for _, y := range c.Years() {
-		for d := time.Date(y.Year, 1, 1, 0, 0, 0, 0, calendar.Zone); d.Year() == y.Year; d = d.AddDate(0, 0, 1) {
+		for d := time.Date(y.Year, 1, 1, 0, 0, 0, 0, vntime.Zone); d.Year() == y.Year; d = d.AddDate(0, 0, 1) {
 			if day, ok := c.Day(d); ok && (day.Source == "" || (day.Status != calendar.Official && day.Status != calendar.Provisional)) {
 				t.Errorf("%s: %+v", d.Format(time.DateOnly), day)
 			}

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/docflow/docflow/api/ids"
+	"github.com/docflow/docflow/api/vntime"
 )
 
 // Mode is how an agency splits its outgoing numbers into registers; the
@@ -145,9 +147,6 @@ func unknownKeys(raw map[string]any) error {
 	return errors.Join(problems...)
 }
 
-// agencyID is an agency identifier in either form of DOMAIN.md §7.
-var agencyID = regexp.MustCompile(`^[0-9A-Z]+(\.[0-9A-Z]+)*$`)
-
 // Validate reports every problem at once.
 func (c Config) Validate() error {
 	var problems []error
@@ -155,8 +154,8 @@ func (c Config) Validate() error {
 		problems = append(problems, fmt.Errorf("mode: %s", why))
 	}
 	for _, id := range slices.Sorted(maps.Keys(c.Agencies)) {
-		if len(id) > 35 || !agencyID.MatchString(id) {
-			problems = append(problems, fmt.Errorf("agency %q: not an agency identifier: use the form 000.00.00.G22 or H49.64.33 (digits, capital letters and dots, at most 35)", id))
+		if e := (*ids.Error)(nil); errors.As(ids.CheckAgency(id), &e) {
+			problems = append(problems, fmt.Errorf("agency %q: %s", id, e.Reason))
 		}
 		if why := checkMode(c.Agencies[id].Mode); why != "" {
 			problems = append(problems, fmt.Errorf("agency %s: mode: %s", id, why))
@@ -187,7 +186,7 @@ func (c Config) ModeOf(agency string) Mode {
 // instant. A document whose direction is neither Incoming nor Outgoing gets
 // a series without a register, which Store refuses.
 func (c Config) SeriesFor(d Document, at time.Time) Series {
-	return Series{Agency: d.Agency, Register: c.register(d), Year: Year(at)}
+	return Series{Agency: d.Agency, Register: c.register(d), Year: vntime.Year(at)}
 }
 
 func (c Config) register(d Document) string {

@@ -70,26 +70,6 @@ func TestSeriesFor(t *testing.T) {
 	}
 }
 
-func TestYear(t *testing.T) {
-	t.Parallel()
-	vn := time.FixedZone("+07", 7*3600)
-	tests := []struct {
-		at   time.Time
-		want int
-	}{
-		{time.Date(2025, 12, 31, 23, 59, 59, 0, vn), 2025},
-		{time.Date(2026, 1, 1, 0, 0, 0, 0, vn), 2026},
-		{time.Date(2025, 12, 31, 16, 59, 59, 0, time.UTC), 2025},
-		{time.Date(2025, 12, 31, 17, 0, 0, 0, time.UTC), 2026},
-		{time.Date(2026, 1, 1, 0, 30, 0, 0, time.FixedZone("Paris", 3600)), 2026},
-	}
-	for _, tt := range tests {
-		if got := counter.Year(tt.at); got != tt.want {
-			t.Errorf("Year(%s) = %d, want %d", tt.at, got, tt.want)
-		}
-	}
-}
-
 func TestParseConfig(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -19,21 +19,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 )
-
-// Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed zone
-// gives the same dates as the tz database without depending on the host
-// having one installed.
-var vietnam = time.FixedZone("Asia/Ho_Chi_Minh", 7*60*60)
-
-// Year is the calendar year, in Vietnam, of an instant: numbering restarts
-// at midnight +07:00 on 1 January.
-func Year(t time.Time) int { return t.In(vietnam).Year() }
 
 // Series names one run of numbers: an agency's register in a year.
 type Series struct {

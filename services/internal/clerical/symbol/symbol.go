@@ -21,7 +21,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/docflow/docflow/services/internal/clerical/calendar"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/kinds"
 	"github.com/docflow/docflow/services/internal/clerical/text"
 	"github.com/docflow/docflow/services/internal/errs"
@@ -451,7 +451,7 @@ func allDigits(s string) bool {
 // below 10 and the months January and February take a leading zero, other
 // months do not (ND30 Appendix I).
 func DateLine(place string, d time.Time) string {
-	d = d.In(calendar.Zone)
+	d = d.In(vntime.Zone)
 	month := strconv.Itoa(int(d.Month()))
 	if d.Month() <= time.February {
 		month = "0" + month

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/docflow/docflow/api/errcode"
-	"github.com/docflow/docflow/services/internal/clerical/calendar"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/kinds"
 	"github.com/docflow/docflow/services/internal/clerical/symbol"
 	"github.com/docflow/docflow/services/internal/clerical/text"
@@ -270,15 +270,15 @@ func TestDateLine(t *testing.T) {
 		at    time.Time
 		want  string
 	}{
-		{"Hà Nội", time.Date(2026, 1, 5, 9, 0, 0, 0, calendar.Zone), "Hà Nội, ngày 05 tháng 01 năm 2026"},
-		{"Hà Nội", time.Date(2026, 3, 5, 9, 0, 0, 0, calendar.Zone), "Hà Nội, ngày 05 tháng 3 năm 2026"},
-		{"Hà Nội", time.Date(2026, 2, 28, 9, 0, 0, 0, calendar.Zone), "Hà Nội, ngày 28 tháng 02 năm 2026"},
-		{"Quảng Ninh", time.Date(2026, 12, 31, 9, 0, 0, 0, calendar.Zone), "Quảng Ninh, ngày 31 tháng 12 năm 2026"},
-		{"Hà Nội", time.Date(2026, 10, 10, 9, 0, 0, 0, calendar.Zone), "Hà Nội, ngày 10 tháng 10 năm 2026"},
+		{"Hà Nội", time.Date(2026, 1, 5, 9, 0, 0, 0, vntime.Zone), "Hà Nội, ngày 05 tháng 01 năm 2026"},
+		{"Hà Nội", time.Date(2026, 3, 5, 9, 0, 0, 0, vntime.Zone), "Hà Nội, ngày 05 tháng 3 năm 2026"},
+		{"Hà Nội", time.Date(2026, 2, 28, 9, 0, 0, 0, vntime.Zone), "Hà Nội, ngày 28 tháng 02 năm 2026"},
+		{"Quảng Ninh", time.Date(2026, 12, 31, 9, 0, 0, 0, vntime.Zone), "Quảng Ninh, ngày 31 tháng 12 năm 2026"},
+		{"Hà Nội", time.Date(2026, 10, 10, 9, 0, 0, 0, vntime.Zone), "Hà Nội, ngày 10 tháng 10 năm 2026"},
 		// 18:00 UTC on 4 March is already 5 March in Hà Nội.
 		{"Hà Nội", time.Date(2026, 3, 4, 18, 0, 0, 0, time.UTC), "Hà Nội, ngày 05 tháng 3 năm 2026"},
-		{"Ha\u0300 No\u0323\u0302i", time.Date(2026, 3, 5, 9, 0, 0, 0, calendar.Zone), "Hà Nội, ngày 05 tháng 3 năm 2026"},
-		{"", time.Date(2026, 3, 5, 9, 0, 0, 0, calendar.Zone), "ngày 05 tháng 3 năm 2026"},
+		{"Ha\u0300 No\u0323\u0302i", time.Date(2026, 3, 5, 9, 0, 0, 0, vntime.Zone), "Hà Nội, ngày 05 tháng 3 năm 2026"},
+		{"", time.Date(2026, 3, 5, 9, 0, 0, 0, vntime.Zone), "ngày 05 tháng 3 năm 2026"},
 	}
 	for _, tc := range tests {
 		if got := symbol.DateLine(tc.place, tc.at); got != tc.want {

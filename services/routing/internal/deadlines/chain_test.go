@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/routing/internal/deadlines"
 	"github.com/docflow/docflow/workflows"
@@ -29,7 +30,7 @@ func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Date(2026, 2, 13, 9, 30, 0, 0, calendar.Zone)
+	start := time.Date(2026, 2, 13, 9, 30, 0, 0, vntime.Zone)
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(start)
@@ -66,7 +67,7 @@ func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 	}, activity.RegisterOptions{Name: workflows.ActivitySealDocument})
 	chain.Register(env)
 
-	deadline := time.Date(2026, 2, 25, 9, 30, 0, 0, calendar.Zone)
+	deadline := time.Date(2026, 2, 25, 9, 30, 0, 0, vntime.Zone)
 	// The supervisor decides an hour after the deadline.
 	env.RegisterDelayedCallback(func() {
 		v, err := env.QueryWorkflow(chain.QueryState)
@@ -108,15 +109,15 @@ func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 	if err := env.GetWorkflowResult(&res); err != nil || res.Outcome != workflows.OutcomeArchived {
 		t.Fatalf("result %+v %v", res, err)
 	}
-	if got, want := notice[events.TaskReminded].At, time.Date(2026, 2, 24, 8, 0, 0, 0, calendar.Zone); !got.Equal(want) {
-		t.Errorf("reminded at %v, want %v", got.In(calendar.Zone), want)
+	if got, want := notice[events.TaskReminded].At, time.Date(2026, 2, 24, 8, 0, 0, 0, vntime.Zone); !got.Equal(want) {
+		t.Errorf("reminded at %v, want %v", got.In(vntime.Zone), want)
 	}
 	if got := notice[events.TaskEscalated]; !got.At.Equal(deadline) || got.Supervisor != "lanhdao" {
-		t.Errorf("escalated at %v to %q, want %v to lanhdao", got.At.In(calendar.Zone), got.Supervisor, deadline)
+		t.Errorf("escalated at %v to %q, want %v to lanhdao", got.At.In(vntime.Zone), got.Supervisor, deadline)
 	}
 	for typ, n := range notice {
 		if !cal.IsWorkingDay(n.At) {
-			t.Errorf("%s fired on %v, not a working day", typ, n.At.In(calendar.Zone))
+			t.Errorf("%s fired on %v, not a working day", typ, n.At.In(vntime.Zone))
 		}
 	}
 }
@@ -131,17 +132,17 @@ func TestPlanDeadlinesAcrossTet(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := &deadlines.Planner{Calendar: cal}
-	res, err := a.PlanDeadlines(t.Context(), workflows.PlanDeadlinesInput{From: time.Date(2026, 2, 13, 9, 30, 0, 0, calendar.Zone), WorkingDays: 3, Urgency: "THUONG"})
+	res, err := a.PlanDeadlines(t.Context(), workflows.PlanDeadlinesInput{From: time.Date(2026, 2, 13, 9, 30, 0, 0, vntime.Zone), WorkingDays: 3, Urgency: "THUONG"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := time.Date(2026, 2, 25, 9, 30, 0, 0, calendar.Zone); !res.Deadline.Equal(want) {
+	if want := time.Date(2026, 2, 25, 9, 30, 0, 0, vntime.Zone); !res.Deadline.Equal(want) {
 		t.Fatalf("deadline %v, want %v", res.Deadline, want)
 	}
-	if want := time.Date(2026, 2, 24, 8, 0, 0, 0, calendar.Zone); !res.RemindAt.Equal(want) {
+	if want := time.Date(2026, 2, 24, 8, 0, 0, 0, vntime.Zone); !res.RemindAt.Equal(want) {
 		t.Fatalf("reminder %v, want %v", res.RemindAt, want)
 	}
-	if _, err := a.PlanDeadlines(t.Context(), workflows.PlanDeadlinesInput{From: time.Date(2031, 3, 2, 9, 0, 0, 0, calendar.Zone), WorkingDays: 3}); !errors.Is(err, calendar.ErrNotCovered) {
+	if _, err := a.PlanDeadlines(t.Context(), workflows.PlanDeadlinesInput{From: time.Date(2031, 3, 2, 9, 0, 0, 0, vntime.Zone), WorkingDays: 3}); !errors.Is(err, calendar.ErrNotCovered) {
 		t.Fatalf("a date without calendar data: %v", err)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/workflows"
@@ -67,9 +68,9 @@ func (p *Planner) PlanDeadlines(_ context.Context, in Input) (Result, error) {
 		return Result{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
 			fmt.Sprintf("working days must be 0 or more, got %d", in.WorkingDays)).WithDetail("working_days", "must be 0 or more")
 	}
-	from := in.From.In(calendar.Zone)
+	from := in.From.In(vntime.Zone)
 	if !in.Due.IsZero() {
-		due := in.Due.In(calendar.Zone)
+		due := in.Due.In(vntime.Zone)
 		if !due.After(from) {
 			return Result{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
 				fmt.Sprintf("the deadline %s is not after %s", due.Format(time.RFC3339), from.Format(time.RFC3339))).WithDetail("due", "must be in the future")
@@ -100,7 +101,7 @@ func (p *Planner) PlanDeadlines(_ context.Context, in Input) (Result, error) {
 }
 
 func at(d time.Time, hour int) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, calendar.Zone)
+	return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, vntime.Zone)
 }
 
 // immediate is the HOA_TOC deadline: within the working day the task starts

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/routing/internal/deadlines"
@@ -19,7 +20,7 @@ func planner(t *testing.T) *deadlines.Planner {
 }
 
 func vn(y int, m time.Month, d, h, minute int) time.Time {
-	return time.Date(y, m, d, h, minute, 0, 0, calendar.Zone)
+	return time.Date(y, m, d, h, minute, 0, 0, vntime.Zone)
 }
 
 func TestPlanDeadlines(t *testing.T) {

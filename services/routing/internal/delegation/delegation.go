@@ -18,7 +18,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
-	"github.com/docflow/docflow/services/internal/clerical/calendar"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/routing/internal/orgchart"
@@ -218,8 +218,8 @@ func (s *Store) Create(ctx context.Context, by events.Actor, r Request) (Delegat
 	now := s.now()
 	d := Delegation{
 		ID: uuid.NewString(), Position: r.Position, Holder: pos.Holder, Substitute: r.Substitute,
-		From: r.From.In(calendar.Zone), Until: r.Until.In(calendar.Zone), Kinds: slices.Sorted(slices.Values(r.Kinds)),
-		Authority: r.Authority, Reason: r.Reason, CreatedBy: by.Username, CreatedAt: now.In(calendar.Zone),
+		From: r.From.In(vntime.Zone), Until: r.Until.In(vntime.Zone), Kinds: slices.Sorted(slices.Values(r.Kinds)),
+		Authority: r.Authority, Reason: r.Reason, CreatedBy: by.Username, CreatedAt: now.In(vntime.Zone),
 	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var n int
@@ -277,7 +277,7 @@ func (s *Store) Revoke(ctx context.Context, by events.Actor, id string) (Delegat
 	if err != nil {
 		return Delegation{}, errs.Wrap(op, err)
 	}
-	d.RevokedBy, d.RevokedAt = by.Username, now.In(calendar.Zone)
+	d.RevokedBy, d.RevokedAt = by.Username, now.In(vntime.Zone)
 	s.log.Info("delegation revoked", zap.String("delegation_id", d.ID), zap.String("by", by.Username))
 	return d, nil
 }
@@ -363,7 +363,7 @@ func (s *Store) Audit(ctx context.Context) ([]AuditEntry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("delegation.Audit: %w", err)
 		}
-		e.At = t.In(calendar.Zone)
+		e.At = t.In(vntime.Zone)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -396,7 +396,7 @@ func scan(sc scanner) (Delegation, error) {
 		}
 		t, err := sqlstore.ParseTime(s)
 		problems = append(problems, err)
-		*dst = t.In(calendar.Zone)
+		*dst = t.In(vntime.Zone)
 	}
 	parse(from, &d.From)
 	parse(until, &d.Until)

@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	events "github.com/docflow/docflow/api/events/v1"
-	"github.com/docflow/docflow/services/internal/clerical/calendar"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
@@ -27,7 +27,7 @@ var (
 	clerk      = events.Actor{Username: "vanthu", Role: "clerk", Agency: agency}
 )
 
-func day(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, calendar.Zone) }
+func day(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, vntime.Zone) }
 
 // clock is a settable clock shared by a test's store.
 type clock struct {
@@ -54,7 +54,7 @@ func stores(t *testing.T) map[string]func(t *testing.T) (*delegation.Store, *clo
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = db.Close() })
-			c := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, calendar.Zone)}
+			c := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, vntime.Zone)}
 			s, err := delegation.Open(t.Context(), db, func() *orgchart.Chart { return chart }, c.now, zaptest.NewLogger(t))
 			if err != nil {
 				t.Fatal(err)

@@ -2,7 +2,6 @@ package delegation
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/docflow/docflow/api/errcode"
@@ -22,49 +21,37 @@ type Announcer interface {
 // announce twice).
 func (s *Store) Endpoints(pub Announcer) []natsx.Endpoint {
 	return []natsx.Endpoint{
-		{Name: "delegations-create", Subject: svc.RoutingDelegationsCreate, Handle: func(ctx context.Context, data []byte) (any, error) {
-			var req svc.CreateDelegationRequest
-			if err := decode(data, &req); err != nil {
-				return nil, err
-			}
+		natsx.Handle(svc.RoutingDelegationsCreate, func(ctx context.Context, req svc.CreateDelegationRequest) (svc.Delegation, error) {
 			d, err := s.Create(ctx, req.By, Request{
 				Position: req.Position, Substitute: req.Substitute, From: req.From, Until: req.Until,
 				Kinds: req.Kinds, Authority: req.Authority, Reason: req.Reason,
 			})
 			if err != nil {
-				return nil, err
+				return svc.Delegation{}, err
 			}
 			return ToWire(d), s.announce(ctx, pub, events.DelegationCreated, d, req.By)
-		}},
-		{Name: "delegations-revoke", Subject: svc.RoutingDelegationsRevoke, Handle: func(ctx context.Context, data []byte) (any, error) {
-			var req svc.RevokeDelegationRequest
-			if err := decode(data, &req); err != nil {
-				return nil, err
-			}
+		}),
+		natsx.Handle(svc.RoutingDelegationsRevoke, func(ctx context.Context, req svc.RevokeDelegationRequest) (svc.Delegation, error) {
 			d, err := s.Revoke(ctx, req.By, req.ID)
 			if err != nil {
-				return nil, err
+				return svc.Delegation{}, err
 			}
 			return ToWire(d), s.announce(ctx, pub, events.DelegationRevoked, d, req.By)
-		}},
-		{Name: "delegations-list", Subject: svc.RoutingDelegationsList, Handle: func(ctx context.Context, data []byte) (any, error) {
-			var req svc.ListDelegationsRequest
-			if err := decode(data, &req); err != nil {
-				return nil, err
-			}
+		}),
+		natsx.Handle(svc.RoutingDelegationsList, func(ctx context.Context, req svc.ListDelegationsRequest) (svc.DelegationList, error) {
 			if req.By.Agency != "" && req.By.Agency != s.chart().Agency {
-				return nil, errs.E("delegation.List", errs.Forbidden, errcode.Forbidden, "delegations of another agency are not visible")
+				return svc.DelegationList{}, errs.E("delegation.List", errs.Forbidden, errcode.Forbidden, "delegations of another agency are not visible")
 			}
 			list, err := s.List(ctx, Filter{Position: req.Position, Substitute: req.Substitute, Active: req.Active})
 			if err != nil {
-				return nil, err
+				return svc.DelegationList{}, err
 			}
 			out := svc.DelegationList{Items: []svc.Delegation{}}
 			for _, d := range list {
 				out.Items = append(out.Items, ToWire(d))
 			}
 			return out, nil
-		}},
+		}),
 	}
 }
 
@@ -79,13 +66,6 @@ func (s *Store) announce(ctx context.Context, pub Announcer, t events.Type, d De
 		From: d.From, Until: d.Until, Kinds: d.Kinds, Authority: d.Authority, By: by, At: at,
 	})
 	return err
-}
-
-func decode(data []byte, v any) error {
-	if err := json.Unmarshal(data, v); err != nil {
-		return errs.E("delegation.decode", errs.Invalid, errcode.InvalidArgument, "the request is not valid JSON: "+err.Error())
-	}
-	return nil
 }
 
 // ToWire is the delegation as the routing endpoints send it.

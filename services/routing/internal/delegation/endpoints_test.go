@@ -52,22 +52,22 @@ func TestEndpoints(t *testing.T) {
 	}
 	actor := func(u, role string) events.Actor { return events.Actor{Username: u, Role: role, Agency: chart.Agency} }
 	from := time.Now().Add(-time.Hour)
-	created, err := natsx.Request[svc.Delegation](t.Context(), nts.Conn, svc.RoutingDelegationsCreate, svc.CreateDelegationRequest{
+	created, err := natsx.Call(t.Context(), nts.Conn, svc.RoutingDelegationsCreate, svc.CreateDelegationRequest{
 		Position: "chuyen-vien-tong-hop", Substitute: "chuyenvien2", From: from, Until: from.AddDate(0, 0, 7),
 		Reason: "Nghỉ phép", By: actor(holder, "official"),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := natsx.Request[svc.DelegationList](t.Context(), nts.Conn, svc.RoutingDelegationsList, svc.ListDelegationsRequest{Active: time.Now(), By: actor(holder, "official")})
+	list, err := natsx.Call(t.Context(), nts.Conn, svc.RoutingDelegationsList, svc.ListDelegationsRequest{Active: time.Now(), By: actor(holder, "official")})
 	if err != nil || len(list.Items) != 1 || list.Items[0].ID != created.ID || list.Items[0].Substitute != "chuyenvien2" {
 		t.Fatalf("list %+v %v", list, err)
 	}
-	_, err = natsx.Request[svc.Delegation](t.Context(), nts.Conn, svc.RoutingDelegationsRevoke, svc.RevokeDelegationRequest{ID: created.ID, By: actor("luutru", "records_officer")})
+	_, err = natsx.Call(t.Context(), nts.Conn, svc.RoutingDelegationsRevoke, svc.RevokeDelegationRequest{ID: created.ID, By: actor("luutru", "records_officer")})
 	if errs.Wire(err).Code != errcode.Forbidden {
 		t.Fatalf("revoke by someone else: %v", err)
 	}
-	if _, err := natsx.Request[svc.Delegation](t.Context(), nts.Conn, svc.RoutingDelegationsRevoke, svc.RevokeDelegationRequest{ID: created.ID, By: actor(holder, "official")}); err != nil {
+	if _, err := natsx.Call(t.Context(), nts.Conn, svc.RoutingDelegationsRevoke, svc.RevokeDelegationRequest{ID: created.ID, By: actor(holder, "official")}); err != nil {
 		t.Fatal(err)
 	}
 	stream, err := nts.JS.Stream(t.Context(), events.EventsStream.Name)

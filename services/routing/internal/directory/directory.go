@@ -7,7 +7,6 @@ package directory
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -33,40 +32,28 @@ type Directory struct {
 // Endpoints are the directory's NATS endpoints.
 func (d *Directory) Endpoints() []natsx.Endpoint {
 	return []natsx.Endpoint{
-		{Name: "rules", Subject: svc.RoutingRules, Handle: func(_ context.Context, data []byte) (any, error) {
-			var req svc.RulesRequest
-			if err := decode(data, &req); err != nil {
-				return nil, err
-			}
+		natsx.Handle(svc.RoutingRules, func(_ context.Context, req svc.RulesRequest) (svc.RuleSet, error) {
 			if err := d.sameAgency("rules.Show", req.By); err != nil {
-				return nil, err
+				return svc.RuleSet{}, err
 			}
 			return d.RuleSet(), nil
-		}},
-		{Name: "orgchart", Subject: svc.RoutingOrgChart, Handle: func(ctx context.Context, data []byte) (any, error) {
-			var req svc.OrgChartRequest
-			if err := decode(data, &req); err != nil {
-				return nil, err
-			}
+		}),
+		natsx.Handle(svc.RoutingOrgChart, func(ctx context.Context, req svc.OrgChartRequest) (svc.OrgChart, error) {
 			if err := d.sameAgency("orgchart.Show", req.By); err != nil {
-				return nil, err
+				return svc.OrgChart{}, err
 			}
 			at := req.At
 			if at.IsZero() {
 				at = d.Now()
 			}
 			return d.OrgChart(ctx, at)
-		}},
-		{Name: "assignee", Subject: svc.RoutingAssignee, Handle: func(ctx context.Context, data []byte) (any, error) {
-			var req svc.AssigneeRequest
-			if err := decode(data, &req); err != nil {
-				return nil, err
-			}
+		}),
+		natsx.Handle(svc.RoutingAssignee, func(ctx context.Context, req svc.AssigneeRequest) (svc.Assignee, error) {
 			if err := d.sameAgency("directory.Assignee", req.By); err != nil {
-				return nil, err
+				return svc.Assignee{}, err
 			}
 			return d.Assignee(ctx, req.Username, req.Kind, d.Now())
-		}},
+		}),
 	}
 }
 
@@ -140,11 +127,4 @@ func (d *Directory) Assignee(ctx context.Context, username, kind string, at time
 		out.Substitutes = append(out.Substitutes, svc.Substitute{Username: s.Username, From: s.From, Until: s.Until, Kinds: s.Kinds, Authority: s.Authority, Title: s.Title})
 	}
 	return out, nil
-}
-
-func decode(data []byte, v any) error {
-	if err := json.Unmarshal(data, v); err != nil {
-		return errs.E("directory.decode", errs.Invalid, errcode.InvalidArgument, "the request is not valid JSON: "+err.Error())
-	}
-	return nil
 }

@@ -11,7 +11,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	events "github.com/docflow/docflow/api/events/v1"
-	"github.com/docflow/docflow/services/internal/clerical/calendar"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
@@ -89,7 +89,7 @@ func received(t *testing.T, kind string, at time.Time) events.Event {
 func TestDecisionGetsItsPlan(t *testing.T) {
 	t.Parallel()
 	r, s := router(t)
-	if err := r.HandleReceived(t.Context(), received(t, "QUYET_DINH", time.Date(2026, 3, 5, 9, 0, 0, 0, calendar.Zone))); err != nil {
+	if err := r.HandleReceived(t.Context(), received(t, "QUYET_DINH", time.Date(2026, 3, 5, 9, 0, 0, 0, vntime.Zone))); err != nil {
 		t.Fatal(err)
 	}
 	if len(s.started) != 1 || s.ids[0] != "approval-d1" {
@@ -113,7 +113,7 @@ func TestDecisionGetsItsPlan(t *testing.T) {
 func TestDefaultPlan(t *testing.T) {
 	t.Parallel()
 	r, s := router(t)
-	ev := received(t, "CONG_VAN", time.Date(2026, 3, 5, 9, 0, 0, 0, calendar.Zone))
+	ev := received(t, "CONG_VAN", time.Date(2026, 3, 5, 9, 0, 0, 0, vntime.Zone))
 	if err := r.HandleReceived(t.Context(), ev); err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	events "github.com/docflow/docflow/api/events/v1"
-	"github.com/docflow/docflow/services/internal/clerical/calendar"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/routing/internal/delegation"
@@ -43,7 +43,7 @@ func planner(t *testing.T, rulesYAML string) (*rules.Planner, *delegation.Store)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	now := func() time.Time { return time.Date(2026, 3, 1, 9, 0, 0, 0, calendar.Zone) }
+	now := func() time.Time { return time.Date(2026, 3, 1, 9, 0, 0, 0, vntime.Zone) }
 	store, err := delegation.Open(t.Context(), db, func() *orgchart.Chart { return chart }, now, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +64,7 @@ func usernames(as []rules.Assignee) []string {
 func TestPlanOfTheDemoDecisionChain(t *testing.T) {
 	t.Parallel()
 	p, _ := planner(t, "")
-	plan, err := p.Plan(t.Context(), rules.Document{Agency: "000.00.00.G22", Kind: "QUYET_DINH", Urgency: "THUONG"}, time.Date(2026, 3, 3, 9, 0, 0, 0, calendar.Zone))
+	plan, err := p.Plan(t.Context(), rules.Document{Agency: "000.00.00.G22", Kind: "QUYET_DINH", Urgency: "THUONG"}, time.Date(2026, 3, 3, 9, 0, 0, 0, vntime.Zone))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestPlanNamesValidSubstitutes(t *testing.T) {
 	t.Parallel()
 	p, store := planner(t, "")
 	head := events.Actor{Username: "chuyenvien2", Role: "official", Agency: "000.00.00.G22"}
-	from := time.Date(2026, 3, 2, 0, 0, 0, 0, calendar.Zone)
+	from := time.Date(2026, 3, 2, 0, 0, 0, 0, vntime.Zone)
 	if _, err := store.Create(t.Context(), head, delegation.Request{
 		Position: "truong-phong-tong-hop", Substitute: "luutru", From: from, Until: from.AddDate(0, 0, 5),
 		Authority: delegation.TUQ, Kinds: []string{"QUYET_DINH"},
@@ -169,7 +169,7 @@ rules:
     deadline_days: 2
 `)
 	doc := rules.Document{Kind: "CONG_VAN", IssuerID: "000.00.01.H01", RecipientUnit: "tong-hop", Metadata: map[string]string{"linh_vuc": "thue"}}
-	plan, err := p.Plan(t.Context(), doc, time.Date(2026, 3, 3, 9, 0, 0, 0, calendar.Zone))
+	plan, err := p.Plan(t.Context(), doc, time.Date(2026, 3, 3, 9, 0, 0, 0, vntime.Zone))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ rules:
 		"other field":    {IssuerID: doc.IssuerID, RecipientUnit: "tong-hop", Metadata: map[string]string{"linh_vuc": "y-te"}},
 		"no field given": {IssuerID: doc.IssuerID, RecipientUnit: "tong-hop"},
 	} {
-		plan, err := p.Plan(t.Context(), d, time.Date(2026, 3, 3, 9, 0, 0, 0, calendar.Zone))
+		plan, err := p.Plan(t.Context(), d, time.Date(2026, 3, 3, 9, 0, 0, 0, vntime.Zone))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +242,7 @@ func TestRulesMustAgreeWithTheChart(t *testing.T) {
 func TestNOfMNeedsEnoughAssignees(t *testing.T) {
 	t.Parallel()
 	p, _ := planner(t, "version: t\nrules:\n  - id: r\n    approver: lanhdao\n    steps:\n      - {id: a, name: A, mode: n_of_m, required: 3, to: [{unit: tong-hop}]}\n")
-	_, err := p.Plan(t.Context(), rules.Document{}, time.Date(2026, 3, 3, 9, 0, 0, 0, calendar.Zone))
+	_, err := p.Plan(t.Context(), rules.Document{}, time.Date(2026, 3, 3, 9, 0, 0, 0, vntime.Zone))
 	if err == nil || !strings.Contains(err.Error(), "needs 3 approvals but has only 2") {
 		t.Fatalf("got %v", err)
 	}
@@ -254,7 +254,7 @@ func TestNOfMNeedsEnoughAssignees(t *testing.T) {
 func TestIncomingDocumentsGoToHandling(t *testing.T) {
 	t.Parallel()
 	p, _ := planner(t, "")
-	at := time.Date(2026, 3, 2, 9, 0, 0, 0, calendar.Zone)
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, vntime.Zone)
 	plan, err := p.Plan(t.Context(), rules.Document{Agency: "000.00.00.G22", Kind: "CONG_VAN", IssuerID: "000.00.00.H29"}, at)
 	if err != nil {
 		t.Fatal(err)

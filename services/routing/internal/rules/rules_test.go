@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docflow/docflow/services/internal/clerical/calendar"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/routing/internal/rules"
 )
 
@@ -33,7 +33,7 @@ rules:
 func TestFirstRuleWins(t *testing.T) {
 	t.Parallel()
 	p, _ := planner(t, sample)
-	at := time.Date(2026, 3, 5, 9, 0, 0, 0, calendar.Zone)
+	at := time.Date(2026, 3, 5, 9, 0, 0, 0, vntime.Zone)
 	tests := []struct {
 		doc      rules.Document
 		approver string
@@ -81,7 +81,7 @@ func TestDevRulesFileLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := planner(t, "")
-	plan, err := p.Plan(t.Context(), rules.Document{Agency: "000.00.00.G22", Kind: "QUYET_DINH", Urgency: "THUONG"}, time.Date(2026, 3, 5, 9, 0, 0, 0, calendar.Zone))
+	plan, err := p.Plan(t.Context(), rules.Document{Agency: "000.00.00.G22", Kind: "QUYET_DINH", Urgency: "THUONG"}, time.Date(2026, 3, 5, 9, 0, 0, 0, vntime.Zone))
 	if err != nil || plan.Steps[0].Assignees[0].Username != "chuyenvien1" {
 		t.Fatalf("dev rules route a decision first to %+v, %v", plan, err)
 	}

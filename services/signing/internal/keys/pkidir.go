@@ -10,10 +10,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/ids"
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
@@ -49,12 +49,10 @@ func SignatureImageFile(dir, username string) string {
 	return UserBase(dir, username) + ".signature.png"
 }
 
-var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-
-// ValidUsername reports whether name can be a username. Usernames become
-// file names in the PKI directory and key labels on tokens, so anything
-// that could escape a directory is refused.
-func ValidUsername(name string) bool { return usernamePattern.MatchString(name) }
+// ValidUsername reports whether name can be a username (ids.CheckUsername).
+// Usernames become file names in the PKI directory and key labels on
+// tokens; the rule refuses anything that could escape a directory.
+func ValidUsername(name string) bool { return ids.CheckUsername(name) == nil }
 
 // Seal is the agency's seal image. Without one the agency's documents
 // cannot be sealed: the error names the file to provide.

@@ -15,6 +15,9 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.uber.org/zap"
 
+	"github.com/docflow/docflow/api/ids"
+	"github.com/docflow/docflow/api/objectkey"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/signing/internal/keys"
@@ -37,9 +40,6 @@ const (
 	metaClerk      = "clerk"
 	metaAttachment = "attachment"
 )
-
-// SealedKey is the object key of a document's sealed PDF.
-func SealedKey(documentID string) string { return "sealed/" + documentID + ".pdf" }
 
 // Organisations finds an agency's organisation credential and seal image.
 type Organisations interface {
@@ -73,9 +73,6 @@ func (s *Sealer) Register(r Registry) {
 	r.RegisterActivityWithOptions(s.SealDocument, activity.RegisterOptions{Name: workflows.ActivitySealDocument})
 }
 
-// vietnam is the zone signing times are shown in (+07:00).
-var vietnam = time.FixedZone("+07", 7*60*60)
-
 // SealDocument verifies the personal signature of in.Signed and adds the
 // organisation signature of in.Agency, with the number and date: beside
 // the seal image overlapping the signer's handwritten image, or, for an
@@ -96,7 +93,7 @@ func (s *Sealer) SealDocument(ctx context.Context, in workflows.SealDocumentInpu
 		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, err)
 	}
 
-	key := SealedKey(in.DocumentID)
+	key := objectkey.Sealed(in.DocumentID)
 	existing, err := s.a.store.Stat(ctx, s.a.cfg.Bucket, key, "")
 	switch {
 	case err == nil:
@@ -124,7 +121,7 @@ func (s *Sealer) SealDocument(ctx context.Context, in workflows.SealDocumentInpu
 		}
 		return workflows.SealDocumentResult{}, fmt.Errorf("%s: %w", op, err)
 	}
-	sealedAt := s.now().In(vietnam)
+	sealedAt := s.now().In(vntime.Zone)
 	look, err := s.appearance(ctx, src, in, cred, sealedAt)
 	if err != nil {
 		return workflows.SealDocumentResult{}, classify(op, err)
@@ -289,8 +286,8 @@ func alreadySealed(in workflows.SealDocumentInput, existing objstore.Info) (work
 
 func validateSeal(in workflows.SealDocumentInput) error {
 	var problems []string
-	if !documentIDPattern.MatchString(in.DocumentID) {
-		problems = append(problems, fmt.Sprintf("document id %q is not valid", in.DocumentID))
+	if err := ids.CheckDocument(in.DocumentID); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if in.Agency == "" {
 		problems = append(problems, "agency is empty")

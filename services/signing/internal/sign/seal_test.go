@@ -14,11 +14,11 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/signing/internal/keys"
 	"github.com/docflow/docflow/services/signing/internal/pades"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
-	"github.com/docflow/docflow/services/signing/internal/sign"
 	"github.com/docflow/docflow/services/signing/internal/verify"
 	"github.com/docflow/docflow/workflows"
 )
@@ -120,7 +120,7 @@ func TestSealDocument(t *testing.T) {
 		if err != nil {
 			t.Fatalf("SealDocument: %v", err)
 		}
-		if res.Sealed.Key != sign.SealedKey(in.DocumentID) || !strings.Contains(res.SealCert, "Văn phòng Chính phủ") || res.Level != "B-B" {
+		if res.Sealed.Key != objectkey.Sealed(in.DocumentID) || !strings.Contains(res.SealCert, "Văn phòng Chính phủ") || res.Level != "B-B" {
 			t.Fatalf("result %+v", res)
 		}
 		sealed := f.download(t, res.Sealed.Key, res.Sealed.VersionID)
@@ -256,8 +256,8 @@ func TestSealDocument(t *testing.T) {
 		if appType(err) != workflows.ErrPersonalSignatureInvalid || !strings.Contains(err.Error(), "does not verify") {
 			t.Fatalf("sealing a tampered PDF: %v, want %s", err, workflows.ErrPersonalSignatureInvalid)
 		}
-		if _, err := f.s3.Store.Stat(context.WithoutCancel(t.Context()), f.bucket, sign.SealedKey(in.DocumentID), ""); !errors.Is(err, objstore.ErrNotFound) {
-			t.Fatalf("a refused seal left %s behind: %v", sign.SealedKey(in.DocumentID), err)
+		if _, err := f.s3.Store.Stat(context.WithoutCancel(t.Context()), f.bucket, objectkey.Sealed(in.DocumentID), ""); !errors.Is(err, objstore.ErrNotFound) {
+			t.Fatalf("a refused seal left %s behind: %v", objectkey.Sealed(in.DocumentID), err)
 		}
 	})
 }

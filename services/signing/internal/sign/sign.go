@@ -13,7 +13,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -22,6 +21,8 @@ import (
 	"go.uber.org/zap"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/ids"
+	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
@@ -44,9 +45,6 @@ const (
 	metaSignedAt     = "signed-at" // RFC 3339, UTC, nanoseconds
 	metaSourceSHA256 = "source-sha256"
 )
-
-// SignedKey is the object key of a document's signed PDF.
-func SignedKey(documentID string) string { return "signed/" + documentID + ".pdf" }
 
 // EventID is the id of a document's signed event; it depends only on the
 // document, so a republished event is dropped by JetStream as a duplicate.
@@ -135,8 +133,6 @@ func (a *Activities) Register(r Registry) {
 	r.RegisterActivityWithOptions(a.SignDocument, activity.RegisterOptions{Name: workflows.ActivitySignDocument})
 }
 
-var documentIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-
 // SignDocument signs in.Source with in.Signer's personal key, stores the
 // signed PDF and publishes document.signed.
 //
@@ -161,7 +157,7 @@ func (a *Activities) SignDocument(ctx context.Context, in workflows.SignDocument
 		return workflows.SignDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, err)
 	}
 
-	key := SignedKey(in.DocumentID)
+	key := objectkey.Signed(in.DocumentID)
 	existing, err := a.store.Stat(ctx, a.cfg.Bucket, key, "")
 	switch {
 	case err == nil:
@@ -387,8 +383,8 @@ func (a *Activities) heartbeat(ctx context.Context) (stop func()) {
 
 func validate(in workflows.SignDocumentInput) error {
 	var problems []string
-	if !documentIDPattern.MatchString(in.DocumentID) {
-		problems = append(problems, fmt.Sprintf("document id %q is not valid", in.DocumentID))
+	if err := ids.CheckDocument(in.DocumentID); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if in.Agency == "" {
 		problems = append(problems, "agency is empty")

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/testkit"
@@ -257,7 +258,7 @@ func TestSignDocument(t *testing.T) {
 		if err == nil || errors.As(err, &appErr) && appErr.NonRetryable() {
 			t.Fatalf("first attempt = %v, want a retryable failure", err)
 		}
-		stored, err := f.s3.Store.Stat(t.Context(), f.bucket, sign.SignedKey(in.DocumentID), "")
+		stored, err := f.s3.Store.Stat(t.Context(), f.bucket, objectkey.Signed(in.DocumentID), "")
 		if err != nil {
 			t.Fatalf("signed PDF not stored by the failed attempt: %v", err)
 		}
@@ -398,7 +399,7 @@ func TestSignDocumentRefuses(t *testing.T) {
 			signedBefore := false
 			if tt.prepare != nil {
 				tt.prepare(t, f, &in)
-				_, err := f.s3.Store.Stat(t.Context(), f.bucket, sign.SignedKey(in.DocumentID), "")
+				_, err := f.s3.Store.Stat(t.Context(), f.bucket, objectkey.Signed(in.DocumentID), "")
 				signedBefore = err == nil
 			}
 
@@ -424,7 +425,7 @@ func (f *fixture) assertRefused(t *testing.T, in workflows.SignDocumentInput, er
 		t.Errorf("error %q does not say %q", appErr.Error(), wantMsg)
 	}
 	if !signedBefore {
-		if _, err := f.s3.Store.Stat(t.Context(), f.bucket, sign.SignedKey(in.DocumentID), ""); !errors.Is(err, objstore.ErrNotFound) {
+		if _, err := f.s3.Store.Stat(t.Context(), f.bucket, objectkey.Signed(in.DocumentID), ""); !errors.Is(err, objstore.ErrNotFound) {
 			t.Errorf("a signed PDF was stored for a refused request (stat: %v)", err)
 		}
 		if n := len(f.signedEvents(t, in.DocumentID)); n != 0 {

@@ -56,19 +56,9 @@ func New(cfg Config, store objstore.Store, log *zap.Logger) *Endpoint {
 	return &Endpoint{cfg: cfg, store: store, log: log}
 }
 
-// Handle is the natsx handler: a JSON svc.VerifyRequest in, a
-// svc.SignatureReport out.
-func (e *Endpoint) Handle(ctx context.Context, data []byte) (any, error) {
-	var req svc.VerifyRequest
-	if err := json.Unmarshal(data, &req); err != nil {
-		return nil, errs.E("verifyendpoint.Handle", errs.Invalid, errcode.InvalidArgument,
-			"the verify request is not valid JSON: "+err.Error())
-	}
-	return e.Verify(ctx, req)
-}
-
-// Verify verifies the PDF req names. What is wrong with the document is in
-// the report; an error means the request could not be answered.
+// Verify verifies the PDF req names; it is the svc.SigningVerify handler.
+// What is wrong with the document is in the report; an error means the
+// request could not be answered.
 func (e *Endpoint) Verify(ctx context.Context, req svc.VerifyRequest) (svc.SignatureReport, error) {
 	const op = "verifyendpoint.Verify"
 	obj := req.Object

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/counter"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
@@ -42,9 +43,6 @@ func Run(t *testing.T, newDSN func(testing.TB) string) {
 		})
 	}
 }
-
-// vietnam is +07:00, the zone of the agencies' calendar.
-var vietnam = time.FixedZone("+07", 7*60*60)
 
 var normal = counter.Document{Agency: "000.00.00.G22", Direction: counter.Incoming, Kind: "CONG_VAN"}
 
@@ -135,7 +133,7 @@ func oneTo(n int) []int64 {
 
 func testFirst(t *testing.T, dsn string) {
 	_, store := open(t, dsn)
-	s := counter.DefaultConfig().SeriesFor(normal, time.Date(2026, 1, 1, 0, 0, 0, 0, vietnam))
+	s := counter.DefaultConfig().SeriesFor(normal, time.Date(2026, 1, 1, 0, 0, 0, 0, vntime.Zone))
 	if n := last(t, store, s); n != 0 {
 		t.Errorf("a new series says %d numbers were issued, want 0", n)
 	}
@@ -153,7 +151,7 @@ func testFirst(t *testing.T, dsn string) {
 func testParallel(t *testing.T, dsn string) {
 	db, store := open(t, dsn)
 	const n = 100
-	s := counter.DefaultConfig().SeriesFor(normal, time.Date(2026, 3, 5, 9, 0, 0, 0, vietnam))
+	s := counter.DefaultConfig().SeriesFor(normal, time.Date(2026, 3, 5, 9, 0, 0, 0, vntime.Zone))
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
@@ -187,7 +185,7 @@ func testParallel(t *testing.T, dsn string) {
 func testFailure(t *testing.T, dsn string) {
 	db, store := open(t, dsn)
 	ctx := t.Context()
-	s := counter.DefaultConfig().SeriesFor(normal, time.Date(2026, 4, 1, 8, 0, 0, 0, vietnam))
+	s := counter.DefaultConfig().SeriesFor(normal, time.Date(2026, 4, 1, 8, 0, 0, 0, vntime.Zone))
 	if n, err := store.Issue(ctx, s, record(ctx, s)); err != nil || n != 1 {
 		t.Fatalf("Issue = %d, %v; want 1", n, err)
 	}
@@ -250,7 +248,7 @@ func testFailure(t *testing.T, dsn string) {
 func testParallelFailures(t *testing.T, dsn string) {
 	db, store := open(t, dsn)
 	const attempts = 60
-	s := counter.DefaultConfig().SeriesFor(normal, time.Date(2026, 6, 1, 8, 0, 0, 0, vietnam))
+	s := counter.DefaultConfig().SeriesFor(normal, time.Date(2026, 6, 1, 8, 0, 0, 0, vntime.Zone))
 	boom := errors.New("refused")
 	var (
 		wg      sync.WaitGroup
@@ -297,7 +295,7 @@ func testIndependent(t *testing.T, dsn string) {
 		"000.00.00.G22": {Mode: counter.PerKind},
 		"H49.64.33":     {Mode: counter.PerUnit},
 	}}
-	in2026 := time.Date(2026, 2, 10, 10, 0, 0, 0, vietnam)
+	in2026 := time.Date(2026, 2, 10, 10, 0, 0, 0, vntime.Zone)
 	g22 := "000.00.00.G22"
 	docs := []struct {
 		name string
@@ -344,8 +342,8 @@ func testIndependent(t *testing.T, dsn string) {
 func testYearRollover(t *testing.T, dsn string) {
 	_, store := open(t, dsn)
 	cfg := counter.DefaultConfig()
-	lastSecond := time.Date(2025, 12, 31, 23, 59, 59, 999999999, vietnam)
-	midnight := time.Date(2026, 1, 1, 0, 0, 0, 0, vietnam)
+	lastSecond := time.Date(2025, 12, 31, 23, 59, 59, 999999999, vntime.Zone)
+	midnight := time.Date(2026, 1, 1, 0, 0, 0, 0, vntime.Zone)
 	old, fresh := cfg.SeriesFor(normal, lastSecond), cfg.SeriesFor(normal, midnight)
 	if old.Year != 2025 || fresh.Year != 2026 {
 		t.Fatalf("years %d and %d either side of midnight +07:00, want 2025 and 2026", old.Year, fresh.Year)
@@ -372,7 +370,7 @@ func testYearRollover(t *testing.T, dsn string) {
 }
 
 func testRestart(t *testing.T, dsn string) {
-	s := counter.DefaultConfig().SeriesFor(normal, time.Date(2026, 8, 19, 14, 0, 0, 0, vietnam))
+	s := counter.DefaultConfig().SeriesFor(normal, time.Date(2026, 8, 19, 14, 0, 0, 0, vntime.Zone))
 	db, store := open(t, dsn)
 	for range 3 {
 		issue(t, store, s)
@@ -390,7 +388,7 @@ func testRestart(t *testing.T, dsn string) {
 func testIncomplete(t *testing.T, dsn string) {
 	db, store := open(t, dsn)
 	ctx := t.Context()
-	good := counter.DefaultConfig().SeriesFor(normal, time.Date(2026, 9, 2, 8, 0, 0, 0, vietnam))
+	good := counter.DefaultConfig().SeriesFor(normal, time.Date(2026, 9, 2, 8, 0, 0, 0, vntime.Zone))
 	tests := []struct {
 		name  string
 		s     counter.Series
