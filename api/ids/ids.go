@@ -1,6 +1,6 @@
 // Package ids checks the identifiers that travel between services and end up
-// in object keys, subjects and workflow ids: document, task and record ids,
-// usernames and agency identifiers.
+// in object keys, subjects and workflow ids: document ids, usernames and
+// agency identifiers.
 //
 // Each kind has one rule, applied wherever an identifier comes in, so that
 // an id one service accepts is never refused by the next one, and none can
@@ -54,8 +54,6 @@ func (e *Error) Error() string {
 // The kinds of identifier, as a refusal names them.
 var (
 	document = kind{"document id", "a document id"}
-	task     = kind{"task id", "a task id"}
-	record   = kind{"record id", "a record id"}
 	username = kind{"username", "a username"}
 	agency   = kind{"agency identifier", "an agency identifier"}
 )
@@ -63,17 +61,10 @@ var (
 type kind struct{ name, withArticle string }
 
 // CheckDocument checks a document id.
-func CheckDocument(id string) error { return checkID(document, id) }
-
-// CheckTask checks a task id.
-func CheckTask(id string) error { return checkID(task, id) }
-
-// CheckRecord checks an archive record id.
-func CheckRecord(id string) error { return checkID(record, id) }
-
-func checkID(k kind, id string) error {
-	return check(k, id, MaxIDLength, idPattern, "use letters, digits, '.', '_' and '-', starting with a letter or digit")
+func CheckDocument(id string) error {
+	return check(document, id, MaxIDLength, idPattern, "use letters, digits, '.', '_' and '-', starting with a letter or digit")
 }
+
 
 // CheckUsername checks a username.
 func CheckUsername(name string) error {

@@ -12,8 +12,6 @@ func TestCheck(t *testing.T) {
 	t.Parallel()
 	checks := map[string]func(string) error{
 		"document": ids.CheckDocument,
-		"task":     ids.CheckTask,
-		"record":   ids.CheckRecord,
 		"username": ids.CheckUsername,
 		"agency":   ids.CheckAgency,
 	}
@@ -33,10 +31,6 @@ func TestCheck(t *testing.T) {
 		{"document", "-x", "starting with a letter or digit"},
 		{"document", "a b", "not a document id"},
 		{"document", "a\n", "not a document id"},
-		{"task", "4b0c1b4e-2a6f-4a43-9d4c-3a3f0f8f1b2c", ""},
-		{"task", "t/1", `"t/1" is not a task id`},
-		{"record", "r1", ""},
-		{"record", ".hidden", "not a record id"},
 		{"username", "chuyenvien1", ""},
 		{"username", "nguyen.van-a_2", ""},
 		{"username", strings.Repeat("u", 64), ""},

@@ -46,7 +46,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -54,6 +53,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/ids"
 	"github.com/docflow/docflow/services/signing/internal/keys"
 )
 
@@ -203,8 +203,6 @@ func (p *PKI) Issued() []*x509.Certificate {
 	return certs
 }
 
-var agencyPattern = regexp.MustCompile(`^[0-9A-Z][0-9A-Z.]{0,34}$`)
-
 func (o Options) validate() error {
 	var problems []error
 	if o.TrustServicesURL != "" {
@@ -213,8 +211,8 @@ func (o Options) validate() error {
 			problems = append(problems, fmt.Errorf("trust services URL %q is not valid: use a base URL such as %s", o.TrustServicesURL, DefaultTrustServicesURL))
 		}
 	}
-	if !agencyPattern.MatchString(o.Agency) {
-		problems = append(problems, fmt.Errorf("agency identifier %q is not valid: use up to 35 characters of 0-9, A-Z and '.' (e.g. 000.00.00.G22)", o.Agency))
+	if err := ids.CheckAgency(o.Agency); err != nil {
+		problems = append(problems, err)
 	}
 	if strings.TrimSpace(o.AgencyName) == "" {
 		problems = append(problems, errors.New("agency name is empty"))
