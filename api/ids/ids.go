@@ -65,7 +65,6 @@ func CheckDocument(id string) error {
 	return check(document, id, MaxIDLength, idPattern, "use letters, digits, '.', '_' and '-', starting with a letter or digit")
 }
 
-
 // CheckUsername checks a username.
 func CheckUsername(name string) error {
 	return check(username, name, MaxUsernameLength, usernamePattern,
