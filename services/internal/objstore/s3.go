@@ -2,8 +2,6 @@ package objstore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -218,7 +216,7 @@ func (s *S3) Get(ctx context.Context, bucket, key, versionID string) (io.ReadClo
 	info := toInfo(bucket, key, oi)
 	var body io.ReadCloser = obj
 	if info.SHA256 != "" {
-		body = &verifyingReader{rc: obj, hash: sha256.New(), want: info.SHA256, name: bucket + "/" + key}
+		body = newVerifyingReader(obj, info.SHA256, bucket+"/"+key)
 	}
 	return body, info, nil
 }
@@ -292,19 +290,6 @@ func (s *S3) Copy(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey stri
 		return Info{}, fmt.Errorf("%s: reading back the copy: %w", op, err)
 	}
 	return info, nil
-}
-
-func (s *S3) digest(ctx context.Context, bucket, key, versionID string) (string, error) {
-	obj, err := s.client.GetObject(ctx, bucket, key, minio.GetObjectOptions{VersionID: versionID})
-	if err != nil {
-		return "", mapErr("read", bucket, key, versionID, err)
-	}
-	defer func() { _ = obj.Close() }()
-	h := sha256.New()
-	if _, err := io.Copy(h, obj); err != nil {
-		return "", mapErr("read", bucket, key, versionID, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Delete implements Store.

@@ -1,6 +1,7 @@
 package objstore
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -8,6 +9,8 @@ import (
 	"hash"
 	"io"
 	"os"
+
+	"github.com/minio/minio-go/v7"
 )
 
 // body is a request body whose size and SHA-256 are known before upload.
@@ -86,6 +89,10 @@ type verifyingReader struct {
 	name string
 }
 
+func newVerifyingReader(rc io.ReadCloser, sum, name string) *verifyingReader {
+	return &verifyingReader{rc: rc, hash: sha256.New(), want: sum, name: name}
+}
+
 func (v *verifyingReader) Read(p []byte) (int, error) {
 	n, err := v.rc.Read(p)
 	v.hash.Write(p[:n])
@@ -98,3 +105,18 @@ func (v *verifyingReader) Read(p []byte) (int, error) {
 }
 
 func (v *verifyingReader) Close() error { return v.rc.Close() }
+
+// digest reads a stored object to hash it, for an object written without
+// its digest.
+func (s *S3) digest(ctx context.Context, bucket, key, versionID string) (string, error) {
+	obj, err := s.client.GetObject(ctx, bucket, key, minio.GetObjectOptions{VersionID: versionID})
+	if err != nil {
+		return "", mapErr("read", bucket, key, versionID, err)
+	}
+	defer func() { _ = obj.Close() }()
+	h := sha256.New()
+	if _, err := io.Copy(h, obj); err != nil {
+		return "", mapErr("read", bucket, key, versionID, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
