@@ -12,15 +12,17 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/docflow/docflow/services/internal/config"
 )
 
 // S3Config locates an S3-compatible endpoint.
 type S3Config struct {
 	// Endpoint is host:port without a scheme.
-	Endpoint  string `env:"DOCFLOW_S3_ENDPOINT" default:"127.0.0.1:7070"`
-	AccessKey string `env:"DOCFLOW_S3_ACCESS_KEY" default:"docflow-dev"`
-	SecretKey string `env:"DOCFLOW_S3_SECRET_KEY" default:"docflow-dev-secret"`
-	Region    string `env:"DOCFLOW_S3_REGION" default:"us-east-1"`
+	Endpoint  string `env:"DOCFLOW_S3_ENDPOINT" default:"127.0.0.1:7070" required:"the object store's host:port"`
+	AccessKey string `env:"DOCFLOW_S3_ACCESS_KEY" default:"docflow-dev" required:""`
+	SecretKey string `env:"DOCFLOW_S3_SECRET_KEY" default:"docflow-dev-secret" required:""`
+	Region    string `env:"DOCFLOW_S3_REGION" default:"us-east-1" required:""`
 	UseTLS    bool   `env:"DOCFLOW_S3_USE_TLS" default:"false"`
 	// SpoolDir holds bodies of unknown length while Put hashes them (empty:
 	// the system temp dir).
@@ -29,20 +31,9 @@ type S3Config struct {
 
 // Validate reports every problem with the configuration at once.
 func (c S3Config) Validate() error {
-	var problems []error
-	if c.Endpoint == "" {
-		problems = append(problems, errors.New("DOCFLOW_S3_ENDPOINT is empty: set it to the object store's host:port"))
-	} else if strings.Contains(c.Endpoint, "://") || strings.Contains(c.Endpoint, "/") {
+	problems := config.Missing(c)
+	if strings.Contains(c.Endpoint, "://") || strings.Contains(c.Endpoint, "/") {
 		problems = append(problems, fmt.Errorf("DOCFLOW_S3_ENDPOINT %q must be host:port without scheme or path (use DOCFLOW_S3_USE_TLS=true for https)", c.Endpoint))
-	}
-	if c.AccessKey == "" {
-		problems = append(problems, errors.New("DOCFLOW_S3_ACCESS_KEY is empty"))
-	}
-	if c.SecretKey == "" {
-		problems = append(problems, errors.New("DOCFLOW_S3_SECRET_KEY is empty"))
-	}
-	if c.Region == "" {
-		problems = append(problems, errors.New("DOCFLOW_S3_REGION is empty"))
 	}
 	return errors.Join(problems...)
 }
