@@ -53,8 +53,8 @@ func TestDecodeRefusesUnknownFields(t *testing.T) {
 	var f struct {
 		Version string `json:"version"`
 	}
-	err := refdata.Decode([]byte(`{"version":"1","verison":"2"}`), "the kinds file", &f)
-	if err == nil || !strings.Contains(err.Error(), `the kinds file is not valid JSON of the expected shape: json: unknown field "verison"`) {
-		t.Errorf("Decode = %v, want the misspelt field refused", err)
+	err := refdata.Decode([]byte(`{"version":"1","edition":"2"}`), "the kinds file", &f)
+	if err == nil || !strings.Contains(err.Error(), `the kinds file is not valid JSON of the expected shape: json: unknown field "edition"`) {
+		t.Errorf("Decode = %v, want the undeclared field refused", err)
 	}
 }
