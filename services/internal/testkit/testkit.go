@@ -86,9 +86,24 @@ func stopOnCleanup(t testing.TB, name string, p *servers.Process) {
 	})
 }
 
-// startAttempts covers a free port being taken between FreePort and the
-// server binding it.
-const startAttempts = 3
+// onFreePort runs start with a free port, and again with another one when
+// the start fails, since another process may take the port between FreePort
+// and the server binding it. It returns the port the server started on, or
+// the last start's error.
+func onFreePort(start func(attempt, port int) error) (int, error) {
+	const attempts = 3
+	var err error
+	for attempt := range attempts {
+		port, perr := servers.FreePort()
+		if perr != nil {
+			return 0, perr
+		}
+		if err = start(attempt, port); err == nil {
+			return port, nil
+		}
+	}
+	return 0, err
+}
 
 func randomHex(t testing.TB, n int) string {
 	t.Helper()
