@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/docflow/docflow/services/internal/servers"
+	"github.com/docflow/docflow/services/internal/sqlstore"
 )
 
 // tool installs (once, under a file lock) and locates an external server.
@@ -129,6 +130,18 @@ var _ io.Writer = logWriter{}
 func SQLite(t testing.TB) string {
 	t.Helper()
 	return "sqlite:" + filepath.Join(t.TempDir(), "test.db")
+}
+
+// DB opens the database at dsn (a DSN from SQLite or Postgres) and closes it
+// when the test ends.
+func DB(t testing.TB, dsn string) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlstore.Open(t.Context(), dsn)
+	if err != nil {
+		fatalf(t, "opening %s: %v", redact(dsn), err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
 }
 
 func fatalf(t testing.TB, format string, args ...any) {
