@@ -81,18 +81,18 @@ func run(t testing.TB, pdf []byte, opts verify.Options) verify.Report {
 func codes(rep verify.Report) []string {
 	var out []string
 	for _, p := range rep.Problems {
-		out = append(out, string(p.Code)+"/"+string(p.Severity))
+		out = append(out, p.Code+"/"+p.Severity)
 	}
 	for _, s := range rep.Signatures {
 		for _, p := range s.Problems {
-			out = append(out, string(p.Code)+"/"+string(p.Severity))
+			out = append(out, p.Code+"/"+p.Severity)
 		}
 	}
 	return out
 }
 
-func hasCode(rep verify.Report, code verify.Code) bool {
-	return slices.Contains(codes(rep), string(code)+"/error")
+func hasCode(rep verify.Report, code string) bool {
+	return slices.Contains(codes(rep), code+"/error")
 }
 
 var (

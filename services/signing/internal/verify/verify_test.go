@@ -188,7 +188,7 @@ func TestTamperedDocumentsAreInvalid(t *testing.T) {
 		name string
 		pdf  func(t *testing.T) []byte
 		opts func(o *verify.Options)
-		want verify.Code
+		want string
 	}{
 		{"bytes appended after %%EOF", func(*testing.T) []byte {
 			return append(slices.Clone(signed), "\nthis line was added after signing\n"...)
