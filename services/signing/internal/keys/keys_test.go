@@ -15,17 +15,15 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/keys"
+	"github.com/docflow/docflow/services/signing/internal/keys/keystest"
+	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
 
 var issued = time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)
 
 func demoPKI(t *testing.T) *devpki.PKI {
 	t.Helper()
-	p, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), devpki.DemoOptions(), issued)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return pdftest.PKI(t, issued)
 }
 
 func at(t time.Time) func() time.Time { return func() time.Time { return t } }
@@ -92,13 +90,7 @@ func TestLookupWithoutUsableKey(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := keys.NewDir(p.Dir, at(tt.now)).Lookup(t.Context(), tt.username)
-			if !errors.Is(err, keys.ErrNoSigningKey) {
-				t.Fatalf("Lookup = %v, want ErrNoSigningKey", err)
-			}
-			var e *errs.Error
-			if !errors.As(err, &e) || e.Kind != tt.wantKind || !strings.Contains(e.Message, tt.wantMsg) {
-				t.Errorf("error %v, want kind %v saying %q", err, tt.wantKind, tt.wantMsg)
-			}
+			keystest.NoSigningKey(t, err, tt.wantKind, tt.wantMsg)
 		})
 	}
 }

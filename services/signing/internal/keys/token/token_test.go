@@ -1,7 +1,6 @@
 package token_test
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
@@ -23,25 +22,18 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/keys"
+	"github.com/docflow/docflow/services/signing/internal/keys/keystest"
 	"github.com/docflow/docflow/services/signing/internal/keys/token"
 	"github.com/docflow/docflow/services/signing/internal/keys/token/tokentest"
-	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/pades/padestest"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
 
-func TestMain(m *testing.M) {
-	cleanup := tokentest.Setup()
-	defer cleanup()
-	m.Run()
-}
+func TestMain(m *testing.M) { tokentest.Main(m) }
 
 func demoPKI(t *testing.T) *devpki.PKI {
 	t.Helper()
-	p, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), devpki.DemoOptions(), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return pdftest.PKI(t, time.Now())
 }
 
 func open(t *testing.T, cfg token.Config) *token.Source {
@@ -59,19 +51,6 @@ func open(t *testing.T, cfg token.Config) *token.Source {
 }
 
 var lanhdao = tokentest.Key{Username: "lanhdao", FullName: "Phạm Minh Đức", Type: token.ECDSAP256}
-
-func signPDF(t *testing.T, cred keys.Credential, pdf []byte) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	_, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), &out, pades.Request{
-		Key: cred.Key, Cert: cred.Cert, Chain: cred.Chain,
-		Reason: "Phê duyệt văn bản", Location: "Hà Nội", Level: pades.LevelBB,
-	})
-	if err != nil {
-		t.Fatalf("Sign: %v", err)
-	}
-	return out.Bytes()
-}
 
 func TestTokenKeySignsPDFsThatVerify(t *testing.T) {
 	t.Parallel()
@@ -106,7 +85,7 @@ func TestTokenKeySignsPDFsThatVerify(t *testing.T) {
 				t.Fatalf("Lookup returned an in-memory %T: the key must stay on the token", cred.Key)
 			}
 
-			signed := signPDF(t, cred, pdftest.Document(t, "Quyet dinh ky bang token"))
+			signed, _ := padestest.MustSign(t, pdftest.Document(t, "Quyet dinh ky bang token"), padestest.CredentialRequest(cred))
 			pdftest.QPDFCheck(t, signed)
 			report := pdftest.PDFSig(t, signed, pdftest.NSSTrusting(t, filepath.Join(p.Dir, "root.crt")))
 			if len(report.Signatures) != 1 {
@@ -316,13 +295,7 @@ func TestLookupWithoutUsableKey(t *testing.T) {
 			}
 			defer func() { _ = src.Close() }()
 			_, err = src.Lookup(t.Context(), tt.username)
-			if !errors.Is(err, keys.ErrNoSigningKey) {
-				t.Fatalf("Lookup = %v, want ErrNoSigningKey", err)
-			}
-			var e *errs.Error
-			if !errors.As(err, &e) || e.Kind != tt.wantKind || !strings.Contains(e.Message, tt.wantMsg) {
-				t.Errorf("error %v, want kind %v saying %q", err, tt.wantKind, tt.wantMsg)
-			}
+			keystest.NoSigningKey(t, err, tt.wantKind, tt.wantMsg)
 		})
 	}
 }
@@ -367,15 +340,12 @@ func TestConcurrentSigning(t *testing.T) {
 				errc <- err
 				return
 			}
-			pdf := pdftest.Document(t, fmt.Sprintf("Van ban %d", i))
-			var out bytes.Buffer
-			if _, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), &out, pades.Request{
-				Key: cred.Key, Cert: cred.Cert, Chain: cred.Chain, Level: pades.LevelBB,
-			}); err != nil {
+			out, _, err := padestest.Sign(t, pdftest.Document(t, fmt.Sprintf("Van ban %d", i)), padestest.CredentialRequest(cred))
+			if err != nil {
 				errc <- err
 				return
 			}
-			signed[i] = out.Bytes()
+			signed[i] = out
 		})
 	}
 	for i := range digests {
