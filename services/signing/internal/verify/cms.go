@@ -154,9 +154,10 @@ func parseCMS(der []byte) (*signedData, error) {
 		}
 		out.content = octets
 	}
+	// An absent certificate set (or revocation information, below) reads
+	// as empty.
 	var certs cryptobyte.String
-	var hasCerts bool
-	if !sd.ReadOptionalASN1(&certs, &hasCerts, tagCtx0C) {
+	if !sd.ReadOptionalASN1(&certs, nil, tagCtx0C) {
 		return nil, errors.New("malformed certificate set")
 	}
 	if !eachElement(certs, func(elem cryptobyte.String, tag cbasn1.Tag) {
@@ -172,8 +173,7 @@ func parseCMS(der []byte) (*signedData, error) {
 		return nil, errors.New("malformed certificate set")
 	}
 	var crls cryptobyte.String
-	var hasCRLs bool
-	if !sd.ReadOptionalASN1(&crls, &hasCRLs, tagCtx1C) {
+	if !sd.ReadOptionalASN1(&crls, nil, tagCtx1C) {
 		return nil, errors.New("malformed revocation information")
 	}
 	if !eachElement(crls, func(elem cryptobyte.String, tag cbasn1.Tag) {
