@@ -8,21 +8,40 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/signing/internal/keys"
 )
 
-// NoSigningKey fails the test unless err is a Lookup's refusal for a person
-// without a usable key: it wraps keys.ErrNoSigningKey, is of kind and its
-// message says msg.
-func NoSigningKey(t testing.TB, err error, kind errs.Kind, msg string) {
+// Refusal is a person a key source must refuse as having no usable key.
+type Refusal struct {
+	Name     string
+	Username string
+	// At is the source's clock, for sources that judge a certificate's
+	// validity by it; zero for the others.
+	At time.Time
+	// Kind and Msg are the kind of the error and what its message says.
+	Kind errs.Kind
+	Msg  string
+}
+
+// CheckRefusals looks each refusal's person up, in parallel subtests, in
+// the source open returns for the refusal's clock. Each answer must wrap
+// keys.ErrNoSigningKey and be of the refusal's kind, saying its message.
+func CheckRefusals(t *testing.T, open func(t *testing.T, now func() time.Time) keys.Source, refusals []Refusal) {
 	t.Helper()
-	if !errors.Is(err, keys.ErrNoSigningKey) {
-		t.Fatalf("Lookup = %v, want ErrNoSigningKey", err)
-	}
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Kind != kind || !strings.Contains(e.Message, msg) {
-		t.Errorf("error %v, want kind %v saying %q", err, kind, msg)
+	for _, r := range refusals {
+		t.Run(r.Name, func(t *testing.T) {
+			t.Parallel()
+			_, err := open(t, func() time.Time { return r.At }).Lookup(t.Context(), r.Username)
+			if !errors.Is(err, keys.ErrNoSigningKey) {
+				t.Fatalf("Lookup = %v, want ErrNoSigningKey", err)
+			}
+			var e *errs.Error
+			if !errors.As(err, &e) || e.Kind != r.Kind || !strings.Contains(e.Message, r.Msg) {
+				t.Errorf("error %v, want kind %v saying %q", err, r.Kind, r.Msg)
+			}
+		})
 	}
 }

@@ -196,22 +196,11 @@ func TestSignatureOfAnotherKeyIsCaught(t *testing.T) {
 func TestLookupWithoutUsableCredential(t *testing.T) {
 	t.Parallel()
 	f := setup(t, accessToken, quick)
-	tests := []struct {
-		name, user string
-		wantKind   errs.Kind
-		wantMsg    string
-	}{
-		{"not enrolled", "giamdoc", errs.NotFound, "has no signing credential"},
-		{"key disabled", "vanthu", errs.NotFound, "key is disabled"},
-		{"not a username", "../x", errs.Invalid, "not a valid username"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := f.src.Lookup(t.Context(), tt.user)
-			keystest.NoSigningKey(t, err, tt.wantKind, tt.wantMsg)
-		})
-	}
+	keystest.CheckRefusals(t, func(*testing.T, func() time.Time) keys.Source { return f.src }, []keystest.Refusal{
+		{Name: "not enrolled", Username: "giamdoc", Kind: errs.NotFound, Msg: "has no signing credential"},
+		{Name: "key disabled", Username: "vanthu", Kind: errs.NotFound, Msg: "key is disabled"},
+		{Name: "not a username", Username: "../x", Kind: errs.Invalid, Msg: "not a valid username"},
+	})
 }
 
 func TestRejectedAccessTokenIsAnOperatorError(t *testing.T) {
