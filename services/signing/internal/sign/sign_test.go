@@ -23,6 +23,7 @@ import (
 	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
+	"github.com/docflow/docflow/services/internal/pdfread/pdfreadtest"
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/keys"
@@ -411,6 +412,25 @@ func TestSignDocumentRefuses(t *testing.T) {
 
 			_, err := f.sign(t, in)
 			f.assertRefused(t, in, err, tt.wantType, tt.wantMsg, signedBefore)
+		})
+	}
+}
+
+// Every source the shared reader refuses is refused before the signing
+// library reads it, as a PDF no retry can sign, and nothing is stored.
+func TestSignDocumentRefusesHostileSources(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	for _, c := range pdfreadtest.Hostile() {
+		if c.Want == nil {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			f := srv.fixture(t, nil)
+			in := f.upload(t, c.Data, "lanhdao")
+			_, err := f.sign(t, in)
+			f.assertRefused(t, in, err, workflows.ErrUnsignablePDF, "save it again as PDF and resubmit it", false)
 		})
 	}
 }
