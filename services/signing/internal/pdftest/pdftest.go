@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -172,7 +173,9 @@ func PDFCPU(t testing.TB) string {
 		if _, err := os.Stat(file); err == nil {
 			return file
 		}
-		tried = append(tried, file)
+		if !slices.Contains(tried, file) {
+			tried = append(tried, file)
+		}
 	}
 	t.Fatalf("pdfcpu is not built: run `make tools` (looked for %s)", strings.Join(tried, ", "))
 	return ""
