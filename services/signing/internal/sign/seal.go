@@ -91,10 +91,11 @@ func (s *Sealer) SealDocument(ctx context.Context, in workflows.SealDocumentInpu
 	}
 
 	o := output{op: op, key: objectkey.Sealed(in.DocumentID), verb: "sealed", noun: "seal", action: "sealing", source: "a signed PDF"}
-	if existing, found, err := s.a.earlier(ctx, o, log); err != nil || found {
-		if err != nil {
-			return workflows.SealDocumentResult{}, err
-		}
+	existing, found, err := s.a.earlier(ctx, o, log)
+	if err != nil {
+		return workflows.SealDocumentResult{}, err
+	}
+	if found {
 		return o.alreadySealed(in, existing)
 	}
 

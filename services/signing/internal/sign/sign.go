@@ -144,10 +144,11 @@ func (a *Activities) SignDocument(ctx context.Context, in workflows.SignDocument
 	}
 
 	o := output{op: op, key: objectkey.Signed(in.DocumentID), verb: "signed", noun: "signature", action: "signing", source: "a source"}
-	if existing, found, err := a.earlier(ctx, o, log); err != nil || found {
-		if err != nil {
-			return workflows.SignDocumentResult{}, err
-		}
+	existing, found, err := a.earlier(ctx, o, log)
+	if err != nil {
+		return workflows.SignDocumentResult{}, err
+	}
+	if found {
 		return a.alreadySigned(ctx, o, in, existing)
 	}
 
