@@ -3,7 +3,6 @@ package signing_test
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -23,10 +22,10 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/objectkey"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
-	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/servers"
 	"github.com/docflow/docflow/services/internal/temporalx"
 	"github.com/docflow/docflow/services/internal/testkit"
@@ -53,8 +52,11 @@ func signWorkflow(ctx workflow.Context, in workflows.SignDocumentInput) (workflo
 func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 	t.Parallel()
 	nats, s3, tmp := testkit.NATS(t), testkit.S3(t), testkit.Temporal(t)
-	pki, trustURL := trustedPKI(t)
-	vars := serviceVars(t, nats, s3, tmp, pki, trustURL)
+	// The development PKI's certificates name trust services on a free port:
+	// the service signs at its default level, B-LT, with their timestamps
+	// and revocation data.
+	tr := pdftest.NewTrust(t, zaptest.NewLogger(t))
+	vars := serviceVars(t, nats, s3, tmp, tr)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -66,15 +68,7 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 		if err != nil {
 			t.Fatalf("workflow: %v", err)
 		}
-		body, _, err := s3.Store.Get(t.Context(), bucket, res.Signed.Key, res.Signed.VersionID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = body.Close() }()
-		signed, err := io.ReadAll(body)
-		if err != nil {
-			t.Fatal(err)
-		}
+		signed := pdftest.Download(t, s3.Store, bucket, res.Signed.Key, res.Signed.VersionID)
 		report := pdftest.PDFSig(t, signed, "")
 		if !strings.Contains(report.Output, "Signature is Valid.") || !strings.Contains(report.Output, "Phạm Minh Đức") {
 			t.Errorf("pdfsig:\n%s", report.Output)
@@ -82,9 +76,7 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 		if res.Level != "B-LT" {
 			t.Errorf("signed at %q, want the default B-LT", res.Level)
 		}
-		roots := x509.NewCertPool()
-		roots.AddCert(pki.Root)
-		vr, err := verify.Verify(t.Context(), bytes.NewReader(signed), int64(len(signed)), verify.Options{Roots: roots, MinLevel: verify.LevelBLT, RequireRevocation: true})
+		vr, err := verify.Verify(t.Context(), bytes.NewReader(signed), int64(len(signed)), verify.Options{Roots: tr.Roots(), MinLevel: verify.LevelBLT, RequireRevocation: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,26 +100,9 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 		}
 
 		// One byte changed inside the signed range.
-		body, _, err := s3.Store.Get(t.Context(), bucket, res.Signed.Key, res.Signed.VersionID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		signed, err := io.ReadAll(body)
-		_ = body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		i := bytes.Index(signed, []byte("Quyet dinh"))
-		if i < 0 {
-			t.Fatal("the page text is not in the PDF")
-		}
-		tampered := bytes.Clone(signed)
-		tampered[i] = 'X'
-		info, err := s3.Store.Put(t.Context(), bucket, "staging/"+uuid.NewString()+".pdf", bytes.NewReader(tampered), int64(len(tampered)), objstore.PutOptions{ContentType: "application/pdf"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		obj := events.Object{Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256}
+		tampered := pdftest.Tamper(t, pdftest.Download(t, s3.Store, bucket, res.Signed.Key, res.Signed.VersionID), "Quyet dinh")
+		obj := pdftest.Upload(t, s3.Store, bucket, objectkey.Staging(uuid.NewString()), tampered)
+		obj.Bucket = "" // the documents bucket, as intake names a staged upload
 		report, err = natsx.Call(t.Context(), nats.Conn, svc.SigningVerify, svc.VerifyRequest{Object: obj, By: by})
 		if err != nil {
 			t.Fatalf("verify: %v", err)
@@ -155,6 +130,13 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 		}
 	})
 
+	stopService(t, cancel, done)
+}
+
+// stopService cancels the service's context and waits for Run to return
+// cleanly.
+func stopService(t *testing.T, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
 	cancel()
 	select {
 	case err := <-done:
@@ -166,20 +148,11 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 	}
 }
 
-// trustedPKI is a development PKI whose certificates name development trust
-// services running on a free port: the service signs at its default level,
-// B-LT, with their timestamps and revocation data.
-func trustedPKI(t *testing.T) (*devpki.PKI, string) {
-	t.Helper()
-	tr := pdftest.NewTrust(t, zaptest.NewLogger(t))
-	return tr.PKI, tr.URL
-}
-
 const bucket = "docflow-documents"
 
 // serviceVars configures the service for the test servers, on a free
 // health port.
-func serviceVars(t *testing.T, nats *testkit.NATSEnv, s3 *testkit.S3Env, tmp *testkit.TemporalEnv, pki *devpki.PKI, trustURL string) map[string]string {
+func serviceVars(t *testing.T, nats *testkit.NATSEnv, s3 *testkit.S3Env, tmp *testkit.TemporalEnv, tr *pdftest.Trust) map[string]string {
 	t.Helper()
 	port, err := servers.FreePort()
 	if err != nil {
@@ -197,8 +170,8 @@ func serviceVars(t *testing.T, nats *testkit.NATSEnv, s3 *testkit.S3Env, tmp *te
 		"DOCFLOW_TEMPORAL_ADDRESS":   tmp.HostPort,
 		"DOCFLOW_TEMPORAL_NAMESPACE": tmp.Namespace,
 		"DOCFLOW_DOCUMENTS_BUCKET":   bucket,
-		"DOCFLOW_SIGNING_PKI_DIR":    pki.Dir,
-		"DOCFLOW_SIGNING_TSA_URLS":   trustURL + devpki.TSAPath,
+		"DOCFLOW_SIGNING_PKI_DIR":    tr.PKI.Dir,
+		"DOCFLOW_SIGNING_TSA_URLS":   tr.URL + devpki.TSAPath,
 		"DOCFLOW_SIGNING_HTTP_ADDR":  httpAddr,
 		"DOCFLOW_SIGNING_TEMP_DIR":   t.TempDir(),
 		"DOCFLOW_LOG_FORMAT":         "console",
@@ -243,15 +216,10 @@ func signingWorkflow(t *testing.T, s3 *testkit.S3Env, tmp *testkit.TemporalEnv) 
 
 	upload = func(t *testing.T, signer string) workflows.SignDocumentInput {
 		t.Helper()
-		pdf := pdftest.Document(t, "Quyet dinh")
 		docID := uuid.NewString()
-		info, err := s3.Store.Put(t.Context(), bucket, "originals/"+docID+".pdf", bytes.NewReader(pdf), int64(len(pdf)), objstore.PutOptions{ContentType: "application/pdf"})
-		if err != nil {
-			t.Fatal(err)
-		}
 		return workflows.SignDocumentInput{
 			DocumentID: docID, Agency: "000.00.00.G22", Signer: signer, Reason: "Phê duyệt",
-			Source: events.Object{Bucket: bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256},
+			Source: pdftest.Upload(t, s3.Store, bucket, objectkey.Original(docID), pdftest.Document(t, "Quyet dinh")),
 		}
 	}
 	run = func(t *testing.T, in workflows.SignDocumentInput) (workflows.SignDocumentResult, error) {

@@ -2,10 +2,10 @@ package signing_test
 
 import (
 	"context"
-	"io"
 	"strings"
 	"testing"
-	"time"
+
+	"go.uber.org/zap/zaptest"
 
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/signing/internal/keys/token"
@@ -13,20 +13,16 @@ import (
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
 
-func TestMain(m *testing.M) {
-	cleanup := tokentest.Setup()
-	defer cleanup()
-	m.Run()
-}
+func TestMain(m *testing.M) { tokentest.Main(m) }
 
 // With DOCFLOW_SIGNING_KEYS=pkcs11 the service signs with keys on a token
 // (SoftHSM2 here), which never leave it.
 func TestRunSignsWithATokenKey(t *testing.T) {
 	t.Parallel()
 	nats, s3, tmp := testkit.NATS(t), testkit.S3(t), testkit.Temporal(t)
-	pki, trustURL := trustedPKI(t)
-	tok := tokentest.New(t, pki, tokentest.Key{Username: "lanhdao", FullName: "Phạm Minh Đức (token)", Type: token.ECDSAP256})
-	vars := serviceVars(t, nats, s3, tmp, pki, trustURL)
+	tr := pdftest.NewTrust(t, zaptest.NewLogger(t))
+	tok := tokentest.New(t, tr.PKI, tokentest.Key{Username: "lanhdao", FullName: "Phạm Minh Đức (token)", Type: token.ECDSAP256})
+	vars := serviceVars(t, nats, s3, tmp, tr)
 	// B-T: the token's certificate is not among the development PKI's
 	// files, so its OCSP responder does not vouch for it as B-LT needs.
 	vars["DOCFLOW_SIGNING_LEVEL"] = "B-T"
@@ -48,28 +44,11 @@ func TestRunSignsWithATokenKey(t *testing.T) {
 	if res.Level != "B-T" {
 		t.Errorf("signed at %q, want B-T", res.Level)
 	}
-	body, _, err := s3.Store.Get(t.Context(), bucket, res.Signed.Key, res.Signed.VersionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, err := io.ReadAll(body)
-	_ = body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	report := pdftest.PDFSig(t, signed, "")
+	report := pdftest.PDFSig(t, pdftest.Download(t, s3.Store, bucket, res.Signed.Key, res.Signed.VersionID), "")
 	if !strings.Contains(report.Output, "Signature is Valid.") || !strings.Contains(report.Output, "(token)") {
 		t.Errorf("pdfsig does not show a valid signature by the token's certificate:\n%s", report.Output)
 	}
 
 	// The token is closed (sessions logged out) on the way out.
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run after cancel: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not return within 30s of cancellation")
-	}
+	stopService(t, cancel, done)
 }

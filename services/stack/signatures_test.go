@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,7 +21,7 @@ import (
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/signing/devpki"
-	"github.com/docflow/docflow/services/stack"
+	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
 // An upload that carries signatures is verified by the signing service
@@ -31,7 +30,10 @@ import (
 // reason, over the real NATS permissions of the stack.
 func TestIntakeVerifiesSignedUploads(t *testing.T) {
 	t.Parallel()
-	st := start(t)
+	st, progress := stacktest.Start(t, nil)
+	if !strings.Contains(progress, "DEVELOPMENT trust services") {
+		t.Errorf("start-up does not announce the development trust services:\n%s", progress)
+	}
 
 	pki, err := devpki.Load(filepath.Join(st.Dir, "pki"))
 	if err != nil {
@@ -102,44 +104,6 @@ func TestIntakeVerifiesSignedUploads(t *testing.T) {
 			t.Fatalf("accept: %v", err)
 		}
 	})
-}
-
-func start(t *testing.T) *stack.Stack {
-	t.Helper()
-	dir := t.TempDir()
-	logPath := filepath.Join(dir, "services.log")
-	logs, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	var progress bytes.Buffer
-	st, err := stack.Start(ctx, stack.Options{
-		Dir: filepath.Join(dir, "var"), Headless: true, LogFormat: "json", Logs: logs, Progress: &progress,
-	})
-	t.Cleanup(func() {
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), time.Minute)
-		defer cancel()
-		if st != nil {
-			if err := st.Stop(stopCtx); err != nil {
-				t.Errorf("stack stop: %v", err)
-			}
-		}
-		_ = logs.Close()
-		if t.Failed() {
-			if out, err := os.ReadFile(logPath); err == nil {
-				t.Logf("services log:\n%s", out)
-			}
-		}
-	})
-	if err != nil {
-		t.Fatalf("start stack: %v\n%s", err, progress.String())
-	}
-	if !strings.Contains(progress.String(), "DEVELOPMENT trust services") {
-		t.Errorf("start-up does not announce the development trust services:\n%s", progress.String())
-	}
-	return st
 }
 
 // signPDF signs pdf at PAdES B-B with a development user's key, as a signer

@@ -30,27 +30,18 @@
 package devpki
 
 import (
-	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/big"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
-
-	"software.sslmate.com/src/go-pkcs12"
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/ids"
@@ -263,14 +254,14 @@ func Init(dir string, opts Options, now time.Time) (*PKI, error) {
 	}
 	issuer := &Identity{Cert: root, Key: rootKey}
 
-	if _, err := ensureLeaf(filepath.Join(dir, "tsa"), issuer, now, func() *x509.Certificate { return tsaTemplate(opts, now, root) }); err != nil {
+	if _, err := ensureLeaf(filepath.Join(dir, "tsa"), issuer, func() *x509.Certificate { return tsaTemplate(opts, now, root) }); err != nil {
 		return nil, fmt.Errorf("%s: timestamp authority certificate: %w", op, err)
 	}
-	if _, err := ensureLeaf(filepath.Join(dir, "ocsp"), issuer, now, func() *x509.Certificate { return ocspTemplate(now, root) }); err != nil {
+	if _, err := ensureLeaf(filepath.Join(dir, "ocsp"), issuer, func() *x509.Certificate { return ocspTemplate(now, root) }); err != nil {
 		return nil, fmt.Errorf("%s: OCSP responder certificate: %w", op, err)
 	}
 	orgBase := keys.OrgBase(dir, opts.Agency)
-	if _, err := ensureLeaf(orgBase, issuer, now, func() *x509.Certificate { return orgTemplate(opts, now, root) }); err != nil {
+	if _, err := ensureLeaf(orgBase, issuer, func() *x509.Certificate { return orgTemplate(opts, now, root) }); err != nil {
 		return nil, fmt.Errorf("%s: organisation certificate of %s: %w", op, opts.Agency, err)
 	}
 	if err := ensureImage(keys.SealImageFile(dir, opts.Agency), SealPNG); err != nil {
@@ -278,7 +269,7 @@ func Init(dir string, opts Options, now time.Time) (*PKI, error) {
 	}
 	for _, u := range opts.Users {
 		base := keys.UserBase(dir, u.Username)
-		id, err := ensureLeaf(base, issuer, now, func() *x509.Certificate { return userTemplate(opts, u, now, root) })
+		id, err := ensureLeaf(base, issuer, func() *x509.Certificate { return userTemplate(opts, u, now, root) })
 		if err != nil {
 			return nil, fmt.Errorf("%s: certificate of %s: %w", op, u.Username, err)
 		}
@@ -380,291 +371,6 @@ func readIdentity(base string, root *x509.Certificate) (*Identity, error) {
 	return &Identity{Cert: id.Cert, Key: id.Key, CertFile: base + ".crt", KeyFile: base + ".key"}, nil
 }
 
-func ensureRoot(dir string, now time.Time) (*x509.Certificate, crypto.Signer, error) {
-	certFile, keyFile := keys.RootFile(dir), filepath.Join(dir, "root.key")
-	hasCert, hasKey := fileExists(certFile), fileExists(keyFile)
-	switch {
-	case hasCert && hasKey:
-		cert, err := keys.ReadCert(certFile)
-		if err != nil {
-			return nil, nil, err
-		}
-		key, err := keys.ReadKey(keyFile)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := keys.CheckPair(key, cert); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", keyFile, err)
-		}
-		return cert, key, nil
-	case hasCert != hasKey:
-		return nil, nil, fmt.Errorf("the development PKI in %s is incomplete (only one of root.crt and root.key exists): remove the directory to create a new one", dir)
-	}
-
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, fmt.Errorf("generate root key: %w", err)
-	}
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject: pkix.Name{
-			CommonName:         RootCommonName,
-			Organization:       []string{"docflow development"},
-			OrganizationalUnit: []string{devOrgUnit},
-			Country:            []string{"VN"},
-		},
-		NotBefore:             now.Add(-backdate),
-		NotAfter:              now.AddDate(rootValidityYears, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		// Leaves are issued directly by the root; refusing intermediates keeps
-		// a leaked development key from minting a CA.
-		MaxPathLen:     0,
-		MaxPathLenZero: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("create root certificate: %w", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, nil, fmt.Errorf("parse root certificate: %w", err)
-	}
-	if err := writePair(certFile, keyFile, cert, key); err != nil {
-		return nil, nil, err
-	}
-	return cert, key, nil
-}
-
-// ensureLeaf keeps base.crt/base.key when both exist and chain to the
-// issuer, and otherwise issues a new pair from the template.
-func ensureLeaf(base string, issuer *Identity, now time.Time, template func() *x509.Certificate) (*Identity, error) {
-	certFile, keyFile := base+".crt", base+".key"
-	hasCert, hasKey := fileExists(certFile), fileExists(keyFile)
-	switch {
-	case hasCert && hasKey:
-		return readIdentity(base, issuer.Cert)
-	case hasCert != hasKey:
-		return nil, fmt.Errorf("only one of %s and %s exists: remove the other to have a new pair issued", filepath.Base(certFile), filepath.Base(keyFile))
-	}
-
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generate key: %w", err)
-	}
-	tmpl := template()
-	if tmpl.SerialNumber, err = randomSerial(); err != nil {
-		return nil, err
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer.Cert, key.Public(), issuer.Key)
-	if err != nil {
-		return nil, fmt.Errorf("create certificate: %w", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("parse certificate: %w", err)
-	}
-	// A fresh key makes any PKCS#12 of an earlier key stale.
-	if err := os.Remove(base + ".p12"); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("remove stale PKCS#12: %w", err)
-	}
-	if err := writePair(certFile, keyFile, cert, key); err != nil {
-		return nil, err
-	}
-	return &Identity{Cert: cert, Key: key, CertFile: certFile, KeyFile: keyFile}, nil
-}
-
-// ensureImage writes the image draw makes to file unless the file exists:
-// an image the operator put there replaces the demo one for good.
-func ensureImage(file string, draw func() ([]byte, error)) error {
-	if fileExists(file) {
-		return nil
-	}
-	data, err := draw()
-	if err != nil {
-		return fmt.Errorf("draw: %w", err)
-	}
-	return writeFileAtomic(file, data, certMode)
-}
-
-func ensureP12(file string, id *Identity, root *x509.Certificate) error {
-	if fileExists(file) {
-		return nil
-	}
-	// Modern2023 (AES-256, PBKDF2, SHA-256 MAC) is what current OpenSSL,
-	// NSS and Windows import without legacy providers.
-	data, err := pkcs12.Modern2023.Encode(id.Key, id.Cert, []*x509.Certificate{root}, P12Password)
-	if err != nil {
-		return fmt.Errorf("encode: %w", err)
-	}
-	return writeFileAtomic(file, data, keyMode)
-}
-
-func orgTemplate(opts Options, now time.Time, root *x509.Certificate) *x509.Certificate {
-	return withServices(opts, &x509.Certificate{
-		Subject: pkix.Name{
-			CommonName:         opts.AgencyName,
-			Organization:       []string{opts.AgencyName},
-			OrganizationalUnit: []string{devOrgUnit},
-			Country:            []string{"VN"},
-			ExtraNames:         []pkix.AttributeTypeAndValue{{Type: oidOrganizationIdentifier, Value: opts.Agency}},
-		},
-		NotBefore:   now.Add(-backdate),
-		NotAfter:    clampTo(now.AddDate(orgValidityYears, 0, 0), root.NotAfter),
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		ExtKeyUsage: signingEKU,
-	})
-}
-
-func userTemplate(opts Options, u User, now time.Time, root *x509.Certificate) *x509.Certificate {
-	return withServices(opts, &x509.Certificate{
-		Subject: pkix.Name{
-			CommonName:         u.FullName,
-			SerialNumber:       u.Username,
-			Organization:       []string{opts.AgencyName},
-			OrganizationalUnit: []string{devOrgUnit},
-			Country:            []string{"VN"},
-			ExtraNames:         []pkix.AttributeTypeAndValue{{Type: oidUserID, Value: u.Username}},
-		},
-		NotBefore:   now.Add(-backdate),
-		NotAfter:    clampTo(now.AddDate(userValidityYears, 0, 0), root.NotAfter),
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		ExtKeyUsage: signingEKU,
-	})
-}
-
-// tsaTemplate follows RFC 3161, 2.3: the certificate of a TSA carries the
-// timeStamping purpose alone, in a critical extension. Go never marks the
-// extended key usage critical itself, so the extension is written here.
-func tsaTemplate(opts Options, now time.Time, root *x509.Certificate) *x509.Certificate {
-	eku, _ := asn1.Marshal([]asn1.ObjectIdentifier{oidKPTimeStamping}) // a fixed, valid OID cannot fail to marshal
-	return withServices(opts, &x509.Certificate{
-		Subject:         serviceSubject(TSACommonName),
-		NotBefore:       now.Add(-backdate),
-		NotAfter:        clampTo(now.AddDate(serviceValidityYears, 0, 0), root.NotAfter),
-		KeyUsage:        x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		ExtraExtensions: []pkix.Extension{{Id: oidExtKeyUsage, Critical: true, Value: eku}},
-	})
-}
-
-// ocspTemplate is a delegated responder (RFC 6960, 4.2.2.2): issued by the
-// root it answers for, with id-pkix-ocsp-nocheck so validators do not ask the
-// responder about itself. It names no OCSP responder or CRL for that reason.
-func ocspTemplate(now time.Time, root *x509.Certificate) *x509.Certificate {
-	null, _ := asn1.Marshal(asn1.NullRawValue) // the NULL value cannot fail to marshal
-	return &x509.Certificate{
-		Subject:         serviceSubject(OCSPCommonName),
-		NotBefore:       now.Add(-backdate),
-		NotAfter:        clampTo(now.AddDate(serviceValidityYears, 0, 0), root.NotAfter),
-		KeyUsage:        x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:     []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning},
-		ExtraExtensions: []pkix.Extension{{Id: OIDOCSPNoCheck, Value: null}},
-	}
-}
-
-func serviceSubject(cn string) pkix.Name {
-	return pkix.Name{
-		CommonName:         cn,
-		Organization:       []string{"docflow development"},
-		OrganizationalUnit: []string{devOrgUnit},
-		Country:            []string{"VN"},
-	}
-}
-
-// withServices names the development OCSP responder, CRL and root
-// certificate in c when the options give where the services run.
-func withServices(opts Options, c *x509.Certificate) *x509.Certificate {
-	if opts.TrustServicesURL == "" {
-		return c
-	}
-	base := strings.TrimRight(opts.TrustServicesURL, "/")
-	c.OCSPServer = []string{base + OCSPPath}
-	c.CRLDistributionPoints = []string{base + CRLPath}
-	c.IssuingCertificateURL = []string{base + RootPath}
-	return c
-}
-
-// signingEKU is emailProtection: poppler (pdfsig) validates PDF signer
-// certificates with NSS's "email signer" usage, which refuses the newer
-// document-signing EKU (RFC 9336) but accepts emailProtection, and Adobe
-// Reader accepts it as well.
-var signingEKU = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
-
-func clampTo(t, limit time.Time) time.Time {
-	if t.After(limit) {
-		return limit
-	}
-	return t
-}
-
-func randomSerial() (*big.Int, error) {
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		return nil, fmt.Errorf("generate serial number: %w", err)
-	}
-	// Zero is not a valid serial number.
-	return serial.Add(serial, big.NewInt(1)), nil
-}
-
-// writePair writes the key before the certificate: a certificate file alone
-// would be refused on the next Init, a key alone likewise, and the rename
-// makes each file appear complete or not at all.
-func writePair(certFile, keyFile string, cert *x509.Certificate, key crypto.Signer) error {
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return fmt.Errorf("encode private key: %w", err)
-	}
-	if err := writeFileAtomic(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), keyMode); err != nil {
-		return err
-	}
-	return writeFileAtomic(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), certMode)
-}
-
-func writeFileAtomic(file string, data []byte, mode fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", file, err)
-	}
-	// After a successful rename there is nothing left to remove.
-	defer func() { _ = os.Remove(tmp.Name()) }()
-	if err := tmp.Chmod(mode); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("write %s: %w", file, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("write %s: %w", file, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("write %s: %w", file, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", file, err)
-	}
-	if err := os.Rename(tmp.Name(), file); err != nil {
-		return fmt.Errorf("write %s: %w", file, err)
-	}
-	return nil
-}
-
-func writeIfChanged(file string, data []byte, mode fs.FileMode) error {
-	if old, err := os.ReadFile(file); err == nil && bytes.Equal(old, data) {
-		return nil
-	}
-	return writeFileAtomic(file, data, mode)
-}
-
-func fileExists(file string) bool {
-	_, err := os.Stat(file)
-	return err == nil
-}
-
 // Usernames lists the users of the PKI in order.
 func (p *PKI) Usernames() []string {
 	names := make([]string, 0, len(p.Users))
@@ -674,24 +380,3 @@ func (p *PKI) Usernames() []string {
 	slices.Sort(names)
 	return names
 }
-
-const readme = `DEVELOPMENT PKI - NOT FOR PRODUCTION
-
-Everything in this directory was generated by "docflow pki init" for local
-development and tests. The root CA is trusted by nobody; a PDF signed with
-these keys proves nothing about anyone. Never import root.crt into a system
-or browser trust store and never use these keys for a real document.
-
-  root.crt, root.key            development root CA
-  tsa.crt, tsa.key              development timestamp authority
-  ocsp.crt, ocsp.key            development OCSP responder
-  org/<agency>.crt, .key        organisation certificate (organisation signature)
-  org/<agency>.seal.png         demo seal of the agency
-  users/<username>.crt, .key    personal signing certificate
-  users/<username>.p12          the same as PKCS#12, password "demo"
-  users/<username>.signature.png  demo handwritten signature
-
-Re-running "docflow pki init" keeps what exists and creates what is missing.
-Delete a user's files to have that user's certificate issued again. Replace
-an image with a PNG of your own to see it on signed documents.
-`

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,20 +25,14 @@ import (
 
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/devpki/devtrust"
+	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
 
-type env struct {
-	pki *devpki.PKI
-	svc *devtrust.Services
-	url string
-}
-
-func start(t *testing.T) *env {
+// start runs the trust services of a new development PKI with Start, as
+// `docflow dev` does, on a free port.
+func start(t *testing.T) *pdftest.Trust {
 	t.Helper()
-	p, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), devpki.DemoOptions(), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := pdftest.PKI(t, time.Now())
 	log := zaptest.NewLogger(t)
 	svc, err := devtrust.New(p.Dir, nil, log)
 	if err != nil {
@@ -56,24 +49,7 @@ func start(t *testing.T) *env {
 			t.Errorf("server: %v", err)
 		}
 	})
-	return &env{pki: p, svc: svc, url: srv.URL}
-}
-
-func run(t *testing.T, dir, name string, args ...string) string {
-	t.Helper()
-	out, err := runResult(t, dir, name, args...)
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return out
-}
-
-func runResult(t *testing.T, dir, name string, args ...string) (string, error) {
-	t.Helper()
-	cmd := exec.CommandContext(t.Context(), name, args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return &pdftest.Trust{PKI: p, Services: svc, URL: srv.URL}
 }
 
 // reply is an HTTP answer read in full.
@@ -120,30 +96,25 @@ func TestTimestampVerifiesWithOpenSSL(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data.txt")
-	if err := os.WriteFile(data, []byte("Quyết định phê duyệt"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	run(t, dir, "openssl", "ts", "-query", "-data", data, "-sha256", "-cert", "-out", "query.tsq")
+	data := pdftest.WriteFile(t, dir, "data.txt", []byte("Quyết định phê duyệt"))
+	pdftest.Tool(t, dir, "openssl", "ts", "-query", "-data", data, "-sha256", "-cert", "-out", "query.tsq")
 	query, err := os.ReadFile(filepath.Join(dir, "query.tsq"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := post(t, e.url+devpki.TSAPath, "application/timestamp-query", query)
+	r := post(t, e.URL+devpki.TSAPath, "application/timestamp-query", query)
 	if r.status != http.StatusOK || r.contentType != "application/timestamp-reply" {
 		t.Fatalf("POST /tsa: %d, %s", r.status, r.contentType)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "reply.tsr"), r.body, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	root := filepath.Join(e.pki.Dir, "root.crt")
+	pdftest.WriteFile(t, dir, "reply.tsr", r.body)
+	root := e.RootFile()
 	// -queryfile makes openssl check the imprint and that the nonce is echoed.
-	out := run(t, dir, "openssl", "ts", "-verify", "-in", "reply.tsr", "-queryfile", "query.tsq", "-CAfile", root)
+	out := pdftest.Tool(t, dir, "openssl", "ts", "-verify", "-in", "reply.tsr", "-queryfile", "query.tsq", "-CAfile", root)
 	if !strings.Contains(out, "Verification: OK") {
 		t.Fatalf("openssl ts -verify:\n%s", out)
 	}
-	text := run(t, dir, "openssl", "ts", "-reply", "-in", "reply.tsr", "-text")
-	queryText := run(t, dir, "openssl", "ts", "-query", "-in", "query.tsq", "-text")
+	text := pdftest.Tool(t, dir, "openssl", "ts", "-reply", "-in", "reply.tsr", "-text")
+	queryText := pdftest.Tool(t, dir, "openssl", "ts", "-query", "-in", "query.tsq", "-text")
 	nonce := lineAfter(queryText, "Nonce: ")
 	for _, want := range []string{
 		"Status: Granted.",
@@ -172,10 +143,7 @@ func TestTimestampRefusals(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data.txt")
-	if err := os.WriteFile(data, []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	data := pdftest.WriteFile(t, dir, "data.txt", []byte("x"))
 	tests := []struct {
 		name  string
 		query []string
@@ -187,23 +155,20 @@ func TestTimestampRefusals(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			q := filepath.Join(dir, tt.name+".tsq")
-			run(t, dir, "openssl", append([]string{"ts", "-query", "-data", data, "-out", q}, tt.query...)...)
+			pdftest.Tool(t, dir, "openssl", append([]string{"ts", "-query", "-data", data, "-out", q}, tt.query...)...)
 			query, err := os.ReadFile(q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			answer := post(t, e.url+devpki.TSAPath, "application/timestamp-query", query)
-			r := filepath.Join(dir, fmt.Sprintf("%d.tsr", i))
-			if err := os.WriteFile(r, answer.body, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			text := run(t, dir, "openssl", "ts", "-reply", "-in", r, "-text")
+			answer := post(t, e.URL+devpki.TSAPath, "application/timestamp-query", query)
+			r := pdftest.WriteFile(t, dir, fmt.Sprintf("%d.tsr", i), answer.body)
+			text := pdftest.Tool(t, dir, "openssl", "ts", "-reply", "-in", r, "-text")
 			if !strings.Contains(text, "Status: Rejected.") || !strings.Contains(text, tt.want) {
 				t.Errorf("reply:\n%s\nwant a rejection saying %q", text, tt.want)
 			}
 		})
 	}
-	if r := post(t, e.url+devpki.TSAPath, "text/plain", []byte("hello")); r.status != http.StatusUnsupportedMediaType {
+	if r := post(t, e.URL+devpki.TSAPath, "text/plain", []byte("hello")); r.status != http.StatusUnsupportedMediaType {
 		t.Errorf("a query of another media type: HTTP %d", r.status)
 	}
 }
@@ -211,14 +176,14 @@ func TestTimestampRefusals(t *testing.T) {
 func TestOCSPAnswersForIssuedAndRevoked(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	root := filepath.Join(e.pki.Dir, "root.crt")
-	user := e.pki.Users["chuyenvien1"]
+	root := e.RootFile()
+	user := e.PKI.Users["chuyenvien1"]
 	status := func(t *testing.T) string {
 		t.Helper()
 		// openssl is the independent client; it checks the response's
 		// signature by the delegated responder against the root.
-		out := run(t, t.TempDir(), "openssl", "ocsp", "-issuer", root, "-cert", user.CertFile,
-			"-url", e.url+devpki.OCSPPath, "-CAfile", root, "-no_nonce")
+		out := pdftest.Tool(t, t.TempDir(), "openssl", "ocsp", "-issuer", root, "-cert", user.CertFile,
+			"-url", e.URL+devpki.OCSPPath, "-CAfile", root, "-no_nonce")
 		if !strings.Contains(out, "Response verify OK") {
 			t.Fatalf("openssl ocsp:\n%s", out)
 		}
@@ -229,25 +194,25 @@ func TestOCSPAnswersForIssuedAndRevoked(t *testing.T) {
 	}
 
 	revokedAt := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
-	e.svc.Revoke(user.Cert.SerialNumber, revokedAt, ocsp.KeyCompromise)
+	e.Services.Revoke(user.Cert.SerialNumber, revokedAt, ocsp.KeyCompromise)
 	if out := status(t); !strings.Contains(out, user.CertFile+": revoked") || !strings.Contains(out, "Reason: keyCompromise") {
 		t.Fatalf("openssl ocsp after revocation:\n%s", out)
 	}
 
 	// The same over GET (RFC 6960, A.1), read with Go's parser.
-	q, err := ocsp.CreateRequest(user.Cert, e.pki.Root, &ocsp.RequestOptions{Hash: crypto.SHA256})
+	q, err := ocsp.CreateRequest(user.Cert, e.PKI.Root, &ocsp.RequestOptions{Hash: crypto.SHA256})
 	if err != nil {
 		t.Fatal(err)
 	}
-	der := get(t, e.url+devpki.OCSPPath+"/"+url.PathEscape(base64.StdEncoding.EncodeToString(q))).body
-	resp, err := ocsp.ParseResponseForCert(der, user.Cert, e.pki.Root)
+	der := get(t, e.URL+devpki.OCSPPath+"/"+url.PathEscape(base64.StdEncoding.EncodeToString(q))).body
+	resp, err := ocsp.ParseResponseForCert(der, user.Cert, e.PKI.Root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if resp.Status != ocsp.Revoked || !resp.RevokedAt.Equal(revokedAt) || resp.RevocationReason != ocsp.KeyCompromise {
 		t.Errorf("GET: status %d at %v reason %d", resp.Status, resp.RevokedAt, resp.RevocationReason)
 	}
-	if !resp.Certificate.Equal(e.pki.OCSP.Cert) {
+	if !resp.Certificate.Equal(e.PKI.OCSP.Cert) {
 		t.Error("the response is not signed by the OCSP responder certificate")
 	}
 }
@@ -264,17 +229,17 @@ func TestOCSPUnknownAndForeign(t *testing.T) {
 		Algorithm asn1.RawValue
 		PublicKey asn1.BitString
 	}
-	if _, err := asn1.Unmarshal(e.pki.Root.RawSubjectPublicKeyInfo, &spki); err != nil {
+	if _, err := asn1.Unmarshal(e.PKI.Root.RawSubjectPublicKeyInfo, &spki); err != nil {
 		t.Fatal(err)
 	}
-	nameHash := sha256.Sum256(e.pki.Root.RawSubject)
+	nameHash := sha256.Sum256(e.PKI.Root.RawSubject)
 	keyHash := sha256.Sum256(spki.PublicKey.RightAlign())
 	q, err := (&ocsp.Request{HashAlgorithm: crypto.SHA256, IssuerNameHash: nameHash[:], IssuerKeyHash: keyHash[:], SerialNumber: serial}).Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
-	der := post(t, e.url+devpki.OCSPPath, "application/ocsp-request", q).body
-	resp, err := ocsp.ParseResponse(der, e.pki.Root)
+	der := post(t, e.URL+devpki.OCSPPath, "application/ocsp-request", q).body
+	resp, err := ocsp.ParseResponse(der, e.PKI.Root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,15 +248,12 @@ func TestOCSPUnknownAndForeign(t *testing.T) {
 	}
 
 	// A certificate of another PKI: not this responder's to answer.
-	other, err := devpki.Init(filepath.Join(t.TempDir(), "other"), devpki.DemoOptions(), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := pdftest.PKI(t, time.Now())
 	q, err = ocsp.CreateRequest(other.Users["vanthu"].Cert, other.Root, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	der = post(t, e.url+devpki.OCSPPath, "application/ocsp-request", q).body
+	der = post(t, e.URL+devpki.OCSPPath, "application/ocsp-request", q).body
 	if _, err := ocsp.ParseResponse(der, nil); err == nil || !strings.Contains(err.Error(), "unauthorized") {
 		t.Errorf("foreign certificate: %v, want an unauthorized response", err)
 	}
@@ -302,16 +264,14 @@ func TestCRLListsRevocations(t *testing.T) {
 	e := start(t)
 	fetch := func(t *testing.T) *x509.RevocationList {
 		t.Helper()
-		r := get(t, e.url+devpki.CRLPath)
+		r := get(t, e.URL+devpki.CRLPath)
 		if r.status != http.StatusOK || r.contentType != "application/pkix-crl" {
 			t.Fatalf("GET /crl: %d %s", r.status, r.contentType)
 		}
 		der := r.body
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "root.crl"), der, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		out := run(t, dir, "openssl", "crl", "-inform", "DER", "-in", "root.crl", "-CAfile", filepath.Join(e.pki.Dir, "root.crt"), "-noout")
+		pdftest.WriteFile(t, dir, "root.crl", der)
+		out := pdftest.Tool(t, dir, "openssl", "crl", "-inform", "DER", "-in", "root.crl", "-CAfile", e.RootFile(), "-noout")
 		if !strings.Contains(out, "verify OK") {
 			t.Fatalf("openssl crl:\n%s", out)
 		}
@@ -325,8 +285,8 @@ func TestCRLListsRevocations(t *testing.T) {
 	if len(first.RevokedCertificateEntries) != 0 {
 		t.Errorf("a fresh CRL lists %d revocations", len(first.RevokedCertificateEntries))
 	}
-	serial := e.pki.Users["lanhdao"].Cert.SerialNumber
-	e.svc.Revoke(serial, time.Now(), ocsp.Superseded)
+	serial := e.PKI.Users["lanhdao"].Cert.SerialNumber
+	e.Services.Revoke(serial, time.Now(), ocsp.Superseded)
 	second := fetch(t)
 	if len(second.RevokedCertificateEntries) != 1 || second.RevokedCertificateEntries[0].SerialNumber.Cmp(serial) != 0 ||
 		second.RevokedCertificateEntries[0].ReasonCode != ocsp.Superseded {
@@ -343,17 +303,14 @@ func TestCRLListsRevocations(t *testing.T) {
 func TestRootIsServed(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	if r := get(t, e.url+devpki.RootPath); !bytes.Equal(r.body, e.pki.Root.Raw) || r.contentType != "application/pkix-cert" {
+	if r := get(t, e.URL+devpki.RootPath); !bytes.Equal(r.body, e.PKI.Root.Raw) || r.contentType != "application/pkix-cert" {
 		t.Error("GET /root.crt does not return the root certificate")
 	}
 }
 
 func TestNewRefusesAnIncompletePKI(t *testing.T) {
 	t.Parallel()
-	p, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), devpki.DemoOptions(), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := pdftest.PKI(t, time.Now())
 	for _, f := range []string{"tsa.crt", "tsa.key"} {
 		if err := os.Remove(filepath.Join(p.Dir, f)); err != nil {
 			t.Fatal(err)
@@ -367,11 +324,11 @@ func TestNewRefusesAnIncompletePKI(t *testing.T) {
 func TestStartReportsAPortInUse(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	u, err := url.Parse(e.url)
+	u, err := url.Parse(e.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := devtrust.Start(t.Context(), u.Host, e.svc, zaptest.NewLogger(t)); err == nil {
+	if _, err := devtrust.Start(t.Context(), u.Host, e.Services, zaptest.NewLogger(t)); err == nil {
 		t.Fatal("Start on a port in use succeeded")
 	}
 }

@@ -15,17 +15,15 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/keys"
+	"github.com/docflow/docflow/services/signing/internal/keys/keystest"
+	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
 
 var issued = time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)
 
 func demoPKI(t *testing.T) *devpki.PKI {
 	t.Helper()
-	p, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), devpki.DemoOptions(), issued)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return pdftest.PKI(t, issued)
 }
 
 func at(t time.Time) func() time.Time { return func() time.Time { return t } }
@@ -74,33 +72,14 @@ func TestLookupPicksUpNewCertificates(t *testing.T) {
 
 func TestLookupWithoutUsableKey(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name     string
-		username string
-		now      time.Time
-		wantKind errs.Kind
-		wantMsg  string
-	}{
-		{"unknown user", "giamdoc", issued.Add(time.Hour), errs.NotFound, "giamdoc has no signing certificate"},
-		{"name escaping the directory", "../root", issued.Add(time.Hour), errs.Invalid, "not a valid username"},
-		{"empty name", "", issued.Add(time.Hour), errs.Invalid, "not a valid username"},
-		{"expired certificate", "lanhdao", issued.AddDate(4, 0, 0), errs.Invalid, "valid only from"},
-		{"certificate not yet valid", "lanhdao", issued.Add(-24 * time.Hour), errs.Invalid, "valid only from"},
-	}
 	p := demoPKI(t)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := keys.NewDir(p.Dir, at(tt.now)).Lookup(t.Context(), tt.username)
-			if !errors.Is(err, keys.ErrNoSigningKey) {
-				t.Fatalf("Lookup = %v, want ErrNoSigningKey", err)
-			}
-			var e *errs.Error
-			if !errors.As(err, &e) || e.Kind != tt.wantKind || !strings.Contains(e.Message, tt.wantMsg) {
-				t.Errorf("error %v, want kind %v saying %q", err, tt.wantKind, tt.wantMsg)
-			}
-		})
-	}
+	keystest.CheckRefusals(t, func(_ *testing.T, now func() time.Time) keys.Source { return keys.NewDir(p.Dir, now) }, []keystest.Refusal{
+		{Name: "unknown user", Username: "giamdoc", At: issued.Add(time.Hour), Kind: errs.NotFound, Msg: "giamdoc has no signing certificate"},
+		{Name: "name escaping the directory", Username: "../root", At: issued.Add(time.Hour), Kind: errs.Invalid, Msg: "not a valid username"},
+		{Name: "empty name", Username: "", At: issued.Add(time.Hour), Kind: errs.Invalid, Msg: "not a valid username"},
+		{Name: "expired certificate", Username: "lanhdao", At: issued.AddDate(4, 0, 0), Kind: errs.Invalid, Msg: "valid only from"},
+		{Name: "certificate not yet valid", Username: "lanhdao", At: issued.Add(-24 * time.Hour), Kind: errs.Invalid, Msg: "valid only from"},
+	})
 }
 
 func TestBrokenDirectoryIsNotAMissingKey(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/pades/padestest"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
 
@@ -50,9 +51,9 @@ func TestPersonalSignatureAndSealAppearance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := tr.request("lanhdao", pades.LevelBB)
+	req := padestest.Request(tr, "lanhdao", pades.LevelBB)
 	req.Appearance = look
-	personal, _ := sign(t, src, req)
+	personal, _ := padestest.MustSign(t, src, req)
 
 	signedLayout, err := pades.ReadLayout(bytes.NewReader(personal), int64(len(personal)))
 	if err != nil {
@@ -89,11 +90,11 @@ func TestPersonalSignatureAndSealAppearance(t *testing.T) {
 	if d := sealLook.Box.Width - wantMM; d > 1 || d < -1 {
 		t.Errorf("seal %.1f points across, want its real size %.1f", sealLook.Box.Width, wantMM)
 	}
-	req = tr.request("vanthu", pades.LevelBB)
+	req = padestest.Request(tr, "vanthu", pades.LevelBB)
 	req.Appearance = sealLook
-	sealed, _ := sign(t, personal, req)
+	sealed, _ := padestest.MustSign(t, personal, req)
 
-	report := pdftest.PDFSig(t, sealed, pdftest.NSSTrusting(t, tr.rootFile()))
+	report := pdftest.PDFSig(t, sealed, pdftest.NSSTrusting(t, tr.RootFile()))
 	if len(report.Signatures) != 2 || strings.Count(report.Output, "Signature is Valid.") != 2 || strings.Count(report.Output, "Certificate is Trusted.") != 2 {
 		t.Fatalf("pdfsig after the seal:\n%s", report.Output)
 	}
@@ -153,14 +154,13 @@ func TestAppearanceRefusals(t *testing.T) {
 	// A request whose appearance is on a page the document lacks is refused
 	// before anything is signed.
 	tr := newTrust(t)
-	req := tr.request("lanhdao", pades.LevelBB)
+	req := padestest.Request(tr, "lanhdao", pades.LevelBB)
 	req.Appearance = &pades.Appearance{Page: 3, Box: at.Box, Items: []pades.Item{{At: pades.Rect{Width: 10, Height: 10}, PNG: png}}}
 	src := pdftest.Document(t, "Mot trang")
-	var out bytes.Buffer
-	_, err = pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(src), int64(len(src)), &out, req)
+	out, _, err := padestest.Sign(t, src, req)
 	var e *errs.Error
-	if !errors.As(err, &e) || e.Code != errcode.InvalidArgument || !strings.Contains(e.Message, "page 3") || out.Len() != 0 {
-		t.Fatalf("appearance on page 3 of 1: %v (wrote %d bytes)", err, out.Len())
+	if !errors.As(err, &e) || e.Code != errcode.InvalidArgument || !strings.Contains(e.Message, "page 3") || len(out) != 0 {
+		t.Fatalf("appearance on page 3 of 1: %v (wrote %d bytes)", err, len(out))
 	}
 }
 

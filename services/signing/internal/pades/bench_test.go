@@ -26,6 +26,7 @@ import (
 
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/pades/padestest"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
 
@@ -67,9 +68,9 @@ func benchDocument(b *testing.B, pages int) []byte {
 // level before, sampled every 50µs over one extra untimed signature); for
 // pdfsig peak-RSS-MB, the largest resident set of its processes.
 func BenchmarkSign(b *testing.B) {
-	tr := newTrustLogging(b, zap.NewNop())
+	tr := pdftest.NewTrust(b, zap.NewNop())
 	id := rsaUser(b, tr, "bench-rsa")
-	nss := nssWithSigner(b, tr.pki, id)
+	nss := pdftest.NSSWithSigner(b, tr.RootFile(), id.P12File, devpki.P12Password)
 	for _, size := range benchSizes {
 		pdf := benchDocument(b, size.pages)
 		in := filepath.Join(b.TempDir(), "in.pdf")
@@ -78,7 +79,7 @@ func BenchmarkSign(b *testing.B) {
 		}
 		for _, level := range []pades.Level{pades.LevelBB, pades.LevelBLT} {
 			b.Run(fmt.Sprintf("size=%s/signer=docflow/level=%s", size.name, level), func(b *testing.B) {
-				req := tr.request("lanhdao", level)
+				req := padestest.Request(tr, "lanhdao", level)
 				req.Key, req.Cert = id.Key, id.Cert
 				signer := pades.NewPDFSign()
 				sign := func() {
@@ -104,8 +105,8 @@ func BenchmarkSign(b *testing.B) {
 			var maxRSS int64
 			for b.Loop() {
 				_ = os.Remove(out) // pdfsig refuses to overwrite
-				cmd := exec.CommandContext(b.Context(), "pdfsig", "-nssdir", "sql:"+nss.dir, "-add-signature",
-					"-nick", nss.nick, "-reason", "Phê duyệt", in, out)
+				cmd := exec.CommandContext(b.Context(), "pdfsig", "-nssdir", "sql:"+nss.Dir, "-add-signature",
+					"-nick", nss.Nick, "-reason", "Phê duyệt", in, out)
 				if msg, err := cmd.CombinedOutput(); err != nil {
 					b.Fatalf("pdfsig -add-signature: %v\n%s", err, msg)
 				}
@@ -164,13 +165,13 @@ func watchHeap() (peak func() uint64) {
 // rsaUser issues an RSA-2048 personal certificate from the development
 // root and writes it into the PKI directory as user username (with its
 // PKCS#12 file), where the development OCSP responder and CRL know it.
-func rsaUser(b *testing.B, tr *trust, username string) *devpki.Identity {
+func rsaUser(b *testing.B, tr *pdftest.Trust, username string) *devpki.Identity {
 	b.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		b.Fatal(err)
 	}
-	rootKey, err := tr.pki.RootKey()
+	rootKey, err := tr.PKI.RootKey()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -182,10 +183,10 @@ func rsaUser(b *testing.B, tr *trust, username string) *devpki.Identity {
 		NotAfter:              now.AddDate(1, 0, 0),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
-		OCSPServer:            []string{tr.url + devpki.OCSPPath},
-		CRLDistributionPoints: []string{tr.url + devpki.CRLPath},
+		OCSPServer:            []string{tr.URL + devpki.OCSPPath},
+		CRLDistributionPoints: []string{tr.URL + devpki.CRLPath},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tr.pki.Root, &key.PublicKey, rootKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tr.PKI.Root, &key.PublicKey, rootKey)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -197,11 +198,11 @@ func rsaUser(b *testing.B, tr *trust, username string) *devpki.Identity {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p12, err := pkcs12.Modern.Encode(key, cert, []*x509.Certificate{tr.pki.Root}, devpki.P12Password)
+	p12, err := pkcs12.Modern.Encode(key, cert, []*x509.Certificate{tr.PKI.Root}, devpki.P12Password)
 	if err != nil {
 		b.Fatal(err)
 	}
-	base := filepath.Join(tr.pki.Dir, "users", username)
+	base := filepath.Join(tr.PKI.Dir, "users", username)
 	for file, data := range map[string][]byte{
 		base + ".key": pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8}),
 		base + ".crt": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
@@ -212,35 +213,4 @@ func rsaUser(b *testing.B, tr *trust, username string) *devpki.Identity {
 		}
 	}
 	return &devpki.Identity{Cert: cert, Key: key, CertFile: base + ".crt", KeyFile: base + ".key", P12File: base + ".p12"}
-}
-
-type nssSigner struct{ dir, nick string }
-
-// nssWithSigner makes an NSS database holding id's key and certificate
-// (from its PKCS#12 file) and the trusted development root, for pdfsig.
-func nssWithSigner(b *testing.B, pki *devpki.PKI, id *devpki.Identity) nssSigner {
-	b.Helper()
-	dir := b.TempDir()
-	run := func(name string, args ...string) string {
-		cmd := exec.CommandContext(b.Context(), name, args...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			b.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
-	run("certutil", "-N", "-d", "sql:"+dir, "--empty-password")
-	run("certutil", "-A", "-d", "sql:"+dir, "-n", "docflow-dev-root", "-t", "C,C,C", "-i", filepath.Join(pki.Dir, "root.crt"))
-	run("pk12util", "-i", id.P12File, "-d", "sql:"+dir, "-W", devpki.P12Password)
-	// pk12util names the certificate after its subject; pdfsig lists it.
-	var nick string
-	for line := range strings.Lines(run("pdfsig", "-nssdir", "sql:"+dir, "-list-nicks")) {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "Certificate nicknames") && line != "docflow-dev-root" {
-			nick = line
-		}
-	}
-	if nick == "" {
-		b.Fatal("pdfsig lists no signing certificate in the NSS database")
-	}
-	return nssSigner{dir: dir, nick: nick}
 }

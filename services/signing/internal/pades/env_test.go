@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -14,82 +13,18 @@ import (
 	"testing"
 
 	"github.com/digitorus/pkcs7"
-	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/docflow/docflow/services/signing/devpki"
-	"github.com/docflow/docflow/services/signing/devpki/devtrust"
-	"github.com/docflow/docflow/services/signing/internal/pades"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
 
-// trust is a development PKI with its trust services running on a free
+// newTrust is a development PKI with its trust services running on a free
 // port, which the PKI's certificates name: independent validators (pdfsig
 // through NSS, pdfcpu) check revocation online against the same services
 // the signer fetched its validation data from.
-type trust struct {
-	pki *devpki.PKI
-	svc *devtrust.Services
-	url string
-}
-
-func newTrust(t *testing.T) *trust {
+func newTrust(t *testing.T) *pdftest.Trust {
 	t.Helper()
-	return newTrustLogging(t, zaptest.NewLogger(t))
-}
-
-// newTrustLogging is newTrust with the trust services logging to log
-// (benchmarks print everything logged through testing.B).
-func newTrustLogging(t testing.TB, log *zap.Logger) *trust {
-	t.Helper()
-	tr := pdftest.NewTrust(t, log)
-	return &trust{pki: tr.PKI, svc: tr.Services, url: tr.URL}
-}
-
-func (tr *trust) request(username string, level pades.Level) pades.Request {
-	id := tr.pki.Users[username]
-	return pades.Request{
-		Key:        id.Key,
-		Cert:       id.Cert,
-		Chain:      tr.pki.Chain(),
-		Reason:     "Phê duyệt văn bản",
-		Location:   "Hà Nội",
-		Level:      level,
-		TSAURLs:    []string{tr.url + devpki.TSAPath},
-		Revocation: &pades.HTTPRevocation{OCSPURL: tr.url + devpki.OCSPPath, CRLURLs: []string{tr.url + devpki.CRLPath}},
-	}
-}
-
-func (tr *trust) rootFile() string { return filepath.Join(tr.pki.Dir, "root.crt") }
-
-// tool runs a checking tool in dir and fails the test when it fails.
-func tool(t *testing.T, dir, name string, args ...string) string {
-	t.Helper()
-	out, err := toolResult(t, dir, name, args...)
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return out
-}
-
-func toolResult(t *testing.T, dir, name string, args ...string) (string, error) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Fatalf("%s is not installed (make test installs it; pdfcpu comes from `make tools`): %v", name, err)
-	}
-	cmd := exec.CommandContext(t.Context(), name, args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
-func writeFile(t *testing.T, dir, name string, data []byte) string {
-	t.Helper()
-	file := filepath.Join(dir, name)
-	if err := os.WriteFile(file, data, 0o600); err != nil { //nolint:gosec // G703: the test's own temp dir
-		t.Fatal(err)
-	}
-	return file
+	return pdftest.NewTrust(t, zaptest.NewLogger(t))
 }
 
 var signedRanges = regexp.MustCompile(`Signed Ranges: \[(\d+) - (\d+)\], \[(\d+) - (\d+)\]`)
@@ -117,9 +52,9 @@ func signedBytes(t *testing.T, pdf []byte, section string) (data []byte, end int
 func opensslVerifyCMS(t *testing.T, cms, content []byte, root string) {
 	t.Helper()
 	dir := t.TempDir()
-	sig := writeFile(t, dir, "sig.der", cms)
-	data := writeFile(t, dir, "content.bin", content)
-	out := tool(t, dir, "openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", sig, "-content", data,
+	sig := pdftest.WriteFile(t, dir, "sig.der", cms)
+	data := pdftest.WriteFile(t, dir, "content.bin", content)
+	out := pdftest.Tool(t, dir, "openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", sig, "-content", data,
 		"-CAfile", root, "-purpose", "any", "-out", filepath.Join(dir, "verified.bin"))
 	if !strings.Contains(out, "Verification successful") {
 		t.Fatalf("openssl cms -verify:\n%s", out)
@@ -130,13 +65,13 @@ func opensslVerifyCMS(t *testing.T, cms, content []byte, root string) {
 func opensslVerifyToken(t *testing.T, token, data []byte, root string) string {
 	t.Helper()
 	dir := t.TempDir()
-	tok := writeFile(t, dir, "token.der", token)
-	in := writeFile(t, dir, "data.bin", data)
-	out := tool(t, dir, "openssl", "ts", "-verify", "-token_in", "-in", tok, "-data", in, "-CAfile", root)
+	tok := pdftest.WriteFile(t, dir, "token.der", token)
+	in := pdftest.WriteFile(t, dir, "data.bin", data)
+	out := pdftest.Tool(t, dir, "openssl", "ts", "-verify", "-token_in", "-in", tok, "-data", in, "-CAfile", root)
 	if !strings.Contains(out, "Verification: OK") {
 		t.Fatalf("openssl ts -verify:\n%s", out)
 	}
-	return tool(t, dir, "openssl", "ts", "-reply", "-token_in", "-in", tok, "-token_out", "-text")
+	return pdftest.Tool(t, dir, "openssl", "ts", "-reply", "-token_in", "-in", tok, "-token_out", "-text")
 }
 
 var oidSignatureTimeStamp = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
@@ -187,20 +122,14 @@ func signedAttributes(t *testing.T, printed string) string {
 // file holds.
 func pdfcpuValidate(t *testing.T, pdf []byte, root string, online bool) string {
 	t.Helper()
-	bin, err := filepath.Abs("../../../../bin/tools/pdfcpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("pdfcpu is not built: run `make tools` (%v)", err)
-	}
+	bin := pdftest.PDFCPU(t)
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "conf")
 	if err := os.Mkdir(conf, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	file := writeFile(t, dir, "signed.pdf", pdf)
-	tool(t, dir, bin, "-c", conf, "certificates", "import", root)
+	file := pdftest.WriteFile(t, dir, "signed.pdf", pdf)
+	pdftest.Tool(t, dir, bin, "-c", conf, "certificates", "import", root)
 	args := []string{"-c", conf, "signatures", "validate", "-a", "-f", file}
 	if online {
 		cfgFile := filepath.Join(conf, "pdfcpu", "config.yml")
@@ -212,11 +141,11 @@ func pdfcpuValidate(t *testing.T, pdf []byte, root string, online bool) string {
 		if bytes.Equal(allowed, cfg) {
 			t.Fatalf("pdfcpu's configuration has no allowedRevocationHosts entry to set:\n%s", cfg)
 		}
-		writeFile(t, filepath.Dir(cfgFile), "config.yml", allowed)
+		pdftest.WriteFile(t, filepath.Dir(cfgFile), "config.yml", allowed)
 	} else {
 		args = append([]string{"--offline"}, args...)
 	}
-	out, _ := toolResult(t, dir, bin, args...)
+	out, _ := pdftest.ToolResult(t, dir, bin, args...)
 	return out
 }
 
@@ -229,8 +158,8 @@ type dss struct {
 func qpdfDSS(t *testing.T, pdf []byte) dss {
 	t.Helper()
 	dir := t.TempDir()
-	file := writeFile(t, dir, "signed.pdf", pdf)
-	out := tool(t, dir, "qpdf", "--json=2", "--json-key=qpdf", "--json-stream-data=inline", "--decode-level=none", file)
+	file := pdftest.WriteFile(t, dir, "signed.pdf", pdf)
+	out := pdftest.Tool(t, dir, "qpdf", "--json=2", "--json-key=qpdf", "--json-stream-data=inline", "--decode-level=none", file)
 	var doc struct {
 		QPDF []json.RawMessage `json:"qpdf"`
 	}

@@ -1,7 +1,6 @@
 package pades_test
 
 import (
-	"bytes"
 	"crypto"
 	"errors"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/pades/padestest"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
 
@@ -39,11 +39,10 @@ func TestKeyFailuresAreNotBlamedOnThePDF(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tr := newTrust(t)
-			req := tr.request("lanhdao", pades.LevelBB)
+			req := padestest.Request(tr, "lanhdao", pades.LevelBB)
 			req.Key = failingKey{Signer: req.Key, err: tt.err}
 			pdf := pdftest.Document(t, "Quyet dinh")
-			var out bytes.Buffer
-			_, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), &out, req)
+			out, _, err := padestest.Sign(t, pdf, req)
 			var e *errs.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("Sign = %v, want the key's classified error", err)
@@ -54,8 +53,8 @@ func TestKeyFailuresAreNotBlamedOnThePDF(t *testing.T) {
 			if tt.wantCause != nil && !errors.Is(err, tt.wantCause) {
 				t.Errorf("the key's cause is lost: %v", err)
 			}
-			if out.Len() != 0 {
-				t.Errorf("%d bytes written for a failed signature", out.Len())
+			if len(out) != 0 {
+				t.Errorf("%d bytes written for a failed signature", len(out))
 			}
 		})
 	}

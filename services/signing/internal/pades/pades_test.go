@@ -19,18 +19,9 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/pades/padestest"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
-
-func sign(t *testing.T, pdf []byte, req pades.Request) ([]byte, pades.Signature) {
-	t.Helper()
-	var out bytes.Buffer
-	sig, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), &out, req)
-	if err != nil {
-		t.Fatalf("Sign: %v", err)
-	}
-	return out.Bytes(), sig
-}
 
 func TestSignedPDFIsValidForIndependentTools(t *testing.T) {
 	t.Parallel()
@@ -53,7 +44,7 @@ func TestSignedPDFIsValidForIndependentTools(t *testing.T) {
 				pdftest.QPDFCheck(t, src)
 
 				before := time.Now()
-				signed, sig := sign(t, src, tr.request("chuyenvien1", level))
+				signed, sig := padestest.MustSign(t, src, padestest.Request(tr, "chuyenvien1", level))
 				checkSigned(t, tr, src, signed, sig, level, before)
 			})
 		}
@@ -66,7 +57,7 @@ func TestSignedPDFIsValidForIndependentTools(t *testing.T) {
 // certificate good, online.
 var revocationGood = regexp.MustCompile(`Reason: (CRL|OCSP): certificate status good`)
 
-func checkSigned(t *testing.T, tr *trust, src, signed []byte, sig pades.Signature, level pades.Level, before time.Time) {
+func checkSigned(t *testing.T, tr *pdftest.Trust, src, signed []byte, sig pades.Signature, level pades.Level, before time.Time) {
 	t.Helper()
 	if !bytes.HasPrefix(signed, src) {
 		t.Error("signed PDF does not start with the original bytes: it must be an incremental update")
@@ -95,7 +86,7 @@ func checkSigned(t *testing.T, tr *trust, src, signed []byte, sig pades.Signatur
 	}
 	pdftest.QPDFCheck(t, signed)
 
-	report := pdftest.PDFSig(t, signed, pdftest.NSSTrusting(t, tr.rootFile()))
+	report := pdftest.PDFSig(t, signed, pdftest.NSSTrusting(t, tr.RootFile()))
 	wantSigs := 1
 	if level == pades.LevelBLTA {
 		wantSigs = 2
@@ -125,7 +116,7 @@ func checkSigned(t *testing.T, tr *trust, src, signed []byte, sig pades.Signatur
 	if len(cms) != wantSigs {
 		t.Fatalf("pdfsig dumped %d signatures", len(cms))
 	}
-	opensslVerifyCMS(t, cms[0], content, tr.rootFile())
+	opensslVerifyCMS(t, cms[0], content, tr.RootFile())
 	attrs := signedAttributes(t, pdftest.CMSPrint(t, cms[0]))
 	// PAdES baseline forbids the CMS signing-time attribute (the time is in
 	// the signature dictionary) and requires signing-certificate-v2.
@@ -138,7 +129,7 @@ func checkSigned(t *testing.T, tr *trust, src, signed []byte, sig pades.Signatur
 
 	if timestamped {
 		token, value := signatureTimestamp(t, cms[0])
-		text := opensslVerifyToken(t, token, value, tr.rootFile())
+		text := opensslVerifyToken(t, token, value, tr.RootFile())
 		mustContain(t, "the signature timestamp", text, "Policy OID: 1.3.6.1.4.1.32473.1.1", "TSA: DirName:")
 	}
 
@@ -150,7 +141,7 @@ func checkSigned(t *testing.T, tr *trust, src, signed []byte, sig pades.Signatur
 		if !bytes.Contains(docContent, []byte("/DSS")) {
 			t.Error("the document timestamp does not cover the DSS")
 		}
-		opensslVerifyToken(t, cms[1], docContent, tr.rootFile())
+		opensslVerifyToken(t, cms[1], docContent, tr.RootFile())
 	}
 
 	if level == pades.LevelBLT || level == pades.LevelBLTA {
@@ -165,7 +156,7 @@ func checkSigned(t *testing.T, tr *trust, src, signed []byte, sig pades.Signatur
 	// pdfcpu checks revocation online, at the trust services the
 	// certificates name; at B-LT it still reports the embedded OCSP
 	// responses as inconclusive ("applicability unavailable") when offline.
-	out := pdfcpuValidate(t, signed, tr.rootFile(), true)
+	out := pdfcpuValidate(t, signed, tr.RootFile(), true)
 	if got := strings.Count(out, "Status: signature is valid"); got != wantSigs {
 		t.Errorf("pdfcpu finds %d valid signatures, want %d:\n%s", got, wantSigs, out)
 	}
@@ -186,21 +177,21 @@ func checkSigned(t *testing.T, tr *trust, src, signed []byte, sig pades.Signatur
 
 // checkDSS asserts that the DSS holds the chains of the signer and of the
 // TSA, and an OCSP response and CRL saying neither is revoked.
-func checkDSS(t *testing.T, tr *trust, d dss, usernames ...string) {
+func checkDSS(t *testing.T, tr *pdftest.Trust, d dss, usernames ...string) {
 	t.Helper()
-	want := []*x509.Certificate{tr.pki.Root, tr.pki.TSA.Cert}
+	want := []*x509.Certificate{tr.PKI.Root, tr.PKI.TSA.Cert}
 	for _, u := range usernames {
-		want = append(want, tr.pki.Users[u].Cert)
+		want = append(want, tr.PKI.Users[u].Cert)
 	}
 	for _, c := range want {
 		if !slices.ContainsFunc(d.Certs, func(der []byte) bool { return bytes.Equal(der, c.Raw) }) {
 			t.Errorf("DSS /Certs lacks %q", c.Subject.CommonName)
 		}
-		if c == tr.pki.Root {
+		if c == tr.PKI.Root {
 			continue
 		}
 		good := slices.ContainsFunc(d.OCSPs, func(der []byte) bool {
-			r, err := ocsp.ParseResponseForCert(der, c, tr.pki.Root)
+			r, err := ocsp.ParseResponseForCert(der, c, tr.PKI.Root)
 			return err == nil && r.Status == ocsp.Good
 		})
 		if !good {
@@ -216,7 +207,7 @@ func checkDSS(t *testing.T, tr *trust, d dss, usernames ...string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := crl.CheckSignatureFrom(tr.pki.Root); err != nil {
+		if err := crl.CheckSignatureFrom(tr.PKI.Root); err != nil {
 			t.Errorf("DSS CRL is not the root's: %v", err)
 		}
 	}
@@ -230,11 +221,11 @@ func TestLaterSignatureKeepsEarlierValid(t *testing.T) {
 		t.Run(string(level), func(t *testing.T) {
 			t.Parallel()
 			tr := newTrust(t)
-			first, _ := sign(t, pdftest.Document(t, "To trinh"), tr.request("lanhdao", level))
-			second, _ := sign(t, first, tr.request("vanthu", level))
+			first, _ := padestest.MustSign(t, pdftest.Document(t, "To trinh"), padestest.Request(tr, "lanhdao", level))
+			second, _ := padestest.MustSign(t, first, padestest.Request(tr, "vanthu", level))
 
 			pdftest.QPDFCheck(t, second)
-			report := pdftest.PDFSig(t, second, pdftest.NSSTrusting(t, tr.rootFile()))
+			report := pdftest.PDFSig(t, second, pdftest.NSSTrusting(t, tr.RootFile()))
 			if len(report.Signatures) != 2 {
 				t.Fatalf("pdfsig found %d signatures:\n%s", len(report.Signatures), report.Output)
 			}
@@ -290,28 +281,27 @@ func TestTimestampAuthorities(t *testing.T) {
 	t.Run("the first that answers is used", func(t *testing.T) {
 		t.Parallel()
 		tr := newTrust(t)
-		req := tr.request("lanhdao", pades.LevelBT)
-		req.TSAURLs = []string{deadURL(t), unavailable.URL, garbage.URL, tr.url + devpki.TSAPath}
-		signed, sig := sign(t, pdftest.Document(t, "Thong bao"), req)
+		req := padestest.Request(tr, "lanhdao", pades.LevelBT)
+		req.TSAURLs = []string{deadURL(t), unavailable.URL, garbage.URL, tr.URL + devpki.TSAPath}
+		signed, sig := padestest.MustSign(t, pdftest.Document(t, "Thong bao"), req)
 		if sig.Timestamped.IsZero() {
 			t.Error("no timestamp time reported")
 		}
-		report := pdftest.PDFSig(t, signed, pdftest.NSSTrusting(t, tr.rootFile()))
+		report := pdftest.PDFSig(t, signed, pdftest.NSSTrusting(t, tr.RootFile()))
 		mustContain(t, "pdfsig", report.Output, "Signature is Valid.", "Total document signed")
 		token, value := signatureTimestamp(t, pdftest.DumpSignatures(t, signed)[0])
-		opensslVerifyToken(t, token, value, tr.rootFile())
+		opensslVerifyToken(t, token, value, tr.RootFile())
 	})
 
 	for _, level := range []pades.Level{pades.LevelBT, pades.LevelBLT, pades.LevelBLTA} {
 		t.Run("none answers at "+string(level), func(t *testing.T) {
 			t.Parallel()
 			tr := newTrust(t)
-			req := tr.request("lanhdao", level)
+			req := padestest.Request(tr, "lanhdao", level)
 			dead := deadURL(t)
 			req.TSAURLs = []string{dead, unavailable.URL, garbage.URL}
 			pdf := pdftest.Document(t, "Thong bao")
-			var out bytes.Buffer
-			_, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), &out, req)
+			out, _, err := padestest.Sign(t, pdf, req)
 			var e *errs.Error
 			if !errors.As(err, &e) || e.Kind != errs.Unavailable || e.Code != errcode.Unavailable {
 				t.Fatalf("Sign = %v, want an Unavailable error", err)
@@ -330,8 +320,8 @@ func TestTimestampAuthorities(t *testing.T) {
 			if strings.Contains(e.Message, garbage.URL+" (attempt 2") {
 				t.Errorf("a server that answered nonsense was asked again: %s", e.Message)
 			}
-			if out.Len() != 0 {
-				t.Errorf("%d bytes written without a timestamp", out.Len())
+			if len(out) != 0 {
+				t.Errorf("%d bytes written without a timestamp", len(out))
 			}
 		})
 	}
@@ -342,34 +332,32 @@ func TestLongTermNeedsRevocationStatus(t *testing.T) {
 	t.Run("revoked signer", func(t *testing.T) {
 		t.Parallel()
 		tr := newTrust(t)
-		cert := tr.pki.Users["chuyenvien2"].Cert
-		tr.svc.Revoke(cert.SerialNumber, time.Now().Add(-time.Hour), ocsp.KeyCompromise)
+		cert := tr.PKI.Users["chuyenvien2"].Cert
+		tr.Services.Revoke(cert.SerialNumber, time.Now().Add(-time.Hour), ocsp.KeyCompromise)
 		pdf := pdftest.Document(t, "Bao cao")
-		var out bytes.Buffer
-		_, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), &out, tr.request("chuyenvien2", pades.LevelBLT))
+		out, _, err := padestest.Sign(t, pdf, padestest.Request(tr, "chuyenvien2", pades.LevelBLT))
 		var e *errs.Error
 		if !errors.As(err, &e) || e.Kind != errs.Invalid || !strings.Contains(e.Message, `certificate of "Lê Thị Bình" was revoked`) {
 			t.Fatalf("Sign = %v, want an Invalid error saying the certificate was revoked", err)
 		}
-		if out.Len() != 0 {
-			t.Errorf("%d bytes written for a revoked certificate", out.Len())
+		if len(out) != 0 {
+			t.Errorf("%d bytes written for a revoked certificate", len(out))
 		}
 	})
 	t.Run("responder down", func(t *testing.T) {
 		t.Parallel()
 		tr := newTrust(t)
-		req := tr.request("chuyenvien2", pades.LevelBLT)
+		req := padestest.Request(tr, "chuyenvien2", pades.LevelBLT)
 		dead := deadURL(t)
 		req.Revocation = &pades.HTTPRevocation{OCSPURL: dead}
 		pdf := pdftest.Document(t, "Bao cao")
-		var out bytes.Buffer
-		_, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), &out, req)
+		out, _, err := padestest.Sign(t, pdf, req)
 		var e *errs.Error
 		if !errors.As(err, &e) || e.Kind != errs.Unavailable || !strings.Contains(e.Message, dead) {
 			t.Fatalf("Sign = %v, want an Unavailable error naming %s", err, dead)
 		}
-		if out.Len() != 0 {
-			t.Errorf("%d bytes written without validation data", out.Len())
+		if len(out) != 0 {
+			t.Errorf("%d bytes written without validation data", len(out))
 		}
 	})
 }
@@ -400,12 +388,11 @@ func TestSignRefusesWhatCannotBeSigned(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tr := newTrust(t)
-			req := tr.request("lanhdao", pades.LevelBB)
+			req := padestest.Request(tr, "lanhdao", pades.LevelBB)
 			if tt.req != nil {
-				tt.req(&req, tr.pki)
+				tt.req(&req, tr.PKI)
 			}
-			var out bytes.Buffer
-			_, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(tt.pdf), int64(len(tt.pdf)), &out, req)
+			out, _, err := padestest.Sign(t, tt.pdf, req)
 			var e *errs.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("Sign = %v, want a classified error", err)
@@ -416,8 +403,8 @@ func TestSignRefusesWhatCannotBeSigned(t *testing.T) {
 			if !strings.Contains(e.Message, tt.wantMsg) {
 				t.Errorf("message %q does not say %q", e.Message, tt.wantMsg)
 			}
-			if out.Len() != 0 {
-				t.Errorf("%d bytes written for a refused signature", out.Len())
+			if len(out) != 0 {
+				t.Errorf("%d bytes written for a refused signature", len(out))
 			}
 		})
 	}

@@ -1,5 +1,7 @@
-// Package pdftest makes small, well-formed PDFs for tests, and runs the
-// independent tools (poppler's pdfsig, qpdf, openssl) that judge the signed
+// Package pdftest is the signing service's test kit: it makes small,
+// well-formed PDFs, stores and reads them as the service's documents, makes
+// the development PKI with its trust services, and runs the independent
+// tools (poppler's pdfsig, qpdf, openssl, NSS, pdfcpu) that judge the signed
 // output. It writes the PDF syntax itself so that tests depend on no PDF
 // library other than the one under test.
 package pdftest
@@ -12,10 +14,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/docflow/docflow/services/internal/servers"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
 
@@ -30,12 +34,15 @@ func Document(t testing.TB, pages ...string) []byte {
 // cross-reference stream, as most current PDF producers write them.
 func ObjectStreams(t testing.TB, pdf []byte) []byte {
 	t.Helper()
+	return QPDF(t, pdf, "--object-streams=generate")
+}
+
+// QPDF is pdf as qpdf writes it again with options (qpdf options... in out).
+func QPDF(t testing.TB, pdf []byte, options ...string) []byte {
+	t.Helper()
 	dir := t.TempDir()
-	in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
-	if err := os.WriteFile(in, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	run(t, dir, "qpdf", "--object-streams=generate", in, out)
+	in, out := WriteFile(t, dir, "in.pdf", pdf), filepath.Join(dir, "out.pdf")
+	Tool(t, dir, "qpdf", append(options, in, out)...)
 	data, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
@@ -56,10 +63,7 @@ type Report struct {
 func PDFSig(t testing.TB, pdf []byte, nssDir string) Report {
 	t.Helper()
 	dir := t.TempDir()
-	file := filepath.Join(dir, "signed.pdf")
-	if err := os.WriteFile(file, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := WriteFile(t, dir, "signed.pdf", pdf)
 	// -no-ocsp is only given without certificate validation: poppler 22
 	// reports every certificate as "Unknown issue" when it is combined with
 	// an NSS database. The development certificates name no OCSP responder,
@@ -68,7 +72,7 @@ func PDFSig(t testing.TB, pdf []byte, nssDir string) Report {
 	if nssDir != "" {
 		args = []string{"-nssdir", "sql:" + nssDir}
 	}
-	out := run(t, dir, "pdfsig", append(args, file)...)
+	out := Tool(t, dir, "pdfsig", append(args, file)...)
 	r := Report{Output: out}
 	parts := strings.Split(out, "\nSignature #")
 	r.Signatures = append(r.Signatures, parts[1:]...)
@@ -80,11 +84,8 @@ func PDFSig(t testing.TB, pdf []byte, nssDir string) Report {
 func DumpSignatures(t testing.TB, pdf []byte) [][]byte {
 	t.Helper()
 	dir := t.TempDir()
-	file := filepath.Join(dir, "signed.pdf")
-	if err := os.WriteFile(file, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	run(t, dir, "pdfsig", "-nocert", "-no-ocsp", "-dump", file)
+	file := WriteFile(t, dir, "signed.pdf", pdf)
+	Tool(t, dir, "pdfsig", "-nocert", "-no-ocsp", "-dump", file)
 	var sigs [][]byte
 	for i := 0; ; i++ {
 		data, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("signed.pdf.sig%d", i)))
@@ -102,22 +103,16 @@ func DumpSignatures(t testing.TB, pdf []byte) [][]byte {
 func CMSPrint(t testing.TB, cms []byte) string {
 	t.Helper()
 	dir := t.TempDir()
-	file := filepath.Join(dir, "sig.der")
-	if err := os.WriteFile(file, cms, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return run(t, dir, "openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", file)
+	file := WriteFile(t, dir, "sig.der", cms)
+	return Tool(t, dir, "openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", file)
 }
 
 // QPDFCheck fails the test unless qpdf --check finds pdf sound.
 func QPDFCheck(t testing.TB, pdf []byte) {
 	t.Helper()
 	dir := t.TempDir()
-	file := filepath.Join(dir, "check.pdf")
-	if err := os.WriteFile(file, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out := run(t, dir, "qpdf", "--check", file)
+	file := WriteFile(t, dir, "check.pdf", pdf)
+	out := Tool(t, dir, "qpdf", "--check", file)
 	if !strings.Contains(out, "No syntax or stream encoding errors found") {
 		t.Fatalf("qpdf --check reports problems:\n%s", out)
 	}
@@ -128,9 +123,70 @@ func QPDFCheck(t testing.TB, pdf []byte) {
 func NSSTrusting(t testing.TB, rootFile string) string {
 	t.Helper()
 	dir := t.TempDir()
-	run(t, dir, "certutil", "-N", "-d", "sql:"+dir, "--empty-password")
-	run(t, dir, "certutil", "-A", "-d", "sql:"+dir, "-n", "docflow-dev-root", "-t", "C,C,C", "-i", rootFile)
+	Tool(t, dir, "certutil", "-N", "-d", "sql:"+dir, "--empty-password")
+	Tool(t, dir, "certutil", "-A", "-d", "sql:"+dir, "-n", "docflow-dev-root", "-t", "C,C,C", "-i", rootFile)
 	return dir
+}
+
+// NSSSigner is an NSS database holding a signing key, for pdfsig
+// -add-signature: poppler signs as NSS-based applications do.
+type NSSSigner struct {
+	// Dir is the database (pdfsig -nssdir sql:Dir); Nick names the key's
+	// certificate (-nick).
+	Dir, Nick string
+}
+
+// NSSWithSigner makes an NSS database that trusts rootFile and holds the
+// key and certificate of the PKCS#12 file p12 (password p12Password).
+func NSSWithSigner(t testing.TB, rootFile, p12, p12Password string) NSSSigner {
+	t.Helper()
+	dir := NSSTrusting(t, rootFile)
+	Tool(t, dir, "pk12util", "-i", p12, "-d", "sql:"+dir, "-W", p12Password)
+	// pk12util names the certificate after its subject; pdfsig lists it.
+	var nick string
+	for line := range strings.Lines(Tool(t, dir, "pdfsig", "-nssdir", "sql:"+dir, "-list-nicks")) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "Certificate nicknames") && line != "docflow-dev-root" {
+			nick = line
+		}
+	}
+	if nick == "" {
+		t.Fatal("pdfsig lists no signing certificate in the NSS database")
+	}
+	return NSSSigner{Dir: dir, Nick: nick}
+}
+
+// PDFCPU is the pdfcpu binary `make tools` builds into <bin>/tools, bin
+// being DOCFLOW_BIN_DIR or else the repository's bin; the repository's is
+// also looked at when DOCFLOW_BIN_DIR points elsewhere (a worktree's tests
+// run against a shared bin dir that may predate pdfcpu). A missing binary
+// fails the test.
+func PDFCPU(t testing.TB) string {
+	t.Helper()
+	var tried []string
+	for _, dir := range []func() (string, error){servers.BinDir, repoBin} {
+		bin, err := dir()
+		if err != nil {
+			tried = append(tried, err.Error())
+			continue
+		}
+		file := filepath.Join(bin, "tools", "pdfcpu")
+		if _, err := os.Stat(file); err == nil {
+			return file
+		}
+		if !slices.Contains(tried, file) {
+			tried = append(tried, file)
+		}
+	}
+	t.Fatalf("pdfcpu is not built: run `make tools` (looked for %s)", strings.Join(tried, ", "))
+	return ""
+}
+
+func repoBin() (string, error) {
+	root, err := servers.RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, "bin"), nil
 }
 
 // Render draws page (from 1) of pdf with poppler's pdftoppm at 72 dpi, a
@@ -138,12 +194,9 @@ func NSSTrusting(t testing.TB, rootFile string) string {
 func Render(t testing.TB, pdf []byte, page int) image.Image {
 	t.Helper()
 	dir := t.TempDir()
-	file := filepath.Join(dir, "doc.pdf")
-	if err := os.WriteFile(file, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := WriteFile(t, dir, "doc.pdf", pdf)
 	p := strconv.Itoa(page)
-	run(t, dir, "pdftoppm", "-r", "72", "-png", "-singlefile", "-f", p, "-l", p, file, filepath.Join(dir, "page"))
+	Tool(t, dir, "pdftoppm", "-r", "72", "-png", "-singlefile", "-f", p, "-l", p, file, filepath.Join(dir, "page"))
 	data, err := os.ReadFile(filepath.Join(dir, "page.png"))
 	if err != nil {
 		t.Fatal(err)
@@ -178,13 +231,50 @@ func Count(img image.Image, box Box, match func(r, g, b uint32) bool) int {
 	return n
 }
 
-func run(t testing.TB, dir, name string, args ...string) string {
+// WriteFile writes data to name in dir (the test's own) and returns its path.
+func WriteFile(t testing.TB, dir, name string, data []byte) string {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), name, args...) //nolint:gosec // G204: the checking tools the tests name, with the tests' own files
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
+	file := filepath.Join(dir, name)
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// Tool runs a checking tool in dir and fails the test when it fails,
+// showing what it printed; it returns that output.
+func Tool(t testing.TB, dir, name string, args ...string) string {
+	t.Helper()
+	out, err := ToolResult(t, dir, name, args...)
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
-	return string(out)
+	return out
+}
+
+// ToolResult runs a checking tool in dir and returns its output and how it
+// ended; a tool that is not installed fails the test.
+func ToolResult(t testing.TB, dir, name string, args ...string) (string, error) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Fatalf("%s is not installed (make test installs it; pdfcpu comes from `make tools`): %v", name, err)
+	}
+	cmd := exec.CommandContext(t.Context(), name, args...) //nolint:gosec // G204: the checking tools the tests name, with the tests' own files
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// Tamper is a copy of pdf with the first byte of the first occurrence of
+// text replaced, as a forger changing a word of the page would; text must
+// be in pdf.
+func Tamper(t testing.TB, pdf []byte, text string) []byte {
+	t.Helper()
+	i := bytes.Index(pdf, []byte(text))
+	if i < 0 {
+		t.Fatalf("%q is not in the PDF", text)
+	}
+	out := bytes.Clone(pdf)
+	out[i] = 'X'
+	return out
 }

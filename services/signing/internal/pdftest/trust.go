@@ -2,6 +2,7 @@ package pdftest
 
 import (
 	"context"
+	"crypto/x509"
 	"net"
 	"path/filepath"
 	"testing"
@@ -22,6 +23,27 @@ type Trust struct {
 	Services *devtrust.Services
 	URL      string
 }
+
+// PKI makes the demo development PKI (devpki.DemoOptions) in a directory
+// of its own, issued at issued.
+func PKI(t testing.TB, issued time.Time) *devpki.PKI {
+	t.Helper()
+	p, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), devpki.DemoOptions(), issued)
+	if err != nil {
+		t.Fatalf("development PKI: %v", err)
+	}
+	return p
+}
+
+// Roots trusts the development root alone.
+func (tr *Trust) Roots() *x509.CertPool {
+	pool := x509.NewCertPool()
+	pool.AddCert(tr.PKI.Root)
+	return pool
+}
+
+// RootFile is the development root's certificate (PEM).
+func (tr *Trust) RootFile() string { return filepath.Join(tr.PKI.Dir, "root.crt") }
 
 // NewTrust makes the PKI and starts its trust services, logging to log,
 // until the test ends.

@@ -2,11 +2,9 @@ package sign
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -15,7 +13,6 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.uber.org/zap"
 
-	"github.com/docflow/docflow/api/ids"
 	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/errs"
@@ -34,7 +31,7 @@ import (
 // document, never for an unsigned or altered one. The sealed PDF is
 // written once per document, so a retried activity never seals twice.
 
-// Metadata recorded with a sealed PDF, besides those of a signed one.
+// Metadata recorded with a sealed PDF, besides those of every stored one.
 const (
 	metaSymbol     = "symbol"
 	metaClerk      = "clerk"
@@ -93,17 +90,16 @@ func (s *Sealer) SealDocument(ctx context.Context, in workflows.SealDocumentInpu
 		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, err)
 	}
 
-	key := objectkey.Sealed(in.DocumentID)
-	existing, err := s.a.store.Stat(ctx, s.a.cfg.Bucket, key, "")
-	switch {
-	case err == nil:
-		log.Info("document already sealed; returning the stored seal", zap.String("version_id", existing.VersionID))
-		return alreadySealed(in, existing)
-	case !errors.Is(err, objstore.ErrNotFound):
-		return workflows.SealDocumentResult{}, fmt.Errorf("%s: look for an earlier seal: %w", op, err)
+	o := output{op: op, key: objectkey.Sealed(in.DocumentID), verb: "sealed", noun: "seal", action: "sealing", source: "a signed PDF"}
+	existing, found, err := s.a.earlier(ctx, o, log)
+	if err != nil {
+		return workflows.SealDocumentResult{}, err
+	}
+	if found {
+		return o.alreadySealed(in, existing)
 	}
 
-	src, err := s.a.spoolSource(ctx, in.Signed)
+	src, err := s.a.spoolSource(ctx, o, in.Signed)
 	if err != nil {
 		return workflows.SealDocumentResult{}, err
 	}
@@ -121,19 +117,11 @@ func (s *Sealer) SealDocument(ctx context.Context, in workflows.SealDocumentInpu
 		}
 		return workflows.SealDocumentResult{}, fmt.Errorf("%s: %w", op, err)
 	}
-	sealedAt := s.now().In(vntime.Zone)
-	look, err := s.appearance(ctx, src, in, cred, sealedAt)
+	look, err := s.appearance(ctx, src, in, cred, s.now().In(vntime.Zone))
 	if err != nil {
 		return workflows.SealDocumentResult{}, classify(op, err)
 	}
-
-	out, err := os.CreateTemp(s.a.cfg.TempDir, "docflow-sealed-*.pdf")
-	if err != nil {
-		return workflows.SealDocumentResult{}, fmt.Errorf("%s: temporary file for the sealed PDF: %w", op, err)
-	}
-	defer discard(out, log)
-	stopHeartbeat := s.a.heartbeat(ctx)
-	sig, err := s.a.signer.Sign(ctx, src, in.Signed.Size, out, pades.Request{
+	stored, rec, err := s.a.signAndStore(ctx, o, src, in.Signed, record{document: in.DocumentID, signer: in.Agency}, pades.Request{
 		Key: cred.Key, Cert: cred.Cert, Chain: cred.Chain,
 		SignerName: cred.Cert.Subject.CommonName,
 		Reason:     "Ban hành: " + in.Symbol,
@@ -141,35 +129,15 @@ func (s *Sealer) SealDocument(ctx context.Context, in workflows.SealDocumentInpu
 		TSAURLs:    s.a.cfg.TSAURLs,
 		Revocation: s.a.cfg.Revocation,
 		Appearance: look,
-	})
-	stopHeartbeat()
+	}, map[string]string{
+		metaSymbol:     url.QueryEscape(in.Symbol),
+		metaClerk:      in.Clerk,
+		metaAttachment: fmt.Sprint(in.Attachment),
+	}, log)
 	if err != nil {
-		return workflows.SealDocumentResult{}, classify(op, err)
+		return workflows.SealDocumentResult{}, err
 	}
-	if _, err := out.Seek(0, io.SeekStart); err != nil {
-		return workflows.SealDocumentResult{}, fmt.Errorf("%s: rewind sealed PDF: %w", op, err)
-	}
-	subject := keys.Subject(cred.Cert)
-	stored, err := s.a.store.Put(ctx, s.a.cfg.Bucket, key, out, sig.Size, objstore.PutOptions{
-		ContentType: ContentTypePDF,
-		Metadata: map[string]string{
-			metaDocument:     in.DocumentID,
-			metaSigner:       in.Agency,
-			metaSignerCert:   url.QueryEscape(subject),
-			metaLevel:        string(sig.Level),
-			metaSignedAt:     sig.SignedAt.UTC().Format(time.RFC3339Nano),
-			metaSourceSHA256: strings.ToLower(in.Signed.SHA256),
-			metaSymbol:       url.QueryEscape(in.Symbol),
-			metaClerk:        in.Clerk,
-			metaAttachment:   fmt.Sprint(in.Attachment),
-		},
-	})
-	if err != nil {
-		return workflows.SealDocumentResult{}, fmt.Errorf("%s: store sealed PDF: %w", op, err)
-	}
-	log.Info("document sealed", zap.String("key", stored.Key), zap.String("version_id", stored.VersionID),
-		zap.String("sha256", stored.SHA256), zap.Int64("size", stored.Size), zap.String("level", string(sig.Level)))
-	return workflows.SealDocumentResult{Sealed: object(stored), SealCert: subject, Level: string(sig.Level), SealedAt: sig.SignedAt.UTC()}, nil
+	return workflows.SealDocumentResult{Sealed: object(stored), SealCert: rec.signerCert, Level: rec.level, SealedAt: rec.signedAt}, nil
 }
 
 // checkPersonal refuses a document whose signatures do not all verify, or
@@ -257,52 +225,25 @@ func (s *Sealer) appearance(ctx context.Context, src *os.File, in workflows.Seal
 }
 
 // alreadySealed answers a repeated request from the stored sealed PDF.
-func alreadySealed(in workflows.SealDocumentInput, existing objstore.Info) (workflows.SealDocumentResult, error) {
-	m := existing.Metadata
-	if m[metaDocument] != in.DocumentID || m[metaSignedAt] == "" {
-		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
-			"%s exists but was not written by the signing service for document %s; move it away before sealing again", existing.Key, in.DocumentID))
-	}
-	if !strings.EqualFold(m[metaSourceSHA256], in.Signed.SHA256) {
-		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrSourceIntegrity, fmt.Errorf(
-			"document %s was sealed from a signed PDF with SHA-256 %s, but this request names %s; the sealed version stands",
-			in.DocumentID, m[metaSourceSHA256], in.Signed.SHA256))
-	}
-	if symbol, err := url.QueryUnescape(m[metaSymbol]); err != nil || symbol != in.Symbol {
-		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
-			"document %s is already sealed as %s; it is not sealed again as %s", in.DocumentID, m[metaSymbol], in.Symbol))
-	}
-	sealedAt, err := time.Parse(time.RFC3339Nano, m[metaSignedAt])
+func (o output) alreadySealed(in workflows.SealDocumentInput, existing objstore.Info) (workflows.SealDocumentResult, error) {
+	rec, err := o.recorded(existing, in.DocumentID, in.Signed.SHA256)
 	if err != nil {
+		return workflows.SealDocumentResult{}, err
+	}
+	if symbol, err := url.QueryUnescape(existing.Metadata[metaSymbol]); err != nil || symbol != in.Symbol {
 		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
-			"%s records an unreadable sealing time %q: %w", existing.Key, m[metaSignedAt], err))
+			"document %s is already sealed as %s; it is not sealed again as %s", in.DocumentID, existing.Metadata[metaSymbol], in.Symbol))
 	}
-	subject, err := url.QueryUnescape(m[metaSignerCert])
-	if err != nil {
-		subject = m[metaSignerCert]
-	}
-	return workflows.SealDocumentResult{Sealed: object(existing), SealCert: subject, Level: m[metaLevel], SealedAt: sealedAt.UTC()}, nil
+	return workflows.SealDocumentResult{Sealed: object(existing), SealCert: rec.signerCert, Level: rec.level, SealedAt: rec.signedAt}, nil
 }
 
 func validateSeal(in workflows.SealDocumentInput) error {
-	var problems []string
-	if err := ids.CheckDocument(in.DocumentID); err != nil {
-		problems = append(problems, err.Error())
-	}
-	if in.Agency == "" {
-		problems = append(problems, "agency is empty")
-	}
-	if in.Signed.Key == "" || len(in.Signed.SHA256) != sha256.Size*2 || in.Signed.Size <= 0 {
-		problems = append(problems, "the signed PDF (key, SHA-256, size) is incomplete")
-	}
+	problems := requestProblems(in.DocumentID, in.Agency, "signed PDF", in.Signed)
 	if in.Number < 1 || strings.TrimSpace(in.Symbol) == "" {
 		problems = append(problems, "the number and symbol are required: number the document before sealing it")
 	}
 	if in.Clerk == "" {
 		problems = append(problems, "the clerk is empty")
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("seal request is incomplete: %s", strings.Join(problems, "; "))
-	}
-	return nil
+	return incomplete("seal", problems)
 }

@@ -23,10 +23,11 @@ import (
 	"github.com/docflow/docflow/workflows"
 )
 
-// sealer registers SealDocument next to SignDocument in f's environment.
-func (f *fixture) sealer(t *testing.T) *testsuite.TestActivityEnvironment {
+// sealer registers SealDocument, with the organisations of the PKI in
+// dir, next to SignDocument in f's environment.
+func (f *fixture) sealer(t *testing.T, dir string) *testsuite.TestActivityEnvironment {
 	t.Helper()
-	orgs := keys.NewDir(f.pki.Dir, nil)
+	orgs := keys.NewDir(dir, nil)
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	f.acts.Sealer(orgs, orgs.Trust).Register(env)
@@ -35,15 +36,7 @@ func (f *fixture) sealer(t *testing.T) *testsuite.TestActivityEnvironment {
 
 func seal(t *testing.T, env *testsuite.TestActivityEnvironment, in workflows.SealDocumentInput) (workflows.SealDocumentResult, error) {
 	t.Helper()
-	val, err := env.ExecuteActivity(workflows.ActivitySealDocument, in)
-	if err != nil {
-		return workflows.SealDocumentResult{}, err
-	}
-	var res workflows.SealDocumentResult
-	if err := val.Get(&res); err != nil {
-		t.Fatal(err)
-	}
-	return res, nil
+	return execute[workflows.SealDocumentResult](t, env, workflows.ActivitySealDocument, in)
 }
 
 func sealRequest(docID string, signed events.Object, attachment bool) workflows.SealDocumentInput {
@@ -110,12 +103,8 @@ func TestSealDocument(t *testing.T) {
 	t.Run("seal after the personal signature: both verify, the seal overlaps the signature block", func(t *testing.T) {
 		t.Parallel()
 		f := srv.fixture(t, nil)
-		env := f.sealer(t)
-		in := f.upload(t, pdftest.Document(t, "Quyet dinh phe duyet ke hoach", "Dieu 2. Trang cuoi"), "lanhdao")
-		signed, err := f.sign(t, in)
-		if err != nil {
-			t.Fatal(err)
-		}
+		env := f.sealer(t, f.pki.Dir)
+		in, signed := f.signed(t, pdftest.Document(t, "Quyet dinh phe duyet ke hoach", "Dieu 2. Trang cuoi"), "lanhdao")
 		res, err := seal(t, env, sealRequest(in.DocumentID, signed.Signed, false))
 		if err != nil {
 			t.Fatalf("SealDocument: %v", err)
@@ -131,10 +120,7 @@ func TestSealDocument(t *testing.T) {
 
 		// The personal signature is invisible here, so the seal sits where the
 		// signature block goes by default: the lower right of the last page.
-		layout, err := pades.ReadLayout(bytes.NewReader(sealed), int64(len(sealed)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		layout := readLayout(t, sealed)
 		block := layout.Place(pades.Placement{}, pades.PersonalWidth, pades.PersonalHeight).Box
 		img := pades.SignatureImageBox(block)
 		left := pades.Rect{X: img.X - 80, Y: img.Y - 20, Width: 80 + img.Width/3, Height: img.Height + 40}
@@ -164,22 +150,15 @@ func TestSealDocument(t *testing.T) {
 	t.Run("attachment: an invisible seal with the text block at the top right of page 1", func(t *testing.T) {
 		t.Parallel()
 		f := srv.fixture(t, nil)
-		env := f.sealer(t)
-		in := f.upload(t, pdftest.Document(t, "Phu luc kem theo"), "lanhdao")
-		signed, err := f.sign(t, in)
-		if err != nil {
-			t.Fatal(err)
-		}
+		env := f.sealer(t, f.pki.Dir)
+		in, signed := f.signed(t, pdftest.Document(t, "Phu luc kem theo"), "lanhdao")
 		res, err := seal(t, env, sealRequest(in.DocumentID, signed.Signed, true))
 		if err != nil {
 			t.Fatalf("SealDocument: %v", err)
 		}
 		sealed := f.download(t, res.Sealed.Key, res.Sealed.VersionID)
 		verifyBoth(t, f, sealed)
-		layout, err := pades.ReadLayout(bytes.NewReader(sealed), int64(len(sealed)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		layout := readLayout(t, sealed)
 		for _, w := range layout.Widgets {
 			if w.Signed && (w.Box.Width > 0 || w.Box.Height > 0) {
 				t.Errorf("signature field %s is visible at %+v: an attachment's organisation signature is invisible", w.Name, w.Box)
@@ -207,17 +186,10 @@ func TestSealDocument(t *testing.T) {
 		if err := os.Remove(sealFile); err != nil {
 			t.Fatal(err)
 		}
-		orgs := keys.NewDir(dir, nil)
-		var suite testsuite.WorkflowTestSuite
-		env := suite.NewTestActivityEnvironment()
-		f.acts.Sealer(orgs, orgs.Trust).Register(env)
+		env := f.sealer(t, dir)
 
-		in := f.upload(t, pdftest.Document(t, "Quyet dinh"), "lanhdao")
-		signed, err := f.sign(t, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = seal(t, env, sealRequest(in.DocumentID, signed.Signed, false))
+		in, signed := f.signed(t, pdftest.Document(t, "Quyet dinh"), "lanhdao")
+		_, err := seal(t, env, sealRequest(in.DocumentID, signed.Signed, false))
 		var ae *temporal.ApplicationError
 		if !errors.As(err, &ae) || ae.NonRetryable() || !strings.Contains(err.Error(), sealFile) {
 			t.Fatalf("sealing without a seal image: %v; want a retryable error naming %s", err, sealFile)
@@ -227,7 +199,7 @@ func TestSealDocument(t *testing.T) {
 	t.Run("refused without a valid personal signature", func(t *testing.T) {
 		t.Parallel()
 		f := srv.fixture(t, nil)
-		env := f.sealer(t)
+		env := f.sealer(t, f.pki.Dir)
 
 		unsigned := f.upload(t, pdftest.Document(t, "Chua ky"), "lanhdao")
 		_, err := seal(t, env, sealRequest(unsigned.DocumentID, unsigned.Source, false))
@@ -235,23 +207,11 @@ func TestSealDocument(t *testing.T) {
 			t.Fatalf("sealing an unsigned PDF: %v, want %s", err, workflows.ErrPersonalSignatureInvalid)
 		}
 
-		in := f.upload(t, pdftest.Document(t, "Quyet dinh 1"), "lanhdao")
-		signed, err := f.sign(t, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pdf := f.download(t, signed.Signed.Key, signed.Signed.VersionID)
+		in, signed := f.signed(t, pdftest.Document(t, "Quyet dinh 1"), "lanhdao")
 		// One byte of the signed content changed, stored as if it were the
 		// signed PDF.
-		i := bytes.Index(pdf, []byte("Quyet dinh 1"))
-		tampered := bytes.Clone(pdf)
-		tampered[i] = 'X'
-		info, err := f.s3.Store.Put(t.Context(), f.bucket, "signed/tampered-"+in.DocumentID+".pdf", bytes.NewReader(tampered),
-			int64(len(tampered)), objstore.PutOptions{ContentType: "application/pdf"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		obj := events.Object{Bucket: info.Bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256}
+		tampered := pdftest.Tamper(t, f.download(t, signed.Signed.Key, signed.Signed.VersionID), "Quyet dinh 1")
+		obj := pdftest.Upload(t, f.s3.Store, f.bucket, "signed/tampered-"+in.DocumentID+".pdf", tampered)
 		_, err = seal(t, env, sealRequest(in.DocumentID, obj, false))
 		if appType(err) != workflows.ErrPersonalSignatureInvalid || !strings.Contains(err.Error(), "does not verify") {
 			t.Fatalf("sealing a tampered PDF: %v, want %s", err, workflows.ErrPersonalSignatureInvalid)

@@ -7,11 +7,8 @@ package sign
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -34,17 +31,6 @@ import (
 
 // ContentTypePDF is the content type of signed documents.
 const ContentTypePDF = "application/pdf"
-
-// Metadata recorded with a signed PDF. A retried activity rebuilds its
-// result and its event from these, so they hold everything both carry.
-const (
-	metaDocument     = "document-id"
-	metaSigner       = "signer"
-	metaSignerCert   = "signer-cert" // URL-escaped: subjects are not ASCII
-	metaLevel        = "pades-level"
-	metaSignedAt     = "signed-at" // RFC 3339, UTC, nanoseconds
-	metaSourceSHA256 = "source-sha256"
-)
 
 // EventID is the id of a document's signed event; it depends only on the
 // document, so a republished event is dropped by JetStream as a duplicate.
@@ -157,14 +143,13 @@ func (a *Activities) SignDocument(ctx context.Context, in workflows.SignDocument
 		return workflows.SignDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, err)
 	}
 
-	key := objectkey.Signed(in.DocumentID)
-	existing, err := a.store.Stat(ctx, a.cfg.Bucket, key, "")
-	switch {
-	case err == nil:
-		log.Info("document already signed; returning the stored signature", zap.String("version_id", existing.VersionID))
-		return a.alreadySigned(ctx, in, existing)
-	case !errors.Is(err, objstore.ErrNotFound):
-		return workflows.SignDocumentResult{}, fmt.Errorf("%s: look for an earlier signature: %w", op, err)
+	o := output{op: op, key: objectkey.Signed(in.DocumentID), verb: "signed", noun: "signature", action: "signing", source: "a source"}
+	existing, found, err := a.earlier(ctx, o, log)
+	if err != nil {
+		return workflows.SignDocumentResult{}, err
+	}
+	if found {
+		return a.alreadySigned(ctx, o, in, existing)
 	}
 
 	cred, err := a.keys.Lookup(ctx, in.Signer)
@@ -175,22 +160,14 @@ func (a *Activities) SignDocument(ctx context.Context, in workflows.SignDocument
 		return workflows.SignDocumentResult{}, fmt.Errorf("%s: %w", op, err)
 	}
 
-	src, err := a.spoolSource(ctx, in.Source)
+	src, err := a.spoolSource(ctx, o, in.Source)
 	if err != nil {
 		return workflows.SignDocumentResult{}, err
 	}
 	defer discard(src, log)
 
-	out, err := os.CreateTemp(a.cfg.TempDir, "docflow-signed-*.pdf")
-	if err != nil {
-		return workflows.SignDocumentResult{}, fmt.Errorf("%s: temporary file for the signed PDF: %w", op, err)
-	}
-	defer discard(out, log)
-
-	look := a.personalAppearance(ctx, src, in, cred, log)
-	stopHeartbeat := a.heartbeat(ctx)
-	sig, err := a.signer.Sign(ctx, src, in.Source.Size, out, pades.Request{
-		Appearance: look,
+	stored, rec, err := a.signAndStore(ctx, o, src, in.Source, record{document: in.DocumentID, signer: in.Signer}, pades.Request{
+		Appearance: a.personalAppearance(ctx, src, in, cred, log),
 		Key:        cred.Key,
 		Cert:       cred.Cert,
 		Chain:      cred.Chain,
@@ -199,36 +176,11 @@ func (a *Activities) SignDocument(ctx context.Context, in workflows.SignDocument
 		Level:      a.cfg.LevelFor(in.Agency),
 		TSAURLs:    a.cfg.TSAURLs,
 		Revocation: a.cfg.Revocation,
-	})
-	stopHeartbeat()
+	}, nil, log)
 	if err != nil {
-		return workflows.SignDocumentResult{}, classify(op, err)
+		return workflows.SignDocumentResult{}, err
 	}
-	if _, err := out.Seek(0, io.SeekStart); err != nil {
-		return workflows.SignDocumentResult{}, fmt.Errorf("%s: rewind signed PDF: %w", op, err)
-	}
-
-	signedAt := sig.SignedAt.UTC()
-	subject := keys.Subject(cred.Cert)
-	stored, err := a.store.Put(ctx, a.cfg.Bucket, key, out, sig.Size, objstore.PutOptions{
-		ContentType: ContentTypePDF,
-		Metadata: map[string]string{
-			metaDocument:     in.DocumentID,
-			metaSigner:       in.Signer,
-			metaSignerCert:   url.QueryEscape(subject),
-			metaLevel:        string(sig.Level),
-			metaSignedAt:     signedAt.Format(time.RFC3339Nano),
-			metaSourceSHA256: strings.ToLower(in.Source.SHA256),
-		},
-	})
-	if err != nil {
-		return workflows.SignDocumentResult{}, fmt.Errorf("%s: store signed PDF: %w", op, err)
-	}
-	log.Info("document signed",
-		zap.String("key", stored.Key), zap.String("version_id", stored.VersionID),
-		zap.String("sha256", stored.SHA256), zap.Int64("size", stored.Size), zap.String("level", string(sig.Level)))
-
-	res := workflows.SignDocumentResult{Signed: object(stored), SignerCert: subject, Level: string(sig.Level), SignedAt: signedAt}
+	res := workflows.SignDocumentResult{Signed: object(stored), SignerCert: rec.signerCert, Level: rec.level, SignedAt: rec.signedAt}
 	if err := a.publish(ctx, in, res); err != nil {
 		return workflows.SignDocumentResult{}, err
 	}
@@ -237,31 +189,16 @@ func (a *Activities) SignDocument(ctx context.Context, in workflows.SignDocument
 
 // alreadySigned answers a repeated request from the stored signed PDF, and
 // publishes its event again in case the earlier attempt stopped before.
-func (a *Activities) alreadySigned(ctx context.Context, in workflows.SignDocumentInput, existing objstore.Info) (workflows.SignDocumentResult, error) {
-	m := existing.Metadata
-	if m[metaDocument] != in.DocumentID || m[metaSignedAt] == "" {
-		return workflows.SignDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
-			"%s exists but was not written by the signing service for document %s; move it away before signing again", existing.Key, in.DocumentID))
-	}
-	if !strings.EqualFold(m[metaSourceSHA256], in.Source.SHA256) {
-		return workflows.SignDocumentResult{}, nonRetryable(workflows.ErrSourceIntegrity, fmt.Errorf(
-			"document %s was signed from a source with SHA-256 %s, but this request names %s; the signed version stands",
-			in.DocumentID, m[metaSourceSHA256], in.Source.SHA256))
-	}
-	if m[metaSigner] != in.Signer {
-		return workflows.SignDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
-			"document %s is already signed by %s; it is not signed again for %s", in.DocumentID, m[metaSigner], in.Signer))
-	}
-	signedAt, err := time.Parse(time.RFC3339Nano, m[metaSignedAt])
+func (a *Activities) alreadySigned(ctx context.Context, o output, in workflows.SignDocumentInput, existing objstore.Info) (workflows.SignDocumentResult, error) {
+	rec, err := o.recorded(existing, in.DocumentID, in.Source.SHA256)
 	if err != nil {
+		return workflows.SignDocumentResult{}, err
+	}
+	if rec.signer != in.Signer {
 		return workflows.SignDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, fmt.Errorf(
-			"%s records an unreadable signing time %q: %w", existing.Key, m[metaSignedAt], err))
+			"document %s is already signed by %s; it is not signed again for %s", in.DocumentID, rec.signer, in.Signer))
 	}
-	subject, err := url.QueryUnescape(m[metaSignerCert])
-	if err != nil {
-		subject = m[metaSignerCert]
-	}
-	res := workflows.SignDocumentResult{Signed: object(existing), SignerCert: subject, Level: m[metaLevel], SignedAt: signedAt.UTC()}
+	res := workflows.SignDocumentResult{Signed: object(existing), SignerCert: rec.signerCert, Level: rec.level, SignedAt: rec.signedAt}
 	if err := a.publish(ctx, in, res); err != nil {
 		return workflows.SignDocumentResult{}, err
 	}
@@ -285,50 +222,6 @@ func (a *Activities) publish(ctx context.Context, in workflows.SignDocumentInput
 		return fmt.Errorf("sign.SignDocument: publish %s: %w", events.DocumentSigned, err)
 	}
 	return nil
-}
-
-// spoolSource copies the source to a temporary file, checking it against
-// the digest the workflow carries: what is signed is exactly what was
-// registered.
-func (a *Activities) spoolSource(ctx context.Context, src events.Object) (*os.File, error) {
-	const op = "sign.SignDocument"
-	bucket := src.Bucket
-	if bucket == "" {
-		bucket = a.cfg.Bucket
-	}
-	body, _, err := a.store.Get(ctx, bucket, src.Key, src.VersionID)
-	if errors.Is(err, objstore.ErrNotFound) {
-		return nil, nonRetryable(workflows.ErrSourceIntegrity, fmt.Errorf("the document to sign (%s/%s) is no longer in storage: %w", bucket, src.Key, err))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: read source: %w", op, err)
-	}
-	defer func() { _ = body.Close() }()
-
-	f, err := os.CreateTemp(a.cfg.TempDir, "docflow-source-*.pdf")
-	if err != nil {
-		return nil, fmt.Errorf("%s: temporary file for the source: %w", op, err)
-	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), body)
-	if err != nil {
-		discard(f, a.log)
-		if errors.Is(err, objstore.ErrChecksum) {
-			return nil, nonRetryable(workflows.ErrSourceIntegrity, fmt.Errorf("the stored document %s/%s is damaged: %w", bucket, src.Key, err))
-		}
-		return nil, fmt.Errorf("%s: read source: %w", op, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != strings.ToLower(src.SHA256) || n != src.Size {
-		discard(f, a.log)
-		return nil, nonRetryable(workflows.ErrSourceIntegrity, fmt.Errorf(
-			"the stored document %s/%s does not match what was registered (%d bytes, SHA-256 %s; registered %d bytes, SHA-256 %s): it is not signed",
-			bucket, src.Key, n, got, src.Size, src.SHA256))
-	}
-	if err := checkSource(f, n); err != nil {
-		discard(f, a.log)
-		return nil, classify(op, err)
-	}
-	return f, nil
 }
 
 // classify decides whether a failed signature is worth retrying. The key's
@@ -382,27 +275,38 @@ func (a *Activities) heartbeat(ctx context.Context) (stop func()) {
 }
 
 func validate(in workflows.SignDocumentInput) error {
-	var problems []string
-	if err := ids.CheckDocument(in.DocumentID); err != nil {
-		problems = append(problems, err.Error())
-	}
-	if in.Agency == "" {
-		problems = append(problems, "agency is empty")
-	}
+	problems := requestProblems(in.DocumentID, in.Agency, "source", in.Source)
 	if in.Signer == "" {
 		problems = append(problems, "signer is empty")
 	}
-	if in.Source.Key == "" {
-		problems = append(problems, "source key is empty")
+	return incomplete("sign", problems)
+}
+
+// requestProblems lists what a request to sign or seal a document's PDF
+// made from source (named what) lacks; each activity adds its own.
+func requestProblems(documentID, agency, what string, source events.Object) []string {
+	var problems []string
+	if err := ids.CheckDocument(documentID); err != nil {
+		problems = append(problems, err.Error())
 	}
-	if len(in.Source.SHA256) != sha256.Size*2 {
-		problems = append(problems, fmt.Sprintf("source SHA-256 %q is not 64 hex digits", in.Source.SHA256))
+	if agency == "" {
+		problems = append(problems, "agency is empty")
 	}
-	if in.Source.Size <= 0 {
-		problems = append(problems, fmt.Sprintf("source size %d is not positive", in.Source.Size))
+	if source.Key == "" {
+		problems = append(problems, what+" key is empty")
 	}
+	if len(source.SHA256) != sha256.Size*2 {
+		problems = append(problems, fmt.Sprintf("%s SHA-256 %q is not 64 hex digits", what, source.SHA256))
+	}
+	if source.Size <= 0 {
+		problems = append(problems, fmt.Sprintf("%s size %d is not positive", what, source.Size))
+	}
+	return problems
+}
+
+func incomplete(request string, problems []string) error {
 	if len(problems) > 0 {
-		return fmt.Errorf("sign request is incomplete: %s", strings.Join(problems, "; "))
+		return fmt.Errorf("%s request is incomplete: %s", request, strings.Join(problems, "; "))
 	}
 	return nil
 }
@@ -416,17 +320,6 @@ func nonRetryable(typ string, err error) error {
 		msg = e.Message
 	}
 	return temporal.NewNonRetryableApplicationError(msg, typ, err)
-}
-
-func object(info objstore.Info) events.Object {
-	return events.Object{Bucket: info.Bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256}
-}
-
-func discard(f *os.File, log *zap.Logger) {
-	_ = f.Close()
-	if err := os.Remove(f.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
-		log.Warn("temporary file left behind", zap.String("file", f.Name()), zap.Error(err))
-	}
 }
 
 // personalAppearance is the visible part of a personal signature (DOMAIN.md

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -24,6 +23,7 @@ import (
 	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
+	"github.com/docflow/docflow/services/internal/pdfread/pdfreadtest"
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/keys"
@@ -45,15 +45,10 @@ type servers struct {
 
 func start(t *testing.T) *servers {
 	t.Helper()
-	s := &servers{s3: testkit.S3(t), nats: testkit.NATS(t)}
+	s := &servers{s3: testkit.S3(t), nats: testkit.NATS(t), pki: pdftest.PKI(t, time.Now())}
 	if err := natsx.EnsureStreams(t.Context(), s.nats.JS, events.Streams); err != nil {
 		t.Fatal(err)
 	}
-	p, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), devpki.DemoOptions(), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.pki = p
 	return s
 }
 
@@ -86,27 +81,41 @@ func (s *servers) fixture(t *testing.T, pub sign.Publisher) *fixture {
 func (f *fixture) upload(t *testing.T, pdf []byte, signer string) workflows.SignDocumentInput {
 	t.Helper()
 	docID := uuid.NewString()
-	info, err := f.s3.Store.Put(t.Context(), f.bucket, "originals/"+docID+".pdf", bytes.NewReader(pdf), int64(len(pdf)),
-		objstore.PutOptions{ContentType: "application/pdf"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return workflows.SignDocumentInput{
 		DocumentID: docID,
 		Agency:     agency,
-		Source:     events.Object{Bucket: info.Bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256},
+		Source:     pdftest.Upload(t, f.s3.Store, f.bucket, objectkey.Original(docID), pdf),
 		Signer:     signer,
 		Reason:     "Phê duyệt",
 	}
 }
 
+// signed uploads pdf and signs it for signer, failing the test when it
+// cannot: the personal signature a seal vouches for.
+func (f *fixture) signed(t *testing.T, pdf []byte, signer string) (workflows.SignDocumentInput, workflows.SignDocumentResult) {
+	t.Helper()
+	in := f.upload(t, pdf, signer)
+	res, err := f.sign(t, in)
+	if err != nil {
+		t.Fatalf("SignDocument: %v", err)
+	}
+	return in, res
+}
+
 func (f *fixture) sign(t *testing.T, in workflows.SignDocumentInput) (workflows.SignDocumentResult, error) {
 	t.Helper()
-	val, err := f.env.ExecuteActivity(workflows.ActivitySignDocument, in)
+	return execute[workflows.SignDocumentResult](t, f.env, workflows.ActivitySignDocument, in)
+}
+
+// execute runs the activity name with in and decodes its result; the error
+// is the activity's.
+func execute[R any](t *testing.T, env *testsuite.TestActivityEnvironment, name string, in any) (R, error) {
+	t.Helper()
+	var res R
+	val, err := env.ExecuteActivity(name, in)
 	if err != nil {
-		return workflows.SignDocumentResult{}, err
+		return res, err
 	}
-	var res workflows.SignDocumentResult
 	if err := val.Get(&res); err != nil {
 		t.Fatal(err)
 	}
@@ -115,16 +124,17 @@ func (f *fixture) sign(t *testing.T, in workflows.SignDocumentInput) (workflows.
 
 func (f *fixture) download(t *testing.T, key, versionID string) []byte {
 	t.Helper()
-	body, _, err := f.s3.Store.Get(t.Context(), f.bucket, key, versionID)
+	return pdftest.Download(t, f.s3.Store, f.bucket, key, versionID)
+}
+
+// readLayout reads the pages and signature fields of pdf.
+func readLayout(t *testing.T, pdf []byte) *pades.Layout {
+	t.Helper()
+	layout, err := pades.ReadLayout(bytes.NewReader(pdf), int64(len(pdf)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = body.Close() }()
-	data, err := io.ReadAll(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return layout
 }
 
 // signedEvents returns the document.signed events of a document on the stream.
@@ -306,10 +316,7 @@ func TestPersonalSignatureAppearance(t *testing.T) {
 				t.Fatalf("SignDocument: %v", err)
 			}
 			signed := f.download(t, res.Signed.Key, res.Signed.VersionID)
-			layout, err := pades.ReadLayout(bytes.NewReader(signed), int64(len(signed)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			layout := readLayout(t, signed)
 			// The page lists a visible signature's widget; the PDF library
 			// leaves an invisible one off the page.
 			visible := 0
@@ -405,6 +412,25 @@ func TestSignDocumentRefuses(t *testing.T) {
 
 			_, err := f.sign(t, in)
 			f.assertRefused(t, in, err, tt.wantType, tt.wantMsg, signedBefore)
+		})
+	}
+}
+
+// Every source the shared reader refuses is refused before the signing
+// library reads it, as a PDF no retry can sign, and nothing is stored.
+func TestSignDocumentRefusesHostileSources(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	for _, c := range pdfreadtest.Hostile() {
+		if c.Want == nil {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			f := srv.fixture(t, nil)
+			in := f.upload(t, c.Data, "lanhdao")
+			_, err := f.sign(t, in)
+			f.assertRefused(t, in, err, workflows.ErrUnsignablePDF, "save it again as PDF and resubmit it", false)
 		})
 	}
 }

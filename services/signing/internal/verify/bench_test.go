@@ -24,7 +24,7 @@ func BenchmarkVerify(b *testing.B) {
 	if len(signed) < 1<<20 {
 		b.Fatalf("signed PDF is %d bytes, want about 1 MB", len(signed))
 	}
-	opts := verify.Options{Roots: e.roots()}
+	opts := verify.Options{Roots: e.Roots()}
 	if rep := run(b, signed, opts); !rep.Valid {
 		b.Fatalf("benchmark document is not valid: %v", codes(rep))
 	}

@@ -154,37 +154,29 @@ func parseCMS(der []byte) (*signedData, error) {
 		}
 		out.content = octets
 	}
+	// An absent certificate set (or revocation information, below) reads
+	// as empty.
 	var certs cryptobyte.String
-	var hasCerts bool
-	if !sd.ReadOptionalASN1(&certs, &hasCerts, tagCtx0C) {
+	if !sd.ReadOptionalASN1(&certs, nil, tagCtx0C) {
 		return nil, errors.New("malformed certificate set")
 	}
-	for !certs.Empty() {
-		var elem cryptobyte.String
-		var tag cbasn1.Tag
-		if !certs.ReadAnyASN1Element(&elem, &tag) {
-			return nil, errors.New("malformed certificate set")
-		}
+	if !eachElement(certs, func(elem cryptobyte.String, tag cbasn1.Tag) {
 		if tag != cbasn1.SEQUENCE {
-			continue // attribute certificates and others are not used
+			return // attribute certificates and others are not used
 		}
-		c, err := x509.ParseCertificate(elem)
-		if err != nil {
-			continue // an unreadable extra certificate does not matter unless it is the signer's
+		// An unreadable extra certificate does not matter unless it is the
+		// signer's.
+		if c, err := x509.ParseCertificate(elem); err == nil {
+			out.certs = append(out.certs, c)
 		}
-		out.certs = append(out.certs, c)
+	}) {
+		return nil, errors.New("malformed certificate set")
 	}
 	var crls cryptobyte.String
-	var hasCRLs bool
-	if !sd.ReadOptionalASN1(&crls, &hasCRLs, tagCtx1C) {
+	if !sd.ReadOptionalASN1(&crls, nil, tagCtx1C) {
 		return nil, errors.New("malformed revocation information")
 	}
-	for !crls.Empty() {
-		var elem cryptobyte.String
-		var tag cbasn1.Tag
-		if !crls.ReadAnyASN1Element(&elem, &tag) {
-			return nil, errors.New("malformed revocation information")
-		}
+	if !eachElement(crls, func(elem cryptobyte.String, tag cbasn1.Tag) {
 		switch tag {
 		case cbasn1.SEQUENCE:
 			out.crls = append(out.crls, elem)
@@ -199,6 +191,8 @@ func parseCMS(der []byte) (*signedData, error) {
 				out.ocsps = append(out.ocsps, value)
 			}
 		}
+	}) {
+		return nil, errors.New("malformed revocation information")
 	}
 	var infos cryptobyte.String
 	if !sd.ReadASN1(&infos, cbasn1.SET) {
@@ -291,6 +285,21 @@ func parseSignerInfo(si cryptobyte.String) (signerInfo, error) {
 	return s, nil
 }
 
+// eachElement calls f with each element of body, the contents of a SET OF
+// or SEQUENCE OF, and its tag; it reports false when body does not parse
+// as elements (f has seen those before the damage).
+func eachElement(body cryptobyte.String, f func(elem cryptobyte.String, tag cbasn1.Tag)) bool {
+	for !body.Empty() {
+		var elem cryptobyte.String
+		var tag cbasn1.Tag
+		if !body.ReadAnyASN1Element(&elem, &tag) {
+			return false
+		}
+		f(elem, tag)
+	}
+	return true
+}
+
 func parseAttributes(body cryptobyte.String) ([]attribute, error) {
 	var out []attribute
 	for !body.Empty() {
@@ -299,13 +308,8 @@ func parseAttributes(body cryptobyte.String) ([]attribute, error) {
 		if !body.ReadASN1(&a, cbasn1.SEQUENCE) || !a.ReadASN1ObjectIdentifier(&at.oid) || !a.ReadASN1(&set, cbasn1.SET) {
 			return nil, errors.New("malformed attribute")
 		}
-		for !set.Empty() {
-			var v cryptobyte.String
-			var tag cbasn1.Tag
-			if !set.ReadAnyASN1Element(&v, &tag) {
-				return nil, errors.New("malformed attribute value")
-			}
-			at.values = append(at.values, v)
+		if !eachElement(set, func(v cryptobyte.String, _ cbasn1.Tag) { at.values = append(at.values, v) }) {
+			return nil, errors.New("malformed attribute value")
 		}
 		out = append(out, at)
 	}
@@ -549,19 +553,15 @@ func adbeRevocation(attrs []attribute) (crls, ocsps [][]byte) {
 		if !elem.ReadASN1(&list, cbasn1.SEQUENCE) {
 			continue
 		}
-		for !list.Empty() {
-			var item cryptobyte.String
-			var itag cbasn1.Tag
-			if !list.ReadAnyASN1Element(&item, &itag) {
-				break
-			}
+		// A damaged list keeps the entries read before the damage.
+		eachElement(list, func(item cryptobyte.String, _ cbasn1.Tag) {
 			switch tag {
 			case tagCtx0C:
 				crls = append(crls, item)
 			case tagCtx1C:
 				ocsps = append(ocsps, item)
 			}
-		}
+		})
 	}
 	return crls, ocsps
 }

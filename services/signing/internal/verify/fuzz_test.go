@@ -46,7 +46,7 @@ func FuzzVerify(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	opts := verify.Options{Roots: e.roots(), MaxSize: fuzzMaxSize}
+	opts := verify.Options{Roots: e.Roots(), MaxSize: fuzzMaxSize}
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ctx, cancel := context.WithTimeout(t.Context(), fuzzBudget)

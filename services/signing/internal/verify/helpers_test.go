@@ -2,7 +2,6 @@ package verify_test
 
 import (
 	"bytes"
-	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"regexp"
@@ -12,59 +11,25 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/docflow/docflow/services/signing/devpki"
-	"github.com/docflow/docflow/services/signing/devpki/devtrust"
 	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/pades/padestest"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 	"github.com/docflow/docflow/services/signing/internal/verify"
 )
 
 // env is a development PKI with its trust services (TSA, OCSP, CRL)
 // running on a free loopback port.
-type env struct {
-	pki *devpki.PKI
-	svc *devtrust.Services
-	url string
-}
+type env struct{ *pdftest.Trust }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	tr := pdftest.NewTrust(t, zaptest.NewLogger(t))
-	return &env{pki: tr.PKI, svc: tr.Services, url: tr.URL}
-}
-
-func (e *env) roots() *x509.CertPool {
-	pool := x509.NewCertPool()
-	pool.AddCert(e.pki.Root)
-	return pool
-}
-
-func (e *env) request(username string, level pades.Level) pades.Request {
-	id := e.pki.Users[username]
-	return pades.Request{
-		Key:        id.Key,
-		Cert:       id.Cert,
-		Chain:      e.pki.Chain(),
-		Reason:     "Phê duyệt văn bản",
-		Location:   "Hà Nội",
-		Level:      level,
-		TSAURLs:    []string{e.url + devpki.TSAPath},
-		Revocation: &pades.HTTPRevocation{OCSPURL: e.url + devpki.OCSPPath, CRLURLs: []string{e.url + devpki.CRLPath}},
-	}
+	return &env{pdftest.NewTrust(t, zaptest.NewLogger(t))}
 }
 
 func (e *env) sign(t testing.TB, pdf []byte, username string, level pades.Level) []byte {
 	t.Helper()
-	return signWith(t, pdf, e.request(username, level))
-}
-
-func signWith(t testing.TB, pdf []byte, req pades.Request) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	if _, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), &out, req); err != nil {
-		t.Fatalf("Sign: %v", err)
-	}
-	return out.Bytes()
+	signed, _ := padestest.MustSign(t, pdf, padestest.Request(e.Trust, username, level))
+	return signed
 }
 
 func run(t testing.TB, pdf []byte, opts verify.Options) verify.Report {
@@ -81,18 +46,18 @@ func run(t testing.TB, pdf []byte, opts verify.Options) verify.Report {
 func codes(rep verify.Report) []string {
 	var out []string
 	for _, p := range rep.Problems {
-		out = append(out, string(p.Code)+"/"+string(p.Severity))
+		out = append(out, p.Code+"/"+p.Severity)
 	}
 	for _, s := range rep.Signatures {
 		for _, p := range s.Problems {
-			out = append(out, string(p.Code)+"/"+string(p.Severity))
+			out = append(out, p.Code+"/"+p.Severity)
 		}
 	}
 	return out
 }
 
-func hasCode(rep verify.Report, code verify.Code) bool {
-	return slices.Contains(codes(rep), string(code)+"/error")
+func hasCode(rep verify.Report, code string) bool {
+	return slices.Contains(codes(rep), code+"/error")
 }
 
 var (

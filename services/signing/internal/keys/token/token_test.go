@@ -1,7 +1,6 @@
 package token_test
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
@@ -23,30 +22,25 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/keys"
+	"github.com/docflow/docflow/services/signing/internal/keys/keystest"
 	"github.com/docflow/docflow/services/signing/internal/keys/token"
 	"github.com/docflow/docflow/services/signing/internal/keys/token/tokentest"
-	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/pades/padestest"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
 
-func TestMain(m *testing.M) {
-	cleanup := tokentest.Setup()
-	defer cleanup()
-	m.Run()
-}
+func TestMain(m *testing.M) { tokentest.Main(m) }
 
 func demoPKI(t *testing.T) *devpki.PKI {
 	t.Helper()
-	p, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), devpki.DemoOptions(), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return pdftest.PKI(t, time.Now())
 }
 
-func open(t *testing.T, cfg token.Config) *token.Source {
+// open opens the token cfg names, with now as its clock (nil: time.Now),
+// until the test ends.
+func open(t *testing.T, cfg token.Config, now func() time.Time) *token.Source {
 	t.Helper()
-	s, err := token.Open(cfg, nil, zaptest.NewLogger(t))
+	s, err := token.Open(cfg, now, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -59,19 +53,6 @@ func open(t *testing.T, cfg token.Config) *token.Source {
 }
 
 var lanhdao = tokentest.Key{Username: "lanhdao", FullName: "Phạm Minh Đức", Type: token.ECDSAP256}
-
-func signPDF(t *testing.T, cred keys.Credential, pdf []byte) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	_, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), &out, pades.Request{
-		Key: cred.Key, Cert: cred.Cert, Chain: cred.Chain,
-		Reason: "Phê duyệt văn bản", Location: "Hà Nội", Level: pades.LevelBB,
-	})
-	if err != nil {
-		t.Fatalf("Sign: %v", err)
-	}
-	return out.Bytes()
-}
 
 func TestTokenKeySignsPDFsThatVerify(t *testing.T) {
 	t.Parallel()
@@ -87,7 +68,7 @@ func TestTokenKeySignsPDFsThatVerify(t *testing.T) {
 			t.Parallel()
 			p := demoPKI(t)
 			tok := tokentest.New(t, p, tt.key)
-			src := open(t, tok.Config)
+			src := open(t, tok.Config, nil)
 			if err := src.Check(t.Context()); err != nil {
 				t.Fatalf("Check: %v", err)
 			}
@@ -106,7 +87,7 @@ func TestTokenKeySignsPDFsThatVerify(t *testing.T) {
 				t.Fatalf("Lookup returned an in-memory %T: the key must stay on the token", cred.Key)
 			}
 
-			signed := signPDF(t, cred, pdftest.Document(t, "Quyet dinh ky bang token"))
+			signed, _ := padestest.MustSign(t, pdftest.Document(t, "Quyet dinh ky bang token"), padestest.CredentialRequest(cred))
 			pdftest.QPDFCheck(t, signed)
 			report := pdftest.PDFSig(t, signed, pdftest.NSSTrusting(t, filepath.Join(p.Dir, "root.crt")))
 			if len(report.Signatures) != 1 {
@@ -166,7 +147,7 @@ func TestSignatureSchemes(t *testing.T) {
 	t.Parallel()
 	p := demoPKI(t)
 	tok := tokentest.New(t, p, lanhdao, tokentest.Key{Username: "vanthu", FullName: "Trần Thị Thu", Type: token.RSA2048})
-	src := open(t, tok.Config)
+	src := open(t, tok.Config, nil)
 	ec, err := src.Lookup(t.Context(), "lanhdao")
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +262,7 @@ func TestOpenExplainsWhatIsWrong(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.PIN = ""
-		if _, err := open(t, cfg).Lookup(t.Context(), "lanhdao"); err != nil {
+		if _, err := open(t, cfg, nil).Lookup(t.Context(), "lanhdao"); err != nil {
 			t.Fatalf("Lookup after a wrong PIN: %v", err)
 		}
 	})
@@ -295,36 +276,12 @@ func TestLookupWithoutUsableKey(t *testing.T) {
 	if _, _, err := tok.Admin.GenerateKey("chuyenvien2", token.ECDSAP256); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name     string
-		username string
-		now      time.Time
-		wantKind errs.Kind
-		wantMsg  string
-	}{
-		{"no key on the token", "giamdoc", time.Now(), errs.NotFound, "giamdoc has no signing key on token"},
-		{"key without certificate", "chuyenvien2", time.Now(), errs.NotFound, "no certificate for it"},
-		{"name that cannot be a user", "../root", time.Now(), errs.Invalid, "not a valid username"},
-		{"expired certificate", "lanhdao", time.Now().AddDate(2, 0, 0), errs.Invalid, "valid only from"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			src, err := token.Open(tok.Config, func() time.Time { return tt.now }, zaptest.NewLogger(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = src.Close() }()
-			_, err = src.Lookup(t.Context(), tt.username)
-			if !errors.Is(err, keys.ErrNoSigningKey) {
-				t.Fatalf("Lookup = %v, want ErrNoSigningKey", err)
-			}
-			var e *errs.Error
-			if !errors.As(err, &e) || e.Kind != tt.wantKind || !strings.Contains(e.Message, tt.wantMsg) {
-				t.Errorf("error %v, want kind %v saying %q", err, tt.wantKind, tt.wantMsg)
-			}
-		})
-	}
+	keystest.CheckRefusals(t, func(t *testing.T, now func() time.Time) keys.Source { return open(t, tok.Config, now) }, []keystest.Refusal{
+		{Name: "no key on the token", Username: "giamdoc", At: time.Now(), Kind: errs.NotFound, Msg: "giamdoc has no signing key on token"},
+		{Name: "key without certificate", Username: "chuyenvien2", At: time.Now(), Kind: errs.NotFound, Msg: "no certificate for it"},
+		{Name: "name that cannot be a user", Username: "../root", At: time.Now(), Kind: errs.Invalid, Msg: "not a valid username"},
+		{Name: "expired certificate", Username: "lanhdao", At: time.Now().AddDate(2, 0, 0), Kind: errs.Invalid, Msg: "valid only from"},
+	})
 }
 
 func TestCertificateOfAnotherKeyIsRefused(t *testing.T) {
@@ -339,7 +296,7 @@ func TestCertificateOfAnotherKeyIsRefused(t *testing.T) {
 	if err := tok.Admin.StoreCertificate("vanthu", id, tok.Certs["lanhdao"]); err != nil {
 		t.Fatal(err)
 	}
-	_, err = open(t, tok.Config).Lookup(t.Context(), "vanthu")
+	_, err = open(t, tok.Config, nil).Lookup(t.Context(), "vanthu")
 	if err == nil || errors.Is(err, keys.ErrNoSigningKey) {
 		t.Fatalf("Lookup = %v, want an operator error", err)
 	}
@@ -354,7 +311,7 @@ func TestConcurrentSigning(t *testing.T) {
 	tok := tokentest.New(t, p, lanhdao, tokentest.Key{Username: "vanthu", FullName: "Trần Thị Thu", Type: token.RSA2048})
 	cfg := tok.Config
 	cfg.MaxSessions = 2 // fewer sessions than signers: they queue
-	src := open(t, cfg)
+	src := open(t, cfg, nil)
 
 	const pdfs, digests = 6, 48
 	var wg sync.WaitGroup
@@ -367,15 +324,12 @@ func TestConcurrentSigning(t *testing.T) {
 				errc <- err
 				return
 			}
-			pdf := pdftest.Document(t, fmt.Sprintf("Van ban %d", i))
-			var out bytes.Buffer
-			if _, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), &out, pades.Request{
-				Key: cred.Key, Cert: cred.Cert, Chain: cred.Chain, Level: pades.LevelBB,
-			}); err != nil {
+			out, _, err := padestest.Sign(t, pdftest.Document(t, fmt.Sprintf("Van ban %d", i)), padestest.CredentialRequest(cred))
+			if err != nil {
 				errc <- err
 				return
 			}
-			signed[i] = out.Bytes()
+			signed[i] = out
 		})
 	}
 	for i := range digests {

@@ -1,7 +1,6 @@
 package csc_test
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
@@ -19,7 +18,8 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/signing/internal/keys"
-	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/keys/keystest"
+	"github.com/docflow/docflow/services/signing/internal/pades/padestest"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 	"github.com/docflow/docflow/services/signing/internal/remote"
 	"github.com/docflow/docflow/services/signing/internal/remote/csc"
@@ -35,10 +35,7 @@ type fixture struct {
 
 func setup(t *testing.T, token string, wait remote.Wait) fixture {
 	t.Helper()
-	p, err := devpki.Init(filepath.Join(t.TempDir(), "pki"), devpki.DemoOptions(), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := pdftest.PKI(t, time.Now())
 	r := newRSSP(t, accessToken)
 	for _, user := range []string{"lanhdao", "chuyenvien1"} {
 		id := p.Users[user]
@@ -84,15 +81,11 @@ func answer(t *testing.T, r *rssp, decision string) <-chan *authorization {
 
 func signPDF(t *testing.T, cred keys.Credential, pdf []byte) ([]byte, error) {
 	t.Helper()
-	var out bytes.Buffer
-	_, err := pades.NewPDFSign().Sign(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), &out, pades.Request{
-		Key: cred.Key, Cert: cred.Cert, Chain: cred.Chain,
-		Reason: "Phê duyệt văn bản", Location: "Hà Nội", Level: pades.LevelBB,
-	})
-	if err != nil && out.Len() != 0 {
-		t.Errorf("%d bytes written for a signature that failed", out.Len())
+	out, _, err := padestest.Sign(t, pdf, padestest.CredentialRequest(cred))
+	if err != nil && len(out) != 0 {
+		t.Errorf("%d bytes written for a signature that failed", len(out))
 	}
-	return out.Bytes(), err
+	return out, err
 }
 
 func TestPDFSignedAfterApprovalOnDevice(t *testing.T) {
@@ -203,25 +196,11 @@ func TestSignatureOfAnotherKeyIsCaught(t *testing.T) {
 func TestLookupWithoutUsableCredential(t *testing.T) {
 	t.Parallel()
 	f := setup(t, accessToken, quick)
-	tests := []struct {
-		name, user, wantMsg string
-	}{
-		{"not enrolled", "giamdoc", "has no signing credential"},
-		{"key disabled", "vanthu", "key is disabled"},
-		{"not a username", "../x", "not a valid username"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := f.src.Lookup(t.Context(), tt.user)
-			if !errors.Is(err, keys.ErrNoSigningKey) {
-				t.Fatalf("Lookup = %v, want ErrNoSigningKey", err)
-			}
-			if !strings.Contains(err.Error(), tt.wantMsg) {
-				t.Errorf("error %q does not say %q", err, tt.wantMsg)
-			}
-		})
-	}
+	keystest.CheckRefusals(t, func(*testing.T, func() time.Time) keys.Source { return f.src }, []keystest.Refusal{
+		{Name: "not enrolled", Username: "giamdoc", Kind: errs.NotFound, Msg: "has no signing credential"},
+		{Name: "key disabled", Username: "vanthu", Kind: errs.NotFound, Msg: "key is disabled"},
+		{Name: "not a username", Username: "../x", Kind: errs.Invalid, Msg: "not a valid username"},
+	})
 }
 
 func TestRejectedAccessTokenIsAnOperatorError(t *testing.T) {

@@ -219,3 +219,15 @@ func randomHex(t testing.TB, n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// Main runs a test binary's tests between Setup and its cleanup; a package
+// whose tests use tokens calls it from TestMain:
+//
+//	func TestMain(m *testing.M) { tokentest.Main(m) }
+//
+// Returning hands m.Run's result to the test binary's exit.
+func Main(m *testing.M) {
+	cleanup := Setup()
+	defer cleanup()
+	m.Run()
+}
