@@ -1,11 +1,4 @@
-// Package tasks keeps the tasks of a document's workflow: who each is for,
-// who may act on it (the assignee, a substitute in force, or, once it is
-// overdue, the supervisor it escalated to), its reminder and escalation on
-// durable timers, and the audit trail. Every change is announced through
-// the outbox with the task events the inbox projects. The approval chain
-// and the handling of incoming documents hold their tasks this way, so the
-// inbox sees one behaviour whichever workflow a task belongs to.
-package tasks
+package kit
 
 import (
 	"fmt"
@@ -17,11 +10,15 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/workflows"
-	"github.com/docflow/docflow/workflows/internal/execution"
-	"github.com/docflow/docflow/workflows/internal/outbox"
-	"github.com/docflow/docflow/workflows/internal/timers"
-	"github.com/docflow/docflow/workflows/internal/updates"
 )
+
+// The book keeps the tasks of a document's workflow: who each is for,
+// who may act on it (the assignee, a substitute in force, or, once it is
+// overdue, the supervisor it escalated to), its reminder and escalation on
+// durable timers, and the audit trail. Every change is announced through
+// the outbox with the task events the inbox projects. The approval chain
+// and the handling of incoming documents hold their tasks this way, so the
+// inbox sees one behaviour whichever workflow a task belongs to.
 
 // Book is a workflow run's tasks and audit trail, with the outbox that
 // announces their changes and the timers that remind and escalate them.
@@ -34,21 +31,24 @@ type Book struct {
 	History *[]workflows.Entry
 	// Outbox publishes the task events; the workflow queues its own events
 	// there too, so all go out in the order things happened.
-	Outbox *outbox.Outbox
+	Outbox *Outbox
 	// Timers run the tasks' reminders and escalations, by task id; the
 	// workflow may run timers of its own in the same set under other ids.
-	Timers *timers.Set
+	Timers *Timers
+	// WorkflowID is the id of the workflow the tasks belong to, as task
+	// events carry it.
+	WorkflowID string
 
-	doc        workflows.Document
-	workflowID string
+	doc    workflows.Document
+	search searchAttributes
 }
 
-// New is the book of the workflow run workflowID, about doc, over its
+// NewBook is the book of the workflow run of ctx, about doc, over its
 // state's tasks and history; it publishes through routing's PublishEvent.
-func New(doc workflows.Document, workflowID string, tasks *[]workflows.Task, history *[]workflows.Entry) *Book {
+func NewBook(ctx workflow.Context, doc workflows.Document, tasks *[]workflows.Task, history *[]workflows.Entry) *Book {
 	return &Book{
-		Tasks: tasks, History: history, Timers: timers.NewSet(), doc: doc, workflowID: workflowID,
-		Outbox: &outbox.Outbox{Agency: doc.Agency, DocumentID: doc.DocumentID, Options: execution.RoutingActivity()},
+		Tasks: tasks, History: history, Timers: NewTimers(), WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, doc: doc,
+		Outbox: &Outbox{Agency: doc.Agency, DocumentID: doc.DocumentID, Options: RoutingActivity()},
 	}
 }
 
@@ -56,7 +56,7 @@ func New(doc workflows.Document, workflowID string, tasks *[]workflows.Task, his
 // which workflows cannot load.
 func PlanDeadlines(ctx workflow.Context, in workflows.PlanDeadlinesInput) (workflows.PlanDeadlinesResult, error) {
 	var dl workflows.PlanDeadlinesResult
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, execution.RoutingActivity()),
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, RoutingActivity()),
 		workflows.ActivityPlanDeadlines, in).Get(ctx, &dl)
 	return dl, err
 }
@@ -78,7 +78,7 @@ func (b *Book) Record(e workflows.Entry) { *b.History = append(*b.History, e) }
 func (b *Book) Open(t workflows.Task) {
 	*b.Tasks = append(*b.Tasks, t)
 	b.Outbox.Queue(events.TaskAssigned, events.TaskAssignedData{
-		TaskID: t.ID, DocumentID: b.doc.DocumentID, WorkflowID: b.workflowID, Assignee: t.Assignee.Username,
+		TaskID: t.ID, DocumentID: b.doc.DocumentID, WorkflowID: b.WorkflowID, Assignee: t.Assignee.Username,
 		Subject: b.doc.Subject, Kind: b.doc.Kind, Urgency: b.doc.Urgency, Deadline: t.Deadline, AssignedAt: t.AssignedAt,
 		TaskKind: t.Kind, Substitutes: t.Assignee.Substitutes,
 	})
@@ -96,7 +96,7 @@ func (b *Book) Decide(t *workflows.Task, decision, comment string, by events.Act
 	t.Decision, t.DecidedBy, t.OnBehalfOf, t.DecidedAt = decision, by.Username, onBehalfOf, &at
 	b.Close(t, workflows.TaskDecided)
 	b.Outbox.Queue(events.TaskDecided, events.TaskDecidedData{
-		TaskID: t.ID, DocumentID: b.doc.DocumentID, WorkflowID: b.workflowID, Decision: decision,
+		TaskID: t.ID, DocumentID: b.doc.DocumentID, WorkflowID: b.WorkflowID, Decision: decision,
 		Comment: comment, By: by, OnBehalfOf: onBehalfOf, DecidedAt: at,
 	})
 }
@@ -114,11 +114,19 @@ func (b *Book) Withdraw(at time.Time, kinds ...string) {
 	}
 }
 
+// Comment announces a remark on t that leaves it open (task.commented): a
+// person's (by), or the workflow's own when by is nil.
+func (b *Book) Comment(t *workflows.Task, by *events.Actor, comment string, at time.Time) {
+	n := b.Notice(t, at)
+	n.By, n.Comment = by, comment
+	b.Outbox.Queue(events.TaskCommented, n)
+}
+
 // Notice is the payload of the task events other than task.assigned and
 // task.decided; the caller adds who acted and why.
 func (b *Book) Notice(t *workflows.Task, at time.Time) events.TaskNoticeData {
 	return events.TaskNoticeData{
-		TaskID: t.ID, DocumentID: b.doc.DocumentID, WorkflowID: b.workflowID,
+		TaskID: t.ID, DocumentID: b.doc.DocumentID, WorkflowID: b.WorkflowID,
 		Assignee: t.Assignee.Username, Deadline: t.Deadline, At: at,
 	}
 }
@@ -129,11 +137,11 @@ func (b *Book) FindOpen(id, kind string) (*workflows.Task, error) {
 	t := b.Find(id)
 	switch {
 	case t == nil:
-		return nil, updates.Refuse(workflows.ErrTaskNotFound, "no task %s on this document", id)
+		return nil, Refuse(workflows.ErrTaskNotFound, "no task %s on this document", id)
 	case t.Status != workflows.TaskOpen:
-		return nil, updates.Refuse(workflows.ErrTaskClosed, "task %s is already closed (%s)", id, t.Status)
+		return nil, Refuse(workflows.ErrTaskClosed, "task %s is already closed (%s)", id, t.Status)
 	case t.Kind != kind:
-		return nil, updates.Refuse(workflows.ErrInvalidDecision, "task %s is a task to %s, not to %s", id, t.Kind, kind)
+		return nil, Refuse(workflows.ErrInvalidDecision, "task %s is a task to %s, not to %s", id, t.Kind, kind)
 	}
 	return t, nil
 }
@@ -156,7 +164,7 @@ func (b *Book) ActingFor(t *workflows.Task, by string, now time.Time, errType st
 	if len(why) > 0 {
 		msg += ": " + strings.Join(why, "; ")
 	}
-	return "", updates.Refuse(errType, "%s", msg)
+	return "", Refuse(errType, "%s", msg)
 }
 
 // Acting finds the open task id of the kind that by may act on at now, and
@@ -224,7 +232,7 @@ func (b *Book) WaitingFor(also ...string) []string {
 // Deadline is the nearest deadline of an open task; zero when none has one.
 func (b *Book) Deadline() time.Time {
 	var deadline time.Time
-	for _, t := range Open(*b.Tasks) {
+	for _, t := range OpenTasks(*b.Tasks) {
 		if !t.Deadline.IsZero() && (deadline.IsZero() || t.Deadline.Before(deadline)) {
 			deadline = t.Deadline
 		}
@@ -232,8 +240,8 @@ func (b *Book) Deadline() time.Time {
 	return deadline
 }
 
-// Open are the tasks still waiting for someone.
-func Open(tasks []workflows.Task) []workflows.Task {
+// OpenTasks are the tasks still waiting for someone.
+func OpenTasks(tasks []workflows.Task) []workflows.Task {
 	var open []workflows.Task
 	for _, t := range tasks {
 		if t.Status == workflows.TaskOpen {
