@@ -4,16 +4,13 @@
 package orgchart
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/routing/internal/datafile"
 )
 
 // Chart is a loaded, validated org chart. It is read-only once loaded and
@@ -49,33 +46,11 @@ type Position struct {
 	Supervisor string `yaml:"supervisor,omitempty" json:"supervisor,omitempty"`
 }
 
-// Load reads and validates an org chart file.
-func Load(path string) (*Chart, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("orgchart.Load: %w", err)
-	}
-	c, err := Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("orgchart.Load %s: %w", path, err)
-	}
-	return c, nil
-}
+// Load reads and validates an org chart file (package datafile).
+func Load(path string) (*Chart, error) { return datafile.Load("orgchart.Load", path, (*Chart).index) }
 
-// Parse reads an org chart from YAML. Unknown fields are refused, so a typo
-// cannot silently drop a supervisor; every problem is reported at once.
-func Parse(raw []byte) (*Chart, error) {
-	var c Chart
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("orgchart.Parse: %w", err)
-	}
-	if err := c.index(); err != nil {
-		return nil, fmt.Errorf("orgchart.Parse: %w", err)
-	}
-	return &c, nil
-}
+// Parse reads an org chart from YAML (package datafile).
+func Parse(raw []byte) (*Chart, error) { return datafile.Parse("orgchart.Parse", raw, (*Chart).index) }
 
 func (c *Chart) index() error {
 	var problems []error
@@ -204,21 +179,20 @@ func (c *Chart) Supervisor(position string) (Position, bool) {
 
 // PositionsOf lists the positions a person holds, in chart order.
 func (c *Chart) PositionsOf(username string) []Position {
-	var out []Position
-	for _, p := range c.Positions {
-		if p.Holder == username {
-			out = append(out, p)
-		}
-	}
-	return out
+	return c.positionsWhere(func(p Position) bool { return p.Holder == username })
 }
 
 // PositionsIn lists the positions of a unit (not of its sub-units), in
 // chart order.
 func (c *Chart) PositionsIn(unit string) []Position {
+	return c.positionsWhere(func(p Position) bool { return p.Unit == unit })
+}
+
+// positionsWhere lists the positions that keep holds for, in chart order.
+func (c *Chart) positionsWhere(keep func(Position) bool) []Position {
 	var out []Position
 	for _, p := range c.Positions {
-		if p.Unit == unit {
+		if keep(p) {
 			out = append(out, p)
 		}
 	}

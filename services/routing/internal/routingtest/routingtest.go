@@ -1,7 +1,7 @@
 // Package routingtest is the set-up routing's tests share: the development
 // agency's org chart and rules (deploy/dev, what `make run` starts routing
-// with), a delegation store on a real database, and a NATS server with the
-// event streams.
+// with), the working-day calendar, a delegation store on a real database,
+// and a NATS server with the event streams.
 package routingtest
 
 import (
@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
@@ -48,6 +49,16 @@ func Rules(t testing.TB, chart *orgchart.Chart) *rules.Set {
 		t.Fatal(err)
 	}
 	return set
+}
+
+// Calendar is the working-day calendar routing counts deadlines on.
+func Calendar(t testing.TB) *calendar.Calendar {
+	t.Helper()
+	cal, err := calendar.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cal
 }
 
 // Delegations is a delegation store for chart on the database at dsn
