@@ -64,30 +64,14 @@ func (c *Chart) index() error {
 		}
 		c.people[p] = true
 	}
-	c.units = map[string]Unit{}
-	for i, u := range c.Units {
-		switch {
-		case u.ID == "":
-			problems = append(problems, fmt.Errorf("unit %d: id is required", i+1))
-		case c.units[u.ID].ID != "":
-			problems = append(problems, fmt.Errorf("unit %q: duplicate id", u.ID))
-		}
+	var unitIDs, positionIDs []error
+	c.units, unitIDs = byID("unit", c.Units, func(u Unit) string { return u.ID })
+	c.positions, positionIDs = byID("position", c.Positions, func(p Position) string { return p.ID })
+	problems = append(append(problems, unitIDs...), positionIDs...)
+	for _, u := range c.Units {
 		if u.Name == "" {
 			problems = append(problems, fmt.Errorf("unit %q: name is required", u.ID))
 		}
-		c.units[u.ID] = u
-	}
-	c.positions = map[string]Position{}
-	for i, p := range c.Positions {
-		switch {
-		case p.ID == "":
-			problems = append(problems, fmt.Errorf("position %d: id is required", i+1))
-		case c.positions[p.ID].ID != "":
-			problems = append(problems, fmt.Errorf("position %q: duplicate id", p.ID))
-		}
-		c.positions[p.ID] = p
-	}
-	for _, u := range c.Units {
 		if u.Parent != "" && c.units[u.Parent].ID == "" {
 			problems = append(problems, fmt.Errorf("unit %q: unknown parent unit %q", u.ID, u.Parent))
 		}
@@ -113,6 +97,25 @@ func (c *Chart) index() error {
 	}
 	problems = append(problems, c.cycles()...)
 	return errors.Join(problems...)
+}
+
+// byID indexes items by their id, reporting each item without one and each
+// id taken twice; what names the kind of item in the messages.
+func byID[T any](what string, items []T, id func(T) string) (map[string]T, []error) {
+	index := make(map[string]T, len(items))
+	var problems []error
+	for i, item := range items {
+		k := id(item)
+		_, taken := index[k]
+		switch {
+		case k == "":
+			problems = append(problems, fmt.Errorf("%s %d: id is required", what, i+1))
+		case taken:
+			problems = append(problems, fmt.Errorf("%s %q: duplicate id", what, k))
+		}
+		index[k] = item
+	}
+	return index, problems
 }
 
 // cycles finds supervisor chains that loop: an overdue task escalated along
