@@ -24,16 +24,11 @@ func (in Input) validate() error {
 	if len(in.Leaders) == 0 {
 		problems = append(problems, errors.New("leaders are required: the document is presented to them for assignment"))
 	}
-	var names []string
-	for i, l := range in.Leaders {
-		switch {
-		case l.Username == "":
-			problems = append(problems, fmt.Errorf("leader %d (position %q) is not held by anyone", i+1, l.Position))
-		case slices.Contains(names, l.Username):
-			problems = append(problems, fmt.Errorf("leader %s is listed twice", l.Username))
-		}
-		names = append(names, l.Username)
-	}
+	everyoneOnce(in.leaderNames(), nil,
+		func(i int) {
+			problems = append(problems, fmt.Errorf("leader %d (position %q) is not held by anyone", i+1, in.Leaders[i].Position))
+		},
+		func(u string) { problems = append(problems, fmt.Errorf("leader %s is listed twice", u)) })
 	if in.AssignWorkingDays < 1 {
 		problems = append(problems, fmt.Errorf("assign_working_days must be 1 or more, got %d", in.AssignWorkingDays))
 	}
@@ -51,16 +46,11 @@ func (a Assignment) check(now time.Time) error {
 	if a.Lead.Username == "" {
 		problems = append(problems, "the lead person's username is required")
 	}
-	seen := []string{a.Lead.Username}
-	for i, c := range a.Cooperators {
-		switch {
-		case c.Username == "":
-			problems = append(problems, fmt.Sprintf("cooperator %d (unit %q) needs the username of the person who contributes", i+1, c.Unit))
-		case slices.Contains(seen, c.Username):
-			problems = append(problems, fmt.Sprintf("%s is named twice (lead or cooperator)", c.Username))
-		}
-		seen = append(seen, c.Username)
-	}
+	everyoneOnce(usernames(a.Cooperators), []string{a.Lead.Username},
+		func(i int) {
+			problems = append(problems, fmt.Sprintf("cooperator %d (unit %q) needs the username of the person who contributes", i+1, a.Cooperators[i].Unit))
+		},
+		func(u string) { problems = append(problems, fmt.Sprintf("%s is named twice (lead or cooperator)", u)) })
 	switch {
 	case a.DeadlineWorkingDays > 0 && !a.Deadline.IsZero():
 		problems = append(problems, "give the deadline either in working days or as a date, not both")
@@ -75,6 +65,32 @@ func (a Assignment) check(now time.Time) error {
 		return kit.Refuse(workflows.ErrInvalidDecision, "assignment refused: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// everyoneOnce goes through the usernames of the people named for a part of
+// the handling, in order, after those named before them: it calls nobody(i)
+// for the i-th (from 0) without a username, and twice(u) for one named
+// already.
+func everyoneOnce(names, before []string, nobody func(i int), twice func(u string)) {
+	seen := slices.Clone(before)
+	for i, u := range names {
+		switch {
+		case u == "":
+			nobody(i)
+		case slices.Contains(seen, u):
+			twice(u)
+		}
+		seen = append(seen, u)
+	}
+}
+
+// leaderNames are the usernames of the leaders the document is presented to.
+func (in Input) leaderNames() []string {
+	names := make([]string, len(in.Leaders))
+	for i, l := range in.Leaders {
+		names[i] = l.Username
+	}
+	return names
 }
 
 // usernames are the handlers' usernames; nil when there are none.

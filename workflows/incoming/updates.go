@@ -26,12 +26,8 @@ func (wf *run) validateAssignment(ctx workflow.Context, a Assignment) error {
 		return err
 	}
 	if _, err := wf.book.ActingFor(t, a.By.Username, workflow.Now(ctx), workflows.ErrNotLeader); err != nil {
-		var leaders []string
-		for _, l := range wf.in.Leaders {
-			leaders = append(leaders, l.Username)
-		}
 		return kit.Refuse(workflows.ErrNotLeader, "only the leaders the document was presented to (%s), a substitute of theirs or, once overdue, their supervisor can assign it: %v",
-			people(leaders), err)
+			people(wf.in.leaderNames()), err)
 	}
 	return a.check(workflow.Now(ctx))
 }
