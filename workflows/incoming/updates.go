@@ -80,14 +80,20 @@ func (wf *run) progress(ctx workflow.Context, p Progress) (workflows.DecisionRes
 	return wf.book.Acted(t, DecisionProgress, p.By, onBehalfOf, p.Note, now), nil
 }
 
-func (wf *run) validateContribution(ctx workflow.Context, c Contribution) error {
-	if _, _, err := wf.book.Acting(c.TaskID, TaskContribute, c.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
+// validateWithText refuses an update on task id, of kind, unless by may act
+// on it and gives text, which the update needs (need says what it is).
+func (wf *run) validateWithText(ctx workflow.Context, id, kind string, by events.Actor, text, need string) error {
+	if _, _, err := wf.book.Acting(id, kind, by.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
 		return err
 	}
-	if strings.TrimSpace(c.Opinion) == "" {
-		return kit.Refuse(workflows.ErrInvalidDecision, "a contribution needs the opinion for the lead")
+	if strings.TrimSpace(text) == "" {
+		return kit.Refuse(workflows.ErrInvalidDecision, "%s", need)
 	}
 	return nil
+}
+
+func (wf *run) validateContribution(ctx workflow.Context, c Contribution) error {
+	return wf.validateWithText(ctx, c.TaskID, TaskContribute, c.By, c.Opinion, "a contribution needs the opinion for the lead")
 }
 
 // contribute closes a cooperator's task with their opinion.
@@ -100,11 +106,8 @@ func (wf *run) contribute(ctx workflow.Context, c Contribution) (workflows.Decis
 }
 
 func (wf *run) validateCompletion(ctx workflow.Context, c Completion) error {
-	if _, _, err := wf.book.Acting(c.TaskID, TaskHandle, c.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
+	if err := wf.validateWithText(ctx, c.TaskID, TaskHandle, c.By, c.Result, "completing the handling needs its result"); err != nil {
 		return err
-	}
-	if strings.TrimSpace(c.Result) == "" {
-		return kit.Refuse(workflows.ErrInvalidDecision, "completing the handling needs its result")
 	}
 	if c.Reply != nil && (c.Reply.Key == "" || c.Reply.SHA256 == "") {
 		return kit.Refuse(workflows.ErrInvalidDecision, "the reply document must be stored first: its object key and sha256 are required")
