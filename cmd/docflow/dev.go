@@ -20,15 +20,9 @@ func dev(ctx context.Context, args []string, getenv func(string) string, stdout,
 	dir := fs.String("dir", "var", "data directory; kept between runs")
 	headless := fs.Bool("headless", false, "start Temporal without its web UI")
 	freePorts := fs.Bool("free-ports", false, "use free ports instead of the standard ones (to run beside another stack)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
-	root, err := stack.RepoRoot()
+	root, err := parseInRepo(fs, args, dir)
 	if err != nil {
-		return fmt.Errorf("dev: run it from inside the docflow repository: %w", err)
-	}
-	if !filepath.IsAbs(*dir) {
-		*dir = filepath.Join(root, *dir)
+		return err
 	}
 	if err := os.MkdirAll(filepath.Join(*dir, "logs"), 0o750); err != nil {
 		return fmt.Errorf("dev: %w", err)

@@ -8,11 +8,15 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
+
+	"github.com/docflow/docflow/services/stack"
 )
 
 func main() {
@@ -67,4 +71,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
 		return errUsage
 	}
+}
+
+// parseInRepo parses a command's flags and resolves its data directory
+// against the repository root, so the command works from any directory
+// inside the repository and keeps its data under it.
+func parseInRepo(fs *flag.FlagSet, args []string, dir *string) (root string, err error) {
+	if err := fs.Parse(args); err != nil {
+		return "", errUsage
+	}
+	root, err = stack.RepoRoot()
+	if err != nil {
+		return "", fmt.Errorf("%s: run it from inside the docflow repository: %w", fs.Name(), err)
+	}
+	if !filepath.IsAbs(*dir) {
+		*dir = filepath.Join(root, *dir)
+	}
+	return root, nil
 }

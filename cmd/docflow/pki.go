@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/docflow/docflow/services/signing/devpki"
 	"github.com/docflow/docflow/services/stack"
@@ -16,15 +15,9 @@ func pkiInit(args []string, stdout, stderr io.Writer) error {
 	dir := fs.String("dir", "var/pki", "where to write the certificates and keys")
 	trustURL := fs.String("trust-url", devpki.DefaultTrustServicesURL,
 		"base URL of the development trust services (OCSP, CRL) the certificates name; `docflow dev` runs them there")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
-	root, err := stack.RepoRoot()
+	root, err := parseInRepo(fs, args, dir)
 	if err != nil {
-		return fmt.Errorf("pki init: run it from inside the docflow repository: %w", err)
-	}
-	if !filepath.IsAbs(*dir) {
-		*dir = filepath.Join(root, *dir)
+		return err
 	}
 	if err := stack.InitPKI(*dir, root, *trustURL); err != nil {
 		return fmt.Errorf("pki init: %w", err)

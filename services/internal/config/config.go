@@ -4,7 +4,11 @@
 //	Addr string `env:"DOCFLOW_GATEWAY_ADDR" default:"127.0.0.1:8080"`
 //
 // Nested and embedded structs are walked, so shared parts (NATS, object
-// storage, logging) are declared once and reused.
+// storage, logging) are declared once and reused. A setting that must not
+// be empty says so, and what to set it to, in a third tag, which Missing
+// reads:
+//
+//	DB string `env:"DOCFLOW_ARCHIVE_DB" default:"sqlite:var/archive.db" required:"sqlite:<file> or a postgres:// address"`
 package config
 
 import (
@@ -55,6 +59,26 @@ func LoadValid(service string, getenv func(string) string, dst Validator) error 
 	return nil
 }
 
+// Missing reports every setting of cfg (a struct or a pointer to one)
+// tagged required that is empty, each naming its key and what the tag says
+// to set it to. A configuration's Validate starts with it.
+func Missing(cfg any) []error {
+	var problems []error
+	walkTags(reflect.Indirect(reflect.ValueOf(cfg)), func(f reflect.Value, sf reflect.StructField) {
+		hint, required := sf.Tag.Lookup("required")
+		if !required || !f.IsZero() {
+			return
+		}
+		key := sf.Tag.Get("env")
+		if hint == "" {
+			problems = append(problems, fmt.Errorf("%s is empty", key))
+		} else {
+			problems = append(problems, fmt.Errorf("%s is empty: set it to %s", key, hint))
+		}
+	})
+	return problems
+}
+
 // Keys lists the environment keys of dst's fields, in declaration order.
 func Keys(dst any) []string {
 	var keys []string
@@ -99,6 +123,14 @@ func Fields(dst any) []Field {
 }
 
 func walk(v reflect.Value, visit func(f reflect.Value, key, def string)) {
+	walkTags(v, func(f reflect.Value, sf reflect.StructField) {
+		visit(f, sf.Tag.Get("env"), sf.Tag.Get("default"))
+	})
+}
+
+// walkTags visits every setting of the struct v: each field with an env
+// tag, in nested and embedded structs too.
+func walkTags(v reflect.Value, visit func(f reflect.Value, sf reflect.StructField)) {
 	t := v.Type()
 	for i := range t.NumField() {
 		sf := t.Field(i)
@@ -108,14 +140,13 @@ func walk(v reflect.Value, visit func(f reflect.Value, key, def string)) {
 		if !sf.IsExported() && !sf.Anonymous {
 			continue
 		}
-		key, ok := sf.Tag.Lookup("env")
-		if !ok {
+		if _, ok := sf.Tag.Lookup("env"); !ok {
 			if f.Kind() == reflect.Struct && f.Type() != reflect.TypeFor[time.Time]() {
-				walk(f, visit)
+				walkTags(f, visit)
 			}
 			continue
 		}
-		visit(f, key, sf.Tag.Get("default"))
+		visit(f, sf)
 	}
 }
 

@@ -63,3 +63,35 @@ func TestDuplicates(t *testing.T) {
 		t.Fatalf("Duplicates = %v, want none", got)
 	}
 }
+
+// Missing names each empty required setting with what to set it to, looks
+// into embedded structs, and leaves optional and filled settings alone.
+func TestMissing(t *testing.T) {
+	t.Parallel()
+	type db struct {
+		DSN string `env:"DOCFLOW_T_DB" default:"" required:"sqlite:<file> or a postgres:// address"`
+	}
+	type settings struct {
+		db
+		Bucket   string   `env:"DOCFLOW_T_BUCKET" default:"" required:""`
+		Hosts    []string `env:"DOCFLOW_T_HOSTS" default:"" required:"a comma-separated list"`
+		Addr     string   `env:"DOCFLOW_T_ADDR" default:"" required:"host:port"`
+		Optional string   `env:"DOCFLOW_T_OPTIONAL" default:""`
+	}
+	got := config.Missing(settings{Addr: "127.0.0.1:8080"})
+	var msgs []string
+	for _, err := range got {
+		msgs = append(msgs, err.Error())
+	}
+	want := []string{
+		"DOCFLOW_T_DB is empty: set it to sqlite:<file> or a postgres:// address",
+		"DOCFLOW_T_BUCKET is empty",
+		"DOCFLOW_T_HOSTS is empty: set it to a comma-separated list",
+	}
+	if !reflect.DeepEqual(msgs, want) {
+		t.Errorf("Missing =\n%q\nwant\n%q", msgs, want)
+	}
+	if got := config.Missing(&settings{db: db{DSN: "sqlite:x.db"}, Bucket: "b", Hosts: []string{"h"}, Addr: "a"}); len(got) != 0 {
+		t.Errorf("Missing of a complete configuration = %v, want none", got)
+	}
+}

@@ -15,24 +15,23 @@ import (
 	"go.uber.org/zap"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/internal/config"
 )
 
 // Config locates the NATS server and the service's credentials.
 type Config struct {
-	URL      string `env:"DOCFLOW_NATS_URL" default:"nats://127.0.0.1:4233"`
+	URL      string `env:"DOCFLOW_NATS_URL" default:"nats://127.0.0.1:4233" required:"the NATS server's URL, e.g. nats://127.0.0.1:4233"`
 	User     string `env:"DOCFLOW_NATS_USER" default:""`
 	Password string `env:"DOCFLOW_NATS_PASSWORD" default:""`
 }
 
 // Validate reports missing settings.
 func (c Config) Validate() error {
-	if c.URL == "" {
-		return errors.New("DOCFLOW_NATS_URL is required")
-	}
+	problems := config.Missing(c)
 	if (c.User == "") != (c.Password == "") {
-		return errors.New("DOCFLOW_NATS_USER and DOCFLOW_NATS_PASSWORD go together")
+		problems = append(problems, errors.New("DOCFLOW_NATS_USER and DOCFLOW_NATS_PASSWORD go together"))
 	}
-	return nil
+	return errors.Join(problems...)
 }
 
 // Connect opens a connection named after the service. It keeps reconnecting

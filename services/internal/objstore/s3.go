@@ -2,29 +2,27 @@ package objstore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/docflow/docflow/services/internal/config"
 )
 
 // S3Config locates an S3-compatible endpoint.
 type S3Config struct {
 	// Endpoint is host:port without a scheme.
-	Endpoint  string `env:"DOCFLOW_S3_ENDPOINT" default:"127.0.0.1:7070"`
-	AccessKey string `env:"DOCFLOW_S3_ACCESS_KEY" default:"docflow-dev"`
-	SecretKey string `env:"DOCFLOW_S3_SECRET_KEY" default:"docflow-dev-secret"`
-	Region    string `env:"DOCFLOW_S3_REGION" default:"us-east-1"`
+	Endpoint  string `env:"DOCFLOW_S3_ENDPOINT" default:"127.0.0.1:7070" required:"the object store's host:port"`
+	AccessKey string `env:"DOCFLOW_S3_ACCESS_KEY" default:"docflow-dev" required:""`
+	SecretKey string `env:"DOCFLOW_S3_SECRET_KEY" default:"docflow-dev-secret" required:""`
+	Region    string `env:"DOCFLOW_S3_REGION" default:"us-east-1" required:""`
 	UseTLS    bool   `env:"DOCFLOW_S3_USE_TLS" default:"false"`
 	// SpoolDir holds bodies of unknown length while Put hashes them (empty:
 	// the system temp dir).
@@ -33,20 +31,9 @@ type S3Config struct {
 
 // Validate reports every problem with the configuration at once.
 func (c S3Config) Validate() error {
-	var problems []error
-	if c.Endpoint == "" {
-		problems = append(problems, errors.New("DOCFLOW_S3_ENDPOINT is empty: set it to the object store's host:port"))
-	} else if strings.Contains(c.Endpoint, "://") || strings.Contains(c.Endpoint, "/") {
+	problems := config.Missing(c)
+	if strings.Contains(c.Endpoint, "://") || strings.Contains(c.Endpoint, "/") {
 		problems = append(problems, fmt.Errorf("DOCFLOW_S3_ENDPOINT %q must be host:port without scheme or path (use DOCFLOW_S3_USE_TLS=true for https)", c.Endpoint))
-	}
-	if c.AccessKey == "" {
-		problems = append(problems, errors.New("DOCFLOW_S3_ACCESS_KEY is empty"))
-	}
-	if c.SecretKey == "" {
-		problems = append(problems, errors.New("DOCFLOW_S3_SECRET_KEY is empty"))
-	}
-	if c.Region == "" {
-		problems = append(problems, errors.New("DOCFLOW_S3_REGION is empty"))
 	}
 	return errors.Join(problems...)
 }
@@ -220,7 +207,7 @@ func (s *S3) Get(ctx context.Context, bucket, key, versionID string) (io.ReadClo
 	info := toInfo(bucket, key, oi)
 	var body io.ReadCloser = obj
 	if info.SHA256 != "" {
-		body = &verifyingReader{rc: obj, hash: sha256.New(), want: info.SHA256, name: bucket + "/" + key}
+		body = newVerifyingReader(obj, info.SHA256, bucket+"/"+key)
 	}
 	return body, info, nil
 }
@@ -294,19 +281,6 @@ func (s *S3) Copy(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey stri
 		return Info{}, fmt.Errorf("%s: reading back the copy: %w", op, err)
 	}
 	return info, nil
-}
-
-func (s *S3) digest(ctx context.Context, bucket, key, versionID string) (string, error) {
-	obj, err := s.client.GetObject(ctx, bucket, key, minio.GetObjectOptions{VersionID: versionID})
-	if err != nil {
-		return "", mapErr("read", bucket, key, versionID, err)
-	}
-	defer func() { _ = obj.Close() }()
-	h := sha256.New()
-	if _, err := io.Copy(h, obj); err != nil {
-		return "", mapErr("read", bucket, key, versionID, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Delete implements Store.
@@ -386,266 +360,4 @@ func (s *S3) EnsureBucket(ctx context.Context, bucket string, opts BucketOptions
 		}
 	}
 	return nil
-}
-
-// body is a request body whose size and SHA-256 are known before upload.
-type body struct {
-	reader io.Reader
-	size   int64
-	sum    string
-	close  func()
-}
-
-// hashBody learns the digest before the upload starts, because S3 takes user
-// metadata in the request headers. A seekable body is read twice; anything
-// else is spooled to disk, so memory use does not grow with the file.
-func (s *S3) hashBody(r io.Reader, size int64) (body, error) {
-	type readAtSeeker interface {
-		io.ReaderAt
-		io.Seeker
-	}
-	if ra, ok := r.(readAtSeeker); ok && size >= 0 {
-		// The upload reads through ReaderAt from here, never buffering.
-		start, err := ra.Seek(0, io.SeekCurrent)
-		if err == nil {
-			sum, n, err := hashCount(io.NewSectionReader(ra, start, size+1), size)
-			if err != nil {
-				return body{}, err
-			}
-			return body{reader: io.NewSectionReader(ra, start, n), size: n, sum: sum, close: func() {}}, nil
-		}
-	}
-
-	f, err := os.CreateTemp(s.spoolDir, "docflow-upload-*")
-	if err != nil {
-		return body{}, fmt.Errorf("creating spool file for the upload: %w", err)
-	}
-	cleanup := func() {
-		_ = f.Close()
-		_ = os.Remove(f.Name())
-	}
-	sum, n, err := hashCount(io.TeeReader(r, f), size)
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		cleanup()
-		return body{}, err
-	}
-	return body{reader: f, size: n, sum: sum, close: cleanup}, nil
-}
-
-// hashCount reads r to the end (or size+1 bytes) and checks the declared size.
-func hashCount(r io.Reader, size int64) (string, int64, error) {
-	h := sha256.New()
-	src := r
-	if size >= 0 {
-		src = io.LimitReader(r, size+1)
-	}
-	n, err := io.Copy(h, src)
-	if err != nil {
-		return "", 0, fmt.Errorf("reading the body: %w", err)
-	}
-	if size >= 0 && n != size {
-		if n > size {
-			return "", 0, fmt.Errorf("%w: body is longer than the declared %d bytes", ErrInvalid, size)
-		}
-		return "", 0, fmt.Errorf("%w: body has %d bytes, declared %d", ErrInvalid, n, size)
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-func validatePut(key string, size int64, opts PutOptions) error {
-	var problems []error
-	if key == "" {
-		problems = append(problems, errors.New("object key is empty"))
-	}
-	if size < -1 {
-		problems = append(problems, fmt.Errorf("size %d is negative (use -1 for unknown)", size))
-	}
-	for k, v := range opts.Metadata {
-		if !validMetaKey(k) {
-			problems = append(problems, fmt.Errorf("metadata key %q must use only lower-case letters, digits and '-'", k))
-		}
-		if k == MetadataSHA256 {
-			problems = append(problems, fmt.Errorf("metadata key %q is reserved: the store computes it", k))
-		}
-		if !printableASCII(v) {
-			problems = append(problems, fmt.Errorf("metadata value for %q must be printable ASCII (encode other text, e.g. URL-escape it)", k))
-		}
-	}
-	if r := opts.Retention; r != nil {
-		if r.Mode != RetentionCompliance && r.Mode != RetentionGovernance {
-			problems = append(problems, fmt.Errorf("retention mode %q must be %s or %s", r.Mode, RetentionCompliance, RetentionGovernance))
-		}
-		if !r.Until.After(time.Now()) {
-			problems = append(problems, fmt.Errorf("retention until %s is not in the future", r.Until.UTC().Format(time.RFC3339)))
-		}
-	}
-	if len(problems) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%w: %w", ErrInvalid, errors.Join(problems...))
-}
-
-func validMetaKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for _, c := range k {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
-func userMetadata(meta map[string]string, sum string) map[string]string {
-	out := make(map[string]string, len(meta)+1)
-	for k, v := range meta {
-		out[k] = v
-	}
-	out[MetadataSHA256] = sum
-	return out
-}
-
-func toInfo(bucket, key string, oi minio.ObjectInfo) Info {
-	info := Info{
-		Bucket:       bucket,
-		Key:          key,
-		VersionID:    oi.VersionID,
-		Size:         oi.Size,
-		ContentType:  oi.ContentType,
-		LastModified: oi.LastModified.UTC(),
-		Metadata:     map[string]string{},
-	}
-	if info.VersionID == "null" {
-		info.VersionID = ""
-	}
-	for k, v := range oi.UserMetadata {
-		k = strings.ToLower(k)
-		if k == MetadataSHA256 {
-			info.SHA256 = strings.ToLower(v)
-			continue
-		}
-		info.Metadata[k] = v
-	}
-	info.RetentionMode, info.RetainUntil = retentionOf(oi)
-	return info
-}
-
-func retentionOf(oi minio.ObjectInfo) (string, time.Time) {
-	mode := strings.ToUpper(oi.Metadata.Get("X-Amz-Object-Lock-Mode"))
-	raw := oi.Metadata.Get("X-Amz-Object-Lock-Retain-Until-Date")
-	if mode == "" || raw == "" {
-		return "", time.Time{}
-	}
-	until, err := time.Parse(time.RFC3339Nano, raw)
-	if err != nil {
-		// An unreadable date still means the version is retained; treat it
-		// as far in the future rather than as unlocked.
-		return mode, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
-	}
-	return mode, until.UTC()
-}
-
-// verifyingReader fails the final read when the bytes differ from the
-// digest recorded at Put, so corruption cannot pass as a clean EOF.
-type verifyingReader struct {
-	rc   io.ReadCloser
-	hash hash.Hash
-	want string
-	name string
-}
-
-func (v *verifyingReader) Read(p []byte) (int, error) {
-	n, err := v.rc.Read(p)
-	v.hash.Write(p[:n])
-	if errors.Is(err, io.EOF) {
-		if got := hex.EncodeToString(v.hash.Sum(nil)); got != v.want {
-			return n, fmt.Errorf("objstore.Get %s: %w: read sha256 %s, recorded %s", v.name, ErrChecksum, got, v.want)
-		}
-	}
-	return n, err
-}
-
-func (v *verifyingReader) Close() error { return v.rc.Close() }
-
-func mapErr(op, bucket, key, versionID string, err error) error {
-	where := bucket
-	if key != "" {
-		where += "/" + key
-	}
-	if versionID != "" {
-		where += "@" + versionID
-	}
-	resp := minio.ToErrorResponse(err)
-	switch {
-	case resp.Code == "NoSuchBucket":
-		return fmt.Errorf("%s %s: %w: bucket %q does not exist", op, where, ErrNotFound, bucket)
-	case isNotFound(err), isDeleteMarker(err):
-		return fmt.Errorf("%s %s: %w", op, where, ErrNotFound)
-	case resp.Code == "InvalidAccessKeyId" || resp.Code == "SignatureDoesNotMatch" || resp.Code == "AccessDenied":
-		return fmt.Errorf("%s %s: object store refused the request (%s): check DOCFLOW_S3_ACCESS_KEY and DOCFLOW_S3_SECRET_KEY, and that the account may use bucket %q", op, where, resp.Code, bucket)
-	case resp.Code != "":
-		return fmt.Errorf("%s %s: %s: %s", op, where, resp.Code, resp.Message)
-	default:
-		return fmt.Errorf("%s %s: %w", op, where, err)
-	}
-}
-
-// mapWriteErr is mapErr for deletes and writes. S3 reports object lock
-// refusing a change as 403 AccessDenied, the same answer as a missing
-// permission, so a 403 counts as ErrLocked only on an object-lock bucket.
-func (s *S3) mapWriteErr(ctx context.Context, op, bucket, key, versionID string, err error) error {
-	resp := minio.ToErrorResponse(err)
-	if resp.Code == "ObjectLocked" || resp.Code == "AccessDenied" {
-		if locked, lerr := s.hasObjectLock(ctx, bucket); lerr == nil && locked {
-			where := bucket + "/" + key
-			if versionID != "" {
-				where += "@" + versionID
-			}
-			return fmt.Errorf("%s %s: %w: %s", op, where, ErrLocked, resp.Message)
-		}
-	}
-	return mapErr(op, bucket, key, versionID, err)
-}
-
-func isNotFound(err error) bool {
-	resp := minio.ToErrorResponse(err)
-	switch resp.Code {
-	case "NoSuchKey", "NoSuchVersion", "NoSuchBucket", "NotFound":
-		return true
-	}
-	return resp.StatusCode == http.StatusNotFound
-}
-
-// isDeleteMarker: S3 answers 405 when the version asked for is a delete marker.
-func isDeleteMarker(err error) bool {
-	return minio.ToErrorResponse(err).StatusCode == http.StatusMethodNotAllowed
-}
-
-func isPreconditionFailed(err error) bool {
-	resp := minio.ToErrorResponse(err)
-	return resp.Code == "PreconditionFailed" || resp.StatusCode == http.StatusPreconditionFailed ||
-		resp.Code == "ConditionalRequestConflict"
-}
-
-func isLockConfigMissing(err error) bool {
-	resp := minio.ToErrorResponse(err)
-	return resp.Code == "ObjectLockConfigurationNotFoundError" || resp.StatusCode == http.StatusNotFound && resp.Code != "NoSuchBucket"
-}
-
-func isBucketTaken(err error) bool {
-	resp := minio.ToErrorResponse(err)
-	return resp.Code == "BucketAlreadyOwnedByYou" || resp.Code == "BucketAlreadyExists"
 }

@@ -33,7 +33,9 @@ func start(name, bin string, args, env []string, output io.Writer) (*Process, er
 		output = io.Discard
 	}
 	p := &Process{name: name, tail: newTailBuffer(64 << 10), done: make(chan struct{})}
-	w := &lockedWriter{w: io.MultiWriter(output, p.tail)}
+	// One writer for both streams: exec then copies them through one pipe,
+	// so the writes never overlap.
+	w := io.MultiWriter(output, p.tail)
 	// The child outlives any request context: Stop ends it, in order.
 	cmd := exec.Command(bin, args...) //nolint:gosec,noctx // G204: pinned binaries from servers.Install with arguments built here
 	cmd.Env = env
@@ -152,18 +154,6 @@ func (p *Process) waitReady(ctx context.Context, timeout time.Duration, check fu
 		case <-tick.C:
 		}
 	}
-}
-
-// lockedWriter serialises the stdout and stderr copiers writing to one sink.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
 }
 
 // tailBuffer keeps the last max bytes written to it.

@@ -28,8 +28,7 @@ func TestProcessStop(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var out strings.Builder
-			w := &lockedWriter{w: &out}
-			p, err := start("test-server", "/bin/sh", []string{"-c", tt.script}, nil, w)
+			p, err := start("test-server", "/bin/sh", []string{"-c", tt.script}, nil, &out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,42 +74,48 @@ func TestProcessStartMissingBinary(t *testing.T) {
 	}
 }
 
-func TestWaitReadyReportsEarlyExit(t *testing.T) {
+// waitReady gives up on a server that exits or stays unready, with an error
+// carrying the server's last words, and leaves nothing running.
+func TestWaitReadyFails(t *testing.T) {
 	t.Parallel()
-	p, err := start("flaky", "/bin/sh", []string{"-c", "echo 'listen tcp 127.0.0.1:1: bind: address already in use' >&2; exit 3"}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name    string
+		script  string
+		timeout time.Duration
+		check   string // what the readiness check keeps answering
+		want    []string
+	}{
+		{
+			"exits early", "echo 'listen tcp 127.0.0.1:1: bind: address already in use' >&2; exit 3", 10 * time.Second, "not yet",
+			[]string{"exited before it was ready", "address already in use", "exit status 3"},
+		},
+		{
+			"times out", "echo starting slowly; exec sleep 60", 300 * time.Millisecond, "connection refused",
+			[]string{"not ready within", "connection refused", "starting slowly"},
+		},
 	}
-	err = p.waitReady(t.Context(), 10*time.Second, func(context.Context) error { return errors.New("not yet") })
-	if err == nil {
-		t.Fatal("waitReady succeeded for a server that exited")
-	}
-	for _, want := range []string{"exited before it was ready", "address already in use", "exit status 3"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
-	}
-}
-
-func TestWaitReadyTimesOut(t *testing.T) {
-	t.Parallel()
-	p, err := start("slow", "/bin/sh", []string{"-c", "echo starting slowly; exec sleep 60"}, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = p.waitReady(t.Context(), 300*time.Millisecond, func(context.Context) error { return errors.New("connection refused") })
-	if err == nil {
-		t.Fatal("waitReady succeeded for a server that never became ready")
-	}
-	for _, want := range []string{"not ready within", "connection refused", "starting slowly"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
-	}
-	select {
-	case <-p.Done():
-	default:
-		t.Fatal("a server that never became ready was left running")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := start(tt.name, "/bin/sh", []string{"-c", tt.script}, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = p.waitReady(t.Context(), tt.timeout, func(context.Context) error { return errors.New(tt.check) })
+			if err == nil {
+				t.Fatal("waitReady succeeded for a server that never became ready")
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			select {
+			case <-p.Done():
+			default:
+				t.Fatal("a server that never became ready was left running")
+			}
+		})
 	}
 }
 

@@ -19,11 +19,7 @@ func TestConformance(t *testing.T) {
 	for name, dsn := range map[string]func(testing.TB) string{"sqlite": testkit.SQLite, "postgres": testkit.Postgres} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			db, err := sqlstore.Open(t.Context(), dsn(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = db.Close() })
+			db := testkit.DB(t, dsn(t))
 			t.Run("migrate", func(t *testing.T) { testMigrate(t, db) })
 			t.Run("placeholders and time", func(t *testing.T) { testPlaceholders(t, db) })
 			t.Run("rollback", func(t *testing.T) { testRollback(t, db) })

@@ -10,25 +10,18 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"go.uber.org/zap"
+
+	"github.com/docflow/docflow/services/internal/config"
 )
 
 // Config locates the Temporal frontend.
 type Config struct {
-	Address   string `env:"DOCFLOW_TEMPORAL_ADDRESS" default:"127.0.0.1:7233"`
-	Namespace string `env:"DOCFLOW_TEMPORAL_NAMESPACE" default:"default"`
+	Address   string `env:"DOCFLOW_TEMPORAL_ADDRESS" default:"127.0.0.1:7233" required:"the Temporal frontend's host:port"`
+	Namespace string `env:"DOCFLOW_TEMPORAL_NAMESPACE" default:"default" required:"the namespace the workflows run in"`
 }
 
 // Validate reports missing settings.
-func (c Config) Validate() error {
-	var problems []error
-	if c.Address == "" {
-		problems = append(problems, errors.New("DOCFLOW_TEMPORAL_ADDRESS is required"))
-	}
-	if c.Namespace == "" {
-		problems = append(problems, errors.New("DOCFLOW_TEMPORAL_NAMESPACE is required"))
-	}
-	return errors.Join(problems...)
-}
+func (c Config) Validate() error { return errors.Join(config.Missing(c)...) }
 
 // Dial connects, retrying while the server starts, until ctx gives up.
 func Dial(ctx context.Context, cfg Config, zl *zap.Logger) (client.Client, error) {

@@ -46,21 +46,17 @@ func S3(t testing.TB, opts ...S3Option) *S3Env {
 
 	var (
 		proc    *servers.Process
-		addr    string
 		dataDir string
-		err     error
 	)
-	for attempt := range startAttempts {
-		port, perr := servers.FreePort()
-		if perr != nil {
-			fatalf(t, "%v", perr)
-		}
+	port, err := onFreePort(func(attempt, port int) error {
 		dataDir = filepath.Join(dir, fmt.Sprintf("data-%d", attempt))
 		metaDir := ""
 		if setup.sidecar {
 			metaDir = filepath.Join(dir, fmt.Sprintf("meta-%d", attempt))
 		}
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		var err error
 		proc, err = servers.StartVersityGW(ctx, servers.VersityOptions{
 			Bin:           bin,
 			Root:          dataDir,
@@ -71,16 +67,13 @@ func S3(t testing.TB, opts ...S3Option) *S3Env {
 			SecretKey:     secret,
 			Output:        out,
 		})
-		cancel()
-		if err == nil {
-			addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-			break
-		}
-	}
+		return err
+	})
 	if err != nil {
 		fatalf(t, "%v", err)
 	}
 	stopOnCleanup(t, "versitygw", proc)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 
 	cfg := objstore.S3Config{Endpoint: addr, AccessKey: access, SecretKey: secret, Region: "us-east-1", SpoolDir: t.TempDir()}
 	store, err := objstore.NewS3(cfg)

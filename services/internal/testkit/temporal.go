@@ -43,14 +43,11 @@ func Temporal(t testing.TB) *TemporalEnv {
 }
 
 func startTemporal(bin, dir string, out io.Writer) (*TemporalEnv, *servers.Process, error) {
-	var err error
-	for attempt := range startAttempts {
-		port, perr := servers.FreePort()
-		if perr != nil {
-			return nil, nil, perr
-		}
+	var proc *servers.Process
+	port, err := onFreePort(func(attempt, port int) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		var proc *servers.Process
+		defer cancel()
+		var err error
 		proc, err = servers.StartTemporal(ctx, servers.TemporalOptions{
 			Bin:       bin,
 			DBFile:    filepath.Join(dir, fmt.Sprintf("temporal-%d.db", attempt)),
@@ -60,13 +57,13 @@ func startTemporal(bin, dir string, out io.Writer) (*TemporalEnv, *servers.Proce
 			// Workflows set these; unregistered, their upserts would fail.
 			SearchAttributes: workflows.SearchAttributeTypes(),
 		})
-		cancel()
-		if err == nil {
-			hostPort := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-			return &TemporalEnv{HostPort: hostPort, Namespace: TemporalNamespace}, proc, nil
-		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	return nil, nil, err
+	hostPort := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	return &TemporalEnv{HostPort: hostPort, Namespace: TemporalNamespace}, proc, nil
 }
 
 // shared is the one Temporal server of a test binary, started on first use

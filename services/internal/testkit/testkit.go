@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/docflow/docflow/services/internal/servers"
+	"github.com/docflow/docflow/services/internal/sqlstore"
 )
 
 // tool installs (once, under a file lock) and locates an external server.
@@ -86,9 +87,24 @@ func stopOnCleanup(t testing.TB, name string, p *servers.Process) {
 	})
 }
 
-// startAttempts covers a free port being taken between FreePort and the
-// server binding it.
-const startAttempts = 3
+// onFreePort runs start with a free port, and again with another one when
+// the start fails, since another process may take the port between FreePort
+// and the server binding it. It returns the port the server started on, or
+// the last start's error.
+func onFreePort(start func(attempt, port int) error) (int, error) {
+	const attempts = 3
+	var err error
+	for attempt := range attempts {
+		port, perr := servers.FreePort()
+		if perr != nil {
+			return 0, perr
+		}
+		if err = start(attempt, port); err == nil {
+			return port, nil
+		}
+	}
+	return 0, err
+}
 
 func randomHex(t testing.TB, n int) string {
 	t.Helper()
@@ -114,6 +130,18 @@ var _ io.Writer = logWriter{}
 func SQLite(t testing.TB) string {
 	t.Helper()
 	return "sqlite:" + filepath.Join(t.TempDir(), "test.db")
+}
+
+// DB opens the database at dsn (a DSN from SQLite or Postgres) and closes it
+// when the test ends.
+func DB(t testing.TB, dsn string) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlstore.Open(t.Context(), dsn)
+	if err != nil {
+		fatalf(t, "opening %s: %v", redact(dsn), err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
 }
 
 func fatalf(t testing.TB, format string, args ...any) {

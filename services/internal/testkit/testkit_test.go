@@ -25,7 +25,6 @@ import (
 
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/servers"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/workflows"
 )
@@ -201,11 +200,7 @@ func TestSQLite(t *testing.T) {
 	if a == b || !strings.HasPrefix(a, "sqlite:") {
 		t.Fatalf("DSNs %q and %q: want two distinct sqlite: DSNs", a, b)
 	}
-	db, err := sqlstore.Open(t.Context(), a)
-	if err != nil {
-		t.Fatalf("sqlstore.Open(%s): %v", a, err)
-	}
-	defer func() { _ = db.Close() }()
+	db := testkit.DB(t, a)
 	if _, err := db.ExecContext(t.Context(), "CREATE TABLE t (x TEXT)"); err != nil {
 		t.Fatalf("the database is not writable: %v", err)
 	}

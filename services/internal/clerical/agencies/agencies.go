@@ -8,10 +8,7 @@
 package agencies
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -19,11 +16,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/vntime"
+	"github.com/docflow/docflow/services/internal/clerical/refdata"
 	"github.com/docflow/docflow/services/internal/clerical/text"
 	"github.com/docflow/docflow/services/internal/errs"
 )
@@ -106,10 +102,9 @@ func dayOf(t time.Time) time.Time {
 // Directory is a loaded agency directory. It is immutable and safe for
 // concurrent use.
 type Directory struct {
-	Version string
-	Sources []string
-	byID    map[string]Agency
-	ids     []string // sorted
+	refdata.Header
+	byID map[string]Agency
+	ids  []string // sorted
 }
 
 //go:embed agencies.json
@@ -134,54 +129,43 @@ type fileAgency struct {
 func Parse(data []byte) (*Directory, error) {
 	const op = "agencies.Parse"
 	var file struct {
-		Version  string       `json:"version"`
-		Sources  []string     `json:"sources"`
+		refdata.Header
 		Agencies []fileAgency `json:"agencies"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&file); err != nil {
-		return nil, fmt.Errorf("%s: the directory is not valid JSON of the expected shape: %w", op, err)
+	if err := refdata.Decode(data, "the directory", &file); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	var problems []error
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
-	if file.Version == "" {
-		bad("the directory has no version")
-	}
-	d := &Directory{Version: file.Version, Sources: file.Sources, byID: map[string]Agency{}}
+	var check refdata.Check
+	check.Version("the directory", file.Version)
+	d := &Directory{Header: file.Header, byID: map[string]Agency{}}
 	for i, f := range file.Agencies {
 		at := fmt.Sprintf("agency %d (%s)", i+1, f.ID)
 		form, err := FormOf(f.ID)
 		if err != nil {
-			bad("%s: %v", at, errs.Wire(err).Message)
+			check.Bad("%s: %v", at, errs.Wire(err).Message)
 			continue
 		}
 		if _, dup := d.byID[f.ID]; dup {
-			bad("%s: listed twice", at)
+			check.Bad("%s: listed twice", at)
 			continue
 		}
-		switch {
-		case f.Name == "" || !utf8.ValidString(f.Name) || !norm.NFC.IsNormalString(f.Name):
-			bad("%s: the name must be non-empty NFC text", at)
-		case utf8.RuneCountInString(f.Name) > text.OrganName.Max:
-			bad("%s: the name is longer than %d characters", at, text.OrganName.Max)
+		if check.Name(at, f.Name) && utf8.RuneCountInString(f.Name) > text.OrganName.Max {
+			check.Bad("%s: the name is longer than %d characters", at, text.OrganName.Max)
 		}
-		if f.Abbreviation != "" && (!norm.NFC.IsNormalString(f.Abbreviation) || strings.ContainsAny(f.Abbreviation, " /-")) {
-			bad("%s: the abbreviation must be NFC without spaces, '/' or '-'", at)
-		}
+		check.Abbreviation(at, f.Abbreviation)
 		from, errFrom := parseDay(f.ValidFrom)
 		until, errUntil := parseDay(f.ValidUntil)
 		if errFrom != nil || errUntil != nil {
-			bad("%s: dates are written YYYY-MM-DD, or empty when open", at)
+			check.Bad("%s: dates are written YYYY-MM-DD, or empty when open", at)
 		} else if !from.IsZero() && !until.IsZero() && until.Before(from) {
-			bad("%s: valid_until is before valid_from", at)
+			check.Bad("%s: valid_until is before valid_from", at)
 		}
 		if f.Successor != "" {
 			if until.IsZero() && errUntil == nil {
-				bad("%s: a code with a successor has closed: give its valid_until", at)
+				check.Bad("%s: a code with a successor has closed: give its valid_until", at)
 			}
 			if f.Successor == f.ID {
-				bad("%s: an agency cannot succeed itself", at)
+				check.Bad("%s: an agency cannot succeed itself", at)
 			}
 		}
 		d.byID[f.ID] = Agency{
@@ -193,15 +177,15 @@ func Parse(data []byte) (*Directory, error) {
 	for _, id := range d.ids {
 		if succ := d.byID[id].Successor; succ != "" {
 			if _, ok := d.byID[succ]; !ok {
-				bad("agency %s: its successor %s is not in the directory", id, succ)
+				check.Bad("agency %s: its successor %s is not in the directory", id, succ)
 			}
 		}
 		if loop := d.successorLoop(id); loop != nil {
-			bad("agency %s: its successors loop: %s", id, strings.Join(loop, " → "))
+			check.Bad("agency %s: its successors loop: %s", id, strings.Join(loop, " → "))
 		}
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s: %w", op, errors.Join(problems...))
+	if err := check.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	slices.Sort(d.ids)
 	return d, nil

@@ -10,9 +10,7 @@
 package calendar
 
 import (
-	"bytes"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -22,12 +20,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/api/vntime"
+	"github.com/docflow/docflow/services/internal/clerical/refdata"
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
@@ -128,10 +124,10 @@ func New(fsys fs.FS) (*Calendar, error) {
 			problems = append(problems, err)
 			continue
 		}
-		problems = append(problems, c.add(path.Base(name), raw)...)
+		problems = append(problems, c.add(path.Base(name), raw))
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s: %w", op, errors.Join(problems...))
+	if err := errors.Join(problems...); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return c, nil
 }
@@ -152,48 +148,41 @@ type file struct {
 }
 
 // add checks one year's file and adds it, returning its problems.
-func (c *Calendar) add(name string, raw []byte) []error {
-	var problems []error
-	bad := func(format string, args ...any) {
-		problems = append(problems, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
-	}
+func (c *Calendar) add(name string, raw []byte) error {
+	check := refdata.Check{File: name}
 	m := fileName.FindStringSubmatch(name)
 	if m == nil {
-		bad("a data file is named <year>.json")
-		return problems
+		check.Bad("a data file is named <year>.json")
+		return check.Err()
 	}
 	var f file
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		bad("not valid JSON of the expected shape: %v", err)
-		return problems
+	if err := refdata.Decode(raw, "the file", &f); err != nil {
+		check.Bad("%w", err)
+		return check.Err()
 	}
 	if strconv.Itoa(f.Year) != m[1] {
-		bad("the file says year %d", f.Year)
-		return problems
+		check.Bad("the file says year %d", f.Year)
+		return check.Err()
 	}
 	if _, dup := c.years[f.Year]; dup {
-		bad("year %d is given twice", f.Year)
-		return problems
+		check.Bad("year %d is given twice", f.Year)
+		return check.Err()
 	}
-	if f.Version == "" {
-		bad("no version")
-	}
+	check.Version("the file", f.Version)
 	for i, d := range f.Days {
 		at := fmt.Sprintf("day %d (%s)", i+1, d.Date)
 		date, err := time.ParseInLocation(time.DateOnly, d.Date, vntime.Zone)
 		if err != nil {
-			bad("%s: the date is written YYYY-MM-DD", at)
+			check.Bad("%s: the date is written YYYY-MM-DD", at)
 			continue
 		}
 		if date.Year() != f.Year {
-			bad("%s: the date is not in %d", at, f.Year)
+			check.Bad("%s: the date is not in %d", at, f.Year)
 			continue
 		}
 		key := civilOf(date)
 		if prev, dup := c.days[key]; dup {
-			bad("%s: the date is already listed as %q", at, prev.Name)
+			check.Bad("%s: the date is already listed as %q", at, prev.Name)
 			continue
 		}
 		weekend := date.Weekday() == time.Saturday || date.Weekday() == time.Sunday
@@ -201,28 +190,26 @@ func (c *Calendar) add(name string, raw []byte) []error {
 		case Holiday:
 		case DayOff:
 			if weekend {
-				bad("%s: a day off is a weekday; %s is already off", at, date.Weekday())
+				check.Bad("%s: a day off is a weekday; %s is already off", at, date.Weekday())
 			}
 		case WorkingDay:
 			if !weekend {
-				bad("%s: a make-up working day is a Saturday or Sunday, not a %s", at, date.Weekday())
+				check.Bad("%s: a make-up working day is a Saturday or Sunday, not a %s", at, date.Weekday())
 			}
 		default:
-			bad("%s: type %q is not one of holiday, day_off, working_day", at, d.Type)
+			check.Bad("%s: type %q is not one of holiday, day_off, working_day", at, d.Type)
 		}
 		if d.Status != Official && d.Status != Provisional {
-			bad("%s: status %q is not official or provisional", at, d.Status)
+			check.Bad("%s: status %q is not official or provisional", at, d.Status)
 		}
-		if d.Name == "" || !utf8.ValidString(d.Name) || !norm.NFC.IsNormalString(d.Name) {
-			bad("%s: the name must be non-empty NFC text", at)
-		}
+		check.Name(at, d.Name)
 		if strings.TrimSpace(d.Source) == "" {
-			bad("%s: every entry says where it comes from (source)", at)
+			check.Bad("%s: every entry says where it comes from (source)", at)
 		}
 		c.days[key] = Day{Date: date, Type: d.Type, Name: d.Name, Status: d.Status, Source: d.Source}
 	}
 	c.years[f.Year] = Year{Year: f.Year, Version: f.Version, Notes: f.Notes}
-	return problems
+	return check.Err()
 }
 
 // Covers says whether the data has the given year.

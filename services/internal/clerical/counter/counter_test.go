@@ -7,7 +7,6 @@ import (
 
 	"github.com/docflow/docflow/services/internal/clerical/counter"
 	"github.com/docflow/docflow/services/internal/clerical/counter/countertest"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
 
@@ -35,12 +34,7 @@ func TestConformance(t *testing.T) {
 func BenchmarkIssue(b *testing.B) {
 	for _, d := range databases {
 		b.Run(d.name, func(b *testing.B) {
-			db, err := sqlstore.Open(b.Context(), d.dsn(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { _ = db.Close() })
-			store, err := counter.Open(b.Context(), db)
+			store, err := counter.Open(b.Context(), testkit.DB(b, d.dsn(b)))
 			if err != nil {
 				b.Fatal(err)
 			}

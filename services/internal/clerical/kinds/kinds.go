@@ -8,20 +8,15 @@
 package kinds
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/docflow/docflow/api/errcode"
+	"github.com/docflow/docflow/services/internal/clerical/refdata"
 	"github.com/docflow/docflow/services/internal/clerical/text"
 	"github.com/docflow/docflow/services/internal/errs"
 )
@@ -107,11 +102,10 @@ var table = sync.OnceValues(func() (*Table, error) { return Parse(kindsJSON) })
 
 // Table is a parsed kinds file.
 type Table struct {
-	Version string
-	Sources []string // where the mappings come from, for people reading the data
-	list    []Info
-	byKind  map[Kind]Info
-	byAbbr  map[string]Info
+	refdata.Header
+	list   []Info
+	byKind map[Kind]Info
+	byAbbr map[string]Info
 }
 
 // Lookup returns the kind whose enum value is s, compared exactly. An
@@ -198,60 +192,50 @@ var (
 func Parse(data []byte) (*Table, error) {
 	const op = "kinds.Parse"
 	var file struct {
-		Version string   `json:"version"`
-		Sources []string `json:"sources"`
-		Kinds   []Info   `json:"kinds"`
+		refdata.Header
+		Kinds []Info `json:"kinds"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&file); err != nil {
-		return nil, fmt.Errorf("%s: the kinds file is not valid JSON of the expected shape: %w", op, err)
+	if err := refdata.Decode(data, "the kinds file", &file); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	var problems []error
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
-	if file.Version == "" {
-		bad("the kinds file has no version")
-	}
+	var check refdata.Check
+	check.Version("the kinds file", file.Version)
 	if len(file.Kinds) == 0 {
-		bad("the kinds file lists no kinds")
+		check.Bad("the kinds file lists no kinds")
 	}
-	t := &Table{Version: file.Version, Sources: file.Sources, byKind: map[Kind]Info{}, byAbbr: map[string]Info{}}
+	t := &Table{Header: file.Header, byKind: map[Kind]Info{}, byAbbr: map[string]Info{}}
 	for i, info := range file.Kinds {
 		at := fmt.Sprintf("kind %d (%s)", i+1, info.Kind)
 		if !enumPattern.MatchString(string(info.Kind)) {
-			bad("%s: the enum value must be upper-case words joined by _", at)
+			check.Bad("%s: the enum value must be upper-case words joined by _", at)
 		}
 		if _, dup := t.byKind[info.Kind]; dup {
-			bad("%s: listed twice", at)
+			check.Bad("%s: listed twice", at)
 		}
-		if !utf8.ValidString(info.Name) || info.Name == "" || !norm.NFC.IsNormalString(info.Name) {
-			bad("%s: the name must be non-empty NFC text", at)
-		}
-		if !norm.NFC.IsNormalString(info.Abbreviation) || strings.ContainsAny(info.Abbreviation, " /-") {
-			bad("%s: the abbreviation must be NFC without spaces, '/' or '-'", at)
-		}
+		check.Name(at, info.Name)
+		check.Abbreviation(at, info.Abbreviation)
 		if prev, dup := t.byAbbr[info.Abbreviation]; dup && info.Abbreviation != "" {
-			bad("%s: abbreviation %q is already used by %s", at, info.Abbreviation, prev.Kind)
+			check.Bad("%s: abbreviation %q is already used by %s", at, info.Abbreviation, prev.Kind)
 		}
 		if info.EdXMLType != "" && !edxmlPattern.MatchString(info.EdXMLType) {
-			bad("%s: the edXML type must be a number", at)
+			check.Bad("%s: the edXML type must be a number", at)
 		}
 		switch info.Series {
 		case SeriesDocument, SeriesLegal:
 			// A legal-normative kind may not have a TT05 code yet.
 			optional := info.Series == SeriesLegal && info.ArchiveCode == ""
 			if !optional && !archivePattern.MatchString(info.ArchiveCode) {
-				bad("%s: the archive code must be two digits", at)
+				check.Bad("%s: the archive code must be two digits", at)
 			}
 		case SeriesCopy:
 			if info.Abbreviation == "" {
-				bad("%s: a copy needs its abbreviation", at)
+				check.Bad("%s: a copy needs its abbreviation", at)
 			}
 		default:
-			bad("%s: series %q is not one of document, copy, legal", at, info.Series)
+			check.Bad("%s: series %q is not one of document, copy, legal", at, info.Series)
 		}
 		if info.Series == SeriesLegal && info.Abbreviation == "" {
-			bad("%s: a legal-normative kind needs its abbreviation", at)
+			check.Bad("%s: a legal-normative kind needs its abbreviation", at)
 		}
 		t.list = append(t.list, info)
 		t.byKind[info.Kind] = info
@@ -259,8 +243,8 @@ func Parse(data []byte) (*Table, error) {
 			t.byAbbr[info.Abbreviation] = info
 		}
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("%s: %w", op, errors.Join(problems...))
+	if err := check.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return t, nil
 }

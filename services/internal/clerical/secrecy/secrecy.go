@@ -6,6 +6,8 @@ package secrecy
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
@@ -22,24 +24,17 @@ const (
 	TuyetMat Level = "TUYET_MAT"
 )
 
-var levelLabels = map[Level]string{None: "", Mat: "MẬT", ToiMat: "TỐI MẬT", TuyetMat: "TUYỆT MẬT"}
+var levels = marks[Level]{field: "confidentiality", values: []Level{None, Mat, ToiMat, TuyetMat}, labels: []string{"", "MẬT", "TỐI MẬT", "TUYỆT MẬT"}}
 
 // ParseLevel reads a level; the empty string is not a level: every
 // document states its confidentiality.
-func ParseLevel(s string) (Level, error) {
-	l := Level(s)
-	if _, ok := levelLabels[l]; !ok {
-		return "", errs.E("secrecy.ParseLevel", errs.Invalid, errcode.InvalidArgument,
-			fmt.Sprintf("confidentiality %q is not one of NONE, MAT, TOI_MAT, TUYET_MAT", s)).WithDetail("confidentiality", "unknown value")
-	}
-	return l, nil
-}
+func ParseLevel(s string) (Level, error) { return levels.parse("secrecy.ParseLevel", s) }
 
 // Secret reports whether the level is one of the secret marks.
 func (l Level) Secret() bool { return l == Mat || l == ToiMat || l == TuyetMat }
 
 // Label is the mark as stamped on the document ("TỐI MẬT"); empty for None.
-func (l Level) Label() string { return levelLabels[l] }
+func (l Level) Label() string { return levels.label(l) }
 
 // RefuseSecret returns a Forbidden error with errcode.Confidential when the
 // document is secret, naming the action that was refused; nil otherwise.
@@ -63,48 +58,60 @@ const (
 	HoaToc     Urgency = "HOA_TOC"
 )
 
-var urgencyLabels = map[Urgency]string{Normal: "", Khan: "KHẨN", ThuongKhan: "THƯỢNG KHẨN", HoaToc: "HỎA TỐC"}
-
-// edXML Priority values (QCVN 102): 0 normal, 1 khẩn, 2 thượng khẩn, 3 hỏa tốc;
-// 4 (hỏa tốc hẹn giờ) is legacy and read as hỏa tốc with a due time.
-var priorities = []Urgency{Normal, Khan, ThuongKhan, HoaToc}
+// In the order of their edXML Priority values (QCVN 102): 0 normal, 1 khẩn,
+// 2 thượng khẩn, 3 hỏa tốc; 4 (hỏa tốc hẹn giờ) is legacy and read as hỏa
+// tốc with a due time.
+var urgencies = marks[Urgency]{field: "urgency", values: []Urgency{Normal, Khan, ThuongKhan, HoaToc}, labels: []string{"", "KHẨN", "THƯỢNG KHẨN", "HỎA TỐC"}}
 
 // ParseUrgency reads an urgency mark.
-func ParseUrgency(s string) (Urgency, error) {
-	u := Urgency(s)
-	if _, ok := urgencyLabels[u]; !ok {
-		return "", errs.E("secrecy.ParseUrgency", errs.Invalid, errcode.InvalidArgument,
-			fmt.Sprintf("urgency %q is not one of THUONG, KHAN, THUONG_KHAN, HOA_TOC", s)).WithDetail("urgency", "unknown value")
-	}
-	return u, nil
-}
+func ParseUrgency(s string) (Urgency, error) { return urgencies.parse("secrecy.ParseUrgency", s) }
 
 // Label is the mark as stamped on the document ("HỎA TỐC"); empty for Normal.
-func (u Urgency) Label() string { return urgencyLabels[u] }
+func (u Urgency) Label() string { return urgencies.label(u) }
 
 // Urgent reports whether the document must be handled at once (alerts,
 // short deadlines), not only on the same or next working day.
 func (u Urgency) Urgent() bool { return u != Normal }
 
 // Priority is the edXML Priority of the mark.
-func (u Urgency) Priority() int {
-	for i, p := range priorities {
-		if p == u {
-			return i
-		}
-	}
-	return 0
-}
+func (u Urgency) Priority() int { return max(slices.Index(urgencies.values, u), 0) }
 
 // FromPriority reads an edXML Priority. The legacy 4 (hỏa tốc hẹn giờ) is
 // hỏa tốc, and reports that the document carries a due time.
 func FromPriority(p int) (u Urgency, timed bool, err error) {
 	switch {
-	case p >= 0 && p < len(priorities):
-		return priorities[p], false, nil
+	case p >= 0 && p < len(urgencies.values):
+		return urgencies.values[p], false, nil
 	case p == 4:
 		return HoaToc, true, nil
 	}
 	return "", false, errs.E("secrecy.FromPriority", errs.Invalid, errcode.InvalidArgument,
 		fmt.Sprintf("edXML Priority %d is not one of 0–4", p)).WithDetail("priority", "out of range")
+}
+
+// marks is one kind of mark: its values as the API writes them, and the
+// label stamped on the document for each.
+type marks[M ~string] struct {
+	field  string // the API field that carries the mark
+	values []M
+	labels []string
+}
+
+func (m marks[M]) parse(op, s string) (M, error) {
+	if !slices.Contains(m.values, M(s)) {
+		names := make([]string, len(m.values))
+		for i, v := range m.values {
+			names[i] = string(v)
+		}
+		return "", errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			fmt.Sprintf("%s %q is not one of %s", m.field, s, strings.Join(names, ", "))).WithDetail(m.field, "unknown value")
+	}
+	return M(s), nil
+}
+
+func (m marks[M]) label(v M) string {
+	if i := slices.Index(m.values, v); i >= 0 {
+		return m.labels[i]
+	}
+	return ""
 }

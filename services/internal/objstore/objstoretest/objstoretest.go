@@ -82,19 +82,7 @@ func testRoundTrip(t *testing.T, s objstore.Store) {
 			want := objstore.Info{Bucket: bucket, Key: key, Size: int64(len(tt.body)), SHA256: digest(tt.body), ContentType: tt.wantType, Metadata: orEmpty(tt.meta)}
 			assertInfo(t, "Put", put, want)
 
-			body, got, err := s.Get(ctx, bucket, key, "")
-			if err != nil {
-				t.Fatalf("Get: %v", err)
-			}
-			defer closeQuietly(body)
-			assertInfo(t, "Get", got, want)
-			read, err := io.ReadAll(body)
-			if err != nil {
-				t.Fatalf("reading body: %v", err)
-			}
-			if !bytes.Equal(read, tt.body) {
-				t.Fatalf("Get returned %d bytes (sha256 %s), stored %d bytes (sha256 %s)", len(read), digest(read), len(tt.body), digest(tt.body))
-			}
+			assertInfo(t, "Get", assertContent(t, s, bucket, key, "", tt.body), want)
 		})
 	}
 }
@@ -266,19 +254,7 @@ func testCopy(t *testing.T, s objstore.Store) {
 	if cp.VersionID == "" {
 		t.Error("Copy into an object-lock bucket returned no version id")
 	}
-	rc, got, err := s.Get(ctx, dst, "records/x.pdf", "")
-	if err != nil {
-		t.Fatalf("Get copy: %v", err)
-	}
-	defer closeQuietly(rc)
-	assertInfo(t, "Get copy", got, want)
-	read, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatalf("reading copy: %v", err)
-	}
-	if !bytes.Equal(read, body) {
-		t.Fatal("copy's bytes differ from the source's")
-	}
+	assertInfo(t, "Get copy", assertContent(t, s, dst, "records/x.pdf", "", body), want)
 	// The source is untouched.
 	srcInfo, err := s.Stat(ctx, src, "in/x.pdf", "")
 	if err != nil {
@@ -490,7 +466,9 @@ func newBucket(t *testing.T, s objstore.Store, opts objstore.BucketOptions) stri
 	return name
 }
 
-func assertContent(t *testing.T, s objstore.Store, bucket, key, version string, want []byte) {
+// assertContent checks that Get reads want from the object, with want's
+// digest, and returns what Get said of the object.
+func assertContent(t *testing.T, s objstore.Store, bucket, key, version string, want []byte) objstore.Info {
 	t.Helper()
 	rc, info, err := s.Get(t.Context(), bucket, key, version)
 	if err != nil {
@@ -507,6 +485,7 @@ func assertContent(t *testing.T, s objstore.Store, bucket, key, version string, 
 	if info.SHA256 != digest(want) {
 		t.Fatalf("%s/%s@%s reports sha256 %s, want %s", bucket, key, version, info.SHA256, digest(want))
 	}
+	return info
 }
 
 // assertInfo compares the fields a caller relies on. LastModified is

@@ -16,6 +16,7 @@ import (
 	"github.com/docflow/docflow/services/internal/clerical/counter"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
+	"github.com/docflow/docflow/services/internal/testkit"
 )
 
 // Run runs the suite. newDSN returns the address of a fresh, empty
@@ -48,11 +49,7 @@ var normal = counter.Document{Agency: "000.00.00.G22", Direction: counter.Incomi
 
 func open(t *testing.T, dsn string) (*sqlstore.DB, *counter.Store) {
 	t.Helper()
-	db, err := sqlstore.Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := testkit.DB(t, dsn)
 	store, err := counter.Open(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)
@@ -91,13 +88,25 @@ func issue(t *testing.T, store *counter.Store, s counter.Series) int64 {
 	return n
 }
 
-func last(t *testing.T, store *counter.Store, s counter.Series) int64 {
+// wantIssued issues the next number of s and checks that it is want; what
+// names the number in the failure.
+func wantIssued(t *testing.T, store *counter.Store, s counter.Series, want int64, what string) {
+	t.Helper()
+	if n := issue(t, store, s); n != want {
+		t.Errorf("%s is %d, want %d", what, n, want)
+	}
+}
+
+// wantLast checks that the last number issued in s is want.
+func wantLast(t *testing.T, store *counter.Store, s counter.Series, want int64) {
 	t.Helper()
 	n, err := store.Last(t.Context(), s)
 	if err != nil {
 		t.Fatalf("Last(%s): %v", s, err)
 	}
-	return n
+	if n != want {
+		t.Errorf("Last(%s) = %d, want %d", s, n, want)
+	}
 }
 
 // recorded lists the numbers committed with their record in s.
@@ -134,18 +143,10 @@ func oneTo(n int) []int64 {
 func testFirst(t *testing.T, dsn string) {
 	_, store := open(t, dsn)
 	s := counter.DefaultConfig().SeriesFor(normal, time.Date(2026, 1, 1, 0, 0, 0, 0, vntime.Zone))
-	if n := last(t, store, s); n != 0 {
-		t.Errorf("a new series says %d numbers were issued, want 0", n)
-	}
-	if n := issue(t, store, s); n != 1 {
-		t.Errorf("the first number is %d, want 1", n)
-	}
-	if n := issue(t, store, s); n != 2 {
-		t.Errorf("the second number is %d, want 2", n)
-	}
-	if n := last(t, store, s); n != 2 {
-		t.Errorf("last number %d, want 2", n)
-	}
+	wantLast(t, store, s, 0)
+	wantIssued(t, store, s, 1, "the first number")
+	wantIssued(t, store, s, 2, "the second number")
+	wantLast(t, store, s, 2)
 }
 
 func testParallel(t *testing.T, dsn string) {
@@ -177,9 +178,7 @@ func testParallel(t *testing.T, dsn string) {
 	if got := recorded(t, db, s); !slices.Equal(got, oneTo(n)) {
 		t.Errorf("records committed with numbers %v, want 1..%d", got, n)
 	}
-	if got := last(t, store, s); got != n {
-		t.Errorf("last number %d, want %d", got, n)
-	}
+	wantLast(t, store, s, n)
 }
 
 func testFailure(t *testing.T, dsn string) {
@@ -284,9 +283,7 @@ func testParallelFailures(t *testing.T, dsn string) {
 	if got := recorded(t, db, s); !slices.Equal(got, want) {
 		t.Errorf("records committed with numbers %v, want 1..%d", got, len(want))
 	}
-	if got := last(t, store, s); got != int64(len(want)) {
-		t.Errorf("last number %d, want %d", got, len(want))
-	}
+	wantLast(t, store, s, int64(len(want)))
 }
 
 func testIndependent(t *testing.T, dsn string) {
@@ -353,20 +350,12 @@ func testYearRollover(t *testing.T, dsn string) {
 		t.Errorf("%s is in %d, want 2026", midnight.UTC(), y)
 	}
 	for want := int64(1); want <= 3; want++ {
-		if n := issue(t, store, old); n != want {
-			t.Fatalf("2025: number %d, want %d", n, want)
-		}
+		wantIssued(t, store, old, want, "a number of 2025")
 	}
-	if n := issue(t, store, fresh); n != 1 {
-		t.Errorf("the first number of 2026 is %d, want 1", n)
-	}
+	wantIssued(t, store, fresh, 1, "the first number of 2026")
 	// A late entry in last year's register continues last year's numbers.
-	if n := issue(t, store, old); n != 4 {
-		t.Errorf("2025 after the rollover: number %d, want 4", n)
-	}
-	if n := issue(t, store, fresh); n != 2 {
-		t.Errorf("the second number of 2026 is %d, want 2", n)
-	}
+	wantIssued(t, store, old, 4, "the number of 2025 after the rollover")
+	wantIssued(t, store, fresh, 2, "the second number of 2026")
 }
 
 func testRestart(t *testing.T, dsn string) {
@@ -380,9 +369,7 @@ func testRestart(t *testing.T, dsn string) {
 	}
 
 	_, store = open(t, dsn)
-	if n := issue(t, store, s); n != 4 {
-		t.Errorf("after reopening the database the next number is %d, want 4", n)
-	}
+	wantIssued(t, store, s, 4, "the next number after reopening the database")
 }
 
 func testIncomplete(t *testing.T, dsn string) {
@@ -413,7 +400,5 @@ func testIncomplete(t *testing.T, dsn string) {
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM numbered`).Scan(&rows); err != nil || rows != 0 {
 		t.Errorf("%d records were numbered in incomplete series (%v)", rows, err)
 	}
-	if n := issue(t, store, good); n != 1 {
-		t.Errorf("after refusals the first number is %d, want 1", n)
-	}
+	wantIssued(t, store, good, 1, "the first number after refusals")
 }
