@@ -14,7 +14,6 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/natsx"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/routing/internal/delegation"
 	"github.com/docflow/docflow/services/routing/internal/orgchart"
@@ -66,12 +65,7 @@ func Calendar(t testing.TB) *calendar.Calendar {
 // closed when the test ends.
 func Delegations(t testing.TB, dsn string, chart *orgchart.Chart, now func() time.Time) *delegation.Store {
 	t.Helper()
-	db, err := sqlstore.Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	store, err := delegation.Open(t.Context(), db, func() *orgchart.Chart { return chart }, now, zaptest.NewLogger(t))
+	store, err := delegation.Open(t.Context(), testkit.DB(t, dsn), func() *orgchart.Chart { return chart }, now, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
