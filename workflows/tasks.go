@@ -4,6 +4,7 @@ import (
 	"time"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
 )
 
 // The people a workflow assigns work to, the tasks it holds for them and
@@ -12,15 +13,9 @@ import (
 // assignees and substitutes, and the gateway reads them back from the
 // workflows' states.
 
-// Assignee is the person holding a position a task is addressed to.
-type Assignee struct {
-	Position string `json:"position"`
-	// Title is the position's title, printed above a signature made in it.
-	Title       string       `json:"title,omitempty"`
-	Username    string       `json:"username"`
-	Supervisor  string       `json:"supervisor,omitempty"` // username the task escalates to when overdue
-	Substitutes []Substitute `json:"substitutes,omitempty"`
-}
+// Assignee is the person holding a position a task is addressed to, as
+// routing resolves them (svc.RoutingAssignee).
+type Assignee = svc.Assignee
 
 // Substitute may decide for the assignee between From (inclusive) and Until
 // (exclusive), for the listed document kinds (all when empty). A substitute

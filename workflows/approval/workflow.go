@@ -9,14 +9,12 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/workflows"
-	"github.com/docflow/docflow/workflows/internal/execution"
-	"github.com/docflow/docflow/workflows/internal/outbox"
-	"github.com/docflow/docflow/workflows/internal/updates"
+	"github.com/docflow/docflow/workflows/internal/kit"
 )
 
 // Register registers Workflow on r as WorkflowName: a replayer's, since no
 // worker runs the retired workflow.
-func Register(r execution.Registrar) {
+func Register(r kit.Registrar) {
 	r.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
 }
 
@@ -33,12 +31,12 @@ const (
 // if approved, the signature and the archive.
 func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	if err := in.validate(); err != nil {
-		return Result{}, execution.Invalid(err, workflows.ErrInvalidDecision)
+		return Result{}, kit.Invalid(err, workflows.ErrInvalidDecision)
 	}
 	log := workflow.GetLogger(ctx)
 	wf := &run{
 		in: in, state: State{Status: StatusAwaitingDecision},
-		outbox: &outbox.Outbox{Agency: in.Agency, DocumentID: in.DocumentID, Options: execution.RoutingActivity()},
+		outbox: &kit.Outbox{Agency: in.Agency, DocumentID: in.DocumentID, Options: kit.RoutingActivity()},
 	}
 
 	now := workflow.Now(ctx)
@@ -47,13 +45,13 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 		deadline = now.Add(time.Duration(max(in.DeadlineDays, 1)) * 24 * time.Hour)
 	}
 	wf.state.Task = &Task{
-		ID:         execution.NewID(ctx),
+		ID:         kit.NewID(ctx),
 		Assignee:   in.Approver,
 		AssignedAt: now,
 		Deadline:   deadline,
 	}
-	if err := updates.Register(ctx, QueryState, func() State { return wf.state },
-		updates.On(UpdateDecide, wf.validate, wf.decide)); err != nil {
+	if err := kit.RegisterHandlers(ctx, QueryState, func() State { return wf.state },
+		kit.On(UpdateDecide, wf.validate, wf.decide)); err != nil {
 		return Result{}, err
 	}
 
@@ -85,7 +83,7 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 			return Result{}, err
 		}
 		log.Info("document rejected", "document_id", in.DocumentID, "by", d.By.Username)
-		return Result{Outcome: workflows.OutcomeRejected}, execution.Finish(ctx)
+		return Result{Outcome: workflows.OutcomeRejected}, kit.Finish(ctx)
 	}
 
 	if err := wf.publish(ctx, events.DocumentApproved, decision); err != nil {
@@ -94,7 +92,7 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 
 	wf.state.Status = StatusSigning
 	var signed workflows.SignDocumentResult
-	signCtx := workflow.WithActivityOptions(ctx, execution.ServiceActivity(workflows.SigningTaskQueue, 5*time.Minute,
+	signCtx := workflow.WithActivityOptions(ctx, kit.ServiceActivity(workflows.SigningTaskQueue, 5*time.Minute,
 		workflows.ErrSourceIntegrity, workflows.ErrNoSigningKey, workflows.ErrUnsignablePDF))
 	if err := workflow.ExecuteActivity(signCtx, workflows.ActivitySignDocument, workflows.SignDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Source: in.Original,
@@ -105,7 +103,7 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 
 	wf.state.Status = StatusArchiving
 	var archived workflows.ArchiveDocumentResult
-	archiveCtx := workflow.WithActivityOptions(ctx, execution.ServiceActivity(workflows.ArchiveTaskQueue, 5*time.Minute, workflows.ErrSourceIntegrity))
+	archiveCtx := workflow.WithActivityOptions(ctx, kit.ServiceActivity(workflows.ArchiveTaskQueue, 5*time.Minute, workflows.ErrSourceIntegrity))
 	if err := workflow.ExecuteActivity(archiveCtx, workflows.ActivityArchiveDocument, workflows.ArchiveDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Kind: in.Kind, Subject: in.Subject,
 		ArrivalNumber: in.ArrivalNumber, Signed: signed.Signed, Signer: d.By.Username, SignedAt: signed.SignedAt,
@@ -115,14 +113,14 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 
 	wf.state.Status = StatusArchived
 	log.Info("document archived", "document_id", in.DocumentID, "record_id", archived.RecordID)
-	return Result{Outcome: workflows.OutcomeArchived, Signed: &signed.Signed, RecordID: archived.RecordID}, execution.Finish(ctx)
+	return Result{Outcome: workflows.OutcomeArchived, Signed: &signed.Signed, RecordID: archived.RecordID}, kit.Finish(ctx)
 }
 
 type run struct {
 	in       Input
 	state    State
 	decision *workflows.Decision
-	outbox   *outbox.Outbox
+	outbox   *kit.Outbox
 }
 
 // validate runs before an update is accepted into history: a refused
@@ -131,15 +129,15 @@ func (wf *run) validate(_ workflow.Context, d workflows.Decision) error {
 	task := wf.state.Task
 	switch {
 	case task == nil || d.TaskID != task.ID:
-		return updates.Refuse(workflows.ErrTaskNotFound, "no open task %s on this document", d.TaskID)
+		return kit.Refuse(workflows.ErrTaskNotFound, "no open task %s on this document", d.TaskID)
 	case wf.decision != nil:
-		return updates.Refuse(workflows.ErrTaskClosed, "the task was already decided (%s by %s)", task.Decision, task.DecidedBy)
+		return kit.Refuse(workflows.ErrTaskClosed, "the task was already decided (%s by %s)", task.Decision, task.DecidedBy)
 	case d.By.Username != task.Assignee:
-		return updates.Refuse(workflows.ErrNotAssignee, "the task is assigned to %s, not to %s", task.Assignee, d.By.Username)
+		return kit.Refuse(workflows.ErrNotAssignee, "the task is assigned to %s, not to %s", task.Assignee, d.By.Username)
 	case d.Decision != workflows.DecisionApprove && d.Decision != workflows.DecisionReject:
-		return updates.Refuse(workflows.ErrInvalidDecision, "decision %q is not one of approve, reject", d.Decision)
+		return kit.Refuse(workflows.ErrInvalidDecision, "decision %q is not one of approve, reject", d.Decision)
 	case d.Decision == workflows.DecisionReject && d.Comment == "":
-		return updates.Refuse(workflows.ErrInvalidDecision, "a rejection needs a comment giving the reason")
+		return kit.Refuse(workflows.ErrInvalidDecision, "a rejection needs a comment giving the reason")
 	}
 	return nil
 }
@@ -155,14 +153,14 @@ func (wf *run) decide(ctx workflow.Context, d workflows.Decision) (workflows.Dec
 	return workflows.DecisionResult{TaskID: task.ID, Decision: d.Decision, DecidedAt: now}, nil
 }
 
-// publish has the routing service emit an event at once (package outbox).
+// publish has the routing service emit an event at once (kit.Outbox).
 func (wf *run) publish(ctx workflow.Context, t events.Type, data any) error {
 	wf.outbox.Queue(t, data)
 	return wf.outbox.Flush(ctx)
 }
 
 func (in Input) validate() error {
-	problems := execution.DocumentProblems(in.Document)
+	problems := kit.DocumentProblems(in.Document)
 	if in.Approver == "" {
 		problems = append(problems, errors.New("approver is required"))
 	}

@@ -25,7 +25,7 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/workflows"
-	"github.com/docflow/docflow/workflows/internal/tasks"
+	"github.com/docflow/docflow/workflows/internal/kit"
 )
 
 // Names of the workflow, its updates, query and signal.
@@ -262,4 +262,4 @@ type EndedBy struct {
 }
 
 // OpenTasks are the tasks still waiting for someone.
-func (s State) OpenTasks() []workflows.Task { return tasks.Open(s.Tasks) }
+func (s State) OpenTasks() []workflows.Task { return kit.OpenTasks(s.Tasks) }

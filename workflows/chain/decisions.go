@@ -8,8 +8,7 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/workflows"
-	"github.com/docflow/docflow/workflows/internal/execution"
-	"github.com/docflow/docflow/workflows/internal/updates"
+	"github.com/docflow/docflow/workflows/internal/kit"
 )
 
 func (wf *run) validateDecision(ctx workflow.Context, d workflows.Decision) error {
@@ -20,13 +19,13 @@ func (wf *run) validateDecision(ctx workflow.Context, d workflows.Decision) erro
 	case workflows.DecisionApprove, DecisionComment:
 	case workflows.DecisionReject, DecisionReturn:
 		if strings.TrimSpace(d.Comment) == "" {
-			return updates.Refuse(workflows.ErrInvalidDecision, "a decision to %s needs a comment giving the reason", d.Decision)
+			return kit.Refuse(workflows.ErrInvalidDecision, "a decision to %s needs a comment giving the reason", d.Decision)
 		}
 	default:
-		return updates.Refuse(workflows.ErrInvalidDecision, "decision %q is not one of approve, reject, return, comment", d.Decision)
+		return kit.Refuse(workflows.ErrInvalidDecision, "decision %q is not one of approve, reject, return, comment", d.Decision)
 	}
 	if d.Decision == DecisionComment && strings.TrimSpace(d.Comment) == "" {
-		return updates.Refuse(workflows.ErrInvalidDecision, "a comment needs text")
+		return kit.Refuse(workflows.ErrInvalidDecision, "a comment needs text")
 	}
 	return nil
 }
@@ -46,9 +45,7 @@ func (wf *run) decide(ctx workflow.Context, d workflows.Decision) (workflows.Dec
 	t, onBehalfOf, _ := wf.book.Acting(d.TaskID, TaskApprove, d.By.Username, now, workflows.ErrNotAssignee)
 	res := wf.book.Acted(t, d.Decision, d.By, onBehalfOf, d.Comment, now)
 	if d.Decision == DecisionComment {
-		n := wf.book.Notice(t, now)
-		n.By, n.Comment = &d.By, d.Comment
-		wf.book.Outbox.Queue(events.TaskCommented, n)
+		wf.book.Comment(t, &d.By, d.Comment, now)
 		return res, nil
 	}
 
@@ -84,7 +81,7 @@ func (wf *run) returnToDrafter(ctx workflow.Context, stepID string, now time.Tim
 	wf.state.StepOpen = false
 	wf.state.Status = StatusReturned
 	wf.book.Open(workflows.Task{
-		ID: execution.NewID(ctx), StepID: stepID, Kind: TaskRevise, Status: workflows.TaskOpen,
+		ID: kit.NewID(ctx), StepID: stepID, Kind: TaskRevise, Status: workflows.TaskOpen,
 		Assignee: workflows.Assignee{Username: wf.in.Drafter.Username}, AssignedAt: now,
 	})
 	return &wf.state.Tasks[len(wf.state.Tasks)-1]
@@ -95,10 +92,10 @@ func (wf *run) validateResubmission(_ workflow.Context, r Resubmission) error {
 		return err
 	}
 	if r.By.Username != wf.in.Drafter.Username {
-		return updates.Refuse(ErrNotDrafter, "only the drafter, %s, can resubmit the document", wf.in.Drafter.Username)
+		return kit.Refuse(ErrNotDrafter, "only the drafter, %s, can resubmit the document", wf.in.Drafter.Username)
 	}
 	if r.Original.Key == "" || r.Original.SHA256 == "" {
-		return updates.Refuse(workflows.ErrInvalidDecision, "the revised document must be stored first: its object key and sha256 are required")
+		return kit.Refuse(workflows.ErrInvalidDecision, "the revised document must be stored first: its object key and sha256 are required")
 	}
 	return nil
 }
@@ -127,12 +124,12 @@ func (wf *run) validateReassignment(_ workflow.Context, r Reassignment) error {
 	}
 	switch {
 	case r.By.Role != RoleLeader || r.By.Agency != wf.in.Agency:
-		return updates.Refuse(workflows.ErrNotLeader, "only a leader of %s can reassign a task; %s acts as %s of %s",
+		return kit.Refuse(workflows.ErrNotLeader, "only a leader of %s can reassign a task; %s acts as %s of %s",
 			wf.in.Agency, r.By.Username, r.By.Role, r.By.Agency)
 	case r.To.Username == "":
-		return updates.Refuse(workflows.ErrInvalidDecision, "reassign to whom? the new assignee's username is required")
+		return kit.Refuse(workflows.ErrInvalidDecision, "reassign to whom? the new assignee's username is required")
 	case r.To.Username == t.Assignee.Username:
-		return updates.Refuse(workflows.ErrInvalidDecision, "task %s is already assigned to %s", t.ID, r.To.Username)
+		return kit.Refuse(workflows.ErrInvalidDecision, "task %s is already assigned to %s", t.ID, r.To.Username)
 	}
 	return nil
 }
@@ -149,7 +146,7 @@ func (wf *run) reassign(ctx workflow.Context, r Reassignment) (ChangeResult, err
 	n.By, n.To = &r.By, r.To.Username
 	wf.book.Outbox.Queue(events.TaskReassigned, n)
 	next := workflows.Task{
-		ID: execution.NewID(ctx), StepID: t.StepID, Kind: TaskApprove, Status: workflows.TaskOpen, Assignee: r.To,
+		ID: kit.NewID(ctx), StepID: t.StepID, Kind: TaskApprove, Status: workflows.TaskOpen, Assignee: r.To,
 		AssignedAt: now, Deadline: t.Deadline, RemindAt: t.RemindAt, RemindedAt: t.RemindedAt,
 	}
 	wf.book.Open(next)
@@ -159,11 +156,11 @@ func (wf *run) reassign(ctx workflow.Context, r Reassignment) (ChangeResult, err
 
 func (wf *run) validateRecall(_ workflow.Context, r Recall) error {
 	if r.By.Username != wf.in.Drafter.Username {
-		return updates.Refuse(ErrNotDrafter, "only the drafter, %s, can recall the document", wf.in.Drafter.Username)
+		return kit.Refuse(ErrNotDrafter, "only the drafter, %s, can recall the document", wf.in.Drafter.Username)
 	}
 	s := wf.state
 	if s.Ended != nil || s.Step >= len(wf.in.Plan.Steps) || (s.Status != StatusInReview && s.Status != StatusReturned) {
-		return updates.Refuse(ErrRecallTooLate, "the document can no longer be recalled: it is %s", wf.statusWord())
+		return kit.Refuse(ErrRecallTooLate, "the document can no longer be recalled: it is %s", wf.statusWord())
 	}
 	return nil
 }
@@ -187,4 +184,20 @@ func (wf *run) recall(ctx workflow.Context, r Recall) (ChangeResult, error) {
 	wf.book.Record(workflows.Entry{At: now, Action: "recall", By: r.By.Username, Comment: r.Reason})
 	wf.refresh()
 	return ChangeResult{At: now}, nil
+}
+
+// end publishes how the document ended early and returns the outcome.
+func (wf *run) end(ctx workflow.Context) (Result, error) {
+	e := wf.state.Ended
+	data := events.DocumentDecisionData{DocumentID: wf.in.DocumentID, WorkflowID: wf.book.WorkflowID, By: e.By, Comment: e.Comment, At: e.At}
+	outcome, typ := workflows.OutcomeRejected, events.DocumentRejected
+	if wf.state.Status == StatusRecalled {
+		outcome, typ = OutcomeRecalled, events.DocumentRecalled
+	}
+	wf.book.Outbox.Queue(typ, data)
+	if err := wf.book.Outbox.Flush(ctx); err != nil {
+		return Result{}, err
+	}
+	workflow.GetLogger(ctx).Info("approval chain ended", "document_id", wf.in.DocumentID, "outcome", outcome, "by", e.By.Username)
+	return Result{Outcome: outcome}, kit.Finish(ctx)
 }

@@ -25,7 +25,7 @@ func (wf *run) send(step Step, now, deadline time.Time) {
 	})
 	wf.book.Record(workflows.Entry{At: now, Action: "send", StepID: step.ID, By: step.Agency})
 	wf.book.Outbox.Queue(events.DocumentSent, events.DocumentSentData{
-		DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, StepID: step.ID, To: step.Agency,
+		DocumentID: wf.in.DocumentID, WorkflowID: wf.book.WorkflowID, StepID: step.ID, To: step.Agency,
 		Kind: wf.in.Kind, Subject: wf.in.Subject, Urgency: wf.in.Urgency, Original: wf.state.Original,
 		Due: deadline, At: now,
 	})
@@ -70,7 +70,7 @@ func (wf *run) overdue(ctx workflow.Context, i int) {
 	}
 	wf.book.Record(workflows.Entry{At: now, Action: "escalate", StepID: x.StepID, By: x.Agency, Comment: "notified " + strings.Join(notify, ", ")})
 	wf.book.Outbox.Queue(events.DocumentOverdue, events.DocumentOverdueData{
-		DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, StepID: x.StepID, WaitingFor: x.Agency,
+		DocumentID: wf.in.DocumentID, WorkflowID: wf.book.WorkflowID, StepID: x.StepID, WaitingFor: x.Agency,
 		Deadline: x.Deadline, Notify: notify, At: now,
 	})
 }
@@ -114,9 +114,7 @@ func (wf *run) reply(ctx workflow.Context, r AgencyReply) {
 		wf.closeExchange(i, ExchangeRefused)
 		revise := wf.returnToDrafter(ctx, x.StepID, now)
 		// The drafter learns from the task why it came back.
-		n := wf.book.Notice(revise, now)
-		n.Comment = x.Agency + " " + events.ReceiptRejected + ": " + reason
-		wf.book.Outbox.Queue(events.TaskCommented, n)
+		wf.book.Comment(revise, nil, x.Agency+" "+events.ReceiptRejected+": "+reason, now)
 	}
 	wf.refresh()
 }

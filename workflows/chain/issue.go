@@ -7,8 +7,7 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/workflows"
-	"github.com/docflow/docflow/workflows/internal/execution"
-	"github.com/docflow/docflow/workflows/internal/updates"
+	"github.com/docflow/docflow/workflows/internal/kit"
 )
 
 // The two-signature rule (DOMAIN.md §4): once the competent person's
@@ -86,10 +85,10 @@ type Issued struct {
 func (wf *run) validateIssue(_ workflow.Context, r Issue) error {
 	switch {
 	case r.By.Role != RoleClerk || r.By.Agency != wf.in.Agency:
-		return updates.Refuse(ErrNotClerk, "only a clerk (văn thư) of %s can number and seal the document; %s acts as %s of %s",
+		return kit.Refuse(ErrNotClerk, "only a clerk (văn thư) of %s can number and seal the document; %s acts as %s of %s",
 			wf.in.Agency, r.By.Username, r.By.Role, r.By.Agency)
 	case wf.state.Status != StatusAwaitingIssue:
-		return updates.Refuse(ErrNotAwaitingIssue, "the document cannot be issued: it is %s, not signed and waiting for a clerk", wf.statusWord())
+		return kit.Refuse(ErrNotAwaitingIssue, "the document cannot be issued: it is %s, not signed and waiting for a clerk", wf.statusWord())
 	}
 	return nil
 }
@@ -106,12 +105,12 @@ func (wf *run) issue(ctx workflow.Context, r Issue) (IssueResult, error) {
 	fail := func(what string, err error) (IssueResult, error) {
 		wf.state.Status = StatusAwaitingIssue
 		wf.state.WaitingFor = []string{ClerksOf(in.Agency)}
-		wf.book.Record(workflows.Entry{At: workflow.Now(ctx), Action: "issue_failed", By: r.By.Username, Comment: what + ": " + execution.Reason(err)})
+		wf.book.Record(workflows.Entry{At: workflow.Now(ctx), Action: "issue_failed", By: r.By.Username, Comment: what + ": " + kit.Reason(err)})
 		wf.upsertSearch(ctx)
 		return IssueResult{}, err
 	}
 
-	numberOpts := execution.ServiceActivity(workflows.IntakeTaskQueue, time.Minute, workflows.ErrUnregistered, workflows.ErrCannotNumber)
+	numberOpts := kit.ServiceActivity(workflows.IntakeTaskQueue, time.Minute, workflows.ErrUnregistered, workflows.ErrCannotNumber)
 	numberOpts.ScheduleToCloseTimeout = issueTimeout
 	var num workflows.AssignNumberResult
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, numberOpts), workflows.ActivityAssignNumber, workflows.AssignNumberInput{
@@ -120,7 +119,7 @@ func (wf *run) issue(ctx workflow.Context, r Issue) (IssueResult, error) {
 		return fail("number", err)
 	}
 
-	sealOpts := execution.ServiceActivity(workflows.SigningTaskQueue, 5*time.Minute,
+	sealOpts := kit.ServiceActivity(workflows.SigningTaskQueue, 5*time.Minute,
 		workflows.ErrPersonalSignatureInvalid, workflows.ErrNoOrganisationKey, workflows.ErrSourceIntegrity, workflows.ErrUnsignablePDF)
 	sealOpts.ScheduleToCloseTimeout = issueTimeout
 	var sealed workflows.SealDocumentResult
@@ -137,7 +136,7 @@ func (wf *run) issue(ctx workflow.Context, r Issue) (IssueResult, error) {
 	}
 	wf.book.Record(workflows.Entry{At: workflow.Now(ctx), Action: "issue", By: r.By.Username, Comment: num.Symbol})
 	wf.book.Outbox.Queue(events.DocumentNumbered, events.DocumentNumberedData{
-		DocumentID: in.DocumentID, WorkflowID: wf.wfID, Number: num.Number, Symbol: num.Symbol, Register: num.Register,
+		DocumentID: in.DocumentID, WorkflowID: wf.book.WorkflowID, Number: num.Number, Symbol: num.Symbol, Register: num.Register,
 		Year: num.Year, Kind: in.Kind, Subject: in.Subject, Signer: wf.state.Approver.Username, Sealed: sealed.Sealed,
 		Attachment: r.Attachment, By: r.By, IssuedAt: num.IssuedAt,
 	})

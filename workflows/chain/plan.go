@@ -5,15 +5,31 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/docflow/docflow/workflows/internal/execution"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/docflow/docflow/workflows/internal/kit"
 )
 
 // The rules of a plan: what routing may hand the workflow, and how many
 // approvals complete a step.
 
+// runnable refuses, for good, a start input this run cannot take: one that
+// breaks the rules below, or a plan with an external step in a run that
+// began before external steps existed (it refused such a plan, and
+// replaying it must refuse it again).
+func (in Input) runnable(ctx workflow.Context) error {
+	if err := in.validate(); err != nil {
+		return kit.Invalid(err, ErrInvalidPlan)
+	}
+	if in.Plan.external() && workflow.GetVersion(ctx, changeExternalSteps, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return kit.Invalid(errors.New("the plan has an external step, which this workflow run cannot take"), ErrInvalidPlan)
+	}
+	return nil
+}
+
 // validate lists every problem of the start input at once.
 func (in Input) validate() error {
-	problems := execution.DocumentProblems(in.Document)
+	problems := kit.DocumentProblems(in.Document)
 	if in.Drafter.Username == "" {
 		problems = append(problems, errors.New("drafter is required: a returned document goes back to them"))
 	}

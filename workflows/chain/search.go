@@ -1,10 +1,6 @@
 package chain
 
-import (
-	"go.temporal.io/sdk/workflow"
-
-	"github.com/docflow/docflow/workflows/internal/search"
-)
+import "go.temporal.io/sdk/workflow"
 
 // upsertSearch writes the Docflow* search attributes when they changed; they
 // must be registered on the namespace before Input.UpsertSearchAttributes is
@@ -18,8 +14,5 @@ func (wf *run) upsertSearch(ctx workflow.Context) {
 	if x := wf.exchange(); x != nil && (deadline.IsZero() || x.Deadline.Before(deadline)) {
 		deadline = x.Deadline
 	}
-	wf.search.Upsert(ctx, search.Values{
-		DocumentID: wf.in.DocumentID, Agency: wf.in.Agency, Status: wf.statusWord(),
-		WaitingFor: wf.state.WaitingFor, Deadline: deadline,
-	})
+	wf.book.UpsertSearch(ctx, wf.statusWord(), wf.state.WaitingFor, deadline)
 }

@@ -8,7 +8,7 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/workflows"
-	"github.com/docflow/docflow/workflows/internal/execution"
+	"github.com/docflow/docflow/workflows/internal/kit"
 )
 
 // signAndArchive runs once every step agreed, as the single-approver
@@ -18,7 +18,7 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 	by := *wf.state.Approver
 	wf.state.Status = StatusApproved
 	wf.book.Outbox.Queue(events.DocumentApproved, events.DocumentDecisionData{
-		DocumentID: in.DocumentID, WorkflowID: wf.wfID, By: by, At: workflow.Now(ctx),
+		DocumentID: in.DocumentID, WorkflowID: wf.book.WorkflowID, By: by, At: workflow.Now(ctx),
 	})
 	if err := wf.book.Outbox.Flush(ctx); err != nil {
 		return Result{}, err
@@ -31,7 +31,7 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 	// (5 minutes by default) to approve on their device; the activity
 	// heartbeats meanwhile, so a lost worker is noticed within the
 	// heartbeat timeout rather than the start-to-close one.
-	signOpts := execution.ServiceActivity(workflows.SigningTaskQueue, 10*time.Minute,
+	signOpts := kit.ServiceActivity(workflows.SigningTaskQueue, 10*time.Minute,
 		workflows.ErrSourceIntegrity, workflows.ErrNoSigningKey, workflows.ErrUnsignablePDF,
 		workflows.ErrSignatureRefused, workflows.ErrSignatureExpired)
 	signOpts.HeartbeatTimeout = 30 * time.Second
@@ -54,7 +54,7 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 
 	wf.state.Status = StatusArchiving
 	var archived workflows.ArchiveDocumentResult
-	archiveCtx := workflow.WithActivityOptions(ctx, execution.ServiceActivity(workflows.ArchiveTaskQueue, 5*time.Minute, workflows.ErrSourceIntegrity))
+	archiveCtx := workflow.WithActivityOptions(ctx, kit.ServiceActivity(workflows.ArchiveTaskQueue, 5*time.Minute, workflows.ErrSourceIntegrity))
 	if err := workflow.ExecuteActivity(archiveCtx, workflows.ActivityArchiveDocument, workflows.ArchiveDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Kind: in.Kind, Subject: in.Subject,
 		ArrivalNumber: in.ArrivalNumber, Signed: archive, Signer: by.Username, SignedAt: signed.SignedAt,
@@ -65,7 +65,7 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 	wf.state.Status = StatusArchived
 	wf.upsertSearch(ctx)
 	workflow.GetLogger(ctx).Info("document archived", "document_id", in.DocumentID, "record_id", archived.RecordID)
-	return Result{Outcome: workflows.OutcomeArchived, Signed: &signed.Signed, Issued: wf.state.Issued, RecordID: archived.RecordID}, execution.Finish(ctx)
+	return Result{Outcome: workflows.OutcomeArchived, Signed: &signed.Signed, Issued: wf.state.Issued, RecordID: archived.RecordID}, kit.Finish(ctx)
 }
 
 // signer is how the person who approved the last step signs: the title of

@@ -6,7 +6,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/docflow/docflow/workflows"
-	"github.com/docflow/docflow/workflows/internal/tasks"
+	"github.com/docflow/docflow/workflows/internal/kit"
 )
 
 // changeLateSubstitutes is the workflow.GetVersion change id of
@@ -59,8 +59,8 @@ func (wf *run) receive(ctx workflow.Context) {
 // with task.delegated, so inboxes show it to the right people.
 func (wf *run) substitute(ctx workflow.Context, c workflows.SubstitutesChange) {
 	now := workflow.Now(ctx)
-	for _, a := range tasks.Substitutions(c) {
-		wf.book.Delegate(now, a, TaskApprove, tasks.Usernames(a.Substitutes))
+	for _, a := range kit.Substitutions(c) {
+		wf.book.Delegate(now, a, TaskApprove, kit.Usernames(a.Substitutes))
 		for s := wf.state.Step; s < len(wf.in.Plan.Steps); s++ {
 			step := &wf.in.Plan.Steps[s]
 			for j := range step.Assignees {

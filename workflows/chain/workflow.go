@@ -1,21 +1,16 @@
 package chain
 
 import (
-	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/workflow"
 
-	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/workflows"
-	"github.com/docflow/docflow/workflows/internal/execution"
-	"github.com/docflow/docflow/workflows/internal/search"
-	"github.com/docflow/docflow/workflows/internal/tasks"
-	"github.com/docflow/docflow/workflows/internal/updates"
+	"github.com/docflow/docflow/workflows/internal/kit"
 )
 
 // Register registers Workflow on r, a worker or a replayer, as WorkflowName.
-func Register(r execution.Registrar) {
+func Register(r kit.Registrar) {
 	r.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
 }
 
@@ -27,30 +22,25 @@ func Register(r execution.Registrar) {
 // step's tasks with their deadlines, publishing events in the order they
 // happened, and, at the end, signing and archiving.
 func Workflow(ctx workflow.Context, in Input) (Result, error) {
-	if err := in.validate(); err != nil {
-		return Result{}, execution.Invalid(err, ErrInvalidPlan)
-	}
-	// A run that began before external steps existed refused such a plan;
-	// replaying it must refuse it again.
-	if in.Plan.external() && workflow.GetVersion(ctx, changeExternalSteps, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return Result{}, execution.Invalid(errors.New("the plan has an external step, which this workflow run cannot take"), ErrInvalidPlan)
+	if err := in.runnable(ctx); err != nil {
+		return Result{}, err
 	}
 	wf := &run{
-		in: in, wfID: workflow.GetInfo(ctx).WorkflowExecution.ID, signals: listen(ctx),
+		in: in, signals: listen(ctx),
 		state: State{Status: StatusInReview, Original: in.Original},
 	}
-	if execution.Resume(&wf.in.Resume, &wf.state) {
+	if kit.Resume(&wf.in.Resume, &wf.state) {
 		wf.state.Runs++
 	}
-	wf.book = tasks.New(in.Document, wf.wfID, &wf.state.Tasks, &wf.state.History)
-	// Validators only read the state (package updates); handlers apply the
+	wf.book = kit.NewBook(ctx, in.Document, &wf.state.Tasks, &wf.state.History)
+	// Validators only read the state (kit.On); handlers apply the
 	// change.
-	if err := updates.Register(ctx, QueryState, func() State { return wf.state },
-		updates.On(UpdateDecide, wf.validateDecision, wf.decide),
-		updates.On(UpdateResubmit, wf.validateResubmission, wf.resubmit),
-		updates.On(UpdateReassign, wf.validateReassignment, wf.reassign),
-		updates.On(UpdateRecall, wf.validateRecall, wf.recall),
-		updates.On(UpdateIssue, wf.validateIssue, wf.issue)); err != nil {
+	if err := kit.RegisterHandlers(ctx, QueryState, func() State { return wf.state },
+		kit.On(UpdateDecide, wf.validateDecision, wf.decide),
+		kit.On(UpdateResubmit, wf.validateResubmission, wf.resubmit),
+		kit.On(UpdateReassign, wf.validateReassignment, wf.reassign),
+		kit.On(UpdateRecall, wf.validateRecall, wf.recall),
+		kit.On(UpdateIssue, wf.validateIssue, wf.issue)); err != nil {
 		return Result{}, err
 	}
 
@@ -80,13 +70,11 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 
 type run struct {
 	in    Input
-	wfID  string
 	state State
 	// book keeps the state's tasks and history, with the reminders and
 	// escalations of open tasks and exchanges on its timers; they are rebuilt
 	// after continue-as-new, so they are not State.
-	book   *tasks.Book
-	search search.Attributes
+	book *kit.Book
 	// signals are the workflow's signal channels, read by the main loop.
 	signals signals
 }
@@ -117,7 +105,7 @@ func (wf *run) actionable(ctx workflow.Context) bool {
 // the deadline routing computes for the step.
 func (wf *run) openStep(ctx workflow.Context) error {
 	step := wf.in.Plan.Steps[wf.state.Step]
-	dl, err := tasks.PlanDeadlines(ctx, workflows.PlanDeadlinesInput{
+	dl, err := kit.PlanDeadlines(ctx, workflows.PlanDeadlinesInput{
 		From: workflow.Now(ctx), WorkingDays: step.DeadlineWorkingDays, Urgency: wf.in.Urgency,
 	})
 	if err != nil {
@@ -139,7 +127,7 @@ func (wf *run) openStep(ctx workflow.Context) error {
 	}
 	for _, a := range step.Assignees {
 		wf.book.Open(workflows.Task{
-			ID: execution.NewID(ctx), StepID: step.ID, Kind: TaskApprove, Status: workflows.TaskOpen, Assignee: a,
+			ID: kit.NewID(ctx), StepID: step.ID, Kind: TaskApprove, Status: workflows.TaskOpen, Assignee: a,
 			AssignedAt: now, Deadline: dl.Deadline, RemindAt: dl.RemindAt,
 		})
 	}
@@ -157,31 +145,15 @@ func (wf *run) refresh() {
 	wf.state.WaitingFor = wf.book.WaitingFor(agency...)
 }
 
-// end publishes how the document ended early and returns the outcome.
-func (wf *run) end(ctx workflow.Context) (Result, error) {
-	e := wf.state.Ended
-	data := events.DocumentDecisionData{DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, By: e.By, Comment: e.Comment, At: e.At}
-	outcome, typ := workflows.OutcomeRejected, events.DocumentRejected
-	if wf.state.Status == StatusRecalled {
-		outcome, typ = OutcomeRecalled, events.DocumentRecalled
-	}
-	wf.book.Outbox.Queue(typ, data)
-	if err := wf.book.Outbox.Flush(ctx); err != nil {
-		return Result{}, err
-	}
-	workflow.GetLogger(ctx).Info("approval chain ended", "document_id", wf.in.DocumentID, "outcome", outcome, "by", e.By.Username)
-	return Result{Outcome: outcome}, execution.Finish(ctx)
-}
-
 // continueAsNewDue says the history is long enough to start afresh and the
 // workflow is at a point where nothing is in flight.
 func (wf *run) continueAsNewDue(ctx workflow.Context) bool {
-	return execution.ContinueAsNewDue(ctx, wf.in.HistoryLimit, wf.book.Outbox.Len() == 0 && !wf.signals.pending())
+	return kit.ContinueAsNewDue(ctx, wf.in.HistoryLimit, wf.book.Outbox.Len() == 0 && !wf.signals.pending())
 }
 
 // continueAsNew carries the whole state into a fresh run.
 func (wf *run) continueAsNew(ctx workflow.Context) error {
 	next, st := wf.in, wf.state
 	next.Resume = &st
-	return execution.ContinueAsNew(ctx, WorkflowName, wf.in.DocumentID, next)
+	return kit.ContinueAsNew(ctx, WorkflowName, wf.in.DocumentID, next)
 }

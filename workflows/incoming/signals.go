@@ -6,7 +6,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/docflow/docflow/workflows"
-	"github.com/docflow/docflow/workflows/internal/tasks"
+	"github.com/docflow/docflow/workflows/internal/kit"
 )
 
 // receive applies the substitutes signals that arrived: each listed
@@ -19,7 +19,7 @@ func (wf *run) receive(ctx workflow.Context) {
 			return
 		}
 		now := workflow.Now(ctx)
-		for _, a := range tasks.Substitutions(c) {
+		for _, a := range kit.Substitutions(c) {
 			wf.book.Delegate(now, a, "", "")
 			if len(wf.state.Tasks) == 0 {
 				for i := range wf.in.Leaders {

@@ -1,26 +1,23 @@
 package incoming
 
 import (
-	"fmt"
-	"slices"
 	"strings"
-	"time"
 
 	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/workflows"
-	"github.com/docflow/docflow/workflows/internal/updates"
+	"github.com/docflow/docflow/workflows/internal/kit"
 )
 
-// handle registers the query and the updates (package updates: validators
+// handle registers the query and the updates (kit.On: validators
 // only read the state, handlers apply the change).
 func (wf *run) handle(ctx workflow.Context) error {
-	return updates.Register(ctx, QueryState, func() State { return wf.state },
-		updates.On(UpdateAssign, wf.validateAssignment, wf.assign),
-		updates.On(UpdateProgress, wf.validateProgress, wf.progress),
-		updates.On(UpdateContribute, wf.validateContribution, wf.contribute),
-		updates.On(UpdateComplete, wf.validateCompletion, wf.complete))
+	return kit.RegisterHandlers(ctx, QueryState, func() State { return wf.state },
+		kit.On(UpdateAssign, wf.validateAssignment, wf.assign),
+		kit.On(UpdateProgress, wf.validateProgress, wf.progress),
+		kit.On(UpdateContribute, wf.validateContribution, wf.contribute),
+		kit.On(UpdateComplete, wf.validateCompletion, wf.complete))
 }
 
 func (wf *run) validateAssignment(ctx workflow.Context, a Assignment) error {
@@ -29,45 +26,10 @@ func (wf *run) validateAssignment(ctx workflow.Context, a Assignment) error {
 		return err
 	}
 	if _, err := wf.book.ActingFor(t, a.By.Username, workflow.Now(ctx), workflows.ErrNotLeader); err != nil {
-		var leaders []string
-		for _, l := range wf.in.Leaders {
-			leaders = append(leaders, l.Username)
-		}
-		return updates.Refuse(workflows.ErrNotLeader, "only the leaders the document was presented to (%s), a substitute of theirs or, once overdue, their supervisor can assign it: %v",
-			people(leaders), err)
+		return kit.Refuse(workflows.ErrNotLeader, "only the leaders the document was presented to (%s), a substitute of theirs or, once overdue, their supervisor can assign it: %v",
+			people(wf.in.leaderNames()), err)
 	}
-	now := workflow.Now(ctx)
-	var problems []string
-	if strings.TrimSpace(a.Lead.Unit) == "" {
-		problems = append(problems, "the lead unit is required")
-	}
-	if a.Lead.Username == "" {
-		problems = append(problems, "the lead person's username is required")
-	}
-	seen := []string{a.Lead.Username}
-	for i, c := range a.Cooperators {
-		switch {
-		case c.Username == "":
-			problems = append(problems, fmt.Sprintf("cooperator %d (unit %q) needs the username of the person who contributes", i+1, c.Unit))
-		case slices.Contains(seen, c.Username):
-			problems = append(problems, fmt.Sprintf("%s is named twice (lead or cooperator)", c.Username))
-		}
-		seen = append(seen, c.Username)
-	}
-	switch {
-	case a.DeadlineWorkingDays > 0 && !a.Deadline.IsZero():
-		problems = append(problems, "give the deadline either in working days or as a date, not both")
-	case a.DeadlineWorkingDays < 0:
-		problems = append(problems, fmt.Sprintf("deadline_working_days must be 1 or more, got %d", a.DeadlineWorkingDays))
-	case a.DeadlineWorkingDays == 0 && a.Deadline.IsZero():
-		problems = append(problems, "a handling deadline is required: working days or a date")
-	case !a.Deadline.IsZero() && !a.Deadline.After(now):
-		problems = append(problems, fmt.Sprintf("the deadline %s has already passed", a.Deadline.Format(time.RFC3339)))
-	}
-	if len(problems) > 0 {
-		return updates.Refuse(workflows.ErrInvalidDecision, "assignment refused: %s", strings.Join(problems, "; "))
-	}
-	return nil
+	return a.check(workflow.Now(ctx))
 }
 
 // assign records the leader's assignment: the other leaders' tasks are
@@ -83,10 +45,7 @@ func (wf *run) assign(ctx workflow.Context, a Assignment) (workflows.DecisionRes
 		AssignedBy: a.By, OnBehalfOf: onBehalfOf, AssignedAt: now,
 	}
 	wf.state.Status = StatusAssigned
-	var coop []string
-	for _, c := range a.Cooperators {
-		coop = append(coop, c.Username)
-	}
+	coop := usernames(a.Cooperators)
 	summary := "lead " + a.Lead.Username + " (" + a.Lead.Unit + ")"
 	if len(coop) > 0 {
 		summary += ", cooperating " + people(coop)
@@ -114,23 +73,27 @@ func (wf *run) progress(ctx workflow.Context, p Progress) (workflows.DecisionRes
 	case h.StartedAt == nil:
 		h.StartedAt = &now
 		wf.state.Status = StatusInProgress
-		wf.book.Outbox.Queue(events.HandlingStarted, wf.handlingData(events.ReceiptInProgress, p.By, onBehalfOf, p.Note, now))
+		wf.owe(events.ReceiptInProgress, p.By, onBehalfOf, p.Note, now)
 	case strings.TrimSpace(p.Note) != "":
-		n := wf.book.Notice(t, now)
-		n.By, n.Comment = &p.By, p.Note
-		wf.book.Outbox.Queue(events.TaskCommented, n)
+		wf.book.Comment(t, &p.By, p.Note, now)
 	}
 	return wf.book.Acted(t, DecisionProgress, p.By, onBehalfOf, p.Note, now), nil
 }
 
-func (wf *run) validateContribution(ctx workflow.Context, c Contribution) error {
-	if _, _, err := wf.book.Acting(c.TaskID, TaskContribute, c.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
+// validateWithText refuses an update on task id, of kind, unless by may act
+// on it and gives text, which the update needs (need says what it is).
+func (wf *run) validateWithText(ctx workflow.Context, id, kind string, by events.Actor, text, need string) error {
+	if _, _, err := wf.book.Acting(id, kind, by.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
 		return err
 	}
-	if strings.TrimSpace(c.Opinion) == "" {
-		return updates.Refuse(workflows.ErrInvalidDecision, "a contribution needs the opinion for the lead")
+	if strings.TrimSpace(text) == "" {
+		return kit.Refuse(workflows.ErrInvalidDecision, "%s", need)
 	}
 	return nil
+}
+
+func (wf *run) validateContribution(ctx workflow.Context, c Contribution) error {
+	return wf.validateWithText(ctx, c.TaskID, TaskContribute, c.By, c.Opinion, "a contribution needs the opinion for the lead")
 }
 
 // contribute closes a cooperator's task with their opinion.
@@ -143,14 +106,11 @@ func (wf *run) contribute(ctx workflow.Context, c Contribution) (workflows.Decis
 }
 
 func (wf *run) validateCompletion(ctx workflow.Context, c Completion) error {
-	if _, _, err := wf.book.Acting(c.TaskID, TaskHandle, c.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
+	if err := wf.validateWithText(ctx, c.TaskID, TaskHandle, c.By, c.Result, "completing the handling needs its result"); err != nil {
 		return err
 	}
-	if strings.TrimSpace(c.Result) == "" {
-		return updates.Refuse(workflows.ErrInvalidDecision, "completing the handling needs its result")
-	}
 	if c.Reply != nil && (c.Reply.Key == "" || c.Reply.SHA256 == "") {
-		return updates.Refuse(workflows.ErrInvalidDecision, "the reply document must be stored first: its object key and sha256 are required")
+		return kit.Refuse(workflows.ErrInvalidDecision, "the reply document must be stored first: its object key and sha256 are required")
 	}
 	return nil
 }
@@ -165,7 +125,7 @@ func (wf *run) complete(ctx workflow.Context, c Completion) (workflows.DecisionR
 	h := wf.state.Handling
 	h.CompletedAt, h.Result, h.Reply = &now, c.Result, c.Reply
 	wf.state.Status = StatusCompleted
-	wf.book.Outbox.Queue(events.HandlingCompleted, wf.handlingData(events.ReceiptCompleted, c.By, onBehalfOf, c.Result, now))
+	wf.owe(events.ReceiptCompleted, c.By, onBehalfOf, c.Result, now)
 	wf.refresh()
 	return wf.book.Acted(t, DecisionComplete, c.By, onBehalfOf, c.Result, now), nil
 }

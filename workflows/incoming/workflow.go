@@ -1,23 +1,17 @@
 package incoming
 
 import (
-	"errors"
 	"fmt"
-	"slices"
-	"strings"
-	"time"
 
 	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/workflows"
-	"github.com/docflow/docflow/workflows/internal/execution"
-	"github.com/docflow/docflow/workflows/internal/search"
-	"github.com/docflow/docflow/workflows/internal/tasks"
+	"github.com/docflow/docflow/workflows/internal/kit"
 )
 
 // Register registers Workflow on r, a worker or a replayer, as WorkflowName.
-func Register(r execution.Registrar) {
+func Register(r kit.Registrar) {
 	r.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: WorkflowName})
 }
 
@@ -29,16 +23,16 @@ func Register(r execution.Registrar) {
 // opening tasks, publishing events in the order things happened.
 func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	if err := in.validate(); err != nil {
-		return Result{}, execution.Invalid(err, ErrInvalidInput)
+		return Result{}, kit.Invalid(err, ErrInvalidInput)
 	}
 	wf := &run{
-		in: in, wfID: workflow.GetInfo(ctx).WorkflowExecution.ID, state: State{Status: StatusAwaitingAssignment},
+		in: in, state: State{Status: StatusAwaitingAssignment},
 		substitutes: workflow.GetSignalChannel(ctx, workflows.SignalSubstitutes),
 	}
-	if execution.Resume(&wf.in.Resume, &wf.state) {
+	if kit.Resume(&wf.in.Resume, &wf.state) {
 		wf.state.Runs++
 	}
-	wf.book = tasks.New(in.Document, wf.wfID, &wf.state.Tasks, &wf.state.History)
+	wf.book = kit.NewBook(ctx, in.Document, &wf.state.Tasks, &wf.state.History)
 	if err := wf.handle(ctx); err != nil {
 		return Result{}, err
 	}
@@ -53,7 +47,7 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 		case wf.state.Status == StatusCompleted:
 			workflow.GetLogger(ctx).Info("incoming document handled", "document_id", in.DocumentID, "lead", h.Lead.Username)
 			wf.upsertSearch(ctx)
-			return Result{Outcome: OutcomeCompleted, Reply: h.Reply}, execution.Finish(ctx)
+			return Result{Outcome: OutcomeCompleted, Reply: h.Reply}, kit.Finish(ctx)
 		case len(wf.state.Tasks) == 0:
 			if err := wf.present(ctx); err != nil {
 				return Result{}, err
@@ -67,7 +61,7 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 		case wf.continueAsNewDue(ctx):
 			next, st := wf.in, wf.state
 			next.Resume = &st
-			return Result{}, execution.ContinueAsNew(ctx, WorkflowName, in.DocumentID, next)
+			return Result{}, kit.ContinueAsNew(ctx, WorkflowName, in.DocumentID, next)
 		}
 		wf.book.Arm(ctx, wf.refresh)
 		wf.upsertSearch(ctx)
@@ -79,12 +73,11 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 
 type run struct {
 	in    Input
-	wfID  string
 	state State
-	// book keeps the state's tasks and history, with their timers; outbox
-	// is its outbox.
-	book        *tasks.Book
-	search      search.Attributes
+	// book keeps the state's tasks and history, with their timers, the
+	// outbox and the search attributes; they are rebuilt after
+	// continue-as-new, so they are not State.
+	book        *kit.Book
 	substitutes workflow.ReceiveChannel
 }
 
@@ -106,14 +99,14 @@ func (wf *run) actionable(ctx workflow.Context) bool {
 // continueAsNewDue says the history is long enough to start afresh and
 // nothing is in flight.
 func (wf *run) continueAsNewDue(ctx workflow.Context) bool {
-	return execution.ContinueAsNewDue(ctx, wf.in.HistoryLimit, wf.book.Outbox.Len() == 0 && wf.substitutes.Len() == 0)
+	return kit.ContinueAsNewDue(ctx, wf.in.HistoryLimit, wf.book.Outbox.Len() == 0 && wf.substitutes.Len() == 0)
 }
 
 // present opens an assign task for each leader, due as routing counts the
 // assignment time at the document's urgency: an urgent document is due
 // sooner and its task says so at once.
 func (wf *run) present(ctx workflow.Context) error {
-	dl, err := tasks.PlanDeadlines(ctx, workflows.PlanDeadlinesInput{
+	dl, err := kit.PlanDeadlines(ctx, workflows.PlanDeadlinesInput{
 		From: workflow.Now(ctx), WorkingDays: wf.in.AssignWorkingDays, Urgency: wf.in.Urgency,
 	})
 	if err != nil {
@@ -122,7 +115,7 @@ func (wf *run) present(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	for _, l := range wf.in.Leaders {
 		wf.book.Open(workflows.Task{
-			ID: execution.NewID(ctx), Kind: TaskAssign, Status: workflows.TaskOpen, Assignee: l,
+			ID: kit.NewID(ctx), Kind: TaskAssign, Status: workflows.TaskOpen, Assignee: l,
 			AssignedAt: now, Deadline: dl.Deadline, RemindAt: dl.RemindAt,
 		})
 	}
@@ -134,24 +127,24 @@ func (wf *run) present(ctx workflow.Context) error {
 // assignment (receipt 04) and opens the lead's and the cooperators' tasks.
 func (wf *run) dispatch(ctx workflow.Context) error {
 	h := wf.state.Handling
-	dl, err := tasks.PlanDeadlines(ctx, workflows.PlanDeadlinesInput{
+	dl, err := kit.PlanDeadlines(ctx, workflows.PlanDeadlinesInput{
 		From: h.AssignedAt, WorkingDays: h.WorkingDays, Urgency: wf.in.Urgency, Due: h.Requested,
 	})
 	if err != nil {
 		return fmt.Errorf("plan the handling deadline: %w", err)
 	}
 	h.Deadline, h.RemindAt = dl.Deadline, dl.RemindAt
-	wf.book.Outbox.Queue(events.HandlingAssigned, wf.handlingData(events.ReceiptAssigned, h.AssignedBy, h.OnBehalfOf, h.Instruction, h.AssignedAt))
+	wf.owe(events.ReceiptAssigned, h.AssignedBy, h.OnBehalfOf, h.Instruction, h.AssignedAt)
 	now := workflow.Now(ctx)
 	// Overdue handling escalates to whoever assigned it; an overdue
 	// contribution to the lead, who may then close it.
 	wf.book.Open(workflows.Task{
-		ID: execution.NewID(ctx), Kind: TaskHandle, Status: workflows.TaskOpen, Assignee: h.Lead.assignee(h.AssignedBy.Username),
+		ID: kit.NewID(ctx), Kind: TaskHandle, Status: workflows.TaskOpen, Assignee: h.Lead.assignee(h.AssignedBy.Username),
 		AssignedAt: now, Deadline: h.Deadline, RemindAt: h.RemindAt,
 	})
 	for _, c := range h.Cooperators {
 		wf.book.Open(workflows.Task{
-			ID: execution.NewID(ctx), Kind: TaskContribute, Status: workflows.TaskOpen, Assignee: c.assignee(h.Lead.Username),
+			ID: kit.NewID(ctx), Kind: TaskContribute, Status: workflows.TaskOpen, Assignee: c.assignee(h.Lead.Username),
 			AssignedAt: now, Deadline: h.Deadline, RemindAt: h.RemindAt,
 		})
 	}
@@ -163,19 +156,6 @@ func (h Handler) assignee(supervisor string) workflows.Assignee {
 	return workflows.Assignee{Position: h.Position, Username: h.Username, Supervisor: supervisor, Substitutes: h.Substitutes}
 }
 
-func (wf *run) handlingData(status string, by events.Actor, onBehalfOf, comment string, at time.Time) events.HandlingData {
-	h := wf.state.Handling
-	var coop []string
-	for _, c := range h.Cooperators {
-		coop = append(coop, c.Username)
-	}
-	return events.HandlingData{
-		DocumentID: wf.in.DocumentID, WorkflowID: wf.wfID, SenderAgency: wf.in.SenderAgency, Status: status,
-		LeadUnit: h.Lead.Unit, LeadPerson: h.Lead.Username, Cooperators: coop, Deadline: h.Deadline,
-		By: by, OnBehalfOf: onBehalfOf, Comment: comment, Reply: h.Reply, At: at,
-	}
-}
-
 // refresh recomputes who the document waits for.
 func (wf *run) refresh() { wf.state.WaitingFor = wf.book.WaitingFor() }
 
@@ -183,35 +163,5 @@ func (wf *run) upsertSearch(ctx workflow.Context) {
 	if !wf.in.UpsertSearchAttributes {
 		return
 	}
-	wf.search.Upsert(ctx, search.Values{
-		DocumentID: wf.in.DocumentID, Agency: wf.in.Agency, Status: wf.state.Status,
-		WaitingFor: wf.state.WaitingFor, Deadline: wf.book.Deadline(),
-	})
+	wf.book.UpsertSearch(ctx, wf.state.Status, wf.state.WaitingFor, wf.book.Deadline())
 }
-
-func (in Input) validate() error {
-	problems := execution.DocumentProblems(in.Document)
-	if in.ArrivalNumber < 1 {
-		problems = append(problems, errors.New("arrival_number is required: a document without an incoming number cannot be assigned"))
-	}
-	if len(in.Leaders) == 0 {
-		problems = append(problems, errors.New("leaders are required: the document is presented to them for assignment"))
-	}
-	var names []string
-	for i, l := range in.Leaders {
-		switch {
-		case l.Username == "":
-			problems = append(problems, fmt.Errorf("leader %d (position %q) is not held by anyone", i+1, l.Position))
-		case slices.Contains(names, l.Username):
-			problems = append(problems, fmt.Errorf("leader %s is listed twice", l.Username))
-		}
-		names = append(names, l.Username)
-	}
-	if in.AssignWorkingDays < 1 {
-		problems = append(problems, fmt.Errorf("assign_working_days must be 1 or more, got %d", in.AssignWorkingDays))
-	}
-	return errors.Join(problems...)
-}
-
-// people lists usernames for messages.
-func people(names []string) string { return strings.Join(names, ", ") }

@@ -52,12 +52,8 @@ var populated = map[events.Type]any{
 		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Decision: "approve", Comment: "Đồng ý",
 		By: actor, OnBehalfOf: "lanhdao", DecidedAt: at,
 	},
-	events.DocumentApproved: events.DocumentDecisionData{
-		DocumentID: "doc-1", WorkflowID: "approval-doc-1", By: actor, Comment: "Đồng ý", At: at,
-	},
-	events.DocumentRejected: events.DocumentDecisionData{
-		DocumentID: "doc-1", WorkflowID: "approval-doc-1", By: actor, Comment: "Thiếu căn cứ pháp lý", At: at,
-	},
+	events.DocumentApproved: decision("approval-doc-1", "Đồng ý"),
+	events.DocumentRejected: decision("approval-doc-1", "Thiếu căn cứ pháp lý"),
 	events.DocumentSigned: events.DocumentSignedData{
 		DocumentID: "doc-1", Signer: "lanhdao", SignerCert: "CN=Nguyễn Văn A,O=Văn phòng Chính phủ,C=VN", Level: "B-T",
 		Source: object, Signed: events.Object{Bucket: "docflow-signed", Key: "000.00.00.G22/2026/doc-1.pdf", Size: 61022, SHA256: strings.Repeat("ab", 32)},
@@ -67,41 +63,15 @@ var populated = map[events.Type]any{
 		DocumentID: "doc-1", RecordID: "rec-1", Object: object, RetainUntil: at.AddDate(10, 0, 0),
 		RetentionMode: "COMPLIANCE", ArchivedAt: at,
 	},
-	events.TaskReminded: events.TaskNoticeData{
-		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
-		At: at, By: &actor, Supervisor: "lanhdao", To: "chuyenvien2", Comment: "Sắp đến hạn",
-	},
-	events.TaskEscalated: events.TaskNoticeData{
-		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
-		At: at, By: &actor, Supervisor: "lanhdao", To: "chuyenvien2", Comment: "Quá hạn",
-	},
-	events.TaskReassigned: events.TaskNoticeData{
-		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
-		At: at, By: &actor, Supervisor: "lanhdao", To: "chuyenvien2", Comment: "Chuyển đồng chí Hoa",
-	},
-	events.TaskCommented: events.TaskNoticeData{
-		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
-		At: at, By: &actor, Supervisor: "lanhdao", To: "chuyenvien2", Comment: "Đề nghị xem lại điều 3",
-	},
-	events.TaskWithdrawn: events.TaskNoticeData{
-		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
-		At: at, By: &actor, Supervisor: "lanhdao", To: "chuyenvien2", Comment: "Bước đã đủ ý kiến",
-	},
-	events.TaskResubmitted: events.TaskNoticeData{
-		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
-		At: at, By: &actor, Supervisor: "lanhdao", To: "chuyenvien2", Comment: "Đã bổ sung căn cứ",
-	},
-	events.DocumentRecalled: events.DocumentDecisionData{
-		DocumentID: "doc-1", WorkflowID: "chain-doc-1", By: actor, Comment: "Rút lại để sửa", At: at,
-	},
-	events.DelegationCreated: events.DelegationData{
-		DelegationID: "del-1", Agency: "000.00.00.G22", Position: "truong-phong-th", Holder: "chuyenvien1", Substitute: "chuyenvien2",
-		From: at, Until: at.AddDate(0, 0, 7), Kinds: []string{"CONG_VAN"}, Authority: "TUQ", By: actor, At: at,
-	},
-	events.DelegationRevoked: events.DelegationData{
-		DelegationID: "del-1", Agency: "000.00.00.G22", Position: "truong-phong-th", Holder: "chuyenvien1", Substitute: "chuyenvien2",
-		From: at, Until: at.AddDate(0, 0, 7), Kinds: []string{"CONG_VAN"}, Authority: "TUQ", By: actor, At: at.Add(time.Hour),
-	},
+	events.TaskReminded:      notice("Sắp đến hạn"),
+	events.TaskEscalated:     notice("Quá hạn"),
+	events.TaskReassigned:    notice("Chuyển đồng chí Hoa"),
+	events.TaskCommented:     notice("Đề nghị xem lại điều 3"),
+	events.TaskWithdrawn:     notice("Bước đã đủ ý kiến"),
+	events.TaskResubmitted:   notice("Đã bổ sung căn cứ"),
+	events.DocumentRecalled:  decision("chain-doc-1", "Rút lại để sửa"),
+	events.DelegationCreated: delegation(at),
+	events.DelegationRevoked: delegation(at.Add(time.Hour)),
 	events.TaskDelegated: events.TaskDelegatedData{
 		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1",
 		Substitutes: []events.Substitute{substitute}, At: at,
@@ -128,6 +98,28 @@ var populated = map[events.Type]any{
 		d.Reply = &object
 		return d
 	}(),
+}
+
+// notice is the payload of a task notice with every field set.
+func notice(comment string) events.TaskNoticeData {
+	return events.TaskNoticeData{
+		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1", Deadline: at.AddDate(0, 0, 3),
+		At: at, By: &actor, Supervisor: "lanhdao", To: "chuyenvien2", Comment: comment,
+	}
+}
+
+// decision is the payload of a decision on a document with every field set.
+func decision(workflowID, comment string) events.DocumentDecisionData {
+	return events.DocumentDecisionData{DocumentID: "doc-1", WorkflowID: workflowID, By: actor, Comment: comment, At: at}
+}
+
+// delegation is the payload of a delegation event with every field set,
+// announced at when.
+func delegation(when time.Time) events.DelegationData {
+	return events.DelegationData{
+		DelegationID: "del-1", Agency: "000.00.00.G22", Position: "truong-phong-th", Holder: "chuyenvien1", Substitute: "chuyenvien2",
+		From: at, Until: at.AddDate(0, 0, 7), Kinds: []string{"CONG_VAN"}, Authority: "TUQ", By: actor, At: when,
+	}
 }
 
 func handling(status, comment string) events.HandlingData {
@@ -225,17 +217,25 @@ func TestEveryTypeHasAPayloadAndASchema(t *testing.T) {
 	}
 }
 
-func TestPayloadsValidate(t *testing.T) {
-	t.Parallel()
+// eachPayload runs test, in parallel, on every event type with its payload
+// schema.
+func eachPayload(t *testing.T, test func(t *testing.T, typ events.Type, schema *jsonschema.Schema)) {
+	t.Helper()
 	for _, typ := range events.Types {
 		t.Run(string(typ), func(t *testing.T) {
 			t.Parallel()
-			schema := payloadSchema(t, typ)
-			if err := schema.Validate(toInstance(t, populated[typ])); err != nil {
-				t.Fatalf("a complete %s payload does not validate: %v", typ, err)
-			}
+			test(t, typ, payloadSchema(t, typ))
 		})
 	}
+}
+
+func TestPayloadsValidate(t *testing.T) {
+	t.Parallel()
+	eachPayload(t, func(t *testing.T, typ events.Type, schema *jsonschema.Schema) {
+		if err := schema.Validate(toInstance(t, populated[typ])); err != nil {
+			t.Fatalf("a complete %s payload does not validate: %v", typ, err)
+		}
+	})
 }
 
 // Removing any field the Go type always writes (no omitempty) must fail
@@ -243,35 +243,31 @@ func TestPayloadsValidate(t *testing.T) {
 // rely on them being present.
 func TestPayloadsMissingARequiredFieldFail(t *testing.T) {
 	t.Parallel()
-	for _, typ := range events.Types {
-		t.Run(string(typ), func(t *testing.T) {
-			t.Parallel()
-			schema := payloadSchema(t, typ)
-			required := alwaysWritten(payloadType(t, typ))
-			for _, field := range required {
-				inst := toInstance(t, populated[typ])
-				delete(inst, field)
-				if err := schema.Validate(inst); err == nil {
-					t.Errorf("%s without %q validates; want it refused", typ, field)
-				}
+	eachPayload(t, func(t *testing.T, typ events.Type, schema *jsonschema.Schema) {
+		required := alwaysWritten(payloadType(t, typ))
+		for _, field := range required {
+			inst := toInstance(t, populated[typ])
+			delete(inst, field)
+			if err := schema.Validate(inst); err == nil {
+				t.Errorf("%s without %q validates; want it refused", typ, field)
 			}
-			b, err := events.Schema(typ)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var doc struct {
-				Required []string `json:"required"`
-			}
-			if err := json.Unmarshal(b, &doc); err != nil {
-				t.Fatal(err)
-			}
-			slices.Sort(doc.Required)
-			slices.Sort(required)
-			if !slices.Equal(doc.Required, required) {
-				t.Errorf("schema requires %v; the Go type always writes %v", doc.Required, required)
-			}
-		})
-	}
+		}
+		b, err := events.Schema(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Required []string `json:"required"`
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(doc.Required)
+		slices.Sort(required)
+		if !slices.Equal(doc.Required, required) {
+			t.Errorf("schema requires %v; the Go type always writes %v", doc.Required, required)
+		}
+	})
 }
 
 func TestPayloadsWithBadValuesFail(t *testing.T) {

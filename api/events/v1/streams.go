@@ -34,38 +34,34 @@ var EventsStream = Stream{
 	Replicas:    1,
 }
 
+// eventsConsumer declares a durable consumer of EventsStream on the
+// subjects filter. An event not acknowledged within 30 seconds is
+// delivered again, with no limit: a consumer that cannot handle an event
+// yet (a service it needs is down) must not lose it.
+func eventsConsumer(durable, description string, filter ...string) Consumer {
+	return Consumer{
+		Stream: EventsStream.Name, Durable: durable, Description: description, FilterSubject: filter,
+		AckWait: 30 * time.Second, MaxDeliver: -1,
+	}
+}
+
 // RoutingReceived is the routing service's consumer of received documents:
 // each one is matched against the routing rules and its workflow started.
-var RoutingReceived = Consumer{
-	Stream:        EventsStream.Name,
-	Durable:       "routing-received",
-	Description:   "routing: start the approval workflow of each received document",
-	FilterSubject: []string{EventFilter(DocumentReceived)},
-	AckWait:       30 * time.Second,
-	MaxDeliver:    -1,
-}
+var RoutingReceived = eventsConsumer("routing-received",
+	"routing: start the approval workflow of each received document",
+	EventFilter(DocumentReceived))
 
 // RoutingDelegations is the routing service's consumer of delegations: the
 // running workflows of the position's holder learn their new substitutes.
-var RoutingDelegations = Consumer{
-	Stream:        EventsStream.Name,
-	Durable:       "routing-delegations",
-	Description:   "routing: tell running workflows about new or revoked delegations",
-	FilterSubject: []string{EventFilter(DelegationCreated), EventFilter(DelegationRevoked)},
-	AckWait:       30 * time.Second,
-	MaxDeliver:    -1,
-}
+var RoutingDelegations = eventsConsumer("routing-delegations",
+	"routing: tell running workflows about new or revoked delegations",
+	EventFilter(DelegationCreated), EventFilter(DelegationRevoked))
 
 // GatewayProjection is the gateway's consumer that builds the read models
 // (documents with their history, the inbox) from every event.
-var GatewayProjection = Consumer{
-	Stream:        EventsStream.Name,
-	Durable:       "gateway-projection",
-	Description:   "gateway: project events into the document and inbox read models",
-	FilterSubject: []string{EventPrefix + ".>"},
-	AckWait:       30 * time.Second,
-	MaxDeliver:    -1,
-}
+var GatewayProjection = eventsConsumer("gateway-projection",
+	"gateway: project events into the document and inbox read models",
+	EventPrefix+".>")
 
 // Streams lists every stream; Consumers every durable consumer.
 var (

@@ -44,10 +44,7 @@ func TestOperationIDsAreStable(t *testing.T) {
 			got = append(got, op.OperationID)
 		}
 	}
-	slices.Sort(got)
-	if !slices.Equal(got, want) {
-		t.Errorf("operation ids = %v, want %v", got, want)
-	}
+	sameValues(t, "operation ids", got, want)
 }
 
 func TestEveryOperationButSignInAndProbesNeedsAToken(t *testing.T) {
@@ -108,12 +105,7 @@ func TestErrorCodesMatchErrcode(t *testing.T) {
 		}
 		inSpec = append(inSpec, s)
 	}
-	inGo := errcodeValues(t)
-	slices.Sort(inSpec)
-	slices.Sort(inGo)
-	if !slices.Equal(inSpec, inGo) {
-		t.Errorf("ErrorCode enum = %v, errcode constants = %v", inSpec, inGo)
-	}
+	sameValues(t, "ErrorCode enum (want the errcode constants)", inSpec, errcodeValues(t))
 }
 
 func TestJSONPropertiesAreSnakeCase(t *testing.T) {
@@ -125,6 +117,16 @@ func TestJSONPropertiesAreSnakeCase(t *testing.T) {
 				t.Errorf("schema %s: property %q is not snake_case", name, prop)
 			}
 		}
+	}
+}
+
+// sameValues fails the test unless got and want hold the same values, in
+// any order.
+func sameValues(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	got, want = slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))
+	if !slices.Equal(got, want) {
+		t.Errorf("%s = %v, want %v", what, got, want)
 	}
 }
 

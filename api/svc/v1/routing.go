@@ -166,21 +166,18 @@ type AssigneeRequest struct {
 }
 
 // Assignee is a person as a workflow addresses them: the position they act
-// in, whom their overdue tasks escalate to, and who may act for them.
+// in, whom their overdue tasks escalate to, and who may act for them. The
+// workflows hold their tasks' assignees in this shape (workflows.Assignee),
+// so routing's answer is what a workflow takes.
 type Assignee struct {
-	Position    string       `json:"position"`
-	Title       string       `json:"title,omitempty"` // the position's title
+	Position string `json:"position"`
+	// Title is the position's title, printed above a signature made in it.
+	Title       string       `json:"title,omitempty"`
 	Username    string       `json:"username"`
-	Supervisor  string       `json:"supervisor,omitempty"`
+	Supervisor  string       `json:"supervisor,omitempty"` // username the task escalates to when overdue
 	Substitutes []Substitute `json:"substitutes,omitempty"`
 }
 
-// Substitute is a delegation in force for an assignee.
-type Substitute struct {
-	Username  string    `json:"username"`
-	From      time.Time `json:"from"`
-	Until     time.Time `json:"until"`
-	Kinds     []string  `json:"kinds,omitempty"`
-	Authority string    `json:"authority,omitempty"`
-	Title     string    `json:"title,omitempty"` // the substitute's own position's title
-}
+// Substitute is a delegation in force for an assignee, in the shape task
+// events carry it.
+type Substitute = events.Substitute

@@ -6,7 +6,7 @@ import (
 
 	"go.temporal.io/sdk/worker"
 
-	"github.com/docflow/docflow/workflows/internal/execution"
+	"github.com/docflow/docflow/workflows/internal/kit"
 )
 
 // Replay replays every history recorded in testdata/*.json against the
@@ -15,7 +15,7 @@ import (
 // real runs on the Temporal dev server stand for workflows still running in
 // deployed systems: a change that breaks one must be guarded with
 // workflow.GetVersion, and a new history recorded beside the old ones.
-func Replay(t *testing.T, least int, register func(execution.Registrar)) {
+func Replay(t *testing.T, least int, register func(kit.Registrar)) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	if err != nil {

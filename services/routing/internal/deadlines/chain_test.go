@@ -15,6 +15,7 @@ import (
 	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/routing/internal/deadlines"
+	"github.com/docflow/docflow/services/routing/internal/routingtest"
 	"github.com/docflow/docflow/workflows"
 	"github.com/docflow/docflow/workflows/chain"
 )
@@ -26,15 +27,12 @@ import (
 // 09:30 — never during the holiday. The supervisor then approves.
 func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 	t.Parallel()
-	cal, err := calendar.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
 	start := time.Date(2026, 2, 13, 9, 30, 0, 0, vntime.Zone)
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(start)
 
+	cal := routingtest.Calendar(t)
 	acts := &deadlines.Planner{Calendar: cal}
 	env.RegisterActivityWithOptions(acts.PlanDeadlines, activity.RegisterOptions{Name: workflows.ActivityPlanDeadlines})
 	var (
@@ -127,11 +125,7 @@ func TestReminderAndEscalationOnWorkingDaysAcrossTet(t *testing.T) {
 // after it, with the reminder the working day before.
 func TestPlanDeadlinesAcrossTet(t *testing.T) {
 	t.Parallel()
-	cal, err := calendar.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &deadlines.Planner{Calendar: cal}
+	a := &deadlines.Planner{Calendar: routingtest.Calendar(t)}
 	res, err := a.PlanDeadlines(t.Context(), workflows.PlanDeadlinesInput{From: time.Date(2026, 2, 13, 9, 30, 0, 0, vntime.Zone), WorkingDays: 3, Urgency: "THUONG"})
 	if err != nil {
 		t.Fatal(err)

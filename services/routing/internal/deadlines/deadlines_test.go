@@ -5,18 +5,14 @@ import (
 	"time"
 
 	"github.com/docflow/docflow/api/vntime"
-	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/routing/internal/deadlines"
+	"github.com/docflow/docflow/services/routing/internal/routingtest"
 )
 
 func planner(t *testing.T) *deadlines.Planner {
 	t.Helper()
-	cal, err := calendar.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &deadlines.Planner{Calendar: cal}
+	return &deadlines.Planner{Calendar: routingtest.Calendar(t)}
 }
 
 func vn(y int, m time.Month, d, h, minute int) time.Time {

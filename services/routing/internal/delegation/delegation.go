@@ -18,6 +18,7 @@ import (
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
@@ -36,40 +37,15 @@ const (
 // does when a holder is unexpectedly absent.
 const LeaderRole = "leader"
 
-// Delegation lets Substitute act for Position from From (inclusive) until
-// Until (exclusive). Empty Kinds means every kind of document.
-type Delegation struct {
-	ID         string    `json:"id"`
-	Position   string    `json:"position"`
-	Holder     string    `json:"holder"`
-	Substitute string    `json:"substitute"`
-	From       time.Time `json:"from"`
-	Until      time.Time `json:"until"`
-	Kinds      []string  `json:"kinds,omitempty"`
-	Authority  string    `json:"authority"`
-	Reason     string    `json:"reason,omitempty"`
-	CreatedBy  string    `json:"created_by"`
-	CreatedAt  time.Time `json:"created_at"`
-	RevokedBy  string    `json:"revoked_by,omitempty"`
-	RevokedAt  time.Time `json:"revoked_at,omitzero"`
-}
+// The store keeps delegations as the routing endpoints send them
+// (svc.Delegation): a Substitute acting for a Position from From
+// (inclusive) until Until (exclusive), for the Kinds of documents (every
+// kind when empty).
 
-// Covers says whether the delegation lets its substitute act at t on a
-// document of kind.
-func (d Delegation) Covers(t time.Time, kind string) bool {
+// covers says whether d lets its substitute act at t on a document of kind.
+func covers(d svc.Delegation, t time.Time, kind string) bool {
 	return d.RevokedAt.IsZero() && !t.Before(d.From) && t.Before(d.Until) &&
 		(len(d.Kinds) == 0 || kind == "" || slices.Contains(d.Kinds, kind))
-}
-
-// Request asks for a new delegation.
-type Request struct {
-	Position   string    `json:"position"`
-	Substitute string    `json:"substitute"`
-	From       time.Time `json:"from"`
-	Until      time.Time `json:"until"`
-	Kinds      []string  `json:"kinds,omitempty"`
-	Authority  string    `json:"authority"`
-	Reason     string    `json:"reason,omitempty"`
 }
 
 // AuditEntry is one change to the delegations, as the audit trail shows it.
@@ -167,7 +143,7 @@ func (s *Store) authorise(ctx context.Context, op string, by events.Actor, posit
 	if err != nil {
 		return err
 	}
-	if slices.ContainsFunc(subs, func(d Delegation) bool { return d.Substitute == by.Username }) {
+	if slices.ContainsFunc(subs, func(d svc.Delegation) bool { return d.Substitute == by.Username }) {
 		return errs.E(op, errs.Forbidden, errcode.Forbidden,
 			fmt.Sprintf("%s acts for %s only by delegation and cannot delegate it further", by.Username, position))
 	}
@@ -178,9 +154,10 @@ func (s *Store) authorise(ctx context.Context, op string, by events.Actor, posit
 		fmt.Sprintf("only the holder of %s or a leader can change its delegations", position))
 }
 
-// Create records a delegation made by the actor.
-func (s *Store) Create(ctx context.Context, by events.Actor, r Request) (Delegation, error) {
+// Create records a delegation made by r.By.
+func (s *Store) Create(ctx context.Context, r svc.CreateDelegationRequest) (svc.Delegation, error) {
 	const op = "delegation.Create"
+	by := r.By
 	chart := s.chart()
 	var bad problems
 	pos, err := chart.Position(r.Position)
@@ -210,13 +187,13 @@ func (s *Store) Create(ctx context.Context, by events.Actor, r Request) (Delegat
 		bad.add("kinds", "a kind cannot be empty")
 	}
 	if err := bad.err(op); err != nil {
-		return Delegation{}, err
+		return svc.Delegation{}, err
 	}
 	if err := s.authorise(ctx, op, by, r.Position); err != nil {
-		return Delegation{}, err
+		return svc.Delegation{}, err
 	}
 	now := s.now()
-	d := Delegation{
+	d := svc.Delegation{
 		ID: uuid.NewString(), Position: r.Position, Holder: pos.Holder, Substitute: r.Substitute,
 		From: r.From.In(vntime.Zone), Until: r.Until.In(vntime.Zone), Kinds: slices.Sorted(slices.Values(r.Kinds)),
 		Authority: r.Authority, Reason: r.Reason, CreatedBy: by.Username, CreatedAt: now.In(vntime.Zone),
@@ -242,7 +219,7 @@ func (s *Store) Create(ctx context.Context, by events.Actor, r Request) (Delegat
 		return audit(ctx, tx, now, by.Username, "created", d)
 	})
 	if err != nil {
-		return Delegation{}, errs.Wrap(op, err)
+		return svc.Delegation{}, errs.Wrap(op, err)
 	}
 	s.log.Info("delegation created", zap.String("delegation_id", d.ID), zap.String("position", d.Position),
 		zap.String("substitute", d.Substitute), zap.String("by", by.Username))
@@ -251,14 +228,14 @@ func (s *Store) Create(ctx context.Context, by events.Actor, r Request) (Delegat
 
 // Revoke ends a delegation at once. A revoked delegation stays listed, with
 // who revoked it and when.
-func (s *Store) Revoke(ctx context.Context, by events.Actor, id string) (Delegation, error) {
+func (s *Store) Revoke(ctx context.Context, by events.Actor, id string) (svc.Delegation, error) {
 	const op = "delegation.Revoke"
 	d, err := s.get(ctx, id)
 	if err != nil {
-		return Delegation{}, errs.Wrap(op, err)
+		return svc.Delegation{}, errs.Wrap(op, err)
 	}
 	if err := s.authorise(ctx, op, by, d.Position); err != nil {
-		return Delegation{}, err
+		return svc.Delegation{}, err
 	}
 	now := s.now()
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
@@ -275,14 +252,14 @@ func (s *Store) Revoke(ctx context.Context, by events.Actor, id string) (Delegat
 		return audit(ctx, tx, now, by.Username, "revoked", d)
 	})
 	if err != nil {
-		return Delegation{}, errs.Wrap(op, err)
+		return svc.Delegation{}, errs.Wrap(op, err)
 	}
 	d.RevokedBy, d.RevokedAt = by.Username, now.In(vntime.Zone)
 	s.log.Info("delegation revoked", zap.String("delegation_id", d.ID), zap.String("by", by.Username))
 	return d, nil
 }
 
-func audit(ctx context.Context, tx *sql.Tx, at time.Time, actor, action string, d Delegation) error {
+func audit(ctx context.Context, tx *sql.Tx, at time.Time, actor, action string, d svc.Delegation) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO delegation_audit (id, at, actor, action, delegation_id, position, substitute)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, uuid.NewString(), sqlstore.Time(at), actor, action, d.ID, d.Position, d.Substitute)
 	return err
@@ -299,7 +276,7 @@ type Filter struct {
 const columns = `id, position, holder, substitute, valid_from, valid_until, kinds, authority, reason, created_by, created_at, revoked_by, revoked_at`
 
 // List returns the delegations matching f, newest start first.
-func (s *Store) List(ctx context.Context, f Filter) ([]Delegation, error) {
+func (s *Store) List(ctx context.Context, f Filter) ([]svc.Delegation, error) {
 	q := `SELECT ` + columns + ` FROM delegations WHERE 1 = 1`
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
@@ -319,7 +296,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Delegation, error) {
 		return nil, fmt.Errorf("delegation.List: %w", err)
 	}
 	defer func() { _ = rows.Close() }()
-	var out []Delegation
+	var out []svc.Delegation
 	for rows.Next() {
 		d, err := scan(rows)
 		if err != nil {
@@ -335,12 +312,12 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Delegation, error) {
 
 // Substitutes are the delegations that let someone act for position at t
 // on a document of kind ("" for any kind), earliest start first.
-func (s *Store) Substitutes(ctx context.Context, position string, at time.Time, kind string) ([]Delegation, error) {
+func (s *Store) Substitutes(ctx context.Context, position string, at time.Time, kind string) ([]svc.Delegation, error) {
 	all, err := s.List(ctx, Filter{Position: position, Active: at})
 	if err != nil {
 		return nil, errs.Wrap("delegation.Substitutes", err)
 	}
-	out := slices.DeleteFunc(all, func(d Delegation) bool { return !d.Covers(at, kind) })
+	out := slices.DeleteFunc(all, func(d svc.Delegation) bool { return !covers(d, at, kind) })
 	slices.Reverse(out)
 	return out, nil
 }
@@ -372,22 +349,22 @@ func (s *Store) Audit(ctx context.Context) ([]AuditEntry, error) {
 	return out, nil
 }
 
-func (s *Store) get(ctx context.Context, id string) (Delegation, error) {
+func (s *Store) get(ctx context.Context, id string) (svc.Delegation, error) {
 	d, err := scan(s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM delegations WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Delegation{}, errs.E("delegation.get", errs.NotFound, errcode.NotFound, fmt.Sprintf("no delegation %q", id))
+		return svc.Delegation{}, errs.E("delegation.get", errs.NotFound, errcode.NotFound, fmt.Sprintf("no delegation %q", id))
 	}
 	return d, err
 }
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scan(sc scanner) (Delegation, error) {
-	var d Delegation
+func scan(sc scanner) (svc.Delegation, error) {
+	var d svc.Delegation
 	var from, until, kinds, created, revoked string
 	if err := sc.Scan(&d.ID, &d.Position, &d.Holder, &d.Substitute, &from, &until, &kinds, &d.Authority, &d.Reason,
 		&d.CreatedBy, &created, &d.RevokedBy, &revoked); err != nil {
-		return Delegation{}, err
+		return svc.Delegation{}, err
 	}
 	var problems []error
 	parse := func(s string, dst *time.Time) {

@@ -22,21 +22,18 @@ type Announcer interface {
 func (s *Store) Endpoints(pub Announcer) []natsx.Endpoint {
 	return []natsx.Endpoint{
 		natsx.Handle(svc.RoutingDelegationsCreate, func(ctx context.Context, req svc.CreateDelegationRequest) (svc.Delegation, error) {
-			d, err := s.Create(ctx, req.By, Request{
-				Position: req.Position, Substitute: req.Substitute, From: req.From, Until: req.Until,
-				Kinds: req.Kinds, Authority: req.Authority, Reason: req.Reason,
-			})
+			d, err := s.Create(ctx, req)
 			if err != nil {
 				return svc.Delegation{}, err
 			}
-			return ToWire(d), s.announce(ctx, pub, events.DelegationCreated, d, req.By)
+			return d, s.announce(ctx, pub, events.DelegationCreated, d, req.By)
 		}),
 		natsx.Handle(svc.RoutingDelegationsRevoke, func(ctx context.Context, req svc.RevokeDelegationRequest) (svc.Delegation, error) {
 			d, err := s.Revoke(ctx, req.By, req.ID)
 			if err != nil {
 				return svc.Delegation{}, err
 			}
-			return ToWire(d), s.announce(ctx, pub, events.DelegationRevoked, d, req.By)
+			return d, s.announce(ctx, pub, events.DelegationRevoked, d, req.By)
 		}),
 		natsx.Handle(svc.RoutingDelegationsList, func(ctx context.Context, req svc.ListDelegationsRequest) (svc.DelegationList, error) {
 			if req.By.Agency != "" && req.By.Agency != s.chart().Agency {
@@ -46,16 +43,15 @@ func (s *Store) Endpoints(pub Announcer) []natsx.Endpoint {
 			if err != nil {
 				return svc.DelegationList{}, err
 			}
-			out := svc.DelegationList{Items: []svc.Delegation{}}
-			for _, d := range list {
-				out.Items = append(out.Items, ToWire(d))
+			if list == nil {
+				list = []svc.Delegation{}
 			}
-			return out, nil
+			return svc.DelegationList{Items: list}, nil
 		}),
 	}
 }
 
-func (s *Store) announce(ctx context.Context, pub Announcer, t events.Type, d Delegation, by events.Actor) error {
+func (s *Store) announce(ctx context.Context, pub Announcer, t events.Type, d svc.Delegation, by events.Actor) error {
 	agency := s.chart().Agency
 	at := d.CreatedAt
 	if t == events.DelegationRevoked {
@@ -66,13 +62,4 @@ func (s *Store) announce(ctx context.Context, pub Announcer, t events.Type, d De
 		From: d.From, Until: d.Until, Kinds: d.Kinds, Authority: d.Authority, By: by, At: at,
 	})
 	return err
-}
-
-// ToWire is the delegation as the routing endpoints send it.
-func ToWire(d Delegation) svc.Delegation {
-	return svc.Delegation{
-		ID: d.ID, Position: d.Position, Holder: d.Holder, Substitute: d.Substitute, From: d.From, Until: d.Until,
-		Kinds: d.Kinds, Authority: d.Authority, Reason: d.Reason, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt,
-		RevokedBy: d.RevokedBy, RevokedAt: d.RevokedAt,
-	}
 }

@@ -12,10 +12,8 @@ import (
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
-	"github.com/docflow/docflow/services/routing/internal/delegation"
-	"github.com/docflow/docflow/services/routing/internal/orgchart"
+	"github.com/docflow/docflow/services/routing/internal/routingtest"
 )
 
 // Over NATS, as the gateway calls them: the holder delegates, the list
@@ -23,23 +21,9 @@ import (
 // announced once on the stream.
 func TestEndpoints(t *testing.T) {
 	t.Parallel()
-	chart, err := orgchart.Load("../../../../deploy/dev/orgchart.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlstore.Open(t.Context(), testkit.SQLite(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	store, err := delegation.Open(t.Context(), db, func() *orgchart.Chart { return chart }, time.Now, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nts := testkit.NATS(t)
-	if err := natsx.EnsureStreams(t.Context(), nts.JS, events.Streams); err != nil {
-		t.Fatal(err)
-	}
+	chart := routingtest.Chart(t)
+	store := routingtest.Delegations(t, testkit.SQLite(t), chart, time.Now)
+	nts := routingtest.Events(t)
 	srv, err := natsx.Serve(nts.Conn, "routing", "test", zaptest.NewLogger(t), store.Endpoints(natsx.NewPublisher(nts.JS, "routing"))...)
 	if err != nil {
 		t.Fatal(err)

@@ -100,11 +100,10 @@ func (d *Directory) OrgChart(ctx context.Context, at time.Time) (svc.OrgChart, e
 		if err != nil {
 			return svc.OrgChart{}, err
 		}
-		pos := svc.OrgPosition{ID: p.ID, Title: p.Title, Unit: p.Unit, Holder: p.Holder, Supervisor: p.Supervisor, Substitutes: []svc.Delegation{}}
-		for _, s := range subs {
-			pos.Substitutes = append(pos.Substitutes, delegation.ToWire(s))
-		}
-		out.Positions = append(out.Positions, pos)
+		out.Positions = append(out.Positions, svc.OrgPosition{
+			ID: p.ID, Title: p.Title, Unit: p.Unit, Holder: p.Holder, Supervisor: p.Supervisor,
+			Substitutes: append([]svc.Delegation{}, subs...),
+		})
 	}
 	return out, nil
 }
@@ -118,13 +117,5 @@ func (d *Directory) Assignee(ctx context.Context, username, kind string, at time
 		return svc.Assignee{}, errs.E(op, errs.NotFound, errcode.NotFound,
 			fmt.Sprintf("%q holds no position in the org chart and cannot be given tasks", username)).WithDetail("to", "no position")
 	}
-	a, err := d.Planner.Assignee(ctx, positions[0].ID, kind, at)
-	if err != nil {
-		return svc.Assignee{}, err
-	}
-	out := svc.Assignee{Position: a.Position, Title: a.Title, Username: a.Username, Supervisor: a.Supervisor}
-	for _, s := range a.Substitutes {
-		out.Substitutes = append(out.Substitutes, svc.Substitute{Username: s.Username, From: s.From, Until: s.Until, Kinds: s.Kinds, Authority: s.Authority, Title: s.Title})
-	}
-	return out, nil
+	return d.Planner.Assignee(ctx, positions[0].ID, kind, at)
 }

@@ -54,20 +54,19 @@ func (r *Router) HandleReceived(ctx context.Context, ev events.Event) error {
 	if err != nil {
 		return fmt.Errorf("dispatch: plan for %s: %w", doc.DocumentID, err)
 	}
-	chained := toChain(plan)
 	wfID, name := workflows.ApprovalWorkflowID(doc.DocumentID), chain.WorkflowName
 	document := workflows.Document{
 		DocumentID: doc.DocumentID, Agency: doc.Agency, Kind: doc.Kind, Subject: doc.Subject,
 		Urgency: doc.Urgency, ArrivalNumber: doc.ArrivalNumber, Original: doc.Original,
 	}
-	var input any = chain.Input{Document: document, Drafter: doc.By, Plan: chained, UpsertSearchAttributes: true}
+	var input any = chain.Input{Document: document, Drafter: doc.By, Plan: plan.Plan, UpsertSearchAttributes: true}
 	if plan.Handling {
 		// An incoming document is presented to the leaders of the rule's one
 		// step, who assign its handling.
 		wfID, name = workflows.HandlingWorkflowID(doc.DocumentID), incoming.WorkflowName
 		input = incoming.Input{
 			Document: document, SenderAgency: doc.IssuerID,
-			Leaders: chained.Steps[0].Assignees, AssignWorkingDays: chained.Steps[0].DeadlineWorkingDays, UpsertSearchAttributes: true,
+			Leaders: plan.Steps[0].Assignees, AssignWorkingDays: plan.Steps[0].DeadlineWorkingDays, UpsertSearchAttributes: true,
 		}
 	}
 	_, err = r.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wfID, TaskQueue: workflows.RoutingTaskQueue}, name, input)
@@ -83,25 +82,6 @@ func (r *Router) HandleReceived(ctx context.Context, ev events.Event) error {
 	_, err = r.Publisher.PublishWithID(ctx, natsx.EventID("routed:"+doc.DocumentID), ev.Time, events.RouteSelected, doc.Agency, doc.DocumentID,
 		events.RouteSelectedData{DocumentID: doc.DocumentID, WorkflowID: wfID, RuleID: plan.RuleID, RuleVersion: plan.RuleVersion, Approver: firstAssignee(plan)})
 	return err
-}
-
-// toChain copies a resolved plan into the workflow's contract.
-func toChain(p rules.Plan) chain.Plan {
-	out := chain.Plan{RuleID: p.RuleID, RuleVersion: p.RuleVersion}
-	for _, s := range p.Steps {
-		step := chain.Step{ID: s.ID, Name: s.Name, Mode: s.Mode, Required: s.Required, Agency: s.Agency, DeadlineWorkingDays: s.DeadlineWorkingDays}
-		for _, a := range s.Assignees {
-			as := workflows.Assignee{Position: a.Position, Title: a.Title, Username: a.Username, Supervisor: a.Supervisor}
-			for _, sub := range a.Substitutes {
-				as.Substitutes = append(as.Substitutes, workflows.Substitute{
-					Username: sub.Username, From: sub.From, Until: sub.Until, Kinds: sub.Kinds, Authority: sub.Authority, Title: sub.Title,
-				})
-			}
-			step.Assignees = append(step.Assignees, as)
-		}
-		out.Steps = append(out.Steps, step)
-	}
-	return out
 }
 
 func firstAssignee(p rules.Plan) string {

@@ -3,7 +3,6 @@ package dispatch_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,11 +12,10 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/natsx"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
-	"github.com/docflow/docflow/services/routing/internal/delegation"
 	"github.com/docflow/docflow/services/routing/internal/dispatch"
 	"github.com/docflow/docflow/services/routing/internal/orgchart"
+	"github.com/docflow/docflow/services/routing/internal/routingtest"
 	"github.com/docflow/docflow/services/routing/internal/rules"
 	"github.com/docflow/docflow/workflows/chain"
 )
@@ -42,28 +40,10 @@ func (s *starter) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptio
 // router uses the development rules and org chart, as `make run` does.
 func router(t *testing.T) (*dispatch.Router, *starter) {
 	t.Helper()
-	dev := filepath.Join("..", "..", "..", "..", "deploy", "dev")
-	set, err := rules.Load(filepath.Join(dev, "routing.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chart, err := orgchart.Load(filepath.Join(dev, "orgchart.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlstore.Open(t.Context(), testkit.SQLite(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	store, err := delegation.Open(t.Context(), db, func() *orgchart.Chart { return chart }, time.Now, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nts := testkit.NATS(t)
-	if err := natsx.EnsureStreams(t.Context(), nts.JS, events.Streams); err != nil {
-		t.Fatal(err)
-	}
+	chart := routingtest.Chart(t)
+	set := routingtest.Rules(t, chart)
+	store := routingtest.Delegations(t, testkit.SQLite(t), chart, time.Now)
+	nts := routingtest.Events(t)
 	s := &starter{}
 	return &dispatch.Router{
 		Planner:   &rules.Planner{Rules: func() *rules.Set { return set }, Chart: func() *orgchart.Chart { return chart }, Substitutes: store},

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/routing/internal/delegation"
 	"github.com/docflow/docflow/workflows"
 )
@@ -59,7 +60,7 @@ func (s *Substitutes) HandleDelegation(ctx context.Context, ev events.Event) err
 	now := s.Now()
 	// Those in force now or later, oldest start first; the workflows check
 	// the dates and kinds when someone acts.
-	all = slices.DeleteFunc(all, func(x delegation.Delegation) bool { return !x.RevokedAt.IsZero() || !now.Before(x.Until) })
+	all = slices.DeleteFunc(all, func(x svc.Delegation) bool { return !x.RevokedAt.IsZero() || !now.Before(x.Until) })
 	slices.Reverse(all)
 	change := workflows.SubstitutesChange{Assignees: []workflows.AssigneeSubstitutes{{Username: d.Holder, Substitutes: []workflows.Substitute{}}}}
 	for _, x := range all {

@@ -4,16 +4,13 @@
 package orgchart
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/routing/internal/datafile"
 )
 
 // Chart is a loaded, validated org chart. It is read-only once loaded and
@@ -49,33 +46,11 @@ type Position struct {
 	Supervisor string `yaml:"supervisor,omitempty" json:"supervisor,omitempty"`
 }
 
-// Load reads and validates an org chart file.
-func Load(path string) (*Chart, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("orgchart.Load: %w", err)
-	}
-	c, err := Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("orgchart.Load %s: %w", path, err)
-	}
-	return c, nil
-}
+// Load reads and validates an org chart file (package datafile).
+func Load(path string) (*Chart, error) { return datafile.Load("orgchart.Load", path, (*Chart).index) }
 
-// Parse reads an org chart from YAML. Unknown fields are refused, so a typo
-// cannot silently drop a supervisor; every problem is reported at once.
-func Parse(raw []byte) (*Chart, error) {
-	var c Chart
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("orgchart.Parse: %w", err)
-	}
-	if err := c.index(); err != nil {
-		return nil, fmt.Errorf("orgchart.Parse: %w", err)
-	}
-	return &c, nil
-}
+// Parse reads an org chart from YAML (package datafile).
+func Parse(raw []byte) (*Chart, error) { return datafile.Parse("orgchart.Parse", raw, (*Chart).index) }
 
 func (c *Chart) index() error {
 	var problems []error
@@ -89,30 +64,14 @@ func (c *Chart) index() error {
 		}
 		c.people[p] = true
 	}
-	c.units = map[string]Unit{}
-	for i, u := range c.Units {
-		switch {
-		case u.ID == "":
-			problems = append(problems, fmt.Errorf("unit %d: id is required", i+1))
-		case c.units[u.ID].ID != "":
-			problems = append(problems, fmt.Errorf("unit %q: duplicate id", u.ID))
-		}
+	var unitIDs, positionIDs []error
+	c.units, unitIDs = byID("unit", c.Units, func(u Unit) string { return u.ID })
+	c.positions, positionIDs = byID("position", c.Positions, func(p Position) string { return p.ID })
+	problems = append(append(problems, unitIDs...), positionIDs...)
+	for _, u := range c.Units {
 		if u.Name == "" {
 			problems = append(problems, fmt.Errorf("unit %q: name is required", u.ID))
 		}
-		c.units[u.ID] = u
-	}
-	c.positions = map[string]Position{}
-	for i, p := range c.Positions {
-		switch {
-		case p.ID == "":
-			problems = append(problems, fmt.Errorf("position %d: id is required", i+1))
-		case c.positions[p.ID].ID != "":
-			problems = append(problems, fmt.Errorf("position %q: duplicate id", p.ID))
-		}
-		c.positions[p.ID] = p
-	}
-	for _, u := range c.Units {
 		if u.Parent != "" && c.units[u.Parent].ID == "" {
 			problems = append(problems, fmt.Errorf("unit %q: unknown parent unit %q", u.ID, u.Parent))
 		}
@@ -138,6 +97,25 @@ func (c *Chart) index() error {
 	}
 	problems = append(problems, c.cycles()...)
 	return errors.Join(problems...)
+}
+
+// byID indexes items by their id, reporting each item without one and each
+// id taken twice; what names the kind of item in the messages.
+func byID[T any](what string, items []T, id func(T) string) (map[string]T, []error) {
+	index := make(map[string]T, len(items))
+	var problems []error
+	for i, item := range items {
+		k := id(item)
+		_, taken := index[k]
+		switch {
+		case k == "":
+			problems = append(problems, fmt.Errorf("%s %d: id is required", what, i+1))
+		case taken:
+			problems = append(problems, fmt.Errorf("%s %q: duplicate id", what, k))
+		}
+		index[k] = item
+	}
+	return index, problems
 }
 
 // cycles finds supervisor chains that loop: an overdue task escalated along
@@ -204,21 +182,20 @@ func (c *Chart) Supervisor(position string) (Position, bool) {
 
 // PositionsOf lists the positions a person holds, in chart order.
 func (c *Chart) PositionsOf(username string) []Position {
-	var out []Position
-	for _, p := range c.Positions {
-		if p.Holder == username {
-			out = append(out, p)
-		}
-	}
-	return out
+	return c.positionsWhere(func(p Position) bool { return p.Holder == username })
 }
 
 // PositionsIn lists the positions of a unit (not of its sub-units), in
 // chart order.
 func (c *Chart) PositionsIn(unit string) []Position {
+	return c.positionsWhere(func(p Position) bool { return p.Unit == unit })
+}
+
+// positionsWhere lists the positions that keep holds for, in chart order.
+func (c *Chart) positionsWhere(keep func(Position) bool) []Position {
 	var out []Position
 	for _, p := range c.Positions {
-		if p.Unit == unit {
+		if keep(p) {
 			out = append(out, p)
 		}
 	}

@@ -10,9 +10,10 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/docflow/docflow/services/routing/internal/orgchart"
+	"github.com/docflow/docflow/services/routing/internal/routingtest"
 )
 
-const devChart = "../../../../deploy/dev/orgchart.yaml"
+var devChart = routingtest.Dev("orgchart.yaml")
 
 func TestDevChart(t *testing.T) {
 	t.Parallel()

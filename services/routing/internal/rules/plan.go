@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/docflow/docflow/api/errcode"
+	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/internal/errs"
-	"github.com/docflow/docflow/services/routing/internal/delegation"
 	"github.com/docflow/docflow/services/routing/internal/orgchart"
+	"github.com/docflow/docflow/workflows"
+	"github.com/docflow/docflow/workflows/chain"
 )
 
 // Step modes. A step's assignees decide in parallel; steps run one after
@@ -127,52 +129,20 @@ func (s *Set) CheckChart(chart *orgchart.Chart) error {
 }
 
 // Plan is who handles a document, step by step, resolved to people at a
-// moment. Its fields mirror the chain workflow's input.
+// moment: the plan the chain workflow runs, each step with its assignees,
+// the approvals that decide it (Required, in every mode) and their
+// supervisors and substitutes.
 type Plan struct {
-	RuleID      string         `json:"rule_id"`
-	RuleVersion string         `json:"rule_version"`
-	Steps       []ResolvedStep `json:"steps"`
+	chain.Plan
 	// Handling: the plan's one step presents an incoming document to its
 	// leaders for assignment (Rule.Workflow).
-	Handling bool `json:"handling,omitempty"`
-}
-
-// ResolvedStep is a step with its assignees.
-type ResolvedStep struct {
-	ID                  string     `json:"id"`
-	Name                string     `json:"name"`
-	Mode                string     `json:"mode"`
-	Required            int        `json:"required"` // approvals that decide the step
-	Assignees           []Assignee `json:"assignees"`
-	DeadlineWorkingDays int        `json:"deadline_working_days"`
-	Agency              string     `json:"agency,omitempty"` // external steps
-}
-
-// Assignee is the holder of a position, who else may act for them at the
-// moment of planning, and whom to escalate to.
-type Assignee struct {
-	Position    string       `json:"position"`
-	Title       string       `json:"title,omitempty"` // the position's title
-	Username    string       `json:"username"`
-	Supervisor  string       `json:"supervisor,omitempty"` // username; empty at the top of the chart
-	Substitutes []Substitute `json:"substitutes,omitempty"`
-}
-
-// Substitute may act for an assignee within From–Until and the Kinds
-// (empty: every kind), with the Authority of their delegation.
-type Substitute struct {
-	Username  string    `json:"username"`
-	From      time.Time `json:"from"`
-	Until     time.Time `json:"until"`
-	Kinds     []string  `json:"kinds,omitempty"`
-	Authority string    `json:"authority"`
-	Title     string    `json:"title,omitempty"` // the substitute's own position's title
+	Handling bool
 }
 
 // Substitutes finds the delegations in force for a position; the
 // delegation store satisfies it.
 type Substitutes interface {
-	Substitutes(ctx context.Context, position string, at time.Time, kind string) ([]delegation.Delegation, error)
+	Substitutes(ctx context.Context, position string, at time.Time, kind string) ([]svc.Delegation, error)
 }
 
 // Planner resolves plans with the current rules, org chart and delegations.
@@ -196,7 +166,7 @@ func (p *Planner) Plan(ctx context.Context, doc Document, at time.Time) (Plan, e
 		return Plan{}, ErrNoRoute
 	}
 	r := set.Rules[i]
-	plan := Plan{RuleID: r.ID, RuleVersion: set.Version, Handling: r.Handling()}
+	plan := Plan{Plan: chain.Plan{RuleID: r.ID, RuleVersion: set.Version}, Handling: r.Handling()}
 	if len(r.Steps) == 0 && len(chart.PositionsOf(r.Approver)) == 0 {
 		return Plan{}, errs.E(op, errs.Internal, errcode.Internal,
 			fmt.Sprintf("rule %s names approver %q, who holds no position in the org chart: fix the rules or the chart", r.ID, r.Approver))
@@ -227,7 +197,7 @@ func (p *Planner) Steps(r Rule) []Step {
 	return steps
 }
 
-func (p *Planner) resolve(ctx context.Context, chart *orgchart.Chart, st Step, doc Document, at time.Time) (ResolvedStep, error) {
+func (p *Planner) resolve(ctx context.Context, chart *orgchart.Chart, st Step, doc Document, at time.Time) (chain.Step, error) {
 	var positions []string
 	for _, tg := range st.To {
 		if tg.Position != "" {
@@ -236,7 +206,7 @@ func (p *Planner) resolve(ctx context.Context, chart *orgchart.Chart, st Step, d
 		}
 		u, err := chart.Unit(tg.Unit)
 		if err != nil {
-			return ResolvedStep{}, err
+			return chain.Step{}, err
 		}
 		if !st.parallel() {
 			positions = append(positions, u.Head)
@@ -247,7 +217,7 @@ func (p *Planner) resolve(ctx context.Context, chart *orgchart.Chart, st Step, d
 		}
 	}
 	mode := st.Mode
-	rs := ResolvedStep{ID: st.ID, Name: st.Name, Mode: mode, DeadlineWorkingDays: st.DeadlineDays, Agency: st.Agency}
+	rs := chain.Step{ID: st.ID, Name: st.Name, Mode: mode, DeadlineWorkingDays: st.DeadlineDays, Agency: st.Agency}
 	seen := map[string]bool{}
 	for _, id := range positions {
 		if seen[id] {
@@ -256,7 +226,7 @@ func (p *Planner) resolve(ctx context.Context, chart *orgchart.Chart, st Step, d
 		seen[id] = true
 		a, err := p.assignee(ctx, chart, id, doc.Kind, at)
 		if err != nil {
-			return ResolvedStep{}, err
+			return chain.Step{}, err
 		}
 		rs.Assignees = append(rs.Assignees, a)
 	}
@@ -268,7 +238,7 @@ func (p *Planner) resolve(ctx context.Context, chart *orgchart.Chart, st Step, d
 	case ModeNOfM:
 		rs.Required = st.Required
 		if st.Required > len(rs.Assignees) {
-			return ResolvedStep{}, fmt.Errorf("needs %d approvals but has only %d assignees", st.Required, len(rs.Assignees))
+			return chain.Step{}, fmt.Errorf("needs %d approvals but has only %d assignees", st.Required, len(rs.Assignees))
 		}
 	}
 	return rs, nil
@@ -276,29 +246,29 @@ func (p *Planner) resolve(ctx context.Context, chart *orgchart.Chart, st Step, d
 
 // Assignee is the holder of position as a workflow addresses them, with the
 // substitutes in force at at for documents of kind.
-func (p *Planner) Assignee(ctx context.Context, position, kind string, at time.Time) (Assignee, error) {
+func (p *Planner) Assignee(ctx context.Context, position, kind string, at time.Time) (workflows.Assignee, error) {
 	return p.assignee(ctx, p.Chart(), position, kind, at)
 }
 
-func (p *Planner) assignee(ctx context.Context, chart *orgchart.Chart, position, kind string, at time.Time) (Assignee, error) {
+func (p *Planner) assignee(ctx context.Context, chart *orgchart.Chart, position, kind string, at time.Time) (workflows.Assignee, error) {
 	pos, err := chart.Position(position)
 	if err != nil {
-		return Assignee{}, err
+		return workflows.Assignee{}, err
 	}
 	holder, err := chart.Holder(position)
 	if err != nil {
-		return Assignee{}, err
+		return workflows.Assignee{}, err
 	}
-	a := Assignee{Position: position, Title: pos.Title, Username: holder}
+	a := workflows.Assignee{Position: position, Title: pos.Title, Username: holder}
 	if sup, ok := chart.Supervisor(position); ok {
 		a.Supervisor = sup.Holder
 	}
 	ds, err := p.Substitutes.Substitutes(ctx, position, at, kind)
 	if err != nil {
-		return Assignee{}, err
+		return workflows.Assignee{}, err
 	}
 	for _, d := range ds {
-		a.Substitutes = append(a.Substitutes, Substitute{
+		a.Substitutes = append(a.Substitutes, workflows.Substitute{
 			Username: d.Substitute, From: d.From, Until: d.Until, Kinds: d.Kinds, Authority: d.Authority, Title: chart.TitleOf(d.Substitute),
 		})
 	}

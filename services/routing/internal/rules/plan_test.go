@@ -7,51 +7,44 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
 	events "github.com/docflow/docflow/api/events/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/api/vntime"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/routing/internal/delegation"
 	"github.com/docflow/docflow/services/routing/internal/orgchart"
+	"github.com/docflow/docflow/services/routing/internal/routingtest"
 	"github.com/docflow/docflow/services/routing/internal/rules"
+	"github.com/docflow/docflow/workflows"
 )
-
-const devDir = "../../../../deploy/dev/"
 
 func planner(t *testing.T, rulesYAML string) (*rules.Planner, *delegation.Store) {
 	t.Helper()
-	chart, err := orgchart.Load(devDir + "orgchart.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var set *rules.Set
+	chart := routingtest.Chart(t)
+	set := parse(t, chart, rulesYAML)
+	now := func() time.Time { return time.Date(2026, 3, 1, 9, 0, 0, 0, vntime.Zone) }
+	store := routingtest.Delegations(t, testkit.SQLite(t), chart, now)
+	return &rules.Planner{Rules: func() *rules.Set { return set }, Chart: func() *orgchart.Chart { return chart }, Substitutes: store}, store
+}
+
+// parse is the rules in rulesYAML, the development rules when it is empty,
+// checked against chart.
+func parse(t *testing.T, chart *orgchart.Chart, rulesYAML string) *rules.Set {
+	t.Helper()
 	if rulesYAML == "" {
-		set, err = rules.Load(devDir + "routing.yaml")
-	} else {
-		set, err = rules.Parse([]byte(rulesYAML))
+		return routingtest.Rules(t, chart)
 	}
+	set, err := rules.Parse([]byte(rulesYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := set.CheckChart(chart); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlstore.Open(t.Context(), testkit.SQLite(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	now := func() time.Time { return time.Date(2026, 3, 1, 9, 0, 0, 0, vntime.Zone) }
-	store, err := delegation.Open(t.Context(), db, func() *orgchart.Chart { return chart }, now, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &rules.Planner{Rules: func() *rules.Set { return set }, Chart: func() *orgchart.Chart { return chart }, Substitutes: store}, store
+	return set
 }
 
-func usernames(as []rules.Assignee) []string {
+func usernames(as []workflows.Assignee) []string {
 	var out []string
 	for _, a := range as {
 		out = append(out, a.Username)
@@ -105,8 +98,8 @@ func TestPlanNamesValidSubstitutes(t *testing.T) {
 	p, store := planner(t, "")
 	head := events.Actor{Username: "chuyenvien2", Role: "official", Agency: "000.00.00.G22"}
 	from := time.Date(2026, 3, 2, 0, 0, 0, 0, vntime.Zone)
-	if _, err := store.Create(t.Context(), head, delegation.Request{
-		Position: "truong-phong-tong-hop", Substitute: "luutru", From: from, Until: from.AddDate(0, 0, 5),
+	if _, err := store.Create(t.Context(), svc.CreateDelegationRequest{
+		By: head, Position: "truong-phong-tong-hop", Substitute: "luutru", From: from, Until: from.AddDate(0, 0, 5),
 		Authority: delegation.TUQ, Kinds: []string{"QUYET_DINH"},
 	}); err != nil {
 		t.Fatal(err)
@@ -225,10 +218,7 @@ func TestStepsValidatedStrictly(t *testing.T) {
 
 func TestRulesMustAgreeWithTheChart(t *testing.T) {
 	t.Parallel()
-	chart, err := orgchart.Load(devDir + "orgchart.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	chart := routingtest.Chart(t)
 	set, err := rules.Parse([]byte("version: t\nrules:\n  - id: r\n    approver: lanhdao\n    steps:\n      - {id: a, name: A, to: [{position: ke-toan}, {unit: tai-vu}]}\n"))
 	if err != nil {
 		t.Fatal(err)

@@ -4,13 +4,11 @@
 package rules
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 
-	"gopkg.in/yaml.v3"
+	"github.com/docflow/docflow/services/routing/internal/datafile"
 )
 
 // Set is a loaded rules file.
@@ -71,29 +69,11 @@ type Document struct {
 // ErrNoRoute means no rule matched: the document waits for a person to route it.
 var ErrNoRoute = errors.New("no routing rule matches the document")
 
-// Load reads and checks a rules file.
-func Load(path string) (*Set, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("rules.Load: %w", err)
-	}
-	return Parse(raw)
-}
+// Load reads and checks a rules file (package datafile).
+func Load(path string) (*Set, error) { return datafile.Load("rules.Load", path, (*Set).validate) }
 
-// Parse reads rules from YAML, refusing unknown fields so a typo in a
-// condition does not silently widen a rule.
-func Parse(raw []byte) (*Set, error) {
-	var s Set
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("rules.Parse: %w", err)
-	}
-	if err := s.validate(); err != nil {
-		return nil, fmt.Errorf("rules.Parse: %w", err)
-	}
-	return &s, nil
-}
+// Parse reads rules from YAML (package datafile).
+func Parse(raw []byte) (*Set, error) { return datafile.Parse("rules.Parse", raw, (*Set).validate) }
 
 func (s *Set) validate() error {
 	var problems []error

@@ -3,12 +3,12 @@ package rules_test
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docflow/docflow/api/vntime"
+	"github.com/docflow/docflow/services/routing/internal/routingtest"
 	"github.com/docflow/docflow/services/routing/internal/rules"
 )
 
@@ -76,7 +76,7 @@ func TestParseRefusesBadFiles(t *testing.T) {
 
 func TestDevRulesFileLoads(t *testing.T) {
 	t.Parallel()
-	s, err := rules.Load(filepath.Join("..", "..", "..", "..", "deploy", "dev", "routing.yaml"))
+	s, err := rules.Load(routingtest.Dev("routing.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestDevRulesFileLoads(t *testing.T) {
 	if err != nil || plan.Steps[0].Assignees[0].Username != "chuyenvien1" {
 		t.Fatalf("dev rules route a decision first to %+v, %v", plan, err)
 	}
-	if _, err := os.Stat(filepath.Join("..", "..", "..", "..", "deploy", "dev", "routing.yaml")); err != nil || !strings.HasPrefix(s.Version, "20") {
+	if _, err := os.Stat(routingtest.Dev("routing.yaml")); err != nil || !strings.HasPrefix(s.Version, "20") {
 		t.Fatalf("dev rules version %q", s.Version)
 	}
 }

@@ -1,14 +1,15 @@
-// Package timers runs the reminder and the escalation of the workflows'
-// open work (a task, a wait for another agency) on durable timers. The dates
-// come from routing's PlanDeadlines activity, which counts working days on
-// the calendar; this package only sleeps until them.
-package timers
+package kit
 
 import (
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 )
+
+// The timers run the reminder and the escalation of the workflows'
+// open work (a task, a wait for another agency) on durable timers. The dates
+// come from routing's PlanDeadlines activity, which counts working days on
+// the calendar; this package only sleeps until them.
 
 // Due is when a piece of work is reminded and escalated, and what of that
 // already happened (carried over continue-as-new, so nothing fires twice).
@@ -24,18 +25,18 @@ func (d Due) Pending() bool {
 	return !d.Reminded && !d.RemindAt.IsZero() || !d.Escalated && !d.Deadline.IsZero()
 }
 
-// Set holds the running timers by the id of the work they watch. It lives
+// Timers holds the running timers by the id of the work they watch. It lives
 // in the workflow's memory, not its state: after continue-as-new the new
 // run arms them again from the dates.
-type Set struct {
+type Timers struct {
 	cancels map[string]workflow.CancelFunc
 }
 
-// NewSet returns an empty Set.
-func NewSet() *Set { return &Set{cancels: map[string]workflow.CancelFunc{}} }
+// NewTimers returns an empty set of timers.
+func NewTimers() *Timers { return &Timers{cancels: map[string]workflow.CancelFunc{}} }
 
 // Armed says the work id has its timers running.
-func (s *Set) Armed(id string) bool {
+func (s *Timers) Armed(id string) bool {
 	_, ok := s.cancels[id]
 	return ok
 }
@@ -44,7 +45,7 @@ func (s *Set) Armed(id string) bool {
 // sleeps until d's deadline and calls escalate, skipping what already
 // happened. A reminder not before the deadline is left out: the escalation
 // says more. Stop(id) cancels what has not fired yet.
-func (s *Set) Arm(ctx workflow.Context, id string, d Due, remind, escalate func(workflow.Context)) {
+func (s *Timers) Arm(ctx workflow.Context, id string, d Due, remind, escalate func(workflow.Context)) {
 	tctx, cancel := workflow.WithCancel(ctx)
 	s.cancels[id] = cancel
 	workflow.Go(tctx, func(ctx workflow.Context) {
@@ -64,7 +65,7 @@ func (s *Set) Arm(ctx workflow.Context, id string, d Due, remind, escalate func(
 }
 
 // Stop cancels the timers of the work id, if any.
-func (s *Set) Stop(id string) {
+func (s *Timers) Stop(id string) {
 	if cancel, ok := s.cancels[id]; ok {
 		cancel()
 		delete(s.cancels, id)

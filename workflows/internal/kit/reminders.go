@@ -1,4 +1,4 @@
-package tasks
+package kit
 
 import (
 	"slices"
@@ -7,11 +7,10 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/workflows"
-	"github.com/docflow/docflow/workflows/internal/timers"
 )
 
-func due(t workflows.Task) timers.Due {
-	return timers.Due{RemindAt: t.RemindAt, Deadline: t.Deadline, Reminded: t.RemindedAt != nil, Escalated: t.EscalatedAt != nil}
+func due(t workflows.Task) Due {
+	return Due{RemindAt: t.RemindAt, Deadline: t.Deadline, Reminded: t.RemindedAt != nil, Escalated: t.EscalatedAt != nil}
 }
 
 // needsTimer says an open task still has a reminder or an escalation ahead.

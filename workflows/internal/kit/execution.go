@@ -1,10 +1,4 @@
-// Package execution is what every docflow workflow execution does the same
-// way: it draws ids that replay sees again, calls other services'
-// activities with one retry policy, continues as new before its history
-// grows large, and lets its update handlers finish before it closes. Each
-// of these schedules commands a recorded history holds, so the workflows
-// share one implementation rather than copies that could drift apart.
-package execution
+package kit
 
 import (
 	"crypto/rand"

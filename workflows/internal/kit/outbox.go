@@ -1,13 +1,4 @@
-// Package outbox keeps the events a workflow has to publish, in the order
-// things happened, until its main loop publishes them through the routing
-// service's PublishEvent activity. Update and signal handlers cannot wait
-// for an activity without holding the caller, so they queue; the loop
-// flushes.
-//
-// Every event is one activity (and one side effect, its id) in history:
-// publishing an event a recorded run did not publish breaks its replay, so
-// such a change is guarded with workflow.GetVersion.
-package outbox
+package kit
 
 import (
 	"encoding/json"
@@ -17,11 +8,20 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/workflows"
-	"github.com/docflow/docflow/workflows/internal/execution"
 )
 
+// The outbox keeps the events a workflow has to publish, in the order
+// things happened, until its main loop publishes them through the routing
+// service's PublishEvent activity. Update and signal handlers cannot wait
+// for an activity without holding the caller, so they queue; the loop
+// flushes.
+//
+// Every event is one activity (and one side effect, its id) in history:
+// publishing an event a recorded run did not publish breaks its replay, so
+// such a change is guarded with workflow.GetVersion.
+
 // Outbox is the queue of one workflow run. Its zero value is not usable:
-// Agency, DocumentID and Options (execution.RoutingActivity) say where and
+// Agency, DocumentID and Options (RoutingActivity) say where and
 // how events go.
 type Outbox struct {
 	Agency     string
@@ -64,7 +64,7 @@ func (o *Outbox) publish(ctx workflow.Context, t events.Type, data any) error {
 	}
 	actx := workflow.WithActivityOptions(ctx, o.Options)
 	return workflow.ExecuteActivity(actx, workflows.ActivityPublishEvent, workflows.PublishEventInput{
-		ID: execution.NewID(ctx), Type: t, Agency: o.Agency, DocumentID: o.DocumentID,
+		ID: NewID(ctx), Type: t, Agency: o.Agency, DocumentID: o.DocumentID,
 		Time: workflow.Now(ctx), Data: raw,
 	}).Get(ctx, nil)
 }

@@ -1,8 +1,4 @@
-// Package updates registers a workflow's query and its Workflow Updates.
-// Every update is a pair: a validator that only reads the state, so a
-// refused update leaves no trace in history and its caller gets the reason,
-// and a handler that then applies the change synchronously.
-package updates
+package kit
 
 import (
 	"fmt"
@@ -10,6 +6,11 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
+
+// The kit registers a workflow's query and its Workflow Updates.
+// Every update is a pair: a validator that only reads the state, so a
+// refused update leaves no trace in history and its caller gets the reason,
+// and a handler that then applies the change synchronously.
 
 // Update is one update's name with its validator and handler.
 type Update struct {
@@ -23,8 +24,8 @@ func On[A, R any](name string, validate func(workflow.Context, A) error, apply f
 	return Update{name: name, handler: apply, validator: validate}
 }
 
-// Register answers the query with state() and registers every update.
-func Register[S any](ctx workflow.Context, query string, state func() S, updates ...Update) error {
+// RegisterHandlers answers the query with state() and registers every update.
+func RegisterHandlers[S any](ctx workflow.Context, query string, state func() S, updates ...Update) error {
 	if err := workflow.SetQueryHandler(ctx, query, func() (S, error) { return state(), nil }); err != nil {
 		return fmt.Errorf("register query %s: %w", query, err)
 	}

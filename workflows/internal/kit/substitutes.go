@@ -1,4 +1,4 @@
-package tasks
+package kit
 
 import (
 	"slices"
@@ -40,7 +40,7 @@ func (b *Book) Delegate(now time.Time, a workflows.AssigneeSubstitutes, kind, no
 		t.Assignee.Substitutes = slices.Clone(a.Substitutes)
 		b.Record(workflows.Entry{At: now, Action: "delegate", TaskID: t.ID, StepID: t.StepID, By: a.Username, Comment: note})
 		b.Outbox.Queue(events.TaskDelegated, events.TaskDelegatedData{
-			TaskID: t.ID, DocumentID: b.doc.DocumentID, WorkflowID: b.workflowID, Assignee: a.Username,
+			TaskID: t.ID, DocumentID: b.doc.DocumentID, WorkflowID: b.WorkflowID, Assignee: a.Username,
 			Substitutes: slices.Clone(a.Substitutes), At: now,
 		})
 	}
