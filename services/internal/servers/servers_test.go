@@ -470,3 +470,21 @@ func TestFreePortAvoidsEphemeralRange(t *testing.T) {
 		}
 	}
 }
+
+// A stack asks for its ten ports one after another, closing each probe
+// before the next pick: the same port must never come back twice, or two of
+// its servers race to bind it.
+func TestFreePortNeverRepeatsInOneProcess(t *testing.T) {
+	t.Parallel()
+	seen := map[int]bool{}
+	for range 2000 {
+		port, err := servers.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[port] {
+			t.Fatalf("FreePort returned %d twice", port)
+		}
+		seen[port] = true
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -170,25 +171,48 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 // FreePort returns a TCP port on 127.0.0.1 that is free now, for a server
 // to bind. It is drawn at random below the kernel's ephemeral range: ports in
 // that range are also handed to outgoing connections, which under load took
-// a chosen port before the server could bind it. Another caller of FreePort
-// can still pick the same port, but only by a 1-in-thousands chance.
+// a chosen port before the server could bind it. A port is never handed out
+// twice by one process: a stack asks for ten at once, and two of its servers
+// given the same free port would race for it. Another process calling
+// FreePort can still pick the same port, but only by a 1-in-thousands chance.
 func FreePort() (int, error) {
+	handedOut.Lock()
+	defer handedOut.Unlock()
 	lo, hi, ok := quietRange()
-	if !ok {
-		return kernelPort()
-	}
-	var lc net.ListenConfig
-	for range 100 {
-		port := lo + rand.IntN(hi-lo) //nolint:gosec // a port number, not a secret
-		l, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err != nil {
-			continue
+	if ok {
+		var lc net.ListenConfig
+		for range 100 {
+			port := lo + rand.IntN(hi-lo) //nolint:gosec // a port number, not a secret
+			if handedOut.ports[port] {
+				continue
+			}
+			l, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+			if err != nil {
+				continue
+			}
+			_ = l.Close()
+			handedOut.ports[port] = true
+			return port, nil
 		}
-		_ = l.Close()
-		return port, nil
 	}
-	return kernelPort()
+	for range 100 {
+		port, err := kernelPort()
+		if err != nil {
+			return 0, err
+		}
+		if !handedOut.ports[port] {
+			handedOut.ports[port] = true
+			return port, nil
+		}
+	}
+	return 0, errors.New("servers.FreePort: no free port found that this process has not already handed out")
 }
+
+// handedOut holds every port FreePort has returned in this process.
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
 
 // quietRange is [20000, start of the ephemeral range), when the kernel says
 // where that range starts and it leaves room below it.

@@ -61,8 +61,7 @@ func (s *Server) reassign(ctx context.Context, p auth.Principal, taskID, to stri
 	if err != nil {
 		return chain.ChangeResult{}, err
 	}
-	assignee := workflows.Assignee{Position: a.Position, Title: a.Title, Username: a.Username, Supervisor: a.Supervisor, Substitutes: substitutes(a)}
-	return s.Decider.Change(ctx, task.WorkflowID, chain.UpdateReassign, chain.Reassignment{TaskID: task.ID, To: assignee, By: actor(p)})
+	return s.Decider.Change(ctx, task.WorkflowID, chain.UpdateReassign, chain.Reassignment{TaskID: task.ID, To: a, By: actor(p)})
 }
 
 // ResubmitTask answers a revision task with the revised PDF, checked by

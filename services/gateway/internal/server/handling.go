@@ -76,16 +76,5 @@ func (s *Server) handler(ctx context.Context, p auth.Principal, task readmodel.T
 	if err != nil {
 		return incoming.Handler{}, err
 	}
-	return incoming.Handler{Unit: h.Unit, Username: a.Username, Position: a.Position, Substitutes: substitutes(a)}, nil
-}
-
-// substitutes are routing's substitutes of a person, as workflows take them.
-func substitutes(a svc.Assignee) []workflows.Substitute {
-	var out []workflows.Substitute
-	for _, sub := range a.Substitutes {
-		out = append(out, workflows.Substitute{
-			Username: sub.Username, From: sub.From, Until: sub.Until, Kinds: sub.Kinds, Authority: sub.Authority, Title: sub.Title,
-		})
-	}
-	return out
+	return incoming.Handler{Unit: h.Unit, Username: a.Username, Position: a.Position, Substitutes: a.Substitutes}, nil
 }
