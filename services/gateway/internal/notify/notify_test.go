@@ -12,7 +12,6 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/gateway/internal/notify"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
 
@@ -66,12 +65,7 @@ func TestDispatcherKeepsOrderAndRetries(t *testing.T) {
 // to a person who has two substitutes.
 func readModel(t *testing.T) *readmodel.Store {
 	t.Helper()
-	db, err := sqlstore.Open(t.Context(), testkit.SQLite(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	s, err := readmodel.Open(t.Context(), db)
+	s, err := readmodel.Open(t.Context(), testkit.DB(t, testkit.SQLite(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func benchUser(i int) string { return fmt.Sprintf("chuyenvien%03d", i) }
 func seededStore(b *testing.B, dsn string) *Store {
 	b.Helper()
 	ctx := b.Context()
-	db := OpenTestDB(b, dsn)
+	db := testkit.DB(b, dsn)
 	s, err := Open(ctx, db)
 	if err != nil {
 		b.Fatal(err)

@@ -23,7 +23,7 @@ func stores(t *testing.T) map[string]*readmodel.Store {
 	t.Helper()
 	out := map[string]*readmodel.Store{}
 	for name, dsn := range map[string]string{"sqlite": testkit.SQLite(t), "postgres": testkit.Postgres(t)} {
-		s, err := readmodel.Open(t.Context(), readmodel.OpenTestDB(t, dsn))
+		s, err := readmodel.Open(t.Context(), testkit.DB(t, dsn))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -28,7 +28,7 @@ func eachOlderRelease(t *testing.T, steps int, received time.Time, docs map[stri
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			db := OpenTestDB(t, dsn)
+			db := testkit.DB(t, dsn)
 			if err := db.Migrate(ctx, "gateway.readmodel", migrations[:steps]); err != nil {
 				t.Fatal(err)
 			}

@@ -91,6 +91,23 @@ func registerAPI(t *testing.T, dsn string) *api {
 	return a
 }
 
+// download gets a file as username, failing unless it comes as
+// contentType with a name to save it under.
+func (a *api) download(t *testing.T, username, path, contentType, file string) []byte {
+	t.Helper()
+	res, body := a.get(t, username, path)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", res.StatusCode, body)
+	}
+	if ct := res.Header.Get("Content-Type"); ct != contentType {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if cd, want := res.Header.Get("Content-Disposition"), `attachment; filename="`+file+`"`; cd != want {
+		t.Errorf("Content-Disposition = %q, want %q", cd, want)
+	}
+	return body
+}
+
 // readCSV checks the file is UTF-8 with a byte-order mark and CRLF line ends
 // (RFC 4180), and returns its records.
 func readCSV(t *testing.T, body []byte) [][]string {
@@ -148,16 +165,7 @@ func TestRegisterCSV(t *testing.T) {
 			a := registerAPI(t, dsn)
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
-					res, body := a.get(t, tt.user, tt.path)
-					if res.StatusCode != http.StatusOK {
-						t.Fatalf("status %d: %s", res.StatusCode, body)
-					}
-					if ct := res.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
-						t.Errorf("Content-Type = %q", ct)
-					}
-					if cd, want := res.Header.Get("Content-Disposition"), `attachment; filename="`+tt.file+`"`; cd != want {
-						t.Errorf("Content-Disposition = %q, want %q", cd, want)
-					}
+					body := a.download(t, tt.user, tt.path, "text/csv; charset=utf-8", tt.file)
 					records := readCSV(t, body)
 					if !slices.Equal(records[0], tt.headings) {
 						t.Errorf("headings = %q\nwant       %q", records[0], tt.headings)
@@ -214,16 +222,7 @@ func TestRegisterPDF(t *testing.T) {
 			}
 			for _, tt := range tests {
 				t.Run(tt.register, func(t *testing.T) {
-					res, body := a.get(t, "vanthu", "/v1/registers/"+tt.register+"?year=2026&format=pdf")
-					if res.StatusCode != http.StatusOK {
-						t.Fatalf("status %d: %s", res.StatusCode, body)
-					}
-					if ct := res.Header.Get("Content-Type"); ct != "application/pdf" {
-						t.Errorf("Content-Type = %q", ct)
-					}
-					if cd, want := res.Header.Get("Content-Disposition"), `attachment; filename="`+tt.file+`"`; cd != want {
-						t.Errorf("Content-Disposition = %q, want %q", cd, want)
-					}
+					body := a.download(t, "vanthu", "/v1/registers/"+tt.register+"?year=2026&format=pdf", "application/pdf", tt.file)
 					file := filepath.Join(t.TempDir(), tt.file)
 					if err := os.WriteFile(file, body, 0o600); err != nil {
 						t.Fatal(err)

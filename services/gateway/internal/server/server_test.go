@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -19,7 +20,6 @@ import (
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/gateway/internal/server"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
 
@@ -45,11 +45,7 @@ func databases(t *testing.T) map[string]string {
 
 func newAPI(t *testing.T, dsn string, configure func(*server.Server)) *api {
 	t.Helper()
-	db, err := sqlstore.Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := testkit.DB(t, dsn)
 	read, err := readmodel.Open(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)
@@ -88,21 +84,41 @@ type response struct {
 // get sends an authenticated GET as username.
 func (a *api) get(t *testing.T, username, path string) (response, []byte) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, a.url+path, nil)
+	return a.do(t, username, http.MethodGet, path, nil)
+}
+
+// post sends an authenticated JSON POST as username.
+func (a *api) post(t *testing.T, username, path string, body any) (response, []byte) {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.do(t, username, http.MethodPost, path, bytes.NewReader(raw))
+}
+
+// do sends an authenticated request as username, with body as JSON if
+// there is one, and reads the answer.
+func (a *api) do(t *testing.T, username, method, path string, body io.Reader) (response, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, a.url+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+a.token(t, username))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
+		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer func() { _ = res.Body.Close() }()
-	body, err := io.ReadAll(res.Body)
+	out, err := io.ReadAll(res.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return response{StatusCode: res.StatusCode, Header: res.Header}, body
+	return response{StatusCode: res.StatusCode, Header: res.Header}, out
 }
 
 func (a *api) token(t *testing.T, username string) string {

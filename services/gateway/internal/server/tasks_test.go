@@ -1,11 +1,8 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -125,31 +122,6 @@ func (d *decider) Reply(_ context.Context, workflowID string, r chain.AgencyRepl
 type change struct {
 	workflowID, update string
 	arg                any
-}
-
-// post sends an authenticated JSON POST as username.
-func (a *api) post(t *testing.T, username, path string, body any) (response, []byte) {
-	t.Helper()
-	raw, err := json.Marshal(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, a.url+path, bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+a.token(t, username))
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
-	}
-	defer func() { _ = res.Body.Close() }()
-	out, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{StatusCode: res.StatusCode, Header: res.Header}, out
 }
 
 // assignTasks registers one document per task and assigns it.
