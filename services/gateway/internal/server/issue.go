@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/docflow/docflow/api/errcode"
 	httpapi "github.com/docflow/docflow/api/http/v1"
@@ -18,7 +17,7 @@ import (
 )
 
 // maxBulkIssues is the most documents one bulk issue takes; they are issued
-// bulkDecisionConcurrency at a time, as bulk decisions are.
+// bulkConcurrency at a time, as bulk decisions are.
 const maxBulkIssues = 100
 
 // IssueDocument lets a clerk number and seal a signed document. The
@@ -56,31 +55,18 @@ func (s *Server) IssueDocuments(ctx context.Context, req httpapi.IssueDocumentsR
 	}
 	ids := req.Body.DocumentIds
 	if len(ids) > maxBulkIssues {
-		return nil, errs.E(op, errs.Invalid, errcode.InvalidArgument,
-			fmt.Sprintf("send at most %d documents in one call; this one has %d", maxBulkIssues, len(ids))).
-			WithDetail("document_ids", fmt.Sprintf("at most %d", maxBulkIssues))
+		return nil, tooMany(op, "document_ids", "documents", len(ids), maxBulkIssues)
 	}
-	first := map[string]int{}
-	results := make([]httpapi.BulkIssueOutcome, len(ids))
-	var (
-		wg    sync.WaitGroup
-		slots = make(chan struct{}, bulkDecisionConcurrency)
-	)
-	for i, id := range ids {
-		if j, seen := first[id]; seen {
-			results[i] = issueOutcome(id, httpapi.IssueResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
-				fmt.Sprintf("document %s is already issued by item %d of this call", id, j+1)).WithDetail(fmt.Sprintf("document_ids[%d]", i), "repeated"))
-			continue
-		}
-		first[id] = i
-		wg.Go(func() {
-			slots <- struct{}{}
-			defer func() { <-slots }()
+	results := eachOnce(ids, func(id string) string { return id },
+		func(id string) httpapi.BulkIssueOutcome {
 			res, err := s.issueAudited(ctx, p, id, req.Body.Attachment)
-			results[i] = issueOutcome(id, res, err)
+			return issueOutcome(id, res, err)
+		},
+		func(i, first int) httpapi.BulkIssueOutcome {
+			id := ids[i]
+			return issueOutcome(id, httpapi.IssueResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+				fmt.Sprintf("document %s is already issued by item %d of this call", id, first+1)).WithDetail(fmt.Sprintf("document_ids[%d]", i), "repeated"))
 		})
-	}
-	wg.Wait()
 	return httpapi.IssueDocuments200JSONResponse{Results: results}, nil
 }
 
@@ -88,13 +74,8 @@ func issueOutcome(id string, res httpapi.IssueResult, err error) httpapi.BulkIss
 	if err == nil {
 		return httpapi.BulkIssueOutcome{DocumentID: id, Status: httpapi.BulkDecisionStatusDone, IssueResult: &res}
 	}
-	status := httpapi.BulkDecisionStatusFailed
-	if refused(err) {
-		status = httpapi.BulkDecisionStatusRefused
-	}
-	wire := errs.Wire(err)
-	e := httpapi.Error{Code: httpapi.ErrorCode(wire.Code), Message: wire.Message, Details: wire.Details}
-	return httpapi.BulkIssueOutcome{DocumentID: id, Status: status, Error: &e}
+	status, e := failure(err)
+	return httpapi.BulkIssueOutcome{DocumentID: id, Status: status, Error: e}
 }
 
 // issueAudited issues one document and records the attempt in the audit

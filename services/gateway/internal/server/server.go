@@ -195,8 +195,7 @@ func (s *Server) audited(ctx context.Context, p auth.Principal, action, target, 
 	outcome := audit.Allowed
 	if err != nil {
 		outcome = audit.Failed
-		switch errs.KindOf(err) {
-		case errs.Invalid, errs.NotFound, errs.Conflict, errs.Forbidden, errs.Unauthenticated:
+		if refused(err) {
 			outcome = audit.Refused
 		}
 		detail = strings.TrimSpace(detail + " " + string(errs.Wire(err).Code))

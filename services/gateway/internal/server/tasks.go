@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
@@ -17,14 +16,8 @@ import (
 // deciders are the roles that receive approval tasks.
 var deciders = []string{auth.RoleOfficial, auth.RoleLeader}
 
-const (
-	// maxBulkDecisions is the most decisions one bulk call takes.
-	maxBulkDecisions = 100
-	// bulkDecisionConcurrency bounds the decisions of one bulk call in
-	// flight at once, so that one person's call cannot occupy every
-	// Temporal connection of the gateway.
-	bulkDecisionConcurrency = 8
-)
+// maxBulkDecisions is the most decisions one bulk call takes.
+const maxBulkDecisions = 100
 
 // ListInbox lists the caller's open tasks, filtered and sorted as asked.
 func (s *Server) ListInbox(ctx context.Context, req httpapi.ListInboxRequestObject) (httpapi.ListInboxResponseObject, error) {
@@ -102,34 +95,20 @@ func (s *Server) DecideTasks(ctx context.Context, req httpapi.DecideTasksRequest
 	}
 	items := req.Body.Decisions
 	if len(items) > maxBulkDecisions {
-		return nil, errs.E(op, errs.Invalid, errcode.InvalidArgument,
-			fmt.Sprintf("send at most %d decisions in one call; this one has %d", maxBulkDecisions, len(items))).
-			WithDetail("decisions", fmt.Sprintf("at most %d", maxBulkDecisions))
+		return nil, tooMany(op, "decisions", "decisions", len(items), maxBulkDecisions)
 	}
 	// A task named twice would race itself; the first of them is decided
 	// and the others refused, which is what deciding twice would give.
-	first := map[string]int{}
-	results := make([]httpapi.BulkDecisionOutcome, len(items))
-	var (
-		wg    sync.WaitGroup
-		slots = make(chan struct{}, bulkDecisionConcurrency)
-	)
-	for i, item := range items {
-		results[i].TaskID = item.TaskID
-		if j, seen := first[item.TaskID]; seen {
-			results[i] = outcome(item.TaskID, workflows.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
-				fmt.Sprintf("task %s is already decided by decision %d of this call", item.TaskID, j+1)).WithDetail(fmt.Sprintf("decisions[%d].task_id", i), "repeated"))
-			continue
-		}
-		first[item.TaskID] = i
-		wg.Go(func() {
-			slots <- struct{}{}
-			defer func() { <-slots }()
+	results := eachOnce(items, func(item httpapi.BulkDecision) string { return item.TaskID },
+		func(item httpapi.BulkDecision) httpapi.BulkDecisionOutcome {
 			res, err := s.decideAudited(ctx, p, item.TaskID, item.Decision, item.Comment, httpapi.Assignment{})
-			results[i] = outcome(item.TaskID, res, err)
+			return outcome(item.TaskID, res, err)
+		},
+		func(i, first int) httpapi.BulkDecisionOutcome {
+			id := items[i].TaskID
+			return outcome(id, workflows.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+				fmt.Sprintf("task %s is already decided by decision %d of this call", id, first+1)).WithDetail(fmt.Sprintf("decisions[%d].task_id", i), "repeated"))
 		})
-	}
-	wg.Wait()
 	return httpapi.DecideTasks200JSONResponse{Results: results}, nil
 }
 
@@ -139,23 +118,8 @@ func outcome(taskID string, res workflows.DecisionResult, err error) httpapi.Bul
 		r := decisionResult(res)
 		return httpapi.BulkDecisionOutcome{TaskID: taskID, Status: httpapi.BulkDecisionStatusDone, DecisionResult: &r}
 	}
-	status := httpapi.BulkDecisionStatusFailed
-	if refused(err) {
-		status = httpapi.BulkDecisionStatusRefused
-	}
-	wire := errs.Wire(err)
-	e := httpapi.Error{Code: httpapi.ErrorCode(wire.Code), Message: wire.Message, Details: wire.Details}
-	return httpapi.BulkDecisionOutcome{TaskID: taskID, Status: status, Error: &e}
-}
-
-// refused tells a decision that was not allowed, which sending again will
-// not change, from one the system could not deliver.
-func refused(err error) bool {
-	switch errs.KindOf(err) {
-	case errs.Invalid, errs.NotFound, errs.Conflict, errs.Forbidden, errs.Unauthenticated:
-		return true
-	}
-	return false
+	status, e := failure(err)
+	return httpapi.BulkDecisionOutcome{TaskID: taskID, Status: status, Error: e}
 }
 
 func decisionResult(res workflows.DecisionResult) httpapi.DecisionResult {
