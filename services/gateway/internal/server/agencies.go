@@ -20,10 +20,7 @@ import (
 // stays correct however the query narrows the list.
 func (s *Server) ListAgencies(_ context.Context, req httpapi.ListAgenciesRequestObject) (httpapi.ListAgenciesResponseObject, error) {
 	const op = "server.ListAgencies"
-	size := 20
-	if req.Params.PageSize != nil {
-		size = *req.Params.PageSize
-	}
+	size := pageSize(req.Params.PageSize)
 	if size < 1 || size > 100 {
 		return nil, errs.E(op, errs.Invalid, errcode.InvalidArgument, "page_size must be from 1 to 100").WithDetail("page_size", "must be from 1 to 100")
 	}
@@ -40,10 +37,7 @@ func (s *Server) ListAgencies(_ context.Context, req httpapi.ListAgenciesRequest
 	// List is ordered by identifier: the page starts after the token's.
 	start := sort.Search(len(list), func(i int) bool { return list[i].ID > after })
 	page := list[start:min(start+size, len(list))]
-	out := httpapi.ListAgencies200JSONResponse{Items: make([]httpapi.Agency, 0, len(page))}
-	for _, a := range page {
-		out.Items = append(out.Items, agency(a))
-	}
+	out := httpapi.ListAgencies200JSONResponse{Items: listOf(page, agency)}
 	if start+size < len(list) {
 		out.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte(page[len(page)-1].ID))
 	}

@@ -20,22 +20,14 @@ func (s *Server) SearchArchive(ctx context.Context, req httpapi.SearchArchiveReq
 		if err := auth.Require(p, "search the archive", archivists...); err != nil {
 			return svc.SearchReply{}, err
 		}
-		size := 20
-		if req.Params.PageSize != nil {
-			size = *req.Params.PageSize
-		}
 		return natsx.Call(ctx, s.NATS, svc.ArchiveSearch, svc.SearchRequest{
-			Agency: p.Agency, Query: req.Params.Q, PageSize: size, PageToken: req.Params.PageToken,
+			Agency: p.Agency, Query: req.Params.Q, PageSize: pageSize(req.Params.PageSize), PageToken: req.Params.PageToken,
 		})
 	}()
 	if err := s.audited(ctx, p, "archive.search", "", "q="+req.Params.Q, err); err != nil {
 		return nil, err
 	}
-	out := httpapi.SearchArchive200JSONResponse{Items: []httpapi.Record{}, NextPageToken: rep.NextPageToken}
-	for _, r := range rep.Items {
-		out.Items = append(out.Items, record(r))
-	}
-	return out, nil
+	return httpapi.SearchArchive200JSONResponse{Items: listOf(rep.Items, record), NextPageToken: rep.NextPageToken}, nil
 }
 
 // GetArchiveRecord returns one record's catalog entry.

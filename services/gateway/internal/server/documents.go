@@ -163,22 +163,20 @@ func (l *limitReader) Read(p []byte) (int, error) {
 // changed first: a clerk asks for the signed ones to issue them.
 func (s *Server) ListDocuments(ctx context.Context, req httpapi.ListDocumentsRequestObject) (httpapi.ListDocumentsResponseObject, error) {
 	p := principal(ctx)
-	q := readmodel.DocumentQuery{Agency: p.Agency, Status: string(req.Params.Status), PageToken: req.Params.PageToken}
-	if req.Params.PageSize != nil {
-		q.PageSize = *req.Params.PageSize
-	}
-	docs, next, err := s.Read.Documents(ctx, q)
+	docs, next, err := s.Read.Documents(ctx, readmodel.DocumentQuery{
+		Agency: p.Agency, Status: string(req.Params.Status), PageSize: pageSize(req.Params.PageSize), PageToken: req.Params.PageToken,
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := httpapi.ListDocuments200JSONResponse{Items: []httpapi.DocumentListItem{}, NextPageToken: next}
-	for _, d := range docs {
-		out.Items = append(out.Items, httpapi.DocumentListItem{
-			ID: d.ID, Kind: d.Kind, Subject: d.Subject, Urgency: httpapi.Urgency(d.Urgency), Status: httpapi.DocumentStatus(d.Status),
-			WaitingFor: d.WaitingFor, ArrivalNumber: d.ArrivalNumber, ArrivalYear: d.ArrivalYear, UpdatedAt: d.UpdatedAt,
-		})
+	return httpapi.ListDocuments200JSONResponse{Items: listOf(docs, documentListItem), NextPageToken: next}, nil
+}
+
+func documentListItem(d readmodel.Document) httpapi.DocumentListItem {
+	return httpapi.DocumentListItem{
+		ID: d.ID, Kind: d.Kind, Subject: d.Subject, Urgency: httpapi.Urgency(d.Urgency), Status: httpapi.DocumentStatus(d.Status),
+		WaitingFor: d.WaitingFor, ArrivalNumber: d.ArrivalNumber, ArrivalYear: d.ArrivalYear, UpdatedAt: d.UpdatedAt,
 	}
-	return out, nil
 }
 
 // GetDocument returns a document of the caller's agency with its history.
@@ -192,15 +190,15 @@ func (s *Server) GetDocument(ctx context.Context, req httpapi.GetDocumentRequest
 		ID: d.ID, Agency: d.Agency, Kind: d.Kind, Subject: d.Subject, Urgency: httpapi.Urgency(d.Urgency),
 		Confidentiality: httpapi.Confidentiality(d.Confidentiality), ArrivalNumber: d.ArrivalNumber, ArrivalYear: d.ArrivalYear,
 		Status: httpapi.DocumentStatus(d.Status), SHA256: d.Object.SHA256, Size: d.Object.Size, WaitingFor: d.WaitingFor,
-		RecordID: d.RecordID, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, History: []httpapi.HistoryEntry{},
+		RecordID: d.RecordID, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 		Issuer: d.Self.Issuer, IssuerID: d.Self.IssuerID, Symbol: d.Self.Symbol, Description: d.Self.Description,
 	}
 	if on, err := time.Parse(time.DateOnly, d.Self.IssuedOn); err == nil {
 		out.IssuedOn = &openapi_types.Date{Time: on}
 	}
-	for _, h := range d.History {
-		out.History = append(out.History, httpapi.HistoryEntry{At: h.At, Type: h.Type, Actor: h.Actor, Summary: h.Summary})
-	}
+	out.History = listOf(d.History, func(h readmodel.HistoryEntry) httpapi.HistoryEntry {
+		return httpapi.HistoryEntry{At: h.At, Type: h.Type, Actor: h.Actor, Summary: h.Summary}
+	})
 	return out, nil
 }
 

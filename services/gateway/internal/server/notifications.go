@@ -10,20 +10,18 @@ import (
 // ListNotifications lists the caller's notifications, newest first.
 func (s *Server) ListNotifications(ctx context.Context, req httpapi.ListNotificationsRequestObject) (httpapi.ListNotificationsResponseObject, error) {
 	p := principal(ctx)
-	q := readmodel.NotificationQuery{Agency: p.Agency, Recipient: p.Username, PageToken: req.Params.PageToken}
-	if req.Params.PageSize != nil {
-		q.PageSize = *req.Params.PageSize
-	}
-	list, next, err := s.Read.Notifications(ctx, q)
+	list, next, err := s.Read.Notifications(ctx, readmodel.NotificationQuery{
+		Agency: p.Agency, Recipient: p.Username, PageSize: pageSize(req.Params.PageSize), PageToken: req.Params.PageToken,
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := httpapi.ListNotifications200JSONResponse{Items: []httpapi.Notification{}, NextPageToken: next}
-	for _, n := range list {
-		out.Items = append(out.Items, httpapi.Notification{
-			ID: n.ID, Kind: httpapi.NotificationKind(n.Kind), TaskID: n.TaskID, DocumentID: n.DocumentID,
-			Subject: n.Subject, At: n.At, Deadline: n.Deadline, Message: n.Message,
-		})
+	return httpapi.ListNotifications200JSONResponse{Items: listOf(list, notification), NextPageToken: next}, nil
+}
+
+func notification(n readmodel.Notification) httpapi.Notification {
+	return httpapi.Notification{
+		ID: n.ID, Kind: httpapi.NotificationKind(n.Kind), TaskID: n.TaskID, DocumentID: n.DocumentID,
+		Subject: n.Subject, At: n.At, Deadline: n.Deadline, Message: n.Message,
 	}
-	return out, nil
 }

@@ -24,36 +24,34 @@ func (s *Server) ListInbox(ctx context.Context, req httpapi.ListInboxRequestObje
 	// Everyone may have tasks: officials and leaders decide, and a clerk who
 	// drafted a document gets it back for revision.
 	p := principal(ctx)
-	q := readmodel.InboxQuery{
+	tasks, next, err := s.Read.Inbox(ctx, readmodel.InboxQuery{
 		Agency: p.Agency, Assignee: p.Username,
 		Overdue: req.Params.Overdue, Urgent: req.Params.Urgent, Kind: req.Params.Kind, IssuerID: string(req.Params.Agency),
-		Sort: string(req.Params.Sort), PageSize: 20, PageToken: req.Params.PageToken, Now: s.now(),
-	}
-	if req.Params.PageSize != nil {
-		q.PageSize = *req.Params.PageSize
-	}
-	tasks, next, err := s.Read.Inbox(ctx, q)
+		Sort: string(req.Params.Sort), PageSize: pageSize(req.Params.PageSize), PageToken: req.Params.PageToken, Now: s.now(),
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := httpapi.ListInbox200JSONResponse{Items: []httpapi.Task{}, NextPageToken: next}
-	for _, t := range tasks {
-		waiting := t.WaitingFor
-		if waiting == nil {
-			waiting = []string{}
-		}
-		task := httpapi.Task{
-			ID: t.ID, DocumentID: t.DocumentID, Subject: t.Subject, Kind: t.Kind, Urgency: httpapi.Urgency(t.Urgency),
-			Assignee: t.Assignee, AssignedAt: t.AssignedAt, Deadline: t.Deadline, Status: httpapi.TaskStatus(t.Status),
-			WaitingFor: waiting, Overdue: t.Overdue, IssuerID: t.IssuerID, TaskKind: httpapi.TaskKind(t.TaskKind),
-		}
-		if t.Assignee != p.Username {
-			// In the caller's inbox as a substitute.
-			task.OnBehalfOf = t.Assignee
-		}
-		out.Items = append(out.Items, task)
+	items := listOf(tasks, func(t readmodel.Task) httpapi.Task { return inboxTask(t, p.Username) })
+	return httpapi.ListInbox200JSONResponse{Items: items, NextPageToken: next}, nil
+}
+
+// inboxTask is t as shown in the inbox of username.
+func inboxTask(t readmodel.Task, username string) httpapi.Task {
+	waiting := t.WaitingFor
+	if waiting == nil {
+		waiting = []string{}
 	}
-	return out, nil
+	out := httpapi.Task{
+		ID: t.ID, DocumentID: t.DocumentID, Subject: t.Subject, Kind: t.Kind, Urgency: httpapi.Urgency(t.Urgency),
+		Assignee: t.Assignee, AssignedAt: t.AssignedAt, Deadline: t.Deadline, Status: httpapi.TaskStatus(t.Status),
+		WaitingFor: waiting, Overdue: t.Overdue, IssuerID: t.IssuerID, TaskKind: httpapi.TaskKind(t.TaskKind),
+	}
+	if t.Assignee != username {
+		// In the inbox as a substitute.
+		out.OnBehalfOf = t.Assignee
+	}
+	return out
 }
 
 // DecideTask delivers the caller's decision to the document's workflow,
