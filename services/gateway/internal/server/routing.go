@@ -21,22 +21,14 @@ import (
 // GetRoutingRules shows the rules in force.
 func (s *Server) GetRoutingRules(ctx context.Context, _ httpapi.GetRoutingRulesRequestObject) (httpapi.GetRoutingRulesResponseObject, error) {
 	p := principal(ctx)
-	rep, err := natsx.Call(ctx, s.NATS, svc.RoutingRules, svc.RulesRequest{By: actor(p)})
-	if err != nil {
-		return nil, err
-	}
-	out, err := recode[httpapi.RoutingRules](rep)
+	out, err := callAs[httpapi.RoutingRules](ctx, s, svc.RoutingRules, svc.RulesRequest{By: actor(p)})
 	return httpapi.GetRoutingRules200JSONResponse(out), err
 }
 
 // GetOrgChart shows the caller's agency with today's substitutes.
 func (s *Server) GetOrgChart(ctx context.Context, _ httpapi.GetOrgChartRequestObject) (httpapi.GetOrgChartResponseObject, error) {
 	p := principal(ctx)
-	rep, err := natsx.Call(ctx, s.NATS, svc.RoutingOrgChart, svc.OrgChartRequest{By: actor(p), At: s.now()})
-	if err != nil {
-		return nil, err
-	}
-	out, err := recode[httpapi.OrgChart](rep)
+	out, err := callAs[httpapi.OrgChart](ctx, s, svc.RoutingOrgChart, svc.OrgChartRequest{By: actor(p), At: s.now()})
 	return httpapi.GetOrgChart200JSONResponse(out), err
 }
 
@@ -44,11 +36,7 @@ func (s *Server) GetOrgChart(ctx context.Context, _ httpapi.GetOrgChartRequestOb
 func (s *Server) ListDelegations(ctx context.Context, req httpapi.ListDelegationsRequestObject) (httpapi.ListDelegationsResponseObject, error) {
 	p := principal(ctx)
 	q := svc.ListDelegationsRequest{Position: req.Params.Position, Substitute: req.Params.Substitute, Active: req.Params.ActiveAt, By: actor(p)}
-	rep, err := natsx.Call(ctx, s.NATS, svc.RoutingDelegationsList, q)
-	if err != nil {
-		return nil, err
-	}
-	out, err := recode[httpapi.DelegationList](rep)
+	out, err := callAs[httpapi.DelegationList](ctx, s, svc.RoutingDelegationsList, q)
 	return httpapi.ListDelegations200JSONResponse(out), err
 }
 
@@ -92,6 +80,16 @@ func (s *Server) RevokeDelegation(ctx context.Context, req httpapi.RevokeDelegat
 	}
 	out, err := recode[httpapi.Delegation](d)
 	return httpapi.RevokeDelegation200JSONResponse(out), err
+}
+
+// callAs calls a service and converts its reply to the HTTP form T.
+func callAs[T, Req, Rep any](ctx context.Context, s *Server, ep svc.Endpoint[Req, Rep], req Req) (T, error) {
+	rep, err := natsx.Call(ctx, s.NATS, ep, req)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return recode[T](rep)
 }
 
 // recode converts between the NATS and HTTP forms of one contract, which
