@@ -264,26 +264,22 @@ func (s *Store) Documents(ctx context.Context, q DocumentQuery) ([]Document, str
 	if err != nil {
 		return nil, "", errs.Wrap(op, err)
 	}
-	defer rows.Close()
-	var (
-		out      []Document
-		rawTimes []string
-	)
-	for rows.Next() {
+	var rawTimes []string
+	out, err := collect(rows, func(row scanner) (Document, error) {
 		var (
 			d                Document
 			created, updated string
 		)
-		if err := rows.Scan(&d.ID, &d.Agency, &d.Kind, &d.Subject, &d.Urgency, &d.Confidentiality, &d.ArrivalNumber, &d.ArrivalYear,
+		if err := row.Scan(&d.ID, &d.Agency, &d.Kind, &d.Subject, &d.Urgency, &d.Confidentiality, &d.ArrivalNumber, &d.ArrivalYear,
 			&d.Status, &d.WaitingFor, &d.RecordID, &created, &updated); err != nil {
-			return nil, "", errs.Wrap(op, err)
+			return Document{}, err
 		}
 		d.CreatedAt, _ = sqlstore.ParseTime(created)
 		d.UpdatedAt, _ = sqlstore.ParseTime(updated)
-		out = append(out, d)
 		rawTimes = append(rawTimes, updated)
-	}
-	if err := rows.Err(); err != nil {
+		return d, nil
+	})
+	if err != nil {
 		return nil, "", errs.Wrap(op, err)
 	}
 	next := ""

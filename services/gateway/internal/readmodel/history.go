@@ -219,18 +219,15 @@ func (s *Store) history(ctx context.Context, documentID string) ([]HistoryEntry,
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []HistoryEntry
-	for rows.Next() {
+	return collect(rows, func(row scanner) (HistoryEntry, error) {
 		var (
 			h  HistoryEntry
 			at string
 		)
-		if err := rows.Scan(&at, &h.Type, &h.Actor, &h.Summary); err != nil {
-			return nil, err
+		if err := row.Scan(&at, &h.Type, &h.Actor, &h.Summary); err != nil {
+			return HistoryEntry{}, err
 		}
 		h.At, _ = sqlstore.ParseTime(at)
-		out = append(out, h)
-	}
-	return out, rows.Err()
+		return h, nil
+	})
 }

@@ -49,24 +49,25 @@ func (s *Store) Arrivals(ctx context.Context, agency string, year int, since, un
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
-	defer rows.Close()
-	var out []Arrival
-	for rows.Next() {
-		var (
-			a                            Arrival
-			received, assigned, deadline string
-		)
-		if err := rows.Scan(&a.DocumentID, &a.ArrivalNumber, &received, &a.Kind, &a.Subject, &a.Confidentiality,
-			&a.Self.Issuer, &a.Self.IssuerID, &a.Self.Symbol, &a.Self.IssuedOn, &a.Self.Description, &a.Status,
-			&a.Assignee, &assigned, &deadline); err != nil {
-			return nil, errs.Wrap(op, err)
-		}
-		if a.ReceivedAt, err = sqlstore.ParseTime(received); err != nil {
-			return nil, errs.Wrap(op, fmt.Errorf("document %s: received_at: %w", a.DocumentID, err))
-		}
-		a.AssignedAt = parseOptionalTime(assigned)
-		a.Deadline = parseOptionalTime(deadline)
-		out = append(out, a)
+	out, err := collect(rows, scanArrival)
+	return out, errs.Wrap(op, err)
+}
+
+func scanArrival(row scanner) (Arrival, error) {
+	var (
+		a                            Arrival
+		received, assigned, deadline string
+	)
+	if err := row.Scan(&a.DocumentID, &a.ArrivalNumber, &received, &a.Kind, &a.Subject, &a.Confidentiality,
+		&a.Self.Issuer, &a.Self.IssuerID, &a.Self.Symbol, &a.Self.IssuedOn, &a.Self.Description, &a.Status,
+		&a.Assignee, &assigned, &deadline); err != nil {
+		return Arrival{}, err
 	}
-	return out, errs.Wrap(op, rows.Err())
+	var err error
+	if a.ReceivedAt, err = sqlstore.ParseTime(received); err != nil {
+		return Arrival{}, fmt.Errorf("document %s: received_at: %w", a.DocumentID, err)
+	}
+	a.AssignedAt = parseOptionalTime(assigned)
+	a.Deadline = parseOptionalTime(deadline)
+	return a, nil
 }

@@ -203,23 +203,19 @@ func (s *Store) MarkDelivered(ctx context.Context, id string, at time.Time) erro
 // scanNotifications reads rows, returning each row's stored `at` as well,
 // which page tokens carry so the next page starts exactly after it.
 func scanNotifications(rows *sql.Rows) ([]Notification, []string, error) {
-	defer func() { _ = rows.Close() }()
-	var (
-		list []Notification
-		raw  []string
-	)
-	for rows.Next() {
+	var raw []string
+	list, err := collect(rows, func(row scanner) (Notification, error) {
 		var (
 			n            Notification
 			at, deadline string
 		)
-		if err := rows.Scan(&n.ID, &n.Recipient, &n.Agency, &n.Kind, &n.TaskID, &n.DocumentID, &n.Subject, &at, &deadline, &n.Message); err != nil {
-			return nil, nil, err
+		if err := row.Scan(&n.ID, &n.Recipient, &n.Agency, &n.Kind, &n.TaskID, &n.DocumentID, &n.Subject, &at, &deadline, &n.Message); err != nil {
+			return Notification{}, err
 		}
 		n.At = parseOptionalTime(at)
 		n.Deadline = parseOptionalTime(deadline)
-		list = append(list, n)
 		raw = append(raw, at)
-	}
-	return list, raw, rows.Err()
+		return n, nil
+	})
+	return list, raw, err
 }

@@ -76,7 +76,7 @@ func issueDocument(ctx context.Context, tx *sql.Tx, ev events.Event, d *events.D
 const issuedColumns = `document_id, register, year, number, symbol, kind, subject, signer, issued_by, issued_at, attachment,
 	sealed_bucket, sealed_key, sealed_version, sealed_sha256, sealed_size`
 
-func scanIssued(row interface{ Scan(...any) error }) (Issued, error) {
+func scanIssued(row scanner) (Issued, error) {
 	var (
 		i  Issued
 		at string
@@ -105,16 +105,8 @@ func (s *Store) Outgoing(ctx context.Context, agency string, year int, since, un
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
-	defer rows.Close()
-	var out []Issued
-	for rows.Next() {
-		i, err := scanIssued(rows)
-		if err != nil {
-			return nil, errs.Wrap(op, err)
-		}
-		out = append(out, i)
-	}
-	return out, errs.Wrap(op, rows.Err())
+	out, err := collect(rows, scanIssued)
+	return out, errs.Wrap(op, err)
 }
 
 // IssuedDocument is how a document of agency was issued; NotFound when it

@@ -167,12 +167,8 @@ const taskSelect = `SELECT id, document_id, workflow_id, agency, assignee, subje
 // scanTasks reads rows of taskSelect, followed by urgency_order when ranked,
 // returning each task's urgency order too.
 func scanTasks(rows *sql.Rows, ranked bool) ([]Task, []int, error) {
-	defer rows.Close()
-	var (
-		out   []Task
-		ranks []int
-	)
-	for rows.Next() {
+	var ranks []int
+	out, err := collect(rows, func(row scanner) (Task, error) {
 		var (
 			t             Task
 			assigned, due string
@@ -183,13 +179,13 @@ func scanTasks(rows *sql.Rows, ranked bool) ([]Task, []int, error) {
 		if ranked {
 			dest = append(dest, &rank)
 		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, err
+		if err := row.Scan(dest...); err != nil {
+			return Task{}, err
 		}
 		t.AssignedAt, _ = sqlstore.ParseTime(assigned)
 		t.Deadline, _ = sqlstore.ParseTime(due)
-		out = append(out, t)
 		ranks = append(ranks, rank)
-	}
-	return out, ranks, rows.Err()
+		return t, nil
+	})
+	return out, ranks, err
 }
