@@ -86,24 +86,51 @@ func update[R any](ctx context.Context, c client.Client, op, workflowID, name st
 	return res, nil
 }
 
-func classify(op string, err error) error {
+// refusal is how a workflow's refusal of one type reaches the person.
+type refusal struct {
+	kind errs.Kind
+	code errcode.Code
+	// field names the part of the request refused, if one is.
+	field string
+	// alerted: the fault is the system's, and its operator has been told.
+	alerted bool
+}
+
+// decisionRefusals are the refusals of a decision or another change.
+var decisionRefusals = map[string]refusal{
+	workflows.ErrTaskClosed:      {kind: errs.Conflict, code: errcode.TaskClosed},
+	workflows.ErrNotAssignee:     {kind: errs.Forbidden, code: errcode.NotAssignee},
+	workflows.ErrTaskNotFound:    {kind: errs.NotFound, code: errcode.NotFound},
+	workflows.ErrInvalidDecision: {kind: errs.Invalid, code: errcode.InvalidArgument, field: "decision"},
+	workflows.ErrNotLeader:       {kind: errs.Forbidden, code: errcode.Forbidden},
+	chain.ErrNotDrafter:          {kind: errs.Forbidden, code: errcode.Forbidden},
+	chain.ErrRecallTooLate:       {kind: errs.Conflict, code: errcode.Conflict},
+}
+
+// refused words err as refusals says, when it is one of them.
+func refused(op string, err error, refusals map[string]refusal) (*errs.Error, bool) {
 	var app *temporal.ApplicationError
-	if errors.As(err, &app) {
-		msg := app.Message()
-		switch app.Type() {
-		case workflows.ErrTaskClosed:
-			return errs.E(op, errs.Conflict, errcode.TaskClosed, msg)
-		case workflows.ErrNotAssignee:
-			return errs.E(op, errs.Forbidden, errcode.NotAssignee, msg)
-		case workflows.ErrTaskNotFound:
-			return errs.E(op, errs.NotFound, errcode.NotFound, msg)
-		case workflows.ErrInvalidDecision:
-			return errs.E(op, errs.Invalid, errcode.InvalidArgument, msg).WithDetail("decision", msg)
-		case workflows.ErrNotLeader, chain.ErrNotDrafter:
-			return errs.E(op, errs.Forbidden, errcode.Forbidden, msg)
-		case chain.ErrRecallTooLate:
-			return errs.E(op, errs.Conflict, errcode.Conflict, msg)
-		}
+	if !errors.As(err, &app) {
+		return nil, false
+	}
+	r, ok := refusals[app.Type()]
+	if !ok {
+		return nil, false
+	}
+	msg := app.Message()
+	if r.alerted {
+		msg += "; the operator has been alerted"
+	}
+	e := errs.E(op, r.kind, r.code, msg)
+	if r.field != "" {
+		e = e.WithDetail(r.field, app.Message())
+	}
+	return e, true
+}
+
+func classify(op string, err error) error {
+	if e, ok := refused(op, err, decisionRefusals); ok {
+		return e
 	}
 	// A finished workflow takes no more decisions: its task is closed.
 	var notFound *serviceerror.NotFound

@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/docflow/docflow/api/errcode"
 	"github.com/docflow/docflow/services/internal/errs"
@@ -25,27 +24,24 @@ func (t Temporal) Issue(ctx context.Context, workflowID string, in chain.Issue) 
 	return res, nil
 }
 
+// issueRefusals are the refusals of an issue.
+var issueRefusals = map[string]refusal{
+	chain.ErrNotClerk:         {kind: errs.Forbidden, code: errcode.Forbidden},
+	chain.ErrNotAwaitingIssue: {kind: errs.Conflict, code: errcode.Conflict},
+	// The document, not the request, is wrong: it must be signed again.
+	workflows.ErrPersonalSignatureInvalid: {kind: errs.Conflict, code: errcode.SignatureInvalid},
+	workflows.ErrUnregistered:             {kind: errs.NotFound, code: errcode.NotFound},
+	workflows.ErrCannotNumber:             {kind: errs.Conflict, code: errcode.Conflict},
+	workflows.ErrUnsignablePDF:            {kind: errs.Conflict, code: errcode.Conflict},
+	workflows.ErrNoOrganisationKey:        {kind: errs.Internal, code: errcode.Internal, alerted: true},
+	workflows.ErrSourceIntegrity:          {kind: errs.Internal, code: errcode.Internal, alerted: true},
+}
+
 // classifyIssue words the refusals and failures of an issue; update has
 // already made every error an *errs.Error, keeping the cause.
 func classifyIssue(op string, err error) error {
-	var app *temporal.ApplicationError
-	if errors.As(err, &app) {
-		msg := app.Message()
-		switch app.Type() {
-		case chain.ErrNotClerk:
-			return errs.E(op, errs.Forbidden, errcode.Forbidden, msg)
-		case chain.ErrNotAwaitingIssue:
-			return errs.E(op, errs.Conflict, errcode.Conflict, msg)
-		case workflows.ErrPersonalSignatureInvalid:
-			// The document, not the request, is wrong: it must be signed again.
-			return errs.E(op, errs.Conflict, errcode.SignatureInvalid, msg)
-		case workflows.ErrUnregistered:
-			return errs.E(op, errs.NotFound, errcode.NotFound, msg)
-		case workflows.ErrCannotNumber, workflows.ErrUnsignablePDF:
-			return errs.E(op, errs.Conflict, errcode.Conflict, msg)
-		case workflows.ErrNoOrganisationKey, workflows.ErrSourceIntegrity:
-			return errs.E(op, errs.Internal, errcode.Internal, msg+"; the operator has been alerted")
-		}
+	if e, ok := refused(op, err, issueRefusals); ok {
+		return e
 	}
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
