@@ -23,54 +23,33 @@ var (
 	keyAgency     = temporal.NewSearchAttributeKeyKeyword("DocflowAgency")
 )
 
-// searchValues are what a workflow says of itself.
-type searchValues struct {
-	DocumentID string
-	Agency     string
-	Status     string
-	WaitingFor []string  // usernames (or agency identifiers) who can move it on
-	Deadline   time.Time // the nearest open deadline; zero when none
-}
-
-// searchAttributes upserts a workflow's search attributes only when they
-// changed since the last upsert, so a busy document does not grow its
-// history for nothing.
-type searchAttributes struct {
-	last string
-}
-
-// Upsert writes v when it differs from what was written last. A failure is
-// logged, not returned: searching is a convenience, the workflow goes on.
-func (a *searchAttributes) Upsert(ctx workflow.Context, v searchValues) {
-	waiting := slices.Clone(v.WaitingFor)
-	key := v.Status + "|" + strings.Join(waiting, ",") + "|" + v.Deadline.Format(time.RFC3339Nano)
-	if key == a.last {
+// UpsertSearch writes the search attributes of the book's document: the
+// workflow's status, who can move the document on (usernames, or agency
+// identifiers) and the nearest deadline it waits on (zero when none). They
+// must be registered on the namespace first. Nothing is written when they
+// are what was written last, so a busy document does not grow its history
+// for nothing. A failure is logged, not returned: searching is a
+// convenience, the workflow goes on.
+func (b *Book) UpsertSearch(ctx workflow.Context, status string, waitingFor []string, deadline time.Time) {
+	waiting := slices.Clone(waitingFor)
+	key := status + "|" + strings.Join(waiting, ",") + "|" + deadline.Format(time.RFC3339Nano)
+	if key == b.searched {
 		return
 	}
 	updates := []temporal.SearchAttributeUpdate{
-		keyDocumentID.ValueSet(v.DocumentID),
-		keyAgency.ValueSet(v.Agency),
-		keyStatus.ValueSet(v.Status),
+		keyDocumentID.ValueSet(b.doc.DocumentID),
+		keyAgency.ValueSet(b.doc.Agency),
+		keyStatus.ValueSet(status),
 		keyAssignees.ValueSet(waiting),
 	}
-	if v.Deadline.IsZero() {
+	if deadline.IsZero() {
 		updates = append(updates, keyDeadline.ValueUnset())
 	} else {
-		updates = append(updates, keyDeadline.ValueSet(v.Deadline))
+		updates = append(updates, keyDeadline.ValueSet(deadline))
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		workflow.GetLogger(ctx).Warn("search attributes not updated", "error", err)
 		return
 	}
-	a.last = key
-}
-
-// UpsertSearch writes the search attributes of the book's document when they
-// changed: the workflow's status, who can move the document on and the
-// nearest deadline it waits on. They must be registered on the namespace
-// first.
-func (b *Book) UpsertSearch(ctx workflow.Context, status string, waitingFor []string, deadline time.Time) {
-	b.search.Upsert(ctx, searchValues{
-		DocumentID: b.doc.DocumentID, Agency: b.doc.Agency, Status: status, WaitingFor: waitingFor, Deadline: deadline,
-	})
+	b.searched = key
 }

@@ -36,8 +36,10 @@ type Book struct {
 	// events carry it.
 	WorkflowID string
 
-	doc    workflows.Document
-	search searchAttributes
+	doc workflows.Document
+	// searched is what UpsertSearch wrote last: status, who the document
+	// waits for and the deadline.
+	searched string
 }
 
 // NewBook is the book of the workflow run of ctx, about doc, over its
