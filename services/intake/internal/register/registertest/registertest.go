@@ -1,0 +1,70 @@
+// Package registertest opens incoming registers on test databases and makes
+// entries for them, for the tests of the register and of what builds on it.
+package registertest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/services/intake/internal/register"
+	"github.com/docflow/docflow/services/internal/clerical/counter"
+	"github.com/docflow/docflow/services/internal/sqlstore"
+	"github.com/docflow/docflow/services/internal/testkit"
+)
+
+// Databases are the SQL dialects the register supports, each giving the DSN
+// of a fresh database.
+var Databases = map[string]func(testing.TB) string{
+	"sqlite":   testkit.SQLite,
+	"postgres": testkit.Postgres,
+}
+
+// Open opens the database at dsn and the register in it, numbered by the
+// default series.
+func Open(t testing.TB, dsn string) (*register.Register, *sqlstore.DB) {
+	t.Helper()
+	db := testkit.DB(t, dsn)
+	reg, err := register.Open(t.Context(), db, counter.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg, db
+}
+
+// Document is an ordinary (not secret) entry for agency received at the
+// given instant, with a fresh id, staged key and event id so that it never
+// collides with another.
+func Document(agency string, at time.Time) register.Document {
+	id := uuid.NewString()
+	return register.Document{
+		ID:              id,
+		Agency:          agency,
+		Kind:            "CONG_VAN",
+		Subject:         "Về việc báo cáo tình hình thực hiện kế hoạch",
+		Urgency:         "THUONG",
+		Confidentiality: "NONE",
+		Original: events.Object{
+			Bucket: "docs", Key: "originals/" + id + ".pdf", VersionID: "v1", Size: 1234,
+			SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		},
+		Pages:        2,
+		ReceivedBy:   events.Actor{Username: "vanthu", Role: "clerk", Agency: agency},
+		ReceivedAt:   at,
+		StagedBucket: "docs",
+		StagedKey:    "staging/" + uuid.NewString(),
+		EventID:      uuid.NewString(),
+	}
+}
+
+// Kinds loads the document kinds the register accepts.
+func Kinds(t testing.TB) *register.Kinds {
+	t.Helper()
+	k, err := register.LoadKinds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
