@@ -83,15 +83,12 @@ func (f *fixture) assign(t *testing.T, id, agency string) (workflows.AssignNumbe
 	return res, nil
 }
 
-// onEachDatabase runs test, in parallel, on a fresh fixture in each
-// database the register supports.
+// onEachDatabase runs test on a fresh fixture in each database the register
+// supports.
 func onEachDatabase(t *testing.T, test func(t *testing.T, f *fixture)) {
-	for name, dsn := range registertest.Databases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			test(t, setup(t, dsn(t)))
-		})
-	}
+	registertest.OnEachDatabase(t, func(t *testing.T, dsn func(testing.TB) string) {
+		test(t, setup(t, dsn(t)))
+	})
 }
 
 func errType(err error) string {

@@ -42,17 +42,14 @@ func TestRegister(t *testing.T) {
 		{"secret documents have their own series", testSecretSeries},
 		{"a register of the previous release carries on", testUpgrade},
 	}
-	for name, dsn := range registertest.Databases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			for _, tt := range tests {
-				t.Run(tt.name, func(t *testing.T) {
-					t.Parallel()
-					tt.run(t, dsn(t))
-				})
-			}
-		})
-	}
+	registertest.OnEachDatabase(t, func(t *testing.T, dsn func(testing.TB) string) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				tt.run(t, dsn(t))
+			})
+		}
+	})
 }
 
 func testNumbering(t *testing.T, dsn string) {

@@ -15,11 +15,23 @@ import (
 	"github.com/docflow/docflow/services/internal/testkit"
 )
 
-// Databases are the SQL dialects the register supports, each giving the DSN
+// databases are the SQL dialects the register supports, each giving the DSN
 // of a fresh database.
-var Databases = map[string]func(testing.TB) string{
+var databases = map[string]func(testing.TB) string{
 	"sqlite":   testkit.SQLite,
 	"postgres": testkit.Postgres,
+}
+
+// OnEachDatabase runs test in a parallel subtest for each SQL dialect the
+// register supports; dsn gives a fresh database of that dialect.
+func OnEachDatabase(t *testing.T, test func(t *testing.T, dsn func(testing.TB) string)) {
+	t.Helper()
+	for name, dsn := range databases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, dsn)
+		})
+	}
 }
 
 // Open opens the database at dsn and the register in it, numbered by the
