@@ -10,8 +10,8 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/archive/internal/catalog"
+	"github.com/docflow/docflow/services/archive/internal/catalog/catalogtest"
 	"github.com/docflow/docflow/services/internal/errs"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
 
@@ -33,16 +33,7 @@ func databases(t *testing.T, test func(t *testing.T, c *catalog.Catalog)) {
 	} {
 		t.Run(db.name, func(t *testing.T) {
 			t.Parallel()
-			sdb, err := sqlstore.Open(t.Context(), db.dsn(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = sdb.Close() })
-			c, err := catalog.New(t.Context(), sdb)
-			if err != nil {
-				t.Fatal(err)
-			}
-			test(t, c)
+			test(t, catalogtest.Open(t, db.dsn(t)))
 		})
 	}
 }

@@ -22,9 +22,9 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/archive/internal/catalog"
+	"github.com/docflow/docflow/services/archive/internal/catalog/catalogtest"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/workflows"
 )
@@ -58,15 +58,7 @@ func newWorld(t *testing.T) *world {
 	if err := natsx.EnsureStreams(ctx, nt.JS, events.Streams); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlstore.Open(ctx, testkit.SQLite(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	cat, err := catalog.New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Open(t, testkit.SQLite(t))
 	return &world{store: s3.Store, js: nt.JS, catalog: cat}
 }
 
