@@ -2,7 +2,6 @@ package outgoing_test
 
 import (
 	"errors"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -203,14 +202,6 @@ func TestAssignNumberConcurrently(t *testing.T) {
 			}
 			numbers = append(numbers, got[id][0])
 		}
-		slices.Sort(numbers)
-		for i, v := range numbers {
-			if v != int64(i+1) {
-				t.Fatalf("numbers %v, want 1…%d without gaps", numbers, n)
-			}
-		}
-		if len(numbers) != n {
-			t.Fatalf("%d documents numbered, want %d", len(numbers), n)
-		}
+		registertest.CheckConsecutive(t, numbers, n)
 	})
 }

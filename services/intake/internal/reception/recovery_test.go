@@ -10,6 +10,7 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
+	"github.com/docflow/docflow/services/intake/internal/register/registertest"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 )
@@ -187,12 +188,7 @@ func testConcurrentUploads(t *testing.T, srv *servers, dsn func(testing.TB) stri
 			t.Fatalf("concurrent Accept: %v", err)
 		}
 	}
-	slices.Sort(numbers)
-	for i, got := range numbers {
-		if got != int64(i+1) {
-			t.Fatalf("numbers %v are not 1..%d", numbers, n)
-		}
-	}
+	registertest.CheckConsecutive(t, numbers, n)
 	if got := len(f.objects(t)); got != n {
 		t.Errorf("%d objects, want %d originals", got, n)
 	}

@@ -3,7 +3,6 @@ package register_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -216,15 +215,7 @@ func testConcurrent(t *testing.T, dsn string) {
 	for _, err := range errs {
 		t.Errorf("concurrent Enter: %v", err)
 	}
-	slices.Sort(numbers)
-	for i, got := range numbers {
-		if got != int64(i+1) {
-			t.Fatalf("numbers are not 1..%d without gaps or repeats: %v", n, numbers)
-		}
-	}
-	if len(numbers) != n {
-		t.Fatalf("%d entries, want %d", len(numbers), n)
-	}
+	registertest.CheckConsecutive(t, numbers, n)
 	count, err := reg.Count(t.Context(), agency, 2026)
 	if err != nil {
 		t.Fatal(err)

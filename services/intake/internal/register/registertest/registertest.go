@@ -3,6 +3,7 @@
 package registertest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -79,4 +80,20 @@ func Kinds(t testing.TB) *register.Kinds {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// CheckConsecutive fails the test unless numbers, in any order, are 1 to n
+// each exactly once: what n numbers issued at once in a fresh series must
+// come to.
+func CheckConsecutive(t testing.TB, numbers []int64, n int) {
+	t.Helper()
+	sorted := slices.Sorted(slices.Values(numbers))
+	for i, got := range sorted {
+		if got != int64(i+1) {
+			t.Fatalf("numbers %v are not 1..%d without gaps or repeats", sorted, n)
+		}
+	}
+	if len(sorted) != n {
+		t.Fatalf("%d numbers, want %d", len(sorted), n)
+	}
 }
