@@ -115,28 +115,7 @@ func (w *world) read(t *testing.T, bucket, key, versionID string) []byte {
 // archivedEvents returns the document.archived events of the agency.
 func (w *world) archivedEvents(t *testing.T, agency string) []events.Envelope {
 	t.Helper()
-	subject := events.EventSubject(agency, events.DocumentArchived)
-	cons, err := w.js.OrderedConsumer(t.Context(), events.EventsStream.Name, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []events.Envelope
-	// A test publishes a handful of events per agency at most.
-	batch, err := cons.FetchNoWait(100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for msg := range batch.Messages() {
-		var env events.Envelope
-		if err := json.Unmarshal(msg.Data(), &env); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, env)
-	}
-	if err := batch.Error(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return testkit.Published(t, w.js, events.EventSubject(agency, events.DocumentArchived))
 }
 
 func TestArchive(t *testing.T) {

@@ -3,7 +3,6 @@ package reception_test
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap/zaptest"
 
 	events "github.com/docflow/docflow/api/events/v1"
@@ -158,45 +156,7 @@ func (f *fixture) objects(t *testing.T) []string {
 // received returns the document.received events of the fixture's agency.
 func (f *fixture) received(t *testing.T) []events.Envelope {
 	t.Helper()
-	subject := events.EventSubject(f.agency, events.DocumentReceived)
-	stream, err := f.nats.JS.Stream(t.Context(), events.EventsStream.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := stream.Info(t.Context(), jetstream.WithSubjectFilter(subject))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := info.State.Subjects[subject]
-	if n == 0 {
-		return nil
-	}
-	cons, err := stream.OrderedConsumer(t.Context(), jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	batch, err := cons.Fetch(int(min(n, 10_000)), jetstream.FetchMaxWait(10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []events.Envelope
-	for msg := range batch.Messages() {
-		var env events.Envelope
-		if err := json.Unmarshal(msg.Data(), &env); err != nil {
-			t.Fatalf("event is not a CloudEvent: %v", err)
-		}
-		if got := msg.Headers().Get(jetstream.MsgIDHeader); got != env.ID {
-			t.Errorf("Nats-Msg-Id %q differs from the event id %q", got, env.ID)
-		}
-		out = append(out, env)
-	}
-	if err := batch.Error(); err != nil {
-		t.Fatal(err)
-	}
-	if uint64(len(out)) != n {
-		t.Fatalf("fetched %d of %d events", len(out), n)
-	}
-	return out
+	return testkit.Published(t, f.nats.JS, events.EventSubject(f.agency, events.DocumentReceived))
 }
 
 func (f *fixture) registered(t *testing.T) int64 {
