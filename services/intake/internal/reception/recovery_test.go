@@ -12,7 +12,6 @@ import (
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/intake/internal/register/registertest"
 	"github.com/docflow/docflow/services/internal/errs"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 )
 
 func testRepeatedRequest(t *testing.T, srv *servers, dsn func(testing.TB) string) {
@@ -77,7 +76,7 @@ func testConcurrentRepeats(t *testing.T, srv *servers, dsn func(testing.TB) stri
 
 func testFailedRegistration(t *testing.T, srv *servers, dsn func(testing.TB) string) {
 	f := srv.fixture(t, dsn(t))
-	refuseInserts(t, f.db)
+	allow := registertest.Refuse(t, f.db, "")
 	req := f.request(f.stage(t, readSample(t, "one-page.pdf")))
 	_, err := f.desk.Accept(t.Context(), req)
 	if err == nil {
@@ -92,41 +91,9 @@ func testFailedRegistration(t *testing.T, srv *servers, dsn func(testing.TB) str
 	if evs := f.received(t); len(evs) != 0 {
 		t.Errorf("%d events after a failed registration", len(evs))
 	}
-	allowInserts(t, f.db)
+	allow()
 	if rep := f.accept(t, readSample(t, "one-page.pdf")); rep.ArrivalNumber != 1 {
 		t.Errorf("after a failed registration the next number is %d, want 1", rep.ArrivalNumber)
-	}
-}
-
-// refuseInserts makes the database refuse every register entry, inside the
-// registration's transaction (after the counter has been advanced).
-func refuseInserts(t *testing.T, db *sqlstore.DB) {
-	t.Helper()
-	var stmts []string
-	switch db.Dialect {
-	case sqlstore.SQLite:
-		stmts = []string{`CREATE TRIGGER refuse_all BEFORE INSERT ON intake_documents BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`}
-	case sqlstore.Postgres:
-		stmts = []string{
-			`CREATE FUNCTION refuse_all() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by test trigger'; END $$ LANGUAGE plpgsql`,
-			`CREATE TRIGGER refuse_all BEFORE INSERT ON intake_documents FOR EACH ROW EXECUTE FUNCTION refuse_all()`,
-		}
-	}
-	for _, s := range stmts {
-		if _, err := db.ExecContext(t.Context(), s); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func allowInserts(t *testing.T, db *sqlstore.DB) {
-	t.Helper()
-	stmt := `DROP TRIGGER refuse_all`
-	if db.Dialect == sqlstore.Postgres {
-		stmt += ` ON intake_documents`
-	}
-	if _, err := db.ExecContext(t.Context(), stmt); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -2,7 +2,6 @@ package register_test
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -147,7 +146,7 @@ func testFailedEntry(t *testing.T, dsn string) {
 
 	// The database refuses the entry after the counter was advanced in the
 	// same transaction.
-	failOnSubject(t, db, "refused by the database")
+	registertest.Refuse(t, db, "refused by the database")
 	bad := registertest.Document(agency, at.Add(time.Second))
 	bad.Subject = "refused by the database"
 	if _, _, err := reg.Enter(t.Context(), bad); err == nil {
@@ -157,32 +156,6 @@ func testFailedEntry(t *testing.T, dsn string) {
 	next := enter(t, reg, registertest.Document(agency, at.Add(2*time.Second)))
 	if next.ArrivalNumber != 2 {
 		t.Errorf("after a failed entry the next number is %d, want 2", next.ArrivalNumber)
-	}
-}
-
-// failOnSubject makes the database refuse register entries with the given
-// subject, so a test can fail a registration inside its transaction.
-func failOnSubject(t *testing.T, db *sqlstore.DB, subject string) {
-	t.Helper()
-	var stmts []string
-	switch db.Dialect {
-	case sqlstore.SQLite:
-		stmts = []string{fmt.Sprintf(`CREATE TRIGGER refuse_subject BEFORE INSERT ON intake_documents
-			WHEN NEW.subject = '%s' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`, subject)}
-	case sqlstore.Postgres:
-		stmts = []string{
-			fmt.Sprintf(`CREATE FUNCTION refuse_subject() RETURNS trigger AS $$
-			BEGIN
-				IF NEW.subject = '%s' THEN RAISE EXCEPTION 'refused by test trigger'; END IF;
-				RETURN NEW;
-			END $$ LANGUAGE plpgsql`, subject),
-			`CREATE TRIGGER refuse_subject BEFORE INSERT ON intake_documents FOR EACH ROW EXECUTE FUNCTION refuse_subject()`,
-		}
-	}
-	for _, s := range stmts {
-		if _, err := db.ExecContext(t.Context(), s); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 

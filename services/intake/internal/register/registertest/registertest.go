@@ -3,6 +3,7 @@
 package registertest
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -95,5 +96,50 @@ func CheckConsecutive(t testing.TB, numbers []int64, n int) {
 	}
 	if len(sorted) != n {
 		t.Fatalf("%d numbers, want %d", len(sorted), n)
+	}
+}
+
+// Refuse makes the database refuse register entries with the given subject,
+// or every entry when subject is empty, inside the registration's
+// transaction (after the counter has been advanced), so that a test can fail
+// a registration midway. allow lifts the refusal.
+func Refuse(t testing.TB, db *sqlstore.DB, subject string) (allow func()) {
+	t.Helper()
+	when := "true"
+	if subject != "" {
+		when = fmt.Sprintf("NEW.subject = '%s'", subject)
+	}
+	var stmts []string
+	switch db.Dialect {
+	case sqlstore.SQLite:
+		stmts = []string{`CREATE TRIGGER refuse_entries BEFORE INSERT ON intake_documents
+			WHEN ` + when + ` BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`}
+	case sqlstore.Postgres:
+		stmts = []string{
+			`CREATE FUNCTION refuse_entries() RETURNS trigger AS $$
+			BEGIN
+				IF ` + when + ` THEN RAISE EXCEPTION 'refused by test trigger'; END IF;
+				RETURN NEW;
+			END $$ LANGUAGE plpgsql`,
+			`CREATE TRIGGER refuse_entries BEFORE INSERT ON intake_documents FOR EACH ROW EXECUTE FUNCTION refuse_entries()`,
+		}
+	}
+	mustExec(t, db, stmts...)
+	return func() {
+		t.Helper()
+		stmt := `DROP TRIGGER refuse_entries`
+		if db.Dialect == sqlstore.Postgres {
+			stmt += ` ON intake_documents`
+		}
+		mustExec(t, db, stmt)
+	}
+}
+
+func mustExec(t testing.TB, db *sqlstore.DB, stmts ...string) {
+	t.Helper()
+	for _, s := range stmts {
+		if _, err := db.ExecContext(t.Context(), s); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
