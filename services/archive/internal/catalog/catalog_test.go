@@ -26,10 +26,10 @@ func databases(t *testing.T, test func(t *testing.T, c *catalog.Catalog)) {
 	t.Helper()
 	for _, db := range []struct {
 		name string
-		dsn  func(*testing.T) string
+		dsn  func(testing.TB) string
 	}{
-		{"sqlite", func(t *testing.T) string { return testkit.SQLite(t) }},
-		{"postgres", func(t *testing.T) string { return testkit.Postgres(t) }},
+		{"sqlite", testkit.SQLite},
+		{"postgres", testkit.Postgres},
 	} {
 		t.Run(db.name, func(t *testing.T) {
 			t.Parallel()
