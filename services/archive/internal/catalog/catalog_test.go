@@ -10,8 +10,8 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/archive/internal/catalog"
+	"github.com/docflow/docflow/services/archive/internal/catalog/catalogtest"
 	"github.com/docflow/docflow/services/internal/errs"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
 
@@ -26,23 +26,14 @@ func databases(t *testing.T, test func(t *testing.T, c *catalog.Catalog)) {
 	t.Helper()
 	for _, db := range []struct {
 		name string
-		dsn  func(*testing.T) string
+		dsn  func(testing.TB) string
 	}{
-		{"sqlite", func(t *testing.T) string { return testkit.SQLite(t) }},
-		{"postgres", func(t *testing.T) string { return testkit.Postgres(t) }},
+		{"sqlite", testkit.SQLite},
+		{"postgres", testkit.Postgres},
 	} {
 		t.Run(db.name, func(t *testing.T) {
 			t.Parallel()
-			sdb, err := sqlstore.Open(t.Context(), db.dsn(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = sdb.Close() })
-			c, err := catalog.New(t.Context(), sdb)
-			if err != nil {
-				t.Fatal(err)
-			}
-			test(t, c)
+			test(t, catalogtest.Open(t, db.dsn(t)))
 		})
 	}
 }

@@ -22,9 +22,9 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/services/archive/internal/catalog"
+	"github.com/docflow/docflow/services/archive/internal/catalog/catalogtest"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/workflows"
 )
@@ -58,15 +58,7 @@ func newWorld(t *testing.T) *world {
 	if err := natsx.EnsureStreams(ctx, nt.JS, events.Streams); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlstore.Open(ctx, testkit.SQLite(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	cat, err := catalog.New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Open(t, testkit.SQLite(t))
 	return &world{store: s3.Store, js: nt.JS, catalog: cat}
 }
 
@@ -123,28 +115,7 @@ func (w *world) read(t *testing.T, bucket, key, versionID string) []byte {
 // archivedEvents returns the document.archived events of the agency.
 func (w *world) archivedEvents(t *testing.T, agency string) []events.Envelope {
 	t.Helper()
-	subject := events.EventSubject(agency, events.DocumentArchived)
-	cons, err := w.js.OrderedConsumer(t.Context(), events.EventsStream.Name, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []events.Envelope
-	// A test publishes a handful of events per agency at most.
-	batch, err := cons.FetchNoWait(100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for msg := range batch.Messages() {
-		var env events.Envelope
-		if err := json.Unmarshal(msg.Data(), &env); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, env)
-	}
-	if err := batch.Error(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return testkit.Published(t, w.js, events.EventSubject(agency, events.DocumentArchived))
 }
 
 func TestArchive(t *testing.T) {

@@ -14,10 +14,10 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/archive/internal/catalog"
+	"github.com/docflow/docflow/services/archive/internal/catalog/catalogtest"
 	"github.com/docflow/docflow/services/archive/internal/retrieval"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
-	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
 
@@ -29,15 +29,7 @@ const (
 func TestEndpoints(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db, err := sqlstore.Open(ctx, testkit.SQLite(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	cat, err := catalog.New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Open(t, testkit.SQLite(t))
 	at := time.Date(2026, 3, 5, 2, 0, 0, 0, time.UTC)
 	rec := catalog.Record{
 		ID: "6d3c1f40-9d7e-5a8b-8c1e-2f9a3b4c5d6e", DocumentID: "0190f0c4-0000-7000-8000-000000000001",

@@ -2,7 +2,6 @@ package outgoing_test
 
 import (
 	"errors"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/intake/internal/outgoing"
 	"github.com/docflow/docflow/services/intake/internal/register"
+	"github.com/docflow/docflow/services/intake/internal/register/registertest"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
 	"github.com/docflow/docflow/services/internal/clerical/counter"
 	"github.com/docflow/docflow/services/internal/sqlstore"
@@ -28,11 +28,6 @@ const (
 	g99 = "000.00.00.G99" // a test agency without an abbreviation
 )
 
-var databases = map[string]func(testing.TB) string{
-	"sqlite":   testkit.SQLite,
-	"postgres": testkit.Postgres,
-}
-
 type fixture struct {
 	reg     *register.Register
 	numbers *outgoing.Register
@@ -43,15 +38,7 @@ type fixture struct {
 
 func setup(t *testing.T, dsn string) *fixture {
 	t.Helper()
-	db, err := sqlstore.Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	reg, err := register.Open(t.Context(), db, counter.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg, db := registertest.Open(t, dsn)
 	dir, err := agencies.Parse([]byte(`{"version":"test","sources":["test"],"agencies":[
 		{"id":"` + g22 + `","name":"Văn phòng Chính phủ","abbreviation":"VPCP","valid_from":"","valid_until":"","successor":"","source":"test"},
 		{"id":"` + g99 + `","name":"Cơ quan thử","abbreviation":"","valid_from":"","valid_until":"","successor":"","source":"test"}]}`))
@@ -72,19 +59,12 @@ func setup(t *testing.T, dsn string) *fixture {
 // enter registers a document as intake does on upload.
 func (f *fixture) enter(t *testing.T, agency, kind, confidentiality string) string {
 	t.Helper()
-	id := uuid.NewString()
-	_, _, err := f.reg.Enter(t.Context(), register.Document{
-		ID: id, Agency: agency, Kind: kind, Subject: "Quyết định phê duyệt kế hoạch", Urgency: "THUONG",
-		Confidentiality: confidentiality,
-		Original: events.Object{Bucket: "docs", Key: "originals/" + id + ".pdf", VersionID: "v1", Size: 1234,
-			SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
-		Pages: 1, ReceivedBy: events.Actor{Username: "chuyenvien1", Role: "official", Agency: agency},
-		ReceivedAt: f.now, StagedBucket: "docs", StagedKey: "staging/" + uuid.NewString(), EventID: uuid.NewString(),
-	})
-	if err != nil {
+	d := registertest.Document(agency, f.now)
+	d.Kind, d.Confidentiality = kind, confidentiality
+	if _, _, err := f.reg.Enter(t.Context(), d); err != nil {
 		t.Fatal(err)
 	}
-	return id
+	return d.ID
 }
 
 var clerk = events.Actor{Username: "vanthu", Role: "clerk", Agency: g22}
@@ -102,6 +82,14 @@ func (f *fixture) assign(t *testing.T, id, agency string) (workflows.AssignNumbe
 	return res, nil
 }
 
+// onEachDatabase runs test on a fresh fixture in each database the register
+// supports.
+func onEachDatabase(t *testing.T, test func(t *testing.T, f *fixture)) {
+	registertest.OnEachDatabase(t, func(t *testing.T, dsn func(testing.TB) string) {
+		test(t, setup(t, dsn(t)))
+	})
+}
+
 func errType(err error) string {
 	var ae *temporal.ApplicationError
 	if errors.As(err, &ae) {
@@ -112,46 +100,41 @@ func errType(err error) string {
 
 func TestAssignNumber(t *testing.T) {
 	t.Parallel()
-	for name, dsn := range databases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			f := setup(t, dsn(t))
+	onEachDatabase(t, func(t *testing.T, f *fixture) {
+		qd := f.enter(t, g22, "QUYET_DINH", "NONE")
+		first, err := f.assign(t, qd, g22)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Number != 1 || first.Symbol != "01/QĐ-VPCP" || first.Register != counter.OutgoingRegister ||
+			first.Year != 2026 || !first.IssuedAt.Equal(f.now) {
+			t.Fatalf("first number %+v, want 01/QĐ-VPCP in the outgoing register of 2026", first)
+		}
+		f.now = f.now.Add(time.Hour)
+		again, err := f.assign(t, qd, g22)
+		if err != nil || again.Number != 1 || again.Symbol != first.Symbol || !again.IssuedAt.Equal(first.IssuedAt) {
+			t.Fatalf("numbered again: %+v, %v; want the first number and date", again, err)
+		}
 
-			qd := f.enter(t, g22, "QUYET_DINH", "NONE")
-			first, err := f.assign(t, qd, g22)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if first.Number != 1 || first.Symbol != "01/QĐ-VPCP" || first.Register != counter.OutgoingRegister ||
-				first.Year != 2026 || !first.IssuedAt.Equal(f.now) {
-				t.Fatalf("first number %+v, want 01/QĐ-VPCP in the outgoing register of 2026", first)
-			}
-			f.now = f.now.Add(time.Hour)
-			again, err := f.assign(t, qd, g22)
-			if err != nil || again.Number != 1 || again.Symbol != first.Symbol || !again.IssuedAt.Equal(first.IssuedAt) {
-				t.Fatalf("numbered again: %+v, %v; want the first number and date", again, err)
-			}
-
-			cv := f.enter(t, g22, "CONG_VAN", "NONE")
-			if got, err := f.assign(t, cv, g22); err != nil || got.Number != 2 || got.Symbol != "02/VPCP" {
-				t.Fatalf("công văn: %+v, %v; want 02/VPCP (no kind abbreviation)", got, err)
-			}
-			secret := f.enter(t, g22, "QUYET_DINH", "MAT")
-			if got, err := f.assign(t, secret, g22); err != nil || got.Number != 1 || got.Register != counter.OutgoingSecretRegister {
-				t.Fatalf("secret document: %+v, %v; want 1 in the secret series", got, err)
-			}
-			copyDoc := f.enter(t, g22, "SAO_Y", "NONE")
-			if got, err := f.assign(t, copyDoc, g22); err != nil || got.Symbol != "01/SY-VPCP" || got.Register != counter.OutgoingCopyRegister {
-				t.Fatalf("copy: %+v, %v; want 01/SY-VPCP in the copy series", got, err)
-			}
-			// The year turns in Vietnam, not in UTC.
-			f.now = time.Date(2027, 1, 1, 0, 5, 0, 0, vntime.Zone)
-			next := f.enter(t, g22, "QUYET_DINH", "NONE")
-			if got, err := f.assign(t, next, g22); err != nil || got.Number != 1 || got.Year != 2027 {
-				t.Fatalf("first document of 2027: %+v, %v; want number 1 again", got, err)
-			}
-		})
-	}
+		cv := f.enter(t, g22, "CONG_VAN", "NONE")
+		if got, err := f.assign(t, cv, g22); err != nil || got.Number != 2 || got.Symbol != "02/VPCP" {
+			t.Fatalf("công văn: %+v, %v; want 02/VPCP (no kind abbreviation)", got, err)
+		}
+		secret := f.enter(t, g22, "QUYET_DINH", "MAT")
+		if got, err := f.assign(t, secret, g22); err != nil || got.Number != 1 || got.Register != counter.OutgoingSecretRegister {
+			t.Fatalf("secret document: %+v, %v; want 1 in the secret series", got, err)
+		}
+		copyDoc := f.enter(t, g22, "SAO_Y", "NONE")
+		if got, err := f.assign(t, copyDoc, g22); err != nil || got.Symbol != "01/SY-VPCP" || got.Register != counter.OutgoingCopyRegister {
+			t.Fatalf("copy: %+v, %v; want 01/SY-VPCP in the copy series", got, err)
+		}
+		// The year turns in Vietnam, not in UTC.
+		f.now = time.Date(2027, 1, 1, 0, 5, 0, 0, vntime.Zone)
+		next := f.enter(t, g22, "QUYET_DINH", "NONE")
+		if got, err := f.assign(t, next, g22); err != nil || got.Number != 1 || got.Year != 2027 {
+			t.Fatalf("first document of 2027: %+v, %v; want number 1 again", got, err)
+		}
+	})
 }
 
 func TestAssignNumberRefuses(t *testing.T) {
@@ -184,53 +167,41 @@ func TestAssignNumberRefuses(t *testing.T) {
 // numbers without gaps, one per document.
 func TestAssignNumberConcurrently(t *testing.T) {
 	t.Parallel()
-	for name, dsn := range databases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			f := setup(t, dsn(t))
-			const n = 12
-			ids := make([]string, n)
-			for i := range ids {
-				ids[i] = f.enter(t, g22, "QUYET_DINH", "NONE")
-			}
-			var (
-				mu  sync.Mutex
-				got = map[string][]int64{}
-				wg  sync.WaitGroup
-			)
-			for i := range 2 * n {
-				wg.Go(func() {
-					id := ids[i%n]
-					// Called directly: the SDK's test environment runs one
-					// activity at a time.
-					res, err := f.numbers.AssignNumber(t.Context(), workflows.AssignNumberInput{DocumentID: id, Agency: g22, By: clerk})
-					if err != nil {
-						t.Errorf("%s: %v", id, err)
-						return
-					}
-					mu.Lock()
-					got[id] = append(got[id], res.Number)
-					mu.Unlock()
-				})
-			}
-			wg.Wait()
-			var numbers []int64
-			for _, id := range ids {
-				if len(got[id]) != 2 || got[id][0] != got[id][1] {
-					t.Errorf("document %s got %v, want the same number twice", id, got[id])
-					continue
+	onEachDatabase(t, func(t *testing.T, f *fixture) {
+		const n = 12
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = f.enter(t, g22, "QUYET_DINH", "NONE")
+		}
+		var (
+			mu  sync.Mutex
+			got = map[string][]int64{}
+			wg  sync.WaitGroup
+		)
+		for i := range 2 * n {
+			wg.Go(func() {
+				id := ids[i%n]
+				// Called directly: the SDK's test environment runs one
+				// activity at a time.
+				res, err := f.numbers.AssignNumber(t.Context(), workflows.AssignNumberInput{DocumentID: id, Agency: g22, By: clerk})
+				if err != nil {
+					t.Errorf("%s: %v", id, err)
+					return
 				}
-				numbers = append(numbers, got[id][0])
+				mu.Lock()
+				got[id] = append(got[id], res.Number)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		var numbers []int64
+		for _, id := range ids {
+			if len(got[id]) != 2 || got[id][0] != got[id][1] {
+				t.Errorf("document %s got %v, want the same number twice", id, got[id])
+				continue
 			}
-			slices.Sort(numbers)
-			for i, v := range numbers {
-				if v != int64(i+1) {
-					t.Fatalf("numbers %v, want 1…%d without gaps", numbers, n)
-				}
-			}
-			if len(numbers) != n {
-				t.Fatalf("%d documents numbered, want %d", len(numbers), n)
-			}
-		})
-	}
+			numbers = append(numbers, got[id][0])
+		}
+		registertest.CheckConsecutive(t, numbers, n)
+	})
 }

@@ -120,22 +120,12 @@ func (d *Desk) Close() { d.inflight.closeAndWait() }
 func (d *Desk) Accept(ctx context.Context, req svc.AcceptRequest) (svc.AcceptReply, error) {
 	const op = "reception.Accept"
 	staged := req.Staged
-	if err := d.checkStagedLocation(staged); err != nil {
+	log := d.log.With(zap.String("staged_key", staged.Key), zap.String("agency", req.By.Agency), zap.String("user", req.By.Username))
+	release, err := d.takeStaged(ctx, staged, log)
+	if err != nil {
 		return svc.AcceptReply{}, errs.Wrap(op, err)
 	}
-	log := d.log.With(zap.String("staged_key", staged.Key), zap.String("agency", req.By.Agency), zap.String("user", req.By.Username))
-	// A request repeated while the first is still at work waits for it and
-	// then finds the entry it made, instead of racing it for the upload (a
-	// copy racing the upload's removal could leave a stray original).
-	unlock, err := d.uploads.lock(ctx, staged.Bucket+"/"+staged.Key)
-	if err != nil {
-		return svc.AcceptReply{}, errs.E(op, errs.Unavailable, errcode.Unavailable,
-			"the same upload is still being processed; try again").WithCause(err)
-	}
-	defer unlock()
-	// Removing the upload runs on its own context: a caller that gave up
-	// must not leave it behind.
-	defer d.discardStaged(context.WithoutCancel(ctx), staged, log)
+	defer release()
 
 	if doc, found, err := d.register.ByStaged(ctx, staged.Bucket, staged.Key); err != nil {
 		return svc.AcceptReply{}, errs.Wrap(op, err)
@@ -374,6 +364,30 @@ func unavailable(op string, err error) error {
 
 func object(info objstore.Info) events.Object {
 	return events.Object{Bucket: info.Bucket, Key: info.Key, VersionID: info.VersionID, Size: info.Size, SHA256: info.SHA256}
+}
+
+// takeStaged makes sure the request names an upload in the staging area and
+// holds that upload for this request alone: a request repeated while the
+// first is still at work waits for it and then finds what it did, instead of
+// racing it for the upload (a copy racing the upload's removal could leave a
+// stray original). release removes the upload and lets the next request for
+// it in.
+func (d *Desk) takeStaged(ctx context.Context, staged events.Object, log *zap.Logger) (release func(), err error) {
+	const op = "reception.takeStaged"
+	if err := d.checkStagedLocation(staged); err != nil {
+		return nil, err
+	}
+	unlock, err := d.uploads.lock(ctx, staged.Bucket+"/"+staged.Key)
+	if err != nil {
+		return nil, errs.E(op, errs.Unavailable, errcode.Unavailable,
+			"the same upload is still being processed; try again").WithCause(err)
+	}
+	return func() {
+		// Removing the upload runs on its own context: a caller that gave
+		// up must not leave it behind.
+		d.discardStaged(context.WithoutCancel(ctx), staged, log)
+		unlock()
+	}, nil
 }
 
 // discardStaged removes the staged upload, every version of it that Accept

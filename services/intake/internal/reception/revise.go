@@ -29,17 +29,12 @@ func (d *Desk) HandleRevise(ctx context.Context, req svc.ReviseRequest) (svc.Rev
 func (d *Desk) Revise(ctx context.Context, req svc.ReviseRequest) (svc.ReviseReply, error) {
 	const op = "reception.Revise"
 	staged := req.Staged
-	if err := d.checkStagedLocation(staged); err != nil {
+	log := d.log.With(zap.String("staged_key", staged.Key), zap.String("document_id", req.DocumentID), zap.String("user", req.By.Username))
+	release, err := d.takeStaged(ctx, staged, log)
+	if err != nil {
 		return svc.ReviseReply{}, errs.Wrap(op, err)
 	}
-	log := d.log.With(zap.String("staged_key", staged.Key), zap.String("document_id", req.DocumentID), zap.String("user", req.By.Username))
-	unlock, err := d.uploads.lock(ctx, staged.Bucket+"/"+staged.Key)
-	if err != nil {
-		return svc.ReviseReply{}, errs.E(op, errs.Unavailable, errcode.Unavailable,
-			"the same upload is still being processed; try again").WithCause(err)
-	}
-	defer unlock()
-	defer d.discardStaged(context.WithoutCancel(ctx), staged, log)
+	defer release()
 
 	doc, err := d.register.Get(ctx, req.DocumentID)
 	if err != nil {

@@ -12,22 +12,13 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/api/vntime"
-	"github.com/docflow/docflow/services/intake/internal/register"
+	"github.com/docflow/docflow/services/intake/internal/register/registertest"
 	"github.com/docflow/docflow/services/internal/errs"
 )
 
-func loadKinds(t *testing.T) *register.Kinds {
-	t.Helper()
-	k, err := register.LoadKinds()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 func TestKindsFollowND30(t *testing.T) {
 	t.Parallel()
-	k := loadKinds(t)
+	k := registertest.Kinds(t)
 	if n := len(k.Enums()); n != 32 {
 		t.Errorf("%d kinds, want the 29 of ND30 Appendix III and 3 kinds of copy", n)
 	}
@@ -59,7 +50,7 @@ func TestKindsFollowND30(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	t.Parallel()
-	k := loadKinds(t)
+	k := registertest.Kinds(t)
 	clerk := events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"}
 	good := svc.DocumentMetadata{Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt kế hoạch", Urgency: "THUONG", Confidentiality: "NONE"}
 	with := func(change func(*svc.DocumentMetadata)) svc.DocumentMetadata {
@@ -169,7 +160,7 @@ func TestValidate(t *testing.T) {
 
 func TestValidateDocumentDetails(t *testing.T) {
 	t.Parallel()
-	k := loadKinds(t)
+	k := registertest.Kinds(t)
 	clerk := events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"}
 	// 23:30 on 5 March 2026 in Hà Nội, already 6 March nowhere west of it.
 	now := time.Date(2026, 3, 5, 23, 30, 0, 0, vntime.Zone)

@@ -2,62 +2,16 @@ package register_test
 
 import (
 	"context"
-	"fmt"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
-	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/intake/internal/register"
+	"github.com/docflow/docflow/services/intake/internal/register/registertest"
 	"github.com/docflow/docflow/services/internal/clerical/counter"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
-
-// databases runs a test on each database the register supports.
-var databases = map[string]func(testing.TB) string{
-	"sqlite":   testkit.SQLite,
-	"postgres": testkit.Postgres,
-}
-
-func openRegister(t *testing.T, dsn string) (*register.Register, *sqlstore.DB) {
-	t.Helper()
-	db, err := sqlstore.Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	reg, err := register.Open(t.Context(), db, counter.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reg, db
-}
-
-func newDocument(agency string, at time.Time) register.Document {
-	id := uuid.NewString()
-	return register.Document{
-		ID:              id,
-		Agency:          agency,
-		Kind:            "CONG_VAN",
-		Subject:         "Về việc báo cáo tình hình thực hiện kế hoạch",
-		Urgency:         "THUONG",
-		Confidentiality: "NONE",
-		Original: events.Object{
-			Bucket: "docs", Key: "originals/" + id + ".pdf", VersionID: "v1", Size: 1234,
-			SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-		},
-		Pages:        2,
-		ReceivedBy:   events.Actor{Username: "vanthu", Role: "clerk", Agency: agency},
-		ReceivedAt:   at,
-		StagedBucket: "docs",
-		StagedKey:    "staging/" + uuid.NewString(),
-		EventID:      uuid.NewString(),
-	}
-}
 
 func enter(t *testing.T, reg *register.Register, d register.Document) register.Document {
 	t.Helper()
@@ -73,47 +27,31 @@ func enter(t *testing.T, reg *register.Register, d register.Document) register.D
 
 func TestRegister(t *testing.T) {
 	t.Parallel()
-	for name, dsn := range databases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			t.Run("numbers run per agency and year", func(t *testing.T) {
-				t.Parallel()
-				testNumbering(t, dsn(t))
-			})
-			t.Run("the year is Vietnam's", func(t *testing.T) {
-				t.Parallel()
-				testYearBoundary(t, dsn(t))
-			})
-			t.Run("a repeated entry returns the first and burns no number", func(t *testing.T) {
-				t.Parallel()
-				testRepeat(t, dsn(t))
-			})
-			t.Run("a failed entry burns no number", func(t *testing.T) {
-				t.Parallel()
-				testFailedEntry(t, dsn(t))
-			})
-			t.Run("concurrent entries get consecutive numbers", func(t *testing.T) {
-				t.Parallel()
-				testConcurrent(t, dsn(t))
-			})
-			t.Run("unannounced entries", func(t *testing.T) {
-				t.Parallel()
-				testUnannounced(t, dsn(t))
-			})
-			t.Run("secret documents have their own series", func(t *testing.T) {
-				t.Parallel()
-				testSecretSeries(t, dsn(t))
-			})
-			t.Run("a register of the previous release carries on", func(t *testing.T) {
-				t.Parallel()
-				testUpgrade(t, dsn(t))
-			})
-		})
+	tests := []struct {
+		name string
+		run  func(t *testing.T, dsn string)
+	}{
+		{"numbers run per agency and year", testNumbering},
+		{"the year is Vietnam's", testYearBoundary},
+		{"a repeated entry returns the first and burns no number", testRepeat},
+		{"a failed entry burns no number", testFailedEntry},
+		{"concurrent entries get consecutive numbers", testConcurrent},
+		{"unannounced entries", testUnannounced},
+		{"secret documents have their own series", testSecretSeries},
+		{"a register of the previous release carries on", testUpgrade},
 	}
+	registertest.OnEachDatabase(t, func(t *testing.T, dsn func(testing.TB) string) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				tt.run(t, dsn(t))
+			})
+		}
+	})
 }
 
 func testNumbering(t *testing.T, dsn string) {
-	reg, _ := openRegister(t, dsn)
+	reg, _ := registertest.Open(t, dsn)
 	at := time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)
 	steps := []struct {
 		agency string
@@ -127,7 +65,7 @@ func testNumbering(t *testing.T, dsn string) {
 		{"000.00.00.G22", at.AddDate(1, 0, 0), 1}, // a new year starts again at 1
 	}
 	for _, s := range steps {
-		d := enter(t, reg, newDocument(s.agency, s.at))
+		d := enter(t, reg, registertest.Document(s.agency, s.at))
 		if d.ArrivalNumber != s.want {
 			t.Errorf("%s at %s: arrival number %d, want %d", s.agency, s.at, d.ArrivalNumber, s.want)
 		}
@@ -137,7 +75,7 @@ func testNumbering(t *testing.T, dsn string) {
 	}
 
 	// The entry reads back as it was written.
-	want := newDocument("000.00.00.G22", at.Add(3*time.Minute+123456789))
+	want := registertest.Document("000.00.00.G22", at.Add(3*time.Minute+123456789))
 	want.Issuer, want.IssuerID, want.Symbol = "Bộ Nội vụ", "000.00.00.G09", "05/TTr-SNV-VP"
 	want.IssuedOn, want.Description = "2026-03-02", "Kèm theo 02 phụ lục"
 	entered := enter(t, reg, want)
@@ -160,12 +98,12 @@ func testNumbering(t *testing.T, dsn string) {
 }
 
 func testYearBoundary(t *testing.T, dsn string) {
-	reg, _ := openRegister(t, dsn)
+	reg, _ := registertest.Open(t, dsn)
 	const agency = "000.00.00.G09"
 	// 16:59:59 UTC on 31 December is still 2025 in Hà Nội; a second later
 	// it is 00:00 on 1 January 2026.
-	lastOf2025 := enter(t, reg, newDocument(agency, time.Date(2025, 12, 31, 16, 59, 59, 0, time.UTC)))
-	firstOf2026 := enter(t, reg, newDocument(agency, time.Date(2025, 12, 31, 17, 0, 0, 0, time.UTC)))
+	lastOf2025 := enter(t, reg, registertest.Document(agency, time.Date(2025, 12, 31, 16, 59, 59, 0, time.UTC)))
+	firstOf2026 := enter(t, reg, registertest.Document(agency, time.Date(2025, 12, 31, 17, 0, 0, 0, time.UTC)))
 	if lastOf2025.ArrivalYear != 2025 || lastOf2025.ArrivalNumber != 1 {
 		t.Errorf("before midnight in Hà Nội: %d/%d, want 1/2025", lastOf2025.ArrivalNumber, lastOf2025.ArrivalYear)
 	}
@@ -175,12 +113,12 @@ func testYearBoundary(t *testing.T, dsn string) {
 }
 
 func testRepeat(t *testing.T, dsn string) {
-	reg, _ := openRegister(t, dsn)
+	reg, _ := registertest.Open(t, dsn)
 	const agency = "000.00.00.G12"
 	at := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
-	first := enter(t, reg, newDocument(agency, at))
+	first := enter(t, reg, registertest.Document(agency, at))
 
-	again := newDocument(agency, at.Add(time.Second))
+	again := registertest.Document(agency, at.Add(time.Second))
 	again.StagedBucket, again.StagedKey = first.StagedBucket, first.StagedKey
 	got, created, err := reg.Enter(t.Context(), again)
 	if err != nil {
@@ -194,61 +132,35 @@ func testRepeat(t *testing.T, dsn string) {
 		t.Errorf("ByStaged = %s, %t, %v; want %s", found.ID, ok, err, first.ID)
 	}
 
-	next := enter(t, reg, newDocument(agency, at.Add(2*time.Second)))
+	next := enter(t, reg, registertest.Document(agency, at.Add(2*time.Second)))
 	if next.ArrivalNumber != 2 {
 		t.Errorf("after a repeated entry the next number is %d, want 2", next.ArrivalNumber)
 	}
 }
 
 func testFailedEntry(t *testing.T, dsn string) {
-	reg, db := openRegister(t, dsn)
+	reg, db := registertest.Open(t, dsn)
 	const agency = "000.00.00.G06"
 	at := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
-	enter(t, reg, newDocument(agency, at))
+	enter(t, reg, registertest.Document(agency, at))
 
 	// The database refuses the entry after the counter was advanced in the
 	// same transaction.
-	failOnSubject(t, db, "refused by the database")
-	bad := newDocument(agency, at.Add(time.Second))
+	registertest.Refuse(t, db, "refused by the database")
+	bad := registertest.Document(agency, at.Add(time.Second))
 	bad.Subject = "refused by the database"
 	if _, _, err := reg.Enter(t.Context(), bad); err == nil {
 		t.Fatal("Enter succeeded although the database refused the row")
 	}
 
-	next := enter(t, reg, newDocument(agency, at.Add(2*time.Second)))
+	next := enter(t, reg, registertest.Document(agency, at.Add(2*time.Second)))
 	if next.ArrivalNumber != 2 {
 		t.Errorf("after a failed entry the next number is %d, want 2", next.ArrivalNumber)
 	}
 }
 
-// failOnSubject makes the database refuse register entries with the given
-// subject, so a test can fail a registration inside its transaction.
-func failOnSubject(t *testing.T, db *sqlstore.DB, subject string) {
-	t.Helper()
-	var stmts []string
-	switch db.Dialect {
-	case sqlstore.SQLite:
-		stmts = []string{fmt.Sprintf(`CREATE TRIGGER refuse_subject BEFORE INSERT ON intake_documents
-			WHEN NEW.subject = '%s' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`, subject)}
-	case sqlstore.Postgres:
-		stmts = []string{
-			fmt.Sprintf(`CREATE FUNCTION refuse_subject() RETURNS trigger AS $$
-			BEGIN
-				IF NEW.subject = '%s' THEN RAISE EXCEPTION 'refused by test trigger'; END IF;
-				RETURN NEW;
-			END $$ LANGUAGE plpgsql`, subject),
-			`CREATE TRIGGER refuse_subject BEFORE INSERT ON intake_documents FOR EACH ROW EXECUTE FUNCTION refuse_subject()`,
-		}
-	}
-	for _, s := range stmts {
-		if _, err := db.ExecContext(t.Context(), s); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func testConcurrent(t *testing.T, dsn string) {
-	reg, _ := openRegister(t, dsn)
+	reg, _ := registertest.Open(t, dsn)
 	const (
 		agency = "H49"
 		n      = 100
@@ -262,7 +174,7 @@ func testConcurrent(t *testing.T, dsn string) {
 	)
 	for i := range n {
 		wg.Go(func() {
-			d, _, err := reg.Enter(context.WithoutCancel(t.Context()), newDocument(agency, at.Add(time.Duration(i)*time.Millisecond)))
+			d, _, err := reg.Enter(context.WithoutCancel(t.Context()), registertest.Document(agency, at.Add(time.Duration(i)*time.Millisecond)))
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -276,15 +188,7 @@ func testConcurrent(t *testing.T, dsn string) {
 	for _, err := range errs {
 		t.Errorf("concurrent Enter: %v", err)
 	}
-	slices.Sort(numbers)
-	for i, got := range numbers {
-		if got != int64(i+1) {
-			t.Fatalf("numbers are not 1..%d without gaps or repeats: %v", n, numbers)
-		}
-	}
-	if len(numbers) != n {
-		t.Fatalf("%d entries, want %d", len(numbers), n)
-	}
+	registertest.CheckConsecutive(t, numbers, n)
 	count, err := reg.Count(t.Context(), agency, 2026)
 	if err != nil {
 		t.Fatal(err)
@@ -295,11 +199,11 @@ func testConcurrent(t *testing.T, dsn string) {
 }
 
 func testUnannounced(t *testing.T, dsn string) {
-	reg, _ := openRegister(t, dsn)
+	reg, _ := registertest.Open(t, dsn)
 	const agency = "G22"
 	at := time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
-	older := enter(t, reg, newDocument(agency, at))
-	newer := enter(t, reg, newDocument(agency, at.Add(time.Hour)))
+	older := enter(t, reg, registertest.Document(agency, at))
+	newer := enter(t, reg, registertest.Document(agency, at.Add(time.Hour)))
 
 	pending, err := reg.Unannounced(t.Context(), at.Add(time.Minute), 10)
 	if err != nil {
@@ -329,7 +233,7 @@ func testUnannounced(t *testing.T, dsn string) {
 }
 
 func testSecretSeries(t *testing.T, dsn string) {
-	reg, _ := openRegister(t, dsn)
+	reg, _ := registertest.Open(t, dsn)
 	const agency = "000.00.00.G22"
 	at := time.Date(2026, 8, 3, 8, 0, 0, 0, time.UTC)
 	steps := []struct {
@@ -344,7 +248,7 @@ func testSecretSeries(t *testing.T, dsn string) {
 		{"TUYET_MAT", 3, counter.IncomingSecretRegister},
 	}
 	for i, s := range steps {
-		d := newDocument(agency, at.Add(time.Duration(i)*time.Minute))
+		d := registertest.Document(agency, at.Add(time.Duration(i)*time.Minute))
 		d.Confidentiality = s.confidentiality
 		got := enter(t, reg, d)
 		if got.ArrivalNumber != s.number || got.ArrivalRegister != s.register {
@@ -356,51 +260,12 @@ func testSecretSeries(t *testing.T, dsn string) {
 	}
 }
 
-// releasedSteps is the register's schema as the foundation release created
-// it, numbering from its own table; deployed registers hold data in it.
-var releasedSteps = []string{
-	`CREATE TABLE intake_counters (
-		agency   TEXT NOT NULL,
-		register TEXT NOT NULL,
-		year     INTEGER NOT NULL,
-		value    BIGINT NOT NULL,
-		PRIMARY KEY (agency, register, year))`,
-	`CREATE TABLE intake_documents (
-		id               TEXT PRIMARY KEY,
-		agency           TEXT NOT NULL,
-		arrival_year     INTEGER NOT NULL,
-		arrival_number   BIGINT NOT NULL,
-		kind             TEXT NOT NULL,
-		subject          TEXT NOT NULL,
-		urgency          TEXT NOT NULL,
-		confidentiality  TEXT NOT NULL,
-		bucket           TEXT NOT NULL,
-		object_key       TEXT NOT NULL,
-		version_id       TEXT NOT NULL,
-		size             BIGINT NOT NULL,
-		sha256           TEXT NOT NULL,
-		pages            INTEGER NOT NULL,
-		status           TEXT NOT NULL,
-		received_by      TEXT NOT NULL,
-		received_by_role TEXT NOT NULL,
-		received_at      TEXT NOT NULL,
-		staged_bucket    TEXT NOT NULL,
-		staged_key       TEXT NOT NULL,
-		event_id         TEXT NOT NULL,
-		announced_at     TEXT,
-		UNIQUE (staged_bucket, staged_key),
-		UNIQUE (agency, arrival_year, arrival_number))`,
-	`CREATE INDEX intake_documents_unannounced ON intake_documents (received_at) WHERE announced_at IS NULL`,
-}
-
 func testUpgrade(t *testing.T, dsn string) {
 	ctx := t.Context()
-	db, err := sqlstore.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if err := db.Migrate(ctx, "intake.register", releasedSteps); err != nil {
+	// The register's schema as the foundation release left it, numbering
+	// from its own table; deployed registers hold data in it.
+	db := testkit.DB(t, dsn)
+	if err := db.Migrate(ctx, "intake.register", register.ReleasedMigrations); err != nil {
 		t.Fatal(err)
 	}
 	const g22, h49 = "000.00.00.G22", "H49.64.33"
@@ -414,7 +279,7 @@ func testUpgrade(t *testing.T, dsn string) {
 			t.Fatal(err)
 		}
 	}
-	old := newDocument(g22, time.Date(2026, 2, 2, 3, 0, 0, 0, time.UTC))
+	old := registertest.Document(g22, time.Date(2026, 2, 2, 3, 0, 0, 0, time.UTC))
 	announced := time.Date(2026, 2, 2, 3, 0, 1, 0, time.UTC)
 	if _, err := db.ExecContext(ctx, `INSERT INTO intake_documents (id, agency, arrival_year, arrival_number, kind, subject, urgency,
 		confidentiality, bucket, object_key, version_id, size, sha256, pages, status, received_by, received_by_role, received_at,
@@ -426,7 +291,10 @@ func testUpgrade(t *testing.T, dsn string) {
 		t.Fatal(err)
 	}
 
-	var reg *register.Register
+	var (
+		reg *register.Register
+		err error
+	)
 	for range 2 { // the upgrade happens once; a restart after it changes nothing
 		if reg, err = register.Open(ctx, db, counter.DefaultConfig()); err != nil {
 			t.Fatalf("upgrading: %v", err)
@@ -454,7 +322,7 @@ func testUpgrade(t *testing.T, dsn string) {
 		{"000.00.00.G12", time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC), 1},
 	}
 	for _, s := range steps {
-		if d := enter(t, reg, newDocument(s.agency, s.at)); d.ArrivalNumber != s.want {
+		if d := enter(t, reg, registertest.Document(s.agency, s.at)); d.ArrivalNumber != s.want {
 			t.Errorf("%s in %d after the upgrade: number %d, want %d", s.agency, d.ArrivalYear, d.ArrivalNumber, s.want)
 		}
 	}
