@@ -97,12 +97,7 @@ func TestTimestampVerifiesWithOpenSSL(t *testing.T) {
 	e := start(t)
 	dir := t.TempDir()
 	data := pdftest.WriteFile(t, dir, "data.txt", []byte("Quyết định phê duyệt"))
-	pdftest.Tool(t, dir, "openssl", "ts", "-query", "-data", data, "-sha256", "-cert", "-out", "query.tsq")
-	query, err := os.ReadFile(filepath.Join(dir, "query.tsq"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := post(t, e.URL+devpki.TSAPath, "application/timestamp-query", query)
+	r := askTSA(t, e, dir, "query.tsq", data, "-sha256", "-cert")
 	if r.status != http.StatusOK || r.contentType != "application/timestamp-reply" {
 		t.Fatalf("POST /tsa: %d, %s", r.status, r.contentType)
 	}
@@ -130,6 +125,19 @@ func TestTimestampVerifiesWithOpenSSL(t *testing.T) {
 	}
 }
 
+// askTSA has openssl make a timestamp query of the file data, with opts for
+// its choices, keeps the query in dir under name (for ts -verify -queryfile)
+// and posts it to the TSA.
+func askTSA(t *testing.T, e *pdftest.Trust, dir, name, data string, opts ...string) reply {
+	t.Helper()
+	pdftest.Tool(t, dir, "openssl", append([]string{"ts", "-query", "-data", data, "-out", name}, opts...)...)
+	query, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return post(t, e.URL+devpki.TSAPath, "application/timestamp-query", query)
+}
+
 func lineAfter(text, prefix string) string {
 	for line := range strings.Lines(text) {
 		if _, after, ok := strings.Cut(line, prefix); ok {
@@ -154,13 +162,7 @@ func TestTimestampRefusals(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			q := filepath.Join(dir, tt.name+".tsq")
-			pdftest.Tool(t, dir, "openssl", append([]string{"ts", "-query", "-data", data, "-out", q}, tt.query...)...)
-			query, err := os.ReadFile(q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			answer := post(t, e.URL+devpki.TSAPath, "application/timestamp-query", query)
+			answer := askTSA(t, e, dir, tt.name+".tsq", data, tt.query...)
 			r := pdftest.WriteFile(t, dir, fmt.Sprintf("%d.tsr", i), answer.body)
 			text := pdftest.Tool(t, dir, "openssl", "ts", "-reply", "-in", r, "-text")
 			if !strings.Contains(text, "Status: Rejected.") || !strings.Contains(text, tt.want) {

@@ -5,6 +5,7 @@ import (
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +16,9 @@ import (
 	"github.com/digitorus/pkcs7"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/signing/internal/pades"
+	"github.com/docflow/docflow/services/signing/internal/pades/padestest"
 	"github.com/docflow/docflow/services/signing/internal/pdftest"
 )
 
@@ -25,6 +29,21 @@ import (
 func newTrust(t *testing.T) *pdftest.Trust {
 	t.Helper()
 	return pdftest.NewTrust(t, zaptest.NewLogger(t))
+}
+
+// signRefused signs pdf with req, which must fail with a classified error
+// and write nothing, and returns the error for the caller to check.
+func signRefused(t *testing.T, pdf []byte, req pades.Request) *errs.Error {
+	t.Helper()
+	out, _, err := padestest.Sign(t, pdf, req)
+	if len(out) != 0 {
+		t.Errorf("%d bytes written for a refused signature", len(out))
+	}
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("Sign = %v, want a classified error", err)
+	}
+	return e
 }
 
 var signedRanges = regexp.MustCompile(`Signed Ranges: \[(\d+) - (\d+)\], \[(\d+) - (\d+)\]`)

@@ -81,10 +81,9 @@ func (s *Sealer) Register(r Registry) {
 // workflows.ErrUnsignablePDF.
 func (s *Sealer) SealDocument(ctx context.Context, in workflows.SealDocumentInput) (workflows.SealDocumentResult, error) {
 	const op = "sign.SealDocument"
-	info := activity.GetInfo(ctx)
-	log := s.a.log.With(
+	log := s.a.runLog(ctx,
 		zap.String("document_id", in.DocumentID), zap.String("agency", in.Agency), zap.String("symbol", in.Symbol),
-		zap.String("clerk", in.Clerk), zap.String("workflow_id", info.WorkflowExecution.ID), zap.Int32("attempt", info.Attempt),
+		zap.String("clerk", in.Clerk),
 	)
 	if err := validateSeal(in); err != nil {
 		return workflows.SealDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, err)

@@ -119,6 +119,14 @@ func (a *Activities) Register(r Registry) {
 	r.RegisterActivityWithOptions(a.SignDocument, activity.RegisterOptions{Name: workflows.ActivitySignDocument})
 }
 
+// runLog is the activities' logger for one run of an activity: fields, then
+// the workflow and the attempt ctx belongs to, so that a retried run can be
+// told from the first.
+func (a *Activities) runLog(ctx context.Context, fields ...zap.Field) *zap.Logger {
+	info := activity.GetInfo(ctx)
+	return a.log.With(append(fields, zap.String("workflow_id", info.WorkflowExecution.ID), zap.Int32("attempt", info.Attempt))...)
+}
+
 // SignDocument signs in.Source with in.Signer's personal key, stores the
 // signed PDF and publishes document.signed.
 //
@@ -131,13 +139,10 @@ func (a *Activities) Register(r Registry) {
 // timestamp authority that did not answer) is retried.
 func (a *Activities) SignDocument(ctx context.Context, in workflows.SignDocumentInput) (workflows.SignDocumentResult, error) {
 	const op = "sign.SignDocument"
-	info := activity.GetInfo(ctx)
-	log := a.log.With(
+	log := a.runLog(ctx,
 		zap.String("document_id", in.DocumentID),
 		zap.String("agency", in.Agency),
 		zap.String("signer", in.Signer),
-		zap.String("workflow_id", info.WorkflowExecution.ID),
-		zap.Int32("attempt", info.Attempt),
 	)
 	if err := validate(in); err != nil {
 		return workflows.SignDocumentResult{}, nonRetryable(workflows.ErrUnsignablePDF, err)

@@ -116,8 +116,6 @@ func TestValidSignatures(t *testing.T) {
 	}
 }
 
-// The organisation seal follows the personal signature: both stay valid and
-// the first one reports the second as a permitted later revision.
 // Signatures made with NSS (poppler's pdfsig, LibreOffice, Okular) carry a
 // BER-encoded CMS with indefinite lengths. They are as valid as DER ones
 // and must not be refused as malformed.
@@ -157,6 +155,8 @@ func TestNSSSignatureVerifies(t *testing.T) {
 	}
 }
 
+// The organisation seal follows the personal signature: both stay valid and
+// the first one reports the second as a permitted later revision.
 func TestSecondSignatureIsPermittedChange(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -106,7 +106,7 @@ func (r *rssp) authenticated(next http.Handler) http.Handler {
 			return
 		}
 		if !strings.HasPrefix(req.Header.Get("Content-Type"), "application/json") {
-			fail(w, http.StatusBadRequest, "invalid_request", "Content-Type must be application/json")
+			invalid(w, "Content-Type must be application/json")
 			return
 		}
 		r.mu.Lock()
@@ -133,7 +133,7 @@ func (r *rssp) list(w http.ResponseWriter, req *http.Request) {
 	// The bearer token is the signing application's (service scope), so
 	// the user is named.
 	if in.UserID == nil {
-		fail(w, http.StatusBadRequest, "invalid_request", "Missing (or invalid type) string parameter userID")
+		invalid(w, "Missing (or invalid type) string parameter userID")
 		return
 	}
 	r.mu.Lock()
@@ -164,18 +164,18 @@ func (r *rssp) info(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if in.CredentialID == nil {
-		fail(w, http.StatusBadRequest, "invalid_request", "Missing (or invalid type) string parameter credentialID")
+		invalid(w, "Missing (or invalid type) string parameter credentialID")
 		return
 	}
 	if !slices.Contains([]string{"", "none", "single", "chain"}, in.Certificates) {
-		fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter certificates")
+		invalid(w, "Invalid parameter certificates")
 		return
 	}
 	r.mu.Lock()
 	c, ok := r.creds[*in.CredentialID]
 	r.mu.Unlock()
 	if !ok {
-		fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter credentialID")
+		invalid(w, "Invalid parameter credentialID")
 		return
 	}
 	var certs []string
@@ -221,34 +221,34 @@ func (r *rssp) authorize(w http.ResponseWriter, req *http.Request) {
 	}
 	switch {
 	case in.CredentialID == nil:
-		fail(w, http.StatusBadRequest, "invalid_request", "Missing (or invalid type) string parameter credentialID")
+		invalid(w, "Missing (or invalid type) string parameter credentialID")
 		return
 	case in.NumSignatures == nil:
-		fail(w, http.StatusBadRequest, "invalid_request", "Missing (or invalid type) integer parameter numSignatures")
+		invalid(w, "Missing (or invalid type) integer parameter numSignatures")
 		return
 	case *in.NumSignatures < 1:
-		fail(w, http.StatusBadRequest, "invalid_request", "Invalid value for parameter numSignatures")
+		invalid(w, "Invalid value for parameter numSignatures")
 		return
 	case *in.NumSignatures > 1:
-		fail(w, http.StatusBadRequest, "invalid_request", "Numbers of signatures is too high")
+		invalid(w, "Numbers of signatures is too high")
 		return
 	case len(in.Hashes) != *in.NumSignatures || in.HashAlgorithmOID == "":
 		// SCAL2: the hashes are bound to the SAD.
-		fail(w, http.StatusBadRequest, "invalid_request", "Missing (or invalid type) array parameter hashes")
+		invalid(w, "Missing (or invalid type) array parameter hashes")
 		return
 	case len(in.Description) > 500:
-		fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter description")
+		invalid(w, "Invalid parameter description")
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c, ok := r.creds[*in.CredentialID]
 	if !ok {
-		fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter credentialID")
+		invalid(w, "Invalid parameter credentialID")
 		return
 	}
 	if c.status != "enabled" {
-		fail(w, http.StatusBadRequest, "invalid_request", "The credential identified by credentialID is disabled")
+		invalid(w, "The credential identified by credentialID is disabled")
 		return
 	}
 	if len(in.AuthData) != 1 || in.AuthData[0].ID != "PUSH" || in.AuthData[0].Value != "" {
@@ -256,7 +256,7 @@ func (r *rssp) authorize(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if in.HashAlgorithmOID != map[crypto.Hash]string{crypto.SHA256: "2.16.840.1.101.3.4.2.1", crypto.SHA384: "2.16.840.1.101.3.4.2.2"}[c.hash] {
-		fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter hashAlgorithmOID")
+		invalid(w, "Invalid parameter hashAlgorithmOID")
 		return
 	}
 	a := &authorization{handle: random(r.t), credID: c.id, hashes: in.Hashes, hashOID: in.HashAlgorithmOID, description: in.Description, state: "pending"}
@@ -275,13 +275,13 @@ func (r *rssp) authorizeCheck(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if in.Handle == nil {
-		fail(w, http.StatusBadRequest, "invalid_request", "Missing (or invalid type) string parameter handle")
+		invalid(w, "Missing (or invalid type) string parameter handle")
 		return
 	}
 	a, ok := r.auths[*in.Handle]
 	if !ok || a.state == "lapsed" {
 		delete(r.auths, *in.Handle)
-		fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter handle")
+		invalid(w, "Invalid parameter handle")
 		return
 	}
 	switch a.state {
@@ -316,49 +316,49 @@ func (r *rssp) signHash(w http.ResponseWriter, req *http.Request) {
 	defer r.mu.Unlock()
 	switch {
 	case in.SAD == nil:
-		fail(w, http.StatusBadRequest, "invalid_request", "Missing (or invalid type) string parameter SAD")
+		invalid(w, "Missing (or invalid type) string parameter SAD")
 		return
 	case in.CredentialID == nil:
-		fail(w, http.StatusBadRequest, "invalid_request", "Missing (or invalid type) string parameter credentialID")
+		invalid(w, "Missing (or invalid type) string parameter credentialID")
 		return
 	case len(in.Hashes) == 0:
-		fail(w, http.StatusBadRequest, "invalid_request", "Empty hash array")
+		invalid(w, "Empty hash array")
 		return
 	case in.SignAlgo == nil:
-		fail(w, http.StatusBadRequest, "invalid_request", "Missing (or invalid type) string parameter signAlgo")
+		invalid(w, "Missing (or invalid type) string parameter signAlgo")
 		return
 	case in.OperationMode != "" && in.OperationMode != "S":
-		fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter operationMode")
+		invalid(w, "Invalid parameter operationMode")
 		return
 	}
 	a, ok := r.sads[*in.SAD]
 	if !ok || a.credID != *in.CredentialID {
-		fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter SAD")
+		invalid(w, "Invalid parameter SAD")
 		return
 	}
 	c := r.creds[a.credID]
 	if *in.SignAlgo != c.signAlgo {
-		fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter signAlgo")
+		invalid(w, "Invalid parameter signAlgo")
 		return
 	}
 	// ecdsa-with-SHAx names its hash: hashAlgorithmOID is omitted.
 	if in.HashAlgorithmOID != "" {
-		fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter hashAlgorithmOID")
+		invalid(w, "Invalid parameter hashAlgorithmOID")
 		return
 	}
 	var sigs []string
 	for _, h := range in.Hashes {
 		if !slices.Contains(a.hashes, h) {
-			fail(w, http.StatusBadRequest, "invalid_request", "Hash is not authorized by the SAD")
+			invalid(w, "Hash is not authorized by the SAD")
 			return
 		}
 		digest, err := base64.StdEncoding.DecodeString(h)
 		if err != nil {
-			fail(w, http.StatusBadRequest, "invalid_request", "Invalid Base64 hash string parameter")
+			invalid(w, "Invalid Base64 hash string parameter")
 			return
 		}
 		if len(digest) != c.hash.Size() {
-			fail(w, http.StatusBadRequest, "invalid_request", "Invalid digest value length")
+			invalid(w, "Invalid digest value length")
 			return
 		}
 		if r.corrupt {
@@ -381,10 +381,16 @@ func decode(w http.ResponseWriter, req *http.Request, v any) bool {
 	dec := json.NewDecoder(req.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		fail(w, http.StatusBadRequest, "invalid_request", "Malformed request: "+err.Error())
+		invalid(w, "Malformed request: "+err.Error())
 		return false
 	}
 	return true
+}
+
+// invalid answers invalid_request, the CSC error for most requests a
+// service refuses.
+func invalid(w http.ResponseWriter, description string) {
+	fail(w, http.StatusBadRequest, "invalid_request", description)
 }
 
 func fail(w http.ResponseWriter, status int, code, description string) {
