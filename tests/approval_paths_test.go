@@ -21,6 +21,7 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	httpapi "github.com/docflow/docflow/api/http/v1"
 	"github.com/docflow/docflow/services/stack"
+	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
 // The paths an approval can take besides straight agreement, on one stack:
@@ -31,7 +32,7 @@ import (
 // the official of the Phòng Tổng hợp (chuyenvien1), and a document from
 // another agency to the Chánh Văn phòng (lanhdao) for assignment.
 func TestApprovalPaths(t *testing.T) {
-	st := startStack(t, nil)
+	st, _ := stacktest.Start(t, nil)
 	p := &paths{t: t, st: st, users: map[string]*session{}, record: map[string]string{}}
 	for _, u := range []string{"vanthu", "chuyenvien1", "chuyenvien2", "lanhdao"} {
 		p.users[u] = login(t, st, u)
@@ -94,7 +95,7 @@ type paths struct {
 // submit uploads a document as the clerk and returns its id.
 func (p *paths) submit(t *testing.T, meta map[string]string) string {
 	t.Helper()
-	status, body := upload(t, p.st.GatewayURL, p.users["vanthu"].token, minimalPDF(meta["subject"]), meta)
+	status, body := upload(t, p.st.GatewayURL, p.users["vanthu"].token, stacktest.TextPDF(meta["subject"]), meta)
 	if status != http.StatusCreated {
 		t.Fatalf("upload: %d %s", status, body)
 	}
@@ -288,7 +289,7 @@ func (p *paths) revision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fw.Write(minimalPDF("Ke hoach cai cach hanh chinh (sua)")); err != nil {
+	if _, err := fw.Write(stacktest.TextPDF("Ke hoach cai cach hanh chinh (sua)")); err != nil {
 		t.Fatal(err)
 	}
 	if err := mw.WriteField("comment", "Đã bổ sung căn cứ"); err != nil {

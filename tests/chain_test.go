@@ -8,6 +8,7 @@ import (
 	"time"
 
 	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
 // A decision (quyết định) follows the development plan: the official
@@ -15,9 +16,9 @@ import (
 // it, then two of three consulted people must agree (any two). The third
 // consulted task is withdrawn once two have agreed; the last approver signs.
 func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
-	st := startStack(t, nil)
+	st, _ := stacktest.Start(t, nil)
 	clerk := login(t, st, "vanthu")
-	status, body := upload(t, st.GatewayURL, clerk.token, minimalPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định ban hành quy chế làm việc"))
+	status, body := upload(t, st.GatewayURL, clerk.token, stacktest.TextPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định ban hành quy chế làm việc"))
 	if status != http.StatusCreated {
 		t.Fatalf("upload: %d %s", status, body)
 	}

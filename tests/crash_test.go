@@ -15,6 +15,7 @@ import (
 
 	httpapi "github.com/docflow/docflow/api/http/v1"
 	"github.com/docflow/docflow/services/stack"
+	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
 // devProcess is `docflow dev` running as its own process, as on a server.
@@ -92,7 +93,7 @@ func TestKilledMidChainLosesNothing(t *testing.T) {
 	st := &stack.Stack{GatewayURL: first.api}
 
 	clerk := login(t, st, "vanthu")
-	status, body := upload(t, first.api, clerk.token, minimalPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định về công tác văn thư"))
+	status, body := upload(t, first.api, clerk.token, stacktest.TextPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định về công tác văn thư"))
 	if status != http.StatusCreated {
 		t.Fatalf("upload: %d %s", status, body)
 	}
