@@ -113,24 +113,18 @@ func (p *paths) task(t *testing.T, user, doc string) httpapi.Task {
 // taskFor waits until user's inbox holds an open task of assignee on doc.
 func (p *paths) taskFor(t *testing.T, user, assignee, doc string) httpapi.Task {
 	t.Helper()
-	var task httpapi.Task
-	eventually(t, user+"'s task of "+assignee+" on "+doc, time.Minute, func() error {
-		resp, err := p.users[user].client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
-		if err != nil {
-			return err
-		}
-		if resp.JSON200 == nil {
-			return fmt.Errorf("inbox: %s %s", resp.Status(), resp.Body)
-		}
-		for _, it := range resp.JSON200.Items {
-			if it.DocumentID == doc && it.Assignee == assignee {
-				task = it
-				return nil
-			}
-		}
-		return fmt.Errorf("no task yet")
-	})
-	return task
+	return awaitTask(t, p.users[user], doc, assignee)
+}
+
+// wantReasonRequired checks that user's decision on task without a comment
+// is refused: returning and rejecting must say why.
+func (p *paths) wantReasonRequired(t *testing.T, user string, task httpapi.Task, decision httpapi.Decision, what string) {
+	t.Helper()
+	resp, err := p.users[user].client.DecideTaskWithResponse(t.Context(), task.ID, httpapi.DecisionRequest{Decision: decision})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, what, resp.StatusCode(), resp.Body, http.StatusBadRequest, httpapi.ErrorCodeInvalidArgument)
 }
 
 func (p *paths) decide(t *testing.T, user string, task httpapi.Task, req httpapi.DecisionRequest) httpapi.DecisionResult {
@@ -270,11 +264,7 @@ func (p *paths) audit(task, actor, detail string) error {
 func (p *paths) revision(t *testing.T) {
 	doc := p.submit(t, metadata("KE_HOACH", "Kế hoạch cải cách hành chính"))
 	first := p.task(t, "chuyenvien1", doc)
-	resp, err := p.users["chuyenvien1"].client.DecideTaskWithResponse(t.Context(), first.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionReturn})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantError(t, "a return without a reason", resp.StatusCode(), resp.Body, http.StatusBadRequest, httpapi.ErrorCodeInvalidArgument)
+	p.wantReasonRequired(t, "chuyenvien1", first, httpapi.DecisionReturn, "a return without a reason")
 	p.decide(t, "chuyenvien1", first, httpapi.DecisionRequest{Decision: httpapi.DecisionReturn, Comment: "Bổ sung căn cứ pháp lý"})
 
 	// The drafter (the clerk who uploaded it) gets it back and resubmits a
@@ -327,11 +317,7 @@ func (p *paths) revision(t *testing.T) {
 func (p *paths) rejection(t *testing.T) {
 	doc := p.submit(t, metadata("KE_HOACH", "Kế hoạch mua sắm"))
 	task := p.task(t, "chuyenvien1", doc)
-	resp, err := p.users["chuyenvien1"].client.DecideTaskWithResponse(t.Context(), task.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionReject})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantError(t, "a rejection without a reason", resp.StatusCode(), resp.Body, http.StatusBadRequest, httpapi.ErrorCodeInvalidArgument)
+	p.wantReasonRequired(t, "chuyenvien1", task, httpapi.DecisionReject, "a rejection without a reason")
 	p.decide(t, "chuyenvien1", task, httpapi.DecisionRequest{Decision: httpapi.DecisionReject, Comment: "Không phù hợp dự toán"})
 	p.document(t, doc, "rejected", func(d httpapi.Document) error {
 		if d.Status != httpapi.DocumentStatusRejected || d.WaitingFor != "" {

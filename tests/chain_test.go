@@ -32,24 +32,7 @@ func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 	// taskFor waits until user has an open task on the document.
 	taskFor := func(user string) httpapi.Task {
 		t.Helper()
-		var task httpapi.Task
-		eventually(t, user+"'s task", time.Minute, func() error {
-			resp, err := users[user].client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
-			if err != nil {
-				return err
-			}
-			if resp.JSON200 == nil {
-				return fmt.Errorf("inbox: %s %s", resp.Status(), resp.Body)
-			}
-			for _, it := range resp.JSON200.Items {
-				if it.DocumentID == doc.ID {
-					task = it
-					return nil
-				}
-			}
-			return fmt.Errorf("no task yet")
-		})
-		return task
+		return awaitTask(t, users[user], doc.ID, "")
 	}
 	approve := func(user string, task httpapi.Task) {
 		t.Helper()

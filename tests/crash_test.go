@@ -102,20 +102,7 @@ func TestKilledMidChainLosesNothing(t *testing.T) {
 	approve := func(st *stack.Stack, user string) {
 		t.Helper()
 		s := login(t, st, user)
-		var task httpapi.Task
-		eventually(t, user+"'s task", time.Minute, func() error {
-			resp, err := s.client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
-			if err != nil || resp.JSON200 == nil {
-				return fmt.Errorf("inbox: %w", err)
-			}
-			for _, it := range resp.JSON200.Items {
-				if it.DocumentID == doc.ID {
-					task = it
-					return nil
-				}
-			}
-			return fmt.Errorf("no task yet")
-		})
+		task := awaitTask(t, s, doc.ID, "")
 		resp, err := s.client.DecideTaskWithResponse(t.Context(), task.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove, Comment: "Đồng ý"})
 		if err != nil || resp.JSON200 == nil {
 			t.Fatalf("%s approving: %v %s", user, err, resp.Body)

@@ -20,6 +20,7 @@ import (
 // session is a signed-in user of the API.
 type session struct {
 	t      *testing.T
+	user   string
 	base   string
 	token  string
 	client *httpapi.ClientWithResponses
@@ -38,7 +39,7 @@ func login(t *testing.T, st *stack.Stack, username string) *session {
 	if resp.JSON200 == nil {
 		t.Fatalf("login %s: %s %s", username, resp.Status(), resp.Body)
 	}
-	s := &session{t: t, base: st.GatewayURL, token: resp.JSON200.Token}
+	s := &session{t: t, user: username, base: st.GatewayURL, token: resp.JSON200.Token}
 	s.client, err = httpapi.NewClientWithResponses(st.GatewayURL, httpapi.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
 		r.Header.Set("Authorization", "Bearer "+s.token)
 		return nil
@@ -47,6 +48,30 @@ func login(t *testing.T, st *stack.Stack, username string) *session {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// awaitTask waits until s's inbox holds an open task on doc whose assignee
+// is assignee (any when empty) and returns it.
+func awaitTask(t *testing.T, s *session, doc, assignee string) httpapi.Task {
+	t.Helper()
+	var task httpapi.Task
+	eventually(t, s.user+"'s task of "+assignee+" on "+doc, time.Minute, func() error {
+		resp, err := s.client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
+		if err != nil {
+			return err
+		}
+		if resp.JSON200 == nil {
+			return fmt.Errorf("inbox: %s %s", resp.Status(), resp.Body)
+		}
+		for _, it := range resp.JSON200.Items {
+			if it.DocumentID == doc && (assignee == "" || it.Assignee == assignee) {
+				task = it
+				return nil
+			}
+		}
+		return fmt.Errorf("no task yet")
+	})
+	return task
 }
 
 // upload sends a document as the form the API documents; token may be empty.

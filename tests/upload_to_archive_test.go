@@ -83,23 +83,7 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 
 	// Routing assigns it to chuyenvien1, whose inbox shows it.
 	official := login(t, st, "chuyenvien1")
-	var task httpapi.Task
-	eventually(t, "task in chuyenvien1's inbox", time.Minute, func() error {
-		resp, err := official.client.ListInboxWithResponse(ctx, &httpapi.ListInboxParams{})
-		if err != nil {
-			return err
-		}
-		if resp.JSON200 == nil {
-			return fmt.Errorf("inbox: %s %s", resp.Status(), resp.Body)
-		}
-		for _, it := range resp.JSON200.Items {
-			if it.DocumentID == created.ID {
-				task = it
-				return nil
-			}
-		}
-		return fmt.Errorf("not yet: %d items", len(resp.JSON200.Items))
-	})
+	task := awaitTask(t, official, created.ID, "")
 
 	// Someone who is not the assignee, and a clerk, cannot decide it.
 	other := login(t, st, "chuyenvien2")
