@@ -6,13 +6,10 @@ import (
 	"testing"
 
 	"github.com/docflow/docflow/services/internal/config"
+	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/signing"
 	"github.com/docflow/docflow/services/signing/internal/pades"
 )
-
-func env(vars map[string]string) func(string) string {
-	return func(k string) string { return vars[k] }
-}
 
 // tsa is the one setting without a default: B-LT needs a timestamp
 // authority, and no production one can be assumed.
@@ -20,7 +17,7 @@ var tsa = map[string]string{"DOCFLOW_SIGNING_TSA_URLS": "http://127.0.0.1:8089/t
 
 func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
-	cfg, err := signing.LoadConfig(env(tsa))
+	cfg, err := signing.LoadConfig(testkit.Getenv(tsa))
 	if err != nil {
 		t.Fatalf("defaults do not load: %v", err)
 	}
@@ -110,7 +107,7 @@ func TestConfigRefusesBadSettings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := signing.LoadConfig(env(tt.vars))
+			_, err := signing.LoadConfig(testkit.Getenv(tt.vars))
 			if err == nil {
 				t.Fatal("bad configuration accepted")
 			}
@@ -125,7 +122,7 @@ func TestConfigRefusesBadSettings(t *testing.T) {
 
 func TestConfigLevels(t *testing.T) {
 	t.Parallel()
-	cfg, err := signing.LoadConfig(env(map[string]string{
+	cfg, err := signing.LoadConfig(testkit.Getenv(map[string]string{
 		"DOCFLOW_SIGNING_LEVEL":         "B-B",
 		"DOCFLOW_SIGNING_AGENCY_LEVELS": " 000.00.00.G22 = B-LTA ,000.00.00.H10=B-T",
 		"DOCFLOW_SIGNING_TSA_URLS":      "http://tsa1.example/,https://tsa2.example/tsa",
@@ -147,7 +144,7 @@ func TestConfigLevels(t *testing.T) {
 
 func TestValidateReportsEmptySettings(t *testing.T) {
 	t.Parallel()
-	cfg, err := signing.LoadConfig(env(tsa))
+	cfg, err := signing.LoadConfig(testkit.Getenv(tsa))
 	if err != nil {
 		t.Fatal(err)
 	}
