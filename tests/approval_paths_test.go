@@ -95,13 +95,7 @@ type paths struct {
 // submit uploads a document as the clerk and returns its id.
 func (p *paths) submit(t *testing.T, meta map[string]string) string {
 	t.Helper()
-	status, body := upload(t, p.st.GatewayURL, p.users["vanthu"].token, stacktest.TextPDF(meta["subject"]), meta)
-	if status != http.StatusCreated {
-		t.Fatalf("upload: %d %s", status, body)
-	}
-	var doc httpapi.DocumentSummary
-	mustJSON(t, body, &doc)
-	return doc.ID
+	return submit(t, p.users["vanthu"], stacktest.TextPDF(meta["subject"]), meta).ID
 }
 
 // task waits until user has an open task of their own on doc and returns it.

@@ -18,12 +18,7 @@ import (
 func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 	st, _ := stacktest.Start(t, nil)
 	clerk := login(t, st, "vanthu")
-	status, body := upload(t, st.GatewayURL, clerk.token, stacktest.TextPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định ban hành quy chế làm việc"))
-	if status != http.StatusCreated {
-		t.Fatalf("upload: %d %s", status, body)
-	}
-	var doc httpapi.DocumentSummary
-	mustJSON(t, body, &doc)
+	doc := submit(t, clerk, stacktest.TextPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định ban hành quy chế làm việc"))
 
 	users := map[string]*session{}
 	for _, u := range []string{"chuyenvien1", "chuyenvien2", "lanhdao"} {

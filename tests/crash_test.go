@@ -3,7 +3,6 @@ package tests
 import (
 	"bufio"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -93,12 +92,7 @@ func TestKilledMidChainLosesNothing(t *testing.T) {
 	st := &stack.Stack{GatewayURL: first.api}
 
 	clerk := login(t, st, "vanthu")
-	status, body := upload(t, first.api, clerk.token, stacktest.TextPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định về công tác văn thư"))
-	if status != http.StatusCreated {
-		t.Fatalf("upload: %d %s", status, body)
-	}
-	var doc httpapi.DocumentSummary
-	mustJSON(t, body, &doc)
+	doc := submit(t, clerk, stacktest.TextPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định về công tác văn thư"))
 	approve := func(st *stack.Stack, user string) {
 		t.Helper()
 		s := login(t, st, user)

@@ -26,12 +26,7 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 	clerk := login(t, st, "vanthu")
 	official := login(t, st, "chuyenvien1")
 
-	status, body := upload(t, st.GatewayURL, clerk.token, stacktest.TextPDF("Ke hoach cong tac"), metadata("KE_HOACH", "Kế hoạch công tác tháng 12"))
-	if status != http.StatusCreated {
-		t.Fatalf("upload: %d %s", status, body)
-	}
-	var created httpapi.DocumentSummary
-	mustJSON(t, body, &created)
+	created := submit(t, clerk, stacktest.TextPDF("Ke hoach cong tac"), metadata("KE_HOACH", "Kế hoạch công tác tháng 12"))
 
 	// Before anyone signed it, even the clerk cannot issue it.
 	early, err := clerk.client.IssueDocumentWithResponse(ctx, created.ID, httpapi.IssueRequest{})

@@ -74,6 +74,18 @@ func awaitTask(t *testing.T, s *session, doc, assignee string) httpapi.Task {
 	return task
 }
 
+// submit uploads a document as s; it must be accepted. It returns its summary.
+func submit(t *testing.T, s *session, file []byte, meta map[string]string) httpapi.DocumentSummary {
+	t.Helper()
+	status, body := upload(t, s.base, s.token, file, meta)
+	if status != http.StatusCreated {
+		t.Fatalf("upload of %q: %d %s", meta["subject"], status, body)
+	}
+	var doc httpapi.DocumentSummary
+	mustJSON(t, body, &doc)
+	return doc
+}
+
 // upload sends a document as the form the API documents; token may be empty.
 func upload(t *testing.T, base, token string, file []byte, metadata any) (int, []byte) {
 	t.Helper()

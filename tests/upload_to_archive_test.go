@@ -67,12 +67,7 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	pdf := stacktest.TextPDF("Ke hoach cong tac nam 2026")
 	meta := metadata("KE_HOACH", "Kế hoạch công tác năm 2026 của Văn phòng")
 	meta["issuer"], meta["symbol"], meta["issued_on"] = "Ủy ban nhân dân tỉnh Quảng Ninh", "12/KH-UBND", "2026-01-05"
-	status, body = upload(t, st.GatewayURL, clerk.token, pdf, meta)
-	if status != http.StatusCreated {
-		t.Fatalf("upload: %d %s", status, body)
-	}
-	var created httpapi.DocumentSummary
-	mustJSON(t, body, &created)
+	created := submit(t, clerk, pdf, meta)
 	sum := sha256.Sum256(pdf)
 	if created.ArrivalNumber != 1 || created.Status != httpapi.DocumentStatusRegistered || created.SHA256 != hex.EncodeToString(sum[:]) {
 		t.Fatalf("created %+v", created)
