@@ -42,9 +42,5 @@ func (c Config) Validate() error {
 
 // LoadConfig reads and validates the configuration.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	var cfg Config
-	if err := config.LoadValid("archive", getenv, &cfg); err != nil {
-		return Config{}, err
-	}
-	return cfg, nil
+	return config.LoadValid[Config]("archive", getenv)
 }

@@ -46,9 +46,5 @@ func (c Config) Validate() error {
 
 // LoadConfig reads and validates the configuration.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	var cfg Config
-	if err := config.LoadValid(Name, getenv, &cfg); err != nil {
-		return Config{}, err
-	}
-	return cfg, nil
+	return config.LoadValid[Config](Name, getenv)
 }

@@ -199,9 +199,5 @@ func checkURL(key, raw string) error {
 
 // LoadConfig reads and validates the configuration.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	var cfg Config
-	if err := config.LoadValid("signing", getenv, &cfg); err != nil {
-		return Config{}, err
-	}
-	return cfg, nil
+	return config.LoadValid[Config]("signing", getenv)
 }

@@ -46,17 +46,23 @@ type Validator interface {
 	Validate() error
 }
 
-// LoadValid loads dst and validates it; the malformed values and the
-// invalid settings are reported together, so an operator fixes them in one go.
-func LoadValid(service string, getenv func(string) string, dst Validator) error {
-	err := Load(getenv, dst)
+// LoadValid loads a configuration of type T and validates it; the malformed
+// values and the invalid settings are reported together, so an operator
+// fixes them in one go.
+func LoadValid[T any, PT interface {
+	*T
+	Validator
+}](service string, getenv func(string) string) (T, error) {
+	var cfg T
+	err := Load(getenv, &cfg)
 	if err == nil {
-		err = dst.Validate()
+		err = PT(&cfg).Validate()
 	}
 	if err != nil {
-		return fmt.Errorf("%s: configuration: %w", service, err)
+		var zero T
+		return zero, fmt.Errorf("%s: configuration: %w", service, err)
 	}
-	return nil
+	return cfg, nil
 }
 
 // Missing reports every setting of cfg (a struct or a pointer to one)
