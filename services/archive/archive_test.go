@@ -19,7 +19,6 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/archive"
-	"github.com/docflow/docflow/services/internal/config"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/servers"
@@ -38,9 +37,7 @@ func TestConfigDefaults(t *testing.T) {
 		cfg.Temporal.Namespace != "default" {
 		t.Errorf("defaults = %+v", cfg)
 	}
-	if dup := config.Duplicates(&cfg); len(dup) != 0 {
-		t.Errorf("settings share environment keys: %v", dup)
-	}
+	testkit.ConfigKeys(t, &cfg)
 }
 
 func TestConfigReportsEveryProblem(t *testing.T) {

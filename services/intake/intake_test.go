@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -16,7 +15,6 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/intake"
-	"github.com/docflow/docflow/services/internal/config"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
@@ -38,21 +36,12 @@ func TestConfigDefaults(t *testing.T) {
 
 func TestConfigKeys(t *testing.T) {
 	t.Parallel()
-	var cfg intake.Config
-	if dup := config.Duplicates(&cfg); len(dup) > 0 {
-		t.Errorf("keys used by more than one setting: %v", dup)
-	}
-	keys := config.Keys(&cfg)
-	for _, k := range []string{
+	testkit.ConfigKeys(t, &intake.Config{},
 		"DOCFLOW_NATS_URL", "DOCFLOW_NATS_USER", "DOCFLOW_NATS_PASSWORD",
 		"DOCFLOW_S3_ENDPOINT", "DOCFLOW_S3_ACCESS_KEY", "DOCFLOW_S3_SECRET_KEY", "DOCFLOW_S3_REGION",
 		"DOCFLOW_INTAKE_DB", "DOCFLOW_DOCUMENTS_BUCKET", "DOCFLOW_INTAKE_MAX_BYTES", "DOCFLOW_INTAKE_HTTP_ADDR",
 		"DOCFLOW_LOG_FORMAT", "DOCFLOW_LOG_LEVEL",
-	} {
-		if !slices.Contains(keys, k) {
-			t.Errorf("no setting reads %s", k)
-		}
-	}
+	)
 }
 
 func TestConfigReportsEveryProblem(t *testing.T) {

@@ -5,15 +5,33 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/docflow/docflow/services/internal/config"
 )
 
 // Getenv reads vars, in place of os.Getenv for a service's Run or
 // LoadConfig.
 func Getenv(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
+}
+
+// ConfigKeys checks a service's configuration cfg (a pointer to it): no
+// two settings share an environment key, and a setting reads each of want.
+func ConfigKeys(t testing.TB, cfg any, want ...string) {
+	t.Helper()
+	if dup := config.Duplicates(cfg); len(dup) > 0 {
+		t.Errorf("keys used by more than one setting: %v", dup)
+	}
+	keys := config.Keys(cfg)
+	for _, k := range want {
+		if !slices.Contains(keys, k) {
+			t.Errorf("no setting reads %s", k)
+		}
+	}
 }
 
 // ServiceVars are the settings that point a service at the test's servers
