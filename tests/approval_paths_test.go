@@ -21,6 +21,7 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	httpapi "github.com/docflow/docflow/api/http/v1"
 	"github.com/docflow/docflow/services/stack"
+	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
 // The paths an approval can take besides straight agreement, on one stack:
@@ -31,7 +32,7 @@ import (
 // the official of the Phòng Tổng hợp (chuyenvien1), and a document from
 // another agency to the Chánh Văn phòng (lanhdao) for assignment.
 func TestApprovalPaths(t *testing.T) {
-	st := startStack(t, nil)
+	st, _ := stacktest.Start(t, nil)
 	p := &paths{t: t, st: st, users: map[string]*session{}, record: map[string]string{}}
 	for _, u := range []string{"vanthu", "chuyenvien1", "chuyenvien2", "lanhdao"} {
 		p.users[u] = login(t, st, u)
@@ -94,13 +95,7 @@ type paths struct {
 // submit uploads a document as the clerk and returns its id.
 func (p *paths) submit(t *testing.T, meta map[string]string) string {
 	t.Helper()
-	status, body := upload(t, p.st.GatewayURL, p.users["vanthu"].token, minimalPDF(meta["subject"]), meta)
-	if status != http.StatusCreated {
-		t.Fatalf("upload: %d %s", status, body)
-	}
-	var doc httpapi.DocumentSummary
-	mustJSON(t, body, &doc)
-	return doc.ID
+	return submit(t, p.users["vanthu"], stacktest.TextPDF(meta["subject"]), meta).ID
 }
 
 // task waits until user has an open task of their own on doc and returns it.
@@ -112,24 +107,18 @@ func (p *paths) task(t *testing.T, user, doc string) httpapi.Task {
 // taskFor waits until user's inbox holds an open task of assignee on doc.
 func (p *paths) taskFor(t *testing.T, user, assignee, doc string) httpapi.Task {
 	t.Helper()
-	var task httpapi.Task
-	eventually(t, user+"'s task of "+assignee+" on "+doc, time.Minute, func() error {
-		resp, err := p.users[user].client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
-		if err != nil {
-			return err
-		}
-		if resp.JSON200 == nil {
-			return fmt.Errorf("inbox: %s %s", resp.Status(), resp.Body)
-		}
-		for _, it := range resp.JSON200.Items {
-			if it.DocumentID == doc && it.Assignee == assignee {
-				task = it
-				return nil
-			}
-		}
-		return fmt.Errorf("no task yet")
-	})
-	return task
+	return awaitTask(t, p.users[user], doc, assignee)
+}
+
+// wantReasonRequired checks that user's decision on task without a comment
+// is refused: returning and rejecting must say why.
+func (p *paths) wantReasonRequired(t *testing.T, user string, task httpapi.Task, decision httpapi.Decision, what string) {
+	t.Helper()
+	resp, err := p.users[user].client.DecideTaskWithResponse(t.Context(), task.ID, httpapi.DecisionRequest{Decision: decision})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, what, resp.StatusCode(), resp.Body, http.StatusBadRequest, httpapi.ErrorCodeInvalidArgument)
 }
 
 func (p *paths) decide(t *testing.T, user string, task httpapi.Task, req httpapi.DecisionRequest) httpapi.DecisionResult {
@@ -269,11 +258,7 @@ func (p *paths) audit(task, actor, detail string) error {
 func (p *paths) revision(t *testing.T) {
 	doc := p.submit(t, metadata("KE_HOACH", "Kế hoạch cải cách hành chính"))
 	first := p.task(t, "chuyenvien1", doc)
-	resp, err := p.users["chuyenvien1"].client.DecideTaskWithResponse(t.Context(), first.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionReturn})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantError(t, "a return without a reason", resp.StatusCode(), resp.Body, http.StatusBadRequest, httpapi.ErrorCodeInvalidArgument)
+	p.wantReasonRequired(t, "chuyenvien1", first, httpapi.DecisionReturn, "a return without a reason")
 	p.decide(t, "chuyenvien1", first, httpapi.DecisionRequest{Decision: httpapi.DecisionReturn, Comment: "Bổ sung căn cứ pháp lý"})
 
 	// The drafter (the clerk who uploaded it) gets it back and resubmits a
@@ -288,7 +273,7 @@ func (p *paths) revision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fw.Write(minimalPDF("Ke hoach cai cach hanh chinh (sua)")); err != nil {
+	if _, err := fw.Write(stacktest.TextPDF("Ke hoach cai cach hanh chinh (sua)")); err != nil {
 		t.Fatal(err)
 	}
 	if err := mw.WriteField("comment", "Đã bổ sung căn cứ"); err != nil {
@@ -326,11 +311,7 @@ func (p *paths) revision(t *testing.T) {
 func (p *paths) rejection(t *testing.T) {
 	doc := p.submit(t, metadata("KE_HOACH", "Kế hoạch mua sắm"))
 	task := p.task(t, "chuyenvien1", doc)
-	resp, err := p.users["chuyenvien1"].client.DecideTaskWithResponse(t.Context(), task.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionReject})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantError(t, "a rejection without a reason", resp.StatusCode(), resp.Body, http.StatusBadRequest, httpapi.ErrorCodeInvalidArgument)
+	p.wantReasonRequired(t, "chuyenvien1", task, httpapi.DecisionReject, "a rejection without a reason")
 	p.decide(t, "chuyenvien1", task, httpapi.DecisionRequest{Decision: httpapi.DecisionReject, Comment: "Không phù hợp dự toán"})
 	p.document(t, doc, "rejected", func(d httpapi.Document) error {
 		if d.Status != httpapi.DocumentStatusRejected || d.WaitingFor != "" {

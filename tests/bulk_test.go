@@ -2,28 +2,23 @@ package tests
 
 import (
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
 	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
 // An official clears fifty documents from the inbox in one call: each
 // gets its own result, and each goes on to be signed and archived.
 func TestFiftyApprovedInOneBulkCall(t *testing.T) {
-	st := startStack(t, nil)
+	st, _ := stacktest.Start(t, nil)
 	clerk := login(t, st, "vanthu")
 	const n = 50
 	ids := map[string]bool{}
 	for i := range n {
-		status, body := upload(t, st.GatewayURL, clerk.token, minimalPDF(fmt.Sprintf("Ke hoach %d", i)),
+		doc := submit(t, clerk, stacktest.TextPDF(fmt.Sprintf("Ke hoach %d", i)),
 			metadata("KE_HOACH", fmt.Sprintf("Kế hoạch công tác số %d", i+1)))
-		if status != http.StatusCreated {
-			t.Fatalf("upload %d: %d %s", i, status, body)
-		}
-		var doc httpapi.DocumentSummary
-		mustJSON(t, body, &doc)
 		ids[doc.ID] = true
 	}
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
 // A decision (quyết định) follows the development plan: the official
@@ -15,14 +16,9 @@ import (
 // it, then two of three consulted people must agree (any two). The third
 // consulted task is withdrawn once two have agreed; the last approver signs.
 func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
-	st := startStack(t, nil)
+	st, _ := stacktest.Start(t, nil)
 	clerk := login(t, st, "vanthu")
-	status, body := upload(t, st.GatewayURL, clerk.token, minimalPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định ban hành quy chế làm việc"))
-	if status != http.StatusCreated {
-		t.Fatalf("upload: %d %s", status, body)
-	}
-	var doc httpapi.DocumentSummary
-	mustJSON(t, body, &doc)
+	doc := submit(t, clerk, stacktest.TextPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định ban hành quy chế làm việc"))
 
 	users := map[string]*session{}
 	for _, u := range []string{"chuyenvien1", "chuyenvien2", "lanhdao"} {
@@ -31,24 +27,7 @@ func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 	// taskFor waits until user has an open task on the document.
 	taskFor := func(user string) httpapi.Task {
 		t.Helper()
-		var task httpapi.Task
-		eventually(t, user+"'s task", time.Minute, func() error {
-			resp, err := users[user].client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
-			if err != nil {
-				return err
-			}
-			if resp.JSON200 == nil {
-				return fmt.Errorf("inbox: %s %s", resp.Status(), resp.Body)
-			}
-			for _, it := range resp.JSON200.Items {
-				if it.DocumentID == doc.ID {
-					task = it
-					return nil
-				}
-			}
-			return fmt.Errorf("no task yet")
-		})
-		return task
+		return awaitTask(t, users[user], doc.ID, "")
 	}
 	approve := func(user string, task httpapi.Task) {
 		t.Helper()

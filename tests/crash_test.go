@@ -3,7 +3,6 @@ package tests
 import (
 	"bufio"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	httpapi "github.com/docflow/docflow/api/http/v1"
 	"github.com/docflow/docflow/services/stack"
+	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
 // devProcess is `docflow dev` running as its own process, as on a server.
@@ -92,29 +92,11 @@ func TestKilledMidChainLosesNothing(t *testing.T) {
 	st := &stack.Stack{GatewayURL: first.api}
 
 	clerk := login(t, st, "vanthu")
-	status, body := upload(t, first.api, clerk.token, minimalPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định về công tác văn thư"))
-	if status != http.StatusCreated {
-		t.Fatalf("upload: %d %s", status, body)
-	}
-	var doc httpapi.DocumentSummary
-	mustJSON(t, body, &doc)
+	doc := submit(t, clerk, stacktest.TextPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định về công tác văn thư"))
 	approve := func(st *stack.Stack, user string) {
 		t.Helper()
 		s := login(t, st, user)
-		var task httpapi.Task
-		eventually(t, user+"'s task", time.Minute, func() error {
-			resp, err := s.client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
-			if err != nil || resp.JSON200 == nil {
-				return fmt.Errorf("inbox: %w", err)
-			}
-			for _, it := range resp.JSON200.Items {
-				if it.DocumentID == doc.ID {
-					task = it
-					return nil
-				}
-			}
-			return fmt.Errorf("no task yet")
-		})
+		task := awaitTask(t, s, doc.ID, "")
 		resp, err := s.client.DecideTaskWithResponse(t.Context(), task.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove, Comment: "Đồng ý"})
 		if err != nil || resp.JSON200 == nil {
 			t.Fatalf("%s approving: %v %s", user, err, resp.Body)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	httpapi "github.com/docflow/docflow/api/http/v1"
+	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
 // hostileCorpus is the hostile-PDF corpus pdfreadtest writes, committed
@@ -42,7 +43,7 @@ func TestHostilePDFUploads(t *testing.T) {
 	if err != nil || len(files) < 20 {
 		t.Fatalf("hostile corpus under %s: %d files, %v", hostileCorpus, len(files), err)
 	}
-	st := startStack(t, nil)
+	st, _ := stacktest.Start(t, nil)
 	clerk := login(t, st, "vanthu")
 
 	before := measureMemory(t)

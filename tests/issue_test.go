@@ -12,6 +12,7 @@ import (
 
 	httpapi "github.com/docflow/docflow/api/http/v1"
 	"github.com/docflow/docflow/api/vntime"
+	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
 // The two-signature rule end to end (DOMAIN.md §4): the approver's personal
@@ -20,17 +21,12 @@ import (
 // verification report, and the number is in the outgoing register.
 func TestIssueAfterPersonalSignature(t *testing.T) {
 	t.Parallel()
-	st := startStack(t, nil)
+	st, _ := stacktest.Start(t, nil)
 	ctx := t.Context()
 	clerk := login(t, st, "vanthu")
 	official := login(t, st, "chuyenvien1")
 
-	status, body := upload(t, st.GatewayURL, clerk.token, minimalPDF("Ke hoach cong tac"), metadata("KE_HOACH", "Kế hoạch công tác tháng 12"))
-	if status != http.StatusCreated {
-		t.Fatalf("upload: %d %s", status, body)
-	}
-	var created httpapi.DocumentSummary
-	mustJSON(t, body, &created)
+	created := submit(t, clerk, stacktest.TextPDF("Ke hoach cong tac"), metadata("KE_HOACH", "Kế hoạch công tác tháng 12"))
 
 	// Before anyone signed it, even the clerk cannot issue it.
 	early, err := clerk.client.IssueDocumentWithResponse(ctx, created.ID, httpapi.IssueRequest{})

@@ -9,8 +9,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,61 +17,10 @@ import (
 	"github.com/docflow/docflow/services/stack"
 )
 
-// startStack runs the whole system on free ports in a temporary directory.
-// The services' logs go to a file that is printed only if the test fails.
-func startStack(t *testing.T, env map[string]string) *stack.Stack {
-	t.Helper()
-	dir := t.TempDir()
-	logPath := filepath.Join(dir, "services.log")
-	logs, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	var progress bytes.Buffer
-	st, err := stack.Start(ctx, stack.Options{
-		Dir: filepath.Join(dir, "var"), Headless: true, LogFormat: "json",
-		Logs: logs, Progress: &progress, Env: env,
-	})
-	t.Cleanup(func() {
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), time.Minute)
-		defer cancel()
-		if st != nil {
-			if err := st.Stop(stopCtx); err != nil {
-				t.Errorf("stack stop: %v", err)
-			}
-		}
-		_ = logs.Close()
-		if t.Failed() {
-			dump(t, "services", logPath)
-			for _, f := range []string{"temporal.log", "versitygw.log"} {
-				dump(t, f, filepath.Join(dir, "var", "logs", f))
-			}
-		}
-	})
-	if err != nil {
-		t.Fatalf("start stack: %v\n%s", err, progress.String())
-	}
-	return st
-}
-
-func dump(t *testing.T, name, path string) {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return
-	}
-	const tail = 64 << 10
-	if len(raw) > tail {
-		raw = raw[len(raw)-tail:]
-	}
-	t.Logf("--- %s (tail) ---\n%s", name, raw)
-}
-
 // session is a signed-in user of the API.
 type session struct {
 	t      *testing.T
+	user   string
 	base   string
 	token  string
 	client *httpapi.ClientWithResponses
@@ -92,7 +39,7 @@ func login(t *testing.T, st *stack.Stack, username string) *session {
 	if resp.JSON200 == nil {
 		t.Fatalf("login %s: %s %s", username, resp.Status(), resp.Body)
 	}
-	s := &session{t: t, base: st.GatewayURL, token: resp.JSON200.Token}
+	s := &session{t: t, user: username, base: st.GatewayURL, token: resp.JSON200.Token}
 	s.client, err = httpapi.NewClientWithResponses(st.GatewayURL, httpapi.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
 		r.Header.Set("Authorization", "Bearer "+s.token)
 		return nil
@@ -101,6 +48,42 @@ func login(t *testing.T, st *stack.Stack, username string) *session {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// awaitTask waits until s's inbox holds an open task on doc whose assignee
+// is assignee (any when empty) and returns it.
+func awaitTask(t *testing.T, s *session, doc, assignee string) httpapi.Task {
+	t.Helper()
+	var task httpapi.Task
+	eventually(t, s.user+"'s task of "+assignee+" on "+doc, time.Minute, func() error {
+		resp, err := s.client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
+		if err != nil {
+			return err
+		}
+		if resp.JSON200 == nil {
+			return fmt.Errorf("inbox: %s %s", resp.Status(), resp.Body)
+		}
+		for _, it := range resp.JSON200.Items {
+			if it.DocumentID == doc && (assignee == "" || it.Assignee == assignee) {
+				task = it
+				return nil
+			}
+		}
+		return fmt.Errorf("no task yet")
+	})
+	return task
+}
+
+// submit uploads a document as s; it must be accepted. It returns its summary.
+func submit(t *testing.T, s *session, file []byte, meta map[string]string) httpapi.DocumentSummary {
+	t.Helper()
+	status, body := upload(t, s.base, s.token, file, meta)
+	if status != http.StatusCreated {
+		t.Fatalf("upload of %q: %d %s", meta["subject"], status, body)
+	}
+	var doc httpapi.DocumentSummary
+	mustJSON(t, body, &doc)
+	return doc
 }
 
 // upload sends a document as the form the API documents; token may be empty.
@@ -180,33 +163,6 @@ func eventually(t *testing.T, what string, timeout time.Duration, check func() e
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("%s: not within %s: %v", what, timeout, err)
-}
-
-// minimalPDF builds a small, well-formed one-page PDF with a correct
-// cross-reference table.
-func minimalPDF(text string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	content := fmt.Sprintf("BT /F1 14 Tf 72 760 Td (%s) Tj ET", text)
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-	}
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
 }
 
 // metadata describes an upload. The development rules route a plan

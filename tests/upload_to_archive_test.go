@@ -25,12 +25,13 @@ import (
 	httpapi "github.com/docflow/docflow/api/http/v1"
 	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/stack"
+	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
 const maxUpload = 256 << 10
 
 func TestDocumentFromUploadToArchive(t *testing.T) {
-	st := startStack(t, map[string]string{
+	st, _ := stacktest.Start(t, map[string]string{
 		"DOCFLOW_GATEWAY_MAX_UPLOAD_BYTES": fmt.Sprint(maxUpload),
 		"DOCFLOW_INTAKE_MAX_BYTES":         fmt.Sprint(maxUpload),
 	})
@@ -39,7 +40,7 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	assertSubjectPermissions(t, st)
 
 	// An upload without a token is refused before anything is stored.
-	status, body := upload(t, st.GatewayURL, "", minimalPDF("no token"), metadata("KE_HOACH", "Không có token"))
+	status, body := upload(t, st.GatewayURL, "", stacktest.TextPDF("no token"), metadata("KE_HOACH", "Không có token"))
 	wantError(t, "upload without token", status, body, http.StatusUnauthorized, httpapi.ErrorCodeUnauthenticated)
 
 	clerk := login(t, st, "vanthu")
@@ -51,7 +52,7 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	}{
 		{"not a PDF", []byte("Kính gửi: Văn phòng Chính phủ. This is plain text."), http.StatusUnsupportedMediaType, httpapi.ErrorCodeNotPDF},
 		{"empty file", nil, http.StatusUnprocessableEntity, httpapi.ErrorCodeEmptyFile},
-		{"over-size file", append(minimalPDF("big"), make([]byte, maxUpload)...), http.StatusRequestEntityTooLarge, httpapi.ErrorCodeFileTooLarge},
+		{"over-size file", append(stacktest.TextPDF("big"), make([]byte, maxUpload)...), http.StatusRequestEntityTooLarge, httpapi.ErrorCodeFileTooLarge},
 		{"malformed PDF", []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\nendobj\ntrailer\n<<>>\n%%EOF\n"), http.StatusUnprocessableEntity, httpapi.ErrorCodeMalformedPDF},
 	}
 	for _, tc := range bad {
@@ -63,15 +64,10 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	}
 
 	// The clerk registers a decision; it gets arrival number 1.
-	pdf := minimalPDF("Ke hoach cong tac nam 2026")
+	pdf := stacktest.TextPDF("Ke hoach cong tac nam 2026")
 	meta := metadata("KE_HOACH", "Kế hoạch công tác năm 2026 của Văn phòng")
 	meta["issuer"], meta["symbol"], meta["issued_on"] = "Ủy ban nhân dân tỉnh Quảng Ninh", "12/KH-UBND", "2026-01-05"
-	status, body = upload(t, st.GatewayURL, clerk.token, pdf, meta)
-	if status != http.StatusCreated {
-		t.Fatalf("upload: %d %s", status, body)
-	}
-	var created httpapi.DocumentSummary
-	mustJSON(t, body, &created)
+	created := submit(t, clerk, pdf, meta)
 	sum := sha256.Sum256(pdf)
 	if created.ArrivalNumber != 1 || created.Status != httpapi.DocumentStatusRegistered || created.SHA256 != hex.EncodeToString(sum[:]) {
 		t.Fatalf("created %+v", created)
@@ -82,23 +78,7 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 
 	// Routing assigns it to chuyenvien1, whose inbox shows it.
 	official := login(t, st, "chuyenvien1")
-	var task httpapi.Task
-	eventually(t, "task in chuyenvien1's inbox", time.Minute, func() error {
-		resp, err := official.client.ListInboxWithResponse(ctx, &httpapi.ListInboxParams{})
-		if err != nil {
-			return err
-		}
-		if resp.JSON200 == nil {
-			return fmt.Errorf("inbox: %s %s", resp.Status(), resp.Body)
-		}
-		for _, it := range resp.JSON200.Items {
-			if it.DocumentID == created.ID {
-				task = it
-				return nil
-			}
-		}
-		return fmt.Errorf("not yet: %d items", len(resp.JSON200.Items))
-	})
+	task := awaitTask(t, official, created.ID, "")
 
 	// Someone who is not the assignee, and a clerk, cannot decide it.
 	other := login(t, st, "chuyenvien2")

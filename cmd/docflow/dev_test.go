@@ -10,35 +10,18 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/docflow/docflow/services/stack/stacktest"
 )
-
-// syncBuffer is written by the command and read by the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // devRun starts `docflow dev` on dir and returns the API address from its
 // banner and a stop function that acts like Ctrl-C and returns its output.
 func devRun(t *testing.T, dir string) (string, func() string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	out := &syncBuffer{}
+	out := &stacktest.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"dev", "-dir", dir, "-headless", "-free-ports"}, func(string) string { return "" }, out, out)
@@ -149,7 +132,7 @@ func uploadPDF(t *testing.T, api, token string) summary {
 	mw := multipart.NewWriter(&body)
 	_ = mw.WriteField("metadata", `{"kind":"CONG_VAN","subject":"Công văn thử nghiệm","urgency":"THUONG","confidentiality":"NONE"}`)
 	fw, _ := mw.CreateFormFile("file", "cv.pdf")
-	_, _ = io.Copy(fw, bytes.NewReader(onePagePDF()))
+	_, _ = io.Copy(fw, bytes.NewReader(stacktest.TextPDF()))
 	_ = mw.Close()
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, api+"/v1/documents", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
@@ -165,26 +148,4 @@ func uploadPDF(t *testing.T, api, token string) summary {
 		t.Fatalf("upload: %s %s", resp.Status, raw)
 	}
 	return s
-}
-
-func onePagePDF() []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n")
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-	}
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
 }

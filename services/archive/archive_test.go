@@ -2,11 +2,9 @@ package archive_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,7 +19,6 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/archive"
-	"github.com/docflow/docflow/services/internal/config"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/servers"
@@ -29,13 +26,9 @@ import (
 	"github.com/docflow/docflow/workflows"
 )
 
-func env(vars map[string]string) func(string) string {
-	return func(k string) string { return vars[k] }
-}
-
 func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
-	cfg, err := archive.LoadConfig(env(nil))
+	cfg, err := archive.LoadConfig(testkit.Getenv(nil))
 	if err != nil {
 		t.Fatalf("defaults do not load: %v", err)
 	}
@@ -44,9 +37,7 @@ func TestConfigDefaults(t *testing.T) {
 		cfg.Temporal.Namespace != "default" {
 		t.Errorf("defaults = %+v", cfg)
 	}
-	if dup := config.Duplicates(&cfg); len(dup) != 0 {
-		t.Errorf("settings share environment keys: %v", dup)
-	}
+	testkit.ConfigKeys(t, &cfg)
 }
 
 func TestConfigReportsEveryProblem(t *testing.T) {
@@ -79,7 +70,7 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := archive.LoadConfig(env(tt.vars))
+			_, err := archive.LoadConfig(testkit.Getenv(tt.vars))
 			if err == nil {
 				t.Fatal("configuration accepted")
 			}
@@ -115,20 +106,12 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	httpAddr := "127.0.0.1:" + strconv.Itoa(port)
-	vars := map[string]string{
-		"DOCFLOW_NATS_URL":           nt.URL,
-		"DOCFLOW_NATS_USER":          nt.User,
-		"DOCFLOW_NATS_PASSWORD":      nt.Password,
-		"DOCFLOW_S3_ENDPOINT":        s3.Config.Endpoint,
-		"DOCFLOW_S3_ACCESS_KEY":      s3.Config.AccessKey,
-		"DOCFLOW_S3_SECRET_KEY":      s3.Config.SecretKey,
-		"DOCFLOW_TEMPORAL_ADDRESS":   tp.HostPort,
-		"DOCFLOW_TEMPORAL_NAMESPACE": tp.Namespace,
-		"DOCFLOW_ARCHIVE_DB":         "sqlite:" + filepath.Join(t.TempDir(), "archive.db"),
-		"DOCFLOW_ARCHIVE_HTTP_ADDR":  httpAddr,
-		"DOCFLOW_LOG_FORMAT":         "console",
-		"DOCFLOW_LOG_LEVEL":          "debug",
-	}
+	vars := testkit.ServiceVars(nt, s3, tp, map[string]string{
+		"DOCFLOW_ARCHIVE_DB":        "sqlite:" + filepath.Join(t.TempDir(), "archive.db"),
+		"DOCFLOW_ARCHIVE_HTTP_ADDR": httpAddr,
+		"DOCFLOW_LOG_FORMAT":        "console",
+		"DOCFLOW_LOG_LEVEL":         "debug",
+	})
 
 	// The signing service's output: a signed PDF in the documents bucket.
 	ctx := t.Context()
@@ -148,21 +131,7 @@ func TestRun(t *testing.T) {
 		Signer: "lanhdao", SignedAt: time.Now().UTC(),
 	}
 
-	runCtx, stop := context.WithCancel(ctx)
-	var logs testkit.Buffer
-	done := make(chan error, 1)
-	go func() { done <- archive.Run(runCtx, env(vars), &logs) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("service log:\n%s", logs.String())
-		}
-	})
-
-	waitReady(t, "http://"+httpAddr+"/readyz", done)
+	stop := testkit.RunService(t, archive.Run, vars, "http://"+httpAddr+"/readyz")
 
 	tc, err := client.Dial(client.Options{HostPort: tp.HostPort, Namespace: tp.Namespace})
 	if err != nil {
@@ -210,41 +179,4 @@ func TestRun(t *testing.T) {
 	}
 
 	stop()
-	select {
-	case err := <-done:
-		done <- err // for the cleanup
-		if err != nil {
-			t.Fatalf("Run returned %v after cancellation, want nil", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not stop within 30s of cancellation")
-	}
-}
-
-// waitReady polls url until it answers 200, failing if Run ends first.
-func waitReady(t *testing.T, url string, done chan error) {
-	t.Helper()
-	deadline := time.After(60 * time.Second)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case err := <-done:
-			done <- err
-			t.Fatalf("Run ended before being ready: %v", err)
-		case <-deadline:
-			t.Fatalf("%s not ready within 60s", url)
-		case <-tick.C:
-		}
-	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/docflow/docflow/services/internal/config"
-	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/service"
 )
 
@@ -16,49 +15,32 @@ const maxRetentionYears = 100
 // Config is the archive service's configuration, from DOCFLOW_* variables.
 type Config struct {
 	service.Common
-	S3 objstore.S3Config
+	// Documents is where signed PDFs are taken from.
+	service.Documents
 
 	// DB is the catalog database: sqlite:<file> or postgres://….
-	DB string `env:"DOCFLOW_ARCHIVE_DB" default:"sqlite:var/archive.db"`
-	// DocumentsBucket is where signed PDFs are taken from.
-	DocumentsBucket string `env:"DOCFLOW_DOCUMENTS_BUCKET" default:"docflow-documents"`
+	DB string `env:"DOCFLOW_ARCHIVE_DB" default:"sqlite:var/archive.db" required:"sqlite:<file> or a postgres:// address"`
 	// ArchiveBucket keeps the records; it is created with object lock.
-	ArchiveBucket string `env:"DOCFLOW_ARCHIVE_BUCKET" default:"docflow-archive"`
+	ArchiveBucket string `env:"DOCFLOW_ARCHIVE_BUCKET" default:"docflow-archive" required:""`
 	// RetentionYears is how long after archiving a record is locked.
 	RetentionYears int `env:"DOCFLOW_ARCHIVE_RETENTION_YEARS" default:"10"`
 	// HTTPAddr serves /healthz and /readyz.
-	HTTPAddr string `env:"DOCFLOW_ARCHIVE_HTTP_ADDR" default:"127.0.0.1:8084"`
+	HTTPAddr string `env:"DOCFLOW_ARCHIVE_HTTP_ADDR" default:"127.0.0.1:8084" required:"host:port for the health endpoints"`
 }
 
 // Validate reports every problem with the configuration at once.
 func (c Config) Validate() error {
-	problems := []error{c.Common.Validate(), c.S3.Validate()}
-	if c.DB == "" {
-		problems = append(problems, errors.New("DOCFLOW_ARCHIVE_DB is empty: set it to sqlite:<file> or a postgres:// address"))
-	}
-	if c.DocumentsBucket == "" {
-		problems = append(problems, errors.New("DOCFLOW_DOCUMENTS_BUCKET is empty"))
-	}
-	switch c.ArchiveBucket {
-	case "":
-		problems = append(problems, errors.New("DOCFLOW_ARCHIVE_BUCKET is empty"))
-	case c.DocumentsBucket:
+	problems := append(config.Missing(c), c.Common.Validate(), c.Documents.Validate())
+	if c.ArchiveBucket != "" && c.ArchiveBucket == c.DocumentsBucket {
 		problems = append(problems, errors.New("DOCFLOW_ARCHIVE_BUCKET must differ from DOCFLOW_DOCUMENTS_BUCKET: records need their own object-lock bucket"))
 	}
 	if c.RetentionYears < 1 || c.RetentionYears > maxRetentionYears {
 		problems = append(problems, fmt.Errorf("DOCFLOW_ARCHIVE_RETENTION_YEARS is %d: use a number of years from 1 to %d", c.RetentionYears, maxRetentionYears))
-	}
-	if c.HTTPAddr == "" {
-		problems = append(problems, errors.New("DOCFLOW_ARCHIVE_HTTP_ADDR is empty: set it to host:port for the health endpoints"))
 	}
 	return errors.Join(problems...)
 }
 
 // LoadConfig reads and validates the configuration.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	var cfg Config
-	if err := config.LoadValid("archive", getenv, &cfg); err != nil {
-		return Config{}, err
-	}
-	return cfg, nil
+	return config.LoadValid[Config]("archive", getenv)
 }

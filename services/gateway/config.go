@@ -7,22 +7,20 @@ import (
 	"time"
 
 	"github.com/docflow/docflow/services/gateway/internal/auth"
-	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/service"
 )
 
 // Config is the gateway's configuration.
 type Config struct {
 	service.Common
-	S3              objstore.S3Config
-	Addr            string        `env:"DOCFLOW_GATEWAY_ADDR" default:"127.0.0.1:8080"`
-	DB              string        `env:"DOCFLOW_GATEWAY_DB" default:"sqlite:var/gateway.db"`
-	Users           string        `env:"DOCFLOW_GATEWAY_USERS" default:"deploy/dev/users.yaml"`
-	TokenKeyFile    string        `env:"DOCFLOW_GATEWAY_TOKEN_KEY_FILE" default:""`
-	TokenKey        string        `env:"DOCFLOW_GATEWAY_TOKEN_KEY" default:""`
-	TokenTTL        time.Duration `env:"DOCFLOW_GATEWAY_TOKEN_TTL" default:"8h"`
-	MaxUploadBytes  int64         `env:"DOCFLOW_GATEWAY_MAX_UPLOAD_BYTES" default:"52428800"`
-	DocumentsBucket string        `env:"DOCFLOW_DOCUMENTS_BUCKET" default:"docflow-documents"`
+	service.Documents
+	Addr           string        `env:"DOCFLOW_GATEWAY_ADDR" default:"127.0.0.1:8080"`
+	DB             string        `env:"DOCFLOW_GATEWAY_DB" default:"sqlite:var/gateway.db"`
+	Users          string        `env:"DOCFLOW_GATEWAY_USERS" default:"deploy/dev/users.yaml"`
+	TokenKeyFile   string        `env:"DOCFLOW_GATEWAY_TOKEN_KEY_FILE" default:""`
+	TokenKey       string        `env:"DOCFLOW_GATEWAY_TOKEN_KEY" default:""`
+	TokenTTL       time.Duration `env:"DOCFLOW_GATEWAY_TOKEN_TTL" default:"8h"`
+	MaxUploadBytes int64         `env:"DOCFLOW_GATEWAY_MAX_UPLOAD_BYTES" default:"52428800"`
 	// Notifier is where notifications go besides the in-app list: "log"
 	// writes them to the log (development), "none" keeps them in-app only.
 	Notifier string `env:"DOCFLOW_GATEWAY_NOTIFIER" default:"log"`
@@ -30,7 +28,7 @@ type Config struct {
 
 // Validate reports every problem at once.
 func (c Config) Validate() error {
-	problems := []error{c.Common.Validate(), c.S3.Validate()}
+	problems := []error{c.Common.Validate(), c.Documents.Validate()}
 	if c.TokenKey == "" && c.TokenKeyFile == "" {
 		problems = append(problems, errors.New("set DOCFLOW_GATEWAY_TOKEN_KEY_FILE (or DOCFLOW_GATEWAY_TOKEN_KEY) to a secret of at least 32 bytes that signs session tokens"))
 	}

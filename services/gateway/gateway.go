@@ -28,8 +28,8 @@ import (
 
 // Run runs the gateway until ctx is cancelled.
 func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	var cfg Config
-	if err := config.LoadValid("gateway", getenv, &cfg); err != nil {
+	cfg, err := config.LoadValid[Config]("gateway", getenv)
+	if err != nil {
 		return err
 	}
 	authn, err := cfg.authenticator()

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/docflow/docflow/services/internal/config"
-	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/service"
 )
 
@@ -15,14 +14,13 @@ type Config struct {
 	// Common.Temporal runs the AssignNumber activity: a clerk's issue
 	// numbers an outgoing document from the counters intake keeps.
 	service.Common
-	S3 objstore.S3Config
+	service.Documents
 
 	// DB holds the incoming register: sqlite:<file> or postgres://….
-	DB              string `env:"DOCFLOW_INTAKE_DB" default:"sqlite:var/intake.db"`
-	DocumentsBucket string `env:"DOCFLOW_DOCUMENTS_BUCKET" default:"docflow-documents"`
+	DB string `env:"DOCFLOW_INTAKE_DB" default:"sqlite:var/intake.db" required:"sqlite:<file> or a postgres:// URL"`
 	// MaxBytes is the largest PDF accepted (50 MiB by default).
 	MaxBytes int64  `env:"DOCFLOW_INTAKE_MAX_BYTES" default:"52428800"`
-	HTTPAddr string `env:"DOCFLOW_INTAKE_HTTP_ADDR" default:"127.0.0.1:8081"`
+	HTTPAddr string `env:"DOCFLOW_INTAKE_HTTP_ADDR" default:"127.0.0.1:8081" required:"the host:port of the health endpoints"`
 	// MaxConcurrent bounds the uploads checked at once; each is held in
 	// memory (up to MaxBytes) while it is parsed.
 	MaxConcurrent int `env:"DOCFLOW_INTAKE_MAX_CONCURRENT" default:"4"`
@@ -33,18 +31,9 @@ type Config struct {
 
 // Validate reports every problem at once.
 func (c Config) Validate() error {
-	problems := []error{c.Common.Validate(), c.S3.Validate()}
-	if c.DB == "" {
-		problems = append(problems, errors.New("DOCFLOW_INTAKE_DB is empty: use sqlite:<file> or a postgres:// URL"))
-	}
-	if c.DocumentsBucket == "" {
-		problems = append(problems, errors.New("DOCFLOW_DOCUMENTS_BUCKET is empty: name the bucket holding the documents"))
-	}
+	problems := append(config.Missing(c), c.Common.Validate(), c.Documents.Validate())
 	if c.MaxBytes < 1 {
 		problems = append(problems, fmt.Errorf("DOCFLOW_INTAKE_MAX_BYTES=%d: give the largest accepted PDF in bytes, e.g. 52428800 for 50 MiB", c.MaxBytes))
-	}
-	if c.HTTPAddr == "" {
-		problems = append(problems, errors.New("DOCFLOW_INTAKE_HTTP_ADDR is empty: give the host:port of the health endpoints"))
 	}
 	if c.MaxConcurrent < 1 {
 		problems = append(problems, fmt.Errorf("DOCFLOW_INTAKE_MAX_CONCURRENT=%d: must be at least 1", c.MaxConcurrent))
@@ -57,9 +46,5 @@ func (c Config) Validate() error {
 
 // LoadConfig reads and validates the configuration.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	var cfg Config
-	if err := config.LoadValid(Name, getenv, &cfg); err != nil {
-		return Config{}, err
-	}
-	return cfg, nil
+	return config.LoadValid[Config](Name, getenv)
 }

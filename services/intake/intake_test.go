@@ -2,17 +2,12 @@ package intake_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -20,7 +15,6 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/intake"
-	"github.com/docflow/docflow/services/internal/config"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/objstore"
@@ -28,13 +22,9 @@ import (
 	"github.com/docflow/docflow/services/internal/testkit"
 )
 
-func env(vars map[string]string) func(string) string {
-	return func(k string) string { return vars[k] }
-}
-
 func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
-	cfg, err := intake.LoadConfig(env(nil))
+	cfg, err := intake.LoadConfig(testkit.Getenv(nil))
 	if err != nil {
 		t.Fatalf("defaults do not load: %v", err)
 	}
@@ -46,26 +36,17 @@ func TestConfigDefaults(t *testing.T) {
 
 func TestConfigKeys(t *testing.T) {
 	t.Parallel()
-	var cfg intake.Config
-	if dup := config.Duplicates(&cfg); len(dup) > 0 {
-		t.Errorf("keys used by more than one setting: %v", dup)
-	}
-	keys := config.Keys(&cfg)
-	for _, k := range []string{
+	testkit.ConfigKeys(t, &intake.Config{},
 		"DOCFLOW_NATS_URL", "DOCFLOW_NATS_USER", "DOCFLOW_NATS_PASSWORD",
 		"DOCFLOW_S3_ENDPOINT", "DOCFLOW_S3_ACCESS_KEY", "DOCFLOW_S3_SECRET_KEY", "DOCFLOW_S3_REGION",
 		"DOCFLOW_INTAKE_DB", "DOCFLOW_DOCUMENTS_BUCKET", "DOCFLOW_INTAKE_MAX_BYTES", "DOCFLOW_INTAKE_HTTP_ADDR",
 		"DOCFLOW_LOG_FORMAT", "DOCFLOW_LOG_LEVEL",
-	} {
-		if !slices.Contains(keys, k) {
-			t.Errorf("no setting reads %s", k)
-		}
-	}
+	)
 }
 
 func TestConfigReportsEveryProblem(t *testing.T) {
 	t.Parallel()
-	_, err := intake.LoadConfig(env(map[string]string{
+	_, err := intake.LoadConfig(testkit.Getenv(map[string]string{
 		"DOCFLOW_INTAKE_MAX_BYTES":      "-1",
 		"DOCFLOW_INTAKE_MAX_CONCURRENT": "0",
 		"DOCFLOW_LOG_FORMAT":            "xml",
@@ -94,44 +75,13 @@ func TestRun(t *testing.T) {
 	}
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", port)
 	const bucket = "intake-run"
-	vars := map[string]string{
-		"DOCFLOW_NATS_URL":         nts.URL,
-		"DOCFLOW_NATS_USER":        nts.User,
-		"DOCFLOW_NATS_PASSWORD":    nts.Password,
-		"DOCFLOW_S3_ENDPOINT":      s3.Config.Endpoint,
-		"DOCFLOW_S3_ACCESS_KEY":    s3.Config.AccessKey,
-		"DOCFLOW_S3_SECRET_KEY":    s3.Config.SecretKey,
-		"DOCFLOW_S3_REGION":        s3.Config.Region,
+	// Temporal too: AssignNumber runs on it.
+	vars := testkit.ServiceVars(nts, s3, tmp, map[string]string{
 		"DOCFLOW_INTAKE_DB":        testkit.SQLite(t),
 		"DOCFLOW_DOCUMENTS_BUCKET": bucket,
 		"DOCFLOW_INTAKE_HTTP_ADDR": httpAddr,
-		// AssignNumber runs on Temporal.
-		"DOCFLOW_TEMPORAL_ADDRESS":   tmp.HostPort,
-		"DOCFLOW_TEMPORAL_NAMESPACE": tmp.Namespace,
-	}
-
-	ctx, cancel := context.WithCancel(t.Context())
-	var (
-		logs   testkit.Buffer
-		runErr error
-	)
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		runErr = intake.Run(ctx, env(vars), &logs)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-exited
-		if runErr != nil {
-			t.Errorf("Run returned %v after cancellation, want nil", runErr)
-		}
-		if t.Failed() {
-			t.Logf("service log:\n%s", logs.String())
-		}
 	})
-
-	waitReady(t, "http://"+httpAddr+"/readyz", exited, &runErr)
+	stop := testkit.RunService(t, intake.Run, vars, "http://"+httpAddr+"/readyz")
 
 	clerk := events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"}
 	meta := svc.DocumentMetadata{Kind: "CONG_VAN", Subject: "Về việc tổ chức hội nghị", Urgency: "THUONG", Confidentiality: "NONE"}
@@ -171,45 +121,5 @@ func TestRun(t *testing.T) {
 		t.Errorf("refusal maps to HTTP %d, want a 4xx: it is the submitter's to fix", got)
 	}
 
-	cancel()
-	select {
-	case <-exited:
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not stop within 30 s of cancellation")
-	}
-}
-
-// waitReady polls the readiness endpoint until it answers 200.
-func waitReady(t *testing.T, url string, exited <-chan struct{}, runErr *error) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		select {
-		case <-exited:
-			t.Fatalf("Run ended before being ready: %v", *runErr)
-		default:
-		}
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("not ready: %d %s", resp.StatusCode, body)
-			}
-		} else if time.Now().After(deadline) {
-			t.Fatalf("not ready: %v", err)
-		}
-		select {
-		case <-t.Context().Done():
-			t.Fatal(t.Context().Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	stop()
 }

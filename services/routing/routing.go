@@ -29,8 +29,8 @@ import (
 
 // Run runs the service until ctx is cancelled.
 func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	var cfg Config
-	if err := config.LoadValid("routing", getenv, &cfg); err != nil {
+	cfg, err := config.LoadValid[Config]("routing", getenv)
+	if err != nil {
 		return err
 	}
 	set, chart, cal, err := loadData(cfg)

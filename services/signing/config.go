@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/docflow/docflow/services/internal/config"
-	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/service"
 	"github.com/docflow/docflow/services/signing/internal/keys/token"
 	"github.com/docflow/docflow/services/signing/internal/pades"
@@ -22,13 +21,12 @@ const Name = "signing"
 // Config is the signing service's configuration, from DOCFLOW_* variables.
 type Config struct {
 	service.Common
-	S3 objstore.S3Config
+	service.Documents
 
-	DocumentsBucket string `env:"DOCFLOW_DOCUMENTS_BUCKET" default:"docflow-documents"`
 	// PKIDir holds the signers' keys and certificates and the seal and
 	// signature images, laid out as internal/keys describes (docflow pki
 	// init makes a development one).
-	PKIDir string `env:"DOCFLOW_SIGNING_PKI_DIR" default:"var/pki"`
+	PKIDir string `env:"DOCFLOW_SIGNING_PKI_DIR" default:"var/pki" required:"the directory made by 'docflow pki init'"`
 	// Level is the PAdES level of the signatures made. B-LT, so that a
 	// signature still verifies after its certificates expire.
 	Level string `env:"DOCFLOW_SIGNING_LEVEL" default:"B-LT"`
@@ -43,7 +41,7 @@ type Config struct {
 	// empty uses what each certificate names.
 	OCSPURL  string   `env:"DOCFLOW_SIGNING_OCSP_URL"`
 	CRLURLs  []string `env:"DOCFLOW_SIGNING_CRL_URLS"`
-	HTTPAddr string   `env:"DOCFLOW_SIGNING_HTTP_ADDR" default:"127.0.0.1:8083"`
+	HTTPAddr string   `env:"DOCFLOW_SIGNING_HTTP_ADDR" default:"127.0.0.1:8083" required:"the host:port of the health endpoints"`
 	// TrustAnchors are PEM files with the root certificates signatures are
 	// verified against (docflow.svc.signing.verify); empty trusts the root
 	// of PKIDir.
@@ -146,13 +144,7 @@ func (c Config) Levels() (pades.Level, map[string]pades.Level, error) {
 
 // Validate reports every problem at once.
 func (c Config) Validate() error {
-	problems := []error{c.Common.Validate(), c.S3.Validate()}
-	if c.DocumentsBucket == "" {
-		problems = append(problems, errors.New("DOCFLOW_DOCUMENTS_BUCKET is empty: name the bucket holding the documents"))
-	}
-	if c.PKIDir == "" {
-		problems = append(problems, errors.New("DOCFLOW_SIGNING_PKI_DIR is empty: point it at the directory made by `docflow pki init`"))
-	}
+	problems := append(config.Missing(c), c.Common.Validate(), c.Documents.Validate())
 	def, byAgency, err := c.Levels()
 	problems = append(problems, err)
 	if err == nil {
@@ -194,9 +186,6 @@ func (c Config) Validate() error {
 	default:
 		problems = append(problems, fmt.Errorf("DOCFLOW_SIGNING_KEYS=%q: use pkcs12 (the PKI directory), pkcs11 (a token) or remote (a CSC signing service)", c.Keys))
 	}
-	if c.HTTPAddr == "" {
-		problems = append(problems, errors.New("DOCFLOW_SIGNING_HTTP_ADDR is empty: give the host:port of the health endpoints"))
-	}
 	return errors.Join(problems...)
 }
 
@@ -210,9 +199,5 @@ func checkURL(key, raw string) error {
 
 // LoadConfig reads and validates the configuration.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	var cfg Config
-	if err := config.LoadValid("signing", getenv, &cfg); err != nil {
-		return Config{}, err
-	}
-	return cfg, nil
+	return config.LoadValid[Config]("signing", getenv)
 }

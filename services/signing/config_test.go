@@ -5,14 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/docflow/docflow/services/internal/config"
+	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/signing"
 	"github.com/docflow/docflow/services/signing/internal/pades"
 )
-
-func env(vars map[string]string) func(string) string {
-	return func(k string) string { return vars[k] }
-}
 
 // tsa is the one setting without a default: B-LT needs a timestamp
 // authority, and no production one can be assumed.
@@ -20,7 +16,7 @@ var tsa = map[string]string{"DOCFLOW_SIGNING_TSA_URLS": "http://127.0.0.1:8089/t
 
 func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
-	cfg, err := signing.LoadConfig(env(tsa))
+	cfg, err := signing.LoadConfig(testkit.Getenv(tsa))
 	if err != nil {
 		t.Fatalf("defaults do not load: %v", err)
 	}
@@ -51,23 +47,14 @@ func TestConfigDefaults(t *testing.T) {
 
 func TestConfigKeys(t *testing.T) {
 	t.Parallel()
-	var cfg signing.Config
-	if dup := config.Duplicates(&cfg); len(dup) > 0 {
-		t.Errorf("keys used by more than one setting: %v", dup)
-	}
-	keys := config.Keys(&cfg)
-	for _, k := range []string{
+	testkit.ConfigKeys(t, &signing.Config{},
 		"DOCFLOW_NATS_URL", "DOCFLOW_S3_ENDPOINT", "DOCFLOW_TEMPORAL_ADDRESS", "DOCFLOW_TEMPORAL_NAMESPACE",
 		"DOCFLOW_DOCUMENTS_BUCKET", "DOCFLOW_SIGNING_PKI_DIR", "DOCFLOW_SIGNING_LEVEL", "DOCFLOW_SIGNING_HTTP_ADDR",
 		"DOCFLOW_LOG_FORMAT", "DOCFLOW_LOG_LEVEL",
 		"DOCFLOW_SIGNING_AGENCY_LEVELS", "DOCFLOW_SIGNING_TSA_URLS", "DOCFLOW_SIGNING_OCSP_URL", "DOCFLOW_SIGNING_CRL_URLS",
 		"DOCFLOW_SIGNING_KEYS", "DOCFLOW_SIGNING_PKCS11_MODULE", "DOCFLOW_SIGNING_PKCS11_TOKEN", "DOCFLOW_SIGNING_PKCS11_PIN_FILE",
 		"DOCFLOW_SIGNING_CSC_URL", "DOCFLOW_SIGNING_CSC_TOKEN_FILE", "DOCFLOW_SIGNING_REMOTE_TIMEOUT",
-	} {
-		if !slices.Contains(keys, k) {
-			t.Errorf("no setting reads %s", k)
-		}
-	}
+	)
 }
 
 func TestConfigRefusesBadSettings(t *testing.T) {
@@ -110,7 +97,7 @@ func TestConfigRefusesBadSettings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := signing.LoadConfig(env(tt.vars))
+			_, err := signing.LoadConfig(testkit.Getenv(tt.vars))
 			if err == nil {
 				t.Fatal("bad configuration accepted")
 			}
@@ -125,7 +112,7 @@ func TestConfigRefusesBadSettings(t *testing.T) {
 
 func TestConfigLevels(t *testing.T) {
 	t.Parallel()
-	cfg, err := signing.LoadConfig(env(map[string]string{
+	cfg, err := signing.LoadConfig(testkit.Getenv(map[string]string{
 		"DOCFLOW_SIGNING_LEVEL":         "B-B",
 		"DOCFLOW_SIGNING_AGENCY_LEVELS": " 000.00.00.G22 = B-LTA ,000.00.00.H10=B-T",
 		"DOCFLOW_SIGNING_TSA_URLS":      "http://tsa1.example/,https://tsa2.example/tsa",
@@ -147,7 +134,7 @@ func TestConfigLevels(t *testing.T) {
 
 func TestValidateReportsEmptySettings(t *testing.T) {
 	t.Parallel()
-	cfg, err := signing.LoadConfig(env(tsa))
+	cfg, err := signing.LoadConfig(testkit.Getenv(tsa))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,9 +57,7 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 	tr := pdftest.NewTrust(t, zaptest.NewLogger(t))
 	vars := serviceVars(t, nats, s3, tmp, tr)
 
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	done := startService(ctx, t, vars)
+	stop := startService(t, vars)
 	run, upload := signingWorkflow(t, s3, tmp)
 
 	t.Run("signs", func(t *testing.T) {
@@ -130,22 +127,7 @@ func TestRunSignsOnTheSigningTaskQueue(t *testing.T) {
 		}
 	})
 
-	stopService(t, cancel, done)
-}
-
-// stopService cancels the service's context and waits for Run to return
-// cleanly.
-func stopService(t *testing.T, cancel context.CancelFunc, done <-chan error) {
-	t.Helper()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run after cancel: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not return within 30s of cancellation")
-	}
+	stop()
 }
 
 const bucket = "docflow-documents"
@@ -159,39 +141,21 @@ func serviceVars(t *testing.T, nats *testkit.NATSEnv, s3 *testkit.S3Env, tmp *te
 		t.Fatal(err)
 	}
 	httpAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	return map[string]string{
-		"DOCFLOW_NATS_URL":           nats.URL,
-		"DOCFLOW_NATS_USER":          nats.User,
-		"DOCFLOW_NATS_PASSWORD":      nats.Password,
-		"DOCFLOW_S3_ENDPOINT":        s3.Config.Endpoint,
-		"DOCFLOW_S3_ACCESS_KEY":      s3.Config.AccessKey,
-		"DOCFLOW_S3_SECRET_KEY":      s3.Config.SecretKey,
-		"DOCFLOW_S3_REGION":          s3.Config.Region,
-		"DOCFLOW_TEMPORAL_ADDRESS":   tmp.HostPort,
-		"DOCFLOW_TEMPORAL_NAMESPACE": tmp.Namespace,
-		"DOCFLOW_DOCUMENTS_BUCKET":   bucket,
-		"DOCFLOW_SIGNING_PKI_DIR":    tr.PKI.Dir,
-		"DOCFLOW_SIGNING_TSA_URLS":   tr.URL + devpki.TSAPath,
-		"DOCFLOW_SIGNING_HTTP_ADDR":  httpAddr,
-		"DOCFLOW_SIGNING_TEMP_DIR":   t.TempDir(),
-		"DOCFLOW_LOG_FORMAT":         "console",
-	}
+	return testkit.ServiceVars(nats, s3, tmp, map[string]string{
+		"DOCFLOW_DOCUMENTS_BUCKET":  bucket,
+		"DOCFLOW_SIGNING_PKI_DIR":   tr.PKI.Dir,
+		"DOCFLOW_SIGNING_TSA_URLS":  tr.URL + devpki.TSAPath,
+		"DOCFLOW_SIGNING_HTTP_ADDR": httpAddr,
+		"DOCFLOW_SIGNING_TEMP_DIR":  t.TempDir(),
+		"DOCFLOW_LOG_FORMAT":        "console",
+	})
 }
 
-// startService runs the service until ctx ends and waits until it is
-// ready; the channel delivers what Run returned.
-func startService(ctx context.Context, t *testing.T, vars map[string]string) <-chan error {
+// startService runs the service until the test ends or stop is called,
+// and waits until it is ready.
+func startService(t *testing.T, vars map[string]string) (stop func()) {
 	t.Helper()
-	logs := &testkit.Buffer{}
-	done := make(chan error, 1)
-	go func() { done <- signing.Run(ctx, env(vars), logs) }()
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("service output:\n%s", logs.String())
-		}
-	})
-	waitReady(t, "http://"+vars["DOCFLOW_SIGNING_HTTP_ADDR"]+"/readyz", done)
-	return done
+	return testkit.RunService(t, signing.Run, vars, "http://"+vars["DOCFLOW_SIGNING_HTTP_ADDR"]+"/readyz")
 }
 
 // signingWorkflow runs signWorkflow on a queue of its own: run signs a
@@ -239,7 +203,7 @@ func signingWorkflow(t *testing.T, s3 *testkit.S3Env, tmp *testkit.TemporalEnv) 
 
 func TestRunRefusesBadConfiguration(t *testing.T) {
 	t.Parallel()
-	err := signing.Run(t.Context(), env(map[string]string{"DOCFLOW_SIGNING_LEVEL": "B-X"}), io.Discard)
+	err := signing.Run(t.Context(), testkit.Getenv(map[string]string{"DOCFLOW_SIGNING_LEVEL": "B-X"}), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "unknown PAdES level") {
 		t.Fatalf("Run = %v, want a configuration error", err)
 	}
@@ -252,30 +216,4 @@ func hasProblem(ps []svc.SignatureProblem, code string) bool {
 		}
 	}
 	return false
-}
-
-// waitReady polls the readiness endpoint until it answers 200, the service
-// stops, or a deadline passes.
-func waitReady(t *testing.T, url string, done <-chan error) {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-done:
-			t.Fatalf("Run returned before it was ready: %v", err)
-		default:
-		}
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond) // polling interval, not synchronisation
-	}
-	t.Fatalf("%s not ready within 90s", url)
 }

@@ -1,7 +1,6 @@
 package signing_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -32,9 +31,7 @@ func TestRunSignsWithATokenKey(t *testing.T) {
 	vars["DOCFLOW_SIGNING_PKCS11_PIN"] = tok.PIN
 	vars["DOCFLOW_SIGNING_PKCS11_CHAIN_FILE"] = tok.Config.ChainFile
 
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	done := startService(ctx, t, vars)
+	stop := startService(t, vars)
 	run, upload := signingWorkflow(t, s3, tmp)
 
 	res, err := run(t, upload(t, "lanhdao"))
@@ -50,5 +47,5 @@ func TestRunSignsWithATokenKey(t *testing.T) {
 	}
 
 	// The token is closed (sessions logged out) on the way out.
-	stopService(t, cancel, done)
+	stop()
 }

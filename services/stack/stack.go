@@ -65,7 +65,8 @@ type Options struct {
 	Headless bool
 	// LogFormat of the services: "console" for people, "json" for machines.
 	LogFormat string
-	// Logs receives the services' and servers' logs; Progress the start-up steps.
+	// Logs receives the services' and servers' logs until Stop returns, so
+	// the caller may close it then; Progress the start-up steps.
 	Logs, Progress io.Writer
 	// Env overrides service settings (DOCFLOW_* keys).
 	Env map[string]string
@@ -91,6 +92,7 @@ type Stack struct {
 	stopErr  error
 	cleanup  []func(context.Context) error
 	creds    map[string]string
+	logs     *gatedWriter
 }
 
 // Credentials are the NATS user and password a service of this stack
@@ -116,7 +118,8 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	s := &Stack{Dir: opts.Dir, errs: make(chan error, 8)}
+	s := &Stack{Dir: opts.Dir, errs: make(chan error, 8), logs: &gatedWriter{w: opts.Logs}}
+	opts.Logs = s.logs
 	defer func() {
 		if err != nil {
 			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -321,8 +324,33 @@ func (s *Stack) Stop(ctx context.Context) error {
 		for i := len(s.cleanup) - 1; i >= 0; i-- {
 			s.stopErr = errors.Join(s.stopErr, s.cleanup[i](ctx))
 		}
+		s.logs.close()
 	})
 	return s.stopErr
+}
+
+// gatedWriter passes writes on until it is closed and drops them after.
+// Goroutines of the services' libraries may outlive the services (the
+// Temporal SDK finishes activities in hand after its worker stopped), and
+// their last words must not reach a log the caller closed after Stop.
+type gatedWriter struct {
+	mu sync.Mutex
+	w  io.Writer // nil once closed
+}
+
+func (g *gatedWriter) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.w == nil {
+		return len(p), nil
+	}
+	return g.w.Write(p)
+}
+
+func (g *gatedWriter) close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.w = nil
 }
 
 func (s *Stack) waitReady(ctx context.Context, name, url string) error {

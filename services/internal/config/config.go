@@ -46,25 +46,37 @@ type Validator interface {
 	Validate() error
 }
 
-// LoadValid loads dst and validates it; the malformed values and the
-// invalid settings are reported together, so an operator fixes them in one go.
-func LoadValid(service string, getenv func(string) string, dst Validator) error {
-	err := Load(getenv, dst)
+// LoadValid loads a configuration of type T and validates it; the malformed
+// values and the invalid settings are reported together, so an operator
+// fixes them in one go.
+func LoadValid[T any, PT interface {
+	*T
+	Validator
+}](service string, getenv func(string) string) (T, error) {
+	var cfg T
+	err := Load(getenv, &cfg)
 	if err == nil {
-		err = dst.Validate()
+		err = PT(&cfg).Validate()
 	}
 	if err != nil {
-		return fmt.Errorf("%s: configuration: %w", service, err)
+		var zero T
+		return zero, fmt.Errorf("%s: configuration: %w", service, err)
 	}
-	return nil
+	return cfg, nil
 }
 
 // Missing reports every setting of cfg (a struct or a pointer to one)
 // tagged required that is empty, each naming its key and what the tag says
-// to set it to. A configuration's Validate starts with it.
+// to set it to. A configuration's Validate starts with it. Nested structs
+// that are Validators are left to their own Validate, which the enclosing
+// one calls, so that no empty setting is reported twice.
 func Missing(cfg any) []error {
 	var problems []error
-	walkTags(reflect.Indirect(reflect.ValueOf(cfg)), func(f reflect.Value, sf reflect.StructField) {
+	validates := func(t reflect.Type) bool {
+		v := reflect.TypeFor[Validator]()
+		return t.Implements(v) || reflect.PointerTo(t).Implements(v)
+	}
+	walkTags(reflect.Indirect(reflect.ValueOf(cfg)), validates, func(f reflect.Value, sf reflect.StructField) {
 		hint, required := sf.Tag.Lookup("required")
 		if !required || !f.IsZero() {
 			return
@@ -123,14 +135,15 @@ func Fields(dst any) []Field {
 }
 
 func walk(v reflect.Value, visit func(f reflect.Value, key, def string)) {
-	walkTags(v, func(f reflect.Value, sf reflect.StructField) {
+	walkTags(v, func(reflect.Type) bool { return false }, func(f reflect.Value, sf reflect.StructField) {
 		visit(f, sf.Tag.Get("env"), sf.Tag.Get("default"))
 	})
 }
 
 // walkTags visits every setting of the struct v: each field with an env
-// tag, in nested and embedded structs too.
-func walkTags(v reflect.Value, visit func(f reflect.Value, sf reflect.StructField)) {
+// tag, in nested and embedded structs too, except in those whose type skip
+// reports.
+func walkTags(v reflect.Value, skip func(reflect.Type) bool, visit func(f reflect.Value, sf reflect.StructField)) {
 	t := v.Type()
 	for i := range t.NumField() {
 		sf := t.Field(i)
@@ -141,8 +154,8 @@ func walkTags(v reflect.Value, visit func(f reflect.Value, sf reflect.StructFiel
 			continue
 		}
 		if _, ok := sf.Tag.Lookup("env"); !ok {
-			if f.Kind() == reflect.Struct && f.Type() != reflect.TypeFor[time.Time]() {
-				walkTags(f, visit)
+			if f.Kind() == reflect.Struct && f.Type() != reflect.TypeFor[time.Time]() && !skip(f.Type()) {
+				walkTags(f, skip, visit)
 			}
 			continue
 		}

@@ -64,8 +64,16 @@ func TestDuplicates(t *testing.T) {
 	}
 }
 
+// selfChecked is a part of a configuration that validates itself.
+type selfChecked struct {
+	URL string `env:"DOCFLOW_T_URL" default:"" required:""`
+}
+
+func (selfChecked) Validate() error { return nil }
+
 // Missing names each empty required setting with what to set it to, looks
-// into embedded structs, and leaves optional and filled settings alone.
+// into embedded structs except those that validate themselves, and leaves
+// optional and filled settings alone.
 func TestMissing(t *testing.T) {
 	t.Parallel()
 	type db struct {
@@ -73,6 +81,7 @@ func TestMissing(t *testing.T) {
 	}
 	type settings struct {
 		db
+		Server   selfChecked
 		Bucket   string   `env:"DOCFLOW_T_BUCKET" default:"" required:""`
 		Hosts    []string `env:"DOCFLOW_T_HOSTS" default:"" required:"a comma-separated list"`
 		Addr     string   `env:"DOCFLOW_T_ADDR" default:"" required:"host:port"`

@@ -3,8 +3,10 @@ package service
 import (
 	"errors"
 
+	"github.com/docflow/docflow/services/internal/config"
 	"github.com/docflow/docflow/services/internal/logging"
 	"github.com/docflow/docflow/services/internal/natsx"
+	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/temporalx"
 )
 
@@ -20,4 +22,16 @@ type Common struct {
 // Validate reports every problem of the shared settings.
 func (c Common) Validate() error {
 	return errors.Join(c.NATS.Validate(), c.Temporal.Validate(), c.Log.Validate())
+}
+
+// Documents is where the documents' PDFs are kept: the object store and
+// the bucket every service that reads or writes them shares.
+type Documents struct {
+	S3              objstore.S3Config
+	DocumentsBucket string `env:"DOCFLOW_DOCUMENTS_BUCKET" default:"docflow-documents" required:"the name of the bucket holding the documents"`
+}
+
+// Validate reports every problem of the object store settings.
+func (d Documents) Validate() error {
+	return errors.Join(append(config.Missing(d), d.S3.Validate())...)
 }

@@ -2,6 +2,10 @@
 // test's temporary directory, stopped when the test ends. The services'
 // logs and those of Temporal and versitygw are kept in files and printed
 // (their tails) only when the test fails.
+//
+// It also lends the test fixtures of the services' own tests to those
+// outside the services (the end-to-end tests, the docflow command), which
+// Go's internal rule keeps from importing them directly.
 package stacktest
 
 import (
@@ -12,8 +16,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/stack"
 )
+
+// TextPDF is a small, well-formed PDF with one page showing each of pages.
+func TextPDF(pages ...string) []byte { return testkit.TextPDF(pages...) }
+
+// Buffer collects output written from many goroutines for a test to read.
+type Buffer = testkit.Buffer
 
 // Start starts the stack with the extra environment env (nil for none) and
 // returns it with what it printed while starting.
