@@ -61,13 +61,15 @@ func (e *Env) Publisher() *natsx.Publisher {
 }
 
 // Worker declares a Temporal worker on queue; register adds its workflows
-// and activities. It starts with the service and, at shutdown, finishes
-// the activities in hand before Temporal closes.
+// and activities. It starts with the service and, at shutdown, gives the
+// activities in hand up to workerStopGrace to finish before NATS, Temporal
+// and the database they use close; one still running then has its context
+// cancelled and Temporal retries it elsewhere.
 func (e *Env) Worker(queue string, register func(worker.Registry)) {
 	if !e.need(e.Temporal != nil, "a worker on "+queue, "Temporal") {
 		return
 	}
-	w := worker.New(e.Temporal, queue, worker.Options{})
+	w := worker.New(e.Temporal, queue, worker.Options{WorkerStopTimeout: workerStopGrace})
 	register(w)
 	e.later(stageWorkers, func(context.Context) error {
 		if err := w.Start(); err != nil {

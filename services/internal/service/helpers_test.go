@@ -72,6 +72,13 @@ func (s *logSink) whenOpened(dependency string) <-chan struct{} {
 	return ch
 }
 
+// record adds a step the test itself observed to the same sequence.
+func (s *logSink) record(step string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.steps = append(s.steps, step)
+}
+
 func (s *logSink) Steps() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

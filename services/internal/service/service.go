@@ -14,9 +14,10 @@
 //
 // Everything opened or started is closed in the reverse order: first the
 // service stops taking work (health endpoints, servers, loops, consumers,
-// endpoints; workers finish the activities in hand), then what the wiring
-// asked to close (OnStop), then NATS drains so that replies in flight go
-// out, then Temporal, the object store and the database close. Every error
+// endpoints; workers give the activities in hand up to 20 s to finish),
+// then what the wiring asked to close (OnStop), then NATS drains so that
+// replies in flight go out, then Temporal, the object store and the
+// database close. Every error
 // is reported, joined; the log is synced last. A failure during start, or
 // ctx ending during it, closes what was opened so far the same way and
 // returns an error naming the step that failed.
@@ -74,6 +75,11 @@ const (
 	drainWait = 10 * time.Second
 	// shutdownWait bounds the graceful shutdown of each HTTP server.
 	shutdownWait = 15 * time.Second
+	// workerStopGrace bounds how long a Temporal worker waits at shutdown
+	// for its activities in hand: long enough for a signature with its
+	// timestamp and revocation data, short of the 30 s a process manager
+	// usually allows before it kills.
+	workerStopGrace = 20 * time.Second
 )
 
 // Run opens what spec declares, calls wire with it, starts what wire

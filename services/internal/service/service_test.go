@@ -3,6 +3,8 @@ package service_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
@@ -12,7 +14,10 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
@@ -297,4 +302,79 @@ func TestShutdownReportsEveryError(t *testing.T) {
 		t.Errorf("shutdown steps:\n got  %q\n want %q", got, want)
 	}
 	noPostgresSessions(t, db)
+}
+
+// TestActivityInHandFinishesAtShutdown stops a service while one of its
+// activities runs: the activity completes with its context intact before
+// NATS and the database it may use close, and Temporal has its result: the
+// next worker finishes the workflow without running the activity again.
+func TestActivityInHandFinishesAtShutdown(t *testing.T) {
+	t.Parallel()
+	d := startDeps(t)
+	spec := d.spec("grace")
+	const queue = "runtime-grace"
+	started := make(chan struct{})
+	log := newLogSink()
+	slow := func(ctx context.Context) error {
+		close(started)
+		select {
+		case <-time.After(2 * time.Second):
+		case <-ctx.Done():
+			return fmt.Errorf("activity cut short: %w", context.Cause(ctx))
+		}
+		log.record("activity finished")
+		return nil
+	}
+	flow := func(ctx workflow.Context) error {
+		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+		return workflow.ExecuteActivity(ctx, "RuntimeTestSlow").Get(ctx, nil)
+	}
+	r := run(t, spec, func(_ context.Context, env *service.Env) error {
+		env.Worker(queue, func(w worker.Registry) {
+			w.RegisterWorkflowWithOptions(flow, workflow.RegisterOptions{Name: "RuntimeTestGrace"})
+			w.RegisterActivityWithOptions(slow, activity.RegisterOptions{Name: "RuntimeTestSlow"})
+		})
+		return nil
+	}, log)
+
+	c, err := client.Dial(client.Options{HostPort: d.temporal.HostPort, Namespace: d.temporal.Namespace, Logger: tlog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	wf, err := c.ExecuteWorkflow(t.Context(), client.StartWorkflowOptions{TaskQueue: queue, WorkflowExecutionTimeout: time.Minute}, "RuntimeTestGrace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the activity did not start within 30 s")
+	}
+
+	r.cancel()
+	if err := r.wait(t, 60*time.Second); err != nil {
+		t.Fatalf("Run after cancellation = %v, want nil", err)
+	}
+	steps := log.Steps()
+	finished, nats := slices.Index(steps, "activity finished"), slices.Index(steps, "nats")
+	if finished < 0 || nats < 0 || finished > nats {
+		t.Fatalf("shutdown steps %q: want the activity finished before NATS closed", steps)
+	}
+
+	next := worker.New(c, queue, worker.Options{})
+	next.RegisterWorkflowWithOptions(flow, workflow.RegisterOptions{Name: "RuntimeTestGrace"})
+	next.RegisterActivityWithOptions(func(context.Context) error {
+		t.Error("the activity ran again after it had finished at shutdown")
+		return nil
+	}, activity.RegisterOptions{Name: "RuntimeTestSlow"})
+	if err := next.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer next.Stop()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := wf.Get(ctx, nil); err != nil {
+		t.Errorf("workflow after the service stopped mid-activity = %v, want completed", err)
+	}
 }
