@@ -1,6 +1,9 @@
 package tests
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
@@ -26,7 +29,8 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 	clerk := login(t, st, "vanthu")
 	official := login(t, st, "chuyenvien1")
 
-	created := submit(t, clerk, stacktest.TextPDF("Ke hoach cong tac"), metadata("KE_HOACH", "Kế hoạch công tác tháng 12"))
+	original := stacktest.TextPDF("Ke hoach cong tac")
+	created := submit(t, clerk, original, metadata("KE_HOACH", "Kế hoạch công tác tháng 12"))
 
 	// Before anyone signed it, even the clerk cannot issue it.
 	early, err := clerk.client.IssueDocumentWithResponse(ctx, created.ID, httpapi.IssueRequest{})
@@ -74,6 +78,17 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 		t.Fatalf("the signed documents %+v do not list %s waiting for the clerks", waiting.JSON200.Items, created.ID)
 	}
 
+	// Until it is issued, its current PDF is the signed one; no issued one yet.
+	signedPDF := documentContent(t, clerk, created.ID, "", httpapi.DocumentVersionSigned)
+	if bytes.Equal(signedPDF, original) {
+		t.Fatal("the signed PDF is the original, unchanged")
+	}
+	tooEarly, err := clerk.client.GetDocumentContentWithResponse(ctx, created.ID, &httpapi.GetDocumentContentParams{Version: httpapi.DocumentVersionIssued})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "the issued PDF before the issue", tooEarly.StatusCode(), tooEarly.Body, http.StatusNotFound, httpapi.ErrorCodeNotFound)
+
 	// The personal signature alone verifies.
 	personal := signatures(t, clerk, created.ID)
 	if !personal.Valid || personal.Verified != 1 {
@@ -114,6 +129,20 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 		return nil
 	})
 
+	// Issued, its current PDF is the sealed one; the original and the signed
+	// PDF are still there on request, the original exactly as uploaded.
+	sealed := documentContent(t, clerk, created.ID, "", httpapi.DocumentVersionIssued)
+	if bytes.Equal(sealed, original) || bytes.Equal(sealed, signedPDF) {
+		t.Fatal("the issued PDF is the original or the signed one, unchanged")
+	}
+	if got := documentContent(t, clerk, created.ID, httpapi.DocumentVersionSigned, httpapi.DocumentVersionSigned); !bytes.Equal(got, signedPDF) {
+		t.Error("the signed PDF changed when the document was issued")
+	}
+	uploaded := documentContent(t, clerk, created.ID, httpapi.DocumentVersionOriginal, httpapi.DocumentVersionOriginal)
+	if sum := sha256.Sum256(uploaded); hex.EncodeToString(sum[:]) != doc.SHA256 || !bytes.Equal(uploaded, original) {
+		t.Errorf("the original's SHA-256 %x, want the document's %s and the uploaded bytes", sum, doc.SHA256)
+	}
+
 	// Both signatures verify in the report…
 	report := signatures(t, clerk, created.ID)
 	if !report.Valid || report.Verified != 2 || report.SignatureFields != 2 {
@@ -153,6 +182,23 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 	if !strings.Contains(csv, row) {
 		t.Fatalf("outgoing register lacks %q:\n%s", row, csv)
 	}
+}
+
+// documentContent downloads a version of a document (the current one when
+// version is empty) and checks that the answer names the version want.
+func documentContent(t *testing.T, s *session, id string, version, want httpapi.DocumentVersion) []byte {
+	t.Helper()
+	r, err := s.client.GetDocumentContentWithResponse(t.Context(), id, &httpapi.GetDocumentContentParams{Version: version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.StatusCode() != http.StatusOK {
+		t.Fatalf("content of %s (version %q): %s %s", id, version, r.Status(), r.Body)
+	}
+	if got := r.HTTPResponse.Header.Get("Docflow-Version"); got != string(want) {
+		t.Fatalf("content of %s (version %q): Docflow-Version %q, want %q", id, version, got, want)
+	}
+	return r.Body
 }
 
 // signatures is the verification report of a document.

@@ -315,14 +315,22 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/documents/{id}/agency-replies (the `RecordAgencyReply` operationId).
 	RecordAgencyReply(ctx context.Context, id DocumentID, body RecordAgencyReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetDocumentContent Download the registered PDF
+	// GetDocumentContent Download one of the document's PDFs
 	//
-	// Streams the original PDF exactly as it was uploaded; its SHA-256 equals the
-	// document's `sha256`. The signed version is available from the archive once
-	// the document is archived.
+	// Streams one version of the document, by default its current one: the issued
+	// PDF once a clerk has numbered and sealed it, else the personally signed PDF
+	// once the approver has signed it, else the original. `version` asks for an
+	// earlier one. The `original` is exactly the upload: its SHA-256 equals the
+	// document's `sha256`. The `Docflow-Version` header names the version served.
+	//
+	// Asking for a version the document does not have yet (`signed` before the
+	// signature, `issued` before the clerk issued it, either for an incoming
+	// document) answers 404 `not_found` with `version` in `details`; a value
+	// outside the list answers 400 `invalid_argument`. Each download is recorded
+	// in the audit trail with the version served.
 	//
 	// Corresponds with GET /v1/documents/{id}/content (the `GetDocumentContent` operationId).
-	GetDocumentContent(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetDocumentContent(ctx context.Context, id DocumentID, params *GetDocumentContentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// IssueDocumentWithBody Number and seal a signed document (clerk)
 	//
@@ -982,15 +990,23 @@ func (c *Client) RecordAgencyReply(ctx context.Context, id DocumentID, body Reco
 	return c.Client.Do(req)
 }
 
-// GetDocumentContent Download the registered PDF
+// GetDocumentContent Download one of the document's PDFs
 //
-// Streams the original PDF exactly as it was uploaded; its SHA-256 equals the
-// document's `sha256`. The signed version is available from the archive once
-// the document is archived.
+// Streams one version of the document, by default its current one: the issued
+// PDF once a clerk has numbered and sealed it, else the personally signed PDF
+// once the approver has signed it, else the original. `version` asks for an
+// earlier one. The `original` is exactly the upload: its SHA-256 equals the
+// document's `sha256`. The `Docflow-Version` header names the version served.
+//
+// Asking for a version the document does not have yet (`signed` before the
+// signature, `issued` before the clerk issued it, either for an incoming
+// document) answers 404 `not_found` with `version` in `details`; a value
+// outside the list answers 400 `invalid_argument`. Each download is recorded
+// in the audit trail with the version served.
 //
 // Corresponds with GET /v1/documents/{id}/content (the `GetDocumentContent` operationId).
-func (c *Client) GetDocumentContent(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetDocumentContentRequest(c.Server, id)
+func (c *Client) GetDocumentContent(ctx context.Context, id DocumentID, params *GetDocumentContentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDocumentContentRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2123,7 +2139,7 @@ func NewRecordAgencyReplyRequestWithBody(server string, id DocumentID, contentTy
 }
 
 // NewGetDocumentContentRequest constructs an http.Request for the GetDocumentContent method
-func NewGetDocumentContentRequest(server string, id DocumentID) (*http.Request, error) {
+func NewGetDocumentContentRequest(server string, id DocumentID, params *GetDocumentContentParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2146,6 +2162,29 @@ func NewGetDocumentContentRequest(server string, id DocumentID) (*http.Request, 
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "version", params.Version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -3044,16 +3083,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/documents/{id}/agency-replies (the `RecordAgencyReply` operationId).
 	RecordAgencyReplyWithResponse(ctx context.Context, id DocumentID, body RecordAgencyReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAgencyReplyResponse, error)
 
-	// GetDocumentContentWithResponse Download the registered PDF
+	// GetDocumentContentWithResponse Download one of the document's PDFs
 	//
-	// Streams the original PDF exactly as it was uploaded; its SHA-256 equals the
-	// document's `sha256`. The signed version is available from the archive once
-	// the document is archived.
+	// Streams one version of the document, by default its current one: the issued
+	// PDF once a clerk has numbered and sealed it, else the personally signed PDF
+	// once the approver has signed it, else the original. `version` asks for an
+	// earlier one. The `original` is exactly the upload: its SHA-256 equals the
+	// document's `sha256`. The `Docflow-Version` header names the version served.
+	//
+	// Asking for a version the document does not have yet (`signed` before the
+	// signature, `issued` before the clerk issued it, either for an incoming
+	// document) answers 404 `not_found` with `version` in `details`; a value
+	// outside the list answers 400 `invalid_argument`. Each download is recorded
+	// in the audit trail with the version served.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/documents/{id}/content (the `GetDocumentContent` operationId).
-	GetDocumentContentWithResponse(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*GetDocumentContentResponse, error)
+	GetDocumentContentWithResponse(ctx context.Context, id DocumentID, params *GetDocumentContentParams, reqEditors ...RequestEditorFn) (*GetDocumentContentResponse, error)
 
 	// IssueDocumentWithBodyWithResponse Number and seal a signed document (clerk)
 	//
@@ -4488,9 +4535,17 @@ func (r RecordAgencyReplyResponse) ContentType() string {
 	return ""
 }
 
+// GetDocumentContentResponse200Headers the declared response headers of an HTTP 200 response for GetDocumentContent
+type GetDocumentContentResponse200Headers struct {
+	ContentDisposition string
+	DocflowVersion     DocumentVersion
+}
+
 type GetDocumentContentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -4501,6 +4556,13 @@ type GetDocumentContentResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetDocumentContentResponse200Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDocumentContentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -5878,17 +5940,25 @@ func (c *ClientWithResponses) RecordAgencyReplyWithResponse(ctx context.Context,
 	return ParseRecordAgencyReplyResponse(rsp)
 }
 
-// GetDocumentContentWithResponse Download the registered PDF
+// GetDocumentContentWithResponse Download one of the document's PDFs
 //
-// Streams the original PDF exactly as it was uploaded; its SHA-256 equals the
-// document's `sha256`. The signed version is available from the archive once
-// the document is archived.
+// Streams one version of the document, by default its current one: the issued
+// PDF once a clerk has numbered and sealed it, else the personally signed PDF
+// once the approver has signed it, else the original. `version` asks for an
+// earlier one. The `original` is exactly the upload: its SHA-256 equals the
+// document's `sha256`. The `Docflow-Version` header names the version served.
+//
+// Asking for a version the document does not have yet (`signed` before the
+// signature, `issued` before the clerk issued it, either for an incoming
+// document) answers 404 `not_found` with `version` in `details`; a value
+// outside the list answers 400 `invalid_argument`. Each download is recorded
+// in the audit trail with the version served.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/documents/{id}/content (the `GetDocumentContent` operationId).
-func (c *ClientWithResponses) GetDocumentContentWithResponse(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*GetDocumentContentResponse, error) {
-	rsp, err := c.GetDocumentContent(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetDocumentContentWithResponse(ctx context.Context, id DocumentID, params *GetDocumentContentParams, reqEditors ...RequestEditorFn) (*GetDocumentContentResponse, error) {
+	rsp, err := c.GetDocumentContent(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -7209,6 +7279,13 @@ func ParseGetDocumentContentResponse(rsp *http.Response) (*GetDocumentContentRes
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7244,6 +7321,26 @@ func ParseGetDocumentContentResponse(rsp *http.Response) (*GetDocumentContentRes
 		}
 		response.JSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetDocumentContentResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		if values := rsp.Header.Values("Docflow-Version"); len(values) > 0 {
+			var value DocumentVersion
+			if err := runtime.BindStyledParameterWithOptions("simple", "Docflow-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.DocflowVersion = value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

@@ -96,7 +96,17 @@ func (fakeAPI) GetDocumentContent(_ context.Context, req httpapi.GetDocumentCont
 			Code: httpapi.ErrorCodeNotFound, Message: "no document with id " + req.ID,
 		}}, nil
 	}
-	return httpapi.GetDocumentContent200ApplicationPDFResponse{Body: bytes.NewReader(samplePDF), ContentLength: int64(len(samplePDF))}, nil
+	// Without a version the fake's current one is the issued PDF.
+	version := req.Params.Version
+	if version == "" {
+		version = httpapi.DocumentVersionIssued
+	}
+	return httpapi.GetDocumentContent200ApplicationPDFResponse{
+		Body: bytes.NewReader(samplePDF), ContentLength: int64(len(samplePDF)),
+		Headers: httpapi.GetDocumentContent200ResponseHeaders{
+			DocflowVersion: version, ContentDisposition: `attachment; filename="doc-1-` + string(version) + `.pdf"`,
+		},
+	}, nil
 }
 
 func (fakeAPI) ListInbox(_ context.Context, req httpapi.ListInboxRequestObject) (httpapi.ListInboxResponseObject, error) {
@@ -276,18 +286,31 @@ func TestCreateDocument(t *testing.T) {
 func TestGetDocumentContent(t *testing.T) {
 	t.Parallel()
 	client := newClient(t)
-	res, err := client.GetDocumentContentWithResponse(t.Context(), "doc-1")
-	if err != nil {
-		t.Fatalf("get content: %v", err)
-	}
-	if res.StatusCode() != http.StatusOK || !bytes.Equal(res.Body, samplePDF) {
-		t.Fatalf("status %d, %d bytes; want 200 with the PDF", res.StatusCode(), len(res.Body))
-	}
-	if ct := res.HTTPResponse.Header.Get("Content-Type"); ct != "application/pdf" {
-		t.Errorf("Content-Type = %q, want application/pdf", ct)
+	for _, c := range []struct {
+		params *httpapi.GetDocumentContentParams
+		want   string
+	}{
+		{nil, "issued"},
+		{&httpapi.GetDocumentContentParams{}, "issued"},
+		{&httpapi.GetDocumentContentParams{Version: httpapi.DocumentVersionOriginal}, "original"},
+	} {
+		res, err := client.GetDocumentContentWithResponse(t.Context(), "doc-1", c.params)
+		if err != nil {
+			t.Fatalf("get content: %v", err)
+		}
+		if res.StatusCode() != http.StatusOK || !bytes.Equal(res.Body, samplePDF) {
+			t.Fatalf("status %d, %d bytes; want 200 with the PDF", res.StatusCode(), len(res.Body))
+		}
+		h := res.HTTPResponse.Header
+		if ct := h.Get("Content-Type"); ct != "application/pdf" {
+			t.Errorf("Content-Type = %q, want application/pdf", ct)
+		}
+		if v, cd := h.Get("Docflow-Version"), h.Get("Content-Disposition"); v != c.want || cd != `attachment; filename="doc-1-`+c.want+`.pdf"` {
+			t.Errorf("params %+v: Docflow-Version %q, Content-Disposition %q, want the %s version", c.params, v, cd, c.want)
+		}
 	}
 
-	res, err = client.GetDocumentContentWithResponse(t.Context(), "missing")
+	res, err := client.GetDocumentContentWithResponse(t.Context(), "missing", nil)
 	if err != nil {
 		t.Fatalf("get content: %v", err)
 	}

@@ -177,6 +177,27 @@ func (e DocumentStatus) Valid() bool {
 	}
 }
 
+// Defines values for DocumentVersion.
+const (
+	DocumentVersionIssued   DocumentVersion = "issued"
+	DocumentVersionOriginal DocumentVersion = "original"
+	DocumentVersionSigned   DocumentVersion = "signed"
+)
+
+// Valid indicates whether the value is a known member of the DocumentVersion enum.
+func (e DocumentVersion) Valid() bool {
+	switch e {
+	case DocumentVersionIssued:
+		return true
+	case DocumentVersionOriginal:
+		return true
+	case DocumentVersionSigned:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorCode.
 const (
 	ErrorCodeConfidentialDocument ErrorCode = "confidential_document"
@@ -1098,6 +1119,11 @@ type DocumentSummary struct {
 	Status DocumentStatus `json:"status"`
 }
 
+// DocumentVersion A version of a document's PDF: `original` the registered upload, `signed`
+// the original with the approver's personal signature, `issued` the signed PDF
+// numbered and sealed with the organisation signature by a clerk.
+type DocumentVersion string
+
 // Error The body of every error response.
 type Error struct {
 	// Code A stable machine code; never renamed or reused. Caller's mistakes:
@@ -1749,6 +1775,12 @@ type ListDocumentsParams struct {
 
 	// PageToken The `next_page_token` of the previous page; omit it for the first page.
 	PageToken PageToken `form:"page_token,omitempty" json:"page_token,omitempty"`
+}
+
+// GetDocumentContentParams defines parameters for GetDocumentContent.
+type GetDocumentContentParams struct {
+	// Version Which version to download; default the current one.
+	Version DocumentVersion `form:"version,omitempty" json:"version,omitempty"`
 }
 
 // ListInboxParams defines parameters for ListInbox.

@@ -202,22 +202,79 @@ func (s *Server) GetDocument(ctx context.Context, req httpapi.GetDocumentRequest
 	return out, nil
 }
 
-// GetDocumentContent streams the registered original.
+// GetDocumentContent streams one version of a document, by default its
+// current one. The version served is in the audit trail: an original and
+// its sealed copy are different disclosures of the same document.
 func (s *Server) GetDocumentContent(ctx context.Context, req httpapi.GetDocumentContentRequestObject) (httpapi.GetDocumentContentResponseObject, error) {
 	p := principal(ctx)
-	var d readmodel.Document
+	var (
+		obj     events.Object
+		version = req.Params.Version
+	)
 	rc, err := func() (io.ReadCloser, error) {
-		var err error
-		d, err = s.Read.Document(ctx, p.Agency, req.ID)
+		if version != "" && !version.Valid() {
+			return nil, errs.E("server.GetDocumentContent", errs.Invalid, errcode.InvalidArgument,
+				fmt.Sprintf("there is no version %q: choose original, signed or issued", version)).WithDetail("version", "must be original, signed or issued")
+		}
+		d, err := s.Read.Document(ctx, p.Agency, req.ID)
 		if err != nil {
 			return nil, err
 		}
-		return s.open(ctx, d.Object)
+		if obj, version, err = documentVersion(d, version); err != nil {
+			return nil, err
+		}
+		return s.open(ctx, obj)
 	}()
-	if err := s.audited(ctx, p, "document.download", req.ID, "", err); err != nil {
+	// A refused value is not copied into the trail: the caller chose it.
+	detail := ""
+	if version.Valid() {
+		detail = "version=" + string(version)
+	}
+	if err := s.audited(ctx, p, "document.download", req.ID, detail, err); err != nil {
 		return nil, err
 	}
-	return httpapi.GetDocumentContent200ApplicationPDFResponse{Body: rc, ContentLength: d.Object.Size}, nil
+	return httpapi.GetDocumentContent200ApplicationPDFResponse{
+		Body: rc, ContentLength: obj.Size,
+		Headers: httpapi.GetDocumentContent200ResponseHeaders{
+			DocflowVersion:     version,
+			ContentDisposition: fmt.Sprintf("attachment; filename=%q", fmt.Sprintf("%s-%s.pdf", req.ID, version)),
+		},
+	}, nil
+}
+
+// documentVersion is the PDF of d that asked names, or with asked empty
+// the current one (the same the signatures are verified on), and its name.
+func documentVersion(d readmodel.Document, asked httpapi.DocumentVersion) (events.Object, httpapi.DocumentVersion, error) {
+	if asked == "" {
+		obj, which := d.Latest()
+		switch which {
+		case "sealed":
+			return obj, httpapi.DocumentVersionIssued, nil
+		case "signed":
+			return obj, httpapi.DocumentVersionSigned, nil
+		}
+		return obj, httpapi.DocumentVersionOriginal, nil
+	}
+	var obj events.Object
+	switch asked {
+	case httpapi.DocumentVersionOriginal:
+		return d.Object, asked, nil
+	case httpapi.DocumentVersionSigned:
+		obj = d.Signed
+	case httpapi.DocumentVersionIssued:
+		obj = d.Sealed
+	}
+	if obj.Key == "" {
+		return events.Object{}, asked, errs.E("server.GetDocumentContent", errs.NotFound, errcode.NotFound,
+			fmt.Sprintf("document %s has no %s version yet; %s", d.ID, asked, versionMadeWhen[asked])).WithDetail("version", "not made yet")
+	}
+	return obj, asked, nil
+}
+
+// versionMadeWhen tells the caller who asked too early when to ask again.
+var versionMadeWhen = map[httpapi.DocumentVersion]string{
+	httpapi.DocumentVersionSigned: "it is signed when the last approver agrees (an incoming document is never signed here)",
+	httpapi.DocumentVersionIssued: "it is issued when a clerk numbers and seals the signed document",
 }
 
 // open reads an object whose digest is known, failing the read if the bytes
