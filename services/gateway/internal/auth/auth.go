@@ -38,6 +38,11 @@ type Principal struct {
 	FullName string
 	Role     string
 	Agency   string
+	// Clearance is the highest secret level (MAT, TOI_MAT, TUYET_MAT) the
+	// agency cleared the person to read beyond the documents they are
+	// named on; empty for none. It is read from the users file on every
+	// request, so withdrawing it takes effect without a new login.
+	Clearance string
 }
 
 // User is one entry of the users file.
@@ -47,7 +52,14 @@ type User struct {
 	Role           string `yaml:"role"`
 	Agency         string `yaml:"agency"`
 	PasswordBcrypt string `yaml:"password_bcrypt"`
+	// Clearance is the agency's clearance of the person for secret
+	// documents: MAT, TOI_MAT or TUYET_MAT, each including the ones below;
+	// absent for none, which is the default for every role.
+	Clearance string `yaml:"clearance,omitempty"`
 }
+
+// clearances are the levels a person may be cleared for.
+var clearances = []string{"MAT", "TOI_MAT", "TUYET_MAT"}
 
 type usersFile struct {
 	Users []User `yaml:"users"`
@@ -75,6 +87,8 @@ func LoadUsers(path string) ([]User, error) {
 			problems = append(problems, fmt.Errorf("user %s: listed twice", u.Username))
 		case !slices.Contains(roles, u.Role):
 			problems = append(problems, fmt.Errorf("user %s: role %q is not one of %v", u.Username, u.Role, roles))
+		case u.Clearance != "" && !slices.Contains(clearances, u.Clearance):
+			problems = append(problems, fmt.Errorf("user %s: clearance %q is not one of %v", u.Username, u.Clearance, clearances))
 		}
 		seen[u.Username] = true
 	}
@@ -132,7 +146,7 @@ func (a *Authenticator) Login(username, password string) (string, time.Time, Pri
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !ok {
 		return "", time.Time{}, Principal{}, errs.E(op, errs.Unauthenticated, errcode.Unauthenticated, "wrong username or password")
 	}
-	p := Principal{Username: u.Username, FullName: u.FullName, Role: u.Role, Agency: u.Agency}
+	p := Principal{Username: u.Username, FullName: u.FullName, Role: u.Role, Agency: u.Agency, Clearance: u.Clearance}
 	exp := a.now().Add(a.ttl)
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims{
 		RegisteredClaims: jwt.RegisteredClaims{Subject: u.Username, ExpiresAt: jwt.NewNumericDate(exp), IssuedAt: jwt.NewNumericDate(a.now()), Issuer: "docflow"},
@@ -170,7 +184,7 @@ func (a *Authenticator) Verify(token string) (Principal, error) {
 	if !ok || u.Role != c.Role || u.Agency != c.Agency {
 		return Principal{}, errs.E(op, errs.Unauthenticated, errcode.Unauthenticated, "the account behind this token has changed; sign in again")
 	}
-	return Principal{Username: u.Username, FullName: u.FullName, Role: u.Role, Agency: u.Agency}, nil
+	return Principal{Username: u.Username, FullName: u.FullName, Role: u.Role, Agency: u.Agency, Clearance: u.Clearance}, nil
 }
 
 // Require refuses p unless its role is one of allowed.

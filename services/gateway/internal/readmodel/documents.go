@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -75,12 +74,14 @@ func (d Document) Latest() (events.Object, string) {
 	return d.Object, "original"
 }
 
-// DocumentQuery selects a page of an agency's documents, most recently
-// changed first, perhaps only those in one status.
+// DocumentQuery selects a page of the documents of the reader's agency
+// that the reader may read, most recently changed first, perhaps only those
+// in one status.
 type DocumentQuery struct {
-	Agency, Status string
-	PageSize       int
-	PageToken      string
+	Reader    Reader
+	Status    string
+	PageSize  int
+	PageToken string
 }
 
 // SelfDescription is what an incoming document says of itself, as the clerk
@@ -151,11 +152,11 @@ func registerDocument(ctx context.Context, tx *sql.Tx, ev events.Event, d *event
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO documents (id, agency, kind, subject, urgency, confidentiality, arrival_number, arrival_year,
 			status, bucket, object_key, object_version, sha256, size, created_at, updated_at,
-			issuer, issuer_id, symbol, issued_on, description, received_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19, $20, $21)`,
+			issuer, issuer_id, symbol, issued_on, description, received_at, drafter)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19, $20, $21, $22)`,
 		d.DocumentID, d.Agency, d.Kind, d.Subject, d.Urgency, d.Confidentiality, d.ArrivalNumber, d.ArrivalYear,
 		StatusRegistered, d.Original.Bucket, d.Original.Key, d.Original.VersionID, d.Original.SHA256, d.Original.Size, sqlstore.Time(ev.Time),
-		d.Issuer, d.IssuerID, d.Symbol, d.IssuedOn, d.Description, sqlstore.Time(received))
+		d.Issuer, d.IssuerID, d.Symbol, d.IssuedOn, d.Description, sqlstore.Time(received), d.By.Username)
 	return err
 }
 
@@ -200,12 +201,15 @@ func waitForTasks(status string) projection {
 	}
 }
 
-// Document returns one document of agency with its history.
-func (s *Store) Document(ctx context.Context, agency, id string) (Document, error) {
+// Document returns one document of r's agency with its history, if r may
+// read it. One r may not read is not found to them, as one that does not
+// exist is (its existence is not disclosed), with ErrNeedToKnow as cause.
+func (s *Store) Document(ctx context.Context, r Reader, id string) (Document, error) {
 	const op = "readmodel.Document"
 	var (
 		d                Document
 		created, updated string
+		readable         bool
 	)
 	dest := []any{&d.ID, &d.Agency, &d.Kind, &d.Subject, &d.Urgency, &d.Confidentiality, &d.ArrivalNumber, &d.ArrivalYear,
 		&d.Status, &d.WaitingFor, &d.RecordID, &created, &updated,
@@ -213,19 +217,25 @@ func (s *Store) Document(ctx context.Context, agency, id string) (Document, erro
 	for _, o := range []*events.Object{&d.Object, &d.Signed, &d.Sealed, &d.Archived} {
 		dest = append(dest, &o.Bucket, &o.Key, &o.VersionID, &o.SHA256, &o.Size)
 	}
+	dest = append(dest, &readable)
+	args := []any{id, r.Agency}
 	err := s.db.QueryRowContext(ctx, `SELECT d.id, d.agency, d.kind, d.subject, d.urgency, d.confidentiality, d.arrival_number, d.arrival_year,
 		d.status, d.waiting_for, d.record_id, d.created_at, d.updated_at, d.issuer, d.issuer_id, d.symbol, d.issued_on, d.description,
 		d.bucket, d.object_key, d.object_version, d.sha256, d.size,
 		d.signed_bucket, d.signed_key, d.signed_version, d.signed_sha256, d.signed_size,
 		COALESCE(o.sealed_bucket, ''), COALESCE(o.sealed_key, ''), COALESCE(o.sealed_version, ''), COALESCE(o.sealed_sha256, ''), COALESCE(o.sealed_size, 0),
-		d.archived_bucket, d.archived_key, d.archived_version, d.archived_sha256, d.archived_size
+		d.archived_bucket, d.archived_key, d.archived_version, d.archived_sha256, d.archived_size,
+		CASE WHEN `+r.readable(binder(&args))+` THEN TRUE ELSE FALSE END
 		FROM documents d LEFT JOIN outgoing o ON o.document_id = d.id
-		WHERE d.id = $1 AND d.agency = $2`, id, agency).Scan(dest...)
+		WHERE d.id = $1 AND d.agency = $2`, args...).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Document{}, errs.E(op, errs.NotFound, errcode.NotFound, "no document "+id)
 	}
 	if err != nil {
 		return Document{}, errs.Wrap(op, err)
+	}
+	if !readable {
+		return Document{}, errs.E(op, errs.NotFound, errcode.NotFound, "no document "+id).WithCause(ErrNeedToKnow)
 	}
 	d.CreatedAt, _ = sqlstore.ParseTime(created)
 	d.UpdatedAt, _ = sqlstore.ParseTime(updated)
@@ -242,25 +252,23 @@ func (s *Store) Documents(ctx context.Context, q DocumentQuery) ([]Document, str
 	if err != nil {
 		return nil, "", err
 	}
-	where := `agency = $1`
-	args := []any{q.Agency}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	where := `d.agency = $1`
+	args := []any{q.Reader.Agency}
+	arg := binder(&args)
+	where += ` AND ` + q.Reader.readable(arg)
 	if q.Status != "" {
-		where += ` AND status = ` + arg(q.Status)
+		where += ` AND d.status = ` + arg(q.Status)
 	}
 	if q.PageToken != "" {
 		after, err := decodePageToken(q.PageToken, "documents:"+q.Status, 2)
 		if err != nil {
 			return nil, "", errs.E(op, errs.Invalid, errcode.InvalidArgument, pageTokenMalformedHint).WithDetail("page_token", "invalid")
 		}
-		where += ` AND (updated_at, id) < (` + arg(after[0]) + `, ` + arg(after[1]) + `)`
+		where += ` AND (d.updated_at, d.id) < (` + arg(after[0]) + `, ` + arg(after[1]) + `)`
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, agency, kind, subject, urgency, confidentiality, arrival_number, arrival_year, status,
-		waiting_for, record_id, created_at, updated_at FROM documents WHERE `+where+`
-		ORDER BY updated_at DESC, id DESC LIMIT `+arg(size+1), args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.agency, d.kind, d.subject, d.urgency, d.confidentiality, d.arrival_number, d.arrival_year, d.status,
+		d.waiting_for, d.record_id, d.created_at, d.updated_at FROM documents d WHERE `+where+`
+		ORDER BY d.updated_at DESC, d.id DESC LIMIT `+arg(size+1), args...)
 	if err != nil {
 		return nil, "", errs.Wrap(op, err)
 	}

@@ -26,7 +26,7 @@ func TestDocumentsByStatus(t *testing.T) {
 		}
 		list := func(q readmodel.DocumentQuery) ([]string, string) {
 			t.Helper()
-			q.Agency = agency
+			q.Reader = anyReader(agency)
 			docs, next, err := s.Documents(t.Context(), q)
 			if err != nil {
 				t.Fatal(err)
@@ -50,10 +50,10 @@ func TestDocumentsByStatus(t *testing.T) {
 			t.Fatalf("all documents: %v", ids)
 		}
 		_, first := list(readmodel.DocumentQuery{PageSize: 1})
-		if _, _, err := s.Documents(t.Context(), readmodel.DocumentQuery{Agency: agency, Status: readmodel.StatusSigned, PageToken: first}); err == nil {
+		if _, _, err := s.Documents(t.Context(), readmodel.DocumentQuery{Reader: anyReader(agency), Status: readmodel.StatusSigned, PageToken: first}); err == nil {
 			t.Fatal("a token of the unfiltered listing was taken for the signed one")
 		}
-		if docs, _, err := s.Documents(t.Context(), readmodel.DocumentQuery{Agency: "other", PageSize: 10}); err != nil || len(docs) != 0 {
+		if docs, _, err := s.Documents(t.Context(), readmodel.DocumentQuery{Reader: anyReader("other"), PageSize: 10}); err != nil || len(docs) != 0 {
 			t.Fatalf("another agency sees %d documents (%v)", len(docs), err)
 		}
 	})

@@ -263,11 +263,11 @@ func TestInboxRebuiltFromTheStream(t *testing.T) {
 			}
 			for i := range 60 {
 				doc := fmt.Sprintf("doc-%02d", i)
-				want, err := live.Document(t.Context(), agency, doc)
+				want, err := live.Document(t.Context(), anyReader(agency), doc)
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := s.Document(t.Context(), agency, doc)
+				got, err := s.Document(t.Context(), anyReader(agency), doc)
 				if err != nil {
 					t.Fatal(err)
 				}

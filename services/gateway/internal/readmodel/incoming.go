@@ -30,12 +30,15 @@ type Arrival struct {
 	Deadline   time.Time
 }
 
-// Arrivals lists the documents that agency registered in year with an
-// arrival time in [since, until), in incoming-number order. Secret documents
-// are left out: they are numbered in their own series and kept in a
-// separate register (DOMAIN.md §3), so the ordinary one never prints them.
-func (s *Store) Arrivals(ctx context.Context, agency string, year int, since, until time.Time) ([]Arrival, error) {
+// Arrivals lists the documents that r's agency registered in year with an
+// arrival time in [since, until) and r may read, in incoming-number order.
+// Secret documents are left out: they are numbered in their own series and
+// kept in a separate register (DOMAIN.md §3), so the ordinary one never
+// prints them.
+func (s *Store) Arrivals(ctx context.Context, r Reader, year int, since, until time.Time) ([]Arrival, error) {
 	const op = "readmodel.Arrivals"
+	args := []any{r.Agency, year, sqlstore.Time(since), sqlstore.Time(until)}
+	readable := r.readable(binder(&args))
 	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.arrival_number, d.received_at, d.kind, d.subject, d.confidentiality,
 			d.issuer, d.issuer_id, d.symbol, d.issued_on, d.description, d.status,
 			COALESCE(t.assignee, ''), COALESCE(t.assigned_at, ''), COALESCE(t.deadline, '')
@@ -43,9 +46,8 @@ func (s *Store) Arrivals(ctx context.Context, agency string, year int, since, un
 		LEFT JOIN tasks t ON t.id = (
 			SELECT f.id FROM tasks f WHERE f.document_id = d.id ORDER BY f.assigned_at, f.id LIMIT 1)
 		WHERE d.agency = $1 AND d.arrival_year = $2 AND d.received_at >= $3 AND d.received_at < $4
-			AND d.confidentiality = 'NONE'
-		ORDER BY d.arrival_number, d.id`,
-		agency, year, sqlstore.Time(since), sqlstore.Time(until))
+			AND d.confidentiality = 'NONE' AND `+readable+`
+		ORDER BY d.arrival_number, d.id`, args...)
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}

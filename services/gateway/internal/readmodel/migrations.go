@@ -121,4 +121,10 @@ var migrations = []string{
 	// wrote it into the documents bucket, which holds the original too,
 	// under signed/<document id>.pdf. Its digest was never projected.
 	`UPDATE documents SET signed_bucket = bucket, signed_key = 'signed/' || id || '.pdf' WHERE status IN ('signed', 'archived')`,
+	// Who drafted (uploaded) a document names them on it (access.go);
+	// documents projected before were registered by the actor of their
+	// document.received line.
+	`ALTER TABLE documents ADD COLUMN drafter TEXT NOT NULL DEFAULT ''`,
+	`UPDATE documents SET drafter = COALESCE((SELECT h.actor FROM document_history h
+		WHERE h.document_id = documents.id AND h.type = 'vn.docflow.document.received.v1' LIMIT 1), '')`,
 }

@@ -93,15 +93,18 @@ func scanIssued(row scanner) (Issued, error) {
 	return i, nil
 }
 
-// Outgoing lists the documents agency issued in year with an issue time in
-// [since, until), in the order they were issued. Secret documents are left
-// out, as in Arrivals: their series has a register of its own.
-func (s *Store) Outgoing(ctx context.Context, agency string, year int, since, until time.Time) ([]Issued, error) {
+// Outgoing lists the documents r's agency issued in year with an issue time
+// in [since, until) and r may read, in the order they were issued. Secret
+// documents are left out, as in Arrivals: their series has a register of
+// its own.
+func (s *Store) Outgoing(ctx context.Context, r Reader, year int, since, until time.Time) ([]Issued, error) {
 	const op = "readmodel.Outgoing"
+	args := []any{r.Agency, year, sqlstore.Time(since), sqlstore.Time(until)}
+	readable := r.readable(binder(&args))
 	rows, err := s.db.QueryContext(ctx, `SELECT `+issuedColumns+` FROM outgoing
 		WHERE agency = $1 AND year = $2 AND issued_at >= $3 AND issued_at < $4 AND register <> 'outgoing/secret'
-		ORDER BY issued_at, number, document_id`,
-		agency, year, sqlstore.Time(since), sqlstore.Time(until))
+			AND EXISTS (SELECT 1 FROM documents d WHERE d.id = outgoing.document_id AND `+readable+`)
+		ORDER BY issued_at, number, document_id`, args...)
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}

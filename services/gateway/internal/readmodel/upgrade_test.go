@@ -55,7 +55,7 @@ func TestDocumentsFromBeforeTheUpgradeAreInTheRegister(t *testing.T) {
 	t.Parallel()
 	received := time.Date(2026, 1, 5, 1, 30, 0, 0, time.UTC)
 	eachOlderRelease(t, firstRelease, received, map[string]string{"old": StatusRegistered}, func(t *testing.T, s *Store) {
-		got, err := s.Arrivals(t.Context(), "000.00.00.G22", 2026, time.Date(2026, 1, 5, 0, 0, 0, 0, vntime.Zone), time.Date(2026, 1, 6, 0, 0, 0, 0, vntime.Zone))
+		got, err := s.Arrivals(t.Context(), Reader{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"}, 2026, time.Date(2026, 1, 5, 0, 0, 0, 0, vntime.Zone), time.Date(2026, 1, 6, 0, 0, 0, 0, vntime.Zone))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +74,7 @@ func TestDocumentsSignedBeforeTheUpgradeKeepTheirSignedPDF(t *testing.T) {
 	docs := map[string]string{"registered": StatusRegistered, "rejected": StatusRejected, "signed": StatusSigned, "archived": StatusArchived}
 	eachOlderRelease(t, releaseWithoutPDFs, time.Date(2026, 1, 5, 1, 30, 0, 0, time.UTC), docs, func(t *testing.T, s *Store) {
 		for id := range docs {
-			d, err := s.Document(t.Context(), "000.00.00.G22", id)
+			d, err := s.Document(t.Context(), Reader{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"}, id)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -135,7 +135,7 @@ func (s *Server) resubmit(ctx context.Context, p auth.Principal, taskID string, 
 		original = rep.Revision
 		detail = "revision sha256=" + original.SHA256
 	} else {
-		doc, derr := s.Read.Document(ctx, p.Agency, task.DocumentID)
+		doc, derr := s.Read.Document(ctx, s.reader(p), task.DocumentID)
 		if derr != nil {
 			return chain.ChangeResult{}, "", derr
 		}
@@ -157,7 +157,7 @@ func (s *Server) RecallDocument(ctx context.Context, req httpapi.RecallDocumentR
 		reason = req.Body.Reason
 	}
 	res, err := func() (chain.ChangeResult, error) {
-		if _, err := s.Read.Document(ctx, p.Agency, req.ID); err != nil {
+		if _, err := s.Read.Document(ctx, s.reader(p), req.ID); err != nil {
 			return chain.ChangeResult{}, err
 		}
 		return s.Decider.Change(ctx, workflows.ApprovalWorkflowID(req.ID), chain.UpdateRecall, chain.Recall{By: actor(p), Reason: reason})
@@ -192,7 +192,7 @@ func (s *Server) RecordAgencyReply(ctx context.Context, req httpapi.RecordAgency
 		if body.Status == events.ReceiptRejected && strings.TrimSpace(body.Reason) == "" {
 			return errs.E(op, errs.Invalid, errcode.InvalidArgument, "a refusal (02) needs the reason the agency gave").WithDetail("reason", "required with 02")
 		}
-		if _, err := s.Read.Document(ctx, p.Agency, req.ID); err != nil {
+		if _, err := s.Read.Document(ctx, s.reader(p), req.ID); err != nil {
 			return err
 		}
 		return s.Decider.Reply(ctx, workflows.ApprovalWorkflowID(req.ID), chain.AgencyReply{

@@ -159,12 +159,13 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// ListDocuments lists the documents of the caller's agency, most recently
-// changed first: a clerk asks for the signed ones to issue them.
+// ListDocuments lists the documents of the caller's agency that the caller
+// may read, most recently changed first: a clerk asks for the signed ones
+// to issue them.
 func (s *Server) ListDocuments(ctx context.Context, req httpapi.ListDocumentsRequestObject) (httpapi.ListDocumentsResponseObject, error) {
 	p := principal(ctx)
 	docs, next, err := s.Read.Documents(ctx, readmodel.DocumentQuery{
-		Agency: p.Agency, Status: string(req.Params.Status), PageSize: pageSize(req.Params.PageSize), PageToken: req.Params.PageToken,
+		Reader: s.reader(p), Status: string(req.Params.Status), PageSize: pageSize(req.Params.PageSize), PageToken: req.Params.PageToken,
 	})
 	if err != nil {
 		return nil, err
@@ -179,11 +180,13 @@ func documentListItem(d readmodel.Document) httpapi.DocumentListItem {
 	}
 }
 
-// GetDocument returns a document of the caller's agency with its history.
+// GetDocument returns a document of the caller's agency with its history,
+// if the caller may read it. Each read is in the audit trail, and so is
+// each refused one.
 func (s *Server) GetDocument(ctx context.Context, req httpapi.GetDocumentRequestObject) (httpapi.GetDocumentResponseObject, error) {
 	p := principal(ctx)
-	d, err := s.Read.Document(ctx, p.Agency, req.ID)
-	if err != nil {
+	d, err := s.Read.Document(ctx, s.reader(p), req.ID)
+	if err := s.audited(ctx, p, "document.read", req.ID, "", err); err != nil {
 		return nil, err
 	}
 	out := httpapi.GetDocument200JSONResponse{
@@ -216,7 +219,7 @@ func (s *Server) GetDocumentContent(ctx context.Context, req httpapi.GetDocument
 			return nil, errs.E("server.GetDocumentContent", errs.Invalid, errcode.InvalidArgument,
 				fmt.Sprintf("there is no version %q: choose original, signed or issued", version)).WithDetail("version", "must be original, signed or issued")
 		}
-		d, err := s.Read.Document(ctx, p.Agency, req.ID)
+		d, err := s.Read.Document(ctx, s.reader(p), req.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -100,7 +100,7 @@ func (s *Server) issue(ctx context.Context, p auth.Principal, id string, attachm
 		return chain.IssueResult{}, err
 	}
 	// Only a document of the caller's agency: another agency's is not found.
-	if _, err := s.Read.Document(ctx, p.Agency, id); err != nil {
+	if _, err := s.Read.Document(ctx, s.reader(p), id); err != nil {
 		return chain.IssueResult{}, err
 	}
 	return s.Issuer.Issue(ctx, workflows.ApprovalWorkflowID(id), chain.Issue{By: actor(p), Attachment: attachment})
@@ -122,7 +122,7 @@ func (s *Server) GetDocumentSignatures(ctx context.Context, req httpapi.GetDocum
 
 func (s *Server) verifyDocument(ctx context.Context, p auth.Principal, id string, out *httpapi.SignatureReport) (string, error) {
 	const op = "server.GetDocumentSignatures"
-	d, err := s.Read.Document(ctx, p.Agency, id)
+	d, err := s.Read.Document(ctx, s.reader(p), id)
 	if err != nil {
 		return "", err
 	}

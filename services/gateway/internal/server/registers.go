@@ -78,7 +78,7 @@ func (s *Server) printRegister(ctx context.Context, p auth.Principal, name httpa
 	switch reg.Name {
 	case registers.Incoming, registers.FollowUp:
 		since, until := period.Bounds()
-		docs, err := s.Read.Arrivals(ctx, p.Agency, period.Year, since, until)
+		docs, err := s.Read.Arrivals(ctx, s.reader(p), period.Year, since, until)
 		if err != nil {
 			return registers.Sheet{}, nil, errs.E(op, errs.Unavailable, errcode.Unavailable,
 				"the register could not be read; try again in a moment").WithCause(err)
@@ -90,7 +90,7 @@ func (s *Server) printRegister(ctx context.Context, p auth.Principal, name httpa
 		}
 	case registers.Outgoing:
 		since, until := period.Bounds()
-		docs, err := s.Read.Outgoing(ctx, p.Agency, period.Year, since, until)
+		docs, err := s.Read.Outgoing(ctx, s.reader(p), period.Year, since, until)
 		if err != nil {
 			return registers.Sheet{}, nil, errs.E(op, errs.Unavailable, errcode.Unavailable,
 				"the register could not be read; try again in a moment").WithCause(err)

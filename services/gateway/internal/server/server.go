@@ -184,6 +184,12 @@ func principal(ctx context.Context) auth.Principal {
 	return p
 }
 
+// reader is p as the need-to-know rule of the read model sees them: every
+// read of a document on p's behalf goes through it (readmodel/access.go).
+func (s *Server) reader(p auth.Principal) readmodel.Reader {
+	return readmodel.Reader{Username: p.Username, Role: p.Role, Agency: p.Agency, Clearance: p.Clearance, Now: s.now()}
+}
+
 func actor(p auth.Principal) events.Actor {
 	return events.Actor{Username: p.Username, Role: p.Role, Agency: p.Agency}
 }
@@ -199,6 +205,11 @@ func (s *Server) audited(ctx context.Context, p auth.Principal, action, target, 
 			outcome = audit.Refused
 		}
 		detail = strings.TrimSpace(detail + " " + string(errs.Wire(err).Code))
+		// The caller is told the document is not found; the trail keeps
+		// that it exists and was withheld.
+		if errors.Is(err, readmodel.ErrNeedToKnow) {
+			detail += " need_to_know"
+		}
 	}
 	if aerr := s.Audit.Record(context.WithoutCancel(ctx), audit.Entry{
 		Actor: p.Username, Role: p.Role, Agency: p.Agency, Action: action, Target: target, Outcome: outcome, Detail: detail,
