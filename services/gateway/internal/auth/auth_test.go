@@ -1,7 +1,9 @@
 package auth_test
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,5 +82,42 @@ func TestRequire(t *testing.T) {
 	}
 	if err := auth.Require(p, "register documents", auth.RoleClerk); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A clearance is one of the secret levels, and it is read from the users
+// file on every request: withdrawn there, a token in hand no longer carries
+// it.
+func TestClearance(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(clearance string) string {
+		t.Helper()
+		path := filepath.Join(dir, clearance+".yaml")
+		body := "users:\n  - {username: lanhdao2, role: leader, agency: \"000.00.00.G22\", password_bcrypt: \"" +
+			devUsers(t)[0].PasswordBcrypt + "\", clearance: \"" + clearance + "\"}\n"
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for _, bad := range []string{"NONE", "mat", "SECRET"} {
+		if _, err := auth.LoadUsers(write(bad)); err == nil || !strings.Contains(err.Error(), "clearance") {
+			t.Errorf("clearance %q: %v, want it refused", bad, err)
+		}
+	}
+	cleared, err := auth.LoadUsers(write("TOI_MAT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := auth.New(cleared, key, time.Hour)
+	token, _, p, err := a.Login("lanhdao2", "demo")
+	if err != nil || p.Clearance != "TOI_MAT" {
+		t.Fatalf("login: %+v %v", p, err)
+	}
+	cleared[0].Clearance = ""
+	withdrawn, _ := auth.New(cleared, key, time.Hour)
+	if got, err := withdrawn.Verify(token); err != nil || got.Clearance != "" {
+		t.Errorf("after the clearance is withdrawn: %+v %v", got, err)
 	}
 }

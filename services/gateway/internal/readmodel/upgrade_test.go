@@ -1,11 +1,13 @@
 package readmodel
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/vntime"
+	"github.com/docflow/docflow/services/gateway/internal/auth"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 )
@@ -17,6 +19,8 @@ const (
 	// releaseWithoutPDFs: before the documents kept every PDF the events
 	// name.
 	releaseWithoutPDFs = 32
+	// releaseWithoutDrafter: before the documents named their drafter.
+	releaseWithoutDrafter = 44
 )
 
 // eachOlderRelease runs test, in parallel on each database, with a database
@@ -37,6 +41,12 @@ func eachOlderRelease(t *testing.T, steps int, received time.Time, docs map[stri
 					arrival_year, status, bucket, object_key, sha256, size, created_at, updated_at)
 					VALUES ($1, '000.00.00.G22', 'CONG_VAN', 'Về việc cũ', 'THUONG', 'NONE', 1, 2026, $2, 'b', 'k', 'ab', 1, $3, $3)`,
 					id, status, sqlstore.Time(received)); err != nil {
+					t.Fatal(err)
+				}
+				// Its registration, as every release wrote it in the history.
+				if _, err := db.ExecContext(ctx, `INSERT INTO document_history (event_id, document_id, at, type, actor, summary)
+					VALUES ($1, $2, $3, 'vn.docflow.document.received.v1', 'chuyenvien1', 'Đã đăng ký')`,
+					"received-"+id, id, sqlstore.Time(received)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -85,6 +95,29 @@ func TestDocumentsSignedBeforeTheUpgradeKeepTheirSignedPDF(t *testing.T) {
 			}
 			if latest != want || which != wantWhich {
 				t.Errorf("%s document: latest PDF %s %+v, want %s %+v", id, which, latest, wantWhich, want)
+			}
+		}
+	})
+}
+
+// Documents registered before the drafter was kept still name theirs, read
+// from their registration in the history: the drafter reads them, another
+// official does not.
+func TestDocumentsRegisteredBeforeTheUpgradeNameTheirDrafter(t *testing.T) {
+	t.Parallel()
+	eachOlderRelease(t, releaseWithoutDrafter, time.Date(2026, 1, 5, 1, 30, 0, 0, time.UTC), map[string]string{"old": StatusRegistered}, func(t *testing.T, s *Store) {
+		for user, want := range map[string]bool{"chuyenvien1": true, "chuyenvien2": false} {
+			r := Reader{Username: user, Role: auth.RoleOfficial, Agency: "000.00.00.G22", Now: time.Now()}
+			readable, err := s.Readable(t.Context(), r, []string{"old", "missing"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if readable["old"] != want || readable["missing"] {
+				t.Errorf("%s may read %v, want old: %v", user, readable, want)
+			}
+			_, err = s.Document(t.Context(), r, "old")
+			if (err == nil) != want || (!want && !errors.Is(err, ErrNeedToKnow)) {
+				t.Errorf("%s reading old: %v", user, err)
 			}
 		}
 	})
