@@ -42,20 +42,20 @@ type Reader struct {
 // is not found, the audit trail that it was refused.
 var ErrNeedToKnow = errors.New("the document exists but the reader has no need to know it")
 
-// levels are the confidentiality marks from the least secret; a document
-// stored without one predates the mark and is not secret.
-var levels = []string{"", "NONE", "MAT", "TOI_MAT", "TUYET_MAT"}
-
-// unrestricted are the marks a role reads without a clearance.
-const unrestricted = 2
+// levels are the confidentiality marks from the least secret.
+var levels = []string{"NONE", "MAT", "TOI_MAT", "TUYET_MAT"}
 
 // cleared is the marks r may read through their role: those that are not
-// secret, and the secret ones up to r's clearance.
+// secret, and the secret ones up to r's clearance. A document without a
+// mark (intake refuses one, so only a faulty event makes it) is read as the
+// most secret: a mistake must not open a document to the whole agency.
 func (r Reader) cleared() []string {
-	if i := slices.Index(levels, r.Clearance); i >= unrestricted {
-		return levels[:i+1]
+	i := max(slices.Index(levels, r.Clearance), 0)
+	marks := slices.Clone(levels[:i+1])
+	if i == len(levels)-1 {
+		marks = append(marks, "")
 	}
-	return levels[:unrestricted]
+	return marks
 }
 
 // byRole is the condition under which r's role reads a document of the
