@@ -1,7 +1,7 @@
 // Package secrecy holds the rules on confidentiality and urgency marks
-// (DOMAIN.md §3). A secret document — MẬT, TỐI MẬT or TUYỆT MẬT — never goes
-// over the electronic exchange: every action that sends or dispatches a
-// document calls RefuseSecret first.
+// (DOMAIN.md §3). A secret document — MẬT, TỐI MẬT or TUYỆT MẬT — must
+// never go over the electronic exchange: RefuseSecret is the refusal an
+// action that sends or dispatches a document gives for one.
 package secrecy
 
 import (
