@@ -255,6 +255,9 @@ func (s *Store) Documents(ctx context.Context, q DocumentQuery) ([]Document, str
 	where := `d.agency = $1`
 	args := []any{q.Reader.Agency}
 	arg := binder(&args)
+	if !q.Reader.seesAll() {
+		where += ` AND d.id IN (` + q.Reader.candidates("$1", arg) + `)`
+	}
 	where += ` AND ` + q.Reader.readable(arg)
 	if q.Status != "" {
 		where += ` AND d.status = ` + arg(q.Status)
