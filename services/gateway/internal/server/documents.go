@@ -250,13 +250,7 @@ func (s *Server) GetDocumentContent(ctx context.Context, req httpapi.GetDocument
 func documentVersion(d readmodel.Document, asked httpapi.DocumentVersion) (events.Object, httpapi.DocumentVersion, error) {
 	if asked == "" {
 		obj, which := d.Latest()
-		switch which {
-		case "sealed":
-			return obj, httpapi.DocumentVersionIssued, nil
-		case "signed":
-			return obj, httpapi.DocumentVersionSigned, nil
-		}
-		return obj, httpapi.DocumentVersionOriginal, nil
+		return obj, latestVersion[which], nil
 	}
 	var obj events.Object
 	switch asked {
@@ -272,6 +266,12 @@ func documentVersion(d readmodel.Document, asked httpapi.DocumentVersion) (event
 			fmt.Sprintf("document %s has no %s version yet; %s", d.ID, asked, versionMadeWhen[asked])).WithDetail("version", "not made yet")
 	}
 	return obj, asked, nil
+}
+
+// latestVersion names in the API what readmodel.Document.Latest says the
+// latest PDF is.
+var latestVersion = map[string]httpapi.DocumentVersion{
+	"sealed": httpapi.DocumentVersionIssued, "signed": httpapi.DocumentVersionSigned, "original": httpapi.DocumentVersionOriginal,
 }
 
 // versionMadeWhen tells the caller who asked too early when to ask again.
