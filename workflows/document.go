@@ -13,4 +13,9 @@ type Document struct {
 	Urgency       string        `json:"urgency"`
 	ArrivalNumber int64         `json:"arrival_number"`
 	Original      events.Object `json:"original"`
+	// Confidentiality is the document's mark (NONE, MAT, TOI_MAT,
+	// TUYET_MAT); it travels with the document so that no step sends a
+	// secret document where it may not go. Empty in runs started before it
+	// was carried: such runs treat it as unknown.
+	Confidentiality string `json:"confidentiality,omitempty"`
 }

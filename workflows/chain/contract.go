@@ -62,6 +62,9 @@ const (
 const (
 	DecisionReturn  = "return"  // back to the drafter for revision, then the same step again
 	DecisionComment = "comment" // a remark that leaves the task open
+	// DecisionSign is the competent person's signature on a signing task;
+	// the only decision besides reject, return and comment that closes one.
+	DecisionSign = "sign"
 )
 
 // OutcomeRecalled is the outcome of a recalled document, besides
@@ -102,6 +105,39 @@ type Plan struct {
 	RuleID      string `json:"rule_id"`
 	RuleVersion string `json:"rule_version"`
 	Steps       []Step `json:"steps"`
+	// Signing is the step where the competent person signs, once every
+	// review step agreed (DOMAIN.md §4). Plans of outgoing documents have
+	// one; runs started before it existed have none and are signed by the
+	// person whose approval completed the last step.
+	Signing *Signing `json:"signing,omitempty"`
+}
+
+// Authorities a plan may give its signing position (thể thức ký, ND30
+// Appendix I). KT. and TUQ. are not among them: they come from the
+// substitute who signs in the holder's place.
+const (
+	AuthorityDirect = ""    // the position signs in its own right
+	AuthorityTM     = "TM." // on behalf of a collective (thay mặt)
+	AuthorityTL     = "TL." // by order of the head (thừa lệnh)
+	AuthorityQ      = "Q."  // as acting head (quyền)
+)
+
+// Signing is the plan's signing step: one task, of kind TaskSign, for the
+// holder of the competent position, who signs as an explicit act (decision
+// DecisionSign). A valid substitute may sign in the holder's place, under
+// KT. (a deputy standing in) or TUQ. (a written authorisation).
+type Signing struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Signer is the holder of the competent position, with their
+	// substitutes and supervisor, resolved as for any step.
+	Signer workflows.Assignee `json:"signer"`
+	// Authority is how the position signs by the plan (Authority*), and For
+	// the title it signs for under TM. or TL. ("Ủy ban nhân dân",
+	// "Bộ trưởng").
+	Authority           string `json:"authority,omitempty"`
+	For                 string `json:"for,omitempty"`
+	DeadlineWorkingDays int    `json:"deadline_working_days"`
 }
 
 // Step is one stage of the plan; its tasks run in parallel. A ModeExternal
@@ -177,6 +213,7 @@ type Result struct {
 const (
 	TaskApprove = events.TaskKindApprove // decide on the document for a step
 	TaskRevise  = events.TaskKindRevise  // the drafter revises and resubmits
+	TaskSign    = events.TaskKindSign    // the competent person signs (Plan.Signing)
 )
 
 // Statuses reported by QueryState.

@@ -65,6 +65,35 @@ type DocumentReceivedData struct {
 	Description string `json:"description,omitempty"`
 }
 
+// DocumentDraftedData is the payload of DocumentDrafted: an outgoing
+// document as its drafter created it (DOMAIN.md §4). It has no arrival
+// number: a draft is never entered in the incoming register.
+type DocumentDraftedData struct {
+	DocumentID      string    `json:"document_id"`
+	Agency          string    `json:"agency"`
+	Kind            string    `json:"kind"`
+	Subject         string    `json:"subject"`
+	Urgency         string    `json:"urgency"`
+	Confidentiality string    `json:"confidentiality"`
+	Original        Object    `json:"original"`
+	DraftedAt       time.Time `json:"drafted_at"`
+	By              Actor     `json:"by"` // the drafter
+	// Unit is the drafting unit (đơn vị soạn thảo), an org-chart unit id;
+	// the công văn symbol carries its abbreviation. Empty when the drafter
+	// holds no position in a unit.
+	Unit string `json:"unit,omitempty"`
+	// Recipients are the nơi nhận, in the order the drafter gave them.
+	Recipients  []Recipient `json:"recipients"`
+	Description string      `json:"description,omitempty"`
+}
+
+// Recipient is one addressee of an outgoing document: a unit of the
+// drafting agency or another agency, exactly one of the two.
+type Recipient struct {
+	Unit   string `json:"unit,omitempty"`   // an org-chart unit id of the agency
+	Agency string `json:"agency,omitempty"` // another agency's identifier
+}
+
 // RouteSelectedData is the payload of RouteSelected.
 type RouteSelectedData struct {
 	DocumentID  string `json:"document_id"`
@@ -101,6 +130,7 @@ const (
 	TaskKindAssign     = "assign"     // a leader assigns an incoming document to a lead and cooperators
 	TaskKindHandle     = "handle"     // the lead handles an incoming document until it is completed
 	TaskKindContribute = "contribute" // a cooperator gives the lead an opinion on an incoming document
+	TaskKindSign       = "sign"       // the competent person signs an outgoing document (decision sign)
 )
 
 // Substitute is someone who may act on a task for its assignee between

@@ -45,11 +45,13 @@ func eventsConsumer(durable, description string, filter ...string) Consumer {
 	}
 }
 
-// RoutingReceived is the routing service's consumer of received documents:
-// each one is matched against the routing rules and its workflow started.
+// RoutingReceived is the routing service's consumer of new documents: each
+// incoming document registered and each outgoing draft created is matched
+// against the routing rules and its workflow started. (The durable name
+// stays the one it was created with, when it took received documents only.)
 var RoutingReceived = eventsConsumer("routing-received",
-	"routing: start the approval workflow of each received document",
-	EventFilter(DocumentReceived))
+	"routing: start the workflow of each registered incoming document and each outgoing draft",
+	EventFilter(DocumentReceived), EventFilter(DocumentDrafted))
 
 // RoutingDelegations is the routing service's consumer of delegations: the
 // running workflows of the position's holder learn their new substitutes.

@@ -35,6 +35,8 @@ const (
 	HandlingCompleted Type = "vn.docflow.handling.completed.v1" // the lead completed the handling: receipt 06
 
 	DocumentNumbered Type = "vn.docflow.document.numbered.v1" // the clerk issued a signed document: number, symbol and date assigned, organisation signature applied
+
+	DocumentDrafted Type = "vn.docflow.document.drafted.v1" // an official created an outgoing draft: stored, not registered as incoming
 )
 
 // registry is every event type with the Go type of its payload, in the
@@ -69,6 +71,7 @@ var registry = []struct {
 	{HandlingStarted, payload[HandlingData]},
 	{HandlingCompleted, payload[HandlingData]},
 	{DocumentNumbered, payload[DocumentNumberedData]},
+	{DocumentDrafted, payload[DocumentDraftedData]},
 }
 
 func payload[T any]() any { return new(T) }
