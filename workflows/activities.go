@@ -83,6 +83,10 @@ type AssignNumberResult struct {
 	Register string    `json:"register"`
 	Symbol   string    `json:"symbol"` // e.g. 12/QĐ-VPCP
 	IssuedAt time.Time `json:"issued_at"`
+	// DateLine is the place and date line as the document prints it
+	// ("Hà Nội, ngày 07 tháng 12 năm 2026"); empty from runs recorded
+	// before it was given.
+	DateLine string `json:"date_line,omitempty"`
 }
 
 // SealDocumentInput asks signing to seal the personally signed PDF.
@@ -96,6 +100,10 @@ type SealDocumentInput struct {
 	IssuedAt   time.Time     `json:"issued_at"`
 	Attachment bool          `json:"attachment,omitempty"`
 	Clerk      string        `json:"clerk"`
+	// DateLine is the place and date line to write on the document's date
+	// line (AssignNumberResult.DateLine); when empty, the date alone
+	// ("ngày … tháng … năm …") of IssuedAt.
+	DateLine string `json:"date_line,omitempty"`
 }
 
 // SealDocumentResult is the sealed PDF.
