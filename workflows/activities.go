@@ -74,6 +74,11 @@ type AssignNumberInput struct {
 	DocumentID string       `json:"document_id"`
 	Agency     string       `json:"agency"`
 	By         events.Actor `json:"by"`
+	// Units are the abbreviations of the drafting unit (and its parents,
+	// outermost first, when the agency's symbols carry them) for kinds
+	// whose symbol names the unit (công văn: 12/VPCP-TH); empty in runs
+	// recorded before it was given.
+	Units []string `json:"units,omitempty"`
 }
 
 // AssignNumberResult is the document's number in its outgoing register.

@@ -110,6 +110,11 @@ type Plan struct {
 	// one; runs started before it existed have none and are signed by the
 	// person whose approval completed the last step.
 	Signing *Signing `json:"signing,omitempty"`
+	// Unit is the drafting unit (đơn vị soạn thảo) and Units the
+	// abbreviations the document's symbol carries for it
+	// (workflows.AssignNumberInput.Units).
+	Unit  string   `json:"unit,omitempty"`
+	Units []string `json:"units,omitempty"`
 }
 
 // Authorities a plan may give its signing position (thể thức ký, ND30
