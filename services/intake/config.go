@@ -27,6 +27,10 @@ type Config struct {
 	// AnnounceInterval is how often registered documents whose event did
 	// not reach the stream are announced again.
 	AnnounceInterval time.Duration `env:"DOCFLOW_INTAKE_ANNOUNCE_INTERVAL" default:"30s"`
+	// Place is the place name (địa danh) of the agency's date line, "Hà
+	// Nội" in "Hà Nội, ngày 07 tháng 12 năm 2026"; empty prints the date
+	// alone.
+	Place string `env:"DOCFLOW_INTAKE_PLACE"`
 }
 
 // Validate reports every problem at once.

@@ -47,7 +47,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		S3: &cfg.S3, Bucket: cfg.DocumentsBucket, BucketOptions: objstore.BucketOptions{Versioning: true},
 		Temporal: &cfg.Temporal, NATS: &cfg.NATS, Streams: events.Streams,
 	}, func(ctx context.Context, env *service.Env) error {
-		reg, numbering, err := openRegisters(ctx, env, directory)
+		reg, numbering, err := openRegisters(ctx, env, directory, cfg.Place)
 		if err != nil {
 			return err
 		}

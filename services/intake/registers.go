@@ -29,7 +29,7 @@ func loadReference() (*register.Kinds, *agencies.Directory, error) {
 // outgoing one, which share the database and its counters. Số đến is one
 // series per agency and year (and one for secret documents) whatever the
 // agency's outgoing registers, so intake needs no registers file.
-func openRegisters(ctx context.Context, env *service.Env, directory *agencies.Directory) (*register.Register, *outgoing.Register, error) {
+func openRegisters(ctx context.Context, env *service.Env, directory *agencies.Directory, place string) (*register.Register, *outgoing.Register, error) {
 	reg, err := register.Open(ctx, env.DB, counter.DefaultConfig())
 	if err != nil {
 		return nil, nil, err
@@ -38,5 +38,6 @@ func openRegisters(ctx context.Context, env *service.Env, directory *agencies.Di
 	if err != nil {
 		return nil, nil, err
 	}
+	numbering.Place = place
 	return reg, numbering, nil
 }

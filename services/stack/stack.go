@@ -148,7 +148,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		bins[tool.Name] = path
 	}
 
-	users, _, _, err := loadDevData(opts.RepoRoot)
+	users, agency, err := loadDevData(opts.RepoRoot)
 	if err != nil {
 		return nil, err
 	}
@@ -243,6 +243,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		{"intake", intake.Run, addr(ports.Intake), map[string]string{
 			"DOCFLOW_INTAKE_DB":        "sqlite:" + filepath.Join(opts.Dir, "intake.db"),
 			"DOCFLOW_INTAKE_HTTP_ADDR": addr(ports.Intake),
+			"DOCFLOW_INTAKE_PLACE":     agency.Place,
 		}},
 		{"routing", routing.Run, addr(ports.Routing), map[string]string{
 			"DOCFLOW_ROUTING_RULES":     filepath.Join(opts.RepoRoot, "deploy", "dev", "routing.yaml"),
@@ -483,20 +484,21 @@ type devData struct {
 }
 
 type devAgency struct {
-	ID   string `yaml:"id"`
-	Name string `yaml:"name"`
+	ID    string `yaml:"id"`
+	Name  string `yaml:"name"`
+	Place string `yaml:"place"`
 }
 
-func loadDevData(root string) ([]DevUser, string, string, error) {
+func loadDevData(root string) ([]DevUser, devAgency, error) {
 	var u devData
 	if err := readYAML(filepath.Join(root, "deploy", "dev", "users.yaml"), &u); err != nil {
-		return nil, "", "", err
+		return nil, devAgency{}, err
 	}
 	var a devAgency
 	if err := readYAML(filepath.Join(root, "deploy", "dev", "agency.yaml"), &a); err != nil {
-		return nil, "", "", err
+		return nil, devAgency{}, err
 	}
-	return u.Users, a.ID, a.Name, nil
+	return u.Users, a, nil
 }
 
 func readYAML(path string, v any) error {
@@ -539,11 +541,11 @@ func (s *Stack) startTrust(ctx context.Context, pkiDir string, opts Options) err
 // the development trust services under trustURL (OCSP responder, CRL);
 // empty names none.
 func InitPKI(dir, root, trustURL string) error {
-	users, agencyID, agencyName, err := loadDevData(root)
+	users, agency, err := loadDevData(root)
 	if err != nil {
 		return err
 	}
-	opts := devpki.Options{Agency: agencyID, AgencyName: agencyName, TrustServicesURL: trustURL}
+	opts := devpki.Options{Agency: agency.ID, AgencyName: agency.Name, TrustServicesURL: trustURL}
 	for _, u := range users {
 		opts.Users = append(opts.Users, devpki.User{Username: u.Username, FullName: u.FullName})
 	}

@@ -251,8 +251,13 @@ type State struct {
 	WaitingFor []string          `json:"waiting_for"`
 	Tasks      []workflows.Task  `json:"tasks"`
 	History    []workflows.Entry `json:"history"`
-	// Approver is whose approval completed the last step: the signer.
+	// Approver is the signer: whoever signed on the signing task, or, in
+	// runs without a signing step, whose approval completed the last step.
 	Approver *events.Actor `json:"approver,omitempty"`
+	// Reviewed says every review step agreed and the signing task was
+	// opened; SignDecided that the signer signed (signing.go).
+	Reviewed    bool `json:"reviewed,omitempty"`
+	SignDecided bool `json:"sign_decided,omitempty"`
 	// Exchanges are the times the document was sent to another agency, the
 	// last one the step waiting now, if any.
 	Exchanges []Exchange `json:"exchanges,omitempty"`

@@ -12,11 +12,16 @@ import (
 )
 
 func (wf *run) validateDecision(ctx workflow.Context, d workflows.Decision) error {
+	if t, err := wf.book.FindOpen(d.TaskID, TaskSign); err == nil {
+		return wf.validateSignature(ctx, t, d)
+	}
 	if _, _, err := wf.book.Acting(d.TaskID, TaskApprove, d.By.Username, workflow.Now(ctx), workflows.ErrNotAssignee); err != nil {
 		return err
 	}
 	switch d.Decision {
 	case workflows.DecisionApprove, DecisionComment:
+	case DecisionSign:
+		return kit.Refuse(workflows.ErrInvalidDecision, "task %s is a review task: approve it; the document is signed on the signing task", d.TaskID)
 	case workflows.DecisionReject, DecisionReturn:
 		if strings.TrimSpace(d.Comment) == "" {
 			return kit.Refuse(workflows.ErrInvalidDecision, "a decision to %s needs a comment giving the reason", d.Decision)
@@ -41,6 +46,9 @@ func (wf *run) validateDecision(ctx workflow.Context, d workflows.Decision) erro
 //     fresh tasks, after the drafter resubmits;
 //   - comment leaves the task open.
 func (wf *run) decide(ctx workflow.Context, d workflows.Decision) (workflows.DecisionResult, error) {
+	if t, err := wf.book.FindOpen(d.TaskID, TaskSign); err == nil {
+		return wf.decideSignature(ctx, t, d)
+	}
 	now := workflow.Now(ctx)
 	t, onBehalfOf, _ := wf.book.Acting(d.TaskID, TaskApprove, d.By.Username, now, workflows.ErrNotAssignee)
 	res := wf.book.Acted(t, d.Decision, d.By, onBehalfOf, d.Comment, now)

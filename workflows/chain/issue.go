@@ -114,7 +114,7 @@ func (wf *run) issue(ctx workflow.Context, r Issue) (IssueResult, error) {
 	numberOpts.ScheduleToCloseTimeout = issueTimeout
 	var num workflows.AssignNumberResult
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, numberOpts), workflows.ActivityAssignNumber, workflows.AssignNumberInput{
-		DocumentID: in.DocumentID, Agency: in.Agency, By: r.By,
+		DocumentID: in.DocumentID, Agency: in.Agency, By: r.By, Units: in.Plan.Units,
 	}).Get(ctx, &num); err != nil {
 		return fail("number", err)
 	}
@@ -126,6 +126,7 @@ func (wf *run) issue(ctx workflow.Context, r Issue) (IssueResult, error) {
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, sealOpts), workflows.ActivitySealDocument, workflows.SealDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Signed: *wf.state.Signed, Signer: wf.state.Approver.Username,
 		Number: num.Number, Symbol: num.Symbol, IssuedAt: num.IssuedAt, Attachment: r.Attachment, Clerk: r.By.Username,
+		DateLine: num.DateLine,
 	}).Get(ctx, &sealed); err != nil {
 		return fail("seal "+num.Symbol, err)
 	}

@@ -42,6 +42,9 @@ func (in Input) validate() error {
 	for i, s := range in.Plan.Steps {
 		problems = append(problems, s.validate(i))
 	}
+	if in.Plan.Signing != nil {
+		problems = append(problems, in.Plan.Signing.validate())
+	}
 	return errors.Join(problems...)
 }
 

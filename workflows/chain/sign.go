@@ -11,15 +11,19 @@ import (
 	"github.com/docflow/docflow/workflows/internal/kit"
 )
 
-// signAndArchive runs once every step agreed, as the single-approver
-// workflow does: the person whose approval completed the plan signs.
+// signAndArchive runs once every step agreed and, when the plan has a
+// signing step, the signer signed on it (signing.go). A run without one
+// signs as the single-approver workflow did: the person whose approval
+// completed the plan.
 func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 	in := wf.in
 	by := *wf.state.Approver
 	wf.state.Status = StatusApproved
-	wf.book.Outbox.Queue(events.DocumentApproved, events.DocumentDecisionData{
-		DocumentID: in.DocumentID, WorkflowID: wf.book.WorkflowID, By: by, At: workflow.Now(ctx),
-	})
+	if !wf.state.Reviewed {
+		wf.book.Outbox.Queue(events.DocumentApproved, events.DocumentDecisionData{
+			DocumentID: in.DocumentID, WorkflowID: wf.book.WorkflowID, By: by, At: workflow.Now(ctx),
+		})
+	}
 	if err := wf.book.Outbox.Flush(ctx); err != nil {
 		return Result{}, err
 	}
@@ -37,6 +41,9 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 	signOpts.HeartbeatTimeout = 30 * time.Second
 	signCtx := workflow.WithActivityOptions(ctx, signOpts)
 	title, authority, signsFor := wf.signer(by.Username)
+	if in.Plan.Signing != nil {
+		title, authority, signsFor = wf.signingAs(by.Username)
+	}
 	if err := workflow.ExecuteActivity(signCtx, workflows.ActivitySignDocument, workflows.SignDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Source: wf.state.Original,
 		Signer: by.Username, Reason: "Phê duyệt: " + in.Subject, SignerTitle: title, SignerAuthority: authority, SignerFor: signsFor,

@@ -52,7 +52,7 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 		switch {
 		case wf.state.Ended != nil:
 			return wf.end(ctx)
-		case wf.state.Step >= len(in.Plan.Steps):
+		case wf.reviewed() && !wf.signaturePending():
 			return wf.signAndArchive(ctx)
 		case !wf.state.StepOpen && wf.state.Status == StatusInReview:
 			if err := wf.openStep(ctx); err != nil {
@@ -91,7 +91,7 @@ func (wf *run) wait(ctx workflow.Context) error {
 func (wf *run) actionable(ctx workflow.Context) bool {
 	s := wf.state
 	switch {
-	case wf.book.Outbox.Len() > 0, s.Ended != nil, s.Step >= len(wf.in.Plan.Steps), wf.signals.pending():
+	case wf.book.Outbox.Len() > 0, s.Ended != nil, wf.reviewed() && !wf.signaturePending(), wf.signals.pending():
 		return true
 	case !s.StepOpen && s.Status == StatusInReview:
 		return true
@@ -104,6 +104,9 @@ func (wf *run) actionable(ctx workflow.Context) bool {
 // openStep starts a round of the current step: a task per assignee, all with
 // the deadline routing computes for the step.
 func (wf *run) openStep(ctx workflow.Context) error {
+	if wf.reviewed() {
+		return wf.openSigning(ctx)
+	}
 	step := wf.in.Plan.Steps[wf.state.Step]
 	dl, err := kit.PlanDeadlines(ctx, workflows.PlanDeadlinesInput{
 		From: workflow.Now(ctx), WorkingDays: step.DeadlineWorkingDays, Urgency: wf.in.Urgency,

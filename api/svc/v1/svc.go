@@ -49,6 +49,17 @@ type DocumentMetadata struct {
 	Symbol      string `json:"symbol,omitempty"`      // number and symbol as printed, e.g. "12/QĐ-UBND"
 	IssuedOn    string `json:"issued_on,omitempty"`   // the document's date, YYYY-MM-DD
 	Description string `json:"description,omitempty"` // note (Ghi chú), at most 500 characters
+
+	// Direction is the flow the document enters (DOMAIN.md §4–§5):
+	// "incoming", registered by a clerk with an arrival number, or
+	// "outgoing", a draft created by an official. Empty means incoming for
+	// a clerk and outgoing for anyone else.
+	Direction string `json:"direction,omitempty"`
+	// Recipients (nơi nhận) of an outgoing draft: units of the agency and
+	// other agencies, at least one; Unit is the drafting unit, when the
+	// drafter names it (routing otherwise takes the drafter's own unit).
+	Recipients []events.Recipient `json:"recipients,omitempty"`
+	Unit       string             `json:"unit,omitempty"`
 }
 
 // AcceptRequest asks intake to take a staged upload.

@@ -76,6 +76,10 @@ type Register struct {
 	agencies *agencies.Directory
 	now      func() time.Time
 	log      *zap.Logger
+	// Place is the place name (địa danh) the agency's documents are dated
+	// at, printed on the date line: "Hà Nội, ngày …". Empty prints the date
+	// alone.
+	Place string
 }
 
 // Open prepares the register's table in db, next to the counters.
@@ -116,6 +120,7 @@ func (r *Register) AssignNumber(ctx context.Context, in workflows.AssignNumberIn
 		return workflows.AssignNumberResult{}, err
 	} else if found {
 		log.Info("document already numbered; returning its number", zap.String("symbol", got.Symbol))
+		got.DateLine = symbol.DateLine(r.Place, got.IssuedAt)
 		return got, nil
 	}
 
@@ -152,11 +157,11 @@ func (r *Register) AssignNumber(ctx context.Context, in workflows.AssignNumberIn
 		Agency: in.Agency, Direction: counter.Outgoing, Kind: doc.Kind,
 		Confidential: level.Secret(), Legal: info.Series == kinds.SeriesLegal,
 	}, at)
-	res := workflows.AssignNumberResult{Year: series.Year, Register: series.Register, IssuedAt: at}
+	res := workflows.AssignNumberResult{Year: series.Year, Register: series.Register, IssuedAt: at, DateLine: symbol.DateLine(r.Place, at)}
 	var symErr error
 	_, err = r.counters.Issue(ctx, series, func(tx *sql.Tx, n int64) error {
 		res.Number = n
-		if res.Symbol, symErr = write(info, int(n), series.Year, agency.Abbreviation); symErr != nil {
+		if res.Symbol, symErr = write(info, int(n), series.Year, agency.Abbreviation, in.Units); symErr != nil {
 			return symErr
 		}
 		_, err := tx.ExecContext(ctx, `
@@ -175,6 +180,7 @@ func (r *Register) AssignNumber(ctx context.Context, in workflows.AssignNumberIn
 		if gerr != nil || !found {
 			return workflows.AssignNumberResult{}, fmt.Errorf("%s: numbered concurrently, then not found: %w", op, errors.Join(err, gerr))
 		}
+		got.DateLine = symbol.DateLine(r.Place, got.IssuedAt)
 		return got, nil
 	case err != nil:
 		return workflows.AssignNumberResult{}, fmt.Errorf("%s: %w", op, err)
@@ -208,14 +214,18 @@ func (r *Register) Get(ctx context.Context, documentID string) (workflows.Assign
 }
 
 // write is the symbol of the document numbered n: a legal normative
-// document carries the year (30/2020/NĐ-CP), the others follow their kind.
-func write(info kinds.Info, n, year int, issuer string) (string, error) {
+// document carries the year (30/2020/NĐ-CP), the others follow their kind;
+// a công văn also carries its drafting unit's abbreviations (12/VPCP-TH),
+// which kinds with an abbreviation of their own do not (ND30 Appendix I).
+func write(info kinds.Info, n, year int, issuer string, units []string) (string, error) {
 	var (
 		s   symbol.Symbol
 		err error
 	)
 	if info.Series == kinds.SeriesLegal {
 		s, err = symbol.NewLegal(n, year, info.Abbreviation, issuer)
+	} else if info.Abbreviation == "" {
+		s, err = symbol.New(info.Kind, n, issuer, units...)
 	} else {
 		s, err = symbol.New(info.Kind, n, issuer)
 	}

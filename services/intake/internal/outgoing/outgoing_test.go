@@ -205,3 +205,39 @@ func TestAssignNumberConcurrently(t *testing.T) {
 		registertest.CheckConsecutive(t, numbers, n)
 	})
 }
+
+// A công văn's symbol carries its drafting unit (12/VPCP-TH); a kind with
+// an abbreviation of its own does not. The date line names the agency's
+// place, and a repeated request gives the same one.
+func TestAssignNumberUnitsAndDateLine(t *testing.T) {
+	t.Parallel()
+	onEachDatabase(t, func(t *testing.T, f *fixture) {
+		f.numbers.Place = "Hà Nội"
+		number := func(id string) workflows.AssignNumberResult {
+			t.Helper()
+			val, err := f.env.ExecuteActivity(workflows.ActivityAssignNumber, workflows.AssignNumberInput{
+				DocumentID: id, Agency: g22, By: clerk, Units: []string{"TH"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res workflows.AssignNumberResult
+			if err := val.Get(&res); err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		cv := f.enter(t, g22, "CONG_VAN", "NONE")
+		got := number(cv)
+		if got.Symbol != "01/VPCP-TH" || got.DateLine != "Hà Nội, ngày 05 tháng 3 năm 2026" {
+			t.Errorf("công văn numbered %q dated %q; want 01/VPCP-TH and Hà Nội, ngày 05 tháng 3 năm 2026", got.Symbol, got.DateLine)
+		}
+		f.now = f.now.AddDate(0, 0, 1)
+		if again := number(cv); again.Symbol != got.Symbol || again.DateLine != got.DateLine {
+			t.Errorf("numbered again as %q dated %q; want the first number and date", again.Symbol, again.DateLine)
+		}
+		if qd := number(f.enter(t, g22, "QUYET_DINH", "NONE")); qd.Symbol != "02/QĐ-VPCP" {
+			t.Errorf("decision numbered %q; want 02/QĐ-VPCP, without the unit", qd.Symbol)
+		}
+	})
+}

@@ -11,7 +11,8 @@ import (
 	"github.com/docflow/docflow/services/intake/internal/register"
 )
 
-// announce publishes the entry's document.received event unless the
+// announce publishes the entry's event (document.received for an incoming
+// document, document.drafted for a draft) unless the
 // register says it is on the stream already. A failure is not the
 // submitter's problem: the document is registered, and Announcer publishes
 // the event later.
@@ -20,12 +21,12 @@ func (d *Desk) announce(ctx context.Context, doc register.Document, log *zap.Log
 		return
 	}
 	if err := d.publish(ctx, doc); err != nil {
-		log.Warn("document.received not published yet; it will be retried", zap.Error(err))
+		log.Warn("the document's event is not published yet; it will be retried", zap.Error(err))
 	}
 }
 
 func (d *Desk) publish(ctx context.Context, doc register.Document) error {
-	data := events.DocumentReceivedData{
+	typ, data := events.DocumentReceived, any(events.DocumentReceivedData{
 		DocumentID:      doc.ID,
 		Agency:          doc.Agency,
 		ArrivalNumber:   doc.ArrivalNumber,
@@ -42,8 +43,15 @@ func (d *Desk) publish(ctx context.Context, doc register.Document) error {
 		Symbol:          doc.Symbol,
 		IssuedOn:        doc.IssuedOn,
 		Description:     doc.Description,
+	})
+	if doc.Direction == register.Outgoing {
+		typ, data = events.DocumentDrafted, events.DocumentDraftedData{
+			DocumentID: doc.ID, Agency: doc.Agency, Kind: doc.Kind, Subject: doc.Subject, Urgency: doc.Urgency,
+			Confidentiality: doc.Confidentiality, Original: doc.Original, DraftedAt: doc.ReceivedAt, By: doc.ReceivedBy,
+			Unit: doc.Unit, Recipients: doc.Recipients, Description: doc.Description,
+		}
 	}
-	if _, err := d.events.PublishWithID(ctx, doc.EventID, doc.ReceivedAt, events.DocumentReceived, doc.Agency, doc.ID, data); err != nil {
+	if _, err := d.events.PublishWithID(ctx, doc.EventID, doc.ReceivedAt, typ, doc.Agency, doc.ID, data); err != nil {
 		return fmt.Errorf("reception.publish %s: %w", doc.ID, err)
 	}
 	if err := d.register.MarkAnnounced(ctx, doc.ID, d.now()); err != nil {

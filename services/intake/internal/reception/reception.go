@@ -165,6 +165,9 @@ func (d *Desk) Accept(ctx context.Context, req svc.AcceptRequest) (svc.AcceptRep
 	doc, created, err := d.register.Enter(ctx, register.Document{
 		ID:              docID,
 		Agency:          entry.Agency,
+		Direction:       entry.Direction,
+		Unit:            entry.Unit,
+		Recipients:      entry.Recipients,
 		Kind:            entry.Kind,
 		Subject:         entry.Subject,
 		Urgency:         entry.Urgency,
@@ -195,6 +198,8 @@ func (d *Desk) Accept(ctx context.Context, req svc.AcceptRequest) (svc.AcceptRep
 			d.removeOriginal(context.WithoutCancel(ctx), original, log)
 		}
 		log.Info("upload registered by a concurrent request")
+	} else if doc.Direction == register.Outgoing {
+		log.Info("draft stored", zap.Int("recipients", len(doc.Recipients)), zap.Int("pages", doc.Pages), zap.String("sha256", doc.Original.SHA256))
 	} else {
 		log.Info("document registered", zap.Int64("arrival_number", doc.ArrivalNumber),
 			zap.Int("arrival_year", doc.ArrivalYear), zap.String("arrival_register", doc.ArrivalRegister), zap.Int("pages", doc.Pages), zap.String("sha256", doc.Original.SHA256))

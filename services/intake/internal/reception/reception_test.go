@@ -16,6 +16,7 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/api/vntime"
+	"github.com/docflow/docflow/services/intake/internal/register"
 	"github.com/docflow/docflow/services/intake/internal/register/registertest"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/objstore"
@@ -38,6 +39,7 @@ func TestAccept(t *testing.T) {
 		{"concurrent uploads get consecutive numbers", testConcurrentUploads},
 		{"the document's own details are registered and announced", testDetails},
 		{"secret documents have their own numbers", testSecretSeries},
+		{"an official's draft takes no arrival number and is announced as drafted", testDraft},
 	}
 	registertest.OnEachDatabase(t, func(t *testing.T, dsn func(testing.TB) string) {
 		for _, tt := range tests {
@@ -246,6 +248,46 @@ func testSecretSeries(t *testing.T, srv *servers, dsn func(testing.TB) string) {
 	}
 	if n := f.registered(t); n != int64(len(steps)) {
 		t.Errorf("%d register entries, want %d", n, len(steps))
+	}
+}
+
+// An official's outgoing draft is kept and checked like any upload, but
+// takes no số đến: the register's count is unchanged, no document.received
+// is published, and document.drafted carries its recipients.
+func testDraft(t *testing.T, srv *servers, dsn func(testing.TB) string) {
+	f := srv.fixture(t, dsn(t))
+	req := f.request(f.stage(t, readSample(t, "one-page.pdf")))
+	req.By = events.Actor{Username: "chuyenvien1", Role: "official", Agency: f.agency}
+	req.Metadata.Kind = "CONG_VAN"
+	req.Metadata.Recipients = []events.Recipient{{Unit: "hanh-chinh"}, {Agency: "000.00.00.H49"}}
+	rep, err := f.desk.Accept(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ArrivalNumber != 0 || rep.ArrivalYear != 0 || rep.Status != register.StatusDrafted {
+		t.Errorf("draft answered %+v; want no arrival number and status drafted", rep)
+	}
+	if n := f.registered(t); n != 0 {
+		t.Errorf("the incoming register holds %d entries after a draft, want 0", n)
+	}
+	if evs := f.received(t); len(evs) != 0 {
+		t.Errorf("%d document.received events for a draft, want none", len(evs))
+	}
+	evs := testkit.Published(t, f.nats.JS, events.EventSubject(f.agency, events.DocumentDrafted))
+	if len(evs) != 1 {
+		t.Fatalf("%d document.drafted events, want 1", len(evs))
+	}
+	var data events.DocumentDraftedData
+	if err := json.Unmarshal(evs[0].Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	if data.DocumentID != rep.DocumentID || data.By != req.By || !slices.Equal(data.Recipients, req.Metadata.Recipients) ||
+		data.Original != rep.Original || data.Kind != "CONG_VAN" {
+		t.Errorf("document.drafted carries %+v", data)
+	}
+	// The clerk's next incoming document still takes number 1.
+	if in := f.accept(t, readSample(t, "one-page.pdf")); in.ArrivalNumber != 1 {
+		t.Errorf("the first incoming document after a draft is numbered %d, want 1", in.ArrivalNumber)
 	}
 }
 

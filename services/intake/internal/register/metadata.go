@@ -1,6 +1,7 @@
 package register
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -48,6 +49,11 @@ type Entry struct {
 	IssuedOn    string // YYYY-MM-DD
 	Description string
 	By          events.Actor
+	// Direction is Incoming or Outgoing; a draft has its recipients and,
+	// when the drafter named it, its drafting unit.
+	Direction  string
+	Recipients []events.Recipient
+	Unit       string
 }
 
 // Validate checks a submission's metadata and submitter and returns the
@@ -105,10 +111,16 @@ func (k *Kinds) Validate(meta svc.DocumentMetadata, by events.Actor, now time.Ti
 		problems["by.agency"] = "required: the receiving agency is unknown"
 	}
 
+	direction := flow(meta, by, problems)
+	recipients := checkRecipients(meta, direction, by.Agency, problems)
+
 	if len(problems) > 0 {
 		return Entry{}, errs.Fields(op, "the document details are not valid", problems)
 	}
 	return Entry{
+		Direction:       direction,
+		Recipients:      recipients,
+		Unit:            meta.Unit,
 		Agency:          by.Agency,
 		Kind:            meta.Kind,
 		Subject:         subject,
@@ -121,6 +133,95 @@ func (k *Kinds) Validate(meta svc.DocumentMetadata, by events.Actor, now time.Ti
 		Description:     description,
 		By:              by,
 	}, nil
+}
+
+// Roles, as the gateway names them, that may enter a document in each flow:
+// clerks register what arrives; officials and leaders draft.
+const (
+	roleClerk    = "clerk"
+	roleOfficial = "official"
+	roleLeader   = "leader"
+)
+
+// MaxRecipients bounds the recipients of one draft.
+const MaxRecipients = 500
+
+// flow is the direction the submission enters, defaulted from the
+// submitter's role, with why it cannot be accepted in problems.
+func flow(meta svc.DocumentMetadata, by events.Actor, problems map[string]string) string {
+	direction := meta.Direction
+	if direction == "" {
+		direction = Outgoing
+		if by.Role == roleClerk {
+			direction = Incoming
+		}
+	}
+	switch direction {
+	case Incoming:
+		if by.Role != roleClerk {
+			problems["direction"] = fmt.Sprintf("only a clerk (văn thư) registers incoming documents; as %s, create an outgoing draft (direction \"outgoing\")", cmp.Or(by.Role, "an unknown role"))
+		}
+		if meta.Unit != "" {
+			problems["unit"] = "a drafting unit belongs to an outgoing draft, not to a document received from elsewhere"
+		}
+	case Outgoing:
+		if by.Role != roleOfficial && by.Role != roleLeader {
+			problems["direction"] = fmt.Sprintf("outgoing documents are drafted by officials and leaders; as %s, register incoming documents (direction \"incoming\")", cmp.Or(by.Role, "an unknown role"))
+		}
+		// These describe a document as another agency issued it; a draft
+		// gets its number and date only when the clerk issues it.
+		for field, v := range map[string]string{"issuer": meta.Issuer, "issuer_id": meta.IssuerID, "symbol": meta.Symbol, "issued_on": meta.IssuedOn} {
+			if v != "" {
+				problems[field] = "not for an outgoing draft: it takes its number, symbol and date when the clerk issues it"
+			}
+		}
+		if meta.Unit != "" && !unitID.MatchString(meta.Unit) {
+			problems["unit"] = fmt.Sprintf("%q is not a unit id of the org chart (lower-case letters, digits and hyphens, e.g. tong-hop)", text.Clip(meta.Unit))
+		}
+	default:
+		problems["direction"] = fmt.Sprintf("%q is not a direction: use incoming (a document received, registered by a clerk) or outgoing (a draft of this agency)", text.Clip(direction))
+	}
+	return direction
+}
+
+// unitID is the form of an org-chart unit id.
+var unitID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+
+// checkRecipients returns a draft's recipients, or records why they cannot
+// be accepted: each names exactly one unit or one other agency, none twice.
+func checkRecipients(meta svc.DocumentMetadata, direction, own string, problems map[string]string) []events.Recipient {
+	if direction != Outgoing {
+		if len(meta.Recipients) > 0 {
+			problems["recipients"] = "recipients belong to an outgoing draft; an incoming document is addressed already"
+		}
+		return nil
+	}
+	switch n := len(meta.Recipients); {
+	case n == 0:
+		problems["recipients"] = `required: name where the document goes (nơi nhận), e.g. [{"unit": "tong-hop"}, {"agency": "000.00.00.H49"}]`
+		return nil
+	case n > MaxRecipients:
+		problems["recipients"] = fmt.Sprintf("too many: %d recipients, at most %d", n, MaxRecipients)
+		return nil
+	}
+	seen := map[events.Recipient]bool{}
+	for i, r := range meta.Recipients {
+		key := fmt.Sprintf("recipients[%d]", i)
+		switch {
+		case (r.Unit == "") == (r.Agency == ""):
+			problems[key] = "name exactly one of unit (a unit of this agency) or agency (another agency's identifier)"
+		case r.Unit != "" && !unitID.MatchString(r.Unit):
+			problems[key] = fmt.Sprintf("%q is not a unit id of the org chart (lower-case letters, digits and hyphens, e.g. tong-hop)", text.Clip(r.Unit))
+		case r.Agency != "" && ids.CheckAgency(r.Agency) != nil:
+			problems[key] = ids.CheckAgency(r.Agency).Error()
+		case r.Agency == own:
+			problems[key] = "this is the drafting agency itself: name the unit of it that receives the document"
+		case seen[r]:
+			problems[key] = "named twice"
+		}
+		seen[r] = true
+	}
+	return meta.Recipients
 }
 
 // normaliseSubject returns the subject in NFC with whitespace runs (line

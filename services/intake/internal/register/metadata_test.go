@@ -12,6 +12,7 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/api/vntime"
+	"github.com/docflow/docflow/services/intake/internal/register"
 	"github.com/docflow/docflow/services/intake/internal/register/registertest"
 	"github.com/docflow/docflow/services/internal/errs"
 )
@@ -117,6 +118,9 @@ func TestValidate(t *testing.T) {
 				"confidentiality": "required: use one of NONE, MAT, TOI_MAT, TUYET_MAT",
 				"by.username":     "required",
 				"by.agency":       "required",
+				// No role: taken for a drafter, who must be an official.
+				"direction":  "drafted by officials",
+				"recipients": "required",
 			},
 		},
 	}
@@ -252,6 +256,83 @@ func TestValidateDocumentDetails(t *testing.T) {
 			}
 			if got, want := slices.Sorted(maps.Keys(e.Details)), slices.Sorted(maps.Keys(tt.refused)); !slices.Equal(got, want) {
 				t.Errorf("fields refused %v, want %v", got, want)
+			}
+			for field, fragment := range tt.refused {
+				if !strings.Contains(e.Details[field], fragment) {
+					t.Errorf("%s: reason %q does not contain %q", field, e.Details[field], fragment)
+				}
+			}
+		})
+	}
+}
+
+// A draft is created by an official and addressed to its recipients; an
+// incoming document by a clerk. Neither flow accepts the other's fields.
+func TestValidateFlows(t *testing.T) {
+	t.Parallel()
+	k := registertest.Kinds(t)
+	clerk := events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"}
+	official := events.Actor{Username: "chuyenvien1", Role: "official", Agency: "000.00.00.G22"}
+	base := svc.DocumentMetadata{Kind: "CONG_VAN", Subject: "Về việc báo cáo", Urgency: "THUONG", Confidentiality: "NONE"}
+	draft := base
+	draft.Recipients = []events.Recipient{{Unit: "tong-hop"}, {Agency: "000.00.00.H49"}}
+
+	entry, err := k.Validate(draft, official, time.Now())
+	if err != nil {
+		t.Fatalf("an official's draft refused: %v", err)
+	}
+	if entry.Direction != register.Outgoing || len(entry.Recipients) != 2 || entry.Recipients[1].Agency != "000.00.00.H49" {
+		t.Errorf("draft entry %+v", entry)
+	}
+	entry, err = k.Validate(base, clerk, time.Now())
+	if err != nil || entry.Direction != register.Incoming {
+		t.Fatalf("a clerk's upload: entry %+v, error %v; want an incoming entry", entry, err)
+	}
+
+	with := func(m svc.DocumentMetadata, change func(*svc.DocumentMetadata)) svc.DocumentMetadata {
+		m.Recipients = slices.Clone(m.Recipients)
+		change(&m)
+		return m
+	}
+	tests := []struct {
+		name    string
+		meta    svc.DocumentMetadata
+		by      events.Actor
+		refused map[string]string
+	}{
+		{"a clerk drafting", with(draft, func(m *svc.DocumentMetadata) { m.Direction = "outgoing" }), clerk,
+			map[string]string{"direction": "drafted by officials"}},
+		{"an official registering", with(base, func(m *svc.DocumentMetadata) { m.Direction = "incoming" }), official,
+			map[string]string{"direction": "only a clerk"}},
+		{"an unknown direction", with(base, func(m *svc.DocumentMetadata) { m.Direction = "sideways" }), clerk,
+			map[string]string{"direction": "not a direction"}},
+		{"a draft without recipients", base, official, map[string]string{"recipients": "required"}},
+		{"a recipient both unit and agency", with(draft, func(m *svc.DocumentMetadata) {
+			m.Recipients[0] = events.Recipient{Unit: "tong-hop", Agency: "000.00.00.H49"}
+		}), official, map[string]string{"recipients[0]": "exactly one"}},
+		{"a recipient named twice", with(draft, func(m *svc.DocumentMetadata) {
+			m.Recipients = append(m.Recipients, events.Recipient{Unit: "tong-hop"})
+		}), official, map[string]string{"recipients[2]": "twice"}},
+		{"the drafting agency as a recipient", with(draft, func(m *svc.DocumentMetadata) {
+			m.Recipients[1] = events.Recipient{Agency: "000.00.00.G22"}
+		}), official, map[string]string{"recipients[1]": "drafting agency itself"}},
+		{"a bad unit id", with(draft, func(m *svc.DocumentMetadata) { m.Recipients[0] = events.Recipient{Unit: "Tổng hợp"} }), official,
+			map[string]string{"recipients[0]": "not a unit id"}},
+		{"a draft with a number already", with(draft, func(m *svc.DocumentMetadata) { m.Symbol = "12/VPCP-TH"; m.IssuedOn = "2026-03-02" }), official,
+			map[string]string{"symbol": "not for an outgoing draft", "issued_on": "not for an outgoing draft"}},
+		{"recipients on an incoming document", with(draft, func(m *svc.DocumentMetadata) {}), clerk,
+			map[string]string{"recipients": "belong to an outgoing draft"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := k.Validate(tt.meta, tt.by, time.Now())
+			var e *errs.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v is not an *errs.Error", err)
+			}
+			if got, want := slices.Sorted(maps.Keys(e.Details)), slices.Sorted(maps.Keys(tt.refused)); !slices.Equal(got, want) {
+				t.Errorf("fields refused %v (%v), want %v", got, e.Details, want)
 			}
 			for field, fragment := range tt.refused {
 				if !strings.Contains(e.Details[field], fragment) {

@@ -12,6 +12,7 @@ package register
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -25,19 +26,34 @@ import (
 	"github.com/docflow/docflow/services/internal/sqlstore"
 )
 
-// StatusRegistered is the status of a document entered in the register.
-const StatusRegistered = "registered"
+// Statuses of an entry: an incoming document entered in the register with
+// its arrival number, or an outgoing draft, stored and checked but not
+// numbered (it takes its number from the outgoing register when issued).
+const (
+	StatusRegistered = "registered"
+	StatusDrafted    = "drafted"
+)
+
+// The two flows (DOMAIN.md §4–§5). The table holds both because both are
+// stored, checked and announced the same way; only incoming entries take an
+// arrival number and belong to the incoming register.
+const (
+	Incoming = "incoming"
+	Outgoing = "outgoing"
+)
 
 // secret are the confidentiality levels numbered in the secret series.
 var secret = []string{"MAT", "TOI_MAT", "TUYET_MAT"}
 
-// Document is one entry of the incoming register.
+// Document is one entry: an incoming document or an outgoing draft.
 type Document struct {
-	ID     string
-	Agency string
+	ID        string
+	Agency    string
+	Direction string // Incoming or Outgoing
 	// ArrivalRegister is the series the arrival number belongs to:
 	// counter.IncomingRegister, or counter.IncomingSecretRegister for
-	// secret documents.
+	// secret documents. It, ArrivalYear and ArrivalNumber are empty for
+	// an outgoing draft.
 	ArrivalRegister string
 	ArrivalYear     int
 	ArrivalNumber   int64
@@ -47,16 +63,20 @@ type Document struct {
 	Confidentiality string
 	// What the document says of itself, each optional (empty when not
 	// given), for the register printout (DOMAIN.md §10).
-	Issuer      string        // issuing agency's name (tác giả)
-	IssuerID    string        // issuing agency's identifier
-	Symbol      string        // number and symbol as printed, e.g. 12/QĐ-UBND
-	IssuedOn    string        // the document's date, YYYY-MM-DD
-	Description string        // note (ghi chú)
-	Original    events.Object // the stored original PDF
-	Pages       int
-	Status      string
-	ReceivedBy  events.Actor
-	ReceivedAt  time.Time
+	Issuer      string // issuing agency's name (tác giả)
+	IssuerID    string // issuing agency's identifier
+	Symbol      string // number and symbol as printed, e.g. 12/QĐ-UBND
+	IssuedOn    string // the document's date, YYYY-MM-DD
+	Description string // note (ghi chú)
+	// A draft's drafting unit and recipients (nơi nhận); empty for an
+	// incoming document.
+	Unit       string
+	Recipients []events.Recipient
+	Original   events.Object // the stored original PDF
+	Pages      int
+	Status     string
+	ReceivedBy events.Actor
+	ReceivedAt time.Time
 	// Staged is where the upload was staged; a repeated request for the same
 	// staged object finds this entry instead of registering the file twice.
 	StagedBucket, StagedKey string
@@ -160,6 +180,56 @@ var migrations = []string{
 	`DROP TABLE intake_documents`,
 	`ALTER TABLE intake_documents_v2 RENAME TO intake_documents`,
 	`CREATE INDEX intake_documents_unannounced ON intake_documents (received_at) WHERE announced_at IS NULL`,
+	// Outgoing drafts are stored here too, without an arrival number: the
+	// arrival columns become nullable (a unique constraint ignores NULLs in
+	// both dialects), so the table is rebuilt again; every entry so far is
+	// an incoming one.
+	`CREATE TABLE intake_documents_v3 (
+		id               TEXT PRIMARY KEY,
+		agency           TEXT NOT NULL,
+		direction        TEXT NOT NULL,
+		arrival_register TEXT,
+		arrival_year     INTEGER,
+		arrival_number   BIGINT,
+		kind             TEXT NOT NULL,
+		subject          TEXT NOT NULL,
+		urgency          TEXT NOT NULL,
+		confidentiality  TEXT NOT NULL,
+		issuer           TEXT NOT NULL,
+		issuer_id        TEXT NOT NULL,
+		symbol           TEXT NOT NULL,
+		issued_on        TEXT NOT NULL,
+		description      TEXT NOT NULL,
+		unit             TEXT NOT NULL,
+		recipients       TEXT NOT NULL,
+		bucket           TEXT NOT NULL,
+		object_key       TEXT NOT NULL,
+		version_id       TEXT NOT NULL,
+		size             BIGINT NOT NULL,
+		sha256           TEXT NOT NULL,
+		pages            INTEGER NOT NULL,
+		status           TEXT NOT NULL,
+		received_by      TEXT NOT NULL,
+		received_by_role TEXT NOT NULL,
+		received_at      TEXT NOT NULL,
+		staged_bucket    TEXT NOT NULL,
+		staged_key       TEXT NOT NULL,
+		event_id         TEXT NOT NULL,
+		announced_at     TEXT,
+		UNIQUE (staged_bucket, staged_key),
+		UNIQUE (agency, arrival_register, arrival_year, arrival_number),
+		CHECK (direction IN ('incoming', 'outgoing')),
+		CHECK ((direction = 'incoming') = (arrival_number IS NOT NULL)))`,
+	`INSERT INTO intake_documents_v3 (id, agency, direction, arrival_register, arrival_year, arrival_number, kind, subject, urgency,
+		confidentiality, issuer, issuer_id, symbol, issued_on, description, unit, recipients, bucket, object_key, version_id, size, sha256,
+		pages, status, received_by, received_by_role, received_at, staged_bucket, staged_key, event_id, announced_at)
+		SELECT id, agency, 'incoming', arrival_register, arrival_year, arrival_number, kind, subject, urgency,
+		confidentiality, issuer, issuer_id, symbol, issued_on, description, '', '[]', bucket, object_key, version_id, size, sha256,
+		pages, status, received_by, received_by_role, received_at, staged_bucket, staged_key, event_id, announced_at
+		FROM intake_documents`,
+	`DROP TABLE intake_documents`,
+	`ALTER TABLE intake_documents_v3 RENAME TO intake_documents`,
+	`CREATE INDEX intake_documents_unannounced ON intake_documents (received_at) WHERE announced_at IS NULL`,
 }
 
 // Open prepares the register's tables, and the counters that number its
@@ -180,34 +250,61 @@ func Open(ctx context.Context, db *sqlstore.DB, series counter.Config) (*Registe
 }
 
 // Enter registers d: it takes the next arrival number of d's series (its
-// agency, year and whether it is secret) and inserts the entry, both in one
-// transaction. d's ArrivalRegister, ArrivalYear, ArrivalNumber and Status
-// are set here. When an entry for the same staged object exists already,
-// Enter returns that entry and created is false.
+// Enter stores an entry. An incoming document takes the next arrival number
+// of its series, in the same transaction; an outgoing draft takes none.
+// d's ArrivalRegister, ArrivalYear, ArrivalNumber and Status are set here.
+// When an entry for the same staged object exists already, Enter returns
+// that entry and created is false.
 func (r *Register) Enter(ctx context.Context, d Document) (_ Document, created bool, err error) {
 	const op = "register.Enter"
 	d.ReceivedAt = d.ReceivedAt.In(vntime.Zone)
-	series := r.series.SeriesFor(counter.Document{
-		Agency:       d.Agency,
-		Direction:    counter.Incoming,
-		Kind:         d.Kind,
-		Confidential: slices.Contains(secret, d.Confidentiality),
-	}, d.ReceivedAt)
-	d.ArrivalRegister, d.ArrivalYear = series.Register, series.Year
-	d.Status = StatusRegistered
-	_, err = r.counters.Issue(ctx, series, func(tx *sql.Tx, n int64) error {
-		d.ArrivalNumber = n
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO intake_documents (id, agency, arrival_register, arrival_year, arrival_number, kind, subject, urgency,
-				confidentiality, issuer, issuer_id, symbol, issued_on, description, bucket, object_key, version_id, size, sha256,
+	if d.Direction == "" {
+		d.Direction = Incoming // what every entry was before drafts
+	}
+	if d.Recipients == nil {
+		d.Recipients = []events.Recipient{}
+	}
+	recipients, err := json.Marshal(d.Recipients)
+	if err != nil {
+		return Document{}, false, errs.E(op, errs.Internal, errcode.Internal, "the recipients cannot be stored").WithCause(err)
+	}
+	insert := func(ctx context.Context, x execer) error {
+		var register, year, number any // NULL for a draft
+		if d.Direction == Incoming {
+			register, year, number = d.ArrivalRegister, d.ArrivalYear, d.ArrivalNumber
+		}
+		_, err := x.ExecContext(ctx, `
+			INSERT INTO intake_documents (id, agency, direction, arrival_register, arrival_year, arrival_number, kind, subject, urgency,
+				confidentiality, issuer, issuer_id, symbol, issued_on, description, unit, recipients, bucket, object_key, version_id, size, sha256,
 				pages, status, received_by, received_by_role, received_at, staged_bucket, staged_key, event_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
-			d.ID, d.Agency, d.ArrivalRegister, d.ArrivalYear, d.ArrivalNumber, d.Kind, d.Subject, d.Urgency,
-			d.Confidentiality, d.Issuer, d.IssuerID, d.Symbol, d.IssuedOn, d.Description,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`,
+			d.ID, d.Agency, d.Direction, register, year, number, d.Kind, d.Subject, d.Urgency,
+			d.Confidentiality, d.Issuer, d.IssuerID, d.Symbol, d.IssuedOn, d.Description, d.Unit, string(recipients),
 			d.Original.Bucket, d.Original.Key, d.Original.VersionID, d.Original.Size, d.Original.SHA256,
 			d.Pages, d.Status, d.ReceivedBy.Username, d.ReceivedBy.Role, sqlstore.Time(d.ReceivedAt), d.StagedBucket, d.StagedKey, d.EventID)
 		return err
-	})
+	}
+	switch d.Direction {
+	case Outgoing:
+		d.ArrivalRegister, d.ArrivalYear, d.ArrivalNumber = "", 0, 0
+		d.Status = StatusDrafted
+		err = insert(ctx, r.db)
+	case Incoming:
+		series := r.series.SeriesFor(counter.Document{
+			Agency:       d.Agency,
+			Direction:    counter.Incoming,
+			Kind:         d.Kind,
+			Confidential: slices.Contains(secret, d.Confidentiality),
+		}, d.ReceivedAt)
+		d.ArrivalRegister, d.ArrivalYear = series.Register, series.Year
+		d.Status = StatusRegistered
+		_, err = r.counters.Issue(ctx, series, func(tx *sql.Tx, n int64) error {
+			d.ArrivalNumber = n
+			return insert(ctx, tx)
+		})
+	default:
+		return Document{}, false, errs.E(op, errs.Internal, errcode.Internal, fmt.Sprintf("an entry's direction is %q, not incoming or outgoing", d.Direction))
+	}
 	if err == nil {
 		return d, true, nil
 	}
@@ -246,7 +343,7 @@ func (r *Register) Get(ctx context.Context, id string) (Document, error) {
 		return Document{}, unavailable(op, err)
 	}
 	if len(docs) == 0 {
-		return Document{}, errs.E(op, errs.NotFound, errcode.NotFound, "no document "+id+" in the incoming register")
+		return Document{}, errs.E(op, errs.NotFound, errcode.NotFound, "no document "+id+" was registered or drafted here")
 	}
 	return docs[0], nil
 }
@@ -273,8 +370,9 @@ func (r *Register) MarkAnnounced(ctx context.Context, id string, at time.Time) e
 	return nil
 }
 
-// Count is how many entries an agency's register holds for a year, secret
-// ones included.
+// Count is how many entries an agency's incoming register holds for a
+// year, secret ones included; drafts have no arrival year and are not
+// counted.
 func (r *Register) Count(ctx context.Context, agency string, year int) (int64, error) {
 	const op = "register.Count"
 	var n int64
@@ -285,8 +383,8 @@ func (r *Register) Count(ctx context.Context, agency string, year int) (int64, e
 	return n, nil
 }
 
-const columns = `id, agency, arrival_register, arrival_year, arrival_number, kind, subject, urgency, confidentiality,
-	issuer, issuer_id, symbol, issued_on, description, bucket, object_key, version_id, size, sha256, pages, status, received_by, received_by_role,
+const columns = `id, agency, direction, arrival_register, arrival_year, arrival_number, kind, subject, urgency, confidentiality,
+	issuer, issuer_id, symbol, issued_on, description, unit, recipients, bucket, object_key, version_id, size, sha256, pages, status, received_by, received_by_role,
 	received_at, staged_bucket, staged_key, event_id, announced_at`
 
 func (r *Register) query(ctx context.Context, where string, args ...any) ([]Document, error) {
@@ -301,14 +399,22 @@ func (r *Register) query(ctx context.Context, where string, args ...any) ([]Docu
 			d           Document
 			receivedAt  string
 			announcedAt sql.NullString
+			register    sql.NullString
+			year        sql.NullInt64
+			number      sql.NullInt64
+			recipients  string
 		)
-		if err := rows.Scan(&d.ID, &d.Agency, &d.ArrivalRegister, &d.ArrivalYear, &d.ArrivalNumber, &d.Kind, &d.Subject, &d.Urgency,
-			&d.Confidentiality, &d.Issuer, &d.IssuerID, &d.Symbol, &d.IssuedOn, &d.Description, &d.Original.Bucket, &d.Original.Key, &d.Original.VersionID, &d.Original.Size,
+		if err := rows.Scan(&d.ID, &d.Agency, &d.Direction, &register, &year, &number, &d.Kind, &d.Subject, &d.Urgency,
+			&d.Confidentiality, &d.Issuer, &d.IssuerID, &d.Symbol, &d.IssuedOn, &d.Description, &d.Unit, &recipients, &d.Original.Bucket, &d.Original.Key, &d.Original.VersionID, &d.Original.Size,
 			&d.Original.SHA256, &d.Pages, &d.Status, &d.ReceivedBy.Username, &d.ReceivedBy.Role,
 			&receivedAt, &d.StagedBucket, &d.StagedKey, &d.EventID, &announcedAt); err != nil {
 			return nil, err
 		}
 		d.ReceivedBy.Agency = d.Agency
+		d.ArrivalRegister, d.ArrivalYear, d.ArrivalNumber = register.String, int(year.Int64), number.Int64
+		if err := json.Unmarshal([]byte(recipients), &d.Recipients); err != nil {
+			return nil, fmt.Errorf("document %s: recipients: %w", d.ID, err)
+		}
 		if d.ReceivedAt, err = sqlstore.ParseTime(receivedAt); err != nil {
 			return nil, fmt.Errorf("document %s: received_at: %w", d.ID, err)
 		}
@@ -321,6 +427,11 @@ func (r *Register) query(ctx context.Context, where string, args ...any) ([]Docu
 		docs = append(docs, d)
 	}
 	return docs, rows.Err()
+}
+
+// execer is a database or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 func unavailable(op string, err error) error {

@@ -2,10 +2,12 @@ package register_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/intake/internal/register"
 	"github.com/docflow/docflow/services/intake/internal/register/registertest"
 	"github.com/docflow/docflow/services/internal/clerical/counter"
@@ -39,6 +41,7 @@ func TestRegister(t *testing.T) {
 		{"unannounced entries", testUnannounced},
 		{"secret documents have their own series", testSecretSeries},
 		{"a register of the previous release carries on", testUpgrade},
+		{"a draft takes no arrival number", testDraft},
 	}
 	registertest.OnEachDatabase(t, func(t *testing.T, dsn func(testing.TB) string) {
 		for _, tt := range tests {
@@ -338,4 +341,44 @@ func ids(docs []register.Document) []string {
 		out[i] = d.ID
 	}
 	return out
+}
+
+// An outgoing draft is stored beside the incoming entries but takes no
+// arrival number (số đến): the next incoming document gets the number the
+// draft would have taken, and the register's count leaves drafts out.
+func testDraft(t *testing.T, dsn string) {
+	reg, _ := registertest.Open(t, dsn)
+	const agency = "000.00.00.G22"
+	at := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
+	first := enter(t, reg, registertest.Document(agency, at))
+
+	draft := registertest.Document(agency, at.Add(time.Minute))
+	draft.Direction, draft.Unit = register.Outgoing, "tong-hop"
+	draft.Recipients = []events.Recipient{{Unit: "hanh-chinh"}, {Agency: "000.00.00.H49"}}
+	draft.ReceivedBy = events.Actor{Username: "chuyenvien1", Role: "official", Agency: agency}
+	drafted := enter(t, reg, draft)
+	if drafted.ArrivalNumber != 0 || drafted.ArrivalRegister != "" || drafted.ArrivalYear != 0 || drafted.Status != register.StatusDrafted {
+		t.Errorf("draft entered as %d/%d in %q with status %s; want no arrival number and status drafted",
+			drafted.ArrivalNumber, drafted.ArrivalYear, drafted.ArrivalRegister, drafted.Status)
+	}
+	second := enter(t, reg, registertest.Document(agency, at.Add(2*time.Minute)))
+	if first.ArrivalNumber != 1 || second.ArrivalNumber != 2 {
+		t.Errorf("incoming numbers around a draft: %d then %d, want 1 then 2", first.ArrivalNumber, second.ArrivalNumber)
+	}
+	got, err := reg.Get(t.Context(), draft.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Direction != register.Outgoing || got.Unit != "tong-hop" || !slices.Equal(got.Recipients, draft.Recipients) || got.ArrivalNumber != 0 {
+		t.Errorf("draft read back as %+v", got)
+	}
+	if n, err := reg.Count(t.Context(), agency, 2026); err != nil || n != 2 {
+		t.Errorf("count %d (%v), want the 2 incoming documents", n, err)
+	}
+	// A second draft is not refused as a duplicate of the first: drafts
+	// share the empty arrival number, which no unique constraint compares.
+	another := registertest.Document(agency, at.Add(3*time.Minute))
+	another.Direction, another.ReceivedBy = register.Outgoing, draft.ReceivedBy
+	another.Recipients = []events.Recipient{{Unit: "tong-hop"}}
+	enter(t, reg, another)
 }

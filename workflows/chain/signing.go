@@ -1,0 +1,184 @@
+package chain
+
+import (
+	"cmp"
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/workflow"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/workflows"
+	"github.com/docflow/docflow/workflows/internal/kit"
+)
+
+// The signing step (DOMAIN.md §4). Approving a draft is not signing it: once
+// every review step agreed, the holder of the competent position the plan
+// names gets a signing task, and the document is signed only when they (or
+// their substitute, under KT. or TUQ.) decide DecisionSign. Whoever
+// approved last, a consulted official perhaps, never signs.
+//
+// Runs started before plans had a signing step have Plan.Signing nil and
+// take none of these paths, so their histories replay as recorded.
+
+// StatusAwaitingSignature is the status while the signing task is open.
+const StatusAwaitingSignature = "awaiting_signature"
+
+// ErrNotSigner refuses a signature by someone who holds neither the
+// signing position nor a substitution for it.
+const ErrNotSigner = "NotSigner"
+
+// signaturePending says the plan has a signing step not signed yet.
+func (wf *run) signaturePending() bool {
+	return wf.in.Plan.Signing != nil && !wf.state.SignDecided
+}
+
+// reviewed says every review step agreed.
+func (wf *run) reviewed() bool { return wf.state.Step >= len(wf.in.Plan.Steps) }
+
+// openSigning opens the signing task. The first time, the review is over:
+// document.approved says so, naming whose approval completed it.
+func (wf *run) openSigning(ctx workflow.Context) error {
+	s := wf.in.Plan.Signing
+	dl, err := kit.PlanDeadlines(ctx, workflows.PlanDeadlinesInput{
+		From: workflow.Now(ctx), WorkingDays: s.DeadlineWorkingDays, Urgency: wf.in.Urgency,
+	})
+	if err != nil {
+		return fmt.Errorf("plan the deadline of signing step %s: %w", s.ID, err)
+	}
+	if wf.state.Ended != nil {
+		return nil
+	}
+	now := workflow.Now(ctx)
+	if !wf.state.Reviewed {
+		wf.state.Reviewed = true
+		data := events.DocumentDecisionData{DocumentID: wf.in.DocumentID, WorkflowID: wf.book.WorkflowID, At: now}
+		if wf.state.Approver != nil {
+			data.By = *wf.state.Approver
+		}
+		wf.book.Outbox.Queue(events.DocumentApproved, data)
+	}
+	wf.state.StepID, wf.state.StepName = s.ID, s.Name
+	wf.state.StepOpen = true
+	wf.state.Status = StatusAwaitingSignature
+	wf.book.Open(workflows.Task{
+		ID: kit.NewID(ctx), StepID: s.ID, Kind: TaskSign, Status: workflows.TaskOpen, Assignee: s.Signer,
+		AssignedAt: now, Deadline: dl.Deadline, RemindAt: dl.RemindAt,
+	})
+	wf.refresh()
+	return nil
+}
+
+// validateSignature checks a decision on the signing task t: the signature
+// itself is personal, so only the position's holder or a substitute in force
+// may sign; a supervisor an overdue task escalated to may follow it up, not
+// sign in the holder's place.
+func (wf *run) validateSignature(ctx workflow.Context, t *workflows.Task, d workflows.Decision) error {
+	onBehalfOf, err := wf.book.ActingFor(t, d.By.Username, workflow.Now(ctx), ErrNotSigner)
+	if err != nil {
+		return err
+	}
+	switch d.Decision {
+	case DecisionSign:
+		if onBehalfOf == "" && d.By.Username != t.Assignee.Username {
+			return kit.Refuse(ErrNotSigner, "%s may follow up the overdue signature but not sign: the document is signed by %s (%s) or their substitute",
+				d.By.Username, t.Assignee.Username, t.Assignee.Title)
+		}
+	case DecisionComment:
+		if strings.TrimSpace(d.Comment) == "" {
+			return kit.Refuse(workflows.ErrInvalidDecision, "a comment needs text")
+		}
+	case workflows.DecisionReject, DecisionReturn:
+		if strings.TrimSpace(d.Comment) == "" {
+			return kit.Refuse(workflows.ErrInvalidDecision, "a decision to %s needs a comment giving the reason", d.Decision)
+		}
+	default:
+		return kit.Refuse(workflows.ErrInvalidDecision, "decision %q is not one of sign, reject, return, comment: a signing task is signed, not approved", d.Decision)
+	}
+	return nil
+}
+
+// decideSignature applies a decision on the signing task: sign lets the
+// loop sign and archive, reject ends the document, return sends it back to
+// the drafter (and, once resubmitted, to the signer again).
+func (wf *run) decideSignature(ctx workflow.Context, t *workflows.Task, d workflows.Decision) (workflows.DecisionResult, error) {
+	now := workflow.Now(ctx)
+	onBehalfOf, _ := wf.book.ActingFor(t, d.By.Username, now, ErrNotSigner)
+	res := wf.book.Acted(t, d.Decision, d.By, onBehalfOf, d.Comment, now)
+	if d.Decision == DecisionComment {
+		wf.book.Comment(t, &d.By, d.Comment, now)
+		return res, nil
+	}
+	wf.book.Decide(t, d.Decision, d.Comment, d.By, onBehalfOf, now)
+	wf.book.Withdraw(now)
+	switch d.Decision {
+	case DecisionSign:
+		wf.state.SignDecided = true
+		wf.state.StepOpen = false
+		wf.state.Approver = &d.By
+	case workflows.DecisionReject:
+		wf.state.Status = StatusRejected
+		wf.state.Ended = &EndedBy{By: d.By, Comment: d.Comment, At: now}
+	case DecisionReturn:
+		wf.returnToDrafter(ctx, t.StepID, now)
+	}
+	wf.refresh()
+	return res, nil
+}
+
+// signingAs is how the signer signs on the signing task: directly, the
+// plan's authority (TM., TL., Q.) over the title it names; a substitute
+// signs under KT. or TUQ. (per their delegation) for the holder's title.
+func (wf *run) signingAs(username string) (title, authority, signsFor string) {
+	s := wf.in.Plan.Signing
+	for i := len(wf.state.Tasks) - 1; i >= 0; i-- {
+		t := wf.state.Tasks[i]
+		if t.Kind != TaskSign || t.Status != workflows.TaskDecided || t.Decision != DecisionSign || t.DecidedBy != username {
+			continue
+		}
+		if t.OnBehalfOf == "" {
+			switch s.Authority {
+			case AuthorityDirect:
+				return t.Assignee.Title, "", ""
+			case AuthorityQ:
+				// Acting head: "Q. CHÁNH VĂN PHÒNG" names the office held.
+				return t.Assignee.Title, AuthorityQ, cmp.Or(s.For, t.Assignee.Title)
+			}
+			return t.Assignee.Title, s.Authority, s.For
+		}
+		for _, sub := range t.Assignee.Substitutes {
+			if sub.Username == username && sub.Title != "" {
+				if sub.Authority == "TUQ" {
+					return sub.Title, "TUQ.", t.Assignee.Title
+				}
+				return sub.Title, "KT.", t.Assignee.Title
+			}
+		}
+		return "", "", ""
+	}
+	return "", "", ""
+}
+
+// validate checks the signing step routing planned.
+func (s *Signing) validate() error {
+	var problems []string
+	if s.ID == "" {
+		problems = append(problems, "it has no id")
+	}
+	if s.Signer.Username == "" {
+		problems = append(problems, fmt.Sprintf("position %q is not held by anyone", s.Signer.Position))
+	}
+	switch s.Authority {
+	case AuthorityDirect, AuthorityQ:
+	case AuthorityTM, AuthorityTL:
+		if s.For == "" {
+			problems = append(problems, s.Authority+" needs the title it signs for")
+		}
+	default:
+		problems = append(problems, fmt.Sprintf("authority %q is not one of TM., TL., Q. or none", s.Authority))
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("signing step %s: %s", s.ID, strings.Join(problems, "; "))
+}

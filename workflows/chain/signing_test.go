@@ -1,0 +1,142 @@
+package chain_test
+
+import (
+	"testing"
+	"time"
+
+	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/workflows"
+	"github.com/docflow/docflow/workflows/chain"
+	"github.com/docflow/docflow/workflows/internal/workflowtest"
+)
+
+// withSigning is in with a signing step for signer.
+func withSigning(in chain.Input, signer workflows.Assignee, authority, signsFor string) chain.Input {
+	in.Plan.Signing = &chain.Signing{ID: "ky", Name: "Ký ban hành", Signer: signer, Authority: authority, For: signsFor, DeadlineWorkingDays: 1}
+	in.Plan.Units = []string{"TH"}
+	return in
+}
+
+// A decision whose plan consults an official after the leader's approval is
+// signed by the leader's position, on a signing task: approving is not
+// signing, and the consulted official, who approved last, neither signs nor
+// may sign.
+func TestTheSigningPositionSigns(t *testing.T) {
+	t.Parallel()
+	env, rec := newEnv(t, fiveDays)
+	leader := person("lanhdao")
+	approveAt(env, time.Hour, "chuyenvien1")
+	approveAt(env, 2*time.Hour, "lanhdao")
+	approveAt(env, 3*time.Hour, "chuyenvien2") // the consultation step
+	waiting := env.SnapshotAt(4 * time.Hour)
+	byConsulted := decideAt(env, 5*time.Hour, "lanhdao", official("chuyenvien2"), chain.DecisionSign, "")
+	approveInstead := decideAt(env, 6*time.Hour, "lanhdao", official("lanhdao"), workflows.DecisionApprove, "Đồng ý")
+	sign := decideAt(env, 7*time.Hour, "lanhdao", official("lanhdao"), chain.DecisionSign, "")
+
+	in := withSigning(input(single("tham-tra", person("chuyenvien1")), single("lanh-dao", leader), single("gop-y", person("chuyenvien2"))), leader, "", "")
+	res := runTo(t, env, workflows.OutcomeArchived, in)
+	if res.Issued == nil {
+		t.Fatal("not issued")
+	}
+	if waiting.Status != chain.StatusAwaitingSignature || len(waiting.OpenTasks()) != 1 ||
+		waiting.OpenTasks()[0].Kind != chain.TaskSign || waiting.OpenTasks()[0].Assignee.Username != "lanhdao" {
+		t.Fatalf("after the review: status %s, open tasks %+v; want one signing task for lanhdao", waiting.Status, waiting.OpenTasks())
+	}
+	workflowtest.Refused(t, "signature by the consulted official", byConsulted, chain.ErrNotSigner)
+	workflowtest.Refused(t, "approval of a signing task", approveInstead, workflows.ErrInvalidDecision)
+	workflowtest.Accepted(t, "signature by the leader", sign)
+	if len(rec.signed) != 1 || rec.signed[0].Signer != "lanhdao" || rec.signed[0].SignerTitle != leader.Title || rec.signed[0].SignerAuthority != "" {
+		t.Fatalf("signed %+v, want once by lanhdao in their own right", rec.signed)
+	}
+	if len(rec.sealed) != 1 || rec.sealed[0].Signer != "lanhdao" {
+		t.Fatalf("sealed %+v, want the leader's signature checked", rec.sealed)
+	}
+	if len(rec.numbered) != 1 || len(rec.numbered[0].Units) != 1 || rec.numbered[0].Units[0] != "TH" {
+		t.Fatalf("numbered %+v, want the drafting unit's abbreviation", rec.numbered)
+	}
+	approved := workflowtest.Payloads[events.DocumentDecisionData](t, rec.Recorder, events.DocumentApproved)
+	if len(approved) != 1 || approved[0].By.Username != "chuyenvien2" {
+		t.Fatalf("document.approved %+v, want once, when the review ended", approved)
+	}
+	decided := workflowtest.Payloads[events.TaskDecidedData](t, rec.Recorder, events.TaskDecided)
+	if last := decided[len(decided)-1]; last.Decision != chain.DecisionSign || last.By.Username != "lanhdao" {
+		t.Fatalf("last decision %+v, want lanhdao's signature", last)
+	}
+}
+
+// A substitute in force signs in the holder's place under KT. (TUQ. with a
+// written authorisation), with their own title under the holder's; a plan's
+// TM. is printed over the collective it names.
+func TestSignatureAuthority(t *testing.T) {
+	t.Parallel()
+	deputy := workflows.Substitute{Username: "phochanh", From: start.Add(-time.Hour), Until: start.AddDate(0, 0, 7), Title: "Phó Chánh Văn phòng"}
+	tests := []struct {
+		name                         string
+		sub                          *workflows.Substitute
+		by, authority, signsFor      string
+		wantTitle, wantAuth, wantFor string
+	}{
+		{"a deputy standing in", &deputy, "phochanh", "", "", "Phó Chánh Văn phòng", "KT.", "Chức danh của lanhdao"},
+		{"a written authorisation", func() *workflows.Substitute { s := deputy; s.Authority = "TUQ"; return &s }(), "phochanh", "", "",
+			"Phó Chánh Văn phòng", "TUQ.", "Chức danh của lanhdao"},
+		{"on behalf of the office", nil, "lanhdao", chain.AuthorityTM, "Văn phòng Chính phủ", "Chức danh của lanhdao", "TM.", "Văn phòng Chính phủ"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env, rec := newEnv(t, fiveDays)
+			leader := person("lanhdao")
+			if tt.sub != nil {
+				leader.Substitutes = []workflows.Substitute{*tt.sub}
+			}
+			approveAt(env, time.Hour, "chuyenvien1")
+			sign := decideAt(env, 2*time.Hour, "lanhdao", official(tt.by), chain.DecisionSign, "")
+			runTo(t, env, workflows.OutcomeArchived, withSigning(input(single("tham-tra", person("chuyenvien1"))), leader, tt.authority, tt.signsFor))
+			workflowtest.Accepted(t, "signature", sign)
+			if len(rec.signed) != 1 {
+				t.Fatalf("signed %d times", len(rec.signed))
+			}
+			s := rec.signed[0]
+			if s.Signer != tt.by || s.SignerTitle != tt.wantTitle || s.SignerAuthority != tt.wantAuth || s.SignerFor != tt.wantFor {
+				t.Errorf("signed as %q %q %q %q, want %q %q %q %q", s.Signer, s.SignerAuthority, s.SignerFor, s.SignerTitle,
+					tt.by, tt.wantAuth, tt.wantFor, tt.wantTitle)
+			}
+		})
+	}
+}
+
+// The signer may send the draft back: the drafter revises it and it comes
+// back to the signer, not to the review; a refusal to sign ends it.
+func TestSignerReturnsAndRejects(t *testing.T) {
+	t.Parallel()
+	t.Run("return", func(t *testing.T) {
+		t.Parallel()
+		env, rec := newEnv(t, fiveDays)
+		leader := person("lanhdao")
+		approveAt(env, time.Hour, "chuyenvien1")
+		decideAt(env, 2*time.Hour, "lanhdao", official("lanhdao"), chain.DecisionReturn, "Sửa điều 2")
+		env.At(3*time.Hour, chain.UpdateResubmit, func(s chain.State) any {
+			return chain.Resubmission{TaskID: workflowtest.TaskOf(s.Tasks, "drafter"), By: official("drafter"),
+				Original: events.Object{Bucket: "docs", Key: "originals/doc-1-v2.pdf", SHA256: "ee", Size: 11}}
+		})
+		again := env.SnapshotAt(4 * time.Hour)
+		decideAt(env, 5*time.Hour, "lanhdao", official("lanhdao"), chain.DecisionSign, "")
+		runTo(t, env, workflows.OutcomeArchived, withSigning(input(single("tham-tra", person("chuyenvien1"))), leader, "", ""))
+		if open := again.OpenTasks(); len(open) != 1 || open[0].Kind != chain.TaskSign {
+			t.Fatalf("after the resubmission open tasks %+v, want the signing task again", open)
+		}
+		if len(rec.signed) != 1 || rec.signed[0].Source.Key != "originals/doc-1-v2.pdf" {
+			t.Fatalf("signed %+v, want the revised document", rec.signed)
+		}
+	})
+	t.Run("reject", func(t *testing.T) {
+		t.Parallel()
+		env, rec := newEnv(t, fiveDays)
+		approveAt(env, time.Hour, "chuyenvien1")
+		decideAt(env, 2*time.Hour, "lanhdao", official("lanhdao"), workflows.DecisionReject, "Không ban hành")
+		runTo(t, env, workflows.OutcomeRejected, withSigning(input(single("tham-tra", person("chuyenvien1"))), person("lanhdao"), "", ""))
+		if len(rec.signed) != 0 {
+			t.Fatalf("signed %+v after a refusal", rec.signed)
+		}
+	})
+}
