@@ -225,12 +225,22 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/documents (the `ListDocuments` operationId).
 	ListDocuments(ctx context.Context, params *ListDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateDocumentWithBody Register an incoming document
+	// CreateDocumentWithBody Register an incoming document or create an outgoing draft
 	//
 	// Uploads a PDF with its metadata. The document is checked (it must be a
-	// well-formed PDF within the size limit), stored unchanged with its SHA-256
-	// digest, given the next incoming number (số đến) of the agency for the year,
-	// and routed to its approver. Only clerks may register documents.
+	// well-formed PDF within the size limit) and stored unchanged with its SHA-256
+	// digest. It then enters one of the two flows (DOMAIN §4–§5), by
+	// `metadata.direction`:
+	//
+	// - `incoming` (the default for a clerk; clerks only): a document received
+	//   from elsewhere. It takes the next incoming number (số đến) of the agency for
+	//   the year, enters the incoming register and is presented to a leader who
+	//   assigns its handling. The receiving agency never signs, seals or numbers it.
+	// - `outgoing` (the default for officials and leaders; they only): a draft of
+	//   this agency, addressed to `recipients` (nơi nhận). It takes no incoming
+	//   number. Routing plans its review and its signing step; once the competent
+	//   person signs it, a clerk issues it (number, date, organisation seal) and
+	//   dispatches it.
 	//
 	// The body is `multipart/form-data` with two parts: `metadata`, a JSON object
 	// (sent as `application/json` or as plain text), and `file`, the PDF bytes.
@@ -840,12 +850,22 @@ func (c *Client) ListDocuments(ctx context.Context, params *ListDocumentsParams,
 	return c.Client.Do(req)
 }
 
-// CreateDocumentWithBody Register an incoming document
+// CreateDocumentWithBody Register an incoming document or create an outgoing draft
 //
 // Uploads a PDF with its metadata. The document is checked (it must be a
-// well-formed PDF within the size limit), stored unchanged with its SHA-256
-// digest, given the next incoming number (số đến) of the agency for the year,
-// and routed to its approver. Only clerks may register documents.
+// well-formed PDF within the size limit) and stored unchanged with its SHA-256
+// digest. It then enters one of the two flows (DOMAIN §4–§5), by
+// `metadata.direction`:
+//
+//   - `incoming` (the default for a clerk; clerks only): a document received
+//     from elsewhere. It takes the next incoming number (số đến) of the agency for
+//     the year, enters the incoming register and is presented to a leader who
+//     assigns its handling. The receiving agency never signs, seals or numbers it.
+//   - `outgoing` (the default for officials and leaders; they only): a draft of
+//     this agency, addressed to `recipients` (nơi nhận). It takes no incoming
+//     number. Routing plans its review and its signing step; once the competent
+//     person signs it, a clerk issues it (number, date, organisation seal) and
+//     dispatches it.
 //
 // The body is `multipart/form-data` with two parts: `metadata`, a JSON object
 // (sent as `application/json` or as plain text), and `file`, the PDF bytes.
@@ -2991,12 +3011,22 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/documents (the `ListDocuments` operationId).
 	ListDocumentsWithResponse(ctx context.Context, params *ListDocumentsParams, reqEditors ...RequestEditorFn) (*ListDocumentsResponse, error)
 
-	// CreateDocumentWithBodyWithResponse Register an incoming document
+	// CreateDocumentWithBodyWithResponse Register an incoming document or create an outgoing draft
 	//
 	// Uploads a PDF with its metadata. The document is checked (it must be a
-	// well-formed PDF within the size limit), stored unchanged with its SHA-256
-	// digest, given the next incoming number (số đến) of the agency for the year,
-	// and routed to its approver. Only clerks may register documents.
+	// well-formed PDF within the size limit) and stored unchanged with its SHA-256
+	// digest. It then enters one of the two flows (DOMAIN §4–§5), by
+	// `metadata.direction`:
+	//
+	// - `incoming` (the default for a clerk; clerks only): a document received
+	//   from elsewhere. It takes the next incoming number (số đến) of the agency for
+	//   the year, enters the incoming register and is presented to a leader who
+	//   assigns its handling. The receiving agency never signs, seals or numbers it.
+	// - `outgoing` (the default for officials and leaders; they only): a draft of
+	//   this agency, addressed to `recipients` (nơi nhận). It takes no incoming
+	//   number. Routing plans its review and its signing step; once the competent
+	//   person signs it, a clerk issues it (number, date, organisation seal) and
+	//   dispatches it.
 	//
 	// The body is `multipart/form-data` with two parts: `metadata`, a JSON object
 	// (sent as `application/json` or as plain text), and `file`, the PDF bytes.
@@ -5812,12 +5842,22 @@ func (c *ClientWithResponses) ListDocumentsWithResponse(ctx context.Context, par
 	return ParseListDocumentsResponse(rsp)
 }
 
-// CreateDocumentWithBodyWithResponse Register an incoming document
+// CreateDocumentWithBodyWithResponse Register an incoming document or create an outgoing draft
 //
 // Uploads a PDF with its metadata. The document is checked (it must be a
-// well-formed PDF within the size limit), stored unchanged with its SHA-256
-// digest, given the next incoming number (số đến) of the agency for the year,
-// and routed to its approver. Only clerks may register documents.
+// well-formed PDF within the size limit) and stored unchanged with its SHA-256
+// digest. It then enters one of the two flows (DOMAIN §4–§5), by
+// `metadata.direction`:
+//
+//   - `incoming` (the default for a clerk; clerks only): a document received
+//     from elsewhere. It takes the next incoming number (số đến) of the agency for
+//     the year, enters the incoming register and is presented to a leader who
+//     assigns its handling. The receiving agency never signs, seals or numbers it.
+//   - `outgoing` (the default for officials and leaders; they only): a draft of
+//     this agency, addressed to `recipients` (nơi nhận). It takes no incoming
+//     number. Routing plans its review and its signing step; once the competent
+//     person signs it, a clerk issues it (number, date, organisation seal) and
+//     dispatches it.
 //
 // The body is `multipart/form-data` with two parts: `metadata`, a JSON object
 // (sent as `application/json` or as plain text), and `file`, the PDF bytes.

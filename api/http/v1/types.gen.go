@@ -94,6 +94,7 @@ const (
 	DecisionProgress   Decision = "progress"
 	DecisionReject     Decision = "reject"
 	DecisionReturn     Decision = "return"
+	DecisionSign       Decision = "sign"
 )
 
 // Valid indicates whether the value is a known member of the Decision enum.
@@ -114,6 +115,8 @@ func (e Decision) Valid() bool {
 	case DecisionReject:
 		return true
 	case DecisionReturn:
+		return true
+	case DecisionSign:
 		return true
 	default:
 		return false
@@ -138,10 +141,29 @@ func (e DelegationRequestAuthority) Valid() bool {
 	}
 }
 
+// Defines values for Direction.
+const (
+	DirectionIncoming Direction = "incoming"
+	DirectionOutgoing Direction = "outgoing"
+)
+
+// Valid indicates whether the value is a known member of the Direction enum.
+func (e Direction) Valid() bool {
+	switch e {
+	case DirectionIncoming:
+		return true
+	case DirectionOutgoing:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DocumentStatus.
 const (
 	DocumentStatusApproved   DocumentStatus = "approved"
 	DocumentStatusArchived   DocumentStatus = "archived"
+	DocumentStatusDrafted    DocumentStatus = "drafted"
 	DocumentStatusHandled    DocumentStatus = "handled"
 	DocumentStatusInApproval DocumentStatus = "in_approval"
 	DocumentStatusInHandling DocumentStatus = "in_handling"
@@ -157,6 +179,8 @@ func (e DocumentStatus) Valid() bool {
 	case DocumentStatusApproved:
 		return true
 	case DocumentStatusArchived:
+		return true
+	case DocumentStatusDrafted:
 		return true
 	case DocumentStatusHandled:
 		return true
@@ -571,6 +595,7 @@ const (
 	TaskKindContribute TaskKind = "contribute"
 	TaskKindHandle     TaskKind = "handle"
 	TaskKindRevise     TaskKind = "revise"
+	TaskKindSign       TaskKind = "sign"
 )
 
 // Valid indicates whether the value is a known member of the TaskKind enum.
@@ -585,6 +610,8 @@ func (e TaskKind) Valid() bool {
 	case TaskKindHandle:
 		return true
 	case TaskKindRevise:
+		return true
+	case TaskKindSign:
 		return true
 	default:
 		return false
@@ -725,6 +752,12 @@ type BulkDecision struct {
 	// task stays open; the first report owes the sender receipt 05) and
 	// `complete`s the handling with the result in `comment`; a cooperating person
 	// `contribute`s an opinion in `comment`.
+	//
+	// On a signing task (`task_kind` `sign`): `sign` is the competent person's
+	// signature (their personal key signs the PDF; only the position's holder or
+	// their substitute in force, under KT. or TUQ., may sign); `reject` refuses to
+	// sign and ends the workflow; `return` sends the draft back to its drafter; the
+	// signing task opens again once it is resubmitted.
 	Decision Decision `json:"decision"`
 
 	// TaskID The task id, as listed in the inbox.
@@ -836,6 +869,12 @@ type Credentials struct {
 // task stays open; the first report owes the sender receipt 05) and
 // `complete`s the handling with the result in `comment`; a cooperating person
 // `contribute`s an opinion in `comment`.
+//
+// On a signing task (`task_kind` `sign`): `sign` is the competent person's
+// signature (their personal key signs the PDF; only the position's holder or
+// their substitute in force, under KT. or TUQ., may sign); `reject` refuses to
+// sign and ends the workflow; `return` sends the draft back to its drafter; the
+// signing task opens again once it is resubmitted.
 type Decision string
 
 // DecisionRequest defines model for DecisionRequest.
@@ -859,6 +898,12 @@ type DecisionRequest struct {
 	// task stays open; the first report owes the sender receipt 05) and
 	// `complete`s the handling with the result in `comment`; a cooperating person
 	// `contribute`s an opinion in `comment`.
+	//
+	// On a signing task (`task_kind` `sign`): `sign` is the competent person's
+	// signature (their personal key signs the PDF; only the position's holder or
+	// their substitute in force, under KT. or TUQ., may sign); `reject` refuses to
+	// sign and ends the workflow; `return` sends the draft back to its drafter; the
+	// signing task opens again once it is resubmitted.
 	Decision Decision `json:"decision"`
 }
 
@@ -878,6 +923,12 @@ type DecisionResult struct {
 	// task stays open; the first report owes the sender receipt 05) and
 	// `complete`s the handling with the result in `comment`; a cooperating person
 	// `contribute`s an opinion in `comment`.
+	//
+	// On a signing task (`task_kind` `sign`): `sign` is the competent person's
+	// signature (their personal key signs the PDF; only the position's holder or
+	// their substitute in force, under KT. or TUQ., may sign); `reject` refuses to
+	// sign and ends the workflow; `return` sends the draft back to its drafter; the
+	// signing task opens again once it is resubmitted.
 	Decision Decision `json:"decision"`
 
 	// OnBehalfOf The assignee the caller decided for, when the caller is their substitute or the supervisor an overdue task escalated to.
@@ -930,12 +981,15 @@ type DelegationRequest struct {
 // DelegationRequestAuthority `delegated` (the default) for a substitution while the holder is away; `TUQ` for a written authorisation (thừa ủy quyền): limited in time and scope, never delegated further.
 type DelegationRequestAuthority string
 
+// Direction `incoming` a document received and registered by a clerk; `outgoing` a draft of this agency.
+type Direction string
+
 // Document defines model for Document.
 type Document struct {
 	// Agency The identifier of the agency that registered the document.
 	Agency string `json:"agency"`
 
-	// ArrivalNumber The incoming number (số đến), continuous per agency and year.
+	// ArrivalNumber The incoming number (số đến), continuous per agency and year; 0 for an outgoing document.
 	ArrivalNumber int64 `json:"arrival_number"`
 
 	// ArrivalYear The year the incoming number belongs to.
@@ -949,6 +1003,12 @@ type Document struct {
 
 	// Description The note given on upload; omitted when not given.
 	Description string `json:"description,omitempty"`
+
+	// Direction `incoming` a document received and registered by a clerk; `outgoing` a draft of this agency.
+	Direction Direction `json:"direction,omitempty"`
+
+	// Drafter The username of the official who drafted an outgoing document; omitted for an incoming one.
+	Drafter string `json:"drafter,omitempty"`
 
 	// History Everything that happened to the document, oldest first.
 	History []HistoryEntry `json:"history"`
@@ -970,6 +1030,9 @@ type Document struct {
 	// Example: QUYET_DINH
 	Kind string `json:"kind"`
 
+	// Recipients The recipients (nơi nhận) of an outgoing document, in the drafter's order, each with where its copy stands; omitted for an incoming one.
+	Recipients []DocumentRecipient `json:"recipients,omitempty"`
+
 	// RecordID The archive record id once the document is archived; empty before.
 	RecordID string `json:"record_id"`
 
@@ -981,7 +1044,8 @@ type Document struct {
 	// Size The size of the registered PDF in bytes.
 	Size int64 `json:"size"`
 
-	// Status Where the document is: `registered` (stored and numbered), `in_approval`
+	// Status Where the document is: `drafted` (an outgoing draft, stored; not numbered),
+	// `registered` (an incoming document, stored and given its số đến), `in_approval`
 	// (waiting for a decision), `approved`, `rejected` (final), `signed`,
 	// `archived` (final; the signed PDF is in the archive), `recalled` (final;
 	// withdrawn by its drafter before signing). A document from another agency is
@@ -1020,7 +1084,8 @@ type DocumentListItem struct {
 	ID            string `json:"id"`
 	Kind          string `json:"kind"`
 
-	// Status Where the document is: `registered` (stored and numbered), `in_approval`
+	// Status Where the document is: `drafted` (an outgoing draft, stored; not numbered),
+	// `registered` (an incoming document, stored and given its số đến), `in_approval`
 	// (waiting for a decision), `approved`, `rejected` (final), `signed`,
 	// `archived` (final; the signed PDF is in the archive), `recalled` (final;
 	// withdrawn by its drafter before signing). A document from another agency is
@@ -1045,6 +1110,9 @@ type DocumentMetadata struct {
 	// Description A note for the register (Ghi chú).
 	Description string `json:"description,omitempty"`
 
+	// Direction `incoming` a document received and registered by a clerk; `outgoing` a draft of this agency.
+	Direction Direction `json:"direction,omitempty"`
+
 	// IssuedOn The document's own date (ngày tháng văn bản), YYYY-MM-DD.
 	//
 	// Example: 2026-03-02
@@ -1065,6 +1133,9 @@ type DocumentMetadata struct {
 	// Example: QUYET_DINH
 	Kind string `json:"kind"`
 
+	// Recipients The recipients (nơi nhận) of an outgoing draft, at least one; not given for an incoming document.
+	Recipients []Recipient `json:"recipients,omitempty"`
+
 	// Subject The summary line (trích yếu).
 	//
 	// Example: Quyết định phê duyệt kế hoạch công tác năm 2026
@@ -1075,11 +1146,36 @@ type DocumentMetadata struct {
 	// Example: 12/QĐ-UBND
 	Symbol string `json:"symbol,omitempty"`
 
+	// Unit The drafting unit (đơn vị soạn thảo) of an outgoing draft, an org-chart unit id; when omitted, the drafter's own unit.
+	//
+	// Example: tong-hop
+	Unit string `json:"unit,omitempty"`
+
 	// Urgency `THUONG` normal, `KHAN` urgent, `THUONG_KHAN` very urgent, `HOA_TOC` immediate.
 	Urgency Urgency `json:"urgency"`
 }
 
-// DocumentStatus Where the document is: `registered` (stored and numbered), `in_approval`
+// DocumentRecipient One recipient of an outgoing document and where its copy stands.
+type DocumentRecipient struct {
+	// Agency An agency identifier (mã định danh): legacy QCVN 102 form (`000.00.00.G22`) or QĐ 20/2020 form (`H49.64.33`).
+	//
+	// Example: 000.00.00.G09
+	Agency AgencyID `json:"agency,omitempty"`
+
+	// Status `pending` until the document is dispatched to this recipient.
+	//
+	// Example: pending
+	Status string `json:"status"`
+
+	// StatusAt When the status last changed.
+	StatusAt time.Time `json:"status_at"`
+
+	// Unit A unit of the drafting agency (org-chart unit id).
+	Unit string `json:"unit,omitempty"`
+}
+
+// DocumentStatus Where the document is: `drafted` (an outgoing draft, stored; not numbered),
+// `registered` (an incoming document, stored and given its số đến), `in_approval`
 // (waiting for a decision), `approved`, `rejected` (final), `signed`,
 // `archived` (final; the signed PDF is in the archive), `recalled` (final;
 // withdrawn by its drafter before signing). A document from another agency is
@@ -1089,7 +1185,7 @@ type DocumentStatus string
 
 // DocumentSummary The registered document, as answered to its upload.
 type DocumentSummary struct {
-	// ArrivalNumber The incoming number (số đến), continuous per agency and year.
+	// ArrivalNumber The incoming number (số đến), continuous per agency and year; 0 for an outgoing draft, which takes none.
 	//
 	// Example: 12
 	ArrivalNumber int64 `json:"arrival_number"`
@@ -1110,7 +1206,8 @@ type DocumentSummary struct {
 	// Size The size of the PDF in bytes.
 	Size int64 `json:"size"`
 
-	// Status Where the document is: `registered` (stored and numbered), `in_approval`
+	// Status Where the document is: `drafted` (an outgoing draft, stored; not numbered),
+	// `registered` (an incoming document, stored and given its số đến), `in_approval`
 	// (waiting for a decision), `approved`, `rejected` (final), `signed`,
 	// `archived` (final; the signed PDF is in the archive), `recalled` (final;
 	// withdrawn by its drafter before signing). A document from another agency is
@@ -1310,6 +1407,19 @@ type ReassignRequest struct {
 type RecallRequest struct {
 	// Reason Why the document is withdrawn; kept in the history.
 	Reason string `json:"reason,omitempty"`
+}
+
+// Recipient One recipient of an outgoing document; exactly one of `unit` or `agency`.
+type Recipient struct {
+	// Agency An agency identifier (mã định danh): legacy QCVN 102 form (`000.00.00.G22`) or QĐ 20/2020 form (`H49.64.33`).
+	//
+	// Example: 000.00.00.G09
+	Agency AgencyID `json:"agency,omitempty"`
+
+	// Unit A unit of the drafting agency (org-chart unit id).
+	//
+	// Example: tong-hop
+	Unit string `json:"unit,omitempty"`
 }
 
 // Record An archive catalog entry for a signed document.
@@ -1623,7 +1733,8 @@ type Task struct {
 	// document was returned to its drafter, who resubmits it
 	// (`POST /v1/tasks/{id}/resubmission`); for an incoming document, `assign` a
 	// leader assigns its handling, `handle` the lead handles it until complete,
-	// `contribute` a cooperating person gives the lead an opinion.
+	// `contribute` a cooperating person gives the lead an opinion; `sign` the
+	// competent person signs an outgoing document (decision `sign`).
 	TaskKind TaskKind `json:"task_kind,omitempty"`
 
 	// Urgency `THUONG` normal, `KHAN` urgent, `THUONG_KHAN` very urgent, `HOA_TOC` immediate.
@@ -1637,7 +1748,8 @@ type Task struct {
 // document was returned to its drafter, who resubmits it
 // (`POST /v1/tasks/{id}/resubmission`); for an incoming document, `assign` a
 // leader assigns its handling, `handle` the lead handles it until complete,
-// `contribute` a cooperating person gives the lead an opinion.
+// `contribute` a cooperating person gives the lead an opinion; `sign` the
+// competent person signs an outgoing document (decision `sign`).
 type TaskKind string
 
 // TaskList defines model for TaskList.

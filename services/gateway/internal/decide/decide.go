@@ -104,6 +104,7 @@ var decisionRefusals = map[string]refusal{
 	workflows.ErrInvalidDecision: {kind: errs.Invalid, code: errcode.InvalidArgument, field: "decision"},
 	workflows.ErrNotLeader:       {kind: errs.Forbidden, code: errcode.Forbidden},
 	chain.ErrNotDrafter:          {kind: errs.Forbidden, code: errcode.Forbidden},
+	chain.ErrNotSigner:           {kind: errs.Forbidden, code: errcode.NotAssignee},
 	chain.ErrRecallTooLate:       {kind: errs.Conflict, code: errcode.Conflict},
 }
 

@@ -16,6 +16,9 @@ import (
 
 // Document statuses, in the order a document moves through them.
 const (
+	// StatusDrafted is an outgoing draft, stored but not numbered; an
+	// incoming document starts StatusRegistered, with its số đến.
+	StatusDrafted    = "drafted"
 	StatusRegistered = "registered"
 	// WaitingForClerks is whom a signed document waits for: a clerk of its
 	// agency, to issue it.
@@ -35,15 +38,37 @@ const (
 // rank orders statuses so a late, redelivered event never moves a document
 // backwards.
 var rank = map[string]int{
-	StatusRegistered: 1, StatusInApproval: 2, StatusApproved: 3, StatusSigned: 4, StatusArchived: 5, StatusRejected: 5, StatusRecalled: 5,
+	StatusDrafted: 1, StatusRegistered: 1, StatusInApproval: 2, StatusApproved: 3, StatusSigned: 4, StatusArchived: 5, StatusRejected: 5, StatusRecalled: 5,
 	// The handling's tasks are assigned (in_approval) before the leader's
 	// assignment moves the document on.
 	StatusInHandling: 3, StatusHandled: 5,
 }
 
+// The flows a document is in (DOMAIN.md §4–§5).
+const (
+	Incoming = "incoming"
+	Outgoing = "outgoing"
+)
+
+// Recipient is one addressee of an outgoing document, with where its copy
+// stands.
+type Recipient struct {
+	Unit, Agency string
+	// Status is RecipientPending until the document is dispatched.
+	Status   string
+	StatusAt time.Time
+}
+
+// RecipientPending is a recipient the document has not been sent to yet.
+const RecipientPending = "pending"
+
 // Document is a document as the gateway shows it.
 type Document struct {
 	ID, Agency, Kind, Subject, Urgency, Confidentiality string
+	// Direction is Incoming or Outgoing; an outgoing document has its
+	// drafter, drafting unit and recipients.
+	Direction, Drafter, Unit string
+	Recipients               []Recipient
 	ArrivalNumber                                       int64
 	ArrivalYear                                         int
 	Status                                              string
@@ -100,6 +125,7 @@ type SelfDescription struct {
 // projected, so that they are delivered again after it.
 var documents = projector{
 	events.DocumentReceived: on(registerDocument),
+	events.DocumentDrafted:  on(draftDocument),
 	// Whom a document in a step waits for is everyone holding an open task
 	// on it, so a parallel step shows all its approvers until each decides.
 	events.TaskAssigned:      waitForTasks(StatusInApproval),
@@ -160,6 +186,50 @@ func registerDocument(ctx context.Context, tx *sql.Tx, ev events.Event, d *event
 	return err
 }
 
+// draftDocument projects an outgoing draft: no arrival number, its drafter
+// and drafting unit, and a row per recipient, none sent yet.
+func draftDocument(ctx context.Context, tx *sql.Tx, ev events.Event, d *events.DocumentDraftedData) error {
+	drafted := d.DraftedAt
+	if drafted.IsZero() {
+		drafted = ev.Time
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO documents (id, agency, kind, subject, urgency, confidentiality, arrival_number, arrival_year,
+			status, bucket, object_key, object_version, sha256, size, created_at, updated_at,
+			issuer, issuer_id, symbol, issued_on, description, received_at, drafter, direction, unit)
+		VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $8, $9, $10, $11, $12, $13, $13, '', '', '', '', $14, $15, $16, $17, $18)`,
+		d.DocumentID, d.Agency, d.Kind, d.Subject, d.Urgency, d.Confidentiality,
+		StatusDrafted, d.Original.Bucket, d.Original.Key, d.Original.VersionID, d.Original.SHA256, d.Original.Size, sqlstore.Time(ev.Time),
+		d.Description, sqlstore.Time(drafted), d.By.Username, Outgoing, d.Unit); err != nil {
+		return err
+	}
+	for i, r := range d.Recipients {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO document_recipients (document_id, seq, unit, agency, status, status_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, d.DocumentID, i, r.Unit, r.Agency, RecipientPending, sqlstore.Time(ev.Time)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recipients are an outgoing document's recipients, in the drafter's order.
+func (s *Store) recipients(ctx context.Context, id string) ([]Recipient, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT unit, agency, status, status_at FROM document_recipients WHERE document_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(row scanner) (Recipient, error) {
+		var (
+			r  Recipient
+			at string
+		)
+		if err := row.Scan(&r.Unit, &r.Agency, &r.Status, &at); err != nil {
+			return r, err
+		}
+		r.StatusAt, _ = sqlstore.ParseTime(at)
+		return r, nil
+	})
+}
+
 // forward moves the event's document on to status, never back, and stamps
 // it with the event's time. A document not projected yet is an error.
 func forward(ctx context.Context, tx *sql.Tx, ev events.Event, status string) error {
@@ -213,7 +283,7 @@ func (s *Store) Document(ctx context.Context, r Reader, id string) (Document, er
 	)
 	dest := []any{&d.ID, &d.Agency, &d.Kind, &d.Subject, &d.Urgency, &d.Confidentiality, &d.ArrivalNumber, &d.ArrivalYear,
 		&d.Status, &d.WaitingFor, &d.RecordID, &created, &updated,
-		&d.Self.Issuer, &d.Self.IssuerID, &d.Self.Symbol, &d.Self.IssuedOn, &d.Self.Description}
+		&d.Self.Issuer, &d.Self.IssuerID, &d.Self.Symbol, &d.Self.IssuedOn, &d.Self.Description, &d.Direction, &d.Drafter, &d.Unit}
 	for _, o := range []*events.Object{&d.Object, &d.Signed, &d.Sealed, &d.Archived} {
 		dest = append(dest, &o.Bucket, &o.Key, &o.VersionID, &o.SHA256, &o.Size)
 	}
@@ -221,7 +291,7 @@ func (s *Store) Document(ctx context.Context, r Reader, id string) (Document, er
 	args := []any{id, r.Agency}
 	err := s.db.QueryRowContext(ctx, `SELECT d.id, d.agency, d.kind, d.subject, d.urgency, d.confidentiality, d.arrival_number, d.arrival_year,
 		d.status, d.waiting_for, d.record_id, d.created_at, d.updated_at, d.issuer, d.issuer_id, d.symbol, d.issued_on, d.description,
-		d.bucket, d.object_key, d.object_version, d.sha256, d.size,
+		d.direction, d.drafter, d.unit, d.bucket, d.object_key, d.object_version, d.sha256, d.size,
 		d.signed_bucket, d.signed_key, d.signed_version, d.signed_sha256, d.signed_size,
 		COALESCE(o.sealed_bucket, ''), COALESCE(o.sealed_key, ''), COALESCE(o.sealed_version, ''), COALESCE(o.sealed_sha256, ''), COALESCE(o.sealed_size, 0),
 		d.archived_bucket, d.archived_key, d.archived_version, d.archived_sha256, d.archived_size,
@@ -241,6 +311,11 @@ func (s *Store) Document(ctx context.Context, r Reader, id string) (Document, er
 	d.UpdatedAt, _ = sqlstore.ParseTime(updated)
 	if d.History, err = s.history(ctx, id); err != nil {
 		return Document{}, errs.Wrap(op, err)
+	}
+	if d.Direction == Outgoing {
+		if d.Recipients, err = s.recipients(ctx, id); err != nil {
+			return Document{}, errs.Wrap(op, err)
+		}
 	}
 	return d, nil
 }

@@ -36,6 +36,9 @@ var lines = map[events.Type]describer{
 	events.DocumentReceived: about(func(d *events.DocumentReceivedData) line {
 		return line{d.By.Username, fmt.Sprintf("Đã đăng ký văn bản đến, số đến %d/%d", d.ArrivalNumber, d.ArrivalYear)}
 	}),
+	events.DocumentDrafted: about(func(d *events.DocumentDraftedData) line {
+		return line{d.By.Username, fmt.Sprintf("Đã tạo dự thảo văn bản đi, %d nơi nhận", len(d.Recipients))}
+	}),
 	events.RouteSelected: about(func(d *events.RouteSelectedData) line {
 		return line{"routing", fmt.Sprintf("Chuyển xử lý cho %s (quy tắc %s, phiên bản %s)", d.Approver, d.RuleID, d.RuleVersion)}
 	}),
@@ -167,6 +170,8 @@ func taskKindText(k string) string {
 		return "chủ trì xử lý"
 	case events.TaskKindContribute:
 		return "phối hợp xử lý"
+	case events.TaskKindSign:
+		return "ký văn bản"
 	}
 	return "phê duyệt"
 }
@@ -187,6 +192,8 @@ func decisionText(d string) string {
 		return "cho ý kiến phối hợp"
 	case "complete":
 		return "hoàn thành xử lý"
+	case "sign":
+		return "đã ký"
 	}
 	return d
 }

@@ -45,7 +45,7 @@ func (s *Store) Arrivals(ctx context.Context, r Reader, year int, since, until t
 		FROM documents d
 		LEFT JOIN tasks t ON t.id = (
 			SELECT f.id FROM tasks f WHERE f.document_id = d.id ORDER BY f.assigned_at, f.id LIMIT 1)
-		WHERE d.agency = $1 AND d.arrival_year = $2 AND d.received_at >= $3 AND d.received_at < $4
+		WHERE d.agency = $1 AND d.direction = 'incoming' AND d.arrival_year = $2 AND d.received_at >= $3 AND d.received_at < $4
 			AND d.confidentiality = 'NONE' AND `+readable+`
 		ORDER BY d.arrival_number, d.id`, args...)
 	if err != nil {

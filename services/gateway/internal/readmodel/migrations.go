@@ -130,4 +130,17 @@ var migrations = []string{
 	// A list for an official starts from the documents they drafted
 	// (access.go, candidates).
 	`CREATE INDEX documents_by_drafter ON documents (agency, drafter)`,
+	// The two flows (DOMAIN.md §4–§5): outgoing drafts beside incoming
+	// documents, with their drafting unit and recipients; every document
+	// projected before was registered as incoming.
+	`ALTER TABLE documents ADD COLUMN direction TEXT NOT NULL DEFAULT 'incoming'`,
+	`ALTER TABLE documents ADD COLUMN unit TEXT NOT NULL DEFAULT ''`,
+	`CREATE TABLE document_recipients (
+		document_id TEXT NOT NULL,
+		seq         INTEGER NOT NULL,
+		unit        TEXT NOT NULL,
+		agency      TEXT NOT NULL,
+		status      TEXT NOT NULL,
+		status_at   TEXT NOT NULL,
+		PRIMARY KEY (document_id, seq))`,
 }

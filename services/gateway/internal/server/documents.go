@@ -25,13 +25,19 @@ import (
 	"github.com/docflow/docflow/services/internal/objstore"
 )
 
-// CreateDocument registers an incoming document. The upload is streamed into
-// a staging object (bytes never travel over NATS); intake then validates,
-// stores and registers it. Whatever goes wrong, the staging object is removed.
+// CreateDocument registers an incoming document (a clerk) or creates an
+// outgoing draft (an official or leader). The upload is streamed into a
+// staging object (bytes never travel over NATS); intake then validates,
+// stores and registers it, and decides the flow from the metadata and the
+// caller's role. Whatever goes wrong, the staging object is removed.
 func (s *Server) CreateDocument(ctx context.Context, req httpapi.CreateDocumentRequestObject) (httpapi.CreateDocumentResponseObject, error) {
 	p := principal(ctx)
 	rep, err := s.createDocument(ctx, p, req.Body)
-	if err := s.audited(ctx, p, "document.create", rep.DocumentID, fmt.Sprintf("arrival_number=%d", rep.ArrivalNumber), err); err != nil {
+	detail := fmt.Sprintf("arrival_number=%d", rep.ArrivalNumber)
+	if rep.Status == string(httpapi.DocumentStatusDrafted) {
+		detail = "direction=outgoing"
+	}
+	if err := s.audited(ctx, p, "document.create", rep.DocumentID, detail, err); err != nil {
 		return nil, err
 	}
 	return httpapi.CreateDocument201JSONResponse{
@@ -45,7 +51,9 @@ func (s *Server) CreateDocument(ctx context.Context, req httpapi.CreateDocumentR
 
 func (s *Server) createDocument(ctx context.Context, p auth.Principal, body *multipart.Reader) (svc.AcceptReply, error) {
 	const op = "server.CreateDocument"
-	if err := auth.Require(p, "register incoming documents", auth.RoleClerk); err != nil {
+	// Clerks register incoming documents; officials and leaders draft
+	// outgoing ones. Intake holds each flow to its roles.
+	if err := auth.Require(p, "register or draft documents", auth.RoleClerk, auth.RoleOfficial, auth.RoleLeader); err != nil {
 		return svc.AcceptReply{}, err
 	}
 	if body == nil {
@@ -195,6 +203,14 @@ func (s *Server) GetDocument(ctx context.Context, req httpapi.GetDocumentRequest
 		Status: httpapi.DocumentStatus(d.Status), SHA256: d.Object.SHA256, Size: d.Object.Size, WaitingFor: d.WaitingFor,
 		RecordID: d.RecordID, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 		Issuer: d.Self.Issuer, IssuerID: d.Self.IssuerID, Symbol: d.Self.Symbol, Description: d.Self.Description,
+		Direction: httpapi.Direction(d.Direction), Drafter: d.Drafter,
+	}
+	if d.Direction == readmodel.Outgoing {
+		out.Recipients = listOf(d.Recipients, func(r readmodel.Recipient) httpapi.DocumentRecipient {
+			return httpapi.DocumentRecipient{Unit: r.Unit, Agency: httpapi.AgencyID(r.Agency), Status: r.Status, StatusAt: r.StatusAt}
+		})
+	} else {
+		out.Drafter = "" // the clerk who registered it, not a drafter
 	}
 	if on, err := time.Parse(time.DateOnly, d.Self.IssuedOn); err == nil {
 		out.IssuedOn = &openapi_types.Date{Time: on}
