@@ -1,6 +1,7 @@
 // Package routing is the routing service: it decides who handles each
-// received document, starts its approval workflow, and runs the approval
-// workflows themselves (with the activities that publish their events).
+// document, starts its workflow (the handling of an incoming document, the
+// review and signing of an outgoing draft), and runs those workflows
+// themselves (with the activities that publish their events).
 package routing
 
 import (

@@ -94,9 +94,26 @@ type RuleSet struct {
 
 // Rule is one routing rule: which documents it matches and its plan.
 type Rule struct {
-	ID    string     `json:"id"`
-	When  RuleWhen   `json:"when"`
-	Steps []RuleStep `json:"steps"`
+	ID   string   `json:"id"`
+	When RuleWhen `json:"when"`
+	// Direction is the documents the rule plans: "incoming" (their
+	// handling) or "outgoing" (their review and signing).
+	Direction string     `json:"direction,omitempty"`
+	Steps     []RuleStep `json:"steps"`
+	// Signing is who signs an outgoing document once its steps agreed;
+	// absent on a rule for incoming documents.
+	Signing *RuleSigning `json:"signing,omitempty"`
+}
+
+// RuleSigning is a rule's signing step: the position that signs, how it
+// signs (Authority "", "TM.", "TL." or "Q.") and for whom under TM. or TL.
+type RuleSigning struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Position     string `json:"position"`
+	Authority    string `json:"authority,omitempty"`
+	For          string `json:"for,omitempty"`
+	DeadlineDays int    `json:"deadline_days"`
 }
 
 // RuleWhen is a rule's condition; an empty list matches anything.
@@ -145,6 +162,8 @@ type OrgUnit struct {
 	Name   string `json:"name"`
 	Parent string `json:"parent,omitempty"`
 	Head   string `json:"head"`
+	// Abbreviation is the unit's part of the symbol of documents it drafts.
+	Abbreviation string `json:"abbreviation,omitempty"`
 }
 
 // OrgPosition is a position, its holder and the delegations of it in force.

@@ -66,7 +66,8 @@ func (d *Directory) sameAgency(op string, by events.Actor) error {
 }
 
 // RuleSet is the rules in force as people read them: a rule written with a
-// single approver shows as the one step it is planned as.
+// single approver shows as the one step it is planned as, and a signing
+// with its deadline as planned.
 func (d *Directory) RuleSet() svc.RuleSet {
 	set := d.Rules()
 	out := svc.RuleSet{Version: set.Version, Rules: []svc.Rule{}}
@@ -75,13 +76,18 @@ func (d *Directory) RuleSet() svc.RuleSet {
 		rule := svc.Rule{ID: r.ID, When: svc.RuleWhen{
 			Kind: w.Kind, Urgency: w.Urgency, Agency: w.Agency, IssuerID: w.IssuerID,
 			RecipientUnit: w.RecipientUnit, Metadata: w.Metadata,
-		}, Steps: []svc.RuleStep{}}
+		}, Direction: string(r.Direction()), Steps: []svc.RuleStep{}}
 		for _, st := range d.Planner.Steps(r) {
 			step := svc.RuleStep{ID: st.ID, Name: st.Name, Mode: st.Mode, Required: st.Required, DeadlineDays: st.DeadlineDays, To: []svc.RuleTarget{}}
 			for _, t := range st.To {
 				step.To = append(step.To, svc.RuleTarget{Position: t.Position, Unit: t.Unit})
 			}
 			rule.Steps = append(rule.Steps, step)
+		}
+		if sg := r.Signing; sg != nil {
+			rule.Signing = &svc.RuleSigning{
+				ID: sg.ID, Name: sg.Name, Position: sg.Position, Authority: sg.Authority, For: sg.For, DeadlineDays: sg.WorkingDays(),
+			}
 		}
 		out.Rules = append(out.Rules, rule)
 	}
@@ -93,7 +99,7 @@ func (d *Directory) OrgChart(ctx context.Context, at time.Time) (svc.OrgChart, e
 	chart := d.Chart()
 	out := svc.OrgChart{Agency: chart.Agency, Units: []svc.OrgUnit{}, Positions: []svc.OrgPosition{}}
 	for _, u := range chart.Units {
-		out.Units = append(out.Units, svc.OrgUnit{ID: u.ID, Name: u.Name, Parent: u.Parent, Head: u.Head})
+		out.Units = append(out.Units, svc.OrgUnit{ID: u.ID, Name: u.Name, Parent: u.Parent, Head: u.Head, Abbreviation: u.Abbreviation})
 	}
 	for _, p := range chart.Positions {
 		subs, err := d.Delegations.Substitutes(ctx, p.ID, at, "")

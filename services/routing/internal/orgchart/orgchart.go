@@ -33,6 +33,9 @@ type Unit struct {
 	Name   string `yaml:"name" json:"name"`
 	Parent string `yaml:"parent,omitempty" json:"parent,omitempty"`
 	Head   string `yaml:"head" json:"head"`
+	// Abbreviation is the unit's part of the symbol of the documents it
+	// drafts (DOMAIN.md §2: the TH of 12/VPCP-TH); empty when it has none.
+	Abbreviation string `yaml:"abbreviation,omitempty" json:"abbreviation,omitempty"`
 }
 
 // Position is a post in a unit, held by one person. Supervisor is the
@@ -75,6 +78,9 @@ func (c *Chart) index() error {
 		if u.Parent != "" && c.units[u.Parent].ID == "" {
 			problems = append(problems, fmt.Errorf("unit %q: unknown parent unit %q", u.ID, u.Parent))
 		}
+		if !validAbbreviation(u.Abbreviation) {
+			problems = append(problems, fmt.Errorf("unit %q: abbreviation %q must be 1 to %d upper-case letters or digits (Đ allowed), as the symbol prints it", u.ID, u.Abbreviation, maxAbbreviation))
+		}
 		if head, ok := c.positions[u.Head]; !ok {
 			problems = append(problems, fmt.Errorf("unit %q: head %q is not a position of the chart", u.ID, u.Head))
 		} else if head.Unit != u.ID {
@@ -97,6 +103,26 @@ func (c *Chart) index() error {
 	}
 	problems = append(problems, c.cycles()...)
 	return errors.Join(problems...)
+}
+
+// maxAbbreviation bounds a unit's abbreviation, so a symbol built from it
+// stays within its field (DOMAIN.md §10: CodeNotation 30).
+const maxAbbreviation = 10
+
+// validAbbreviation says whether a is empty or fit to print in a symbol:
+// upper-case Latin letters, digits and Đ (ĐT, TTĐT), compared exactly.
+func validAbbreviation(a string) bool {
+	if a == "" {
+		return true
+	}
+	n := 0
+	for _, r := range a {
+		n++
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != 'Đ' {
+			return false
+		}
+	}
+	return n <= maxAbbreviation
 }
 
 // byID indexes items by their id, reporting each item without one and each

@@ -87,6 +87,11 @@ func TestParseRefusesBrokenCharts(t *testing.T) {
 		{"unknown supervisor", head + "positions:\n  - {id: p1, title: T, unit: u, holder: a, supervisor: boss}\n", `unknown supervisor position "boss"`},
 		{"head elsewhere", "agency: A\npeople: [a]\nunits:\n  - {id: u, name: U, head: p1}\n  - {id: v, name: V, head: p1}\npositions:\n  - {id: p1, title: T, unit: u, holder: a}\n", `head "p1" belongs to unit "u"`},
 		{"typo in a field", head + "positions:\n  - {id: p1, title: T, unit: u, holder: a, supervsor: p1}\n", "supervsor"},
+		{"lower-case abbreviation", "agency: A\npeople: [a]\nunits:\n  - {id: u, name: U, head: p1, abbreviation: th}\npositions:\n  - {id: p1, title: T, unit: u, holder: a}\n", `unit "u": abbreviation "th" must be`},
+		{"abbreviation with a dot", "agency: A\npeople: [a]\nunits:\n  - {id: u, name: U, head: p1, abbreviation: T.H}\npositions:\n  - {id: p1, title: T, unit: u, holder: a}\n", `abbreviation "T.H"`},
+		{"abbreviation with a space", "agency: A\npeople: [a]\nunits:\n  - {id: u, name: U, head: p1, abbreviation: \"T H\"}\npositions:\n  - {id: p1, title: T, unit: u, holder: a}\n", `abbreviation "T H"`},
+		{"abbreviation too long", "agency: A\npeople: [a]\nunits:\n  - {id: u, name: U, head: p1, abbreviation: ABCDEFGHIJK}\npositions:\n  - {id: p1, title: T, unit: u, holder: a}\n", `abbreviation "ABCDEFGHIJK"`},
+		{"abbreviation with a lower-case đ", "agency: A\npeople: [a]\nunits:\n  - {id: u, name: U, head: p1, abbreviation: TTđT}\npositions:\n  - {id: p1, title: T, unit: u, holder: a}\n", `abbreviation "TTđT"`},
 		{"unknown parent", "agency: A\npeople: [a]\nunits:\n  - {id: u, name: U, head: p1, parent: nope}\npositions:\n  - {id: p1, title: T, unit: u, holder: a}\n", `unknown parent unit "nope"`},
 	}
 	for _, tc := range tests {
@@ -97,5 +102,26 @@ func TestParseRefusesBrokenCharts(t *testing.T) {
 				t.Fatalf("got %v, want an error mentioning %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// A unit's abbreviation is printed in the symbol as written: upper-case
+// letters and digits, with Đ counted as one letter.
+func TestAbbreviations(t *testing.T) {
+	t.Parallel()
+	c, err := orgchart.Load(devChart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for unit, want := range map[string]string{"van-phong": "VP", "tong-hop": "TH", "hanh-chinh": "HC"} {
+		if u, err := c.Unit(unit); err != nil || u.Abbreviation != want {
+			t.Errorf("unit %s: abbreviation %q, %v; want %q", unit, u.Abbreviation, err, want)
+		}
+	}
+	for _, a := range []string{"", "TTĐT", "ĐĐĐĐĐĐĐĐĐĐ", "VP2", "X"} {
+		raw := "agency: A\npeople: [a]\nunits:\n  - {id: u, name: U, head: p1, abbreviation: \"" + a + "\"}\npositions:\n  - {id: p1, title: T, unit: u, holder: a}\n"
+		if _, err := orgchart.Parse([]byte(raw)); err != nil {
+			t.Errorf("abbreviation %q: %v", a, err)
+		}
 	}
 }

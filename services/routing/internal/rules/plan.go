@@ -121,6 +121,11 @@ func (s *Set) CheckChart(chart *orgchart.Chart) error {
 				}
 			}
 		}
+		if sg := r.Signing; sg != nil {
+			if _, err := chart.Position(sg.Position); err != nil {
+				problems = append(problems, fmt.Errorf("rule %s signing %s: no position %q in the org chart", r.ID, sg.ID, sg.Position))
+			}
+		}
 	}
 	if err := errors.Join(problems...); err != nil {
 		return fmt.Errorf("rules.CheckChart: %w", err)
@@ -155,13 +160,17 @@ type Planner struct {
 // defaultStepDays is a step's deadline when the rules give none.
 const defaultStepDays = 5
 
-// Plan is the plan of the first rule matching doc, resolved at at. A
-// matching rule without steps is a single step to its approver, so every
-// routed document gets a plan. ErrNoRoute means no rule matched.
+// Plan is the plan of the first rule of doc's direction matching doc,
+// resolved at at. A matching rule without steps is a single step to its
+// approver, so every routed document gets a plan; an outgoing one also gets
+// its signing step and drafting unit. ErrNoRoute means no rule matched.
 func (p *Planner) Plan(ctx context.Context, doc Document, at time.Time) (Plan, error) {
 	const op = "rules.Plan"
+	if doc.Direction != Incoming && doc.Direction != Outgoing {
+		return Plan{}, errs.E(op, errs.Internal, errcode.Internal, fmt.Sprintf("document direction %q is not incoming or outgoing", doc.Direction))
+	}
 	set, chart := p.Rules(), p.Chart()
-	i := slices.IndexFunc(set.Rules, func(r Rule) bool { return r.When.holds(doc) })
+	i := slices.IndexFunc(set.Rules, func(r Rule) bool { return r.Direction() == doc.Direction && r.When.holds(doc) })
 	if i < 0 {
 		return Plan{}, ErrNoRoute
 	}
@@ -178,7 +187,40 @@ func (p *Planner) Plan(ctx context.Context, doc Document, at time.Time) (Plan, e
 		}
 		plan.Steps = append(plan.Steps, rs)
 	}
+	if doc.Direction == Outgoing {
+		sg := r.Signing
+		signer, err := p.assignee(ctx, chart, sg.Position, doc.Kind, at)
+		if err != nil {
+			return Plan{}, errs.Wrap(op, fmt.Errorf("rule %s signing %s: %w", r.ID, sg.ID, err))
+		}
+		plan.Signing = &chain.Signing{
+			ID: sg.ID, Name: sg.Name, Signer: signer, Authority: sg.Authority, For: sg.For,
+			DeadlineWorkingDays: sg.WorkingDays(),
+		}
+		plan.Unit, plan.Units = draftingUnit(chart, doc)
+	}
 	return plan, nil
+}
+
+// draftingUnit is the unit a draft is made in and the abbreviations its
+// symbol carries for it (DOMAIN.md §2: 12/VPCP-TH): the unit the drafter
+// chose, or else the unit of their first position. Only the unit's own
+// abbreviation is carried, none when it has none. A chosen unit the chart
+// does not know is kept as chosen, without an abbreviation, rather than
+// holding the draft back: the reviewers see the unit before it is numbered.
+func draftingUnit(chart *orgchart.Chart, doc Document) (string, []string) {
+	unit := doc.Unit
+	if unit == "" {
+		positions := chart.PositionsOf(doc.Drafter)
+		if len(positions) == 0 {
+			return "", nil
+		}
+		unit = positions[0].Unit
+	}
+	if u, err := chart.Unit(unit); err == nil && u.Abbreviation != "" {
+		return unit, []string{u.Abbreviation}
+	}
+	return unit, nil
 }
 
 // Steps are the rule's steps, with defaults filled in: a rule without steps

@@ -1,6 +1,14 @@
-// Package rules decides who approves a document. The rules are data — a
+// Package rules decides who handles a document. The rules are data — a
 // versioned YAML file an administrator edits — evaluated in order: the first
-// rule whose conditions all hold gives the approver.
+// rule of the document's direction whose conditions all hold gives the plan.
+//
+// The two flows of DOMAIN.md never share a rule: a handling rule
+// (workflow: handling) presents incoming documents to their leaders (§5),
+// every other rule plans the review and signing of outgoing drafts (§4). A
+// draft that matched a handling rule would never be signed, and an incoming
+// document that matched an approval rule would be signed and numbered by its
+// receiver, so the direction is decided by the event, not by conditions an
+// administrator could get wrong.
 package rules
 
 import (
@@ -32,6 +40,28 @@ type Rule struct {
 	// document is presented to and its deadline is the time they have to
 	// assign it (DOMAIN.md §5).
 	Workflow string `yaml:"workflow" json:"workflow,omitempty"`
+	// Signing is where the competent person signs an outgoing document once
+	// every step agreed; every approval rule names one, and a handling rule
+	// none (the receiver never signs what it receives).
+	Signing *Signing `yaml:"signing" json:"signing,omitempty"`
+}
+
+// Direction is which flow a document is in, and so which rules may plan it.
+type Direction string
+
+// Directions of documents.
+const (
+	Incoming Direction = "incoming" // registered on arrival (events.DocumentReceived)
+	Outgoing Direction = "outgoing" // drafted in the agency (events.DocumentDrafted)
+)
+
+// Direction is the flow the rule plans: incoming for a handling rule,
+// outgoing for every other.
+func (r Rule) Direction() Direction {
+	if r.Handling() {
+		return Incoming
+	}
+	return Outgoing
 }
 
 // Workflows a rule can start.
@@ -53,17 +83,24 @@ type When struct {
 	IssuerID      []string            `yaml:"issuer_id" json:"issuer_id,omitempty"`
 	RecipientUnit []string            `yaml:"recipient_unit" json:"recipient_unit,omitempty"`
 	Metadata      map[string][]string `yaml:"metadata" json:"metadata,omitempty"`
-	// Incoming, when set, requires the document to come from another agency
-	// (true: it names an issuer other than the receiving agency) or not.
+	// Incoming is accepted for the rules files written before the direction
+	// decided, and not tested: a handling rule only ever sees incoming
+	// documents and an approval rule only outgoing ones. A value that
+	// contradicts the rule's direction is refused, since the rule would
+	// never have matched what it now plans.
 	Incoming *bool `yaml:"incoming" json:"incoming,omitempty"`
 }
 
 // Document is what rules look at.
 type Document struct {
+	Direction             Direction // chooses the rules considered
 	Agency, Kind, Urgency string
 	IssuerID              string            // the sending agency, for incoming documents
 	RecipientUnit         string            // the unit the document is addressed to, if any
 	Metadata              map[string]string // further facts rules may test
+	// Outgoing only: the drafter's username and the drafting unit they
+	// chose (empty: the unit of the drafter's first position).
+	Drafter, Unit string
 }
 
 // ErrNoRoute means no rule matched: the document waits for a person to route it.
@@ -101,12 +138,23 @@ func (s *Set) validate() error {
 		problems = append(problems, validateSteps(where, r.Steps)...)
 		switch r.Workflow {
 		case "", WorkflowApproval:
+			if r.Signing == nil {
+				problems = append(problems, fmt.Errorf("%s plans an outgoing document but names no signing step: add signing: {id, name, position}", where))
+			} else {
+				problems = append(problems, r.Signing.validate(where, r.Steps)...)
+			}
 		case WorkflowHandling:
 			if len(r.Steps) != 1 || r.Steps[0].Mode == "n_of_m" {
 				problems = append(problems, fmt.Errorf("%s: a handling rule has one step, naming the leaders the document is presented to (mode all or any)", where))
 			}
+			if r.Signing != nil {
+				problems = append(problems, fmt.Errorf("%s: a handling rule names no signing step: an incoming document is never signed by its receiver", where))
+			}
 		default:
 			problems = append(problems, fmt.Errorf("%s: workflow %q is not approval or handling", where, r.Workflow))
+		}
+		if in := r.When.Incoming; in != nil && *in != (r.Direction() == Incoming) {
+			problems = append(problems, fmt.Errorf("%s: incoming: %t contradicts the rule, which plans %s documents: remove the condition, the direction decides", where, *in, r.Direction()))
 		}
 	}
 	return errors.Join(problems...)
@@ -115,9 +163,6 @@ func (s *Set) validate() error {
 func (w When) holds(d Document) bool {
 	if !matches(w.Kind, d.Kind) || !matches(w.Urgency, d.Urgency) || !matches(w.Agency, d.Agency) ||
 		!matches(w.IssuerID, d.IssuerID) || !matches(w.RecipientUnit, d.RecipientUnit) {
-		return false
-	}
-	if w.Incoming != nil && *w.Incoming != (d.IssuerID != "" && d.IssuerID != d.Agency) {
 		return false
 	}
 	for k, allowed := range w.Metadata {
