@@ -41,6 +41,10 @@ type Appearance struct {
 	// of page 1 inside the margins (its Box gives only the size): the
 	// number and date beside an organisation seal. Its Page is ignored.
 	Note *Appearance
+	// Texts are written on the pages as searchable text (the number and
+	// date on their lines of page 1), in a revision just before the
+	// signature's (appearance_fill.go).
+	Texts []PageText
 }
 
 // Rect is a rectangle in PDF points: lower-left corner and size.
@@ -255,7 +259,7 @@ func withAppearance(b *pdfsign.SignBuilder, doc *pdfsign.Document, a *Appearance
 	if a == nil {
 		return nil
 	}
-	if len(a.Items) == 0 && a.Note == nil {
+	if len(a.Items) == 0 && a.Note == nil && len(a.Texts) == 0 {
 		return errs.E(opSign, errs.Invalid, errcode.InvalidArgument, "cannot draw the signature: its appearance is empty")
 	}
 	pages := doc.Reader().NumPage()
