@@ -31,6 +31,26 @@ type PageText struct {
 	X        float64
 	Baseline float64
 	Size     float64
+	// Field, when set, is the text form field the text fills (its value
+	// and appearance) instead of a new annotation.
+	Field string
+}
+
+// inField is text filling the template's text field named name, when it
+// has one with a box.
+func (l *Layout) inField(name, s string) (PageText, bool) {
+	for _, w := range l.TextFields {
+		if w.Name != name || w.Box.Width <= 0 || w.Box.Height <= 0 {
+			continue
+		}
+		size := min(max(w.Box.Height*0.7, 6), 13)
+		baseline := w.Box.Y + (w.Box.Height-size)/2 + 0.22*size
+		if t, ok := fit(name, s, w.Box.X, w.Box.X+w.Box.Width, w.Box.X+2, baseline, size, false); ok {
+			t.Page, t.Field, t.Box = w.Page, name, w.Box
+			return t, true
+		}
+	}
+	return PageText{}, false
 }
 
 // Names of the texts written on a document.
@@ -80,12 +100,16 @@ func blankOnly(w word) bool {
 }
 
 // SymbolText finds the "Số:" line of page 1 and returns the text that
-// writes symbol in its blank. When the line already prints the end of the
+// writes symbol in its blank. A template's text field named TextSymbol,
+// on any page, is filled instead. When the line already prints the end of the
 // symbol ("Số:      /QĐ-VPCP"), only the number is written, ending where
 // that end begins; otherwise the whole symbol follows the label. The
 // reason says why there is no text.
 func (l *Layout) SymbolText(symbol string) (PageText, string) {
 	symbol = text.NFC(strings.TrimSpace(symbol))
+	if t, ok := l.inField(TextSymbol, symbol); ok {
+		return t, ""
+	}
 	for _, line := range l.lines(1) {
 		ws := words(line)
 		for i, w := range ws {
@@ -149,11 +173,16 @@ var dateParts = regexp.MustCompile(`ngày\s+(\S+)\s+tháng\s+(\S+)\s+năm\s+(\S+
 // 2026", or with dots in the blanks) and returns the texts that write the
 // day, month and, when blank, the year of dateLine ("Hà Nội, ngày 07
 // tháng 12 năm 2026") in its blanks. The place printed on the page stays
-// as the drafter wrote it. The reason says why there are no texts.
+// as the drafter wrote it. A template's text field named TextDate is
+// filled with the whole of dateLine instead. The reason says why there
+// are no texts.
 func (l *Layout) DateTexts(dateLine string) ([]PageText, string) {
 	parts := dateParts.FindStringSubmatch(text.NFC(dateLine))
 	if parts == nil {
 		return nil, fmt.Sprintf("the date line %q does not read ngày … tháng … năm …", dateLine)
+	}
+	if t, ok := l.inField(TextDate, text.NFC(strings.TrimSpace(dateLine))); ok {
+		return []PageText{t}, ""
 	}
 	day, month, year := parts[1], parts[2], parts[3]
 	for _, line := range l.lines(1) {

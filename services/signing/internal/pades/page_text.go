@@ -83,8 +83,17 @@ func appendPageTexts(pdf []byte, texts []PageText) ([]byte, error) {
 		// The background, then the text, in the box's coordinates.
 		fmt.Fprintf(&ap, "q 1 g 0 0 %.2f %.2f re f Q\nBT /F1 %.2f Tf 0 g %.2f %.2f Td <%s> Tj ET",
 			t.Box.Width, t.Box.Height, t.Size, t.X-t.Box.X, t.Baseline-t.Box.Y, shown[i])
+		if t.Field != "" {
+			ap = *bytes.NewBuffer(append(append([]byte("/Tx BMC\n"), ap.Bytes()...), "\nEMC"...))
+		}
 		apID := u.object(fmt.Appendf(nil, "<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Resources << /Font << /F1 %s >> >> /Length %d >>\nstream\n%s\nendstream",
 			t.Box.Width, t.Box.Height, ref(fontID, 0), ap.Len(), ap.Bytes()))
+		if t.Field != "" {
+			if err := fillField(u, final, t, apID); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		annot := u.object(fmt.Appendf(nil,
 			"<< /Type /Annot /Subtype /FreeText /NM %s /Rect [%.2f %.2f %.2f %.2f] /Contents %s /DA (/Helv %.2f Tf 0 g) /F %d /BS << /W 0 >> /P %s /AP << /N %s >> >>",
 			pdfHexString(t.Name), t.Box.X, t.Box.Y, t.Box.X+t.Box.Width, t.Box.Y+t.Box.Height, utf16Hex(t.Text), t.Size,
@@ -126,6 +135,81 @@ func appendPageTexts(pdf []byte, texts []PageText) ([]byte, error) {
 	}
 	u.finish(doc.Sections[0], final.Trailer, rootRef)
 	return u.buf.Bytes(), nil
+}
+
+// fillField gives the text field t.Field the value t.Text, shown by the
+// appearance apID, and makes it read-only: a form fill, which leaves the
+// page and the field's place as they were signed.
+func fillField(u *updateWriter, v *pdfread.View, t PageText, apID int64) error {
+	field, widget, ok := findTextField(v, pdfread.AsDict(v.Resolve(v.Catalog()["AcroForm"]))["Fields"], t.Field, 0)
+	if !ok {
+		return fmt.Errorf("the text field %q is not in the form", t.Field)
+	}
+	fd := pdfread.AsDict(v.Resolve(field))
+	ff, _ := pdfread.AsInt(v.Resolve(fd["Ff"]))
+	set := map[pdfread.Name]string{"V": utf16Hex(t.Text), "Ff": fmt.Sprint(ff | 1)}
+	if widget == field {
+		set["AP"] = fmt.Sprintf("<< /N %s >>", ref(apID, 0))
+	}
+	if err := rewrite(u, v, field, fd, set); err != nil {
+		return err
+	}
+	if widget != field {
+		return rewrite(u, v, widget, pdfread.AsDict(v.Resolve(widget)), map[pdfread.Name]string{"AP": fmt.Sprintf("<< /N %s >>", ref(apID, 0))})
+	}
+	return nil
+}
+
+// findTextField finds the text field named name among fields (and their
+// kids) and the widget that shows it: the field itself or its first kid.
+func findTextField(v *pdfread.View, fields any, name string, depth int) (field, widget pdfread.Ref, ok bool) {
+	if depth > maxNesting {
+		return field, widget, false
+	}
+	for _, f := range pdfread.AsArray(v.Resolve(fields)) {
+		r, isRef := pdfread.AsRef(f)
+		d := pdfread.AsDict(v.Resolve(f))
+		if !isRef || d == nil {
+			continue
+		}
+		if title, _ := pdfread.AsString(v.Resolve(d["T"])); string(title) == name && pdfread.AsName(v.Resolve(d["FT"])) == "Tx" {
+			if d["Rect"] != nil {
+				return r, r, true
+			}
+			if kids := pdfread.AsArray(v.Resolve(d["Kids"])); len(kids) > 0 {
+				if kid, ok := pdfread.AsRef(kids[0]); ok {
+					return r, kid, true
+				}
+			}
+			return field, widget, false
+		}
+		if field, widget, ok = findTextField(v, d["Kids"], name, depth+1); ok {
+			return field, widget, true
+		}
+	}
+	return field, widget, false
+}
+
+// rewrite writes a new version of the object r (the dictionary d) with
+// the entries of set in place of its own.
+func rewrite(u *updateWriter, v *pdfread.View, r pdfread.Ref, d pdfread.Dict, set map[pdfread.Name]string) error {
+	var b bytes.Buffer
+	b.WriteString("<<")
+	for _, key := range slices.Sorted(maps.Keys(d)) {
+		if _, ok := set[key]; ok {
+			continue
+		}
+		fmt.Fprintf(&b, " %s ", pdfName(string(key)))
+		if err := writeValue(&b, v, d[key], 0); err != nil {
+			return fmt.Errorf("object %d /%s: %w", r.Num, key, err)
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(set)) {
+		fmt.Fprintf(&b, " %s %s", pdfName(string(key)), set[key])
+	}
+	b.WriteString(" >>")
+	u.replace(r.Num, r.Gen, b.Bytes())
+	return nil
 }
 
 func utf16Hex(s string) string {
