@@ -15,6 +15,15 @@ import (
 // blanks. Only the blanks are written on, as annotations (PageText): the
 // page's content, which the personal signature covers, stays as signed,
 // and a reader extracts the annotations' text with the page's.
+//
+// What is recognised: a blank made of spaces or of a gap between shown
+// strings, after a "Số:" label that begins its line or column, and after
+// "ngày" and "tháng" (and "năm", when the year is not printed) on one
+// line; a template's text fields named TextSymbol and TextDate win over
+// the lines. Dots or underscores typed into a blank are hidden under the
+// white background, but they stay in the page's content, so text
+// extraction (pdftotext) reads them beside the number: templates should
+// leave spaces.
 
 // PageText is text written on a page as an annotation of its own, on a
 // white background that hides nothing but the blank it fills.
@@ -78,7 +87,10 @@ func words(line textLine) []word {
 			cur = nil
 			continue
 		}
-		if cur != nil && g.x0-cur.x1 > 0.2*g.size {
+		// Dots typed into a blank may run into the printed end of the
+		// symbol ("........./QĐ-VPCP"); they are a word of their own. A
+		// dot inside a word stays: abbreviations have them (NHNo.ĐT).
+		if cur != nil && (g.x0-cur.x1 > 0.2*g.size || (blankOnly(*cur) != placeholder(g.s) && (blankOnly(*cur) || g.s != "."))) {
 			cur = nil
 		}
 		if cur == nil {
@@ -96,7 +108,18 @@ func words(line textLine) []word {
 // blankOnly says a word is a placeholder a drafter typed into a blank:
 // dots, an ellipsis, underscores.
 func blankOnly(w word) bool {
-	return strings.Trim(w.raw, "._…") == ""
+	return placeholder(w.raw)
+}
+
+func placeholder(s string) bool { return strings.Trim(s, "._…") == "" }
+
+// covering makes t's background the whole blank [from, to] when dots or
+// underscores fill it, so they do not show around the text.
+func covering(t PageText, dotted bool, from, to float64) PageText {
+	if dotted && to-from > 1 {
+		t.Box.X, t.Box.Width = from+0.5, to-from-1
+	}
+	return t
 }
 
 // SymbolText finds the "Số:" line of page 1 and returns the text that
@@ -140,9 +163,9 @@ func (l *Layout) SymbolText(symbol string) (PageText, string) {
 			}
 			t, ok := fit(TextSymbol, written, end, right, x, line.y, size, next < len(ws) && strings.HasPrefix(ws[next].raw, "/"))
 			if !ok {
-				return PageText{}, fmt.Sprintf("the blank after Số: on page 1 is %.0f points wide, too narrow for %q", right-end, written)
+				return PageText{}, fmt.Sprintf("the blank after Số: on page 1 is %.0f points wide, too narrow for %q", max(right-end, 0), written)
 			}
-			return t, ""
+			return covering(t, next > i+1, end, right), ""
 		}
 	}
 	return PageText{}, "page 1 has no line starting with Số:"
@@ -205,7 +228,7 @@ func (l *Layout) DateTexts(dateLine string) ([]PageText, string) {
 			if !ok {
 				return nil, fmt.Sprintf("the blank after %q on the date line of page 1 is too narrow for %q", ws[f.label].raw, f.value)
 			}
-			texts = append(texts, t)
+			texts = append(texts, covering(t, f.next > f.label+1, ws[f.label].x1, ws[f.next].x0))
 		}
 		after := nam + 1
 		for after < len(ws) && blankOnly(ws[after]) {
@@ -226,7 +249,7 @@ func (l *Layout) DateTexts(dateLine string) ([]PageText, string) {
 			if !ok {
 				return nil, fmt.Sprintf("there is no room for the year after %q on the date line of page 1", ws[nam].raw)
 			}
-			texts = append(texts, t)
+			texts = append(texts, covering(t, after > nam+1, ws[nam].x1, to))
 		}
 		return texts, ""
 	}
