@@ -153,6 +153,9 @@ func (l *Layout) SymbolText(symbol string) (PageText, string) {
 				limit = ws[next].x0
 			}
 			written, x, right := symbol, end+measure(" ", size), limit-size
+			if next < len(ws) && !strings.HasPrefix(ws[next].raw, "/") && ws[next].x0-end < 3*size {
+				return PageText{}, fmt.Sprintf("the Số line of page 1 already reads %q", joinRaw(ws[i:next+1]))
+			}
 			if next < len(ws) && strings.HasPrefix(ws[next].raw, "/") {
 				printed := text.NFC(ws[next].raw)
 				if !strings.HasSuffix(symbol, printed) || len(printed) == len(symbol) {

@@ -182,6 +182,11 @@ func TestNumberAndDateNotPlaced(t *testing.T) {
 		line:   pdftest.Line{Y: 760, Size: 13, Runs: []pdftest.Run{{X: 90, Text: "Số: /QĐ-VPCP"}, {X: 320, Text: "Hà Nội, ngày 01 tháng 12 năm 2026"}}},
 		symbol: "12/QĐ-VPCP", date: "Hà Nội, ngày 07 tháng 12 năm 2026",
 		wantSymbol: "too narrow", wantDate: "already filled in",
+	}, {
+		name:   "a numbered page 1, a date line that is no date",
+		line:   pdftest.Line{Y: 760, Size: 13, Runs: []pdftest.Run{{X: 90, Text: "Số: 11/QĐ-VPCP"}, {X: 320, Text: "Hà Nội, ngày        tháng        năm 2026"}}},
+		symbol: "12/QĐ-VPCP", date: "07/12/2026",
+		wantSymbol: `already reads "Số: 11/QĐ-VPCP"`, wantDate: "does not read ngày",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -59,12 +59,16 @@ func readPageFont(v pdf.Value) *pageFont {
 			f.fallback = dw.Float64()
 		}
 		w := d.Key("W")
-		for i := 0; i < w.Len() && i < 1<<16; {
+		// Codes are two bytes, so there are at most 1<<16 widths; a /W
+		// listing more is not read further.
+		budget := 1 << 16
+		for i := 0; i < w.Len() && budget > 0; {
 			first := int(w.Index(i).Int64())
 			if i+1 < w.Len() && w.Index(i+1).Kind() == pdf.Array {
 				arr := w.Index(i + 1)
-				for j := 0; j < arr.Len(); j++ {
+				for j := 0; j < arr.Len() && budget > 0; j++ {
 					f.widths[code2(first+j)] = arr.Index(j).Float64()
+					budget--
 				}
 				i += 2
 				continue
@@ -73,8 +77,9 @@ func readPageFont(v pdf.Value) *pageFont {
 				break
 			}
 			last, width := int(w.Index(i+1).Int64()), w.Index(i+2).Float64()
-			for c := first; c <= last && c-first < 1<<16; c++ {
+			for c := first; c <= last && budget > 0; c++ {
 				f.widths[code2(c)] = width
+				budget--
 			}
 			i += 3
 		}
@@ -169,6 +174,7 @@ func readToUnicode(stream pdf.Value, into map[string]string) {
 			into[unhex(m[1])] = utf16Text(unhex(m[2]))
 		}
 	}
+	budget := 1 << 17 // mappings; a font has at most 1<<16 glyphs
 	for _, block := range bfrange.FindAllSubmatch(data, -1) {
 		for _, m := range rangeEntry.FindAllSubmatch(block[1], -1) {
 			lo, hi := unhex(m[1]), unhex(m[2])
@@ -180,10 +186,11 @@ func readToUnicode(stream pdf.Value, into map[string]string) {
 				list = hexString.FindAllSubmatch(m[4], -1)
 			}
 			first, last := codeValue(lo), codeValue(hi)
-			for c := first; c <= last && c-first < 1<<16; c++ {
-				code := lo[:len(lo)-2] + code2(c)
-				if len(lo) == 1 {
-					code = string([]byte{byte(c)})
+			for c := first; c <= last && budget > 0; c++ {
+				budget--
+				code := string([]byte{byte(c)})
+				if len(lo) > 1 {
+					code = lo[:len(lo)-2] + code2(c)
 				}
 				if m[4] != nil {
 					if c-first < len(list) {

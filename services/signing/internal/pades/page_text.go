@@ -58,6 +58,11 @@ func appendPageTexts(pdf []byte, texts []PageText) ([]byte, error) {
 		u.buf.WriteString("\n")
 	}
 
+	for _, t := range texts {
+		if strings.TrimSpace(t.Text) == "" || t.Size <= 0 || t.Box.Width <= 0 || t.Box.Height <= 0 {
+			return nil, fmt.Errorf("text %q of %.1f points in a %.0f×%.0f box cannot be written", t.Text, t.Size, t.Box.Width, t.Box.Height)
+		}
+	}
 	tf, err := newTextFont()
 	if err != nil {
 		return nil, err

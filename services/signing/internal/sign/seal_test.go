@@ -177,27 +177,33 @@ func TestSealDocument(t *testing.T) {
 	// A draft as ND30 lays out page 1: the Số line on the left and the
 	// place and date line on the right of one baseline, blanks left for the
 	// clerk.
-	draft := func(t *testing.T, so bool) []byte {
+	draft := func(t *testing.T, so bool, pages int) []byte {
 		runs := []pdftest.Run{{X: 320, Text: "Hà Nội, ngày        tháng        năm 2026"}}
 		if so {
 			runs = append(runs, pdftest.Run{X: 90, Text: "Số:        /QĐ-VPCP"})
 		}
-		return pdftest.Lines(t, []pdftest.Line{
+		doc := [][]pdftest.Line{{
 			{Y: 700, Size: 13, Runs: runs},
 			{Y: 640, Size: 14, Runs: []pdftest.Run{{X: 250, Text: "QUYẾT ĐỊNH"}}},
 			{Y: 600, Size: 13, Runs: []pdftest.Run{{X: 90, Text: "Điều 1. Phê duyệt kế hoạch công tác năm 2026."}}},
-		}, []pdftest.Line{{Y: 700, Size: 13, Runs: []pdftest.Run{{X: 90, Text: "Nơi nhận: như trên"}}}})
+		}, {{Y: 700, Size: 13, Runs: []pdftest.Run{{X: 90, Text: "Nơi nhận: như trên"}}}}}
+		return pdftest.Lines(t, doc[:pages]...)
 	}
 	issued := time.Date(2026, 12, 7, 9, 30, 0, 0, vntime.Zone)
-	for _, tc := range []struct{ name, dateLine string }{
-		{"the number and date on their lines of page 1, as searchable text", "Hà Nội, ngày 07 tháng 12 năm 2026"},
-		{"without a date line from numbering, the date of issue fills the blanks", ""},
+	for _, tc := range []struct {
+		name     string
+		dateLine string
+		pages    int
+	}{
+		{"the number and date on their lines of page 1, as searchable text", "Hà Nội, ngày 07 tháng 12 năm 2026", 2},
+		// On a one-page document the seal's own field joins the texts on page 1.
+		{"without a date line from numbering, the date of issue fills the blanks of a one-page document", "", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := srv.fixture(t, nil)
 			env := f.sealer(t, f.pki.Dir)
-			in, signed := f.signed(t, draft(t, true), "lanhdao")
+			in, signed := f.signed(t, draft(t, true, tc.pages), "lanhdao")
 			req := sealRequest(in.DocumentID, signed.Signed, false)
 			req.Number, req.Symbol, req.IssuedAt, req.DateLine = 12, "12/QĐ-VPCP", issued, tc.dateLine
 			res, err := seal(t, env, req)
@@ -229,7 +235,7 @@ func TestSealDocument(t *testing.T) {
 		t.Parallel()
 		f := srv.fixture(t, nil)
 		env := f.sealer(t, f.pki.Dir)
-		in, signed := f.signed(t, draft(t, false), "lanhdao")
+		in, signed := f.signed(t, draft(t, false, 2), "lanhdao")
 		req := sealRequest(in.DocumentID, signed.Signed, false)
 		req.IssuedAt = issued
 		res, err := seal(t, env, req)
