@@ -87,7 +87,7 @@ func readPageFont(v pdf.Value) *pageFont {
 		first := int(v.Key("FirstChar").Int64())
 		ws := v.Key("Widths")
 		for i := 0; i < ws.Len() && i < 256; i++ {
-			f.widths[string([]byte{byte(first + i)})] = ws.Index(i).Float64()
+			f.widths[string([]byte{low(first + i)})] = ws.Index(i).Float64()
 		}
 		if ws.Len() > 0 {
 			f.fallback = v.Key("FontDescriptor").Key("MissingWidth").Float64()
@@ -100,7 +100,11 @@ func readPageFont(v pdf.Value) *pageFont {
 	return f
 }
 
-func code2(c int) string { return string([]byte{byte(c >> 8), byte(c)}) }
+func code2(c int) string { return string([]byte{low(c >> 8), low(c)}) }
+
+// low is the last byte of c: character codes are bytes, and a code
+// computed past 255 wraps as the PDF's own arithmetic on strings would.
+func low(c int) byte { return byte(c & 0xff) }
 
 func (f *pageFont) text(code string) string {
 	if s, ok := f.unicode[code]; ok {
@@ -188,7 +192,7 @@ func readToUnicode(stream pdf.Value, into map[string]string) {
 			first, last := codeValue(lo), codeValue(hi)
 			for c := first; c <= last && budget > 0; c++ {
 				budget--
-				code := string([]byte{byte(c)})
+				code := string([]byte{low(c)})
 				if len(lo) > 1 {
 					code = lo[:len(lo)-2] + code2(c)
 				}
@@ -200,7 +204,7 @@ func readToUnicode(stream pdf.Value, into map[string]string) {
 				}
 				b := []byte(unhex(m[3]))
 				if len(b) > 0 {
-					b[len(b)-1] += byte(c - first)
+					b[len(b)-1] += low(c - first)
 				}
 				into[code] = utf16Text(string(b))
 			}
