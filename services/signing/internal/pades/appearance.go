@@ -29,7 +29,9 @@ import (
 //
 // Text is drawn into images here rather than as PDF text: the PDF library
 // writes text only in WinAnsi, which has no Vietnamese letters (ố, Đ, ư),
-// and a signer's title or a symbol (QĐ) must print exactly.
+// and a signer's title or a symbol (QĐ) must print exactly. Texts, which
+// must stay searchable, are written by this package itself with an
+// embedded font (page_text.go).
 type Appearance struct {
 	// Page is the 1-based page the box is on; 0 means the last page.
 	Page int
