@@ -29,7 +29,9 @@ import (
 //
 // Text is drawn into images here rather than as PDF text: the PDF library
 // writes text only in WinAnsi, which has no Vietnamese letters (ố, Đ, ư),
-// and a signer's title or a symbol (QĐ) must print exactly.
+// and a signer's title or a symbol (QĐ) must print exactly. Texts, which
+// must stay searchable, are written by this package itself with an
+// embedded font (page_text.go).
 type Appearance struct {
 	// Page is the 1-based page the box is on; 0 means the last page.
 	Page int
@@ -41,6 +43,10 @@ type Appearance struct {
 	// of page 1 inside the margins (its Box gives only the size): the
 	// number and date beside an organisation seal. Its Page is ignored.
 	Note *Appearance
+	// Texts are written on the pages as searchable text (the number and
+	// date on their lines of page 1), in a revision just before the
+	// signature's (appearance_fill.go).
+	Texts []PageText
 }
 
 // Rect is a rectangle in PDF points: lower-left corner and size.
@@ -255,7 +261,7 @@ func withAppearance(b *pdfsign.SignBuilder, doc *pdfsign.Document, a *Appearance
 	if a == nil {
 		return nil
 	}
-	if len(a.Items) == 0 && a.Note == nil {
+	if len(a.Items) == 0 && a.Note == nil && len(a.Texts) == 0 {
 		return errs.E(opSign, errs.Invalid, errcode.InvalidArgument, "cannot draw the signature: its appearance is empty")
 	}
 	pages := doc.Reader().NumPage()

@@ -53,7 +53,10 @@ type Widget struct {
 type Layout struct {
 	Pages   []PageSize
 	Widgets []Widget
-	reader  *pdf.Reader
+	// TextFields are the text form fields' boxes: a template may name
+	// where the number and date go (TextSymbol, TextDate).
+	TextFields []Widget
+	reader     *pdf.Reader
 }
 
 // ReadLayout reads the pages and signature fields of a PDF. It reads them
@@ -98,6 +101,10 @@ func ReadLayout(in io.ReaderAt, size int64) (l *Layout, err error) {
 			field := a
 			if field.Key("FT").IsNull() && !a.Key("Parent").IsNull() {
 				field = a.Key("Parent")
+			}
+			if field.Key("FT").Name() == "Tx" {
+				l.TextFields = append(l.TextFields, Widget{Name: field.Key("T").Text(), Page: i, Box: rect(a.Key("Rect"))})
+				continue
 			}
 			if field.Key("FT").Name() != "Sig" {
 				continue

@@ -122,8 +122,9 @@ type Signature struct {
 }
 
 // Signer adds one approval signature to a PDF. The input is left untouched:
-// the output is the input followed by incremental updates (the signature,
-// then at B-LT and B-LTA the validation data and the document timestamp), so
+// the output is the input followed by incremental updates (the texts of
+// req.Appearance when it has any, the signature, then at B-LT and B-LTA
+// the validation data and the document timestamp), so
 // earlier signatures stay valid and later ones (number, organisation seal)
 // may follow.
 //

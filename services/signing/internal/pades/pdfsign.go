@@ -73,6 +73,12 @@ func (s *PDFSign) Sign(ctx context.Context, in io.ReaderAt, size int64, out io.W
 		defer relay.stop()
 	}
 
+	if req.Appearance != nil && len(req.Appearance.Texts) > 0 {
+		var err error
+		if in, size, err = withPageTexts(in, size, req.Appearance.Texts); err != nil {
+			return Signature{}, err
+		}
+	}
 	result.SignedAt = time.Now()
 	pdf, err := sign(ctx, in, size, req, name, relay)
 	if err != nil {
@@ -126,6 +132,25 @@ func (s *PDFSign) Sign(ctx context.Context, in io.ReaderAt, size int64, out io.W
 	}
 	result.Size = int64(n)
 	return result, nil
+}
+
+// withPageTexts is in followed by the revision writing texts on its pages.
+// It is a revision of its own, just before the signature's, because the
+// PDF library writes only its own objects into the signature's revision;
+// the signature covers it all the same, so the texts cannot be changed
+// without breaking the signature that came with them.
+func withPageTexts(in io.ReaderAt, size int64, texts []PageText) (io.ReaderAt, int64, error) {
+	pdf := make([]byte, size)
+	if _, err := in.ReadAt(pdf, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, 0, fmt.Errorf("%s: read the PDF: %w", opSign, err)
+	}
+	update, err := appendPageTexts(pdf, texts)
+	if err != nil {
+		return nil, 0, errs.E(opSign, errs.Invalid, errcode.MalformedPDF,
+			"the number and date cannot be written on the PDF: "+err.Error()).WithCause(err)
+	}
+	pdf = append(pdf, update...)
+	return bytes.NewReader(pdf), int64(len(pdf)), nil
 }
 
 // sign makes the CAdES signature with pdfsign, timestamped through relay

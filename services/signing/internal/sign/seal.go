@@ -15,6 +15,7 @@ import (
 
 	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/api/vntime"
+	"github.com/docflow/docflow/services/internal/clerical/symbol"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/signing/internal/keys"
@@ -71,10 +72,12 @@ func (s *Sealer) Register(r Registry) {
 }
 
 // SealDocument verifies the personal signature of in.Signed and adds the
-// organisation signature of in.Agency, with the number and date: beside
-// the seal image overlapping the signer's handwritten image, or, for an
-// attachment, as the text block of an otherwise invisible signature at the
-// top right of page 1.
+// organisation signature of in.Agency, with the number and date: the seal
+// image overlaps the signer's handwritten image, and the symbol and the
+// date line are written as text in the blanks of the Số line and the date
+// line of page 1 (or, when page 1 lacks either, in a text block at its top
+// right). An attachment gets an otherwise invisible signature with that
+// text block.
 //
 // Failures a retry cannot fix are non-retryable: workflows.ErrPersonalSignatureInvalid,
 // workflows.ErrNoOrganisationKey, workflows.ErrSourceIntegrity and
@@ -116,7 +119,7 @@ func (s *Sealer) SealDocument(ctx context.Context, in workflows.SealDocumentInpu
 		}
 		return workflows.SealDocumentResult{}, fmt.Errorf("%s: %w", op, err)
 	}
-	look, err := s.appearance(ctx, src, in, cred, s.now().In(vntime.Zone))
+	look, err := s.appearance(ctx, src, in, cred, s.now().In(vntime.Zone), log)
 	if err != nil {
 		return workflows.SealDocumentResult{}, classify(op, err)
 	}
@@ -189,8 +192,10 @@ func (s *Sealer) checkPersonal(ctx context.Context, src *os.File, in workflows.S
 // appearance is the organisation signature's visible part. The seal goes
 // over the personal signature's image when that signature is visible; an
 // invisible personal signature leaves the seal at the default place of the
-// signature block.
-func (s *Sealer) appearance(ctx context.Context, src *os.File, in workflows.SealDocumentInput, cred keys.Credential, at time.Time) (*pades.Appearance, error) {
+// signature block. The number and date are written in the blanks of the
+// Số line and the date line of page 1; a page 1 without both keeps them
+// in the text block at its top right, as an attachment does.
+func (s *Sealer) appearance(ctx context.Context, src *os.File, in workflows.SealDocumentInput, cred keys.Credential, at time.Time, log *zap.Logger) (*pades.Appearance, error) {
 	layout, err := pades.ReadLayout(src, in.Signed.Size)
 	if err != nil {
 		return nil, err
@@ -215,12 +220,38 @@ func (s *Sealer) appearance(ctx context.Context, src *os.File, in workflows.Seal
 	if err != nil {
 		return nil, err
 	}
+	texts, reason := numberAndDate(layout, in)
+	if reason == "" {
+		look.Texts = texts
+		return look, nil
+	}
+	log.Info("the number and date go in the text block at the top right of page 1", zap.String("reason", reason))
 	note, err := pades.TextBlockAppearance(layout, []string{"Số: " + in.Symbol, when})
 	if err != nil {
 		return nil, err
 	}
 	look.Note = note
 	return look, nil
+}
+
+// numberAndDate are the texts writing the symbol and the date line of in
+// on page 1 of the document laid out in l, or the reason they cannot be.
+// Both or neither: a number on its line beside a date in a corner block
+// would read as two different issues.
+func numberAndDate(l *pades.Layout, in workflows.SealDocumentInput) ([]pades.PageText, string) {
+	so, reason := l.SymbolText(in.Symbol)
+	if reason != "" {
+		return nil, reason
+	}
+	dateLine := in.DateLine
+	if strings.TrimSpace(dateLine) == "" {
+		dateLine = symbol.DateLine("", in.IssuedAt)
+	}
+	date, reason := l.DateTexts(dateLine)
+	if reason != "" {
+		return nil, reason
+	}
+	return append([]pades.PageText{so}, date...), ""
 }
 
 // alreadySealed answers a repeated request from the stored sealed PDF.

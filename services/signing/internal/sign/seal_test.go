@@ -15,6 +15,7 @@ import (
 
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/objectkey"
+	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/signing/internal/keys"
 	"github.com/docflow/docflow/services/signing/internal/pades"
@@ -173,6 +174,86 @@ func TestSealDocument(t *testing.T) {
 		}
 	})
 
+	// A draft as ND30 lays out page 1: the Số line on the left and the
+	// place and date line on the right of one baseline, blanks left for the
+	// clerk.
+	draft := func(t *testing.T, so bool, pages int) []byte {
+		runs := []pdftest.Run{{X: 320, Text: "Hà Nội, ngày        tháng        năm 2026"}}
+		if so {
+			runs = append(runs, pdftest.Run{X: 90, Text: "Số:        /QĐ-VPCP"})
+		}
+		doc := [][]pdftest.Line{{
+			{Y: 700, Size: 13, Runs: runs},
+			{Y: 640, Size: 14, Runs: []pdftest.Run{{X: 250, Text: "QUYẾT ĐỊNH"}}},
+			{Y: 600, Size: 13, Runs: []pdftest.Run{{X: 90, Text: "Điều 1. Phê duyệt kế hoạch công tác năm 2026."}}},
+		}, {{Y: 700, Size: 13, Runs: []pdftest.Run{{X: 90, Text: "Nơi nhận: như trên"}}}}}
+		return pdftest.Lines(t, doc[:pages]...)
+	}
+	issued := time.Date(2026, 12, 7, 9, 30, 0, 0, vntime.Zone)
+	for _, tc := range []struct {
+		name     string
+		dateLine string
+		pages    int
+	}{
+		{"the number and date on their lines of page 1, as searchable text", "Hà Nội, ngày 07 tháng 12 năm 2026", 2},
+		// On a one-page document the seal's own field joins the texts on page 1.
+		{"without a date line from numbering, the date of issue fills the blanks of a one-page document", "", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := srv.fixture(t, nil)
+			env := f.sealer(t, f.pki.Dir)
+			in, signed := f.signed(t, draft(t, true, tc.pages), "lanhdao")
+			req := sealRequest(in.DocumentID, signed.Signed, false)
+			req.Number, req.Symbol, req.IssuedAt, req.DateLine = 12, "12/QĐ-VPCP", issued, tc.dateLine
+			res, err := seal(t, env, req)
+			if err != nil {
+				t.Fatalf("SealDocument: %v", err)
+			}
+			sealed := f.download(t, res.Sealed.Key, res.Sealed.VersionID)
+			verifyBoth(t, f, sealed)
+
+			text := pdftest.PDFToText(t, sealed, 1, 1)
+			so, date := lineOf(text, "Số:"), lineOf(text, "ngày")
+			if !strings.Contains(so, "Số: 12/QĐ-VPCP") {
+				t.Errorf("the Số line of page 1 reads %q, want Số: 12/QĐ-VPCP; page 1:\n%s", so, text)
+			}
+			if !strings.Contains(date, "Hà Nội, ngày 07 tháng 12 năm 2026") {
+				t.Errorf("the date line of page 1 reads %q, want Hà Nội, ngày 07 tháng 12 năm 2026; page 1:\n%s", date, text)
+			}
+			if got := lineOf(text, "Điều 1."); got != "Điều 1. Phê duyệt kế hoạch công tác năm 2026." {
+				t.Errorf("the body of page 1 reads %q, want it as drafted", got)
+			}
+			top := readLayout(t, sealed).TopRight(pades.TextBlockWidth, 30).Box
+			if n := inked(t, sealed, 1, top, dark); n != 0 {
+				t.Errorf("%d dark pixels at the top right of page 1: the number is on its line, not in a corner block", n)
+			}
+		})
+	}
+
+	t.Run("a page 1 without a Số line keeps the number and date in the corner block", func(t *testing.T) {
+		t.Parallel()
+		f := srv.fixture(t, nil)
+		env := f.sealer(t, f.pki.Dir)
+		in, signed := f.signed(t, draft(t, false, 2), "lanhdao")
+		req := sealRequest(in.DocumentID, signed.Signed, false)
+		req.IssuedAt = issued
+		res, err := seal(t, env, req)
+		if err != nil {
+			t.Fatalf("SealDocument: %v", err)
+		}
+		sealed := f.download(t, res.Sealed.Key, res.Sealed.VersionID)
+		verifyBoth(t, f, sealed)
+		top := readLayout(t, sealed).TopRight(pades.TextBlockWidth, 30).Box
+		if n := inked(t, sealed, 1, top, dark); n < 50 {
+			t.Errorf("%d dark pixels in the number block at the top right of page 1, want its text", n)
+		}
+		text := pdftest.PDFToText(t, sealed, 1, 1)
+		if date := lineOf(text, "ngày"); date != "Hà Nội, ngày tháng năm 2026" {
+			t.Errorf("the date line of page 1 reads %q, want it left as drafted with the number in the corner", date)
+		}
+	})
+
 	t.Run("an agency without a seal image: retried, naming the file to provide", func(t *testing.T) {
 		t.Parallel()
 		f := srv.fixture(t, nil)
@@ -220,6 +301,17 @@ func TestSealDocument(t *testing.T) {
 			t.Fatalf("a refused seal left %s behind: %v", objectkey.Sealed(in.DocumentID), err)
 		}
 	})
+}
+
+// lineOf is the line of pdftotext's layout output holding want, its runs
+// of spaces made one; "" when no line holds it.
+func lineOf(text, want string) string {
+	for line := range strings.Lines(text) {
+		if l := strings.Join(strings.Fields(line), " "); strings.Contains(l, want) {
+			return l
+		}
+	}
+	return ""
 }
 
 func appType(err error) string {
