@@ -28,9 +28,9 @@ import (
 // an official on leave whose substitute decides (named before the document
 // came, and named while its task was open), a return for revision and the
 // drafter's resubmission, a rejection, and an incoming document the leader
-// assigns for handling. The development rules send a plan (KE_HOACH) to
-// the official of the Phòng Tổng hợp (chuyenvien1), and a document from
-// another agency to the Chánh Văn phòng (lanhdao) for assignment.
+// assigns for handling. The development rules send a draft plan (KE_HOACH)
+// to the official of the Phòng Tổng hợp (chuyenvien1) for review, and every
+// incoming document to the Chánh Văn phòng (lanhdao) for assignment.
 func TestApprovalPaths(t *testing.T) {
 	st, _ := stacktest.Start(t, nil)
 	p := &paths{t: t, st: st, users: map[string]*session{}, record: map[string]string{}}
@@ -92,10 +92,19 @@ type paths struct {
 	record map[string]string
 }
 
-// submit uploads a document as the clerk and returns its id.
-func (p *paths) submit(t *testing.T, meta map[string]string) string {
+// drafter writes the outgoing drafts of these paths.
+const drafter = "chuyenvien2"
+
+// submit creates an outgoing draft as the drafter and returns its id.
+func (p *paths) submit(t *testing.T, meta map[string]any) string {
 	t.Helper()
-	return submit(t, p.users["vanthu"], stacktest.TextPDF(meta["subject"]), meta).ID
+	return submit(t, p.users[drafter], stacktest.TextPDF(fmt.Sprint(meta["subject"])), meta).ID
+}
+
+// register registers an incoming document as the clerk and returns its id.
+func (p *paths) register(t *testing.T, meta map[string]any) string {
+	t.Helper()
+	return submit(t, p.users["vanthu"], stacktest.TextPDF(fmt.Sprint(meta["subject"])), meta).ID
 }
 
 // task waits until user has an open task of their own on doc and returns it.
@@ -172,7 +181,7 @@ func inHistory(d httpapi.Document, parts ...string) error {
 func (p *paths) substitute(t *testing.T) {
 	// A document already waiting for chuyenvien1 when the delegation is
 	// made, and one that arrives after it.
-	before := p.submit(t, metadata("KE_HOACH", "Kế hoạch kiểm tra văn thư"))
+	before := p.submit(t, draft("KE_HOACH", "Kế hoạch kiểm tra văn thư"))
 	p.record["chain/testdata/late-substitute"] = "approval-" + before
 	p.task(t, "chuyenvien1", before)
 	now := time.Now()
@@ -185,7 +194,7 @@ func (p *paths) substitute(t *testing.T) {
 	if resp.JSON201 == nil {
 		t.Fatalf("delegation: %s %s", resp.Status(), resp.Body)
 	}
-	after := p.submit(t, metadata("KE_HOACH", "Kế hoạch đào tạo"))
+	after := p.submit(t, draft("KE_HOACH", "Kế hoạch đào tạo"))
 
 	for _, doc := range []string{before, after} {
 		task := p.taskFor(t, "chuyenvien2", "chuyenvien1", doc)
@@ -256,14 +265,14 @@ func (p *paths) audit(task, actor, detail string) error {
 }
 
 func (p *paths) revision(t *testing.T) {
-	doc := p.submit(t, metadata("KE_HOACH", "Kế hoạch cải cách hành chính"))
+	doc := p.submit(t, draft("KE_HOACH", "Kế hoạch cải cách hành chính"))
 	first := p.task(t, "chuyenvien1", doc)
 	p.wantReasonRequired(t, "chuyenvien1", first, httpapi.DecisionReturn, "a return without a reason")
 	p.decide(t, "chuyenvien1", first, httpapi.DecisionRequest{Decision: httpapi.DecisionReturn, Comment: "Bổ sung căn cứ pháp lý"})
 
-	// The drafter (the clerk who uploaded it) gets it back and resubmits a
-	// revised PDF, which intake checks like an upload.
-	revise := p.task(t, "vanthu", doc)
+	// The drafter gets it back and resubmits a revised PDF, which intake
+	// checks like an upload.
+	revise := p.task(t, drafter, doc)
 	if revise.TaskKind != httpapi.TaskKindRevise {
 		t.Fatalf("the drafter's task is %q, want revise", revise.TaskKind)
 	}
@@ -282,7 +291,7 @@ func (p *paths) revision(t *testing.T) {
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := p.users["vanthu"].client.ResubmitTaskWithBodyWithResponse(t.Context(), revise.ID, mw.FormDataContentType(), &body)
+	rs, err := p.users[drafter].client.ResubmitTaskWithBodyWithResponse(t.Context(), revise.ID, mw.FormDataContentType(), &body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +318,7 @@ func (p *paths) revision(t *testing.T) {
 }
 
 func (p *paths) rejection(t *testing.T) {
-	doc := p.submit(t, metadata("KE_HOACH", "Kế hoạch mua sắm"))
+	doc := p.submit(t, draft("KE_HOACH", "Kế hoạch mua sắm"))
 	task := p.task(t, "chuyenvien1", doc)
 	p.wantReasonRequired(t, "chuyenvien1", task, httpapi.DecisionReject, "a rejection without a reason")
 	p.decide(t, "chuyenvien1", task, httpapi.DecisionRequest{Decision: httpapi.DecisionReject, Comment: "Không phù hợp dự toán"})
@@ -335,7 +344,7 @@ func (p *paths) rejection(t *testing.T) {
 func (p *paths) handling(t *testing.T) {
 	meta := metadata("CONG_VAN", "Đề nghị phối hợp tổng kết")
 	meta["issuer_id"] = "000.00.00.G06"
-	doc := p.submit(t, meta)
+	doc := p.register(t, meta)
 	p.record["incoming/testdata/handled"] = "handling-" + doc
 	assign := p.task(t, "lanhdao", doc)
 	if assign.TaskKind != httpapi.TaskKindAssign {
@@ -375,13 +384,17 @@ func (p *paths) handling(t *testing.T) {
 			t.Fatalf("events %v: want one %s (the sender's receipts 04, 05, 06)", seen, typ)
 		}
 	}
+	// The receiving agency never signs, seals or numbers what it received.
+	if seen[events.DocumentSigned]+seen[events.DocumentNumbered]+seen[events.DocumentApproved] != 0 {
+		t.Fatalf("events %v: an incoming document was approved, signed or numbered", seen)
+	}
 }
 
 // A report goes to the ministry between two steps of the agency's own; the
 // clerk records the ministry's receipts, and its 06 lets the approval go on.
 func (p *paths) acrossAgencies(t *testing.T) {
 	const ministry = "000.00.00.G09"
-	doc := p.submit(t, metadata("BAO_CAO", "Báo cáo tổng kết công tác văn thư"))
+	doc := p.submit(t, draft("BAO_CAO", "Báo cáo tổng kết công tác văn thư"))
 	p.record["chain/testdata/external-step"] = "approval-" + doc
 	p.decide(t, "chuyenvien1", p.task(t, "chuyenvien1", doc), httpapi.DecisionRequest{Decision: httpapi.DecisionApprove})
 	p.document(t, doc, "waiting for the ministry", func(d httpapi.Document) error {

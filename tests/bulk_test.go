@@ -9,16 +9,18 @@ import (
 	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
-// An official clears fifty documents from the inbox in one call: each
-// gets its own result, and each goes on to be signed and archived.
+// An official clears fifty drafts from the inbox in one call: each gets its
+// own result, and each goes on to be signed by the Chánh Văn phòng (in one
+// call too), issued and archived.
 func TestFiftyApprovedInOneBulkCall(t *testing.T) {
 	st, _ := stacktest.Start(t, nil)
 	clerk := login(t, st, "vanthu")
+	drafter := login(t, st, "chuyenvien2")
 	const n = 50
 	ids := map[string]bool{}
 	for i := range n {
-		doc := submit(t, clerk, stacktest.TextPDF(fmt.Sprintf("Ke hoach %d", i)),
-			metadata("KE_HOACH", fmt.Sprintf("Kế hoạch công tác số %d", i+1)))
+		doc := submit(t, drafter, stacktest.TextPDF(fmt.Sprintf("Ke hoach %d", i)),
+			draft("KE_HOACH", fmt.Sprintf("Kế hoạch công tác số %d", i+1)))
 		ids[doc.ID] = true
 	}
 
@@ -54,11 +56,13 @@ func TestFiftyApprovedInOneBulkCall(t *testing.T) {
 		}
 	}
 
-	// The clerk issues them all in one call once they are signed.
+	// The Chánh Văn phòng signs them, and the clerk issues them all in one
+	// call once they are signed.
 	signed := make([]string, 0, n)
 	for id := range ids {
 		signed = append(signed, id)
 	}
+	signAll(t, login(t, st, "lanhdao"), signed...)
 	issueAll(t, clerk, signed...)
 
 	eventually(t, "fifty documents archived", 4*time.Minute, func() error {

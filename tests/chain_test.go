@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,11 +15,17 @@ import (
 // A decision (quyết định) follows the development plan: the official
 // checks it, the head of the unit reviews it, the chief of office approves
 // it, then two of three consulted people must agree (any two). The third
-// consulted task is withdrawn once two have agreed; the last approver signs.
+// consulted task is withdrawn once two have agreed. The consulted official
+// who approved last does not sign, and may not: the signing step puts it
+// before the chief of office, whose personal signature it carries.
 func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 	st, _ := stacktest.Start(t, nil)
 	clerk := login(t, st, "vanthu")
-	doc := submit(t, clerk, stacktest.TextPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định ban hành quy chế làm việc"))
+	drafter := login(t, st, "chuyenvien2")
+	doc := submit(t, drafter, stacktest.TextPDF("Quyet dinh"), draft("QUYET_DINH", "Quyết định ban hành quy chế làm việc"))
+	if doc.ArrivalNumber != 0 || doc.Status != httpapi.DocumentStatusDrafted {
+		t.Fatalf("draft answered %+v; want no arrival number, status drafted", doc)
+	}
 
 	users := map[string]*session{}
 	for _, u := range []string{"chuyenvien1", "chuyenvien2", "lanhdao"} {
@@ -81,8 +88,8 @@ func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 		consulted[user] = taskFor(user)
 	}
 	approve("chuyenvien1", consulted["chuyenvien1"])
-	approve("lanhdao", consulted["lanhdao"])
-	resp, err := users["chuyenvien2"].client.DecideTaskWithResponse(t.Context(), consulted["chuyenvien2"].ID, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove})
+	approve("chuyenvien2", consulted["chuyenvien2"]) // the last approval: an official's
+	resp, err := users["lanhdao"].client.DecideTaskWithResponse(t.Context(), consulted["lanhdao"].ID, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,9 +97,28 @@ func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 		t.Fatalf("the third consulted vote after two approvals: %s %s", resp.Status(), resp.Body)
 	}
 
-	// The withdrawn task leaves chuyenvien2's inbox.
+	// The signing task is the chief of office's; the consulted official who
+	// approved last may not sign it.
+	sign := awaitTask(t, users["lanhdao"], doc.ID, "lanhdao")
+	if sign.TaskKind != httpapi.TaskKindSign {
+		t.Fatalf("lanhdao's task after the review is %q, want sign", sign.TaskKind)
+	}
+	resp, err = users["chuyenvien2"].client.DecideTaskWithResponse(t.Context(), sign.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionSign})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "the consulted official signing", resp.StatusCode(), resp.Body, http.StatusForbidden, httpapi.ErrorCodeNotAssignee)
+	resp, err = users["lanhdao"].client.DecideTaskWithResponse(t.Context(), sign.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, "approving a signing task", resp.StatusCode(), resp.Body, http.StatusBadRequest, httpapi.ErrorCodeInvalidArgument)
+	signAll(t, users["lanhdao"], doc.ID)
+
+	// The withdrawn consulted task leaves lanhdao's inbox, as the signing
+	// task does once signed.
 	eventually(t, "withdrawn task gone from the inbox", time.Minute, func() error {
-		resp, err := users["chuyenvien2"].client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
+		resp, err := users["lanhdao"].client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
 		if err != nil || resp.JSON200 == nil {
 			return fmt.Errorf("inbox: %w", err)
 		}
@@ -104,7 +130,7 @@ func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 		return nil
 	})
 
-	// Signed by the last approver, the document waits for the clerk.
+	// Signed by the chief of office, the document waits for the clerk.
 	issueAll(t, clerk, doc.ID)
 	var final httpapi.Document
 	eventually(t, "document archived", 2*time.Minute, func() error {
@@ -127,8 +153,15 @@ func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 			assigned++
 		}
 	}
-	if assigned != 6 || decided != 5 {
-		t.Fatalf("history has %d assignments and %d decisions, want 6 and 5:\n%+v", assigned, decided, final.History)
+	if assigned != 7 || decided != 6 {
+		t.Fatalf("history has %d assignments and %d decisions (the signing task's included), want 7 and 6:\n%+v", assigned, decided, final.History)
+	}
+	if err := inHistory(final, "lanhdao | lanhdao: đã ký", "lanhdao | Đã ký số"); err != nil {
+		t.Fatalf("history: %v", err)
+	}
+	report := signatures(t, clerk, doc.ID)
+	if len(report.Signatures) < 2 || !strings.Contains(report.Signatures[0].Signer.Subject, "Phạm Quốc Hùng") {
+		t.Fatalf("signatures %+v, want the chief of office's personal signature first, then the seal", report.Signatures)
 	}
 	seen := assertEvents(t, st, doc.ID)
 	if seen["vn.docflow.task.withdrawn.v1"] != 1 || seen["vn.docflow.document.signed.v1"] != 1 {

@@ -91,8 +91,8 @@ func TestKilledMidChainLosesNothing(t *testing.T) {
 	first := startDev(t, bin, dir)
 	st := &stack.Stack{GatewayURL: first.api}
 
-	clerk := login(t, st, "vanthu")
-	doc := submit(t, clerk, stacktest.TextPDF("Quyet dinh"), metadata("QUYET_DINH", "Quyết định về công tác văn thư"))
+	drafter := login(t, st, "chuyenvien2")
+	doc := submit(t, drafter, stacktest.TextPDF("Quyet dinh"), draft("QUYET_DINH", "Quyết định về công tác văn thư"))
 	approve := func(st *stack.Stack, user string) {
 		t.Helper()
 		s := login(t, st, user)
@@ -122,7 +122,8 @@ func TestKilledMidChainLosesNothing(t *testing.T) {
 	for _, user := range []string{"chuyenvien2", "lanhdao", "chuyenvien1", "lanhdao"} {
 		approve(st, user)
 	}
-	clerk = login(t, st, "vanthu")
+	signAll(t, login(t, st, "lanhdao"), doc.ID)
+	clerk := login(t, st, "vanthu")
 	issueAll(t, clerk, doc.ID)
 	var final httpapi.Document
 	eventually(t, "archived after the crash", 2*time.Minute, func() error {
@@ -137,9 +138,10 @@ func TestKilledMidChainLosesNothing(t *testing.T) {
 	for _, h := range final.History {
 		counts[h.Type]++
 	}
-	if counts["vn.docflow.task.decided.v1"] != 5 || counts["vn.docflow.task.assigned.v1"] != 6 ||
+	// Five approvals and the signature, each once.
+	if counts["vn.docflow.task.decided.v1"] != 6 || counts["vn.docflow.task.assigned.v1"] != 7 ||
 		counts["vn.docflow.document.signed.v1"] != 1 || counts["vn.docflow.document.numbered.v1"] != 1 ||
-		counts["vn.docflow.document.archived.v1"] != 1 || counts["vn.docflow.document.received.v1"] != 1 {
+		counts["vn.docflow.document.archived.v1"] != 1 || counts["vn.docflow.document.drafted.v1"] != 1 {
 		t.Fatalf("history after the crash: %v", counts)
 	}
 }

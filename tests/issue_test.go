@@ -18,8 +18,9 @@ import (
 	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
-// The two-signature rule end to end (DOMAIN.md §4): the approver's personal
-// signature, then only a clerk may number and seal the document; the
+// The two-signature rule end to end (DOMAIN.md §4): the competent person's
+// personal signature on the signing task, then only a clerk may number and
+// seal the document, writing its number and date on its own lines; the
 // archived PDF carries both signatures, each valid in pdfsig and in the
 // verification report, and the number is in the outgoing register.
 func TestIssueAfterPersonalSignature(t *testing.T) {
@@ -28,9 +29,20 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 	ctx := t.Context()
 	clerk := login(t, st, "vanthu")
 	official := login(t, st, "chuyenvien1")
+	drafter := login(t, st, "chuyenvien2")
 
-	original := stacktest.TextPDF("Ke hoach cong tac")
-	created := submit(t, clerk, original, metadata("KE_HOACH", "Kế hoạch công tác tháng 12"))
+	// The draft leaves the number and the date blank on page 1, as ND30
+	// lays it out, for the clerk to fill when issuing it.
+	year := time.Now().In(vntime.Zone).Year()
+	original := stacktest.VietnamesePDF(t, []stacktest.Line{
+		{Y: 700, Size: 13, Runs: []stacktest.Run{
+			{X: 90, Text: "Số:        /KH-VPCP"},
+			{X: 320, Text: fmt.Sprintf("Hà Nội, ngày        tháng        năm %d", year)},
+		}},
+		{Y: 640, Size: 14, Runs: []stacktest.Run{{X: 230, Text: "KẾ HOẠCH CÔNG TÁC THÁNG 12"}}},
+		{Y: 600, Size: 13, Runs: []stacktest.Run{{X: 90, Text: "1. Tổng kết công tác văn thư năm " + fmt.Sprint(year) + "."}}},
+	})
+	created := submit(t, drafter, original, draft("KE_HOACH", "Kế hoạch công tác tháng 12"))
 
 	// Before anyone signed it, even the clerk cannot issue it.
 	early, err := clerk.client.IssueDocumentWithResponse(ctx, created.ID, httpapi.IssueRequest{})
@@ -57,7 +69,9 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 	if err != nil || decided.JSON200 == nil {
 		t.Fatalf("approve: %v %s", err, decided.Body)
 	}
-	eventually(t, "document signed by the official", 2*time.Minute, func() error {
+	// Approved is not signed: the chief of office signs it.
+	signAll(t, login(t, st, "lanhdao"), created.ID)
+	eventually(t, "document signed by the chief of office", 2*time.Minute, func() error {
 		r, err := clerk.client.GetDocumentWithResponse(ctx, created.ID)
 		if err != nil || r.JSON200 == nil || r.JSON200.Status != httpapi.DocumentStatusSigned {
 			return fmt.Errorf("not yet signed: %w", err)
@@ -95,7 +109,7 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 		t.Fatalf("after the personal signature: valid %v, %d signatures: %+v", personal.Valid, personal.Verified, personal)
 	}
 
-	// The official who signed is not a clerk: refused, and it stays waiting.
+	// An official is not a clerk: refused, and it stays waiting.
 	refused, err := official.client.IssueDocumentWithResponse(ctx, created.ID, httpapi.IssueRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -149,8 +163,8 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 		t.Fatalf("after the seal: valid %v, %d fields, %d verified: %+v", report.Valid, report.SignatureFields, report.Verified, report)
 	}
 	first, second := report.Signatures[0], report.Signatures[1]
-	if !first.Valid || first.Coverage.LaterChanges != "permitted" || !strings.Contains(first.Signer.Subject, "chuyenvien1") {
-		t.Errorf("personal signature %+v: want valid, by chuyenvien1, later changes permitted", first)
+	if !first.Valid || first.Coverage.LaterChanges != "permitted" || !strings.Contains(first.Signer.Subject, "lanhdao") {
+		t.Errorf("personal signature %+v: want valid, by lanhdao, later changes permitted", first)
 	}
 	// At B-LT the validation data follows each signature in a revision of
 	// its own: the only change after the seal.
@@ -175,10 +189,21 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 		t.Fatalf("pdfsig on the archived PDF: %d valid signatures, want both of its 2:\n%s", n, out)
 	}
 
+	// The number and the date are written on the document's own lines of
+	// page 1, as text a search finds.
+	text := pdftotext(t, content.Body, 1)
+	so, date := lineWith(text, "Số:"), lineWith(text, "ngày")
+	if !strings.Contains(so, "Số: "+res.Symbol) {
+		t.Errorf("the Số line of page 1 reads %q, want Số: %s; page 1:\n%s", so, res.Symbol, text)
+	}
+	if want := dateLine(res.IssuedAt); !strings.Contains(date, want) {
+		t.Errorf("the date line of page 1 reads %q, want %q; page 1:\n%s", date, want, text)
+	}
+
 	// The outgoing register prints the number and the signer.
-	year := res.IssuedAt.In(vntime.Zone).Year()
+	year = res.IssuedAt.In(vntime.Zone).Year()
 	csv := string(register(t, clerk, "outgoing", year, "csv"))
-	row := fmt.Sprintf("%s,%s,Kế hoạch công tác tháng 12,Trần Văn Minh", res.Symbol, res.IssuedAt.In(vntime.Zone).Format("02/01/2006"))
+	row := fmt.Sprintf("%s,%s,Kế hoạch công tác tháng 12,Phạm Quốc Hùng", res.Symbol, res.IssuedAt.In(vntime.Zone).Format("02/01/2006"))
 	if !strings.Contains(csv, row) {
 		t.Fatalf("outgoing register lacks %q:\n%s", row, csv)
 	}
@@ -227,4 +252,42 @@ func pdfsig(t *testing.T, pdf []byte) string {
 		t.Fatalf("pdfsig: %v\n%s", err, out)
 	}
 	return string(out)
+}
+
+// pdftotext is poppler's text of page of pdf, in layout mode: each line of
+// the page on one line.
+func pdftotext(t *testing.T, pdf []byte, page int) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "page.pdf")
+	if err := os.WriteFile(file, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.CommandContext(t.Context(), "pdftotext", "-f", fmt.Sprint(page), "-l", fmt.Sprint(page), "-layout", file, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// lineWith is the first line of text containing part, with its runs of
+// spaces folded to one.
+func lineWith(text, part string) string {
+	for line := range strings.Lines(text) {
+		if strings.Contains(line, part) {
+			return strings.Join(strings.Fields(line), " ")
+		}
+	}
+	return ""
+}
+
+// dateLine is the date line of a document of the demo agency issued at:
+// "Hà Nội, ngày 07 tháng 12 năm 2026", with a leading zero on days below
+// 10 and on January and February only (ND30 Appendix I).
+func dateLine(at time.Time) string {
+	at = at.In(vntime.Zone)
+	month := fmt.Sprint(int(at.Month()))
+	if at.Month() <= time.February {
+		month = "0" + month
+	}
+	return fmt.Sprintf("Hà Nội, ngày %02d tháng %s năm %d", at.Day(), month, at.Year())
 }

@@ -75,7 +75,7 @@ func awaitTask(t *testing.T, s *session, doc, assignee string) httpapi.Task {
 }
 
 // submit uploads a document as s; it must be accepted. It returns its summary.
-func submit(t *testing.T, s *session, file []byte, meta map[string]string) httpapi.DocumentSummary {
+func submit(t *testing.T, s *session, file []byte, meta map[string]any) httpapi.DocumentSummary {
 	t.Helper()
 	status, body := upload(t, s.base, s.token, file, meta)
 	if status != http.StatusCreated {
@@ -165,10 +165,61 @@ func eventually(t *testing.T, what string, timeout time.Duration, check func() e
 	t.Fatalf("%s: not within %s: %v", what, timeout, err)
 }
 
-// metadata describes an upload. The development rules route a plan
-// (kế hoạch) to one official, and a decision (quyết định) through four steps.
-func metadata(kind, subject string) map[string]string {
-	return map[string]string{"kind": kind, "subject": subject, "urgency": "THUONG", "confidentiality": "NONE"}
+// metadata describes an upload: from a clerk, an incoming document, which
+// the development rules present to the Chánh Văn phòng for assignment.
+func metadata(kind, subject string) map[string]any {
+	return map[string]any{"kind": kind, "subject": subject, "urgency": "THUONG", "confidentiality": "NONE"}
+}
+
+// draft describes an official's outgoing draft, addressed to a unit of the
+// agency and to another agency. The development rules have a plan (kế
+// hoạch) reviewed by the official of the Phòng Tổng hợp (chuyenvien1), a
+// decision (quyết định) by four steps, and every draft signed by the Chánh
+// Văn phòng (lanhdao).
+func draft(kind, subject string) map[string]any {
+	m := metadata(kind, subject)
+	m["direction"] = "outgoing"
+	m["recipients"] = []map[string]string{{"unit": "hanh-chinh"}, {"agency": "000.00.00.H49"}}
+	return m
+}
+
+// signAll has signer sign documents waiting on their signing tasks, in one
+// bulk call once every task is in their inbox.
+func signAll(t *testing.T, signer *session, ids ...string) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var decisions []httpapi.BulkDecision
+	eventually(t, fmt.Sprintf("%d signing tasks in %s's inbox", len(ids), signer.user), 2*time.Minute, func() error {
+		decisions = decisions[:0]
+		resp, err := signer.client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{PageSize: ptr(100)})
+		if err != nil || resp.JSON200 == nil {
+			return fmt.Errorf("inbox: %v", err)
+		}
+		for _, it := range resp.JSON200.Items {
+			if want[it.DocumentID] && it.TaskKind == httpapi.TaskKindSign && it.Assignee == signer.user {
+				decisions = append(decisions, httpapi.BulkDecision{TaskID: it.ID, Decision: httpapi.DecisionSign})
+			}
+		}
+		if len(decisions) != len(ids) {
+			return fmt.Errorf("%d of %d signing tasks", len(decisions), len(ids))
+		}
+		return nil
+	})
+	resp, err := signer.client.DecideTasksWithResponse(t.Context(), httpapi.BulkDecisionRequest{Decisions: decisions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.JSON200 == nil {
+		t.Fatalf("bulk signature: %s %s", resp.Status(), resp.Body)
+	}
+	for _, r := range resp.JSON200.Results {
+		if r.Status != httpapi.BulkDecisionStatusDone {
+			t.Fatalf("signing %s: %+v %+v", r.TaskID, r.Status, r.Error)
+		}
+	}
 }
 
 func contains(s string, parts ...string) error {

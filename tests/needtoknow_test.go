@@ -10,36 +10,45 @@ import (
 	"github.com/docflow/docflow/services/stack/stacktest"
 )
 
-// A MẬT document is read only by the people named on it (DOMAIN.md §3): the
-// clerk who registered it and the official who holds its task. Another
-// official, and the leader whom the agency did not clear for secrets, are
-// told it does not exist, for its metadata as for its content. A document
-// that is not secret is no different for an official with no part in it,
-// while the leader reads it.
+// A MẬT document is read only by the people named on it (DOMAIN.md §3).
+// An incoming one: the clerk who registered it and the leader who holds its
+// assignment; the officials, with no task on it, are told it does not
+// exist, for its metadata as for its content. A secret draft: its drafter
+// and the official reviewing it, not the leader (no task on it yet, and not
+// cleared for secrets) nor the clerk. A document that is not secret is no
+// different for an official with no part in it, while the leader reads it.
 func TestSecretDocumentNeedToKnow(t *testing.T) {
 	t.Parallel()
 	st, _ := stacktest.Start(t, nil)
 	clerk := login(t, st, "vanthu")
-	holder := login(t, st, "chuyenvien1")
-	other := login(t, st, "chuyenvien2")
+	reviewer := login(t, st, "chuyenvien1")
+	drafter := login(t, st, "chuyenvien2")
 	leader := login(t, st, "lanhdao")
 
+	secret := func(meta map[string]any) map[string]any {
+		meta["confidentiality"] = "MAT"
+		return meta
+	}
 	secretPDF := stacktest.TextPDF("Ke hoach bao ve bi mat nha nuoc")
-	meta := metadata("KE_HOACH", "Kế hoạch bảo vệ bí mật nhà nước")
-	meta["confidentiality"] = "MAT"
-	secret := submit(t, clerk, secretPDF, meta)
+	secretIn := submit(t, clerk, secretPDF, secret(metadata("KE_HOACH", "Kế hoạch bảo vệ bí mật nhà nước")))
 	plainPDF := stacktest.TextPDF("Ke hoach cong tac quy I")
-	plain := submit(t, clerk, plainPDF, metadata("KE_HOACH", "Kế hoạch công tác quý I"))
-	// Routing gives both to chuyenvien1.
-	awaitTask(t, holder, secret.ID, "chuyenvien1")
-	awaitTask(t, holder, plain.ID, "chuyenvien1")
+	plainIn := submit(t, clerk, plainPDF, metadata("KE_HOACH", "Kế hoạch công tác quý I"))
+	draftPDF := stacktest.TextPDF("Du thao bao cao mat")
+	secretDraft := submit(t, drafter, draftPDF, secret(draft("KE_HOACH", "Dự thảo kế hoạch bảo mật")))
+	// Routing presents the incoming ones to the leader, and the draft to
+	// its reviewer.
+	awaitTask(t, leader, secretIn.ID, "lanhdao")
+	awaitTask(t, leader, plainIn.ID, "lanhdao")
+	awaitTask(t, reviewer, secretDraft.ID, "chuyenvien1")
 
+	officials := []*session{reviewer, drafter}
 	for doc, readers := range map[string]struct {
 		pdf         []byte
 		may, mayNot []*session
 	}{
-		secret.ID: {secretPDF, []*session{clerk, holder}, []*session{other, leader}},
-		plain.ID:  {plainPDF, []*session{clerk, holder, leader}, []*session{other}},
+		secretIn.ID:    {secretPDF, []*session{clerk, leader}, officials},
+		plainIn.ID:     {plainPDF, []*session{clerk, leader}, officials},
+		secretDraft.ID: {draftPDF, officials, []*session{leader, clerk}},
 	} {
 		for _, s := range readers.may {
 			r, err := s.client.GetDocumentWithResponse(t.Context(), doc)
@@ -67,9 +76,11 @@ func TestSecretDocumentNeedToKnow(t *testing.T) {
 		}
 	}
 
-	// Lists agree: the leader sees the plain document only, the other
-	// official neither.
-	for s, want := range map[*session][]string{leader: {plain.ID}, other: nil, holder: {secret.ID, plain.ID}} {
+	// Lists agree.
+	for s, want := range map[*session][]string{
+		leader: {secretIn.ID, plainIn.ID}, clerk: {secretIn.ID, plainIn.ID},
+		reviewer: {secretDraft.ID}, drafter: {secretDraft.ID},
+	} {
 		r, err := s.client.ListDocumentsWithResponse(t.Context(), &httpapi.ListDocumentsParams{})
 		if err != nil || r.JSON200 == nil {
 			t.Fatalf("%s listing: %v %s", s.user, err, r.Body)

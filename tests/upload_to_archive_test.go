@@ -63,25 +63,41 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 		t.Fatalf("refused uploads left objects behind: %v", keys)
 	}
 
-	// The clerk registers a decision; it gets arrival number 1.
-	pdf := stacktest.TextPDF("Ke hoach cong tac nam 2026")
-	meta := metadata("KE_HOACH", "Kế hoạch công tác năm 2026 của Văn phòng")
+	// The clerk registers a plan received from the province: it gets
+	// arrival number 1 and its row in the incoming register, and is
+	// presented to the chief of office, who assigns its handling.
+	inPDF := stacktest.TextPDF("Ke hoach cua tinh Quang Ninh")
+	meta := metadata("KE_HOACH", "Kế hoạch phối hợp của Ủy ban nhân dân tỉnh")
 	meta["issuer"], meta["symbol"], meta["issued_on"] = "Ủy ban nhân dân tỉnh Quảng Ninh", "12/KH-UBND", "2026-01-05"
-	created := submit(t, clerk, pdf, meta)
-	sum := sha256.Sum256(pdf)
-	if created.ArrivalNumber != 1 || created.Status != httpapi.DocumentStatusRegistered || created.SHA256 != hex.EncodeToString(sum[:]) {
-		t.Fatalf("created %+v", created)
+	received := submit(t, clerk, inPDF, meta)
+	if received.ArrivalNumber != 1 || received.Status != httpapi.DocumentStatusRegistered {
+		t.Fatalf("registered %+v", received)
+	}
+	assertIncomingRegister(t, clerk, received.ArrivalNumber)
+	if task := awaitTask(t, login(t, st, "lanhdao"), received.ID, "lanhdao"); task.TaskKind != httpapi.TaskKindAssign {
+		t.Fatalf("the incoming document's task is %q, want the leader's assignment", task.TaskKind)
 	}
 
-	// The incoming register lists it with what the clerk entered.
-	assertIncomingRegister(t, clerk, created.ArrivalNumber)
+	// An official drafts the office's own plan: it takes no arrival number
+	// and stays out of the incoming register.
+	drafter := login(t, st, "chuyenvien2")
+	pdf := stacktest.TextPDF("Ke hoach cong tac nam 2026")
+	created := submit(t, drafter, pdf, draft("KE_HOACH", "Kế hoạch công tác năm 2026 của Văn phòng"))
+	sum := sha256.Sum256(pdf)
+	if created.ArrivalNumber != 0 || created.Status != httpapi.DocumentStatusDrafted || created.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("drafted %+v", created)
+	}
+	if csv := string(register(t, clerk, "incoming", time.Now().In(vntime.Zone).Year(), "csv")); strings.Contains(csv, "Kế hoạch công tác năm 2026") {
+		t.Fatalf("the draft is in the incoming register:\n%s", csv)
+	}
 
-	// Routing assigns it to chuyenvien1, whose inbox shows it.
+	// Routing gives its review to chuyenvien1, whose inbox shows it.
 	official := login(t, st, "chuyenvien1")
 	task := awaitTask(t, official, created.ID, "")
 
-	// Someone who is not the assignee, and a clerk, cannot decide it.
-	other := login(t, st, "chuyenvien2")
+	// Someone who is not the assignee (its drafter), and a clerk, cannot
+	// decide it.
+	other := drafter
 	resp, err := other.client.DecideTaskWithResponse(ctx, task.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove})
 	if err != nil {
 		t.Fatal(err)
@@ -107,8 +123,9 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	}
 	wantError(t, "second decision", resp.StatusCode(), resp.Body, http.StatusConflict, httpapi.ErrorCodeTaskClosed)
 
-	// The document is signed, issued by the clerk and archived; its history
-	// tells the story.
+	// The chief of office signs it, the clerk issues it and it is archived;
+	// its history tells the story.
+	signAll(t, login(t, st, "lanhdao"), created.ID)
 	issueAll(t, clerk, created.ID)
 	var doc httpapi.Document
 	eventually(t, "document archived", 2*time.Minute, func() error {
@@ -129,15 +146,21 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	for _, h := range doc.History {
 		types = append(types, h.Type)
 	}
-	if err := contains(strings.Join(types, " "), "document.received", "route.selected", "task.assigned", "task.decided", "document.approved", "document.signed", "document.numbered", "document.archived"); err != nil {
+	if doc.Direction != httpapi.DirectionOutgoing || doc.Drafter != "chuyenvien2" || doc.ArrivalNumber != 0 || len(doc.Recipients) != 2 ||
+		doc.Recipients[0].Unit != "hanh-chinh" || doc.Recipients[1].Agency != "000.00.00.H49" || doc.Recipients[0].Status != "pending" {
+		t.Fatalf("the archived draft shows direction %q, drafter %q, arrival %d, recipients %+v",
+			doc.Direction, doc.Drafter, doc.ArrivalNumber, doc.Recipients)
+	}
+	if err := contains(strings.Join(types, " "), "document.drafted", "route.selected", "task.assigned", "task.decided", "document.approved", "document.signed", "document.numbered", "document.archived"); err != nil {
 		t.Fatalf("history: %v", err)
 	}
-	// Every step emitted exactly one event, and each matches its schema.
+	// Every step emitted its events once, each matching its schema; the
+	// review and the signing task were each assigned and decided once.
 	seen := assertEvents(t, st, created.ID)
-	for _, typ := range []events.Type{events.DocumentReceived, events.RouteSelected, events.TaskAssigned, events.TaskDecided,
-		events.DocumentApproved, events.DocumentSigned, events.DocumentArchived} {
-		if seen[typ] != 1 {
-			t.Errorf("%s events about the document: %d, want 1 (all: %v)", typ, seen[typ], seen)
+	for typ, want := range map[events.Type]int{events.DocumentDrafted: 1, events.RouteSelected: 1, events.TaskAssigned: 2, events.TaskDecided: 2,
+		events.DocumentApproved: 1, events.DocumentSigned: 1, events.DocumentNumbered: 1, events.DocumentArchived: 1} {
+		if seen[typ] != want {
+			t.Errorf("%s events about the document: %d, want %d (all: %v)", typ, seen[typ], want, seen)
 		}
 	}
 
@@ -183,7 +206,12 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 		t.Fatalf("archived object sha256 %x, catalog says %s", h.Sum(nil), rec.SHA256)
 	}
 
-	// Independent tools agree that both signatures (the approver's, then the
+	// The incoming document was neither signed nor numbered here.
+	if seen := assertEvents(t, st, received.ID); seen[events.DocumentSigned] != 0 || seen[events.DocumentNumbered] != 0 || seen[events.DocumentReceived] != 1 {
+		t.Fatalf("events about the incoming document: %v; want it registered, never signed or numbered", seen)
+	}
+
+	// Independent tools agree that both signatures (the signer's, then the
 	// agency's added by the clerk) are valid, and that the PDF is sound. At
 	// B-LT each is followed by its validation data, so neither ends the file.
 	path := filepath.Join(t.TempDir(), "signed.pdf")

@@ -15,6 +15,7 @@ require (
 	go.temporal.io/api v1.63.5
 	go.temporal.io/sdk v1.50.0
 	go.uber.org/zap v1.28.0
+	golang.org/x/image v0.45.0
 	golang.org/x/text v0.43.0
 	modernc.org/sqlite v1.62.0
 )

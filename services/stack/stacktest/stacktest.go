@@ -23,6 +23,19 @@ import (
 // TextPDF is a small, well-formed PDF with one page showing each of pages.
 func TextPDF(pages ...string) []byte { return testkit.TextPDF(pages...) }
 
+// Run, Line and VietnamesePDF build an A4 PDF of Vietnamese lines in an
+// embedded font, as word processors write them (testkit.VietnamesePDF).
+type (
+	Run  = testkit.TextRun
+	Line = testkit.Line
+)
+
+// VietnamesePDF writes a PDF with one page of lines per entry of pages.
+func VietnamesePDF(t testing.TB, pages ...[]Line) []byte {
+	t.Helper()
+	return testkit.VietnamesePDF(t, pages...)
+}
+
 // Buffer collects output written from many goroutines for a test to read.
 type Buffer = testkit.Buffer
 
