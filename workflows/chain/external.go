@@ -31,6 +31,29 @@ func (wf *run) send(step Step, now, deadline time.Time) {
 	})
 }
 
+// ErrConfidential is the reason a secret document's external step is
+// refused, the same code the API gives (errcode.Confidential).
+const ErrConfidential = "confidential_document"
+
+// secret says the mark keeps a document off electronic exchange between
+// agencies (DOMAIN.md §3): MẬT and above.
+func secret(confidentiality string) bool {
+	return slices.Contains([]string{"MAT", "TOI_MAT", "TUYET_MAT"}, confidentiality)
+}
+
+// refuseSend ends the workflow instead of sending a secret document to
+// another agency: no step of the plan can take it, so waiting would only
+// hide the problem. The history and document.rejected say why; the drafter
+// may send it on paper, by the rules for secret documents, or draft anew.
+func (wf *run) refuseSend(step Step, now time.Time) {
+	reason := fmt.Sprintf("%s: step %s would send this %s document to agency %s; secret documents are not sent electronically",
+		ErrConfidential, step.ID, wf.in.Confidentiality, step.Agency)
+	wf.book.Record(workflows.Entry{At: now, Action: "refuse_send", StepID: step.ID, By: step.Agency, Comment: reason})
+	wf.state.StepOpen = false
+	wf.state.Status = StatusRejected
+	wf.state.Ended = &EndedBy{By: events.Actor{Username: "docflow", Role: "service", Agency: wf.in.Agency}, Comment: reason, At: now}
+}
+
 // waiting is the exchange the current step waits on, with its index.
 func (wf *run) waiting() (int, *Exchange) {
 	for i := range wf.state.Exchanges {

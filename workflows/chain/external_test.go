@@ -3,6 +3,7 @@ package chain_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -237,5 +238,27 @@ func TestExternalPlansRefused(t *testing.T) {
 				t.Fatalf("error %v, want %s", err, chain.ErrInvalidPlan)
 			}
 		})
+	}
+}
+
+// A secret document is never sent to another agency: the external step is
+// refused with confidential_document, the workflow ends rejected with the
+// reason in its history, and no document.sent is published.
+func TestExternalStepRefusesSecretDocuments(t *testing.T) {
+	t.Parallel()
+	env, rec := newEnv(t, fiveDays)
+	approveAt(env, time.Hour, "truongphong")
+	in := input(single("phong", person("truongphong")), external("tham-dinh", 5), single("bo", person("thutruong")))
+	in.Confidentiality = "MAT"
+	runTo(t, env, workflows.OutcomeRejected, in)
+	if got := workflowtest.Payloads[events.DocumentSentData](t, rec.Recorder, events.DocumentSent); len(got) != 0 {
+		t.Fatalf("document.sent %+v for a secret document", got)
+	}
+	rejected := workflowtest.Payloads[events.DocumentDecisionData](t, rec.Recorder, events.DocumentRejected)
+	if len(rejected) != 1 || !strings.Contains(rejected[0].Comment, chain.ErrConfidential) || rejected[0].By.Role != "service" {
+		t.Fatalf("document.rejected %+v, want the system's refusal with confidential_document", rejected)
+	}
+	if len(rec.signed) != 0 {
+		t.Fatalf("signed %+v", rec.signed)
 	}
 }

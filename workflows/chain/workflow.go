@@ -124,6 +124,10 @@ func (wf *run) openStep(ctx workflow.Context) error {
 	wf.state.StepOpen = true
 	wf.state.Approvals, wf.state.Rejections = 0, 0
 	if step.Mode == ModeExternal {
+		if secret(wf.in.Confidentiality) {
+			wf.refuseSend(step, now)
+			return nil
+		}
 		wf.send(step, now, dl.Deadline)
 		wf.refresh()
 		return nil
