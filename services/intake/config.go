@@ -31,6 +31,10 @@ type Config struct {
 	// Nội" in "Hà Nội, ngày 07 tháng 12 năm 2026"; empty prints the date
 	// alone.
 	Place string `env:"DOCFLOW_INTAKE_PLACE"`
+	// Registers is the registers file: how each agency splits its outgoing
+	// numbers (shared, per kind or per unit; counter.Config). Empty numbers
+	// every agency in one shared register.
+	Registers string `env:"DOCFLOW_INTAKE_REGISTERS"`
 }
 
 // Validate reports every problem at once.

@@ -2,7 +2,11 @@ package intake
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/docflow/docflow/services/intake/internal/outgoing"
 	"github.com/docflow/docflow/services/intake/internal/register"
@@ -25,16 +29,33 @@ func loadReference() (*register.Kinds, *agencies.Directory, error) {
 	return kinds, directory, nil
 }
 
+// loadRegisters reads the registers file that splits the agencies'
+// outgoing numbers; none means one shared register per agency.
+func loadRegisters(path string) (counter.Config, error) {
+	if path == "" {
+		return counter.DefaultConfig(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return counter.Config{}, fmt.Errorf("DOCFLOW_INTAKE_REGISTERS: %w", err)
+	}
+	c, err := counter.ParseConfig(data, yaml.Unmarshal)
+	if err != nil {
+		return counter.Config{}, fmt.Errorf("DOCFLOW_INTAKE_REGISTERS=%s: %w", path, err)
+	}
+	return c, nil
+}
+
 // openRegisters opens the incoming register and the numbering of the
 // outgoing one, which share the database and its counters. Số đến is one
 // series per agency and year (and one for secret documents) whatever the
-// agency's outgoing registers, so intake needs no registers file.
-func openRegisters(ctx context.Context, env *service.Env, directory *agencies.Directory, place string) (*register.Register, *outgoing.Register, error) {
+// agency's outgoing registers; series splits the outgoing numbers.
+func openRegisters(ctx context.Context, env *service.Env, directory *agencies.Directory, place string, series counter.Config) (*register.Register, *outgoing.Register, error) {
 	reg, err := register.Open(ctx, env.DB, counter.DefaultConfig())
 	if err != nil {
 		return nil, nil, err
 	}
-	numbering, err := outgoing.Open(ctx, env.DB, counter.DefaultConfig(), reg, directory, time.Now, env.Log)
+	numbering, err := outgoing.Open(ctx, env.DB, series, reg, directory, time.Now, env.Log)
 	if err != nil {
 		return nil, nil, err
 	}

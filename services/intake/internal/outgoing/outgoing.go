@@ -153,8 +153,14 @@ func (r *Register) AssignNumber(ctx context.Context, in workflows.AssignNumberIn
 	}
 
 	at := r.now().In(vntime.Zone)
+	// An agency numbering per unit numbers by the drafting unit, whose
+	// abbreviation is its code in the register.
+	var unit string
+	if len(in.Units) > 0 {
+		unit = in.Units[len(in.Units)-1]
+	}
 	series := r.series.SeriesFor(counter.Document{
-		Agency: in.Agency, Direction: counter.Outgoing, Kind: doc.Kind,
+		Agency: in.Agency, Direction: counter.Outgoing, Kind: doc.Kind, Unit: unit,
 		Confidential: level.Secret(), Legal: info.Series == kinds.SeriesLegal,
 	}, at)
 	res := workflows.AssignNumberResult{Year: series.Year, Register: series.Register, IssuedAt: at, DateLine: symbol.DateLine(r.Place, at)}

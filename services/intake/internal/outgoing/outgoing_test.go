@@ -241,3 +241,33 @@ func TestAssignNumberUnitsAndDateLine(t *testing.T) {
 		}
 	})
 }
+
+// An agency that numbers per kind (its registers file says so) gives each
+// kind its own series; another agency keeps the shared one.
+func TestAssignNumberPerKind(t *testing.T) {
+	t.Parallel()
+	onEachDatabase(t, func(t *testing.T, f *fixture) {
+		dir, err := agencies.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		series := counter.Config{Mode: counter.Shared, Agencies: map[string]counter.Agency{g22: {Mode: counter.PerKind}}}
+		numbers, err := outgoing.Open(t.Context(), f.db, series, f.reg, dir, func() time.Time { return f.now }, zaptest.NewLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		number := func(kind string) workflows.AssignNumberResult {
+			t.Helper()
+			res, err := numbers.AssignNumber(t.Context(), workflows.AssignNumberInput{DocumentID: f.enter(t, g22, kind, "NONE"), Agency: g22, By: clerk})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		qd1, cv1, qd2 := number("QUYET_DINH"), number("CONG_VAN"), number("QUYET_DINH")
+		if qd1.Number != 1 || cv1.Number != 1 || qd2.Number != 2 || qd1.Register != "outgoing/kind/QUYET_DINH" || cv1.Register != "outgoing/kind/CONG_VAN" {
+			t.Errorf("per kind: QĐ %d in %s, CV %d in %s, QĐ %d; want 1, 1, 2 in the kinds' registers",
+				qd1.Number, qd1.Register, cv1.Number, cv1.Register, qd2.Number)
+		}
+	})
+}
