@@ -31,6 +31,16 @@ func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 	for _, u := range []string{"chuyenvien1", "chuyenvien2", "lanhdao"} {
 		users[u] = login(t, st, u)
 	}
+	// The rules say so: the decision's rule names its signing position.
+	rules, err := clerk.client.GetRoutingRulesWithResponse(t.Context())
+	if err != nil || rules.JSON200 == nil {
+		t.Fatalf("routing rules: %v", err)
+	}
+	for _, r := range rules.JSON200.Rules {
+		if r.ID == "quyet-dinh" && (r.Direction != httpapi.DirectionOutgoing || r.Signing.Position != "chanh-van-phong") {
+			t.Fatalf("rule quyet-dinh is served as %+v, want an outgoing rule signed by chanh-van-phong", r)
+		}
+	}
 	// taskFor waits until user has an open task on the document.
 	taskFor := func(user string) httpapi.Task {
 		t.Helper()

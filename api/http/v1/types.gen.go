@@ -1382,6 +1382,9 @@ type OrgPosition struct {
 
 // OrgUnit defines model for OrgUnit.
 type OrgUnit struct {
+	// Abbreviation The unit's part of the symbol of a công văn it drafts, e.g. `TH` in `12/VPCP-TH`.
+	Abbreviation string `json:"abbreviation,omitempty"`
+
 	// Head The position that answers for the unit.
 	Head string `json:"head"`
 	ID   string `json:"id"`
@@ -1511,7 +1514,12 @@ type RoutingCondition struct {
 
 // RoutingRule defines model for RoutingRule.
 type RoutingRule struct {
-	ID string `json:"id"`
+	// Direction `incoming` a document received and registered by a clerk; `outgoing` a draft of this agency.
+	Direction Direction `json:"direction,omitempty"`
+	ID        string    `json:"id"`
+
+	// Signing An outgoing rule's signing step, once its review steps agreed; absent on a rule for incoming documents.
+	Signing RoutingSigning `json:"signing,omitempty"`
 
 	// Steps The plan, in order; the tasks of one step run in parallel.
 	Steps []RoutingStep `json:"steps"`
@@ -1526,6 +1534,23 @@ type RoutingRules struct {
 
 	// Version The version written in the rules file.
 	Version string `json:"version"`
+}
+
+// RoutingSigning An outgoing rule's signing step, once its review steps agreed; absent on a rule for incoming documents.
+type RoutingSigning struct {
+	// Authority How the position signs by the rule, `TM.`, `TL.` or `Q.`; absent when it signs in its own right.
+	Authority string `json:"authority,omitempty"`
+
+	// DeadlineDays Working days the signer has.
+	DeadlineDays int `json:"deadline_days"`
+
+	// For The title signed for under `TM.` or `TL.`.
+	For  string `json:"for,omitempty"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+
+	// Position The competent position (org chart) whose holder, or their substitute under KT./TUQ., signs.
+	Position string `json:"position"`
 }
 
 // RoutingStep defines model for RoutingStep.
