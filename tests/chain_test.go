@@ -37,7 +37,7 @@ func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 		t.Fatalf("routing rules: %v", err)
 	}
 	for _, r := range rules.JSON200.Rules {
-		if r.ID == "quyet-dinh" && (r.Direction != httpapi.DirectionOutgoing || r.Signing.Position != "chanh-van-phong") {
+		if r.ID == "quyet-dinh" && (r.Direction != httpapi.DirectionOutgoing || r.Signing == nil || r.Signing.Position != "chanh-van-phong") {
 			t.Fatalf("rule quyet-dinh is served as %+v, want an outgoing rule signed by chanh-van-phong", r)
 		}
 	}

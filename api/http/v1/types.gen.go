@@ -1515,11 +1515,9 @@ type RoutingCondition struct {
 // RoutingRule defines model for RoutingRule.
 type RoutingRule struct {
 	// Direction `incoming` a document received and registered by a clerk; `outgoing` a draft of this agency.
-	Direction Direction `json:"direction,omitempty"`
-	ID        string    `json:"id"`
-
-	// Signing An outgoing rule's signing step, once its review steps agreed; absent on a rule for incoming documents.
-	Signing RoutingSigning `json:"signing,omitempty"`
+	Direction Direction       `json:"direction,omitempty"`
+	ID        string          `json:"id"`
+	Signing   *RoutingSigning `json:"signing,omitempty"`
 
 	// Steps The plan, in order; the tasks of one step run in parallel.
 	Steps []RoutingStep `json:"steps"`
