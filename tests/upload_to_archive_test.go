@@ -330,7 +330,7 @@ func assertIncomingRegister(t *testing.T, clerk *session, arrival int64) {
 	year := time.Now().In(vntime.Zone).Year()
 	csv := string(register(t, clerk, "incoming", year, "csv"))
 	header := "\ufeffNgày đến,Số đến,Tác giả,\"Số, ký hiệu\",Ngày tháng,Tên loại và trích yếu,Đơn vị hoặc người nhận,Ngày chuyển,Ký nhận,Ghi chú\r\n"
-	row := fmt.Sprintf(",%d,Ủy ban nhân dân tỉnh Quảng Ninh,12/KH-UBND,05/01/2026,Kế hoạch công tác năm 2026 của Văn phòng,", arrival)
+	row := fmt.Sprintf(",%d,Ủy ban nhân dân tỉnh Quảng Ninh,12/KH-UBND,05/01/2026,Kế hoạch phối hợp của Ủy ban nhân dân tỉnh,", arrival)
 	if !strings.HasPrefix(csv, header) || !strings.Contains(csv, row) {
 		t.Fatalf("incoming register CSV lacks the ND30 heading or the document's row:\n%q", csv)
 	}

@@ -29,7 +29,7 @@ var grants = map[string]grant{
 	},
 	svc.IntakeService: {
 		// Intake asks signing to verify uploads that carry signatures.
-		publish:   append([]string{events.EventFilter(events.DocumentReceived), svc.SigningVerify.Subject, inbox}, jetStream...),
+		publish:   append([]string{events.EventFilter(events.DocumentReceived), events.EventFilter(events.DocumentDrafted), svc.SigningVerify.Subject, inbox}, jetStream...),
 		subscribe: []string{svc.IntakeAccept.Subject, svc.IntakeRevise.Subject, "$SRV.>", inbox},
 	},
 	svc.RoutingService: {

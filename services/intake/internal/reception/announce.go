@@ -11,6 +11,10 @@ import (
 	"github.com/docflow/docflow/services/intake/internal/register"
 )
 
+// announceWait bounds the publication of a new entry's event within the
+// request that registered it.
+const announceWait = 5 * time.Second
+
 // announce publishes the entry's event (document.received for an incoming
 // document, document.drafted for a draft) unless the
 // register says it is on the stream already. A failure is not the
@@ -20,6 +24,11 @@ func (d *Desk) announce(ctx context.Context, doc register.Document, log *zap.Log
 	if !doc.AnnouncedAt.IsZero() {
 		return
 	}
+	// The submitter waits for the answer: a stream that does not
+	// acknowledge soon is left to the Announcer rather than held against
+	// the request's whole deadline.
+	ctx, cancel := context.WithTimeout(ctx, announceWait)
+	defer cancel()
 	if err := d.publish(ctx, doc); err != nil {
 		log.Warn("the document's event is not published yet; it will be retried", zap.Error(err))
 	}
