@@ -77,6 +77,9 @@ type ServerInterface interface {
 	// GetDocumentContent Download one of the document's PDFs
 	// (GET /v1/documents/{id}/content)
 	GetDocumentContent(w http.ResponseWriter, r *http.Request, id DocumentID, params GetDocumentContentParams)
+	// DispatchDocument Send an issued document to its recipients (clerk)
+	// (POST /v1/documents/{id}/dispatch)
+	DispatchDocument(w http.ResponseWriter, r *http.Request, id DocumentID)
 	// IssueDocument Number and seal a signed document (clerk)
 	// (POST /v1/documents/{id}/issue)
 	IssueDocument(w http.ResponseWriter, r *http.Request, id DocumentID)
@@ -658,6 +661,32 @@ func (siw *ServerInterfaceWrapper) GetDocumentContent(w http.ResponseWriter, r *
 	handler.ServeHTTP(w, r)
 }
 
+// DispatchDocument operation middleware
+func (siw *ServerInterfaceWrapper) DispatchDocument(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DocumentID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DispatchDocument(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // IssueDocument operation middleware
 func (siw *ServerInterfaceWrapper) IssueDocument(w http.ResponseWriter, r *http.Request) {
 
@@ -1228,6 +1257,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/{id}/agency-replies", wrapper.RecordAgencyReply)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/{id}/issue", wrapper.IssueDocument)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/issue", wrapper.IssueDocuments)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/{id}/dispatch", wrapper.DispatchDocument)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/documents/{id}/signatures", wrapper.GetDocumentSignatures)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/notifications", wrapper.ListNotifications)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/routing/rules", wrapper.GetRoutingRules)
@@ -2822,6 +2852,126 @@ func (response GetDocumentContent503JSONResponse) VisitGetDocumentContentRespons
 	return err
 }
 
+type DispatchDocumentRequestObject struct {
+	ID DocumentID `json:"id"`
+}
+
+type DispatchDocumentResponseObject interface {
+	VisitDispatchDocumentResponse(w http.ResponseWriter) error
+}
+
+type DispatchDocument200JSONResponse DispatchResult
+
+func (response DispatchDocument200JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DispatchDocument401JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DispatchDocument403JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DispatchDocument404JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument409JSONResponse struct{ ConflictJSONResponse }
+
+func (response DispatchDocument409JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument422JSONResponse Error
+
+func (response DispatchDocument422JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DispatchDocument500JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response DispatchDocument503JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type IssueDocumentRequestObject struct {
 	ID   DocumentID `json:"id"`
 	Body *IssueDocumentJSONRequestBody
@@ -4105,6 +4255,9 @@ type StrictServerInterface interface {
 	// GetDocumentContent Download one of the document's PDFs
 	// (GET /v1/documents/{id}/content)
 	GetDocumentContent(ctx context.Context, request GetDocumentContentRequestObject) (GetDocumentContentResponseObject, error)
+	// DispatchDocument Send an issued document to its recipients (clerk)
+	// (POST /v1/documents/{id}/dispatch)
+	DispatchDocument(ctx context.Context, request DispatchDocumentRequestObject) (DispatchDocumentResponseObject, error)
 	// IssueDocument Number and seal a signed document (clerk)
 	// (POST /v1/documents/{id}/issue)
 	IssueDocument(ctx context.Context, request IssueDocumentRequestObject) (IssueDocumentResponseObject, error)
@@ -4649,6 +4802,32 @@ func (sh *strictHandler) GetDocumentContent(w http.ResponseWriter, r *http.Reque
 	}
 }
 
+// DispatchDocument operation middleware
+func (sh *strictHandler) DispatchDocument(w http.ResponseWriter, r *http.Request, id DocumentID) {
+	var request DispatchDocumentRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DispatchDocument(ctx, request.(DispatchDocumentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DispatchDocument")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DispatchDocumentResponseObject); ok {
+		if err := validResponse.VisitDispatchDocumentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // IssueDocument operation middleware
 func (sh *strictHandler) IssueDocument(w http.ResponseWriter, r *http.Request, id DocumentID) {
 	var request IssueDocumentRequestObject
@@ -5006,312 +5185,330 @@ func (sh *strictHandler) ResubmitTask(w http.ResponseWriter, r *http.Request, id
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3vbiRHdi/4KoHcuxC5N1ldJLt7JBL+QHVLo76Wunu6KRmzU1pmMDOqKsysiFJGFNlloQEvBrvGwl9m",
-	"YPiDsbiABWHvYL13sIPFXhhQY2BgWtB70E9ycc6JiIzMyqwqUi1pxhYwGDUrM+PPiYgT5+/vfJ7kejbX",
-	"SihrkqPPkzmv+ExYUeFfD3W+mAllHz2Evwph8krOrdQqOUpOp4IV7jmTBauEXVRKFOx8ybK8EtwK/3k2",
-	"SNJEwkdzbqdJmig+E8lRIoskTSrx2UJWokiObLUQaWLyqZhx6G8m1YdCTew0OdpPE7ucwzfGVlJNkpcv",
-	"0+Qpn4jn8q9E99hKXk2EsUwtZueiYnrMpBUzw6x2Qz1mdiqYEdWlqNiML93PbCyuRDVgD8WYL0rLDoZh",
-	"9J8tRLWshz/nE3FmYADxqAv6Ljk6GKbJjL+Qs8UsOdofwl9Sub/CdKSyYiKq5GWavNib6D34ec9cyPme",
-	"xsnwcm+u4aUqORrz0gg371N9IVT3xDMlXtgzHJyFtzKYO0x1XolLqReGwbNjpmfSMmnZWFf4eCwrY/HZ",
-	"2gljm40Zr67MM5HrqujbNbzKp/JSsArfYrL4brbHKTcXfUOw3FwwWaSMG1ZKY0XBpEIqSHWuX3wXA3oJ",
-	"n5q5Vkbg2XqXF8/EZwthLPyVa2WFwn/y+byUOYfR3vlLo3GVxQs+m5eC3ixo41zyUhZnvJrgGUvSpBCW",
-	"yxIbN4vzvxS5TY7q4b5Mk5kwhk/g65mwvOCWM2mYa+mIuY/gt/ireoL/oRLj5Cj5H+7UPOMOPTV33qsq",
-	"XdE0V8ld0USh5Rkvx7qaiYLpinE2lqIsolGwnaw9s2z3mGVubtlIwVoYJng+ZXo8FqqQauKa4apgV1OO",
-	"/VxVWk3YlbRTJu1gpGAmD7QalzK/HcFhy5zlpTaiSGJS2qk0tJ+uuGG8rAQvlqwQuSxEwXb4fF7pS7EL",
-	"bDGfLpZCXUqh9t8wYXM3M0Mzho2cL6pKKMuM5VYc4U99oxypnSyaXraLa6O0nYqK5VOuJoJdacU4q3gu",
-	"2E7mu8t2HWXf19W5LAqhbkVape0ZN0ZOlBA9tJWGuTcK4OBvnpI5L0tRQT+uF6nY+cLixaC0ZYVmMBok",
-	"pKxYpUu4/oTBh7ws9RWTFgg59qTIdlPmWGvXFIyeCa0EE6UBksY0CGR9BIxf8ZJGfjs2QS00yOp/ZALa",
-	"pXtQz0WFjeEGgUkBBUthBZ2rnCt2DhvOVvKN8IUTxRZKvJiLHLoYc1kuKoHHnwaX7Q7YY22ncLxhSKU2",
-	"9hj7X7KSW1GlOK5KzHWF95iEG57NRWWksWYAQ3ys7ft6oYpb78oxfh3TTula6iHuUrDh+G3xk/yQ790/",
-	"3y/27op79/be4cN872C8Xxye383vFffFm9mmlYBtpDQzi3zKKmH0osoF7jNp2bkotZqgiONPL58IlS/d",
-	"/sLZZLtImqd8WWpenGr9IQhKt6LQWJYgD+gzlLWaN1ApZ9KenS+tMMlRcu/g7sHbbw+HzVuIpI4S54RN",
-	"wGnhdA/j9yC5+E8ZtfVmTntfr8DY5GRRicINYCdrTrJxGbGJvBSmHi4S9mPFF3aqK/lX4nb7boENCGXh",
-	"1dZlA/yBSUWyGjF1fwVM8diyc8ErmBFKad+eWI+bLdYcDf4CCi7UhdJXCn4XL+YgM7CdrDUFOMrP3cj5",
-	"hEvlCXXJZcnPS3FbOoXv27vKi5iSWFkF4gK8eMyAfeAYcDBsplF4egPsjBViLlSBx63dLZHEj3YjZ3Pk",
-	"mVc6h1mdl+I9ZaVd3opMQeA6mxfjBqH8IcAbjF2JstyjN9nTh+8fsbzSxuxVYiwqoXK4xGAm8DJxxTd7",
-	"EsVsboFP4X/P4FcSQ+DWhPHAGbVwC8EAzgWb88rgXmvMzzG3j5VZzOFeEMVHopD8dDl3JLnFHbCebEiq",
-	"mTQGVvN/hIFOBS9Io3uD5AmdOVbu5xp6QaZ7gtx+VeU5Uf4icKpgISuRW10t01pgRKlb2iWpyobJAg7w",
-	"WMJ+TJN5BRKClaS8yGLTrGgojx4CHUox4fnyTBarI4M51h15JYw+YD978Mljtj88ABV1xnb2D0EYrXhu",
-	"RWVSlg2HwwH976cHB9kuu5oK1ZwdA95EDNrN/3zJpCXd14IOApfklTSo8oblTxotJyu6nFcIO5Vb7Oct",
-	"w+AVmM8nUlj4d7uPT77+pWLz6ev/T03Yg+nr36opm0+vX/2mqzuzyIET6GobGroldhPGY2O1vmAa7Bx8",
-	"bEXFMtKwFsrKMqup4QnopQwlBl2jsf22h2gY3DCtBHt8cvo8aJb4JdsRl6JasmyQgfRW8twZjc5AYuZm",
-	"pKRlfD4XvDJAwKzQ+bjUVwNxaQejxXB4mNPc8N9i8K9//V8yFAXDiy/6XgOxurXOZ/S/nnUmOo0rPeue",
-	"L9lMCr5ktjl7aeg8rRI32p1Bf4BtCmpqkiaw1blNjpKCW7EypBtYiaIl7jOQbT905EKW9HS2MOINjvRl",
-	"bFL5BdlY8Hj5jfZpaFrjLoJ1CdxlDauLprQze/0l+/rX16/+Vk1ZwdV096iHx6wwFV2xn339K3YwvHMw",
-	"PBj6tz64+87g/t3B4SEw4R7OMXwnQQOgtwkd3kuTObdWVDDO/+UXw713Tvb+50//485oNAh/7P5P/6Fr",
-	"H9J8P5RkLGrxYitmpnuJZ9zmKGYgSaQwKaxfzCuqgth7aGQzT09ehgHyquL4d8vkuDqap9wYYAlZbJf0",
-	"lkf42hklSQzQ7hrgkUFy1cDX2DY4/tWB9G+eZ2JeLiMLXJOovOcmbTG51Y3VxX6By0mBZs61NkKYEney",
-	"SLPbv5jSMZ3z/IKDNYYbVonxwojiOBjr6CofHgya++5gOBx2dGUst4uefUPPWCVyIeeWgTDEdvxJ2T1i",
-	"w33Gq0peiiJlwwM/kpQND1klJtJYUeGfd4PFI2XDe7D35pWeVMKYlA3v1xYGPEMKLOO/SIb7SZoMgRsP",
-	"D+H/7sL/3YP/u5982jkPMe+9FuEh48pcwYCOiQc7rpYy61+44tKiFRH3I7du8TbvOnovCcTs3G1IgZkT",
-	"OzvYMIqLb3njELwIe4grJlWuZzAub3A4YldTjR8YlNCmXBWlVJN0pOBBrsmIA8cc7kO8bASHV0TKhESD",
-	"gFTsSlcX2CxfGgZ3G4PrR+OVzUeKVCK2g4K2ttPdAcNdr4ytFjmMnE3g4nKymtM/3zIsy/WM3D14zTYP",
-	"lB+crppMax2/+cDN76mo4FS8xG39iL48GK5yIT9ZaLdxO+1ZORNdfNV/ceZocgY0gc+D4+adjX4bWI+b",
-	"zqS1j7CJrs3z7qK8eChyaSRxhTZNZ9376kQxf90ypa1gF2Ju/YL53fSWYVNpQBDZjmEU0TjWzTWMF+4J",
-	"sCr3Hc4tnDCbfDwxEX1f0Ug3kfTJwuZ6JlYp61s4q4RBZ97nCS/LJ+Pk6BfbTf4Zfffy026rPTi+RMF8",
-	"NylxpozYSMakAWFWiWywvRyVJsJbibcbqtM7P0177ho/uGAQ9sPuGq27AjJgIxkYc0Vxs8HX19G6MceL",
-	"95y+2GqXccOMUHYzR6830RqWHo+iV4Lw5Ou5YsPjlHHLZtpYtj8cHpNji8bsftYqF1uLaPHQmgzTe6D9",
-	"n2322SJEPfzNFICtblYpUNUPmvN/ogSjh2wuqnqjwRKlngcY0J9vJp92He2XG+bpB7lpls97xCU6p80D",
-	"I004K8fR0ZA2HCV0GIH5ygjBMjy42dFIxb4i8sWlvT6j1Jte//Wv/8tuyozzhEpL5s2RupIlcn82FeX8",
-	"OJxKIu7SWDFjuV6UBb5TiFKCfUDa1FkipXXGyJGKpDOYLTrBcU5JmlCrnZIZkO+RMQvRz2bdVdR7eP0L",
-	"aw7wm+d7wb3jFkvCHL4brodN3/iSQaKuvWFc0AtIgWY5O9flm7lhbs+k29wlWviNrNZNt09Ts5bn0245",
-	"6LkAJydam+KdxBWrv0ITa8GMgNAnK8pY7D/XuhQcGWk04qYAu0Gjuz0DjjvcQJrbMGDkvJ4ob4LzNo76",
-	"t2G7DzDi4Fk4FO317lKPnW3NByvwmgOvmKp6lQF395t+OcLEnei5ALa8Y9GCceUZtXjLhSyQqZWzStAT",
-	"IPRug6KrI1hHMm67qQUuS7RI8NL5iFo31OMnj9/LkJMZkVfCpiz76OQ0q/86ffLoDH+xeh79+vHP3zul",
-	"3/m50eUCDod7HCvs0HySJh+dnCZp4pqCf/nPO++GB40Awfd1NVtdaTiY3Wvx9OH7cP3RQhQD9siy2cJg",
-	"rEvl3PIZ+GL2yDCMviI8+PBlY0OcS8UxxG314LoQqY3qjpvDR/799rqFhlKaUeciVsItYccxnnNjrnTV",
-	"c0X6p41phU82WpwWRlT93gz/NGViMBmA30DZ6SK7qWoWOknrkXWRIVZ12xyLUSQVL+kkHrGMfhAZ45NK",
-	"CMN26MQFyyHadho3OtgtRkorlKXkREk12UUJDQaQMaGcYQWsAeBJYDtKiAL2jVO1weMPUpadipEiYx01",
-	"YBeVyphxLbBznl9AJ9h7ReMC6xJEYJLCR79dTWU+pdZwtLiBDblq2n1DR+6fGeMFPqrEjFcXuMlLwV0w",
-	"wkgh/wH+NBipkXpCvNFbi/qsS2zn4ZOPTh49Zn/4zb1dIC9yLRQVsNEuQ5UbY1b/BAES1pm1XHAOWH2d",
-	"2S9jO/UAjQUDFAzzOApApW+YvqLJIE1FFWyRw3u7MN2Ryrz1MDPN6QWHplMxpKrpdozkdLFOaoLRQlph",
-	"Y8pW8nyBzXHF9FwqFOVVw6yFxOR+7xCfd7FzF1IVGcuQZrtH7h+OeGjpFBYoRj2+ZUYKXuAWg54opowe",
-	"8ZJdiCV2Qd8+ffj+MdOqdBZgbSScCbDe6LJAGz4qDrICN5ux0i4sOh7HGkODFki+Pz8dgJB6+vHPBinG",
-	"tEH78d4nUdYwq2lkuKdwO0Ov/kCs7PWwwcOWh/Pjtvyx29kxtWC5jYvAAM3WuZVgrc7JMNtUONwhR50D",
-	"Ror/gBEkabB/pQntPzI64kbDp35J6VXcLEmKMTSdd9JGlZ43TLlrPSX1my/TP3o7XY/qv5ZF94lnLqT0",
-	"bK2Y1jAt3VxQu40lUquzczHl5fhMj3s8905+Y7YOB3WzgbOU1h7cOlZ05dw5j5ZZzEV1KQ3G0SI7LxZO",
-	"tRcm56BYg0I/WCOGrrFmoY8CSOeGdxOzVqBdGi9V90qDi9R2Wp5diBuJmyszoOwPvwe2W1P/zXl3k94F",
-	"v11jxBk7G5JF58/AvZt63QbhPE08J+58uXbkdTy61BfrqaMWpYuLoxyD3jZ6qFVvyM7HIShgG2p2+efD",
-	"1AOpG3265fIdNRa3sTvWb7sN7u6tFNO6tY36FbW3fkj9V0N8INoWQvoc7EQ7xP0wQ2gXJUJecw9kiBhq",
-	"AW+5210axq/48hj0sZ9l7pOrSlorFHO9GhwbNH796v/h7PrVb5bss8Xy+tX/qnaPKDTV+VbkTJBRKNdz",
-	"kTIFthEWxsfGiwqchLF2Fx6iSvezzovzZoczHLU15j58h0nLcuCd5tgZceDnhhP3Jup088Ru7YiPLtx7",
-	"3Y70xmHr16HQectza0Lcgx/PFoEBa+J4hCpSJl7k5cLIS7HtLdra/NGJ7j/InWcDo5k6dbbMqxgZ4/XS",
-	"oiB/6bIK6mgBiADjLC9FdXHMMr2wE+2/RPESwyrgMATXvN+hvpckTfxn3eKdG8Gtgz06IzvC+GORrfNe",
-	"x4gJXp6RbbanNzcXb8DdMdevfg0BJl/9i9pNGYi0Ui0wh68O7gdCLgWvjtmQ+INinhCNEYVtIZW9fzfp",
-	"8mX7MUJz3SOEJ8x2DLVOPhh0Np2v2qnWMe62WWtFrOgTLWPrfb08NxEuo3a7KICCOkT+K6YVW8whjaIV",
-	"5qe0pTc6N0IRH5m1l1d4Eb4inWoDj3F7VI/HMpe8RJ5DXxad+6IeuNs5YVn7oj+dLrI6jveARVNUO56N",
-	"KZ+ThdTbQVyXKYObzVjS97c2MX9A/b6nbNUZgrbRhSSLzvmQd+dMq/Wfv2UYpDnA1mHc3GT931hEJ460",
-	"j3EYswiBfiH8+GYD7SbNmpjjdp/N6N9v0zNc9FuICGznZ2hlfvjo8Qcpe/Dk8U/PPjl5nDJwiTbjMuv3",
-	"ks7bPpdz6XPgOwM23HO2o775QjI1vf7qt2rXmdJWTlVwpbhD+5Yhf0pK7n20UF1RnLU1LNfzJTOWq8Js",
-	"PI7bCb1uGM/8sLvOC6ndvYu7kqRN1poGi5XGv1b4yM1zMdZVN+MwU35w7/6msT//4ATegvd7U/vhied0",
-	"0Q0M2RFSUZ7Ylvfddg5NT8864iTkV3cObzGbccjlkQpse9Xr3+ZTtrz+6l8Wu92EQQ/tRvaz4tMl6SBl",
-	"F69/z6by+tXfLHa/7blbzIv1VyxXjsWjhb2PxW9/2y6qIHutW4GPqxB67II1z8a66hqjnrXFAEkSN2XL",
-	"+YvSwM1oojAcJqN3U7S58+AURuUJTzCe+GDcO27HzjdFRO7DSyl4gVkNJnwQcU1Gx8kHx6J87eVfCjgw",
-	"mKhCpwpXLh4gU7rngu5S10OYKrLVevfW5F8Vz1bk1ZZwGM5OONjuxDZXKOYzDQmusddqqaJTxXBr+Ubs",
-	"AVFb4Ii/fTC7tNvEs/NzXPnbBrRvIgdOYVWfWdE0biH6r76xxnTW+eANMNcNDOqPjcdgKKtU7GG/Hth1",
-	"Ptccy3DImodq09mMyLRuC30U+bjbk+TWWbLJLVMxA946fq4XNlLnBx2B3t9Wz1urgZ2Q/uWPmr/+2c5P",
-	"p5Ll09df7ba8JN1Gm9vpYLfQFXbU5PU/grXg9Rdqwi4h6e/8+qsvQZv/+c9//vO9jz7ae/iwKaseDA/u",
-	"7w0P9zAJ4ofVHuYVtFJ4/lW7ik9ff5Gzibz+6ss6ZttJqn5JWhL4u9ev/oE9vn71D5JdXr/6v1ZcWZv0",
-	"j22TTbdUHfCoWjSfLWYs1p0v0PZI2c49+sXpk7PTZ/jbBk0jTv86aKZ/QboX/N/Zp90pX29MJwEVBIOM",
-	"S8ExnFgc11Lgip4RH+ytbtSGklFHu8XHLtys30Zsjii8gF9tyLuaT1//EyvA3v03ll1cf/UvbKqvv/oi",
-	"n7L89f+vJszCXlVf/3LG4GR1cIcNttdby+fRAVoV1X1Izf7BnZ99/au9j999/DBrzjN60hz03YNOC7Hs",
-	"ISzuAFhbeIXtfP3rb75QcAb/lhmgExzf66++1L07B0TfyR6kXltqQnamUkW67pXCF5vTsVpN9qZ63pzL",
-	"/btv4MZuXao3EHPX3Y71zu6JYHeP+6wADo+qQ81fvTX5VhOO+Vxf/l42p0jwzCkVbY29kGYOaaFea5Om",
-	"nklzwVxDSW/y4HpLLL1DMq+P1NteL+zczSe0//S43nD1tcV2Vrbp7mYBrNZiwpTW7Ym+NIC/wGVu0fqI",
-	"Zc72mrGdjpMFKo8oiBsT9xDFbjpSWW3UoA9XuLP/FrcYMXLYYk1vQSbVmQ+ay0ZqJ05z5EHzhRfpLVFk",
-	"qQ8Iwp7HUvESnpOamsHQvMHHP3YoivgCWWBCZqB7dRcbxZiJ+itIT7DTouJXijAZQtCQMyGF+LwBO6lp",
-	"itmKLWwjaUYKpuoDwLLaUkUha3UKhaQzmeGr0RTpC2kNRblF0FeEHRe5Q2k9Ua/1a5SkSUTpJPUxS0UI",
-	"WsJ/0hjgsSMhPia6UBN+BkmauBGudWQ9pwuzTzzww4s2DTchGdaHapGRqIMh/SDeKjoXLiqSX4gahSKw",
-	"pf2D79eTFToG4SHtVYtv7nj4buyh35sRtNPQdDuT0TqG+4moTI8ieEmP8PqNBTGE5Ml0JSdwuLO2mZh2",
-	"fM3VKO3Kv16Hj7pTDAJNiMwMMZvAXVEZzFr8b6Q8JydJUPDSZ+ZTNxOufMBGaC1yfjfZjR9VzD6o307O",
-	"EHACV/fIuS4Q2YcCKTBlink80i4lvhBb4RY9gBdfNpDfeFFIUkKfNtpc72lN3kcIT7LN7uiKoHk8cozZ",
-	"ZTOwNSPb6oD4tFMxGyQd2yjANnUaOK7QeoPNBOxQq1mhnZ1D2jTE2tCtSTths1iBBKy779rhNf069rYh",
-	"/XPG86lUAhEYjl24TiUUd/iplVgYyH94gAGJbxk2kwbZ5hFeiS0c1ZQF6KiUxUBbKWuj3KWshasFV38b",
-	"1S1lEdilazxAWKasASnqHhMCYTpSNYRoyrJYKD/zB9kHS0WiK8S6i4J9dP3Vfz1N2en1q189oj8wBvr0",
-	"459fv/rfT90vDrPSoYWREbaKhV9RitxWWkm4gZdeysHjeOZIB0KT56k5sDJhgNPIibQxLyB3dwDzuRSV",
-	"HC+PmOWzOeFgnFeIewSDXChbLYwFqQ9advsjAhJ0SQUD9pxSNB0wpvG3IsRun2PyAQJxHrEGshwKfQ4/",
-	"s8lJOvCCa3Czei+4JJUGqmMbQW6FThgg1AYtDFvD9RQBvDahdGOcTb8rWppa2BTUUwT752fbyQ5bqAsr",
-	"dvJ+lRme4HLQea/DtlAaL0KYRTVBSDLb7diLc2s2JMjASKIPuvhFIwBiZS48t3rL4BA3J4QM4cBAIk+T",
-	"t6tSgrDT5Y0Vc9PUDWMA3o6Z9yqGsnYabq8Mmj5BF9RwNBfFzJkQ3nnRO2B/sxdH7OtfXb/6OzVhr3/f",
-	"1S/90EXSB6VeFO9dovUN3vKkFZcoZ7tkKTXwiGTBquaj3waX+y1rT/Q2nI+Bj+2+3N8MQ2P9K6nbBzXN",
-	"unbSI4DXeK4r2xmsSogoGRO8KqUwNmDIuASdRgxryrK9+pOS2xDYg8qiU7zOuM181E+UPUTvsWyv8Z4S",
-	"V3UjLHO2mwyAaYxl+Kf1Q8k+eHJydvrkATC+0w8+BgPtn39w8hj+dP+1mPZMz7Jd9/f5cqT8qFv6nfs1",
-	"SZO96N/RAOFJ8083wk4W9C1zlzcmK7MdqSCl7Lzsky1TZsEdeV7qHDElCL11zio5maIpBfyRbH+3K+35",
-	"ZdfmiZLPNyX09wVbcbvRmgoMIUq5cKoZgpc74m/PP9bqsDAi59t3dgtUDL2NqR6RVyFSskLsb6tdrbEe",
-	"39Bk3Gke/uTpg6cbOUQz3z6oZ25s8bp08YsPwcAkTEdqaq06Bo3lIvl002jW5Ps/1laOHS5rX+73zaCd",
-	"+vNoYJe5l9IQYjEl3MobxItu2vJFbxhpmCmTLo9cFo2bhJ2LqVRwP++uDZNbp6bFFP1zqYq1WtEJSsoI",
-	"9xuC1PFSTVehTLsC4fu9O9FBih09mzKgtveeRylOjc1eewGQWa/TyFZItXo9euYDgemQ9A+9YlLkTKqC",
-	"fg7XpTRMoaErCzlf8Bw+GSlpQlrYjgsOQntcyELjyhnoG9lkILRRSYIrl/0FcKmUyBmPLZR6AHVQEcfS",
-	"lTMVu2aD2f+YsmmBZvC1R5kJP3n3b/jAQRwcsyxYceuZkWCPejno0O0Pvd25leZpgn3D0xKeerrhz9E7",
-	"YWhJmoQhdF7A8Zq+iQCiuL0/eSTMJ9XkAagv61IitvVH+QyS7Un5pJo8dR91URJ0ohs19rGSdjOKhvcE",
-	"UvPxuHso9DTKGmoSqU4zXKN0wUsOMqCR8LNtZmKdjtOLJOaz00zQ8Fw/IQ0c+MX24cNrcubSpGZG3cMJ",
-	"fcdZryakvWIQpI9IrcXR7ntA2rIvg1HaLa8HaiT1KnZHvmLvyn/semmtusN7XDN1AhFFT0ud7eU94tsu",
-	"fI/lIE3mvOpFE3WGC0ng27UnY0uarwFjnvZhVD4TvJBePLyl8fc9CIuPCijUxt5MX2RMV5FtzCEGKG3Z",
-	"AosjdBp+n7nrolf36k3K9zhgeIWS45qgVs1xIz//Rkn5Vm9nm4mBhFot728MVWmtntU96wUWz166bIIg",
-	"jg2y4eq9NWVedg/wW8VdHDPxgue2XOIZ0GMwkUpLIG3E/rM3EYDxBkMUOoNktqNUJy4QgKC7/I2cW17q",
-	"CRNgNvQZx+St6o/hXJcQGdIfQ25IZ+ZfnPeII9mQt+faApHVRYlvr4Jt46uO9I+Wv3dLPX57rMLWdGa8",
-	"ECiAr2H+WxZJvG2e1KA7wNByqfoqBHwMP9f2FzjQYCeqYWJQ7iDEC7jpwU0mWr7Q7VewElYo6Pls1ukQ",
-	"gxnRtt9DOxa8xeaVtiK3Xriq+2U72YMnHz398NHJ4wfvtRH66ydvxinv7YA9nnkHfSNnIngSpfJ6nbfR",
-	"bU8o7O/Gdn4jWC4qp7h4SnXr8FsFGUSkvmmswZuxEXTJKU21vz/nZSVIoZ2/0tqMrZMS1iBe/CaX+7SX",
-	"Vd++ggPxAXOTsFy4Gv7UNdRnzuj6vttaUX3dJDeXSVuQzHJzmbGdj0/f33ubQgM47s89svCCBxlremTg",
-	"1GY7J3dZCZJdzudiNwYVoLbB39llVPCjetwJnBfhHjRSFPR4NZDPoJn379nXv/76l2qCxt46RyCEUo1U",
-	"hIigx6siz6Zm5C466wF1eDHPCJaL/txbzNcOzE6FZsXr/yYp2l+yz1z09eow2w7nVViGNKFOF/MeslK2",
-	"STcc5BqB3cEhuSjTXmF0pcN+hEkE6iMWV1dKRsciDbEpCtdQlNtgS3ZKcroUa7JwHCsHy1+hj1wSYcZ2",
-	"cBHs9Jvf7YZtZuolBCANBwQAoQzgAn39T4pdytf/pHYpEpIiJDO2U77+Uk1xJb/Qu860SKo72haR+Zxh",
-	"a/T6N79bMFtdv/p/d0fKCOB+wjhID1tJ4cMZHFtsbg0cPewLN7iEiiiIOl0wdNW9T/QCbv0HWhWyO0sI",
-	"CReBjiA66JRfRolDi1LAgiKDPUYvG6XqldJY+lWYkO66TkTeHn+mkc+y/WdeyNv+ixi7tE8j3761lc0a",
-	"NLAzrwNt31gU2n8DHNyO84Jb4Nmi7IAV77OkWTHvuWbnJScXB14Tx0H/R4uaVq5OTLVAixr4XstSlNvf",
-	"xTTY51bMu0gCQvaWTdRbvlMEwpb8RD9dT7YuvGj/801mhUvQMavLvsBNoLd7GInE4VAa9HFvliJ8+6kb",
-	"9prpIuE7kApd7Rdf86W7fFDkJWwXz+kGuunZfd2KTWakmlDgFi/LzNfGq71ACG2LMfpq6ULiKPbBx5vD",
-	"M3Wmx2ezjO1knkJZeG4acg11l6QJLzFSXcH9RJ93stpeI2S9FCvGB98xU0IUlDvvR9hNMatvuulOITRt",
-	"s7E/tl86Wd7qJG0t/Zqd4/pZnWOw9aZUx55Sq7Aok+AF/kgrGZvipfWBSo6D4AbbXb1c1kIL9tu+V2bh",
-	"9NSO4T//4GTv4N59VsiJMCgrQUGKai/nRrCpeNHUmd8Zv32/GL69//bbd/OfFPfvvcMPxoLzYX7vHi+G",
-	"+/f44fn47nj//OB8eP72wUFe7N8r7uf7986H4+GQD99OVirf8b3xp5/fv/uyM/XxuTDdBY+owvCGvCMq",
-	"Mmmsnht2LtD4ludifiOLUo9m9FyoAjWjE1fiGb0kR+xdKpFMVSfxW/ynyAbstBLcOrAAHqGndwYLbkx4",
-	"g3dWzbwXgspaBuK41ro29nNvc3hQGwQ6btCQLLzKESCW0yNRbUdN+ISyerb/xogKJMOVJfhAvOAgnc54",
-	"uSGroqtap5qICuNrvCXj4XvPYtNIyqab2u8FJ2gtS21wcMQMc2oQJCZoGP3ahXta6fNSdCpIRTevjsI9",
-	"OugM8cqduJVUlobNMA+nYa/CUOrgB1CuXGh2xSuFKqqPhY5vHmwNgQzwpc1RQi6EPgxwfexGIM8zxA/v",
-	"FTvqmJuQDBFNi4Q9MF2yZ+RsglEYxivhQ/JBx0E0bl4UAcS3xb5phTqEivclplR6HIVQAB+Zw9VUQ8o5",
-	"7AePC4OhsoDRC9J8ymy1UBhfnTKh8moJTC2koG91f67sok5kqMt1latCpgxQAvGspMorAXuBl4yQJ7rv",
-	"+TpwfCxF2QUCGobH6I3gPedQk3axqd3thdfQ0SeiKmTeiZDlbaFbmDXxBGxKAzMB7qe973zJXSSpcqXh",
-	"W1tEWiPKcch76a5SQxu8SyqDsHFJVRvrRAeTHTNpWSHHY/RUQ5RQ1l6ljLwAnJbkLUMrURclb1ixO0jj",
-	"hnQDyJa2pO9yDIJ51m/Pjh1V95c09kVaH8rmkNbyEr85VlltfWWcubwKe4aTOfq8Y1nyKZeqq7CHnd58",
-	"x8YXd5e2TvklXQNpCw7uzS4S5CWXkPHh59Tt2qDdCySSGmxdbxl256OUXeoFptiAsHu+rD0GFTLOLaWw",
-	"G0CbIEiwu+CaFAbT71kFprkGnbc40W2yukCARjNtfdJy8qStXLI6yAxb9DwXFYVqdO8lSFLbLH3gW3Fb",
-	"PkWvc7Xbk8XCb2fRlP0lrqj8W6NZaVw1OwyywZJ0naokNdq4XFYn7x+fCVVsSS+8Ns+8KbeLYPDcN7zF",
-	"uYg2zcrXrRE2el+dYpuSXbRHxtW5a3COXjZr7TVU2854OdGVtNNZ5/fuJWfL7CZOzUAdUzRbEKjVcGcr",
-	"XVP1hszaGOE+i713wAwM5M51byJxKXqC6Z+eFO89Z/gCK4TFtHtUxDPlC935jt/dezdJk3f3TvH/P/T/",
-	"OUFpXInOnmOh7k2KWrov2H2LOgG35phGL6pcbEBt89SaaE0BuDietad8+0D/2pF9m0vP+dXP4nuYW1/u",
-	"JRo77lGEVzf+n2Tn71xjsziHo+yU29r+8d7p80eDB7C/BsBF4XLrjlecibOatH4M9Y4O92othHR7OOpP",
-	"VkUPkCXO1tzyaSJnqOO+iZNPQ9lebQ8Dh9URF4ueNg2/7coHSXuTcEMDbJOic95pi6gd0/Add96e/uWz",
-	"G9DqBoe1d8ruEfKPm/Tdg5dEN1HjFHiGmwYhvN1jc9fHl1YklzkCw397BecGM9x0wiN23LUip9xc9JVv",
-	"2hSIFjInbp5n5r7YVAcirvIbVfcd3CyLabWYkjSsWNw+c2ldRJv2HmGtjjG5FtFosc7iT987ZXcu9+/4",
-	"l82dz2Xx8k6ulcWiaTcJeiOqFMe+t9DJ0yfPqRd4w/Xg553dCrt8bVkH/LhZ0qEFoxzVcv7WKOad396u",
-	"XtUVFnTmuW1VrPLbTcYFrDAU8ly/YHy1kFX3mCiiv8NUaKuFyOrugsNsyg0WqGxEm8WX0FbQM3Cct8Te",
-	"vnGa2TYpdNC/T537PgGr0UykVZ1DgoUJhaLlhBNv0x5k6m9RZ3ZtDp27KmpAvQjWoZkVHWVP94DY+u3U",
-	"x8H7UvB82c/AkpoEdDHOVlBgkzXBFYqRLBDX4yKgWrVC7KJSNTCWgyNLMeXOh/0YJu1I7XTyI/cOuq6g",
-	"CmYfsmZal9bkvqqmWzmDPXsYsNQDlWV1RU36Ad5z8H4eqixtFrHsrHMZwYxgY3Wdy2NfrxLp0q5W6YpR",
-	"dmIc7oTrx5W+7C/fCJSPazXSXNqVGnvLM8KWuHH8ZDguJtRkoNPCzQVZqLY2nUP/f/LxlBErXT1ZQKys",
-	"ZkARSOAxy+i0FVjSlFI8Y40aPq1LCnau38dVT1aBR2dgCsSW0mM3OKiHFrIDQ9N5eOTxH5iczUQhnevB",
-	"j4o+TNIEPk3SJGooSRP3bfdgTV+UNfG4PakiLKhblZPamb3+MmDYFlxNd5uB2281il0FXXQ4HA7ofz89",
-	"OOgMalyU5Vl/SWcSQTUzU33VyuomYauQPK+klXkL8uXxBCB2/zfFTqeAHfsJhB6eTr/5XdcYKhfOuD6U",
-	"gwKHtqtAHRHGsSMIxpF22kJRwQLVyQ0KUtfkcsMOseOr5wf9pfkC1JvnMAtnZEbvP4QE1H/5eOVEz/ln",
-	"C5GkHVPDU1rfO+fLSM4FNKU7pZ5IEm+RZig7Yev1/KbWzpOXL9FaOO7IMXOQMqhqsDmfi6oUxkTShq90",
-	"Ded9AjcyQbMgCaQwA3Y6lYadPH2EOJtGVJc0VHfl4rcTbsUVXx4Rgl2NlFHffZAp4Ps0aShPZUaKOEYE",
-	"uOcLfDt2LSsSUlMfAc9cZKhhFHYah5lSZehCXymA+HNHNTgsDRZwfqDVJYX3A0raHsOyVcxdlVpBJT0x",
-	"tywj4sMdLHhpp39FpeQhzb5Y/lXGfHFuWhBay3SkGNPnlkvolrxpXSuKLWGw6Y1iSWC0/+n5k8eA5SeF",
-	"gaPBjOIX4gyjdsY1gN6AncK1Ig37WEnwYLPH7z/A70+9rYJ82s/ef8AODw/fYUFRNA7QFRa6wvg8khhm",
-	"EYbheGyEZXoM03Xcg+1k/3H4k6PhEAWAPQYXNXUR9jfM9fMR3Vaj5Ij9YjAYfJqyUfvegmejZDAYjJKX",
-	"2YDh7YliCXMnBitNt+9Tq9lE2JXyG8rdqvTlTHBlwvUKLcJrTvxDs96AncKbNHQ6u7RaU13ZvZJKHRUa",
-	"Fb/zhSwLos1SLypwzw7qHdWEWEwRXBDx+6Q1Dhs5Rf3IOnRGGA4QCNYrogFQyAU+tH51mIvw6+eDweAl",
-	"UCuDrzM67hSwAM3GMILI+6+kzaeozGeu7Yw8y6tYhzR9vjQeHhEaLDRKBNh/RnvObw0Cjfb+e68SVgIp",
-	"ytUS8HzvvXgRKIPjC+tSn8NCois8CLgN3zisWKmNPcJw8yWTFrGnKhI+S5kLZfBCoYslgdDnSgrLXe04",
-	"SiwP3PGD09OnwOOSKGw12R8MB0N4G2QbPpfJUXI4GA4OKZhtiqz/jmMO8O/uQEGXBH4wHEa1XeeVzoUx",
-	"QPJqoRQEmLNHluVTkV8YpnSUCg3cPxDlUQEs33WZJp6EOJSD4dCV37AuS4LP56ULdrnzly6nN9yUNXZP",
-	"olGspWt506UdoIDwzukIpK5nxkssRxpfmsnRLz6N4NwCsBB8dk7IgBMD9zPNMfkUPr5DLLeXxA+IahRT",
-	"UROO7Tw+OX2eslMxm+sKxEq6xX0qYwo8j59zI3bp2uCNpRKK8bJ0HIznUzhKKbs3PCRg0itpBNyNdHTd",
-	"CYD3RioaAhmvOjPYAdfR17pvrq+b7rddXsWtW9w0sY4GN1zsOrO/Y7Xh4RKZCVwVrKJ8cjOA5u8ND9/I",
-	"YAsJ0kA+Z/sHP4HTONg/+snB4eERy7VSVJbFZaQWb2hWJ/EOciEuYf3Xb+bQ7vrdDKKAE656tzTdnsEq",
-	"KUVA9qC6NbpaougeWzGpvqBUeblweCMamCtlf0YvwpVzLoRyShyGlC8R3nTJMjLJo2UBpZTahLgcKcAN",
-	"ZzNRTTCm22oPxJ6yzCxyOPYaDK7Z7oBln2Uhh6ZVIk2qkRISvoNrBlGJrpxch6/CUUqZnCgNkjtD0QZY",
-	"f6Sm1BrKSO2MknO4jiW7XIwSNsbiLaN2tZlRAjjyarmivWFKFRq0G9TtOpelNPbErxyicPCZsKKCJV5l",
-	"+9GU0845ot0B3v1sITBLzF1VnyXxRt5QI+dl2r3X68Hdecon4jlETm35Lso/yctPb8V/tjuBSMUlbPLu",
-	"I4hCGZgzvRICh/vucNjXbhjonXd54YEt8JP9zZ98rFwV9b8iJnJvm34eOdhZAtyuOd7GrgJ07cuXzYvQ",
-	"2P6zHrES/84qM0EjZC9HeYZSuGlUJ2zwjx2pWHQsd12lEvgjWFj5EjA9bTZgwfkUtYAZmMRTXAkHwkXm",
-	"hPkf9XzFzUh1MhJCO3O8hJVSXZAkTmmjdaFJ1xCyq5EC4yO3WcqMjpP+eFFUwngsMpivLguSgY2VZelk",
-	"fiIKwmGOlLO4sMYBbq5GjfQMURAB5ufu8O4xDACfaiUAVp7XXqKlsDRc5kYLTKEFlcbruaeeZiPlBHQv",
-	"g8t8CiI0BWE6bxX20FzP5nLW0s3d4bCLuU0E8bblJs4WQYDEHA4Qo0DmyhrmqQxzrX/29a/YwfDOwfBg",
-	"SCx/J/vg7juD+3cHh4dtdIa2dQs5JMZJBgYpiyQ25oDrqYdjHt7bCJjTNT3YsZTqq8tL0d7miAJdl27b",
-	"PfZYuMxq+LK2qPVxeHSP1ANeX+Ht5ffAifuE+fiU+W37vfLiu8O7mz96rO37CB/+QzHvZ26jcLV6Mtaz",
-	"brJa3XGWrV7m/dznV0emriKyhzV9up6FxTKYlz6o1oVz520tZbGdUfLZAjhYIdXUS1kjNWqXYhslu8eB",
-	"m0H/pJR5DBuDydWiSBsYzwP2RJX+JTNSwb4Hotmqja+Le9FbJ/TCJg72F0gLq1mp9QUeZ+cYcmS5sWB2",
-	"79+MYBaBlKwVzFZRSb5XprDFaX0/VB/4objC85WdG/MC90sfK9hemGvie7kEphaP6GMRnVIAfUo7YfUo",
-	"bdin9Nmjh9/HNu27tWjOg+9xf/1pXFM/FSgjNoHFbron70QL2H1X2UrwmWnDRE3BN7FQGKdCZjjA8QKr",
-	"pwm5yOKzBS+drZ/6fMuwjFIis2NXV6WViOgk+yVFf+/lfA4zZ1brsk/MjTf4Azeb72ufz4txc5tvBovp",
-	"3OMRZR361o+7vbnbH3onYLQRo2pa/Zs+uOlcIn7HHn/vhYcF5bV/GqSnOTcGRC3nQIl9g2Qsxn/W6X5o",
-	"aBuprE7dzo5xsEyCLMnh/7EmIuh5oPVRrarQp67qLp2CN1J3h/u1rw613ZXKTTjYoMYavnTFhdw9Ya80",
-	"6q3YW6cpDOlDWpgw9l1dLG9m7/WjTo6SQsx0XPom+PC3Nug+qISrE+RMuk3l8OV3eBN5pIKOY/qc9pxU",
-	"/2atVz128Odu/xJr7j4g8QlcxKbxCMy694p5uAp43ZJsUuaj6REEtlySNdyLRxF2B/1Qx72irTagZiOI",
-	"1Ez7gMpVe3A0lE1qxxMaRgdetzQNYPAu3cM/71NB9ntUkC2G4IsA+3XqG0JNo+9gEDHFcTQ10bvGwnMr",
-	"L8XZOkNKX+bDdymX1ruhT4Vq4bX/qDf1mMKLxrnyrKIiUJ7kUyo30BMCTgjvVBXUnxusKMldPeBd566F",
-	"wN5Q2E264sIZ/H+GhfpkyTJyha3yE/jE6Fkrkt/AHV0fFCrYOFJuNsKw8aICm+yA+fKmBqHHQrgQGJSB",
-	"LyHIRAhddVxupGrGRZA23mzh+ouqa4APTCtGKQRg+EmYDbTputIJdLnewd/mdoepJEcJFMzd29/fOzg8",
-	"HQ6P8H8UIxRVXUiOkvlUAyS2mu5dcrU3n2rMjvIw5MnjyfT61f8BRf7/73kDtr9R1O0A0xIRyTj0ezhs",
-	"97u1SFHTIZy6bQSL/e+AlWxmI4xKuIMHuPgj5yg31h3uDt/Z/MEDXzXyh+JZj1G+iU++i6Cqr+1VHrYq",
-	"8QSrT4HQ2l0gHhhzWH+CdT0gdMhY8A45QyZIJqmvlurSdgcdcSbwoHHiN3p+4k1XDG7nn1nrkPl+rud+",
-	"0xHSKprm4MfD8e3dI0DUxrZdex78zdgr/8d5XjfVAKRycJ7cLrBKsi+ZVWLIzRW5bOsECIxoxpQgrBMo",
-	"LVbYDZX6M/oCQqMJag4fQBgpVjSRVsy837Y3z6sv1iSICFtpFjVBkAlIH2PaK86HUuzbnZ2V6u9/iv4N",
-	"P4vNHo5Azn8nsSd1UMVbJo7Ux5qrlciFsuXSA2yT3y46xOGDNaL5x1h2H64vsFqicQAOgIcqJvtYDJaF",
-	"0bAQoCYdfvO5gIS5K1GWe1SPOrTkHXhQoqCUM2kJ3dpYjQX/PTp33aszOY8UQZngFYqVYQUQ1/jCMd4Y",
-	"BkHChu08fPLRyaPH7A+/ufuvf/13f/jNvd0UK8lmYQ4UIwL5f0eQarDHIij4uGxuzFyO6T8GudTuURzA",
-	"4osFQ4g0qgeiNOJqKipBAw7AfBjx3iprQvVDPTZ7K8t5DLXIWah2mvp5ww+hnZDGAbSUhs0rYQTWA7Q6",
-	"KFPA2aCprgRGWlOaRVQEh8rY4+spMwJs/rpyo4YGMIg+ArxfoVxIH8GR0Tgob2EZURHyN12SAvJDfzHU",
-	"YUFWsyxgWZuM7ahvvpBMTa+/+q3ajUisdCAKtEYjHTCHEYsaHE0cchzFFdHLmlD9w1gxP2Za5S5X26dX",
-	"QmPNlCabhjsHLxz4ie1Qh6mridss8yt46eKXWV3d3lFxpEKAsjQsmy1KK+e8snfg+OzBjs2cpfhKM3hg",
-	"jljYzBkMBdNNyGEzUjshZaXNgTGYiaMuC0dRvIDC0JguM5YIbuyr6JOzYqQQSLXuihgKM9oFNBGiZOAN",
-	"pOCMF43QMg+LZ0bKVlyZsagqDKgeqZPw9gKZDmyRS1xHyh6gqqpHsK6ORWgXEKE0w+/cEo/UM2gIdtr5",
-	"Em3pRyxzowuV9DO2c3c4BGph8i9sCF5ZRh4AXs9ipDAnIkXrA6Ei+wwKwHCua/BDgwcH8Fuj8r7/eaQy",
-	"V7kfftkHLpQ1a/bj74e7a9T8upx+v5LfsV0SRLXJdSHVBP7tQbfcV6cuM7bl8GoB0ve//JdYaBa2zx3c",
-	"SXRRbesDiOaFBSTemMYeWTbalab2D+p6MsBIIUr34D4BXCTD8dviJ/kh37t/vl/s3RX37u29w4f53sF4",
-	"vzg8v5vfK+6LGvP1jaAsE2Tl3bcP9g9rcIXEM/KbRMkHgc/JCX1WiOjCdmeJikD4Ho8bGfgYfW4srxwa",
-	"85R4NwzmwwgIa7Wfj599GJfIi0uX1fNZcZ3+cdtC9rf44ilfAgc71fpDONn03b1thmcW87kGOn8kCsnx",
-	"tMHHBwfbfOzSeEBafE9ZaZc/oPYYhJBVKAWMocWT3wQngKu/Rzxta5l38J7t9/U+omt4MWdWs/3hsKlo",
-	"YZlkXpYpAeFiao9h+kqFEoQQ6lwngbZAcrDvjFBbUndwyI7nTTl8UUjLbMVleUxRxf5q05XLIXKqae3O",
-	"tXqO32JMtSEhjLzDTLr0Jrj0XWsGpKq5qCJ8igZQghHKHrGs0EpktQDtRZLMDScbqeBzpsxHvMnFC2Tk",
-	"oP8uCYuPxhxhxZilAS05BxrA+EeK5gOCDyX3YUt+dA0BWRonTNJwRMHslcxF582HrcY69a3N2xE2Cm6v",
-	"w/F+fsDfEXufFUmavH3+k+J+fk/s5ZeoDW3Hbt9dlBe41W5kb35zmnHUP2yIztwoKr7ZvV9wr/zozuow",
-	"DZMyRhnfvGQIZw7/bdbgNIxb0hB2UPzf3ZZ9bR0oGCEjeWkMs7sq4QrqSmJeAREAhgyDpQpILp1hiojk",
-	"HiWHeAvqPNJgPrTzoolLMh9gQgZp3xjOC/oUKPHk3oVGoD1ehTCXkEhIpz7nyOugp4exxc8ljPh8Dc/e",
-	"7g7v9kR9RRLvzSK9/IffdUxjGOAGQevHSK/OuMbIruqvKBJ/cRu7GnA3OVOUV7Xcq8S8rKuydJaC8VBT",
-	"rVMWZF4IpTJ+u9PGdcYIgJIKCwuvAG4UNEMmAB/hj0chWOfcvNCsMrcejm6kUA8RBsQg4yE1hItUYzta",
-	"EfxH6sE7QnsgrdAlvHvEsuH9jACgSmEdBB7OL6Rw+VlNKM/pmGXDgywo3PDKnOcXgFagdnhIeDbM32W7",
-	"oamwZNgUojo0sbeg7f0MFN7hISBxDO86EI7hvcxlZjelJV/rj5209gNq+mI+Ug6BzMEvBbKGLK4sd+4S",
-	"1Orf2e1O0IZeKXXmmZiXy2/PVG4piXikoThtang/iVS/4f3tVb5oRjeSQg7eGBN8gJuVRJA14d207zkZ",
-	"GuukwOjs+UvsR3f4D6Oz5RSRGvO6Vc6lVcy3PYeU9kZsett4dK3qqnMtXo0s0duXpTUsX1QVapdKHOGb",
-	"hAc6UmDCRCHNG2nBnBF0Dy/jocCSorE+Qq1CT2Qdtz1SwR5MLNWl5rs3Gg34uOUBy9wUMoZxQQQxOFKC",
-	"VyWCACgHSpH5TxDWxeui0BZZRI+Y7Am8jw6RD713TT4ksJS9T/wQyHgTob94+hJKFJlizYVntzw8bzD/",
-	"oLdiec6lsGwnOGVrY+9IhZh/8MDiesTPY6O5o17Ifo1NB/UEd+PMXYYm1TEcM6fk1pSODbXHvhDNSMXX",
-	"LNYMrZsbdhiJnUc4YFNFMTsjtars1xHcK0RdJ97eNp8hvpDSVYxSmU/rxdNhElHq61TEp6bP6VzXbLyZ",
-	"UOy23I3jQ95UukWUZ9GwWTpy7z2UJi7Z1wYstZbnU3IVhGVF5wWQhWUE9SUL/K/Yoz8dqei3ARj7m4nS",
-	"daPH2BY09WejrWzOe3RKoNFRstaAmiatQ7++midt0dR7T7PW8rVmQKP4Fnvh5b+tu/2HTZOJPN7RFfD0",
-	"4fvmRtfxBmvqiePTceHq1V59FjWZXiMZoeU9db7T6NrccSKGv0FS1hT4I7UHB2J2j5rXXtup7nzpDkg4",
-	"WJibrnFrmFnOznUJ+tz+wZ2fff2rvU+ePngKfr1YAGhV/HJVqNIWPMZbkAPd8PHGX1HVOakYJ8Qz5qvN",
-	"pOQ+jXpDAy8FBuJlRPe4k1CApUmcqKrTRf1A3KzJNuPDCkdqZfqIqQM75xzRK2htm5EGkesWeN9IZWN/",
-	"SlDFOtw9jldYaRuWzGoI+XBXOl3KQTsbKVTPjhnvoq6zGDvBwiUOuu7DW2fujnaaXtoAmJPGEWrAGvw7",
-	"FEPsXyMF6wFJiIHXq8gG6EICrJy5qn/g7hypc0iHZK7au9VzwiMBWmJE0n4KLztZph4Pcv6CGQFXuRXl",
-	"cqPh+4dTVcOgoyo0WzH+tln8uzSDRybwjR7Pq27Z/0eV84/BzM7bBvbb2NUh85mXZf91hvuBbFV42ouK",
-	"X5kWGj2Yw73RjPKdo8QOBACi8J2G7V1goLfB8CQIbC0yQMnIha8cacUcrz0sD140OMuUYzDqZKGcXd9q",
-	"jVcF26nZZ8rWGLd4Wf7g7CKkfzzX1199oVh5/dUXEiir2evfswsJQW1sdv3q/5Q3Af6Dqf1ADrZtTFut",
-	"egS08j/ykx+Cn/yFO82xbOKsDTIq5XojbtIsU9sb2t4oUlxhNeMOGRlOtLEoxu3QxeMMRjSwdKSC+agO",
-	"xgmWpF1IDykE5ptFFToxWFFUlzIXRyhtEKJpJNxg2IOr8JS64HfLsNCToUBNqmIMggk6/DH2PtSLHKmm",
-	"0GqYWeRTV4CGdUtUTojGClLe1IuVugDULJ/qyrgX6kpRbzmJV9qli6rwlaW8iBXLYWnNgEMpr2P87srB",
-	"q1HafVN3r0s2N90NBLtZr7VHi4bUO8JlDhEYmZM/UR4KwjexPrPB0vO8Udv2j9Kl2S7J3cP1Ovb74N84",
-	"YtgnHVAm5NcOG2k9Z0FI/K3c/iRntLXgkC3j80VTRjZkzL11xZswKBcyYbFkQGZ0ZTPKZokgkN/HQnEG",
-	"1PJzqSA+1pX1+TO4UcF8dXCfqnXgD9lIlQHcln53Q5xzSkOQVRgBHCx46ON3KTodKlah7VxirJArA1TA",
-	"yw1E+HNRajUxnmXA8H3ZLqdTjnV1TNEJLsDBvYUBisYBcKAAR6e+8iVZejJ2HuGqbMjWcbWyiAraJ8P3",
-	"06DHlOqo3GW+i0oi3qTzOOvFJw9SJZZ2CRZd1YVX+sZHa3vD4T1ZMyIPlQB51mm4NrIHMKxPTh73DsRV",
-	"rOpBbrsJYEHHoNxGwis0pBhAxoppoGNyQ1XimFbOAbPbN1zuUThv4rN99LBr4Kchhs+JD7Dsff3Cxt+6",
-	"V9zoz4mn/0kmgoVaUmuTwGpF7d9RFli4GurZR3cR/R3uIaVtuLv7pdq/aEeONfoBpbeJCHnkjlpUHBM+",
-	"maUQrzqTqhCV8dI4D5wyZcLkvKyRVRyLdI1hdhDEoCl95cvOpO5ZI44AIcnBDKwYv+LLFK42SgUk+yn4",
-	"bGDeuTBsokfKz0ersZwsKoFGRAeqLPZm4MzTFXv+0fNditXRSpB50bLFvO8qedwg7E0lvD/CExdPaPPJ",
-	"a+yrf4+HT7XWv+f86WqST3ll1yqUrdRo8v0vlLQmDQgFhuocgpJCdSzCk5RylzHCzHm4ra59FjXmgWE8",
-	"D0KmdHDIPVrMk2ryAMf9He640EeP3qGrCUPiDf60Nsvzqb5aVZdzR87evHpvBTB3Pvf/7A8cflpJlLlU",
-	"bT3oSbR3oR2URYpabRRtApGE5WKmDHso8koIdkgw4Hcef/2rvQdP2c4J3AmFfMEefbKL+aV5Jc+FSSm2",
-	"pGiWp+vIqTXXr/6eff3rr3+pJuzi9e8ZuhXPr7/6UvnE1yP2ePL6H5fuT/aHf2bP67RY+PP09Rc5m8jr",
-	"r75kf/hnyKKE5ym2NpXXr/5mAS9RG3b6+gs1oY/+SbFSo1Hy8vU/Mlu9/m0+ZQCGjO9//atvvlBQeeJv",
-	"2VRff/XPOVOTb353/eo/+/RS1xe1CzA2169+icP589e/r19hP51Klk9ff7WSErt24nL3aJtZwAA2TeSx",
-	"Hza0BH/XGbLNeaYrM6TRlN/8bhERFv6+fvWlmrjHf/jnG9KAKgEs5p4GaBIuXv83SWso2WcOkrprKzSX",
-	"vjX/lJkWzWBONcVSln/zBftswaECmWLT1/+opjdZayib+J8lm6I9uzVY2FJk0wYk7X/oeLyyntH8bAW7",
-	"t8TmmwQbqWeQuc5dkFStuFDsK0YMh+hZOMNspz5yb5E9bDfFmi3+1O15lzgVnIlgNjDzPgrHBEtBhKkF",
-	"v2dWg+v2XNupK1UDdkv80+XxZzAKKCHzEAGzYOS+KllWFHdmszvL5XIJxfCy3FxieBsUsbu7//YQ5vHx",
-	"6ft7b3voQQjZ2cNxoj6LHnIzrwQvzFQIy4we2ytegbluqp3jpmY36Jllua4qAfzsmGWYcgvVEO+ykqvC",
-	"5Hwu6njzsVbWjJSYnYsCp1X5Cklz4KYDNkrqjT1KoKFSjC07L7m6CJYZl/NfQRQAiKV+8rUN1kdyUzVD",
-	"jGJIfRJ8lEMWFUoEqRfHEJi5OXaXPP4KOdRrEs/AsgKJzP5jV6KHWH7BrcBcNIysatSZqA2mQdzsyH3u",
-	"kRB83t9GNHcMTgtDC9Tuxiaq6lb7EYrW+5CoAUB86tO5c14KVfCKDpS7NkPIRBwD5ZKFO9Rx+HRTmQs5",
-	"gyq377zzzjtY5oL+PBhGKIxoqhdV30DJouXKXbjjGNe2SFuHso7322f/iasFr1q1aRF5bXi4N9zvsTIA",
-	"I7hR8YvOcZf8JsNOqVgjqYvEiqKZHO6DbCIw3b9zLod9c7H6282E+FcMboHVUjIf69dJP+rkprvVVaP9",
-	"HsIn0wTT93NziZbVygj7Zws73nv7jcRh+kOUkvcF/TBWM8MvCQvZn/xvH6LJowDNYGs0GiEKz7naK4Ta",
-	"gx0ygEXcKjKz5+MNEZgvf8yobOs/qJswHsXgGfbg+SewAZ4+fD9WgdwLkb7stKI71aLc4IXFN1jVgHip",
-	"xSfYI7gJwZbrwTulNT4UVhTUAGB+lJEvFX9NW7KYtKFOSwgntGJuXFJ5wKtBU1OEaYqKF+jxfssGzw2g",
-	"L+sKI+9BChuwmtv70h0jBUNhV7LX0+jgbZ4hqb7Lag5xP30Hf1E66pB3xJH5T1Vz99uKpuXBj9dp72j3",
-	"uRPQXftDkh6iYTMGLGjr7aG6tgcv8GB1wZXmcAxGSl+pNEIyiKpZ03gwrMEPah2OwUi1gQzYKo6Bb2g9",
-	"lIEXMdtYBo3U9ODVbEAZoAkYq1giqMFIxagGdA/Td28Z11oEcMDW4RtAnc0l28FjThcBy4BEZ1ThjVxm",
-	"kGLiTNoCQoO74BBGqo2HwAoBhXSrFUAEN9bOKC5ayFNnvL890kG9337xeeLs4MlR8vWvrl/9nZqw179P",
-	"0vASgflU2hW6MRdniIJzrxjm++OfiD3/8GUaN/Xg+qvfgB776u+ZWUD42vWrv2Pmmy+aDVcCC/DH7b7D",
-	"754f5IfFnnv28mZgCw9d4z8g3kI9hK0hF+J9/SPkQg+bPaGNBueL9kYAXXBuJUJa6LeqdzC3fob7LCRp",
-	"d4RVMPyfz6yQlfMmMhoihVupopV6xyjLyocoATulCH2pJsduSvAAv4zDRl0lNWzM5UZ4vzVGHkXuNDAJ",
-	"EJNAvtLkTRAdeugC4iFIwOUq7jRYWn8Iac18toEUptEVJE1heTjPtDHU4zsDGb4lS9yeCd4AbPwHZUVN",
-	"NtQPN05v/Qg2/kOHpq6yN46HaCt+Vgk65TO3bfrStBy4Z29u1gShJriiKIEACoGHuYa58GyInIsTYQ3j",
-	"iN+G7wWBCl3qXnkhAAxdUkoaMhtDKFp+7BgN7xKPMMi1lWPEohSjngL72E43h9rgLoePvm1w+yoPyaev",
-	"f8veff1f1ZS9uH71W1a+/j1IeWgY0a1CBzcpdI/z/COOeKd9UCM56EtR/chVfgiu8gGKGeEAGz0T/nxt",
-	"yVjM4hwBUNcJSyfOO8BBr7qURmTYI6Es+EyaIBJRmLhLVtzB0tEIoQpJhIQr6zGiS3mBEIAuuI7pKg11",
-	"aLkLRq85TSgQDgGeqUOuQ15GviyWuRPqoA8w3QaVrgoja0ULv8bFi2os9oKNjSthpk7Y6+RASCz73XGg",
-	"HvDWbRkHDW97GNUfKE9GOtggqRz08r973vEjqOiWFbtxgzfB1t3RHus6P6WL9TVL332eUJXHkwUoG7/4",
-	"FI4l4iB0KjwAclsCv8gvPAyuE1kgsZhVC5UlabKoyuQomVo7P7pzZ//gJ4PhYDjYP3p7+PYQj70b0ucd",
-	"FQcxM1wBoLXF6pHNGpRRmDEMd9UnFdBWV6BWyfpK0RcUJWmnlV5MpkH4S7s11qjT0FbS6zh1oUWxPBnb",
-	"fYNBKmqVFma1xdUCzM4yaSspLleKgsZNuvd7htmw3qY9oVjYV6vOXhQrF3XmmuvojDwdMSZ/WkMQ1Mux",
-	"t5jXjn220xlqlbI41Gqw6hHvWxMqaaCptvRKeXvDdmavv/Tl31nB1XQ3DYI9GOrjNCyzyIEB6KpBa18W",
-	"f7X/DyFmXhgf1cALiX/NK30uKBuerlXtAh80Vsm39EvUxVTwErb7py//+wA=",
+	"7P1tjxzHlS+If5VA/u8f7PbNLlY/kBa7MS8oUrR4RyIpsinD69J2RmVGVcV0VmQpI6qbNQKBWRh7B4t5",
+	"I2MwLwaLC4wg7DV2dow1FnsxAAljAFPQ9+j5JItzTkRkZFZmPbQo0fYIMCx2ZWY8nIg4cR5/54soLaaz",
+	"QglldHT8RTTjJZ8KI0r8636RzqdCmYf34a9M6LSUMyMLFR1HpxPBMvucyYyVwsxLJTI2XLAkLQU3wn2e",
+	"9KI4kvDRjJtJFEeKT0V0HMksiqNSfD6XpciiY1PORRzpdCKmHPqbSvWRUGMziY7348gsZvCNNqVU4+jl",
+	"yzh6wsfimfxr0T62nJdjoQ1T8+lQlKwYMWnEVDNT2KGeMDMRTIvyQpRsyhf2ZzYSl6LssftixOe5YQd9",
+	"P/rP56JcVMOf8bE40zCAcNQZfRcdH/TjaMpfyOl8Gh3v9+EvqexffjpSGTEWZfQyjl7sjYs9+HlPn8vZ",
+	"XoGT4fnerICXyuh4xHMt7LxPi3Oh2ieeKPHCnOHgDLyVwNxhqrNSXMhirhk8O2HFVBomDRsVJT4eyVIb",
+	"fLZywthmbcbLK/NUpEWZde0aXqYTeSFYiW8xmX0/2+OU6/OuIRiuz5nMYsY1y6U2ImNSIRWkGhYvvo8B",
+	"vYRP9axQWuDZep9nT8Xnc6EN/JUWygiF/+SzWS5TDqO9+Ve6wFUWL/h0lgt6M6ONc8FzmZ3xcoxnLIqj",
+	"TBguc2xcz4d/JVITHVfDfRlHU6E1H8PXU2F4xg1nUjPb0jGzH8Fv4VfVBP9TKUbRcfT/u1nxjJv0VN/8",
+	"oCyLkqa5TO6SJgotT3k+KsqpyFhRMs5GUuRZMAq2kzRnluyesMTOLRkoWAvNBE8nrBiNhMqkGttmuMrY",
+	"5YRjP5dlocbsUpoJk6Y3UDCTe4Ua5TK9HsFhy5yleaFFFoWkNBOpaT9dcs14XgqeLVgmUpmJjO3w2aws",
+	"LsQusMV0Ml8IdSGF2n/LhE3tzDTNGDZyOi9LoQzThhtxjD91jXKgdpJgeskuro0qzESULJ1wNRbsslCM",
+	"s5Kngu0krrtk11L2QVEOZZYJdS3SqsKcca3lWAnRQVupmX0jAw7+9imZ8jwXJfRje5GKDecGLwZVGJYV",
+	"DEaDhJQlK4scrj+h8SHP8+KSSQOEHDlSJLsxs6y1bQq6mIpCCSZyDSQNaeDJ+hAYv+I5jfx6bIJaqJHV",
+	"/cgEtEv3YDETJTaGGwQmBRTMhRF0rlKu2BA2nCnlW+ELdxWbK/FiJlLoYsRlPi8FHn8aXLLbY48KM4Hj",
+	"DUPKC21OsP8Fy7kRZYzjKsWsKPEek3DDs5kotdRG92CIjwrzoJir7Nq7coRfh7RTRSX1EHfJWH/0nvhp",
+	"esj3bg/3s70jcevW3h3eT/cORvvZ4fAovZXdFm9nm5YCtpEqmJ6nE1YKXczLVOA+k4YNRV6oMYo47vTy",
+	"sVDpwu4vnE2yi6R5whd5wbPTovgIBKVrUWgkc5AHijOUteo3UC6n0pwNF0bo6Di6dXB08N57/X79FiKp",
+	"I8c5YRNwWjjdw/g9SC7uU0ZtvZ3T3tUrMDY5npciswPYSeqTrF1GbCwvhK6Gi4R9rvjcTIpS/rW43r6b",
+	"YwNCGXi1cdkAf2BSkaxGTN1dARM8tmwoeAkzQintuxPrUb3FiqPBX0DBuTpXxaWC38WLGcgMbCdpTAGO",
+	"8jM7cj7mUjlCXXCZ82Eurksn/31zVzkRUxIrK0FcgBdPGLAPHAMOhk0LFJ7eAjtjmZgJleFxa3ZLJHGj",
+	"XcvZLHlmZZHCrIa5+EAZaRbXIpMXuM5m2ahGKHcI8AZjlyLP9+hN9uT+g2OWloXWe6UYiVKoFC4xmAm8",
+	"TFzx7Z5EMZ0Z4FP43zP4lcQQuDVhPHBGDdxCMIChYDNeatxrtflZ5vZc6fkM7gWRfSwyyU8XM0uSa9wB",
+	"q8mGpJpKrWE1//8w0IngGWl0b5E8vjPLyt1cfS/IdO8it19Wee4qdxFYVTCTpUhNUS7iSmBEqVuaBanK",
+	"mskMDvBIwn6Mo1kJEoKRpLzIbN2saCgP7wMdcjHm6eJMZssjgzlWHTkljD5gn9z79BHb7x+AijplO/uH",
+	"IIyWPDWi1DFL+v1+j/73s4ODZJddToSqz44BbyIGbec/XDBpSPc1oIPAJXkpNaq8fvmjWsvRki7nFMJW",
+	"5Rb7uaEZvALz+VQKA/9u9vHpN79SbDZ58/+oMbs3efNbNWGzydXr37R1p+cpcIKi3ISGdonthPHYmKI4",
+	"ZwXYOfjIiJIlpGHNlZF5UlHDEdBJGUr02kZjum0PwTC4ZoUS7NHd02des8Qv2Y64EOWCJb0EpLecp9Zo",
+	"dAYSM9cDJQ3js5ngpQYCJlmRjvLisicuTG8w7/cPU5ob/lv0/v1v/nuCoqB/8UXXayBWN9b5jP7Xsc5E",
+	"p1FZTNvnSzaTjC+Yqc9eajpPy8QNdqfXH2CbgpoaxRFsdW6i4yjjRiwNaQsrUbDEXQayzYeOXMiQns7m",
+	"WrzFkb4MTSq/JBsLHi+30T7zTRe4i2BdPHdZweqCKe1M33zNvvn11eu/UxOWcTXZPe7gMUtMpSjZJ998",
+	"yQ76Nw/6B3331odHd3q3j3qHh8CEOzhH/06EBkBnEzq8FUczbowoYZz/8y/7e3fu7v1Pn/3nncGg5//Y",
+	"/cl/atuHNN+PJBmLGrzYiKluX+IpNymKGUgSKXQM6xfyijIj9u4bWc/To5d+gLwsOf7dMDkuj+YJ1xpY",
+	"QhLaJZ3lEb62RkkSAwp7DfDAILls4KttGxz/8kC6N89TMcsXgQWuTlTecZM2mNzyxmpjv8DlpEAz50ob",
+	"IUyJW1mk3u3PJ3RMZzw952CN4ZqVYjTXIjvxxjq6yvsHvfq+O+j3+y1dacPNvGPf0DNWilTImWEgDLEd",
+	"d1J2j1l/n/GylBcii1n/wI0kZv1DVoqx1EaU+OeRt3jErH8L9t6sLMal0Dpm/duVhQHPkALL+C+j/n4U",
+	"R33gxv1D+L8j+L9b8H+3o89a5yFmndciPGRc6UsY0AnxYMvVYmbcC5dcGrQi4n7kxi7e+l1H70WemK27",
+	"DSkwtWJnCxtGcfGGMw7Bi7CHuGJSpcUUxuUMDsfsclLgBxoltAlXWS7VOB4oeJAWZMSBYw73IV42gsMr",
+	"ImZCokFAKnZZlOfYLF9oBncbg+unwCubDxSpRGwHBe3CTHZ7DHe90qacpzByNoaLy8pqVv+8oVmSFlNy",
+	"9+A1Wz9QbnBFWWdaq/jNh3Z+T0QJp+IlbuuH9OVBf5kLuclCu7Xbac/IqWjjq+6LM0uTM6AJfO4dN3fW",
+	"+m1gPbadSWMfYRNtm+f9eX5+X6RSS+IKTZpO2/fVXcXcdctUYQQ7FzPjFsztphuaTaQGQWQzhpEF41g1",
+	"Vz9euCfAqtx1ODdwwqzz8YREdH0FI11H0sdzkxZTsUxZ18JZKTQ6876IeJ4/HkXHv9xs8k/pu5eftVvt",
+	"wfElMua6iYkzJcRGEiY1CLNKJL3N5ag4Es5KvNlQrd75Wdxx17jBeYOwG3bbaO0VkAAbScCYK7LtBl9d",
+	"R6vGHC7eM/pio13GNdNCmfUcvdpEK1h6OIpOCcKRr+OK9Y9jxg2bFtqw/X7/hBxbNGb7c6FSsbGIFg6t",
+	"zjCdB9r92WSfDUJUw19PAdjqepkCZfWgPv/HSjB6yGairDYaLFHseIAG/Xk7+bTtaL9cM083yHWzfNYh",
+	"LtE5rR8Yqf1ZOQmOhjT+KKHDCMxXWgiW4MFNjgcq9BWRLy7u9BnFzvT673/z33djpq0nVBoybw7UpcyR",
+	"+7OJyGcn/lQScRfaiClLi3me4TuZyCXYB6SJrSVSGmuMHKhAOoPZohMc5xTFEbXaKpkB+R5qPRfdbNZe",
+	"RZ2H172w4gC/fb7n3Tt2sSTM4fvhetj01pcMEnXlDWODXkAK1IvpsMjfzg1zfSbd5C7Bwq9ltXa6XZqa",
+	"MTydtMtBzwQ4OdHaFO4krlj1FZpYM6YFhD4ZkYdi/7AocsGRkQYjrguwazS66zPgsMM1pLkOA0bO64jy",
+	"Njhv7ah/F7Z7DyMOnvpD0VzvNvXY2tZcsAKvOPCSqapTGbB3v+6WI3TYSTETwJZ3DFowLh2jFjdsyAKZ",
+	"WjkrBT0BQu/WKLo8glUk46adWuCyRIsEz62PqHFDPXr86IMEOZkWaSlMzJKP754m1V+njx+e4S+mmAW/",
+	"Pv/FB6f0Ox/qIp/D4bCPQ4Udmo/i6OO7p1Ec2abgX+7z1rvhXi1A8EFRTpdXGg5m+1o8uf8Arj9aiKzH",
+	"Hho2nWuMdSmtWz4BX8weGYbRV4QHH76sbYihVBxD3JYPrg2RWqvu2Dl87N5vrptvKKYZtS5iKewSthzj",
+	"Gdf6sig7rkj3tDYt/8lai9Nci7Lbm+Gexkz0xj3wGygzmSfbqma+k7gaWRsZQlW3ybEYRVLxnE7iMUvo",
+	"B5EwPi6F0GyHTpy3HKJtp3ajg91ioAqFspQcK6nGuyihwQASJpQ1rIA1ADwJbEcJkcG+sao2ePxByjIT",
+	"MVBkrKMGzLxUCdO2BTbk6Tl0gr2XNC6wLkEEJil89NvlRKYTag1HixtYk6um2Td0ZP+ZMJ7ho1JMeXmO",
+	"mzwX3AYjDBTyH+BPvYEaqMfEG521qMu6xHbuP/747sNH7A+/ubUL5EWuhaICNtpmqLJjTKqfIEDCWLOW",
+	"Dc4Bq681+yVspxqgNmCAgmGeBAGo9A0rLmkySFNReltk/9YuTHegEmc9THR9et6haVUMqSq6nSA5bayT",
+	"GmO0UKGwMWVKOZxjc1yxYiYVivKqZtZCYnK3d4jP29i5c6myhCVIs91j+w9LPLR0CgMUox5v6IGCF7jB",
+	"oCeKKaNHPGfnYoFd0LdP7j84YYXKrQW40BLOBFhvijxDGz4qDrIEN5s20swNOh5HBYYGzZF8f3naAyH1",
+	"9PknvRhj2qD9cO+TKKuZKWhkuKdwO0Ov7kAs7XW/wf2Wh/Njt/yJ3dkhtWC5tY3AAM3WupVgrYZkmK0r",
+	"HPaQo84BI8V/wAii2Nu/4oj2HxkdcaPhU7ek9CpulijGGJrWO2mtSs9rptyVnpLqzZfxH72drkP1X8mi",
+	"u8QzG1J6tlJMq5mWthfUrmOJLNTZUEx4PjorRh2eeyu/MVOFg9rZwFmKKw9uFSu6dO6sR0vPZ6K8kBrj",
+	"aJGdZ3Or2gudclCsQaHvrRBDV1iz0EcBpLPD28as5WkXh0vVvtLgIjWtlmcb4kbi5tIMKPvD7YHN1tR9",
+	"M2xv0rngN2uMOGNrQzJr/Rm4d12vWyOcx5HjxK0vV468lkcXxflq6qh5buPiKMegs40OalUbsvWxDwrY",
+	"hJpt/nk/dU/qWp92uVxHtcWt7Y7V226Nu3sjxbRqba1+Re2tHlL31RAeiKaFkD4HO9EOcT/MENpFiZBX",
+	"3AMZIoZawFv2dpea8Uu+OAF97JPEfnJZSmOEYrZXjWODxq9e/1+cXb3+zYJ9Pl9cvf5f1O4xhaZa34qc",
+	"CjIKpcVMxEyBbYT58bHRvAQnYajd+Yeo0n3SenFudzj9UVth7sN3mDQsBd6pT6wRB36uOXG3UafrJ3Zj",
+	"R3xw4d5qd6TXDlu3DoXOW54a7eMe3Hg2CAxYEccjVBYz8SLN51peiE1v0cbmD05090FuPRsYzdSqsyVO",
+	"xUgYr5YWBfkLm1VQRQtABBhnaS7K8xOWFHMzLtyXKF5iWAUcBu+adzvU9RLFkfusXbyTegbxMIE1us0t",
+	"kcqZdD54ltlvTph4wVOTLzCmrRixZK6kIbsvjShZDpKsYkg2DZR8y5bsajLOlK3hD1O8Qw/eUzemyn0H",
+	"pGyRjRn83gin2SnK8R4EgRp6KrPd9cLPCvOy2xOd0mzdQdHCJuxsWhjaB8iyahsqFOu9uRX39w1NFlcb",
+	"j3tJQZhGs7SYLZg2HPihs29IjSLoxtbZ5s5/ubnpOarNsZWE9uVrx1C1Bkx5thCSrFVcxkAknp+Ry6Oj",
+	"N2froJfYjr56/WuI23r1b2o3ZqApSjXH1NgqZwb400Lw8oT16dpVzPGX2og8t5XK3D6K2kJE3BihufYR",
+	"whNmWoZa5fT0WptOl82/q7ZC01q8JK13aWyhU6xanm10tqDdNgqg/gsJNYoVis1nkJ3UiJ4FDoZvtG6E",
+	"LLyJVh8H9yJ8RaaKNVe33aPFaCRTyXO8yunLrHVfVAO3O8cva1dQtVXxO9gIJYvg2ZjwGTkenHnR8xMQ",
+	"GLUhM9rGvOFD6vcDZcrWyM61nlmZtc6HnKZnhVr9OfC9S8Vg6zCut1n/txYojSPtYhxaz338rI/q326g",
+	"7aRZEcrf7LMeVP9degb5eQPJm+18gs6b+w8ffRize48f/ezs07uPYgaRBvVw5+q9KN7udjwN5RPNdtS3",
+	"X0mmJlevfqt2rYV66VTVr0xRVpcmRs1035xrj+Nm16gdhhdh2s4LWbM6F3cJ+4CMoDUWK7V7LXMB0UMx",
+	"Ksp2xqEn/ODW7XVjf/bhXXgL3u9EzIAnjtMFNzAkHUlF6Zcb3nebiYKOnpUk6GELWoc3n045pMhJBSbz",
+	"8s1v0wlbXL36t/luO2Ew8GEt+1kKlSDpIGbnb37PJvLq9d/Od7/ruZvPstVXLFeWxaPjqovFb37bzsuN",
+	"dI/npY/otzHQZ6OibBtjMW2KAZIUWUpCdRelhptRB9FtTAbvxujK4j7WAm0SeILxxHub+UkzJaUuInIX",
+	"ta2dPgOeMdAcdULHycWco9rq1EqK49GY/0WnClcuHCBTRccF3WYF89HfyFar3VuRf1k8W5JXG8KhPzv+",
+	"YNsTW1+hkM/UJLjaXqukilWC+1sxswVtQXzL9XNEpNkkTYQPceWvmyeyjhw4hWV9ZknTuIbov/zGCot0",
+	"64O3wFzXMKg/Nh6DEeJSsfvdemDb+VxxLP0hqx+qdWczINOqLfRxEDrSnCQ31kFE3s6SaXCC82ExN4GV",
+	"rNeSP/Fd9byVGthd0r/cUXPXP9v52USydPLm1W7D+dhuC72eDnYNXWFHjd/8E1gL3nylxuwCcmmHV6++",
+	"Bm3+F7/4xS/2Pv547/79uqx60D+4vdc/3MPconerPcxKaCVz/KuKwDh981XKxvLq1ddVKoSVVN2SNCTw",
+	"969e/yN7dPX6HyW7uHr9fyx5iNfpH5uaJjdUHfCoGrRKz6cs1J3P0aRPIAId+sXp47PTp/jbGk0jzKo8",
+	"qGdVQhYl/N/ZZ+2ZlG9NJwEVBGP3c8ExSl+cVFLgkp4RHuyNbtSaklEFkYbHzt+s30VsDig8h1+NT2ec",
+	"Td78M8vAjfS3hp1fvfo3NimuXn2VTlj65v9VY2Zgr6pvfjVlcLJauMMal8a15fPgAC2L6i5Sbf/g5iff",
+	"fLn3/P1H95P6PIMn9UEfHbQ6XmQHYXEHwNrCK2znm19/+5WCM/h3TAOd4Phevfq66Nw5ii0Zs9syFANd",
+	"91Lhi/XpmEKN9ybFrD6X20dv4cZuXKpbiLmrbsdqZ2/ggWmxAliYtxY1/224YK7txaAPV1tR6R2SV13w",
+	"6uY63QZuEr8n34K/JJzSqvXsyoz5OS5Rw7JxzBJrN03YTsupAHVFZMRJ6eSLbDceqKQySNCHS5zVfYvb",
+	"g5gwbI+6pT+R6szFkSYDtRNm/nKvtcKL9JbIktjFyGHPI6l4Ds9JxUxgaM5Y4x5bYFF8gawnPlnWvrqL",
+	"jWIYUfUVZOyYSVbyS0UwJT6Ozpp/fMhqj92taIoJvA24L6kHCqbqYiKTyspEUZxVVpGk85Tgq8EU6Qtp",
+	"NAV+BmhwBKcYRAjQeqJO6tYoiqOA0lHswvgyH8eH/6QxwGNLQnxMdKEm3AyiOLIjbPftur1Il13X1e6G",
+	"F2warn1+uIteJANPCzN5J54mOhc2UJifiwqYxd8B+wc/rBfKdwwXf9yp0m7vNPh+bJk/mAGz1Uh0PXPP",
+	"Kob7qSh1hxJ3QY9s8EIlRCFKVVKUcgyHO2maeGnHV1yNMhHd61VEtT3FIIz4YGUfxgzcFRW5pMH/Bspx",
+	"cpLiBM8dWAV1M+bKxTD51oJ4kDq7caMK2Qf128oZPHTm8h4ZFhmCXVFsEcZeMAfR26aAZ2IjKK978OLL",
+	"GhgizzJJCuSTWpurvaTRA0S1JbvqTlESWpUDU9K7bAp2YmRbLai3ZiKmvahlG3kks1bjxCVaXrAZD6dr",
+	"CpYV1kYhTezDz+jWpJ2wXqxAAlbdt+3win4te1uT7jjl6UQqgaAkJzaCrRSKW0jhUsw1pATdwxjdG5pN",
+	"pUa2eYxXYgNaOGYeTS1mIfZczJrAjzFrQM3B1d8EOoxZgP9qG/eorjGroezaxwTKGQ9UhaobsyQUqM/c",
+	"QXbxg4GjCNI/RMY+vnr1L6cxO716/eVD+gPTAk6f/+Lq9X89tb9YGFcLoEcG1NKHOImMiVykpiyUhBt4",
+	"4aQcPI5nlnQgNDmemgIrExrDpMbShLyAXNUe3+pClHK0OGaGT2cEDTMsEQoMBjlXppxrA1IftGz3R4Ct",
+	"afNseuwZZS1brFjtbkVIZxhiPg5i0x6zGtgiCn0WUrbOSVogtCu8v2ov2LytGtBpE1RxiU4YM9fE8fRb",
+	"w/YUYB7X0aVD6Fm3Kxpalt8U1FOAhOlm28oOG0AkSzbubnUXnuBy0HmvIhlRGs98iEQ5RpQ+0+6UC9PN",
+	"1uSMwUiCD9r4RS14YWkuPDXFhoEddk6IosOBgQReImcTpZx5q4drI2a6roiHmNQtM+9UDGXl8NtcGdRd",
+	"gi6o0GjqCZkzFT3gWeeA3c2eHbNvvrx6/fdqzN78vq1f+qGNpPfyYp59cIGWM3jLkVZcoJxt8wdVz4H0",
+	"eYuYCwjtXew3LDXB23A+ei7d4WJ/PTKTca/Edh9UNGvbSQ8BceZZUZrW+G0CCUqY4GUuhTYeVsnmrNXC",
+	"umOW7FWf5Nz4oBxUFq3idcZN4iJ2goQ6eo8le7X3lLisGmGJtbskgNWkDcM/jRtK8uHju2enj+8B4zv9",
+	"8DkYV//yw7uP4E/7X4Oxn/Qs2bV/DxcD5Ubd0O/sr1Ec7QX/DgYIT+p/2hG2sqDvmM6/Nn+f7UgFWZbD",
+	"vEu2jJkBV+IwL1KEWSFA4xkr5XiCphTwJbL93TYkgJdtmyfAY9g6hNQ6P7hZawkFhhBkIVnVDPH8LfE3",
+	"5x8rdVgYkfXLW7sFKoaNANYbVSBgTFaI/U21qxWW3y3Nva2m3U+f3HuylkPUg1y9embHFq5LG7/4CAxM",
+	"Qrdka1eqo9dYzqPP1o1mRYzyo8LIkYUq7oJD2A7trDu1DHaZfSn24RETgnLdItZz3ZbPOkNA/UyZtNAK",
+	"MqvdJGwoJlLB/by7MsRtlZoWUvQvpcpWakV3UVJGBGyft4GXaryM7tuWG9LtmQkOUuikWZcUuLnnO8j6",
+	"q232yoKPzHqVRrZEquXr0TEfyNVQ4hL3EeYJT6XK6Gd/XUrNFBq6Ep8GCc/hk4GS2mdK7tjAHrTH+cRM",
+	"rnxIVJBgCUIbVem4tAmRgCBMuc3h2Hz1E1AHFXGsorSmYtusdz6cUII50Ay+dsBL/ifnuvUfWNSPE5Z4",
+	"K241MxLsUS8HHbr5obM7NzKftbdvOFrCU0c3/Dl4xw8tiiM/hNYLOFzTtxH8E7b3Jw8O+7gc3wP1ZVU6",
+	"w6a+JJdUtTkpH5fjJ/ajNkqCTrRVY8+VNOuBZZwXj5oPx91BoSdBIl2dSFXm7QqlC16yKBq1HLhNk3Wr",
+	"DLVOcD2XsKm9hmf78cgIwC82D/1dkUYaRxUzah+O7ztMBNc+ExwDGF00aSWOtt8D0uRdSb3SbHg9UCOx",
+	"U7FbUng7V/657aWx6hYCdcXUCVcXPS1VAqTzZm+68B2Wgzia8bITYNcaLiTh0VeejA1pvgKffNIF2/pU",
+	"8Ew68fCaxt8PIKQ9qClSGXuT4jxhRRnYxiyIhioMm2O9kFbD71N7XXTqXp04FS6hEK9QclwT+rA+qUFW",
+	"bIVTYYrNbDMhtlaj5f21YSaN1TNFx3qBxbOTLutQuUODrL96r02Zl+0D/E4xEz9Q/upbDFFoDXDZhlKr",
+	"wxJ4TQALYkiOWTIjKM3Eho83VnigKos51oJC4Ez0ehWMtyatSqPZTBSzXLAJvyDIG+VAexDrGKTVz+cC",
+	"nWejoPiebcFuomJuhsUL2/pAoaF3z74iXtC5jEM4TwF+ZRNikJK/BKXrHW7B3AbKT2+pcthxlytiN0AU",
+	"dZnFMCWpEWUgDv0KhPYzXFTyHKav1qRdS/QojvzYozgimmwKOEplR9trQti8m5QbnhdjJsBk7AAYyFPZ",
+	"HXu7KpHVp636nJ7WjM0wXxVHsibf0rYF6oqN7t9c/d4kTiHQPRu+/g1tOJtDtzamM+WZQOVrxcW/Yc3Y",
+	"6+a39doDQw2XqqtgynP4ubK9ATMHG2GFmoUyJwEAgZQHLlLR8INvvoKlMHDeCnU2bXWGwoyI5e2hDRPe",
+	"YrOyMCI1TrCu+mU7yb3HHz/56OHdR/c+aBYsqZ68nYAMZwPuiMqwSGByKrwXWSqn0zv77OaEwv629vFo",
+	"wVJRWqXVUardfrNRgElA6m3jTN6OfahNRq2bfLpzlZYCVJp5R43N2Dgpfg3Cxa9zuQ6Jqyiz6xe0IT6g",
+	"twmnhqvhT9068dQa3B/YrRWUG49SfRE1lYgk1RcJ23l++mDvPQoL4bg/98i6D9EDWOIogYAGtnP3iOUg",
+	"BKV8JnZDjBVqG3zd7fcujepRK45oAANTSy0pRstBnBpN/P/Avvn1N79SYzT0V7kdPoxuoAKAmGK0LO6u",
+	"a0buYqAGgLDPZwlJU/Tn3ny2cmBmIgqWvfkfkrI0JPvcRs0vD7MZbLCMUhNH1Ol81kFWyhJqR8ddoaxZ",
+	"dDgbYdypiCx12A24i7ilxOKqwvHoVKYh1oXkCpl3E6jdVim+yMWK7CnLysHqmxXHNvkzYTu4CGby7e92",
+	"/TbT1RICrpAFcIAwFnB/v/lnxS7km39WuxQFS9GxCdvJ33ytJriSXxW71qxMZhuUppH5nGFr9Pq3v5sz",
+	"U169/r93B0oL4H5CW4QjU0rhQlksW6xvDRw97As7uIhqyogqzdN31b5Pijnc+vcKlcn27C4kXIDBhGDJ",
+	"qIr4hK95LmBBp4R2xJVLscylNvSr0D5NeZWIvDkcVy0PafPPnJC3+RchlHOXNWbz1pY2q9ckz5z+u3lj",
+	"QUrGFrDgLecFt8DTed5SZaHLimrErOOaneWc3Ft4TZx42w9aUwtly2aVc7Smgt89z8XmcER2sM+MmLWR",
+	"BITsDZuotnyrCIQtuYl+tppsbfD57udtZoVL0DKri66gXaC3fRiIxP5QaoxvWC9FuPZjO+wV00XCtwC3",
+	"2lJYrgRWezW1wEPcrCXWDlDUsfvaFZtESzWmoD2e54krFVp5ABHpG/Mz1MKGQ1Lci8s1gGfqrBidTRO2",
+	"kzgKJf65rsk11F0URzzHLAUF9xN93spqOw3Q1VIsGR9cx0wJkRHmgRthO8VMse2mO4WwxPWOntB2bWV5",
+	"U0RxY+lX7Bzbz/IcvZ0fC4RbKxjavcBGjj/SSoZuGGlckJrlILjBdpcvl5VIq91+j6VZWD21ZfjPPry7",
+	"d3DrNsvkWGiUlaA+T7mXci3YRLyo68x3Ru/dzvrv7b/33lH60+z2rTv8YCQ476e3bvGsv3+LHw5HR6P9",
+	"4cGwP3zv4CDN9m9lt9P9W8P+qN/n/feipUKgfG/02Re3j162pqw+E7q9/hsVXF+Tc0Y1d7UpZpoNBRpe",
+	"01TMtrIodWhGz4TKUDO6ayveo4fsmL1PFeOpCC9+i/8USY+dloIbC/LAg2ISrYGiaxMV4Z1lE/+5oCq/",
+	"nji2tbaN/czZHO5VBoGWG9QneS9zBIjjdQhim1ETPqGMrs2/0aIEyXBpCT4ULzhIp1Oer8moaSterMai",
+	"xNgqZ8m4/8HT0DQSs8m69jtBJRrLUhkcLDH9nGoECQnqR79y4Z6UxTAXrQpS1s6rg1CfFjpDrHorjC9V",
+	"6WJTzMGq2aswjN57CJStnpxc8lKhiuri4MObB1tDAAp8aX2EmE2f8ANcHbfjyfMUyyl0ih1VvJVPhAmm",
+	"RcIemC7ZU3I0wig046Vw6Rig42BxAp5lHtO8wb5phVqEigcSjf4O/8K4gvfIHC4nBUAFwH5weD4YJg2Q",
+	"5SDNx8yUc4Wx9TETKi0XwNQ8dMBG9+fSLmpF9LpYVcjPZ0kBJRCHTKq0FLAXeM4IMaT9nq+SBkZS5G2Y",
+	"yH54jN7wkRMcSnTP17W7ufDqO/pUlJlMW5HNnC10A7MmnoB1KYDawzQ1952rQI4kBXcUTrm+RaTRIh/5",
+	"nKf2ol20wdukMkgZkFTEtkpy0ckJk4ZlcjTCKAWIEEuaq5SQF4DTktzQtBLO/c7rVuwW0tghbQG105T0",
+	"bX6JN8+67dmyo6r+otq+iKtDWR/SSl7iNscyq62ujDObU2POcDLHX7QsSzrhUrXVOTKT7XdseHG3aeuU",
+	"W9Q2kKbgYN9sI0GacwnZPm5O7a4N2r1AIlmAreuGZjc/jtlFMUc3KAi71glKNnNknBtKYVtA0iBmur3g",
+	"6hQG0+9ZCaa5Gp03ONFNstogkFozTX3ScPKkLV2yhZcZNuh5JkoK02nfS5CguF76wLfCtlx6ZutqNyeL",
+	"dTDPgim7S1xRNcxas1Lb4p4YYIUVOltVSWq0drksT949PhMq25BeeG2eOVNuG8HguWt4g3MRbJqlrxsj",
+	"rPW+PMUmJdtoj4yrddfgHJ1s1thrqLad8XxclNJMpq3f25esLbOdOBUDtUxRb0CgRsOtrbRN1RkyK2OE",
+	"/Sz03gEz0JA32b6JxIXoSKR4cjf74BnDF1gmDEIuoCKeKFf303X8/t77URy9v3eK//+R+89dlMaVaO05",
+	"FOrepqhVdCU6bFA25docUxfzMhVr0PYctcZFQREpOJ6Vp3zzJI/KkX2dS8/61c/Ce5gbV/0qGDvuUaw2",
+	"od0/yc7fusZ6PoSjbJXbyv7xwemzh717sL96wEXhcmuPVZ2Ks4q0bgzVjvb3aiWEtHs4qk+WRQ+QJc5W",
+	"3PJxJKeo476Nk09D2Vxt9wOH1RHn8442Nb/uyntJe51wQwNskqJ13nGDqC3TcB233p7u5bMtaLXFYe2c",
+	"sn2E/GObvjtwrugmqp0Cx3BjL4Q3e6zv+vDSCuQyS2D4b6fgXGOG6054wI7bVuSU6/OuanbrAtF81sz2",
+	"OYb2i3VlccKi50Gx8952GWzLteWkZtm8hhXLMSUIK7GLqUMPmPAKUeftbtQtQuQK52Iu1AlmaiMsMdax",
+	"/dkHp+zmxf5N97K++YXMXt5MC2WwKOU2UXRE5uzE9eY7efL4GfUCb9geHCGTa4HYr6zvgR/Xa3s08LSD",
+	"WvnfGc6+9dvr1QO8xIL5PDWNioBu/8qwQCDGVkLALl8uFNg+JkoPabE9mnIukqo774GDzTvjWtfC18Jb",
+	"bSMcI+APG4Kwb52zuEk+JvTv8jB/SORytDsVqkpIwsKvQtFyYlpF3AFR/h3qeK9MyLR3T4WsGGCE1FPs",
+	"OyCM3R7quge6kjhdLWXPh+pUs5HSRlB4lNHeoYrxMBAdZOOoGpVizLxUFbSaBbSLMWnTBQ9pJs1A7bQy",
+	"IfsOOsAg5rwLVzWu6hVzV6rYLpfGnh2QXOyg7pKqTDH9AO/ZkH8HdhfXKwO3Fg8OgGqwsap48IkrAox0",
+	"aZYAthV+WxEud/wlZusJn7ibi6uBstzTvx1E2ttIWldkGP2wMRJNKrrcsFAgQLz+aqCGEkLXdo+ZKiqW",
+	"Etpc/b3UXZMXVj4swEu0bJbftQ/LesJUdWBgZ24dDOqPqvaFQeikcn1O5raN/QDQ/598cGjAxpcPOBAr",
+	"qZhfgHaJSSywyBkWgqNc5dA8AJ9W5WJb1+952ZEi4WBGmILdlzsQEotZ0oAoYegH8I8ckAmT06nIpPWj",
+	"uFHRh1EcwadRHAUNRXFkv20frO4KGSf+uidVAGp2rZpmO9M3X3sg5YyryW49Cv1GrZChV6z7/X6P/vez",
+	"g4PWCM15np91l+snebpgelJcNuAJSNDLJE9LaWTawC56NAac5/9VsdMJABh/CnGUp5Nvf9c2htLGZq6O",
+	"S6EoqBDuaY0KUOOKEFkkzaQBB8SVmczXHhnfZ0guO2wfCL98ftD5m85BV3sGs7AWcwxlgPiG6i8XfB0V",
+	"M/75XERxy9TwlFbX33ARyNgAC3YzL8aSRGukGcpt2Ho1v4kxs+jlSzR9jlqSJS02EupNbMZnosyF1oGk",
+	"Y4u243kfg2BAGENIAil0j51OpGZ3nzzEtDYtygsaqr358dsxN+KSL44JirGCfKmuYEh7cH3q2NdIg0Q5",
+	"GzbrkSN5bsMIiV277LfYhfMzG+aqGcXQhjGzVPU/Ky4VYFXao+q9rxqL898r1AXlKgDc3x6jEoz2xi4U",
+	"JMmJmWEJER9EAcFzM/nrhKJ/4Xpa/HWCgVpAU1oQWst4oBgrhoZL6JZcg20rii2hwrlVYAyM9r88e/wI",
+	"QCml0HA0mFb8XJxhCNKoQoLssVO4VqRmz5UEdzx79OAefn/qDC/koH/64B47PDy8w7wyqy0yMSx0icGG",
+	"JLhMAzDO0UgLw4oRTNdyD7aT/Of+T4/7/WQX+4GLmrrw+xvm+sWAbqtBdMx+2ev1PovZoHlvwbNB1Ov1",
+	"BtHLpMfw9kTpiNkTM+Tp+dJ9ago2FmapBoyytyp9ORVcaX+9QovwmpVC0UbZY6fwJg2dzi6t1qQozV5O",
+	"9bayApXO4VzmGdFmUcxL8DX3qh1VxwqNESUTEyul0RbkO0bdzFiYURgOEAjWK6ABUMhGcTR+teCh8OsX",
+	"vV7vJVArga8TOu4UfQHNhniYyPsvpUknaEhIbNsJucmXQTtp+nyhHc4nNJgVKBFg/wntObc1KEfTBSM4",
+	"dbQUSFGuFgBMfevFC08ZHJ9fl+ocZhJlTC9n14ROWLG80OYYY+cXTBoEUStJBs1lKpTGC4UulgjiuEsp",
+	"DLcFDAkhwXPHD09PnwCPi4IY3Gi/1+/14W2QbfhMRsfRYa/fO6TIvAmy/puWOcC/26MeLZrBQb8f1O2e",
+	"lUUqtAaSl3OlIFqePTQsnYj0XJOk7XL6gft7ojzMgOXbLuPIkRCHctDv2xowxqZ88Nkst5E7N//KJqf7",
+	"m7ICoYoKFGvpWl53aXtMK7xzWqLCq5nxHEtNh5dmdPzLzwJcQo+QBZ8NCeJyrOF+pjlGn8HHN4nldpL4",
+	"HlGNAkQqwrGdR3dPn8XsVExnRQliJd3iLi8zBp7Hh1yLXbo2eG2phGI8zy0H4+kEjlLMbvUPCWH3UmoB",
+	"dyMdXXsC4L2BCoZAhrNWKAZKUab9Wl9fO93vuryKG7u4cWQsDbZc7AqiomW14eECmQlcFawkYATdg+Zv",
+	"9Q/fymAzCdJAOmP7Bz+F09jbP/7pweHhMUsLpag2EHNZ329nVnfDHWTjdfz6r97Mvt3VuxlEAStcdW5p",
+	"uj29RVQKD1FDxZOKcoGie2hBpSKXUqX53ALnFMBcKZU1eBGunKEQyipxGB+/QJzeBUvIv4AGDpRSKvPl",
+	"YqAAAJ9NRTnGAPUKBiBmiZ6ncOwLMPYmuz2WfJ74hKBGnT5ANRASvoNrBuG1Lq1ch6/CUYqZHKsCJHeG",
+	"og2w/kBNqTSUgdoZREO4jiW7mA8iNsIKQoNmyaNBBAUR1GJJe8P8MDSm16jbdi5zqc1dt3IIJ8OnwohS",
+	"Yw32JtsPphy3zhHtDvDu53OBKW/2qvo8CjfymkJNL+P2vV4N7uYTPhbPIAxsw3dR/sGC8dfgP5udQKTi",
+	"AjZ5+xFEoQxMqU4JgcN91O93tesHevN9njmEFvxkf/0nzxW3AjgxkVub9PPQ4ifb6vqe463tymMwv3xZ",
+	"vwi16T7rAStx7ywzE7SFdnKUpyiF61qJzBr/2JGKBcdy19WTB1HQGXr5AsBpTdJj3pMWtIDppMRTbC0S",
+	"AvjmVLwi6PmS64FqZSQE22d5CculOidJnHJgK+OlbQjZ1UCBDZSbJGa6CDMYeZaVQjtQPZhvkWckA2sj",
+	"89zK/EQUxHUdKGtxYbUDXF+NCrIcQjo8XtVR/+gEBoBPCyUA6IRXHqqFMDRcZkcLTKGB+ceruceOZgNl",
+	"BXQng8t0AiI0RZRaTxn2UF/P+nJW0s1Rv9/G3MaCeNtiHWcL8ExCDgfQZyBzJTXzVIKJ45988yU76N88",
+	"6B/0ieXvJB8e3endPuodHjahJprWLeSQGPTpGaTMotCYA26vDo55eGst8lPb9GDHUt5ykV+I5jZHOPOq",
+	"fuDuiQN1ZqaALyuLWheHJ9eMH/DqMoMvfwBO3CXMh6fMbdsflBcf9Y/Wf/SoMA8QB/9dMe+ndqNwtXwy",
+	"VrNuslrdtJatTub9zCWLB6auLLCH1f3JjoWFMpiTPqhoi3UlbixlsZ1B9PkcOFgm1cRJWQM1aNYDHES7",
+	"J56bQf+klDlAHo2Z4iKLa2DlPfZY5e4lPVDevgei2bKNr4170Vt36YV1HOznSAtTsLwozq3fiwVk2Vow",
+	"u/VnI5gFiCsrBbNliJUflClscFof+DIa74orPFvauSEvsL90sYLNhbk6WJnNxmrwiC4W0SoF0Ke0E5aP",
+	"0pp9Sp89vP9DbNOuW4vm3PsB99efxjX1M4EyYh0lbds9eTNYwPa7ypSCT3UT82oCvom5whgZMsMBKBlY",
+	"PbVPrBafz3lubf3U5w3NEsrvTE5sgaBGVqWV7BcUyr6X8hnMnJmiyLvE3HCD37Oz+aH2+Swb1bf5euSb",
+	"1j0eUNZCif242+u7/b5zAgYbMSgL173pvZvOogq07PEPXjh8W175p0F6mnGtQdSyDpTQN0jGYvxnlbuI",
+	"hraBSqo89OQEB8uksoiYVNwT9DzQ+qjomu+zKKsurYI3UEf9/cpXh9ruUgkyHKxXYzVf2DhXe0+YywL1",
+	"Vuyt1RSG9CEtTGjzfpEttrP3ulFHx1EmpkVYw8n78Dc26N4rhYUetSbdunL48nu8iRzsQssxfUZ7Tqo/",
+	"W+tVhx38md2/xJrbD0h4AuehaTxAZe+8Yu4vI7c3JJuYuYhrRDPOF2QNd+JRAERCP1Qxt2ir9fDviIg1",
+	"LVww57I9OBjKOrXjMQ2jBXhe6hrCfZvu4Z53qSD7HSrIBkNAi5rUfp26hlDR6HsYREhxHE1F9Lax8NTI",
+	"C3G2ypDSlcbxfcql1W7oUqEahQd+1Js6TOFZ7Vw5VlESwlD0GdXN6Ag/p1IFVN7WnRssjcptYetd666F",
+	"+GJfoVDaKtkJ/H+CFSdlzhJyhS3zE/hEF9NGFoGGO7o6KISkPVB2NkKz0bwEm2yPuTq9GnHUfLgQGJSB",
+	"LyFihg9d9WjeFeMifB5ntrD9BWViwAdWKEbpC2D4iZjxtGm70glButrB3+V2h6lExxFUft7b3987ODzt",
+	"94/xfxQjFJQPiY6j2aQAbHc12bvgam82KTCDxuHpR4/Gk6vX/xubTd78n7Na/YladcIDzLFEWGbf72G/",
+	"2e/GIkVFB3/qNhEs9r8HVrKejWAYCSokIvsj5yhb6w5H/TvrP7jnyp++K571COWb8OTbCKrq2l7mYcsS",
+	"j7f6ZIgT3oZIgjGH1SdYoAZCh7QB75A1ZIJkEruyvzYHudcSZwIPaid+recn3HRZ73r+mZUOmR/meu42",
+	"HSGtgmn2fjwc3909AkStbduV58HdjJ3yf5hjtq0GIJXFJuVmjuW+Xe23HENuLsllWyVAYEQzZiZhwUtp",
+	"sFT0mcsUSugLCI0m3Dx8AGGkWJpHGjF1ftvOHLOuWBMvImykWVQEQSYgXYxppzjvUsM2PDu2eZcC+Kfp",
+	"33CzWO/h8OT8DxJ7UgVV3NBhpD4WDy5FKpTJFw4tnPx2wSH2H6wQzZ/PwBwH1xdYLdE4AAfA4S6TfSxE",
+	"/sJoWAhQkxaMeiggb+9S5PkeFVb3LTkHHtRbyOVUGoLq1qYoRVZBjVe9WpPzQBEuC16hWOJYAHG1q4Dk",
+	"jGEQJKzZzv3HH999+Ij94TdH//43f/+H39zajbEkcuLnQDEikIZ4DKkGeyzAtQ/rP4fM5YT+o5FL7R6H",
+	"ASyu6jWESKN6IHItLieiFDRgjzKIEe+NGi1UCNcBzTcyrEdQVJ/5sr2xmzf84NvxaRxAS6nZrBRaYGFL",
+	"U3hlCjgbNNWWR0lrSrMIqjnZ+kLwesy0AJt/UdpRQwMYRB+g9y9RzqeP4MhoHJS3sAioCGmkNkkB+aG7",
+	"GKqwIFOwxANz64TtqG+/kkxNrl79Vu0GJFaFJwq0RiPtMQt4ixocTRxSHcUl0ctoX8pEGzE7YYVKbZ64",
+	"y/KExuopTSb2dw5eOPAT26EOY1vcuV6vWvDcxi+zKsnTUnGgfICy1CyZznMjZ7w0N+H47MGOTayl+LJg",
+	"8EAfM7+ZExgKppuQw2agdnzKSpMDYzATR10WjqJ4ARXOMV1mJBGpGaZdOSsGClFhq66IoTBd2IAmgsf0",
+	"vIEUnNG8FlrmMP70QJmSKz0SZYkB1QN11789R6YDW+QC15GyB6g8MKa0WhZR2IAIVTD8zi7xQD2FhmCn",
+	"DRdoSz9miR3dGS/HVOaK7Rz1+0AtzEGGDcFLw8gDwKtZDBTmRMRofSCIZ5dBAYDUmKeCqFjQ4MEB/Dbl",
+	"OXG6M6q9gT8PVAJ4l/aXfeBCSOYzUxRnOS/H2MD+4e4KNd9ymJVKfst2iRCiJy2wChco+hZBzH51ajNj",
+	"Gw6vBrp+98t/hRWTYfvcxJ1EF9WmPoBgXlgN461p7IFlo1k2a/+gKo4DjBSidA9uE7hG1B+9J36aHvK9",
+	"28P9bO9I3Lq1d4f3072D0X52ODxKb2W3RQVg+1Ygowl/8+i9g/3DCtghcox8myh5L/BZOaHLChFc2PYs",
+	"UUUL1+NJDQgAo8+14aWFlp4Q74bBfBSgei338/zpR2Gtx7AOWzWfJdfpH7ctZH+DL57wBXCw06L4CE42",
+	"fXdrk+Hp+WxWAJ0/FpnkeNrg44ODTT62aTwgLX6gjDSLd6g9eiFkGdEBY2jx5NcxEuDq7xBPm1rmTbxn",
+	"u329D+kans+YKdh+v19XtLDeN8/zmFB9MbVHs+JS+VqaEOpcJYE2AHqw74QQY2J7cMiO50w5fJ5Jw0zJ",
+	"ZX5CUcXuaitKm0NkVdPKnWuKGX6LMdWahDDyDjNp05vg0retaZCqZqIMYDJqQAlaKHPMkqxQIqkEaCeS",
+	"+KqRA+V9zpT5iDe5eIGMHPTfBQELunqQVZm8hQYtOQUawPgtdgUKPpTchy250dUEZKmtMEnDERkzlzIV",
+	"rTcfthrq1Nc2bwe4LLi9Dkf76QG/I/Y+z6I4em/40+x2ekvspReoDW3Gbt+f5+e41bayN789zTjoHzZE",
+	"a24UVZFt3y+4V350Z7WYhkkZo4xvnjPEZof/1guKasYNaQg7KP7vbsq+Ng4UDFCZnDSG2V2lsJWhJTEv",
+	"jwgAQ4bBUjknm84wQXh1B9ZDvAV1HqkxH9p60cQFmQ8wIYO0bwznBX0KlHhy70Ij0B4vfZiLTySkU59y",
+	"5HXQ0/3Q4mcTRly+hmNvR/2jjqivQOLdLtLLffh9xzT6Aa4RtH6M9GqNawzsqu6KIvEXt7EtaLfNmaK8",
+	"qsVeKWZ5VWKmta6NQ7xqnDIv80IolW6tnAyIVn5htS2ZDM2QCcBF+ONR8NY5Oy80q8yMg8IbKNRDhAYx",
+	"SDtIDVfxme0UiuA/Ygfe4dsDaYUu4d1jlvRvJ4RDlQtj4fdwfj6Fy81qTHlOJyzpHyRe4YZXZjw9B7QC",
+	"tcN9wrNm7i7b9U35JcOmENWhDgEGbe8noPD2DwGJo39kQTj6txKbmV2XllzhQna3sR9Q0xezgbJAaBZ+",
+	"yZPVZ3ElqXWXoFZ/Z7c9QRt6pdSZp2KWL747U7mmJOKQhsK0qf7tKFD9+rc3V/mCGW0lhRy8NSZ4Dzcr",
+	"iSArwrtp33MyNFZJgcHZc5fYj+7wd6OzpRSRGvK6Zc6FaKv+nDoOKc1WbHrTePRCVSX0GrwaWaKzL0uj",
+	"WTovS4KDFcf4JqHpDRSYMFFIc0ZaBIZ1uoeT8VBgidFYH6BWoSeyitseKG8PJpZqU/PtG7UGXNxyjyV2",
+	"CgnDuCBCOhwowcscQQCUBaVI3CcI6+J0UWiLLKLHTHYE3geHyIXe2ybvE1jK3qduCGS8CdBfHH0JJYpM",
+	"sfrcsVvun9eYv9dbsdboQhi2452ylbF3oHzMP3hgcT3C56HR3FLPZ7+GpoNqgrth5i5Dk+oIjplVcitK",
+	"h4baE1dVZ6DCaxYLoFbN9VuMxNYj7LGpgpidgVpW9qsI7iWirhJvr5vPEF5I8TI+qkwn1eIVfhJB6utE",
+	"hKemy+lcFaDcTii2W27r+JC3lW4R5FnUbJaW3Hv3pQ7rDzZxU43h6YRcBX5Z0XkBZGEJQX3JDP8r9uhP",
+	"Syr6rQfG/nqidNXoCbYFTf3FYCOb8x6dEmh0EK00oMZR49CvLk1KWzR23tOksXyNGdAovsNeePnndbe/",
+	"2zSZwOMdXAFP7j/QW13HzgW5Sl8iVh0W4l7u2IrlWmDEm3KM3Zl4KzbOdh7dP+yzu6Xpsf3bu8CefNIx",
+	"OXapadIorO+NvIxw5eiB8hA/IoPr54SpwhshwHe6yoAa2MMGyvfoLajY6w1N1jEbEsDZT34yV9L85CcN",
+	"nzy4aDMBoFlQjPY4iNf1QU7w3Q2NbmPLbnRlrB2DoaU0mJxdv2LrSIpUOY+wgqEpDFLaaeD/1vB+42Ww",
+	"X9LiPHiONIh96Kp1ImlMUcRMS5WigckFKPo7k2Z9AiT5yU/qouJPfoLE+Hwu5p4SVrDCiA+MnLLzttiT",
+	"RJVibmCCDlsXsfb3LHmdKlzH9Ldyp0SAjh77BLtEqtBTvyAntHaepja68uOrV/9yGrPTq9dfPqQ/WFGy",
+	"0+e/uHr9X0/tD95Kra3PX+QiNWWhZIpC4ZJZ4Jg2aLWDgRrO0I57D1pBVVXazKczN7AkXuVDiAMQOthM",
+	"SDVeOkAUP1uL8NI8SYEf3tTOxNHBwYohWdqFJ5KbyuIPgT3uAGKkhpFTwXZshWBVMAe/rhkP9z6TGCnv",
+	"Vn25UQtnuIv0844HewPjQpQlxt8N1D2e5xSiwqWybIfCBgtrlbRj15ZUyYyADpPQq3EyUBRm6AkZM9rF",
+	"8JYjHVkuyDlncf8X+KNFOLT7BF0ZiFoF8x8iPoyTcn1bJKuO3MWDVovD3ZNgpxLkg61NAAfW8rvMbXGU",
+	"euG7IwjaIKUCKkokJ+2CM9upjCQxO+rfObYGZDwvFc54zc6EqzNQLqKJuRCt4ETB55bNL8RyL7uWbjjv",
+	"NjHYdf0OTb3tTqLouHIRpRfoeXKbCYfljTV+10SuZHVkCjXemxQzFMtbzD0fHt0JzT202aKXmzue7luq",
+	"dRtdGm6fNbfcn1fAtHWXb77sVFA4auWDQTne48g0gifC+wRPRsqVZWN4Q9XvjBN30Vb+o3HBnI2XmUlZ",
+	"zMcTe3HCi3u+L7gFlcg3NwtaUXN9/EdtCkUJ1VgJkrntHml6cHY67g6sPFCBvgIteuzZ8uQHapvZA/94",
+	"d8AgKgtE2rDAD8UQ+pvmGq7AdeEMW0nfNgQx4NGN8EUbvBjYrXasjc+ZcGJWt7gHfgcciN49bpQEaUS1",
+	"2mBWW1DEh3jUY1ONZnoxHRY5OFT2D25+8s2Xe58+ufcEAutCC1yjfrCtaRs38OlAlqwHWYZfUQ1rqRgn",
+	"yGHmalfGFL8Y9IYRFiT4ojWINIlAkpU4UVXhtbiB2FmTc9TJugO1NP1W8WBJrQiFhYFaKS3gLeyWzBTA",
+	"fuw+JUnD38kDhf6RE8bbqGtDNqxlzyJ32O6ranLWSGZdLXEN4VlqS6geqxlQfGn17jVSsB6AAuKNLSpw",
+	"wtuYXJQxUROCeMOBGgIeCaUfC2aKGQECAi0xJWDfi0ZcsWo8aHrJmBYgRhiRL9ZGnrw7X5EfdFDTcqML",
+	"oBmX8n3GoQQxKGuvnMt24/uPPp8/hjgX3oxwudZtVgoQd7qvs9PAtAOnPSv5pW5UpSqLqfdaE+BQkFmN",
+	"CJwUP18LfiG7E6rdMAKRJQBTlwpXh96IGV57fFwKkdU4CxqVhmI8V1YvMkWBV8WyStPhXeZ5/s7Zhc+/",
+	"flZcvfpKsfzq1VcSKFuwN79n51AVSrHp1ev/XW6DvA1Te0cRbpv4lht1yWjlf+Qn74Kf/Nye5lA2se4+",
+	"OlXEXrbiJl5GWJ1bSnIhbTJrqGmRkeFEa4Ni3A5dPNZjSwOLB8r7b6toeO/K3YX87Ewg4ENQ7x+zhUR5",
+	"IVNxjNIGlRQIhBu0fNp6sbHNPjUMy8ZqypTC8uoomGDELVqxfPX5gaoLrZrpeTqxVijWLlFZIRrr0Tp7",
+	"GNb9BVThdFKU2r5Q1Z29YSVeaRY2rNnVqXUiViiHxRUD9oWBT/C7S4tvTLhXdecZCm842Xq8D+HeV2vt",
+	"yrWABZEKo3gLfmLlT5SHvPBNrE+vcbU+qzbTH2tMoR/iU9zEXVyvZb/3/swhez9twRKkwFIWWGtWcBb0",
+	"pGwUd0tyRlML9unqDrAlZhTEoY13u1BWHEDRYM2uRBelSSidPKhB8gDLTmtQy4dSQYKaLe/5F3Cjgv/4",
+	"4DaVy8MfkoHKfXUJ+t0OccYpD1iWfgRwsOChS6AjpwoY2wty60CwvvUIZfByrSTTUOSFGmvHMmD4rmav",
+	"1SlHRXlC4cE2wti+hRlC2hrjUYCjU1+6mogdKfMPcVXWpMvbQrlEhcKhUXXToCOWwVK5zX8eFFjfpvMw",
+	"7dwZ06gUYrMGIljoXeXDrvHR2m45vMcrRuSwygDoKPbXRnIPhvXp3UedA7Hlajugk7dBDGsZlN1IeIX6",
+	"HF9IGdc1eHquqUQ0K5SNgNrtGi53MPjbBE0+vN828FOfRGPFB1j2rn5h42/cK270Z8TT/ySRGHwx15Uo",
+	"DJWi9h8IhsFfDdXsg7uI/vb3kCqMv7u7pdqfN1M3av2A0luHZD+2Ry0otQ+fTGPw4E2lwpgEK43zIExA",
+	"6JTnFbShZZG2MXRzkgPy0tV9jO2zWiAv1gQCM7Bi/JIvYrjaCIuD7Kd8KhjMOxVk+HfzAf/BeF4KNCLa",
+	"qiZibwrRdEXJnn38bJeC5QslyLxo2HzWdZU8qhF2Wwnvj/DEhRNaf/Jq++o/4uFTjfXvOH9FOcaom5UK",
+	"ZQObiIJvMfwirgJ5qN45hTlgMql7gg+mlOJhQ0xNUfksKtAxzXjqhUxp65F0aDGPy/E9HPf3uON8Hx16",
+	"hw9Z6v1pbZZnk+JyWV1OLTk7ga2cFUDf/ML9sztz70kpUeZSlfWgA+nKxlYTjAtqtUG4N6Ty5POp0uy+",
+	"SEsh2CHV4bn56Jsv9+49YTt3ZxjH8oI9/HQXAV7SUg6Fjim4O6vXh24BtdFXr/+BffPrb36lxuz8ze8Z",
+	"uhWHV6++Vg555pg9Gr/5p4X9k/3hX9mzCpcG/jx981XKxvLq1dfsD/8KUTnwPMbWJvLq9d/O4SVqw0ze",
+	"fKXG9NE/K5YXaJS8ePNPzJRvfptOGFQjwfe/+fLbrxSUfvs7NimuXv1rytT4299dvf5vDt/F9kXtAo7k",
+	"1etf4XD+8s3vq1fYzyaSpZM3r5YwaVZOXO4ebzILGMC6iTxyw4aW4O8KoqY+z3hphjSa/NvfzQPCwt9X",
+	"r79WY/v4D/+6JQ2oFNd85miAJuHszf+QtIaSfW5rwrRthfrSN+YfM92gGcypoljM0m+/Yp/POZQAVmzy",
+	"5p/UZJu1hrrl/02yCdqzG4OFLUU2bShl848tj5fWM5ifKWH35th8nWAD9bS4pBpmpgZbR8lnmLLnA/Xg",
+	"DLOd6sjdIHvYboxFE92p23Mucar4GODcIfRVkA8FloIA1BZ+T0wBrtthYSa2ViTYLfFPC6SVwCighuN9",
+	"RKzlpY+jY0mW3ZxOby4WiwVUo05SfYH5JVBF+mj/vT7M4/npg733HPY3xMzv4ThRn0UPuZ6Vgmd6IoRh",
+	"uhiZS16CuW5SWMdNxW7QM8vSoiwF8LMTliDmDZQjP2I5V5lO+UxUCZ+jQkFAo5gORYbTKl2J0hlw0x4b",
+	"RNXGHkTQUC5Ghg1zrs69ZcaGqJUQBQBiqZt8ZYN1gSYUOIhRDLFDoQpAHIJK5SD14hg8M9cn9pLHXwHE",
+	"aEXUJlhWAEnIfWxrZBLLz7gRCAaBobu1Qm+VwdSLmy3gQx0SggPeWFtOCaNp/dA8tdvBQcuq1W6I0NU+",
+	"JGoAIFe7dO6U50JlvKQDZa9NHzIRJiFYtJ4WdRw+XVdnTk7n0+j4zp07d7DOHP150A9g0NFUL8qugZJF",
+	"y9abs8cxLC4XNw5llXCzz/4LV3NeLmrTIejj/uFef7/DygCMYKvqc63jzvk2w45tPC6qi8SKgpkc7oNs",
+	"IhBvq3Uuh11zMcV3mwnxrxBdDssVJi7ZppV+1Mm2u/UBffYD5C/FEeJnpfoCLaulFuYv5ma0995bSYRy",
+	"hygm7wv6YUzBNL+gYiTu5H/3HCkeZEh5W6MuECN8yNVeJtQe7JAeLOJGqVEdH69JgXr5I6RJU/9B3YRx",
+	"vxlgae49+xQ2wJP7D0IVyL4Q6MtWK7pZzvM1Xlh8g5U1jMVKfII9gpsQbLkOPV8a7XLRREYNAOheHvhS",
+	"8de4IYtJ4wsl+nBCI2baojp5wEg0NQVFBVDxwiQFu2W95wbKnxQlpr6CFNZjFbd3tfMGCobCLmWnp9Hi",
+	"Sz5FUn2f5dTCfroO/jy31CHviCXzn6rm7rYVTctVH1mlvaPd56Yvr9AdknQfDZshYlhTb8emQvQwhxbt",
+	"XWkWSGygiksVB1BirEISo/FQzp0d1CogsYFqIomxZSAx19BqLDEnYq7IhQu8mjUsMTQBYxl5RBUbqBBW",
+	"jO5h+u6Gtq3FjcSnLoAxKHS/oCw2exGwBEh0RiWWyWUGOd7WpC0gNLgNj2ygmoBkLplnCZHMjrU1iosW",
+	"8tQa768PNVbtt19+EVk7eHQcffPl1eu/V2P25vdR7F8iNM2ysJUm9TnlntzK+un+6Kdizz18GYdN3bt6",
+	"9RvQY1//A9NzCF+7ev33TH/7Vb3hUgBAaq3dO/xoeJAeZnv22cvt0M7u28bfIeBZNYSNMc/Cff0j5lkH",
+	"m71LG41y3mBveNQz61YiqLNuq3oLc+tmuE89SlJLWAXD/7nUZllabyKjIVK4lcoa2BeMYA5ciBLmqWGE",
+	"vlTjEzsleIBfhmGjtpQxNmZzI5zfGiOPAncamASISSBfqfMmiA49tAHxECRgwUJ2aiytO4S0Yj6b1PSg",
+	"0WUkTWF9Zse0MdTje6vycU2WuDkT3KLazztlRXU21F3vh976sdrPuw5NXWZvHA/RRvysFHTKp3bbdKVp",
+	"WXT9ztysMWK9cUVRAh6VDQ9zlVDu2BA5F8fCaMYRQBnf8wIVutSd8kIIdEVOmBDIbDTB2LqxYzS8TTzC",
+	"INcVCcntIe7UTjuHWuMuh4++a3D7Mg9JJ29+y95/8y9qwl5cvf4ty9/8HqQ8NIwUjUpjW8S70zz/iCPe",
+	"aR9UUGrFhSh/5Crvgqt8SOnw7gDrYirc+dqQsej5ECsQrBKW7lrvAAKAXEgtEuzxuAaS4kUiChO3yYqg",
+	"XE0Z1jCAJEIq7OCKtOTyHDG4bXAdK6wzusC8RApGrziNk7MwwDO20NHIy8iXxRJ7Qi32GKbbWEwMMy+V",
+	"aACc2HjRAqstYmOjUuiJFfZaORASy3x/HKijesKmjIOGt3kdg3eUJyMtbqdUtvbJf3je8SOq/2YIkbTB",
+	"69WO7NEeFVV+Shvrq9ee/iKiMut356Bs/PIzOJYIRNaq8ECViRz4RXru6lBYkQUSi1k5V0kUR/Myj46j",
+	"iTGz45s39w9+2uv3+r394/f67/Xx2NshfdFS8hszwxVUlDFYvr1eBD4IM4bhLvukfLmDpVoHZH2l6AuK",
+	"knQ4B074i9s11qBT31bU6Ti1oUWhPBnafb1BKmiVFma5xWcCxkDObByMsJZJU0pxsVSVP2zSvt8xzJr1",
+	"Nu4IxcK+GoWug1i5oDPbXEtn5OkIi2LFFQRBtRx781nl2Gc7raFWMQtDrXrLHvGuNaGaYkW5wPQUm9Pv",
+	"Q9s125m++RqDVv5OTVjG1WQ39oI9GOrDNCw9T4EBFGWN1tCmFG39fwQx80K7qAaeSfxrVhZDQdnwdK0W",
+	"NvChKMGJYuiXoIuJ4Dls989e/n8DAA==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
