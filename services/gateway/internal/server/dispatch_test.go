@@ -218,6 +218,10 @@ func TestDispatchDocument(t *testing.T) {
 			if res.StatusCode != http.StatusBadRequest || !strings.Contains(wireError(t, body).Message, "nothing to decide") {
 				t.Errorf("deciding a read item: %d %s, want 400 nothing to decide", res.StatusCode, body)
 			}
+			res, body = e.post(t, "lanhdao", "/v1/tasks/"+task.ID+"/reassignment", map[string]any{"to": "chuyenvien2"})
+			if res.StatusCode != http.StatusBadRequest || !strings.Contains(wireError(t, body).Message, "nothing to decide") {
+				t.Errorf("reassigning a read item: %d %s, want 400 nothing to decide", res.StatusCode, body)
+			}
 
 			queued, err := e.outbox.Queued(t.Context(), 10)
 			if err != nil {
