@@ -17,6 +17,7 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/gateway/internal/audit"
 	"github.com/docflow/docflow/services/gateway/internal/decide"
+	"github.com/docflow/docflow/services/gateway/internal/exchange"
 	"github.com/docflow/docflow/services/gateway/internal/notify"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/gateway/internal/server"
@@ -53,6 +54,12 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		if err != nil {
 			return err
 		}
+		// Documents dispatched to other agencies wait in the outbox for the
+		// edXML exchange.
+		outbox, err := exchange.Open(ctx, env.DB)
+		if err != nil {
+			return err
+		}
 		env.Consume(events.GatewayProjection, read.Apply)
 		if cfg.Notifier == "log" {
 			d := &notify.Dispatcher{Outbox: read, Notifier: notify.Log{Log: env.Log.Named("notify")}, Log: env.Log, Now: time.Now}
@@ -61,6 +68,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		api := &server.Server{
 			Auth: authn, Read: read, Audit: trail, Objects: env.Store, DocumentsBucket: cfg.DocumentsBucket, NATS: env.NATS,
 			Decider: decide.Temporal{Client: env.Temporal}, Issuer: decide.Temporal{Client: env.Temporal},
+			Exchange: outbox, Events: env.Publisher(),
 			MaxUploadBytes: cfg.MaxUploadBytes, Directory: directory, Log: env.Log, Ready: env.Checks(),
 		}
 		env.HTTP("gateway API", cfg.Addr, apiServer(api.Handler()))

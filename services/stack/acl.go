@@ -24,7 +24,7 @@ const inbox = "_INBOX.>"
 var grants = map[string]grant{
 	svc.GatewayService: {
 		// SigningVerify answers GET /v1/documents/{id}/signatures.
-		publish:   append([]string{svc.IntakeAccept.Subject, svc.IntakeRevise.Subject, svc.ArchiveSearch.Subject, svc.ArchiveGet.Subject, svc.SigningVerify.Subject, "docflow.svc.routing.>"}, jetStream...),
+		publish:   append([]string{svc.IntakeAccept.Subject, svc.IntakeRevise.Subject, svc.ArchiveSearch.Subject, svc.ArchiveGet.Subject, svc.SigningVerify.Subject, "docflow.svc.routing.>", events.EventFilter(events.DocumentDispatched)}, jetStream...),
 		subscribe: []string{inbox},
 	},
 	svc.IntakeService: {

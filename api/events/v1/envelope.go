@@ -94,6 +94,47 @@ type Recipient struct {
 	Agency string `json:"agency,omitempty"` // another agency's identifier
 }
 
+// DocumentDispatchedData is the payload of DocumentDispatched: one
+// dispatch of an issued outgoing document (ND30 Art. 16), with what became
+// of each recipient it was sent to this time. Recipients sent earlier are
+// not repeated.
+type DocumentDispatchedData struct {
+	DocumentID string                `json:"document_id"`
+	Agency     string                `json:"agency"` // the sending agency
+	By         Actor                 `json:"by"`     // the clerk
+	At         time.Time             `json:"at"`
+	Recipients []DispatchedRecipient `json:"recipients"`
+}
+
+// Statuses of a dispatched recipient.
+const (
+	// DispatchDelivered: a unit of the agency; its people have the document
+	// in their inbox (Readers).
+	DispatchDelivered = "delivered"
+	// DispatchQueued: another agency; the document waits in the outbox for
+	// the inter-agency exchange, which has not sent it yet.
+	DispatchQueued = "queued"
+	// DispatchRefused: never sent, for Reason (confidential_document: a
+	// secret document does not go over the electronic exchange).
+	DispatchRefused = "refused"
+	// DispatchFailed: not sent this time, for Reason; a later dispatch tries
+	// again.
+	DispatchFailed = "failed"
+)
+
+// DispatchedRecipient is one recipient of a dispatch: a unit or an agency,
+// exactly one of the two, as the draft named it.
+type DispatchedRecipient struct {
+	Unit   string `json:"unit,omitempty"`
+	Agency string `json:"agency,omitempty"`
+	Status string `json:"status"` // one of the Dispatch* statuses
+	// Reason is the error code of a refused or failed recipient.
+	Reason string `json:"reason,omitempty"`
+	// Readers are the usernames a unit's copy was delivered to: the holders
+	// of the unit's positions.
+	Readers []string `json:"readers,omitempty"`
+}
+
 // RouteSelectedData is the payload of RouteSelected.
 type RouteSelectedData struct {
 	DocumentID  string `json:"document_id"`
@@ -131,6 +172,10 @@ const (
 	TaskKindHandle     = "handle"     // the lead handles an incoming document until it is completed
 	TaskKindContribute = "contribute" // a cooperator gives the lead an opinion on an incoming document
 	TaskKindSign       = "sign"       // the competent person signs an outgoing document (decision sign)
+	// TaskKindRead is for information only (để biết): an issued document
+	// delivered to the assignee's unit. It has no deadline and nothing to
+	// decide.
+	TaskKindRead = "read"
 )
 
 // Substitute is someone who may act on a task for its assignee between

@@ -37,6 +37,8 @@ const (
 	DocumentNumbered Type = "vn.docflow.document.numbered.v1" // the clerk issued a signed document: number, symbol and date assigned, organisation signature applied
 
 	DocumentDrafted Type = "vn.docflow.document.drafted.v1" // an official created an outgoing draft: stored, not registered as incoming
+
+	DocumentDispatched Type = "vn.docflow.document.dispatched.v1" // a clerk sent an issued document to its recipients: units delivered, agencies queued for the exchange or refused
 )
 
 // registry is every event type with the Go type of its payload, in the
@@ -72,6 +74,7 @@ var registry = []struct {
 	{HandlingCompleted, payload[HandlingData]},
 	{DocumentNumbered, payload[DocumentNumberedData]},
 	{DocumentDrafted, payload[DocumentDraftedData]},
+	{DocumentDispatched, payload[DocumentDispatchedData]},
 }
 
 func payload[T any]() any { return new(T) }

@@ -342,6 +342,39 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/documents/{id}/content (the `GetDocumentContent` operationId).
 	GetDocumentContent(ctx context.Context, id DocumentID, params *GetDocumentContentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DispatchDocument Send an issued document to its recipients (clerk)
+	//
+	// A clerk (văn thư) of the document's agency sends an issued outgoing
+	// document (ND30 Art. 16) to every recipient the drafter named that it has
+	// not reached yet; no request body. The answer is 200 with one result per
+	// recipient, in the draft's order:
+	//
+	// - a **unit** of the agency is `delivered`: the holders of the unit's
+	//   positions in the org chart find the document in their inbox as a `read`
+	//   item (for information: no deadline, nothing to decide) and may read it,
+	//   a secret one too, since it stays inside the agency;
+	// - **another agency** is `queued`: the sealed PDF waits in the gateway's
+	//   outbox for the inter-agency exchange, which has not sent it yet. Queued
+	//   is not delivered;
+	// - a document marked MẬT, TỐI MẬT or TUYỆT MẬT is never sent
+	//   electronically to another agency: that recipient is `refused` with
+	//   `confidential_document`, recorded in the audit trail, while the units
+	//   are still delivered. When every recipient is refused the answer is 422
+	//   `confidential_document`;
+	// - a recipient that could not be reached this time (a unit no one holds a
+	//   position in, an outbox that could not be written) is `failed` with the
+	//   error.
+	//
+	// Calling again sends only to the recipients still `pending` or `failed`;
+	// those delivered, queued or refused are reported as they are and not sent
+	// twice. Anyone but a clerk is refused with `forbidden` (403); a document
+	// the caller may not read is not found (404), as for `GET`; an incoming
+	// document (`conflict`, 409: it is not dispatched by the agency that
+	// received it) and a document not issued yet (`conflict`, 409) are refused.
+	//
+	// Corresponds with POST /v1/documents/{id}/dispatch (the `DispatchDocument` operationId).
+	DispatchDocument(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// IssueDocumentWithBody Number and seal a signed document (clerk)
 	//
 	// A clerk (văn thư) of the document's agency issues a document the competent
@@ -1027,6 +1060,49 @@ func (c *Client) RecordAgencyReply(ctx context.Context, id DocumentID, body Reco
 // Corresponds with GET /v1/documents/{id}/content (the `GetDocumentContent` operationId).
 func (c *Client) GetDocumentContent(ctx context.Context, id DocumentID, params *GetDocumentContentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDocumentContentRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DispatchDocument Send an issued document to its recipients (clerk)
+//
+// A clerk (văn thư) of the document's agency sends an issued outgoing
+// document (ND30 Art. 16) to every recipient the drafter named that it has
+// not reached yet; no request body. The answer is 200 with one result per
+// recipient, in the draft's order:
+//
+//   - a **unit** of the agency is `delivered`: the holders of the unit's
+//     positions in the org chart find the document in their inbox as a `read`
+//     item (for information: no deadline, nothing to decide) and may read it,
+//     a secret one too, since it stays inside the agency;
+//   - **another agency** is `queued`: the sealed PDF waits in the gateway's
+//     outbox for the inter-agency exchange, which has not sent it yet. Queued
+//     is not delivered;
+//   - a document marked MẬT, TỐI MẬT or TUYỆT MẬT is never sent
+//     electronically to another agency: that recipient is `refused` with
+//     `confidential_document`, recorded in the audit trail, while the units
+//     are still delivered. When every recipient is refused the answer is 422
+//     `confidential_document`;
+//   - a recipient that could not be reached this time (a unit no one holds a
+//     position in, an outbox that could not be written) is `failed` with the
+//     error.
+//
+// Calling again sends only to the recipients still `pending` or `failed`;
+// those delivered, queued or refused are reported as they are and not sent
+// twice. Anyone but a clerk is refused with `forbidden` (403); a document
+// the caller may not read is not found (404), as for `GET`; an incoming
+// document (`conflict`, 409: it is not dispatched by the agency that
+// received it) and a document not issued yet (`conflict`, 409) are refused.
+//
+// Corresponds with POST /v1/documents/{id}/dispatch (the `DispatchDocument` operationId).
+func (c *Client) DispatchDocument(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDispatchDocumentRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -2215,6 +2291,40 @@ func NewGetDocumentContentRequest(server string, id DocumentID, params *GetDocum
 	return req, nil
 }
 
+// NewDispatchDocumentRequest constructs an http.Request for the DispatchDocument method
+func NewDispatchDocumentRequest(server string, id DocumentID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/documents/%s/dispatch", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewIssueDocumentRequest calls the generic IssueDocument builder with application/json body
 func NewIssueDocumentRequest(server string, id DocumentID, body IssueDocumentJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3131,6 +3241,41 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/documents/{id}/content (the `GetDocumentContent` operationId).
 	GetDocumentContentWithResponse(ctx context.Context, id DocumentID, params *GetDocumentContentParams, reqEditors ...RequestEditorFn) (*GetDocumentContentResponse, error)
+
+	// DispatchDocumentWithResponse Send an issued document to its recipients (clerk)
+	//
+	// A clerk (văn thư) of the document's agency sends an issued outgoing
+	// document (ND30 Art. 16) to every recipient the drafter named that it has
+	// not reached yet; no request body. The answer is 200 with one result per
+	// recipient, in the draft's order:
+	//
+	// - a **unit** of the agency is `delivered`: the holders of the unit's
+	//   positions in the org chart find the document in their inbox as a `read`
+	//   item (for information: no deadline, nothing to decide) and may read it,
+	//   a secret one too, since it stays inside the agency;
+	// - **another agency** is `queued`: the sealed PDF waits in the gateway's
+	//   outbox for the inter-agency exchange, which has not sent it yet. Queued
+	//   is not delivered;
+	// - a document marked MẬT, TỐI MẬT or TUYỆT MẬT is never sent
+	//   electronically to another agency: that recipient is `refused` with
+	//   `confidential_document`, recorded in the audit trail, while the units
+	//   are still delivered. When every recipient is refused the answer is 422
+	//   `confidential_document`;
+	// - a recipient that could not be reached this time (a unit no one holds a
+	//   position in, an outbox that could not be written) is `failed` with the
+	//   error.
+	//
+	// Calling again sends only to the recipients still `pending` or `failed`;
+	// those delivered, queued or refused are reported as they are and not sent
+	// twice. Anyone but a clerk is refused with `forbidden` (403); a document
+	// the caller may not read is not found (404), as for `GET`; an incoming
+	// document (`conflict`, 409: it is not dispatched by the agency that
+	// received it) and a document not issued yet (`conflict`, 409) are refused.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/documents/{id}/dispatch (the `DispatchDocument` operationId).
+	DispatchDocumentWithResponse(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*DispatchDocumentResponse, error)
 
 	// IssueDocumentWithBodyWithResponse Number and seal a signed document (clerk)
 	//
@@ -4649,6 +4794,96 @@ func (r GetDocumentContentResponse) ContentType() string {
 	return ""
 }
 
+type DispatchDocumentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DispatchResult
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DispatchDocumentResponse) GetJSON200() *DispatchResult {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DispatchDocumentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DispatchDocumentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DispatchDocumentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DispatchDocumentResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DispatchDocumentResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DispatchDocumentResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DispatchDocumentResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DispatchDocumentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DispatchDocumentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DispatchDocumentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DispatchDocumentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type IssueDocumentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6003,6 +6238,47 @@ func (c *ClientWithResponses) GetDocumentContentWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseGetDocumentContentResponse(rsp)
+}
+
+// DispatchDocumentWithResponse Send an issued document to its recipients (clerk)
+//
+// A clerk (văn thư) of the document's agency sends an issued outgoing
+// document (ND30 Art. 16) to every recipient the drafter named that it has
+// not reached yet; no request body. The answer is 200 with one result per
+// recipient, in the draft's order:
+//
+//   - a **unit** of the agency is `delivered`: the holders of the unit's
+//     positions in the org chart find the document in their inbox as a `read`
+//     item (for information: no deadline, nothing to decide) and may read it,
+//     a secret one too, since it stays inside the agency;
+//   - **another agency** is `queued`: the sealed PDF waits in the gateway's
+//     outbox for the inter-agency exchange, which has not sent it yet. Queued
+//     is not delivered;
+//   - a document marked MẬT, TỐI MẬT or TUYỆT MẬT is never sent
+//     electronically to another agency: that recipient is `refused` with
+//     `confidential_document`, recorded in the audit trail, while the units
+//     are still delivered. When every recipient is refused the answer is 422
+//     `confidential_document`;
+//   - a recipient that could not be reached this time (a unit no one holds a
+//     position in, an outbox that could not be written) is `failed` with the
+//     error.
+//
+// Calling again sends only to the recipients still `pending` or `failed`;
+// those delivered, queued or refused are reported as they are and not sent
+// twice. Anyone but a clerk is refused with `forbidden` (403); a document
+// the caller may not read is not found (404), as for `GET`; an incoming
+// document (`conflict`, 409: it is not dispatched by the agency that
+// received it) and a document not issued yet (`conflict`, 409) are refused.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/documents/{id}/dispatch (the `DispatchDocument` operationId).
+func (c *ClientWithResponses) DispatchDocumentWithResponse(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*DispatchDocumentResponse, error) {
+	rsp, err := c.DispatchDocument(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDispatchDocumentResponse(rsp)
 }
 
 // IssueDocumentWithBodyWithResponse Number and seal a signed document (clerk)
@@ -7381,6 +7657,81 @@ func ParseGetDocumentContentResponse(rsp *http.Response) (*GetDocumentContentRes
 			headers.DocflowVersion = value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDispatchDocumentResponse parses an HTTP response from a DispatchDocumentWithResponse call
+func ParseDispatchDocumentResponse(rsp *http.Response) (*DispatchDocumentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DispatchDocumentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DispatchResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil

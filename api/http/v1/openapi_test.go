@@ -32,7 +32,7 @@ func TestOperationIDsAreStable(t *testing.T) {
 	t.Parallel()
 	spec := loadSpec(t)
 	want := []string{
-		"createDelegation", "createDocument", "decideTask", "decideTasks", "getAgency", "getArchiveRecord",
+		"createDelegation", "createDocument", "decideTask", "decideTasks", "dispatchDocument", "getAgency", "getArchiveRecord",
 		"getArchiveRecordContent", "getDocument", "getDocumentContent", "getDocumentSignatures", "getOrgChart", "getRegister",
 		"getRoutingRules", "healthz", "issueDocument", "issueDocuments", "listAgencies", "listDelegations", "listDocuments", "listInbox", "listNotifications",
 		"login", "readyz", "reassignTask", "recallDocument", "recordAgencyReply", "resubmitTask", "revokeDelegation",

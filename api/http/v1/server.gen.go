@@ -77,6 +77,9 @@ type ServerInterface interface {
 	// GetDocumentContent Download one of the document's PDFs
 	// (GET /v1/documents/{id}/content)
 	GetDocumentContent(w http.ResponseWriter, r *http.Request, id DocumentID, params GetDocumentContentParams)
+	// DispatchDocument Send an issued document to its recipients (clerk)
+	// (POST /v1/documents/{id}/dispatch)
+	DispatchDocument(w http.ResponseWriter, r *http.Request, id DocumentID)
 	// IssueDocument Number and seal a signed document (clerk)
 	// (POST /v1/documents/{id}/issue)
 	IssueDocument(w http.ResponseWriter, r *http.Request, id DocumentID)
@@ -658,6 +661,32 @@ func (siw *ServerInterfaceWrapper) GetDocumentContent(w http.ResponseWriter, r *
 	handler.ServeHTTP(w, r)
 }
 
+// DispatchDocument operation middleware
+func (siw *ServerInterfaceWrapper) DispatchDocument(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DocumentID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DispatchDocument(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // IssueDocument operation middleware
 func (siw *ServerInterfaceWrapper) IssueDocument(w http.ResponseWriter, r *http.Request) {
 
@@ -1228,6 +1257,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/{id}/agency-replies", wrapper.RecordAgencyReply)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/{id}/issue", wrapper.IssueDocument)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/issue", wrapper.IssueDocuments)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/{id}/dispatch", wrapper.DispatchDocument)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/documents/{id}/signatures", wrapper.GetDocumentSignatures)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/notifications", wrapper.ListNotifications)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/routing/rules", wrapper.GetRoutingRules)
@@ -2822,6 +2852,126 @@ func (response GetDocumentContent503JSONResponse) VisitGetDocumentContentRespons
 	return err
 }
 
+type DispatchDocumentRequestObject struct {
+	ID DocumentID `json:"id"`
+}
+
+type DispatchDocumentResponseObject interface {
+	VisitDispatchDocumentResponse(w http.ResponseWriter) error
+}
+
+type DispatchDocument200JSONResponse DispatchResult
+
+func (response DispatchDocument200JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DispatchDocument401JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DispatchDocument403JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DispatchDocument404JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument409JSONResponse struct{ ConflictJSONResponse }
+
+func (response DispatchDocument409JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument422JSONResponse Error
+
+func (response DispatchDocument422JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DispatchDocument500JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DispatchDocument503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response DispatchDocument503JSONResponse) VisitDispatchDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type IssueDocumentRequestObject struct {
 	ID   DocumentID `json:"id"`
 	Body *IssueDocumentJSONRequestBody
@@ -4105,6 +4255,9 @@ type StrictServerInterface interface {
 	// GetDocumentContent Download one of the document's PDFs
 	// (GET /v1/documents/{id}/content)
 	GetDocumentContent(ctx context.Context, request GetDocumentContentRequestObject) (GetDocumentContentResponseObject, error)
+	// DispatchDocument Send an issued document to its recipients (clerk)
+	// (POST /v1/documents/{id}/dispatch)
+	DispatchDocument(ctx context.Context, request DispatchDocumentRequestObject) (DispatchDocumentResponseObject, error)
 	// IssueDocument Number and seal a signed document (clerk)
 	// (POST /v1/documents/{id}/issue)
 	IssueDocument(ctx context.Context, request IssueDocumentRequestObject) (IssueDocumentResponseObject, error)
@@ -4649,6 +4802,32 @@ func (sh *strictHandler) GetDocumentContent(w http.ResponseWriter, r *http.Reque
 	}
 }
 
+// DispatchDocument operation middleware
+func (sh *strictHandler) DispatchDocument(w http.ResponseWriter, r *http.Request, id DocumentID) {
+	var request DispatchDocumentRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DispatchDocument(ctx, request.(DispatchDocumentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DispatchDocument")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DispatchDocumentResponseObject); ok {
+		if err := validResponse.VisitDispatchDocumentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // IssueDocument operation middleware
 func (sh *strictHandler) IssueDocument(w http.ResponseWriter, r *http.Request, id DocumentID) {
 	var request IssueDocumentRequestObject
@@ -5006,316 +5185,334 @@ func (sh *strictHandler) ResubmitTask(w http.ResponseWriter, r *http.Request, id
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1tjxzHlS74VwK5d8HuvdnF6m6SJrsxH1qkaPGORFJkU4bXpe2MyoyqiumsyFJGVDfLAoFZGLuDxXyx",
-	"MZgPg8UFRhD2Gjt7jTUWezEACWMAU9D/6PklF+eciMjIrMx6aVKSPSPAkNmVmfFyIuLEeX3Ol1FaTGeF",
-	"Esro6OjLaMZLPhVGlPjXgyKdT4Uyjx7AX5nQaSlnRhYqOopOJ4Jl9jmTGSuFmZdKZGy4YElaCm6E+zzp",
-	"RXEk4aMZN5MojhSfiugoklkUR6X4Yi5LkUVHppyLONLpREw59DeV6mOhxmYSHe3HkVnM4BttSqnG0atX",
-	"cfSUj8Vz+UvRPracl2OhDVPz6VCUrBgxacRUM1PYoR4zMxFMi/JClGzKF/ZnNhKXouyxB2LE57lhB30/",
-	"+i/molxUw5/xsTjTMIBw1Bl9Fx0d9ONoyl/K6XwaHe334S+p7F9+OlIZMRZl9CqOXu6Niz34eU+fy9le",
-	"gZPh+d6sgJfK6GjEcy3svE+Lc6HaJ54o8dKc4eAMvJXA3GGqs1JcyGKuGTw7ZsVUGiYNGxUlPh7JUht8",
-	"tnLC2GZtxssr80ykRZl17RpephN5IViJbzGZfTfb45Tr864hGK7PmcxixjXLpTYiY1IhFaQaFi+/iwG9",
-	"gk/1rFBa4Nn6gGfPxBdzoQ38lRbKCIX/5LNZLlMOo735V7rAVRYv+XSWC3ozo41zwXOZnfFyjGcsiqNM",
-	"GC5zbFzPh38lUhMdVcN9FUdToTUfw9dTYXjGDWdSM9vSEbMfwW/hV9UE/0MpRtFR9D/crHjGTXqqb35Y",
-	"lkVJ01wmd0kThZanPB8V5VRkrCgZZyMp8iwYBdtJmjNLdo9ZYueWDBSshWaCpxNWjEZCZVKNbTNcZexy",
-	"wrGfy7JQY3YpzYRJ0xsomMn9Qo1ymV6P4LBlztK80CKLQlKaidS0ny65ZjwvBc8WLBOpzETGdvhsVhYX",
-	"YhfYYjqZL4S6kELtv2fCpnZmmmYMGzmdl6VQhmnDjTjCn7pGOVA7STC9ZBfXRhVmIkqWTrgaC3ZZKMZZ",
-	"yVPBdhLXXbJrKfuwKIcyy4S6FmlVYc641nKshOigrdTMvpEBB3//lEx5nosS+rG9SMWGc4MXgyoMywoG",
-	"o0FCypKVRQ7Xn9D4kOd5ccmkAUKOHCmS3ZhZ1to2BV1MRaEEE7kGkoY08GR9BIxf8ZxGfj02QS3UyOp+",
-	"ZALapXuwmIkSG8MNApMCCubCCDpXKVdsCBvOlPK98IUTxeZKvJyJFLoYcZnPS4HHnwaX7PbY48JM4HjD",
-	"kPJCm2Psf8FybkQZ47hKMStKvMck3PBsJkottdE9GOLjwjws5iq79q4c4dch7VRRST3EXTLWH90VP0kP",
-	"+d6d4X62d0vcvr13j/fTvYPRfnY4vJXezu6I97NNSwHbSBVMz9MJK4Uu5mUqcJ9Jw4YiL9QYRRx3evlY",
-	"qHRh9xfOJtlF0jzli7zg2WlRfAyC0rUoNJI5yAPFGcpa9Rsol1NpzoYLI3R0FN0+uHVw926/X7+FSOrI",
-	"cU7YBJwWTvcwfg+Si/uUUVvv57R39QqMTY7npcjsAHaS+iRrlxEbywuhq+EiYV8oPjeTopS/FNfbd3Ns",
-	"QCgDrzYuG+APTCqS1YipuytggseWDQUvYUYopb07sR7XW6w4GvwFFJyrc1VcKvhdvJyBzMB2ksYU4Cg/",
-	"tyPnYy6VI9QFlzkf5uK6dPLfN3eVEzElsbISxAV48ZgB+8Ax4GDYtEDh6T2wM5aJmVAZHrdmt0QSN9q1",
-	"nM2SZ1YWKcxqmIsPlZFmcS0yeYHrbJaNaoRyhwBvMHYp8nyP3mRPHzw8YmlZaL1XipEohUrhEoOZwMvE",
-	"Fd/vSRTTmQE+hf9/Br+SGAK3JowHzqiBWwgGMBRsxkuNe602P8vcXig9n8G9ILJPRCb56WJmSXKNO2A1",
-	"2ZBUU6k1rOb/CAOdCJ6RRvceyeM7s6zczdX3gkz3BLn9sspzotxFYFXBTJYiNUW5iCuBEaVuaRakKmsm",
-	"MzjAIwn7MY5mJUgIRpLyIrN1s6KhPHoAdMjFmKeLM5ktjwzmWHXklDD6gH16/7PHbL9/ACrqlO3sH4Iw",
-	"WvLUiFLHLOn3+z36308PDpJddjkRqj47BryJGLSd/3DBpCHd14AOApfkpdSo8vrlj2otR0u6nFMIW5Vb",
-	"7OeGZvAKzOczKQz8u9nHZ9/8SrHZ5O3/p8bs/uTt79SEzSZXb37b1p2ep8AJinITGtolthPGY2OK4pwV",
-	"YOfgIyNKlpCGNVdG5klFDUdAJ2Uo0Wsbjem2PQTD4JoVSrDHJ6fPvWaJX7IdcSHKBUt6CUhvOU+t0egM",
-	"JGauB0oaxmczwUsNBEyyIh3lxWVPXJjeYN7vH6Y0N/y36P3rX/+XBEVB/+LLrtdArG6s8xn9r2OdiU6j",
-	"spi2z5dsJhlfMFOfvdR0npaJG+xOrz/ANgU1NYoj2OrcREdRxo1YGtIWVqJgibsMZJsPHbmQIT2dzbV4",
-	"jyN9FZpUfkE2FjxebqN97psucBfBunjusoLVBVPamb79mn3zm6s3f6smLONqsnvUwWOWmEpRsk+/+TU7",
-	"6N886B/03Vsf3brXu3Ord3gITLiDc/TvRWgAdDahw9txNOPGiBLG+b/8or9372Tvf/78P+4MBj3/x+7/",
-	"9B/a9iHN92NJxqIGLzZiqtuXeMpNimIGkkQKHcP6hbyizIi9+0bW8/TolR8gL0uOfzdMjsujecq1BpaQ",
-	"hHZJZ3mEr61RksSAwl4DPDBILhv4atsGx788kO7N80zM8kVggasTlXfcpA0mt7yx2tgvcDkp0My50kYI",
-	"U+JWFql3+7MJHdMZT885WGO4ZqUYzbXIjr2xjq7y/kGvvu8O+v1+S1facDPv2Df0jJUiFXJmGAhDbMed",
-	"lN0j1t9nvCzlhchi1j9wI4lZ/5CVYiy1ESX+ectbPGLWvw17b1YW41JoHbP+ncrCgGdIgWX8F1F/P4qj",
-	"PnDj/iH85xb85zb85070ees8xKzzWoSHjCt9CQM6Jh5suVrMjHvhkkuDVkTcj9zYxVu/6+i9yBOzdbch",
-	"BaZW7Gxhwygu3nDGIXgR9hBXTKq0mMK4nMHhiF1OCvxAo4Q24SrLpRrHAwUP0oKMOHDM4T7Ey0ZweEXE",
-	"TEg0CEjFLovyHJvlC83gbmNw/RR4ZfOBIpWI7aCgXZjJbo/hrlfalPMURs7GcHFZWc3qnzc0S9JiSu4e",
-	"vGbrB8oNrijrTGsVv/nIzu+pKOFUvMJt/Yi+POgvcyE3WWi3djvtGTkVbXzVfXFmaXIGNIHPvePm3lq/",
-	"DazHtjNp7CNsom3zfDDPzx+IVGpJXKFJ02n7vjpRzF23TBVGsHMxM27B3G66odlEahBENmMYWTCOVXP1",
-	"44V7AqzKXYdzAyfMOh9PSETXVzDSdSR9MjdpMRXLlHUtnJVCozPvy4jn+ZNRdPSLzSb/jL579Xm71R4c",
-	"XyJjrpuYOFNCbCRhUoMwq0TS21yOiiPhrMSbDdXqnZ/HHXeNG5w3CLtht43WXgEJsJEEjLki227w1XW0",
-	"aszh4j2nLzbaZVwzLZRZz9GrTbSCpYej6JQgHPk6rlj/OGbcsGmhDdvv94/JsUVjtj8XKhUbi2jh0OoM",
-	"03mg3Z9N9tkgRDX89RSAra6XKVBWD+rzf6IEo4dsJspqo8ESxY4HaNCft5NP2472qzXzdINcN8vnHeIS",
-	"ndP6gZHan5Xj4GhI448SOozAfKWFYAke3ORooEJfEfni4k6fUexMr//61/9lN2baekKlIfPmQF3KHLk/",
-	"m4h8duxPJRF3oY2YsrSY5xm+k4lcgn1AmthaIqWxxsiBCqQzmC06wXFOoAViq62SGZDvkdZz0c1m7VXU",
-	"eXjdCysO8Pvne969YxdLwhy+G66HTW99ySBRV94wNugFpEC9mA6L/P3cMNdn0k3uEiz8WlZrp9ulqRnD",
-	"00m7HPRcgJMTrU3hTuKKVV+hiTVjWkDokxF5KPYPiyIXHBlpMOK6ALtGo7s+Aw47XEOa6zBg5LyOKO+D",
-	"89aO+ruw3fsYcfDMH4rmerepx9a25oIVeMWBl0xVncqAvft1txyhw06KmQC2vGPQgnHpGLW4YUMWyNTK",
-	"WSnoCRB6t0bR5RGsIhk37dQClyVaJHhufUSNG+rxk8cfJsjJtEhLYWKWfHJymlR/nT55dIa/mGIW/Pri",
-	"5x+e0u98qIt8DofDPg4Vdmg+iqNPTk6jOLJNwb/c5613w/1agODDopwurzQczPa1ePrgIVx/tBBZjz0y",
-	"bDrXGOtSWrd8Ar6YPTIMo68IDz58WdsQQ6k4hrgtH1wbIrVW3bFz+MS931w331BMM2pdxFLYJWw5xjOu",
-	"9WVRdlyR7mltWv6TtRanuRZltzfDPY2Z6I174DdQZjJPtlXNfCdxNbI2MoSqbpNjMYqk4jmdxCOW0A8i",
-	"YXxcCqHZDp04bzlE207tRge7xUAVCmUpOVZSjXdRQoMBJEwoa1gBawB4EtiOEiKDfWNVbfD4g5RlJmKg",
-	"yFhHDZh5qRKmbQtsyNNz6AR7L2lcYF2CCExS+Oi3y4lMJ9QajhY3sCZXTbNv6Mj+M2E8w0elmPLyHDd5",
-	"LrgNRhgo5D/An3oDNVBPiDc6a1GXdYntPHjyycmjx+yPv729C+RFroWiAjbaZqiyY0yqnyBAwlizlg3O",
-	"AauvNfslbKcaoDZggIJhHgcBqPQNKy5pMkhTUXpbZP/2Lkx3oBJnPUx0fXreoWlVDKkquh0jOW2skxpj",
-	"tFChsDFlSjmcY3NcsWImFYryqmbWQmJyt3eIz9vYuXOpsoQlSLPdI/sPSzy0dAoDFKMeb+iBghe4waAn",
-	"iimjRzxn52KBXdC3Tx88PGaFyq0FuNASzgRYb4o8Qxs+Kg6yBDebNtLMDToeRwWGBs2RfH952gMh9fTF",
-	"p70YY9qg/XDvkyirmSloZLincDtDr+5ALO11v8H9lofzY7f8sd3ZIbVgubWNwADN1rqVYK2GZJitKxz2",
-	"kKPOASPFf8AIotjbv+KI9h8ZHXGj4VO3pPQqbpYoxhia1jtprUrPa6bclZ6S6s1X8Z+8na5D9V/JorvE",
-	"MxtSerZSTKuZlrYX1K5jiSzU2VBMeD46K0YdnnsrvzFThYPa2cBZiisPbhUrunTurEdLz2eivJAa42iR",
-	"nWdzq9oLnXJQrEGh760QQ1dYs9BHAaSzw9vGrOVpF4dL1b7S4CI1rZZnG+JG4ubSDCj7w+2BzdbUfTNs",
-	"b9K54DdrjDhja0Mya/0ZuHddr1sjnMeR48StL1eOvJZHF8X5auqoeW7j4ijHoLONDmpVG7L1sQ8K2ISa",
-	"bf55P3VP6lqfdrlcR7XFre2O1dtujbt7I8W0am2tfkXtrR5S99UQHoimhZA+BzvRDnE/zBDaRYmQV9wD",
-	"GSKGWsBb9naXmvFLvjgGfezTxH5yWUpjhGK2V41jg8av3vw/nF29+e2CfTFfXL35X9XuEYWmWt+KnAoy",
-	"CqXFTMRMgW2E+fGx0bwEJ2Go3fmHqNJ92npxbnc4/VFbYe7Dd5g0LAXeqY+tEQd+rjlxt1Gn6yd2Y0d8",
-	"cOHebnek1w5btw6FzlueGu3jHtx4NggMWBHHI1QWM/EyzedaXohNb9HG5g9OdPdBbj0bGM3UqrMlTsVI",
-	"GK+WFgX5C5tVUEULQAQYZ2kuyvNjlhRzMy7clyheYlgFHAbvmnc71PUSxZH7rF28syO4drBHa2SHH38o",
-	"srXe6xgxwfMzss129Gbn4gy4O/rqzW8gwOT1v6jdmIFIK9Ucc/iq4H4g5ELw8pj1iT8o5ghRG5HfFlKZ",
-	"O7eiNl+2GyM01z5CeMJMy1Cr5INea9Ppsp1qFeNumrWWxIou0TK03lfLs41wGbTbRgEU1CHyX7FCsfkM",
-	"0igaYX6qMPRG60bIwiOz8vLyL8JXpFOt4TF2jxajkUwlz5Hn0JdZ676oBm53jl/WruhPq4ssj+NDYNEU",
-	"1Y5nY8JnZCF1dhDbZczgZtOG9P2NTcwfUb8fKlO2hqCtdSHJrHU+5N05K9Tqz29oBmkOsHUY19us/3uL",
-	"6MSRdjEOrec+0M+HH2830HbSrIg5bvZZj/59l57hot9ARGA7n6KV+cGjxx/F7P6Txz89++zkcczAJVqP",
-	"y6zei1pv+1TOpMuBbw3YsM/Zjvr2K8nU5Or179SuNaUtnSrvSrGH9oYmf0pM7n20UF1SnLXRLC1mC6YN",
-	"V5leexw3E3rtMJ65YbedF1K7Oxd3KUmbrDU1Fiu1ey1zkZtDMSrKdsahJ/zg9p11Y3/+0Qm8Be93pvbD",
-	"E8fpghsYsiOkojyxDe+7zRyajp5VxInPr24d3nw65ZDLIxXY9sq3v0snbHH1+l/mu+2EQQ/tWvaz5NMl",
-	"6SBm52//wCby6s3fzHff9dzNZ9nqK5Yry+LRwt7F4je/beell71WrcCL0oce22DNs1FRto2xmDbFAEkS",
-	"N2XLuYtSw82ogzAcJoN3Y7S5c+8URuUJTzCeeG/cO27GztdFRO7CSyl4gZkCTPgg4uqEjpMLjkX52sm/",
-	"FHCgMVGFThWuXDhApoqOC7pNXfdhqshWq91bkX9ZPFuSVxvCoT87/mDbE1tfoZDP1CS42l6rpIpWFcOu",
-	"5XuxBwRtgSP++sHs0mwSz86HuPLXDWhfRw6cwrI+s6RpXEP0X35jhems9cF7YK5rGNSfGo/BUFap2INu",
-	"PbDtfK44lv6Q1Q/VurMZkGnVFvok8HE3J8mNtWSTW6ZkGrx1fFjMTaDO91oCvd9Vz1upgZ2Q/uWOmrv+",
-	"2c5PJ5Klk7evdxteknajzfV0sGvoCjtq/PYfwVrw9is1ZheQ9De8ev01aPM///nPf773ySd7Dx7UZdWD",
-	"/sGdvf7hHiZB/LDaw6yEVjLHvypX8enbr1I2llevv65itq2k6pakIYF/cPXmH9jjqzf/INnF1Zv/a8mV",
-	"tU7/2DTZdEPVAY+qQfPZfMpC3fkcbY+U7dyhX5w+OTt9hr+t0TTC9K+DevoXpHvBf84+b0/5em86Cagg",
-	"GGScC47hxOK4kgKX9IzwYG90o9aUjCraLTx2/mZ9F7E5oPAcfjU+72o2eftPLAN7998Ydn71+l/YpLh6",
-	"/VU6Yenb/1+NmYG9qr751ZTByWrhDmtsr9eWz4MDtCyqu5Ca/YObn37z670XHzx+kNTnGTypD/rWQauF",
-	"WHYQFncArC28wna++c23Xyk4g3/LNNAJju/V66+Lzp0Dou94D1KvDTUhW1OpAl33UuGL9emYQo33JsWs",
-	"Ppc7t97Djd24VLcQc1fdjtXO7ohgt4+7rAAWj6pFzV++NflGEw75XFf+XjKjSPDEKhVNjT2TegZpoU5r",
-	"k7qaSX3BbENRZ/LgakssvUMyr4vU21wvbN3NJ7T/ilG14apri+0sbdPd9QJYpcX4Ka3aE11pAD/DZW7Q",
-	"+ogl1vaasJ2WkwUqj8iIGxP3ENluPFBJZdSgD5e4s/sWtxgxcthidW9BItWZC5pLBmonTHPkXvOFF+kt",
-	"kSWxCwjCnkdS8Ryek5qawNCcwcc9tiiK+AJZYHxmoH11FxvFmInqK0hPMJOs5JeKMBl80JA1Ifn4vB47",
-	"qWiK2YoNbCOpBwqm6gLAkspSRSFrVQqFpDOZ4KvBFOkLaTRFuQXQV4QdF7hDaT1Rr3VrFMVRQOkodjFL",
-	"mQ9awn/SGOCxJSE+JrpQE24GURzZEa50ZD2nC7NLPHDDCzYN1z4Z1oVqkZGohSH9IN4qOhc2KpKfiwqF",
-	"wrOl/YPv15PlOwbhIe5Ui7d3PHw39tDvzQjaami6nsloFcP9TJS6QxG8oEd4/YaCGELyJEUpx3C4k6aZ",
-	"mHZ8xdUo7cq9XoWP2lMMAo2PzPQxm8BdURlMGvxvoBwnJ0lQ8Nxl5lM3Y65cwIZvLXB+19mNG1XIPqjf",
-	"Vs7gcQKX98iwyBDZhwIpMGWKOTzSNiU+ExvhFt2HF1/VkN94lklSQp/W2lztaY0eIoQn2WZ3ipKgeRxy",
-	"jN5lU7A1I9tqgfg0EzHtRS3byMM2tRo4LtF6g8147FBTsKywdg5pYh9rQ7cm7YT1YgUSsOq+bYdX9GvZ",
-	"25r0zylPJ1IJRGA4tuE6pVDc4qeWYq4h/+E+BiTe0GwqNbLNI7wSGziqMfPQUTELgbZi1kS5i1kDVwuu",
-	"/iaqW8wCsEvbuIewjFkNUtQ+JgTCeKAqCNGYJaFQfuYOsguWCkRXiHUXGfvk6vV/PY3Z6dWbXz+iPzAG",
-	"+vTFz6/e/O+n9heLWWnRwsgIW4bCr8hFaspCSbiBF07KweN4ZkkHQpPjqSmwMqGB08ixNCEvIHe3B/O5",
-	"EKUcLY6Y4dMZ4WAMS8Q9gkHOlSnn2oDUBy3b/REACdqkgh57TimaFhhTu1sRYreHmHyAQJxHrIYsh0Kf",
-	"xc+sc5IWvOAK3KzaCzZJpYbq2ESQW6ITBgg1QQv91rA9BQCvdSjdEGfT7YqGpuY3BfUUwP652baywwbq",
-	"wpKdvFtlhie4HHTeq7AtlMYzH2ZRjhGSzLQ79sLcmjUJMjCS4IM2flELgFiaC09NsWFwiJ0TQoZwYCCB",
-	"p8nZVSlB2Ory2oiZruuGIQBvy8w7FUNZOQ03VwZ1l6ALajiai0LmTAjvPOscsLvZsyP2za+v3vydGrO3",
-	"f2jrl35oI+n9vJhnH16g9Q3ecqQVFyhn22Qp1XOIZN6q5qLfehf7DWtP8Dacj56L7b7YXw9DY9wrsd0H",
-	"Fc3adtIjgNd4XpSmNViVEFESJniZS6GNx5CxCTq1GNaYJXvVJzk3PrAHlUWreJ1xk7ionyB7iN5jyV7t",
-	"PSUuq0ZYYm03CQDTaMPwT+OGknz05OTs9Ml9YHynH70AA+1ffnTyGP60/28w7ZmeJbv27+FioNyoG/qd",
-	"/TWKo73g38EA4Un9TzvCVhb0jrnLa5OV2Y5UkFI2zLtky5gZcEcO8yJFTAlCb52xUo4naEoBfyTb321L",
-	"e37VtnmC5PN1Cf1dwVbcrLWmAkMIUi6saobg5Zb4m/OPlTosjMj69q3dAhVDZ2OqRuRUiJisEPubalcr",
-	"rMdbmoxbzcOfPb3/dC2HqOfbe/XMji1clzZ+8TEYmIRuSU2tVEevsZxHn68bzYp8/8eFkSOLy9qV+70d",
-	"tFN3Hg3sMvtS7EMsJoRbuUW86Lotn3WGkfqZMmnzyGVWu0nYUEykgvt5d2WY3Co1LaToX0qVrdSKTlBS",
-	"RrhfH6SOl2q8DGXaFgjf7d0JDlLo6FmXAbW59zxIcapt9soLgMx6lUa2RKrl69ExHwhMh6R/6BWTIqdS",
-	"ZfSzvy6lZgoNXYnP+YLn8MlASe3TwnZscBDa43wWGlfWQF/LJgOhjUoSXNrsL4BLpUTOcGy+1AOog4o4",
-	"VlFaU7Ft1pv9jymbFmgGXzuUGf+Tc//6DyzEwTFLvBW3mhkJ9qiXgw7d/NDZnRtpntrbNxwt4amjG/4c",
-	"vOOHFsWRH0LrBRyu6fsIIArb+7NHwnxSju+D+rIqJWJTf5TLINmclE/K8VP7URslQSfaqrEXSpr1KBrO",
-	"E0jNh+PuoNDTIGuoTqQqzXCF0gUvWciAWsLPppmJVTpOJ5KYy07TXsOz/fg0cOAXm4cPr8iZi6OKGbUP",
-	"x/cdZr1qn/aKQZAuIrUSR9vvAWnyrgxGaTa8HqiR2KnYLfmKnSv/wvbSOBrDIcA48O4MEegKrMa89L5K",
-	"K96hqZqiEjAUSBryeWinM55+lCDmwP7BTRDs9k4/StqzMCzo5Ar6E5IpunuqlDPnlt9093WYL+JoxstO",
-	"SFNrPZGEAF65UzZc+BWI0JMuoMxngmfSyajXtEB/CLH5QRWHyuKcFOcJK8rAQGdhC1Rh2BwrNLRan5/Z",
-	"O6tTAexEBnBgZHiPk/ec8F71cQ0kYCtkAFNsZiAK0YwaLe+vjZdprJ4pOtYLzK6ddFmHgxxahf39f23K",
-	"vGof4DsFfxwz8ZKnJl/gGShGYKeVhpDi6A5K3kcUyHuMk2iN1NmMUq3gRIDEbpNIUm54XoyZANulS3sm",
-	"l1l3IOmqrEyfg+kTVFrTD8PkSxzJmuRB2xbIzTZUfXM9cBOHeaAENZzOGxoTNgdMbExnyjOBWsAK5r9h",
-	"pcbrJmv12qMcDZeqq0zBC/i5MgLBgQZjVYVVg8IPwW6AuAG+OtFwyG6+gqUwQkHPZ9NWrxzMiLb9HhrT",
-	"4C02KwsjUuMkvKpftpPcf/LJ048fnTy+/2GzTED15P1EBjhjZEd4gMXfkVPh3ZlSOeXSGQo3JxT2t7Wz",
-	"QQuWitJqT45S7YaEjSIdAlJvG/DwfgwVbXJK3fbQnXizFCnRTKJpbMbGSfFrEC5+nct93smqr19GgviA",
-	"3iY2GK6GP3c1+Zm1/D60Wyso8hul+iJqCpJJqi8StvPi9OHeXYpP4Lg/98jMDG5sLCySgGed7ZzcYjlI",
-	"dimfid0Q2YDaBqdrm2XDjepxK3pfAL5Qy5MoRsvRhBptzX/PvvnNN79SY7Q4V4kKPp5roAJYhmK0LPKs",
-	"a0buYsQAQB/PZwlhg9Gfe/PZyoGZiShY9va/SUo5kOwLGwK+PMym13sZGyKOqNP5rIOslPLSjkm5QmC3",
-	"mEw21LVTGF3qsBvmEtECicVV5ZrRu0lDrIvCFR7mJgCXrZJckYsVqUCWlYP5MSuObCZjwnZwEczk29/v",
-	"+m2mqyUENA+LRgDxFOCHfftPil3It/+kdikck8I0E7aTv/1aTXAlvyp2rX2T7Ado4ETmc4at0evf/n7O",
-	"THn15v/dHSgtgPsJbXFFTCmFi6mwbLG+NXD0sC/s4CKq5CCqnEXfVfs+KeZw698vVCbbTQFIuAD5BCFK",
-	"J/wiyF6a5wIWFBnsMbr6KF8wl9rQr0L7nNtVIvLmIDi1pJrNP3NC3uZfhACqXRr55q0tbVavgZ05HWjz",
-	"xoL8gi3AeFvOC26BZ/O8Ddv8ehlmHUZAEuE2hwi3Q3tuv3v1+RaZYhju0WFcyjm5gvAmO/YmCrQ8FsrW",
-	"0ynnaHkEH3Wei3xzccEO2ohZ26qBHrBhE9WpbJXSsCU30c9Xr2wbrrb7eZtZQVtts7roCnAFetuHgdTu",
-	"+YbGWID1go5rP7bDXjHd59UuW8apdLc9tHJDe6UCaBj7+Hm8ssQl/qoJlzcLk6A5fo78b/myb+Fv3ahq",
-	"HxWXdVM3AaYOF55AEBLySQ8jQz7ukeHl017iR+McvvSdVDh8iHbCwIjeympBrkpQg9+HdZW8hlKCS7kd",
-	"EmnUZUNHm7VTcIBYBOKK88GJwIzejxk3cG4sjyOArXVk3qli3qxSRxZ1Vxm4DofpwWdvEvIsEns7k++s",
-	"Qiar03/VRjZi1sKRVy+fqxcWhAU0q2W1L2MHzduNCImWakyRmjzPE1cMs3L7wpnRmJSjFjYGloKdXIIJ",
-	"PFNnxehsmrCdxJEt8c91TYeg7qIY7g34r1oAafHzVrGmc6dU67PEHVzHTAmREViGG2E7xUyxLfc8hVjU",
-	"9d69cONYvdkU2+wc28/yHP0JwI3ObS4lVmETPMMfaSVD35s0LjLRXoW4wXaXGd1KLNFuZ9fSLKxNqGX4",
-	"zz862Tu4fYdlciw06iVQgabcSzkcYfGybp+6N7p7J+vf3b9791b6k+zO7Xv8YCQ476e3b/Osv3+bHw5H",
-	"t0b7w4Nhf3j34CDN9m9nd9L928P+qN/n/bvRUqlLvjf6/Ms7t1615jo/F7q9whmVFF+TaEhVZbUpZpoN",
-	"BRq601TMtrLedlghnguVoRXixNZ0R6/fEfuAaqJTmVn8Fv8pkh47LQU3Fh2EB+USWqOD12a4wjvLLpVz",
-	"QXVsPXFsa20b+7mz792vjG/LhK7QAZY5AgRvO+i5zagJn1Aa3+bfaFGCFrZ80YuXHDTBKc/XpFG1ledV",
-	"Y1FiQJ2zGj748FlohozZZF37nWgkjWWpjHuWmH5ONYKEBPWjX7lwT8timItWY0TWzquD+K4WOkOCQitQ",
-	"LdWhYlNMvKvZhjF3wvvclK0PnFzyUqE5yCU/hDcPtobIJfjS+rBAmzPjB7g6WMuT5xkWDOiUn6sgO5/9",
-	"FEyLtBZwE7Bn5NiFUWjGS+FycLjKCH6fZ5lH7W6wb1qhFqHiocQcagecYlxJd2QOl5MCMCZgPzggKIyN",
-	"B1Bu0JxjZsq5woSKmAmVlgtgah5zYqP7c2kXtULBXawqVedT44ASCGAnVVoK2As8ZwQ1037PV5kiIyny",
-	"NtRfPzxGb/hwGQ5FqOfr2t1cC/MdfSbKTKatkHjO77CBCwFPwLq8T+3xvZr7ztXYRpKqgiDVGltEGi3y",
-	"kU90ay9LRRu8TSqDPBFJZVqrzCadHGPMiRyNMCoEwgKT5iolpBtxWpIbmlbChTvwuseohTR2SFtgNDVV",
-	"VptU5F0hbnu27Kiqv6i2L+LqUNaHtJKXuM2xzGqrK+PMJlKZM5zM0Zcty5JOuFRtlXzMZPsdG17cbZYx",
-	"SihrG0hTcLBvtpEgzbmEFC83p3Y3Iu1eIJEswK58Q7Obn8TsophjTh0Iu1YDt7ovMM4NpbAtLFSICm4v",
-	"uDqFwc1yVoIZvEbnDU50k6w26KbWTFOfNJy81kuXbOFlhg16nomSwqLa9xJkpa6XPvCtsC2Xk9u62s3J",
-	"YqXHs2DK7hJXVO+x1qzUtnwlRtVhDcpWVZIarV0uy5N3j8+EyjakF16bZ85t0kYweO4a3uBcBJtm6evG",
-	"CGu9L0+xSck22iPjat01OEcnmzWtyaC2nfF8XJTSTKat39uXrN+gnTgVA7VMUW9AoEbDra20TdU5DSpj",
-	"hP0s9JQDM9CQLNu+icSF6MieeXqSffic4QssEwZxNlART5SrbOk6/mDvgyiOPtg7xf9+7P7vBKVxJVp7",
-	"DoW69ylqFV3ZLRsUBrk2x9TFvEzFGphGR61xUVDEPY5n5SnfPLOnChq5zqVnzc1n4T3MjavvFIwd9yjW",
-	"U9Dun2TwbV1jPR/CUbbKbWX/+PD0+aPefdhfPeCicLm1ByhPxVlFWjeGakf7e7USQtq9idUny6IHyBJn",
-	"K275OJJT1HHfx8mnoWyutvuBw+qI83lHm5pfd+W9pL1OuKEBNknROu+4QdSWabiOW29P9/LZFrTa4rB2",
-	"Ttk+Qv6xTd8dAGl0E9VOgWO4sRfCmz3Wd314aQVymSUw/H+n4FxjhutOeMCO21bklOvzrnpt64I+farU",
-	"9oml9ot1hV/Cst5BOe/edmmLy9XTpGbZ/PqpiquiRwsXfVGoY8ymR/hpLKz60w9P2c2L/ZvuZX3zS5m9",
-	"upkWymCVxG0CTIkq2bHrzXfy9Mlz6gXesD24eSfXKlawso4Lflyv4dLATQ+Kt79z2YLWb69XoO4SK7jz",
-	"1DRK1LntJsOKdRh2PCxeWujTmquufUyUwtNiKjTlXCRVd95hNuEaK9LWIjvDS2gjrCk4zhuC7W+dV7pJ",
-	"ziz073Jlv0+EejQTFapKGsNKpELRcsKJN3EHFP07FJZemTRrr4oKQTPAcanDIARwCR2o1W47dXHwrpxb",
-	"V+fXs6Q6AW0+gREURGi0d4Vi1BjE0Nlow0ZxIDMvVYWEZ/EHY8yxdSF2mkkzUDut/Mi+g64rKHvbBaUb",
-	"V7V0uSuja1dOY88O9y92yIRJVUKXfoD3LJ6nwyaM61VrWwvbBrhC2FhV2PbYFahFujTL09qgiFZQ0x1/",
-	"/dhat931WoHyYXFWmkuzNGtnPVbYElvHKvvjon0RFjotXJ+ThWpj0zn0/2cfuxyw0uWTBcRKKgYUoIIe",
-	"s4ROW4Y1jCmnO9So4dOqhmjr+r0oOzJ4HBwLUyC25A6sxWK7NKBcGJrO/SMH+MLkdCoyaV0PblT0YRRH",
-	"8GkUR0FDURzZb9sHq7syGojH7UkVgL9dq37czvTt1x60OuNqsltPkrhRq27nddF+v9+j//304KA1gHie",
-	"52fdNdxJBC2YnhSXDRgHErYyydNSGpk2MJ4ejwFT+39T7HQCYNGfQZjv6eTb37eNobShw6tDOSgCbrOS",
-	"8wFhqhgtGG8DNgkr0kdbVKCvyGWH7fM0ls8P+kvTOag3z2EW1siM3n8ICaj+crkBUTHjX8xFFLdMDU9p",
-	"de8MF4GcC6FuN/NiLEm8RZqh7IStV/ObGDOLXr1Ca+GoJZ/TYkihqsFmfCbKXGgdSBuutD2c9zHcyITF",
-	"hCSQQvfY6URqdvL0EQLralFe0FDtlYvfjrkRl3xxRJCVFTROdfdBVo7rU8e+Hp0eKOIYAcKmq+hv2bUs",
-	"SUiNXbYJs1HYmlGIdxjSTaXgs+JSAaanPareYamxYvv9Ql1QKg3AIu4xrFPH7FVZKCidKWaGJUR8uIMF",
-	"z83klwkFp4Pys/hlwlw1floQWst4oBgrhoZL6Ja8aW0rii1h1OFWsSQw2v/0/MljAO+UQsPRYFrxc3GG",
-	"UTujCjGzx07hWpGavVASPNjs8cP7+P2ps1WQT/vZw/vs8PDwHvOKorYIzrDQJQaaksQwDUBLRyMtIIIC",
-	"pmu5B9tJ/mP/J0f9PgoAewwuaurC72+Y65cDuq0G0RH7Ra/X+zxmg+a9Bc8GUa/XG0Svkh7D2xPFEmZP",
-	"DJaWb96npmBjYZbq7Sh7q9KXU8GV9tcrtAivWfEPzXo9dgpv0tDp7NJqTYrS7OVU2ywrUPEbzmWeEW0W",
-	"xbwE92yv2lF1TNUY0UQRsFMabcHQY9SPjIVjheEAgWC9AhoAhWzgQ+NXC7IKv37Z6/VeAbUS+Dqh404B",
-	"C9BsiBuKvP9SmnSCynxi207Is7wMbkrT5wvt8FChwaxAiQD7T2jPua1BKPHOf+9UwlIgRblaAID37Zcv",
-	"PWVwfH5dqnOYSXSFewG35huHFcsLbY4wtWPBpEGwuZKEz1ymQmm8UOhiiSDNoJTCcFsskpAkPHf86PT0",
-	"KfC4KIi/jvZ7/V4f3gbZhs9kdBQd9vq9QwpmmyDrv2mZA/y7PVDQAi4c9PtBMedZWaRCayB5OVcKkjnY",
-	"I8PSiUjPNVNFADsA3N8T5VEGLN92GUeOhDiUg37f1tsxNiOJz2a5DXa5+Vc2f97flBVYV1SgWEvX8rpL",
-	"22N/4Z3TkhFQzYznWH84vDSjo198HuA3eiQx+GxIUKBjDfczzTH6HD6+SSy3k8T3iWoUU1ERju08Pjl9",
-	"HrNTMZ0VJYiVdIu7tOEYeB4fci126drgtaUSivE8txyMpxM4SjG73T8kJOJLqQXcjXR07QmA9wYqGAIZ",
-	"r1rRIgDIVWS0X+vra6f7rsuruLGLG0fG0mDLxa5QNFpWGx4ukJnAVcFKwm7QPWj+dv/wvQw2kyANpDO2",
-	"f/ATOI29/aOfHBweHrG0UIqyZGz2d/aeZnUS7iAb4uLXf/Vm9u2u3s0gCljhqnNL0+3prZJSeCgfSiMq",
-	"ygWK7qEVkwqKSpXmcwswVABzpaD84EW4coZCKKvEYUj5AvGMFywhkzxaFlBKqUyIi4GCQgFsKsoxxnSb",
-	"wlVeiFmi5ykc+wIMrslujyVfJD5frVETUaqBEhK+g2sGYcgurVyHr8JRipkcqwIkd4aiDbD+QE2pNJSB",
-	"2hlEQ7iOJbuYDyI2wmpNg2Z5qUEEhSPUYkl7w/RFNGjXqNt2LnOpzYlbOUS84VNhRKkx+2opQ6aactw6",
-	"R7Q7wLtfzAVmZNqr6oso3MhrimK9itv3ejW4m0/5WDyHyKkN30X5BzPErsF/NjuBSMUFbPL2I4hCGZgz",
-	"nRICh/tWv9/Vrh/ozQ945kBk8JP99Z+8UDat6JfERG5v0s8jizNNCPsVx1vblceqfvWqfhFq033WA1bi",
-	"3llmJmiE7OQoz1AK17VypDX+sSMVC47lri1NBH94CytfAIivSXrMO5+CFjDbmXiKrdlCQOicinwEPV9y",
-	"PVCtjITgDS0vYblU5ySJU4p2VVnWNoTsaqDA+MhNEjNdhAm2PMtKoR34IMy3yDOSgbWReW5lfiIKpnkN",
-	"lLW4sNoBrq9GBe0OURAeUutW/9YxDACfFkpAHQleeYkWwtBwmR0tMIUGNiKv5h47mg2UFdCdDC7TCYjQ",
-	"FIRpvVXYQ30968tZSTe3+v025jYWxNsW6zhbALcTcjiAiAOZK6mZpxLENfj0m1+zg/7Ng/5Bn1j+TvLR",
-	"rXu9O7d6h4dNJJSmdQs5JMZJegYpsyg05oDrqYNjHt5eC07VNj3YsZRWX+QXornNEfa9qtW4e+zAr5kp",
-	"4MvKotbF4dE9Ug14dUnHV98DJ+4S5sNT5rbt98qLb/Vvrf/ocWEeYr2AH4p5P7Mbhavlk7GadZPV6qa1",
-	"bHUy7+cOyyAwdWWBPazu03UsLJTBnPRBxW2sO29jKYvtDKIv5sDBMqkmTsoaqEGz9uIg2j323Az6J6XM",
-	"4UVpBDIQWVwDde+xJyp3L+mB8vY9EM2WbXxt3IveOqEX1nGwnyEtTMHyoji3uccsIMvWgtntfzOCWQAI",
-	"tFIwW0YA+l6Zwgan9aEvN/JDcYXnSzs35AX2ly5WsLkwV8fSswlMDR7RxSJapQD6lHbC8lFas0/ps0cP",
-	"vo9t2nVr0Zx73+P++vO4pn4qUEasg/htuydvBgvYfleZUvCpbkKyTcA3Qen/1gwHmHlg9dQ+F1l8Mee5",
-	"tfVTnzc0SyglMjm2hZQaiYhWsl9Q9Pdeymcwc2aKIu8Sc8MNft/O5vva57NsVN/m64GZWvd4QFmLdPfj",
-	"bq/v9gfOCRhsxKB8Xvem9246m4jfssc/fOkgeHnlnwbpaca1BlHLOlBC3yAZi/GfVbofGtoGKqlSt5Nj",
-	"HCyTIEty+C8WQQU9D7Q+Kk7n+yzKqkur4A3Urf5+5atDbXepVBsO1quxmi9sNTF7T5jLAvVW7K3VFIb0",
-	"IS1MaPNBkS22s/e6UUdHUSamRVjryvvwNzbo3i+FLQxmTbp15fDVd3gTOaSClmP6nPacVP9mrVcddvDn",
-	"dv8Sa24/IOEJnIem8QC9vvOKebCMcN+QbGLmoukRcDlfkDXciUcBdgf9UMW9oq3Ww+QjYNu0cAGVy/bg",
-	"YCjr1I4nNIwWgH6pa5UA2nSPAPWmVQXZ71BBNhiCq/rt1qlrCBWNvoNBhBTH0VREbxsLT428EGerDCld",
-	"mQ/fpVxa7YYuFapRoOFHvanDFJ7VzpVjFSWB8kSfE1JVRwg4AVBRbYUQp4pxWwB817prIbDXV3KUtpp4",
-	"Av9NsDKnzFlCrrBlfgKf6GLaiOTXcEdXB4UqtA6UnY3QbDQvwSbbY66esUYMPR8uBAZl4EsIMuFDVy2X",
-	"G6iKcRGkjTNb2P6CcjrgAysUoxQCMPxEzHjatF3pBHBe7eB3ud1hKtFRBBWy9/b39w4OT/v9I/wfxQiF",
-	"MF5H0WxSAPy8muxdcLU3mxSYHeUg/6PH48nVm/+DzSZv/+9ZrU5HrYrjAaYlImq47/ew3+x3Y5GiooM/",
-	"dZsIFvvfAStZz0YwjAQVEpH9iXOUrXWHW/176z+478rE/lA86zHKN+HJtxFU1bW9zMOWJR5v9ckQxr4N",
-	"xANjDqtPsJAPhA5pA94ha8gEySR25ZFt2m6vJc4EHtRO/FrPT7jpst71/DMrHTLfz/XcbTpCWgXT7P14",
-	"ON7dPQJErW3blefB3Yyd8n+Y57WtBiCVxaXlZo5l0V2NvBxDbi7JZVslQGBEM6YEYWFQabCk9plL0Uno",
-	"CwiNJqg5fABhpFg9SBoxdX7bzjyvrlgTLyJspFlUBEEmIF2Maac473KyNjw7tnmXhvfn6d9ws1jv4QhQ",
-	"aP9dxJ5UQRU3dBipj0WWS5EKZfKFA7Mnv11wiP0HK0TzFzMwx8H1BVZLNA7AAXCw4GQfC8GyMBoWAtSk",
-	"xUofCkiYuxR5vkcF6H1LzoEH5UByOZWGkOS1KUqRVUj4Va/W5DxQBGWCVyiWghZAXO2KNDljGAQJa7bz",
-	"4MknJ48esz/+9ta//vXf/fG3t3djLB2d+Dl4kO/kCFIN9lhQdiGskx0yl2P6P41cavcoDGBx1cEhRBrV",
-	"A5FrcTkRpaABe2A+jHhvlBCigsGuDkIjy3lUlNCoK28cu3nDD74dn8YBtJSazUqhBRYANYVXpoCzQVNt",
-	"CYy0pjSLoOAUakWUxBMzLcDmX5R21NAABtEHxSWWKOfTR3BkNA7KW1gEVIT8TZukgPzQXQxVWJApWOJx",
-	"43XCdtS3X0mmJlevf6d2AxKrwhMFWqOR9pjFiEUNTodw10gvUwfFPiZQbBPCKENj9ZQmE/s7By8c+Int",
-	"UIexLYJdr+steG7jlxnLpJ5Zhz9ScaB8gLLULJnOcyNnvDQ34fjswY5NrKX4ssDyhPqI+c2cwFAw3YQc",
-	"NgO141NWmhwYg5k46rJwFMVLqASP6TIAjERl1wNnxUAhkGrVFTEUpgsb0ESIkp43kIIzmtdCyxwsnh4o",
-	"U3KlR6IsMaB6oE7823NkOrBFLnAdKXuAyigfwbpaFlHYgAhVMPzOLvFAPYOGYKcNF2hLP2KJHd0ZL8d4",
-	"TBO2c6vfB2ph8i9sCKz0iB4AXs1ioDAnIkbrA6EiuwwKwHDGPBUEkoIGDw7gtynPidOdUWkY/HmgEoCI",
-	"tL/sAxdCMp+ZojjLeTnGBvYPd1eo+ZbDrFTyW7ZLhKg2aZFZWHgHumW/OrWZsQ2HV6P4Q/fLf4WVpWH7",
-	"3MSdRBfVpj6AYF5YrOW9aeyBZaNZ1W3/oKrdBIwUonQP7hDARdQf3RU/SQ/53p3hfrZ3S9y+vXeP99O9",
-	"g9F+dji8ld7O7ogK8/W9oCwTZOWtuwf7hxW4QuQY+TZR8l7gs3JClxUiuLDtWaKCK67H41oGPkafa8NL",
-	"i8Y8Id4Ng/k4AMJa7ufFs4/DcpRhmcBqPkuu0z9tW8j+Bl885QvgYKdF8TGcbPru9ibD0/PZrAA6fyIy",
-	"yfG0wccHB5t8bNN4QFr8UBlpFj+g9uiFkGUoBYyhxZNfByeAq79DPG1qmTfxnu329T6ia3g+Y6Zg+/1+",
-	"XdHCuug8z2MCwi2qshGu3CeEOldJoA2QHOw7IdSW2B4csuM5Uw6fZ9IwU3KZH1NUsbvaitLmEFnVtHLn",
-	"mmKG32JMtSYhjLzDTNr0Jrj0bWsapKqZKAN8ihpQghbKHLEkK5RIKgHaiSSJHU4yUN7nTJmPeJOLl8jI",
-	"Qf9dEBYfjTnAitELDVpyCjSA8Q8UzQcEH0ruw5bc6GoCstRWmKThiIyZS5mK1psPWw116mubtwNsFNxe",
-	"h6P99IDfE3tfZFEc3R3+JLuT3hZ76QVqQ5ux2w/m+Tluta3sze9PMw76hw3RmhtFhW7b9wvulR/dWS2m",
-	"YVLGKOOb5wzhzOH/6/VuNeOGNIQdFP93N2VfGwcKBshIThrD7K5S2OLVtuaNRwSAIcNgqdqYTWeYICK5",
-	"Q8kh3oI6j9SYD229aOKCzAeYkEHaN4bzgj4FSjy5d6ERaI+XPszFJxLSqU858jro6UFo8bMJIy5fw7G3",
-	"W/1bHVFfgcS7XaSX+/C7jmn0A1wjaP0Y6dUa1xjYVd0VReIvbmNbb3GbM0V5VYu9UszyqipLaykYBzXV",
-	"OGVe5oVQKu22O21ca4wAKCm/sPAK4EZBM2QCcBH+eBS8dc7OC80qM1+4aqBQDxEaxCDtIDWEjVRjO4Ui",
-	"+I/YgXf49kBaoUt494gl/TsJAUDlwlgIPJyfT+FysxpTntMxS/oHiVe44ZUZT88BrUDtcJ/wrJm7y3Z9",
-	"U37JsClEdahjb0Hb+wkovP1DQOLo37IgHP3bic3MrktLrq4mO2nsB9T0xWygLAKZhV/yZPVZXElq3SWo",
-	"1d/bbU/Qhl4pdeaZmOWLd2cq15REHNJQmDbVvxMFql//zuYqXzCjraSQg/fGBO/jZiURZEV4N+17TobG",
-	"KikwOHvuEvvRHf7D6GwpRaSGvG6Zc2EBQH9OHYeUZis2vWk8eqGq8okNXo0s0dmXpdEsnZclVSgUR/gm",
-	"4YEOFJgwUUhzRlowZ3jdw8l4KLDEaKwPUKvQE1nFbQ+UtwcTS7Wp+faNWgMubrnHEjuFhGFcEEEMDpTg",
-	"ZY4gAMqCUiTuE4R1cbootEUW0SMmOwLvg0PkQu9tkw8ILGXvMzcEMt4E6C+OvoQSRaZYfe7YLffPa8zf",
-	"661YCnchDNvxTtnK2DtQPuYfPLC4HuHz0GhuqeezX0PTQTXB3TBzl6FJdQTHzCq5FaVDQ+2xK0QzUOE1",
-	"i/V5q+b6LUZi6xH22FRBzM5ALSv7VQT3ElFXibfXzWcIL6R4GaNUppNq8Qo/iSD1dSLCU9PldK6Kj24n",
-	"FNstt3V8yPtKtwjyLGo2S0vuvQdSd1fOTLgxPJ2Qq8AvKzovgCwsIagvmeH/iz3605KKfuuBsb+eKF01",
-	"eoxtQVN/MdjI5rxHpwQaHUQrDahx1Dj0q8vS0haNnfc0aSxfYwY0infYC6/+bd3tP2yaTODxDq6Apw8e",
-	"6q2u4zXW1BPLp8Mi8cu9uixqMr0GMkLDe2p9p8G1uWNFDHeDxKwu8AdqDw5E7x7Vr72mU9360i2QcFX1",
-	"uOYaN5rpxXRY5KDP7R/c/PSbX+999vT+U/DrhQJAo+KXrUIVN+AxbkAOdM3HG35FVeekYpwQz5irNhOT",
-	"+zToDQ28FBiIlxHd41ZCAZYmcaKqShd1A7GzJtuMCyscqKXpI6YO7JwholfQ2tYjDQLXLfC+gUpG7pSg",
-	"inW4exyusCqMXzJTsKGTveyl7LWzgUL17JjxNupai7EVLGzioO3ev3Vm72ir6cU1gDmpLaF6rMa/fTHE",
-	"7jVSsB6QhOh5vQpsgDYkwMiprfoH7s6BGkI6JGU/CGaKGeGRAC0xImk/hpetLFONBzl/xrSAq9yIfLHW",
-	"8P3Dqap+0EEVmo0Yf9Ms/l2awQMT+FqP52W77P+jyvmnYGbnTQP7dezqN0sBzr3u6wz3A9mq8LRnJb/U",
-	"DTT6sph6oxnlOweJHQgAROE7Ndu7wEBvjeFJENiaJYCSkQpXOdKIGV57VFK/xlkmHINRx3Nl7fqmKPCq",
-	"YDsV+4zZCuMWz/MfnF349I/nxdXrrxTLr15/JYGyBXv7B3YuIaiNTa/e/J9yG+A/mNoP5GDbxLTVqEdA",
-	"K/8jP/kh+MnP7GkOZRNrbZBBKdetuEm9TG1naHutSHGJ1YxbZGQ40dqgGLdDF481GNHA4oHy5qMqGMdb",
-	"knYhPSQTmG8WVOjEYEVRXshUHKG0QYimgXCDYQ+2wlNsg98Nw0JPmgI1qYoxCCbo8MfYe18vcqDqQqtm",
-	"ep5ObAEa1i5RWSEaK0g5Uy9W6gJQs3RSlNq+UFWKumElXmkWNqrCVZZyIlYoh8UVA/alvI7xu0sLr0Zp",
-	"93XdvSrZXHc3EOxmtdYOLRpS7wiX2UdgJFb+RHnIC9/E+vQaS8/zWm3bP0mXZrMkdwfXa9nvvX/jiGGf",
-	"tUCZkF/bb6TVnAUh8Tdy+5Oc0dSCfbaMyxeNGdmQMffWFm/CoFzIhMWSAYkuSpNQNksAgfwQC8VpUMuH",
-	"UkF8rC3r8xdwo4L56uAOVevAH5KByj24Lf1uhzjjlIYgSz8COFjw0MXvUnQ6VKxC27nEWCFbBiiDl2uI",
-	"8EORF2qsHcuA4buyXVanHBXlMUUn2AAH+xYGKGoLwIECHJ360pVk6cjYeYSrsiZbx9bKIioULhm+mwYd",
-	"plRL5TbzXVAScZvOw6wXlzxIlViaJVggjssVXukaH63tlsN7smJEDioB8qxjf20k92FYn5087hyIrVjV",
-	"gdy2DWBBy6DsRsIr1KcYQMaKrqFjck1V4lihrANmt2u43KFwbuOzffSgbeCnPobPig+w7F39wsbfuFfc",
-	"6M+Jp/9ZJoL5WlIrk8AqRe3fURaYvxqq2Qd3Ef3t7yFVGH93d0u1P2tGjtX6AaW3jgh5ZI9aUBwTPpnG",
-	"EK86lSoTpXbSOPecMmZCpzyvkFUsi7SNYXYQxKCp4tKVnYnts1ocAUKSgxlYMX7JFzFcbZQKSPZT8NnA",
-	"vFOh2bgYKDefQo3keF4KNCJaUGWxNwVnXlGy558836VYnUIJMi8aNp91XSWPa4TdVsL7Ezxx4YTWn7za",
-	"vvr3ePhUY/07zl9RjtMJL81KhbKRGk2+/7mSRsceoUBTnUNQUqiOhX8SU+4yRphZD7cpKp9FhXmgGU+9",
-	"kCktHHKHFvOkHN/HcX+HO8730aF3FOWYIfF6f16b5fmkuFxWl1NLzs68emcF0De/dP/sDhx+WkqUuVRl",
-	"PehItLehHZRFilptEG0CkYT5fKo0eyDSUgh2SDDgNx9/8+u9+0/ZzgncCZl8yR59tov5pWkph0LHFFuS",
-	"1cvTteTU6qs3f8+++c03v1Jjdv72DwzdisOr118rl/h6xB6P3/7jwv7J/vjP7HmVFgt/nr79KmVjefX6",
-	"a/bHf4YsSngeY2sTefXmb+bwErVhJm+/UmP66J8Uyws0Sl68/Udmyre/SycMwJDx/W9+/e1XCipP/C2b",
-	"FFev/zllavzt76/e/GeXXmr7onYBxubqza9wOH/59g/VK+ynE8nSydvXSymxKycud482mQUMYN1EHrth",
-	"Q0vwd5UhW59nvDRDGk3+7e/nAWHh76s3X6uxffzHf96SBlQJYD5zNECTcPb2v0laQ8m+sJDUbVuhvvSN",
-	"+cdMN2gGc6ooFrP026/YF3MOFcgUm7z9RzXZZq2hbOJ/lmyC9uzGYGFLkU0bkLT/oeXx0noG8zMl7N4c",
-	"m68TbKCeQeY6t0FSleJCsa8YMeyjZ+EMs53qyN0ge9hujDVb3Knbcy5xKjgTwGxg5n0QjgmWggBTC35P",
-	"TAGu22FhJrZUDdgt8U+bx5/AKKCEzAMEzIKRu6pkSZbdnE5vLhaLBRTDS1J9geFtUMTu1v7dPszjxenD",
-	"vbsOehBCdvZwnKjPoodcz0rBMz0RwjBdjMwlL8FcNyms46ZiN+iZZWlRlgL42TFLMOUWqiHeYjlXmU75",
-	"TFTx5qNCGT1QYjoUGU6rdBWSZsBNe2wQVRt7EEFDuRgZNsy5OveWGZvzX0IUAIilbvKVDdZFclM1Q4xi",
-	"iF0SfJBDFhRKBKkXx+CZuT62lzz+CjnUKxLPwLICiczuY1uih1h+xo3AXDSMrKrVmagMpl7cbMl97pAQ",
-	"XN7fWjR3DE7zQ/PUbscmKqtWuxGKVvuQqAFAfOrSuVOeC5Xxkg6UvTZ9yEQYA2WThVvUcfh0XZkLOYUq",
-	"t/fu3buHZS7oz4N+gMKIpnpRdg2ULFq23IU9jmFti7hxKKt4v332n7ia87JRmxaR1/qHe/39DisDMIKt",
-	"il+0jjvn2ww7pmKNpC4SKwpmcrgPsonAdP/WuRx2zcUU7zYT4l8huAVWS0lcrF8r/aiTbXerrUb7PYRP",
-	"xhGm76f6Ai2rpRbmL+ZmtHf3vcRhukMUk/cF/TCmYJpfEBayO/nvHqLJgwBNb2vUBUIUDrnay4Tagx3S",
-	"g0XcKDKz4+M1EZivfsyobOo/qJswHsTgaXb/+WewAZ4+eBiqQPaFQF+2WtHNcp6v8cLiG6ysQbxU4hPs",
-	"EdyEYMt14J3SaBcKKzJqADA/8sCXir/GDVlMGl+nxYcTGjHTNqnc49WgqSnANEXFC/R4t2W95wbQl4sS",
-	"I+9BCuuxitu70h0DBUNhl7LT02jhbZ4hqb7Lag5hP10Hf55b6pB3xJL5z1Vzd9uKpuXAj1dp72j3uenR",
-	"XbtDkh6gYTMELGjq7b66tgMvcGB13pVmcQwGqrhUcYBkEFSzpvFgWIMb1Cocg4FqAhmwZRwD19BqKAMn",
-	"YjaxDGqp6d6rWYMyQBMwVrFEUIOBClEN6B6m725o21oAcMBW4RtAnc0F28FjThcBS4BEZ1ThjVxmkGJi",
-	"TdoCQoPb4BAGqomHwDIBhXTLJUAEO9bWKC5ayFNrvL8+0kG1337xZWTt4NFR9M2vr978nRqzt3+IYv8S",
-	"gflAJhNuZH1+hig4t7N+uj/6idhzD1/FYVP3r17/FvTYN3/P9BzC167e/B3T335Vb7gUWIA/bPcevzU8",
-	"SA+zPfvs1XZgCw9s4z8g3kI1hI0hF8J9/SPkQgebPaGNBueL9oYHXbBuJUJa6LaqtzC3bob7zCdpt4RV",
-	"MPyfy6yQpfUmMhoihVuprJF6xyjLyoUoATulCH2pxsd2SvAAvwzDRm0lNWzM5kY4vzVGHgXuNDAJEJNA",
-	"vlLnTRAdemgD4iFIwOYq7tRYWncIacV8NoEUptFlJE1heTjHtDHU4zsDGb4mS9ycCW4BNv6DsqI6G+qG",
-	"G6e3fgQb/6FDU5fZG8dDtBE/KwWd8qndNl1pWhbcszM3a4xQE1xRlIAHhcDDXMFcODZEzsWxMJpxxG/D",
-	"97xAhS51p7wQAEaRU0oaMhtNKFpu7BgNbxOPMMi1kWPEghSjjgL72E47h1rjLoeP3jW4fZmHpJO3v2Mf",
-	"vP2vasJeXr35Hcvf/gGkPDSMFI1CB9sUusd5/glHvNM+qJAcIGTjR67yQ3CVj1DM8AdYF1PhzteGjEXP",
-	"hwiAukpYOrHeAQ561YXUIsEeCWXBZdJ4kYjCxG2y4g6WjkYIVUgiJFxZhxGdy3OEALTBdawoY1+Hlttg",
-	"9IrT+ALhEOAZW+Q65GXky2KJPaEW+gDTbVDpKjGyVjTwa2y8aIHFXrCxUSn0xAp7rRwIiWW+Ow7UAd66",
-	"KeOg4W0Oo/oD5clICxsklYVe/nfPO34EFd2wYjdu8DrYuj3ao6LKT2ljffXSd19GVOXxZA7Kxi8+h2OJ",
-	"OAitCg+A3ObAL9JzB4NrRRZILGblXCVRHM3LPDqKJsbMjm7e3D/4Sa/f6/f2j+727/bx2NshfdlScRAz",
-	"wxUAWhusHlmvQRmEGcNwl31SHm11CWqVrK8UfUFRkmZSFvPxxAt/cbvGGnTq24o6Hac2tCiUJ0O7rzdI",
-	"Ba3Swiy3uFyA2VomTSnFxVJR0LBJ+37HMGvW27gjFAv7atTZC2Llgs5scy2dkacjxOSPKwiCajn25rPK",
-	"sc92WkOtYhaGWvWWPeJda0IlDQqqLb1U3l6znenbr135d5ZxNdmNvWAPhvowDUvPU2AARVmjtSuLv9z/",
-	"xxAzL7SLauCZxL9mZTEUlA1P12phAx8KrJJv6Jegi4ngOWz3z1/99wEA",
+	"7P1tjxzHlS+If5VA/u8f7PbNLlY/kBa7MS8oUrR4RyIpsqmB16XtjMqMqorprMhSRlQ3ywKBWRh7B4t5",
+	"I2MwLwaLC4wg7DV2dow1FnsxAAljAFPQ9+j5JItzTkRkZFZmPbQo0fYIMCx2ZWY8nIg4cR5/54soLaaz",
+	"QglldHT8RTTjJZ8KI0r8636RzqdCmYf34a9M6LSUMyMLFR1HpxPBMvucyYyVwsxLJTI2XLAkLQU3wn2e",
+	"9KI4kvDRjJtJFEeKT0V0HMksiqNSfD6XpciiY1PORRzpdCKmHPqbSvWRUGMziY7348gsZvCNNqVU4+jl",
+	"yzh6wsfimfylaB9bzsux0Iap+XQoSlaMmDRiqpkp7FBPmJkIpkV5IUo25Qv7MxuJS1H22H0x4vPcsIO+",
+	"H/3nc1EuquHP+FicaRhAOOqMvouOD/pxNOUv5HQ+jY73+/CXVPYvPx2pjBiLMnoZRy/2xsUe/Lynz+Vs",
+	"r8DJ8HxvVsBLZXQ84rkWdt6nxblQ7RNPlHhhznBwBt5KYO4w1VkpLmQx1wyenbBiKg2Tho2KEh+PZKkN",
+	"Pls5YWyzNuPllXkq0qLMunYNL9OJvBCsxLeYzL6f7XHK9XnXEAzX50xmMeOa5VIbkTGpkApSDYsX38eA",
+	"XsKnelYoLfBsvc+zp+LzudAG/koLZYTCf/LZLJcph9He/Gtd4CqLF3w6ywW9mdHGueC5zM54OcYzFsVR",
+	"JgyXOTau58O/FqmJjqvhvoyjqdCaj+HrqTA844YzqZlt6ZjZj+C38Ktqgv+pFKPoOPr/3ax4xk16qm9+",
+	"UJZFSdNcJndJE4WWpzwfFeVUZKwoGWcjKfIsGAXbSZozS3ZPWGLnlgwUrIVmgqcTVoxGQmVSjW0zXGXs",
+	"csKxn8uyUGN2Kc2ESdMbKJjJvUKNcplej+CwZc7SvNAii0JSmonUtJ8uuWY8LwXPFiwTqcxExnb4bFYW",
+	"F2IX2GI6mS+EupBC7b9lwqZ2ZppmDBs5nZelUIZpw404xp+6RjlQO0kwvWQX10YVZiJKlk64Ggt2WSjG",
+	"WclTwXYS112yayn7oCiHMsuEuhZpVWHOuNZyrITooK3UzL6RAQd/+5RMeZ6LEvqxvUjFhnODF4MqDMsK",
+	"BqNBQsqSlUUO15/Q+JDneXHJpAFCjhwpkt2YWdbaNgVdTEWhBBO5BpKGNPBkfQiMX/GcRn49NkEt1Mjq",
+	"fmQC2qV7sJiJEhvDDQKTAgrmwgg6VylXbAgbzpTyrfCFu4rNlXgxEyl0MeIyn5cCjz8NLtntsUeFmcDx",
+	"hiHlhTYn2P+C5dyIMsZxlWJWlHiPSbjh2UyUWmqjezDER4V5UMxVdu1dOcKvQ9qpopJ6iLtkrD96T/w0",
+	"PeR7t4f72d6RuHVr7w7vp3sHo/3scHiU3spui7ezTUsB20gVTM/TCSuFLuZlKnCfScOGIi/UGEUcd3r5",
+	"WKh0YfcXzibZRdI84Yu84NlpUXwEgtK1KDSSOcgDxRnKWvUbKJdTac6GCyN0dBzdOjg6eO+9fr9+C5HU",
+	"keOcsAk4LZzuYfweJBf3KaO23s5p7+oVGJscz0uR2QHsJPVJ1i4jNpYXQlfDRcI+V3xuJkUpfymut+/m",
+	"2IBQBl5tXDbAH5hUJKsRU3dXwASPLRsKXsKMUEr77sR6VG+x4mjwF1Bwrs5Vcangd/FiBjID20kaU4Cj",
+	"/MyOnI+5VI5QF1zmfJiL69LJf9/cVU7ElMTKShAX4MUTBuwDx4CDYdMChae3wM5YJmZCZXjcmt0SSdxo",
+	"13I2S55ZWaQwq2EuPlBGmsW1yOQFrrNZNqoRyh0CvMHYpcjzPXqTPbn/4JilZaH1XilGohQqhUsMZgIv",
+	"E1d8uydRTGcG+BT+9wx+JTEEbk0YD5xRA7cQDGAo2IyXGvdabX6WuT1Xej6De0FkH4tM8tPFzJLkGnfA",
+	"arIhqaZSa1jN/z8MdCJ4RhrdWySP78yycjdX3wsy3bvI7ZdVnrvKXQRWFcxkKVJTlIu4EhhR6pZmQaqy",
+	"ZjKDAzySsB/jaFaChGAkKS8yWzcrGsrD+0CHXIx5ujiT2fLIYI5VR04Jow/YJ/c+fcT2+wegok7Zzv4h",
+	"CKMlT40odcySfr/fo//97OAg2WWXE6Hqs2PAm4hB2/kPF0wa0n0N6CBwSV5KjSqvX/6o1nK0pMs5hbBV",
+	"ucV+bmgGr8B8PpXCwL+bfXz6za8Um03e/D9qzO5N3vxWTdhscvX6N23d6XkKnKAoN6GhXWI7YTw2pijO",
+	"WQF2Dj4yomQJaVhzZWSeVNRwBHRShhK9ttGYbttDMAyuWaEEe3T39JnXLPFLtiMuRLlgSS8B6S3nqTUa",
+	"nYHEzPVAScP4bCZ4qYGASVako7y47IkL0xvM+/3DlOaG/xa9f/+b/56gKOhffNH1GojVjXU+o/91rDPR",
+	"aVQW0/b5ks0k4wtm6rOXms7TMnGD3en1B9imoKZGcQRbnZvoOMq4EUtD2sJKFCxxl4Fs86EjFzKkp7O5",
+	"Fm9xpC9Dk8ovyMaCx8tttM980wXuIlgXz11WsLpgSjvTN1+zb3599frv1IRlXE12jzt4zBJTKUr2yTdf",
+	"soP+zYP+Qd+99eHRnd7to97hITDhDs7RvxOhAdDZhA5vxdGMGyNKGOf//Iv+3p27e//TZ/95ZzDo+T92",
+	"f/Kf2vYhzfcjScaiBi82Yqrbl3jKTYpiBpJECh3D+oW8osyIvftG1vP06KUfIC9Ljn83TI7Lo3nCtQaW",
+	"kIR2SWd5hK+tUZLEgMJeAzwwSC4b+GrbBse/PJDuzfNUzPJFYIGrE5V33KQNJre8sdrYL3A5KdDMudJG",
+	"CFPiVhapd/tXEzqmM56ec7DGcM1KMZprkZ14Yx1d5f2DXn3fHfT7/ZautOFm3rFv6BkrRSrkzDAQhtiO",
+	"Oym7x6y/z3hZyguRxax/4EYSs/4hK8VYaiNK/PPIWzxi1r8Fe29WFuNSaB2z/u3KwoBnSIFl/BdRfz+K",
+	"oz5w4/4h/N8R/N8t+L/b0Wet8xCzzmsRHjKu9CUM6IR4sOVqMTPuhUsuDVoRcT9yYxdv/a6j9yJPzNbd",
+	"hhSYWrGzhQ2juHjDGYfgRdhDXDGp0mIK43IGh2N2OSnwA40S2oSrLJdqHA8UPEgLMuLAMYf7EC8bweEV",
+	"ETMh0SAgFbssynNsli80g7uNwfVT4JXNB4pUIraDgnZhJrs9hrteaVPOUxg5G8PFZWU1q3/e0CxJiym5",
+	"e/CarR8oN7iirDOtVfzmQzu/J6KEU/ESt/VD+vKgv8yF3GSh3drttGfkVLTxVffFmaXJGdAEPveOmztr",
+	"/TawHtvOpLGPsIm2zfP+PD+/L1KpJXGFJk2n7fvqrmLuumWqMIKdi5lxC+Z20w3NJlKDILIZw8iCcaya",
+	"qx8v3BNgVe46nBs4Ydb5eEIiur6Cka4j6eO5SYupWKasa+GsFBqdeV9EPM8fj6LjX2w2+af03cvP2q32",
+	"4PgSGXPdxMSZEmIjCZMahFklkt7mclQcCWcl3myoVu/8LO64a9zgvEHYDbtttPYKSICNJGDMFdl2g6+u",
+	"o1VjDhfvGX2x0S7jmmmhzHqOXm2iFSw9HEWnBOHI13HF+scx44ZNC23Yfr9/Qo4tGrP9uVCp2FhEC4dW",
+	"Z5jOA+3+bLLPBiGq4a+nAGx1vUyBsnpQn/9jJRg9ZDNRVhsNlih2PECD/rydfNp2tF+umacb5LpZPusQ",
+	"l+ic1g+M1P6snARHQxp/lNBhBOYrLQRL8OAmxwMV+orIFxd3+oxiZ3r997/577sx09YTKg2ZNwfqUubI",
+	"/dlE5LMTfyqJuAttxJSlxTzP8J1M5BLsA9LE1hIpjTVGDlQgncFs0QmOc4riiFptlcyAfA+1notuNmuv",
+	"os7D615YcYDfPt/z7h27WBLm8P1wPWx660sGibryhrFBLyAF6sV0WORv54a5PpNucpdg4deyWjvdLk3N",
+	"GJ5O2uWgZwKcnGhtCncSV6z6Ck2sGdMCQp+MyEOxf1gUueDISIMR1wXYNRrd9Rlw2OEa0lyHASPndUR5",
+	"G5y3dtS/C9u9hxEHT/2haK53m3psbWsuWIFXHHjJVNWpDNi7X3fLETrspJgJYMs7Bi0Yl45Rixs2ZIFM",
+	"rZyVgp4AoXdrFF0ewSqScdNOLXBZokWC59ZH1LihHj1+9EGCnEyLtBQmZsnHd0+T6q/Txw/P8BdTzIJf",
+	"n//8g1P6nQ91kc/hcNjHocIOzUdx9PHd0yiObFPwL/d5691wrxYg+KAop8srDQezfS2e3H8A1x8tRNZj",
+	"Dw2bzjXGupTWLZ+AL2aPDMPoK8KDD1/WNsRQKo4hbssH14ZIrVV37Bw+du831803FNOMWhexFHYJW47x",
+	"jGt9WZQdV6R7WpuW/2StxWmuRdntzXBPYyZ64x74DZSZzJNtVTPfSVyNrI0Moarb5FiMIql4TifxmCX0",
+	"g0gYH5dCaLZDJ85bDtG2U7vRwW4xUIVCWUqOlVTjXZTQYAAJE8oaVsAaAJ4EtqOEyGDfWFUbPP4gZZmJ",
+	"GCgy1lEDZl6qhGnbAhvy9Bw6wd5LGhdYlyACkxQ++u1yItMJtYajxQ2syVXT7Bs6sv9MGM/wUSmmvDzH",
+	"TZ4LboMRBgr5D/Cn3kAN1GPijc5a1GVdYjv3H3989+Ej9off3NoF8iLXQlEBG20zVNkxJtVPECBhrFnL",
+	"BueA1dea/RK2Uw1QGzBAwTBPggBU+oYVlzQZpKkovS2yf2sXpjtQibMeJro+Pe/QtCqGVBXdTpCcNtZJ",
+	"jTFaqFDYmDKlHM6xOa5YMZMKRXlVM2shMbnbO8TnbezcuVRZwhKk2e6x/YclHlo6hQGKUY839EDBC9xg",
+	"0BPFlNEjnrNzscAu6Nsn9x+csELl1gJcaAlnAqw3RZ6hDR8VB1mCm00baeYGHY+jAkOD5ki+vzztgZB6",
+	"+vyTXowxbdB+uPdJlNXMFDQy3FO4naFXdyCW9rrf4H7Lw/mxW/7E7uyQWrDc2kZggGZr3UqwVkMyzNYV",
+	"DnvIUeeAkeI/YARR7O1fcUT7j4yOuNHwqVtSehU3SxRjDE3rnbRWpec1U+5KT0n15sv4j95O16H6r2TR",
+	"XeKZDSk9Wymm1UxL2wtq17FEFupsKCY8H50Vow7PvZXfmKnCQe1s4CzFlQe3ihVdOnfWo6XnM1FeSI1x",
+	"tMjOs7lV7YVOOSjWoND3VoihK6xZ6KMA0tnhbWPW8rSLw6VqX2lwkZpWy7MNcSNxc2kGlP3h9sBma+q+",
+	"GbY36VzwmzVGnLG1IZm1/gzcu67XrRHO48hx4taXK0dey6OL4nw1ddQ8t3FxlGPQ2UYHtaoN2frYBwVs",
+	"Qs02/7yfuid1rU+7XK6j2uLWdsfqbbfG3b2RYlq1tla/ovZWD6n7aggPRNNCSJ+DnWiHuB9mCO2iRMgr",
+	"7oEMEUMt4C17u0vN+CVfnIA+9kliP7kspTFCMdurxrFB41ev/y/Orl7/ZsE+ny+uXv8vaveYQlOtb0VO",
+	"BRmF0mImYqbANsL8+NhoXoKTMNTu/ENU6T5pvTi3O5z+qK0w9+E7TBqWAu/UJ9aIAz/XnLjbqNP1E7ux",
+	"Iz64cG+1O9Jrh61bh0LnLU+N9nEPbjwbBAasiOMRKouZeJHmcy0vxKa3aGPzBye6+yC3ng2MZmrV2RKn",
+	"YiSMV0uLgvyFzSqoogUgAoyzNBfl+QlLirkZF+5LFC8xrAIOg3fNux3qeoniyH3WLt5JPYN4mMAa3eaW",
+	"SOVMOh88y+w3J0y84KnJFxjTVoxYMlfSkN2XRpQsB0lWMSSbBkq+ZUt2NRlnytbwhyneoQfvqRtT5b4D",
+	"UrbIxgx+b4TT7BTleA+CQA09ldnueuFnhXnZ7YlOabbuoGhhE3Y2LQztA2RZtQ0VivXe3Ir7+4Ymi6uN",
+	"x72kIEyjWVrMFkwbDvzQ2TekRhF0Y+tsc+e/3Nz0HNXm2EpC+/K1Y6haA6Y8WwhJ1iouYyASz8/I5dHR",
+	"m7N10EtsR1+9/jXEbb36N7UbM9AUpZpjamyVMwP8aSF4ecL6dO0q5vhLbUSe20plbh9FbSEibozQXPsI",
+	"4QkzLUOtcnp6rU2ny+bfVVuhaS1ekta7NLbQKVYtzzY6W9BuGwVQ/4WEGsUKxeYzyE5qRM8CB8M3WjdC",
+	"Ft5Eq4+DexG+IlPFmqvb7tFiNJKp5Dle5fRl1rovqoHbneOXtSuo2qr4HWyEkkXwbEz4jBwPzrzo+QkI",
+	"jNqQGW1j3vAh9fuBMmVrZOdaz6zMWudDTtOzQq3+HPjepWKwdRjX26z/WwuUxpF2MQ6t5z5+1kf1bzfQ",
+	"dtKsCOVv9lkPqv8uPYP8vIHkzXY+QefN/YePPozZvcePfnb26d1HMYNIg3q4c/VeFG93O56G8olmO+rb",
+	"ryRTk6tXv1W71kK9dKrqV6Yoq0sTo2a6b861x3Gza9QOw4swbeeFrFmdi7uEfUBG0BqLldq9lrmA6KEY",
+	"FWU749ATfnDr9rqxP/vwLrwF73ciZsATx+mCGxiSjqSi9MsN77vNREFHz0oS9LAFrcObT6ccUuSkApN5",
+	"+ea36YQtrl7923y3nTAY+LCW/SyFSpB0ELPzN79nE3n1+m/nu9/13M1n2eorlivL4tFx1cXiN79t5+VG",
+	"usfz0kf02xjos1FRto2xmDbFAEmKLCWhuotSw82og+g2JoN3Y3RlcR9rgTYJPMF44r3N/KSZklIXEbmL",
+	"2tZOnwHPGGiOOqHj5GLOUW11aiXF8WjM/6JThSsXDpCpouOCbrOC+ehvZKvV7q3IvyyeLcmrDeHQnx1/",
+	"sO2Jra9QyGdqElxtr1VSxSrB/a2Y2YK2IL7l+jki0mySJsKHuPLXzRNZRw6cwrI+s6RpXEP0X35jhUW6",
+	"9cFbYK5rGNQfG4/BCHGp2P1uPbDtfK44lv6Q1Q/VurMZkGnVFvo4CB1pTpIb6yAib2fJNDjB+bCYm8BK",
+	"1mvJn/iuet5KDewu6V/uqLnrn+38bCJZOnnzarfhfGy3hV5PB7uGrrCjxm/+CawFb75SY3YBubTDq1df",
+	"gzb/85///Od7H3+8d/9+XVY96B/c3usf7mFu0bvVHmYltJI5/lVFYJy++SplY3n16usqFcJKqm5JGhL4",
+	"+1ev/5E9unr9j5JdXL3+P5Y8xOv0j01NkxuqDnhUDVql51MW6s7naNInEIEO/eL08dnpU/xtjaYRZlUe",
+	"1LMqIYsS/u/ss/ZMyremk4AKgrH7ueAYpS9OKilwSc8ID/ZGN2pNyaiCSMNj52/W7yI2BxSew6/GpzPO",
+	"Jm/+mWXgRvpbw86vXv0bmxRXr75KJyx98/+qMTOwV9U3v5oyOFkt3GGNS+Pa8nlwgJZFdReptn9w85Nv",
+	"vtx7/v6j+0l9nsGT+qCPDlodL7KDsLgDYG3hFbbzza+//UrBGfw7poFOcHyvXn1ddO4cxZaM2W0ZioGu",
+	"e6nwxfp0TKHGe5NiVp/L7aO3cGM3LtUtxNxVt2O1szfwwLRYASzMW4ua/zZcMNf2YtCHq62o9A7Jqy54",
+	"dXOdbgM3id+Tb8FfEk5p1Xp2Zcb8FS5Rw7JxzBJrN03YTsupAHVFZMRJ6eSLbDceqKQySNCHS5zVfYvb",
+	"g5gwbI+6pT+R6szFkSYDtRNm/nKvtcKL9JbIktjFyGHPI6l4Ds9JxUxgaM5Y4x5bYFF8gawnPlnWvrqL",
+	"jWIYUfUVZOyYSVbyS0UwJT6Ozpp/fMhqj92taIoJvA24L6kHCqbqYiKTyspEUZxVVpGk85Tgq8EU6Qtp",
+	"NAV+BmhwBKcYRAjQeqJO6tYoiqOA0lHswvgyH8eH/6QxwGNLQnxMdKEm3AyiOLIjbPftur1Il13X1e6G",
+	"F2warn1+uIteJANPCzN5J54mOhc2UJifiwqYxd8B+wc/rBfKdwwXf9yp0m7vNPh+bJk/mAGz1Uh0PXPP",
+	"Kob7qSh1hxJ3QY9s8EIlRCFKVVKUcgyHO2maeGnHV1yNMhHd61VEtT3FIIz4YGUfxgzcFRW5pMH/Bspx",
+	"cpLiBM8dWAV1M+bKxTD51oJ4kDq7caMK2Qf128oZPHTm8h4ZFhmCXVFsEcZeMAfR26aAZ2IjKK978OLL",
+	"GhgizzJJCuSTWpurvaTRA0S1JbvqTlESWpUDU9K7bAp2YmRbLai3ZiKmvahlG3kks1bjxCVaXrAZD6dr",
+	"CpYV1kYhTezDz+jWpJ2wXqxAAlbdt+3win4te1uT7jjl6UQqgaAkJzaCrRSKW0jhUsw1pATdwxjdG5pN",
+	"pUa2eYxXYgNaOGYeTS1mIfZczJrAjzFrQM3B1d8EOoxZgP9qG/eorjGroezaxwTKGQ9UhaobsyQUqM/c",
+	"QXbxg4GjCNI/RMY+vnr1L6cxO716/eVD+gPTAk6f//zq9X89tb9YGFcLoEcG1NKHOImMiVykpiyUhBt4",
+	"4aQcPI5nlnQgNDmemgIrExrDpMbShLyAXNUe3+pClHK0OGaGT2cEDTMsEQoMBjlXppxrA1IftGz3R4Ct",
+	"afNseuwZZS1brFjtbkVIZxhiPg5i0x6zGtgiCn0WUrbOSVogtCu8v2ov2LytGtBpE1RxiU4YM9fE8fRb",
+	"w/YUYB7X0aVD6Fm3Kxpalt8U1FOAhOlm28oOG0AkSzbubnUXnuBy0HmvIhlRGs98iEQ5RpQ+0+6UC9PN",
+	"1uSMwUiCD9r4RS14YWkuPDXFhoEddk6IosOBgQReImcTpZx5q4drI2a6roiHmNQtM+9UDGXl8NtcGdRd",
+	"gi6o0GjqCZkzFT3gWeeA3c2eHbNvvrx6/fdqzN78vq1f+qGNpPfyYp59cIGWM3jLkVZcoJxt8wdVz4H0",
+	"eYuYCwjtXew3LDXB23A+ei7d4WJ/PTKTca/Edh9UNGvbSQ8BceZZUZrW+G0CCUqY4GUuhTYeVsnmrNXC",
+	"umOW7FWf5Nz4oBxUFq3idcZN4iJ2goQ6eo8le7X3lLisGmGJtbskgNWkDcM/jRtK8uHju2enj+8B4zv9",
+	"8DkYV//yw7uP4E/7X4Oxn/Qs2bV/DxcD5Ubd0O/sr1Ec7QX/DgYIT+p/2hG2sqDvmM6/Nn+f7UgFWZbD",
+	"vEu2jJkBV+IwL1KEWSFA4xkr5XiCphTwJbL93TYkgJdtmyfAY9g6hNQ6P7hZawkFhhBkIVnVDPH8LfE3",
+	"5x8rdVgYkfXLW7sFKoaNANYbVSBgTFaI/U21qxWW3y3Nva2m3U+f3HuylkPUg1y9embHFq5LG7/4CAxM",
+	"Qrdka1eqo9dYzqPP1o1mRYzyo8LIkYUq7oJD2A7trDu1DHaZfSn24RETgnLdItZz3ZbPOkNA/UyZtNAK",
+	"MqvdJGwoJlLB/by7MsRtlZoWUvQvpcpWakV3UVJGBGyft4GXaryM7tuWG9LtmQkOUuikWZcUuLnnO8j6",
+	"q232yoKPzHqVRrZEquXr0TEfyNVQ4hL3EeYJT6XK6Gd/XUrNFBq6Ep8GCc/hk4GS2mdK7tjAHrTH+cRM",
+	"rnxIVJBgCUIbVem4tAmRgCBMuc3h2Hz1E1AHFXGsorSmYtusdz6cUII50Ay+dsBL/ifnuvUfWNSPE5Z4",
+	"K241MxLsUS8HHbr5obM7NzKftbdvOFrCU0c3/Dl4xw8tiiM/hNYLOFzTtxH8E7b3Jw8O+7gc3wP1ZVU6",
+	"w6a+JJdUtTkpH5fjJ/ajNkqCTrRVY8+VNOuBZZwXj5oPx91BoSdBIl2dSFXm7QqlC16yKBq1HLhNk3Wr",
+	"DLVOcD2XsKm9hmf78cgIwC82D/1dkUYaRxUzah+O7ztMBNc+ExwDGF00aSWOtt8D0uRdSb3SbHg9UCOx",
+	"U7FbUng7V/657aVxNIZDQDbh3dkd0BVYjXnpfZVWvENTNUUUYBiPNOTz0E5nPP0wQRiO/YObINjtnX6Y",
+	"tGdQWBzWFfQncF9091RZmM6lvunu6zBfxNGMl50ov9Z6IgkUv3KnbLjwK0DSJ13YsU8Fz6STUa9pgf4A",
+	"4uqDwiaVxTkpzhNWlIGBziJ5qMKwORYtabU+P7V3VqcC2AmW4bIa8R4n7zlBIOuTGm7GVmAZptjMQBQC",
+	"fDVa3l8b69JYPVN0rBeYXTvpsg4aPLQK+/v/2pR52T7A7xS48QMl0b7FOInWKJttKLU6NoLXpMAgkOWY",
+	"JTPC80xsDHtjhQeqMttjQSpE70TXW8F4a+asNJrNRDHLBZvwC8LdUQ45CAGXQWT+fC7QgzcKKgDaFuwm",
+	"KuZmWLywrQ8UWpv37CviBZ3LOMQUFeDcNiEQKjltUMTf4RZRbqD89JbKlx13+UN2A1hTl94MU5IaoQ7i",
+	"0LlBkEPDRSVUYg5tTeS2RI/iyI89iiOiyaaop1T7tL0whU3+SbnheTFmAuzWDgWC3KXdAcCrsml97qxP",
+	"LGpNGw2TZnEka5I+bVugM9kUg81tAJsESwQKcCPgYEND0ub4sY3pTHkmUANccfFvWLj2ukl2vfboVMOl",
+	"6qra8hx+rgyAwMzBUFlBd6HgSyhEIGqCn1Y0nPGbr2ApDJy3Qp1NWz2yMCNieXtoSIW32KwsjEiNk+6r",
+	"ftlOcu/xx08+enj30b0PmlVTqidvJyrEGaI7QkMsHJmcCu/KlsoZFpyReHNCYX9bO5q0YKkorebsKNVu",
+	"RNooyiUg9bbBLm/HSNUmo9btTt0JU0tRMs3kp8ZmbJwUvwbh4te5XIfEVZTZ9avqEB/Q28R0w9Xwp24i",
+	"eWqt/g/s1gpqnkepvoiaSkSS6ouE7Tw/fbD3HsWmcNyfe+RigBAGrLOUQFQF27l7xHIQglI+E7sh0Au1",
+	"DQ739nuXRvWoFcw0wKKp5bcUo+VIUo1+hn9g3/z6m1+pMXobqgQTH8s3UAFKTTFaFnfXNSN3MVoEkODn",
+	"s4SkKfpzbz5bOTAzEQXL3vwPSakikn1uQ/eXh9mMeFiGyokj6nQ+6yArpSq1Q/SuUNYsRJ0Nc+5URJY6",
+	"7Eb9RfBUYnFV9Xr0bNMQ60JyBQ+8Cd5vqxRf5GJFCpdl5WB6zopjm4GasB1cBDP59ne7fpvpagkB3Mii",
+	"SEAsDfjg3/yzYhfyzT+rXQrFpRDdhO3kb75WE1zJr4pda9sm2xFK08h8zrA1ev3b382ZKa9e/9+7A6UF",
+	"cD+hLcySKaVw8TSWLda3Bo4e9oUdXESFbUSVa+q7at8nxRxu/XuFymS7GQgJFwBBIWIzqiI+62yeC1jQ",
+	"KUEuceXyPHOpDf0qtM+VXiUib44JVkuG2vwzJ+Rt/kWIJ91ljdm8taXN6jXJM6f/bt5YkBeyBTZ5y3nB",
+	"LfB0nreVerheZmCHAZhEuM2RsuzQntnvXn62RYYfhvp0GBZzTm5AvMlOvHkKrc6FsuXFyjlanSE+Ic/F",
+	"5rBNbtBGzNpWDfSADZuoTmWrlIYtuYl+tnpl28oMuJ+3mRW01Tari67gZqC3fRhI7Z5vaIwDWS/ouPZj",
+	"O+wV031W7bJl2F5320MrIBvTu7jgsc+dwCtLXOKvmmDKszB5nePnyP+WL/sW/tYNMvlhcVl3cxB+tDV3",
+	"QC8QDvRxD6OCPuqR0e2TXuJH45z99J1UOHyIdMOgmN7K4mmuaFqD34dl5ryGUrIJ1+1QVqMu/wn6K5yC",
+	"A8QiTGucD04EZvR2TPiBY2t5HAGKtyPzThXvaJU68qa4Qul1dGCPxX2TgLiR2NuZ+2cVUGOd/qs2shGz",
+	"Fo68evlc+cQgJKRZPLB9GTto3m5ESLRUY4rS5XmeuNrAlcsfzozGhCy1sPHPFOjmkovgmTorRmfThO0k",
+	"jmyJf65rOgR1F8Vwb8D/qwWQFj9vFWs6d0q1PkvcwXXMlBAZgZy4EbZTzBTbcs9TiENe79kNN47Vm02x",
+	"zc6x/SzP0Z8A3OjW4ow2ZvBH4Y+0kqHfVRoXlWqvQtxgu8uMbiW0crejc2kW1ibUMvxnH97dO7h1m2Vy",
+	"LDTqJVCQq9xLORxh8aJun7ozeu921n9v/733jtKfZrdv3eEHI8F5P711i2f9/Vv8cDg6Gu0PD4b94XsH",
+	"B2m2fyu7ne7fGvZH/T7vvxctVf7le6PPvrh99LI1R/2Z0O0FH8WLmSzFmiRTKrKtTTHTbCjQyZGmYraV",
+	"9bbDCvFMqAytEHfpJvolenyP2fuCl6JkVHUbv8V/iqTHTkvBjUV14UH1mNbI8LWZyfDOsjvtXFBZb08c",
+	"21rbxn7m7Hv3KuPbMqErVIdljgCB+w4ycDNqwieUwrn5N1qUoIUtX/TiBQdNcMrzNSl0bdXK1ViUGEzp",
+	"rIb3P3gamiFjNlnXfieKTGNZKuOeJaafU40gIUH96Fcu3JOyGOai1RiRtfPqILavhc6QnNKK201l+dgU",
+	"ky5rtmHMm/HeOGXLpSeXvFRoDnKJL+HNg60h4gy+tD4k1OZL+QGuDtTz5HmK9VM65ecqwNJnvgXTIq0F",
+	"3ATsKTn1YRSa8VK4/CuuMqpGwrPMFzFosG9aoRah4oFEB5sDvKHbPLe1mS4nBWCDwH5wAF6YFwE1CkBz",
+	"jpkp5wqTaWImVFougKl5rJCN7s+lXdQK4XexqnKnT4sESiDwoFRpKWAv8JwRRFD7PV9lCY2kyNtA0P3w",
+	"GL3hQ6U41OSfr2t3cy3Md/SpKDOZtkIZOr/DBi4EPAHrcn61x2Vr7jupGbaAJAXXL065vkWk0SIf+STH",
+	"9ip9tMHbpDLIEZJUtbrKatPJCcYbydEII4IgJDRprlJCuhGnJbmhaSVcqAuve4xaSGOHtAW2VlNltQll",
+	"3hXitmfLjqr6i2r7Iq4OZX1IK3mJ2xzLrLa6Ms5sEp05w8kcf9GyLOmES9VW2MxMtt+x4cXdZhmjZMK2",
+	"gTQFB/tmGwnSnEtI73Nzancj0u4FEskC7Mo3NLv5ccwuijmGHICwazVwq/sC49xQCtvCQoVFEuwFV6cw",
+	"uFnOSjCD1+i8wYluktUGXNWaaeqThpPXeumSLbzMsEHPM1FSSFz7XoKM5PXSB74VtuXysVtXuzlZLHx7",
+	"FkzZXeKKyt/WmpXaVvPFiEosyduqSlKjtctlefLu8ZlQ2Yb0wmvzzLlN2ggGz13DG5yLYNMsfd0YYa33",
+	"5Sk2KdlGe2RcrbsG5+hks6Y1GdS2M56Pi1KaybT1e/uS9Ru0E6dioJYp6g0I1Gi4tZW2qTqnQWWMsJ+F",
+	"nnJgBhoSpds3kbgQHZlTT+5mHzxj+ALLhEGMFVTEE+UK/bqO3997P4qj9/dO8f8/cv+5i9K4Eq09h0Ld",
+	"2xS1iq7Mpg3qJF2bY+piXqZiDbymo9a4KCj6C8ez8pRvntVVBY1c59Kz5uaz8B7mxpW7C8aOexTLy2j3",
+	"TzL4tq6xng/hKFvltrJ/fHD67GHvHuyvHnBRuNzag9On4qwirRtDtaP9vVoJIe3exOqTZdEDZImzFbd8",
+	"HMkp6rhv4+TTUDZX2/3AYXXE+byjTc2vu/Je0l4n3NAAm6RonXfcIGrLNFzHrbene/lsC1ptcVg7p2wf",
+	"If/Ypu8OYDu6iWqnwDHc2AvhzR7ruz68tAK5zBIY/tspONeY4boTHrDjthU55fq8q3zluqBPnya3fVKx",
+	"/WJdHSzfi6w66QpU7U5ZXS4mKTXL5qLuX4McwCxhcGE5uJAJryC03u5G3SIctXDhHIU6QWgGxCHHwtU/",
+	"++CU3bzYv+le1je/kNnLm2mhDFah3SZilcicnbjefCdPHj+jXuAN24MjZHKtqhUrC/rgx/ViPg0AfVkV",
+	"qfrO9Stav71eAdDLYp5njKemUQLU7V8ZVgTFOGYIjufLlUHbx0T5YC22R1PORVJ15z1wsHlnXOtaqGh4",
+	"q20EXAb8YcOqC1snKW+SgA39u8TrH7JUAdqdClVlIGKlZ6FoOTGFKe6oSfAdCvevzMC2d08FpRqAAtUx",
+	"NTowy90e6roHurK2XfF0z4fqVLNZCUZQKKLR3qGKsWcQiWdjFhulocy8VBWWokWwjDFL2wXqaSbNQO20",
+	"MiH7DjrAIL+jC0g5rgqUc1eb3C6Xxp4dcmTssC2Tqi45/QDv2fQah24Z10uBt1YLD5CpsLGqWviJq/qN",
+	"dGnW/LahFa2Qtjv+ErMFxE/czcXVQFnu6d8Oslps1LqrKo5+2NgGlNDlhlEKgOn8q4EaSggT3T1mqqhY",
+	"Smhz9fdSdxFuWPmw4jbRsllv2z4s68mJ1YGBnbl14LU/qtpXAqKTyvU5mds29gNA/3/ygdgBG18+4ECs",
+	"pGJ+AbwtJozBImdY+ZHACULzAHxa1YduXb/nZUc6ksMVYgp2X+5QhyxIUQOTiKEfwD9yyEVMTqcik9aP",
+	"4kZFH0ZxBJ9GcRQ0FMWR/bZ9sLorPYP4655UAYrhtYoY7kzffO2R0zOuJrv1jI8btcqlXrHu9/s9+t/P",
+	"Dg5ao6HneX6meJcRmuTpgulJcdnAIyFBL5M8LaWRaQOs7NEYgN3/V8VOJ4BY/inELJ9Ovv1d2xhKGwe9",
+	"Oi6FwvlCfLc1KkCNK0JkkTSTBv4XV2YyX3tkfJ8hueywfdLJ8vlB5286B13tGczCWswxlAHiG6q/XKJD",
+	"VMz453MRxS1Tw1NaXX/DRSBjQ9zezbwYSxKtkWYot2Hr1fwmxsyily/R9DlqSUy2YGioN7EZn4kyF1oH",
+	"kk5RnuMLcN7HIBgQqBiSQArdY6cTqdndJw8xhVSL8oKGam9+/HbMjbjki2PCXq0wnqorGFKMXJ869kUR",
+	"ISnVhqh7qFie23hYYtcu0zR2qTPMhpRrRvHqYXw6XEwgXVwqAKe1R9V7X3VvoAbqXqEuKC8I8D33GNVc",
+	"tTd2oSAhVcwMS4j4IAoInpvJLxOKtIfrafHLBAO1gKa0ILSW8UAxVgwNl9AtuQbbVhRbQoVzq8AYGO1/",
+	"efb4EaDQSqHhaDCt+Lk4wxCkUQX92mOncK1IzZ4rCe549ujBPfz+1BleyEH/9ME9dnh4eId5ZVZbKHJY",
+	"6BKjZklwmQbou6ORFoYVI5iu5R5sJ/nP/Z8e9/vJLvYDFzV14fc3zPWLAd1Wg+iY/aLX630Ws0Hz3oJn",
+	"g6jX6w2il0mP4e2J0hGzJ2bI0/Ol+9QUbCzMUtEnZW9V+nIquNL+eoUW4TUrhaKNssdO4U0aOp1dWq1J",
+	"UZq9nArsZQUqncO5zDOizaKYl+Br7lU7qg4OHCMsLiYxS6Mtqn+MupmxuMIwHCAQrFdAA6CQjeJo/GrR",
+	"guHXL3q93kugVgJfJ3TcKfoCmg0BcJH3X0qTTtCQkNi2E3KTL6P00vT5QjtgX2gwK1AiwP4T2nNua1A+",
+	"tAtGcOpoKZCiXC0Aif7WixeeMjg+vy7VOcwkyphezq4JnbBieaHNMeapLJg0iJpYkgyay1QojRcKXSwR",
+	"5EyUUhhuK5YSJIrnjh+enj4BHhcFweTRfq/f68PbINvwmYyOo8Nev3dIkXkTZP03LXOAf7dHPVrkkIN+",
+	"PyjUPyuLVGgNJC/nSkFmCntoWDoR6bkmSdvhZwD390R5mAHLt13GkSMhDuWg37dFn4xNr+KzWW4jd27+",
+	"tQWC8DdlhToXFSjW0rW87tL2IHZ457SkN1Qz4znWlg8vzej4F58FQKQeEg8+GxKm7VjD/UxzjD6Dj28S",
+	"y+0k8T2iGgWIVIRjO4/unj6L2amYzooSxEq6xV0OdAw8jw+5Frt0bfDaUgnFeJ5bDsbTCRylmN3qHxKk",
+	"9qXUAu5GOrr2BMB7AxUMgQxnrbAnBAdA+7W+vna633V5FTd2cePIWBpsudgVHEzLasPDBTITuCpYSSAk",
+	"ugfN3+ofvpXBZhKkgXTG9g9+Cqext3/804PDw2OWFkpRyg9zCAtvZ1Z3wx1k43X8+q/ezL7d1bsZRAEr",
+	"XHVuabo9vUVUCo9JRTlRRblA0T20oFJVW6nSfG6RsgpgrpRhELwIV85QCGWVOIyPXyAw94Il5F9AAwdK",
+	"KZX5cjFQUPGCTUU5xgD1CnIjZomep3DsCzD2Jrs9lnye+OS7RmFOQBAREr6Dawbx9C6tXIevwlGKmRyr",
+	"AiR3hqINsP5ATak0lIHaGURDuI4lu5gPIjbCkmGDZo2zQQQVUNRiSXvDXEw0pteo23Yuc6nNXbdyCN3E",
+	"p8KIUmMq2VK6TzXluHWOaHeAdz+fC0wvtVfV51G4kddUZnsZt+/1anA3n/CxeAZhYBu+i/IPprtdg/9s",
+	"dgKRigvY5O1HEIUyMKU6JQQO91G/39WuH+jN93nm0JDwk/31nzxXNkfql8REbm3Sz0MLmE6lIiqOt7Yr",
+	"D7r+8mX9ItSm+6wHrMS9s8xM0BbayVGeohSuazVxa/xjRyoWHMtdCysEf3hDL18AGrVJesx70oIWMHWb",
+	"eIotPkSI/pyq1QQ9X3I9UK2MhHA6LS9huVTnJIlTvnllvLQNIbsaKLCBcpPETBdhtjDPslJoh6IJ8y3y",
+	"jGRgbWSeW5mfiII5awNlLS6sdoDrq1HVKICQDo8Nd9Q/OoEB4NNCCQAV4pWHaiEMDZfZ0QJTaIB88mru",
+	"saPZQFkB3cngMp2ACE0RpdZThj3U17O+nJV0c9TvtzG3sSDetljH2QLsoJDDAdYhyFxJzTyVIEjDJ998",
+	"yQ76Nw/6B31i+TvJh0d3erePeoeHTViXpnULOSQGfXoGKbMoNOaA26uDYx7eWouy1jY92LGEEVDkF6K5",
+	"zbF+QVUwdPfEobgzU8CXlUWti8OTa8YPeHVd0Zc/ACfuEubDU+a27Q/Ki4/6R+s/elSYB1j44l0x76d2",
+	"o3C1fDJWs26yWt20lq1O5v3MATMEpq4ssIfV/cmOhYUymJM+qEqTdSVuLGWxnUH0+Rw4WCbVxElZAzVo",
+	"FgAdRLsnnptB/6SUOfArjagMIotr1Ql67LHK3Ut6oLx9D0SzZRtfG/eit+7SC+s42F8hLUzB8qI4t34v",
+	"FpBla8Hs1p+NYBagG60UzJbhjH5QprDBaX3g6+a8K67wbGnnhrzA/tLFCjYX5urAgDYbq8EjulhEqxRA",
+	"n9JOWD5Ka/Ypffbw/g+xTbtuLZpz7wfcX38a19TPBMqIdUTCbffkzWAB2+8qUwo+1U18uQn4JgjLwJrh",
+	"AAAQrJ7aJ1aLz+c8t7Z+6vOGZgnldyYntiJYI6vSSvYLCmXfS/kMZs5MUeRdYm64we/Z2fxQ+3yWjerb",
+	"fD3KVOseDyhrYft+3O313X7fOQGDjRjUgeze9N5NZ1EFWvb4By8cljSv/NMgPc241iBqWQdK6BskYzH+",
+	"s8pdREPbQCVVHnpygoNlUln0WarmC3oeaH1UZdH3WZRVl1bBG6ij/n7lq0Ntd6nmIA7Wq7GaL2ycq70n",
+	"zGWBeiv21moKQ/qQFia0eb/IFtvZe92oo+MoE9MiLNrmffgbG3TvlcLC/FqTbl05fPk93kQOdqHlmD6j",
+	"PSfVn631qsMO/szuX2LN7QckPIHz0DQelGHovGLuL5dqaEg2MXMR14gcni/IGu7EowCIhH6oYm7RVuvr",
+	"PSD63LRwwZzL9uBgKOvUjsc0jJZKE1LXSlq06R4BhE+rCrLfoYJsMAS0qEnt16lrCBWNvodBhBTH0VRE",
+	"bxsLT428EGerDCldaRzfp1xa7YYuFapRaeRHvanDFJ7VzpVjFSUhDEWfEexWR/g5oWlRkZAQdItxW8l+",
+	"17prIb7YlySVtix+Av+fYIlZmbOEXGHL/AQ+0cW0kUWg4Y6uDgqh1g+UnY3QbDQvwSbbY64wt0ZAQB8u",
+	"BAZl4EuImOFDVz1yfsW4CJ/HmS1sf0FdKPCBFYpR+gIYfiJmPG3arnRCa6928He53WEq0XEEpd739vf3",
+	"Dg5P+/1j/B/FCIWYZMfRbFJAHQU12bvgam82KTCDxtWuiB6NJ1ev/zc2m7z5P2e1gjO1cqQHmGOJEOi+",
+	"38N+s9+NRYqKDv7UbSJY7H8PrGQ9G8EwElRIRPZHzlG21h2O+nfWf3DP1Tt+VzzrEco34cm3EVTVtb3M",
+	"w5YlHm/1yRCTvw2RBGMOq0+wIhWEDmkD3iFryATJJHZ1vm0Ocq8lzgQe1E78Ws9PuOmy3vX8MysdMj/M",
+	"9dxtOkJaBdPs/Xg4vrt7BIha27Yrz4O7GTvl/zDHbFsNQCoLssvNHOv7u2KPOYbcXJLLtkqAwIhmzEzC",
+	"CrfSYG34M5cplNAXEBpNuHn4AMJIsQyWNGLq/LadOWZdsSZeRNhIs6gIgkxAuhjTTnHepYZteHZs8y4F",
+	"8E/Tv+Fmsd7DEUDq/oeIPamCKm7oMFIfq4WXIhXK5AuHzE9+u+AQ+w9WiObPZ2COg+sLrJZoHIAD4DDO",
+	"yT4WIn9hNCwEqEkL/D4UkLd3KfJ8D1Q9kfmWnAMPapvkcioNweJrU5Qiq2D9q16tyXmgCJcFr1CsaS6A",
+	"uNpVG3PGMAgS1mzn/uOP7z58xP7wm6N//5u//8Nvbu3GWAM98XPwiOXJMaQa7LGghkRY8D1kLif0H41c",
+	"avc4DGBxZe4hRBrVA5FrcTkRpaABe5RBjHhv1EOiyteuqEMjw3pUlNCoq9Mdu3nDD74dn8YBtJSazUqh",
+	"BVayNYVXpoCzQVNteZS0pjSLoHKareUFr8dMC7D5F6UdNTSAQfRBpYwlyvn0ERwZjYPyFhYBFSGN1CYp",
+	"ID90F0MVFmQKlngQfJ2wHfXtV5KpydWr36rdgMSq8ESB1mikPWYBb1GD0yF2N9LL1BG+Twjh24SY0NBY",
+	"PaXJxP7OwQsHfmI71GFsq7nXC9QLntv4ZVYleVoqDpQPUJaaJdN5buSMl+YmHJ892LGJtRRfFlhnUx8z",
+	"v5kTGAqmm5DDZqB2fMpKkwNjMBNHXRaOonhhdkmHTUYSkZph2pWzYqAQFbbqihgK04UNaCJ4TM8bSMEZ",
+	"zWuhZQ7jTw+UKbnSI1GWGFA9UHf923NkOrBFLnAdKXuA6oFjSqtlEYUNiFAFw+/sEg/UU2gIdtpwgbb0",
+	"Y5bY0Z3xckwl5djOUb8P1MIcZNgQWLIUPQC8msVAYU5EjNYHgnh2GRQASI15KoiKBQ0eHMBvU54Tpzuj",
+	"Ojf480AlgHdpf9kHLoRkPjNFcZbzcowN7B/urlDzLYdZqeS3bJcIIXrSIrMY9w5BzH51ajNjGw6vRiWL",
+	"7pf/Gkukw/a5iTuJLqpNfQDBvLDyzFvT2APLRrNE3f5BVYgKGClE6R7cJnCNqD96T/w0PeR7t4f72d6R",
+	"uHVr7w7vp3sHo/3scHiU3spuiwrA9q1ARhP+5tF7B/uHFbBD5Bj5NlHyXuCzckKXFSK4sO1ZouoxrseT",
+	"GhAARp9rw0sLLT0h3g2D+ShA9Vru5/nTj8K6qmHNw2o+S67TP25byP4GXzzhC+Bgp0XxEZxs+u7WJsPT",
+	"89msADp/LDLJ8bTBxwcHm3xs03hAWvxAGWkW71B79ELIMqIDxtDiya9jJMDV3yGeNrXMm3jPdvt6H9I1",
+	"PJ8xU7D9fr+uaGGBf57nMaH6FlUNDFe3FkKdqyTQBkAP9p0QYkxsDw7Z8Zwph88zaZgpucxPKKrYXW1F",
+	"aXOIrGpauXNNMcNvMaZakxBG3mEmbXoTXPq2NQ1S1UyUAUxGDShBC2WOWZIVSiSVAO1EEl+hdaC8z5ky",
+	"H/EmFy+QkYP+uyBgQVd7tSpJudCgJadAAxi/xa5AwYeS+7AlN7qagCy1FSZpOCJj5lKmovXmw1ZDnfra",
+	"5u0AlwW31+FoPz3gd8Te51kUR+8Nf5rdTm+JvfQCtaHN2O378/wct9pW9ua3pxkH/cOGaM2NoorN7fsF",
+	"98qP7qwW0zApY5TxzXOG2Ozw33rxXs24IQ1hB8X/3U3Z18aBggEqk5PGMLurFLYKuy3g4xEBYMgwWCqd",
+	"ZtMZJgiv7sB6iLegziM15kNbL5q4IPMBJmSQ9o3hvKBPgRJP7l1oBNrjpQ9z8YmEdOpTjrwOerofWvxs",
+	"wojL13Ds7ah/1BH1FUi820V6uQ+/75hGP8A1gtaPkV6tcY2BXdVdUST+4ja2xSO3OVOUV7XYK8Usr0rM",
+	"tNa1cYhXjVPmZV4IpdKtVcoB0covrLblyaEZMgG4CH88Ct46Z+eFZpWZr8I1UKiHCA1ikHaQGq66Otsp",
+	"FMF/xA68w7cH0gpdwrvHLOnfTgiHKhfGwu/h/HwKl5vVmPKcTljSP0i8wg2vzHh6DmgFaof7hGfN3F22",
+	"65vyS4ZNIapDHQIM2t5PQOHtHwISR//IgnD0byU2M7suLbkioexuYz+gpi9mA2WB0Cz8kierz+JKUusu",
+	"Qa3+zm57gjb0SqkzT8UsX3x3pnJNScQhDYVpU/3bUaD69W9vrvIFM9pKCjl4a0zwHm5WEkFWhHfTvudk",
+	"aKySAoOz5y6xH93h70ZnSykiNeR1y5wL0Vb9OXUcUpqt2PSm8eiFqmpBNng1skRnX5ZGs3RelgQHK47x",
+	"TULTGygwYaKQ5oy0CAzrdA8n46HAEqOxPkCtQk9kFbc9UN4eTCzVpubbN2oNuLjlHkvsFBKGcUGEdDhQ",
+	"gpc5ggAoC0qRuE8Q1sXpotAWWUSPmewIvA8OkQu9t03eJ7CUvU/dEMh4E6C/OPoSShSZYvW5Y7fcP68x",
+	"f6+3Yl3fhTBsxztlK2PvQPmYf/DA4nqEz0OjuaWez34NTQfVBHfDzF2GJtURHDOr5FaUDg21J66qzkCF",
+	"1ywWG66a67cYia1H2GNTBTE7A7Ws7FcR3EtEXSXeXjefIbyQ4mV8VJlOqsUr/CSC1NeJCE9Nl9O5qqS6",
+	"nVBst9zW8SFvK90iyLOo2SwtuffuS91dBjThxvB0Qq4Cv6zovACysISgvmSG/xV79KclFf3WA2N/PVG6",
+	"avQE24Km/mKwkc15j04JNDqIVhpQ46hx6FfX2KUtGjvvadJYvsYMaBTfYS+8/PO6299tmkzg8Q6ugCf3",
+	"H+itrmPnglylLxGrDoveL3dsxXItMOJNOcbuTLwVG2c7j+4f9tnd0vTY/u1dZooq6Zgcu9Q0aRTW90Ze",
+	"Rrhy9EB5iB+RwfVzwlThjRDgO11lQA3sYQPle/QWVOz1hibrmA0J4OwnP5kraX7yk4ZPHly0mQDQrFJk",
+	"yXEQr+uDnOC7Gxrdxpbd6MpYa4sKY3J2/YqtIylS5TzCCoamMEhpp4H/W8P7jZfBfkmL8+A50iD2oavW",
+	"iaQxRREzLamutQ9Q9HcmzfoESPKTn9RFxZ/8BInx+VzMPSWsYIURHxg5ZedtsSeJKsXcwAQdti5i7e9Z",
+	"8jpVuI7pb+VOiQAdPfYJdolUoad+QU5o7TxNbXTlx1ev/uU0ZqdXr798SH+womSnz39+9fq/ntofvJVa",
+	"W5+/yEVqykLJFIXCJbPAMW3QagcDNZyhHfcetIKqqrSZT2duYEm8yocQByB0sJmQarx0gCh+thbhpXmS",
+	"Aj+8qZ2Jo4ODFUOytAtPJDeVxR8Ce9wBxEgNI6eC7dgKwapgDn5dMx7ufSYxUt6t+nKjFs5wF+nnHQ/2",
+	"BsaFKEuMvxuoezzPKUSFS2XZDoUNFtYqaceuLamSGQEdJqFX42SgKMzQEzJmtIvhLUc6slyQc87i/i/w",
+	"R4twaPcJujIQtQrmP0R8GCfl+rZIVh25iwetFoe7J8FOJcgHW5sADqzld5nb4ij1wndHELRBSgVUlEhO",
+	"2gVntlMZSWJ21L9zbA3IeF4qnPGanQlXZ6BcRBNzIVrBiYLPLZtfiOVedi3dcN5tYrDr+h2aetudRNFx",
+	"5SJKL9Dz5DYTDssba/yuiVzJ6sgUarw3KWYolreYez48uhOae2izRS83dzzdt1TrNro03D5rbrk/r4Bp",
+	"6y7ffNmpoHDUygeDcrzHkWkET4T3CZ6MlCvLxvCGqt8ZJ+6irfxH44I5Gy8zk7KYjyf24oQX93xfcAsq",
+	"kW9uFrSi5vr4j9oUihKqsRIkc9s90vTg7HTcHVh5oAJ9BVr02LPlyQ/UNrMH/vHugEFUFoi0YYEfiiH0",
+	"N801XIHrwhm2kr5tCGLAoxvhizZ4MbBb7VgbnzPhxKxucQ/8DjgQvXvcKAnSiGq1way2oIgP8ajHphrN",
+	"9GI6LHJwqOwf3Pzkmy/3Pn1y7wkE1oUWuEb9YFvTNm7g04EsWQ+yDL+iGtZSMU6Qw8zVrowpfjHoDSMs",
+	"SPBFaxBpEoEkK3GiqsJrcQOxsybnqJN1B2pp+q3iwZJaEQoLA7VSWsBb2C2ZKYD92H1Kkoa/kwcK/SMn",
+	"jLdR14ZsWMueRe6w3VfV5KyRzLpa4hrCs9SWUD1WM6D40urda6RgPQAFxBtbVOCEtzG5KGOiJgTxhgM1",
+	"BDwSSj8WzBQzAgQEWmJKwL4Xjbhi1XjQ9JIxLUCMMCJfrI08eXe+Ij/ooKblRhdAMy7l+4xDCWJQ1l45",
+	"l+3G9x99Pn8McS68GeFyrdusFCDudF9np4FpB057VvJL3ahKVRZT77UmwKEgsxoROCl+vhb8QnYnVLth",
+	"BCJLAKYuFa4OvREzvPb4uBQiq3EWNCoNxXiurF5kigKvimWVpsO7zPP8nbMLn3/9rLh69ZVi+dWrryRQ",
+	"tmBvfs/OoSqUYtOr1/+73AZ5G6b2jiLcNvEtN+qS0cr/yE/eBT/5K3uaQ9nEuvvoVBF72YqbeBlhdW4p",
+	"yYW0yayhpkVGhhOtDYpxO3TxWI8tDSweKO+/raLhvSt3F/KzM4GAD0G9f8wWEuWFTMUxShtUUiAQbtDy",
+	"aevFxjb71DAsG6spUwrLq6NgghG3aMXy1ecHqi60aqbn6cRaoVi7RGWFaKxH6+xhWPd3oLhKJ0Wp7QtV",
+	"3dkbVuKVZmHDml2dWidihXJYXDFgXxj4BL+7tPjGhHtVd56h8IaTrcf7EO59tdauXAtYEKkwirfgJ1b+",
+	"RHnIC9/E+vQaV+uzajP9scYU+iE+xU3cxfVa9nvvzxyy99MWLEEKLGWBtWYFZ0FPykZxtyRnNLVgn67u",
+	"AFtiRkEc2ni3C2XFARQN1uxKdFGahNLJgxokD7DstAa1fCgVJKjZ8p5/ATcq+I8PblO5PPwhGajcV5eg",
+	"3+0QZ5zygGXpRwAHCx66BDpyqoCxvSC3DgTrW49QBi/XSjINRV6osXYsA4bvavZanXJUlCcUHmwjjO1b",
+	"mCGkrTEeBTg69aWridiRMv8QV2VNurwtlEtUKBwaVTcNOmIZLJXb/OdBgfVtOg/Tzp0xjUohNmsggoXe",
+	"VT7sGh+t7ZbDe7xiRA6rDICOYn9tJPdgWJ/efdQ5EFuutgM6eRvEsJZB2Y2EV6jP8YWUcV2Dp+eaSkSz",
+	"QtkIqN2u4XIHg79N0OTD+20DP/VJNFZ8gGXv6hc2/sa94kZ/Rjz9TxKJwRdzXYnCUClq/4FgGPzVUM0+",
+	"uIvob38PqcL4u7tbqv2rZupGrR9QeuuQ7Mf2qAWl9uGTaQwevKlUGJNgpXEehAkInfK8gja0LNI2hm5O",
+	"ckBeurqPsX1WC+TFmkBgBlaMX/JFDFcbYXGQ/ZRPBYN5p4IM/24+4D8Yz0uBRkRb1UTsTSGarijZs4+f",
+	"7VKwfKEEmRcNm8+6rpJHNcJuK+H9EZ64cELrT15tX/1HPHyqsf4d568oxxh1s1KhbGATUfAthl/EVSAP",
+	"1TunMAdMJnVP8MGUUjxsiKkpKp9FBTqmGU+9kCltPZIOLeZxOb6H4/4ed5zvo0Pv8CFLvT+tzfJsUlwu",
+	"q8upJWcnsJWzAuibX7h/dmfuPSklylyqsh50IF3Z2GqCcUGtNgj3hlSefD5Vmt0XaSkEO6Q6PDcfffPl",
+	"3r0nbOfuDONYXrCHn+4iwEtayqHQMQV3Z/X60C2gNvrq9T+wb379za/UmJ2/+T1Dt+Lw6tXXyiHPHLNH",
+	"4zf/tLB/sj/8K3tW4dLAn6dvvkrZWF69+pr94V8HiuHzGFubyKvXfzuHl6gNM3nzlRrTR/+sWF6gUfLi",
+	"zT8xU775bTphUI0E3//my2+/UlD67e/YpLh69a8pU+Nvf3f1+r85fBfbF7ULOJJXr3+Fw/nLN7+vXmE/",
+	"m0iWTt68WsKkWTlxuXu8ySxgAOsm8sgNG1qCvyuImvo846UZ0mjyb383DwgLf1+9/lqN7eM//OuWNKBS",
+	"XPOZowGahLM3/0PSGkr2ua0J07YV6kvfmH/MdINmMKeKYjFLv/2KfT7nUAJYscmbf1KTbdYa6pb/N8km",
+	"aM9uDBa2FNm0oZTNP7Y8XlrPYH6mhN2bY/N1gg3U0+KSapiZGmwdJZ9hyp4P1IMzzHaqI3eD7GG7MRZN",
+	"dKduz7nEqeJjgHOH0FdBPhRYCgJQW/g9MQW4boeFmdhakWC3xD8tkFYCo4AajvcRsZaXPo6OJVl2czq9",
+	"uVgsFlCNOkn1BeaXQBXpo/33+jCP56cP9t5z2N8QM7+H40R9Fj3kelYKnumJEIbpYmQueQnmuklhHTcV",
+	"u0HPLEuLshTAz05Ygpg3UI78iOVcZTrlM1ElfI4KZfRAielQZDit0pUonQE37bFBVG3sQQQN5WJk2DDn",
+	"6txbZmyIWglRACCWuslXNlgXaEKBgxjFEDsUqgDEIahUDlIvjsEzc31iL3n8VWpX8aI1ahMsK4Ak5D62",
+	"NTKJ5WfcCASDwNDdWqG3ymDqxc0W8KEOCcEBb6wtp4TRtH5ontrt4KBl1Wo3ROhqHxI1AJCrXTp3ynOh",
+	"Ml7SgbLXpg+ZCJMQLFpPizoOn66rMyen82l0fOfOnTtYZ47+POgHMOhoqhdl10DJomXrzdnjGBaXixuH",
+	"skq42Wf/has5Lxe16RD0cf9wr7/fYWUARrBV9bnWced8m2HHNh4X1UViRcFMDvdBNhGIt9U6l8OuuZji",
+	"u82E+FeILoflChOXbNNKP+pk2936gD77AfKX4gjxs1J9gZbVUgvzF3Mz2nvvrSRCuUMUk/cF/TCmYJpf",
+	"UDESd/K/e44UDzKkvK1RF4gRPuRqLxNqD3ZIDxZxo9Sojo/XpEC9/BHSpKn/oG7CuN8MsDT3nn0KG+DJ",
+	"/QehCmRfCPRlqxXdLOf5Gi8svsHKGsZiJT7BHsFNCLZch54vjXa5aCKjBgB0Lw98qfhr3JDFpPGFEn04",
+	"oREzbVGdPGAkmpqCogKoeGGSgt2y3nMD5U+KElNfQQrrsYrbu9p5AwVDYZey09No8SWfIqm+z3JqYT9d",
+	"B3+eW+qQd8SS+U9Vc3fbiqblqo+s0t7R7nPTl1foDkm6j4bNEDGsqbdjUyF6mEOL9q40CyQ2UMWligMo",
+	"MVYhidF4KOfODmoVkNhANZHE2DKQmGtoNZaYEzFX5MIFXs0alhiagLGMPKKKDVQIK0b3MH13Q9vW4kbi",
+	"UxfAGBS6X1AWm70IWAIkOqMSy+Qygxxva9IWEBrchkc2UE1AMpfMs4RIZsfaGsVFC3lqjffXhxqr9tsv",
+	"voisHTw6jr758ur136sxe/P7KPYvEZpmWdhKk/qcck9uZf10f/RTsecevozDpu5dvfoN6LGv/4HpOYSv",
+	"Xb3+e6a//arecCkAILXW7h1+NDxID7M9++zldmhn923j7xDwrBrCxphn4b7+EfOsg83epY1GOW+wNzzq",
+	"mXUrEdRZt1W9hbl1M9ynHiWpJayC4f9carMsrTeR0RAp3EplDewLRjAHLkQJ89QwQl+q8YmdEjzAL8Ow",
+	"UVvKGBuzuRHOb42RR4E7DUwCxCSQr9R5E0SHHtqAeAgSsGAhOzWW1h1CWjGfTWp60OgykqawPrNj2hjq",
+	"8b1V+bgmS9ycCW5R7eedsqI6G+qu90Nv/Vjt512Hpi6zN46HaCN+Vgo65VO7bbrStCy6fmdu1hix3rii",
+	"KAGPyoaHuUood2yInItjYTTjCKCM73mBCl3qTnkhBLoiJ0wIZDaaYGzd2DEa3iYeYZDrioTk9hB3aqed",
+	"Q61xl8NH3zW4fZmHpJM3v2Xvv/kXNWEvrl7/luVvfg9SHhpGikalsS3i3Wmef8QR77QPKii14kKUP3KV",
+	"d8FVPqR0eHeAdTEV7nxtyFj0fIgVCFYJS3etdwABQC6kFgn2eFwDSfEiEYWJ22RFUK6mDGsYQBIhFXZw",
+	"RVpyeY4Y3Da4jhXWGV1gXiIFo1ecxslZGOAZW+ho5GXky2KJPaEWewzTbSwmhpmXSjQATmy8aIHVFrGx",
+	"USn0xAp7rRwIiWW+Pw7UUT1hU8ZBw9u8jsE7ypORFrdTKlv75D887/gR1X8zhEja4PVqR/Zoj4oqP6WN",
+	"9dVrT38RUZn1u3NQNn7xGRxLBCJrVXigykQO/CI9d3UorMgCicWsnKskiqN5mUfH0cSY2fHNm/sHP+31",
+	"e/3e/vF7/ff6eOztkL5oKfmNmeEKKsoYLN9eLwIfhBnDcJd9Ur7cwVKtA7K+UvQFRUk6nAMn/MXtGmvQ",
+	"qW8r6nSc2tCiUJ4M7b7eIBW0Sguz3OIzAWMgZzYORljLpCmluFiqyh82ad/vGGbNeht3hGJhX41C10Gs",
+	"XNCZba6lM/J0hEWx4gqCoFqOvfmscuyzndZQq5iFoVa9ZY9415pQTbGiXGB6is3p96Htmu1M33yNQSt/",
+	"pyYs42qyG3vBHgz1YRqWnqfAAIqyRmtoU4q2/j+CmHmhXVQDzyT+NSuLoaBseLpWCxv4UJTgRDH0S9DF",
+	"RPActvtnL/+/AQA=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -351,6 +351,33 @@ func (e NotificationKind) Valid() bool {
 	}
 }
 
+// Defines values for RecipientStatus.
+const (
+	RecipientStatusDelivered RecipientStatus = "delivered"
+	RecipientStatusFailed    RecipientStatus = "failed"
+	RecipientStatusPending   RecipientStatus = "pending"
+	RecipientStatusQueued    RecipientStatus = "queued"
+	RecipientStatusRefused   RecipientStatus = "refused"
+)
+
+// Valid indicates whether the value is a known member of the RecipientStatus enum.
+func (e RecipientStatus) Valid() bool {
+	switch e {
+	case RecipientStatusDelivered:
+		return true
+	case RecipientStatusFailed:
+		return true
+	case RecipientStatusPending:
+		return true
+	case RecipientStatusQueued:
+		return true
+	case RecipientStatusRefused:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RegisterFormat.
 const (
 	RegisterFormatCsv RegisterFormat = "csv"
@@ -594,6 +621,7 @@ const (
 	TaskKindAssign     TaskKind = "assign"
 	TaskKindContribute TaskKind = "contribute"
 	TaskKindHandle     TaskKind = "handle"
+	TaskKindRead       TaskKind = "read"
 	TaskKindRevise     TaskKind = "revise"
 	TaskKindSign       TaskKind = "sign"
 )
@@ -608,6 +636,8 @@ func (e TaskKind) Valid() bool {
 	case TaskKindContribute:
 		return true
 	case TaskKindHandle:
+		return true
+	case TaskKindRead:
 		return true
 	case TaskKindRevise:
 		return true
@@ -984,6 +1014,36 @@ type DelegationRequestAuthority string
 // Direction `incoming` a document received and registered by a clerk; `outgoing` a draft of this agency.
 type Direction string
 
+// DispatchOutcome One recipient of a dispatch; exactly one of `unit` or `agency`.
+type DispatchOutcome struct {
+	// Agency An agency identifier (mã định danh): legacy QCVN 102 form (`000.00.00.G22`) or QĐ 20/2020 form (`H49.64.33`).
+	//
+	// Example: 000.00.00.G09
+	Agency AgencyID `json:"agency,omitempty"`
+
+	// Error Why the recipient was not sent to, when `status` is `refused` or `failed`.
+	Error *Error `json:"error,omitempty"`
+
+	// Status Where a recipient's copy stands: `pending` until the document is
+	// dispatched; `delivered` to a unit of the agency (its people have it in
+	// their inbox); `queued` for another agency in the outbox of the
+	// inter-agency exchange, not delivered yet; `refused` never sent (a secret
+	// document to another agency: `confidential_document`); `failed` not sent
+	// this time, dispatched again by the next call.
+	Status RecipientStatus `json:"status"`
+
+	// Unit A unit of the agency (org-chart unit id).
+	Unit string `json:"unit,omitempty"`
+}
+
+// DispatchResult defines model for DispatchResult.
+type DispatchResult struct {
+	DocumentID string `json:"document_id"`
+
+	// Recipients Every recipient of the document, in the draft's order, with where its copy stands after this call.
+	Recipients []DispatchOutcome `json:"recipients"`
+}
+
 // Document defines model for Document.
 type Document struct {
 	// Agency The identifier of the agency that registered the document.
@@ -1162,10 +1222,13 @@ type DocumentRecipient struct {
 	// Example: 000.00.00.G09
 	Agency AgencyID `json:"agency,omitempty"`
 
-	// Status `pending` until the document is dispatched to this recipient.
-	//
-	// Example: pending
-	Status string `json:"status"`
+	// Status Where a recipient's copy stands: `pending` until the document is
+	// dispatched; `delivered` to a unit of the agency (its people have it in
+	// their inbox); `queued` for another agency in the outbox of the
+	// inter-agency exchange, not delivered yet; `refused` never sent (a secret
+	// document to another agency: `confidential_document`); `failed` not sent
+	// this time, dispatched again by the next call.
+	Status RecipientStatus `json:"status"`
 
 	// StatusAt When the status last changed.
 	StatusAt time.Time `json:"status_at"`
@@ -1424,6 +1487,14 @@ type Recipient struct {
 	// Example: tong-hop
 	Unit string `json:"unit,omitempty"`
 }
+
+// RecipientStatus Where a recipient's copy stands: `pending` until the document is
+// dispatched; `delivered` to a unit of the agency (its people have it in
+// their inbox); `queued` for another agency in the outbox of the
+// inter-agency exchange, not delivered yet; `refused` never sent (a secret
+// document to another agency: `confidential_document`); `failed` not sent
+// this time, dispatched again by the next call.
+type RecipientStatus string
 
 // Record An archive catalog entry for a signed document.
 type Record struct {
@@ -1725,8 +1796,8 @@ type Task struct {
 	// Assignee The username the task is assigned to.
 	Assignee string `json:"assignee"`
 
-	// Deadline When the decision is due.
-	Deadline time.Time `json:"deadline"`
+	// Deadline When the decision is due; absent on a `read` item, which has none.
+	Deadline *time.Time `json:"deadline,omitempty"`
 
 	// DocumentID The document to decide on; read it with `GET /v1/documents/{id}/content`.
 	DocumentID string `json:"document_id"`
@@ -1757,7 +1828,9 @@ type Task struct {
 	// (`POST /v1/tasks/{id}/resubmission`); for an incoming document, `assign` a
 	// leader assigns its handling, `handle` the lead handles it until complete,
 	// `contribute` a cooperating person gives the lead an opinion; `sign` the
-	// competent person signs an outgoing document (decision `sign`).
+	// competent person signs an outgoing document (decision `sign`); `read` an
+	// issued document dispatched to the person's unit, for information (để
+	// biết): no deadline and nothing to decide.
 	TaskKind TaskKind `json:"task_kind,omitempty"`
 
 	// Urgency `THUONG` normal, `KHAN` urgent, `THUONG_KHAN` very urgent, `HOA_TOC` immediate.
@@ -1772,7 +1845,9 @@ type Task struct {
 // (`POST /v1/tasks/{id}/resubmission`); for an incoming document, `assign` a
 // leader assigns its handling, `handle` the lead handles it until complete,
 // `contribute` a cooperating person gives the lead an opinion; `sign` the
-// competent person signs an outgoing document (decision `sign`).
+// competent person signs an outgoing document (decision `sign`); `read` an
+// issued document dispatched to the person's unit, for information (để
+// biết): no deadline and nothing to decide.
 type TaskKind string
 
 // TaskList defines model for TaskList.

@@ -19,8 +19,11 @@ import (
 // asked for and a single read agrees with the lists.
 //
 // A document is readable by the people named on it: its drafter (who
-// uploaded it), everyone who holds or held a task on it, and the
-// substitutes of those tasks while their substitution is in force. Beyond
+// uploaded it), everyone who holds or held a task on it, the people it was
+// delivered to (a read item in their inbox is a task of theirs too,
+// dispatch.go; a secret document delivered to a unit stays inside the
+// agency), and the substitutes of those tasks while their substitution is
+// in force. Beyond
 // them, a role reads the agency's documents that are not secret: clerks and
 // leaders all of them, records officers the archived ones, officials none.
 // A secret document (MẬT and above) is readable by those the role rule

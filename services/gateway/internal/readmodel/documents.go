@@ -54,7 +54,8 @@ const (
 // stands.
 type Recipient struct {
 	Unit, Agency string
-	// Status is RecipientPending until the document is dispatched.
+	// Status is RecipientPending until the document is dispatched, then
+	// one of the events.Dispatch* statuses.
 	Status   string
 	StatusAt time.Time
 }
@@ -69,9 +70,9 @@ type Document struct {
 	// drafter, drafting unit and recipients.
 	Direction, Drafter, Unit string
 	Recipients               []Recipient
-	ArrivalNumber                                       int64
-	ArrivalYear                                         int
-	Status                                              string
+	ArrivalNumber            int64
+	ArrivalYear              int
+	Status                   string
 	// Object is the registered original.
 	Object               events.Object
 	WaitingFor, RecordID string

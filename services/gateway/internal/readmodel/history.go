@@ -112,6 +112,9 @@ var lines = map[events.Type]describer{
 	events.DocumentNumbered: about(func(d *events.DocumentNumberedData) line {
 		return line{d.By.Username, fmt.Sprintf("Văn thư đã cấp số %s và ký số của cơ quan", d.Symbol)}
 	}),
+	events.DocumentDispatched: about(func(d *events.DocumentDispatchedData) line {
+		return line{d.By.Username, dispatchSummary(d)}
+	}),
 	events.DocumentArchived: about(func(d *events.DocumentArchivedData) line {
 		return line{"archive", fmt.Sprintf("Đã lưu trữ, bảo quản đến %s", d.RetainUntil.In(vntime.Zone).Format("02/01/2006"))}
 	}),
@@ -172,6 +175,8 @@ func taskKindText(k string) string {
 		return "phối hợp xử lý"
 	case events.TaskKindSign:
 		return "ký văn bản"
+	case events.TaskKindRead:
+		return "đọc văn bản để biết"
 	}
 	return "phê duyệt"
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/docflow/docflow/api/errcode"
+	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/sqlstore"
 )
@@ -196,7 +197,8 @@ func (s *Store) isSubstitute(ctx context.Context, username, now string) (bool, e
 }
 
 // fillWaitingFor sets, on each task, whom its document waits for: the
-// people holding an open task on it, in order of assignment.
+// people holding an open task on it other than a read item, in order of
+// assignment.
 func (s *Store) fillWaitingFor(ctx context.Context, tasks []Task) error {
 	if len(tasks) == 0 {
 		return nil
@@ -213,8 +215,10 @@ func (s *Store) fillWaitingFor(ctx context.Context, tasks []Task) error {
 			marks = append(marks, fmt.Sprintf("$%d", len(args)))
 		}
 	}
+	// A read item asks nothing: the document does not wait for its holder.
+	args = append(args, events.TaskKindRead)
 	rows, err := s.db.QueryContext(ctx, `SELECT document_id, assignee FROM tasks WHERE document_id IN (`+strings.Join(marks, ", ")+`)
-		AND status = 'open' ORDER BY document_id, assigned_at, id`, args...)
+		AND status = 'open' AND task_kind <> $`+strconv.Itoa(len(args))+` ORDER BY document_id, assigned_at, id`, args...)
 	if err != nil {
 		return err
 	}

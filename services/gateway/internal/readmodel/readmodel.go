@@ -5,7 +5,8 @@
 // and what each of them writes: the tasks of the inbox (tasks.go), the
 // documents with their status, whom they wait for, what they say of
 // themselves and every PDF the events name (documents.go, with the outgoing
-// register in outgoing.go), and the notifications (notifications.go).
+// register in outgoing.go), its dispatch to its recipients (dispatch.go),
+// and the notifications (notifications.go).
 // Adding an event type means adding it to the projectors that care.
 //
 // Apply runs them in one transaction per event, after the event's line in
@@ -60,7 +61,7 @@ func on[T any](f func(ctx context.Context, tx *sql.Tx, ev events.Event, d *T) er
 // projectors run in this order: whom a document waits for is read from the
 // tasks the tasks projector has just written, and a notification names the
 // document's subject.
-var projectors = []projector{tasks, documents, notifications}
+var projectors = []projector{tasks, documents, dispatches, notifications}
 
 // Apply projects one event. Events of types the read model has no history
 // line for are ignored: the gateway does not need every event the system

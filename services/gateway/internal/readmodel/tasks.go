@@ -125,9 +125,11 @@ func setSubstitutes(ctx context.Context, tx *sql.Tx, taskID, kind string, subs [
 }
 
 // openAssignees lists, in order of assignment, the people with an open task
-// on the document.
+// on the document; a read item asks nothing of its holder, so the document
+// does not wait for them.
 func openAssignees(ctx context.Context, tx *sql.Tx, docID string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT assignee FROM tasks WHERE document_id = $1 AND status = 'open' ORDER BY assigned_at, id`, docID)
+	rows, err := tx.QueryContext(ctx, `SELECT assignee FROM tasks WHERE document_id = $1 AND status = 'open' AND task_kind <> $2
+		ORDER BY assigned_at, id`, docID, events.TaskKindRead)
 	if err != nil {
 		return nil, err
 	}

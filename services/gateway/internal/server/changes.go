@@ -57,6 +57,9 @@ func (s *Server) reassign(ctx context.Context, p auth.Principal, taskID, to stri
 	if err != nil {
 		return chain.ChangeResult{}, err
 	}
+	if task.TaskKind == events.TaskKindRead {
+		return chain.ChangeResult{}, nothingToDecide(op, task)
+	}
 	a, err := natsx.Call(ctx, s.NATS, svc.RoutingAssignee, svc.AssigneeRequest{Username: to, Kind: task.Kind, By: actor(p)})
 	if err != nil {
 		return chain.ChangeResult{}, err
@@ -81,6 +84,9 @@ func (s *Server) resubmit(ctx context.Context, p auth.Principal, taskID string, 
 	task, err := s.Read.Task(ctx, p.Agency, taskID)
 	if err != nil {
 		return chain.ChangeResult{}, "", err
+	}
+	if task.TaskKind == events.TaskKindRead {
+		return chain.ChangeResult{}, "", nothingToDecide(op, task)
 	}
 	var (
 		staged  *events.Object

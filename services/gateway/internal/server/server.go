@@ -21,6 +21,7 @@ import (
 	httpapi "github.com/docflow/docflow/api/http/v1"
 	"github.com/docflow/docflow/services/gateway/internal/audit"
 	"github.com/docflow/docflow/services/gateway/internal/auth"
+	"github.com/docflow/docflow/services/gateway/internal/exchange"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
 	"github.com/docflow/docflow/services/internal/errs"
@@ -58,9 +59,13 @@ type Server struct {
 	NATS            *nats.Conn
 	Decider         Decider
 	Issuer          Issuer
-	MaxUploadBytes  int64
-	Ready           map[string]health.Check
-	Log             *zap.Logger
+	// Exchange takes issued documents dispatched to other agencies.
+	Exchange exchange.Exchange
+	// Events publishes the gateway's own events (document.dispatched).
+	Events         Publisher
+	MaxUploadBytes int64
+	Ready          map[string]health.Check
+	Log            *zap.Logger
 	// Directory is the agency directory: /v1/agencies, and the agency names
 	// printed on registers.
 	Directory *agencies.Directory

@@ -13,6 +13,14 @@ import (
 	"github.com/docflow/docflow/workflows"
 )
 
+// nothingToDecide refuses an action on a read item: a document dispatched to
+// the person's unit for information, which no workflow waits on.
+func nothingToDecide(op string, task readmodel.Task) error {
+	return errs.E(op, errs.Invalid, errcode.InvalidArgument,
+		fmt.Sprintf("task %s is for information only (document %s was dispatched to your unit): there is nothing to decide; read it with GET /v1/documents/%s",
+			task.ID, task.DocumentID, task.DocumentID)).WithDetail("task", "for information only")
+}
+
 // deciders are the roles that receive approval tasks.
 var deciders = []string{auth.RoleOfficial, auth.RoleLeader}
 
@@ -44,8 +52,11 @@ func inboxTask(t readmodel.Task, username string) httpapi.Task {
 	}
 	out := httpapi.Task{
 		ID: t.ID, DocumentID: t.DocumentID, Subject: t.Subject, Kind: t.Kind, Urgency: httpapi.Urgency(t.Urgency),
-		Assignee: t.Assignee, AssignedAt: t.AssignedAt, Deadline: t.Deadline, Status: httpapi.TaskStatus(t.Status),
+		Assignee: t.Assignee, AssignedAt: t.AssignedAt, Status: httpapi.TaskStatus(t.Status),
 		WaitingFor: waiting, Overdue: t.Overdue, IssuerID: t.IssuerID, TaskKind: httpapi.TaskKind(t.TaskKind),
+	}
+	if t.HasDeadline() {
+		out.Deadline = &t.Deadline
 	}
 	if t.Assignee != username {
 		// In the inbox as a substitute.
@@ -156,6 +167,8 @@ func (s *Server) decide(ctx context.Context, p auth.Principal, taskID string, de
 	switch task.TaskKind {
 	case events.TaskKindAssign, events.TaskKindHandle, events.TaskKindContribute:
 		return s.handle(ctx, p, task, decision, comment, a)
+	case events.TaskKindRead:
+		return workflows.DecisionResult{}, nothingToDecide(op, task)
 	}
 	return s.Decider.Decide(ctx, task.WorkflowID, workflows.Decision{
 		TaskID: task.ID, Decision: string(decision), Comment: comment, By: actor(p),
