@@ -109,7 +109,7 @@ func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 
 	// The signing task is the chief of office's; the consulted official who
 	// approved last may not sign it.
-	sign := awaitTask(t, users["lanhdao"], doc.ID, "lanhdao")
+	sign := awaitTaskOfKind(t, users["lanhdao"], doc.ID, "lanhdao", httpapi.TaskKindSign)
 	if sign.TaskKind != httpapi.TaskKindSign {
 		t.Fatalf("lanhdao's task after the review is %q, want sign", sign.TaskKind)
 	}

@@ -54,6 +54,12 @@ func login(t *testing.T, st *stack.Stack, username string) *session {
 // is assignee (any when empty) and returns it.
 func awaitTask(t *testing.T, s *session, doc, assignee string) httpapi.Task {
 	t.Helper()
+	return awaitTaskOfKind(t, s, doc, assignee, "")
+}
+
+// awaitTaskOfKind is awaitTask for a task of kind (any when empty).
+func awaitTaskOfKind(t *testing.T, s *session, doc, assignee string, kind httpapi.TaskKind) httpapi.Task {
+	t.Helper()
 	var task httpapi.Task
 	eventually(t, s.user+"'s task of "+assignee+" on "+doc, time.Minute, func() error {
 		resp, err := s.client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{})
@@ -64,7 +70,7 @@ func awaitTask(t *testing.T, s *session, doc, assignee string) httpapi.Task {
 			return fmt.Errorf("inbox: %s %s", resp.Status(), resp.Body)
 		}
 		for _, it := range resp.JSON200.Items {
-			if it.DocumentID == doc && (assignee == "" || it.Assignee == assignee) {
+			if it.DocumentID == doc && (assignee == "" || it.Assignee == assignee) && (kind == "" || it.TaskKind == kind) {
 				task = it
 				return nil
 			}

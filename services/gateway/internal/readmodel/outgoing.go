@@ -53,6 +53,11 @@ type Issued struct {
 	IssuedAt   time.Time
 	Attachment bool
 	Sealed     events.Object
+	// What the register prints beside the number: who drafted it, in which
+	// unit (they keep its file copy), and its recipients with where each
+	// copy stands.
+	Drafter, Unit string
+	Recipients    []Recipient
 }
 
 // issueDocument enters an issued document in the register, with the sealed
@@ -109,7 +114,19 @@ func (s *Store) Outgoing(ctx context.Context, r Reader, year int, since, until t
 		return nil, errs.Wrap(op, err)
 	}
 	out, err := collect(rows, scanIssued)
-	return out, errs.Wrap(op, err)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	for i := range out {
+		if err := s.db.QueryRowContext(ctx, `SELECT drafter, unit FROM documents WHERE id = $1`, out[i].DocumentID).
+			Scan(&out[i].Drafter, &out[i].Unit); err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+		if out[i].Recipients, err = s.recipients(ctx, out[i].DocumentID); err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+	}
+	return out, nil
 }
 
 // IssuedDocument is how a document of agency was issued; NotFound when it

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/docflow/docflow/api/errcode"
+	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/internal/clerical/kinds"
@@ -181,6 +182,7 @@ func (s Sheet) FileName(ext string) string {
 type Names struct {
 	Person func(username string) string // a person's full name
 	Agency func(id string) string       // an agency's name from its identifier; "" when unknown
+	Unit   func(id string) string       // a unit's name from the org chart; "" when unknown
 }
 
 // kindName is the Vietnamese name of a kind (QUYET_DINH → Quyết định) from
@@ -244,15 +246,61 @@ func IncomingRows(docs []readmodel.Arrival, names Names) [][]string {
 func OutgoingRows(docs []readmodel.Issued, names Names) [][]string {
 	rows := make([][]string, 0, len(docs))
 	for _, d := range docs {
+		var to []string
+		var sent time.Time
+		for _, r := range d.Recipients {
+			if r.Unit != "" {
+				to = append(to, names.unit(r.Unit))
+			} else {
+				to = append(to, names.agency(r.Agency))
+			}
+			if r.Status == events.DispatchDelivered || r.Status == events.DispatchQueued {
+				if sent.IsZero() || r.StatusAt.Before(sent) {
+					sent = r.StatusAt
+				}
+			}
+		}
+		kept := names.person(d.Drafter)
+		if d.Unit != "" {
+			kept = names.unit(d.Unit) + " (" + kept + ")"
+		}
+		copies := ""
+		if len(d.Recipients) > 0 {
+			copies = fmt.Sprint(len(d.Recipients))
+		}
 		rows = append(rows, []string{
 			d.Symbol,
 			date(d.IssuedAt),
 			kindAndSubject(kindName(d.Kind), d.Subject),
 			names.person(d.Signer),
-			"", "", "", "", "", "",
+			strings.Join(to, "; "),
+			kept,
+			copies,
+			date(sent),
+			"", "",
 		})
 	}
 	return rows
+}
+
+// unit is a unit's name, else its id.
+func (n Names) unit(id string) string {
+	if n.Unit != nil {
+		if name := n.Unit(id); name != "" {
+			return name
+		}
+	}
+	return id
+}
+
+// agency is an agency's name, else its identifier.
+func (n Names) agency(id string) string {
+	if n.Agency != nil {
+		if name := n.Agency(id); name != "" {
+			return name
+		}
+	}
+	return id
 }
 
 // FollowUpRows are the rows of the follow-up register at the time now (which

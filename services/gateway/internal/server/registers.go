@@ -8,11 +8,15 @@ import (
 	"maps"
 	"strings"
 
+	"go.uber.org/zap"
+
 	"github.com/docflow/docflow/api/errcode"
 	httpapi "github.com/docflow/docflow/api/http/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/gateway/internal/auth"
 	"github.com/docflow/docflow/services/gateway/internal/registers"
 	"github.com/docflow/docflow/services/internal/errs"
+	"github.com/docflow/docflow/services/internal/natsx"
 )
 
 // printers are the roles that keep or consult the registers: the clerk who
@@ -95,6 +99,7 @@ func (s *Server) printRegister(ctx context.Context, p auth.Principal, name httpa
 			return registers.Sheet{}, nil, errs.E(op, errs.Unavailable, errcode.Unavailable,
 				"the register could not be read; try again in a moment").WithCause(err)
 		}
+		names.Unit = s.unitNames(ctx, p)
 		sheet.Rows = registers.OutgoingRows(docs, names)
 	}
 
@@ -140,4 +145,20 @@ func (s *Server) agencyTitle(id string) string {
 		return name + " (" + id + ")"
 	}
 	return id
+}
+
+// unitNames names the units of p's agency from routing's org chart. The
+// register still prints without it, with unit ids in place of names: a
+// clerk printing the register should not wait on routing.
+func (s *Server) unitNames(ctx context.Context, p auth.Principal) func(string) string {
+	chart, err := natsx.Call(ctx, s.NATS, svc.RoutingOrgChart, svc.OrgChartRequest{By: actor(p), At: s.now()})
+	if err != nil {
+		s.Log.Warn("the org chart is not available; the register prints unit ids", zap.Error(err))
+		return nil
+	}
+	names := map[string]string{}
+	for _, u := range chart.Units {
+		names[u.ID] = u.Name
+	}
+	return func(id string) string { return names[id] }
 }
