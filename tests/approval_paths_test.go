@@ -2,12 +2,10 @@ package tests
 
 import (
 	"bytes"
-	"database/sql"
 	"fmt"
 	"mime/multipart"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +14,6 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
-	_ "modernc.org/sqlite"
 
 	events "github.com/docflow/docflow/api/events/v1"
 	httpapi "github.com/docflow/docflow/api/http/v1"
@@ -234,34 +231,16 @@ func (p *paths) substitute(t *testing.T) {
 	}
 }
 
-// audit reads the gateway's audit trail: the entry of a decision on task
+// audit checks the gateway's audit trail: the entry of a decision on task
 // by actor must carry detail.
 func (p *paths) audit(task, actor, detail string) error {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(p.st.Dir, "gateway.db")+"?mode=ro")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = db.Close() }()
-	rows, err := db.QueryContext(p.t.Context(), `SELECT actor, action, outcome, detail FROM audit_log WHERE target = ? ORDER BY at`, task)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = rows.Close() }()
-	var seen []string
-	for rows.Next() {
-		var who, action, outcome, d string
-		if err := rows.Scan(&who, &action, &outcome, &d); err != nil {
-			return err
-		}
-		if who == actor && action == "task.decide" && strings.Contains(d, detail) {
+	entries := audited(p.t, p.st, "task.decide", task)
+	for _, e := range entries {
+		if strings.HasPrefix(e, actor+" ") && strings.Contains(e, detail) {
 			return nil
 		}
-		seen = append(seen, fmt.Sprintf("%s %s %s %s", who, action, outcome, d))
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return fmt.Errorf("no audit entry of %s deciding %s with %q; the trail has %v", actor, task, detail, seen)
+	return fmt.Errorf("no audit entry of %s deciding %s with %q; the trail has %v", actor, task, detail, entries)
 }
 
 func (p *paths) revision(t *testing.T) {

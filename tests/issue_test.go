@@ -207,6 +207,44 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 	if !strings.Contains(csv, row) {
 		t.Fatalf("outgoing register lacks %q:\n%s", row, csv)
 	}
+
+	// Dispatch: the two units get it in their inbox, for information; the
+	// other agency's copy waits in the outbox for the exchange.
+	sent := dispatch(t, clerk, created.ID, http.StatusOK)
+	if sent["tong-hop"].Status != httpapi.RecipientStatusDelivered || sent["hanh-chinh"].Status != httpapi.RecipientStatusDelivered ||
+		sent["000.00.00.H49"].Status != httpapi.RecipientStatusQueued || len(sent) != 3 {
+		t.Fatalf("dispatch outcomes %+v, want both units delivered and the agency queued", sent)
+	}
+	for _, reader := range []*session{official, login(t, st, "luutru")} { // Phòng Tổng hợp, Phòng Hành chính
+		if item := awaitTaskOfKind(t, reader, created.ID, reader.user, httpapi.TaskKindRead); item.DocumentID != created.ID {
+			t.Fatalf("%s's inbox item %+v", reader.user, item)
+		}
+	}
+	repeat := dispatch(t, clerk, created.ID, http.StatusOK)
+	if repeat["tong-hop"].Status != httpapi.RecipientStatusDelivered || repeat["000.00.00.H49"].Status != httpapi.RecipientStatusQueued {
+		t.Fatalf("a second dispatch reports %+v, want the recipients as they stand", repeat)
+	}
+	eventually(t, "recipients' statuses on the document", time.Minute, func() error {
+		r, err := clerk.client.GetDocumentWithResponse(ctx, created.ID)
+		if err != nil || r.JSON200 == nil {
+			return fmt.Errorf("document: %v", err)
+		}
+		var got []string
+		for _, rc := range r.JSON200.Recipients {
+			got = append(got, rc.Unit+string(rc.Agency)+"="+string(rc.Status))
+		}
+		if want := "tong-hop=delivered hanh-chinh=delivered 000.00.00.H49=queued"; strings.Join(got, " ") != want {
+			return fmt.Errorf("recipients %v, want %s", got, want)
+		}
+		return nil
+	})
+	// The register's row now names the recipients, the file copy's keeper,
+	// the copies and the dispatch date.
+	csv = string(register(t, clerk, "outgoing", year, "csv"))
+	row = fmt.Sprintf("%s,%s,Kế hoạch công tác tháng 12,Phạm Quốc Hùng,Phòng Tổng hợp; Phòng Hành chính - Văn thư - Lưu trữ; ", res.Symbol, res.IssuedAt.In(vntime.Zone).Format("02/01/2006"))
+	if !strings.Contains(csv, row) || !strings.Contains(csv, ",Phòng Tổng hợp (Lê Thị Hoa),3,"+time.Now().In(vntime.Zone).Format("02/01/2006")) {
+		t.Fatalf("outgoing register lacks the dispatched row %q…:\n%s", row, csv)
+	}
 }
 
 // documentContent downloads a version of a document (the current one when

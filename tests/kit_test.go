@@ -3,15 +3,19 @@ package tests
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	_ "modernc.org/sqlite" // the audit trail, read from the gateway's database
 
 	httpapi "github.com/docflow/docflow/api/http/v1"
 	"github.com/docflow/docflow/services/stack"
@@ -177,15 +181,15 @@ func metadata(kind, subject string) map[string]any {
 	return map[string]any{"kind": kind, "subject": subject, "urgency": "THUONG", "confidentiality": "NONE"}
 }
 
-// draft describes an official's outgoing draft, addressed to a unit of the
-// agency and to another agency. The development rules have a plan (kế
+// draft describes an official's outgoing draft, addressed to two units of
+// the agency and to another agency. The development rules have a plan (kế
 // hoạch) reviewed by the official of the Phòng Tổng hợp (chuyenvien1), a
 // decision (quyết định) by four steps, and every draft signed by the Chánh
 // Văn phòng (lanhdao).
 func draft(kind, subject string) map[string]any {
 	m := metadata(kind, subject)
 	m["direction"] = "outgoing"
-	m["recipients"] = []map[string]string{{"unit": "hanh-chinh"}, {"agency": "000.00.00.H49"}}
+	m["recipients"] = []map[string]string{{"unit": "tong-hop"}, {"unit": "hanh-chinh"}, {"agency": "000.00.00.H49"}}
 	return m
 }
 
@@ -295,4 +299,52 @@ func register(t *testing.T, s *session, name string, year int, format string) []
 		t.Fatalf("register %s as %s: %s %s %v", name, format, resp.Status, raw, err)
 	}
 	return raw
+}
+
+// dispatch has the clerk send an issued document to its recipients and
+// returns each recipient's outcome, by unit or agency.
+func dispatch(t *testing.T, clerk *session, id string, wantStatus int) map[string]httpapi.DispatchOutcome {
+	t.Helper()
+	resp, err := clerk.client.DispatchDocumentWithResponse(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode() != wantStatus {
+		t.Fatalf("dispatch of %s: %s %s, want %d", id, resp.Status(), resp.Body, wantStatus)
+	}
+	out := map[string]httpapi.DispatchOutcome{}
+	if resp.JSON200 != nil {
+		for _, r := range resp.JSON200.Recipients {
+			out[r.Unit+string(r.Agency)] = r
+		}
+	}
+	return out
+}
+
+// audited reads the gateway's audit trail: the entries of action on target,
+// as "actor outcome detail".
+func audited(t *testing.T, st *stack.Stack, action, target string) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(st.Dir, "gateway.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	rows, err := db.QueryContext(t.Context(), `SELECT actor, outcome, detail FROM audit_log WHERE action = ? AND target = ? ORDER BY at`, action, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []string
+	for rows.Next() {
+		var who, outcome, detail string
+		if err := rows.Scan(&who, &outcome, &detail); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, who+" "+outcome+" "+detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

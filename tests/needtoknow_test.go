@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	httpapi "github.com/docflow/docflow/api/http/v1"
@@ -13,10 +14,14 @@ import (
 // A MẬT document is read only by the people named on it (DOMAIN.md §3).
 // An incoming one: the clerk who registered it and the leader who holds its
 // assignment; the officials, with no task on it, are told it does not
-// exist, for its metadata as for its content. A secret draft: its drafter
-// and the official reviewing it, not the leader (no task on it yet, and not
-// cleared for secrets) nor the clerk. A document that is not secret is no
-// different for an official with no part in it, while the leader reads it.
+// exist, for its metadata as for its content. A secret draft: its drafter,
+// the official reviewing it and the clerk (cleared for MẬT: the văn thư
+// issues secret documents too), not the leader (no task on it yet, and not
+// cleared). A document that is not secret is no different for an official
+// with no part in it, while the leader reads it. Once signed and issued,
+// the secret draft goes to its unit but its dispatch to another agency is
+// refused with confidential_document, and the refusal is in the audit
+// trail.
 func TestSecretDocumentNeedToKnow(t *testing.T) {
 	t.Parallel()
 	st, _ := stacktest.Start(t, nil)
@@ -48,7 +53,7 @@ func TestSecretDocumentNeedToKnow(t *testing.T) {
 	}{
 		secretIn.ID:    {secretPDF, []*session{clerk, leader}, officials},
 		plainIn.ID:     {plainPDF, []*session{clerk, leader}, officials},
-		secretDraft.ID: {draftPDF, officials, []*session{leader, clerk}},
+		secretDraft.ID: {draftPDF, []*session{reviewer, drafter, clerk}, []*session{leader}},
 	} {
 		for _, s := range readers.may {
 			r, err := s.client.GetDocumentWithResponse(t.Context(), doc)
@@ -78,7 +83,7 @@ func TestSecretDocumentNeedToKnow(t *testing.T) {
 
 	// Lists agree.
 	for s, want := range map[*session][]string{
-		leader: {secretIn.ID, plainIn.ID}, clerk: {secretIn.ID, plainIn.ID},
+		leader: {secretIn.ID, plainIn.ID}, clerk: {secretIn.ID, plainIn.ID, secretDraft.ID},
 		reviewer: {secretDraft.ID}, drafter: {secretDraft.ID},
 	} {
 		r, err := s.client.ListDocumentsWithResponse(t.Context(), &httpapi.ListDocumentsParams{})
@@ -94,5 +99,28 @@ func TestSecretDocumentNeedToKnow(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s lists %v, want %v", s.user, got, want)
 		}
+	}
+
+	// Reviewed, signed and issued, the secret draft is dispatched: its
+	// units get it, the other agency does not.
+	task := awaitTask(t, reviewer, secretDraft.ID, "chuyenvien1")
+	if r, err := reviewer.client.DecideTaskWithResponse(t.Context(), task.ID, httpapi.DecisionRequest{Decision: httpapi.DecisionApprove}); err != nil || r.JSON200 == nil {
+		t.Fatalf("approve: %v %v", err, r)
+	}
+	signAll(t, leader, secretDraft.ID)
+	issueAll(t, clerk, secretDraft.ID)
+	sent := dispatch(t, clerk, secretDraft.ID, http.StatusOK)
+	refused := sent["000.00.00.H49"]
+	if refused.Status != httpapi.RecipientStatusRefused || refused.Error == nil || refused.Error.Code != httpapi.ErrorCodeConfidentialDocument {
+		t.Fatalf("the other agency's outcome %+v, want refused with confidential_document", refused)
+	}
+	if sent["tong-hop"].Status != httpapi.RecipientStatusDelivered {
+		t.Fatalf("the unit's outcome %+v, want delivered", sent["tong-hop"])
+	}
+	entries := audited(t, st, "document.dispatch", secretDraft.ID)
+	if !slices.ContainsFunc(entries, func(e string) bool {
+		return strings.HasPrefix(e, "vanthu refused ") && strings.Contains(e, "000.00.00.H49") && strings.Contains(e, "confidential_document")
+	}) {
+		t.Fatalf("no audit entry of the refused dispatch; the trail has %v", entries)
 	}
 }

@@ -146,8 +146,8 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 	for _, h := range doc.History {
 		types = append(types, h.Type)
 	}
-	if doc.Direction != httpapi.DirectionOutgoing || doc.Drafter != "chuyenvien2" || doc.ArrivalNumber != 0 || len(doc.Recipients) != 2 ||
-		doc.Recipients[0].Unit != "hanh-chinh" || doc.Recipients[1].Agency != "000.00.00.H49" || doc.Recipients[0].Status != "pending" {
+	if doc.Direction != httpapi.DirectionOutgoing || doc.Drafter != "chuyenvien2" || doc.ArrivalNumber != 0 || len(doc.Recipients) != 3 ||
+		doc.Recipients[0].Unit != "tong-hop" || doc.Recipients[2].Agency != "000.00.00.H49" || doc.Recipients[0].Status != httpapi.RecipientStatusPending {
 		t.Fatalf("the archived draft shows direction %q, drafter %q, arrival %d, recipients %+v",
 			doc.Direction, doc.Drafter, doc.ArrivalNumber, doc.Recipients)
 	}
