@@ -227,7 +227,7 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 	eventually(t, "recipients' statuses on the document", time.Minute, func() error {
 		r, err := clerk.client.GetDocumentWithResponse(ctx, created.ID)
 		if err != nil || r.JSON200 == nil {
-			return fmt.Errorf("document: %v", err)
+			return fmt.Errorf("document: %w", err)
 		}
 		var got []string
 		for _, rc := range r.JSON200.Recipients {

@@ -206,7 +206,7 @@ func signAll(t *testing.T, signer *session, ids ...string) {
 		decisions = decisions[:0]
 		resp, err := signer.client.ListInboxWithResponse(t.Context(), &httpapi.ListInboxParams{PageSize: ptr(100)})
 		if err != nil || resp.JSON200 == nil {
-			return fmt.Errorf("inbox: %v", err)
+			return fmt.Errorf("inbox: %w", err)
 		}
 		for _, it := range resp.JSON200.Items {
 			if want[it.DocumentID] && it.TaskKind == httpapi.TaskKindSign && it.Assignee == signer.user {

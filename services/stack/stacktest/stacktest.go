@@ -23,12 +23,11 @@ import (
 // TextPDF is a small, well-formed PDF with one page showing each of pages.
 func TextPDF(pages ...string) []byte { return testkit.TextPDF(pages...) }
 
-// Run, Line and VietnamesePDF build an A4 PDF of Vietnamese lines in an
-// embedded font, as word processors write them (testkit.VietnamesePDF).
-type (
-	Run  = testkit.TextRun
-	Line = testkit.Line
-)
+// Run is text at a place on a line of a VietnamesePDF (testkit.TextRun).
+type Run = testkit.TextRun
+
+// Line is one baseline of a page of a VietnamesePDF (testkit.Line).
+type Line = testkit.Line
 
 // VietnamesePDF writes a PDF with one page of lines per entry of pages.
 func VietnamesePDF(t testing.TB, pages ...[]Line) []byte {

@@ -33,9 +33,15 @@ func TestOutgoingRowsWithRecipients(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 3, 5, 2, 0, 0, 0, time.UTC)
 	names := registers.Names{
-		Person: func(u string) string { return map[string]string{"lanhdao": "Phạm Quốc Hùng", "chuyenvien2": "Lê Thị Hoa"}[u] },
-		Agency: func(id string) string { return map[string]string{"000.00.00.H49": "Ủy ban nhân dân tỉnh Quảng Ninh"}[id] },
-		Unit:   func(id string) string { return map[string]string{"tong-hop": "Phòng Tổng hợp", "hanh-chinh": "Phòng Hành chính"}[id] },
+		Person: func(u string) string {
+			return map[string]string{"lanhdao": "Phạm Quốc Hùng", "chuyenvien2": "Lê Thị Hoa"}[u]
+		},
+		Agency: func(id string) string {
+			return map[string]string{"000.00.00.H49": "Ủy ban nhân dân tỉnh Quảng Ninh"}[id]
+		},
+		Unit: func(id string) string {
+			return map[string]string{"tong-hop": "Phòng Tổng hợp", "hanh-chinh": "Phòng Hành chính"}[id]
+		},
 	}
 	rows := registers.OutgoingRows([]readmodel.Issued{{
 		Symbol: "07/VPCP-TH", IssuedAt: at, Kind: "CONG_VAN", Subject: "Về việc báo cáo", Signer: "lanhdao",

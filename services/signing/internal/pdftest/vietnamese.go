@@ -7,12 +7,12 @@ import (
 	"github.com/docflow/docflow/services/internal/testkit"
 )
 
-// Run, Line and Lines are testkit's Vietnamese PDF builder, which the
-// end-to-end tests use too.
-type (
-	Run  = testkit.TextRun
-	Line = testkit.Line
-)
+// Run is text at a place on a line (testkit's Vietnamese PDF builder, which
+// the end-to-end tests use too).
+type Run = testkit.TextRun
+
+// Line is one baseline of a page, with its runs.
+type Line = testkit.Line
 
 // Lines writes an A4 PDF of Vietnamese lines (testkit.VietnamesePDF).
 func Lines(t testing.TB, pages ...[]Line) []byte {
