@@ -305,10 +305,19 @@ func register(t *testing.T, s *session, name string, year int, format string) []
 // returns each recipient's outcome, by unit or agency.
 func dispatch(t *testing.T, clerk *session, id string, wantStatus int) map[string]httpapi.DispatchOutcome {
 	t.Helper()
-	resp, err := clerk.client.DispatchDocumentWithResponse(t.Context(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var resp *httpapi.DispatchDocumentResponse
+	// The issue reaches the read model a moment after the clerk's issue
+	// call answers; until then dispatch says it is not issued yet.
+	eventually(t, "dispatch of "+id, time.Minute, func() error {
+		var err error
+		if resp, err = clerk.client.DispatchDocumentWithResponse(t.Context(), id); err != nil {
+			return err
+		}
+		if resp.StatusCode() == http.StatusConflict && strings.Contains(string(resp.Body), "not issued yet") {
+			return fmt.Errorf("%s", resp.Body)
+		}
+		return nil
+	})
 	if resp.StatusCode() != wantStatus {
 		t.Fatalf("dispatch of %s: %s %s, want %d", id, resp.Status(), resp.Body, wantStatus)
 	}

@@ -142,6 +142,9 @@ type RouteSelectedData struct {
 	RuleID      string `json:"rule_id"`
 	RuleVersion string `json:"rule_version"`
 	Approver    string `json:"approver"`
+	// Unit is an outgoing draft's drafting unit as routing settled it (the
+	// one the drafter named, else their own); empty for an incoming one.
+	Unit string `json:"unit,omitempty"`
 }
 
 // TaskAssignedData is the payload of TaskAssigned.

@@ -55,7 +55,7 @@ var populated = map[events.Type]any{
 		},
 	},
 	events.RouteSelected: events.RouteSelectedData{
-		DocumentID: "doc-1", WorkflowID: "approval-doc-1", RuleID: "default", RuleVersion: "1", Approver: "chuyenvien1",
+		DocumentID: "doc-1", WorkflowID: "approval-doc-1", RuleID: "default", RuleVersion: "1", Approver: "chuyenvien1", Unit: "tong-hop",
 	},
 	events.TaskAssigned: events.TaskAssignedData{
 		TaskID: "task-1", DocumentID: "doc-1", WorkflowID: "approval-doc-1", Assignee: "chuyenvien1",

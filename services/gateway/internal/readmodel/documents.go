@@ -127,6 +127,14 @@ type SelfDescription struct {
 var documents = projector{
 	events.DocumentReceived: on(registerDocument),
 	events.DocumentDrafted:  on(draftDocument),
+	// A draft whose drafter named no unit takes the one routing settled.
+	events.RouteSelected: on(func(ctx context.Context, tx *sql.Tx, ev events.Event, d *events.RouteSelectedData) error {
+		if d.Unit == "" {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE documents SET unit = $1 WHERE id = $2 AND unit = ''`, d.Unit, ev.Subject)
+		return err
+	}),
 	// Whom a document in a step waits for is everyone holding an open task
 	// on it, so a parallel step shows all its approvers until each decides.
 	events.TaskAssigned:      waitForTasks(StatusInApproval),

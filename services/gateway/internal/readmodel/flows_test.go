@@ -44,6 +44,21 @@ func TestDraftIsOutgoing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A draft whose drafter named no unit takes the one routing settled.
+		bare := event(t, events.DocumentDrafted, "bare", at, events.DocumentDraftedData{
+			DocumentID: "bare", Agency: agency, Kind: "CONG_VAN", Subject: "Dự thảo", Urgency: "THUONG", Confidentiality: "NONE",
+			DraftedAt: at, By: drafter, Recipients: []events.Recipient{{Unit: "hanh-chinh"}},
+		})
+		routed := func(doc string) events.Event {
+			return event(t, events.RouteSelected, doc, at.Add(time.Second), events.RouteSelectedData{DocumentID: doc, Unit: "tong-hop"})
+		}
+		apply(bare, routed("bare"), routed("draft"))
+		if u := document(t, s, "bare").Unit; u != "tong-hop" {
+			t.Errorf("a draft without a unit, once routed, has unit %q, want routing's tong-hop", u)
+		}
+		if u := document(t, s, "draft").Unit; u != "tong-hop" {
+			t.Errorf("the draft's own unit became %q", u)
+		}
 		for _, a := range arrivals {
 			if a.DocumentID == "draft" {
 				t.Errorf("the draft is in the incoming register: %+v", a)

@@ -121,7 +121,8 @@ func (r *Router) start(ctx context.Context, log *zap.Logger, ev events.Event, ag
 		log.Info("workflow started", zap.String("workflow", name), zap.String("workflow_id", wfID), zap.String("rule", plan.RuleID), zap.Int("steps", len(plan.Steps)))
 	}
 	_, err = r.Publisher.PublishWithID(ctx, natsx.EventID("routed:"+documentID), ev.Time, events.RouteSelected, agency, documentID,
-		events.RouteSelectedData{DocumentID: documentID, WorkflowID: wfID, RuleID: plan.RuleID, RuleVersion: plan.RuleVersion, Approver: firstAssignee(plan)})
+		events.RouteSelectedData{DocumentID: documentID, WorkflowID: wfID, RuleID: plan.RuleID, RuleVersion: plan.RuleVersion, Approver: firstAssignee(plan),
+			Unit: plan.Unit})
 	return err
 }
 
