@@ -398,9 +398,11 @@ func (e RegisterFormat) Valid() bool {
 
 // Defines values for RegisterName.
 const (
-	RegisterNameFollowup RegisterName = "followup"
-	RegisterNameIncoming RegisterName = "incoming"
-	RegisterNameOutgoing RegisterName = "outgoing"
+	RegisterNameFollowup       RegisterName = "followup"
+	RegisterNameIncoming       RegisterName = "incoming"
+	RegisterNameIncomingSecret RegisterName = "incoming-secret"
+	RegisterNameOutgoing       RegisterName = "outgoing"
+	RegisterNameOutgoingSecret RegisterName = "outgoing-secret"
 )
 
 // Valid indicates whether the value is a known member of the RegisterName enum.
@@ -410,7 +412,11 @@ func (e RegisterName) Valid() bool {
 		return true
 	case RegisterNameIncoming:
 		return true
+	case RegisterNameIncomingSecret:
+		return true
 	case RegisterNameOutgoing:
+		return true
+	case RegisterNameOutgoingSecret:
 		return true
 	default:
 		return false
@@ -1557,6 +1563,10 @@ type RegisterFormat string
 // RegisterName `incoming` the register of incoming documents (sổ đăng ký văn bản đến),
 // `outgoing` of outgoing documents (sổ đăng ký văn bản đi), `followup` the
 // follow-up of incoming documents (sổ theo dõi giải quyết văn bản đến).
+// Secret documents (MẬT and above) are numbered in their own series and kept
+// out of those: `incoming-secret` and `outgoing-secret` print them, in the same
+// columns with each one's mark in the note, and only the rows the caller may
+// read (its people named on them, or cleared for the mark).
 type RegisterName string
 
 // ResubmitForm defines model for ResubmitForm.

@@ -36,7 +36,17 @@ type Arrival struct {
 // kept in a separate register (DOMAIN.md §3), so the ordinary one never
 // prints them.
 func (s *Store) Arrivals(ctx context.Context, r Reader, year int, since, until time.Time) ([]Arrival, error) {
-	const op = "readmodel.Arrivals"
+	return s.arrivals(ctx, "readmodel.Arrivals", r, year, since, until, `d.confidentiality = 'NONE'`)
+}
+
+// SecretArrivals is the secret documents' incoming register: those marked
+// MẬT or above (or unmarked, taken for the most secret) that r may read,
+// numbered in their own series.
+func (s *Store) SecretArrivals(ctx context.Context, r Reader, year int, since, until time.Time) ([]Arrival, error) {
+	return s.arrivals(ctx, "readmodel.SecretArrivals", r, year, since, until, `d.confidentiality <> 'NONE'`)
+}
+
+func (s *Store) arrivals(ctx context.Context, op string, r Reader, year int, since, until time.Time, marked string) ([]Arrival, error) {
 	args := []any{r.Agency, year, sqlstore.Time(since), sqlstore.Time(until)}
 	readable := r.readable(binder(&args))
 	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.arrival_number, d.received_at, d.kind, d.subject, d.confidentiality,
@@ -46,7 +56,7 @@ func (s *Store) Arrivals(ctx context.Context, r Reader, year int, since, until t
 		LEFT JOIN tasks t ON t.id = (
 			SELECT f.id FROM tasks f WHERE f.document_id = d.id ORDER BY f.assigned_at, f.id LIMIT 1)
 		WHERE d.agency = $1 AND d.direction = 'incoming' AND d.arrival_year = $2 AND d.received_at >= $3 AND d.received_at < $4
-			AND d.confidentiality = 'NONE' AND `+readable+`
+			AND `+marked+` AND `+readable+`
 		ORDER BY d.arrival_number, d.id`, args...)
 	if err != nil {
 		return nil, errs.Wrap(op, err)

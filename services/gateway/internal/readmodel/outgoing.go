@@ -56,8 +56,8 @@ type Issued struct {
 	// What the register prints beside the number: who drafted it, in which
 	// unit (they keep its file copy), and its recipients with where each
 	// copy stands.
-	Drafter, Unit string
-	Recipients    []Recipient
+	Drafter, Unit, Confidentiality string
+	Recipients                     []Recipient
 }
 
 // issueDocument enters an issued document in the register, with the sealed
@@ -103,11 +103,20 @@ func scanIssued(row scanner) (Issued, error) {
 // documents are left out, as in Arrivals: their series has a register of
 // its own.
 func (s *Store) Outgoing(ctx context.Context, r Reader, year int, since, until time.Time) ([]Issued, error) {
-	const op = "readmodel.Outgoing"
+	return s.outgoing(ctx, "readmodel.Outgoing", r, year, since, until, `register <> 'outgoing/secret'`)
+}
+
+// SecretOutgoing is the secret documents' outgoing register: those numbered
+// in the secret series that r may read.
+func (s *Store) SecretOutgoing(ctx context.Context, r Reader, year int, since, until time.Time) ([]Issued, error) {
+	return s.outgoing(ctx, "readmodel.SecretOutgoing", r, year, since, until, `register = 'outgoing/secret'`)
+}
+
+func (s *Store) outgoing(ctx context.Context, op string, r Reader, year int, since, until time.Time, series string) ([]Issued, error) {
 	args := []any{r.Agency, year, sqlstore.Time(since), sqlstore.Time(until)}
 	readable := r.readable(binder(&args))
 	rows, err := s.db.QueryContext(ctx, `SELECT `+issuedColumns+` FROM outgoing
-		WHERE agency = $1 AND year = $2 AND issued_at >= $3 AND issued_at < $4 AND register <> 'outgoing/secret'
+		WHERE agency = $1 AND year = $2 AND issued_at >= $3 AND issued_at < $4 AND `+series+`
 			AND EXISTS (SELECT 1 FROM documents d WHERE d.id = outgoing.document_id AND `+readable+`)
 		ORDER BY issued_at, number, document_id`, args...)
 	if err != nil {
@@ -118,8 +127,8 @@ func (s *Store) Outgoing(ctx context.Context, r Reader, year int, since, until t
 		return nil, errs.Wrap(op, err)
 	}
 	for i := range out {
-		if err := s.db.QueryRowContext(ctx, `SELECT drafter, unit FROM documents WHERE id = $1`, out[i].DocumentID).
-			Scan(&out[i].Drafter, &out[i].Unit); err != nil {
+		if err := s.db.QueryRowContext(ctx, `SELECT drafter, unit, confidentiality FROM documents WHERE id = $1`, out[i].DocumentID).
+			Scan(&out[i].Drafter, &out[i].Unit, &out[i].Confidentiality); err != nil {
 			return nil, errs.Wrap(op, err)
 		}
 		if out[i].Recipients, err = s.recipients(ctx, out[i].DocumentID); err != nil {

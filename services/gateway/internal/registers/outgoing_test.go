@@ -15,7 +15,7 @@ func TestOutgoingRows(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 3, 4, 23, 30, 0, 0, time.UTC) // 5 March in Vietnam
 	rows := registers.OutgoingRows([]readmodel.Issued{{
-		Symbol: "12/QĐ-VPCP", IssuedAt: at, Kind: "QUYET_DINH", Subject: "phê duyệt kế hoạch", Signer: "lanhdao",
+		Symbol: "12/QĐ-VPCP", IssuedAt: at, Kind: "QUYET_DINH", Subject: "phê duyệt kế hoạch", Signer: "lanhdao", Confidentiality: "NONE",
 	}}, registers.Names{Person: func(u string) string { return map[string]string{"lanhdao": "Phạm Minh Đức"}[u] }})
 	want := []string{"12/QĐ-VPCP", "05/03/2026", "Quyết định phê duyệt kế hoạch", "Phạm Minh Đức", "", "", "", "", "", ""}
 	reg, err := registers.Lookup("outgoing")
@@ -45,7 +45,7 @@ func TestOutgoingRowsWithRecipients(t *testing.T) {
 	}
 	rows := registers.OutgoingRows([]readmodel.Issued{{
 		Symbol: "07/VPCP-TH", IssuedAt: at, Kind: "CONG_VAN", Subject: "Về việc báo cáo", Signer: "lanhdao",
-		Drafter: "chuyenvien2", Unit: "tong-hop",
+		Drafter: "chuyenvien2", Unit: "tong-hop", Confidentiality: "NONE",
 		Recipients: []readmodel.Recipient{
 			{Unit: "hanh-chinh", Status: "delivered", StatusAt: at.Add(48 * time.Hour)},
 			{Agency: "000.00.00.H49", Status: "queued", StatusAt: at.Add(24 * time.Hour)},

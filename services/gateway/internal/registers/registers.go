@@ -30,7 +30,14 @@ const (
 	Incoming Name = "incoming"
 	Outgoing Name = "outgoing"
 	FollowUp Name = "followup"
+	// Secret documents are registered apart (ND30 Art. 16.3, 22.4), in the
+	// same columns, each row's mark in its note.
+	IncomingSecret Name = "incoming-secret"
+	OutgoingSecret Name = "outgoing-secret"
 )
+
+// Secret says the register holds secret documents only.
+func (n Name) Secret() bool { return n == IncomingSecret || n == OutgoingSecret }
 
 // Column is one column of a register: its heading, exactly as the decree
 // words it, and its share of the printed width in millimetres (A4 landscape
@@ -77,13 +84,20 @@ var forms = map[Name]Register{
 	},
 }
 
+func init() {
+	in, out := forms[Incoming], forms[Outgoing]
+	in.Name, in.Title, in.FileStem = IncomingSecret, "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐẾN", "so-van-ban-mat-den"
+	out.Name, out.Title, out.FileStem = OutgoingSecret, "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐI", "so-van-ban-mat-di"
+	forms[IncomingSecret], forms[OutgoingSecret] = in, out
+}
+
 // Lookup returns the register called name, or an Invalid error naming the
 // registers there are.
 func Lookup(name string) (Register, error) {
 	r, ok := forms[Name(name)]
 	if !ok {
 		return Register{}, errs.E("registers.Lookup", errs.Invalid, errcode.InvalidArgument,
-			fmt.Sprintf("there is no register %q: choose incoming, outgoing or followup", name)).WithDetail("register", "unknown register")
+			fmt.Sprintf("there is no register %q: choose incoming, outgoing, followup, incoming-secret or outgoing-secret", name)).WithDetail("register", "unknown register")
 	}
 	return r, nil
 }
@@ -232,7 +246,7 @@ func IncomingRows(docs []readmodel.Arrival, names Names) [][]string {
 			names.person(d.Assignee),
 			date(d.AssignedAt),
 			"",
-			d.Self.Description,
+			note(d.Confidentiality, d.Self.Description),
 		})
 	}
 	return rows
@@ -277,10 +291,23 @@ func OutgoingRows(docs []readmodel.Issued, names Names) [][]string {
 			kept,
 			copies,
 			date(sent),
-			"", "",
+			"", note(d.Confidentiality, ""),
 		})
 	}
 	return rows
+}
+
+// note is the register's Ghi chú: a secret document's mark first, as the
+// secret registers print it, then the note entered for it.
+func note(confidentiality, text string) string {
+	mark := map[string]string{"MAT": "MẬT", "TOI_MAT": "TỐI MẬT", "TUYET_MAT": "TUYỆT MẬT", "": "TUYỆT MẬT (không đóng dấu độ mật)"}[confidentiality]
+	switch {
+	case confidentiality == "NONE" || mark == "":
+		return text
+	case text == "":
+		return mark
+	}
+	return mark + "; " + text
 }
 
 // unit is a unit's name, else its id.

@@ -80,21 +80,29 @@ func (s *Server) printRegister(ctx context.Context, p auth.Principal, name httpa
 	sheet := registers.Sheet{Register: reg, Agency: s.agencyTitle(p.Agency), Period: period}
 	names := registers.Names{Person: s.Auth.FullName, Agency: s.agencyName}
 	switch reg.Name {
-	case registers.Incoming, registers.FollowUp:
+	case registers.Incoming, registers.FollowUp, registers.IncomingSecret:
 		since, until := period.Bounds()
-		docs, err := s.Read.Arrivals(ctx, s.reader(p), period.Year, since, until)
+		arrivals := s.Read.Arrivals
+		if reg.Name.Secret() {
+			arrivals = s.Read.SecretArrivals
+		}
+		docs, err := arrivals(ctx, s.reader(p), period.Year, since, until)
 		if err != nil {
 			return registers.Sheet{}, nil, errs.E(op, errs.Unavailable, errcode.Unavailable,
 				"the register could not be read; try again in a moment").WithCause(err)
 		}
-		if reg.Name == registers.Incoming {
+		if reg.Name != registers.FollowUp {
 			sheet.Rows = registers.IncomingRows(docs, names)
 		} else {
 			sheet.Rows = registers.FollowUpRows(docs, names, s.now())
 		}
-	case registers.Outgoing:
+	case registers.Outgoing, registers.OutgoingSecret:
 		since, until := period.Bounds()
-		docs, err := s.Read.Outgoing(ctx, s.reader(p), period.Year, since, until)
+		outgoing := s.Read.Outgoing
+		if reg.Name.Secret() {
+			outgoing = s.Read.SecretOutgoing
+		}
+		docs, err := outgoing(ctx, s.reader(p), period.Year, since, until)
 		if err != nil {
 			return registers.Sheet{}, nil, errs.E(op, errs.Unavailable, errcode.Unavailable,
 				"the register could not be read; try again in a moment").WithCause(err)

@@ -162,6 +162,14 @@ func TestRegisterCSV(t *testing.T) {
 		// No outgoing document exists before signing numbers them: the
 		// register has its headings and nothing else.
 		{"outgoing", "/v1/registers/outgoing?year=2026", "vanthu", "so-van-ban-di-2026.csv", outgoingHeadings, nil},
+		// The secret document has its own register, in the same columns
+		// with its mark in the note, printed only with what the reader may
+		// read: the clerk who registered it, not the leader.
+		{"incoming secret", "/v1/registers/incoming-secret?year=2026", "vanthu", "so-van-ban-mat-den-2026.csv", incomingHeadings,
+			[][]string{{"31/03/2026", "3", "", "", "", "Công văn Về việc bảo vệ bí mật nhà nước", "", "", "", "MẬT"}}},
+		{"incoming secret, as a leader not cleared", "/v1/registers/incoming-secret?year=2026", "lanhdao", "so-van-ban-mat-den-2026.csv",
+			incomingHeadings, nil},
+		{"outgoing secret", "/v1/registers/outgoing-secret?year=2026", "vanthu", "so-van-ban-mat-di-2026.csv", outgoingHeadings, nil},
 	}
 	for name, dsn := range databases(t) {
 		t.Run(name, func(t *testing.T) {
