@@ -138,8 +138,8 @@ func TestKilledMidChainLosesNothing(t *testing.T) {
 	for _, h := range final.History {
 		counts[h.Type]++
 	}
-	// Five approvals and the signature, each once.
-	if counts["vn.docflow.task.decided.v1"] != 6 || counts["vn.docflow.task.assigned.v1"] != 7 ||
+	// Five approvals, the signature and the issue, each once.
+	if counts["vn.docflow.task.decided.v1"] != 7 || counts["vn.docflow.task.assigned.v1"] != 8 ||
 		counts["vn.docflow.document.signed.v1"] != 1 || counts["vn.docflow.document.numbered.v1"] != 1 ||
 		counts["vn.docflow.document.archived.v1"] != 1 || counts["vn.docflow.document.drafted.v1"] != 1 {
 		t.Fatalf("history after the crash: %v", counts)

@@ -79,6 +79,13 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 		return nil
 	})
 
+	// The văn thư has it in their inbox, due by the end of the working day
+	// (of the next one, when it was signed after hours or on a day off).
+	if task := awaitTaskOfKind(t, clerk, created.ID, "vanthu", httpapi.TaskKindIssue); task.Deadline == nil ||
+		task.Deadline.After(time.Now().Add(96*time.Hour)) {
+		t.Fatalf("the văn thư's issue task %+v, want one due by the end of a working day", task)
+	}
+
 	// The clerk finds it among the signed documents, waiting for the clerks.
 	waiting, err := clerk.client.ListDocumentsWithResponse(ctx, &httpapi.ListDocumentsParams{Status: httpapi.DocumentStatusSigned})
 	if err != nil || waiting.JSON200 == nil {

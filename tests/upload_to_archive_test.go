@@ -155,9 +155,9 @@ func TestDocumentFromUploadToArchive(t *testing.T) {
 		t.Fatalf("history: %v", err)
 	}
 	// Every step emitted its events once, each matching its schema; the
-	// review and the signing task were each assigned and decided once.
+	// review, signing and issue tasks were each assigned and decided once.
 	seen := assertEvents(t, st, created.ID)
-	for typ, want := range map[events.Type]int{events.DocumentDrafted: 1, events.RouteSelected: 1, events.TaskAssigned: 2, events.TaskDecided: 2,
+	for typ, want := range map[events.Type]int{events.DocumentDrafted: 1, events.RouteSelected: 1, events.TaskAssigned: 3, events.TaskDecided: 3,
 		events.DocumentApproved: 1, events.DocumentSigned: 1, events.DocumentNumbered: 1, events.DocumentArchived: 1} {
 		if seen[typ] != want {
 			t.Errorf("%s events about the document: %d, want %d (all: %v)", typ, seen[typ], want, seen)

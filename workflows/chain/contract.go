@@ -115,6 +115,20 @@ type Plan struct {
 	// (workflows.AssignNumberInput.Units).
 	Unit  string   `json:"unit,omitempty"`
 	Units []string `json:"units,omitempty"`
+	// Issuing is who issues the signed document: the clerk holding the
+	// agency's văn thư position, whose task it waits on with a deadline,
+	// reminders and escalation like any task. Any clerk of the agency may
+	// still issue it. Absent in runs started before it: they wait for the
+	// clerks without a task.
+	Issuing *Issuing `json:"issuing,omitempty"`
+}
+
+// Issuing is the clerk's part of a plan (Plan.Issuing).
+type Issuing struct {
+	Clerk workflows.Assignee `json:"clerk"`
+	// DeadlineWorkingDays counts from the signature; 0 is the same working
+	// day (ND30 Art. 18: issued the day it is signed).
+	DeadlineWorkingDays int `json:"deadline_working_days"`
 }
 
 // Authorities a plan may give its signing position (thể thức ký, ND30
@@ -219,6 +233,7 @@ const (
 	TaskApprove = events.TaskKindApprove // decide on the document for a step
 	TaskRevise  = events.TaskKindRevise  // the drafter revises and resubmits
 	TaskSign    = events.TaskKindSign    // the competent person signs (Plan.Signing)
+	TaskIssue   = events.TaskKindIssue   // the clerk issues the signed document (Plan.Issuing)
 )
 
 // Statuses reported by QueryState.

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -26,6 +27,9 @@ const changeClerkIssue = "clerk-issue"
 
 // UpdateIssue carries the clerk's issue of a signed document (Issue).
 const UpdateIssue = "issue"
+
+// DecisionIssue is how the văn thư's issue task closes (task.decided).
+const DecisionIssue = "issue"
 
 // RoleClerk is the role (events.Actor.Role) allowed to issue documents.
 const RoleClerk = "clerk"
@@ -136,6 +140,7 @@ func (wf *run) issue(ctx workflow.Context, r Issue) (IssueResult, error) {
 		Sealed: sealed.Sealed, Attachment: r.Attachment, By: r.By,
 	}
 	wf.book.Record(workflows.Entry{At: workflow.Now(ctx), Action: "issue", By: r.By.Username, Comment: num.Symbol})
+	wf.closeIssueTask(r.By, num.Symbol, workflow.Now(ctx))
 	wf.book.Outbox.Queue(events.DocumentNumbered, events.DocumentNumberedData{
 		DocumentID: in.DocumentID, WorkflowID: wf.book.WorkflowID, Number: num.Number, Symbol: num.Symbol, Register: num.Register,
 		Year: num.Year, Kind: in.Kind, Subject: in.Subject, Signer: wf.state.Approver.Username, Sealed: sealed.Sealed,
@@ -144,14 +149,71 @@ func (wf *run) issue(ctx workflow.Context, r Issue) (IssueResult, error) {
 	return IssueResult{Number: num.Number, Symbol: num.Symbol, IssuedAt: num.IssuedAt, Sealed: sealed.Sealed}, nil
 }
 
-// awaitIssue parks the signed document until a clerk issues it.
+// awaitIssue parks the signed document until a clerk issues it. A plan
+// that names the văn thư (Plan.Issuing) gives them a task, due the same
+// working day by default, reminded and escalated like any task; runs
+// without one wait for the clerks as they always did.
 func (wf *run) awaitIssue(ctx workflow.Context, signed workflows.SignDocumentResult) error {
 	wf.state.Signed = &signed.Signed
 	wf.state.Status = StatusAwaitingIssue
 	wf.state.WaitingFor = []string{ClerksOf(wf.in.Agency)}
-	wf.upsertSearch(ctx)
-	if err := workflow.Await(ctx, func() bool { return wf.state.Issued != nil }); err != nil {
+	if wf.in.Plan.Issuing == nil {
+		wf.upsertSearch(ctx)
+		if err := workflow.Await(ctx, func() bool { return wf.state.Issued != nil }); err != nil {
+			return err
+		}
+		return wf.book.Outbox.Flush(ctx)
+	}
+	if err := wf.openIssueTask(ctx); err != nil {
 		return err
 	}
+	for {
+		// The task's reminder and escalation publish through the outbox;
+		// whom the document waits for stays the clerks, whoever is reminded.
+		wf.book.Arm(ctx, func() {})
+		wf.upsertSearch(ctx)
+		if err := workflow.Await(ctx, func() bool {
+			return wf.state.Issued != nil || wf.book.Outbox.Len() > 0 || wf.book.Unarmed()
+		}); err != nil {
+			return err
+		}
+		if err := wf.book.Outbox.Flush(ctx); err != nil {
+			return err
+		}
+		if wf.state.Issued != nil {
+			return nil
+		}
+	}
+}
+
+// openIssueTask gives the văn thư the signed document to issue.
+func (wf *run) openIssueTask(ctx workflow.Context) error {
+	is := wf.in.Plan.Issuing
+	dl, err := kit.PlanDeadlines(ctx, workflows.PlanDeadlinesInput{
+		From: workflow.Now(ctx), WorkingDays: is.DeadlineWorkingDays, Urgency: wf.in.Urgency,
+	})
+	if err != nil {
+		return fmt.Errorf("plan the deadline of the issue: %w", err)
+	}
+	wf.book.Open(workflows.Task{
+		ID: kit.NewID(ctx), StepID: "issue", Kind: TaskIssue, Status: workflows.TaskOpen, Assignee: is.Clerk,
+		AssignedAt: workflow.Now(ctx), Deadline: dl.Deadline, RemindAt: dl.RemindAt,
+	})
 	return wf.book.Outbox.Flush(ctx)
+}
+
+// closeIssueTask records the issue on the văn thư's task, whichever clerk
+// issued: the task was their reminder, not a claim on the document.
+func (wf *run) closeIssueTask(by events.Actor, symbol string, at time.Time) {
+	for i := range wf.state.Tasks {
+		t := &wf.state.Tasks[i]
+		if t.Kind != TaskIssue || t.Status != workflows.TaskOpen {
+			continue
+		}
+		onBehalfOf := ""
+		if by.Username != t.Assignee.Username {
+			onBehalfOf = t.Assignee.Username
+		}
+		wf.book.Decide(t, DecisionIssue, symbol, by, onBehalfOf, at)
+	}
 }

@@ -140,3 +140,50 @@ func TestSignerReturnsAndRejects(t *testing.T) {
 		}
 	})
 }
+
+// Once signed, the document waits on the văn thư's task, due the same
+// working day: reminded before its deadline and escalated past it, like any
+// task. Another clerk may issue it, which closes the task on the văn thư's
+// behalf.
+func TestIssueTaskOfTheClerk(t *testing.T) {
+	t.Parallel()
+	deadlines := func(in workflows.PlanDeadlinesInput) workflows.PlanDeadlinesResult {
+		if in.WorkingDays == 0 { // the issue: the same day
+			return workflows.PlanDeadlinesResult{Deadline: in.From.Add(8 * time.Hour), RemindAt: in.From.Add(6 * time.Hour)}
+		}
+		return fiveDays(in)
+	}
+	env, rec := newIssueEnv(t, deadlines, nil)
+	approveAt(env, time.Hour, "chuyenvien1")
+	decideAt(env, 2*time.Hour, "lanhdao", official("lanhdao"), chain.DecisionSign, "")
+	waiting := env.SnapshotAt(3 * time.Hour)
+	other := events.Actor{Username: "vanthu2", Role: chain.RoleClerk, Agency: agency}
+	issue := env.At(12*time.Hour, chain.UpdateIssue, func(chain.State) any { return chain.Issue{By: other} })
+	in := withSigning(input(single("tham-tra", person("chuyenvien1"))), person("lanhdao"), "", "")
+	clerkAssignee := person("vanthu")
+	clerkAssignee.Supervisor = "chanhvanphong"
+	in.Plan.Issuing = &chain.Issuing{Clerk: clerkAssignee}
+	runTo(t, env, workflows.OutcomeArchived, in)
+	workflowtest.Accepted(t, "issue by another clerk", issue)
+
+	open := waiting.OpenTasks()
+	if len(open) != 1 || open[0].Kind != chain.TaskIssue || open[0].Assignee.Username != "vanthu" || open[0].Deadline.IsZero() {
+		t.Fatalf("after the signature open tasks %+v, want the văn thư's issue task with a deadline", open)
+	}
+	if waiting.Status != chain.StatusAwaitingIssue || len(waiting.WaitingFor) != 1 || waiting.WaitingFor[0] != chain.ClerksOf(agency) {
+		t.Fatalf("after the signature: %s waiting for %v, want awaiting_issue for the clerks", waiting.Status, waiting.WaitingFor)
+	}
+	reminded := workflowtest.Payloads[events.TaskNoticeData](t, rec.Recorder, events.TaskReminded)
+	escalated := workflowtest.Payloads[events.TaskNoticeData](t, rec.Recorder, events.TaskEscalated)
+	if len(reminded) != 1 || reminded[0].Assignee != "vanthu" || len(escalated) != 1 || escalated[0].Assignee != "vanthu" {
+		t.Fatalf("reminded %+v, escalated %+v; want the văn thư reminded and the task escalated once", reminded, escalated)
+	}
+	decided := workflowtest.Payloads[events.TaskDecidedData](t, rec.Recorder, events.TaskDecided)
+	last := decided[len(decided)-1]
+	if last.Decision != chain.DecisionIssue || last.By.Username != "vanthu2" || last.OnBehalfOf != "vanthu" || last.Comment != "07/QĐ-VPCP" {
+		t.Fatalf("the issue task closed as %+v, want issued by vanthu2 for vanthu", last)
+	}
+	if len(rec.numbered) != 1 || len(rec.sealed) != 1 {
+		t.Fatalf("numbered %d, sealed %d times", len(rec.numbered), len(rec.sealed))
+	}
+}

@@ -175,6 +175,7 @@ const (
 	TaskKindHandle     = "handle"     // the lead handles an incoming document until it is completed
 	TaskKindContribute = "contribute" // a cooperator gives the lead an opinion on an incoming document
 	TaskKindSign       = "sign"       // the competent person signs an outgoing document (decision sign)
+	TaskKindIssue      = "issue"      // a clerk numbers and seals a signed document (closed by the issue)
 	// TaskKindRead is for information only (để biết): an issued document
 	// delivered to the assignee's unit. It has no deadline and nothing to
 	// decide.

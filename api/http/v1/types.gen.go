@@ -627,6 +627,7 @@ const (
 	TaskKindAssign     TaskKind = "assign"
 	TaskKindContribute TaskKind = "contribute"
 	TaskKindHandle     TaskKind = "handle"
+	TaskKindIssue      TaskKind = "issue"
 	TaskKindRead       TaskKind = "read"
 	TaskKindRevise     TaskKind = "revise"
 	TaskKindSign       TaskKind = "sign"
@@ -642,6 +643,8 @@ func (e TaskKind) Valid() bool {
 	case TaskKindContribute:
 		return true
 	case TaskKindHandle:
+		return true
+	case TaskKindIssue:
 		return true
 	case TaskKindRead:
 		return true
@@ -1840,7 +1843,10 @@ type Task struct {
 	// `contribute` a cooperating person gives the lead an opinion; `sign` the
 	// competent person signs an outgoing document (decision `sign`); `read` an
 	// issued document dispatched to the person's unit, for information (để
-	// biết): no deadline and nothing to decide.
+	// biết): no deadline and nothing to decide; `issue` a signed document waits for
+	// the clerk, who issues it with `POST /v1/documents/{id}/issue` (any clerk of
+	// the agency may; the task is the clerk's reminder and deadline, the same
+	// working day by default).
 	TaskKind TaskKind `json:"task_kind,omitempty"`
 
 	// Urgency `THUONG` normal, `KHAN` urgent, `THUONG_KHAN` very urgent, `HOA_TOC` immediate.
@@ -1857,7 +1863,10 @@ type Task struct {
 // `contribute` a cooperating person gives the lead an opinion; `sign` the
 // competent person signs an outgoing document (decision `sign`); `read` an
 // issued document dispatched to the person's unit, for information (để
-// biết): no deadline and nothing to decide.
+// biết): no deadline and nothing to decide; `issue` a signed document waits for
+// the clerk, who issues it with `POST /v1/documents/{id}/issue` (any clerk of
+// the agency may; the task is the clerk's reminder and deadline, the same
+// working day by default).
 type TaskKind string
 
 // TaskList defines model for TaskList.

@@ -66,3 +66,27 @@ func TestDraftIsOutgoing(t *testing.T) {
 		}
 	})
 }
+
+// The văn thư's issue task is theirs to be reminded of, but any clerk may
+// issue: the document waits for the clerks, and the task is in the văn
+// thư's inbox.
+func TestIssueTaskWaitsForTheClerks(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, s *readmodel.Store) {
+		apply := applier(t, s)
+		at := time.Date(2026, 3, 5, 9, 0, 0, 0, vntime.Zone)
+		apply(event(t, events.DocumentDrafted, "d", at, events.DocumentDraftedData{
+			DocumentID: "d", Agency: agency, Kind: "CONG_VAN", Subject: "Về việc", Urgency: "THUONG", Confidentiality: "NONE",
+			DraftedAt: at, By: events.Actor{Username: "chuyenvien2", Role: "official", Agency: agency}, Recipients: []events.Recipient{{Unit: "tong-hop"}},
+		}), event(t, events.TaskAssigned, "d", at.Add(time.Hour), events.TaskAssignedData{
+			TaskID: "issue-1", DocumentID: "d", WorkflowID: "approval-d", Assignee: "vanthu", TaskKind: events.TaskKindIssue,
+			AssignedAt: at.Add(time.Hour), Deadline: at.Add(8 * time.Hour),
+		}))
+		if w := document(t, s, "d").WaitingFor; w != readmodel.WaitingForClerks {
+			t.Errorf("waiting for %q, want the clerks", w)
+		}
+		if got := inbox(t, s, "vanthu", at.Add(2*time.Hour)); len(got) != 1 || got[0] != "issue-1" {
+			t.Errorf("the văn thư's inbox %v, want the issue task", got)
+		}
+	})
+}

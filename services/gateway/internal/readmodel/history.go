@@ -177,6 +177,8 @@ func taskKindText(k string) string {
 		return "ký văn bản"
 	case events.TaskKindRead:
 		return "đọc văn bản để biết"
+	case events.TaskKindIssue:
+		return "cấp số, ký số của cơ quan và phát hành"
 	}
 	return "phê duyệt"
 }
@@ -199,6 +201,8 @@ func decisionText(d string) string {
 		return "hoàn thành xử lý"
 	case "sign":
 		return "đã ký"
+	case "issue":
+		return "đã phát hành"
 	}
 	return d
 }

@@ -128,8 +128,11 @@ func setSubstitutes(ctx context.Context, tx *sql.Tx, taskID, kind string, subs [
 // on the document; a read item asks nothing of its holder, so the document
 // does not wait for them.
 func openAssignees(ctx context.Context, tx *sql.Tx, docID string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT assignee FROM tasks WHERE document_id = $1 AND status = 'open' AND task_kind <> $2
-		ORDER BY assigned_at, id`, docID, events.TaskKindRead)
+	// The văn thư's issue task is a reminder: any clerk may issue, so the
+	// document waits for the clerks.
+	rows, err := tx.QueryContext(ctx, `SELECT CASE WHEN task_kind = $3 THEN $4 ELSE assignee END FROM tasks
+		WHERE document_id = $1 AND status = 'open' AND task_kind <> $2
+		ORDER BY assigned_at, id`, docID, events.TaskKindRead, events.TaskKindIssue, WaitingForClerks)
 	if err != nil {
 		return nil, err
 	}

@@ -169,6 +169,10 @@ func (s *Server) decide(ctx context.Context, p auth.Principal, taskID string, de
 		return s.handle(ctx, p, task, decision, comment, a)
 	case events.TaskKindRead:
 		return workflows.DecisionResult{}, nothingToDecide(op, task)
+	case events.TaskKindIssue:
+		return workflows.DecisionResult{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+			fmt.Sprintf("task %s asks for the issue of document %s: issue it with POST /v1/documents/%s/issue", task.ID, task.DocumentID, task.DocumentID)).
+			WithDetail("decision", "an issue task is closed by the issue")
 	}
 	return s.Decider.Decide(ctx, task.WorkflowID, workflows.Decision{
 		TaskID: task.ID, Decision: string(decision), Comment: comment, By: actor(p),

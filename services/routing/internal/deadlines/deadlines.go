@@ -12,6 +12,11 @@
 //     later than the end of office hours (17:00); a task that starts outside
 //     office hours counts from 08:00 of the next working day.
 //
+// Zero working days is the same working day at any other urgency: by the end
+// of office hours of the day the task starts, or of the next working day
+// when it starts after hours or on a day off (a signed document is issued
+// the day it is signed, ND30 Art. 18).
+//
 // A deadline a person chose (Input.Due, such as the handling deadline a
 // leader gives an incoming document) is kept as it is, whatever the urgency.
 //
@@ -25,6 +30,7 @@ package deadlines
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/docflow/docflow/api/errcode"
@@ -81,6 +87,20 @@ func (p *Planner) PlanDeadlines(_ context.Context, in Input) (Result, error) {
 		deadline time.Time
 		err      error
 	)
+	if in.WorkingDays == 0 && slices.Contains([]string{Normal, "", Urgent, VeryUrgent}, in.Urgency) {
+		deadline, err = p.sameDay(from)
+	} else {
+		deadline, err = p.byUrgency(from, in)
+	}
+	if err != nil {
+		return Result{}, errs.Wrap(op, err)
+	}
+	return Result{Deadline: deadline, RemindAt: p.remindAt(from, deadline)}, nil
+}
+
+// byUrgency is the deadline of a task of in.WorkingDays at in.Urgency.
+func (p *Planner) byUrgency(from time.Time, in Input) (deadline time.Time, err error) {
+	const op = "deadlines.PlanDeadlines"
 	switch in.Urgency {
 	case Normal, "":
 		deadline, err = p.Calendar.AddWorkingDays(from, in.WorkingDays)
@@ -91,13 +111,23 @@ func (p *Planner) PlanDeadlines(_ context.Context, in Input) (Result, error) {
 	case Immediate:
 		deadline, err = p.immediate(from)
 	default:
-		return Result{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
+		return time.Time{}, errs.E(op, errs.Invalid, errcode.InvalidArgument,
 			fmt.Sprintf("unknown urgency %q: use THUONG, KHAN, THUONG_KHAN or HOA_TOC", in.Urgency)).WithDetail("urgency", "unknown")
 	}
-	if err != nil {
-		return Result{}, errs.Wrap(op, err)
+	return deadline, err
+}
+
+// sameDay is the end of office hours of the working day a task starts on,
+// or of the next working day when it starts after hours or on a day off.
+func (p *Planner) sameDay(from time.Time) (time.Time, error) {
+	if p.Calendar.IsWorkingDay(from) && from.Before(at(from, officeEnds)) {
+		return at(from, officeEnds), nil
 	}
-	return Result{Deadline: deadline, RemindAt: p.remindAt(from, deadline)}, nil
+	next, err := p.Calendar.AddWorkingDays(from, 1)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return at(next, officeEnds), nil
 }
 
 func at(d time.Time, hour int) time.Time {

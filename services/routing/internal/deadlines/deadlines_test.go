@@ -53,7 +53,13 @@ func TestPlanDeadlines(t *testing.T) {
 			vn(2026, 3, 2, 12, 0), vn(2026, 3, 2, 10, 0)},
 		// A date a leader chose stays the deadline, whatever the urgency;
 		// the reminder is still on the working day before.
-		{"a chosen date is kept", deadlines.Input{From: vn(2026, 3, 2, 10, 0), WorkingDays: 1, Urgency: "HOA_TOC", Due: vn(2026, 3, 9, 17, 0)},
+		// Zero working days: the same working day, by the end of office
+		// hours; after hours or on a day off, the next working day's.
+		{"the same day", deadlines.Input{From: vn(2026, 3, 2, 10, 0), Urgency: "THUONG"},
+			vn(2026, 3, 2, 17, 0), vn(2026, 3, 2, 13, 30)},
+		{"the same day, after hours on Friday", deadlines.Input{From: vn(2026, 3, 6, 18, 0), Urgency: "KHAN"},
+			vn(2026, 3, 9, 17, 0), vn(2026, 3, 9, 12, 30)},
+				{"a chosen date is kept", deadlines.Input{From: vn(2026, 3, 2, 10, 0), WorkingDays: 1, Urgency: "HOA_TOC", Due: vn(2026, 3, 9, 17, 0)},
 			vn(2026, 3, 9, 17, 0), vn(2026, 3, 6, 8, 0)},
 		{"a chosen date after Tết is reminded after it", deadlines.Input{From: vn(2026, 2, 13, 9, 30), Due: vn(2026, 2, 24, 17, 0)},
 			vn(2026, 2, 24, 17, 0), vn(2026, 2, 23, 8, 0)},

@@ -127,6 +127,11 @@ func (s *Set) CheckChart(chart *orgchart.Chart) error {
 			}
 		}
 	}
+	if is := s.Issuing; is != nil {
+		if _, err := chart.Position(is.Position); err != nil {
+			problems = append(problems, fmt.Errorf("issuing: no position %q in the org chart", is.Position))
+		}
+	}
 	if err := errors.Join(problems...); err != nil {
 		return fmt.Errorf("rules.CheckChart: %w", err)
 	}
@@ -198,6 +203,13 @@ func (p *Planner) Plan(ctx context.Context, doc Document, at time.Time) (Plan, e
 			DeadlineWorkingDays: sg.WorkingDays(),
 		}
 		plan.Unit, plan.Units = draftingUnit(chart, doc)
+		if is := set.Issuing; is != nil {
+			clerk, err := p.assignee(ctx, chart, is.Position, doc.Kind, at)
+			if err != nil {
+				return Plan{}, errs.Wrap(op, fmt.Errorf("issuing %s: %w", is.Position, err))
+			}
+			plan.Issuing = &chain.Issuing{Clerk: clerk, DeadlineWorkingDays: is.DeadlineDays}
+		}
 	}
 	return plan, nil
 }

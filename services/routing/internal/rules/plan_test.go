@@ -76,6 +76,10 @@ func TestPlanOfTheDemoDecisionChain(t *testing.T) {
 		sg.Signer.Title != "Chánh Văn phòng" || sg.Authority != "" || sg.For != "" || sg.DeadlineWorkingDays != 1 {
 		t.Fatalf("signing %+v", sg)
 	}
+	// Once signed, it waits on the văn thư's task, due the same day.
+	if is := plan.Issuing; is == nil || is.Clerk.Username != "vanthu" || is.Clerk.Position != "van-thu" || is.DeadlineWorkingDays != 0 {
+		t.Fatalf("issuing %+v, want the văn thư's task due the same day", is)
+	}
 	tests := []struct {
 		mode        string
 		required    int

@@ -23,6 +23,11 @@ import (
 type Set struct {
 	Version string `yaml:"version"`
 	Rules   []Rule `yaml:"rules"`
+	// Issuing names the agency's văn thư position: once signed, every
+	// outgoing document waits on a task of its holder's to be issued.
+	// Optional: without it the document waits for any clerk, with no
+	// deadline.
+	Issuing *Issuing `yaml:"issuing"`
 }
 
 // Rule maps conditions to an approver and a plan of steps. An empty
@@ -119,6 +124,14 @@ func (s *Set) validate() error {
 	}
 	if len(s.Rules) == 0 {
 		problems = append(problems, errors.New("at least one rule is required"))
+	}
+	if s.Issuing != nil {
+		if s.Issuing.Position == "" {
+			problems = append(problems, errors.New("issuing: position is required: the văn thư position whose holder issues signed documents"))
+		}
+		if s.Issuing.DeadlineDays < 0 {
+			problems = append(problems, errors.New("issuing: deadline_days cannot be negative"))
+		}
 	}
 	seen := map[string]bool{}
 	for i, r := range s.Rules {

@@ -154,3 +154,20 @@ func TestDevRulesFileLoads(t *testing.T) {
 		}
 	}
 }
+
+// The issuing position must be named and be in the org chart.
+func TestIssuingChecked(t *testing.T) {
+	t.Parallel()
+	const rule = "rules:\n  - id: r\n    approver: lanhdao\n    signing: {id: ky, name: Ký, position: chanh-van-phong}\n"
+	if _, err := rules.Parse([]byte("version: t\nissuing: {deadline_days: -1}\n" + rule)); err == nil ||
+		!strings.Contains(err.Error(), "issuing: position is required") || !strings.Contains(err.Error(), "deadline_days cannot be negative") {
+		t.Fatalf("issuing without a position: %v", err)
+	}
+	set, err := rules.Parse([]byte("version: t\nissuing: {position: thu-ky}\n" + rule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := set.CheckChart(routingtest.Chart(t)); err == nil || !strings.Contains(err.Error(), `issuing: no position "thu-ky"`) {
+		t.Fatalf("issuing position not in the chart: %v", err)
+	}
+}

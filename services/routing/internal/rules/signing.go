@@ -24,6 +24,14 @@ type Signing struct {
 	DeadlineDays int    `yaml:"deadline_days" json:"deadline_days"`
 }
 
+// Issuing is the clerk's part of every outgoing plan (Set.Issuing): the
+// position whose holder issues signed documents, and the working days they
+// have, 0 (the default) being the day of the signature (ND30 Art. 18).
+type Issuing struct {
+	Position     string `yaml:"position" json:"position"`
+	DeadlineDays int    `yaml:"deadline_days" json:"deadline_days"`
+}
+
 // defaultSigningDays is a signing's deadline when the rules give none. The
 // review is over by then and the document is to be issued the day it is
 // signed, so a signing waiting longer than the next working day holds up
