@@ -36,6 +36,9 @@ func TestDecisionThroughThreeStepsAndTwoOfThree(t *testing.T) {
 	if err != nil || rules.JSON200 == nil {
 		t.Fatalf("routing rules: %v", err)
 	}
+	if is := rules.JSON200.Issuing; is == nil || is.Position != "van-thu" || is.DeadlineDays != 0 {
+		t.Fatalf("the rules' issuing %+v, want the văn thư's same-day task", is)
+	}
 	for _, r := range rules.JSON200.Rules {
 		if r.ID == "quyet-dinh" && (r.Direction != httpapi.DirectionOutgoing || r.Signing == nil || r.Signing.Position != "chanh-van-phong") {
 			t.Fatalf("rule quyet-dinh is served as %+v, want an outgoing rule signed by chanh-van-phong", r)

@@ -1596,6 +1596,13 @@ type RoutingCondition struct {
 	Urgency       []string            `json:"urgency,omitempty"`
 }
 
+// RoutingIssuing The văn thư position whose holder gets a task to issue each signed outgoing document; absent when the rules name none.
+type RoutingIssuing struct {
+	// DeadlineDays Working days from the signature; 0 is the same working day.
+	DeadlineDays int    `json:"deadline_days"`
+	Position     string `json:"position"`
+}
+
 // RoutingRule defines model for RoutingRule.
 type RoutingRule struct {
 	// Direction `incoming` a document received and registered by a clerk; `outgoing` a draft of this agency.
@@ -1612,7 +1619,8 @@ type RoutingRule struct {
 
 // RoutingRules defines model for RoutingRules.
 type RoutingRules struct {
-	Rules []RoutingRule `json:"rules"`
+	Issuing *RoutingIssuing `json:"issuing,omitempty"`
+	Rules   []RoutingRule   `json:"rules"`
 
 	// Version The version written in the rules file.
 	Version string `json:"version"`

@@ -90,6 +90,16 @@ type RulesRequest struct {
 type RuleSet struct {
 	Version string `json:"version"`
 	Rules   []Rule `json:"rules"`
+	// Issuing is the văn thư position whose holder has a task to issue each
+	// signed outgoing document, and its deadline in working days (0: the
+	// same day); absent when the rules name none.
+	Issuing *RuleIssuing `json:"issuing,omitempty"`
+}
+
+// RuleIssuing is the rules' issuing position (RuleSet.Issuing).
+type RuleIssuing struct {
+	Position     string `json:"position"`
+	DeadlineDays int    `json:"deadline_days"`
 }
 
 // Rule is one routing rule: which documents it matches and its plan.

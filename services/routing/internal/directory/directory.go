@@ -71,6 +71,9 @@ func (d *Directory) sameAgency(op string, by events.Actor) error {
 func (d *Directory) RuleSet() svc.RuleSet {
 	set := d.Rules()
 	out := svc.RuleSet{Version: set.Version, Rules: []svc.Rule{}}
+	if is := set.Issuing; is != nil {
+		out.Issuing = &svc.RuleIssuing{Position: is.Position, DeadlineDays: is.DeadlineDays}
+	}
 	for _, r := range set.Rules {
 		w := r.When
 		rule := svc.Rule{ID: r.ID, When: svc.RuleWhen{
