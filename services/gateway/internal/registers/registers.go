@@ -84,17 +84,26 @@ var forms = map[Name]Register{
 	},
 }
 
-func init() {
-	in, out := forms[Incoming], forms[Outgoing]
-	in.Name, in.Title, in.FileStem = IncomingSecret, "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐẾN", "so-van-ban-mat-den"
-	out.Name, out.Title, out.FileStem = OutgoingSecret, "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐI", "so-van-ban-mat-di"
-	forms[IncomingSecret], forms[OutgoingSecret] = in, out
+// secretForms are the secret registers: the ordinary forms under their own
+// titles and file names.
+var secretForms = map[Name]Register{
+	IncomingSecret: secretForm(Incoming, IncomingSecret, "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐẾN", "so-van-ban-mat-den"),
+	OutgoingSecret: secretForm(Outgoing, OutgoingSecret, "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐI", "so-van-ban-mat-di"),
+}
+
+func secretForm(of, name Name, title, stem string) Register {
+	r := forms[of]
+	r.Name, r.Title, r.FileStem = name, title, stem
+	return r
 }
 
 // Lookup returns the register called name, or an Invalid error naming the
 // registers there are.
 func Lookup(name string) (Register, error) {
 	r, ok := forms[Name(name)]
+	if !ok {
+		r, ok = secretForms[Name(name)]
+	}
 	if !ok {
 		return Register{}, errs.E("registers.Lookup", errs.Invalid, errcode.InvalidArgument,
 			fmt.Sprintf("there is no register %q: choose incoming, outgoing, followup, incoming-secret or outgoing-secret", name)).WithDetail("register", "unknown register")

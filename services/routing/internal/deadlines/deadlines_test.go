@@ -59,7 +59,7 @@ func TestPlanDeadlines(t *testing.T) {
 			vn(2026, 3, 2, 17, 0), vn(2026, 3, 2, 13, 30)},
 		{"the same day, after hours on Friday", deadlines.Input{From: vn(2026, 3, 6, 18, 0), Urgency: "KHAN"},
 			vn(2026, 3, 9, 17, 0), vn(2026, 3, 9, 12, 30)},
-				{"a chosen date is kept", deadlines.Input{From: vn(2026, 3, 2, 10, 0), WorkingDays: 1, Urgency: "HOA_TOC", Due: vn(2026, 3, 9, 17, 0)},
+		{"a chosen date is kept", deadlines.Input{From: vn(2026, 3, 2, 10, 0), WorkingDays: 1, Urgency: "HOA_TOC", Due: vn(2026, 3, 9, 17, 0)},
 			vn(2026, 3, 9, 17, 0), vn(2026, 3, 6, 8, 0)},
 		{"a chosen date after Tết is reminded after it", deadlines.Input{From: vn(2026, 2, 13, 9, 30), Due: vn(2026, 2, 24, 17, 0)},
 			vn(2026, 2, 24, 17, 0), vn(2026, 2, 23, 8, 0)},
