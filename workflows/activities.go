@@ -129,6 +129,9 @@ type ArchiveDocumentInput struct {
 	Signed        events.Object `json:"signed"`
 	Signer        string        `json:"signer"`
 	SignedAt      time.Time     `json:"signed_at"`
+	// Confidentiality is the document's mark, kept in the catalog with
+	// the record; empty from runs that did not carry it.
+	Confidentiality string `json:"confidentiality,omitempty"`
 }
 
 // ArchiveDocumentResult is the catalog record created.

@@ -65,6 +65,7 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 	if err := workflow.ExecuteActivity(archiveCtx, workflows.ActivityArchiveDocument, workflows.ArchiveDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Kind: in.Kind, Subject: in.Subject,
 		ArrivalNumber: in.ArrivalNumber, Signed: archive, Signer: by.Username, SignedAt: signed.SignedAt,
+		Confidentiality: in.Confidentiality,
 	}).Get(ctx, &archived); err != nil {
 		return Result{}, fmt.Errorf("archive document %s: %w", in.DocumentID, err)
 	}

@@ -163,6 +163,7 @@ func TestIssueTaskOfTheClerk(t *testing.T) {
 	clerkAssignee := person("vanthu")
 	clerkAssignee.Supervisor = "chanhvanphong"
 	in.Plan.Issuing = &chain.Issuing{Clerk: clerkAssignee}
+	in.Confidentiality = "MAT"
 	runTo(t, env, workflows.OutcomeArchived, in)
 	workflowtest.Accepted(t, "issue by another clerk", issue)
 
@@ -185,5 +186,9 @@ func TestIssueTaskOfTheClerk(t *testing.T) {
 	}
 	if len(rec.numbered) != 1 || len(rec.sealed) != 1 {
 		t.Fatalf("numbered %d, sealed %d times", len(rec.numbered), len(rec.sealed))
+	}
+	// The mark travels with the document into the archive's catalog.
+	if len(rec.archived) != 1 || rec.archived[0].Confidentiality != "MAT" {
+		t.Fatalf("archived %+v, want the record marked MAT", rec.archived)
 	}
 }

@@ -1516,6 +1516,9 @@ type Record struct {
 	// ArrivalNumber The document's incoming number.
 	ArrivalNumber int64 `json:"arrival_number"`
 
+	// Confidentiality The document's mark (`NONE`, `MAT`, `TOI_MAT`, `TUYET_MAT`), kept with the record; omitted for records archived before the catalog kept it.
+	Confidentiality string `json:"confidentiality,omitempty"`
+
 	// DocumentID The document the record was made from.
 	DocumentID string `json:"document_id"`
 

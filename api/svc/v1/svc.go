@@ -114,6 +114,9 @@ type Record struct {
 	Signer        string        `json:"signer"`
 	SignedAt      time.Time     `json:"signed_at"`
 	ArchivedAt    time.Time     `json:"archived_at"`
+	// Confidentiality is the document's mark (NONE, MAT, TOI_MAT,
+	// TUYET_MAT); empty for records archived before the catalog kept it.
+	Confidentiality string `json:"confidentiality,omitempty"`
 }
 
 // IntakeRevise checks a drafter's revised document and stores it as a new

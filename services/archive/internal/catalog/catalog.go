@@ -47,6 +47,9 @@ type Record struct {
 	Signer        string
 	SignedAt      time.Time
 	ArchivedAt    time.Time
+	// Confidentiality is the document's mark, travelling with its record;
+	// empty for records archived before the catalog kept it.
+	Confidentiality string
 }
 
 // Page is one page of search results, newest first.
@@ -98,11 +101,12 @@ func migrations(d sqlstore.Dialect) []string {
 			archived_at ` + key + ` NOT NULL
 		)`,
 		`CREATE INDEX archive_records_agency_newest ON archive_records (agency, archived_at DESC, id DESC)`,
+		`ALTER TABLE archive_records ADD COLUMN confidentiality TEXT NOT NULL DEFAULT ''`,
 	}
 }
 
 const columns = `id, document_id, agency, kind, subject, arrival_number, bucket, object_key, version_id, size, sha256,
-	retention_mode, retain_until, signer, signed_at, archived_at`
+	retention_mode, retain_until, signer, signed_at, archived_at, confidentiality`
 
 // Insert adds r to the catalog. A document is archived once: when the
 // catalog already has a record for r.DocumentID, that record is returned
@@ -114,12 +118,12 @@ func (c *Catalog) Insert(ctx context.Context, r Record) (rec Record, created boo
 	}
 	r.Subject = textfold.NFC(r.Subject)
 	res, err := c.db.ExecContext(ctx, `INSERT INTO archive_records (`+columns+`, subject_folded)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (document_id) DO NOTHING`,
 		r.ID, r.DocumentID, r.Agency, r.Kind, r.Subject, r.ArrivalNumber,
 		r.Object.Bucket, r.Object.Key, r.Object.VersionID, r.Object.Size, r.Object.SHA256,
 		r.RetentionMode, sqlstore.Time(r.RetainUntil), r.Signer, sqlstore.Time(r.SignedAt), sqlstore.Time(r.ArchivedAt),
-		textfold.Fold(r.Subject))
+		r.Confidentiality, textfold.Fold(r.Subject))
 	if err != nil {
 		if sqlstore.IsUniqueViolation(err) {
 			return Record{}, false, errs.E(op, errs.Conflict, errcode.Conflict,
@@ -286,7 +290,7 @@ func scanRecord(s scanner) (Record, error) {
 	)
 	err := s.Scan(&r.ID, &r.DocumentID, &r.Agency, &r.Kind, &r.Subject, &r.ArrivalNumber,
 		&r.Object.Bucket, &r.Object.Key, &r.Object.VersionID, &r.Object.Size, &r.Object.SHA256,
-		&r.RetentionMode, &retainUntil, &r.Signer, &signedAt, &archivedAt)
+		&r.RetentionMode, &retainUntil, &r.Signer, &signedAt, &archivedAt, &r.Confidentiality)
 	if err != nil {
 		return Record{}, err
 	}

@@ -58,6 +58,8 @@ func record(n int, agency, subject string, archivedAt time.Time) catalog.Record 
 		Signer:        "lanhdao",
 		SignedAt:      archivedAt.Add(-time.Minute),
 		ArchivedAt:    archivedAt,
+		// The mark travels with the record; the test records vary it.
+		Confidentiality: []string{"NONE", "MAT", "TOI_MAT"}[n%3],
 	}
 }
 
@@ -74,7 +76,7 @@ func equalRecords(a, b catalog.Record) bool {
 	return a.ID == b.ID && a.DocumentID == b.DocumentID && a.Agency == b.Agency && a.Kind == b.Kind &&
 		a.Subject == b.Subject && a.ArrivalNumber == b.ArrivalNumber && a.Object == b.Object &&
 		a.RetentionMode == b.RetentionMode && a.RetainUntil.Equal(b.RetainUntil) && a.Signer == b.Signer &&
-		a.SignedAt.Equal(b.SignedAt) && a.ArchivedAt.Equal(b.ArchivedAt)
+		a.SignedAt.Equal(b.SignedAt) && a.ArchivedAt.Equal(b.ArchivedAt) && a.Confidentiality == b.Confidentiality
 }
 
 func TestInsertIsIdempotentPerDocument(t *testing.T) {

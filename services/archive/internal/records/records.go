@@ -173,11 +173,12 @@ func (a *Archiver) ingest(ctx context.Context, in workflows.ArchiveDocumentInput
 			Bucket: info.Bucket, Key: info.Key, VersionID: info.VersionID,
 			Size: info.Size, SHA256: in.Signed.SHA256,
 		},
-		RetentionMode: info.RetentionMode,
-		RetainUntil:   info.RetainUntil,
-		Signer:        in.Signer,
-		SignedAt:      in.SignedAt,
-		ArchivedAt:    archivedAt.UTC(),
+		RetentionMode:   info.RetentionMode,
+		RetainUntil:     info.RetainUntil,
+		Signer:          in.Signer,
+		SignedAt:        in.SignedAt,
+		ArchivedAt:      archivedAt.UTC(),
+		Confidentiality: in.Confidentiality,
 	})
 	if err != nil {
 		return catalog.Record{}, err

@@ -52,17 +52,18 @@ func (s *Service) get(ctx context.Context, req svc.GetRequest) (svc.Record, erro
 
 func wire(r catalog.Record) svc.Record {
 	return svc.Record{
-		ID:            r.ID,
-		DocumentID:    r.DocumentID,
-		Agency:        r.Agency,
-		Kind:          r.Kind,
-		Subject:       r.Subject,
-		ArrivalNumber: r.ArrivalNumber,
-		Object:        r.Object,
-		RetainUntil:   r.RetainUntil,
-		RetentionMode: r.RetentionMode,
-		Signer:        r.Signer,
-		SignedAt:      r.SignedAt,
-		ArchivedAt:    r.ArchivedAt,
+		ID:              r.ID,
+		DocumentID:      r.DocumentID,
+		Agency:          r.Agency,
+		Kind:            r.Kind,
+		Subject:         r.Subject,
+		ArrivalNumber:   r.ArrivalNumber,
+		Object:          r.Object,
+		RetainUntil:     r.RetainUntil,
+		RetentionMode:   r.RetentionMode,
+		Signer:          r.Signer,
+		SignedAt:        r.SignedAt,
+		ArchivedAt:      r.ArchivedAt,
+		Confidentiality: r.Confidentiality,
 	}
 }

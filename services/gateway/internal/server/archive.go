@@ -102,6 +102,6 @@ func record(r svc.Record) httpapi.Record {
 	return httpapi.Record{
 		ID: r.ID, DocumentID: r.DocumentID, Agency: r.Agency, Kind: r.Kind, Subject: r.Subject, ArrivalNumber: r.ArrivalNumber,
 		SHA256: r.Object.SHA256, Size: r.Object.Size, RetentionMode: r.RetentionMode, RetainUntil: r.RetainUntil,
-		Signer: r.Signer, SignedAt: r.SignedAt, ArchivedAt: r.ArchivedAt,
+		Signer: r.Signer, SignedAt: r.SignedAt, ArchivedAt: r.ArchivedAt, Confidentiality: r.Confidentiality,
 	}
 }
