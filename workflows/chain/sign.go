@@ -41,12 +41,14 @@ func (wf *run) signAndArchive(ctx workflow.Context) (Result, error) {
 	signOpts.HeartbeatTimeout = 30 * time.Second
 	signCtx := workflow.WithActivityOptions(ctx, signOpts)
 	title, authority, signsFor := wf.signer(by.Username)
+	reason := "Phê duyệt: " + in.Subject
 	if in.Plan.Signing != nil {
 		title, authority, signsFor = wf.signingAs(by.Username)
+		reason = wf.signingReason(by.Username)
 	}
 	if err := workflow.ExecuteActivity(signCtx, workflows.ActivitySignDocument, workflows.SignDocumentInput{
 		DocumentID: in.DocumentID, Agency: in.Agency, Source: wf.state.Original,
-		Signer: by.Username, Reason: "Phê duyệt: " + in.Subject, SignerTitle: title, SignerAuthority: authority, SignerFor: signsFor,
+		Signer: by.Username, Reason: reason, SignerTitle: title, SignerAuthority: authority, SignerFor: signsFor,
 	}).Get(ctx, &signed); err != nil {
 		return Result{}, fmt.Errorf("sign document %s: %w", in.DocumentID, err)
 	}

@@ -126,6 +126,26 @@ func (wf *run) decideSignature(ctx workflow.Context, t *workflows.Task, d workfl
 	return res, nil
 }
 
+// signingReason is the signature's reason (/Reason of the PDF signature):
+// what is signed and, under a written authorisation, the authorising
+// document it is signed by (TUQ. theo giấy ủy quyền số …).
+func (wf *run) signingReason(username string) string {
+	reason := "Ký ban hành: " + wf.in.Subject
+	for i := len(wf.state.Tasks) - 1; i >= 0; i-- {
+		t := wf.state.Tasks[i]
+		if t.Kind != TaskSign || t.Decision != DecisionSign || t.DecidedBy != username || t.OnBehalfOf == "" {
+			continue
+		}
+		for _, sub := range t.Assignee.Substitutes {
+			if sub.Username == username && sub.Authority == "TUQ" && sub.Reference != "" {
+				return reason + " (TUQ. theo " + sub.Reference + ")"
+			}
+		}
+		break
+	}
+	return reason
+}
+
 // signingAs is how the signer signs on the signing task: directly, the
 // plan's authority (TM., TL., Q.) over the title it names; a substitute
 // signs under KT. or TUQ. (per their delegation) for the holder's title.

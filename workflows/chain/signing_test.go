@@ -1,6 +1,7 @@
 package chain_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -77,7 +78,11 @@ func TestSignatureAuthority(t *testing.T) {
 		wantTitle, wantAuth, wantFor string
 	}{
 		{"a deputy standing in", &deputy, "phochanh", "", "", "Phó Chánh Văn phòng", "KT.", "Chức danh của lanhdao"},
-		{"a written authorisation", func() *workflows.Substitute { s := deputy; s.Authority = "TUQ"; return &s }(), "phochanh", "", "",
+		{"a written authorisation", func() *workflows.Substitute {
+			s := deputy
+			s.Authority, s.Reference = "TUQ", "05/GUQ-VPCP ngày 01/12/2026"
+			return &s
+		}(), "phochanh", "", "",
 			"Phó Chánh Văn phòng", "TUQ.", "Chức danh của lanhdao"},
 		{"on behalf of the office", nil, "lanhdao", chain.AuthorityTM, "Văn phòng Chính phủ", "Chức danh của lanhdao", "TM.", "Văn phòng Chính phủ"},
 	}
@@ -100,6 +105,10 @@ func TestSignatureAuthority(t *testing.T) {
 			if s.Signer != tt.by || s.SignerTitle != tt.wantTitle || s.SignerAuthority != tt.wantAuth || s.SignerFor != tt.wantFor {
 				t.Errorf("signed as %q %q %q %q, want %q %q %q %q", s.Signer, s.SignerAuthority, s.SignerFor, s.SignerTitle,
 					tt.by, tt.wantAuth, tt.wantFor, tt.wantTitle)
+			}
+			// A written authorisation is named in the signature's reason.
+			if wantRef := tt.sub != nil && tt.sub.Reference != ""; wantRef != strings.Contains(s.Reason, "TUQ. theo 05/GUQ-VPCP ngày 01/12/2026") {
+				t.Errorf("signature reason %q; the authorising document named: %v, want %v", s.Reason, !wantRef, wantRef)
 			}
 		})
 	}

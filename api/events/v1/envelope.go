@@ -191,6 +191,8 @@ type Substitute struct {
 	Until     time.Time `json:"until"`
 	Kinds     []string  `json:"kinds,omitempty"`
 	Authority string    `json:"authority,omitempty"` // signing authority prefix, e.g. TUQ
+	// Reference is the authorising document of a TUQ authorisation.
+	Reference string `json:"reference,omitempty"`
 	// Title is the title of the substitute's own position, printed when
 	// they sign for the assignee.
 	Title string `json:"title,omitempty"`

@@ -23,6 +23,7 @@ var (
 	actor      = events.Actor{Username: "chuyenvien1", Role: "official", Agency: "000.00.00.G22"}
 	substitute = events.Substitute{
 		Username: "chuyenvien2", From: at, Until: at.AddDate(0, 0, 7), Kinds: []string{"CONG_VAN"}, Authority: "TUQ",
+		Reference: "05/GUQ-VPCP ngày 01/12/2026", Title: "Phó Chánh Văn phòng",
 	}
 	object = events.Object{
 		Bucket: "docflow-originals", Key: "000.00.00.G22/2026/doc-1.pdf", VersionID: "v1", Size: 48213,

@@ -979,15 +979,18 @@ type DecisionResult struct {
 
 // Delegation defines model for Delegation.
 type Delegation struct {
-	Authority  string    `json:"authority,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	CreatedBy  string    `json:"created_by"`
-	From       time.Time `json:"from"`
-	Holder     string    `json:"holder"`
-	ID         string    `json:"id"`
-	Kinds      []string  `json:"kinds,omitempty"`
-	Position   string    `json:"position"`
-	Reason     string    `json:"reason,omitempty"`
+	Authority string    `json:"authority,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+	From      time.Time `json:"from"`
+	Holder    string    `json:"holder"`
+	ID        string    `json:"id"`
+	Kinds     []string  `json:"kinds,omitempty"`
+	Position  string    `json:"position"`
+	Reason    string    `json:"reason,omitempty"`
+
+	// Reference The authorising document of a `TUQ` authorisation.
+	Reference  string    `json:"reference,omitempty"`
 	RevokedAt  time.Time `json:"revoked_at,omitempty"`
 	RevokedBy  string    `json:"revoked_by,omitempty"`
 	Substitute string    `json:"substitute"`
@@ -1009,6 +1012,9 @@ type DelegationRequest struct {
 	Kinds    []string `json:"kinds,omitempty"`
 	Position string   `json:"position"`
 	Reason   string   `json:"reason,omitempty"`
+
+	// Reference Required with `TUQ`: the authorising document (giấy ủy quyền), its number and date, e.g. `05/GUQ-VPCP ngày 01/12/2026`; the signatures made under it name it.
+	Reference string `json:"reference,omitempty"`
 
 	// Substitute The username who acts for the position.
 	Substitute string `json:"substitute"`

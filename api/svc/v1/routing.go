@@ -29,7 +29,11 @@ type Delegation struct {
 	Until      time.Time `json:"until"`
 	Kinds      []string  `json:"kinds,omitempty"`
 	Authority  string    `json:"authority,omitempty"` // TUQ for a written authorisation
-	Reason     string    `json:"reason,omitempty"`
+	// Reference is the authorising document of a TUQ authorisation (giấy
+	// ủy quyền: its number and date), printed with every signature made
+	// under it.
+	Reference string `json:"reference,omitempty"`
+	Reason    string `json:"reason,omitempty"`
 	CreatedBy  string    `json:"created_by"`
 	CreatedAt  time.Time `json:"created_at"`
 	RevokedBy  string    `json:"revoked_by,omitempty"`
@@ -44,6 +48,7 @@ type CreateDelegationRequest struct {
 	Until      time.Time    `json:"until"`
 	Kinds      []string     `json:"kinds,omitempty"`
 	Authority  string       `json:"authority,omitempty"`
+	Reference  string       `json:"reference,omitempty"` // required with TUQ
 	Reason     string       `json:"reason,omitempty"`
 	By         events.Actor `json:"by"`
 }

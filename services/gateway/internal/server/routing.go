@@ -57,7 +57,7 @@ func (s *Server) CreateDelegation(ctx context.Context, req httpapi.CreateDelegat
 		target = b.Position
 		d, err = natsx.Call(ctx, s.NATS, svc.RoutingDelegationsCreate, svc.CreateDelegationRequest{
 			Position: b.Position, Substitute: b.Substitute, From: b.From, Until: b.Until,
-			Kinds: b.Kinds, Authority: string(b.Authority), Reason: b.Reason, By: actor(p),
+			Kinds: b.Kinds, Authority: string(b.Authority), Reference: b.Reference, Reason: b.Reason, By: actor(p),
 		})
 	}
 	detail := ""

@@ -92,6 +92,8 @@ var migrations = []string{
 		position TEXT NOT NULL,
 		substitute TEXT NOT NULL)`,
 	`CREATE INDEX delegation_audit_at ON delegation_audit (at, id)`,
+	// The authorising document of a TUQ authorisation.
+	`ALTER TABLE delegations ADD COLUMN reference TEXT NOT NULL DEFAULT ''`,
 }
 
 // Open migrates the schema and returns the store. chart gives the current
@@ -180,6 +182,9 @@ func (s *Store) Create(ctx context.Context, r svc.CreateDelegationRequest) (svc.
 		if len(r.Kinds) == 0 {
 			bad.add("kinds", "a TUQ authorisation is limited in scope: list the kinds of documents it covers")
 		}
+		if strings.TrimSpace(r.Reference) == "" {
+			bad.add("reference", "a TUQ authorisation is given in writing: name the authorising document (giấy ủy quyền), e.g. 05/GUQ-VPCP ngày 01/12/2026")
+		}
 	default:
 		bad.add("authority", fmt.Sprintf("unknown authority %q: use %q or %q", r.Authority, Delegated, TUQ))
 	}
@@ -196,7 +201,7 @@ func (s *Store) Create(ctx context.Context, r svc.CreateDelegationRequest) (svc.
 	d := svc.Delegation{
 		ID: uuid.NewString(), Position: r.Position, Holder: pos.Holder, Substitute: r.Substitute,
 		From: r.From.In(vntime.Zone), Until: r.Until.In(vntime.Zone), Kinds: slices.Sorted(slices.Values(r.Kinds)),
-		Authority: r.Authority, Reason: r.Reason, CreatedBy: by.Username, CreatedAt: now.In(vntime.Zone),
+		Authority: r.Authority, Reference: strings.TrimSpace(r.Reference), Reason: r.Reason, CreatedBy: by.Username, CreatedAt: now.In(vntime.Zone),
 	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var n int
@@ -210,10 +215,10 @@ func (s *Store) Create(ctx context.Context, r svc.CreateDelegationRequest) (svc.
 				fmt.Sprintf("%s already acts for %s during part of that time: revoke that delegation first", d.Substitute, d.Position))
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO delegations
-			(id, position, holder, substitute, valid_from, valid_until, kinds, authority, reason, created_by, created_at, revoked_by, revoked_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', '')`,
+			(id, position, holder, substitute, valid_from, valid_until, kinds, authority, reason, created_by, created_at, revoked_by, revoked_at, reference)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', '', $12)`,
 			d.ID, d.Position, d.Holder, d.Substitute, sqlstore.Time(d.From), sqlstore.Time(d.Until), strings.Join(d.Kinds, ","),
-			d.Authority, d.Reason, d.CreatedBy, sqlstore.Time(d.CreatedAt)); err != nil {
+			d.Authority, d.Reason, d.CreatedBy, sqlstore.Time(d.CreatedAt), d.Reference); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, by.Username, "created", d)
@@ -273,7 +278,7 @@ type Filter struct {
 	Active     time.Time `json:"active,omitzero"`
 }
 
-const columns = `id, position, holder, substitute, valid_from, valid_until, kinds, authority, reason, created_by, created_at, revoked_by, revoked_at`
+const columns = `id, position, holder, substitute, valid_from, valid_until, kinds, authority, reason, created_by, created_at, revoked_by, revoked_at, reference`
 
 // List returns the delegations matching f, newest start first.
 func (s *Store) List(ctx context.Context, f Filter) ([]svc.Delegation, error) {
@@ -363,7 +368,7 @@ func scan(sc scanner) (svc.Delegation, error) {
 	var d svc.Delegation
 	var from, until, kinds, created, revoked string
 	if err := sc.Scan(&d.ID, &d.Position, &d.Holder, &d.Substitute, &from, &until, &kinds, &d.Authority, &d.Reason,
-		&d.CreatedBy, &created, &d.RevokedBy, &revoked); err != nil {
+		&d.CreatedBy, &created, &d.RevokedBy, &revoked, &d.Reference); err != nil {
 		return svc.Delegation{}, err
 	}
 	var problems []error

@@ -104,14 +104,18 @@ func TestTUQIsLimitedInScopeAndTime(t *testing.T) {
 		_, err := s.Create(t.Context(), svc.CreateDelegationRequest{
 			By: leader, Position: "chanh-van-phong", Substitute: "chuyenvien2", From: day(2), Until: day(7), Authority: delegation.TUQ,
 		})
-		if errs.KindOf(err) != errs.Invalid || !strings.Contains(err.Error(), "limited in scope") {
-			t.Fatalf("TUQ without kinds: %v", err)
+		if errs.KindOf(err) != errs.Invalid || !strings.Contains(err.Error(), "limited in scope") || !strings.Contains(err.Error(), "giấy ủy quyền") {
+			t.Fatalf("TUQ without kinds nor authorising document: %v", err)
 		}
-		if _, err := s.Create(t.Context(), svc.CreateDelegationRequest{
+		d, err := s.Create(t.Context(), svc.CreateDelegationRequest{
 			By: leader, Position: "chanh-van-phong", Substitute: "chuyenvien2", From: day(2), Until: day(7),
-			Authority: delegation.TUQ, Kinds: []string{"CONG_VAN"},
-		}); err != nil {
+			Authority: delegation.TUQ, Kinds: []string{"CONG_VAN"}, Reference: " 05/GUQ-VPCP ngày 01/12/2026 ",
+		})
+		if err != nil {
 			t.Fatal(err)
+		}
+		if d.Reference != "05/GUQ-VPCP ngày 01/12/2026" {
+			t.Errorf("the authorising document is kept as %q", d.Reference)
 		}
 		for kind, want := range map[string]int{"CONG_VAN": 1, "QUYET_DINH": 0} {
 			subs, err := s.Substitutes(t.Context(), "chanh-van-phong", day(3), kind)
@@ -164,6 +168,7 @@ func TestNoRedelegation(t *testing.T) {
 	onEachDatabase(t, func(t *testing.T, s *delegation.Store, c *clock) {
 		if _, err := s.Create(t.Context(), svc.CreateDelegationRequest{
 			By: specialist, Position: "chuyen-vien-tong-hop", Substitute: "lanhdao", From: day(1), Until: day(10), Authority: delegation.TUQ, Kinds: []string{"CONG_VAN"},
+			Reference: "01/GUQ-TH",
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -65,7 +65,8 @@ func (s *Substitutes) HandleDelegation(ctx context.Context, ev events.Event) err
 	change := workflows.SubstitutesChange{Assignees: []workflows.AssigneeSubstitutes{{Username: d.Holder, Substitutes: []workflows.Substitute{}}}}
 	for _, x := range all {
 		change.Assignees[0].Substitutes = append(change.Assignees[0].Substitutes, workflows.Substitute{
-			Username: x.Substitute, From: x.From, Until: x.Until, Kinds: x.Kinds, Authority: x.Authority, Title: s.titleOf(x.Substitute),
+			Username: x.Substitute, From: x.From, Until: x.Until, Kinds: x.Kinds, Authority: x.Authority, Reference: x.Reference,
+			Title: s.titleOf(x.Substitute),
 		})
 	}
 	// Workflows reach the visibility store a moment after they change, so

@@ -323,7 +323,8 @@ func (p *Planner) assignee(ctx context.Context, chart *orgchart.Chart, position,
 	}
 	for _, d := range ds {
 		a.Substitutes = append(a.Substitutes, workflows.Substitute{
-			Username: d.Substitute, From: d.From, Until: d.Until, Kinds: d.Kinds, Authority: d.Authority, Title: chart.TitleOf(d.Substitute),
+			Username: d.Substitute, From: d.From, Until: d.Until, Kinds: d.Kinds, Authority: d.Authority, Reference: d.Reference,
+			Title: chart.TitleOf(d.Substitute),
 		})
 	}
 	return a, nil

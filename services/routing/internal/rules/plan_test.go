@@ -116,7 +116,7 @@ func TestPlanNamesValidSubstitutes(t *testing.T) {
 	from := time.Date(2026, 3, 2, 0, 0, 0, 0, vntime.Zone)
 	if _, err := store.Create(t.Context(), svc.CreateDelegationRequest{
 		By: head, Position: "truong-phong-tong-hop", Substitute: "luutru", From: from, Until: from.AddDate(0, 0, 5),
-		Authority: delegation.TUQ, Kinds: []string{"QUYET_DINH"},
+		Authority: delegation.TUQ, Kinds: []string{"QUYET_DINH"}, Reference: "07/GUQ-TH ngày 01/03/2026",
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestPlanNamesValidSubstitutes(t *testing.T) {
 					}
 					for _, s := range a.Substitutes {
 						got = append(got, s.Username)
-						if s.Authority != delegation.TUQ || !s.Until.Equal(from.AddDate(0, 0, 5)) {
+						if s.Authority != delegation.TUQ || s.Reference != "07/GUQ-TH ngày 01/03/2026" || !s.Until.Equal(from.AddDate(0, 0, 5)) {
 							t.Fatalf("substitute %+v", s)
 						}
 					}
