@@ -32,12 +32,12 @@ type Delegation struct {
 	// Reference is the authorising document of a TUQ authorisation (giấy
 	// ủy quyền: its number and date), printed with every signature made
 	// under it.
-	Reference string `json:"reference,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	CreatedBy  string    `json:"created_by"`
-	CreatedAt  time.Time `json:"created_at"`
-	RevokedBy  string    `json:"revoked_by,omitempty"`
-	RevokedAt  time.Time `json:"revoked_at,omitzero"`
+	Reference string    `json:"reference,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	RevokedBy string    `json:"revoked_by,omitempty"`
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
 }
 
 // CreateDelegationRequest asks for a new delegation, by a person.
