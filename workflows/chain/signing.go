@@ -131,50 +131,53 @@ func (wf *run) decideSignature(ctx workflow.Context, t *workflows.Task, d workfl
 // document it is signed by (TUQ. theo giấy ủy quyền số …).
 func (wf *run) signingReason(username string) string {
 	reason := "Ký ban hành: " + wf.in.Subject
-	for i := len(wf.state.Tasks) - 1; i >= 0; i-- {
-		t := wf.state.Tasks[i]
-		if t.Kind != TaskSign || t.Decision != DecisionSign || t.DecidedBy != username || t.OnBehalfOf == "" {
-			continue
+	t := wf.signedTask(username)
+	if t == nil || t.OnBehalfOf == "" {
+		return reason
+	}
+	for _, sub := range t.Assignee.Substitutes {
+		if sub.Username == username && sub.Authority == "TUQ" && sub.Reference != "" {
+			return reason + " (TUQ. theo " + sub.Reference + ")"
 		}
-		for _, sub := range t.Assignee.Substitutes {
-			if sub.Username == username && sub.Authority == "TUQ" && sub.Reference != "" {
-				return reason + " (TUQ. theo " + sub.Reference + ")"
-			}
-		}
-		break
 	}
 	return reason
+}
+
+// signedTask is the signing task username signed, the latest when the
+// document came back to be signed again; nil when they signed none.
+func (wf *run) signedTask(username string) *workflows.Task {
+	for i := len(wf.state.Tasks) - 1; i >= 0; i-- {
+		t := &wf.state.Tasks[i]
+		if t.Kind == TaskSign && t.Status == workflows.TaskDecided && t.Decision == DecisionSign && t.DecidedBy == username {
+			return t
+		}
+	}
+	return nil
 }
 
 // signingAs is how the signer signs on the signing task: directly, the
 // plan's authority (TM., TL., Q.) over the title it names; a substitute
 // signs under KT. or TUQ. (per their delegation) for the holder's title.
 func (wf *run) signingAs(username string) (title, authority, signsFor string) {
-	s := wf.in.Plan.Signing
-	for i := len(wf.state.Tasks) - 1; i >= 0; i-- {
-		t := wf.state.Tasks[i]
-		if t.Kind != TaskSign || t.Status != workflows.TaskDecided || t.Decision != DecisionSign || t.DecidedBy != username {
-			continue
-		}
-		if t.OnBehalfOf == "" {
-			switch s.Authority {
-			case AuthorityDirect:
-				return t.Assignee.Title, "", ""
-			case AuthorityQ:
-				// Acting head: "Q. CHÁNH VĂN PHÒNG" names the office held.
-				return t.Assignee.Title, AuthorityQ, cmp.Or(s.For, t.Assignee.Title)
-			}
-			return t.Assignee.Title, s.Authority, s.For
-		}
-		for _, sub := range t.Assignee.Substitutes {
-			if sub.Username == username && sub.Title != "" {
-				if sub.Authority == "TUQ" {
-					return sub.Title, "TUQ.", t.Assignee.Title
-				}
-				return sub.Title, "KT.", t.Assignee.Title
-			}
-		}
+	s, t := wf.in.Plan.Signing, wf.signedTask(username)
+	switch {
+	case t == nil:
 		return "", "", ""
+	case t.OnBehalfOf == "" && s.Authority == AuthorityDirect:
+		return t.Assignee.Title, "", ""
+	case t.OnBehalfOf == "" && s.Authority == AuthorityQ:
+		// Acting head: "Q. CHÁNH VĂN PHÒNG" names the office held.
+		return t.Assignee.Title, AuthorityQ, cmp.Or(s.For, t.Assignee.Title)
+	case t.OnBehalfOf == "":
+		return t.Assignee.Title, s.Authority, s.For
+	}
+	for _, sub := range t.Assignee.Substitutes {
+		if sub.Username == username && sub.Title != "" {
+			if sub.Authority == "TUQ" {
+				return sub.Title, "TUQ.", t.Assignee.Title
+			}
+			return sub.Title, "KT.", t.Assignee.Title
+		}
 	}
 	return "", "", ""
 }

@@ -232,12 +232,7 @@ func (n Names) author(s readmodel.SelfDescription) string {
 	if s.Issuer != "" || s.IssuerID == "" {
 		return s.Issuer
 	}
-	if n.Agency != nil {
-		if name := n.Agency(s.IssuerID); name != "" {
-			return name
-		}
-	}
-	return s.IssuerID
+	return n.agency(s.IssuerID)
 }
 
 // IncomingRows are the rows of the incoming register, one per document in
