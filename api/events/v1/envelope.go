@@ -305,6 +305,7 @@ type DelegationData struct {
 	Until        time.Time `json:"until"`
 	Kinds        []string  `json:"kinds,omitempty"`     // scope; empty means every kind
 	Authority    string    `json:"authority,omitempty"` // delegated (a substitution), or TUQ for a written authorisation
+	Reference    string    `json:"reference,omitempty"` // a TUQ authorisation's authorising document
 	By           Actor     `json:"by"`
 	At           time.Time `json:"at"`
 }

@@ -133,7 +133,8 @@ func decision(workflowID, comment string) events.DocumentDecisionData {
 func delegation(when time.Time) events.DelegationData {
 	return events.DelegationData{
 		DelegationID: "del-1", Agency: "000.00.00.G22", Position: "truong-phong-th", Holder: "chuyenvien1", Substitute: "chuyenvien2",
-		From: at, Until: at.AddDate(0, 0, 7), Kinds: []string{"CONG_VAN"}, Authority: "TUQ", By: actor, At: when,
+		From: at, Until: at.AddDate(0, 0, 7), Kinds: []string{"CONG_VAN"}, Authority: "TUQ", Reference: "05/GUQ-VPCP ngày 01/12/2026",
+		By: actor, At: when,
 	}
 }
 

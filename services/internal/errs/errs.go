@@ -175,6 +175,10 @@ func HTTPStatus(err error) int {
 			return http.StatusUnsupportedMediaType
 		case errcode.EmptyFile, errcode.MalformedPDF:
 			return http.StatusUnprocessableEntity
+		case errcode.Confidential:
+			// The request is understood and allowed, but the document's
+			// mark forbids what it asks (dispatch to another agency).
+			return http.StatusUnprocessableEntity
 		}
 	}
 	switch KindOf(err) {

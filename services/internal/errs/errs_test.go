@@ -21,6 +21,7 @@ func TestHTTPStatusAndWire(t *testing.T) {
 		{errs.E("op", errs.Invalid, errcode.NotPDF, "not a PDF"), http.StatusUnsupportedMediaType, errcode.NotPDF},
 		{errs.E("op", errs.Invalid, errcode.EmptyFile, "empty"), http.StatusUnprocessableEntity, errcode.EmptyFile},
 		{errs.E("op", errs.Invalid, errcode.MalformedPDF, "broken"), http.StatusUnprocessableEntity, errcode.MalformedPDF},
+		{errs.E("op", errs.Forbidden, errcode.Confidential, "secret"), http.StatusUnprocessableEntity, errcode.Confidential},
 		{errs.E("op", errs.Invalid, errcode.FileTooLarge, "big"), http.StatusRequestEntityTooLarge, errcode.FileTooLarge},
 		{fmt.Errorf("outer: %w", errs.E("op", errs.Conflict, errcode.TaskClosed, "closed")), http.StatusConflict, errcode.TaskClosed},
 		{errs.Wrap("layer", errs.E("op", errs.Forbidden, "", "no")), http.StatusForbidden, errcode.Forbidden},

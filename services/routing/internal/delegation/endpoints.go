@@ -59,7 +59,7 @@ func (s *Store) announce(ctx context.Context, pub Announcer, t events.Type, d sv
 	}
 	_, err := pub.PublishWithID(ctx, natsx.EventID(string(t)+":"+d.ID), at, t, agency, "", events.DelegationData{
 		DelegationID: d.ID, Agency: agency, Position: d.Position, Holder: d.Holder, Substitute: d.Substitute,
-		From: d.From, Until: d.Until, Kinds: d.Kinds, Authority: d.Authority, By: by, At: at,
+		From: d.From, Until: d.Until, Kinds: d.Kinds, Authority: d.Authority, Reference: d.Reference, By: by, At: at,
 	})
 	return err
 }

@@ -1,6 +1,7 @@
 package delegation_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
 	"github.com/docflow/docflow/services/internal/testkit"
+	"github.com/docflow/docflow/services/routing/internal/delegation"
 	"github.com/docflow/docflow/services/routing/internal/routingtest"
 )
 
@@ -38,6 +40,7 @@ func TestEndpoints(t *testing.T) {
 	from := time.Now().Add(-time.Hour)
 	created, err := natsx.Call(t.Context(), nts.Conn, svc.RoutingDelegationsCreate, svc.CreateDelegationRequest{
 		Position: "chuyen-vien-tong-hop", Substitute: "chuyenvien2", From: from, Until: from.AddDate(0, 0, 7),
+		Authority: delegation.TUQ, Kinds: []string{"CONG_VAN"}, Reference: "05/GUQ-TH ngày 01/12/2026",
 		Reason: "Nghỉ phép", By: actor(holder, "official"),
 	})
 	if err != nil {
@@ -59,8 +62,18 @@ func TestEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, typ := range []events.Type{events.DelegationCreated, events.DelegationRevoked} {
-		if _, err := stream.GetLastMsgForSubject(t.Context(), events.EventSubject(chart.Agency, typ)); err != nil {
+		msg, err := stream.GetLastMsgForSubject(t.Context(), events.EventSubject(chart.Agency, typ))
+		if err != nil {
 			t.Fatalf("%s not announced: %v", typ, err)
+		}
+		// The written authorisation names its authorising document.
+		var env events.Envelope
+		var data events.DelegationData
+		if err := json.Unmarshal(msg.Data, &env); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(env.Data, &data); err != nil || data.Reference != "05/GUQ-TH ngày 01/12/2026" {
+			t.Fatalf("%s carries %+v (%v), want the authorising document", typ, data, err)
 		}
 	}
 	info, err := stream.Info(t.Context(), jetstream.WithSubjectFilter(events.EventPrefix+".>"))
