@@ -201,3 +201,30 @@ func TestIssueTaskOfTheClerk(t *testing.T) {
 		t.Fatalf("archived %+v, want the record marked MAT", rec.archived)
 	}
 }
+
+// An overdue signing task escalates to the signer's supervisor, who may
+// follow it up but not sign in the holder's place: a signature is personal.
+func TestEscalatedSupervisorDoesNotSign(t *testing.T) {
+	t.Parallel()
+	deadlines := func(in workflows.PlanDeadlinesInput) workflows.PlanDeadlinesResult {
+		if in.WorkingDays == 1 { // the signing step
+			return workflows.PlanDeadlinesResult{Deadline: in.From.Add(4 * time.Hour), RemindAt: in.From.Add(2 * time.Hour)}
+		}
+		return fiveDays(in)
+	}
+	env, rec := newEnv(t, deadlines)
+	leader := person("lanhdao")
+	leader.Supervisor = "botruong"
+	approveAt(env, time.Hour, "chuyenvien1")
+	bySupervisor := decideAt(env, 8*time.Hour, "lanhdao", official("botruong"), chain.DecisionSign, "")
+	sign := decideAt(env, 9*time.Hour, "lanhdao", official("lanhdao"), chain.DecisionSign, "")
+	runTo(t, env, workflows.OutcomeArchived, withSigning(input(single("tham-tra", person("chuyenvien1"))), leader, "", ""))
+	if got := workflowtest.Payloads[events.TaskNoticeData](t, rec.Recorder, events.TaskEscalated); len(got) != 1 || got[0].Supervisor != "botruong" {
+		t.Fatalf("escalations %+v, want the signing task escalated to botruong", got)
+	}
+	workflowtest.Refused(t, "signature by the supervisor", bySupervisor, chain.ErrNotSigner)
+	workflowtest.Accepted(t, "signature by the holder", sign)
+	if len(rec.signed) != 1 || rec.signed[0].Signer != "lanhdao" {
+		t.Fatalf("signed %+v, want once by lanhdao", rec.signed)
+	}
+}
