@@ -19,17 +19,25 @@ func (wf *run) validateDecision(ctx workflow.Context, d workflows.Decision) erro
 		return err
 	}
 	switch d.Decision {
-	case workflows.DecisionApprove, DecisionComment:
+	case workflows.DecisionApprove, DecisionComment, workflows.DecisionReject, DecisionReturn:
 	case DecisionSign:
 		return kit.Refuse(workflows.ErrInvalidDecision, "task %s is a review task: approve it; the document is signed on the signing task", d.TaskID)
-	case workflows.DecisionReject, DecisionReturn:
-		if strings.TrimSpace(d.Comment) == "" {
-			return kit.Refuse(workflows.ErrInvalidDecision, "a decision to %s needs a comment giving the reason", d.Decision)
-		}
 	default:
 		return kit.Refuse(workflows.ErrInvalidDecision, "decision %q is not one of approve, reject, return, comment", d.Decision)
 	}
-	if d.Decision == DecisionComment && strings.TrimSpace(d.Comment) == "" {
+	return explained(d)
+}
+
+// explained refuses a decision that needs words and has none: a reject or
+// a return gives its reason, a comment its text.
+func explained(d workflows.Decision) error {
+	if strings.TrimSpace(d.Comment) != "" {
+		return nil
+	}
+	switch d.Decision {
+	case workflows.DecisionReject, DecisionReturn:
+		return kit.Refuse(workflows.ErrInvalidDecision, "a decision to %s needs a comment giving the reason", d.Decision)
+	case DecisionComment:
 		return kit.Refuse(workflows.ErrInvalidDecision, "a comment needs text")
 	}
 	return nil

@@ -93,16 +93,7 @@ func (wf *run) signer(username string) (title, authority, signsFor string) {
 		if t.OnBehalfOf == "" && t.Assignee.Username == username {
 			return t.Assignee.Title, "", ""
 		}
-		for _, sub := range t.Assignee.Substitutes {
-			if sub.Username != username || sub.Title == "" || t.Assignee.Title == "" {
-				continue
-			}
-			if sub.Authority == "TUQ" {
-				return sub.Title, "TUQ.", t.Assignee.Title
-			}
-			return sub.Title, "KT.", t.Assignee.Title
-		}
-		return "", "", ""
+		return substituteSigns(t.Assignee, username)
 	}
 	return "", "", ""
 }

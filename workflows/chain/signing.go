@@ -84,18 +84,11 @@ func (wf *run) validateSignature(ctx workflow.Context, t *workflows.Task, d work
 			return kit.Refuse(ErrNotSigner, "%s may follow up the overdue signature but not sign: the document is signed by %s (%s) or their substitute",
 				d.By.Username, t.Assignee.Username, t.Assignee.Title)
 		}
-	case DecisionComment:
-		if strings.TrimSpace(d.Comment) == "" {
-			return kit.Refuse(workflows.ErrInvalidDecision, "a comment needs text")
-		}
-	case workflows.DecisionReject, DecisionReturn:
-		if strings.TrimSpace(d.Comment) == "" {
-			return kit.Refuse(workflows.ErrInvalidDecision, "a decision to %s needs a comment giving the reason", d.Decision)
-		}
+	case DecisionComment, workflows.DecisionReject, DecisionReturn:
 	default:
 		return kit.Refuse(workflows.ErrInvalidDecision, "decision %q is not one of sign, reject, return, comment: a signing task is signed, not approved", d.Decision)
 	}
-	return nil
+	return explained(d)
 }
 
 // decideSignature applies a decision on the signing task: sign lets the
@@ -171,13 +164,22 @@ func (wf *run) signingAs(username string) (title, authority, signsFor string) {
 	case t.OnBehalfOf == "":
 		return t.Assignee.Title, s.Authority, s.For
 	}
-	for _, sub := range t.Assignee.Substitutes {
-		if sub.Username == username && sub.Title != "" {
-			if sub.Authority == "TUQ" {
-				return sub.Title, "TUQ.", t.Assignee.Title
-			}
-			return sub.Title, "KT.", t.Assignee.Title
+	return substituteSigns(t.Assignee, username)
+}
+
+// substituteSigns is how username signs in a's place: their own title under
+// KT. (a substitution) or TUQ. (a written authorisation) and a's title. When
+// either title is unknown the signature has none and is invisible, rather
+// than drawn with half its authority line.
+func substituteSigns(a workflows.Assignee, username string) (title, authority, signsFor string) {
+	for _, sub := range a.Substitutes {
+		if sub.Username != username || sub.Title == "" || a.Title == "" {
+			continue
 		}
+		if sub.Authority == "TUQ" {
+			return sub.Title, "TUQ.", a.Title
+		}
+		return sub.Title, "KT.", a.Title
 	}
 	return "", "", ""
 }
