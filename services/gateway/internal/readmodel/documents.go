@@ -226,17 +226,21 @@ func (s *Store) recipients(ctx context.Context, id string) ([]Recipient, error) 
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(row scanner) (Recipient, error) {
-		var (
-			r  Recipient
-			at string
-		)
-		if err := row.Scan(&r.Unit, &r.Agency, &r.Status, &at); err != nil {
-			return r, err
-		}
-		r.StatusAt, _ = sqlstore.ParseTime(at)
-		return r, nil
-	})
+	return collect(rows, func(row scanner) (Recipient, error) { return scanRecipient(row) })
+}
+
+// scanRecipient scans a recipient's unit, agency, status and status time,
+// after any leading columns (lead) a query selects before them.
+func scanRecipient(row scanner, lead ...any) (Recipient, error) {
+	var (
+		r  Recipient
+		at string
+	)
+	if err := row.Scan(append(lead, &r.Unit, &r.Agency, &r.Status, &at)...); err != nil {
+		return r, err
+	}
+	r.StatusAt, _ = sqlstore.ParseTime(at)
+	return r, nil
 }
 
 // forward moves the event's document on to status, never back, and stamps

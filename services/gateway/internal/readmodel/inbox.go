@@ -216,11 +216,9 @@ func (s *Store) fillWaitingFor(ctx context.Context, tasks []Task) error {
 		}
 	}
 	// A read item asks nothing: the document does not wait for its holder.
-	args = append(args, events.TaskKindRead, events.TaskKindIssue, WaitingForClerks)
-	n := len(args)
-	rows, err := s.db.QueryContext(ctx, `SELECT document_id, CASE WHEN task_kind = $`+strconv.Itoa(n-1)+` THEN $`+strconv.Itoa(n)+` ELSE assignee END
-		FROM tasks WHERE document_id IN (`+strings.Join(marks, ", ")+`)
-		AND status = 'open' AND task_kind <> $`+strconv.Itoa(n-2)+` ORDER BY document_id, assigned_at, id`, args...)
+	args = append(args, events.TaskKindRead)
+	rows, err := s.db.QueryContext(ctx, `SELECT document_id, `+waiter+` FROM tasks WHERE document_id IN (`+strings.Join(marks, ", ")+`)
+		AND status = 'open' AND task_kind <> $`+strconv.Itoa(len(args))+` ORDER BY document_id, assigned_at, id`, args...)
 	if err != nil {
 		return err
 	}

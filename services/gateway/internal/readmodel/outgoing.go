@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/docflow/docflow/api/errcode"
@@ -78,24 +79,37 @@ func issueDocument(ctx context.Context, tx *sql.Tx, ev events.Event, d *events.D
 	return err
 }
 
-const issuedColumns = `document_id, register, year, number, symbol, kind, subject, signer, issued_by, issued_at, attachment,
-	sealed_bucket, sealed_key, sealed_version, sealed_sha256, sealed_size`
+var issuedColumns = issuedColumnsOf("")
+
+// issuedColumnsOf are the register's columns, each prefixed (a table name
+// and a dot) where a join makes their names ambiguous.
+func issuedColumnsOf(prefix string) string {
+	names := []string{"document_id", "register", "year", "number", "symbol", "kind", "subject", "signer", "issued_by", "issued_at",
+		"attachment", "sealed_bucket", "sealed_key", "sealed_version", "sealed_sha256", "sealed_size"}
+	return prefix + strings.Join(names, ", "+prefix)
+}
 
 func scanIssued(row scanner) (Issued, error) {
-	var (
-		i  Issued
-		at string
-	)
-	if err := row.Scan(&i.DocumentID, &i.Register, &i.Year, &i.Number, &i.Symbol, &i.Kind, &i.Subject, &i.Signer, &i.IssuedBy, &at,
-		&i.Attachment, &i.Sealed.Bucket, &i.Sealed.Key, &i.Sealed.VersionID, &i.Sealed.SHA256, &i.Sealed.Size); err != nil {
-		return Issued{}, err
+	var i Issued
+	err := scanIssuedInto(row, &i)
+	return i, err
+}
+
+// scanIssuedInto scans the register's columns into i, then any further
+// columns into more.
+func scanIssuedInto(row scanner, i *Issued, more ...any) error {
+	var at string
+	dest := append([]any{&i.DocumentID, &i.Register, &i.Year, &i.Number, &i.Symbol, &i.Kind, &i.Subject, &i.Signer, &i.IssuedBy, &at,
+		&i.Attachment, &i.Sealed.Bucket, &i.Sealed.Key, &i.Sealed.VersionID, &i.Sealed.SHA256, &i.Sealed.Size}, more...)
+	if err := row.Scan(dest...); err != nil {
+		return err
 	}
 	t, err := sqlstore.ParseTime(at)
 	if err != nil {
-		return Issued{}, fmt.Errorf("document %s: issued_at: %w", i.DocumentID, err)
+		return fmt.Errorf("document %s: issued_at: %w", i.DocumentID, err)
 	}
 	i.IssuedAt = t
-	return i, nil
+	return nil
 }
 
 // Outgoing lists the documents r's agency issued in year with an issue time
@@ -112,28 +126,44 @@ func (s *Store) SecretOutgoing(ctx context.Context, r Reader, year int, since, u
 	return s.outgoing(ctx, "readmodel.SecretOutgoing", r, year, since, until, `register = 'outgoing/secret'`)
 }
 
+// outgoing reads the register's rows with their documents' drafter, unit
+// and mark in one query, and all their recipients in a second, whatever
+// the number of rows.
 func (s *Store) outgoing(ctx context.Context, op string, r Reader, year int, since, until time.Time, series string) ([]Issued, error) {
 	args := []any{r.Agency, year, sqlstore.Time(since), sqlstore.Time(until)}
 	readable := r.readable(binder(&args))
-	rows, err := s.db.QueryContext(ctx, `SELECT `+issuedColumns+` FROM outgoing
-		WHERE agency = $1 AND year = $2 AND issued_at >= $3 AND issued_at < $4 AND `+series+`
-			AND EXISTS (SELECT 1 FROM documents d WHERE d.id = outgoing.document_id AND `+readable+`)
-		ORDER BY issued_at, number, document_id`, args...)
+	from := `FROM outgoing JOIN documents d ON d.id = outgoing.document_id
+		WHERE outgoing.agency = $1 AND outgoing.year = $2 AND outgoing.issued_at >= $3 AND outgoing.issued_at < $4
+			AND outgoing.` + series + ` AND ` + readable
+	rows, err := s.db.QueryContext(ctx, `SELECT `+issuedColumnsOf("outgoing.")+`, d.drafter, d.unit, d.confidentiality `+from+`
+		ORDER BY outgoing.issued_at, outgoing.number, outgoing.document_id`, args...)
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
-	out, err := collect(rows, scanIssued)
+	out, err := collect(rows, func(row scanner) (Issued, error) {
+		var i Issued
+		err := scanIssuedInto(row, &i, &i.Drafter, &i.Unit, &i.Confidentiality)
+		return i, err
+	})
 	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT r.document_id, r.unit, r.agency, r.status, r.status_at FROM document_recipients r
+		WHERE r.document_id IN (SELECT outgoing.document_id `+from+`) ORDER BY r.document_id, r.seq`, args...)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	recipients := map[string][]Recipient{}
+	if _, err := collect(rows, func(row scanner) (struct{}, error) {
+		var id string
+		rc, err := scanRecipient(row, &id)
+		recipients[id] = append(recipients[id], rc)
+		return struct{}{}, err
+	}); err != nil {
 		return nil, errs.Wrap(op, err)
 	}
 	for i := range out {
-		if err := s.db.QueryRowContext(ctx, `SELECT drafter, unit, confidentiality FROM documents WHERE id = $1`, out[i].DocumentID).
-			Scan(&out[i].Drafter, &out[i].Unit, &out[i].Confidentiality); err != nil {
-			return nil, errs.Wrap(op, err)
-		}
-		if out[i].Recipients, err = s.recipients(ctx, out[i].DocumentID); err != nil {
-			return nil, errs.Wrap(op, err)
-		}
+		out[i].Recipients = recipients[out[i].DocumentID]
 	}
 	return out, nil
 }

@@ -127,12 +127,15 @@ func setSubstitutes(ctx context.Context, tx *sql.Tx, taskID, kind string, subs [
 // openAssignees lists, in order of assignment, the people with an open task
 // on the document; a read item asks nothing of its holder, so the document
 // does not wait for them.
+// waiter is whom an open task makes its document wait for: its assignee,
+// or the clerks for the văn thư's issue task, which any clerk may do. The
+// values are the package's constants, not input.
+const waiter = `CASE WHEN task_kind = '` + events.TaskKindIssue + `' THEN '` + WaitingForClerks + `' ELSE assignee END`
+
 func openAssignees(ctx context.Context, tx *sql.Tx, docID string) ([]string, error) {
-	// The văn thư's issue task is a reminder: any clerk may issue, so the
-	// document waits for the clerks.
-	rows, err := tx.QueryContext(ctx, `SELECT CASE WHEN task_kind = $3 THEN $4 ELSE assignee END FROM tasks
+	rows, err := tx.QueryContext(ctx, `SELECT `+waiter+` FROM tasks
 		WHERE document_id = $1 AND status = 'open' AND task_kind <> $2
-		ORDER BY assigned_at, id`, docID, events.TaskKindRead, events.TaskKindIssue, WaitingForClerks)
+		ORDER BY assigned_at, id`, docID, events.TaskKindRead)
 	if err != nil {
 		return nil, err
 	}
