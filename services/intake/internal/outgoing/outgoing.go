@@ -120,7 +120,6 @@ func (r *Register) AssignNumber(ctx context.Context, in workflows.AssignNumberIn
 		return workflows.AssignNumberResult{}, err
 	} else if found {
 		log.Info("document already numbered; returning its number", zap.String("symbol", got.Symbol))
-		got.DateLine = symbol.DateLine(r.Place, got.IssuedAt)
 		return got, nil
 	}
 
@@ -186,7 +185,6 @@ func (r *Register) AssignNumber(ctx context.Context, in workflows.AssignNumberIn
 		if gerr != nil || !found {
 			return workflows.AssignNumberResult{}, fmt.Errorf("%s: numbered concurrently, then not found: %w", op, errors.Join(err, gerr))
 		}
-		got.DateLine = symbol.DateLine(r.Place, got.IssuedAt)
 		return got, nil
 	case err != nil:
 		return workflows.AssignNumberResult{}, fmt.Errorf("%s: %w", op, err)
@@ -195,7 +193,8 @@ func (r *Register) AssignNumber(ctx context.Context, in workflows.AssignNumberIn
 	return res, nil
 }
 
-// Get returns a document's number, found false when it has none yet.
+// Get returns a document's number and its date line, found false when it
+// has none yet.
 func (r *Register) Get(ctx context.Context, documentID string) (workflows.AssignNumberResult, bool, error) {
 	const op = "outgoing.Get"
 	var (
@@ -216,6 +215,7 @@ func (r *Register) Get(ctx context.Context, documentID string) (workflows.Assign
 		return workflows.AssignNumberResult{}, false, fmt.Errorf("%s: document %s has an unreadable issue time %q: %w", op, documentID, issued, err)
 	}
 	res.IssuedAt = at.In(vntime.Zone)
+	res.DateLine = symbol.DateLine(r.Place, res.IssuedAt)
 	return res, true, nil
 }
 
