@@ -34,6 +34,19 @@ var EventsStream = Stream{
 	Replicas:    1,
 }
 
+// ExchangeStream holds the edXML packages between agencies (QCVN 102):
+// documents and status packages, each addressed by ExchangeSubject. A
+// package is kept for 30 days: long enough for an agency whose link was
+// down to catch up, after which both sides have it in their own records.
+var ExchangeStream = Stream{
+	Name:        "DOCFLOW_EXCHANGE",
+	Description: "edXML packages between agencies: docflow.x.<to>.<from>.<edoc|status>.",
+	Subjects:    []string{ExchangePrefix + ".>"},
+	MaxAge:      30 * 24 * time.Hour,
+	Duplicates:  10 * time.Minute,
+	Replicas:    1,
+}
+
 // eventsConsumer declares a durable consumer of EventsStream on the
 // subjects filter. An event not acknowledged within 30 seconds is
 // delivered again, with no limit: a consumer that cannot handle an event
@@ -67,6 +80,6 @@ var GatewayProjection = eventsConsumer("gateway-projection",
 
 // Streams lists every stream; Consumers every durable consumer.
 var (
-	Streams   = []Stream{EventsStream}
+	Streams   = []Stream{EventsStream, ExchangeStream}
 	Consumers = []Consumer{RoutingReceived, RoutingDelegations, GatewayProjection}
 )

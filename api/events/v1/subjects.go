@@ -34,3 +34,42 @@ func EventSubject(agencyID string, t Type) string {
 func EventFilter(t Type) string {
 	return fmt.Sprintf("%s.*.%s.%s", EventPrefix, t.Entity(), t.Verb())
 }
+
+// Exchange message kinds: a document package, or a status package about one.
+const (
+	ExchangeDocument = "edoc"
+	ExchangeStatus   = "status"
+)
+
+// ExchangeSubject is the subject an edXML package from one agency to another
+// travels on: docflow.x.<to>.<from>.<kind>. The recipient comes first, so
+// an agency's link subscribes to docflow.x.<itself>.> and receives
+// everything addressed to it; the sender is a token of its own, so a link's
+// permission to publish only docflow.x.*.<itself>.* stops it from speaking
+// for another agency.
+func ExchangeSubject(to, from, kind string) string {
+	return fmt.Sprintf("%s.%s.%s.%s", ExchangePrefix, AgencyToken(to), AgencyToken(from), kind)
+}
+
+// ExchangeInbox is the filter of everything addressed to one agency.
+func ExchangeInbox(agencyID string) string {
+	return fmt.Sprintf("%s.%s.>", ExchangePrefix, AgencyToken(agencyID))
+}
+
+// ExchangeOutbox is the filter of everything one agency sends.
+func ExchangeOutbox(agencyID string) string {
+	return fmt.Sprintf("%s.*.%s.*", ExchangePrefix, AgencyToken(agencyID))
+}
+
+// ParseExchangeSubject splits an exchange subject into its recipient,
+// sender and kind; ok is false for any other subject.
+func ParseExchangeSubject(subject string) (to, from, kind string, ok bool) {
+	parts := strings.Split(subject, ".")
+	if len(parts) != 5 || parts[0]+"."+parts[1] != ExchangePrefix {
+		return "", "", "", false
+	}
+	if parts[4] != ExchangeDocument && parts[4] != ExchangeStatus {
+		return "", "", "", false
+	}
+	return AgencyFromToken(parts[2]), AgencyFromToken(parts[3]), parts[4], true
+}
