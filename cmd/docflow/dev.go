@@ -77,11 +77,16 @@ func banner(w io.Writer, st *stack.Stack) {
 	fmt.Fprintf(tw, "  S3 storage\thttp://%s\n", st.S3.Endpoint)
 	fmt.Fprintf(tw, "  Trust services\t%s  (DEVELOPMENT timestamps, OCSP, CRL; not for production)\n", st.TrustURL)
 	_ = tw.Flush()
-	fmt.Fprintf(w, "\nDevelopment logins (password %q for all):\n", stack.DevPassword)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, u := range st.Users {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", u.Username, u.Role, u.FullName)
+	fmt.Fprintf(w, "\nDevelopment logins (password %q for all), by agency:\n", stack.DevPassword)
+	for _, a := range st.Agencies {
+		fmt.Fprintf(w, "\n  %s  %s\n", a.ID, a.Name)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, u := range st.Users {
+			if u.Agency == a.ID {
+				fmt.Fprintf(tw, "    %s\t%s\t%s\n", u.Username, u.Role, u.FullName)
+			}
+		}
+		_ = tw.Flush()
 	}
-	_ = tw.Flush()
 	fmt.Fprintf(w, "\nTry:\n  curl -s %s/v1/auth/login -d '{\"username\":\"vanthu\",\"password\":\"demo\"}'\n\nPress Ctrl-C to stop.\n", st.GatewayURL)
 }

@@ -72,10 +72,15 @@ func TestDevStartsPrintsStopsAndKeepsData(t *testing.T) {
 	if first.ArrivalNumber != 1 {
 		t.Fatalf("first document: %+v", first)
 	}
+	// The second hosted agency numbers its incoming documents on its own.
+	if qn := uploadPDF(t, api, login(t, api, "qn.vanthu")); qn.ArrivalNumber != 1 {
+		t.Fatalf("first document of the second agency: %+v", qn)
+	}
 	out := stop()
 	for _, want := range []string{
 		"Web and API", "NATS", "S3 storage", "Trust services",
 		"vanthu", "chuyenvien1", "chuyenvien2", "lanhdao", "luutru", `password "demo"`,
+		"000.00.00.H49  UBND tỉnh Quảng Ninh (bản thử nghiệm)", "qn.vanthu", "qn.chuyenvien", "qn.lanhdao", "qn.luutru",
 		"Stopped. The data is kept",
 	} {
 		if !strings.Contains(out, want) {

@@ -27,10 +27,11 @@ type Config struct {
 	// AnnounceInterval is how often registered documents whose event did
 	// not reach the stream are announced again.
 	AnnounceInterval time.Duration `env:"DOCFLOW_INTAKE_ANNOUNCE_INTERVAL" default:"30s"`
-	// Place is the place name (địa danh) of the agency's date line, "Hà
-	// Nội" in "Hà Nội, ngày 07 tháng 12 năm 2026"; empty prints the date
-	// alone.
-	Place string `env:"DOCFLOW_INTAKE_PLACE"`
+	// Agencies is the hosted agencies directory (one subdirectory per
+	// agency); each agency's place name (địa danh) heads its date lines,
+	// "Hà Nội" in "Hà Nội, ngày 07 tháng 12 năm 2026". Empty: every date
+	// line is the date alone.
+	Agencies string `env:"DOCFLOW_AGENCIES_DIR"`
 	// Registers is the registers file: how each agency splits its outgoing
 	// numbers (shared, per kind or per unit; counter.Config). Empty numbers
 	// every agency in one shared register.

@@ -43,6 +43,10 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("intake: %w", err)
 	}
+	places, err := loadPlaces(cfg.Agencies)
+	if err != nil {
+		return fmt.Errorf("intake: %w", err)
+	}
 	return service.Run(ctx, stdout, service.Spec{
 		Name: Name, Log: cfg.Log, HealthAddr: cfg.HTTPAddr, DB: cfg.DB,
 		// Same bucket options as the other services that use the documents
@@ -51,7 +55,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		S3: &cfg.S3, Bucket: cfg.DocumentsBucket, BucketOptions: objstore.BucketOptions{Versioning: true},
 		Temporal: &cfg.Temporal, NATS: &cfg.NATS, Streams: events.Streams,
 	}, func(ctx context.Context, env *service.Env) error {
-		reg, numbering, err := openRegisters(ctx, env, directory, cfg.Place, series)
+		reg, numbering, err := openRegisters(ctx, env, directory, places, series)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/docflow/docflow/services/intake/internal/register"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
 	"github.com/docflow/docflow/services/internal/clerical/counter"
+	"github.com/docflow/docflow/services/internal/clerical/hosted"
 	"github.com/docflow/docflow/services/internal/service"
 )
 
@@ -50,7 +51,7 @@ func loadRegisters(path string) (counter.Config, error) {
 // outgoing one, which share the database and its counters. Số đến is one
 // series per agency and year (and one for secret documents) whatever the
 // agency's outgoing registers; series splits the outgoing numbers.
-func openRegisters(ctx context.Context, env *service.Env, directory *agencies.Directory, place string, series counter.Config) (*register.Register, *outgoing.Register, error) {
+func openRegisters(ctx context.Context, env *service.Env, directory *agencies.Directory, places map[string]string, series counter.Config) (*register.Register, *outgoing.Register, error) {
 	reg, err := register.Open(ctx, env.DB, counter.DefaultConfig())
 	if err != nil {
 		return nil, nil, err
@@ -59,6 +60,23 @@ func openRegisters(ctx context.Context, env *service.Env, directory *agencies.Di
 	if err != nil {
 		return nil, nil, err
 	}
-	numbering.Place = place
+	numbering.Places = places
 	return reg, numbering, nil
+}
+
+// loadPlaces reads the place name of each hosted agency's date lines; no
+// directory configured gives none.
+func loadPlaces(dir string) (map[string]string, error) {
+	places := map[string]string{}
+	if dir == "" {
+		return places, nil
+	}
+	all, err := hosted.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range all {
+		places[a.ID] = a.Place
+	}
+	return places, nil
 }

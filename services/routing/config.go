@@ -10,8 +10,9 @@ import (
 // Config is the routing service's configuration.
 type Config struct {
 	service.Common
-	Rules    string `env:"DOCFLOW_ROUTING_RULES" default:"deploy/dev/routing.yaml" required:"the routing rules file"`
-	OrgChart string `env:"DOCFLOW_ROUTING_ORGCHART" default:"deploy/dev/orgchart.yaml" required:"the organisation chart file"`
+	// Agencies is the directory of the hosted agencies: one subdirectory
+	// per agency with its org chart and routing rules.
+	Agencies string `env:"DOCFLOW_AGENCIES_DIR" default:"deploy/dev/agencies" required:"the hosted agencies directory"`
 	DB       string `env:"DOCFLOW_ROUTING_DB" default:"sqlite:var/routing.db" required:"sqlite:<file> or a postgres:// address"`
 	HTTPAddr string `env:"DOCFLOW_ROUTING_HTTP_ADDR" default:"127.0.0.1:8082"`
 }

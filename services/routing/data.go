@@ -2,36 +2,83 @@ package routing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
+	"github.com/docflow/docflow/services/internal/clerical/hosted"
 	"github.com/docflow/docflow/services/internal/health"
 	"github.com/docflow/docflow/services/routing/internal/orgchart"
 	"github.com/docflow/docflow/services/routing/internal/rules"
 )
 
-// loadData reads the rules, the org chart and the working-day calendar
-// before anything is opened: a broken file fails the start with its name,
-// not a routing later.
-func loadData(cfg Config) (*rules.Set, *orgchart.Chart, *calendar.Calendar, error) {
-	set, err := rules.Load(cfg.Rules)
+// agency is one hosted agency's routing data.
+type agency struct {
+	hosted.Agency
+	set   *rules.Set
+	chart *orgchart.Chart
+}
+
+// loadData reads every hosted agency's rules and org chart, and the
+// working-day calendar, before anything is opened: a broken file fails the
+// start with its name, not a routing later.
+func loadData(cfg Config) ([]agency, *calendar.Calendar, error) {
+	all, err := hosted.Load(cfg.Agencies)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	chart, err := orgchart.Load(cfg.OrgChart)
-	if err != nil {
-		return nil, nil, nil, err
+	var out []agency
+	var problems []error
+	for _, a := range all {
+		set, err := rules.Load(a.Rules())
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		chart, err := orgchart.Load(a.OrgChart())
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		if chart.Agency != a.ID {
+			problems = append(problems, fmt.Errorf("the org chart %s is of agency %q, not %s", a.OrgChart(), chart.Agency, a.ID))
+			continue
+		}
+		if err := set.CheckChart(chart); err != nil {
+			problems = append(problems, fmt.Errorf("the rules in %s do not fit the org chart %s: %w", a.Rules(), a.OrgChart(), err))
+			continue
+		}
+		out = append(out, agency{Agency: a, set: set, chart: chart})
 	}
-	if err := set.CheckChart(chart); err != nil {
-		return nil, nil, nil, fmt.Errorf("the rules in %s do not fit the org chart %s: %w", cfg.Rules, cfg.OrgChart, err)
+	if err := errors.Join(problems...); err != nil {
+		return nil, nil, err
+	}
+	if err := onePersonOneAgency(out); err != nil {
+		return nil, nil, err
 	}
 	cal, err := calendar.Load()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return set, chart, cal, nil
+	return out, cal, nil
+}
+
+// onePersonOneAgency refuses a username on two agencies' charts: tasks,
+// inboxes and signatures are addressed by username across the installation.
+func onePersonOneAgency(all []agency) error {
+	seen := map[string]string{}
+	var problems []error
+	for _, a := range all {
+		for _, p := range a.chart.People {
+			if other, ok := seen[p]; ok {
+				problems = append(problems, fmt.Errorf("%s is on the org charts of both %s and %s: a person belongs to one agency", p, other, a.ID))
+			}
+			seen[p] = a.ID
+		}
+	}
+	return errors.Join(problems...)
 }
 
 // calendarHorizon is how far ahead deadlines may fall; the working-day

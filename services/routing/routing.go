@@ -34,7 +34,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	set, chart, cal, err := loadData(cfg)
+	agencies, cal, err := loadData(cfg)
 	if err != nil {
 		return fmt.Errorf("routing: %w", err)
 	}
@@ -42,11 +42,23 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Name: "routing", Log: cfg.Log, HealthAddr: cfg.HTTPAddr, DB: cfg.DB,
 		Temporal: &cfg.Temporal, NATS: &cfg.NATS, Streams: events.Streams,
 	}, func(ctx context.Context, env *service.Env) error {
-		env.Log.Info("routing rules loaded", zap.String("file", cfg.Rules), zap.String("version", set.Version), zap.Int("rules", len(set.Rules)),
-			zap.String("orgchart", cfg.OrgChart), zap.String("task_queue", workflows.RoutingTaskQueue))
-		delegations, err := delegation.Open(ctx, env.DB, func() *orgchart.Chart { return chart }, time.Now, env.Log)
+		charts := orgchart.Charts{}
+		for _, a := range agencies {
+			charts[a.ID] = a.chart
+			env.Log.Info("routing rules loaded", zap.String("agency", a.ID), zap.String("file", a.Rules()), zap.String("version", a.set.Version),
+				zap.Int("rules", len(a.set.Rules)), zap.String("orgchart", a.OrgChart()), zap.String("task_queue", workflows.RoutingTaskQueue))
+		}
+		delegations, err := delegation.Open(ctx, env.DB, func() orgchart.Charts { return charts }, time.Now, env.Log)
 		if err != nil {
 			return err
+		}
+		planners := map[string]*rules.Planner{}
+		dirs := directory.Agencies{}
+		for _, a := range agencies {
+			set, chart := a.set, a.chart
+			p := &rules.Planner{Rules: func() *rules.Set { return set }, Chart: func() *orgchart.Chart { return chart }, Substitutes: delegations}
+			planners[a.ID] = p
+			dirs[a.ID] = &directory.Directory{Rules: p.Rules, Chart: p.Chart, Planner: p, Delegations: delegations, Now: time.Now}
 		}
 		pub := env.Publisher()
 		// The approval chain and the handling of incoming documents run here.
@@ -56,13 +68,11 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			w.RegisterActivityWithOptions((&dispatch.Activities{Publisher: pub}).PublishEvent, activity.RegisterOptions{Name: workflows.ActivityPublishEvent})
 			w.RegisterActivityWithOptions((&deadlines.Planner{Calendar: cal}).PlanDeadlines, activity.RegisterOptions{Name: workflows.ActivityPlanDeadlines})
 		})
-		planner := &rules.Planner{Rules: func() *rules.Set { return set }, Chart: func() *orgchart.Chart { return chart }, Substitutes: delegations}
-		env.Consume(events.RoutingReceived, (&dispatch.Router{Planner: planner, Temporal: env.Temporal, Publisher: pub, Log: env.Log}).HandleReceived)
+		env.Consume(events.RoutingReceived, (&dispatch.Router{Planners: planners, Temporal: env.Temporal, Publisher: pub, Log: env.Log}).HandleReceived)
 		env.Consume(events.RoutingDelegations, (&dispatch.Substitutes{
-			Delegations: delegations, Temporal: env.Temporal, Now: time.Now, Log: env.Log, Titles: chart.TitleOf,
+			Delegations: delegations, Temporal: env.Temporal, Now: time.Now, Log: env.Log, Titles: charts.TitleOf,
 		}).HandleDelegation)
-		dir := &directory.Directory{Rules: planner.Rules, Chart: planner.Chart, Planner: planner, Delegations: delegations, Now: time.Now}
-		env.Serve("routing: rules, org chart, assignees and delegations of positions to substitutes", append(delegations.Endpoints(pub), dir.Endpoints()...)...)
+		env.Serve("routing: rules, org chart, assignees and delegations of positions to substitutes", append(delegations.Endpoints(pub), dirs.Endpoints()...)...)
 		env.Check("calendar", calendarCovers(cal, time.Now))
 		return nil
 	})

@@ -27,6 +27,7 @@ import (
 	"github.com/docflow/docflow/services/archive"
 	"github.com/docflow/docflow/services/gateway"
 	"github.com/docflow/docflow/services/intake"
+	"github.com/docflow/docflow/services/internal/clerical/hosted"
 	"github.com/docflow/docflow/services/internal/logging"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/servers"
@@ -81,6 +82,8 @@ type Stack struct {
 	S3            objstore.S3Config
 	Dir           string
 	Users         []DevUser
+	// Agencies are the agencies the installation hosts.
+	Agencies []hosted.Agency
 	// TrustURL is the base URL of the development trust services (TSA under
 	// devpki.TSAPath, OCSP, CRL).
 	TrustURL string
@@ -148,11 +151,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		bins[tool.Name] = path
 	}
 
-	users, agency, err := loadDevData(opts.RepoRoot)
+	users, agencies, err := loadDevData(opts.RepoRoot)
 	if err != nil {
 		return nil, err
 	}
-	s.Users = users
+	s.Users, s.Agencies = users, agencies
 	pkiDir := filepath.Join(opts.Dir, "pki")
 	s.TrustURL = "http://127.0.0.1:" + strconv.Itoa(ports.Trust)
 	if err := InitPKI(pkiDir, opts.RepoRoot, s.TrustURL); err != nil {
@@ -243,11 +246,10 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		{"intake", intake.Run, addr(ports.Intake), map[string]string{
 			"DOCFLOW_INTAKE_DB":        "sqlite:" + filepath.Join(opts.Dir, "intake.db"),
 			"DOCFLOW_INTAKE_HTTP_ADDR": addr(ports.Intake),
-			"DOCFLOW_INTAKE_PLACE":     agency.Place,
+			"DOCFLOW_AGENCIES_DIR":     agenciesDir(opts.RepoRoot),
 		}},
 		{"routing", routing.Run, addr(ports.Routing), map[string]string{
-			"DOCFLOW_ROUTING_RULES":     filepath.Join(opts.RepoRoot, "deploy", "dev", "routing.yaml"),
-			"DOCFLOW_ROUTING_ORGCHART":  filepath.Join(opts.RepoRoot, "deploy", "dev", "orgchart.yaml"),
+			"DOCFLOW_AGENCIES_DIR":      agenciesDir(opts.RepoRoot),
 			"DOCFLOW_ROUTING_DB":        "sqlite:" + filepath.Join(opts.Dir, "routing.db"),
 			"DOCFLOW_ROUTING_HTTP_ADDR": addr(ports.Routing),
 		}},
@@ -483,22 +485,25 @@ type devData struct {
 	Users []DevUser `yaml:"users"`
 }
 
-type devAgency struct {
-	ID    string `yaml:"id"`
-	Name  string `yaml:"name"`
-	Place string `yaml:"place"`
-}
+// agenciesDir is the directory of the agencies the development
+// installation hosts.
+func agenciesDir(root string) string { return filepath.Join(root, "deploy", "dev", "agencies") }
 
-func loadDevData(root string) ([]DevUser, devAgency, error) {
+func loadDevData(root string) ([]DevUser, []hosted.Agency, error) {
 	var u devData
 	if err := readYAML(filepath.Join(root, "deploy", "dev", "users.yaml"), &u); err != nil {
-		return nil, devAgency{}, err
+		return nil, nil, err
 	}
-	var a devAgency
-	if err := readYAML(filepath.Join(root, "deploy", "dev", "agency.yaml"), &a); err != nil {
-		return nil, devAgency{}, err
+	agencies, err := hosted.Load(agenciesDir(root))
+	if err != nil {
+		return nil, nil, fmt.Errorf("stack: %w", err)
 	}
-	return u.Users, a, nil
+	for _, user := range u.Users {
+		if _, ok := hosted.Find(agencies, user.Agency); !ok {
+			return nil, nil, fmt.Errorf("stack: development user %s belongs to agency %q, which %s does not hold", user.Username, user.Agency, agenciesDir(root))
+		}
+	}
+	return u.Users, agencies, nil
 }
 
 func readYAML(path string, v any) error {
@@ -537,20 +542,25 @@ func (s *Stack) startTrust(ctx context.Context, pkiDir string, opts Options) err
 }
 
 // InitPKI creates (or completes) the development PKI in dir for the demo
-// agency and users of deploy/dev under root. Certificates it issues name
-// the development trust services under trustURL (OCSP responder, CRL);
-// empty names none.
+// agencies and users of deploy/dev under root: one root, and for each
+// agency its organisation certificate (the seal) and its people's personal
+// certificates. Certificates it issues name the development trust services
+// under trustURL (OCSP responder, CRL); empty names none.
 func InitPKI(dir, root, trustURL string) error {
-	users, agency, err := loadDevData(root)
+	users, agencies, err := loadDevData(root)
 	if err != nil {
 		return err
 	}
-	opts := devpki.Options{Agency: agency.ID, AgencyName: agency.Name, TrustServicesURL: trustURL}
-	for _, u := range users {
-		opts.Users = append(opts.Users, devpki.User{Username: u.Username, FullName: u.FullName})
-	}
-	if _, err := devpki.Init(dir, opts, time.Now()); err != nil {
-		return fmt.Errorf("stack: pki: %w", err)
+	for _, a := range agencies {
+		opts := devpki.Options{Agency: a.ID, AgencyName: a.Name, TrustServicesURL: trustURL}
+		for _, u := range users {
+			if u.Agency == a.ID {
+				opts.Users = append(opts.Users, devpki.User{Username: u.Username, FullName: u.FullName})
+			}
+		}
+		if _, err := devpki.Init(dir, opts, time.Now()); err != nil {
+			return fmt.Errorf("stack: pki of %s: %w", a.ID, err)
+		}
 	}
 	return nil
 }

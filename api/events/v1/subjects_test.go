@@ -16,7 +16,7 @@ func TestExchangeSubjects(t *testing.T) {
 		t.Fatalf("ParseExchangeSubject(%q) = %q %q %q %v", s, to, from, kind, ok)
 	}
 	for _, bad := range []string{
-		"docflow.x.000_00_00_H49.000_00_00_G22.other", // unknown kind
+		"docflow.x.000_00_00_H49.000_00_00_G22.other",  // unknown kind
 		"docflow.evt.000_00_00_H49.000_00_00_G22.edoc", // not the exchange
 		"docflow.x.000_00_00_H49.edoc",                 // no sender
 	} {

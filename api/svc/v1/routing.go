@@ -22,6 +22,7 @@ var (
 // (From inclusive, Until exclusive) and a scope of kinds (empty: every kind).
 type Delegation struct {
 	ID         string    `json:"id"`
+	Agency     string    `json:"agency"` // the agency whose position it is
 	Position   string    `json:"position"`
 	Holder     string    `json:"holder"`
 	Substitute string    `json:"substitute"`

@@ -76,10 +76,10 @@ type Register struct {
 	agencies *agencies.Directory
 	now      func() time.Time
 	log      *zap.Logger
-	// Place is the place name (địa danh) the agency's documents are dated
-	// at, printed on the date line: "Hà Nội, ngày …". Empty prints the date
-	// alone.
-	Place string
+	// Places are the place names (địa danh) each agency's documents are
+	// dated at, printed on the date line: "Hà Nội, ngày …". An agency
+	// without one prints the date alone.
+	Places map[string]string
 }
 
 // Open prepares the register's table in db, next to the counters.
@@ -162,7 +162,7 @@ func (r *Register) AssignNumber(ctx context.Context, in workflows.AssignNumberIn
 		Agency: in.Agency, Direction: counter.Outgoing, Kind: doc.Kind, Unit: unit,
 		Confidential: level.Secret(), Legal: info.Series == kinds.SeriesLegal,
 	}, at)
-	res := workflows.AssignNumberResult{Year: series.Year, Register: series.Register, IssuedAt: at, DateLine: symbol.DateLine(r.Place, at)}
+	res := workflows.AssignNumberResult{Year: series.Year, Register: series.Register, IssuedAt: at, DateLine: symbol.DateLine(r.Places[in.Agency], at)}
 	var symErr error
 	_, err = r.counters.Issue(ctx, series, func(tx *sql.Tx, n int64) error {
 		res.Number = n
@@ -198,11 +198,11 @@ func (r *Register) AssignNumber(ctx context.Context, in workflows.AssignNumberIn
 func (r *Register) Get(ctx context.Context, documentID string) (workflows.AssignNumberResult, bool, error) {
 	const op = "outgoing.Get"
 	var (
-		res    workflows.AssignNumberResult
-		issued string
+		res            workflows.AssignNumberResult
+		agency, issued string
 	)
-	err := r.db.QueryRowContext(ctx, `SELECT register, year, number, symbol, issued_at FROM intake_outgoing WHERE document_id = $1`,
-		documentID).Scan(&res.Register, &res.Year, &res.Number, &res.Symbol, &issued)
+	err := r.db.QueryRowContext(ctx, `SELECT agency, register, year, number, symbol, issued_at FROM intake_outgoing WHERE document_id = $1`,
+		documentID).Scan(&agency, &res.Register, &res.Year, &res.Number, &res.Symbol, &issued)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return workflows.AssignNumberResult{}, false, nil
@@ -215,7 +215,7 @@ func (r *Register) Get(ctx context.Context, documentID string) (workflows.Assign
 		return workflows.AssignNumberResult{}, false, fmt.Errorf("%s: document %s has an unreadable issue time %q: %w", op, documentID, issued, err)
 	}
 	res.IssuedAt = at.In(vntime.Zone)
-	res.DateLine = symbol.DateLine(r.Place, res.IssuedAt)
+	res.DateLine = symbol.DateLine(r.Places[agency], res.IssuedAt)
 	return res, true, nil
 }
 

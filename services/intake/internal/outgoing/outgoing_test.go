@@ -212,7 +212,7 @@ func TestAssignNumberConcurrently(t *testing.T) {
 func TestAssignNumberUnitsAndDateLine(t *testing.T) {
 	t.Parallel()
 	onEachDatabase(t, func(t *testing.T, f *fixture) {
-		f.numbers.Place = "Hà Nội"
+		f.numbers.Places = map[string]string{"000.00.00.G22": "Hà Nội"}
 		number := func(id string) workflows.AssignNumberResult {
 			t.Helper()
 			val, err := f.env.ExecuteActivity(workflows.ActivityAssignNumber, workflows.AssignNumberInput{

@@ -60,10 +60,10 @@ type AuditEntry struct {
 
 // Store keeps delegations in the routing database.
 type Store struct {
-	db    *sqlstore.DB
-	chart func() *orgchart.Chart
-	now   func() time.Time
-	log   *zap.Logger
+	db     *sqlstore.DB
+	charts func() orgchart.Charts
+	now    func() time.Time
+	log    *zap.Logger
 }
 
 var migrations = []string{
@@ -94,15 +94,81 @@ var migrations = []string{
 	`CREATE INDEX delegation_audit_at ON delegation_audit (at, id)`,
 	// The authorising document of a TUQ authorisation.
 	`ALTER TABLE delegations ADD COLUMN reference TEXT NOT NULL DEFAULT ''`,
+	// One installation hosts several agencies, whose position ids may be
+	// the same; rows from before have '' until Open assigns them.
+	`ALTER TABLE delegations ADD COLUMN agency TEXT NOT NULL DEFAULT ''`,
+	`CREATE INDEX delegations_agency_position ON delegations (agency, position, valid_from)`,
 }
 
-// Open migrates the schema and returns the store. chart gives the current
-// org chart (it may be reloaded); now is the clock.
-func Open(ctx context.Context, db *sqlstore.DB, chart func() *orgchart.Chart, now func() time.Time, log *zap.Logger) (*Store, error) {
+// Open migrates the schema and returns the store. charts gives the current
+// org charts of the hosted agencies (they may be reloaded); now is the
+// clock.
+func Open(ctx context.Context, db *sqlstore.DB, charts func() orgchart.Charts, now func() time.Time, log *zap.Logger) (*Store, error) {
 	if err := db.Migrate(ctx, "routing.delegation", migrations); err != nil {
 		return nil, fmt.Errorf("delegation.Open: %w", err)
 	}
-	return &Store{db: db, chart: chart, now: now, log: log}, nil
+	s := &Store{db: db, charts: charts, now: now, log: log}
+	if err := s.assignAgencies(ctx); err != nil {
+		return nil, fmt.Errorf("delegation.Open: %w", err)
+	}
+	return s, nil
+}
+
+// assignAgencies gives the delegations recorded before the store knew
+// agencies the agency whose chart has the position with that holder.
+func (s *Store) assignAgencies(ctx context.Context) error {
+	pending, err := s.withoutAgency(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range pending {
+		agency := ""
+		for id, chart := range s.charts() {
+			if chart.IsPerson(k.holder) {
+				if _, err := chart.Position(k.position); err == nil {
+					agency = id
+				}
+			}
+		}
+		if agency == "" {
+			s.log.Warn("a delegation's position is in no hosted org chart; it stays without an agency and applies nowhere",
+				zap.String("position", k.position), zap.String("holder", k.holder))
+			continue
+		}
+		if _, err := s.db.ExecContext(ctx, `UPDATE delegations SET agency = $1 WHERE agency = '' AND position = $2 AND holder = $3`,
+			agency, k.position, k.holder); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type positionHolder struct{ position, holder string }
+
+func (s *Store) withoutAgency(ctx context.Context) ([]positionHolder, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT position, holder FROM delegations WHERE agency = ''`)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	var out []positionHolder
+	for rows.Next() {
+		var k positionHolder
+		if err := rows.Scan(&k.position, &k.holder); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// chartOf is the org chart of the agency by acts for.
+func (s *Store) chartOf(op string, agency string) (*orgchart.Chart, error) {
+	chart, ok := s.charts()[agency]
+	if !ok {
+		return nil, errs.E(op, errs.Forbidden, errcode.Forbidden, fmt.Sprintf("routing here does not serve agency %q", agency))
+	}
+	return chart, nil
 }
 
 // problems collects every invalid field of a request, so the person fixes
@@ -134,14 +200,14 @@ func (p *problems) err(op string) error {
 // authorise lets the position's holder, or a leader, manage its
 // delegations; never someone who acts for it only by delegation.
 func (s *Store) authorise(ctx context.Context, op string, by events.Actor, position string) error {
-	chart := s.chart()
-	if by.Agency != "" && by.Agency != chart.Agency {
-		return errs.E(op, errs.Forbidden, errcode.Forbidden, "delegations of another agency cannot be changed")
+	chart, err := s.chartOf(op, by.Agency)
+	if err != nil {
+		return err
 	}
 	if chart.Holds(by.Username, position) {
 		return nil
 	}
-	subs, err := s.Substitutes(ctx, position, s.now(), "")
+	subs, err := s.Substitutes(ctx, by.Agency, position, s.now(), "")
 	if err != nil {
 		return err
 	}
@@ -160,7 +226,10 @@ func (s *Store) authorise(ctx context.Context, op string, by events.Actor, posit
 func (s *Store) Create(ctx context.Context, r svc.CreateDelegationRequest) (svc.Delegation, error) {
 	const op = "delegation.Create"
 	by := r.By
-	chart := s.chart()
+	chart, err := s.chartOf(op, by.Agency)
+	if err != nil {
+		return svc.Delegation{}, err
+	}
 	var bad problems
 	pos, err := chart.Position(r.Position)
 	if err != nil {
@@ -199,15 +268,15 @@ func (s *Store) Create(ctx context.Context, r svc.CreateDelegationRequest) (svc.
 	}
 	now := s.now()
 	d := svc.Delegation{
-		ID: uuid.NewString(), Position: r.Position, Holder: pos.Holder, Substitute: r.Substitute,
+		ID: uuid.NewString(), Agency: by.Agency, Position: r.Position, Holder: pos.Holder, Substitute: r.Substitute,
 		From: r.From.In(vntime.Zone), Until: r.Until.In(vntime.Zone), Kinds: slices.Sorted(slices.Values(r.Kinds)),
 		Authority: r.Authority, Reference: strings.TrimSpace(r.Reference), Reason: r.Reason, CreatedBy: by.Username, CreatedAt: now.In(vntime.Zone),
 	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM delegations
-			WHERE position = $1 AND substitute = $2 AND revoked_at = '' AND valid_from < $3 AND valid_until > $4`,
-			d.Position, d.Substitute, sqlstore.Time(d.Until), sqlstore.Time(d.From)).Scan(&n); err != nil {
+			WHERE agency = $1 AND position = $2 AND substitute = $3 AND revoked_at = '' AND valid_from < $4 AND valid_until > $5`,
+			d.Agency, d.Position, d.Substitute, sqlstore.Time(d.Until), sqlstore.Time(d.From)).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -215,10 +284,10 @@ func (s *Store) Create(ctx context.Context, r svc.CreateDelegationRequest) (svc.
 				fmt.Sprintf("%s already acts for %s during part of that time: revoke that delegation first", d.Substitute, d.Position))
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO delegations
-			(id, position, holder, substitute, valid_from, valid_until, kinds, authority, reason, created_by, created_at, revoked_by, revoked_at, reference)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', '', $12)`,
+			(id, position, holder, substitute, valid_from, valid_until, kinds, authority, reason, created_by, created_at, revoked_by, revoked_at, reference, agency)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '', '', $12, $13)`,
 			d.ID, d.Position, d.Holder, d.Substitute, sqlstore.Time(d.From), sqlstore.Time(d.Until), strings.Join(d.Kinds, ","),
-			d.Authority, d.Reason, d.CreatedBy, sqlstore.Time(d.CreatedAt), d.Reference); err != nil {
+			d.Authority, d.Reason, d.CreatedBy, sqlstore.Time(d.CreatedAt), d.Reference, d.Agency); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, by.Username, "created", d)
@@ -236,6 +305,10 @@ func (s *Store) Create(ctx context.Context, r svc.CreateDelegationRequest) (svc.
 func (s *Store) Revoke(ctx context.Context, by events.Actor, id string) (svc.Delegation, error) {
 	const op = "delegation.Revoke"
 	d, err := s.get(ctx, id)
+	if err == nil && d.Agency != by.Agency {
+		// Another agency's delegation is not there for this person.
+		err = errs.E(op, errs.NotFound, errcode.NotFound, fmt.Sprintf("no delegation %q", id))
+	}
 	if err != nil {
 		return svc.Delegation{}, errs.Wrap(op, err)
 	}
@@ -273,18 +346,22 @@ func audit(ctx context.Context, tx *sql.Tx, at time.Time, actor, action string, 
 // Filter narrows List; empty fields do not filter. Active keeps only the
 // delegations in force at that time.
 type Filter struct {
+	Agency     string    `json:"agency,omitempty"`
 	Position   string    `json:"position,omitempty"`
 	Substitute string    `json:"substitute,omitempty"`
 	Active     time.Time `json:"active,omitzero"`
 }
 
-const columns = `id, position, holder, substitute, valid_from, valid_until, kinds, authority, reason, created_by, created_at, revoked_by, revoked_at, reference`
+const columns = `id, position, holder, substitute, valid_from, valid_until, kinds, authority, reason, created_by, created_at, revoked_by, revoked_at, reference, agency`
 
 // List returns the delegations matching f, newest start first.
 func (s *Store) List(ctx context.Context, f Filter) ([]svc.Delegation, error) {
 	q := `SELECT ` + columns + ` FROM delegations WHERE 1 = 1`
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.Agency != "" {
+		q += ` AND agency = ` + arg(f.Agency)
+	}
 	if f.Position != "" {
 		q += ` AND position = ` + arg(f.Position)
 	}
@@ -315,10 +392,11 @@ func (s *Store) List(ctx context.Context, f Filter) ([]svc.Delegation, error) {
 	return out, nil
 }
 
-// Substitutes are the delegations that let someone act for position at t
-// on a document of kind ("" for any kind), earliest start first.
-func (s *Store) Substitutes(ctx context.Context, position string, at time.Time, kind string) ([]svc.Delegation, error) {
-	all, err := s.List(ctx, Filter{Position: position, Active: at})
+// Substitutes are the delegations that let someone act for the agency's
+// position at t on a document of kind ("" for any kind), earliest start
+// first.
+func (s *Store) Substitutes(ctx context.Context, agency, position string, at time.Time, kind string) ([]svc.Delegation, error) {
+	all, err := s.List(ctx, Filter{Agency: agency, Position: position, Active: at})
 	if err != nil {
 		return nil, errs.Wrap("delegation.Substitutes", err)
 	}
@@ -368,7 +446,7 @@ func scan(sc scanner) (svc.Delegation, error) {
 	var d svc.Delegation
 	var from, until, kinds, created, revoked string
 	if err := sc.Scan(&d.ID, &d.Position, &d.Holder, &d.Substitute, &from, &until, &kinds, &d.Authority, &d.Reason,
-		&d.CreatedBy, &created, &d.RevokedBy, &revoked, &d.Reference); err != nil {
+		&d.CreatedBy, &created, &d.RevokedBy, &revoked, &d.Reference, &d.Agency); err != nil {
 		return svc.Delegation{}, err
 	}
 	var problems []error

@@ -87,7 +87,7 @@ func TestSubstituteActsDuringLeaveOnly(t *testing.T) {
 			{day(7), "", 0},
 		}
 		for _, tc := range tests {
-			subs, err := s.Substitutes(t.Context(), "truong-phong-tong-hop", tc.at, tc.kind)
+			subs, err := s.Substitutes(t.Context(), routingtest.DevAgency, "truong-phong-tong-hop", tc.at, tc.kind)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +118,7 @@ func TestTUQIsLimitedInScopeAndTime(t *testing.T) {
 			t.Errorf("the authorising document is kept as %q", d.Reference)
 		}
 		for kind, want := range map[string]int{"CONG_VAN": 1, "QUYET_DINH": 0} {
-			subs, err := s.Substitutes(t.Context(), "chanh-van-phong", day(3), kind)
+			subs, err := s.Substitutes(t.Context(), routingtest.DevAgency, "chanh-van-phong", day(3), kind)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,7 +225,7 @@ func TestChangesAreAuditedAndListed(t *testing.T) {
 		if len(list) != 1 || list[0].RevokedBy != "chuyenvien2" || list[0].RevokedAt.IsZero() {
 			t.Fatalf("listed %+v", list)
 		}
-		if subs, err := s.Substitutes(t.Context(), "truong-phong-tong-hop", day(5), ""); err != nil || len(subs) != 0 {
+		if subs, err := s.Substitutes(t.Context(), routingtest.DevAgency, "truong-phong-tong-hop", day(5), ""); err != nil || len(subs) != 0 {
 			t.Fatalf("a revoked delegation still acts: %+v, %v", subs, err)
 		}
 	})

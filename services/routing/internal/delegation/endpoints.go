@@ -4,10 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/docflow/docflow/api/errcode"
 	events "github.com/docflow/docflow/api/events/v1"
 	svc "github.com/docflow/docflow/api/svc/v1"
-	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/natsx"
 )
 
@@ -36,10 +34,10 @@ func (s *Store) Endpoints(pub Announcer) []natsx.Endpoint {
 			return d, s.announce(ctx, pub, events.DelegationRevoked, d, req.By)
 		}),
 		natsx.Handle(svc.RoutingDelegationsList, func(ctx context.Context, req svc.ListDelegationsRequest) (svc.DelegationList, error) {
-			if req.By.Agency != "" && req.By.Agency != s.chart().Agency {
-				return svc.DelegationList{}, errs.E("delegation.List", errs.Forbidden, errcode.Forbidden, "delegations of another agency are not visible")
+			if _, err := s.chartOf("delegation.List", req.By.Agency); err != nil {
+				return svc.DelegationList{}, err
 			}
-			list, err := s.List(ctx, Filter{Position: req.Position, Substitute: req.Substitute, Active: req.Active})
+			list, err := s.List(ctx, Filter{Agency: req.By.Agency, Position: req.Position, Substitute: req.Substitute, Active: req.Active})
 			if err != nil {
 				return svc.DelegationList{}, err
 			}
@@ -52,7 +50,7 @@ func (s *Store) Endpoints(pub Announcer) []natsx.Endpoint {
 }
 
 func (s *Store) announce(ctx context.Context, pub Announcer, t events.Type, d svc.Delegation, by events.Actor) error {
-	agency := s.chart().Agency
+	agency := d.Agency
 	at := d.CreatedAt
 	if t == events.DelegationRevoked {
 		at = d.RevokedAt

@@ -20,7 +20,7 @@ import (
 	"github.com/docflow/docflow/services/routing/internal/rules"
 )
 
-// Directory serves the endpoints from the routing service's current data.
+// Directory answers from one agency's current data.
 type Directory struct {
 	Rules       func() *rules.Set
 	Chart       func() *orgchart.Chart
@@ -29,17 +29,24 @@ type Directory struct {
 	Now         func() time.Time
 }
 
+// Agencies are the directories of the agencies the installation hosts, by
+// agency identifier. Each request is answered from the directory of the
+// agency of the person asking, never another's.
+type Agencies map[string]*Directory
+
 // Endpoints are the directory's NATS endpoints.
-func (d *Directory) Endpoints() []natsx.Endpoint {
+func (a Agencies) Endpoints() []natsx.Endpoint {
 	return []natsx.Endpoint{
 		natsx.Handle(svc.RoutingRules, func(_ context.Context, req svc.RulesRequest) (svc.RuleSet, error) {
-			if err := d.sameAgency("rules.Show", req.By); err != nil {
+			d, err := a.of("rules.Show", req.By)
+			if err != nil {
 				return svc.RuleSet{}, err
 			}
 			return d.RuleSet(), nil
 		}),
 		natsx.Handle(svc.RoutingOrgChart, func(ctx context.Context, req svc.OrgChartRequest) (svc.OrgChart, error) {
-			if err := d.sameAgency("orgchart.Show", req.By); err != nil {
+			d, err := a.of("orgchart.Show", req.By)
+			if err != nil {
 				return svc.OrgChart{}, err
 			}
 			at := req.At
@@ -49,7 +56,8 @@ func (d *Directory) Endpoints() []natsx.Endpoint {
 			return d.OrgChart(ctx, at)
 		}),
 		natsx.Handle(svc.RoutingAssignee, func(ctx context.Context, req svc.AssigneeRequest) (svc.Assignee, error) {
-			if err := d.sameAgency("directory.Assignee", req.By); err != nil {
+			d, err := a.of("directory.Assignee", req.By)
+			if err != nil {
 				return svc.Assignee{}, err
 			}
 			return d.Assignee(ctx, req.Username, req.Kind, d.Now())
@@ -57,12 +65,12 @@ func (d *Directory) Endpoints() []natsx.Endpoint {
 	}
 }
 
-func (d *Directory) sameAgency(op string, by events.Actor) error {
-	if by.Agency != d.Chart().Agency {
-		return errs.E(op, errs.Forbidden, errcode.Forbidden,
-			fmt.Sprintf("routing here serves agency %s, not %s", d.Chart().Agency, by.Agency))
+func (a Agencies) of(op string, by events.Actor) (*Directory, error) {
+	d, ok := a[by.Agency]
+	if !ok {
+		return nil, errs.E(op, errs.Forbidden, errcode.Forbidden, fmt.Sprintf("routing here does not serve agency %q", by.Agency))
 	}
-	return nil
+	return d, nil
 }
 
 // RuleSet is the rules in force as people read them: a rule written with a
@@ -105,7 +113,7 @@ func (d *Directory) OrgChart(ctx context.Context, at time.Time) (svc.OrgChart, e
 		out.Units = append(out.Units, svc.OrgUnit{ID: u.ID, Name: u.Name, Parent: u.Parent, Head: u.Head, Abbreviation: u.Abbreviation})
 	}
 	for _, p := range chart.Positions {
-		subs, err := d.Delegations.Substitutes(ctx, p.ID, at, "")
+		subs, err := d.Delegations.Substitutes(ctx, chart.Agency, p.ID, at, "")
 		if err != nil {
 			return svc.OrgChart{}, err
 		}

@@ -28,7 +28,8 @@ type Starter interface {
 // Router starts one workflow per document: the handling of an incoming
 // document, the review and signing of an outgoing draft.
 type Router struct {
-	Planner   *rules.Planner
+	// Planners gives the planner of each agency the installation hosts.
+	Planners  map[string]*rules.Planner
 	Temporal  Starter
 	Publisher *natsx.Publisher
 	Log       *zap.Logger
@@ -94,7 +95,14 @@ func (r *Router) routeDraft(ctx context.Context, ev events.Event, doc *events.Do
 // plan is the document's plan; ok is false when there is nothing to start,
 // with the error to return (nil when no rule matched).
 func (r *Router) plan(ctx context.Context, log *zap.Logger, doc rules.Document, documentID string, at time.Time) (rules.Plan, bool, error) {
-	plan, err := r.Planner.Plan(ctx, doc, at)
+	planner, ok := r.Planners[doc.Agency]
+	if !ok {
+		// Another installation's document on a shared stream: nothing
+		// here can route it, and retrying will not change that.
+		log.Warn("document of an agency this installation does not host; not routed")
+		return rules.Plan{}, false, nil
+	}
+	plan, err := planner.Plan(ctx, doc, at)
 	if errors.Is(err, rules.ErrNoRoute) {
 		// Nothing to retry: the document stays registered and visible,
 		// waiting for an administrator to add a rule.

@@ -55,7 +55,7 @@ func router(t *testing.T) (*dispatch.Router, *starter, *testkit.NATSEnv) {
 	nts := routingtest.Events(t)
 	s := &starter{}
 	return &dispatch.Router{
-		Planner:   &rules.Planner{Rules: func() *rules.Set { return set }, Chart: func() *orgchart.Chart { return chart }, Substitutes: store},
+		Planners:  map[string]*rules.Planner{chart.Agency: {Rules: func() *rules.Set { return set }, Chart: func() *orgchart.Chart { return chart }, Substitutes: store}},
 		Temporal:  s,
 		Publisher: natsx.NewPublisher(nts.JS, "routing"),
 		Log:       zaptest.NewLogger(t),

@@ -53,7 +53,7 @@ func (s *Substitutes) HandleDelegation(ctx context.Context, ev events.Event) err
 	if !ok {
 		return nil
 	}
-	all, err := s.Delegations.List(ctx, delegation.Filter{Position: d.Position})
+	all, err := s.Delegations.List(ctx, delegation.Filter{Agency: d.Agency, Position: d.Position})
 	if err != nil {
 		return fmt.Errorf("dispatch: substitutes of %s: %w", d.Position, err)
 	}

@@ -13,6 +13,21 @@ import (
 	"github.com/docflow/docflow/services/routing/internal/datafile"
 )
 
+// Charts are the org charts of the agencies one installation hosts, by
+// agency identifier.
+type Charts map[string]*Chart
+
+// TitleOf is the title of username's first position in whichever chart
+// lists them: usernames are unique across an installation.
+func (c Charts) TitleOf(username string) string {
+	for _, chart := range c {
+		if chart.IsPerson(username) {
+			return chart.TitleOf(username)
+		}
+	}
+	return ""
+}
+
 // Chart is a loaded, validated org chart. It is read-only once loaded and
 // safe to share between goroutines.
 type Chart struct {

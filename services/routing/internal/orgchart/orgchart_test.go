@@ -13,7 +13,7 @@ import (
 	"github.com/docflow/docflow/services/routing/internal/routingtest"
 )
 
-var devChart = routingtest.Dev("orgchart.yaml")
+var devChart = routingtest.Dev(filepath.Join("agencies", routingtest.DevAgency, "orgchart.yaml"))
 
 func TestDevChart(t *testing.T) {
 	t.Parallel()
@@ -43,34 +43,45 @@ func TestDevChart(t *testing.T) {
 	}
 }
 
-// The chart's people are the development logins: a holder who cannot sign in
-// could never act on a task.
+// Each development agency's chart lists exactly its development logins: a
+// holder who cannot sign in could never act on a task, and a login of one
+// agency on another's chart would see that agency's work.
 func TestDevChartPeopleCanSignIn(t *testing.T) {
 	t.Parallel()
-	c, err := orgchart.Load(devChart)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(filepath.Join(filepath.Dir(devChart), "users.yaml"))
+	raw, err := os.ReadFile(routingtest.Dev("users.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var users struct {
 		Users []struct {
 			Username string `yaml:"username"`
+			Agency   string `yaml:"agency"`
 		} `yaml:"users"`
 	}
 	if err := yaml.Unmarshal(raw, &users); err != nil {
 		t.Fatal(err)
 	}
-	var logins []string
+	logins := map[string][]string{}
 	for _, u := range users.Users {
-		logins = append(logins, u.Username)
+		logins[u.Agency] = append(logins[u.Agency], u.Username)
 	}
-	slices.Sort(logins)
-	people := slices.Sorted(slices.Values(c.People))
-	if !slices.Equal(people, logins) {
-		t.Fatalf("org chart people %v, development logins %v", people, logins)
+	dirs, err := os.ReadDir(routingtest.Dev("agencies"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) < 2 {
+		t.Fatalf("deploy/dev/agencies holds %d agencies; the development installation hosts two", len(dirs))
+	}
+	for _, d := range dirs {
+		c, err := orgchart.Load(routingtest.Dev(filepath.Join("agencies", d.Name(), "orgchart.yaml")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := slices.Sorted(slices.Values(logins[c.Agency]))
+		people := slices.Sorted(slices.Values(c.People))
+		if c.Agency != d.Name() || !slices.Equal(people, want) {
+			t.Errorf("%s: org chart of %s has people %v, development logins of that agency %v", d.Name(), c.Agency, people, want)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@
 package routingtest
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,11 +15,16 @@ import (
 	events "github.com/docflow/docflow/api/events/v1"
 	"github.com/docflow/docflow/services/internal/clerical/calendar"
 	"github.com/docflow/docflow/services/internal/natsx"
+	"github.com/docflow/docflow/services/internal/sqlstore"
 	"github.com/docflow/docflow/services/internal/testkit"
 	"github.com/docflow/docflow/services/routing/internal/delegation"
 	"github.com/docflow/docflow/services/routing/internal/orgchart"
 	"github.com/docflow/docflow/services/routing/internal/rules"
 )
+
+// DevAgency is the first development agency, whose org chart and rules
+// Chart and Rules load.
+const DevAgency = "000.00.00.G22"
 
 // Dev is the path of a development data file (deploy/dev) from the
 // directory of a package under services/routing/internal, where its tests
@@ -30,17 +36,35 @@ func Dev(name string) string {
 // Chart is the development org chart.
 func Chart(t testing.TB) *orgchart.Chart {
 	t.Helper()
-	chart, err := orgchart.Load(Dev("orgchart.yaml"))
+	chart, err := orgchart.Load(Dev(filepath.Join("agencies", DevAgency, "orgchart.yaml")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return chart
 }
 
+// Charts are the org charts of every development agency.
+func Charts(t testing.TB) orgchart.Charts {
+	t.Helper()
+	dirs, err := os.ReadDir(Dev("agencies"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := orgchart.Charts{}
+	for _, d := range dirs {
+		chart, err := orgchart.Load(Dev(filepath.Join("agencies", d.Name(), "orgchart.yaml")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[chart.Agency] = chart
+	}
+	return out
+}
+
 // Rules are the development routing rules, which fit chart.
 func Rules(t testing.TB, chart *orgchart.Chart) *rules.Set {
 	t.Helper()
-	set, err := rules.Load(Dev("routing.yaml"))
+	set, err := rules.Load(Dev(filepath.Join("agencies", DevAgency, "routing.yaml")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +89,13 @@ func Calendar(t testing.TB) *calendar.Calendar {
 // closed when the test ends.
 func Delegations(t testing.TB, dsn string, chart *orgchart.Chart, now func() time.Time) *delegation.Store {
 	t.Helper()
-	store, err := delegation.Open(t.Context(), testkit.DB(t, dsn), func() *orgchart.Chart { return chart }, now, zaptest.NewLogger(t))
+	return DelegationsOf(t, testkit.DB(t, dsn), orgchart.Charts{chart.Agency: chart}, now)
+}
+
+// DelegationsOf is a delegation store for several agencies' charts on db.
+func DelegationsOf(t testing.TB, db *sqlstore.DB, charts orgchart.Charts, now func() time.Time) *delegation.Store {
+	t.Helper()
+	store, err := delegation.Open(t.Context(), db, func() orgchart.Charts { return charts }, now, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

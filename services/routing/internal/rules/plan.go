@@ -152,10 +152,11 @@ type Plan struct {
 // Substitutes finds the delegations in force for a position; the
 // delegation store satisfies it.
 type Substitutes interface {
-	Substitutes(ctx context.Context, position string, at time.Time, kind string) ([]svc.Delegation, error)
+	Substitutes(ctx context.Context, agency, position string, at time.Time, kind string) ([]svc.Delegation, error)
 }
 
-// Planner resolves plans with the current rules, org chart and delegations.
+// Planner resolves the plans of one agency's documents with its current
+// rules, org chart and delegations.
 type Planner struct {
 	Rules       func() *Set
 	Chart       func() *orgchart.Chart
@@ -317,7 +318,7 @@ func (p *Planner) assignee(ctx context.Context, chart *orgchart.Chart, position,
 	if sup, ok := chart.Supervisor(position); ok {
 		a.Supervisor = sup.Holder
 	}
-	ds, err := p.Substitutes.Substitutes(ctx, position, at, kind)
+	ds, err := p.Substitutes.Substitutes(ctx, chart.Agency, position, at, kind)
 	if err != nil {
 		return workflows.Assignee{}, err
 	}

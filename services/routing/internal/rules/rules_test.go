@@ -3,6 +3,7 @@ package rules_test
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -136,7 +137,7 @@ func TestSigningValidated(t *testing.T) {
 
 func TestDevRulesFileLoads(t *testing.T) {
 	t.Parallel()
-	s, err := rules.Load(routingtest.Dev("routing.yaml"))
+	s, err := rules.Load(routingtest.Dev(filepath.Join("agencies", routingtest.DevAgency, "routing.yaml")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestDevRulesFileLoads(t *testing.T) {
 	if err != nil || plan.Steps[0].Assignees[0].Username != "chuyenvien1" {
 		t.Fatalf("dev rules route a decision first to %+v, %v", plan, err)
 	}
-	if _, err := os.Stat(routingtest.Dev("routing.yaml")); err != nil || !strings.HasPrefix(s.Version, "20") {
+	if _, err := os.Stat(routingtest.Dev(filepath.Join("agencies", routingtest.DevAgency, "routing.yaml"))); err != nil || !strings.HasPrefix(s.Version, "20") {
 		t.Fatalf("dev rules version %q", s.Version)
 	}
 	for _, r := range s.Rules {
