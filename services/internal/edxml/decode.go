@@ -205,7 +205,7 @@ func decodeMessage(root, hdr, mh *etree.Element) (*Message, error) {
 	for _, th := range children(thlOrEmpty(thl), Namespace, "TraceHeader") {
 		m.Trace = append(m.Trace, TraceHeader{OrganID: r.text(th, "OrganId"), Timestamp: r.timestamp(th, "Timestamp", "TraceHeader")})
 	}
-	m.Business = r.business(r.el(thl, "Bussiness"))
+	m.Business = r.business(r.el(thl, businessTag))
 	m.Attachments = r.manifest(root)
 	if len(m.To) == 0 {
 		r.fail(ErrMalformed, "the edXML header names no recipient (To)")

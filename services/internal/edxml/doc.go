@@ -7,7 +7,8 @@
 // Elements are in the standard's namespace
 // http://www.mic.gov.vn/TBT/QCVN_102_2016 with the prefix edXML, under
 // edXMLEnvelope/edXMLHeader (MessageHeader, TraceHeaderList with the
-// Bussiness element, spelt as the standard spells it, and Signature) and
+// business element, spelt with a double s as the standard spells it, and
+// Signature) and
 // edXMLBody/Manifest, in the order of vn-standards.md §2.2. Every field is
 // written, empty when unset, so building what was parsed gives the same
 // bytes. Dates are yyyy/MM/dd and timestamps yyyy/MM/dd HH:mm:ss, both in

@@ -157,9 +157,13 @@ func encodeMessage(m *Message) (*etree.Document, *etree.Element) {
 	return doc, header
 }
 
-// encodeBusiness writes Bussiness with the standard's spelling.
+// businessTag is the element's name as QCVN 102 and every SDK spell it,
+// with a double s; receivers match it exactly.
+const businessTag = "Bussiness" //nolint:misspell // the standard's spelling, not ours
+
+// encodeBusiness writes the business element with the standard's spelling.
 func encodeBusiness(parent *etree.Element, b Business) {
-	el := add(parent, "Bussiness")
+	el := add(parent, businessTag)
 	text(el, "BussinessDocType", itoa(int(b.DocType)))
 	text(el, "BussinessDocReason", b.Reason)
 	if info := b.DocumentInfo; info != nil {

@@ -95,8 +95,8 @@ type TraceHeader struct {
 	Timestamp time.Time
 }
 
-// BusinessDocType says what the package does to a document (Bussiness/
-// BussinessDocType).
+// BusinessDocType says what the package does to a document
+// (BussinessDocType).
 type BusinessDocType int
 
 // The business types of QCVN 102.
@@ -134,7 +134,8 @@ type Replacement struct {
 	OrganIDs   []string
 }
 
-// Business is the Bussiness element (the standard's spelling on the wire).
+// Business is the business element, written with the standard's double s
+// on the wire.
 type Business struct {
 	DocType      BusinessDocType
 	Reason       string                // BussinessDocReason
