@@ -41,7 +41,7 @@ func (r *reader) need(parent *etree.Element, local, where string) *etree.Element
 // text is the trimmed text of a child; "" when absent.
 func (r *reader) text(parent *etree.Element, local string) string {
 	if el := r.el(parent, local); el != nil {
-		return strings.TrimSpace(el.Text())
+		return strings.TrimSpace(textOf(el))
 	}
 	return ""
 }
@@ -133,7 +133,7 @@ func (r *reader) texts(parent *etree.Element, local string) []string {
 		return nil
 	}
 	for _, el := range children(parent, Namespace, local) {
-		out = append(out, strings.TrimSpace(el.Text()))
+		out = append(out, strings.TrimSpace(textOf(el)))
 	}
 	return out
 }

@@ -377,3 +377,29 @@ func TestStatusRefusals(t *testing.T) {
 		}
 	})
 }
+
+// Exclusive C14N drops comments, so a comment added inside a signed value
+// keeps the signature valid; the value must still read as signed, not as
+// the text before the comment (the comment-truncation attack on XML-DSig).
+func TestCommentsCannotCutSignedValues(t *testing.T) {
+	t.Parallel()
+	g := loadGoldenPKI(t)
+	good, err := edxml.Build(fullMessage(), g.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := bytes.Replace(good, []byte("<edXML:OrganId>000.00.00.G09</edXML:OrganId>\n        <edXML:OrganizationInCharge/>"),
+		[]byte("<edXML:OrganId>000.00.00.G0<!-- -->9</edXML:OrganId>\n        <edXML:OrganizationInCharge/>"), 1)
+	if bytes.Equal(cut, good) {
+		t.Fatal("the fixture did not change")
+	}
+	pkg, err := edxml.Parse(cut, g.opts(noiVu))
+	if err != nil {
+		t.Fatalf("the comment broke the signature, which exclusive C14N should not: %v", err)
+	}
+	if pkg.Message.To[0].OrganID != noiVu {
+		t.Errorf("To[0] reads %q; want the signed %q", pkg.Message.To[0].OrganID, noiVu)
+	}
+	_, err = edxml.Parse(cut, g.opts("000.00.00.G0"))
+	wantRefusal(t, err, edxml.ErrNotForUs, "not to this agency (000.00.00.G0)")
+}

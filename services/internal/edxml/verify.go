@@ -118,7 +118,7 @@ func readReferences(si *etree.Element) (signedRefs, error) {
 		if dv == nil {
 			return refs, refuse(ErrMalformed, "a Reference of the XML signature has no DigestValue")
 		}
-		value := strings.Join(strings.Fields(dv.Text()), "")
+		value := strings.Join(strings.Fields(textOf(dv)), "")
 		switch {
 		case uri == "":
 			docRefs++
@@ -174,7 +174,7 @@ func readKeyInfo(sig *etree.Element) (*x509.Certificate, []*x509.Certificate, er
 				if len(certs) == maxChainInKey {
 					return nil, nil, refuse(ErrMalformed, "the XML signature carries more than %d certificates", maxChainInKey)
 				}
-				der, err := b64(xc.Text())
+				der, err := b64(textOf(xc))
 				if err != nil {
 					return nil, nil, refuseWith(ErrMalformed, err, "a certificate in the XML signature is not valid base64")
 				}
@@ -231,7 +231,7 @@ func verifySignature(root *etree.Element, atts []Attachment) (*x509.Certificate,
 	if sv == nil {
 		return nil, nil, refuse(ErrMalformed, "the XML signature has no SignatureValue")
 	}
-	value, err := b64(sv.Text())
+	value, err := b64(textOf(sv))
 	if err != nil {
 		return nil, nil, refuseWith(ErrBadSignature, err, "the XML signature value is not valid base64")
 	}
@@ -310,4 +310,20 @@ func checkSigner(leaf *x509.Certificate, extra []*x509.Certificate, from string,
 		return refuse(ErrWrongSigner, "the package says it is from agency %s, but it is signed with the certificate of agency %s (%q)", clip(from, 40), clip(id, 40), who)
 	}
 	return nil
+}
+
+// textOf is all the character data directly in el, across comments and
+// CDATA sections. Reading only the run before a comment, which exclusive
+// C14N drops from what is signed, would let a comment cut a signed value
+// short: "000.00.00.G0<!---->91" must read as the signed "000.00.00.G091".
+// It is spelt out here rather than left to the XML library's Text, whose
+// handling of comments has changed between versions.
+func textOf(el *etree.Element) string {
+	var b strings.Builder
+	for _, t := range el.Child {
+		if cd, ok := t.(*etree.CharData); ok {
+			b.WriteString(cd.Data)
+		}
+	}
+	return b.String()
 }
