@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"mime/quotedprintable"
 	"net/textproto"
 	"regexp"
 	"strings"
@@ -402,4 +403,51 @@ func TestCommentsCannotCutSignedValues(t *testing.T) {
 	}
 	_, err = edxml.Parse(cut, g.opts("000.00.00.G0"))
 	wantRefusal(t, err, edxml.ErrNotForUs, "not to this agency (000.00.00.G0)")
+}
+
+// Other senders may write parts unencoded, or quoted-printable, and name
+// no start part; the same package must then still verify.
+func TestContainerEncodings(t *testing.T) {
+	t.Parallel()
+	g := loadGoldenPKI(t)
+	good, err := edxml.Build(fullMessage(), g.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	binary := rewrite(t, good, func(_ string, d []byte) []byte { return d })
+	noStart := bytes.Replace(binary, []byte(`; start="<edXMLEnvelope>"`), nil, 1)
+	qp := quotedPrintableXML(t, good)
+	for name, raw := range map[string][]byte{"unencoded": binary, "no start parameter": noStart, "quoted-printable XML": qp} {
+		pkg, err := edxml.Parse(raw, g.opts(noiVu))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !bytes.Equal(pkg.Message.Attachments[0].Data, pdf("main")) {
+			t.Errorf("%s: attachment bytes differ", name)
+		}
+	}
+}
+
+// quotedPrintableXML re-encodes the container's XML part as
+// quoted-printable.
+func quotedPrintableXML(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	start := bytes.Index(raw, []byte("<?xml"))
+	end := bytes.Index(raw[start:], []byte("\r\n--edxml-"))
+	if start < 0 || end < 0 {
+		t.Fatal("no XML part in the container")
+	}
+	var enc bytes.Buffer
+	w := quotedprintable.NewWriter(&enc)
+	if _, err := w.Write(raw[start : start+end]); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := append([]byte(nil), raw[:start]...)
+	out = append(out, enc.Bytes()...)
+	out = append(out, raw[start+end:]...)
+	return bytes.Replace(out, []byte("Content-Transfer-Encoding: 8bit"), []byte("Content-Transfer-Encoding: quoted-printable"), 1)
 }
