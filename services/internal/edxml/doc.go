@@ -34,9 +34,10 @@
 //     transforms, whose SHA-256 digest is of the attachment's bytes.
 //
 // KeyInfo/X509Data carries X509SubjectName and the signer's certificate
-// first, then the rest of the chain. A verifier resolves cid: URIs to the
-// container's parts (RFC 2392); the header alone verifies with any
-// XML-DSig implementation that skips or resolves them.
+// first, then the rest of the chain. Another XML-DSig implementation
+// verifies a status package as it is (xmlsec1 does, for RSA and ECDSA);
+// for a document package it must resolve the cid: URIs to the container's
+// parts (RFC 2392), as SOAP-with-attachments verifiers do.
 //
 // The signer must be the sending agency: its certificate chains to the
 // configured roots at VerifyOptions.Now and carries From/OrganId as

@@ -1,6 +1,8 @@
 package edxml
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/base64"
@@ -246,7 +248,7 @@ func verifySignature(root *etree.Element, atts []Attachment) (*x509.Certificate,
 	if err != nil {
 		return nil, nil, refuseWith(ErrMalformed, err, "the edXML header cannot be canonicalised")
 	}
-	if got != refs.docDigest {
+	if !sameDigest(refs.docDigest, got) {
 		return nil, nil, refuse(ErrBadSignature, "the XML signature is broken: the edXML header was changed after it was signed")
 	}
 	for _, a := range atts {
@@ -254,7 +256,7 @@ func verifySignature(root *etree.Element, atts []Attachment) (*x509.Certificate,
 		if !ok {
 			return nil, nil, refuse(ErrAttachmentTampered, "attachment %q (%s) is not covered by the signature", clip(a.ContentID, 80), clip(a.Name, 80))
 		}
-		if digest(a.Data) != want {
+		if !sameDigest(want, digest(a.Data)) {
 			return nil, nil, refuse(ErrAttachmentTampered, "attachment %q (%s) was changed after signing: its SHA-256 digest does not match the signed one", clip(a.ContentID, 80), clip(a.Name, 80))
 		}
 	}
@@ -326,4 +328,15 @@ func textOf(el *etree.Element) string {
 		}
 	}
 	return b.String()
+}
+
+// sameDigest compares two base64 digests by their bytes, so another
+// sender's base64 (line breaks, spaces) compares equal to ours.
+func sameDigest(signed, computed string) bool {
+	a, err := b64(signed)
+	if err != nil {
+		return false
+	}
+	b, err := b64(computed)
+	return err == nil && len(a) == sha256.Size && bytes.Equal(a, b)
 }
