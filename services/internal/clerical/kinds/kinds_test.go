@@ -168,3 +168,38 @@ func TestParseRejectsBrokenFiles(t *testing.T) {
 		})
 	}
 }
+
+// The edXML DocumentType/Type codes of vn-standards.md §5 (NĐ 09/2010 and
+// TT 01/2011 type list, L-rated): written out again so a slip in the data
+// file, or two kinds sharing a code, fails here. Phiếu báo and the copies
+// have no code in that list.
+func TestEdXMLTypes(t *testing.T) {
+	t.Parallel()
+	want := map[kinds.Kind]string{
+		kinds.NghiQuyet: "1", kinds.QuyetDinh: "2", kinds.ChiThi: "3", kinds.QuyChe: "4", kinds.QuyDinh: "5",
+		kinds.ThongCao: "6", kinds.ThongBao: "7", kinds.HuongDan: "8", kinds.ChuongTrinh: "9", kinds.KeHoach: "10",
+		kinds.PhuongAn: "11", kinds.DeAn: "12", kinds.DuAn: "13", kinds.BaoCao: "14", kinds.BienBan: "15",
+		kinds.ToTrinh: "16", kinds.HopDong: "17", kinds.CongVan: "18", kinds.CongDien: "19", kinds.BanGhiNho: "20",
+		kinds.BanThoaThuan: "22", kinds.GiayUyQuyen: "24", kinds.GiayMoi: "25", kinds.GiayGioiThieu: "26",
+		kinds.GiayNghiPhep: "27", kinds.PhieuGui: "30", kinds.PhieuChuyen: "31", kinds.ThuCong: "32",
+		kinds.PhieuBao: "", kinds.SaoY: "", kinds.TrichSao: "", kinds.SaoLuc: "",
+	}
+	byCode := map[string]kinds.Kind{}
+	for _, info := range kinds.All() {
+		code, ok := want[info.Kind]
+		if !ok {
+			t.Errorf("%s: no expected edXML type; add it here from vn-standards.md §5", info.Kind)
+			continue
+		}
+		if info.EdXMLType != code {
+			t.Errorf("%s: edXML type %q; want %q", info.Kind, info.EdXMLType, code)
+		}
+		if prev, dup := byCode[code]; dup && code != "" {
+			t.Errorf("%s and %s share the edXML type %s", prev, info.Kind, code)
+		}
+		byCode[code] = info.Kind
+	}
+	if got := len(kinds.All()); got != len(want) {
+		t.Errorf("the data file lists %d kinds, the table here %d", got, len(want))
+	}
+}
