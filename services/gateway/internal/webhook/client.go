@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 )
@@ -18,7 +19,17 @@ const maxRedirects = 3
 // included, ends after timeout; only redirects that keep the scheme, the
 // host and the POST (307, 308) are followed.
 func NewClient(timeout time.Duration) *http.Client {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
+	// A transport of its own, not the process's default, so that no other
+	// client shares or changes these limits.
+	transport := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   timeout,
+		ExpectContinueTimeout: time.Second,
+	}
 	transport.MaxResponseHeaderBytes = maxResponseBytes
 	transport.ResponseHeaderTimeout = timeout
 	return &http.Client{Transport: transport, Timeout: timeout, CheckRedirect: checkRedirect}

@@ -189,7 +189,7 @@ func scanDeliveries(rows *sql.Rows) ([]Delivery, []string, error) {
 	var raw []string
 	for rows.Next() {
 		var (
-			d                    Delivery
+			d                   Delivery
 			typ, next, done, at string
 		)
 		if err := rows.Scan(&d.ID, &d.EventID, &typ, &d.SubscriptionID, &d.URL, &d.Agency, &d.Status, &d.Attempts,

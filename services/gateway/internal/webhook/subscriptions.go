@@ -106,7 +106,7 @@ func ValidateURL(raw string) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("not a URL: %v", errors.Unwrap(err))
+		return fmt.Errorf("not a URL: %w", errors.Unwrap(err))
 	}
 	switch {
 	case !u.IsAbs() || u.Opaque != "":
