@@ -64,8 +64,13 @@
 // failed attempts the delivery is dead: it keeps its last error and is sent
 // again only when a clerk replays it, which resets its attempts.
 //
-// Redirects are followed only within the same scheme and host (at most
-// three), and only the first 64 KiB of an answer are read: a receiver
+// Redirects are followed only within the same scheme and host, only when
+// they keep the POST and its body (307, 308), and at most three; only the
+// first 64 KiB of an answer's headers and of its body are read. A receiver
 // cannot point the gateway at another server, or hold it with an endless
-// body.
+// answer.
+//
+// The schedule's base and cap, the attempt's timeout, how often due
+// retries are looked for and how many attempts run at once are the
+// gateway's DOCFLOW_GATEWAY_WEBHOOK_* settings.
 package webhook
