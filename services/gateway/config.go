@@ -24,6 +24,15 @@ type Config struct {
 	// Notifier is where notifications go besides the in-app list: "log"
 	// writes them to the log (development), "none" keeps them in-app only.
 	Notifier string `env:"DOCFLOW_GATEWAY_NOTIFIER" default:"log"`
+	// Webhook deliveries (internal/webhook): the wait after the first
+	// failed attempt, which doubles after each further one up to the
+	// longest wait; the bound of each attempt; how often retries that came
+	// due are looked for; how many attempts run at once.
+	WebhookRetryBase time.Duration `env:"DOCFLOW_GATEWAY_WEBHOOK_RETRY_BASE" default:"10s"`
+	WebhookRetryMax  time.Duration `env:"DOCFLOW_GATEWAY_WEBHOOK_RETRY_MAX" default:"6h"`
+	WebhookTimeout   time.Duration `env:"DOCFLOW_GATEWAY_WEBHOOK_TIMEOUT" default:"10s"`
+	WebhookPoll      time.Duration `env:"DOCFLOW_GATEWAY_WEBHOOK_POLL" default:"1s"`
+	WebhookWorkers   int           `env:"DOCFLOW_GATEWAY_WEBHOOK_WORKERS" default:"4"`
 }
 
 // Validate reports every problem at once.
@@ -41,7 +50,31 @@ func (c Config) Validate() error {
 	if c.Notifier != "log" && c.Notifier != "none" {
 		problems = append(problems, fmt.Errorf("DOCFLOW_GATEWAY_NOTIFIER is %q: use log or none", c.Notifier))
 	}
-	return errors.Join(problems...)
+	return errors.Join(append(problems, c.validateWebhooks()...)...)
+}
+
+// Limits of the webhook settings: a retry base of at least a millisecond
+// (tests) and at most the longest wait, which stays within a day so that a
+// dead delivery is known within days; an attempt bounded by a minute, as a
+// receiver only has to store the event.
+func (c Config) validateWebhooks() []error {
+	var problems []error
+	if c.WebhookRetryBase < time.Millisecond || c.WebhookRetryBase > c.WebhookRetryMax {
+		problems = append(problems, fmt.Errorf("DOCFLOW_GATEWAY_WEBHOOK_RETRY_BASE is %s: use a duration from 1ms up to DOCFLOW_GATEWAY_WEBHOOK_RETRY_MAX (%s), e.g. 10s", c.WebhookRetryBase, c.WebhookRetryMax))
+	}
+	if c.WebhookRetryMax <= 0 || c.WebhookRetryMax > 24*time.Hour {
+		problems = append(problems, fmt.Errorf("DOCFLOW_GATEWAY_WEBHOOK_RETRY_MAX is %s: use a positive duration of at most 24h, e.g. 6h", c.WebhookRetryMax))
+	}
+	if c.WebhookTimeout <= 0 || c.WebhookTimeout > time.Minute {
+		problems = append(problems, fmt.Errorf("DOCFLOW_GATEWAY_WEBHOOK_TIMEOUT is %s: use a positive duration of at most 1m, e.g. 10s", c.WebhookTimeout))
+	}
+	if c.WebhookPoll < time.Millisecond || c.WebhookPoll > time.Minute {
+		problems = append(problems, fmt.Errorf("DOCFLOW_GATEWAY_WEBHOOK_POLL is %s: use a duration from 1ms to 1m, e.g. 1s", c.WebhookPoll))
+	}
+	if c.WebhookWorkers < 1 || c.WebhookWorkers > 64 {
+		problems = append(problems, fmt.Errorf("DOCFLOW_GATEWAY_WEBHOOK_WORKERS is %d: use 1 to 64", c.WebhookWorkers))
+	}
+	return problems
 }
 
 func (c Config) tokenKey() ([]byte, error) {

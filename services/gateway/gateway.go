@@ -21,6 +21,7 @@ import (
 	"github.com/docflow/docflow/services/gateway/internal/notify"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
 	"github.com/docflow/docflow/services/gateway/internal/server"
+	"github.com/docflow/docflow/services/gateway/internal/webhook"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
 	"github.com/docflow/docflow/services/internal/clerical/kinds"
 	"github.com/docflow/docflow/services/internal/config"
@@ -61,6 +62,18 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			return err
 		}
 		env.Consume(events.GatewayProjection, read.Apply)
+		// Agencies without NATS get their events by signed HTTP requests:
+		// the consumer records the deliveries, the deliverer sends them.
+		hooks, err := webhook.Open(ctx, env.DB)
+		if err != nil {
+			return err
+		}
+		env.Consume(events.GatewayWebhooks, hooks.Fanout)
+		deliverer := &webhook.Deliverer{
+			Store: hooks, Backoff: webhook.Backoff{Base: cfg.WebhookRetryBase, Max: cfg.WebhookRetryMax},
+			Timeout: cfg.WebhookTimeout, Poll: cfg.WebhookPoll, Workers: cfg.WebhookWorkers, Log: env.Log.Named("webhooks"), Now: time.Now,
+		}
+		env.Go("webhook deliveries", deliverer.Run)
 		if cfg.Notifier == "log" {
 			d := &notify.Dispatcher{Outbox: read, Notifier: notify.Log{Log: env.Log.Named("notify")}, Log: env.Log, Now: time.Now}
 			env.Go("notifications", func(ctx context.Context) { d.Run(ctx, 2*time.Second) })
@@ -68,7 +81,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		api := &server.Server{
 			Auth: authn, Read: read, Audit: trail, Objects: env.Store, DocumentsBucket: cfg.DocumentsBucket, NATS: env.NATS,
 			Decider: decide.Temporal{Client: env.Temporal}, Issuer: decide.Temporal{Client: env.Temporal},
-			Exchange: outbox, Events: env.Publisher(),
+			Exchange: outbox, Events: env.Publisher(), Webhooks: hooks,
 			MaxUploadBytes: cfg.MaxUploadBytes, Directory: directory, Log: env.Log, Ready: env.Checks(),
 		}
 		env.HTTP("gateway API", cfg.Addr, apiServer(api.Handler()))

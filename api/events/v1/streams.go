@@ -78,8 +78,15 @@ var GatewayProjection = eventsConsumer("gateway-projection",
 	"gateway: project events into the document and inbox read models",
 	EventPrefix+".>")
 
+// GatewayWebhooks is the gateway's consumer that hands every event to the
+// webhooks of its agency: it records one delivery per matching subscription,
+// which the gateway then sends by HTTP to agencies not connected to NATS.
+var GatewayWebhooks = eventsConsumer("gateway-webhooks",
+	"gateway: record a webhook delivery of each event for every matching subscription of its agency",
+	EventPrefix+".>")
+
 // Streams lists every stream; Consumers every durable consumer.
 var (
 	Streams   = []Stream{EventsStream, ExchangeStream}
-	Consumers = []Consumer{RoutingReceived, RoutingDelegations, GatewayProjection}
+	Consumers = []Consumer{RoutingReceived, RoutingDelegations, GatewayProjection, GatewayWebhooks}
 )

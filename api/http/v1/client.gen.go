@@ -606,6 +606,122 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/tasks/{id}/resubmission (the `ResubmitTask` operationId).
 	ResubmitTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhooks List the agency's webhooks (clerk)
+	//
+	// The webhooks of the caller's agency, newest first, without their secrets
+	// (shown once, when a webhook is created). Only a clerk (văn thư) manages
+	// webhooks: anyone else is refused with `forbidden` (403).
+	//
+	// Corresponds with GET /v1/webhooks (the `ListWebhooks` operationId).
+	ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhookWithBody Subscribe a URL to the agency's events (clerk)
+	//
+	// For an agency that does not connect to NATS: docflow POSTs each event of
+	// the caller's agency (those of `event_types`, or every one when it is empty)
+	// to `url`. Only a clerk (văn thư) may subscribe (`forbidden`, 403,
+	// otherwise); the subscription is recorded in the audit trail. `url` must be
+	// an absolute `https` (or `http`) URL with a host, without credentials
+	// (`user:password@`) or fragment; `event_types` are CloudEvents types of the
+	// AsyncAPI document (e.g. `vn.docflow.document.received.v1`); anything else
+	// is refused with `invalid_argument` (400) naming the field.
+	//
+	// The answer carries the webhook's `secret`, **shown only this once**: keep
+	// it where the receiver can read it. The gateway stores it as given, since
+	// it signs every request with it; delete the webhook and create another to
+	// change it.
+	//
+	// **Each request** is a POST whose body is the CloudEvents 1.0 JSON envelope
+	// of the event (the same bytes on every attempt), with the headers
+	// `Content-Type: application/cloudevents+json`, `Docflow-Event-Id: <event id>`,
+	// `Docflow-Timestamp: <unix seconds of the attempt>` and
+	// `Docflow-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<event id>.<body>")>`.
+	// The receiver recomputes the HMAC over the timestamp, the event id and the
+	// raw body joined by dots, compares it in constant time, refuses a timestamp
+	// more than 5 minutes from its clock, and drops an event id it has already
+	// taken: delivery is at least once.
+	//
+	// **Retries.** A 2xx answer within 10 seconds delivers the event. Anything
+	// else (another status, a timeout, a connection failure, a redirect to
+	// another host or one that would turn the POST into a GET) is retried after
+	// about 10 s, 20 s, 40 s, … doubling (±20 % jitter, at most 6 h; the base is
+	// configured by `DOCFLOW_GATEWAY_WEBHOOK_RETRY_BASE`); after 12 failed
+	// attempts the delivery is `dead` (see `listWebhookDeliveries`) until a clerk
+	// replays it. Only the first 64 KiB of an answer are read.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
+	CreateWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhook Subscribe a URL to the agency's events (clerk)
+	//
+	// For an agency that does not connect to NATS: docflow POSTs each event of
+	// the caller's agency (those of `event_types`, or every one when it is empty)
+	// to `url`. Only a clerk (văn thư) may subscribe (`forbidden`, 403,
+	// otherwise); the subscription is recorded in the audit trail. `url` must be
+	// an absolute `https` (or `http`) URL with a host, without credentials
+	// (`user:password@`) or fragment; `event_types` are CloudEvents types of the
+	// AsyncAPI document (e.g. `vn.docflow.document.received.v1`); anything else
+	// is refused with `invalid_argument` (400) naming the field.
+	//
+	// The answer carries the webhook's `secret`, **shown only this once**: keep
+	// it where the receiver can read it. The gateway stores it as given, since
+	// it signs every request with it; delete the webhook and create another to
+	// change it.
+	//
+	// **Each request** is a POST whose body is the CloudEvents 1.0 JSON envelope
+	// of the event (the same bytes on every attempt), with the headers
+	// `Content-Type: application/cloudevents+json`, `Docflow-Event-Id: <event id>`,
+	// `Docflow-Timestamp: <unix seconds of the attempt>` and
+	// `Docflow-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<event id>.<body>")>`.
+	// The receiver recomputes the HMAC over the timestamp, the event id and the
+	// raw body joined by dots, compares it in constant time, refuses a timestamp
+	// more than 5 minutes from its clock, and drops an event id it has already
+	// taken: delivery is at least once.
+	//
+	// **Retries.** A 2xx answer within 10 seconds delivers the event. Anything
+	// else (another status, a timeout, a connection failure, a redirect to
+	// another host or one that would turn the POST into a GET) is retried after
+	// about 10 s, 20 s, 40 s, … doubling (±20 % jitter, at most 6 h; the base is
+	// configured by `DOCFLOW_GATEWAY_WEBHOOK_RETRY_BASE`); after 12 failed
+	// attempts the delivery is `dead` (see `listWebhookDeliveries`) until a clerk
+	// replays it. Only the first 64 KiB of an answer are read.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
+	CreateWebhook(ctx context.Context, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookDeliveries List the deliveries of the agency's webhooks (clerk)
+	//
+	// One delivery per event and webhook, newest first: `pending` (waiting for
+	// its next attempt), `delivered`, or `dead` (12 attempts failed: the
+	// dead-letter list), each with its attempts, the last error and the next
+	// attempt. Only a clerk may list them (`forbidden`, 403).
+	//
+	// Corresponds with GET /v1/webhooks/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveries(ctx context.Context, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplayWebhookDelivery Send a delivery again (clerk)
+	//
+	// Puts a `dead` (or `delivered`) delivery back to be sent now, with its
+	// attempts reset: the same event, signed anew. A `pending` one is already on
+	// its way (`conflict`, 409). Only a clerk may replay (`forbidden`, 403); a
+	// delivery of another agency is not found (404). Recorded in the audit trail.
+	//
+	// Corresponds with POST /v1/webhooks/deliveries/{id}/replay (the `ReplayWebhookDelivery` operationId).
+	ReplayWebhookDelivery(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteWebhook Delete a webhook (clerk)
+	//
+	// Stops sending events to the webhook and deletes it with its deliveries,
+	// pending ones included. Only a clerk may delete (`forbidden`, 403); a webhook
+	// of another agency is not found (404). Recorded in the audit trail.
+	//
+	// Corresponds with DELETE /v1/webhooks/{id} (the `DeleteWebhook` operationId).
+	DeleteWebhook(ctx context.Context, id WebhookID, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // Healthz Liveness probe
@@ -1505,6 +1621,182 @@ func (c *Client) ReassignTask(ctx context.Context, id TaskID, body ReassignTaskJ
 // Corresponds with POST /v1/tasks/{id}/resubmission (the `ResubmitTask` operationId).
 func (c *Client) ResubmitTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewResubmitTaskRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhooks List the agency's webhooks (clerk)
+//
+// The webhooks of the caller's agency, newest first, without their secrets
+// (shown once, when a webhook is created). Only a clerk (văn thư) manages
+// webhooks: anyone else is refused with `forbidden` (403).
+//
+// Corresponds with GET /v1/webhooks (the `ListWebhooks` operationId).
+func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhooksRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhookWithBody Subscribe a URL to the agency's events (clerk)
+//
+// For an agency that does not connect to NATS: docflow POSTs each event of
+// the caller's agency (those of `event_types`, or every one when it is empty)
+// to `url`. Only a clerk (văn thư) may subscribe (`forbidden`, 403,
+// otherwise); the subscription is recorded in the audit trail. `url` must be
+// an absolute `https` (or `http`) URL with a host, without credentials
+// (`user:password@`) or fragment; `event_types` are CloudEvents types of the
+// AsyncAPI document (e.g. `vn.docflow.document.received.v1`); anything else
+// is refused with `invalid_argument` (400) naming the field.
+//
+// The answer carries the webhook's `secret`, **shown only this once**: keep
+// it where the receiver can read it. The gateway stores it as given, since
+// it signs every request with it; delete the webhook and create another to
+// change it.
+//
+// **Each request** is a POST whose body is the CloudEvents 1.0 JSON envelope
+// of the event (the same bytes on every attempt), with the headers
+// `Content-Type: application/cloudevents+json`, `Docflow-Event-Id: <event id>`,
+// `Docflow-Timestamp: <unix seconds of the attempt>` and
+// `Docflow-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<event id>.<body>")>`.
+// The receiver recomputes the HMAC over the timestamp, the event id and the
+// raw body joined by dots, compares it in constant time, refuses a timestamp
+// more than 5 minutes from its clock, and drops an event id it has already
+// taken: delivery is at least once.
+//
+// **Retries.** A 2xx answer within 10 seconds delivers the event. Anything
+// else (another status, a timeout, a connection failure, a redirect to
+// another host or one that would turn the POST into a GET) is retried after
+// about 10 s, 20 s, 40 s, … doubling (±20 % jitter, at most 6 h; the base is
+// configured by `DOCFLOW_GATEWAY_WEBHOOK_RETRY_BASE`); after 12 failed
+// attempts the delivery is `dead` (see `listWebhookDeliveries`) until a clerk
+// replays it. Only the first 64 KiB of an answer are read.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
+func (c *Client) CreateWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhook Subscribe a URL to the agency's events (clerk)
+//
+// For an agency that does not connect to NATS: docflow POSTs each event of
+// the caller's agency (those of `event_types`, or every one when it is empty)
+// to `url`. Only a clerk (văn thư) may subscribe (`forbidden`, 403,
+// otherwise); the subscription is recorded in the audit trail. `url` must be
+// an absolute `https` (or `http`) URL with a host, without credentials
+// (`user:password@`) or fragment; `event_types` are CloudEvents types of the
+// AsyncAPI document (e.g. `vn.docflow.document.received.v1`); anything else
+// is refused with `invalid_argument` (400) naming the field.
+//
+// The answer carries the webhook's `secret`, **shown only this once**: keep
+// it where the receiver can read it. The gateway stores it as given, since
+// it signs every request with it; delete the webhook and create another to
+// change it.
+//
+// **Each request** is a POST whose body is the CloudEvents 1.0 JSON envelope
+// of the event (the same bytes on every attempt), with the headers
+// `Content-Type: application/cloudevents+json`, `Docflow-Event-Id: <event id>`,
+// `Docflow-Timestamp: <unix seconds of the attempt>` and
+// `Docflow-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<event id>.<body>")>`.
+// The receiver recomputes the HMAC over the timestamp, the event id and the
+// raw body joined by dots, compares it in constant time, refuses a timestamp
+// more than 5 minutes from its clock, and drops an event id it has already
+// taken: delivery is at least once.
+//
+// **Retries.** A 2xx answer within 10 seconds delivers the event. Anything
+// else (another status, a timeout, a connection failure, a redirect to
+// another host or one that would turn the POST into a GET) is retried after
+// about 10 s, 20 s, 40 s, … doubling (±20 % jitter, at most 6 h; the base is
+// configured by `DOCFLOW_GATEWAY_WEBHOOK_RETRY_BASE`); after 12 failed
+// attempts the delivery is `dead` (see `listWebhookDeliveries`) until a clerk
+// replays it. Only the first 64 KiB of an answer are read.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
+func (c *Client) CreateWebhook(ctx context.Context, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookDeliveries List the deliveries of the agency's webhooks (clerk)
+//
+// One delivery per event and webhook, newest first: `pending` (waiting for
+// its next attempt), `delivered`, or `dead` (12 attempts failed: the
+// dead-letter list), each with its attempts, the last error and the next
+// attempt. Only a clerk may list them (`forbidden`, 403).
+//
+// Corresponds with GET /v1/webhooks/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *Client) ListWebhookDeliveries(ctx context.Context, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookDeliveriesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplayWebhookDelivery Send a delivery again (clerk)
+//
+// Puts a `dead` (or `delivered`) delivery back to be sent now, with its
+// attempts reset: the same event, signed anew. A `pending` one is already on
+// its way (`conflict`, 409). Only a clerk may replay (`forbidden`, 403); a
+// delivery of another agency is not found (404). Recorded in the audit trail.
+//
+// Corresponds with POST /v1/webhooks/deliveries/{id}/replay (the `ReplayWebhookDelivery` operationId).
+func (c *Client) ReplayWebhookDelivery(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplayWebhookDeliveryRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteWebhook Delete a webhook (clerk)
+//
+// Stops sending events to the webhook and deletes it with its deliveries,
+// pending ones included. Only a clerk may delete (`forbidden`, 403); a webhook
+// of another agency is not found (404). Recorded in the audit trail.
+//
+// Corresponds with DELETE /v1/webhooks/{id} (the `DeleteWebhook` operationId).
+func (c *Client) DeleteWebhook(ctx context.Context, id WebhookID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteWebhookRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -2922,6 +3214,246 @@ func NewResubmitTaskRequestWithBody(server string, id TaskID, contentType string
 	return req, nil
 }
 
+// NewListWebhooksRequest constructs an http.Request for the ListWebhooks method
+func NewListWebhooksRequest(server string, params *ListWebhooksParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhooks")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_token", params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateWebhookRequest calls the generic CreateWebhook builder with application/json body
+func NewCreateWebhookRequest(server string, body CreateWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateWebhookRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateWebhookRequestWithBody constructs an http.Request for the CreateWebhook method, with any body, and a specified content type
+func NewCreateWebhookRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhooks")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListWebhookDeliveriesRequest constructs an http.Request for the ListWebhookDeliveries method
+func NewListWebhookDeliveriesRequest(server string, params *ListWebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhooks/deliveries")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_token", params.PageToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReplayWebhookDeliveryRequest constructs an http.Request for the ReplayWebhookDelivery method
+func NewReplayWebhookDeliveryRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhooks/deliveries/%s/replay", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteWebhookRequest constructs an http.Request for the DeleteWebhook method
+func NewDeleteWebhookRequest(server string, id WebhookID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhooks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -3520,6 +4052,130 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/tasks/{id}/resubmission (the `ResubmitTask` operationId).
 	ResubmitTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResubmitTaskResponse, error)
+
+	// ListWebhooksWithResponse List the agency's webhooks (clerk)
+	//
+	// The webhooks of the caller's agency, newest first, without their secrets
+	// (shown once, when a webhook is created). Only a clerk (văn thư) manages
+	// webhooks: anyone else is refused with `forbidden` (403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/webhooks (the `ListWebhooks` operationId).
+	ListWebhooksWithResponse(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*ListWebhooksResponse, error)
+
+	// CreateWebhookWithBodyWithResponse Subscribe a URL to the agency's events (clerk)
+	//
+	// For an agency that does not connect to NATS: docflow POSTs each event of
+	// the caller's agency (those of `event_types`, or every one when it is empty)
+	// to `url`. Only a clerk (văn thư) may subscribe (`forbidden`, 403,
+	// otherwise); the subscription is recorded in the audit trail. `url` must be
+	// an absolute `https` (or `http`) URL with a host, without credentials
+	// (`user:password@`) or fragment; `event_types` are CloudEvents types of the
+	// AsyncAPI document (e.g. `vn.docflow.document.received.v1`); anything else
+	// is refused with `invalid_argument` (400) naming the field.
+	//
+	// The answer carries the webhook's `secret`, **shown only this once**: keep
+	// it where the receiver can read it. The gateway stores it as given, since
+	// it signs every request with it; delete the webhook and create another to
+	// change it.
+	//
+	// **Each request** is a POST whose body is the CloudEvents 1.0 JSON envelope
+	// of the event (the same bytes on every attempt), with the headers
+	// `Content-Type: application/cloudevents+json`, `Docflow-Event-Id: <event id>`,
+	// `Docflow-Timestamp: <unix seconds of the attempt>` and
+	// `Docflow-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<event id>.<body>")>`.
+	// The receiver recomputes the HMAC over the timestamp, the event id and the
+	// raw body joined by dots, compares it in constant time, refuses a timestamp
+	// more than 5 minutes from its clock, and drops an event id it has already
+	// taken: delivery is at least once.
+	//
+	// **Retries.** A 2xx answer within 10 seconds delivers the event. Anything
+	// else (another status, a timeout, a connection failure, a redirect to
+	// another host or one that would turn the POST into a GET) is retried after
+	// about 10 s, 20 s, 40 s, … doubling (±20 % jitter, at most 6 h; the base is
+	// configured by `DOCFLOW_GATEWAY_WEBHOOK_RETRY_BASE`); after 12 failed
+	// attempts the delivery is `dead` (see `listWebhookDeliveries`) until a clerk
+	// replays it. Only the first 64 KiB of an answer are read.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
+	CreateWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error)
+
+	// CreateWebhookWithResponse Subscribe a URL to the agency's events (clerk)
+	//
+	// For an agency that does not connect to NATS: docflow POSTs each event of
+	// the caller's agency (those of `event_types`, or every one when it is empty)
+	// to `url`. Only a clerk (văn thư) may subscribe (`forbidden`, 403,
+	// otherwise); the subscription is recorded in the audit trail. `url` must be
+	// an absolute `https` (or `http`) URL with a host, without credentials
+	// (`user:password@`) or fragment; `event_types` are CloudEvents types of the
+	// AsyncAPI document (e.g. `vn.docflow.document.received.v1`); anything else
+	// is refused with `invalid_argument` (400) naming the field.
+	//
+	// The answer carries the webhook's `secret`, **shown only this once**: keep
+	// it where the receiver can read it. The gateway stores it as given, since
+	// it signs every request with it; delete the webhook and create another to
+	// change it.
+	//
+	// **Each request** is a POST whose body is the CloudEvents 1.0 JSON envelope
+	// of the event (the same bytes on every attempt), with the headers
+	// `Content-Type: application/cloudevents+json`, `Docflow-Event-Id: <event id>`,
+	// `Docflow-Timestamp: <unix seconds of the attempt>` and
+	// `Docflow-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<event id>.<body>")>`.
+	// The receiver recomputes the HMAC over the timestamp, the event id and the
+	// raw body joined by dots, compares it in constant time, refuses a timestamp
+	// more than 5 minutes from its clock, and drops an event id it has already
+	// taken: delivery is at least once.
+	//
+	// **Retries.** A 2xx answer within 10 seconds delivers the event. Anything
+	// else (another status, a timeout, a connection failure, a redirect to
+	// another host or one that would turn the POST into a GET) is retried after
+	// about 10 s, 20 s, 40 s, … doubling (±20 % jitter, at most 6 h; the base is
+	// configured by `DOCFLOW_GATEWAY_WEBHOOK_RETRY_BASE`); after 12 failed
+	// attempts the delivery is `dead` (see `listWebhookDeliveries`) until a clerk
+	// replays it. Only the first 64 KiB of an answer are read.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
+	CreateWebhookWithResponse(ctx context.Context, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error)
+
+	// ListWebhookDeliveriesWithResponse List the deliveries of the agency's webhooks (clerk)
+	//
+	// One delivery per event and webhook, newest first: `pending` (waiting for
+	// its next attempt), `delivered`, or `dead` (12 attempts failed: the
+	// dead-letter list), each with its attempts, the last error and the next
+	// attempt. Only a clerk may list them (`forbidden`, 403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/webhooks/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveriesWithResponse(ctx context.Context, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error)
+
+	// ReplayWebhookDeliveryWithResponse Send a delivery again (clerk)
+	//
+	// Puts a `dead` (or `delivered`) delivery back to be sent now, with its
+	// attempts reset: the same event, signed anew. A `pending` one is already on
+	// its way (`conflict`, 409). Only a clerk may replay (`forbidden`, 403); a
+	// delivery of another agency is not found (404). Recorded in the audit trail.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhooks/deliveries/{id}/replay (the `ReplayWebhookDelivery` operationId).
+	ReplayWebhookDeliveryWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ReplayWebhookDeliveryResponse, error)
+
+	// DeleteWebhookWithResponse Delete a webhook (clerk)
+	//
+	// Stops sending events to the webhook and deletes it with its deliveries,
+	// pending ones included. Only a clerk may delete (`forbidden`, 403); a webhook
+	// of another agency is not found (404). Recorded in the audit trail.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/webhooks/{id} (the `DeleteWebhook` operationId).
+	DeleteWebhookWithResponse(ctx context.Context, id WebhookID, reqEditors ...RequestEditorFn) (*DeleteWebhookResponse, error)
 }
 
 type HealthzResponse struct {
@@ -5838,6 +6494,386 @@ func (r ResubmitTaskResponse) ContentType() string {
 	return ""
 }
 
+type ListWebhooksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhooksResponse) GetJSON200() *WebhookList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListWebhooksResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhooksResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWebhooksResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWebhooksResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListWebhooksResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhooksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhooksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhooksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhooksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *WebhookCreated
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateWebhookResponse) GetJSON201() *WebhookCreated {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateWebhookResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateWebhookResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateWebhookResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateWebhookResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListWebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDeliveryList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON200() *WebhookDeliveryList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReplayWebhookDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDelivery
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON200() *WebhookDelivery {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ReplayWebhookDeliveryResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplayWebhookDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplayWebhookDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplayWebhookDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplayWebhookDeliveryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteWebhookResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteWebhookResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteWebhookResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteWebhookResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // HealthzWithResponse Liveness probe
 //
 // Answers 200 while the process is running. It checks no dependency.
@@ -6625,6 +7661,166 @@ func (c *ClientWithResponses) ResubmitTaskWithBodyWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseResubmitTaskResponse(rsp)
+}
+
+// ListWebhooksWithResponse List the agency's webhooks (clerk)
+//
+// The webhooks of the caller's agency, newest first, without their secrets
+// (shown once, when a webhook is created). Only a clerk (văn thư) manages
+// webhooks: anyone else is refused with `forbidden` (403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/webhooks (the `ListWebhooks` operationId).
+func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*ListWebhooksResponse, error) {
+	rsp, err := c.ListWebhooks(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhooksResponse(rsp)
+}
+
+// CreateWebhookWithBodyWithResponse Subscribe a URL to the agency's events (clerk)
+//
+// For an agency that does not connect to NATS: docflow POSTs each event of
+// the caller's agency (those of `event_types`, or every one when it is empty)
+// to `url`. Only a clerk (văn thư) may subscribe (`forbidden`, 403,
+// otherwise); the subscription is recorded in the audit trail. `url` must be
+// an absolute `https` (or `http`) URL with a host, without credentials
+// (`user:password@`) or fragment; `event_types` are CloudEvents types of the
+// AsyncAPI document (e.g. `vn.docflow.document.received.v1`); anything else
+// is refused with `invalid_argument` (400) naming the field.
+//
+// The answer carries the webhook's `secret`, **shown only this once**: keep
+// it where the receiver can read it. The gateway stores it as given, since
+// it signs every request with it; delete the webhook and create another to
+// change it.
+//
+// **Each request** is a POST whose body is the CloudEvents 1.0 JSON envelope
+// of the event (the same bytes on every attempt), with the headers
+// `Content-Type: application/cloudevents+json`, `Docflow-Event-Id: <event id>`,
+// `Docflow-Timestamp: <unix seconds of the attempt>` and
+// `Docflow-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<event id>.<body>")>`.
+// The receiver recomputes the HMAC over the timestamp, the event id and the
+// raw body joined by dots, compares it in constant time, refuses a timestamp
+// more than 5 minutes from its clock, and drops an event id it has already
+// taken: delivery is at least once.
+//
+// **Retries.** A 2xx answer within 10 seconds delivers the event. Anything
+// else (another status, a timeout, a connection failure, a redirect to
+// another host or one that would turn the POST into a GET) is retried after
+// about 10 s, 20 s, 40 s, … doubling (±20 % jitter, at most 6 h; the base is
+// configured by `DOCFLOW_GATEWAY_WEBHOOK_RETRY_BASE`); after 12 failed
+// attempts the delivery is `dead` (see `listWebhookDeliveries`) until a clerk
+// replays it. Only the first 64 KiB of an answer are read.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
+func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error) {
+	rsp, err := c.CreateWebhookWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookResponse(rsp)
+}
+
+// CreateWebhookWithResponse Subscribe a URL to the agency's events (clerk)
+//
+// For an agency that does not connect to NATS: docflow POSTs each event of
+// the caller's agency (those of `event_types`, or every one when it is empty)
+// to `url`. Only a clerk (văn thư) may subscribe (`forbidden`, 403,
+// otherwise); the subscription is recorded in the audit trail. `url` must be
+// an absolute `https` (or `http`) URL with a host, without credentials
+// (`user:password@`) or fragment; `event_types` are CloudEvents types of the
+// AsyncAPI document (e.g. `vn.docflow.document.received.v1`); anything else
+// is refused with `invalid_argument` (400) naming the field.
+//
+// The answer carries the webhook's `secret`, **shown only this once**: keep
+// it where the receiver can read it. The gateway stores it as given, since
+// it signs every request with it; delete the webhook and create another to
+// change it.
+//
+// **Each request** is a POST whose body is the CloudEvents 1.0 JSON envelope
+// of the event (the same bytes on every attempt), with the headers
+// `Content-Type: application/cloudevents+json`, `Docflow-Event-Id: <event id>`,
+// `Docflow-Timestamp: <unix seconds of the attempt>` and
+// `Docflow-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<event id>.<body>")>`.
+// The receiver recomputes the HMAC over the timestamp, the event id and the
+// raw body joined by dots, compares it in constant time, refuses a timestamp
+// more than 5 minutes from its clock, and drops an event id it has already
+// taken: delivery is at least once.
+//
+// **Retries.** A 2xx answer within 10 seconds delivers the event. Anything
+// else (another status, a timeout, a connection failure, a redirect to
+// another host or one that would turn the POST into a GET) is retried after
+// about 10 s, 20 s, 40 s, … doubling (±20 % jitter, at most 6 h; the base is
+// configured by `DOCFLOW_GATEWAY_WEBHOOK_RETRY_BASE`); after 12 failed
+// attempts the delivery is `dead` (see `listWebhookDeliveries`) until a clerk
+// replays it. Only the first 64 KiB of an answer are read.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhooks (the `CreateWebhook` operationId).
+func (c *ClientWithResponses) CreateWebhookWithResponse(ctx context.Context, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error) {
+	rsp, err := c.CreateWebhook(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookResponse(rsp)
+}
+
+// ListWebhookDeliveriesWithResponse List the deliveries of the agency's webhooks (clerk)
+//
+// One delivery per event and webhook, newest first: `pending` (waiting for
+// its next attempt), `delivered`, or `dead` (12 attempts failed: the
+// dead-letter list), each with its attempts, the last error and the next
+// attempt. Only a clerk may list them (`forbidden`, 403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/webhooks/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *ClientWithResponses) ListWebhookDeliveriesWithResponse(ctx context.Context, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error) {
+	rsp, err := c.ListWebhookDeliveries(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookDeliveriesResponse(rsp)
+}
+
+// ReplayWebhookDeliveryWithResponse Send a delivery again (clerk)
+//
+// Puts a `dead` (or `delivered`) delivery back to be sent now, with its
+// attempts reset: the same event, signed anew. A `pending` one is already on
+// its way (`conflict`, 409). Only a clerk may replay (`forbidden`, 403); a
+// delivery of another agency is not found (404). Recorded in the audit trail.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhooks/deliveries/{id}/replay (the `ReplayWebhookDelivery` operationId).
+func (c *ClientWithResponses) ReplayWebhookDeliveryWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ReplayWebhookDeliveryResponse, error) {
+	rsp, err := c.ReplayWebhookDelivery(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplayWebhookDeliveryResponse(rsp)
+}
+
+// DeleteWebhookWithResponse Delete a webhook (clerk)
+//
+// Stops sending events to the webhook and deletes it with its deliveries,
+// pending ones included. Only a clerk may delete (`forbidden`, 403); a webhook
+// of another agency is not found (404). Recorded in the audit trail.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/webhooks/{id} (the `DeleteWebhook` operationId).
+func (c *ClientWithResponses) DeleteWebhookWithResponse(ctx context.Context, id WebhookID, reqEditors ...RequestEditorFn) (*DeleteWebhookResponse, error) {
+	rsp, err := c.DeleteWebhook(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteWebhookResponse(rsp)
 }
 
 // ParseHealthzResponse parses an HTTP response from a HealthzWithResponse call
@@ -8497,6 +9693,314 @@ func ParseResubmitTaskResponse(rsp *http.Response) (*ResubmitTaskResponse, error
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhooksResponse parses an HTTP response from a ListWebhooksWithResponse call
+func ParseListWebhooksResponse(rsp *http.Response) (*ListWebhooksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhooksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateWebhookResponse parses an HTTP response from a CreateWebhookWithResponse call
+func ParseCreateWebhookResponse(rsp *http.Response) (*CreateWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest WebhookCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookDeliveriesResponse parses an HTTP response from a ListWebhookDeliveriesWithResponse call
+func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDeliveryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReplayWebhookDeliveryResponse parses an HTTP response from a ReplayWebhookDeliveryWithResponse call
+func ParseReplayWebhookDeliveryResponse(rsp *http.Response) (*ReplayWebhookDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplayWebhookDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteWebhookResponse parses an HTTP response from a DeleteWebhookWithResponse call
+func ParseDeleteWebhookResponse(rsp *http.Response) (*DeleteWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError

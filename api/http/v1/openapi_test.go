@@ -36,7 +36,7 @@ func TestOperationIDsAreStable(t *testing.T) {
 		"getArchiveRecordContent", "getDocument", "getDocumentContent", "getDocumentSignatures", "getOrgChart", "getRegister",
 		"getRoutingRules", "healthz", "issueDocument", "issueDocuments", "listAgencies", "listDelegations", "listDocuments", "listInbox", "listNotifications",
 		"login", "readyz", "reassignTask", "recallDocument", "recordAgencyReply", "resubmitTask", "revokeDelegation",
-		"searchArchive",
+		"searchArchive", "listWebhooks", "createWebhook", "deleteWebhook", "listWebhookDeliveries", "replayWebhookDelivery",
 	}
 	var got []string
 	for _, item := range spec.Paths.Map() {

@@ -116,6 +116,21 @@ type ServerInterface interface {
 	// ResubmitTask Resubmit a document returned for revision
 	// (POST /v1/tasks/{id}/resubmission)
 	ResubmitTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	// ListWebhooks List the agency's webhooks (clerk)
+	// (GET /v1/webhooks)
+	ListWebhooks(w http.ResponseWriter, r *http.Request, params ListWebhooksParams)
+	// CreateWebhook Subscribe a URL to the agency's events (clerk)
+	// (POST /v1/webhooks)
+	CreateWebhook(w http.ResponseWriter, r *http.Request)
+	// ListWebhookDeliveries List the deliveries of the agency's webhooks (clerk)
+	// (GET /v1/webhooks/deliveries)
+	ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, params ListWebhookDeliveriesParams)
+	// ReplayWebhookDelivery Send a delivery again (clerk)
+	// (POST /v1/webhooks/deliveries/{id}/replay)
+	ReplayWebhookDelivery(w http.ResponseWriter, r *http.Request, id string)
+	// DeleteWebhook Delete a webhook (clerk)
+	// (DELETE /v1/webhooks/{id})
+	DeleteWebhook(w http.ResponseWriter, r *http.Request, id WebhookID)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -1123,6 +1138,177 @@ func (siw *ServerInterfaceWrapper) ResubmitTask(w http.ResponseWriter, r *http.R
 	handler.ServeHTTP(w, r)
 }
 
+// ListWebhooks operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhooks(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhooksParams
+
+	// ------------- Optional query parameter "page_size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_size", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page_size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page_size", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page_token" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_token", r.URL.Query(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page_token"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page_token", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListWebhooks(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateWebhook operation middleware
+func (siw *ServerInterfaceWrapper) CreateWebhook(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateWebhook(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListWebhookDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page_size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_size", r.URL.Query(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page_size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page_size", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page_token" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_token", r.URL.Query(), &params.PageToken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page_token"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page_token", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListWebhookDeliveries(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReplayWebhookDelivery operation middleware
+func (siw *ServerInterfaceWrapper) ReplayWebhookDelivery(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReplayWebhookDelivery(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteWebhook operation middleware
+func (siw *ServerInterfaceWrapper) DeleteWebhook(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WebhookID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteWebhook(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -1271,6 +1457,11 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/registers/{register}", wrapper.GetRegister)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/agencies", wrapper.ListAgencies)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/agencies/{id}", wrapper.GetAgency)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/webhooks", wrapper.ListWebhooks)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/webhooks", wrapper.CreateWebhook)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/webhooks/{id}", wrapper.DeleteWebhook)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/webhooks/deliveries", wrapper.ListWebhookDeliveries)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/webhooks/deliveries/{id}/replay", wrapper.ReplayWebhookDelivery)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/healthz", wrapper.Healthz)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/readyz", wrapper.Readyz)
 
@@ -4202,6 +4393,474 @@ func (response ResubmitTask503JSONResponse) VisitResubmitTaskResponse(w http.Res
 	return err
 }
 
+type ListWebhooksRequestObject struct {
+	Params ListWebhooksParams
+}
+
+type ListWebhooksResponseObject interface {
+	VisitListWebhooksResponse(w http.ResponseWriter) error
+}
+
+type ListWebhooks200JSONResponse WebhookList
+
+func (response ListWebhooks200JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListWebhooks400JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListWebhooks401JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListWebhooks403JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListWebhooks500JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ListWebhooks503JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookRequestObject struct {
+	Body *CreateWebhookJSONRequestBody
+}
+
+type CreateWebhookResponseObject interface {
+	VisitCreateWebhookResponse(w http.ResponseWriter) error
+}
+
+type CreateWebhook201JSONResponse WebhookCreated
+
+func (response CreateWebhook201JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateWebhook400JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateWebhook401JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateWebhook403JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateWebhook500JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response CreateWebhook503JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveriesRequestObject struct {
+	Params ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookDeliveries200JSONResponse WebhookDeliveryList
+
+func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListWebhookDeliveries400JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListWebhookDeliveries401JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListWebhookDeliveries403JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListWebhookDeliveries500JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ListWebhookDeliveries503JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDeliveryRequestObject struct {
+	ID string `json:"id"`
+}
+
+type ReplayWebhookDeliveryResponseObject interface {
+	VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error
+}
+
+type ReplayWebhookDelivery200JSONResponse WebhookDelivery
+
+func (response ReplayWebhookDelivery200JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ReplayWebhookDelivery401JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ReplayWebhookDelivery403JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ReplayWebhookDelivery404JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery409JSONResponse struct{ ConflictJSONResponse }
+
+func (response ReplayWebhookDelivery409JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ReplayWebhookDelivery500JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayWebhookDelivery503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ReplayWebhookDelivery503JSONResponse) VisitReplayWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookRequestObject struct {
+	ID WebhookID `json:"id"`
+}
+
+type DeleteWebhookResponseObject interface {
+	VisitDeleteWebhookResponse(w http.ResponseWriter) error
+}
+
+type DeleteWebhook204Response struct {
+}
+
+func (response DeleteWebhook204Response) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteWebhook401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteWebhook401JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhook403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteWebhook403JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhook404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteWebhook404JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhook500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteWebhook500JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhook503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response DeleteWebhook503JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// Healthz Liveness probe
@@ -4294,6 +4953,21 @@ type StrictServerInterface interface {
 	// ResubmitTask Resubmit a document returned for revision
 	// (POST /v1/tasks/{id}/resubmission)
 	ResubmitTask(ctx context.Context, request ResubmitTaskRequestObject) (ResubmitTaskResponseObject, error)
+	// ListWebhooks List the agency's webhooks (clerk)
+	// (GET /v1/webhooks)
+	ListWebhooks(ctx context.Context, request ListWebhooksRequestObject) (ListWebhooksResponseObject, error)
+	// CreateWebhook Subscribe a URL to the agency's events (clerk)
+	// (POST /v1/webhooks)
+	CreateWebhook(ctx context.Context, request CreateWebhookRequestObject) (CreateWebhookResponseObject, error)
+	// ListWebhookDeliveries List the deliveries of the agency's webhooks (clerk)
+	// (GET /v1/webhooks/deliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
+	// ReplayWebhookDelivery Send a delivery again (clerk)
+	// (POST /v1/webhooks/deliveries/{id}/replay)
+	ReplayWebhookDelivery(ctx context.Context, request ReplayWebhookDeliveryRequestObject) (ReplayWebhookDeliveryResponseObject, error)
+	// DeleteWebhook Delete a webhook (clerk)
+	// (DELETE /v1/webhooks/{id})
+	DeleteWebhook(ctx context.Context, request DeleteWebhookRequestObject) (DeleteWebhookResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -5180,346 +5854,519 @@ func (sh *strictHandler) ResubmitTask(w http.ResponseWriter, r *http.Request, id
 	}
 }
 
+// ListWebhooks operation middleware
+func (sh *strictHandler) ListWebhooks(w http.ResponseWriter, r *http.Request, params ListWebhooksParams) {
+	var request ListWebhooksRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhooks(ctx, request.(ListWebhooksRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhooks")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListWebhooksResponseObject); ok {
+		if err := validResponse.VisitListWebhooksResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateWebhook operation middleware
+func (sh *strictHandler) CreateWebhook(w http.ResponseWriter, r *http.Request) {
+	var request CreateWebhookRequestObject
+
+	var body CreateWebhookJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateWebhook(ctx, request.(CreateWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateWebhook")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateWebhookResponseObject); ok {
+		if err := validResponse.VisitCreateWebhookResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, params ListWebhookDeliveriesParams) {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx, request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListWebhookDeliveriesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReplayWebhookDelivery operation middleware
+func (sh *strictHandler) ReplayWebhookDelivery(w http.ResponseWriter, r *http.Request, id string) {
+	var request ReplayWebhookDeliveryRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplayWebhookDelivery(ctx, request.(ReplayWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplayWebhookDelivery")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ReplayWebhookDeliveryResponseObject); ok {
+		if err := validResponse.VisitReplayWebhookDeliveryResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteWebhook operation middleware
+func (sh *strictHandler) DeleteWebhook(w http.ResponseWriter, r *http.Request, id WebhookID) {
+	var request DeleteWebhookRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteWebhook(ctx, request.(DeleteWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteWebhook")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteWebhookResponseObject); ok {
+		if err := validResponse.VisitDeleteWebhookResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1tjxzHlS74VwK5d8Fu3+xidTdJi924HyhSsnhHIimyqYHXpe2MyoyuiumsiFJGVDfLAoFZGHsHi/ki",
-	"YzAfBosLjCDca+zsGGss9mIAEcYApqD/0fNLFueciMjIqsx6aVGi7RFgWOzKzHg5EXHivD7n8yTXk6lW",
-	"QlmTHH2eTHnFJ8KKCv96oPPZRCj78AH8VQiTV3JqpVbJUXIyFqxwz5ksWCXsrFKiYMM5y/JKcCv851kv",
-	"SRMJH025HSdpovhEJEeJLJI0qcRnM1mJIjmy1UykicnHYsKhv4lUHwo1suPkaD9N7HwK3xhbSTVKXr5M",
-	"kyd8JJ7JX4r2sZW8GgljmZpNhqJi+oxJKyaGWe2GeszsWDAjqgtRsQmfu5/ZmbgUVY89EGd8Vlp20A+j",
-	"/2wmqnk9/CkfiVMDA4hHXdB3ydFBP00m/IWczCbJ0X4f/pLK/RWmI5UVI1ElL9Pkxd5I78HPe+ZcTvc0",
-	"ToaXe1MNL1XJ0RkvjXDzPtHnQrVPPFPihT3FwVl4K4O5w1SnlbiQemYYPDtmeiItk5ad6Qofn8nKWHy2",
-	"csLYZmPGyyvzVOS6Krp2Da/ysbwQrMK3mCy+n+1xws151xAsN+dMFinjhpXSWFEwqZAKUg31i+9jQC/h",
-	"UzPVygg8W+/y4qn4bCaMhb9yraxQ+E8+nZYy5zDam39lNK6yeMEn01LQmwVtnAteyuKUVyM8Y0maFMJy",
-	"WWLjZjb8K5Hb5Kge7ss0mQhj+Ai+ngjLC245k4a5lo6Y+wh+i7+qJ/gfKnGWHCX/082aZ9ykp+bme1Wl",
-	"K5rmMrkrmii0POHlma4momC6YpydSVEW0SjYTrY4s2z3mGVubtlAwVoYJng+ZvrsTKhCqpFrhquCXY45",
-	"9nNZaTVil9KOmbS9gYKZ3NfqrJT59QgOW+Y0L7URRRKT0o6lof10yQ3jZSV4MWeFyGUhCrbDp9NKX4hd",
-	"YIv5eDYX6kIKtf+GCZu7mRmaMWzkfFZVQllmLLfiCH/qGuVA7WTR9LJdXBul7VhULB9zNRLsUivGWcVz",
-	"wXYy31226yj7vq6GsiiEuhZplban3Bg5UkJ00FYa5t4ogIO/eUrmvCxFBf24XqRiw5nFi0FpywrNYDRI",
-	"SFmxSpdw/QmDD3lZ6ksmLRDyzJMi202ZY61tUzB6IrQSTJQGSBrTIJD1ITB+xUsa+fXYBLXQIKv/kQlo",
-	"l+5BPRUVNoYbBCYFFCyFFXSucq7YEDacreQb4Qv3FJsp8WIqcujijMtyVgk8/jS4bLfHHmk7huMNQyq1",
-	"scfY/5yV3IoqxXFVYqorvMck3PBsKiojjTU9GOIjbd/XM1Vce1ee4dcx7ZSupR7iLgXrn70jfpof8r07",
-	"w/1i75a4fXvvLu/newdn+8Xh8FZ+u7gj3sw2rQRsI6WZmeVjVgmjZ1UucJ9Jy4ai1GqEIo4/vXwkVD53",
-	"+wtnk+0iaZ7weal5caL1hyAoXYtCZ7IEeUCfoqzVvIFKOZH2dDi3wiRHye2DWwfvvNPvN28hkjpKnBM2",
-	"AaeF0z2M34Pk4j9l1NabOe1dvQJjk6NZJQo3gJ2sOcnGZcRG8kKYerhI2OeKz+xYV/KX4nr7boYNCGXh",
-	"1YXLBvgDk4pkNWLq/goY47FlQ8ErmBFKad+dWI+aLdYcDf4CCs7UudKXCn4XL6YgM7CdbGEKcJSfuZHz",
-	"EZfKE+qCy5IPS3FdOoXvF3eVFzElsbIKxAV48ZgB+8Ax4GDYRKPw9AbYGSvEVKgCj9tit0QSP9q1nM2R",
-	"Z1rpHGY1LMV7yko7vxaZgsB1Oi3OGoTyhwBvMHYpynKP3mRPHrx/xPJKG7NXiTNRCZXDJQYzgZeJK77Z",
-	"kygmUwt8Cv97Cr+SGAK3JowHzqiFWwgGMBRsyiuDe60xP8fcniszm8K9IIqPRCH5yXzqSHKNO2A12ZBU",
-	"E2kMrOb/DAMdC16QRvcGyRM6c6zczzX0gkz3HnL7ZZXnnvIXgVMFC1mJ3OpqntYCI0rd0s5JVTZMFnCA",
-	"zyTsxzSZViAhWEnKiyzWzYqG8vAB0KEUI57PT2WxPDKYY92RV8LoA/bx/U8esf3+AaioE7azfwjCaMVz",
-	"KyqTsqzf7/fofz87OMh22eVYqObsGPAmYtBu/sM5k5Z0Xws6CFySl9KgyhuWP2m0nCzpcl4hbFVusZ8b",
-	"hsErMJ9PpLDw78U+PvnmV4pNx6//XzVi98evf6vGbDq+evWbtu7MLAdOoKtNaOiW2E0Yj43V+pxpsHPw",
-	"MysqlpGGNVNWlllNDU9AL2Uo0Wsbje22PUTD4IZpJdijeyfPgmaJX7IdcSGqOct6GUhvJc+d0egUJGZu",
-	"BkpaxqdTwSsDBMwKnZ+V+rInLmxvMOv3D3OaG/5b9P7tr/97hqJgePFF12sgVi+s8yn9r2OdiU5nlZ60",
-	"z5dsJgWfM9ucvTR0npaJG+3OoD/ANgU1NUkT2OrcJkdJwa1YGtIWVqJoibsMZJsPHbmQJT2dzYx4gyN9",
-	"GZtUfkE2FjxefqN9GprWuItgXQJ3WcHqointTF5/xb759dWrv1VjVnA13j3q4DFLTEVX7ONvvmAH/ZsH",
-	"/YO+f+uDW3d7d271Dg+BCXdwjv7dBA2A3iZ0eDtNptxaUcE4/9df9Pfu3tv7Xz79jzuDQS/8sfuT/9C2",
-	"D2m+H0oyFi3wYismpn2JJ9zmKGYgSaQwKaxfzCuqgth7aGQ9T09ehgHyquL494LJcXk0T7gxwBKy2C7p",
-	"LY/wtTNKkhig3TXAI4PksoGvsW1w/MsD6d48T8W0nEcWuCZRecdNusDkljdWG/sFLicFmjlX2ghhStzJ",
-	"Is1u/3JMx3TK83MO1hhuWCXOZkYUx8FYR1d5/6DX3HcH/X6/pStjuZ117Bt6xiqRCzm1DIQhtuNPyu4R",
-	"6+8zXlXyQhQp6x/4kaSsf8gqMZLGigr/vBUsHinr34a9N630qBLGpKx/p7Yw4BlSYBn/RdLfT9KkD9y4",
-	"fwj/dwv+7zb8353k09Z5iGnntQgPGVfmEgZ0TDzYcbWUWf/CJZcWrYi4H7l1i7d+19F7SSBm625DCkyc",
-	"2NnChlFcvOGNQ/Ai7CGumFS5nsC4vMHhiF2ONX5gUEIbc1WUUo3SgYIHuSYjDhxzuA/xshEcXhEpExIN",
-	"AlKxS12dY7N8bhjcbQyuH41XNh8oUonYDgra2o53ewx3vTK2muUwcjaCi8vJak7/vGFYlusJuXvwmm0e",
-	"KD84XTWZ1ip+84Gb3xNRwal4idv6IX150F/mQn6y0G7jdtqzciLa+Kr/4tTR5BRoAp8Hx83dtX4bWI9t",
-	"Z7Kwj7CJts3z7qw8fyByaSRxhUWaTtr31T3F/HXLlLaCnYup9Qvmd9MNw8bSgCCyGcMoonGsmmsYL9wT",
-	"YFXuOpwbOGHW+XhiIvq+opGuI+njmc31RCxT1rdwWgmDzrzPE16Wj8+So19sNvmn9N3LT9ut9uD4EgXz",
-	"3aTEmTJiIxmTBoRZJbLe5nJUmghvJd5sqE7v/DTtuGv84IJB2A+7bbTuCsiAjWRgzBXFdoOvr6NVY44X",
-	"7xl9sdEu44YZoex6jl5vohUsPR5FpwThyddxxYbHKeOWTbSxbL/fPybHFo3Z/axVLjYW0eKhNRmm90D7",
-	"PxfZ5wIh6uGvpwBsdbNMgap+0Jz/YyUYPWRTUdUbDZYo9TzAgP68nXzadrRfrpmnH+S6WT7rEJfonDYP",
-	"jDThrBxHR0PacJTQYQTmKyMEy/DgZkcDFfuKyBeXdvqMUm96/be//u+7KTPOEyotmTcH6lKWyP3ZWJTT",
-	"43AqibhzY8WE5XpWFvhOIUoJ9gFpU2eJlNYZIwcqks5gtugExzklaUKttkpmQL6HxsxEN5t1V1Hn4fUv",
-	"rDjAb57vBfeOWywJc/h+uB42vfUlg0RdecO4oBeQAs18MtTlm7lhrs+kF7lLtPBrWa2bbpemZi3Px+1y",
-	"0DMBTk60NsU7iStWf4Um1oIZAaFPVpSx2D/UuhQcGWk04qYAu0ajuz4DjjtcQ5rrMGDkvJ4ob4LzNo76",
-	"d2G79zHi4Gk4FIvr3aYeO9uaD1bgNQdeMlV1KgPu7jfdcoSJO9FTAWx5x6IF49IzanHDhSyQqZWzStAT",
-	"IPRug6LLI1hFMm7bqQUuS7RI8NL5iBZuqEePH72XISczIq+ETVn20b2TrP7r5PHDU/zF6mn06/Ofv3dC",
-	"v/Oh0eUMDod7HCvs0HySJh/dO0nSxDUF//Kft94N9xsBgu/rarK80nAw29fiyYP34fqjhSh67KFlk5nB",
-	"WJfKueUz8MXskWEYfUV48OHLxoYYSsUxxG354LoQqbXqjpvDR/79xXULDaU0o9ZFrIRbwpZjPOXGXOqq",
-	"44r0TxvTCp+stTjNjKi6vRn+acpEb9QDv4Gy41m2rWoWOknrkbWRIVZ1FzkWo0gqXtJJPGIZ/SAyxkeV",
-	"EIbt0IkLlkO07TRudLBbDJRWKEvJkZJqtIsSGgwgY0I5wwpYA8CTwHaUEAXsG6dqg8cfpCw7FgNFxjpq",
-	"wM4qlTHjWmBDnp9DJ9h7ReMC6xJEYJLCR79djmU+ptZwtLiBDblqFvuGjtw/M8YLfFSJCa/OcZOXgrtg",
-	"hIFC/gP8qTdQA/WYeKO3FnVZl9jOg8cf3Xv4iP3hN7d3gbzItVBUwEbbDFVujFn9EwRIWGfWcsE5YPV1",
-	"Zr+M7dQDNBYMUDDM4ygAlb5h+pImgzQVVbBF9m/vwnQHKvPWw8w0pxccmk7FkKqm2zGS08U6qRFGC2mF",
-	"jSlbyeEMm+OK6alUKMqrhlkLicn93iE+72LnzqUqMpYhzXaP3D8c8dDSKSxQjHq8YQYKXuAWg54opowe",
-	"8ZKdizl2Qd8+efD+MdOqdBZgbSScCbDe6LJAGz4qDrICN5ux0s4sOh7PNIYGzZB8f3HSAyH15PnHvRRj",
-	"2qD9eO+TKGuY1TQy3FO4naFXfyCW9nrY4GHLw/lxW/7Y7eyYWrDcxkVggGbr3EqwVkMyzDYVDnfIUeeA",
-	"keI/YARJGuxfaUL7j4yOuNHwqV9SehU3S5JiDE3rnbRWpecNU+5KT0n95sv0j95O16H6r2TRXeKZCyk9",
-	"XSmmNUxL2wtq17FEanU6FGNenp3qsw7PvZPfmK3DQd1s4CyltQe3jhVdOnfOo2VmU1FdSINxtMjOi5lT",
-	"7YXJOSjWoND3VoihK6xZ6KMA0rnhbWPWCrRL46VqX2lwkdpWy7MLcSNxc2kGlP3h98Bma+q/GbY36V3w",
-	"mzVGnLG1IVm0/gzcu6nXrRHO08Rz4taXa0deyyMXUdWxDYm0pnE1w5UNEvnHWXiOK9O6gSpxoc9Xk1/N",
-	"Shd4R0kMnW10LEe941sfh6iDTZarLQAg0DasZaNPtx98R43d09h+q/f1Gn/6Rppv3dpaBY7aWz2k7rsn",
-	"PnGLJkj6HAxRO8ReMQVpF0VOXrMn5LgYywFvOfFBGsYv+fzYbS/65LKS1grV3GzQ+NWr/5uzq1e/mbPP",
-	"ZvOrV/+b2j2i2FfnvJETQVanXE9FyhQYX1gYHzubVeCFjNXH8BB1xo9bb+btTn84yyvsifgOk5blwJzN",
-	"sbMSwc8NL/E2+nqTJWzs6Y9u9NutF/oKhvG04frHFaSo4FYusjOSV1//t3lz/VKU2CKDIdDW63v92zd/",
-	"9vzjvU+e3H/C1Oj1P85Zf//m/gHEwtzJXAKdF2MNm/BCOHlTWhcAZ5eFlnQdP+nWQ9EBznNrQuyIJ/kG",
-	"wRUrYqGEKlImXuTlzMgLsakksnC+I6bVzatajz9GhLXqvZlX0zLG64VEZejCZWbUERcQRcdZXorq/Jhl",
-	"emZH2n+JIjqGpsB5D+EN/hD6XpI08Z+1i8jSTCGmKLLot7l2cjmV4doq3DfHTLzguS3nGBeoz1g2U9KS",
-	"7ZxGlC0HmtZxOJsGm75hb0A9Ge8OMPCH1W/RC/rUj6l2gQIpW/QLBr8vhCTt6Gq0B4G0lp7KYne9ALnC",
-	"RO/3RKdG0HTytLA3N5sWnv0ecuXGhopVo2Cyxv19w5DV2sU0X1IgqzUs19M5M5YDy/c2ImlQjN/Ywr24",
-	"819ubr5PGnNsJaF7+dpxaK1BZ4EtxCRrlRgxmIuXp3QLdPTm7UX0EtsxV69+DbFvX/8rXCKgbUs1w/Ti",
-	"Ou8I+NNc8OqY9UmyUMzzl8aIAreVyt65lbSF2fgxQnPtI4QnzLYMtc6L6rU2nS+b0FdthUWL+5LG06X1",
-	"xo7Fenm20XujdtsogDYESEpSTCs2m0KG10IEMnAwfKN1IxTxTbT6OPgX4Ssy96y5ut0e1WdnMpe8xKuc",
-	"vixa90U9cLdzwrJ2BaY7M0kHG6GEGzwbYz4l54030QZ+AjKxsWSK3Jg3fED9vqds1Rodu9a7LYvW+ZDj",
-	"+VSr1Z8D37tUKLcxbrZZ/zcWbI4j7WIcxsxCDHLIjNhuoO2kWZEOsdhnMzHhu/QMKsIGygXb+RgdYA8e",
-	"PvogZfcfP/rZ6Sf3HqUMojWaIeP1e+3KfPfteBLLJ4btqG+/lEyNr77+rdp1Vv6lU9W8MkVVX5oYedR9",
-	"c649jptdo24YQYRpOy9kEexc3CX8CDIkN1isNP61wgeVD8WZrtoZhxnzg9t31o392Qf34C14vxN1BJ54",
-	"ThfdwJC4JRWlsG54320mCnp61pJggH5oHd5sMuGQZigVuB2q17/Nx2x+9fW/znbbCYPBI2vZz1K4CUkH",
-	"KTt//Xs2llev/ma2+13P3WxarL5iuXIsHp1/XSx+89t2Vm2kezyvQlaEiyM/PdNV2xj1ZFEMkKTIksru",
-	"L0oDN6OJIgSZjN5N0R3IQ7wKml3wBOOJD36H48W0nqaIyH3ku/H6DHgXQXM0GR0nH7ePaqtXKykWymAO",
-	"HZ0qXLl4gEzpjgu6zdAXIuiRrda7tyb/sni2JK8uCIfh7ISD7U5sc4ViPtOQ4Bp7rZYqVgnub8SSGLUF",
-	"MULXz7ORdpNUGz7Elb9urs06cuAUlvWZJU3jGqL/8hsrrPqtD94Ac13DoP7YeAxG2UvFHnTrgW3nc8Wx",
-	"DIeseajWnc2ITKu20EdR+M3iJLl1TjbyGFfM8LlhfKhnNrKS9VpyUL6rnrdSA7tH+pc/av76Zzs/G0uW",
-	"j19/vbtgC203915PB7uGrrBDFl07fv2lGrELyEceXn39FWjzP//5z3++99FHew8eNGVVsPvu9Q/3MD/r",
-	"7WoP0wpaKTz/qo3cJ6+/zBlYur+q00mcpOqXZEECf/fq1T+wR1ev/kGyi6tX/20Tg3VD/9jUNLmh6oBH",
-	"1aJVejZhse58jl4LAmLo0C9OHp+ePMXf1mgacWbqQTMzFTJR4f9OP23PRn1jOgmoIJj/UAqOmQ7iuJYC",
-	"l/SM+GBvdKM2lIw6EDc+duFm/S5ic0ThGfxqQ0rodPz6n1gBnpa/sez86ut/ZWN99fWX+Zjlr/8/NWIW",
-	"9qr65lcTBierhTuscWlcWz6PDtCyqO69P/sHNz/+5ou95+8+epA15xk9aQ761kGr40V2EBZ3AKwtvMJ2",
-	"vvn1t18qOIN/ywzQCY7v1ddf6c6do9iSMbstyzPSdS8VvticjtVqtDfW0+Zc7tx6Azf2wqW6hZi76nas",
-	"d/YGHpgWK4CDymtR89+EC+baXgz6cLUVld4hedUHAG+u023gJgl78g34S+IprVrPruyiv8QlWrBsHLHM",
-	"2U0zttNyKkBdEQVxUjr5othNByqrDRL04RJn9d/i9iAmDNujaenPpDr1sbjZQO3E2dM8aK3wIr0liiz1",
-	"cYbY85lUvITnpGJmMDRvrPGPa9+yt56EhGP36i42iqFY9VeQ9WTHRcUvFUG9hFhEZ/4JYb89dq+mKSZB",
-	"L0CmSTNQMFUfV5rVViaKhK0zsySdpwxfjaZIX0hrKHg2QtQjSMooCILWE3VSv0ZJmkSUTlIfClmEWEj8",
-	"J40BHjsS4mOiCzXhZ5CkiRthu2/X70W67Lqudj+8aNNwE3LsfQQoGXhamMlb8TTRuXDB1vxc1OA24Q7Y",
-	"P/hhvVChY7j4006Vdnunwfdjy/zBDJitRqLrmXtWMdxPRGU6lLgLeuSCF2ohCpG+Ml3JERzubNHESzu+",
-	"5mqUzelfr6PS3SkGYSQEfIcYGuCuqMhlC/xvoDwnJylO8NJH/VA3I658mFZoLYoHabIbP6qYfVC/rZwh",
-	"wI8u75GhLhAwjMKnMPaCeZjjNgW8EBvBod2HF182ACV5UUhSIJ802lztJU3eR2Rgsqvu6IoQvzwgldll",
-	"E7ATI9tqQQ62YzHpJS3bKKDBtRonLtHygs0ESGKrWaGdjULaNETY0a1JO2G9WIEErLtv2+E1/Vr2tiHd",
-	"ccLzsVQCgV2OXZBeJRR3sMyVmBlIq7qPcc43DJtIg2zzCK/EBXjmlAVEupTF+H0pWwTPTNkCXB9c/Ytg",
-	"kSmLMHRd4wEZN2UNpGL3mIBN04GqkYlTlsUC9ak/yD5EMnIUQQqNKNhHV1//80nKTq5effGQ/sDUipPn",
-	"P7969V9O3C8OCteBEJIBtQohTqJgohS5rbSScAPPvZSDx/HUkQ6EJs9Tc2BlwmCY1EjamBeQqzpghF2I",
-	"Sp7Nj5jlkynB6wwrhFODQc6UrWbGgtQHLbv9EeGTulylHntGmd8Ob9f4WxFSQoaY04T4vkesAViJQp+D",
-	"5W1ykhYY8hozsd4LLvetARa7CEy5RCeMmVvEQg1bw/UU4UY3Ebpj+F6/Kxa0rLApqKcITdTPtpUdLoC5",
-	"LNm4u9VdeILLQee9jmREabwIIRLVCJEObbtTLk7ZW5N3ByOJPmjjF43ghaW58NzqDQM73JwQiYgDA4m8",
-	"RN4mSrgDTg83VkxNUxGPcb1bZt6pGMra4be5Mmi6BF1QodHUEzNnKhzBi84B+5u9OGLffHH16u/UiL3+",
-	"fVu/9EMbSe+Xela8d4GWM3jLk1ZcoJztcjBVzwMdBouYDwjtXewvWGqit+F89HzKyMX+enQr619J3T6o",
-	"ada2kx4Cas8zXdnWEHUCWsqY4FUphbEBmsrl/TUi11OW7dWflNyGoBxUFp3idcpt5iN2oqREeo9le433",
-	"lLisG2GZs7tkgHdlLMM/rR9K9sHje6cnj+8D4zv54DkYV//ig3uP4E/3X4uxn/Qs23V/D+cD5Ue9oN+5",
-	"X5M02Yv+HQ0QnjT/dCNsZUHfERJhLQYC25EKMlWHZZdsmTILrsRhqXOEqiFQ6Cmr5GiMphTwJbL93TY0",
-	"hZdtmyfCtNg6hNQ5P7hdawml4PaQyeVUM6yJ4Ii/Of9YqcPCiJxf3tktUDFcCGC9UQcCpmSF2N9Uu1ph",
-	"+d3S3Ntq2oWQ/7UcohnkGtQzN7Z4Xdr4xYdgYBKmJeO9Vh2DxnKefLpuNCtilB9pK88c3HMXpMR2iHHd",
-	"6Xmwy9xLaQiPGBMc7haxnuu2fNEZAhpmyqSDp5BF4yZhQzGWCu7n3ZUhbqvUtJiifyFVsVIruoeSMqKI",
-	"h7wNvFTTZYTkttyQbs9MdJBiJ826xMrNPd9R5mRjs9cWfGTWqzSyJVItX4+e+UCuhhKXuI8w13oiVUE/",
-	"h+tSGqbQ0JWFVFJ4Dp8MlDQh23THBfagPS4kt3IVQqKiJFUQ2qjSyaVLKgUUZsoPj8cWKsiAOqiIY+nK",
-	"mYpds8H5cExJ+kAz+NqDV4WfvOs2fOCQU45ZFqy49cxIsEe9HHToxQ+93Xkhe9wE+4anJTz1dMOfo3fC",
-	"0JI0CUNovYDjNX0TwT9xe3/yALuPq9F9UF9WpTNs6kvySVWbk/JxNXriPmqjJOhEWzX2XEm7HpzHe/Go",
-	"+XjcHRR6EuUKNolUZy+vULrgJYdE0siB2zThuc5Q6wQo9DmpJmh4rp+ALgH8YvPQ3xWZsmlSM6P24YS+",
-	"42R6E7LpMYDRR5PW4mj7PSBt2ZW3LO2G1wM1knoVuyVLuXPln7teFo7GcAjoMLw7uwO6Aqsxr4Kv0ol3",
-	"aKqmiAIM45GWfB7G64wnH2QIZbJ/cBMEu72TD7L2DAqHZbuC/gSQjO6eOgvTu9Q33X0d5os0mfKqEynZ",
-	"WU8kFRao3SkbLvwKoPlxF/7uU8EL6WXUa1qg34O4+qg4TG1xzvR5xnQVGegcGorSls2w8Eur9fmpu7M6",
-	"FcBOwBGf1Yj3OHnPCUbaHDewR7YCHLF6MwNRDJK20PL+2liXhdWzumO9wOzaSZd18OqxVTjc/9emzMv2",
-	"AX6nwI0fKIn2DcZJtEbZbEOp1bERvCEFRoEsRyybEiZq5mLYF1Z4oGqzPRb1QgRUdL1pxlszZ6U1bCr0",
-	"tBRszC8Iu0h59CUErQaR+bOZQA/eWVRF0bXgNpGe2aF+4VofKLQ277lXxAs6l2mMyyrAuW1jMFly2qCI",
-	"v8MdKt9AhektlYA76vKH7EbQsD69GaYkDaI5pLFzg2CbhvNaqMQc2obI7YiepEkYe5ImRJNNkWOpfmx7",
-	"cQ+X/JNzy0s9YgLs1h7ogtyl3QHAq7JpQ+5sSCxqTRuNk2ZxJGuSPl1boDO5FIPNbQCbBEtECvBCwMGG",
-	"hqR8HX7kQi8IOLdDoJIOSTKCkGzgRu6mxDojRDYgRjOTjH6r07V8oI4d14uMrXRIGJtjCC8sB6JVgAa7",
-	"QnDZsHjxdZMEe+3RtZZL1VW55zn8XBsw4TICQ2sN34aCOyFRgagMfmaxEEyw+Q6shIWdodXppNWjDDMi",
-	"lr2HhmB4i00rbUVuvXZS98t2svuPP3ry4cN7j+6/t1g5p37yZqJavCG9I7TFQdLJiQiueKm8YcQbuTcn",
-	"FPa3taPMCJaLymn+nlLtRrCNonQiUm8brPNmjGxtMnbTbtad8LUU5bOYvLWwGRdOSliDePGbXLpDYtRV",
-	"cf3KSo59bROTDlfbn7qJ56nzWrzvtlZU9z7JzUWyqARlubnI2M7zk/f33qH7gOP+3CMXCVwqWGsrg6gQ",
-	"tnPvFitBiMv5VOzGQDXU9rQ465AbaFSPWgFtIyydRn6OPluOhDXoJ/l79s2vv/mVGqG3pE6QCbGIAxWh",
-	"7OizZXF9XTNyF6NdoBrAbJqRNEh/7s2mKwdmx0Kz4vX/kJTqItlnLvVgeZi9gXqG8mHcSB3OwodYn5xX",
-	"IkQLOzlVVuSnFxSiogq8iAcK7K/IcbQRRyyQdY+kUFeMz9Mi/IoOKGh20kAaH6hcl7OJcqXLqbC7El7S",
-	"cG8qbQVVNQpIqJUv7ejgGCd8jpi8RUNOd0FNynWsK5aXgldO+LB4lKvz3cWolmU4pDShhZlNkzRZmHL0",
-	"nv+lfXtSylo73PUKpd3BPbpw906FdKnDbgRtBCKmq4LEMSYtRTjQEJvKUg21vQl2dqs2p0uxIpXPXYng",
-	"gij0kctEztgObmY7/vZ3u+G4mnoXA8iVQxOBmCqIxXj9T4pdyNf/pHZpF1KodsZ2ytdfqTGeiC/1rvNx",
-	"kA0RtSpk4qfYGr3+7e9mzFZXr/6f3YEyAm4RdwQoQsrHVbnrpbl9cPSwJ9zgEioSJeqc49BV+z7RM5Ce",
-	"7mtVyHZzIBIuAgRD9HNUSUP24awUsKATgt7iyuf7ltJY+lWYkDO/SlXaHP6ukRS3+WdeWN78ixibvcsq",
-	"t3lrS5s1WBROvR1k88ai/KAtcP5bzgtugYeU/dh+hsPhqI2zJFM6ZMeRsMb77Kx2IQnIX52c2GJdcpsk",
-	"6BewjVzOpQ+ZX8T7dRXUfOW0hY26VGuuIWBDtL404S6IS9O1QzWtAF3tRuNrjvHTbnI/nZVtVWqul5Db",
-	"4XchzWNzgDo3tGfuu5efbpFYixF2Hfb8kpP3HQWw42AVRmePVq4yYjVDZw+EBZWl2BwtzQ/aimnbIYHt",
-	"tWETNRNsVS6wJT/RNSvbEmgi6/O11Wr4c7nValR+DNuQELdkCwkvuhIYkDPQw0izjQ4zCAXrlQHfvh/2",
-	"Cto+q7f0Mry5ZzHQCuiP9C7urjTkR6E4Ii7xV0PlHIoYoILj53i3LQvELXdXN1buB/qy6coknH1n0oRe",
-	"wIL1UQ8NWR/2yLD+cS9rckZp3XdS4fBBSsbAt97KIpMbsMigxVdszE07Dzzr8pGiT9IzdyAWYbHifHAi",
-	"MKM346aL2PDyOKJqB57MO3VMc+OSSp3/q4miHmoW3KSCBUjs7Vx612H/yK6W2f/q5fNlZqOwr8Uiq+3L",
-	"2EHzdkNbZqQaUSQ+L8vM11Cvw3rgzBhMulRzl+NAwaw+gRCeqVN9djrJ2E7myZaF56ahZ1N3SQpsEf5f",
-	"zYG0+HmryNq5U+r1WeIOvmOmhChI6fQjbKeY1dtyzxPINVgfvRFvHGdbsnqbneP6WZ5jOAG40Z1XCfVT",
-	"8Dnjj7SScWyFtD7y3N27uMF2lxndSgj67mCGpVk4u2nL8J99cG/v4PYdVsiRMKhzQuHCai/ncITFi6YN",
-	"9+7ZO3eK/jv777xzK/9pcef2XX5wJjjv57dv86K/f5sfDs9une0PD4b94TsHB3mxf7u4k+/fHvbP+n3e",
-	"fydZqpDO984+/fzOrZetOBTPhGkvjCteTGUl1iSSo3GLGaunhg0FOjLzXEy38tB0WOqeCVWgpe4e3US/",
-	"xKiOI/au4JWo2GDW7x/m+C3+U2Q9dlIJbh1yE4+qbLVmf6xFH4B3ll3m5ygrRcRxrbVt7GdeRL9fG6jb",
-	"5aeOQguYnONhQTejJnxC3p/NvzGiAg17+aIXLzho+RNerkmTXWbnZ1KNREX2KmdZf/De09hUn7LxuvY7",
-	"kaIWlqU2gDtihjk1CBITNIx+5cI9qfSwFK2GpqKdV0fxuy10hgS01vIDVL6UTTCxuqHeYW5c8LhTVhdE",
-	"d/JKocnUJ7fFNw+2hqhS+NL6sG+XExkGuDoYN5DnKdaZ6pSf6yDqkN0aTYtUJHClsacUuAOjMGhEdTmW",
-	"wVbJiyIUe1lg37RCLULF+xKd6B7Uim7z0tWwuxxrwP+B/eBB+jD3CWq5gFUkZbaaKUyYS5lQeTUHphbw",
-	"gDa6P5d2UStM58WqCsch9RkogWYHqfJKwF7gJSMYsPZ7vs4EPJOibKvlEIbH6I0QDsnZBS9n69rdXAsL",
-	"HX0iqkLmrXCl3je3gZsNT8C6vH4TsBcX9500DFtAkipNcJcLW0RaI8qzkMjcXs2UNnibVAZ5gJKq+9eZ",
-	"qyY7xphCeXYmKmfHyRZXKSPdiNOS3DC0Ej6cjTe9qi2kcUPaAj9vUWV1SaPBXei3Z8uOqvtLGvsirQ9l",
-	"c0greYnfHMustr4yTl2irD3FyRx93rIs+ZhL1VYA0o6337Hxxd1m9aSE4baBLAoO7s02EuQll5DC6+fU",
-	"7mqn3Qskkhp8BjcMu/lRyi70DMOKQNh1GrjTfYFxbiiFbWGAwVov7oJrUhhckacVuDgadN7gRC+S1QVV",
-	"NppZ1Cctp8iOpUtWB5lhg56noqIwmva9BKgD66UPfCtuy2MutK724mSxQPhpNGV/iSsqE95oVhpX9Ryj",
-	"prF0easqSY02LpflyfvHp0IVG9ILr81T7xJrIxg89w1vcC6iTbP09cIIG70vT3GRkm20R8bVumtwjl42",
-	"WzRdg9p2ysuRrqQdT1q/dy85n1A7cWoG6pii2YBACw23ttI2Ve8Qqo0R7rM4mgSYgbF8Mm3fROJCdGRH",
-	"PrlXvPeM4QusEBZxlFARz5QviO47fnfv3SRN3t07wf//0P/nHkrjSrT2HAt1b1LU0l3ZixuUe7s2xzR6",
-	"VuViDYSup9ZIa4rwxPGsPOWbZ27WgVXXufScufk0voe59WVBo7HjHsUSUsb/kwy+rWtsZkM4yk65re0f",
-	"7508e9i7D/urB1wULrf2BJSJOK1J68dQ7+hwr9ZCSLunuP5kWfQAWeJ0xS2fJnKCOu6bOPk0lM3V9jBw",
-	"WB1xPuto0/DrrnyQtNcJNzTARVK0zjtdIGrLNHzHrbenf/l0C1ptcVg7p+weIf/Ypu8O8Eq6iRqnwDPc",
-	"NAjhiz02d318aUVymSMw/LdTcG4ww3UnPGLHbStyws15V5nfdYHdIRV2e+AA98W6WnehF1l30hWM3p2W",
-	"vlx0VxpWzETTvwZ5vkXG4MLykEBjXsPkvdmNukXItvahOlodI/wK1hrAYoc/e++E3bzYv+lfNjc/l8XL",
-	"m7lWFqt1bxPVTWQujn1voZMnj59RL/CG68ETMrtWZZqVRbvw42bBroUiGbIuRPeda9S0fnu9QsmXelYW",
-	"jOd2oVSy378yrpyMuQqQAMOXKyi3j4lyPltsj7aaiazuLnjgYPNOuTGNcOr4VtsInBD4w4aVVbYGItgE",
-	"ZAH69+AKP2Q5ErQ7aVVnGWNFfKFoOTFNMe2oO7JNwdT10eK1cdzdPTVccgT81cTN6ahL4PdQ1z3QhcxA",
-	"oE5ZzYeaVHOZR1ZQuK41waGKcYUQZeniehfKv9lZpWq8VIdSmyISgw/CNEzagdppZULuHXSAQQ5XF1g6",
-	"eISRPBnjBEMbkGsN9uzRYVOPX5sFjFt6JuA9l0LnEWwd1J67ZjPGWa7hCuVAcB/NWaPPYWO4h6SSwMkz",
-	"GhHSJYoWoO9obK2w1TvhEqMWHEIFuLHVQDnuGd6OMtdcZgf1cMOgHzZ1ASV0uWGUAuC2/2qghhJCqXeP",
-	"mNI1S4ltruFeOnaAndly+ll9oAgKFKNCaYFDFZ3FW2bhLnNN73A1p8+ZPhuo6NKYQOHmmM+GjhBZCBEv",
-	"XFXfAElTB15HMQpgf/PgWwsQGnQAvEWjPm8BTphQ9WqRyz2EdfFerVblBU7d1okXgQ2ZEEVOXIibczIl",
-	"buzjgP7/5BMxoitqmXkBsbJ6H0bw3JjwChu4wMq1BK4Smz7gUzQG4kut6/e86kin9LhoTMHJKj1qmgNZ",
-	"W8BUY+jjCI888hqTk4kopPMR+VHRh0mawKdJmkQNJWnivm0frOlKz6JjuydVhMJ6rSKsO5PXX4XKDwVX",
-	"491mxteNRuXlYDTo9/s9+t/PDg5ao/hnZXmqeJeBnXQFzcxYXy7gKRF7KSTPK2llvgC2+GgEhSn+d8VO",
-	"xlBx4RMIJz4Zf/u7tjFULn5/dcwNhSrG+JRr1JsGx4eoKWnHC/iFXNnxbO2RCX3G5HLDDklny+cHHdv5",
-	"DPTQZzAL5w3AMA2I3aj/8olOiZ7yz2YiSVumhqe0vtqH84izQ0zizVKPJKkNSDOUSbH1en5ja6fJy5do",
-	"1j1rAVZwYI6oE7Ipn4qqFMZEl46uzvEFOO8jEHoIFBFJIIXpsZOxNOzek4eYAm9EdUFDdVINfjviVlzy",
-	"+RFdJTVGXS1eQIqh79OkoagrJNW71IoAdc1LF1gckopQ+E9D5q9LhTCM8izivAq4ukByulQArh3i1p1n",
-	"2fQGaqDua3VBeYGAT7zHqGa0k0a0goR6MbUsI+KDmCN4ace/dHlKcE3Nf5lhEBrQlBaE1jIdKMb00HIJ",
-	"3ZLbs21FsSVUprcK+oHR/udnjx8BirYUBo4GM4qfi1MMrzqroat77ASuFWnYcyVzXQj26P37+P2JNypR",
-	"8MHT9++zw8PDuywo6saVUoCFrjAimISySYQefnZmhEXZgnnuwXay/9j/6VG/n+1iP3BRUxdhf8NcPx/Q",
-	"bTVIjtgver3epykbLN5b8GyQ9Hq9QfIy6zG8PVHyY+7EDHl+vnSfWs1Gwi4VrVPuVqUvJ4IrE65XaBFe",
-	"cxI22l977ATepKHT2aXVGuvK7pVUILTQqFAPZ7IsiDZzPavAj96rd1QT3DxFWG8EYZDWuKokKeqd1uGi",
-	"w3CAQLBeEQ2AQi5CZeFXh3YOv37e6/VeArUy+Dqj406RJdBsDOCNvP9SWsybO2aZazujEIBllHGaPp8b",
-	"D0wODRYaJQLsP6M957cG4Tn4QAuvalcCKcrVHCpp3H7xIlAGxxfWpT6HhUT5OegQDYEaVqzUxh5hftWc",
-	"SYuorxXJoqXMhTJ4odDFkkCuTyWF5a7iMkE6Be74wcnJE+BxSRQon+z3+r0+vA2yDZ/K5Cg57PV7hxR1",
-	"OEbWf9MxB/h3e0SnQz466PfBTla6e6zSuTAGSF7NlIKMKvbQsnws8nNDWoTH/wHuH4jysACW77pME09C",
-	"HMpBv++K1lmXFsin09JFJd38KwdkE27KGjUz0SjW0rW87tIOIJx457TkidQz43Baeo1LMzn6xacRkHKA",
-	"9ITPhoTJPTJwP9Mck0/h45vEcjtJfJ+oRsEvNeHYzqN7J89SdiImU12BWEm3uMdASIHn8SE3YpeuDd5Y",
-	"KqEYL0vHwXg+hqOUstv9QyoJcCmNgLuRjq47AfDeQEVDIHWtFbaJ4ExovzbX1033uy6v4tYtbppYR4Mt",
-	"F7uGs2pZbXg4R2YCVwWrCETJ9KD52/3DNzLYQoI0kE/Z/sFP4TT29o9+enB4eMRyrRTlTjGPEPNmZnUv",
-	"3kEuFims/+rNHNpdvZtBFHDCVeeWptszKO5SBEw9Si7T1RxF99g6TFW5pcrLmUP608BcKXsiehGunKEQ",
-	"yilxGPs/x8ICc5aR7wSNNyil1KbZ+UBBxR42EdUIg+9ryKCUZWaWw7HXYMjOdnss+ywLSaMLhYUBAUlI",
-	"+A6uGcQDvXRyHb4KRyllcqQ0SO4MRRtg/ZGaUmsoA7UzSIZwHUt2MRsk7AxLHg4WazQOEqjgpOZL2hvm",
-	"EKOjoEHdtnNZSmPv+ZVD6Dk+EVZUBrPAllKZ6imnrXNEuwO8+9lMYFq0u6o+S+KNvKay5Mu0fa/Xg7v5",
-	"hI/EMwhx2/BdlH8wU+0a/GezE4hUnMMmbz+CKJSBmdgrIXC4b/X7Xe2Ggd58lxcezQ0/2V//yXPl8r9+",
-	"SUzk9ib9PHQFH6jUTc3x1nYVika8fNm8CI3tPusRK/HvLDMTNAF2cpSnKIWbRk3vBv/YkYpFx3LXwaLB",
-	"H8GIDYgJGbdZjwUvYdQCQg4QTwmYTNzCV3h+o54vuRmoVkZCOMOOl7BSqnOSxAlLoTbMuoaQXQ0U2He5",
-	"zVJmdJzlzouiEsajAMN8dVmQDGysLEsn8xNRMB9voJzFhTUOcHM16horEK4SsC1v9W8dwwDwqVYCDK+8",
-	"9r7NhaXhMjdawpZogBTzeu6pp9lAOQHdy+AyH4MITdGyzguIPTTXs7mctXRzq99vY24jQbxtvo6zRdhn",
-	"MYcDrFaQubKGeSpDkJaPv/mCHfRvHvQP+sTyd7IPbt3t3bnVOzxchHVatG4hh8SA1sAgZZHExhxw6XVw",
-	"zMPba1Ei26YHO5awLXR5IRa3OdZfqQse7x57QzizGr6sLWpdHJ7cTmHAq+siv/wBOHGXMB+fMr9tf1Be",
-	"fKt/a/1Hj7R9Hwv3vC3m/dRtFK6WT8Zq1k1Wq5vOstXJvJ95QJHI1FVE9rCmr9yzsFgG89IHeYOcm3Rj",
-	"KYvtDJLPZsDBCqnGXsoaqMFiAeNBsnscuBn0T0qZB78ziCYiirRRXaXHHqvSv2QGKtj3QDRbtvG1cS96",
-	"6x69sI6D/SXSwmpWan3ufHosIsvWgtntPxvBLEI3WymYLcOZ/aBMYYPT+n6o+/W2uMKzpZ0b8wL3Sxcr",
-	"2FyYawKbukyzBR7RxSJapQD6lHbC8lFas0/ps4cPfoht2nVr0Zx7P+D++tO4pn4mUEZsIpJuuydvRgvY",
-	"flfZSvCJWcSXHINvgnAanBkOAEDB6mlC0rj4bMZLZ+unPm8YllHuanbsKhouZIw6yX5OYfp7OZ/CzJnV",
-	"uuwSc+MNft/N5ofa59PirLnN16Ojte7xiLIOtvPH3d7c7Q+8EzDaiFEd2+5NH9x0DjGhZY+/98Jj4fPa",
-	"Pw3S05QbA6KWc6DEvkEyFuM/67xMNLQNVFbn2GfHOFgmlUPPpmrkoOeB1kdVYkOfuqq7dAreQN3q79e+",
-	"OtR2l2qm4mCDGmv43MXwunvCXmrUW7G3VlMY0oe0MGHsu7qYb2fv9aNOjpJCTHRcdDL48Dc26N6vhAOk",
-	"dibdpnL48nu8iTykRMsxfUZ7Tqo/W+tVhx38mdu/xJrbD0h8AmexaTwqI9N5xTxYLjWzINmkzEeTl3OP",
-	"AKpNSMSPQFbohzqeGG21oV4NoiZOtA9UXbYHR0NZp3Y89kCkS5VypGmU5GnTPSJ4olYVZL9DBdlgCGhR",
-	"kyasU9cQahp9D4OIKY6jqYneNhaeW3khTlcZUrpSVL5PubTeDV0q1EKlpB/1pg5TeNE4V55VVISelHxK",
-	"kGIdofUOzhKLHMWAYowzimfede5aCK0NJZWldQE78P8ZlsiWJcvIFbbMT+AToycLGRIG7uj6oFDVjYFy",
-	"sxGGnc0qsMn22AP3mUFkxRAuBAZl4EuIBhJCV0Plj5pxEfaQN1u4/qK6duAD04pRagYYfhJmA23arnSq",
-	"NlHv4O9yu8NUkqPkoH9wZ29/f+/g8KTfP8L/UYxQjLd2lEzHGurAqPHeBVd707HG7CBfeyd5NBpfvfo/",
-	"2HT8+v+aNgpmNcopH2D+KJZACP0e9hf73VikqOkQTt0mgsX+98BK1rMRDCNBhUQUf+QcZWvd4Vb/7voP",
-	"7vt67W+LZz1C+SY++S6Cqr62l3nYssQTrD4F1uRoQ1vBmMP6E6yoB6FDxoJ3yBkyQTJJEagcTUCYX91r",
-	"iTOBB40Tv9bzE2+6onc9/8xKh8wPcz13m46QVtE0ez8eju/uHgGiNrbtyvPgb8ZO+T/On9tWA5DKoRVz",
-	"O4P438wXqy0x5OaSXLZ1AgSl0QQ4bAk5B1Kd+iyojL6A0GjCBMQHEEaKZfykFRPvt+3Mn+uKNQkiwkaa",
-	"RU0QZALSx5h2ivM+7W3Ds+Oa9+mNf5r+DT+L9R6OCC7430XsSR1UccPEkfoTbSwIF0LZcu4rSpDfLjrE",
-	"4YMVovnzKZjj4PoCqyUaB+AAeGx+so/FqGYYDSuwPAcVLBgKyEm8FGW5B6qeKEJL3oEHtY1KOZGWyjkY",
-	"qytR1OUo6l6dyXmgCHMGr1A7FooJIK7x1RK9MQyChA3befD4o3sPH7E//ObWv/313/3hN7d3UzaEkJgw",
-	"hwD9nh1BqsEei2rI7JDOS6ECEXM5pv8Y5FK7R3EAC9Ad3DgQIo3qgSiNuByLStCAA4IiRrwv1HOjyv2+",
-	"qMtC9jhmGTL8ZS54lfp5ww+hnZDGAbSUhk0rYQRW4rY6KFPA2aCpthxRWlOaRVT50dUihNdTZgTY/HXl",
-	"Rg0NYBB9VClniXIhfQRHRuOgvIV5REVIkXVJCsgP/cVQhwVZzbJQvMFkbEd9+6Vkanz19W/VbkRipQNR",
-	"oDUaaY85MF/U4EyMS470sk308mNCL7cx3jU01kxpsmm4c+qkzx3qEAOW0UA14koaksKAfC5+mdUJrI6K",
-	"AxUClKVh2WRWWjnllb0Jx2cPdmzmLMWXGusEmyMWNnMGQ8F0E3LYDNROSFlZ5MAYzMRRl4WjKF7YXdJh",
-	"szOJKNQw7dpZAQWGVBF1RQyFGe0Cmgj6M/AGUnDOZo3QMo9faAbKVlyZM1FVGFA9UPfC2zNkOrBFLnAd",
-	"KXtgKMZSFZiu61iEdgERSjP8zi3xQD2FhmCnDedoS8f6RQ5hpBpRSUy2c6vfB2phfjVsCCy5jB4AXs9i",
-	"oDAnInU1hqSqMygAbBvzVBDxCxo8OIDfJrwkTndKda7w54HKAMvT/bIPXAjJfGq1Pi15NcIG9g93V6j5",
-	"jsOsVPJbtkuC8EO5Lhx+v0dHc1+duMzYBYfXQgWW7pdhK6W4fW7iTqKLalMfQDQvrJj0xjT2yLKxWGJz",
-	"/6AuRAeMFKJ0D+4QcEjSP3tH/DQ/5Ht3hvvF3i1x+/beXd7P9w7O9ovD4a38dnFH1OC8bwQOm7BFb71z",
-	"sH9Yg1YknpFvEyUfBD4nJ3RZIaIL250lqnrkezxugBxg9LmxvHKw2WPi3TCYDyPEsuV+nj/9MK4LHdds",
-	"reez5Dr947aF7G/wxRM+Bw52ovWHcLLpu9ubDM/MplMNdP5IFJLjaYOPDw42+dil8YC0+J6y0s7fovYY",
-	"hJBltAqMocWT38R/gKu/Qzxd1DIJNKHb1/uQruHZlFnN9vv9pqKlFWmeqS9EF+p7+LrbEOq8DrAB0XBS",
-	"d3DIjudNOXxWSMtsxWV5TFHF/mrTlcshcqpp7c61eorfYky1ISGMvMNMuvQmuPRdawakqqmoIgiQBlCC",
-	"EcoesazQSmS1AO1FklBheqCCz5kyH/EmFy+QkYP+OyfQRF87ui5JOzegJedAAxi/w+VAwYeS+7AlP7qG",
-	"gCyNEyZDJUJ7KXPRevNhq7FOfW3zdoQ5g9vr8Gw/P+B3xd5nRZIm7wx/WtzJb4u9/AK1oc3Y7buz8hy3",
-	"2lb25jenGUf9w4ZozY2iivPt+wX3yo/urBbTMCljlPHNS4a48/DfJvqLYdyShrCD4v/upuxr40DBuCa3",
-	"k8Ywu6vCoyZDcaKACABDhsFSyT+XzjBG6HgPRES8BXUeaTAf2nnRxAWZDzAhg7RvDOcFfQqUeHLvQiPQ",
-	"Hq9CmEtIJKRTn3PkddDTg9ji5xJGfL6GZ2+3+rc6or4iiXe7SC//4fcd0xgGuEbQ+jHSqzWuMbKr+iuK",
-	"xF/cxq7o6TZnivKq5nuVmJZ1+ZzWmj0ezWvhlAWZF0KpjN/utHGdMQLQusLCwiuAUBUwmUKEPx6FYJ1z",
-	"80KzyjRUGBso1EOEATHIeEgN4SLV2I5WBP+RevCO0B7W7MVLePeIZf07GWFslcI6aEGcX0jh8rMaUZ7T",
-	"Mcv6B1lQuOGVKc/PAa1A7fCQ8GyYv8t2Q1NhybApRHVowptB2/sZKLz9Q0Di6N9yIBz925nLzG5KS764",
-	"Lbu3sB9Q0xfTgXIgbw5+KZA1ZHFluXOXoFZ/d7c9QRt6pdSZp2Jazr87U7mmJOKRhuK0qf6dJFL9+nc2",
-	"V/miGW0lhRy8MSZ4HzcriSArwrtp33MyNNZJgdHZ85fYj+7wt6Oz5RSRGvO6Zc6FSLLhnHoOKe1WbHrT",
-	"eHSt6jqXC7w6jdDskP3ks6oiqFtxhG8SUuBAgQkThTRvpEXQW697eBkPBZYUjfURahV6Iuu47YEK9mBi",
-	"qS41373RaMDHLfdY5qaQMYwLIhTHgRK8KhEEQDlQisx/grAuXheFtsgiesRkR+B9dIh86L1r8gGBpex9",
-	"4odAxpsI/cXTl1CiyBRrzj275eF5g/kHvRXrUc+FZTvBKVsbewcqxPynDkOx8Tw2mjvqhezX2HRQT3A3",
-	"ztxlaFI9g2PmlNya0rGh9thXDBqo+JrFItl1c/0WI7HzCAdsqihmZ6CWlf06gnuJqKvE2+vmM8QXUrqM",
-	"/Qqx4WHxdJhElPo6FvGp6XI611VitxOK3ZbbOj7kTaVbRHkWDZulI/feA2m6S5xm3Fqej8lVEJYVnRdA",
-	"FpYR1Jcs8L9ij/50pKLfemDsbyZK140eY1vQ1H8abGRz3qNTAo0OkpUG1DRZOPSr6wfTFk299zRbWL6F",
-	"GdAovsNeePnndbe/3TSZyOMdXQFPHrxvtrqOvQtylb5ErHon1KPfbenYieVGYMSb8ozdm3hrNs52Hj04",
-	"7LN7le2x/Tu7zOo66Zgcu9Q0aRTO90ZeRrhyzEAFiB9RwPVzzJQORgjwna4yoEb2sIEKPQYLKvZ6w5B1",
-	"zIUEcPaTn8yUtD/5yYJPHly0hQDQrEoU2VEUrxuCnOC7Gwbdxo7dmNpY6womY3J284ptIilSVUDCQYam",
-	"MEhpZwHbuIFlnC4DGZMWF8BzpEXsQ1+JFEljtU6ZkVSzOwQohjuTZn0MJPnJT5qi4k9+gsT4bCZmgRJO",
-	"sMKID4yccvN22JNEFT2zMEGPrYt1BPYceb0q3KxX4OROiQAdPfYxdolUoadhQY5p7QJNXXTlR1df//NJ",
-	"yk6uXn3xkP5gumInz39+9eq/nLgfgpXaOJ+/KEVuK61kjkLhklngiDZovYOBGt7QjnsPWkFVVbrMp1M/",
-	"sCxd5UNIIxA62ExINV55QJQwW4fwsniSIj+8bZyJWwcHK4bkaBefSG5riz8E9vgDiJEaVk4E23HVj5Vm",
-	"HlreMB7vfSYxUt6v+nKjDs5wF+kXHA/uBsaFqCqMvxuo+7wsKUSFS+XYDoUNameVdGM3jlTZlIAOs9ir",
-	"cTxQFGYYCJky2sXwlicdWS7IOedqGszxR4dw6PYJujIQtQrmP0R8GC/lhrZIVj3zFw9aLQ53j6OdOlB1",
-	"eCQeWMfvCr/FUeqF725B0AYpFVAtIztuF5zZTm0kSdmt/t0jZ0DG81JjqDfsTLg6A+UjmpgP0YpOFHzu",
-	"2PxcLPey6+iG824Tg33Xb9HU2+4kSo5qF1F+gZ4nv5lwWMFYE3ZN4stxJ1ar0d5YT1EsbzH3fHDrbmzu",
-	"oc2WvNzc8fTAUa3b6LLg9llzy/15BUw7d/nmy07FkpNWPhiVGj5K7ELwRHyf4MnIuXJsDG+o5p1x7C/a",
-	"2n800szbeJkdV3o2GruLE17cC33BLahEublZ0Ima6+M/GlPQFVSaJUjmtntk0YOz03F3YFWFGvQVaNFj",
-	"z5YnP1DbzB74x9sDBlFFJNLGxYsohjDcNNdwBa4LZ9hK+nYhiBGPXghfdMGLkd1qx9n4vAknZU2Le+R3",
-	"wIGY3aOFcicLUa0umNUVSwkhHs3YVGuYmU+GugSHyv7BzY+/+WLvkyf3n0BgXWyBW6iN7Or1pgv4dCBL",
-	"NoMs46+oPrdUjBPkMPN1OVOKX4x6wwgLEnzRGkSaRCTJUgUOVeO1+IG4WZNz1Mu6A7U0/VbxYEmtiIWF",
-	"gVopLeAt7JfMamA/bp+SpBHu5IFC/8gx423UdSEbzrLnkDtc93WlPGckc66WtIHwLI0jVI81DCihbHz3",
-	"GilYD0ABCcYWFTnhXUwuypioCUG84UANAY+E0o8Fs3pKgIBAS0wJ2A+iEVesHg+aXgpmBIgRVpTztZEn",
-	"b89XFAYd1evc6AJYjEv5PuNQohiUtVfOZbvx/Uefzx9DnMtyfaPr3GaVAHGn+zo7iUw7cNqLil+ahYpb",
-	"lZ4ErzUBDkWZ1YjASfHzjeAXsjuh2g0jEEUGMHW58DX2rZjitcdHlRBFg7OgUWkoRjPl9CKrNV4VyypN",
-	"h3eZl+VbZxch//qZvvr6S8XKq6+/lEBZzV7/np1DxSvFJlev/k+5DfI2TO0tRbht4lteqLlGK/8jP3kb",
-	"/OQv3WmOZRPn7qNTRexlK24SZITVuaUkF9Imc4aaFhkZTrSxKMbt0MXjPLY0sHSggv+2joYPrtxdyM8u",
-	"BAI+DGtQM8wWEtWFzMURShtUUiASbtDy6Wrhpi771DIsiWsoUwpLx6NgghG3aMUKlfUHqim0GmZm+dhZ",
-	"oVi7ROWEaKy16+1hWNN4oLjKx7oy7oW6pu4NJ/FKO3dhzb4GrxexYjksrRlwKHp8jN9dOnxjwr1qOs9Q",
-	"eMPJNuN9CPe+XmtfrgUsiFQYJVjwMyd/ojwUhG9ifWaNq/VZvZn+WGMKwxCf4ibu4not+733Zw7Z+0kL",
-	"liAFlrLIWrOCs6AnZaO4W5IzFrXgkK7uAVtSRkEcxga3C2XFARQN1uzKjK5sRunkUQ2S97GktgG1fCgV",
-	"JKi50qX/CW5U8B8f3KFyefhDNlBlqC5Bv7shTjnlAcsqjAAOFjz0CXTkVAFjuya3DgTrO49QAS83SjIN",
-	"RanVyHiWAcP39YidTnmmq2MKD3YRxu4tzBAyzhiPAhyd+srXROxImX+Iq7ImXd4VASYqaI9G1U2DjlgG",
-	"R+U2/3lUPH6bzuO0c29Mo1KIizUQwULvKx92jY/WdsvhPV4xIo9VBkBHabg2svswrE/uPeociCvF2wGd",
-	"vA1iWMug3EbCKzTk+ELKuGnA03ND5a+ZVi4CardruNzD4G8TNPnwQdvAT0ISjRMfYNm7+oWNv3GvuNGf",
-	"EU//k0RiCMVcV6Iw1IravyMYhnA11LOP7iL6O9xDSttwd3dLtX+5mLrR6AeU3iYk+5E7ar5Stvtkkg6U",
-	"rxJsvDTOozABYXJe1tCGjkW6xtDNSQ7IS1/3MXXPGoG8WBMIzMCK8Us+T+FqIywOsp/yiWAw71yQ4d/P",
-	"B/wHo1kl0IjoqpqIvQlE0+mKPfvo2S4Fy2slyLxo2WzadZU8ahB2Wwnvj/DExRNaf/Ia++rf4+FTC+vf",
-	"cf50NcKom5UK5QI2EQXfYvhFWgfyUKlvCnPAZFL/BB9MKMXDhZhaXfssatAxw3gehEzp6pF0aDGPq9F9",
-	"HPf3uONCHx16RwhZ6v1pbZZnY325rC7njpydwFbeCmBufu7/2Z2596SSKHOp2nrQgXTlYqsJxgW12ijc",
-	"G1J5ytlEGfZA5JUQ7JDq8Nx89M0Xe/efsJ17U4xjecEefrKLAC95JYfCpBTcXTTrQ7eA2pirV3/Pvvn1",
-	"N79SI3b++vcM3YrDq6+/Uh555og9Gr3+x7n7k/3hX9izGpcG/jx5/WXORvLq66/YH/5loBg+T7G1sbx6",
-	"9TczeInasOPXX6oRffRPipUajZIXr/+R2er1b/Mxg2ok+P43X3z7pYLSb3/Lxvrq63/JmRp9+7urV//V",
-	"47u4vqhdwJG8evUrHM5fvP59/Qr72ViyfPz66yVMmpUTl7tHm8wCBrBuIo/8sKEl+LuGqGnOM12aIY2m",
-	"/PZ3s4iw8PfVq6/UyD3+w79sSQMqxTWbehqgSbh4/T8kraFkn7maMG1bobn0C/NPmVmgGcyppljK8m+/",
-	"ZJ/NOJQAVmz8+h/VeJu1hrrl/1WyMdqzFwYLW4ps2lDK5h9aHi+tZzQ/W8HuLbH5JsEG6qm+pBpmtgFb",
-	"R8lnmLIXAvXgDLOd+sjdIHvYbopFE/2p2/Mucar4GOHcIfRVlA8FloII1BZ+z6wG1+1Q27GrFQl2S/zT",
-	"AWllMAqo4fgAEWt5FeLoWFYUNyeTm/P5fA7VqLPcXGB+CVSRvrX/Th/m8fzk/b13PPY3xMzv4ThRn0UP",
-	"uZlWghdmLIRlRp/ZS16BuW6sneOmZjfomWW5rioB/OyYZYh5A+XIb7GSq8LkfCrqhM8zrawZKDEZigKn",
-	"VfkSpVPgpj02SOqNPUigoVKcWTYsuToPlhkXolZBFACIpX7ytQ3WB5pQ4CBGMaQehSoCcYgqlYPUi2MI",
-	"zNwcu0sef5XGV7xojdoEywogCfmPXY1MYvkFtwLBIDB0t1HorTaYBnGzBXyoQ0LwwBtryylhNG0YWqB2",
-	"OzhoVbfaDRG62odEDQDkapfOnfNSqIJXdKDctRlCJuIkBIfW06KOw6fr6szJyWySHN29e/cu1pmjPw/6",
-	"EQw6mupF1TVQsmi5enPuOMbF5dKFQ1kn3Oyz/8zVjFfzxnQI+rh/uNff77AyACPYqvpc67hLvs2wUxeP",
-	"i+oisaJoJof7IJsIxNtqncth11ys/m4zIf4Vo8thucLMJ9u00o862Xa3vk+f/QD5S2mC+Fm5uUDLamWE",
-	"/U8ze7b3zhtJhPKHKCXvC/phrGaGX1AxEn/yv3uOFI8ypIKt0WjECB9ytVcItQc7pAeLuFFqVMfHa1Kg",
-	"Xv4IabKo/6BuwnjYDLA09599AhvgyYP3YxXIvRDpy04rulnNyjVeWHyDVQ2MxVp8gj2CmxBsuR49X1rj",
-	"c9FEQQ0A6F4Z+VLx13RBFpM2FEoM4YRWTI1DdQqAkWhqiooKoOKFSQpuywbPDZQ/0RWmvoIU1mM1t/e1",
-	"8wYKhsIuZaen0eFLPkVSfZ/l1OJ+ug7+rHTUIe+II/OfqubutxVNy1cfWaW9o93nZiiv0B2S9AANmzFi",
-	"2KLejk3F6GEeLTq40hyQ2EDpS5VGUGKsRhKj8VDOnRvUKiCxgVpEEmPLQGK+odVYYl7EXJELF3k1G1hi",
-	"aALGMvKIKjZQMawY3cP03Q3jWksXEp+6AMag0P2cstjcRcAyINEplVgmlxnkeDuTtoDQ4DY8soFaBCTz",
-	"yTxLiGRurK1RXLSQJ854f32osXq//eLzxNnBk6Pkmy+uXv2dGrHXv0/S8BKhaVbaVZo055R7crvo5/tn",
-	"PxV7/uHLNG7q/tXXvwE99tXfMzOD8LWrV3/HzLdfNhuuBACkNtq9y28ND/LDYs89e7kd2tkD1/hbBDyr",
-	"h7Ax5lm8r3/EPOtgs/doo1HOG+yNgHrm3EoEddZtVW9hbt0M92lASWoJq2D4P5/aLCvnTWQ0RAq3UsUC",
-	"9gUjmAMfooR5ahihL9Xo2E0JHuCXcdioK2WMjbncCO+3xsijyJ0GJgFiEshXmrwJokMPXUA8BAk4sJCd",
-	"BkvrDiGtmc8mNT1odAVJU1if2TNtDPX43qp8XJMlbs4Et6j281ZZUZMNddf7obd+rPbztkNTl9kbx0O0",
-	"ET+rBJ3yids2XWlaDl2/MzdrhFhvXFGUQEBlw8NcJ5R7NkTOxZGwhnEEUMb3gkCFLnWvvBACnS4JEwKZ",
-	"jSEYWz92jIZ3iUcY5LoiIbk9xJ3aaedQa9zl8NF3DW5f5iH5+PVv2buv/1mN2YurV79l5evfg5SHhhG9",
-	"UGlsi3h3mucfccQ77YMaSk1fiOpHrvI2uMoHlA7vD7DRE+HP14aMxcyGWIFglbB0z3kHEADkQhqRYY9H",
-	"DZCUIBJRmLhLVgTlasKwhgEkEVJhB1+kpZTniMHtguuYds5ojXmJFIxecxovZ2GAZ+qgo5GXkS+LZe6E",
-	"OuwxTLdxmBh2VimxAHDi4kU1VlvExs4qYcZO2GvlQEgs+/1xoI7qCZsyDhre5nUM3lKejHS4nVK52if/",
-	"7nnHj6j+myFE0gZvVjtyR/tM1/kpbayvWXv684TKrN+bgbLxi0/hWCIQWavCA1UmSuAX+bmvQ+FEFkgs",
-	"ZtVMZUmazKoyOUrG1k6Pbt7cP/hpr9/r9/aP3um/08dj74b0eUvJb8wMV1BRxmL59mYR+CjMGIa77JMK",
-	"5Q6Wah2Q9ZWiLyhK0uMceOEvbddYo05DW0mn49SFFsXyZGz3DQapqFVamOUWnwkYAzmzcTDCWSZtJcXF",
-	"UlX+uEn3fscwG9bbtCMUC/taKHQdxcpFnbnmWjojT0dcFCutIQjq5dibTWvHPttpDbVKWRxq1Vv2iHet",
-	"CdUU09Uc01NcTn8IbTdsZ/L6Kwxa+Vs1ZgVX4900CPZgqI/TsMwsBwagqwatoU0p2vr/EGLmhfFRDbyQ",
-	"+Ne00kNB2fB0rWoX+KArcKJY+iXqYix4Cdv905f//wA=",
+	"7P1tbyTHlS+If5VA/e+FWJpkschmtyUSA/ypfnD3tdTd6qYkaF1aZlRmsCqGWRGljCiyy0YDszD2Dhbz",
+	"xsZgXgwWix3BuGPs7BjrXezFAGoYA7gFfQ/OJ1mccyIiI6syq4psSm17BBhyszIzHk+cOI+/8/NOpidT",
+	"rYSypnPw886Ul3wirCjxr3s6m02Eso/uwV+5MFkpp1Zq1TnoHI8Fy91zJnNWCjsrlcjZcM7SrBTcCv95",
+	"2uskHQkfTbkdd5KO4hPROejIvJN0SvHlTJYi7xzYciaSjsnGYsKhv4lUHwo1suPOwW7SsfMpfGNsKdWo",
+	"8/Jl0nnKR+K5/JloHlvBy5EwlqnZZChKpk+ZtGJimNVuqIfMjgUzojwXJZvwufuZnYoLUfbYPXHKZ4Vl",
+	"e/0w+i9nopxXw5/ykTgxMIB41Dl91znY6yedCX8hJ7NJ52C3D39J5f4K05HKipEoOy+Tzovtkd6Gn7fN",
+	"mZxua5wML7anGl4qOwenvDDCzftYnwnVPPFUiRf2BAdn4a0U5g5TnZbiXOqZYfDskOmJtExadqpLfHwq",
+	"S2Px2coJY5u1GS/vzDOR6TJvoxpeZmN5LliJbzGZfzfkcczNWdsQLDdnTOYJ44YV0liRM6lwFaQa6hff",
+	"zYA+E8Ox1q1juqDHLWfJffydHKWX8KmZamUEHvsPeP5MfDkTxsJfmVZWKPwnn04LmXEY9M5fGY0EKF7w",
+	"ybQQ9GZONH3OC5mf8HKEx7+TdHJhuSywcTMb/pXIbOegGu7LpDMRxvARfD0RlufcciYNcy0dMPcR/BZ/",
+	"VU3wP5XitHPQ+f/tVOxsh56anftlqUua5vKqlzRRaHnCi1NdTkTOdMk4O5WiyKNRsK10cWZp95Clbm7p",
+	"QMFeGCZ4Nmb69FSoXKqRa4arnF2MOfZzUWo1YhfSjpm0vYGCmdzV6rSQ2fUWHKj5JCu0EXknXko7loZI",
+	"/YIbxotS8HzOcpHJXORsi0+npT4XXaCybDybC3Uuhdq94YXN3MwMzRjOWDYrS6EsM5ZbcYA/tY1yoLbS",
+	"aHppF/dGaTsWJcvGXI0Eu9CKcVbyTLCt1HeXdt3KPtDlUOa5UNdaWqXtCTdGjpQQLWsrDXNv5HC53PxK",
+	"ZrwoRAn9uF6kYsOZxTtLactyzWA0uJCyZKUu4GYWBh/yotAXTFpYyFO/FGk3YY7rN03B6InQSjBRGFjS",
+	"eA3Csj6CO0nxgkZ+PTZBLdSW1f/IBLRLV7SeihIbQwKBScEKFsIKOlcZV2wIBGdLeSN84UixmRIvpiKD",
+	"Lk65LGalwONPg0u7PfZY2zEcbxhSoY09xP7nrOBWlAmOqxRTXeIVK0H4YFNRGmms6cEQH2v7QM9Ufm2q",
+	"PMWv47VTuhLIiLvkrH/6nvhRdotv3xnu5tv74vbt7fd5P9veO93Nbw33s9v5HXEzZFoKICOlmZllY1YK",
+	"o2dlJpDOpGVDUWg1QunLn14+EiqbO/rC2aRdXJqnfF5onh9r/SHIcNdaoVNZgKiiT1AMrN9AhZxIezKc",
+	"W2E6B53be/t7773X79dvIRKICpwTNgGnhZOIgN+DUOU/ZdTWzZz2tl6BscnRrBS5G8BWWp9k7TJiI3ku",
+	"TDVcXNhPFJ/ZsS7lz8T16G6GDQhl4dWFywb4A5OKxEhi6v4KGOOxZUPBS5gRCpBvvliP6y1WHA3+ghWc",
+	"qTOlLxT8Ll5MQWZgW+nCFOAoP3cj5yMulV+ocy4LPizEddcpfL9IVV76lcTKShAX4MVDBuwDx4CDYRON",
+	"wtMNsDOWi6lQOR63xW5pSfxo13I2tzzTUmcwq2Eh7isr7fxayxQErpNpflpbKH8I8AZjF6IotulN9vTe",
+	"gwOWldqY7VKcilKoDC4xmAm8TFzxZk+imEwt8Cn8/xP4lcQQuDVhPHBGLdxCMIChYFNeGqS12vwcc/tE",
+	"mdkU7gWRfyRyyY/nU7ck17gDVi8bLtVEGgO7+Z9hoGPBc1I2b3B5QmeOlfu5hl6Q6R4ht1/WfI6Uvwic",
+	"lprLUmRWl/OkEhhR6pZ2Tlq8YTKHA3wqgR6TzrQECcFKUl5kvm5WNJRH92AdCjHi2fxE5ssjgzlWHXn9",
+	"kD5gH9/99DHb7e+B9jxhW7u3QBgteWZFaRKW9vv9Hv3vx3t7aZddjIWqz44BbyIG7eY/nDNpSS23oIPA",
+	"JXkhDWrjYfs7tZY7S7qcVwgb9W7s5x3D4BWYz6dSWPj3Yh+ffvMLxabj1/+PGrG749e/VWM2HV+++k1T",
+	"d2aWASfQ5SZr6LbYTRiPjQWVV4MJhp9aUbKUNKyZsrJIq9XwC+ilDCV6TaOx7WaRaBjcMK0Ee3x0/Dxo",
+	"lvgl2xLnopyztJeC9FbwzOngJyAxczNQ0jI+nQpeGljANNfZaaEveuLc9gazfv9WRnPDf4vev//1P6Uo",
+	"CoYXX7S9BmL1wj6f0P9a9pnW6bTUk+b5kjkn53Nm67OXhs7T8uJG1Bn0ByBTUFM7SQdIndvOQSfnViwN",
+	"6QoGrGiL22x3mw8duZAlPZ3NjLjBkb6MTSo/JRsLHi9PaF+EpjVSEexL4C4rWF00pa3J61+zb351+epv",
+	"1ZjlXI27By08Zomp6JJ9/M0v2V5/Z6+/1/dvPdx/v3dnv3frFjDhFs7Rf7+DtklvE7p1O+lMubWihHH+",
+	"jz/tb79/tP0/fPEXW4NBL/zRffc/NdEhzfdDScaiBV5sxcQ0b/GE2wzFDFwSKUwC+xfzijIn9h4aWc/T",
+	"Oy/DAHlZcvx7wRq6PJqn3BhgCWlsMvVGUfja2UtJDNDuGuCRrXTZ1FcjGxz/8kDaieeZmBbzyAJXX1Te",
+	"cpMuMLllwmpiv8DlpEAL7EobIUyJO1mk3u1nYzqmU56dcbDGcMNKcTozIj8Mxjq6yvt7vTrd7fX7/Yau",
+	"jOV21kI39IyVIhNyahkIQ2zLn5TuAevvMl6W8lzkCevv+ZEkrH+LlWIkjRUl/rkfLB4J698G2puWelQK",
+	"YxLWv1NZGPAMKTDa/7TT3+0knT5w4/4t+M8+/Oc2/OdO54vGeYhp67UIDxlX5gIGdEg82HG1hFn/wgWX",
+	"Fq2ISI/cus1bT3X0XicsZiO14QpMnNjZwIZRXHzHG4fgRaAhrphUmZ7AuLzB4YBdjDV+YFBCG3OVF1KN",
+	"koGCB5kmIw4cc7gP8bIRHF4RCRMSDQJSsQtdnmGzfG4Y3G0Mrh+NVzYfKFKJ2BYK2tqOuz2GVK+MLWcZ",
+	"jJyN4OJysprTP98xLM30hDxReM3WD5QfnC7rTGsVv3no5vdUlHAqXiJZP6Iv9/rLXMhPFtqt3U7bVk5E",
+	"E1/1X5y4NTmBNYHPg0/p/bUuJdiPq85kgY6wiSbi+WBWnN0TmTSSuMLimk6a6epIMX/dMqWtYGdiav2G",
+	"eWp6x7CxNCCIbMYw8mgcq+Yaxgv3BFiV2w7nBv6hdd6eeBF9X9FI1y3pk5nN9EQsr6xv4aQUBv2MP+/w",
+	"onhy2jn46WaTf0bfvfyi2WoPPjmRM99NQpwpJTaSMmlAmFUi7W0uRyUd4a3Emw3V6Z1fJC13jR9cMAj7",
+	"YTeN1l0BKbCRFIy5Ir/a4KvraNWY4817Tl9sRGXcMCOUXc/RKyJawdLjUbRKEH75Wq7Y8Dhh3LKJNpbt",
+	"9vuH5NiiMbuftcrExiJaPLQ6w/TOcf/nIvtcWIhq+OtXAEjdLK9AWT2oz/+JEowesqkoK0KDLUo8DzCg",
+	"P19NPm062i/XzNMPct0sn7eIS3RO6wdGmnBWDqOjIW04SugwAvOVEYKleHDTg4GKfUXki0tafUaJN73+",
+	"+1//UzdhxnlCpSXz5kBdyAK5PxuLYnoYTiUt7txYMWGZnhU5vpOLQoJ9QNrEWSKldcbIgYqkM5gtOsFx",
+	"Tp2kQ602SmawfI+MmYl2NuuuotbD619YcYBvnu8F947bLAlz+G64HjZ95UsGF3XlDePicUAKNPPJUBc3",
+	"c8Ncn0kvcpdo49eyWjfdNk3NWp6Nm+Wg5wKcnGhtiimJK1Z9hSbWnBkBUVlWFLHYP9S6EBwZaTTiugC7",
+	"RqO7PgOOO1yzNNdhwMh5/aLcBOetHfU3Ybt3MeLgWTgUi/vdpB4725oPVuAVB14yVbUqA+7uN+1yhIk7",
+	"0VMBbHnLogXjwjNq8Y4LWSBTK2eloCew0N3aii6PYNWScdu8WuCyRIsEL5yPaOGGevzk8f0UOZkRWSls",
+	"wtKPjo7T6q/jJ49O8Berp9Gvn3x+/5h+50OjixkcDvc4Vtih+U7S+ejouJN0XFPwL/95491wtxa7+ECX",
+	"k+WdhoPZvBdP7z2A6482Iu+xR5ZNZgZjXUrnlk/BF7NNhmH0FeHBhy9rBDGUimP03fLBdSFSa9UdN4eP",
+	"/PuL+xYaSmhGjZtYCreFDcd4yo250GXLFemf1qYVPllrcZoZUbZ7M/zThIneqAd+A2XHs/SqqlnoJKlG",
+	"1rQMsaq7yLEYRVLxgk7iAUvpB5EyPiqFMGyLTlywHKJtp3ajg91ioLRCWUqOlFSjLkpoMICUCeUMK2AN",
+	"AE8C21JC5EA3TtUGjz9IWXYsBoqMddSAnZUqZca1wIY8O4NOsPeSxgXWJQgOJYWPfrsYy2xMreFokYAN",
+	"uWoW+4aO3D9TxnN8VIoJL8+QyAvBXTDCQCH/Af7UG6iBekK80VuL2qxLbOvek4+OHj1mf/jN7S4sL3It",
+	"FBWw0SZDlRtjWv0EARLWmbVccA5YfZ3ZL2Vb1QCNBQMUDPMwio2lb5i+oMngmooy2CL7t7sw3YFKvfUw",
+	"NfXpBYemUzGkqtbtEJfTxTqpEUYLaYWNKVvK4Qyb44rpqVQoyquaWQsXk3vaIT7vYufOpMpTluKadQ/c",
+	"P9zioaVTWFgx6vEdM1DwArcY9EQxZfSIF+xMzLEL+vbpvQeHTKvCWYC1kXAmwHqjixxt+Kg4yBLcbMZK",
+	"O7PoeDzVGBo0w+X7yXEPhNTjTz7uJRjTBu3HtE+irGFW08iQppCcoVd/IJZoPRB4IHk4P47kDx1lx6sF",
+	"221cBAZots6tBHs1JMNsXeFwhxx1Dhgp/gNG0EmC/SvpEP2R0REJDZ/6LaVXkVg6CcbQNN5Ja1V6XjPl",
+	"rvSUVG++TP7o7XQtqv9KFt0mnrmQ0pOVYlrNtHR1Qe06lkitToZizIvTE33a4rl38huzVTiomw2cpaTy",
+	"4Faxokvnznm0zGwqynNpMI4W2Xk+c6q9MBkHxRoU+t4KMXSFNQt9FLB0bnhXMWuFtUvirWreaXCR2kbL",
+	"swtxI3FzaQYUTO9pYLM99d8Mm5v0LvjNGiPO2NiQzBt/Bu5d1+vWCOdJx3PixpcrR17DIxdR1UKGtLSm",
+	"djXDlQ0S+cdpeI4700hApTjXZ6uXX80KF3hHSQytbbRsR0XxjY9D1MEm29UUABDWNuxlrU9HD76jGvXU",
+	"yG81Xa/xp2+k+VatrVXgqL3VQ2q/e+ITt2iCpM/BELVF7BWzo7oocvKKPSHHxVgOeMuJD9IwfsHnh468",
+	"6JOLUlorVJ3YoPHLV/8nZ5evfjNnX87ml6/+J9U9oNhX57yRE0FWp0xPRcIUGF9YGB87nZXghYzVx/AQ",
+	"dcaPG2/mq53+cJZX2BPxHSYty4A5m0NnJYKfa17iq+jrdZawsac/utFvN17oKxjGs5rrH3eQooIbucjW",
+	"SF5+/d/m9f1LUGKLDIawtl7f69/e+fEnH29/+vTuU6ZGr/9xzvq7O7t7EAtzJ3W5fV6MNWzCc+HkTWld",
+	"AJxdFlqSdfykXQ9FBzjPrAmxI37JNwiuWBELJVSeMPEiK2ZGnotNJZGF8x0xrXZe1Xj8MSKsUe9NvZqW",
+	"Ml5tJCpD5y4zo4q4gCg6zrJClGeHLNUzO9L+SxTRMTQFznsIb/CH0PfSSTr+s2YRWZopxBRFFv0m104m",
+	"pzJcW7n75pCJFzyzxRzjAvUpS2dKWrKd04jS5UDTKg5n02DTG/YGVJPx7gADf1j9Fr2gz/yYKhcoLGWD",
+	"fsHg94WQpC1djrYhkNbSU5l31wuQK0z0niZaNYK6k6eBvbnZNPDs+8iVawQVq0bBZI30/Y4hq7WLab6g",
+	"QFZrWKanc2YsB5bvbUTSoBi/sYV7kfJfbm6+79Tm2LiE7uVrx6E1Bp0FthAvWaPEiMFcvDihW6ClN28v",
+	"opfYlrl89SuIffv63+ASAW1bqhlmPld5R8Cf5oKXh6xPkoVinr/URhS4rVT2zn6nKczGjxGaax4hPGG2",
+	"YahVXlSvsels2YS+ihQWLe5LGk+b1hs7FqvtuYreG7XbtAJoQ4CkJMW0YrMpZHgtRCADB8M3Ggkhj2+i",
+	"1cfBvwhfkblnzdXtaFSfnspM8gKvcvoyb6SLauCOcsK2tgWmOzNJCxuhhBs8G2M+JeeNN9EGfgIysbFk",
+	"ityYNzykfu8rWzZGx671bsu8cT7keD7RavXnwPcuFMptjJur7P+NBZvjSNsYhzGzEIMcMiOuNtDmpVmR",
+	"DrHYZz0x4U16BhVhA+WCbX2MDrB7jx4/TNjdJ49/fPLp0eOEQbRGPWS8eq9ZmW+/HY9j+cSwLfXtV5Kp",
+	"8eXXv1VdZ+VfOlX1K1OU1aWJkUftN+fa47jZNeqGEUSYpvNCFsHWzV2CtiBDco3FSuNfy31Q+VCc6rKZ",
+	"cZgx37t9Z93Ynz88grfg/VZAFHjiOV10A0PillSUwrrhfbeZKOjXs5IEA/RD4/BmkwmHNEOpwO1Qvv5t",
+	"Nmbzy6//bdZtXhgMHlnLfpbCTUg6SNjZ69+zsbx89Tez7pueu9k0X33FcuVYPDr/2lj85rftrNxI9/ik",
+	"DFkRLo785FSXTWPUk0UxQJIiSyq7vygN3IwmihBkMno3QXcgD/EqaHbBE4wnPvgdDhfTeuoiIveR78br",
+	"M+BdBM3RpHScfNw+qq1eraRYKIM5dHSqcOfiATKlWy7oJkNfiKBHtlpRb7X8y+LZkry6IByGsxMOtjux",
+	"9R2K+UxNgqvRWiVVrBLcb8SSGLUFMULXz7ORdpNUGz7Enb9urs265cApLOszS5rGNUT/5TdWWPUbH9wA",
+	"c13DoP7YeAxG2UvF7rXrgU3nc8WxDIesfqjWnc1omVaR0EdR+M3iJLl1TjbyGJfM8LlhfKhnNrKS9Rpy",
+	"UN5Uz1upgR2R/uWPmr/+2daPx5Jl49dfdxdsoc3m3uvpYNfQFbbIomvHr79SI3YO+cjDy69/Ddr8559/",
+	"/vn2Rx9t37tXl1XB7rvdv7WN+VlvV3uYltBK7vlXZeQ+fv1VxsDS/esqncRJqn5LFiTwDy5f/QN7fPnq",
+	"HyQ7v3z13zYxWNf0j01NkxuqDnhULVqlZxMW685n6LUgIIYW/eL4ycnxM/xtjaYRZ6bu1TNTIRMV/nPy",
+	"RXM26o3pJKCCYP5DIThmOojDSgpc0jPig73RjVpTMqpA3PjYhZv1TcTmaIVn8KsNKaHT8et/Zjl4Wv7G",
+	"srPLr/+NjfXl119lY5a9/n/ViFmgVfXNLyYMTlYDd1jj0ri2fB4doGVR3Xt/dvd2Pv7ml9uffPD4Xlqf",
+	"Z/SkPuj9vUbHi2xZWKQA2Ft4hW1986tvv1JwBv+WGVgnOL6XX/9at1KOYkvG7KYsz0jXvVD4Yn06VqvR",
+	"9lhP63O5s38DN/bCpXoFMXfV7VhR9gYemAYrgIPKa1Dzb8IFc20vBn242opK75C86gOAN9fpNnCTBJq8",
+	"AX9JPKVV+9mWXfQZbtGCZeOApc5umrKthlMB6orIiZPSyRd5NxmotDJI0IdLnNV/i+RBTBjIo27pT6U6",
+	"8bG46UBtxdnTPGit8CK9JfI08XGG2POpVLyA56RipjA0b6zxjyvfsreehIRj92oXG8VQrOoryHqy47zk",
+	"F4qgXkIsojP/hLDfHjuq1hSToBcg06QZKJiqjytNKysTRcJWmVmSzlOKr0ZTpC+kNRQ8GyHqESRlFARB",
+	"+4k6qd+jTtKJVrqT+FDIPMRC4j9pDPDYLSE+pnWhJvwMOknHjbDZt+tpkS67tqvdDy8iGm5Cjr2PACUD",
+	"TwMzeSueJjoXLtian4kK3CbcAbt7368XKnQMF3/SqtJe3Wnw3dgyvzcDZqOR6HrmnlUM91NRmhYl7pwe",
+	"ueCFSohCpK9Ul3IEhztdNPESxVdcjbI5/etVVLo7xSCMhIDvEEMD3BUVuXSB/w2U5+QkxQle+Kgf6mbE",
+	"lQ/TCq1F8SB1duNHFbMP6reRMwT40WUaGeocAcMofApjL5iHOW5SwHOxERzaXXjxZQ1Qkue5JAXyaa3N",
+	"1V7SzgNEBia76pYuCfHLA1KZLpuAnRjZVgNysB2LSa/TQEYBDa7ROHGBlhdsJkASW81y7WwU0iYhwo5u",
+	"TaKE9WIFLmDVfROFV+vXQNuGdMcJz8ZSCQR2OXRBeqVQ3MEyl2JmIK3qLsY5v2PYRBpkmwd4JS7AMycs",
+	"INIlLMbvS9gieGbCFuD64OpfBItMWISh6xoPyLgJqyEVu8cEbJoMVIVMnLA0FqhP/EH2IZKRowhSaETO",
+	"Prr8+l+OE3Z8+eqXj+gPTK04/uTzy1f/9dj94qBwHQghGVDLEOIkciYKkdlSKwk38NxLOXgcT9zSgdDk",
+	"eWoGrEwYDJMaSRvzAnJVB4ywc1HK0/kBs3wyJXidYYlwajDImbLlzFiQ+qBlRx8RPqnLVeqx55T57fB2",
+	"jb8VISVkiDlNiO97wGqAlSj0OVjeOidpgCGvMBMrWnC5bzWw2EVgyqV1wpi5RSzUQBqupwg3uo7QHcP3",
+	"eqpY0LICUVBPEZqon20jO1wAc1mycberu/AEt4POexXJiNJ4HkIkyhEiHdpmp1ycsrcm7w5GEn3QxC9q",
+	"wQtLc+GZ1RsGdrg5IRIRBwYSeYm8TZRwB5webqyYmroiHuN6N8y8VTGUlcNvc2XQtAm6oEKjqSdmzlTT",
+	"guetA/Y3e37Avvnl5au/UyP2+vdN/dIPTUt6t9Cz/P45Ws7gLb+04hzlbJeDqXoe6DBYxHxAaO98d8FS",
+	"E70N56PnU0bOd9ejW1n/SuLooFqzJkp6BKg9z3VpG0PUCWgpZYKXhRTGBmgql/dXi1xPWLpdfVJwG4Jy",
+	"UFl0itcJt6mP2ImSEuk9lm7X3lPiomqEpc7ukgLelbEM/7R+KOnDJ0cnx0/uAuM7fvgJGFd/8vDoMfzp",
+	"/t9i7Cc9S7vu7+F8oPyoF/Q792sn6WxH/44GCE/qf7oRNrKgN4REWIuBwLakgkzVYdEmWybMgitxWOgM",
+	"oWoIFHrKSjkaoykFfIlst9uEpvCyiXgiTIsrh5A65we3ay2hFNweMrmcaoY1Edzib84/VuqwMCLnl3d2",
+	"C1QMFwJY36kCAROyQuxuql2tsPxe0dzbaNqFkP+1HKIe5BrUMze2eF+a+MWHYGASpiHjvVIdg8Zy1vli",
+	"3WhWxCg/1laeOrjnNkiJqyHGtafnAZW5l5IQHjEmONwrxHquI/m8NQQ0zJRJB08h89pNwoZiLBXcz92V",
+	"IW6r1LR4RX8iVb5SKzpCSRlRxEPeBl6qyTJCclNuSLtnJjpIsZNmXWLl5p7vKHOyRuyVBR+Z9SqNbGmp",
+	"lq9Hz3wgV0OJC6QjzLWeSJXTz+G6lIYpNHSlIZUUnsMnAyVNyDbdcoE9aI8Lya1chZCoKEkVhDaqdHLh",
+	"kkoBhZnyw+OxhQoyoA4q4li6dKZi12xwPhxSkj6sGXztwavCT951Gz5wyCmHLA1W3GpmJNijXg469OKH",
+	"3u68kD1ugn3DryU89euGP0fvhKF1kk4YQuMFHO/pTQT/xO39yQPsPilHd0F9WZXOsKkvySdVbb6UT8rR",
+	"U/dR00qCTnSlxj5R0q4H5/FePGo+HnfLCj2NcgXri1RlL69QuuAlh0RSy4HbNOG5ylBrBSj0OakmaHiu",
+	"n4AuAfxi89DfFZmySadiRs3DCX3HyfQmZNNjAKOPJq3E0eZ7QNqiLW9Z2g2vB2ok8Sp2Q5Zy685/4npZ",
+	"OBrDIaDD8PbsDugKrMa8DL5KJ96hqZoiCjCMR1ryeRivMx4/TBHKZHdvBwS77eOHaXMGhcOyXbH+BJCM",
+	"7p4qC9O71DelvhbzRdKZ8rIVKdlZTyQVFqjcKRtu/Aqg+XEb/u4zwXPpZdRrWqDvQ1x9VBymsjin+ixl",
+	"uowMdA4NRWnLZlj4pdH6/MzdWa0KYCvgiM9qxHucvOcEI20Oa9gjVwIcsXozA1EMkrbQ8u7aWJeF3bO6",
+	"Zb/A7Nq6Luvg1WOrcLj/r70yL5sH+EaBG99TEu0Nxkk0RtlcZaVWx0bwmhQYBbIcsHRKmKipi2Ff2OGB",
+	"qsz2WNQLEVDR9aYZb8ycldawqdDTQrAxPyfsIuXRlxC0GkTmL2cCPXinURVF14IjIj2zQ/3CtT5QaG3e",
+	"dq+IF3QukxiXVYBz28ZgsuS0QRF/iztUvoEK01sqAXfQ5g/pRtCwPr0ZpiQNojkksXODYJuG80qoxBza",
+	"msjtFr2TdMLYO0mH1mRT5Fgqbdtc3MMl/2Tc8kKPmAC7tQe6IHdpewDwqmzakDsbEosa00bjpFkcyZqk",
+	"T9cW6EwuxWBzG8AmwRKRArwQcLChISlbhx+50AsCzm0RqKRDkowgJGu4kd2EWGeEyAaLUc8ko9+qdC0f",
+	"qGPH1SZjKy0SxuYYwgvbgWgVoMGuEFw2rKt83STBXnN0reVStVXu+QR+rgyYcBmBobWCb0PBnZCoQFQG",
+	"P7NYCCbYnAJLYYEytDqZNHqUYUbEsrfREAxvsWmprcis106qftlWevfJR08/fHT0+O79xco51ZObiWrx",
+	"hvSW0BYHSScnIrjipfKGEW/k3nyhsL8rO8qMYJkonebvV6rZCLZRlE601FcN1rkZI1uTjF23m7UnfC1F",
+	"+Swmby0Q48JJCXsQb36dS7dIjLrMr19ZybGvq8Skw9X2p27ieea8Fg8caUUl+TuZOe8sKkFpZs5TtvXJ",
+	"8YPt9+g+4Eif2+QigUsFa22lEBXCto72WQFCXManohsD1VDb0/y0RW6gUT1uBLSNsHRq+Tn6dDkS1qCf",
+	"5O/ZN7/65hdqhN6SKkEmxCIOVISyo0+XxfV1zcguRrtANYDZNCVpkP7cnk1XDsyOhWb56/8uKdVFsi9d",
+	"6sHyMHsD9Rzlw7iRKpyFD7E+OS9FiBZ2cqosyU8vKERF5XgRDxTYX5HjaCMOWFjWbZJCXTE+vxbhV3RA",
+	"QbOTGtL4QGW6mE2UK11Ohd2V8JKGe1NpK6iqUUBCLX1pRwfHOOFzxOTNa3K6C2pSrmNdsqwQvHTCh8Wj",
+	"XJ51F6NaluGQkg5tzGzaSToLU47e8780kyelrDXDXa9Q2h3cowt3b1VIlzpsR9BGIGK6KkgcY9JShAMN",
+	"sa4sVVDbm2BnN2pzuhArUvnclQguiFwfuEzklG0hMdvxt7/rhuNqKioGkCuHJgIxVRCL8fqfFTuXr/9Z",
+	"dYkKKVQ7ZVvF61+rMZ6Ir3TX+TjIhohaFTLxE2yNXv/2dzNmy8tX/1d3oIyAW8QdAYqQ8nFV7nqpkw+O",
+	"HmjCDa5DRaJElXMcumqmEz0D6emuVrlsNgfiwkWAYIh+jippyD6cFQI2dELQW1z5fN9CGku/ChNy5lep",
+	"SpvD39WS4jb/zAvLm38RY7O3WeU2b22JWINF4cTbQTZvLMoPugLOf8N5QRJ4RNmPzWc4HI7KOEsypUN2",
+	"HAlrvM/OaheSgPzVyYkN1iVHJEG/ADJyOZc+ZH4R79dVUPOV0xYIdanWXE3Ahmh9acJdEJema4ZqWgG6",
+	"2o7GVx/jF+3L/WxWNFWpuV5CbovfhTSPzQHq3NCeu+9efnGFxFqMsGux5xecvO8ogB0GqzA6e7RylRHL",
+	"GTp7ICyoKMTmaGl+0FZMmw4JkNeGTVRMsFG5wJb8RNfsbEOgiazO15V2w5/LK+1G6cdwlSVEkmxYwvO2",
+	"BAbkDPQw0myjwwxCwXplwLfvh71ibZ9XJL0Mb+5ZDLQC+iO9i9SVhPwoFEfEBf5qqJxDHgNUcPwc77Zl",
+	"gbjh7mrHyn2oL+quTMLZdyZN6AUsWB/10JD1YY8M6x/30jpnlNZ9JxUOH6RkDHzrrSwyuQGLDFp8ycbc",
+	"NPPA0zYfKfokPXOHxSIsVpwPTgRmdDNuuogNL48jqnbgl3mrimmuXVKJ83/VUdRDzYIdKliAi301l951",
+	"2D+yq2X2v3r7fJnZKOxrschq8za2rHmzoS01Uo0oEp8XReprqFdhPXBmDCZdqrnLcaBgVp9ACM/UiT49",
+	"maRsK/XLlobnpqZnU3edBNgi/FfNYWnx80aRtZVSqv1Z4g6+Y6aEyEnp9CNsXjGrr8o9jyHXYH30Rkw4",
+	"zrZk9VUox/WzPMdwApDQnVcJ9VPwOeOPtJNxbIW0PvLc3btIYN1lRrcSgr49mGFpFs5u2jD85w+Ptvdu",
+	"32G5HAmDOicULiy3Mw5HWLyo23DfP33vTt5/b/e99/azH+V3br/P904F5/3s9m2e93dv81vD0/3T3eHe",
+	"sD98b28vy3dv53ey3dvD/mm/z/vvdZYqpPPt0y9+fmf/ZSMOxXNhmgvjihdTWYo1ieRo3GLG6qlhQ4GO",
+	"zCwT0yt5aFosdc+FytFSd0Q30c8wquOAfSB4KUo2mPX7tzL8Fv8p0h47LgW3DrmJR1W2GrM/1qIPwDvL",
+	"LvMzlJWixXGtNRH2cy+i360M1M3yU0uhBUzO8bCgm60mfELen82/MaIEDXv5ohcvOGj5E16sSZNdZuen",
+	"Uo1ESfYqZ1m/d/9ZbKpP2Hhd+61IUQvbUhnA3WKGOdUWJF7QMPqVG/e01MNCNBqa8mZeHcXvNqwzJKA1",
+	"lh+g8qVsgonVNfUOc+OCx52yuiC6k5cKTaY+uS2+ebA1RJXCl9aHfbucyDDA1cG4YXmeYZ2pVvm5CqIO",
+	"2a3RtEhFAlcae0aBOzAKg0ZUl2MZbJU8z0OxlwX2TTvUIFQ8kOhE96BWdJsXrobdxVgD/g/Qgwfpw9wn",
+	"qOUCVpGE2XKmMGEuYUJl5RyYWsAD2uj+XKKiRpjO81UVjkPqM6wEmh2kykoBtMALRjBgzfd8lQl4KkXR",
+	"VMshDI/RGyEckrNzXszWtbu5FhY6+lSUucwa4Uq9b24DNxuegHV5/SZgLy7SnTQMW8AlVZrgLhdIRFoj",
+	"itOQyNxczZQIvEkqgzxASdX9q8xVkx5iTKE8PRWls+Oki7uUkm7EaUveMbQTPpyN172qDUvjhnQF/LxF",
+	"ldUljQZ3oSfPBoqq+uvU6CKpDmV9SCt5iSeOZVZbXRknLlHWnuBkDn7esC3ZmEvVVADSjq9OsfHF3WT1",
+	"pIThpoEsCg7uzaYlyAouIYXXz6nZ1U7UC0skNfgM3jFs56OEnesZhhWBsOs0cKf7AuPcUAq7ggEGa724",
+	"C66+wuCKPCnBxVFb5w1O9OKyuqDKWjOL+qTlFNmxdMnqIDNs0PNUlBRG00xLgDqwXvrAt+K2POZC424v",
+	"ThYLhJ9EU/aXuKIy4bVmpXFVzzFqGkuXN6qS1GjtclmevH98IlS+4XrhtXniXWJNCwbPfcMbnIuIaJa+",
+	"XhhhrfflKS6uZNPaI+NqpBqco5fNFk3XoLad8GKkS2nHk8bv3UvOJ9S8OBUDdUzRbLBACw03ttI0Ve8Q",
+	"qowR7rM4mgSYgbF8Mm0mInEuWrIjnx7l958zfIHlwiKOEiriqfIF0X3HH2x/0Ek6H2wf438/9P93hNK4",
+	"Eo09x0LdTYpaui17cYNyb9fmmEbPykysgdD1qzXSmiI8cTwrT/nmmZtVYNV1Lj1nbj6J72FufVnQaOxI",
+	"o1hCyvh/ksG3cY/NbAhH2Sm3lf3j/vHzR727QF894KJwuTUnoEzESbW0fgwVRYd7tRJCmj3F1SfLogfI",
+	"EicrbvmkIyeo497EyaehbK62h4HD7oizWUubhl9354OkvU64oQEuLkXjvJOFRW2Yhu+48fb0L59cYa2u",
+	"cFhbp+weIf+4St8t4JV0E9VOgWe4SRDCF3usU318aUVymVtg+P9WwbnGDNed8IgdN+3IMTdnbWV+1wV2",
+	"h1TYqwMHuC/W1boLvciqk7Zg9Pa09OWiu9KwfCbq/jXI881TBheWhwQa8wom72YJ9Qoh29qH6mh1iPAr",
+	"WGsAix3++P4x2znf3fEvm52fy/zlTqaVxWrdV4nqpmXOD31voZOnT55TL/CG68EvZHqtyjQri3bhx/WC",
+	"XQtFMmRViO6Na9Q0fnu9QskXelbkjGd2oVSyp18ZV07GXAVIgOHLFZSbx0Q5nw22R1vORFp1FzxwQLxT",
+	"bkwtnDq+1TYCJwT+sGFllSsDEWwCsgD9e3CF77McCdqdtKqyjLEivlC0nZimmLTUHblKwdT10eKVcdzd",
+	"PRVccgT8VcfNaalL4Gmo7R5oQ2YgUKe04kP1VXOZR1ZQuK41waGKcYUQZeniehfKv9lZqSq8VIdSmyAS",
+	"gw/CNEzagdpqZELuHXSAQQ5XG1g6eIRxeVLGCYY2INca7NmjwyYevzYNGLf0TMB7LoXOI9g6qD13zaaM",
+	"s0zDFcphwX00Z4U+h40hDUklgZOnNCJclyhagL6jsTXCVm+FS4xacAgV4MZWA+W4Z3g7ylxzmR3UwzsG",
+	"/bCJCyihyw2jFAC3/RcDNZQQSt09YEpXLCW2uYZ76dABdqbL6WfVgSIoUIwKpQ0OVXQWb5mFu8w1vcXV",
+	"nD5n+nSgoktjAoWbYz4bOkJkIUS8cFV9AyRNFXgdxSiA/c2Dby1AaNAB8BaN6rwFOGFC1atELvcQ9sV7",
+	"tRqVFzh1V068CGzIhChy4kLcnJEpcWMfB/T/J5+IEV1Ry8wLFiut6DCC58aEVyDgHCvXErhKbPqAT9EY",
+	"iC817t8nZUs6pcdFYwpOVuFR0xzI2gKmGkMfR3jkkdeYnExELp2PyI+KPuwkHfi0k3SihjpJx33bPFjT",
+	"lp5Fx3ZbqgiF9VpFWLcmr38dKj/kXI279Yyvd2qVl4PRoN/v9+h/P97ba4zinxXFieJtBnbSFTQzY32x",
+	"gKdE7CWXPCulldkC2OLjERSm+J8VOx5DxYVPIZz4ePzt75rGULr4/dUxNxSqGONTrlFvahwfoqakHS/g",
+	"F3Jlx7O1Ryb0GS+XG3ZIOms6P5+J4VjrBi2wXtJ1M8XOfzNsIRbi4YiQSW+2JrXGnzbIUQjjdQI/t7BJ",
+	"fIS53J4NTQRXxuM0n0fFlCuavEKkf7MlelYWG8KnwJv1adQnvVCQLVrYFZt4l95qrMwkLtgFvUWHQlrj",
+	"omy8vqs0Ak2WDtwEz1NDcOmb08Wb7vYbbxPNu5lwHn50dHeb4sHYmZh7IknvEYjodrC3pRjBBmwPnlNM",
+	"AkBCYjkATD0FtOExhMZiGISDCnorNBOmvIJ47hFawbwRThOOUMNJO3JPKJfcyFCG1LXlRH3I+CFkbRQC",
+	"SjEt+Lymmcb5+Negr4C0sBaLQMB7zMIxAHRe3BmqYx/aSG/e4EN7JvN1qLdM5gkyLZSuPMnho+1HebO9",
+	"paKHFTiJDU5GY09EM669R4PBzXKbzwitYrHqZS5zH7/U3IUr/5K1Zs8/PD5+6mvauLNG/SITWkrIKYUz",
+	"/yiMAArDmwMfg23SM4slMhRlonig724DsV1hA1ESdX2tpjF4M4xK0skIdCYLUaGy3DyZbWbUWTjvlX3H",
+	"caLlPXIXxzuGffLsw8a9dm9sji4ZfVBnbDIP/8RmIntG4EM18q1xjA34202gFS40+SevRDWTxLJe40mX",
+	"xTWPpDU1ql/AEor5rq+SM1B7L17ge2C62N3znxrHZjwYNs+3C4EVLgtpbNcZYcL9sQHuTl5HNqso1k35",
+	"Bqnhz4UKWtHDVhb/DKnMXsqUruxqBXiL+eiEtKr4SDjZf2090LWy/iJqPKLAGKHCbaVLf43ArzemBLTy",
+	"Sz40uphZwcbWTqnsCvyrC+yzQiGmaNmpNhbtc1CvDNQiB0VkEvj7tOQjb1WudEJs9mBn58vifNj7csbV",
+	"SEk17o30ee9c7Ti4+x3qZBGnbf+9tapk2RT8RGLzDDyWz4HuXdwYBvRDlH/1l4fE6Ogp/3ImOknDCiER",
+	"Vkbg4TyyAUL22k6hR5IcTHjK0HuBrVcUD6vQefkSA4BOGyD43Dqg95BN+VSUhTAmMk/q8gxfAAodgXmc",
+	"4PORFKQwPXY8loYdPX2EYGlGlOc0VGf/xm9H3IoLPj8g1bZCM68M0QBG4/s0CfM58QC/5pLwQ1EkXrgU",
+	"1AA/gW6iJGBEuaR5wygjP87AZ1zlYGO/UFCGKWQ4uxhk0xuogbqr1TkhyEAlm212H8+Bs1trBdBrYmpZ",
+	"SosPBnHBCzv+mUO0AIPm/GcppivBmtKG0F4mA8WYHlouoVsKkG3aUWwpSLgbp4fAaP/L8yePod6SFIbN",
+	"jGBG8TNxgok4p1WRox47Bq4pDftESRA72eMHd/H7Yx9+QAfv2YO77NatW++zIHoZV3QPNrrE3FEy30+i",
+	"OlOnp0ZYtEIzb2diW+lf9H900O+nXewHrhTqItA3zPXnA2Itg84B+2mv1/siYYNFtgzPBp1erzfovEx7",
+	"DC8H9BEwd2KGPDtbui6sZiNhl8qbK8f96Esyf/jbA1qE15yChpE6PXYMb9LQ6ezSbo11abfhSgX/sEbX",
+	"63Ami5zWZq5nJURc9yqKqpfBSrAAFPBcMjqgcJGgh9K6ClowHFgg2K9oDWCFXC7Dwq+uLhb8+vNer/cS",
+	"ViuFr1M67pSDAM3GpZ7wXriQFhFWDlnq2k4pWHy5HhVNn8+NL2EFDeYaBRfsPyWa86RBEogPyY9UFlhR",
+	"ruZQc/H2ixdhZXB8YV+qc+i0quBtqrleYMcKbewBkFc5Z9KS2YakoUJmQhnUtcgE2QFUiFIKy52cSuC/",
+	"gTui/nX09FEnSqnu7Pb6vT68radC8ansHHRu9fq9W5SfNkbWv+OYA/y7OffPYeTu9ftO9UExoNSZMAaW",
+	"vJwpBdgb7JFl2VhkZ4b8TR4pFrh/WJRHObB812XS8UuIQ9nr9115c+sAZPh0Wrj8lZ2/cpCn4f6s6it0",
+	"SGojQW6dmBfKNeCds3ynRTPjcFp6tUuzc/DTL6KSO6H4A3w2pOpNIwPXL82x8wV8vEMst3WJ79KqkTxT",
+	"LRzbenx0/Dxhx2Iy1SU4IOgW92h5CfA8PuRGdOna4LWtEorxonAcjGdjOEoJu92/RcXjLqQRcDfS0XUn",
+	"AN4bqGgI5NhrBPglGZ/otb6/brpvur2KW7e5Sce6NbjiZlfAxw27DQ/nJGSWCIWIArPpQfO3+7duZLC5",
+	"BGkgm7LdvR/BaeztHvxo79atg9i24bFEb2ZWRzEFuayVsP+riTm0u5qaQRRwwlUrSdPtGURyKYJZiGBI",
+	"dDlHJ08cR1RiIr1UWTFzmPAamCvl2UcvwpUzFEI5dx9qmXMsQTdnKUXZoYaJUkoVxDMfKNBa2USUI0zT",
+	"rsBlE5aaWQbHXkPIU9rtsfTLNMAL2bqDDLByhYTv4JrByhEXTq7DV+EoJUyOlAbBnKFoA6w/cmhVvqyB",
+	"2hp0hnAdS3Y+G3TYKRbHHyxW8x90oNavmi/5+RBtCk5cfXWbziVo30d+5xCknE+EFaVBvJBFth9NOWmc",
+	"I6pZ8O6XM4EAWu6q+rITE3IdXrpBa2mm9WpwO0/5SDyHZKgN30X5BzFNrsF/NjuBuIpkg2o8giiUQUCR",
+	"V0LgcO/3+23thoHufMBzr7njJ7vrP/lEOaSQnxETub1JP49caUAqilpxvLVdhfKCL1/WL0Jj2896xEr8",
+	"O8vMBINFWjnKM5TCTRxryGv8Y0sqFh3LrgPQhj9CuBNg66Xcpj0WLL1RCwhORzwloPdyC1/h+Y16vuBm",
+	"oBoZCVWkcbyEFVKdkSROqHtVCI9rCNnVQEEkELdpwoyO8dB4npfC+HoxMF9d5CQDGyuLwsn8tCiI3DJQ",
+	"zgTCage4vhtVNU5IbAhVEPb7+4cwAHyqlYAQHV7Fac6FpeEyN1pCIayVs+HV3BO/ZgPlBHQvg8tsDCI0",
+	"5VW6eFHsob6f9e2spJv9fr+JuY0E8bb5Os4WoWTHHA6qeoDMldYCGVKE8/z4m1+yvf7OXn+vTyx/K324",
+	"/37vzn7v1q1FAODFOAjkkJj6GBikzDuxrcaWM9HCMW/dXltPoGl6QLGEgqiLc7FI5lip8/PPP/98+6OP",
+	"tu/d6x76kClmNXxZxV60cXgKUAwDrrk/GmyZ3z0nbhPm41PmyfZ75cX7/f31Hz3W9gGWeH1bzPuZIxSu",
+	"lk/GatZNVqsdZ9lqZd7PPfRkZOrKI3tYParas7BYBvPSB8UNuoDajaUstjXofDkDDpZLNfZS1kANOh87",
+	"vFkX8DTodA8DN4P+SSnzMOkGPRgiT2p1OHvsiSr8S2aggn0PRLNlG18T96K3juiFdRzsM1wLq1kBFnqK",
+	"/mTRslxZMLv9ZyOYRTjYKwWzZeDr75UpbHBaH4QK0W+LKzxfotyYF7hf2ljB5sJcvQSGwyRZ4BFtLKJR",
+	"CqBPiRKWj9IaOqXPHt37Psi07daiOfe+R/r607imfixQRqzXrrgqTe5EG9h8V9lS8IlZrEQwBt8EIfo5",
+	"MxyUigCrpwnwYuLLGS+crZ/6fMewlFCO0kNX+34BW8hJ9nNK6N7O+BRmzqzWRZuYGxP4XTeb74vOp/lp",
+	"nczX42g30ni0sq7Aww/UXqf2e94JGBGidwSuJPrgpnPYeg00fv+Fr5rGq0hmkJ6m3BgQtZwDJfYNkrEY",
+	"/1kh+KChbaDSCo0tPcTBMqlcnSXMCEI9D7Q+RPOp+tRl1aVT8AZqv79b+epQ201nuOlCWZm5SrEqr9RY",
+	"w+cu+tXdE/ZCo96KvTWawnB9SAsTxn6g8/nV7L1+1J2DTi4muhPHi/to740NunereAE6L3Xl8OV3eBN5",
+	"8MGGY/qcaE6qP1vrVYsd/LmjX2LNzQckPoGz2DQeFRxtvWLuLRclXZBsEubjA4u5rxWhTYBsi+A46Ycq",
+	"8xRttaGyKeLrT7QPPlm2B0dDWad2PPElK5ZqqkpTK97apHtEQLaNKshuiwqywRDQoiZN2Ke2IVRr9B0M",
+	"Il5xHE216E1j4ZmV5+JklSGlDczgu5RLK2poU6EWaur+oDe1mMLz2rnyrKIknN3OFwQ+3ZK84AofYDnc",
+	"GHqacUaZr13nroUoPJ65rDhpXcAO/DcdKIqyTPH/0mV+Ap8YPVnIpTdwR1cHheozDpSbjTDsdFaCTbbH",
+	"7rnPDGLwh3AhMCgDX0LcyJDkGGpEVoyLUGq92cL1F1VABx+YVoyS+MHw02E2rE3TlU7xwxUFv8ntDlPp",
+	"HHT2+nt3tnd3t/duHff7B/g/ihGKkbkPOtOxhoqharx9ztX2dKwxftVXae08Ho0vX/0vbDp+/X9Ma6WV",
+	"YdDj2VyocynUHiINYbG80O+t/mK/G4sU1TqEU7eJYLH7HbCS9WwEw0hcfskfOUe5su6w339//Qd3tTot",
+	"HC7nW+FZj1G+iU++i6Cqru1lHrYs8QSrT47VG5twOTHmsPoEE6ogdMhY8A45QyZIJgmWtEITECJx9Rri",
+	"TOBB7cSv9fzERJf3ruefWemQ+X6u53bTEa5VNM3eD4fjzd0jsKg1sl15HvzN2Cr/x0grV9UApHJ1bbid",
+	"QfxvSqaBFM+MC3GMU+UpWTcUTpKQnS7VicfLSOkLCI0m9Hh8AGGkWPBdWjHxfttWpJW2WJMgImykWVQL",
+	"gkxA+hjTVnHeJxRteHZc8z5R6k/Tv+Fnsd7DERWW+Q8Re1IFVbxj4kj9icZc1UwoW8x97UHy20WHOHyw",
+	"QjT/ZArmOLi+wGoZ0q99FTeyj8X41xgNK7CQI5W2GwpAr7kQRbENqp7IQ0vegQdVcAs5kZYK/xmrS5FX",
+	"hQurXp3JeaAInRSvUDsWiglYXOPr6ntjGAQJG7Z178lHR48esz/8Zv/f//rv/vCb292EDSEkJswhFAlL",
+	"DyDVYJtF1UZdNheFCkTM5ZD+zyCX6h7EASwuZSyHEGlUD0RhxMVYlIIGHLD2MeJ9ofI3lgj9lS//uYAz",
+	"hng0DH+ZC14mft7wQ2gnpHHAWkrDpqUw8F5OtfEdjNDFGCPCm9CEaE9pFtCg69xVrYfXE2YE2Px16UYN",
+	"DWAQfVRTdWnlQvoIjozGQXkL82gVS37qkxSQH/qLoQoLspqlocyfSdmW+vYrydT48uvfqm60xEqHRYHW",
+	"aKQ95sq+oAZn4gpWuF62XufqkOpc2bgyEjRWB7+wSbhzKnigLeoQA5bRQDXiShqSwmD5XPwyq6CO3CoO",
+	"VAhQloalk1lh5ZSXdgeOzzZQbOosxReawQNzwAIxpzAUTDchh81AbYWUlUUOjMFMHHVZOIrihe2SDpue",
+	"SqxXBNOunBVQilblUVfEUJjRLqCJikQE3kAKzumsFlrmke7NQNmSK3MqyhIDqgfqKLw9Q6YDJHKO+0jZ",
+	"A0MxlipHYCfHIrQLiFCa4XduiwfqGTQElDacoy0dK906LMpyhMc0ZVv7/T6sFiJxAUHw0jLyAPBqFgOF",
+	"ORGJq0YrVZVBAWWZME8FsaGhwb09+G3CC+J0J1QRGX8eqBSqPrhfdoEL4TKfWK1PCl6OsIHdW90Var7j",
+	"MCuV/AZy6SBQbaZzV+nN42i7r45dbuCCw2uhVmf7y0BKCZLPDlISXVSb+gCieWFt3RvT2CPLxkJ58oPd",
+	"vapkOTBSiNLdu0OAA53+6XviR9ktvn1nuJtv74vbt7ff5/1se+90N7813M9u53dEVcblRgonURWK/ff2",
+	"dm9VmfAdz8ivEiUfBD4nJ7RZIaIL250lqo/rezysweFh9LmxvHQFlgg9BPfiwwjberkfSBr1wdPiInTb",
+	"qwmwS67TP25byO4GXzzlc+Bgx1p/CCebvru9yfDMbDrVsM4fiVxyPG3w8d7eJh+7NB6QFu8rK+38LWqP",
+	"QQhZxjXEGFo8+XWkQLj6W8TTRS2T4PXafb2P6BqeTZnVbLffrytaWpHmmfiS5aESpHjBMxCZIdR5HbQf",
+	"4qYm7uA4nBgn0vJZLi2zJZfFIUUV+6tNlx4nAFuJ3LlWT/FbjKk2JIQ5OCPp0pvg0netGZCqpqKMwCJr",
+	"kHpGKHvA0lwrkVYCtBdJUjecdKCCz5kyH/EmFy+QkYP+Oyd4fRpzhNZq5saKCctgDWD8DsERBR9K7sOW",
+	"/OhqArI0TpgMNevthcxE482HrcY69bXN2xE6KZLXrdPdbI+/L7a/BMvXe8Mf5Xey22I7O0dtaDN2+8Gs",
+	"OENSu5K9+eY046h/IIjG3KgnSrA2ekFa+cGd1WAaJmWMMr55wbBCGfx/HSfUMG5JQ9hC8b+7KfvaOFAw",
+	"wib20hhmd5V41GQoYxsQAWDIGL+LQrNLZxhjkTEPWUu8BXUeaTAf2nnRCHbBJWSQ9o3hvKBPgRJP7l1o",
+	"BNrjZQhzCYmEdOozjrwOeroXW/xcwojP1/Dsbb+/3xL1FUm8V4v08h9+1zGNYYBrBK0fIr0a4xoju6q/",
+	"ohyeFpDxWJqFPKq1Z4ryqubbpZgWVaHVxuquHvd54ZQFmRdCqYwndyJcZ4wAXOewsfAKYBkH9N4Q4Y9H",
+	"IVjn3LzQrDINtagHCvUQYUAMMh5SQ7hINbalFcF/JB68I7QH0gpdwt0DlvbvpITGXAjrQOhxfiGFy89q",
+	"RHlOhyzt76VB4YZXpjw7A7QCtcVDwrNh/i7rhqbClmFTiOpQB8KGtndTUHj7twCJo7/vQDj6t1OXmV2X",
+	"ltw+gxe+Tg+o6YvpQMWYTdGyhiyuNHPuEtTq3+82J2hDr5Q680xMi/mbM5VrSiIekzZOm+rf6USqX//O",
+	"5ipfNKMrSSF7N8YE7yKxkgiyIryb6J6TobFKCozOnr/EfnCHvx2dLaOI1JjXLXMurDkSzqnnkNJeiU1v",
+	"Go+uFVZ0Na6Ya0wvSYR7juwnm5UlFUURB/gmYcoPFJgwUUjzRlosj+J1Dy/jocCSoLE+wjdGT2QVtz1Q",
+	"wR5MLNWl5rs3ag34uOUeS90UUoZxQYT3P1CClwWCACgHSpH6TxDWxeui0BZZRA+YbAm8jw6RD713TXok",
+	"zk/9EBz0a4X+4teXUKLIFGvOPLvl4XmN+Qe9dczPBabJbgWnbGXsHagQ8584tP3a89ho7lYvZL/GpoNq",
+	"gt04c5ehSfUUjplTcquVjg21h7627EDF12whjY2a6zcYiZ1HOGBTRTE7A7Ws7FcR3EuLukq8vW4+Q3wh",
+	"JcuodhAbHjZPh0lEqa9jEZ+aNqeza+PKXmdHcleOD7mpdIsoz6Jms3TLvX1PmrgK/2L1EGt5NiZXQdhW",
+	"dF7AsrCUoL5kjv8vtulPt1T0Ww+M/fVE6arRQ2wLmvrLwUY25206JdDooLPSgJp0Fg59a6XsiEQT7z1N",
+	"F7ZvYQY0ijeghZd/Xnf7202TiTze0RXw9N4Dc6Xr2LsgV+lLxKq3zqHUgB1/+7tuQ8dOLCeoSuDfxNi9",
+	"ibdi42zr8b1bfXZU2h7bvdNlVldJx+TYpaZJo3C+N/IywpVjBipA/Igcrh+EoPRGCPCdrjKgRvawgQo9",
+	"Bgsq9vqOIeuYCwng7N13Z0rad99d8MmDi7bCjD2I4nVDkBN8945Bt7FjN6Yy1o7A0FJaTM6uX7F1JEWq",
+	"H08Vc6ApDFLaWqiCU6t6kyyXvCEtLoDnSIvYh9yh6ePSWK0TB4cuqwDFcGfSrA9hSd59ty4qvvsuLsaX",
+	"MzELK+EEK4z4wMgpN2+HPUmromcWJujRVhEZetstr1eF65XtnNwpEaCjxz7GLnFV6GnYkEPau7CmLrry",
+	"o8uv/+U4YceXr375iP5gumTHn3x++eq/HrsfgpXaOJ+/KERmS61khkLhklnggAi0omBYDW9oR9qDVlBV",
+	"lS7z6cQPLE1W+RCSCIQOiAlXjZceECXM1iG8LJ6kyA9va2dif29vxZDc2sUnktvK4s+GIhxAjNSwciLY",
+	"FscRAh36ImSG8Zj2mcRIeb/ry406OMMurl9wPLgbGDcCuCihgvKioBAVLpVjOxQ2qD16M43duKWqYKAj",
+	"r8bhQFGYYVjIhBEVM12GpSPLBTnnXPW7Of7oEA4dnaArA1GrYP5DxIfxUm5oi2TVU3/xoNXiVvcwotSB",
+	"qsIj8cA6fpd7EkepF77b72LZBjg9UFcxPWwWnNlWZSRJ2H7//QNnQMbzUlXbqtmZcHcGykc0MR+iFZ0o",
+	"+Nyx+blY7qXr1g3n3SQG+67foqm32UnUOahcRNk5ep48MeGwgrEmxuwG2u8cdKxWo+2xnqJY3mDuebj/",
+	"fmzuIWLrvNzc8XTPrVq70WXB7bPmlvvzCph27vLNt51qPHQa+WAn8UCusLELwRPxfYInI+PKsTG8oep3",
+	"xqG/aCv/0Ugzb+Nldlzq2WjsLk54cTv0BbegEsXmZkEnaq6P/6hNAeHGNUEyN90jix6crZa7A+vvVaCv",
+	"sBY99nx58gN1ldkD/3h7wCAqj0TauMwtxRCGm+YarsB14QxXkr5dCGLEoxfCF13wYmS32nI2Pm/CSVjd",
+	"4h75HXAgpnuwUBhzIarVBbO6spohxKMem2oNM/PJUBfgUNnd2/n4m19uf/r07lMIrIstcBFwhDQEKCFF",
+	"nizg04EsWQ+yjL/iuROtuKsUhRURMSnP6HpvGGFBgi9ag0iTiCRZqtWoKrwWPxA3a3KOell3oJam3yge",
+	"LKkVsbAwUCulBbyF/ZZZDezH0SlJGuFOHij0jxwy3rS6LmTDWfYccofrvqqp7oxkztWS1BCepXEL1WM1",
+	"A8rEk0f7HinYD0ABCcYWFTnhXUwuypioCUG84UANAY+EufINVk8JEBDWElMCdoNoxBWrxoOml5wZAWKE",
+	"FcV8beTJ2/MVhUFHtXI2ugAW41K+yziUKAZl7ZVz0Wx8/8Hn88cQ57JcCfc6t1kpQNxpv86OI9MOnPa8",
+	"5BdmoTZzqSfBa02AQ1FmNSJwUvx8LfiF7E6odsMIoCAae6Iy4UQZdInDtcdHpRB5jbOgUWkoRjPl9CKr",
+	"qajgskrT4l3mRfHW2UXIv36uL7/+SrHi8uuvJKysZq9/z86gNrJik8tX/6u8CvI2TO0tRbht4lteqM5N",
+	"O/8DP3kb/OQzd5pj2cS5++hUEXu5EjcJMsLq3FKSC4nInKGmQUaGE20sinFbdPE4jy0NLBmo4L+touGD",
+	"K7ebULlIpS+8oSRkC4nyXGbiAKUNKikQCTdo+bRiBMg7ics+tSwD/7GJq3CCYIIRt2jFmopyIq0F02Zd",
+	"aDXMzLKxs0KxZonKCdHZGJN7SMa15cxAzJHKxro07gVRWlo4QKJA0U7auQtrPnfh/V7EiuWwpGLA1ten",
+	"OcTvLhy+MeFe1Z1nKLzhZOvxPoR7X+21L9cCFkQqjBIs+KmTP1EeCsI3sT6zxtX6vCKmP9aYwjDEZ0jE",
+	"bVyvgd57f+aQvZ82YAlSYCmLrDUrOAt6UjaKuyU5Y1ELDunqHrAlYRTEYWxwu1BWHEDRYM2u1OjSppRO",
+	"HtUgeSALICpQy4dSiQOWAi/IZ+Iv4UYF//HeHSqsjj+kA1WE6hL0uxvilFMesCzDCOBgwUOfQEdOFTC2",
+	"a3LrQLC+8wjl8HKtJNNQFFqNjGcZMHwm6W51OuWpLg8pPNhFGLu3MEPIOGM8CnB06ktf8q8lZf4R7sqa",
+	"dPkUl8El/GuPRtW+Bi2xDG6Vm/znQ60LwVUT+tWqzuO0c29Mo6L5i9XywULva+S3jY/29orDe7JiRB6r",
+	"DICOknBtpHdhWJ8ePW4dCLzfDp18FcSwhkE5QsIrNOT4Qsq4qcHTc8NG8lwoppWLgOq2DZd7GPyrBE0+",
+	"utc08OOQROOL+krTimkGhL9xr0joz4mn/0kiMRxzc7YehaFS1P4DwTCEq6GafXQX0d/hHlLahru7Xar9",
+	"bDF1o9YPKL11SPYDd9QoqT98MknAgzeRCmMSnDTOozABYTJeVNCGjkW6xtDNSQ7IC1/3MXHPaoG8WBMI",
+	"zMCK8Qs+T+BqIywOsp/yiWAw70yQ4d/PB/wHo1kp0IjoqpqI7QlE0+mSPf/oeZeC5bUSZF60bDZtu0oe",
+	"1xb2qhLeH+GJiye0/uTV6Oo/4uFTC/vfcv50OcKom5UK5QI2EQXfYvhFUgXyJIhHSGEOmEzqn+CDCaV4",
+	"uBBTqyufRQU6ZhjPooLUVI+kRYt5Uo7u4ri/Q4oLfbToHSFkqfenRSzPx/piWV3O3HK2Alt5K4DZ+bn/",
+	"Z3vm3tNSosylKutBC9KVi60mGBfUaqNwb0jlKWYTZdg9kZVCsFtUh2fn8Te/3L77lG0dTTGO5QV79GkX",
+	"AV6yUg6FSSi4O4+q2QgjGkBtzOWrv2ff/OqbX6gRO3v9e4ZuxeHl179WHnnmgD0evf7HufuT/eFf2fMK",
+	"lwb+PH79VcZG8vLrX7M//OtAMXyeYGtjefnqb2bwErVhx6+/UiP66J8VKzQaJc9f/yOz5evfZmMG1Ujw",
+	"/W9++e1XCkq//S0b68uv/zVjavTt7y5f/W8e38X1Re0CjuTlq1/gcH7y+vfVK+zHY8my8euvlzBpVk5c",
+	"dg82mQUMYN1EHvthQ0vwdwVRU59nsjRDGk3x7e9m0cLC35evfq1G7vEf/vWKa0CluGZTvwZoEs5f/3dJ",
+	"eyjZl64mTBMp1Ld+Yf4JMwtrBnOqVixh2bdfMSj1zYZcsfHrf1Tjq+z18Rh/G6M9e2GwQFJk04ZSNv/Q",
+	"8HhpP6P52RKot8Dm6ws2UM/0BdUwszXYOko+w5S9EKgHZ5htVUfuHbKHdRMsmuhP3bZ3iVPFxwjnDqGv",
+	"onwosBREoLbwe2o1uG6H2o5drUiRJwz/dEBaKYwCajje43illCGOjqV5vjOZ7Mzn8zlUo04zc475JVBF",
+	"en/3vT7M45PjB9vveexviJnfxnGiPosecjMtBc/NWAjLjD61F7wUA2XG2jluKnaDnlmW6bIUwM8OWYqY",
+	"N1COfJ8VXOUm41NRJXyeamXNQInJUOQ4rdKXKJ0CN+2xQaci7EEHGirEqWXDgquzYJlxIWolRAGAWOon",
+	"X9lgfaAJBQ5iFEPiUagiEIeoUjlIvTiGwMzNobvk8VdpfMWLxqhNsKwAkpD/2NXIJJafcysQDAJDd2uF",
+	"3iqDaRA3G8CHWiQED7yxtpwSRtOGoYXVbgYHLatW2yFCV/uQqAGAXG3TuTNeCJXzkg6UuzZDyESchODQ",
+	"ehrUcfh0XZ05OZlNOgfvv//++1hnjv7c60cw6GiqF2XbQMmi5erNueMYF5dLFg5llXCzy/4LVzNezmvT",
+	"Iejj/q3t/m6LlQEYwZWqzzWOu+BXGXbi4nFRXSRWFM3k1i7IJgLxthrncqttLla/2UyIf8XocliuMPXJ",
+	"No3rR51clVof0GffQ/5S0kH8rMyco2W1NML+5cyebr93I4lQ/hAl5H1BP4zVzPBzKkbiT/6b50jxKEMq",
+	"2BqNRozwIVfbuVDbQCE92MSNUqNaPl6TAvXyB0iTRf0HdRPGAzHA1tx9/ikQwNN7D2IVyL0Q6ctOK9op",
+	"Z8UaLyy+wcoaxmIlPgGNIBGCLdej50trfC6ayKkBAN0rIl8q/posyGLShkKJIZzQiqlxqE4BMBJNTVFR",
+	"AVS8MEnBkWzw3EiFVjUYOUhhPVZxe187b6BgKOxCtnoaHb7kM1yq77KcWtxP28GfFW51yDvilvlPVXP3",
+	"ZEXT8tVHVmnvaPfZCeUV2kOS7qFhM0YMW9TbsakYPcyjRQdXmgMSGyh9oZIISoxVSGI0Hsq5c4NaBSQ2",
+	"UItIYmwZSMw3tBpLzIuYK3LhIq9mDUsMTcBYRt4IZQF+O4IVo3uYvnvHuNaShcSnNoAxKHQ/pyw2dxGw",
+	"FJbohEosk8sMcrydSVtAaHATHtlALQKS+WSeJUQyN9bGKC7ayGNnvL8+1FhFbz/9ecfZwTsHnW9+efnq",
+	"79SIvf59JwkvEZpmqV2lSXNGuSe38362e/ojse0fvkzipu5efv0b0GNf/T0zMwhfu3z1d8x8+1W94VIA",
+	"QGqt3ff5/nAvu5Vvu2cvr4Z2ds81/hYBz6ohbIx5FtP1D5hnLWz2iAiNct6ANgLqmXMrEdRZu1W9gbm1",
+	"M9xnASWpIayC4f98arMsnTeR0RAp3ErlC9gXjGAOfIgS5qlhhL5Uo0M3JXiAX8Zho66UMTbmciO83xoj",
+	"jyJ3GpgEiEkgX6nzJogOveUC4iFIwIGFbNVYWnsIacV8NqnpQaPLSZrC+syeaWOox3dW5eOaLHFzJniF",
+	"aj9vlRXV2VB7vR9664dqP287NHWZvXE8RBvxs1LQKZ84smlL03Lo+q25WSPEeuOKogQCKhse5iqh3LMh",
+	"ci6OhDWMI4AyvhcEKnSpe+WFEOh0QZgQyGwMwdj6sWM0vEs8wiDXFQnJzSHu1E4zh1rjLoeP3jS4fZmH",
+	"ZOPXv2UfvP4XNWYvLl/9lhWvfw9SHhpG9EKlsSvEu9M8/4gj3okOKig1fS7KH7jK2+AqDykd3h9goyfC",
+	"n68NGYuZDbECwSph6ch5BxAA5FwakWKPBzWQlCASUZi4S1YE5WrCsIYBJBFSYQdfpKWQZ4LxEFzHtHNG",
+	"a8xLpGD0itN4OQsDPBMHHY28jHxZLHUn1GGPYbqNw8Sws1KJBYATFy+qsdoiNnZaCjN2wl4jB8LFst8d",
+	"B2qpnrAp46DhbV7H4C3lyUiH2ymVq33yH553/IDqvxlCJBF4vdqRO9qnuspPaWd9F2I41vpstRHZv9Ra",
+	"JS6Oeqw4FqmKhB1goPDNWF8o1FkTMhRx3zKcAKpAkHed9scbUuwnXPGRACuVG9AB45vJT5Si3Ral+Jlf",
+	"hD+DAEU3l/WxiX4NfzC9bFLMLRyB5fxb/2hF1bYHLuO9AvGpjMOZVkpkllnNHh8dPz+Ao4zJs2CkdkGM",
+	"CASPVbgajh/4Xl1Z9hRfPAFDgUnRMkuJtloJj3ANpwSLJHXRD5POyiJdeeTmGBuJAW1sKzpSaF1JBiok",
+	"0TjQbff2dLGmbmNEBnbv69KBSZzxodHFzAqWjq2dQjkxXdK/0y7Wr3FOorGOWU1WCod5AowmnRlRHvgq",
+	"+f//FB3SpyUfkTeztkoYmnO30LP8/jmFFMHPoVb0kZmr7OjpoygBW/RGACGrem6jev5Rz+My9c53wTfP",
+	"FYH+I3caqCX21FwCC+tqw1eUrCOKPNQgcx6DDAKeXB6RIz7EmUVGmybs3Xc9py1cQodWmXj33QN2JsR0",
+	"gJ42rFgQB+qwjCuPQkfiosOEo4JE6N7z+R8OkA5bopJrHpoGuYOPJTpkVIE3HiiB8vhiM0g7zOqBqy3o",
+	"C669+y66clx7BGTH8UBQYmKoxmbH9c3b7fWp2ppQ56LQUzFQ7s6iI7QVpGcEImXao7Nxa+FUdJNKnXfe",
+	"94FKvfMdBIUDFvPmDPrGps1fYAm3pEL4xSFtP8oPGGGR0gg8QCkCsvtXj32+pn93puQLZkSmEUGNZuCG",
+	"6D6nZM/QQkhSPGDnu39JjYzFC/bwo6O7288fHu3dvrNFBJKwQYeehyxR/FP0mobpfoT1ph8Gna4bQY+I",
+	"MhAQHPTJFCOoYbjQM+oS+FfoK4l2QwaoloGCJGXc1b/SUlEuUq6twbSFKXcEKBWwS2O5si7llU4UUEc1",
+	"GzUhOGOu2G02kQqHFFzbGUCUkFE4L/UUrT9hOIRmyXiBQW8DhfkTB953hSTHLSsEN2R8d9T6TFg4kb13",
+	"32VHbO/FC39SXQDPbj/spWvJVKuANiBXHATFmC1/LggEKHFz0zMqa0jXBTBXcLohkjNnpaCimXiW/PfA",
+	"Iil32UHJoGOTgXxIpQThPEnyxv/4/nGXuDXMJKdKIgPFh8BdYfwJ28P/7uN///2v/4nlejZEtL+tP/zf",
+	"e332n9lfSUtBLZYKnt5hY7oShtxQicEouWQ4Z+m9J3cffPjks5MfHx3f/+zo85PP7n/w8MmTn5w8u3/8",
+	"7POTD46e30c2CkNhu3vOvzpQ7iAY5+ustibNBQccHCMESyPB7h69I4VJuwzr2/u7bqBKMS0QU9NWbgcX",
+	"Y3Bnn/1EfkCFUvyOEnoez9urAro+38xfGQsPDy9f/Q2z48tXv1Ij9uWMwpHrsdLZ5avfcIit/d87SSe6",
+	"3UA8WXNRdZLGNyoEQnjni6QzK4vOQQfv5IOdnS+L82EPYojBtzPujfR571ztuFZ2iCFubuFzS3YlA9/u",
+	"TUvMVPswb1PW3f2VRJVRkJ0yp9aEe7b7g0DdEDISREiOQpyLrQ7iNVHMauF6QWPdycOpblVewe8cGMRU",
+	"lNQPYSL4/axn7FWApFtRsjmhKiCSWiUoRDDDFAThuM/uHgsciliWB2cTPN8uhLWiRBdh10VGBYryn9Ed",
+	"ieGhFKQRAM0QZMu9tiC1g6ReOL1lsiypr1N+Kx65UaH0iPVK8R1VS6+PbP6nXTR9YTIb1E4Pq/sDQ1mh",
+	"oUdEqE+vo7O3sxXvEQABod0X8HSG7kB/+okReMbQrdiPr8zkoUiVvqguk0ioKYUR9qAy8yPLSjwOGFfi",
+	"giAiPJ9yebhOZGVaOQwuPm9AylpmGTS9Bn5xyPhAhdFX1eIiRMQF3OMee7ZC12/0H0DfCydjk2CLSujL",
+	"v7PAiu+HD7THKdDzhLmNJi9P7wcP4c0Ax1YkhOt6NRbhq0WSeaOpWpKeGmbcxjnZxok8sR2EvkfNNsgA",
+	"FftJBsrvvVbC+BSRvOEQU0PNh9j3OFDfyRmmriul52oGdPddM4TT/kpvBAX6Quf5D9UclwqSEEGEzV9D",
+	"3/CtyGaAhoa7NhS8FOXRDPjjT7+ArcGiNI38GCqOF8xYuN5cTXJn3wSQWVbOVNqJ1ceDnZ3dvR/1+r1+",
+	"b/fgvf57fdx6N6qlkyRHCggRToseWjipnNHoGOIj9SqWDzvbUHcplL5eqntNkfiUiUtSs8e89oFASXP0",
+	"YtRpaKvTmkTnbPVxbFGcAxCCk6NW8Z2GFp8LGAMdSxyMcFHqtpTi3IPmBXi8uEn3fsswa5H8SUtafuBZ",
+	"I/wRWVqEmxB15ppr6IyyXigskrYjqeCoq+3Ynk2rJE+21Zh2n7A47b63nB3ZtidkKtNOqnGcMMAcGbY1",
+	"ef1rTGD+WzVmOVfjyCoMSRsxJJ+ZZZkwRpe1tYY2pWjcQdqhh8fHT1eJrr7yL6ISuNZib5HIvb8o6jac",
+	"6OVuPwSzvTA+sZbnEv+alnooCJCZuLp2ube6zMbCWPol6mIseAGn7IuX/98A",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -699,6 +699,27 @@ func (e Urgency) Valid() bool {
 	}
 }
 
+// Defines values for WebhookDeliveryStatus.
+const (
+	WebhookDeliveryStatusDead      WebhookDeliveryStatus = "dead"
+	WebhookDeliveryStatusDelivered WebhookDeliveryStatus = "delivered"
+	WebhookDeliveryStatusPending   WebhookDeliveryStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryStatus enum.
+func (e WebhookDeliveryStatus) Valid() bool {
+	switch e {
+	case WebhookDeliveryStatusDead:
+		return true
+	case WebhookDeliveryStatusDelivered:
+		return true
+	case WebhookDeliveryStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Agency An agency of the directory, with the validity of its identifier.
 type Agency struct {
 	// ID An agency identifier (mã định danh): legacy QCVN 102 form (`000.00.00.G22`) or QĐ 20/2020 form (`H49.64.33`).
@@ -1924,6 +1945,99 @@ type User struct {
 	Username string `json:"username"`
 }
 
+// Webhook defines model for Webhook.
+type Webhook struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// CreatedBy The clerk who created it.
+	CreatedBy   string `json:"created_by"`
+	Description string `json:"description"`
+
+	// EventTypes The types sent; empty means every event of the agency.
+	EventTypes []string `json:"event_types"`
+	ID         string   `json:"id"`
+	URL        string   `json:"url"`
+}
+
+// WebhookCreated A new webhook with its secret, which no later answer shows.
+type WebhookCreated struct {
+	CreatedAt   time.Time `json:"created_at"`
+	CreatedBy   string    `json:"created_by"`
+	Description string    `json:"description"`
+	EventTypes  []string  `json:"event_types"`
+	ID          string    `json:"id"`
+
+	// Secret The HMAC-SHA256 key of the `Docflow-Signature` header (the whole text, as bytes). Shown only now.
+	Secret string `json:"secret"`
+	URL    string `json:"url"`
+}
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	// Attempts Attempts made since the delivery was recorded or last replayed.
+	Attempts  int       `json:"attempts"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// DeliveredAt When the receiver took it; only when `delivered`.
+	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
+
+	// EventID The CloudEvent id, sent as `Docflow-Event-Id`.
+	EventID   string `json:"event_id"`
+	EventType string `json:"event_type"`
+	ID        string `json:"id"`
+
+	// LastError Why the last attempt failed; empty when it did not.
+	LastError string `json:"last_error"`
+
+	// LastStatusCode The HTTP status of the last answer; absent when there was none (no attempt yet, timeout, connection failure).
+	LastStatusCode *int `json:"last_status_code,omitempty"`
+
+	// NextAttemptAt When the next attempt is made; only while `pending`.
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+
+	// Status `pending` waiting for its next attempt; `delivered` the receiver answered
+	// 2xx; `dead` 12 attempts failed (the dead-letter list) until replayed.
+	Status WebhookDeliveryStatus `json:"status"`
+
+	// URL The webhook's URL.
+	URL       string `json:"url"`
+	WebhookID string `json:"webhook_id"`
+}
+
+// WebhookDeliveryList defines model for WebhookDeliveryList.
+type WebhookDeliveryList struct {
+	Items []WebhookDelivery `json:"items"`
+
+	// NextPageToken Pass as `page_token` for the next page; empty on the last page.
+	NextPageToken string `json:"next_page_token"`
+}
+
+// WebhookDeliveryStatus `pending` waiting for its next attempt; `delivered` the receiver answered
+// 2xx; `dead` 12 attempts failed (the dead-letter list) until replayed.
+type WebhookDeliveryStatus string
+
+// WebhookList defines model for WebhookList.
+type WebhookList struct {
+	Items []Webhook `json:"items"`
+
+	// NextPageToken Pass as `page_token` for the next page; empty on the last page.
+	NextPageToken string `json:"next_page_token"`
+}
+
+// WebhookRequest defines model for WebhookRequest.
+type WebhookRequest struct {
+	// Description What the webhook is for, for the people who manage it.
+	Description string `json:"description,omitempty"`
+
+	// EventTypes The CloudEvents types to send; empty or absent sends every event of the agency.
+	EventTypes []string `json:"event_types,omitempty"`
+
+	// URL The absolute https (or http) URL the events are posted to; no credentials, no fragment.
+	//
+	// Example: https://qlvb.quangninh.gov.vn/docflow/events
+	URL string `json:"url"`
+}
+
 // DocumentID defines model for DocumentID.
 type DocumentID = string
 
@@ -1938,6 +2052,9 @@ type RecordID = string
 
 // TaskID defines model for TaskID.
 type TaskID = string
+
+// WebhookID defines model for WebhookID.
+type WebhookID = string
 
 // BadRequest The body of every error response.
 type BadRequest = Error
@@ -2077,6 +2194,27 @@ type GetRegisterParams struct {
 	Format RegisterFormat `form:"format,omitempty" json:"format,omitempty"`
 }
 
+// ListWebhooksParams defines parameters for ListWebhooks.
+type ListWebhooksParams struct {
+	// PageSize The largest number of items to return; the server may return fewer. Default 20.
+	PageSize *PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// PageToken The `next_page_token` of the previous page; omit it for the first page.
+	PageToken PageToken `form:"page_token,omitempty" json:"page_token,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// Status Only the deliveries in this status.
+	Status WebhookDeliveryStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// PageSize The largest number of items to return; the server may return fewer. Default 20.
+	PageSize *PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+
+	// PageToken The `next_page_token` of the previous page; omit it for the first page.
+	PageToken PageToken `form:"page_token,omitempty" json:"page_token,omitempty"`
+}
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = Credentials
 
@@ -2109,3 +2247,6 @@ type ReassignTaskJSONRequestBody = ReassignRequest
 
 // ResubmitTaskMultipartRequestBody defines body for ResubmitTask for multipart/form-data ContentType.
 type ResubmitTaskMultipartRequestBody = ResubmitForm
+
+// CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
+type CreateWebhookJSONRequestBody = WebhookRequest

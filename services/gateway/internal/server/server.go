@@ -23,6 +23,7 @@ import (
 	"github.com/docflow/docflow/services/gateway/internal/auth"
 	"github.com/docflow/docflow/services/gateway/internal/exchange"
 	"github.com/docflow/docflow/services/gateway/internal/readmodel"
+	"github.com/docflow/docflow/services/gateway/internal/webhook"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
 	"github.com/docflow/docflow/services/internal/errs"
 	"github.com/docflow/docflow/services/internal/health"
@@ -62,7 +63,9 @@ type Server struct {
 	// Exchange takes issued documents dispatched to other agencies.
 	Exchange exchange.Exchange
 	// Events publishes the gateway's own events (document.dispatched).
-	Events         Publisher
+	Events Publisher
+	// Webhooks keeps the agencies' webhooks and their deliveries.
+	Webhooks       *webhook.Store
 	MaxUploadBytes int64
 	Ready          map[string]health.Check
 	Log            *zap.Logger
