@@ -40,7 +40,7 @@ func TestAgenciesAreIsolated(t *testing.T) {
 	eventually(t, "the outgoing document archived", 2*time.Minute, func() error {
 		r, err := clerk.client.GetDocumentWithResponse(ctx, out.ID)
 		if err != nil || r.JSON200 == nil {
-			return fmt.Errorf("reading it: %v %v", err, r)
+			return fmt.Errorf("reading it: %w (%v)", err, r)
 		}
 		if r.JSON200.Status != httpapi.DocumentStatusArchived {
 			return fmt.Errorf("status %s", r.JSON200.Status)
