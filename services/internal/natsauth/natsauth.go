@@ -13,12 +13,14 @@
 //
 // An agency account sees only what DOCFLOW exports to it: its own events
 // (docflow.evt.<agency>.>) and the exchange packages addressed to it
-// (docflow.x.<agency>.>). It exports to DOCFLOW only the packages it sends
-// in its own name (docflow.x.*.<agency>.*), which the DOCFLOW_EXCHANGE
-// stream captures there. Every export is private: it needs an activation
-// token naming the one account it serves. An agency account has no
-// JetStream, and its user no JetStream API: it receives live, as a core
-// NATS subscriber, and its packages are stored by DOCFLOW's stream.
+// (docflow.x.<agency>.>), and it may hand DOCFLOW only the packages it
+// sends in its own name (docflow.x.*.<agency>.*, a service DOCFLOW exports
+// to it), which the DOCFLOW_EXCHANGE stream stores there. Every export is
+// private: it needs an activation token naming the one account it serves.
+// An agency account has no JetStream, and its user no JetStream API: it
+// receives live, as a core NATS subscriber; a package it sends is stored
+// by DOCFLOW's stream, whose acknowledgement comes back to the sender when
+// it publishes with a reply subject (a JetStream publish).
 //
 // The keys are kept in a directory and reused, so a restart keeps every
 // identity; the JWTs and .creds files are signed again at each Generate,
@@ -187,11 +189,7 @@ func (g *generator) run(spec Spec) error {
 	if err := g.sign(SystemAccount, jwt.NewAccountClaims(g.in.AccountKeys[SystemAccount])); err != nil {
 		return err
 	}
-	dc, err := installationClaims(g.in.AccountKeys[InstallationAccount], agencies, docflow)
-	if err != nil {
-		return err
-	}
-	if err := g.sign(InstallationAccount, dc); err != nil {
+	if err := g.sign(InstallationAccount, installationClaims(g.in.AccountKeys[InstallationAccount], sortedKeys(agencies))); err != nil {
 		return err
 	}
 	for _, a := range sortedKeys(agencies) {
