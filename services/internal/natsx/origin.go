@@ -33,4 +33,3 @@ func checkOrigin(subject string, env events.Envelope) error {
 	}
 	return nil
 }
-
