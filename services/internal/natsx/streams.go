@@ -129,15 +129,16 @@ func readCreds(path string) (*jwt.UserClaims, error) {
 	if err != nil {
 		return nil, err
 	}
+	// ParseDecoratedJWT hands back undecorated input as it is, for the
+	// decoding to refuse.
 	token, err := jwt.ParseDecoratedJWT(raw)
-	if err != nil {
-		return nil, fmt.Errorf("%s is not a NATS .creds file: %w", path, err)
+	if err == nil {
+		var uc *jwt.UserClaims
+		if uc, err = jwt.DecodeUserClaims(token); err == nil {
+			return uc, nil
+		}
 	}
-	uc, err := jwt.DecodeUserClaims(token)
-	if err != nil {
-		return nil, fmt.Errorf("%s does not hold a user JWT: %w", path, err)
-	}
-	return uc, nil
+	return nil, fmt.Errorf("%s is not a NATS .creds file (a user JWT and its key): %w", path, err)
 }
 
 // mayPublish applies a user's publish permission to subject as the server
