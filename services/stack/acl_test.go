@@ -79,7 +79,7 @@ func TestServicesCannotManageStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(ns.Shutdown)
-	for _, name := range services {
+	for _, name := range natsServices {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			refusedToManage(t, connectAs(t, ns.URL(), auth, name), name)
@@ -131,7 +131,7 @@ func TestServicesDoTheirWork(t *testing.T) {
 	}
 	t.Cleanup(ns.Shutdown)
 	clients := map[string]*client{}
-	for _, name := range services {
+	for _, name := range natsServices {
 		c := connectAs(t, ns.URL(), auth, name)
 		if err := natsx.PrepareStreams(ctx, c.js, c.cfg, events.Streams); err != nil {
 			t.Fatalf("%s: %v", name, err)

@@ -16,8 +16,8 @@ import (
 	"github.com/docflow/docflow/services/internal/servers"
 )
 
-// services are the NATS users of the installation account.
-var services = []string{svc.GatewayService, svc.IntakeService, svc.RoutingService, svc.SigningService, svc.ArchiveService}
+// natsServices are the NATS users of the installation account.
+var natsServices = []string{svc.GatewayService, svc.IntakeService, svc.RoutingService, svc.SigningService, svc.ArchiveService}
 
 // startNATS generates (or reuses) the installation's NATS identities in
 // dir/nats-auth, starts the embedded server in operator mode with its
@@ -25,7 +25,7 @@ var services = []string{svc.GatewayService, svc.IntakeService, svc.RoutingServic
 // user: the services' users may not create them.
 func startNATS(ctx context.Context, dir string, port int, agencies []string) (*servers.NATS, *natsauth.Installation, error) {
 	spec := natsauth.Spec{Dir: filepath.Join(dir, "nats-auth"), Agencies: agencies}
-	for _, name := range services {
+	for _, name := range natsServices {
 		spec.Services = append(spec.Services, acl(name))
 	}
 	auth, err := natsauth.Generate(spec)

@@ -132,7 +132,7 @@ func Generate(spec Spec) (*Installation, error) {
 func (s Spec) validate() error {
 	var problems []error
 	if s.Dir == "" {
-		problems = append(problems, errors.New("Dir is empty: the keys and credentials need a directory"))
+		problems = append(problems, errors.New("spec: Dir is empty: the keys and credentials need a directory"))
 	}
 	seen := map[string]bool{AdminUser: true}
 	for _, u := range s.Services {

@@ -115,7 +115,7 @@ func (c Config) mayManageStreams(streams []events.Stream) (bool, error) {
 	}
 	for _, s := range streams {
 		for _, api := range []string{"$JS.API.STREAM.CREATE.", "$JS.API.STREAM.UPDATE."} {
-			if !mayPublish(uc.Permissions.Pub, api+s.Name) {
+			if !mayPublish(uc.Pub, api+s.Name) {
 				return false, nil
 			}
 		}
