@@ -20,7 +20,11 @@
 // An agency account has no JetStream, and its user no JetStream API: it
 // receives live, as a core NATS subscriber; a package it sends is stored
 // by DOCFLOW's stream, whose acknowledgement comes back to the sender when
-// it publishes with a reply subject (a JetStream publish).
+// it publishes with a reply subject (a JetStream publish). NATS does not
+// pass a message that came in through a service import on to DOCFLOW's
+// stream exports, so a package between two agencies of the installation
+// reaches the recipient's link from the stream (the exchange's delivery),
+// not live.
 //
 // The keys are kept in a directory and reused, so a restart keeps every
 // identity; the JWTs and .creds files are signed again at each Generate,
