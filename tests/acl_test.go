@@ -32,8 +32,7 @@ func assertSubjectPermissions(t *testing.T, st *stack.Stack) {
 	}
 	for _, r := range refused {
 		violations := make(chan error, 4)
-		user, password := st.Credentials(r.service)
-		nc, err := nats.Connect(st.NATSURL, nats.UserInfo(user, password),
+		nc, err := nats.Connect(st.NATSURL, nats.UserCredentials(st.CredsFile(r.service)),
 			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { violations <- err }))
 		if err != nil {
 			t.Fatalf("connect as %s: %v", r.service, err)

@@ -42,8 +42,7 @@ func TestIntakeVerifiesSignedUploads(t *testing.T) {
 	signed := signPDF(t, pki, "lanhdao", testkit.TextPDF("Quyet dinh phe duyet"))
 
 	// The gateway is the one that calls intake; connect as it does.
-	user, password := st.Credentials(svc.GatewayService)
-	nc, err := nats.Connect(st.NATSURL, nats.UserInfo(user, password))
+	nc, err := nats.Connect(st.NATSURL, nats.UserCredentials(st.CredsFile(svc.GatewayService)))
 	if err != nil {
 		t.Fatal(err)
 	}

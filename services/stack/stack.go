@@ -21,7 +21,6 @@ import (
 	"sync"
 	"time"
 
-	"go.uber.org/zap"
 	"gopkg.in/yaml.v3"
 
 	"github.com/docflow/docflow/services/archive"
@@ -29,6 +28,7 @@ import (
 	"github.com/docflow/docflow/services/intake"
 	"github.com/docflow/docflow/services/internal/clerical/hosted"
 	"github.com/docflow/docflow/services/internal/logging"
+	"github.com/docflow/docflow/services/internal/natsauth"
 	"github.com/docflow/docflow/services/internal/objstore"
 	"github.com/docflow/docflow/services/internal/servers"
 	"github.com/docflow/docflow/services/routing"
@@ -94,15 +94,26 @@ type Stack struct {
 	stopOnce sync.Once
 	stopErr  error
 	cleanup  []func(context.Context) error
-	creds    map[string]string
+	auth     *natsauth.Installation
 	logs     *gatedWriter
 }
 
-// Credentials are the NATS user and password a service of this stack
-// connects with (for tests of the subject permissions).
-func (s *Stack) Credentials(service string) (user, password string) {
-	return service, s.creds[service]
+// CredsFile is the .creds file NATS user connects with: a service's name,
+// NATSAdmin, or NATSAgencyUser of a hosted agency (for tests of the
+// permissions); empty for a user the stack does not have.
+func (s *Stack) CredsFile(user string) string {
+	path, err := s.auth.Creds(user)
+	if err != nil {
+		return ""
+	}
+	return path
 }
+
+// NATSAdmin is the NATS user that provisions the streams.
+const NATSAdmin = natsauth.AdminUser
+
+// NATSAgencyUser is the NATS user of the link of a hosted agency.
+func NATSAgencyUser(agencyID string) string { return natsauth.AgencyUser(agencyID) }
 
 // DevUser is a development login.
 type DevUser struct {
@@ -176,20 +187,20 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 
-	// Each service connects to NATS as its own user; the passwords live
-	// only as long as this run.
-	natsUsers, creds, err := natsAccounts()
+	// Each service connects to NATS as its own user of the installation
+	// account, each hosted agency's link to an account of its own; the keys
+	// are kept in Dir/nats-auth so a restart keeps the identities.
+	hostedIDs := make([]string, 0, len(agencies))
+	for _, a := range agencies {
+		hostedIDs = append(hostedIDs, a.ID)
+	}
+	ns, auth, err := startNATS(ctx, opts.Dir, ports.NATS, hostedIDs)
 	if err != nil {
 		return nil, err
 	}
-	s.creds = creds
-	nlog := zap.NewNop()
-	ns, err := servers.StartNATS(servers.NATSOptions{Host: "127.0.0.1", Port: ports.NATS, StoreDir: filepath.Join(opts.Dir, "nats"), Users: natsUsers}, nlog)
-	if err != nil {
-		return nil, fmt.Errorf("stack: nats: %w", err)
-	}
 	s.cleanup = append(s.cleanup, func(context.Context) error { ns.Shutdown(); return nil })
 	s.NATSURL = ns.URL()
+	s.auth = auth
 	step("NATS with JetStream at %s", s.NATSURL)
 
 	s3Log, err := logFile(opts.Dir, "versitygw.log")
@@ -277,7 +288,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	svcCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	for _, sv := range services {
-		env := map[string]string{"DOCFLOW_NATS_USER": sv.name, "DOCFLOW_NATS_PASSWORD": creds[sv.name]}
+		creds, err := auth.Creds(sv.name)
+		if err != nil {
+			return nil, fmt.Errorf("stack: %w", err)
+		}
+		env := map[string]string{"DOCFLOW_NATS_CREDS": creds}
 		for _, m := range []map[string]string{common, sv.env, opts.Env} {
 			for k, v := range m {
 				env[k] = v
@@ -465,20 +480,6 @@ func logFile(dir, name string) (*os.File, error) {
 		return nil, fmt.Errorf("stack: %w", err)
 	}
 	return f, nil
-}
-
-func natsAccounts() ([]servers.NATSUser, map[string]string, error) {
-	creds := map[string]string{}
-	var users []servers.NATSUser
-	for _, name := range []string{"gateway", "intake", "routing", "signing", "archive"} {
-		b := make([]byte, 16)
-		if _, err := rand.Read(b); err != nil {
-			return nil, nil, fmt.Errorf("stack: %w", err)
-		}
-		creds[name] = hex.EncodeToString(b)
-		users = append(users, natsUser(name, creds[name]))
-	}
-	return users, creds, nil
 }
 
 type devData struct {

@@ -21,9 +21,11 @@ type Handler func(ctx context.Context, ev events.Event) error
 // Consume runs handle for every message of the durable consumer c until the
 // returned stop is called; stop waits for the message in hand to finish.
 // A message that is not a CloudEvent, or whose data is not a payload of its
-// type, is logged and terminated: redelivering it could never succeed. An
-// event of a type this build does not know is acknowledged without handle:
-// nothing here could handle it.
+// type, is logged and terminated: redelivering it could never succeed. So
+// is a forged event, whose type or agency does not match its subject or
+// whose source is not the service that owns its type (checkOrigin), logged
+// as a warning. An event of a type this build does not know is
+// acknowledged without handle: nothing here could handle it.
 func Consume(ctx context.Context, js jetstream.JetStream, c events.Consumer, log *zap.Logger, handle Handler) (stop func(), err error) {
 	cons, err := EnsureConsumer(ctx, js, c)
 	if err != nil {
@@ -34,6 +36,12 @@ func Consume(ctx context.Context, js jetstream.JetStream, c events.Consumer, log
 		var env events.Envelope
 		if err := json.Unmarshal(msg.Data(), &env); err != nil || env.ID == "" || env.Type == "" {
 			log.Error("dropping a message that is not a docflow CloudEvent", zap.String("subject", msg.Subject()), zap.Error(err))
+			_ = msg.Term()
+			return
+		}
+		if err := checkOrigin(msg.Subject(), env); err != nil {
+			log.Warn("dropping a forged event: "+err.Error(), zap.String("subject", msg.Subject()), zap.String("type", string(env.Type)),
+				zap.String("agency", env.Agency), zap.String("source", env.Source), zap.String("event_id", env.ID))
 			_ = msg.Term()
 			return
 		}

@@ -28,11 +28,11 @@ func TestConsumeHandsOverDecodedEvents(t *testing.T) {
 	at := time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)
 	publish := func(typ events.Type, data any) events.Envelope {
 		t.Helper()
-		env, err := natsx.NewEnvelope("/docflow/test", uuid.NewString(), at, typ, agency, "d1", data)
+		env, err := natsx.NewEnvelope("/docflow/intake", uuid.NewString(), at, typ, agency, "d1", data)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := natsx.NewPublisher(nts.JS, "test").PublishEnvelope(ctx, env); err != nil {
+		if err := natsx.NewPublisher(nts.JS, "intake").PublishEnvelope(ctx, env); err != nil {
 			t.Fatal(err)
 		}
 		return env

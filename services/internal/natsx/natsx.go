@@ -18,11 +18,14 @@ import (
 	"github.com/docflow/docflow/services/internal/config"
 )
 
-// Config locates the NATS server and the service's credentials.
+// Config locates the NATS server and the service's credentials: a user
+// and password, or a .creds file (a user JWT and its key, on a server in
+// operator mode), or neither on a server without authentication.
 type Config struct {
 	URL      string `env:"DOCFLOW_NATS_URL" default:"nats://127.0.0.1:4233" required:"the NATS server's URL, e.g. nats://127.0.0.1:4233"`
 	User     string `env:"DOCFLOW_NATS_USER" default:""`
 	Password string `env:"DOCFLOW_NATS_PASSWORD" default:""`
+	Creds    string `env:"DOCFLOW_NATS_CREDS" default:""`
 }
 
 // Validate reports missing settings.
@@ -31,7 +34,27 @@ func (c Config) Validate() error {
 	if (c.User == "") != (c.Password == "") {
 		problems = append(problems, errors.New("DOCFLOW_NATS_USER and DOCFLOW_NATS_PASSWORD go together"))
 	}
+	if c.Creds != "" {
+		if c.User != "" {
+			problems = append(problems, errors.New("DOCFLOW_NATS_CREDS and DOCFLOW_NATS_USER exclude each other: a server takes either passwords or .creds files"))
+		}
+		if _, err := readCreds(c.Creds); err != nil {
+			problems = append(problems, fmt.Errorf("DOCFLOW_NATS_CREDS: %w", err))
+		}
+	}
 	return errors.Join(problems...)
+}
+
+// who names the identity the service connects with, for errors.
+func (c Config) who() string {
+	switch {
+	case c.Creds != "":
+		return "the user of " + c.Creds
+	case c.User != "":
+		return fmt.Sprintf("%q", c.User)
+	default:
+		return "an anonymous client"
+	}
 }
 
 // Connect opens a connection named after the service. It keeps reconnecting
@@ -60,6 +83,9 @@ func Connect(ctx context.Context, cfg Config, name string, log *zap.Logger) (*na
 	if cfg.User != "" {
 		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password))
 	}
+	if cfg.Creds != "" {
+		opts = append(opts, nats.UserCredentials(cfg.Creds))
+	}
 	var (
 		nc  *nats.Conn
 		err error
@@ -72,7 +98,7 @@ func Connect(ctx context.Context, cfg Config, name string, log *zap.Logger) (*na
 			return nc, nil
 		}
 		if errors.Is(err, nats.ErrAuthorization) {
-			return nil, fmt.Errorf("natsx.Connect %s as %q: credentials refused: %w", cfg.URL, cfg.User, err)
+			return nil, fmt.Errorf("natsx.Connect %s as %s: credentials refused: %w", cfg.URL, cfg.who(), err)
 		}
 		select {
 		case <-ctx.Done():
@@ -90,26 +116,6 @@ func Check(nc *nats.Conn) func(context.Context) error {
 		}
 		return nil
 	}
-}
-
-// EnsureStreams creates each stream, or updates it to the declaration.
-func EnsureStreams(ctx context.Context, js jetstream.JetStream, streams []events.Stream) error {
-	for _, s := range streams {
-		cfg := jetstream.StreamConfig{
-			Name:        s.Name,
-			Description: s.Description,
-			Subjects:    s.Subjects,
-			Retention:   jetstream.LimitsPolicy,
-			Storage:     jetstream.FileStorage,
-			MaxAge:      s.MaxAge,
-			Duplicates:  s.Duplicates,
-			Replicas:    max(s.Replicas, 1),
-		}
-		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
-			return fmt.Errorf("natsx.EnsureStreams %s: %w", s.Name, err)
-		}
-	}
-	return nil
 }
 
 // EnsureConsumer creates or updates a durable pull consumer.

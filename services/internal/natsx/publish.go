@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
 )
 
 // Publisher publishes CloudEvents on JetStream.
@@ -22,7 +23,7 @@ type Publisher struct {
 
 // NewPublisher returns a publisher whose events name the service as source.
 func NewPublisher(js jetstream.JetStream, service string) *Publisher {
-	return &Publisher{js: js, source: "/docflow/" + service, now: time.Now}
+	return &Publisher{js: js, source: svc.EventSource(service), now: time.Now}
 }
 
 // Publish emits a new event with a fresh id.

@@ -18,6 +18,9 @@ type NATSOptions struct {
 	StoreDir string
 	// Users, when given, make authentication mandatory.
 	Users []NATSUser
+	// Operator, when given, runs the server in operator (JWT) mode
+	// instead: accounts and users come from it, and Users must be empty.
+	Operator *NATSOperator
 }
 
 // NATSUser is an account on the embedded server. Empty allow lists allow
@@ -52,6 +55,9 @@ func StartNATS(opts NATSOptions, log *zap.Logger) (*NATS, error) {
 		}
 		seen[u.User] = true
 	}
+	if opts.Operator != nil && len(opts.Users) > 0 {
+		problems = append(problems, errors.New("users and an operator exclude each other: in operator mode the accounts' JWTs hold the users"))
+	}
 	if err := errors.Join(problems...); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -85,6 +91,12 @@ func StartNATS(opts NATSOptions, log *zap.Logger) (*NATS, error) {
 		sopts.Users = append(sopts.Users, su)
 	}
 
+	if opts.Operator != nil {
+		if err := opts.Operator.apply(sopts); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+	}
+
 	srv, err := server.NewServer(sopts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -102,7 +114,7 @@ func StartNATS(opts NATSOptions, log *zap.Logger) (*NATS, error) {
 		srv.WaitForShutdown()
 		return nil, fmt.Errorf("%s: JetStream did not start (check that %s is writable and has free space)", op, opts.StoreDir)
 	}
-	log.Info("nats server ready", zap.String("url", srv.ClientURL()), zap.Bool("auth", len(opts.Users) > 0))
+	log.Info("nats server ready", zap.String("url", srv.ClientURL()), zap.Bool("auth", len(opts.Users) > 0 || opts.Operator != nil), zap.Bool("operator", opts.Operator != nil))
 	return &NATS{srv: srv}, nil
 }
 

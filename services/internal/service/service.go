@@ -63,7 +63,9 @@ type Spec struct {
 	Bucket        string
 	BucketOptions objstore.BucketOptions
 	Temporal      *temporalx.Config
-	// NATS connects to NATS and JetStream, creating or updating Streams.
+	// NATS connects to NATS and JetStream, creating or updating Streams
+	// (only checking that they exist when the service's user may not
+	// manage streams: natsx.PrepareStreams).
 	NATS    *natsx.Config
 	Streams []events.Stream
 }
@@ -194,7 +196,7 @@ func (e *Env) open(ctx context.Context, spec Spec) error {
 		if e.JetStream, err = jetstream.New(nc); err != nil {
 			return fmt.Errorf("nats: jetstream: %w", err)
 		}
-		if err := natsx.EnsureStreams(ctx, e.JetStream, spec.Streams); err != nil {
+		if err := natsx.PrepareStreams(ctx, e.JetStream, *spec.NATS, spec.Streams); err != nil {
 			return fmt.Errorf("nats: %w", err)
 		}
 		e.Log.Debug("opened", zap.String("dependency", "nats"), zap.String("url", spec.NATS.URL))
