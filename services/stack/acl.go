@@ -29,7 +29,7 @@ var grants = map[string]grant{
 	svc.GatewayService: {
 		// SigningVerify answers GET /v1/documents/{id}/signatures.
 		publish:   []string{svc.IntakeAccept.Subject, svc.IntakeRevise.Subject, svc.ArchiveSearch.Subject, svc.ArchiveGet.Subject, svc.SigningVerify.Subject, "docflow.svc.routing.>"},
-		consumers: []events.Consumer{events.GatewayProjection},
+		consumers: []events.Consumer{events.GatewayProjection, events.GatewayWebhooks},
 	},
 	svc.IntakeService: {
 		// Intake asks signing to verify uploads that carry signatures.
