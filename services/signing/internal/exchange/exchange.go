@@ -84,7 +84,9 @@ func (e *Engine) Hosts(agency string) bool {
 	return ok
 }
 
-func (e *Engine) hosted(agency string) (hosted.Agency, bool) { return hosted.Find(e.cfg.Hosted, agency) }
+func (e *Engine) hosted(agency string) (hosted.Agency, bool) {
+	return hosted.Find(e.cfg.Hosted, agency)
+}
 
 // HostedIDs are the identifiers of the hosted agencies.
 func (e *Engine) HostedIDs() []string {
