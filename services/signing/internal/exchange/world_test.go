@@ -173,7 +173,7 @@ func packages(t *testing.T, js jetstream.JetStream, subject string) [][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	batch, err := cons.Fetch(int(n), jetstream.FetchMaxWait(5*time.Second))
+	batch, err := cons.Fetch(int(min(n, 10_000)), jetstream.FetchMaxWait(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
