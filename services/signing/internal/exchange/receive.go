@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	"github.com/docflow/docflow/api/ids"
 	"github.com/docflow/docflow/api/objectkey"
 	"github.com/docflow/docflow/api/vntime"
 	"github.com/docflow/docflow/services/internal/clerical/kinds"
@@ -78,19 +79,10 @@ func (e *Engine) reject(ctx context.Context, us, subjectFrom string, raw []byte,
 	// The status goes to the agency the package claims to be from; when
 	// the header was forged, the link it came by is its sender.
 	to := about.OrganID
-	if !e.known(to) {
+	if ids.CheckAgency(to) != nil {
 		to = subjectFrom
 	}
 	return e.sendStatus(ctx, us, to, st, "status:02:"+hex.EncodeToString(sum[:16]))
-}
-
-// known says whether id looks like an agency identifier a subject can
-// carry.
-func (e *Engine) known(id string) bool {
-	if id == "" || strings.ContainsAny(id, " *>_") {
-		return false
-	}
-	return true
 }
 
 // arrive stores a verified package's files, records and announces it and
