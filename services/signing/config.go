@@ -39,9 +39,14 @@ type Config struct {
 	// points the certificates name. Only for a PKI whose services moved
 	// after its certificates were issued, such as the development one;
 	// empty uses what each certificate names.
-	OCSPURL  string   `env:"DOCFLOW_SIGNING_OCSP_URL"`
-	CRLURLs  []string `env:"DOCFLOW_SIGNING_CRL_URLS"`
-	HTTPAddr string   `env:"DOCFLOW_SIGNING_HTTP_ADDR" default:"127.0.0.1:8083" required:"the host:port of the health endpoints"`
+	OCSPURL string   `env:"DOCFLOW_SIGNING_OCSP_URL"`
+	CRLURLs []string `env:"DOCFLOW_SIGNING_CRL_URLS"`
+	// DB records the edXML packages the exchange sent and received.
+	DB string `env:"DOCFLOW_SIGNING_DB" default:"sqlite:var/signing.db" required:"sqlite:<file> or a postgres:// address"`
+	// Agencies is the hosted agencies directory: the exchange sends for and
+	// receives for these agencies only.
+	Agencies string `env:"DOCFLOW_AGENCIES_DIR" default:"deploy/dev/agencies" required:"the hosted agencies directory"`
+	HTTPAddr string `env:"DOCFLOW_SIGNING_HTTP_ADDR" default:"127.0.0.1:8083" required:"the host:port of the health endpoints"`
 	// TrustAnchors are PEM files with the root certificates signatures are
 	// verified against (docflow.svc.signing.verify); empty trusts the root
 	// of PKIDir.

@@ -1,7 +1,8 @@
 // Package signing is the signing service: it signs approved documents with
 // their signer's personal key (PAdES) on the approval workflow's signing task
 // queue, stores the signed PDF next to the original and announces it with a
-// document.signed event.
+// document.signed event. Holding the agencies' organisation keys and the
+// trust roots, it also runs the inter-agency exchange (internal/exchange).
 package signing
 
 import (
@@ -36,7 +37,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Name: Name, Log: cfg.Log, HealthAddr: cfg.HTTPAddr,
 		// The bucket is shared with intake and the gateway, which decide how
 		// it is set up; signing only needs it to exist.
-		S3: &cfg.S3, Bucket: cfg.DocumentsBucket,
+		S3: &cfg.S3, Bucket: cfg.DocumentsBucket, DB: cfg.DB,
 		Temporal: &cfg.Temporal, NATS: &cfg.NATS, Streams: events.Streams,
 	}, func(ctx context.Context, env *service.Env) error {
 		keySource, err := openKeys(ctx, cfg, env)
@@ -56,6 +57,9 @@ func Run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		// endpoint trusts.
 		pkiDir := keys.NewDir(cfg.PKIDir, time.Now)
 		acts.SignatureImages(pkiDir)
+		if err := wireExchange(ctx, cfg, env, pkiDir); err != nil {
+			return err
+		}
 		env.Worker(workflows.SigningTaskQueue, func(w worker.Registry) {
 			acts.Register(w)
 			acts.Sealer(pkiDir, func(context.Context) (*x509.CertPool, error) { return cfg.trustAnchors() }).Register(w)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -148,6 +149,8 @@ func serviceVars(t *testing.T, nats *testkit.NATSEnv, s3 *testkit.S3Env, tmp *te
 		"DOCFLOW_SIGNING_HTTP_ADDR": httpAddr,
 		"DOCFLOW_SIGNING_TEMP_DIR":  t.TempDir(),
 		"DOCFLOW_LOG_FORMAT":        "console",
+		"DOCFLOW_SIGNING_DB":        testkit.SQLite(t),
+		"DOCFLOW_AGENCIES_DIR":      filepath.Join("..", "..", "deploy", "dev", "agencies"),
 	})
 }
 

@@ -267,6 +267,8 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		{"signing", signing.Run, addr(ports.Signing), map[string]string{
 			"DOCFLOW_SIGNING_PKI_DIR":   pkiDir,
 			"DOCFLOW_SIGNING_HTTP_ADDR": addr(ports.Signing),
+			"DOCFLOW_SIGNING_DB":        "sqlite:" + filepath.Join(opts.Dir, "signing.db"),
+			"DOCFLOW_AGENCIES_DIR":      agenciesDir(opts.RepoRoot),
 			"DOCFLOW_SIGNING_TSA_URLS":  s.TrustURL + devpki.TSAPath,
 			// A data directory from a run on other ports holds certificates
 			// naming those; the signer asks where the services run now.

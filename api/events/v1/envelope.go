@@ -63,6 +63,10 @@ type DocumentReceivedData struct {
 	Symbol      string `json:"symbol,omitempty"`
 	IssuedOn    string `json:"issued_on,omitempty"` // YYYY-MM-DD
 	Description string `json:"description,omitempty"`
+	// ExchangeArrival is the arrival id of the exchange.arrived event the
+	// clerk registered, when the document came over the exchange: the
+	// sender is then owed receipt 03 and the later ones.
+	ExchangeArrival string `json:"exchange_arrival,omitempty"`
 }
 
 // DocumentDraftedData is the payload of DocumentDrafted: an outgoing
@@ -104,6 +108,25 @@ type DocumentDispatchedData struct {
 	By         Actor                 `json:"by"`     // the clerk
 	At         time.Time             `json:"at"`
 	Recipients []DispatchedRecipient `json:"recipients"`
+	// Issued is what the exchange puts in the edXML package sent to each
+	// queued agency; nil in events published before it existed, which the
+	// exchange cannot send.
+	Issued *DispatchedDocument `json:"issued,omitempty"`
+}
+
+// DispatchedDocument is the issued document a dispatch sends, as the
+// outgoing register holds it.
+type DispatchedDocument struct {
+	Kind     string    `json:"kind"`
+	Subject  string    `json:"subject"`
+	Urgency  string    `json:"urgency"`
+	Number   int64     `json:"number"` // issue order in its register
+	Symbol   string    `json:"symbol"` // number and symbol as printed, e.g. 12/QĐ-VPCP
+	IssuedAt time.Time `json:"issued_at"`
+	Sealed   Object    `json:"sealed"` // the PDF with the organisation signature
+	// Signer is the username of the competent signer; the exchange prints
+	// their name from their certificate.
+	Signer string `json:"signer,omitempty"`
 }
 
 // Statuses of a dispatched recipient.

@@ -39,7 +39,7 @@ var populated = map[events.Type]any{
 		Kind: "QUYET_DINH", Subject: "Quyết định phê duyệt kế hoạch", Urgency: "THUONG", Confidentiality: "NONE",
 		Original: object, ReceivedAt: at, By: events.Actor{Username: "vanthu", Role: "clerk", Agency: "000.00.00.G22"},
 		Issuer: "Bộ Nội vụ", IssuerID: "000.00.00.G09", Symbol: "12/QĐ-BNV", IssuedOn: "2026-03-02",
-		Description: "Bản chính, 02 trang",
+		Description: "Bản chính, 02 trang", ExchangeArrival: "9b2f0c1e-5d7a-5e3b-8c41-2f6a9d0e7b13",
 	},
 	events.DocumentDrafted: events.DocumentDraftedData{
 		DocumentID: "doc-1", Agency: "000.00.00.G22", Kind: "CONG_VAN", Subject: "Về việc báo cáo tình hình", Urgency: "KHAN",
@@ -54,6 +54,20 @@ var populated = map[events.Type]any{
 			{Unit: "tong-hop", Status: events.DispatchDelivered, Readers: []string{"chuyenvien1", "chuyenvien2"}},
 			{Agency: "000.00.00.H49", Status: events.DispatchRefused, Reason: "confidential_document"},
 		},
+		Issued: &events.DispatchedDocument{
+			Kind: "CONG_VAN", Subject: "Về việc báo cáo tình hình", Urgency: "KHAN", Number: 12, Symbol: "12/VPCP-TH",
+			IssuedAt: at, Sealed: object, Signer: "lanhdao",
+		},
+	},
+	events.ExchangeArrived: events.ExchangeArrivedData{
+		ArrivalID: "9b2f0c1e-5d7a-5e3b-8c41-2f6a9d0e7b13", Agency: "000.00.00.H49", FromAgency: "000.00.00.G22",
+		FromName: "Văn phòng Chính phủ", EdXMLDocumentID: "000.00.00.G22,2026/03/05,12/VPCP-TH", Number: "12", Notation: "VPCP-TH",
+		PromulgatedOn: "2026-03-05", Place: "Hà Nội", Kind: "CONG_VAN", TypeName: "Công văn", Subject: "Về việc báo cáo tình hình",
+		Urgency: "KHAN", DueOn: "2026-03-20", Attachments: []events.Object{object}, ReceivedAt: at,
+	},
+	events.ExchangeStatusReceived: events.ExchangeStatusReceivedData{
+		DocumentID: "doc-1", Recipient: "000.00.00.H49", Code: events.ReceiptRejected,
+		Description: "the XML signature does not verify", Timestamp: at,
 	},
 	events.RouteSelected: events.RouteSelectedData{
 		DocumentID: "doc-1", WorkflowID: "approval-doc-1", RuleID: "default", RuleVersion: "1", Approver: "chuyenvien1", Unit: "tong-hop",

@@ -1,6 +1,10 @@
 package events
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Stream declares a JetStream stream. Services create or update the streams
 // they use at start-up from these values.
@@ -85,8 +89,60 @@ var GatewayWebhooks = eventsConsumer("gateway-webhooks",
 	"gateway: record a webhook delivery of each event for every matching subscription of its agency",
 	EventPrefix+".>")
 
+// SigningExchangeSend is the signing service's consumer of dispatches: each
+// agency a dispatch queued gets the document as a signed edXML package.
+var SigningExchangeSend = eventsConsumer("signing-exchange-send",
+	"signing: send each dispatched document to the agencies it queued, as a signed edXML package",
+	EventFilter(DocumentDispatched))
+
+// SigningExchangeReceipts is the signing service's consumer of what becomes
+// of an arrived document: its registration (03) and handling (04–06) are
+// sent to the sender as signed status packages.
+var SigningExchangeReceipts = eventsConsumer("signing-exchange-receipts",
+	"signing: send the sender of an arrived document its status receipts 03-06",
+	EventFilter(DocumentReceived), EventFilter(HandlingAssigned), EventFilter(HandlingStarted), EventFilter(HandlingCompleted))
+
+// exchangeConsumer declares a durable consumer of ExchangeStream. A package
+// that cannot be handled yet (storage down) is delivered again without a
+// limit, as an event would be.
+func exchangeConsumer(durable, description string, filter ...string) Consumer {
+	return Consumer{
+		Stream: ExchangeStream.Name, Durable: durable, Description: description, FilterSubject: filter,
+		AckWait: time.Minute, MaxDeliver: -1,
+	}
+}
+
+// SigningExchangeInbox receives the document packages addressed to any
+// agency; the service narrows it to the agencies it hosts (ForAgencies).
+var SigningExchangeInbox = exchangeConsumer("signing-exchange-inbox",
+	"signing: verify the edXML document packages addressed to the hosted agencies, answer 01 or 02",
+	ExchangePrefix+".*.*."+ExchangeDocument)
+
+// SigningExchangeStatuses receives the status packages addressed to any
+// agency; the service narrows it to the agencies it hosts (ForAgencies).
+var SigningExchangeStatuses = exchangeConsumer("signing-exchange-statuses",
+	"signing: verify the status packages about documents the hosted agencies sent",
+	ExchangePrefix+".*.*."+ExchangeStatus)
+
+// ForAgencies narrows an exchange consumer to the packages addressed to the
+// given agencies: docflow.x.<agency>.*.<kind> for each, the kind taken from
+// the consumer's own filter.
+func (c Consumer) ForAgencies(agencies []string) Consumer {
+	if c.Stream != ExchangeStream.Name || len(c.FilterSubject) != 1 {
+		return c
+	}
+	_, kind, _ := strings.Cut(strings.TrimPrefix(c.FilterSubject[0], ExchangePrefix+".*.*"), ".")
+	out := c
+	out.FilterSubject = make([]string, 0, len(agencies))
+	for _, a := range agencies {
+		out.FilterSubject = append(out.FilterSubject, fmt.Sprintf("%s.%s.*.%s", ExchangePrefix, AgencyToken(a), kind))
+	}
+	return out
+}
+
 // Streams lists every stream; Consumers every durable consumer.
 var (
 	Streams   = []Stream{EventsStream, ExchangeStream}
-	Consumers = []Consumer{RoutingReceived, RoutingDelegations, GatewayProjection, GatewayWebhooks}
+	Consumers = []Consumer{RoutingReceived, RoutingDelegations, GatewayProjection, GatewayWebhooks,
+		SigningExchangeSend, SigningExchangeReceipts, SigningExchangeInbox, SigningExchangeStatuses}
 )

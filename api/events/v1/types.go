@@ -39,6 +39,9 @@ const (
 	DocumentDrafted Type = "vn.docflow.document.drafted.v1" // an official created an outgoing draft: stored, not registered as incoming
 
 	DocumentDispatched Type = "vn.docflow.document.dispatched.v1" // a clerk sent an issued document to its recipients: units delivered, agencies queued for the exchange or refused
+
+	ExchangeArrived        Type = "vn.docflow.exchange.arrived.v1"         // a verified edXML document package arrived for a hosted agency; its clerk registers it
+	ExchangeStatusReceived Type = "vn.docflow.exchange.status_received.v1" // a verified status package (01–06) about a document we sent arrived
 )
 
 // registry is every event type with the Go type of its payload, in the
@@ -75,6 +78,8 @@ var registry = []struct {
 	{DocumentNumbered, payload[DocumentNumberedData]},
 	{DocumentDrafted, payload[DocumentDraftedData]},
 	{DocumentDispatched, payload[DocumentDispatchedData]},
+	{ExchangeArrived, payload[ExchangeArrivedData]},
+	{ExchangeStatusReceived, payload[ExchangeStatusReceivedData]},
 }
 
 func payload[T any]() any { return new(T) }

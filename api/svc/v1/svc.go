@@ -60,6 +60,10 @@ type DocumentMetadata struct {
 	// drafter names it (routing otherwise takes the drafter's own unit).
 	Recipients []events.Recipient `json:"recipients,omitempty"`
 	Unit       string             `json:"unit,omitempty"`
+	// ExchangeArrival is the arrival id of the exchange.arrived event an
+	// incoming document is registered from, so that its sender receives
+	// the status receipts; empty for a document that came otherwise.
+	ExchangeArrival string `json:"exchange_arrival,omitempty"`
 }
 
 // AcceptRequest asks intake to take a staged upload.

@@ -115,6 +115,13 @@ var lines = map[events.Type]describer{
 	events.DocumentDispatched: about(func(d *events.DocumentDispatchedData) line {
 		return line{d.By.Username, dispatchSummary(d)}
 	}),
+	events.ExchangeStatusReceived: about(func(d *events.ExchangeStatusReceivedData) line {
+		text := fmt.Sprintf("Cơ quan %s báo: %s", d.Recipient, receiptWords[d.Code])
+		if d.Code == events.ReceiptRejected && d.Description != "" {
+			text += ": " + d.Description
+		}
+		return line{"exchange", text}
+	}),
 	events.DocumentArchived: about(func(d *events.DocumentArchivedData) line {
 		return line{"archive", fmt.Sprintf("Đã lưu trữ, bảo quản đến %s", d.RetainUntil.In(vntime.Zone).Format("02/01/2006"))}
 	}),
@@ -246,4 +253,14 @@ func (s *Store) history(ctx context.Context, documentID string) ([]HistoryEntry,
 		h.At, _ = sqlstore.ParseTime(at)
 		return h, nil
 	})
+}
+
+// receiptWords are the status receipts of the exchange in the clerk's words.
+var receiptWords = map[string]string{
+	events.ReceiptArrived:    "văn bản đã đến",
+	events.ReceiptRejected:   "từ chối tiếp nhận",
+	events.ReceiptRegistered: "đã vào sổ văn bản đến",
+	events.ReceiptAssigned:   "đã phân công xử lý",
+	events.ReceiptInProgress: "đang xử lý",
+	events.ReceiptCompleted:  "đã xử lý xong",
 }

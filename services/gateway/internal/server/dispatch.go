@@ -238,8 +238,20 @@ func (s *Server) announce(ctx context.Context, p auth.Principal, d readmodel.Doc
 			n++
 		}
 	}
-	env, err := s.Events.PublishWithID(ctx, natsx.EventID(fmt.Sprintf("dispatch:%s:%d", d.ID, n)), at, events.DocumentDispatched, d.Agency, d.ID,
-		events.DocumentDispatchedData{DocumentID: d.ID, Agency: d.Agency, By: actor(p), At: at, Recipients: sent})
+	data := events.DocumentDispatchedData{DocumentID: d.ID, Agency: d.Agency, By: actor(p), At: at, Recipients: sent}
+	if slices.ContainsFunc(sent, func(r events.DispatchedRecipient) bool { return r.Status == events.DispatchQueued }) {
+		// The exchange sends the queued agencies what the register holds.
+		i, err := s.Read.IssuedDocument(ctx, d.Agency, d.ID)
+		if err != nil {
+			return errs.E("server.DispatchDocument", errs.Unavailable, errcode.Unavailable,
+				"the dispatch could not be recorded; dispatch again: nothing is sent twice").WithCause(err)
+		}
+		data.Issued = &events.DispatchedDocument{
+			Kind: d.Kind, Subject: d.Subject, Urgency: d.Urgency, Number: i.Number, Symbol: i.Symbol,
+			IssuedAt: i.IssuedAt, Sealed: d.Sealed, Signer: i.Signer,
+		}
+	}
+	env, err := s.Events.PublishWithID(ctx, natsx.EventID(fmt.Sprintf("dispatch:%s:%d", d.ID, n)), at, events.DocumentDispatched, d.Agency, d.ID, data)
 	if err != nil {
 		return errs.E("server.DispatchDocument", errs.Unavailable, errcode.Unavailable,
 			"the dispatch could not be recorded; dispatch again: nothing is sent twice").WithCause(err)

@@ -237,6 +237,11 @@ func TestDispatchDocument(t *testing.T) {
 				!slices.Equal(sent[0].Recipients[1].Readers, []string{"lanhdao", "vanthu", "luutru"}) {
 				t.Fatalf("events %+v, want one dispatch naming each unit's people once", sent)
 			}
+			// The exchange sends the queued agency what the register holds.
+			if i := sent[0].Issued; i == nil || i.Symbol != "01/VPCP-TH" || i.Number != 1 || i.Kind != "CONG_VAN" || i.Subject != "Về việc cv" ||
+				i.Urgency != "KHAN" || i.Signer != "lanhdao" || i.Sealed.Key != "sealed/cv.pdf" || i.IssuedAt.IsZero() {
+				t.Errorf("the dispatch carries %+v, want cv as issued", sent[0].Issued)
+			}
 
 			// Again: reported as they are, nothing sent twice.
 			body = e.dispatch(t, "vanthu", "cv", http.StatusOK)

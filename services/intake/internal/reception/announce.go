@@ -52,6 +52,7 @@ func (d *Desk) publish(ctx context.Context, doc register.Document) error {
 		Symbol:          doc.Symbol,
 		IssuedOn:        doc.IssuedOn,
 		Description:     doc.Description,
+		ExchangeArrival: doc.ExchangeArrival,
 	})
 	if doc.Direction == register.Outgoing {
 		typ, data = events.DocumentDrafted, events.DocumentDraftedData{

@@ -177,6 +177,7 @@ func (d *Desk) Accept(ctx context.Context, req svc.AcceptRequest) (svc.AcceptRep
 		Symbol:          entry.Symbol,
 		IssuedOn:        entry.IssuedOn,
 		Description:     entry.Description,
+		ExchangeArrival: entry.ExchangeArrival,
 		Original:        original,
 		Pages:           content.report.Pages,
 		ReceivedBy:      entry.By,

@@ -200,6 +200,8 @@ func testDetails(t *testing.T, srv *servers, dsn func(testing.TB) string) {
 	req.Metadata.Symbol = "Số: 12/QĐ-UBND"
 	req.Metadata.IssuedOn = "2026-01-05"
 	req.Metadata.Description = "Bản chính, kèm phụ lục"
+	const arrival = "9b2f0c1e-5d7a-5e3b-8c41-2f6a9d0e7b13"
+	req.Metadata.ExchangeArrival = arrival
 	rep, err := f.desk.Accept(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -213,6 +215,9 @@ func testDetails(t *testing.T, srv *servers, dsn func(testing.TB) string) {
 	if got := [5]string{doc.Issuer, doc.IssuerID, doc.Symbol, doc.IssuedOn, doc.Description}; got != want {
 		t.Errorf("register entry holds %q, want %q", got, want)
 	}
+	if doc.ExchangeArrival != arrival {
+		t.Errorf("register entry's exchange arrival %q, want %q", doc.ExchangeArrival, arrival)
+	}
 
 	evs := f.received(t)
 	if len(evs) != 1 {
@@ -224,6 +229,9 @@ func testDetails(t *testing.T, srv *servers, dsn func(testing.TB) string) {
 	}
 	if got := [5]string{data.Issuer, data.IssuerID, data.Symbol, data.IssuedOn, data.Description}; got != want {
 		t.Errorf("event carries %q, want %q", got, want)
+	}
+	if data.ExchangeArrival != arrival {
+		t.Errorf("event carries exchange arrival %q, want %q", data.ExchangeArrival, arrival)
 	}
 }
 

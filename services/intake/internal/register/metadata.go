@@ -54,6 +54,9 @@ type Entry struct {
 	Direction  string
 	Recipients []events.Recipient
 	Unit       string
+	// ExchangeArrival is the arrival an incoming document is registered
+	// from (svc.DocumentMetadata.ExchangeArrival).
+	ExchangeArrival string
 }
 
 // Validate checks a submission's metadata and submitter and returns the
@@ -113,6 +116,9 @@ func (k *Kinds) Validate(meta svc.DocumentMetadata, by events.Actor, now time.Ti
 
 	direction := flow(meta, by, problems)
 	recipients := checkRecipients(meta, direction, by.Agency, problems)
+	if why := checkArrival(meta.ExchangeArrival, direction); why != "" {
+		problems["exchange_arrival"] = why
+	}
 
 	if len(problems) > 0 {
 		return Entry{}, errs.Fields(op, "the document details are not valid", problems)
@@ -132,8 +138,25 @@ func (k *Kinds) Validate(meta svc.DocumentMetadata, by events.Actor, now time.Ti
 		IssuedOn:        issuedOn,
 		Description:     description,
 		By:              by,
+		ExchangeArrival: meta.ExchangeArrival,
 	}, nil
 }
+
+// checkArrival says what is wrong with an arrival id: the UUID of an
+// exchange.arrived event, on an incoming document only.
+func checkArrival(id, direction string) string {
+	switch {
+	case id == "":
+		return ""
+	case direction != Incoming:
+		return "only an incoming document is registered from an exchange arrival"
+	case !arrivalPattern.MatchString(id):
+		return fmt.Sprintf("%q is not an arrival id: give the arrival_id of the exchange.arrived event", text.Clip(id))
+	}
+	return ""
+}
+
+var arrivalPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // Roles, as the gateway names them, that may enter a document in each flow:
 // clerks register what arrives; officials and leaders draft.

@@ -288,6 +288,12 @@ func TestValidateFlows(t *testing.T) {
 	if err != nil || entry.Direction != register.Incoming {
 		t.Fatalf("a clerk's upload: entry %+v, error %v; want an incoming entry", entry, err)
 	}
+	const arrival = "9b2f0c1e-5d7a-5e3b-8c41-2f6a9d0e7b13"
+	fromExchange := base
+	fromExchange.ExchangeArrival = arrival
+	if entry, err = k.Validate(fromExchange, clerk, time.Now()); err != nil || entry.ExchangeArrival != arrival {
+		t.Fatalf("a clerk registering an exchange arrival: entry %+v, error %v", entry, err)
+	}
 
 	with := func(m svc.DocumentMetadata, change func(*svc.DocumentMetadata)) svc.DocumentMetadata {
 		m.Recipients = slices.Clone(m.Recipients)
@@ -322,6 +328,10 @@ func TestValidateFlows(t *testing.T) {
 			map[string]string{"symbol": "not for an outgoing draft", "issued_on": "not for an outgoing draft"}},
 		{"recipients on an incoming document", with(draft, func(m *svc.DocumentMetadata) {}), clerk,
 			map[string]string{"recipients": "belong to an outgoing draft"}},
+		{"an exchange arrival on a draft", with(draft, func(m *svc.DocumentMetadata) { m.ExchangeArrival = arrival }), official,
+			map[string]string{"exchange_arrival": "only an incoming document"}},
+		{"an exchange arrival that is no id", with(base, func(m *svc.DocumentMetadata) { m.ExchangeArrival = "arrival-1" }), clerk,
+			map[string]string{"exchange_arrival": "not an arrival id"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

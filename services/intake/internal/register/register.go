@@ -72,11 +72,14 @@ type Document struct {
 	// incoming document.
 	Unit       string
 	Recipients []events.Recipient
-	Original   events.Object // the stored original PDF
-	Pages      int
-	Status     string
-	ReceivedBy events.Actor
-	ReceivedAt time.Time
+	// ExchangeArrival is the exchange arrival an incoming document was
+	// registered from; empty otherwise.
+	ExchangeArrival string
+	Original        events.Object // the stored original PDF
+	Pages           int
+	Status          string
+	ReceivedBy      events.Actor
+	ReceivedAt      time.Time
 	// Staged is where the upload was staged; a repeated request for the same
 	// staged object finds this entry instead of registering the file twice.
 	StagedBucket, StagedKey string
@@ -230,6 +233,8 @@ var migrations = []string{
 	`DROP TABLE intake_documents`,
 	`ALTER TABLE intake_documents_v3 RENAME TO intake_documents`,
 	`CREATE INDEX intake_documents_unannounced ON intake_documents (received_at) WHERE announced_at IS NULL`,
+	// The exchange arrival an incoming document was registered from.
+	`ALTER TABLE intake_documents ADD COLUMN exchange_arrival TEXT NOT NULL DEFAULT ''`,
 }
 
 // Open prepares the register's tables, and the counters that number its
@@ -276,12 +281,12 @@ func (r *Register) Enter(ctx context.Context, d Document) (_ Document, created b
 		_, err := x.ExecContext(ctx, `
 			INSERT INTO intake_documents (id, agency, direction, arrival_register, arrival_year, arrival_number, kind, subject, urgency,
 				confidentiality, issuer, issuer_id, symbol, issued_on, description, unit, recipients, bucket, object_key, version_id, size, sha256,
-				pages, status, received_by, received_by_role, received_at, staged_bucket, staged_key, event_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`,
+				pages, status, received_by, received_by_role, received_at, staged_bucket, staged_key, event_id, exchange_arrival)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)`,
 			d.ID, d.Agency, d.Direction, register, year, number, d.Kind, d.Subject, d.Urgency,
 			d.Confidentiality, d.Issuer, d.IssuerID, d.Symbol, d.IssuedOn, d.Description, d.Unit, string(recipients),
 			d.Original.Bucket, d.Original.Key, d.Original.VersionID, d.Original.Size, d.Original.SHA256,
-			d.Pages, d.Status, d.ReceivedBy.Username, d.ReceivedBy.Role, sqlstore.Time(d.ReceivedAt), d.StagedBucket, d.StagedKey, d.EventID)
+			d.Pages, d.Status, d.ReceivedBy.Username, d.ReceivedBy.Role, sqlstore.Time(d.ReceivedAt), d.StagedBucket, d.StagedKey, d.EventID, d.ExchangeArrival)
 		return err
 	}
 	switch d.Direction {
@@ -385,7 +390,7 @@ func (r *Register) Count(ctx context.Context, agency string, year int) (int64, e
 
 const columns = `id, agency, direction, arrival_register, arrival_year, arrival_number, kind, subject, urgency, confidentiality,
 	issuer, issuer_id, symbol, issued_on, description, unit, recipients, bucket, object_key, version_id, size, sha256, pages, status, received_by, received_by_role,
-	received_at, staged_bucket, staged_key, event_id, announced_at`
+	received_at, staged_bucket, staged_key, event_id, announced_at, exchange_arrival`
 
 func (r *Register) query(ctx context.Context, where string, args ...any) ([]Document, error) {
 	rows, err := r.db.QueryContext(ctx, `SELECT `+columns+` FROM intake_documents `+where, args...)
@@ -407,7 +412,7 @@ func (r *Register) query(ctx context.Context, where string, args ...any) ([]Docu
 		if err := rows.Scan(&d.ID, &d.Agency, &d.Direction, &register, &year, &number, &d.Kind, &d.Subject, &d.Urgency,
 			&d.Confidentiality, &d.Issuer, &d.IssuerID, &d.Symbol, &d.IssuedOn, &d.Description, &d.Unit, &recipients, &d.Original.Bucket, &d.Original.Key, &d.Original.VersionID, &d.Original.Size,
 			&d.Original.SHA256, &d.Pages, &d.Status, &d.ReceivedBy.Username, &d.ReceivedBy.Role,
-			&receivedAt, &d.StagedBucket, &d.StagedKey, &d.EventID, &announcedAt); err != nil {
+			&receivedAt, &d.StagedBucket, &d.StagedKey, &d.EventID, &announcedAt, &d.ExchangeArrival); err != nil {
 			return nil, err
 		}
 		d.ReceivedBy.Agency = d.Agency
