@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	events "github.com/docflow/docflow/api/events/v1"
 
 	httpapi "github.com/docflow/docflow/api/http/v1"
 	"github.com/docflow/docflow/api/vntime"
@@ -227,6 +230,14 @@ func TestIssueAfterPersonalSignature(t *testing.T) {
 			t.Fatalf("%s's inbox item %+v", reader.user, item)
 		}
 	}
+	// The exchange sends the other agency a signed edXML package; hosted
+	// here too, it verifies it and answers 01 (arrived) at once.
+	eventually(t, "the other agency's receipt 01", time.Minute, func() error {
+		if n := assertEvents(t, st, created.ID)[events.ExchangeStatusReceived]; n == 0 {
+			return errors.New("no exchange.status_received yet")
+		}
+		return nil
+	})
 	repeat := dispatch(t, clerk, created.ID, http.StatusOK)
 	if repeat["tong-hop"].Status != httpapi.RecipientStatusDelivered || repeat["000.00.00.H49"].Status != httpapi.RecipientStatusQueued {
 		t.Fatalf("a second dispatch reports %+v, want the recipients as they stand", repeat)

@@ -42,8 +42,11 @@ var grants = map[string]grant{
 		consumers: []events.Consumer{events.RoutingReceived, events.RoutingDelegations},
 	},
 	svc.SigningService: {
-		publish:   []string{inbox},
+		// The exchange engine publishes the hosted agencies' signed edXML
+		// packages and receipts (docflow.x.<to>.<from>.<kind>).
+		publish:   []string{inbox, events.ExchangePrefix + ".>"},
 		subscribe: []string{svc.SigningVerify.Subject, "$SRV.>"},
+		consumers: []events.Consumer{events.SigningExchangeSend, events.SigningExchangeReceipts, events.SigningExchangeInbox, events.SigningExchangeStatuses},
 	},
 	svc.ArchiveService: {
 		publish:   []string{inbox},

@@ -13,6 +13,11 @@ var owners = map[events.Type]string{
 	events.DocumentSigned:   SigningService,
 	events.DocumentArchived: ArchiveService,
 
+	// The exchange between agencies runs in the signing service, which
+	// holds the agencies' organisation keys and the trust roots.
+	events.ExchangeArrived:        SigningService,
+	events.ExchangeStatusReceived: SigningService,
+
 	events.DocumentDispatched: GatewayService,
 
 	// Routing, and the workflows its worker runs.
