@@ -241,14 +241,19 @@ func (s *Store) Replay(ctx context.Context, agency, id string) (Delivery, error)
 		return Delivery{}, errs.E(op, errs.Conflict, errcode.Conflict,
 			fmt.Sprintf("delivery %s is pending: it is sent again at its next attempt (%d made so far); replay a dead or delivered one", id, d.Attempts))
 	}
+	now := s.now()
 	res, err := s.db.ExecContext(ctx, `UPDATE webhook_deliveries SET status = $1, attempts = 0, next_attempt_at = $2, last_error = '', last_status = 0, delivered_at = ''
-		WHERE id = $3 AND agency = $4 AND status = $5`, StatusPending, sqlstore.Time(s.now()), id, agency, d.Status)
+		WHERE id = $3 AND agency = $4 AND status = $5`, StatusPending, sqlstore.Time(now), id, agency, d.Status)
 	if err != nil {
 		return Delivery{}, unavailable(op, "the webhook store", err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return Delivery{}, errs.E(op, errs.Conflict, errcode.Conflict, fmt.Sprintf("delivery %s changed meanwhile; look at it again", id)).WithCause(err)
 	}
+	// The delivery as the replay left it: the deliverer, woken now, may
+	// already be making its first attempt.
+	d.Status, d.Attempts, d.NextAttemptAt = StatusPending, 0, now
+	d.LastError, d.LastStatusCode, d.DeliveredAt = "", 0, time.Time{}
 	s.signal()
-	return s.Delivery(ctx, agency, id)
+	return d, nil
 }

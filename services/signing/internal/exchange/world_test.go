@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	events "github.com/docflow/docflow/api/events/v1"
+	svc "github.com/docflow/docflow/api/svc/v1"
 	"github.com/docflow/docflow/services/internal/clerical/agencies"
 	"github.com/docflow/docflow/services/internal/clerical/hosted"
 	"github.com/docflow/docflow/services/internal/edxml"
@@ -136,10 +137,15 @@ func (w *world) read(t *testing.T, o events.Object) []byte {
 	return data
 }
 
-// publish emits an event under the given id.
+// publish emits an event under the given id, as the service that owns its
+// type: consumers drop an event from any other source as forged.
 func (w *world) publish(t *testing.T, id string, typ events.Type, agency, doc string, data any) {
 	t.Helper()
-	if _, err := w.pub.PublishWithID(t.Context(), id, time.Now(), typ, agency, doc, data); err != nil {
+	owner, ok := svc.Owner(typ)
+	if !ok {
+		t.Fatalf("no service owns %s", typ)
+	}
+	if _, err := natsx.NewPublisher(w.js, owner).PublishWithID(t.Context(), id, time.Now(), typ, agency, doc, data); err != nil {
 		t.Fatal(err)
 	}
 }
