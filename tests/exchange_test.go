@@ -45,7 +45,7 @@ func TestExchangeBetweenDesks(t *testing.T) {
 		eventually(t, "H49's receipt "+string(code)+" on G22's document", 2*time.Minute, func() error {
 			r, err := clerk.client.GetDocumentWithResponse(ctx, created.ID)
 			if err != nil || r.JSON200 == nil {
-				return fmt.Errorf("document: %v %v", err, r)
+				return fmt.Errorf("document: %w (%v)", err, r)
 			}
 			for _, rc := range r.JSON200.Recipients {
 				if rc.Agency != "000.00.00.H49" {
@@ -66,7 +66,7 @@ func TestExchangeBetweenDesks(t *testing.T) {
 	eventually(t, "the arrival at H49", time.Minute, func() error {
 		r, err := qnClerk.client.ListExchangeArrivalsWithResponse(ctx)
 		if err != nil || r.JSON200 == nil {
-			return fmt.Errorf("arrivals: %v %v", err, r)
+			return fmt.Errorf("arrivals: %w (%v)", err, r)
 		}
 		for _, a := range r.JSON200.Items {
 			if a.Subject == subject {
@@ -113,7 +113,7 @@ func TestExchangeBetweenDesks(t *testing.T) {
 	eventually(t, "the arrival registered", time.Minute, func() error {
 		r, err := qnClerk.client.ListExchangeArrivalsWithResponse(ctx)
 		if err != nil || r.JSON200 == nil {
-			return fmt.Errorf("arrivals: %v %v", err, r)
+			return fmt.Errorf("arrivals: %w (%v)", err, r)
 		}
 		for _, a := range r.JSON200.Items {
 			if a.ID == arrival.ID && a.Registered && a.DocumentID == incoming {

@@ -239,7 +239,7 @@ func (s *Store) recipients(ctx context.Context, id string) ([]Recipient, error) 
 // them.
 func scanRecipient(row scanner, lead ...any) (Recipient, error) {
 	var (
-		r  Recipient
+		r             Recipient
 		at, receiptAt string
 	)
 	if err := row.Scan(append(lead, &r.Unit, &r.Agency, &r.Status, &at, &r.Receipt, &r.ReceiptDescription, &receiptAt)...); err != nil {

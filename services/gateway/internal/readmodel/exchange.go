@@ -139,7 +139,7 @@ const arrivalColumns = `id, agency, from_agency, from_name, number, notation, ki
 
 func scanExchangeArrival(row scanner) (ExchangeArrival, error) {
 	var (
-		a                    ExchangeArrival
+		a                     ExchangeArrival
 		files, at, registered string
 	)
 	if err := row.Scan(&a.ID, &a.Agency, &a.FromAgency, &a.FromName, &a.Number, &a.Notation, &a.Kind, &a.TypeName,
