@@ -450,6 +450,40 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/documents/{id}/signatures (the `GetDocumentSignatures` operationId).
 	GetDocumentSignatures(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListExchangeArrivals Documents that arrived over the inter-agency exchange (clerk)
+	//
+	// The edXML packages other agencies sent to the caller's agency, verified
+	// by the exchange (signature, certificate, attachments) and waiting for a
+	// clerk (văn thư) to register them, newest first (at most 200). Each says
+	// who sent it, the code (số, ký hiệu), subject, kind, urgency and date the
+	// sender gave it, when it arrived and, once a clerk registered it, the
+	// document it became. The sender has received `01` for each.
+	// Anyone but a clerk is refused with `forbidden` (403).
+	//
+	// Corresponds with GET /v1/exchange/arrivals (the `ListExchangeArrivals` operationId).
+	ListExchangeArrivals(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RegisterExchangeArrival Register an arrived document as incoming (clerk)
+	//
+	// A clerk registers an arrival as an incoming document, exactly as an
+	// upload is registered (`POST /v1/documents` with direction `incoming`):
+	// the package's PDF is checked and kept as the original, the document
+	// takes the next incoming number (số đến), its details come from the
+	// package (kind, subject, urgency, the sender's identifier and name, number
+	// and symbol, date; not secret, since secret documents never travel
+	// electronically) and its handling starts. The sender then receives `03`,
+	// and `04`–`06` as the handling proceeds. No request body.
+	//
+	// An arrival already registered is refused with `conflict` (409), naming
+	// the document in `details.document_id`; another agency's arrival, like
+	// one that never came, is not found (404). An arrival whose kind the
+	// sender's type does not map to, or without a file, cannot be registered
+	// here (400 `invalid_argument`): register it by upload instead. A PDF
+	// that intake refuses is answered as for an upload.
+	//
+	// Corresponds with POST /v1/exchange/arrivals/{id}/registration (the `RegisterExchangeArrival` operationId).
+	RegisterExchangeArrival(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListInbox List the caller's open tasks
 	//
 	// Returns the tasks waiting for the caller's decision, earliest deadline first
@@ -1344,6 +1378,60 @@ func (c *Client) RecallDocument(ctx context.Context, id DocumentID, body RecallD
 // Corresponds with GET /v1/documents/{id}/signatures (the `GetDocumentSignatures` operationId).
 func (c *Client) GetDocumentSignatures(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDocumentSignaturesRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListExchangeArrivals Documents that arrived over the inter-agency exchange (clerk)
+//
+// The edXML packages other agencies sent to the caller's agency, verified
+// by the exchange (signature, certificate, attachments) and waiting for a
+// clerk (văn thư) to register them, newest first (at most 200). Each says
+// who sent it, the code (số, ký hiệu), subject, kind, urgency and date the
+// sender gave it, when it arrived and, once a clerk registered it, the
+// document it became. The sender has received `01` for each.
+// Anyone but a clerk is refused with `forbidden` (403).
+//
+// Corresponds with GET /v1/exchange/arrivals (the `ListExchangeArrivals` operationId).
+func (c *Client) ListExchangeArrivals(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListExchangeArrivalsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RegisterExchangeArrival Register an arrived document as incoming (clerk)
+//
+// A clerk registers an arrival as an incoming document, exactly as an
+// upload is registered (`POST /v1/documents` with direction `incoming`):
+// the package's PDF is checked and kept as the original, the document
+// takes the next incoming number (số đến), its details come from the
+// package (kind, subject, urgency, the sender's identifier and name, number
+// and symbol, date; not secret, since secret documents never travel
+// electronically) and its handling starts. The sender then receives `03`,
+// and `04`–`06` as the handling proceeds. No request body.
+//
+// An arrival already registered is refused with `conflict` (409), naming
+// the document in `details.document_id`; another agency's arrival, like
+// one that never came, is not found (404). An arrival whose kind the
+// sender's type does not map to, or without a file, cannot be registered
+// here (400 `invalid_argument`): register it by upload instead. A PDF
+// that intake refuses is answered as for an upload.
+//
+// Corresponds with POST /v1/exchange/arrivals/{id}/registration (the `RegisterExchangeArrival` operationId).
+func (c *Client) RegisterExchangeArrival(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterExchangeArrivalRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -2745,6 +2833,67 @@ func NewGetDocumentSignaturesRequest(server string, id DocumentID) (*http.Reques
 	return req, nil
 }
 
+// NewListExchangeArrivalsRequest constructs an http.Request for the ListExchangeArrivals method
+func NewListExchangeArrivalsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/exchange/arrivals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRegisterExchangeArrivalRequest constructs an http.Request for the RegisterExchangeArrival method
+func NewRegisterExchangeArrivalRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/exchange/arrivals/%s/registration", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListInboxRequest constructs an http.Request for the ListInbox method
 func NewListInboxRequest(server string, params *ListInboxParams) (*http.Request, error) {
 	var err error
@@ -3885,6 +4034,44 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/documents/{id}/signatures (the `GetDocumentSignatures` operationId).
 	GetDocumentSignaturesWithResponse(ctx context.Context, id DocumentID, reqEditors ...RequestEditorFn) (*GetDocumentSignaturesResponse, error)
+
+	// ListExchangeArrivalsWithResponse Documents that arrived over the inter-agency exchange (clerk)
+	//
+	// The edXML packages other agencies sent to the caller's agency, verified
+	// by the exchange (signature, certificate, attachments) and waiting for a
+	// clerk (văn thư) to register them, newest first (at most 200). Each says
+	// who sent it, the code (số, ký hiệu), subject, kind, urgency and date the
+	// sender gave it, when it arrived and, once a clerk registered it, the
+	// document it became. The sender has received `01` for each.
+	// Anyone but a clerk is refused with `forbidden` (403).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/exchange/arrivals (the `ListExchangeArrivals` operationId).
+	ListExchangeArrivalsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListExchangeArrivalsResponse, error)
+
+	// RegisterExchangeArrivalWithResponse Register an arrived document as incoming (clerk)
+	//
+	// A clerk registers an arrival as an incoming document, exactly as an
+	// upload is registered (`POST /v1/documents` with direction `incoming`):
+	// the package's PDF is checked and kept as the original, the document
+	// takes the next incoming number (số đến), its details come from the
+	// package (kind, subject, urgency, the sender's identifier and name, number
+	// and symbol, date; not secret, since secret documents never travel
+	// electronically) and its handling starts. The sender then receives `03`,
+	// and `04`–`06` as the handling proceeds. No request body.
+	//
+	// An arrival already registered is refused with `conflict` (409), naming
+	// the document in `details.document_id`; another agency's arrival, like
+	// one that never came, is not found (404). An arrival whose kind the
+	// sender's type does not map to, or without a file, cannot be registered
+	// here (400 `invalid_argument`): register it by upload instead. A PDF
+	// that intake refuses is answered as for an upload.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/exchange/arrivals/{id}/registration (the `RegisterExchangeArrival` operationId).
+	RegisterExchangeArrivalWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RegisterExchangeArrivalResponse, error)
 
 	// ListInboxWithResponse List the caller's open tasks
 	//
@@ -5789,6 +5976,179 @@ func (r GetDocumentSignaturesResponse) ContentType() string {
 	return ""
 }
 
+type ListExchangeArrivalsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExchangeArrivalList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListExchangeArrivalsResponse) GetJSON200() *ExchangeArrivalList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListExchangeArrivalsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListExchangeArrivalsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListExchangeArrivalsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListExchangeArrivalsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListExchangeArrivalsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListExchangeArrivalsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListExchangeArrivalsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListExchangeArrivalsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RegisterExchangeArrivalResponse201Headers the declared response headers of an HTTP 201 response for RegisterExchangeArrival
+type RegisterExchangeArrivalResponse201Headers struct {
+	Location string
+}
+
+type RegisterExchangeArrivalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *DocumentSummary
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RegisterExchangeArrivalResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RegisterExchangeArrivalResponse) GetJSON201() *DocumentSummary {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RegisterExchangeArrivalResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RegisterExchangeArrivalResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RegisterExchangeArrivalResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RegisterExchangeArrivalResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RegisterExchangeArrivalResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RegisterExchangeArrivalResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RegisterExchangeArrivalResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RegisterExchangeArrivalResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RegisterExchangeArrivalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RegisterExchangeArrivalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RegisterExchangeArrivalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RegisterExchangeArrivalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListInboxResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7422,6 +7782,56 @@ func (c *ClientWithResponses) GetDocumentSignaturesWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseGetDocumentSignaturesResponse(rsp)
+}
+
+// ListExchangeArrivalsWithResponse Documents that arrived over the inter-agency exchange (clerk)
+//
+// The edXML packages other agencies sent to the caller's agency, verified
+// by the exchange (signature, certificate, attachments) and waiting for a
+// clerk (văn thư) to register them, newest first (at most 200). Each says
+// who sent it, the code (số, ký hiệu), subject, kind, urgency and date the
+// sender gave it, when it arrived and, once a clerk registered it, the
+// document it became. The sender has received `01` for each.
+// Anyone but a clerk is refused with `forbidden` (403).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/exchange/arrivals (the `ListExchangeArrivals` operationId).
+func (c *ClientWithResponses) ListExchangeArrivalsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListExchangeArrivalsResponse, error) {
+	rsp, err := c.ListExchangeArrivals(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListExchangeArrivalsResponse(rsp)
+}
+
+// RegisterExchangeArrivalWithResponse Register an arrived document as incoming (clerk)
+//
+// A clerk registers an arrival as an incoming document, exactly as an
+// upload is registered (`POST /v1/documents` with direction `incoming`):
+// the package's PDF is checked and kept as the original, the document
+// takes the next incoming number (số đến), its details come from the
+// package (kind, subject, urgency, the sender's identifier and name, number
+// and symbol, date; not secret, since secret documents never travel
+// electronically) and its handling starts. The sender then receives `03`,
+// and `04`–`06` as the handling proceeds. No request body.
+//
+// An arrival already registered is refused with `conflict` (409), naming
+// the document in `details.document_id`; another agency's arrival, like
+// one that never came, is not found (404). An arrival whose kind the
+// sender's type does not map to, or without a file, cannot be registered
+// here (400 `invalid_argument`): register it by upload instead. A PDF
+// that intake refuses is answered as for an upload.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/exchange/arrivals/{id}/registration (the `RegisterExchangeArrival` operationId).
+func (c *ClientWithResponses) RegisterExchangeArrivalWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RegisterExchangeArrivalResponse, error) {
+	rsp, err := c.RegisterExchangeArrival(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegisterExchangeArrivalResponse(rsp)
 }
 
 // ListInboxWithResponse List the caller's open tasks
@@ -9132,6 +9542,155 @@ func ParseGetDocumentSignaturesResponse(rsp *http.Response) (*GetDocumentSignatu
 		}
 		response.JSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseListExchangeArrivalsResponse parses an HTTP response from a ListExchangeArrivalsWithResponse call
+func ParseListExchangeArrivalsResponse(rsp *http.Response) (*ListExchangeArrivalsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListExchangeArrivalsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ExchangeArrivalList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRegisterExchangeArrivalResponse parses an HTTP response from a RegisterExchangeArrivalWithResponse call
+func ParseRegisterExchangeArrivalResponse(rsp *http.Response) (*RegisterExchangeArrivalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RegisterExchangeArrivalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest DocumentSummary
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers RegisterExchangeArrivalResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers201 = &headers
 	}
 
 	return response, nil

@@ -37,6 +37,7 @@ func TestOperationIDsAreStable(t *testing.T) {
 		"getRoutingRules", "healthz", "issueDocument", "issueDocuments", "listAgencies", "listDelegations", "listDocuments", "listInbox", "listNotifications",
 		"login", "readyz", "reassignTask", "recallDocument", "recordAgencyReply", "resubmitTask", "revokeDelegation",
 		"searchArchive", "listWebhooks", "createWebhook", "deleteWebhook", "listWebhookDeliveries", "replayWebhookDelivery",
+		"listExchangeArrivals", "registerExchangeArrival",
 	}
 	var got []string
 	for _, item := range spec.Paths.Map() {

@@ -89,6 +89,12 @@ type ServerInterface interface {
 	// GetDocumentSignatures Verify the signatures of a document
 	// (GET /v1/documents/{id}/signatures)
 	GetDocumentSignatures(w http.ResponseWriter, r *http.Request, id DocumentID)
+	// ListExchangeArrivals Documents that arrived over the inter-agency exchange (clerk)
+	// (GET /v1/exchange/arrivals)
+	ListExchangeArrivals(w http.ResponseWriter, r *http.Request)
+	// RegisterExchangeArrival Register an arrived document as incoming (clerk)
+	// (POST /v1/exchange/arrivals/{id}/registration)
+	RegisterExchangeArrival(w http.ResponseWriter, r *http.Request, id string)
 	// ListInbox List the caller's open tasks
 	// (GET /v1/inbox)
 	ListInbox(w http.ResponseWriter, r *http.Request, params ListInboxParams)
@@ -780,6 +786,46 @@ func (siw *ServerInterfaceWrapper) GetDocumentSignatures(w http.ResponseWriter, 
 	handler.ServeHTTP(w, r)
 }
 
+// ListExchangeArrivals operation middleware
+func (siw *ServerInterfaceWrapper) ListExchangeArrivals(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListExchangeArrivals(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RegisterExchangeArrival operation middleware
+func (siw *ServerInterfaceWrapper) RegisterExchangeArrival(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RegisterExchangeArrival(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListInbox operation middleware
 func (siw *ServerInterfaceWrapper) ListInbox(w http.ResponseWriter, r *http.Request) {
 
@@ -1445,6 +1491,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/issue", wrapper.IssueDocuments)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/documents/{id}/dispatch", wrapper.DispatchDocument)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/documents/{id}/signatures", wrapper.GetDocumentSignatures)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/exchange/arrivals", wrapper.ListExchangeArrivals)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/exchange/arrivals/{id}/registration", wrapper.RegisterExchangeArrival)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/notifications", wrapper.ListNotifications)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/routing/rules", wrapper.GetRoutingRules)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/orgchart", wrapper.GetOrgChart)
@@ -3483,6 +3531,227 @@ func (response GetDocumentSignatures503JSONResponse) VisitGetDocumentSignaturesR
 	return err
 }
 
+type ListExchangeArrivalsRequestObject struct {
+}
+
+type ListExchangeArrivalsResponseObject interface {
+	VisitListExchangeArrivalsResponse(w http.ResponseWriter) error
+}
+
+type ListExchangeArrivals200JSONResponse ExchangeArrivalList
+
+func (response ListExchangeArrivals200JSONResponse) VisitListExchangeArrivalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExchangeArrivals401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListExchangeArrivals401JSONResponse) VisitListExchangeArrivalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExchangeArrivals403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListExchangeArrivals403JSONResponse) VisitListExchangeArrivalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExchangeArrivals500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListExchangeArrivals500JSONResponse) VisitListExchangeArrivalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExchangeArrivals503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ListExchangeArrivals503JSONResponse) VisitListExchangeArrivalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterExchangeArrivalRequestObject struct {
+	ID string `json:"id"`
+}
+
+type RegisterExchangeArrivalResponseObject interface {
+	VisitRegisterExchangeArrivalResponse(w http.ResponseWriter) error
+}
+
+type RegisterExchangeArrival201ResponseHeaders struct {
+	Location string
+}
+
+type RegisterExchangeArrival201JSONResponse struct {
+	Body    DocumentSummary
+	Headers RegisterExchangeArrival201ResponseHeaders
+}
+
+func (response RegisterExchangeArrival201JSONResponse) VisitRegisterExchangeArrivalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterExchangeArrival400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RegisterExchangeArrival400JSONResponse) VisitRegisterExchangeArrivalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterExchangeArrival401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RegisterExchangeArrival401JSONResponse) VisitRegisterExchangeArrivalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterExchangeArrival403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RegisterExchangeArrival403JSONResponse) VisitRegisterExchangeArrivalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterExchangeArrival404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RegisterExchangeArrival404JSONResponse) VisitRegisterExchangeArrivalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterExchangeArrival409JSONResponse struct{ ConflictJSONResponse }
+
+func (response RegisterExchangeArrival409JSONResponse) VisitRegisterExchangeArrivalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterExchangeArrival422JSONResponse struct {
+	UnprocessableEntityJSONResponse
+}
+
+func (response RegisterExchangeArrival422JSONResponse) VisitRegisterExchangeArrivalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterExchangeArrival500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RegisterExchangeArrival500JSONResponse) VisitRegisterExchangeArrivalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterExchangeArrival503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response RegisterExchangeArrival503JSONResponse) VisitRegisterExchangeArrivalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListInboxRequestObject struct {
 	Params ListInboxParams
 }
@@ -4926,6 +5195,12 @@ type StrictServerInterface interface {
 	// GetDocumentSignatures Verify the signatures of a document
 	// (GET /v1/documents/{id}/signatures)
 	GetDocumentSignatures(ctx context.Context, request GetDocumentSignaturesRequestObject) (GetDocumentSignaturesResponseObject, error)
+	// ListExchangeArrivals Documents that arrived over the inter-agency exchange (clerk)
+	// (GET /v1/exchange/arrivals)
+	ListExchangeArrivals(ctx context.Context, request ListExchangeArrivalsRequestObject) (ListExchangeArrivalsResponseObject, error)
+	// RegisterExchangeArrival Register an arrived document as incoming (clerk)
+	// (POST /v1/exchange/arrivals/{id}/registration)
+	RegisterExchangeArrival(ctx context.Context, request RegisterExchangeArrivalRequestObject) (RegisterExchangeArrivalResponseObject, error)
 	// ListInbox List the caller's open tasks
 	// (GET /v1/inbox)
 	ListInbox(ctx context.Context, request ListInboxRequestObject) (ListInboxResponseObject, error)
@@ -5597,6 +5872,56 @@ func (sh *strictHandler) GetDocumentSignatures(w http.ResponseWriter, r *http.Re
 	}
 }
 
+// ListExchangeArrivals operation middleware
+func (sh *strictHandler) ListExchangeArrivals(w http.ResponseWriter, r *http.Request) {
+	var request ListExchangeArrivalsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListExchangeArrivals(ctx, request.(ListExchangeArrivalsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListExchangeArrivals")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListExchangeArrivalsResponseObject); ok {
+		if err := validResponse.VisitListExchangeArrivalsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RegisterExchangeArrival operation middleware
+func (sh *strictHandler) RegisterExchangeArrival(w http.ResponseWriter, r *http.Request, id string) {
+	var request RegisterExchangeArrivalRequestObject
+
+	request.ID = id
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RegisterExchangeArrival(ctx, request.(RegisterExchangeArrivalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegisterExchangeArrival")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RegisterExchangeArrivalResponseObject); ok {
+		if err := validResponse.VisitRegisterExchangeArrivalResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListInbox operation middleware
 func (sh *strictHandler) ListInbox(w http.ResponseWriter, r *http.Request, params ListInboxParams) {
 	var request ListInboxRequestObject
@@ -5994,379 +6319,398 @@ func (sh *strictHandler) DeleteWebhook(w http.ResponseWriter, r *http.Request, i
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P1tbyTHlS+If5VA/e+FWJpkschmtyUSA/ypfnD3tdTd6qYkaF1aZlRmsCqGWRGljCiyy0YDszD2Dhbz",
-	"xsZgXgwWix3BuGPs7BjrXezFAGoYA7gFfQ/OJ1mccyIiI6syq4psSm17BBhyszIzHk+cOI+/8/NOpidT",
-	"rYSypnPw886Ul3wirCjxr3s6m02Eso/uwV+5MFkpp1Zq1TnoHI8Fy91zJnNWCjsrlcjZcM7SrBTcCv95",
-	"2uskHQkfTbkdd5KO4hPROejIvJN0SvHlTJYi7xzYciaSjsnGYsKhv4lUHwo1suPOwW7SsfMpfGNsKdWo",
-	"8/Jl0nnKR+K5/JloHlvBy5EwlqnZZChKpk+ZtGJimNVuqIfMjgUzojwXJZvwufuZnYoLUfbYPXHKZ4Vl",
-	"e/0w+i9nopxXw5/ykTgxMIB41Dl91znY6yedCX8hJ7NJ52C3D39J5f4K05HKipEoOy+Tzovtkd6Gn7fN",
-	"mZxua5wML7anGl4qOwenvDDCzftYnwnVPPFUiRf2BAdn4a0U5g5TnZbiXOqZYfDskOmJtExadqpLfHwq",
-	"S2Px2coJY5u1GS/vzDOR6TJvoxpeZmN5LliJbzGZfzfkcczNWdsQLDdnTOYJ44YV0liRM6lwFaQa6hff",
-	"zYA+E8Ox1q1juqDHLWfJffydHKWX8KmZamUEHvsPeP5MfDkTxsJfmVZWKPwnn04LmXEY9M5fGY0EKF7w",
-	"ybQQ9GZONH3OC5mf8HKEx7+TdHJhuSywcTMb/pXIbOegGu7LpDMRxvARfD0RlufcciYNcy0dMPcR/BZ/",
-	"VU3wP5XitHPQ+f/tVOxsh56anftlqUua5vKqlzRRaHnCi1NdTkTOdMk4O5WiyKNRsK10cWZp95Clbm7p",
-	"QMFeGCZ4Nmb69FSoXKqRa4arnF2MOfZzUWo1YhfSjpm0vYGCmdzV6rSQ2fUWHKj5JCu0EXknXko7loZI",
-	"/YIbxotS8HzOcpHJXORsi0+npT4XXaCybDybC3Uuhdq94YXN3MwMzRjOWDYrS6EsM5ZbcYA/tY1yoLbS",
-	"aHppF/dGaTsWJcvGXI0Eu9CKcVbyTLCt1HeXdt3KPtDlUOa5UNdaWqXtCTdGjpQQLWsrDXNv5HC53PxK",
-	"ZrwoRAn9uF6kYsOZxTtLactyzWA0uJCyZKUu4GYWBh/yotAXTFpYyFO/FGk3YY7rN03B6InQSjBRGFjS",
-	"eA3Csj6CO0nxgkZ+PTZBLdSW1f/IBLRLV7SeihIbQwKBScEKFsIKOlcZV2wIBGdLeSN84UixmRIvpiKD",
-	"Lk65LGalwONPg0u7PfZY2zEcbxhSoY09xP7nrOBWlAmOqxRTXeIVK0H4YFNRGmms6cEQH2v7QM9Ufm2q",
-	"PMWv47VTuhLIiLvkrH/6nvhRdotv3xnu5tv74vbt7fd5P9veO93Nbw33s9v5HXEzZFoKICOlmZllY1YK",
-	"o2dlJpDOpGVDUWg1QunLn14+EiqbO/rC2aRdXJqnfF5onh9r/SHIcNdaoVNZgKiiT1AMrN9AhZxIezKc",
-	"W2E6B53be/t7773X79dvIRKICpwTNgGnhZOIgN+DUOU/ZdTWzZz2tl6BscnRrBS5G8BWWp9k7TJiI3ku",
-	"TDVcXNhPFJ/ZsS7lz8T16G6GDQhl4dWFywb4A5OKxEhi6v4KGOOxZUPBS5gRCpBvvliP6y1WHA3+ghWc",
-	"qTOlLxT8Ll5MQWZgW+nCFOAoP3cj5yMulV+ocy4LPizEddcpfL9IVV76lcTKShAX4MVDBuwDx4CDYRON",
-	"wtMNsDOWi6lQOR63xW5pSfxo13I2tzzTUmcwq2Eh7isr7fxayxQErpNpflpbKH8I8AZjF6IotulN9vTe",
-	"gwOWldqY7VKcilKoDC4xmAm8TFzxZk+imEwt8Cn8/xP4lcQQuDVhPHBGLdxCMIChYFNeGqS12vwcc/tE",
-	"mdkU7gWRfyRyyY/nU7ck17gDVi8bLtVEGgO7+Z9hoGPBc1I2b3B5QmeOlfu5hl6Q6R4ht1/WfI6Uvwic",
-	"lprLUmRWl/OkEhhR6pZ2Tlq8YTKHA3wqgR6TzrQECcFKUl5kvm5WNJRH92AdCjHi2fxE5ssjgzlWHXn9",
-	"kD5gH9/99DHb7e+B9jxhW7u3QBgteWZFaRKW9vv9Hv3vx3t7aZddjIWqz44BbyIG7eY/nDNpSS23oIPA",
-	"JXkhDWrjYfs7tZY7S7qcVwgb9W7s5x3D4BWYz6dSWPj3Yh+ffvMLxabj1/+PGrG749e/VWM2HV+++k1T",
-	"d2aWASfQ5SZr6LbYTRiPjQWVV4MJhp9aUbKUNKyZsrJIq9XwC+ilDCV6TaOx7WaRaBjcMK0Ee3x0/Dxo",
-	"lvgl2xLnopyztJeC9FbwzOngJyAxczNQ0jI+nQpeGljANNfZaaEveuLc9gazfv9WRnPDf4vev//1P6Uo",
-	"CoYXX7S9BmL1wj6f0P9a9pnW6bTUk+b5kjkn53Nm67OXhs7T8uJG1Bn0ByBTUFM7SQdIndvOQSfnViwN",
-	"6QoGrGiL22x3mw8duZAlPZ3NjLjBkb6MTSo/JRsLHi9PaF+EpjVSEexL4C4rWF00pa3J61+zb351+epv",
-	"1ZjlXI27By08Zomp6JJ9/M0v2V5/Z6+/1/dvPdx/v3dnv3frFjDhFs7Rf7+DtklvE7p1O+lMubWihHH+",
-	"jz/tb79/tP0/fPEXW4NBL/zRffc/NdEhzfdDScaiBV5sxcQ0b/GE2wzFDFwSKUwC+xfzijIn9h4aWc/T",
-	"Oy/DAHlZcvx7wRq6PJqn3BhgCWlsMvVGUfja2UtJDNDuGuCRrXTZ1FcjGxz/8kDaieeZmBbzyAJXX1Te",
-	"cpMuMLllwmpiv8DlpEAL7EobIUyJO1mk3u1nYzqmU56dcbDGcMNKcTozIj8Mxjq6yvt7vTrd7fX7/Yau",
-	"jOV21kI39IyVIhNyahkIQ2zLn5TuAevvMl6W8lzkCevv+ZEkrH+LlWIkjRUl/rkfLB4J698G2puWelQK",
-	"YxLWv1NZGPAMKTDa/7TT3+0knT5w4/4t+M8+/Oc2/OdO54vGeYhp67UIDxlX5gIGdEg82HG1hFn/wgWX",
-	"Fq2ISI/cus1bT3X0XicsZiO14QpMnNjZwIZRXHzHG4fgRaAhrphUmZ7AuLzB4YBdjDV+YFBCG3OVF1KN",
-	"koGCB5kmIw4cc7gP8bIRHF4RCRMSDQJSsQtdnmGzfG4Y3G0Mrh+NVzYfKFKJ2BYK2tqOuz2GVK+MLWcZ",
-	"jJyN4OJysprTP98xLM30hDxReM3WD5QfnC7rTGsVv3no5vdUlHAqXiJZP6Iv9/rLXMhPFtqt3U7bVk5E",
-	"E1/1X5y4NTmBNYHPg0/p/bUuJdiPq85kgY6wiSbi+WBWnN0TmTSSuMLimk6a6epIMX/dMqWtYGdiav2G",
-	"eWp6x7CxNCCIbMYw8mgcq+Yaxgv3BFiV2w7nBv6hdd6eeBF9X9FI1y3pk5nN9EQsr6xv4aQUBv2MP+/w",
-	"onhy2jn46WaTf0bfvfyi2WoPPjmRM99NQpwpJTaSMmlAmFUi7W0uRyUd4a3Emw3V6Z1fJC13jR9cMAj7",
-	"YTeN1l0BKbCRFIy5Ir/a4KvraNWY4817Tl9sRGXcMCOUXc/RKyJawdLjUbRKEH75Wq7Y8Dhh3LKJNpbt",
-	"9vuH5NiiMbuftcrExiJaPLQ6w/TOcf/nIvtcWIhq+OtXAEjdLK9AWT2oz/+JEowesqkoK0KDLUo8DzCg",
-	"P19NPm062i/XzNMPct0sn7eIS3RO6wdGmnBWDqOjIW04SugwAvOVEYKleHDTg4GKfUXki0tafUaJN73+",
-	"+1//UzdhxnlCpSXz5kBdyAK5PxuLYnoYTiUt7txYMWGZnhU5vpOLQoJ9QNrEWSKldcbIgYqkM5gtOsFx",
-	"Tp2kQ602SmawfI+MmYl2NuuuotbD619YcYBvnu8F947bLAlz+G64HjZ95UsGF3XlDePicUAKNPPJUBc3",
-	"c8Ncn0kvcpdo49eyWjfdNk3NWp6Nm+Wg5wKcnGhtiimJK1Z9hSbWnBkBUVlWFLHYP9S6EBwZaTTiugC7",
-	"RqO7PgOOO1yzNNdhwMh5/aLcBOetHfU3Ybt3MeLgWTgUi/vdpB4725oPVuAVB14yVbUqA+7uN+1yhIk7",
-	"0VMBbHnLogXjwjNq8Y4LWSBTK2eloCew0N3aii6PYNWScdu8WuCyRIsEL5yPaOGGevzk8f0UOZkRWSls",
-	"wtKPjo7T6q/jJ49O8Berp9Gvn3x+/5h+50OjixkcDvc4Vtih+U7S+ejouJN0XFPwL/95491wtxa7+ECX",
-	"k+WdhoPZvBdP7z2A6482Iu+xR5ZNZgZjXUrnlk/BF7NNhmH0FeHBhy9rBDGUimP03fLBdSFSa9UdN4eP",
-	"/PuL+xYaSmhGjZtYCreFDcd4yo250GXLFemf1qYVPllrcZoZUbZ7M/zThIneqAd+A2XHs/SqqlnoJKlG",
-	"1rQMsaq7yLEYRVLxgk7iAUvpB5EyPiqFMGyLTlywHKJtp3ajg91ioLRCWUqOlFSjLkpoMICUCeUMK2AN",
-	"AE8C21JC5EA3TtUGjz9IWXYsBoqMddSAnZUqZca1wIY8O4NOsPeSxgXWJQgOJYWPfrsYy2xMreFokYAN",
-	"uWoW+4aO3D9TxnN8VIoJL8+QyAvBXTDCQCH/Af7UG6iBekK80VuL2qxLbOvek4+OHj1mf/jN7S4sL3It",
-	"FBWw0SZDlRtjWv0EARLWmbVccA5YfZ3ZL2Vb1QCNBQMUDPMwio2lb5i+oMngmooy2CL7t7sw3YFKvfUw",
-	"NfXpBYemUzGkqtbtEJfTxTqpEUYLaYWNKVvK4Qyb44rpqVQoyquaWQsXk3vaIT7vYufOpMpTluKadQ/c",
-	"P9zioaVTWFgx6vEdM1DwArcY9EQxZfSIF+xMzLEL+vbpvQeHTKvCWYC1kXAmwHqjixxt+Kg4yBLcbMZK",
-	"O7PoeDzVGBo0w+X7yXEPhNTjTz7uJRjTBu3HtE+irGFW08iQppCcoVd/IJZoPRB4IHk4P47kDx1lx6sF",
-	"221cBAZots6tBHs1JMNsXeFwhxx1Dhgp/gNG0EmC/SvpEP2R0REJDZ/6LaVXkVg6CcbQNN5Ja1V6XjPl",
-	"rvSUVG++TP7o7XQtqv9KFt0mnrmQ0pOVYlrNtHR1Qe06lkitToZizIvTE33a4rl38huzVTiomw2cpaTy",
-	"4Faxokvnznm0zGwqynNpMI4W2Xk+c6q9MBkHxRoU+t4KMXSFNQt9FLB0bnhXMWuFtUvirWreaXCR2kbL",
-	"swtxI3FzaQYUTO9pYLM99d8Mm5v0LvjNGiPO2NiQzBt/Bu5d1+vWCOdJx3PixpcrR17DIxdR1UKGtLSm",
-	"djXDlQ0S+cdpeI4700hApTjXZ6uXX80KF3hHSQytbbRsR0XxjY9D1MEm29UUABDWNuxlrU9HD76jGvXU",
-	"yG81Xa/xp2+k+VatrVXgqL3VQ2q/e+ITt2iCpM/BELVF7BWzo7oocvKKPSHHxVgOeMuJD9IwfsHnh468",
-	"6JOLUlorVJ3YoPHLV/8nZ5evfjNnX87ml6/+J9U9oNhX57yRE0FWp0xPRcIUGF9YGB87nZXghYzVx/AQ",
-	"dcaPG2/mq53+cJZX2BPxHSYty4A5m0NnJYKfa17iq+jrdZawsac/utFvN17oKxjGs5rrH3eQooIbucjW",
-	"SF5+/d/m9f1LUGKLDIawtl7f69/e+fEnH29/+vTuU6ZGr/9xzvq7O7t7EAtzJ3W5fV6MNWzCc+HkTWld",
-	"AJxdFlqSdfykXQ9FBzjPrAmxI37JNwiuWBELJVSeMPEiK2ZGnotNJZGF8x0xrXZe1Xj8MSKsUe9NvZqW",
-	"Ml5tJCpD5y4zo4q4gCg6zrJClGeHLNUzO9L+SxTRMTQFznsIb/CH0PfSSTr+s2YRWZopxBRFFv0m104m",
-	"pzJcW7n75pCJFzyzxRzjAvUpS2dKWrKd04jS5UDTKg5n02DTG/YGVJPx7gADf1j9Fr2gz/yYKhcoLGWD",
-	"fsHg94WQpC1djrYhkNbSU5l31wuQK0z0niZaNYK6k6eBvbnZNPDs+8iVawQVq0bBZI30/Y4hq7WLab6g",
-	"QFZrWKanc2YsB5bvbUTSoBi/sYV7kfJfbm6+79Tm2LiE7uVrx6E1Bp0FthAvWaPEiMFcvDihW6ClN28v",
-	"opfYlrl89SuIffv63+ASAW1bqhlmPld5R8Cf5oKXh6xPkoVinr/URhS4rVT2zn6nKczGjxGaax4hPGG2",
-	"YahVXlSvsels2YS+ihQWLe5LGk+b1hs7FqvtuYreG7XbtAJoQ4CkJMW0YrMpZHgtRCADB8M3Ggkhj2+i",
-	"1cfBvwhfkblnzdXtaFSfnspM8gKvcvoyb6SLauCOcsK2tgWmOzNJCxuhhBs8G2M+JeeNN9EGfgIysbFk",
-	"ityYNzykfu8rWzZGx671bsu8cT7keD7RavXnwPcuFMptjJur7P+NBZvjSNsYhzGzEIMcMiOuNtDmpVmR",
-	"DrHYZz0x4U16BhVhA+WCbX2MDrB7jx4/TNjdJ49/fPLp0eOEQbRGPWS8eq9ZmW+/HY9j+cSwLfXtV5Kp",
-	"8eXXv1VdZ+VfOlX1K1OU1aWJkUftN+fa47jZNeqGEUSYpvNCFsHWzV2CtiBDco3FSuNfy31Q+VCc6rKZ",
-	"cZgx37t9Z93Ynz88grfg/VZAFHjiOV10A0PillSUwrrhfbeZKOjXs5IEA/RD4/BmkwmHNEOpwO1Qvv5t",
-	"Nmbzy6//bdZtXhgMHlnLfpbCTUg6SNjZ69+zsbx89Tez7pueu9k0X33FcuVYPDr/2lj85rftrNxI9/ik",
-	"DFkRLo785FSXTWPUk0UxQJIiSyq7vygN3IwmihBkMno3QXcgD/EqaHbBE4wnPvgdDhfTeuoiIveR78br",
-	"M+BdBM3RpHScfNw+qq1eraRYKIM5dHSqcOfiATKlWy7oJkNfiKBHtlpRb7X8y+LZkry6IByGsxMOtjux",
-	"9R2K+UxNgqvRWiVVrBLcb8SSGLUFMULXz7ORdpNUGz7Enb9urs265cApLOszS5rGNUT/5TdWWPUbH9wA",
-	"c13DoP7YeAxG2UvF7rXrgU3nc8WxDIesfqjWnc1omVaR0EdR+M3iJLl1TjbyGJfM8LlhfKhnNrKS9Rpy",
-	"UN5Uz1upgR2R/uWPmr/+2daPx5Jl49dfdxdsoc3m3uvpYNfQFbbIomvHr79SI3YO+cjDy69/Ddr8559/",
-	"/vn2Rx9t37tXl1XB7rvdv7WN+VlvV3uYltBK7vlXZeQ+fv1VxsDS/esqncRJqn5LFiTwDy5f/QN7fPnq",
-	"HyQ7v3z13zYxWNf0j01NkxuqDnhULVqlZxMW685n6LUgIIYW/eL4ycnxM/xtjaYRZ6bu1TNTIRMV/nPy",
-	"RXM26o3pJKCCYP5DIThmOojDSgpc0jPig73RjVpTMqpA3PjYhZv1TcTmaIVn8KsNKaHT8et/Zjl4Wv7G",
-	"srPLr/+NjfXl119lY5a9/n/ViFmgVfXNLyYMTlYDd1jj0ri2fB4doGVR3Xt/dvd2Pv7ml9uffPD4Xlqf",
-	"Z/SkPuj9vUbHi2xZWKQA2Ft4hW1986tvv1JwBv+WGVgnOL6XX/9at1KOYkvG7KYsz0jXvVD4Yn06VqvR",
-	"9lhP63O5s38DN/bCpXoFMXfV7VhR9gYemAYrgIPKa1Dzb8IFc20vBn242opK75C86gOAN9fpNnCTBJq8",
-	"AX9JPKVV+9mWXfQZbtGCZeOApc5umrKthlMB6orIiZPSyRd5NxmotDJI0IdLnNV/i+RBTBjIo27pT6U6",
-	"8bG46UBtxdnTPGit8CK9JfI08XGG2POpVLyA56RipjA0b6zxjyvfsreehIRj92oXG8VQrOoryHqy47zk",
-	"F4qgXkIsojP/hLDfHjuq1hSToBcg06QZKJiqjytNKysTRcJWmVmSzlOKr0ZTpC+kNRQ8GyHqESRlFARB",
-	"+4k6qd+jTtKJVrqT+FDIPMRC4j9pDPDYLSE+pnWhJvwMOknHjbDZt+tpkS67tqvdDy8iGm5Cjr2PACUD",
-	"TwMzeSueJjoXLtian4kK3CbcAbt7368XKnQMF3/SqtJe3Wnw3dgyvzcDZqOR6HrmnlUM91NRmhYl7pwe",
-	"ueCFSohCpK9Ul3IEhztdNPESxVdcjbI5/etVVLo7xSCMhIDvEEMD3BUVuXSB/w2U5+QkxQle+Kgf6mbE",
-	"lQ/TCq1F8SB1duNHFbMP6reRMwT40WUaGeocAcMofApjL5iHOW5SwHOxERzaXXjxZQ1Qkue5JAXyaa3N",
-	"1V7SzgNEBia76pYuCfHLA1KZLpuAnRjZVgNysB2LSa/TQEYBDa7ROHGBlhdsJkASW81y7WwU0iYhwo5u",
-	"TaKE9WIFLmDVfROFV+vXQNuGdMcJz8ZSCQR2OXRBeqVQ3MEyl2JmIK3qLsY5v2PYRBpkmwd4JS7AMycs",
-	"INIlLMbvS9gieGbCFuD64OpfBItMWISh6xoPyLgJqyEVu8cEbJoMVIVMnLA0FqhP/EH2IZKRowhSaETO",
-	"Prr8+l+OE3Z8+eqXj+gPTK04/uTzy1f/9dj94qBwHQghGVDLEOIkciYKkdlSKwk38NxLOXgcT9zSgdDk",
-	"eWoGrEwYDJMaSRvzAnJVB4ywc1HK0/kBs3wyJXidYYlwajDImbLlzFiQ+qBlRx8RPqnLVeqx55T57fB2",
-	"jb8VISVkiDlNiO97wGqAlSj0OVjeOidpgCGvMBMrWnC5bzWw2EVgyqV1wpi5RSzUQBqupwg3uo7QHcP3",
-	"eqpY0LICUVBPEZqon20jO1wAc1mycberu/AEt4POexXJiNJ4HkIkyhEiHdpmp1ycsrcm7w5GEn3QxC9q",
-	"wQtLc+GZ1RsGdrg5IRIRBwYSeYm8TZRwB5webqyYmroiHuN6N8y8VTGUlcNvc2XQtAm6oEKjqSdmzlTT",
-	"guetA/Y3e37Avvnl5au/UyP2+vdN/dIPTUt6t9Cz/P45Ws7gLb+04hzlbJeDqXoe6DBYxHxAaO98d8FS",
-	"E70N56PnU0bOd9ejW1n/SuLooFqzJkp6BKg9z3VpG0PUCWgpZYKXhRTGBmgql/dXi1xPWLpdfVJwG4Jy",
-	"UFl0itcJt6mP2ImSEuk9lm7X3lPiomqEpc7ukgLelbEM/7R+KOnDJ0cnx0/uAuM7fvgJGFd/8vDoMfzp",
-	"/t9i7Cc9S7vu7+F8oPyoF/Q792sn6WxH/44GCE/qf7oRNrKgN4REWIuBwLakgkzVYdEmWybMgitxWOgM",
-	"oWoIFHrKSjkaoykFfIlst9uEpvCyiXgiTIsrh5A65we3ay2hFNweMrmcaoY1Edzib84/VuqwMCLnl3d2",
-	"C1QMFwJY36kCAROyQuxuql2tsPxe0dzbaNqFkP+1HKIe5BrUMze2eF+a+MWHYGASpiHjvVIdg8Zy1vli",
-	"3WhWxCg/1laeOrjnNkiJqyHGtafnAZW5l5IQHjEmONwrxHquI/m8NQQ0zJRJB08h89pNwoZiLBXcz92V",
-	"IW6r1LR4RX8iVb5SKzpCSRlRxEPeBl6qyTJCclNuSLtnJjpIsZNmXWLl5p7vKHOyRuyVBR+Z9SqNbGmp",
-	"lq9Hz3wgV0OJC6QjzLWeSJXTz+G6lIYpNHSlIZUUnsMnAyVNyDbdcoE9aI8Lya1chZCoKEkVhDaqdHLh",
-	"kkoBhZnyw+OxhQoyoA4q4li6dKZi12xwPhxSkj6sGXztwavCT951Gz5wyCmHLA1W3GpmJNijXg469OKH",
-	"3u68kD1ugn3DryU89euGP0fvhKF1kk4YQuMFHO/pTQT/xO39yQPsPilHd0F9WZXOsKkvySdVbb6UT8rR",
-	"U/dR00qCTnSlxj5R0q4H5/FePGo+HnfLCj2NcgXri1RlL69QuuAlh0RSy4HbNOG5ylBrBSj0OakmaHiu",
-	"n4AuAfxi89DfFZmySadiRs3DCX3HyfQmZNNjAKOPJq3E0eZ7QNqiLW9Z2g2vB2ok8Sp2Q5Zy685/4npZ",
-	"OBrDIaDD8PbsDugKrMa8DL5KJ96hqZoiCjCMR1ryeRivMx4/TBHKZHdvBwS77eOHaXMGhcOyXbH+BJCM",
-	"7p4qC9O71DelvhbzRdKZ8rIVKdlZTyQVFqjcKRtu/Aqg+XEb/u4zwXPpZdRrWqDvQ1x9VBymsjin+ixl",
-	"uowMdA4NRWnLZlj4pdH6/MzdWa0KYCvgiM9qxHucvOcEI20Oa9gjVwIcsXozA1EMkrbQ8u7aWJeF3bO6",
-	"Zb/A7Nq6Luvg1WOrcLj/r70yL5sH+EaBG99TEu0Nxkk0RtlcZaVWx0bwmhQYBbIcsHRKmKipi2Ff2OGB",
-	"qsz2WNQLEVDR9aYZb8ycldawqdDTQrAxPyfsIuXRlxC0GkTmL2cCPXinURVF14IjIj2zQ/3CtT5QaG3e",
-	"dq+IF3QukxiXVYBz28ZgsuS0QRF/iztUvoEK01sqAXfQ5g/pRtCwPr0ZpiQNojkksXODYJuG80qoxBza",
-	"msjtFr2TdMLYO0mH1mRT5Fgqbdtc3MMl/2Tc8kKPmAC7tQe6IHdpewDwqmzakDsbEosa00bjpFkcyZqk",
-	"T9cW6EwuxWBzG8AmwRKRArwQcLChISlbhx+50AsCzm0RqKRDkowgJGu4kd2EWGeEyAaLUc8ko9+qdC0f",
-	"qGPH1SZjKy0SxuYYwgvbgWgVoMGuEFw2rKt83STBXnN0reVStVXu+QR+rgyYcBmBobWCb0PBnZCoQFQG",
-	"P7NYCCbYnAJLYYEytDqZNHqUYUbEsrfREAxvsWmprcis106qftlWevfJR08/fHT0+O79xco51ZObiWrx",
-	"hvSW0BYHSScnIrjipfKGEW/k3nyhsL8rO8qMYJkonebvV6rZCLZRlE601FcN1rkZI1uTjF23m7UnfC1F",
-	"+Swmby0Q48JJCXsQb36dS7dIjLrMr19ZybGvq8Skw9X2p27ieea8Fg8caUUl+TuZOe8sKkFpZs5TtvXJ",
-	"8YPt9+g+4Eif2+QigUsFa22lEBXCto72WQFCXManohsD1VDb0/y0RW6gUT1uBLSNsHRq+Tn6dDkS1qCf",
-	"5O/ZN7/65hdqhN6SKkEmxCIOVISyo0+XxfV1zcguRrtANYDZNCVpkP7cnk1XDsyOhWb56/8uKdVFsi9d",
-	"6sHyMHsD9Rzlw7iRKpyFD7E+OS9FiBZ2cqosyU8vKERF5XgRDxTYX5HjaCMOWFjWbZJCXTE+vxbhV3RA",
-	"QbOTGtL4QGW6mE2UK11Ohd2V8JKGe1NpK6iqUUBCLX1pRwfHOOFzxOTNa3K6C2pSrmNdsqwQvHTCh8Wj",
-	"XJ51F6NaluGQkg5tzGzaSToLU47e8780kyelrDXDXa9Q2h3cowt3b1VIlzpsR9BGIGK6KkgcY9JShAMN",
-	"sa4sVVDbm2BnN2pzuhArUvnclQguiFwfuEzklG0hMdvxt7/rhuNqKioGkCuHJgIxVRCL8fqfFTuXr/9Z",
-	"dYkKKVQ7ZVvF61+rMZ6Ir3TX+TjIhohaFTLxE2yNXv/2dzNmy8tX/1d3oIyAW8QdAYqQ8nFV7nqpkw+O",
-	"HmjCDa5DRaJElXMcumqmEz0D6emuVrlsNgfiwkWAYIh+jippyD6cFQI2dELQW1z5fN9CGku/ChNy5lep",
-	"SpvD39WS4jb/zAvLm38RY7O3WeU2b22JWINF4cTbQTZvLMoPugLOf8N5QRJ4RNmPzWc4HI7KOEsypUN2",
-	"HAlrvM/OaheSgPzVyYkN1iVHJEG/ADJyOZc+ZH4R79dVUPOV0xYIdanWXE3Ahmh9acJdEJema4ZqWgG6",
-	"2o7GVx/jF+3L/WxWNFWpuV5CbovfhTSPzQHq3NCeu+9efnGFxFqMsGux5xecvO8ogB0GqzA6e7RylRHL",
-	"GTp7ICyoKMTmaGl+0FZMmw4JkNeGTVRMsFG5wJb8RNfsbEOgiazO15V2w5/LK+1G6cdwlSVEkmxYwvO2",
-	"BAbkDPQw0myjwwxCwXplwLfvh71ibZ9XJL0Mb+5ZDLQC+iO9i9SVhPwoFEfEBf5qqJxDHgNUcPwc77Zl",
-	"gbjh7mrHyn2oL+quTMLZdyZN6AUsWB/10JD1YY8M6x/30jpnlNZ9JxUOH6RkDHzrrSwyuQGLDFp8ycbc",
-	"NPPA0zYfKfokPXOHxSIsVpwPTgRmdDNuuogNL48jqnbgl3mrimmuXVKJ83/VUdRDzYIdKliAi301l951",
-	"2D+yq2X2v3r7fJnZKOxrschq8za2rHmzoS01Uo0oEp8XReprqFdhPXBmDCZdqrnLcaBgVp9ACM/UiT49",
-	"maRsK/XLlobnpqZnU3edBNgi/FfNYWnx80aRtZVSqv1Z4g6+Y6aEyEnp9CNsXjGrr8o9jyHXYH30Rkw4",
-	"zrZk9VUox/WzPMdwApDQnVcJ9VPwOeOPtJNxbIW0PvLc3btIYN1lRrcSgr49mGFpFs5u2jD85w+Ptvdu",
-	"32G5HAmDOicULiy3Mw5HWLyo23DfP33vTt5/b/e99/azH+V3br/P904F5/3s9m2e93dv81vD0/3T3eHe",
-	"sD98b28vy3dv53ey3dvD/mm/z/vvdZYqpPPt0y9+fmf/ZSMOxXNhmgvjihdTWYo1ieRo3GLG6qlhQ4GO",
-	"zCwT0yt5aFosdc+FytFSd0Q30c8wquOAfSB4KUo2mPX7tzL8Fv8p0h47LgW3DrmJR1W2GrM/1qIPwDvL",
-	"LvMzlJWixXGtNRH2cy+i360M1M3yU0uhBUzO8bCgm60mfELen82/MaIEDXv5ohcvOGj5E16sSZNdZuen",
-	"Uo1ESfYqZ1m/d/9ZbKpP2Hhd+61IUQvbUhnA3WKGOdUWJF7QMPqVG/e01MNCNBqa8mZeHcXvNqwzJKA1",
-	"lh+g8qVsgonVNfUOc+OCx52yuiC6k5cKTaY+uS2+ebA1RJXCl9aHfbucyDDA1cG4YXmeYZ2pVvm5CqIO",
-	"2a3RtEhFAlcae0aBOzAKg0ZUl2MZbJU8z0OxlwX2TTvUIFQ8kOhE96BWdJsXrobdxVgD/g/Qgwfpw9wn",
-	"qOUCVpGE2XKmMGEuYUJl5RyYWsAD2uj+XKKiRpjO81UVjkPqM6wEmh2kykoBtMALRjBgzfd8lQl4KkXR",
-	"VMshDI/RGyEckrNzXszWtbu5FhY6+lSUucwa4Uq9b24DNxuegHV5/SZgLy7SnTQMW8AlVZrgLhdIRFoj",
-	"itOQyNxczZQIvEkqgzxASdX9q8xVkx5iTKE8PRWls+Oki7uUkm7EaUveMbQTPpyN172qDUvjhnQF/LxF",
-	"ldUljQZ3oSfPBoqq+uvU6CKpDmV9SCt5iSeOZVZbXRknLlHWnuBkDn7esC3ZmEvVVADSjq9OsfHF3WT1",
-	"pIThpoEsCg7uzaYlyAouIYXXz6nZ1U7UC0skNfgM3jFs56OEnesZhhWBsOs0cKf7AuPcUAq7ggEGa724",
-	"C66+wuCKPCnBxVFb5w1O9OKyuqDKWjOL+qTlFNmxdMnqIDNs0PNUlBRG00xLgDqwXvrAt+K2POZC424v",
-	"ThYLhJ9EU/aXuKIy4bVmpXFVzzFqGkuXN6qS1GjtclmevH98IlS+4XrhtXniXWJNCwbPfcMbnIuIaJa+",
-	"XhhhrfflKS6uZNPaI+NqpBqco5fNFk3XoLad8GKkS2nHk8bv3UvOJ9S8OBUDdUzRbLBACw03ttI0Ve8Q",
-	"qowR7rM4mgSYgbF8Mm0mInEuWrIjnx7l958zfIHlwiKOEiriqfIF0X3HH2x/0Ek6H2wf438/9P93hNK4",
-	"Eo09x0LdTYpaui17cYNyb9fmmEbPykysgdD1qzXSmiI8cTwrT/nmmZtVYNV1Lj1nbj6J72FufVnQaOxI",
-	"o1hCyvh/ksG3cY/NbAhH2Sm3lf3j/vHzR727QF894KJwuTUnoEzESbW0fgwVRYd7tRJCmj3F1SfLogfI",
-	"EicrbvmkIyeo497EyaehbK62h4HD7oizWUubhl9354OkvU64oQEuLkXjvJOFRW2Yhu+48fb0L59cYa2u",
-	"cFhbp+weIf+4St8t4JV0E9VOgWe4SRDCF3usU318aUVymVtg+P9WwbnGDNed8IgdN+3IMTdnbWV+1wV2",
-	"h1TYqwMHuC/W1boLvciqk7Zg9Pa09OWiu9KwfCbq/jXI881TBheWhwQa8wom72YJ9Qoh29qH6mh1iPAr",
-	"WGsAix3++P4x2znf3fEvm52fy/zlTqaVxWrdV4nqpmXOD31voZOnT55TL/CG68EvZHqtyjQri3bhx/WC",
-	"XQtFMmRViO6Na9Q0fnu9QskXelbkjGd2oVSyp18ZV07GXAVIgOHLFZSbx0Q5nw22R1vORFp1FzxwQLxT",
-	"bkwtnDq+1TYCJwT+sGFllSsDEWwCsgD9e3CF77McCdqdtKqyjLEivlC0nZimmLTUHblKwdT10eKVcdzd",
-	"PRVccgT8VcfNaalL4Gmo7R5oQ2YgUKe04kP1VXOZR1ZQuK41waGKcYUQZeniehfKv9lZqSq8VIdSmyAS",
-	"gw/CNEzagdpqZELuHXSAQQ5XG1g6eIRxeVLGCYY2INca7NmjwyYevzYNGLf0TMB7LoXOI9g6qD13zaaM",
-	"s0zDFcphwX00Z4U+h40hDUklgZOnNCJclyhagL6jsTXCVm+FS4xacAgV4MZWA+W4Z3g7ylxzmR3UwzsG",
-	"/bCJCyihyw2jFAC3/RcDNZQQSt09YEpXLCW2uYZ76dABdqbL6WfVgSIoUIwKpQ0OVXQWb5mFu8w1vcXV",
-	"nD5n+nSgoktjAoWbYz4bOkJkIUS8cFV9AyRNFXgdxSiA/c2Dby1AaNAB8BaN6rwFOGFC1atELvcQ9sV7",
-	"tRqVFzh1V068CGzIhChy4kLcnJEpcWMfB/T/J5+IEV1Ry8wLFiut6DCC58aEVyDgHCvXErhKbPqAT9EY",
-	"iC817t8nZUs6pcdFYwpOVuFR0xzI2gKmGkMfR3jkkdeYnExELp2PyI+KPuwkHfi0k3SihjpJx33bPFjT",
-	"lp5Fx3ZbqgiF9VpFWLcmr38dKj/kXI279Yyvd2qVl4PRoN/v9+h/P97ba4zinxXFieJtBnbSFTQzY32x",
-	"gKdE7CWXPCulldkC2OLjERSm+J8VOx5DxYVPIZz4ePzt75rGULr4/dUxNxSqGONTrlFvahwfoqakHS/g",
-	"F3Jlx7O1Ryb0GS+XG3ZIOms6P5+J4VjrBi2wXtJ1M8XOfzNsIRbi4YiQSW+2JrXGnzbIUQjjdQI/t7BJ",
-	"fIS53J4NTQRXxuM0n0fFlCuavEKkf7MlelYWG8KnwJv1adQnvVCQLVrYFZt4l95qrMwkLtgFvUWHQlrj",
-	"omy8vqs0Ak2WDtwEz1NDcOmb08Wb7vYbbxPNu5lwHn50dHeb4sHYmZh7IknvEYjodrC3pRjBBmwPnlNM",
-	"AkBCYjkATD0FtOExhMZiGISDCnorNBOmvIJ47hFawbwRThOOUMNJO3JPKJfcyFCG1LXlRH3I+CFkbRQC",
-	"SjEt+Lymmcb5+Negr4C0sBaLQMB7zMIxAHRe3BmqYx/aSG/e4EN7JvN1qLdM5gkyLZSuPMnho+1HebO9",
-	"paKHFTiJDU5GY09EM669R4PBzXKbzwitYrHqZS5zH7/U3IUr/5K1Zs8/PD5+6mvauLNG/SITWkrIKYUz",
-	"/yiMAArDmwMfg23SM4slMhRlonig724DsV1hA1ESdX2tpjF4M4xK0skIdCYLUaGy3DyZbWbUWTjvlX3H",
-	"caLlPXIXxzuGffLsw8a9dm9sji4ZfVBnbDIP/8RmIntG4EM18q1xjA34202gFS40+SevRDWTxLJe40mX",
-	"xTWPpDU1ql/AEor5rq+SM1B7L17ge2C62N3znxrHZjwYNs+3C4EVLgtpbNcZYcL9sQHuTl5HNqso1k35",
-	"Bqnhz4UKWtHDVhb/DKnMXsqUruxqBXiL+eiEtKr4SDjZf2090LWy/iJqPKLAGKHCbaVLf43ArzemBLTy",
-	"Sz40uphZwcbWTqnsCvyrC+yzQiGmaNmpNhbtc1CvDNQiB0VkEvj7tOQjb1WudEJs9mBn58vifNj7csbV",
-	"SEk17o30ee9c7Ti4+x3qZBGnbf+9tapk2RT8RGLzDDyWz4HuXdwYBvRDlH/1l4fE6Ogp/3ImOknDCiER",
-	"Vkbg4TyyAUL22k6hR5IcTHjK0HuBrVcUD6vQefkSA4BOGyD43Dqg95BN+VSUhTAmMk/q8gxfAAodgXmc",
-	"4PORFKQwPXY8loYdPX2EYGlGlOc0VGf/xm9H3IoLPj8g1bZCM68M0QBG4/s0CfM58QC/5pLwQ1EkXrgU",
-	"1AA/gW6iJGBEuaR5wygjP87AZ1zlYGO/UFCGKWQ4uxhk0xuogbqr1TkhyEAlm212H8+Bs1trBdBrYmpZ",
-	"SosPBnHBCzv+mUO0AIPm/GcppivBmtKG0F4mA8WYHlouoVsKkG3aUWwpSLgbp4fAaP/L8yePod6SFIbN",
-	"jGBG8TNxgok4p1WRox47Bq4pDftESRA72eMHd/H7Yx9+QAfv2YO77NatW++zIHoZV3QPNrrE3FEy30+i",
-	"OlOnp0ZYtEIzb2diW+lf9H900O+nXewHrhTqItA3zPXnA2Itg84B+2mv1/siYYNFtgzPBp1erzfovEx7",
-	"DC8H9BEwd2KGPDtbui6sZiNhl8qbK8f96Esyf/jbA1qE15yChpE6PXYMb9LQ6ezSbo11abfhSgX/sEbX",
-	"63Ami5zWZq5nJURc9yqKqpfBSrAAFPBcMjqgcJGgh9K6ClowHFgg2K9oDWCFXC7Dwq+uLhb8+vNer/cS",
-	"ViuFr1M67pSDAM3GpZ7wXriQFhFWDlnq2k4pWHy5HhVNn8+NL2EFDeYaBRfsPyWa86RBEogPyY9UFlhR",
-	"ruZQc/H2ixdhZXB8YV+qc+i0quBtqrleYMcKbewBkFc5Z9KS2YakoUJmQhnUtcgE2QFUiFIKy52cSuC/",
-	"gTui/nX09FEnSqnu7Pb6vT68radC8ansHHRu9fq9W5SfNkbWv+OYA/y7OffPYeTu9ftO9UExoNSZMAaW",
-	"vJwpBdgb7JFl2VhkZ4b8TR4pFrh/WJRHObB812XS8UuIQ9nr9115c+sAZPh0Wrj8lZ2/cpCn4f6s6it0",
-	"SGojQW6dmBfKNeCds3ynRTPjcFp6tUuzc/DTL6KSO6H4A3w2pOpNIwPXL82x8wV8vEMst3WJ79KqkTxT",
-	"LRzbenx0/Dxhx2Iy1SU4IOgW92h5CfA8PuRGdOna4LWtEorxonAcjGdjOEoJu92/RcXjLqQRcDfS0XUn",
-	"AN4bqGgI5NhrBPglGZ/otb6/brpvur2KW7e5Sce6NbjiZlfAxw27DQ/nJGSWCIWIArPpQfO3+7duZLC5",
-	"BGkgm7LdvR/BaeztHvxo79atg9i24bFEb2ZWRzEFuayVsP+riTm0u5qaQRRwwlUrSdPtGURyKYJZiGBI",
-	"dDlHJ08cR1RiIr1UWTFzmPAamCvl2UcvwpUzFEI5dx9qmXMsQTdnKUXZoYaJUkoVxDMfKNBa2USUI0zT",
-	"rsBlE5aaWQbHXkPIU9rtsfTLNMAL2bqDDLByhYTv4JrByhEXTq7DV+EoJUyOlAbBnKFoA6w/cmhVvqyB",
-	"2hp0hnAdS3Y+G3TYKRbHHyxW8x90oNavmi/5+RBtCk5cfXWbziVo30d+5xCknE+EFaVBvJBFth9NOWmc",
-	"I6pZ8O6XM4EAWu6q+rITE3IdXrpBa2mm9WpwO0/5SDyHZKgN30X5BzFNrsF/NjuBuIpkg2o8giiUQUCR",
-	"V0LgcO/3+23thoHufMBzr7njJ7vrP/lEOaSQnxETub1JP49caUAqilpxvLVdhfKCL1/WL0Jj2896xEr8",
-	"O8vMBINFWjnKM5TCTRxryGv8Y0sqFh3LrgPQhj9CuBNg66Xcpj0WLL1RCwhORzwloPdyC1/h+Y16vuBm",
-	"oBoZCVWkcbyEFVKdkSROqHtVCI9rCNnVQEEkELdpwoyO8dB4npfC+HoxMF9d5CQDGyuLwsn8tCiI3DJQ",
-	"zgTCage4vhtVNU5IbAhVEPb7+4cwAHyqlYAQHV7Fac6FpeEyN1pCIayVs+HV3BO/ZgPlBHQvg8tsDCI0",
-	"5VW6eFHsob6f9e2spJv9fr+JuY0E8bb5Os4WoWTHHA6qeoDMldYCGVKE8/z4m1+yvf7OXn+vTyx/K324",
-	"/37vzn7v1q1FAODFOAjkkJj6GBikzDuxrcaWM9HCMW/dXltPoGl6QLGEgqiLc7FI5lip8/PPP/98+6OP",
-	"tu/d6x76kClmNXxZxV60cXgKUAwDrrk/GmyZ3z0nbhPm41PmyfZ75cX7/f31Hz3W9gGWeH1bzPuZIxSu",
-	"lk/GatZNVqsdZ9lqZd7PPfRkZOrKI3tYParas7BYBvPSB8UNuoDajaUstjXofDkDDpZLNfZS1kANOh87",
-	"vFkX8DTodA8DN4P+SSnzMOkGPRgiT2p1OHvsiSr8S2aggn0PRLNlG18T96K3juiFdRzsM1wLq1kBFnqK",
-	"/mTRslxZMLv9ZyOYRTjYKwWzZeDr75UpbHBaH4QK0W+LKzxfotyYF7hf2ljB5sJcvQSGwyRZ4BFtLKJR",
-	"CqBPiRKWj9IaOqXPHt37Psi07daiOfe+R/r607imfixQRqzXrrgqTe5EG9h8V9lS8IlZrEQwBt8EIfo5",
-	"MxyUigCrpwnwYuLLGS+crZ/6fMewlFCO0kNX+34BW8hJ9nNK6N7O+BRmzqzWRZuYGxP4XTeb74vOp/lp",
-	"nczX42g30ni0sq7Aww/UXqf2e94JGBGidwSuJPrgpnPYeg00fv+Fr5rGq0hmkJ6m3BgQtZwDJfYNkrEY",
-	"/1kh+KChbaDSCo0tPcTBMqlcnSXMCEI9D7Q+RPOp+tRl1aVT8AZqv79b+epQ201nuOlCWZm5SrEqr9RY",
-	"w+cu+tXdE/ZCo96KvTWawnB9SAsTxn6g8/nV7L1+1J2DTi4muhPHi/to740NunereAE6L3Xl8OV3eBN5",
-	"8MGGY/qcaE6qP1vrVYsd/LmjX2LNzQckPoGz2DQeFRxtvWLuLRclXZBsEubjA4u5rxWhTYBsi+A46Ycq",
-	"8xRttaGyKeLrT7QPPlm2B0dDWad2PPElK5ZqqkpTK97apHtEQLaNKshuiwqywRDQoiZN2Ke2IVRr9B0M",
-	"Il5xHE216E1j4ZmV5+JklSGlDczgu5RLK2poU6EWaur+oDe1mMLz2rnyrKIknN3OFwQ+3ZK84AofYDnc",
-	"GHqacUaZr13nroUoPJ65rDhpXcAO/DcdKIqyTPH/0mV+Ap8YPVnIpTdwR1cHheozDpSbjTDsdFaCTbbH",
-	"7rnPDGLwh3AhMCgDX0LcyJDkGGpEVoyLUGq92cL1F1VABx+YVoyS+MHw02E2rE3TlU7xwxUFv8ntDlPp",
-	"HHT2+nt3tnd3t/duHff7B/g/ihGKkbkPOtOxhoqharx9ztX2dKwxftVXae08Ho0vX/0vbDp+/X9Ma6WV",
-	"YdDj2VyocynUHiINYbG80O+t/mK/G4sU1TqEU7eJYLH7HbCS9WwEw0hcfskfOUe5su6w339//Qd3tTot",
-	"HC7nW+FZj1G+iU++i6Cqru1lHrYs8QSrT47VG5twOTHmsPoEE6ogdMhY8A45QyZIJgmWtEITECJx9Rri",
-	"TOBB7cSv9fzERJf3ruefWemQ+X6u53bTEa5VNM3eD4fjzd0jsKg1sl15HvzN2Cr/x0grV9UApHJ1bbid",
-	"QfxvSqaBFM+MC3GMU+UpWTcUTpKQnS7VicfLSOkLCI0m9Hh8AGGkWPBdWjHxfttWpJW2WJMgImykWVQL",
-	"gkxA+hjTVnHeJxRteHZc8z5R6k/Tv+Fnsd7DERWW+Q8Re1IFVbxj4kj9icZc1UwoW8x97UHy20WHOHyw",
-	"QjT/ZArmOLi+wGoZ0q99FTeyj8X41xgNK7CQI5W2GwpAr7kQRbENqp7IQ0vegQdVcAs5kZYK/xmrS5FX",
-	"hQurXp3JeaAInRSvUDsWiglYXOPr6ntjGAQJG7Z178lHR48esz/8Zv/f//rv/vCb292EDSEkJswhFAlL",
-	"DyDVYJtF1UZdNheFCkTM5ZD+zyCX6h7EASwuZSyHEGlUD0RhxMVYlIIGHLD2MeJ9ofI3lgj9lS//uYAz",
-	"hng0DH+ZC14mft7wQ2gnpHHAWkrDpqUw8F5OtfEdjNDFGCPCm9CEaE9pFtCg69xVrYfXE2YE2Px16UYN",
-	"DWAQfVRTdWnlQvoIjozGQXkL82gVS37qkxSQH/qLoQoLspqlocyfSdmW+vYrydT48uvfqm60xEqHRYHW",
-	"aKQ95sq+oAZn4gpWuF62XufqkOpc2bgyEjRWB7+wSbhzKnigLeoQA5bRQDXiShqSwmD5XPwyq6CO3CoO",
-	"VAhQloalk1lh5ZSXdgeOzzZQbOosxReawQNzwAIxpzAUTDchh81AbYWUlUUOjMFMHHVZOIrihe2SDpue",
-	"SqxXBNOunBVQilblUVfEUJjRLqCJikQE3kAKzumsFlrmke7NQNmSK3MqyhIDqgfqKLw9Q6YDJHKO+0jZ",
-	"A0MxlipHYCfHIrQLiFCa4XduiwfqGTQElDacoy0dK906LMpyhMc0ZVv7/T6sFiJxAUHw0jLyAPBqFgOF",
-	"ORGJq0YrVZVBAWWZME8FsaGhwb09+G3CC+J0J1QRGX8eqBSqPrhfdoEL4TKfWK1PCl6OsIHdW90Var7j",
-	"MCuV/AZy6SBQbaZzV+nN42i7r45dbuCCw2uhVmf7y0BKCZLPDlISXVSb+gCieWFt3RvT2CPLxkJ58oPd",
-	"vapkOTBSiNLdu0OAA53+6XviR9ktvn1nuJtv74vbt7ff5/1se+90N7813M9u53dEVcblRgonURWK/ff2",
-	"dm9VmfAdz8ivEiUfBD4nJ7RZIaIL250lqo/rezysweFh9LmxvHQFlgg9BPfiwwjberkfSBr1wdPiInTb",
-	"qwmwS67TP25byO4GXzzlc+Bgx1p/CCebvru9yfDMbDrVsM4fiVxyPG3w8d7eJh+7NB6QFu8rK+38LWqP",
-	"QQhZxjXEGFo8+XWkQLj6W8TTRS2T4PXafb2P6BqeTZnVbLffrytaWpHmmfiS5aESpHjBMxCZIdR5HbQf",
-	"4qYm7uA4nBgn0vJZLi2zJZfFIUUV+6tNlx4nAFuJ3LlWT/FbjKk2JIQ5OCPp0pvg0netGZCqpqKMwCJr",
-	"kHpGKHvA0lwrkVYCtBdJUjecdKCCz5kyH/EmFy+QkYP+Oyd4fRpzhNZq5saKCctgDWD8DsERBR9K7sOW",
-	"/OhqArI0TpgMNevthcxE482HrcY69bXN2xE6KZLXrdPdbI+/L7a/BMvXe8Mf5Xey22I7O0dtaDN2+8Gs",
-	"OENSu5K9+eY046h/IIjG3KgnSrA2ekFa+cGd1WAaJmWMMr55wbBCGfx/HSfUMG5JQ9hC8b+7KfvaOFAw",
-	"wib20hhmd5V41GQoYxsQAWDIGL+LQrNLZxhjkTEPWUu8BXUeaTAf2nnRCHbBJWSQ9o3hvKBPgRJP7l1o",
-	"BNrjZQhzCYmEdOozjrwOeroXW/xcwojP1/Dsbb+/3xL1FUm8V4v08h9+1zGNYYBrBK0fIr0a4xoju6q/",
-	"ohyeFpDxWJqFPKq1Z4ryqubbpZgWVaHVxuquHvd54ZQFmRdCqYwndyJcZ4wAXOewsfAKYBkH9N4Q4Y9H",
-	"IVjn3LzQrDINtagHCvUQYUAMMh5SQ7hINbalFcF/JB68I7QH0gpdwt0DlvbvpITGXAjrQOhxfiGFy89q",
-	"RHlOhyzt76VB4YZXpjw7A7QCtcVDwrNh/i7rhqbClmFTiOpQB8KGtndTUHj7twCJo7/vQDj6t1OXmV2X",
-	"ltw+gxe+Tg+o6YvpQMWYTdGyhiyuNHPuEtTq3+82J2hDr5Q680xMi/mbM5VrSiIekzZOm+rf6USqX//O",
-	"5ipfNKMrSSF7N8YE7yKxkgiyIryb6J6TobFKCozOnr/EfnCHvx2dLaOI1JjXLXMurDkSzqnnkNJeiU1v",
-	"Go+uFVZ0Na6Ya0wvSYR7juwnm5UlFUURB/gmYcoPFJgwUUjzRlosj+J1Dy/jocCSoLE+wjdGT2QVtz1Q",
-	"wR5MLNWl5rs3ag34uOUeS90UUoZxQYT3P1CClwWCACgHSpH6TxDWxeui0BZZRA+YbAm8jw6RD713TXok",
-	"zk/9EBz0a4X+4teXUKLIFGvOPLvl4XmN+Qe9dczPBabJbgWnbGXsHagQ8584tP3a89ho7lYvZL/GpoNq",
-	"gt04c5ehSfUUjplTcquVjg21h7627EDF12whjY2a6zcYiZ1HOGBTRTE7A7Ws7FcR3EuLukq8vW4+Q3wh",
-	"JcuodhAbHjZPh0lEqa9jEZ+aNqeza+PKXmdHcleOD7mpdIsoz6Jms3TLvX1PmrgK/2L1EGt5NiZXQdhW",
-	"dF7AsrCUoL5kjv8vtulPt1T0Ww+M/fVE6arRQ2wLmvrLwUY25206JdDooLPSgJp0Fg59a6XsiEQT7z1N",
-	"F7ZvYQY0ijeghZd/Xnf7202TiTze0RXw9N4Dc6Xr2LsgV+lLxKq3zqHUgB1/+7tuQ8dOLCeoSuDfxNi9",
-	"ibdi42zr8b1bfXZU2h7bvdNlVldJx+TYpaZJo3C+N/IywpVjBipA/Igcrh+EoPRGCPCdrjKgRvawgQo9",
-	"Bgsq9vqOIeuYCwng7N13Z0rad99d8MmDi7bCjD2I4nVDkBN8945Bt7FjN6Yy1o7A0FJaTM6uX7F1JEWq",
-	"H08Vc6ApDFLaWqiCU6t6kyyXvCEtLoDnSIvYh9yh6ePSWK0TB4cuqwDFcGfSrA9hSd59ty4qvvsuLsaX",
-	"MzELK+EEK4z4wMgpN2+HPUmromcWJujRVhEZetstr1eF65XtnNwpEaCjxz7GLnFV6GnYkEPau7CmLrry",
-	"o8uv/+U4YceXr375iP5gumTHn3x++eq/HrsfgpXaOJ+/KERmS61khkLhklnggAi0omBYDW9oR9qDVlBV",
-	"lS7z6cQPLE1W+RCSCIQOiAlXjZceECXM1iG8LJ6kyA9va2dif29vxZDc2sUnktvK4s+GIhxAjNSwciLY",
-	"FscRAh36ImSG8Zj2mcRIeb/ry406OMMurl9wPLgbGDcCuCihgvKioBAVLpVjOxQ2qD16M43duKWqYKAj",
-	"r8bhQFGYYVjIhBEVM12GpSPLBTnnXPW7Of7oEA4dnaArA1GrYP5DxIfxUm5oi2TVU3/xoNXiVvcwotSB",
-	"qsIj8cA6fpd7EkepF77b72LZBjg9UFcxPWwWnNlWZSRJ2H7//QNnQMbzUlXbqtmZcHcGykc0MR+iFZ0o",
-	"+Nyx+blY7qXr1g3n3SQG+67foqm32UnUOahcRNk5ep48MeGwgrEmxuwG2u8cdKxWo+2xnqJY3mDuebj/",
-	"fmzuIWLrvNzc8XTPrVq70WXB7bPmlvvzCph27vLNt51qPHQa+WAn8UCusLELwRPxfYInI+PKsTG8oep3",
-	"xqG/aCv/0Ugzb+Nldlzq2WjsLk54cTv0BbegEsXmZkEnaq6P/6hNAeHGNUEyN90jix6crZa7A+vvVaCv",
-	"sBY99nx58gN1ldkD/3h7wCAqj0TauMwtxRCGm+YarsB14QxXkr5dCGLEoxfCF13wYmS32nI2Pm/CSVjd",
-	"4h75HXAgpnuwUBhzIarVBbO6spohxKMem2oNM/PJUBfgUNnd2/n4m19uf/r07lMIrIstcBFwhDQEKCFF",
-	"nizg04EsWQ+yjL/iuROtuKsUhRURMSnP6HpvGGFBgi9ag0iTiCRZqtWoKrwWPxA3a3KOell3oJam3yge",
-	"LKkVsbAwUCulBbyF/ZZZDezH0SlJGuFOHij0jxwy3rS6LmTDWfYccofrvqqp7oxkztWS1BCepXEL1WM1",
-	"A8rEk0f7HinYD0ABCcYWFTnhXUwuypioCUG84UANAY+EufINVk8JEBDWElMCdoNoxBWrxoOml5wZAWKE",
-	"FcV8beTJ2/MVhUFHtXI2ugAW41K+yziUKAZl7ZVz0Wx8/8Hn88cQ57JcCfc6t1kpQNxpv86OI9MOnPa8",
-	"5BdmoTZzqSfBa02AQ1FmNSJwUvx8LfiF7E6odsMIoCAae6Iy4UQZdInDtcdHpRB5jbOgUWkoRjPl9CKr",
-	"qajgskrT4l3mRfHW2UXIv36uL7/+SrHi8uuvJKysZq9/z86gNrJik8tX/6u8CvI2TO0tRbht4lteqM5N",
-	"O/8DP3kb/OQzd5pj2cS5++hUEXu5EjcJMsLq3FKSC4nInKGmQUaGE20sinFbdPE4jy0NLBmo4L+touGD",
-	"K7ebULlIpS+8oSRkC4nyXGbiAKUNKikQCTdo+bRiBMg7ics+tSwD/7GJq3CCYIIRt2jFmopyIq0F02Zd",
-	"aDXMzLKxs0KxZonKCdHZGJN7SMa15cxAzJHKxro07gVRWlo4QKJA0U7auQtrPnfh/V7EiuWwpGLA1ten",
-	"OcTvLhy+MeFe1Z1nKLzhZOvxPoR7X+21L9cCFkQqjBIs+KmTP1EeCsI3sT6zxtX6vCKmP9aYwjDEZ0jE",
-	"bVyvgd57f+aQvZ82YAlSYCmLrDUrOAt6UjaKuyU5Y1ELDunqHrAlYRTEYWxwu1BWHEDRYM2u1OjSppRO",
-	"HtUgeSALICpQy4dSiQOWAi/IZ+Iv4UYF//HeHSqsjj+kA1WE6hL0uxvilFMesCzDCOBgwUOfQEdOFTC2",
-	"a3LrQLC+8wjl8HKtJNNQFFqNjGcZMHwm6W51OuWpLg8pPNhFGLu3MEPIOGM8CnB06ktf8q8lZf4R7sqa",
-	"dPkUl8El/GuPRtW+Bi2xDG6Vm/znQ60LwVUT+tWqzuO0c29Mo6L5i9XywULva+S3jY/29orDe7JiRB6r",
-	"DICOknBtpHdhWJ8ePW4dCLzfDp18FcSwhkE5QsIrNOT4Qsq4qcHTc8NG8lwoppWLgOq2DZd7GPyrBE0+",
-	"utc08OOQROOL+krTimkGhL9xr0joz4mn/0kiMRxzc7YehaFS1P4DwTCEq6GafXQX0d/hHlLahru7Xar9",
-	"bDF1o9YPKL11SPYDd9QoqT98MknAgzeRCmMSnDTOozABYTJeVNCGjkW6xtDNSQ7IC1/3MXHPaoG8WBMI",
-	"zMCK8Qs+T+BqIywOsp/yiWAw70yQ4d/PB/wHo1kp0IjoqpqI7QlE0+mSPf/oeZeC5bUSZF60bDZtu0oe",
-	"1xb2qhLeH+GJiye0/uTV6Oo/4uFTC/vfcv50OcKom5UK5QI2EQXfYvhFUgXyJIhHSGEOmEzqn+CDCaV4",
-	"uBBTqyufRQU6ZhjPooLUVI+kRYt5Uo7u4ri/Q4oLfbToHSFkqfenRSzPx/piWV3O3HK2Alt5K4DZ+bn/",
-	"Z3vm3tNSosylKutBC9KVi60mGBfUaqNwb0jlKWYTZdg9kZVCsFtUh2fn8Te/3L77lG0dTTGO5QV79GkX",
-	"AV6yUg6FSSi4O4+q2QgjGkBtzOWrv2ff/OqbX6gRO3v9e4ZuxeHl179WHnnmgD0evf7HufuT/eFf2fMK",
-	"lwb+PH79VcZG8vLrX7M//OtAMXyeYGtjefnqb2bwErVhx6+/UiP66J8VKzQaJc9f/yOz5evfZmMG1Ujw",
-	"/W9++e1XCkq//S0b68uv/zVjavTt7y5f/W8e38X1Re0CjuTlq1/gcH7y+vfVK+zHY8my8euvlzBpVk5c",
-	"dg82mQUMYN1EHvthQ0vwdwVRU59nsjRDGk3x7e9m0cLC35evfq1G7vEf/vWKa0CluGZTvwZoEs5f/3dJ",
-	"eyjZl64mTBMp1Ld+Yf4JMwtrBnOqVixh2bdfMSj1zYZcsfHrf1Tjq+z18Rh/G6M9e2GwQFJk04ZSNv/Q",
-	"8HhpP6P52RKot8Dm6ws2UM/0BdUwszXYOko+w5S9EKgHZ5htVUfuHbKHdRMsmuhP3bZ3iVPFxwjnDqGv",
-	"onwosBREoLbwe2o1uG6H2o5drUiRJwz/dEBaKYwCajje43illCGOjqV5vjOZ7Mzn8zlUo04zc475JVBF",
-	"en/3vT7M45PjB9vveexviJnfxnGiPosecjMtBc/NWAjLjD61F7wUA2XG2jluKnaDnlmW6bIUwM8OWYqY",
-	"N1COfJ8VXOUm41NRJXyeamXNQInJUOQ4rdKXKJ0CN+2xQaci7EEHGirEqWXDgquzYJlxIWolRAGAWOon",
-	"X9lgfaAJBQ5iFEPiUagiEIeoUjlIvTiGwMzNobvk8VdpfMWLxqhNsKwAkpD/2NXIJJafcysQDAJDd2uF",
-	"3iqDaRA3G8CHWiQED7yxtpwSRtOGoYXVbgYHLatW2yFCV/uQqAGAXG3TuTNeCJXzkg6UuzZDyESchODQ",
-	"ehrUcfh0XZ05OZlNOgfvv//++1hnjv7c60cw6GiqF2XbQMmi5erNueMYF5dLFg5llXCzy/4LVzNezmvT",
-	"Iejj/q3t/m6LlQEYwZWqzzWOu+BXGXbi4nFRXSRWFM3k1i7IJgLxthrncqttLla/2UyIf8XocliuMPXJ",
-	"No3rR51clVof0GffQ/5S0kH8rMyco2W1NML+5cyebr93I4lQ/hAl5H1BP4zVzPBzKkbiT/6b50jxKEMq",
-	"2BqNRozwIVfbuVDbQCE92MSNUqNaPl6TAvXyB0iTRf0HdRPGAzHA1tx9/ikQwNN7D2IVyL0Q6ctOK9op",
-	"Z8UaLyy+wcoaxmIlPgGNIBGCLdej50trfC6ayKkBAN0rIl8q/posyGLShkKJIZzQiqlxqE4BMBJNTVFR",
-	"AVS8MEnBkWzw3EiFVjUYOUhhPVZxe187b6BgKOxCtnoaHb7kM1yq77KcWtxP28GfFW51yDvilvlPVXP3",
-	"ZEXT8tVHVmnvaPfZCeUV2kOS7qFhM0YMW9TbsakYPcyjRQdXmgMSGyh9oZIISoxVSGI0Hsq5c4NaBSQ2",
-	"UItIYmwZSMw3tBpLzIuYK3LhIq9mDUsMTcBYRt4IZQF+O4IVo3uYvnvHuNaShcSnNoAxKHQ/pyw2dxGw",
-	"FJbohEosk8sMcrydSVtAaHATHtlALQKS+WSeJUQyN9bGKC7ayGNnvL8+1FhFbz/9ecfZwTsHnW9+efnq",
-	"79SIvf59JwkvEZpmqV2lSXNGuSe38362e/ojse0fvkzipu5efv0b0GNf/T0zMwhfu3z1d8x8+1W94VIA",
-	"QGqt3ff5/nAvu5Vvu2cvr4Z2ds81/hYBz6ohbIx5FtP1D5hnLWz2iAiNct6ANgLqmXMrEdRZu1W9gbm1",
-	"M9xnASWpIayC4f98arMsnTeR0RAp3ErlC9gXjGAOfIgS5qlhhL5Uo0M3JXiAX8Zho66UMTbmciO83xoj",
-	"jyJ3GpgEiEkgX6nzJogOveUC4iFIwIGFbNVYWnsIacV8NqnpQaPLSZrC+syeaWOox3dW5eOaLHFzJniF",
-	"aj9vlRXV2VB7vR9664dqP287NHWZvXE8RBvxs1LQKZ84smlL03Lo+q25WSPEeuOKogQCKhse5iqh3LMh",
-	"ci6OhDWMI4AyvhcEKnSpe+WFEOh0QZgQyGwMwdj6sWM0vEs8wiDXFQnJzSHu1E4zh1rjLoeP3jS4fZmH",
-	"ZOPXv2UfvP4XNWYvLl/9lhWvfw9SHhpG9EKlsSvEu9M8/4gj3okOKig1fS7KH7jK2+AqDykd3h9goyfC",
-	"n68NGYuZDbECwSph6ch5BxAA5FwakWKPBzWQlCASUZi4S1YE5WrCsIYBJBFSYQdfpKWQZ4LxEFzHtHNG",
-	"a8xLpGD0itN4OQsDPBMHHY28jHxZLHUn1GGPYbqNw8Sws1KJBYATFy+qsdoiNnZaCjN2wl4jB8LFst8d",
-	"B2qpnrAp46DhbV7H4C3lyUiH2ymVq33yH553/IDqvxlCJBF4vdqRO9qnuspPaWd9F2I41vpstRHZv9Ra",
-	"JS6Oeqw4FqmKhB1goPDNWF8o1FkTMhRx3zKcAKpAkHed9scbUuwnXPGRACuVG9AB45vJT5Si3Ral+Jlf",
-	"hD+DAEU3l/WxiX4NfzC9bFLMLRyB5fxb/2hF1bYHLuO9AvGpjMOZVkpkllnNHh8dPz+Ao4zJs2CkdkGM",
-	"CASPVbgajh/4Xl1Z9hRfPAFDgUnRMkuJtloJj3ANpwSLJHXRD5POyiJdeeTmGBuJAW1sKzpSaF1JBiok",
-	"0TjQbff2dLGmbmNEBnbv69KBSZzxodHFzAqWjq2dQjkxXdK/0y7Wr3FOorGOWU1WCod5AowmnRlRHvgq",
-	"+f//FB3SpyUfkTeztkoYmnO30LP8/jmFFMHPoVb0kZmr7OjpoygBW/RGACGrem6jev5Rz+My9c53wTfP",
-	"FYH+I3caqCX21FwCC+tqw1eUrCOKPNQgcx6DDAKeXB6RIz7EmUVGmybs3Xc9py1cQodWmXj33QN2JsR0",
-	"gJ42rFgQB+qwjCuPQkfiosOEo4JE6N7z+R8OkA5bopJrHpoGuYOPJTpkVIE3HiiB8vhiM0g7zOqBqy3o",
-	"C669+y66clx7BGTH8UBQYmKoxmbH9c3b7fWp2ppQ56LQUzFQ7s6iI7QVpGcEImXao7Nxa+FUdJNKnXfe",
-	"94FKvfMdBIUDFvPmDPrGps1fYAm3pEL4xSFtP8oPGGGR0gg8QCkCsvtXj32+pn93puQLZkSmEUGNZuCG",
-	"6D6nZM/QQkhSPGDnu39JjYzFC/bwo6O7288fHu3dvrNFBJKwQYeehyxR/FP0mobpfoT1ph8Gna4bQY+I",
-	"MhAQHPTJFCOoYbjQM+oS+FfoK4l2QwaoloGCJGXc1b/SUlEuUq6twbSFKXcEKBWwS2O5si7llU4UUEc1",
-	"GzUhOGOu2G02kQqHFFzbGUCUkFE4L/UUrT9hOIRmyXiBQW8DhfkTB953hSTHLSsEN2R8d9T6TFg4kb13",
-	"32VHbO/FC39SXQDPbj/spWvJVKuANiBXHATFmC1/LggEKHFz0zMqa0jXBTBXcLohkjNnpaCimXiW/PfA",
-	"Iil32UHJoGOTgXxIpQThPEnyxv/4/nGXuDXMJKdKIgPFh8BdYfwJ28P/7uN///2v/4nlejZEtL+tP/zf",
-	"e332n9lfSUtBLZYKnt5hY7oShtxQicEouWQ4Z+m9J3cffPjks5MfHx3f/+zo85PP7n/w8MmTn5w8u3/8",
-	"7POTD46e30c2CkNhu3vOvzpQ7iAY5+ustibNBQccHCMESyPB7h69I4VJuwzr2/u7bqBKMS0QU9NWbgcX",
-	"Y3Bnn/1EfkCFUvyOEnoez9urAro+38xfGQsPDy9f/Q2z48tXv1Ij9uWMwpHrsdLZ5avfcIit/d87SSe6",
-	"3UA8WXNRdZLGNyoEQnjni6QzK4vOQQfv5IOdnS+L82EPYojBtzPujfR571ztuFZ2iCFubuFzS3YlA9/u",
-	"TUvMVPswb1PW3f2VRJVRkJ0yp9aEe7b7g0DdEDISREiOQpyLrQ7iNVHMauF6QWPdycOpblVewe8cGMRU",
-	"lNQPYSL4/axn7FWApFtRsjmhKiCSWiUoRDDDFAThuM/uHgsciliWB2cTPN8uhLWiRBdh10VGBYryn9Ed",
-	"ieGhFKQRAM0QZMu9tiC1g6ReOL1lsiypr1N+Kx65UaH0iPVK8R1VS6+PbP6nXTR9YTIb1E4Pq/sDQ1mh",
-	"oUdEqE+vo7O3sxXvEQABod0X8HSG7kB/+okReMbQrdiPr8zkoUiVvqguk0ioKYUR9qAy8yPLSjwOGFfi",
-	"giAiPJ9yebhOZGVaOQwuPm9AylpmGTS9Bn5xyPhAhdFX1eIiRMQF3OMee7ZC12/0H0DfCydjk2CLSujL",
-	"v7PAiu+HD7THKdDzhLmNJi9P7wcP4c0Ax1YkhOt6NRbhq0WSeaOpWpKeGmbcxjnZxok8sR2EvkfNNsgA",
-	"FftJBsrvvVbC+BSRvOEQU0PNh9j3OFDfyRmmriul52oGdPddM4TT/kpvBAX6Quf5D9UclwqSEEGEzV9D",
-	"3/CtyGaAhoa7NhS8FOXRDPjjT7+ArcGiNI38GCqOF8xYuN5cTXJn3wSQWVbOVNqJ1ceDnZ3dvR/1+r1+",
-	"b/fgvf57fdx6N6qlkyRHCggRToseWjipnNHoGOIj9SqWDzvbUHcplL5eqntNkfiUiUtSs8e89oFASXP0",
-	"YtRpaKvTmkTnbPVxbFGcAxCCk6NW8Z2GFp8LGAMdSxyMcFHqtpTi3IPmBXi8uEn3fsswa5H8SUtafuBZ",
-	"I/wRWVqEmxB15ppr6IyyXigskrYjqeCoq+3Ynk2rJE+21Zh2n7A47b63nB3ZtidkKtNOqnGcMMAcGbY1",
-	"ef1rTGD+WzVmOVfjyCoMSRsxJJ+ZZZkwRpe1tYY2pWjcQdqhh8fHT1eJrr7yL6ISuNZib5HIvb8o6jac",
-	"6OVuPwSzvTA+sZbnEv+alnooCJCZuLp2ube6zMbCWPol6mIseAGn7IuX/98A",
+	"7L39jiTHlS/2KoHyvWAXb3Z1dc+HyG4s4OYMqZkrcmY406Qsq+jOqMzoqtjJiihmRHVPSRhgDcF3Yew/",
+	"Ehb7x8IwvIRwV/B6BcuGLxbgQFhAQ/A9ep/EOOdEREZmZVZV9zRJSUtAoKYrM+PzxInz+Ts/72V6NtdK",
+	"KGt6hz/vzXnJZ8KKEv+6r7PFTCj78D78lQuTlXJupVa9w97JVLDcPWcyZ6Wwi1KJnI2XLM1Kwa3wn6eD",
+	"XtKT8NGc22kv6Sk+E73Dnsx7Sa8Uny9kKfLeoS0XIumZbCpmHPqbSfWhUBM77R3uJz27nMM3xpZSTXov",
+	"Xya9J3winsmfifaxFbycCGOZWszGomT6jEkrZoZZ7YZ6xOxUMCPKc1GyGV+6n9mZuBDlgN0XZ3xRWHYw",
+	"DKP/fCHKZTX8OZ+IUwMDiEed03e9w4Nh0pvxF3K2mPUO94fwl1TurzAdqayYiLL3Mum92J3oXfh51zyX",
+	"812Nk+HF7lzDS2Xv8IwXRrh5n+jnQrVPPFXihT3FwVl4K4W5w1TnpTiXemEYPDtieiYtk5ad6RIfn8nS",
+	"WHy2dsLYZm3GqzvzVGS6zLuohpfZVJ4LVuJbTObfDHmccPO8awiWm+dM5gnjhhXSWJEzqXAVpBrrF9/M",
+	"gH4sxlOtO8d0QY87zpL7+Bs5Si/hUzPXygg89u/x/Kn4fCGMhb8yraxQ+E8+nxcy4zDovb80GglQvOCz",
+	"eSHozZxo+pwXMj/l5QSPfy/p5cJyWWDjZjH+S5HZ3mE13JdJbyaM4RP4eiYsz7nlTBrmWjpk7iP4Lf6q",
+	"muB/KMVZ77D33+1V7GyPnpq998tSlzTN1VUvaaLQ8owXZ7qciZzpknF2JkWRR6NgO2lzZmn/iKVubulI",
+	"wV4YJng2ZfrsTKhcqolrhqucXUw59nNRajVhF9JOmbSDkYKZ3NPqrJDZ9RYcqPk0K7QReS9eSjuVhkj9",
+	"ghvGi1LwfMlykclc5GyHz+elPhd9oLJsulgKdS6F2r/hhc3czAzNGM5YtihLoSwzlltxiD91jXKkdtJo",
+	"emkf90ZpOxUly6ZcTQS70IpxVvJMsJ3Ud5f23cp+oMuxzHOhrrW0SttTboycKCE61lYa5t7I4XK5+ZXM",
+	"eFGIEvpxvUjFxguLd5bSluWawWhwIWXJSl3AzSwMPuRFoS+YtLCQZ34p0n7CHNdvm4LRM6GVYKIwsKTx",
+	"GoRlfQh3kuIFjfx6bIJaqC2r/5EJaJeuaD0XJTaGBAKTghUshBV0rjKu2BgIzpbyRvjCsWILJV7MRQZd",
+	"nHFZLEqBx58Gl/YH7JG2UzjeMKRCG3uE/S9Zwa0oExxXKea6xCtWgvDB5qI00lgzgCE+0vYDvVD5tany",
+	"DL+O107pSiAj7pKz4dk74gfZLb57d7yf794Wd+7svsuH2e7B2X5+a3w7u5PfFTdDpqUAMlKamUU2ZaUw",
+	"elFmAulMWjYWhVYTlL786eUTobKloy+cTdrHpXnCl4Xm+YnWH4IMd60VOpMFiCr6FMXA+g1UyJm0p+Ol",
+	"FaZ32LtzcPvgnXeGw/otRAJRgXPCJuC0cBIR8HsQqvynjNq6mdPe1SswNjlZlCJ3A9hJ65OsXUZsIs+F",
+	"qYaLC/uJ4gs71aX8mbge3S2wAaEsvNq4bIA/MKlIjCSm7q+AKR5bNha8hBmhAPnmi/Wo3mLF0eAvWMGF",
+	"eq70hYLfxYs5yAxsJ21MAY7yMzdyPuFS+YU657Lg40Jcd53C902q8tKvJFZWgrgALx4xYB84BhwMm2kU",
+	"nm6AnbFczIXK8bg1u6Ul8aPdyNnc8sxLncGsxoV4X1lpl9dapiBwnc7zs9pC+UOANxi7EEWxS2+yJ/c/",
+	"OGRZqY3ZLcWZKIXK4BKDmcDLxBVv9iSK2dwCn8L/P4VfSQyBWxPGA2fUwi0EAxgLNuelQVqrzc8xt0+U",
+	"WczhXhD5RyKX/GQ5d0tyjTtg/bLhUs2kMbCb/xEGOhU8J2XzBpcndOZYuZ9r6AWZ7jFy+1XN51j5i8Bp",
+	"qbksRWZ1uUwqgRGlbmmXpMUbJnM4wGcS6DHpzUuQEKwk5UXmm2ZFQ3l4H9ahEBOeLU9lvjoymGPVkdcP",
+	"6QP28b1PH7H94QFozzO2s38LhNGSZ1aUJmHpcDgc0P9+eHCQ9tnFVKj67BjwJmLQbv7jJZOW1HILOghc",
+	"khfSoDYetr9Xa7m3ost5hbBV78Z+3jIMXoH5fCqFhX83+/j0q18oNp++/n/VhN2bvv6tmrL59PLVb9q6",
+	"M4sMOIEut1lDt8VuwnhsLKi8Gkww/MyKkqWkYS2UlUVarYZfQC9lKDFoG43tNotEw+CGaSXYo+OTZ0Gz",
+	"xC/ZjjgX5ZKlgxSkt4JnTgc/BYmZm5GSlvH5XPDSwAKmuc7OCn0xEOd2MFoMh7cymhv+Wwz+7a/+MUVR",
+	"MLz4ous1EKsb+3xK/+vYZ1qns1LP2udL5pycL5mtz14aOk+rixtRZ9AfgExBTe0lPSB1bnuHvZxbsTKk",
+	"Kxiwoi3ust1tP3TkQpb0dLYw4gZH+jI2qfyUbCx4vDyhfRaa1khFsC+Bu6xhddGUdmavf82++tXlq79R",
+	"U5ZzNe0fdvCYFaaiS/bxV79kB8O9g+HB0L/14Pa7g7u3B7duARPu4BzDd3tom/Q2oVt3kt6cWytKGOf/",
+	"9NPh7rvHu//jZ/9pZzQahD/6b/+HNjqk+X4oyVjU4MVWzEz7Fs+4zVDMwCWRwiSwfzGvKHNi76GRzTy9",
+	"9zIMkJclx78b1tDV0TzhxgBLSGOTqTeKwtfOXkpigHbXAI9spaumvhrZ4PhXB9JNPE/FvFhGFrj6ovKO",
+	"m7TB5FYJq439ApeTAi2wa22EMCXuZJF6tz+e0jGd8+w5B2sMN6wUZwsj8qNgrKOrfHgwqNPdwXA4bOnK",
+	"WG4XHXRDz1gpMiHnloEwxHb8SekfsuE+42Upz0WesOGBH0nChrdYKSbSWFHin7eDxSNhwztAe/NST0ph",
+	"TMKGdysLA54hBUb7n/aG+72kNwRuPLwF/7kN/7kD/7nb+6x1HmLeeS3CQ8aVuYABHREPdlwtYda/cMGl",
+	"RSsi0iO3bvM2Ux291wuL2UptuAIzJ3a2sGEUF9/yxiF4EWiIKyZVpmcwLm9wOGQXU40fGJTQplzlhVST",
+	"ZKTgQabJiAPHHO5DvGwEh1dEwoREg4BU7EKXz7FZvjQM7jYG14/GK5uPFKlEbAcFbW2n/QFDqlfGlosM",
+	"Rs4mcHE5Wc3pn28ZlmZ6Rp4ovGbrB8oPTpd1prWO3zxw83siSjgVL5GsH9KXB8NVLuQnC+3WbqddK2ei",
+	"ja/6L07dmpzCmsDnwaf07kaXEuzHVWfSoCNsoo143lsUz++LTBpJXKG5prN2ujpWzF+3TGkr2HMxt37D",
+	"PDW9ZdhUGhBEtmMYeTSOdXMN44V7AqzKXYdzC//QJm9PvIi+r2ikm5b08cJmeiZWV9a3cFoKg37Gn/d4",
+	"UTw+6x3+dLvJP6XvXn7WbrUHn5zIme8mIc6UEhtJmTQgzCqRDraXo5Ke8Fbi7Ybq9M7Pko67xg8uGIT9",
+	"sNtG666AFNhICsZckV9t8NV1tG7M8eY9oy+2ojJumBHKbuboFRGtYenxKDolCL98HVdseJwwbtlMG8v2",
+	"h8MjcmzRmN3PWmViaxEtHlqdYXrnuP+zyT4bC1ENf/MKAKmb1RUoqwf1+T9WgtFDNhdlRWiwRYnnAQb0",
+	"56vJp21H++WGefpBbprlsw5xic5p/cBIE87KUXQ0pA1HCR1GYL4yQrAUD256OFKxr4h8cUmnzyjxptd/",
+	"+6t/7CfMOE+otGTeHKkLWSD3Z1NRzI/CqaTFXRorZizTiyLHd3JRSLAPSJs4S6S0zhg5UpF0BrNFJzjO",
+	"qZf0qNVWyQyW76ExC9HNZt1V1Hl4/QtrDvDN873g3nGbJWEO3wzXw6avfMngoq69YVw8DkiBZjkb6+Jm",
+	"bpjrM+kmd4k2fiOrddPt0tSs5dm0XQ56JsDJidammJK4YtVXaGLNmREQlWVFEYv9Y60LwZGRRiOuC7Ab",
+	"NLrrM+C4ww1Lcx0GjJzXL8pNcN7aUX8TtnsPIw6ehkPR3O829djZ1nywAq848IqpqlMZcHe/6ZYjTNyJ",
+	"ngtgyzsWLRgXnlGLt1zIAplaOSsFPYGF7tdWdHUE65aM2/bVApclWiR44XxEjRvq0eNH76fIyYzISmET",
+	"ln50fJJWf508fniKv1g9j3795Cfvn9DvfGx0sYDD4R7HCjs030t6Hx2f9JKeawr+5T9vvRvu1WIXP9Dl",
+	"bHWn4WC278WT+x/A9UcbkQ/YQ8tmC4OxLqVzy6fgi9klwzD6ivDgw5c1ghhLxTH6bvXguhCpjeqOm8NH",
+	"/v3mvoWGEppR6yaWwm1hyzGec2MudNlxRfqntWmFTzZanBZGlN3eDP80YWIwGYDfQNnpIr2qahY6SaqR",
+	"tS1DrOo2ORajSCpe0Ek8ZCn9IFLGJ6UQhu3QiQuWQ7Tt1G50sFuMlFYoS8mJkmrSRwkNBpAyoZxhBawB",
+	"4ElgO0qIHOjGqdrg8Qcpy07FSJGxjhqwi1KlzLgW2Jhnz6ET7L2kcYF1CYJDSeGj3y6mMptSazhaJGBD",
+	"rppm39CR+2fKeI6PSjHj5XMk8kJwF4wwUsh/gD8NRmqkHhNv9NaiLusS27n/+KPjh4/YH35zpw/Li1wL",
+	"RQVstM1Q5caYVj9BgIR1Zi0XnANWX2f2S9lONUBjwQAFwzyKYmPpG6YvaDK4pqIMtsjhnT5Md6RSbz1M",
+	"TX16waHpVAypqnU7wuV0sU5qgtFCWmFjypZyvMDmuGJ6LhWK8qpm1sLF5J52iM+72LnnUuUpS3HN+ofu",
+	"H27x0NIpLKwY9fiWGSl4gVsMeqKYMnrEC/ZcLLEL+vbJ/Q+OmFaFswBrI+FMgPVGFzna8FFxkCW42YyV",
+	"dmHR8XimMTRogcv3o5MBCKknn3w8SDCmDdqPaZ9EWcOsppEhTSE5Q6/+QKzQeiDwQPJwfhzJHznKjlcL",
+	"ttu4CAzQbJ1bCfZqTIbZusLhDjnqHDBS/AeMoJcE+1fSI/ojoyMSGj71W0qvIrH0Eoyhab2TNqr0vGbK",
+	"Xespqd58mfzR2+k6VP+1LLpLPHMhpadrxbSaaenqgtp1LJFanY7FlBdnp/qsw3Pv5Ddmq3BQNxs4S0nl",
+	"wa1iRVfOnfNomcVclOfSYBwtsvN84VR7YTIOijUo9IM1Yugaaxb6KGDp3PCuYtYKa5fEW9W+0+Aita2W",
+	"ZxfiRuLmygwomN7TwHZ76r8ZtzfpXfDbNUacsbUhmbf+DNy7rtdtEM6TnufErS9XjryWRy6iqoMMaWlN",
+	"7WqGKxsk8o/T8Bx3ppWASnGun69ffrUoXOAdJTF0ttGxHRXFtz4OUQfbbFdbAEBY27CXtT4dPfiOatRT",
+	"I7/1dL3Bn76V5lu1tlGBo/bWD6n77olPXNMESZ+DIWqH2CtmR/VR5OQVe0KOi7Ec8JYTH6Rh/IIvjxx5",
+	"0ScXpbRWqDqxQeOXr/4vzi5f/WbJPl8sL1/9z6p/SLGvznkjZ4KsTpmei4QpML6wMD52tijBCxmrj+Eh",
+	"6owft97MVzv94SyvsSfiO0xalgFzNkfOSgQ/17zEV9HX6yxha09/dKPfab3Q1zCMpzXXP+4gRQW3cpGd",
+	"ibz88r8u6/uXoMQWGQxhbb2+N7yz98NPPt799Mm9J0xNXv/Dkg339/YPIBbmbupy+7wYa9iM58LJm9K6",
+	"ADi7KrQkm/hJtx6KDnCeWRNiR/ySbxFcsSYWSqg8YeJFViyMPBfbSiKN8x0xrW5e1Xr8MSKsVe9NvZqW",
+	"Ml5tJCpD5y4zo4q4gCg6zrJClM+PWKoXdqL9lyiiY2gKnPcQ3uAPoe+ll/T8Z+0isjRziCmKLPptrp1M",
+	"zmW4tnL3zRETL3hmiyXGBeozli6UtGQ7pxGlq4GmVRzOtsGmN+wNqCbj3QEG/rD6O/SCPvVjqlygsJQt",
+	"+gWD3xshSTu6nOxCIK2lpzLvbxYg15joPU10agR1J08Le3OzaeHZ7yNXrhFUrBoFkzXS91uGrNYupvmC",
+	"AlmtYZmeL5mxHFi+txFJg2L81hbuJuW/3N5836vNsXUJ3cvXjkNrDToLbCFeslaJEYO5eHFKt0BHb95e",
+	"RC+xHXP56lcQ+/blv8IlAtq2VAvMfK7yjoA/LQUvj9iQJAvFPH+pjShwW6ns3du9tjAbP0Zorn2E8ITZ",
+	"lqFWeVGD1qazVRP6OlJoWtxXNJ4urTd2LFbbcxW9N2q3bQXQhgBJSYppxRZzyPBqRCADB8M3Wgkhj2+i",
+	"9cfBvwhfkblnw9XtaFSfnclM8gKvcvoyb6WLauCOcsK2dgWmOzNJBxuhhBs8G1M+J+eNN9EGfgIysbFk",
+	"ityaNzygft9XtmyNjt3o3ZZ563zI8Xyq1frPge9dKJTbGDdX2f8bCzbHkXYxDmMWIQY5ZEZcbaDtS7Mm",
+	"HaLZZz0x4U16BhVhC+WC7XyMDrD7Dx89SNi9x49+ePrp8aOEQbRGPWS8eq9dme++HU9i+cSwHfX1F5Kp",
+	"6eWXv1V9Z+VfOVX1K1OU1aWJkUfdN+fG47jdNeqGEUSYtvNCFsHOzV2BtiBDco3FSuNfy31Q+Vic6bKd",
+	"cZgpP7hzd9PYnz04hrfg/U5AFHjiOV10A0PillSUwrrlfbedKOjXs5IEA/RD6/AWsxmHNEOpwO1Qvv5t",
+	"NmXLyy//ddFvXxgMHtnIflbCTUg6SNjz179nU3n56q8X/Tc9d4t5vv6K5cqxeHT+dbH47W/bRbmV7vFJ",
+	"GbIiXBz56Zku28aoZ00xQJIiSyq7vygN3IwmihBkMno3QXcgD/EqaHbBE4wnPvgdjpppPXURkfvId+P1",
+	"GfAuguZoUjpOPm4f1VavVlIslMEcOjpVuHPxAJnSHRd0m6EvRNAjW62ot1r+VfFsRV5tCIfh7ISD7U5s",
+	"fYdiPlOT4Gq0VkkV6wT3G7EkRm1BjND182yk3SbVho9x56+ba7NpOXAKq/rMiqZxDdF/9Y01Vv3WBzfA",
+	"XDcwqD82HoNR9lKx+916YNv5XHMswyGrH6pNZzNapnUk9FEUftOcJLfOyUYe45IZvjSMj/XCRlayQUsO",
+	"ypvqeWs1sGPSv/xR89c/2/nhVLJs+vrLfsMW2m7uvZ4Odg1dYYcsunb6+gs1YeeQjzy+/PLXoM3/5Cc/",
+	"+cnuRx/t3r9fl1XB7rs7vLWL+VnfrfYwL6GV3POvysh98vqLjIGl+9dVOomTVP2WNCTw9y5f/T17dPnq",
+	"7yU7v3z1X7cxWNf0j21Nk1uqDnhULVqlFzMW687P0WtBQAwd+sXJ49OTp/jbBk0jzkw9qGemQiYq/Of0",
+	"s/Zs1BvTSUAFwfyHQnDMdBBHlRS4omfEB3urG7WmZFSBuPGxCzfrm4jN0Qov4FcbUkLn09f/xHLwtPy1",
+	"Zc8vv/xXNtWXX36RTVn2+v9TE2aBVtVXv5gxOFkt3GGDS+Pa8nl0gFZFde/92T/Y+/irX+5+8t6j+2l9",
+	"ntGT+qBvH7Q6XmTHwiIFwN7CK2znq199/YWCM/g3zMA6wfG9/PLXupNyFFsxZrdleUa67oXCF+vTsVpN",
+	"dqd6Xp/L3ds3cGM3LtUriLnrbseKsrfwwLRYARxUXouafxMuGBertxH45EXmIr3p9erL9XbUanY+0x/v",
+	"PpxJwa0w1kcLbqnsXeGq8gNcKwgECcW9jfKJO1T0MzdauaCO4UHarnpf1xVEH65fQnqHhH4fRb29YryF",
+	"rykc7BtwOsVTWncoulK0fox03jAPHbLUGZ9TttPCWkDnEzldR8Q+Rd5PRiqtrDr04cr15L/FM0Y3GVBm",
+	"3V2SSnXqA5rTkdqJU9B5UP3hRXpL5GnigzWx5zOpeAHPSU9PYWje4uUfVw56b4IKWdvu1T42ivFs1VeQ",
+	"OmaneckvFOHlhIBOZ0MLsdMDdlytKWaSN3DnpBkpmKoPzk0rUx2FE1fpbZKYUoqvRlOkL6Q1FIEcwRIS",
+	"rmcUSUL7iYq936Ne0otWupf4eNI8BJTiP2kM8NgtIT6mdaEm/Ax6Sc+NsN1B7mmRJIYu+cgPLyIabgJQ",
+	"gQ+jJStZC0f+Ttx1dC5cxDp/LiqEoHCR7h98u6680DFIT0mnXeDqnpdvxiD8rVmBWy1t17OZrWO4n4rS",
+	"dGjC5/TIRYBUkijCpaW6lBM43GnTTk4UX3E1Son1r1eh/e4Ug0QXouZDIBJwV5QI0gb/GynPyUkUFrzw",
+	"oVPUzYQrH+sWWouCaursxo8qZh/UbytnCBiuqzQy1jmirlEMGgawMI8V3WbFyMVWmHL34MWXNVROnueS",
+	"RJsntTbXu5p7HyC8Mhmnd3RJsGke1cv02QyM7ci2WuCX7VTMBr0WMgqQeq3y0wWar7CZgOtsNcu1M/RI",
+	"m4QwRbo1iRI2ixW4gFX3bRRerV8LbRtSwGc8m0olEB3nyEU6lkJxh21dioWB3LR7GCz+lmEzaZBtHuKV",
+	"2MC4TliA9UtYDIKYsCYCacIamIdw9TcRNxMWARG7xgO8cMJqcM/uMaHDJiNVwTsnLI21klN/kH2caeRt",
+	"gzwkkbOPLr/855OEnVy++uVD+gPzU04++cnlq/9y4n5xeMIOyZGs0GWIExM5E4XIbKmVhBt46aUcPI6n",
+	"bulAaPI8NQNWJgzGmk2kjXkB+fsD0Nq5KOXZ8pBZPpsTRtG4REw6GORC2XJhLEh90LKjjwjk1SV8Ddgz",
+	"Sp93oMXG34qQVzPGxDAEST5kNdRPFPoctnGdk7RguVfAkxUtuATCGuJuE91zZZ0w8LAJKBtIw/UUgW/X",
+	"Yc5jDGRPFQ1VNRAF9RRBsvrZtrNDp/wd0y3Uds4CeXnUq4ZwSYRz7lL+hGuwm2FukSbf5reMktAm/Fys",
+	"eBNrVhGwiOx++qQ1tmYT2MFqRp5sxgoxbtrjdhbiVKt1Ch9N4IIri/4hJ8PC5bZTGXshGBhRtEFhbe0I",
+	"hPzTq1sE8LPuNFMaXWTcldaEXafzJ9sj17pjBJCs0B7klw+XE+Oknzx+dsL2zvf3PNHsuffN3s9l/nKP",
+	"viA89PSKUSDwBC7zKowpcpTaeLLQqAfaZBeCUCB3UvgZ1yp1N6607c75ealniwJj57ex+5PNP9rsjuQR",
+	"Ci2+khurItBWEqRD6zzI1bv1PY2wFqpX1nj7u5q7WXvPOodf2KgNOgbuM69ls5KU0EHTb2hiRJ4fn9PE",
+	"SzyV1dGZISvjY4OW6nRQ2+BWcanOzG/CG95o8g2Sa5pmxg4wVLQbNoAP2y4czHNduXVGqul+9HEVTNpD",
+	"lg730woyEWx+FWhiOryVRmQ8Ujvnr/9Bg73o7yKnXGQ6Gt5OK7MJiL4BBxASNlI2FnCJOA4P8tzwbur/",
+	"HLBjcvs7S07IuybIQBKkV4PG6/LKVSEaG+h3K5TR7R/AkcAwSLavUj/Q8pb7QepygtDQHYwyxjjYAFQA",
+	"I4k+aKOnWrTnylx4ZvWWkbBuTgjdyIEWorAa70QmoCbnuDBWzE1d5IgLobTMvJN9yipCanvDr+kyaoHP",
+	"AX1jsSJGRcB43jlgr8Xnh+yrX16++ls1Ya9/39Yv/dC2pPcKvcjfP0dXI7zll1aco03NgVaogUeGDnKb",
+	"Z2+D8/2Gayt6G2Thgc+xPd/fDAdq/SuJo4Nqzdoo6SHAHD7TpW3N6SNkypQJXhZSGBuwPOnA1lP9Epbu",
+	"Vp84bkYHGwzDjluccpv6EOcIxYHeY+lu7T0lLqpGWOruihQAQo1l+Kf1Q0kfPD4+PXl8D5SckwefgDf6",
+	"Rw+OH8Gf7v8tJsvQs7Tv/h4vR8qPumHLdb/2kt5u9O9ogPCk/qcbYSsLekMMqY2gUWxHqnNp5LjosiMl",
+	"zELs1bjQGWL7URWNOSvlZIrcFoKv2H6/TSR62UY8EQjYlXNuXLQIt1tJjVHqu9OYsIiUW/zt+cdaezWM",
+	"yAUyOh8FGoEbGT9vVdpQQh6H/W0tqWtc5Vf0j7f6wiFHciOHqGcFBVOsG1u8L2384kNwJgnTAhFUmYmD",
+	"dfJ577NNo1mT1PVIW3nm6mN0YXBdDWK3G88AqMy9lIR40inVD7hCcswmks87c2bCTJl0eF4yr90kbCym",
+	"UuWdmpjXBtcJtPGK/kiqfK0F9BilRyy7EhJd8VJNVktKtCXTdoeyRAcpjmrZhESxfahgBDVRI/ZK+UBm",
+	"vc76urJUq9ejZz6Q3KrEBdIRgtPMpMrp53BdSsMUOrXSgL0Bz+GTkZImwHPsVBK7qdBAuAox5BGqBwht",
+	"VBruwqFwQNkKAtSJxxZK7oHpVxHH0qVzC1tdj2c4IlQjWDP42qN9hp98rFv4wEHNHbE0eGyrmZERDy0e",
+	"oJk0P/Q+5gbcjgm+DL+W8NSvG/4cvROG1kt6YQitF3C8pzehH8bt/clXJHhcTu6B+rIu/3NbU5vPQt9+",
+	"KR+Xkyfuo7aVBJ3oSo19oqTdjGboLQ/UfDzujhV6EoEr1BepgntZo3TBSw66rQYasC1CTJXS34no7EE8",
+	"TNDwXD8Bjgv4xfa5UmugRZJexYzahxP6jtGHTIAfwowPn35TiaPt94C0RRfQi7RbXg/USOJV7BZYl86d",
+	"/8T10jga4zHA6fHudFjoCjzEvAzmDCfeoVuaQjDRxCItxTf4KK305EGK2G/7B3sg2O2ePGi3A08d+P+a",
+	"9aeKEhjaUcFW+BjEbamvw3yR9Oa87Cwt4awnkioxVaETW278mso8066CBU8Fz6WXUa/pbX4fEhGjanqV",
+	"dznVz1Omy8gZ5+DjlLZsgZXyWj3NT92d1akAdiK0eRgIvMfJ1Ed1N8xRDaztSghtVm9nIIpRZRst728M",
+	"Dm7sntUd+wUu1s512VSPJvYAh/v/2ivzsn2AbxTp+i2hjtxgTGRrWPJVVmp9HCSvSYFR5O8hS+cEIp+6",
+	"pL/GDo9U5aLHKqgIGY9hNrrVasx20I8n9LwQbAq+U5il8nCVWOUDRObPFwKjdc6istOuBUdEemHH+oVr",
+	"faTQSbPrXvEm+CQGshc5Wwobo+9TgAaK+DvcwRiPVJjeSs3cw67Yh36Epe/xYGBK0iD8VRIHMhDO5XhZ",
+	"CZUIOlITud2i95JeGHsv6dGabAu1/xQzGdurobls6YxbXugJE2C39shg5EPozphaBz8SwEZCJnYrzkaM",
+	"MoIjyTdGd0NboDO5nMztbQDbBEZGCnAjuHBLQ1K2CXC70Qsi9O4QCreD3o4wt2tA2/2EWGcEYQuLUU+9",
+	"p9+q/PbYleM3GVvpkDC2L7rQ2A6E9wIN9oqe+Ea2/pugKnS4rC2XqqvU4Sfwc+R9t7oEQ2uFd4uCO0F3",
+	"gqgMMWWiETi4PQWWwgJlaHU664w6IZa9i4ZgeIvNS21FZr12UvXLdtJ7jz968uHD40f33m+WGqye3EwE",
+	"qzekd4SxOgxfORMh7E4qbxjxRu7tFwr7u7KjzAiWidJp/n6l2o1gW0XkRkt91cDcmzGytcnYdbtZd4b8",
+	"SkRvM9u9QYyNkxL2IN78OpfukBh1mV+/FKVjX1dJ4oOr7U/dxPPUeS0+cKT1855z3fUOe5k57zWVoDQz",
+	"5ynb+eTkg9136D7gSJ+75CKBSwWLk6YQAcp2jm+zAoS4jM9FP0b2o7bn+VmH3ECjetQaxRKBD9YSmvXZ",
+	"aqyaQT/J37GvfvXVL9QEvSUtwQsjFcES6rNVcX1TM7KPka1QPmkxT0kapD93F/O1A7NToVn++r9Jyg2W",
+	"7HOXq7k6zMFIPUP5MG6kCl3lY30u+oyXImQGOTlVluSnFxSOqnK8iEcK7K/IcbQRhyws6y5Joa56sV+L",
+	"8Cs6oKDZWa00y0hluljMFGlcBNujlfCShntTaSsopiNAx5e+FrbDr57xJRYxyGtyugtgVq5jXbKsELx0",
+	"wofFo1w+7zcjWFfxI5Mebcxi3kt6jSlH7/lf2smTcvzb64OsUdodPrZLbetUSFc67C45gpUb6KogcYxJ",
+	"SxEONMS6slTVJtmm2EirNqcLsSaz0F2J4ILI9aGDbknZDhKznX79u344rqaiYkAFdfBrED8NsRiv/0mx",
+	"c/n6n1SfqJDSslK2U7z+tZriifhC952Pg2yIqFUhEz/F1uj1r3+3YLa8fPV/90fKCLhF3BGgaGgfQ+2u",
+	"lzr54OiBJtzgelRVU1QgLaGrdjrRC5Ce7mmVyzUpmVFwFpaLQZXUU3W5KARs6IywSrnyACmFNJZ+FSaA",
+	"DK1TlbbHC66hCGz/mReWt/8iLmbTZZXbvrUVYg0WhVNvB9m+sSja8QqFkVrOC5LAQ4KLaD/D4XBUxlmS",
+	"KR0U9kRY4312VruQBOSvTk5ssS45Ign6BZCRi2P26XHNAgmu5KwvNdsg1JXivDUBGzLzpAl3QVzLtx3b",
+	"cg1KfTd8cX2Mn3Uv99NF0VbW73oIJh1+F9I8tkf0dUN75r57+dlVwn2tmHcIsPOCk/cdBbCjYBVGZ49W",
+	"rpR0uUBnD4QFFYXYHl7WD9qKedshAfLasomKCbYqF9iSn+iGnW0JNJHV+brSbvhzeaXdKP0YrrKESJIt",
+	"S3jelayInIEeRpptdJhBKNisDPj2/bDXrO2ziqRX68F4FgOtgP5I7yJ1JSEXGsURcYG/Gqp/lceIXhw/",
+	"x7ttVSBuubu6iws80Bd1VyYVJnImTegFLFgfDdCQ9eGADOsfD9I6Z5TWfScVDh+kZAx8G6ytyr0Fiwxa",
+	"PIRBm3YeeNblI0WfJIsiqQm8HueDE4EZ3YybLmLDq+OIykP5Zd6pYpprl1Ti/F/1sjOhyNMeVXjCxb6a",
+	"S+867B/Z1Sr7X799vi5/FPbVrErfvo0da95uaEuNVBPKuuNFkbIdSq6twnrgzBgEWFBLl89IwaweLACe",
+	"qVN9djpL2U7qly0Nz01Nz6buegmwRfivWsLS4uetImsnpVT7s8IdfMdMCZGT0ulH2L5iVl+Ve55AXuHm",
+	"6I2YcJxtyeqrUI7rZ3WO4QQgoTuvEuqn4HPGH2kn49gKaX3kubt3kcD6q4xubc2e7mCGlVk4u2nL8J89",
+	"ON49uHOX5XIiDOqcUOm53M04HGHxom7Dfffsnbv58J39d965nf0gv3vnXX5wJjgfZnfu8Hy4f4ffGp/d",
+	"PtsfH4yH43cODrJ8/05+N9u/Mx6eDYd8+E6vDtw13H2X75599vO7t1+2Anc9E8a0RtCIF3NZig2gMWjc",
+	"YsbquXE5JjzLxPxKHpoOS90zoXK01B3TTfQzjOo4ZO8JXoqSjRbD4a0Mv8V/inTATkrBrYO65FFZ0tbs",
+	"j425VPDOqsv8OcpK0eK41toI+5kX0e9VBup2+amjMhUm4noc9e1WEz4h78/23xhRyrZ82wfiBQctf8aL",
+	"DZAYq+z8TKqJKMle5Szr999/GpvqEzbd1H5npl1jWyoDuFvMMKfagsQLGka/duOelHpciFZDU97Oq6P4",
+	"3ZZ1hmTz1npNVO+dzRBEpabeYR588LhTBjdEd/JSocnUJ7LHNw+2hjCc+NLmsG+fDegHuD4YNyzPUyzM",
+	"2Sk/V0HUAckimhapSOBKY08pcAdGYdCI6vAUgq2S53mojtdg37RDLULFBxKd6B4FlG7zwhX9vZhqAEwE",
+	"evCoxpj7BMXvwCqSMFsuFCbHJ0yorFwCUwsAilvdnytU1IprTtVfO4SiAHMCK4FmB6myUgAt8IIRbmr7",
+	"PV9l/Z9JUbQVvwrDY/RGCIfk7JwXi03tbq+FhY4+FWUus1Z8d++b28LNhidgE4aPCWDVTbqThmELuKRK",
+	"Ez54g0SkNaI4C6Al7SnJROBtUhnkAUqBmk2FUmHSI4wplGdnonR2nLS5SynpRpy25C1DO+HD2Xjdq9qy",
+	"NG5IV8jUbqqsDiAiuAs9ebZQVNVfr0YXSXUo60Nay0s8cayy2urKOHWgGPYUJ3P485ZtyaZcqraK2XZ6",
+	"dYqNL+42qyeBg7QNpCk4uDfbliAruAS4Dj+ndlc7US8skdTgM3jLsL2PEnauFxhWBMKu08Cd7guM8+az",
+	"37E4nrvg6isMrsjTElwctXXe4kQ3l9UFVdaaaeqTllNkx8olq4PMsEXPc1FSGE07LQHC0GbpA9+K2/L4",
+	"Sq273Zxswa0oT6Mp+0tcaSWazUrDwX+GfywUoEO0p1ZQo7XLZXXy/vGpUPmW64XX5ql3ibUtGDz3DW9x",
+	"LiKiWfm6McJa76tTbK5k29oj42qlGpyjl82apmtQ2055MdGltNNZ6/fuJecTal+cioE6pmi2WKBGw62t",
+	"tE3VO4QqY4T7LI4mAWZgLJ/N24lInIuO7Mgnx/n7zxi+wHJhETMRFfEUqDaNZdH3dt/rJb33dk/wvx/6",
+	"/ztGaVyJ1p5joe4mRS3dlb24RX3ca3NMoxdlJjbUHPCrNdGaIjxxPGtP+faZm1Vg1XUuPWduPo3vYW59",
+	"HfVo7EijWHPT+H+Swbd1j81iDEfZKbeV/eP9k2cPB/eAvgbAReFya09AmYnTamn9GCqKDvdqJYS0e4qr",
+	"T1ZFD5AlTtfc8klPzlDHvYmTT0PZXm0PA4fdEc8XHW0aft2dD5L2JuGGBthcitZ5J41FbZmG77j19vQv",
+	"n15hra5wWDun7B4h/7hK3x1o33QT1U6BZ7hJEMKbPdapPr60IrnMLTD8f6fgXGOGm054xI7bduSEm+er",
+	"JyeGYVhjPvSpsFcHDnBfbCoOHHqRVSddwejdaelhwD5DFprLF6LuX4M83zxlcGF5+L8pryBxb5ZQrxCy",
+	"rX2ojlZHCL9SoZ798H0CPfMvO7CzTCsrlE2vFNVNy5wf+d5WodXgDdeDX8j0WqX81lY5xY/rFU4bVcVk",
+	"Vbn3jYv6tX6r1elYTHlxdqrP2tsITqco+O5CL4qc8cxScZ6L2impcLozjx6KyTIORazm+2sfE+V8ttge",
+	"bbkQadVd8MAB8c65MbVw6vhW2wqIGPjDlqXorgxEsA3IAvTvwRW+zfptaHfSqsoy5orpuVC0nZimmHQU",
+	"artKhfnN0eJrIN4ikM86bk5HISdPQ133QBcyA4E6pRUfqq+ayzyygsJ1rQkOVYwrhChLF9fbqJdrF6Wq",
+	"sNEdIn2CSAw+CNMwaUdqp5UJuXfQAQY5XF3VZcAjjMuTMk6Q8wGl3mDPEdoa/lOkAc+engl4z6XQebR6",
+	"B6vrrtmUcZZpuEI5LLiP5qyQZrExpCGpJHDylEaE6xJFC9B3NLbWOh874RKjFhxCBbix1Ug57hnejjLX",
+	"XGYH9fCWQT9s4gJK6HLDKAUodPOLkRpLCKXuHzKlK5YS21zDvXTkwLnT1fSz6kAR7DdGhdIGh7KDzVum",
+	"cZe5pne4WtLnTJ+NVHRpzPjyqMZnQ0eILISIFwQEVEHSVIHXUYwC2N88+FYDQoMOgLdoVOctlA4gBN1K",
+	"5HIPYV+8V6tVeYFTd+XEi8CGTIgiJy7EzXMyJW7t44D+/+QTMaIrapV5wWKlFR1GpTgw4RUIOMdS/wSu",
+	"Eps+4FM0BuJLrfv3SdmRTulx0ZiCk1V41DQHstbAVGPo4wiPPPIak7OZyKXzEflR0Ye9pAef9pJe1FAv",
+	"6blv2wdrutKz6NjuShUhrl+rav3O7PWvQ6msnKtpv57x9Zbx8JO1oInhcDig//3w4KA1in9RFGuAWUlX",
+	"0MxM9UUDT4nYSy55VkorswbY4qMJVPL6XxQ7mUKJqk8hnPhk+vXv2sZQuvj99TE3FKoY41NuUG9qHB+i",
+	"pqSdNvALubLTxcYjE/qMl8sNOySdtZ2fH4vxVOsWLbBeA387xc5/M+4gFuLhiJBJb3YmtcaftshRCON1",
+	"Cj93sEl8hLncng3NBFfG12Q4F6oJiXoFua0zdm1RFlvCp8Cb9WnUJ92oYBst7JpNvEdvtZayFBfsgt6i",
+	"QyGtcVE2Xt9VGoEmSwduguepJbj0zeniTXf7jbeJ5t1OOA8+Or63S/Fg7LlYeiJJ7xOI6G6wt6UYwQZs",
+	"D55TTAJAQmLpH0w9hcoCUwiNxTAIBxX0ndBMmPIa4rlPaAXLVjhNOEItJ+3YPaFcciND3XbXlhP1IeOH",
+	"qmigEFCKecGXNc00zse/Bn0FpIWNWARCItQzHANA58WdQe05wr+4eYMP7ZnMN6HeMpknyLRQuvIkh492",
+	"H+bt9paKHtbgJLY4GY09Fe01bDwaDG6W23xGaBXNMuG5zH38UnsXrtRbd82GBycnTzxOtztr1C8yoZWE",
+	"nFI484/CCKAwvCXwMdgmvbBYDktRJoov6tFvIbYrbCBKoq6v9TQGb4ZRSToZgc5kISpUlpsns+2MOo3z",
+	"Xtl3HCda3SN3cbxl2CdPP2zda/fG9uiS0Qd1xibz8E9sJrJnBD5UI98ax9iCv90EWmGjyT95JaqdJFb1",
+	"Gk+6LK5vKK2pUX0DSyjmu74i3kgdvHiB74HpYv/Af2ocm/Fg2DzfLQSWBC+ksX1nhAn3xxa4O3kd2ayi",
+	"WDflG6SGPxcq6EQP265IqpcypatTXwHeYj46Ia0qPhFO9t9YQH2jrN9EjUcUGCNUuK106a8R+PXGlIBO",
+	"fsnHRhcLK9jU2jmVWIN/9YF9VijEFC0718aifQ5qk4Ja5KCITAJ/n5V8slqYCJs93Nv7vDgfDz5fcDVR",
+	"Uk0HE30+OFd7Du5+jzpp4rTdfmejKlm2BT+R2LwAj+UzoHsXN4YB/RDlX/3lITF6es4/X4he0rJCSISV",
+	"EXi8jGyAkL22V+iJJAcTnjL0XmDrFcXDKvRevsQAoLMWCD63Dug9ZHM+F2UhjInMk7p8ji8AhU7APE7w",
+	"+UgKUpgBO5lKw46fPESwNCPKcxqqs3/jtxNuxQVfHpJqa6LiRN4QDWA0vk+TMJ8TD/BrLgk/FEDkhUtB",
+	"DfAT6CZKAkaUS5o3jDLy4wx8xlUONvYLBSUXQ4azi0E2g5EaqXtanROCDFSt22Xv4zlwdmutAHpNzC1L",
+	"afHBIC54Yac/c4gWYNBc/izFdCVYU9oQ2stkpBjTY8sldEsBsm07ii0FCXfr9BAY7X9+9vgR1FaUwrCF",
+	"Ecwo/lycYiLOWVXQcMBOgGtKwz5REsRO9uiDe/j9iQ8/oIP39IN77NatW++yIHoZV2AXNrrE3FEy38+i",
+	"mpJnZ0ZYtEIzb2diO+l/Gv7gcDhM+9gPXCnURaBvmOvPR8RaRr1D9tPBYPBZwkZNtgzPRr3BYDDqvUwH",
+	"DC8H9BEwd2KwWk3zurCaTYRt3hhcOe5HX5L5w98e0CK85hQ0jNQZsBN4k4ZOZ5d2a6pLuwtXKviHNbpe",
+	"xwtZ5LQ2S70oIeJ6UFFUveRlgsUegeeS0QGFiwQ9lNZVy4ThwALBfkVrACvkchkav7oamPDrzweDwUtY",
+	"rRS+Tum4Uw4CNBuXdcR74UJaRFg5YqlrO6Vg8dXakzR9vjS+XCU0mGsUXLB/X9LLkQZJID4kP1JZYEW5",
+	"WkJ95TsvXoSVwfGFfanOodOqgrep5nqBHSu0sYdAXuWSSUtmG5KGCpkJZVDXIhNkD1AhSiksd3Iqgf8G",
+	"7oj61/GTh70opbq3PxgOhvC2ngvF57J32Ls1GA5uUX7aFFn/nmMO8O/23D+HkXswHDrVB8WAUmfCGFjy",
+	"cqEUYG+wh5ZlU5E9N+Rv8kixwP3DojzMgeW7LpOeX0IcysFw2MO8Hox8gH/y+bxw+St7f+kgT8P9WdVX",
+	"6JHURoLcJjEvlGvAO2f1TotmxuG0DGqXZu/wp59FJXdC8Qf4bEyVGicGrl+aY+8z+HiPWG7nEt+jVSN5",
+	"plo4tvPo+ORZwk7EbK5LcEDQLe7R8hLgeXzMjejTtcFrWyUU40XhOBjPpnCUEnZneIsKxV5II+BupKPr",
+	"TgC8N1LREMix1wrwSzI+0Wt9f91033R7Fbduc5OedWtwxc2ugI9bdhseLknILBEKEQVmM4Dm7wxv3chg",
+	"cwnSQDZn+wc/gNM42D/8wcGtW4exbcNjid7MrI5jCnJZK2H/1xNzaHc9NYMo4ISrTpKm2zOI5FIEsxDB",
+	"kOhyiU6eOI6oxER6qbJi4TDhNTBXyrOPXoQrZyyEcu4+1DKXWG52yVKKskMNE6WUKohnOVKgtbKZKCeY",
+	"pl2ByyYsNYsMjr2GkKe0P2Dp52mAF7J1Bxlg5QoJ38E1g5UjLpxch6/CUUqYnCgNgjlD0QZYf+TQqnxZ",
+	"I7Uz6o3hOpbsfDHqsTOpcsNGvfcuX/09e3T56u8lO7989V9HPajrr5Yrfj5Em4ITV1/dtnMJ2vex3zkE",
+	"KeczYUVpEC+kyfajKSetc0Q1C979fCEQQMtdVZ/3YkKuw0u3aC3ttF4Nbu8Jn4hnkAy15bso/yCmyTX4",
+	"z3YnEFeRbFCtRxCFMggo8koIHO7bw2FXu2Gge+/x3Gvu+Mn+5k8+UQ4p5GfERO5s089DVwaYCqBXHG9j",
+	"V6GU8MuX9YvQ2O6zHrES/84qM8FgkU6O8hSlcBPHGvIa/9iRikXHsu8AtOGPEO4E2Hopt+mABUtv1AKC",
+	"0xFPCei93MJXeH6jni+4GalWRkIVaRwvYYVUz0kSJ9S9KoTHNYTsaqQgEojbNGFGx3hoPM9LYXy9GJiv",
+	"LnKSgY2VReFkfloURG4ZKWcCYbUDXN+NqvI2Frf1YsPt4e0jGAA+1UpAiA6v4jSXwtJwmRstoRDWytnw",
+	"au6JX7ORcgK6l8FlNgURmvIqXbwo9lDfz/p2VtLN7eGwjblNBPG25SbOFqFkxxwOqnqAzJXWAhlShPP8",
+	"+KtfsoPh3sHwYEgsfyd9cPvdwd3bg1u3mgDAzTgI5JCY+hgYpMx7sa3GlgvRwTFv3dlYT6BtekCxhIKo",
+	"C1cbO1pYrNQZVRw+8iFTzGr4soq96OLwFKAYBlxzf7TYMr95TtwlzMenzJPtt8qLbw9vb/7okbYfYDn3",
+	"74p5P3WEwtXqyVjPuslqtecsW53M+5mHnoxMXXlkD6tHVXsWFstgXvqguEEXULu1lMV2Rr3PF8DBcqmm",
+	"XsoaqVHvY4c36wKeRr3+UeBm0D8pZR4m3aAHQ+RJrQ7ngD1WhX/JjFSw74Fotmrja+Ne9NYxvbCJg/0Y",
+	"18JqVoCFnqI/WbQsVxbM7vzZCGYRDvZawWwV+PpbZQpbnNYPdDmWeS7Ud8YVnq1QbswL3C9drGB7Ya5e",
+	"AsNhkjR4RBeLaJUC6FOihNWjtIFO6bOH978NMu26tWjOg2+Rvv40rqkfCpQR67UrrkqTe9EGtt9VthR8",
+	"ZpqVCKbgmyBEP2eGg1IRYPU0AV5MfL7ghbP1U59vGZYSylF6RHg8ywa2kJPsl5TQvZvxOcycWa2LLjE3",
+	"JvB7bjbfFp3P87M6mW/G0W6l8WhlXYGH76m9Tu33vRMwIkTvCFxL9MFN57D1Wmj8/Re+ahqvIplBeppz",
+	"Y0DUcg6U2DdIxmL8Z4Xgg4a2kUorNLb0CAfLpHJ1ljAjCPU80PoQzafqU5dVl07BG6nbw/3KV4fabrrA",
+	"TRfKysxVilV5pcYavnTRr+6esBca9VbsrdUUhutDWpgw9j2dL69m7/Wj7h32cjHTvThe3Ed7b23QvVfF",
+	"C9B5qSuHL7/Bm8iDD7Yc02dEc1L92VqvOuzgzxz9EmtuPyDxCVzEpvGo4GjnFXN/tShpQ7JJmI8PLJa+",
+	"VoQ2AbItguOkH6rMU7TVhsqmiK8/0z74ZNUeHA1lk9rx2JesWKmpKk2teGub7hEB2baqIPsdKsgWQ0CL",
+	"mjRhn7qGUK3RNzCIeMVxNNWit42FZ1aei9N1hpQuMINvUi6tqKFLhWrU1P1eb+owhee1c+VZRUk4u73P",
+	"CHy6I3nBFT7Acrgx9DTjjDJf+85dC1F4PHNZcdK6gB34bzpSFGWZ4v+lq/wEPjF61silN3BHVweF6jOO",
+	"lJuNMOxsUYJNdsDuu88MYvCHcCEwKANfQtzIkOQYakRWjItQar3ZwvUXVUAHH5hWjJL4wfDTYzasTduV",
+	"TvHDFQW/ye0OU+kd9g6GB3d39/d3D26dDIeH+D+KEYqRuQ9786mGiqFqunvO1e58qjF+1Vdp7T2aTC9f",
+	"/a9sPn39f85rpZVh0NPFUqhzKdQBIg1hsbzQ761hs9+tRYpqHcKp20aw2P8GWMlmNoJhJC6/5I+co1xZ",
+	"d7g9fHfzB/e0OiscLud3wrMeoXwTn3wXQVVd26s8bFXiCVafHKs3tuFyYsxh9QkmVEHokLHgHXKGTJBM",
+	"EixphSYgROIatMSZwIPaid/o+YmJLh9czz+z1iHz7VzP3aYjXKtomoPvD8ebu0dgUWtku/Y8+JuxU/6P",
+	"kVauqgFI5eracLuA+N+UTAMpnhkX4hinylOybiicJCE7XapTj5eR0hcQGk3o8fgAwkix4Lu0Yub9tp1I",
+	"K12xJkFE2EqzqBYEmYD0Maad4rxPKNry7LjmfaLUn6Z/w89is4cjKizz7yL2pAqqeMvEkfozjbmqmVC2",
+	"WPrag+S3iw5x+GCNaP7JHMxxcH2B1TKkX/sqbmQfi/GvMRpWYCFHKm03FoBecyGKYhdUPZGHlrwDD6rg",
+	"FnImLRX+M1aXIq8KF1a9OpPzSBE6KV6hdioUE7C4xtfV98YwCBI2bOf+44+OHz5if/jN7X/7q7/9w2/u",
+	"9BM2hpCYMIdQJCw9hFSDXRZVG3XZXBQqEDGXI/o/g1yqfxgHsLiUsXykGKkHojDiYipKQQMOWPsY8d6o",
+	"/I0lQn/ly382cMYQj4bhL0vBy8TPG34I7YQ0DlhLadi8FAbey6k2voMRuphiRHgbmhDtKc0CGnSdu6r1",
+	"8HrCjACbvy7dqKEBDKKPaqqurFxIH8GR0Tgob2EZrWLJz3ySAvJDfzFUYUFWszSU+TMp21FffyGZml5+",
+	"+VvVj5ZY6bAo0JqrrM5c2RfU4ExcwQrXy9brXB1RnSsbV0aCxurgFzYJd04FD7RDHWLAMhqoJlxJQ1IY",
+	"LJ+LX2YV1JFbxZEKAcrSsHS2KKyc89LuwfHZBYpNnaX4QjN4YA5ZIOYUhoLpJuSwGamdkLLS5MAYzMRR",
+	"l4WjKF7YPumw6ZnEekUw7cpZAaVoVR51RQyFGe0CmqhIROANpOCcLWqhZR7p3oyULbkyZ6IsMaB6pI7D",
+	"2wtkOkAi57iPlD0wFlOpcgR2cixCu4AIpRl+57Z4pJ5CQ0Bp4yXa0rHSrcOiLCd4TFO2c3s4hNVCJC4g",
+	"CF5aRh4AXs1ipDAnInHVaKWqMiigLBPmqSA2NDR4cAC/zXhBnO6UKiLjzyOVQtUH98s+cCFc5lOr9WnB",
+	"ywk2sH+rv0bNdxxmrZLfQi49BKrNdO4qvXkcbffVicsNbDi8GrU6u18GUkqQfPaQkuii2tYHEM0La+ve",
+	"mMYeWTYa5ckP9w+qkuXASCFK9+AuAQ70hmfviB9kt/ju3fF+vntb3Lmz+y4fZrsHZ/v5rfHt7E5+V1Rl",
+	"XG6kcBJVobj9zsH+rSoTvucZ+VWi5IPA5+SELitEdGG7s0T1cX2PRzU4PIw+N5aXrsASoYfgXnwYYVuv",
+	"9gNJoz54WlyEbgc1AXbFdfrHbQvZ3+KLJ3wJHOxE6w/hZNN3d7YZnlnM5xrW+SORS46nDT4+ONjmY5fG",
+	"A9Li+8qCk+e70x6DELKKa4gxtHjy60iBcPV3iKdNLZPg9bp9vQ/pGl7MmdVsfzisK1pakeaZ+JLloRKk",
+	"eMEzEJkh1HkTtB/ipibu4DicGCfS8kUuLbMll8URRRX7q02XHicAW4ncuVbP8VuMqTYkhDk4I+nSm+DS",
+	"d60ZkKrmoozAImuQekYoe8jSXCuRVgK0F0lSN5x0pILPmTIf8SYXL5CRg/67JHh9GnOE1mqWxooZy2AN",
+	"YPwOwREFH0ruw5b86GoCsjROmAw16+2FzETrzYetxjr1tc3bETopktets/3sgL8rdj8Hy9c74x/kd7M7",
+	"Yjc7R21oO3b73qJ4jqR2JXvzzWnGUf9AEK25UY+VYF30grTyvTurxTRMyhhlfPOCYYUy+P86Tqhh3JKG",
+	"sIPif39b9rV1oGCETeylMczuKvGoyVDGNiACwJAxfheFZpfOMMUiYx6ylngL6jzSYD6086IR7IJLyCDt",
+	"G8N5QZ8CJZ7cu9AItMfLEOYSEgnp1GcceR30dD+2+LmEEZ+v4dnb7eHtjqivSOK9WqSX//CbjmkMA9wg",
+	"aH0f6dUa1xjZVf0V5fC0gIyn0jTyqDaeKcqrWu6WYl5UhVZbq7t63OfGKQsyL4RSGU/uRLjOGAG4zmFj",
+	"4RXAMg7ovSHCH49CsM65eaFZZR5qUY8U6iHCgBhkPKSGcJFqbEcrgv9IPHhHaA+kFbqE+4csHd5NCY25",
+	"ENaB0OP8QgqXn9WE8pyOWDo8SIPCDa/MefYc0ArUDg8Jz4b5u6wfmgpbhk0hqkMdCBva3k9B4R3eAiSO",
+	"4W0HwjG8k7rM7Lq05PYZvPB1ekBNX8xHKsZsipY1ZHGlmXOXoFb/br89QRt6pdSZp2JeLN+cqVxTEvGY",
+	"tHHa1PBuL1L9hne3V/miGV1JCjm4MSZ4D4mVRJA14d1E95wMjVVSYHT2/CX2vTv8u9HZMopIjXndKufC",
+	"miPhnHoOKe2V2PS28ehaYUVX44q5xvSSRLjnyH6yRVlSURRxiG8SpvxIgQkThTRvpMXyKF738DIeCiwJ",
+	"GusjfGP0RFZx2yMV7MHEUl1qvnuj1oCPWx6w1E0hZRgXRHj/IyV4WSAIgHKgFKn/BGFdvC4KbZFF9JDJ",
+	"jsD76BD50HvXpEfi/NQPwUG/Vugvfn0JJYpMsea5Z7c8PK8x/6C3Tvm5wDTZneCUrYy9IxVi/hOHtl97",
+	"HhvN3eqF7NfYdFBNsB9n7jI0qZ7BMXNKbrXSsaH2yNeWHan4mi2ksVFzwxYjsfMIB2yqKGZnpFaV/SqC",
+	"e2VR14m3181niC+kZBXVDmLDw+bpMIko9XUq4lPT5XR2bVzZ6+xI7srxITeVbhHlWdRslm65d+9LE1fh",
+	"b1YPsZZnU3IVhG1F5wUsC0sJ6kvm+P9il/50S0W/DcDYX0+Urho9wragqb8YbWVz3qVTAo2OemsNqEmv",
+	"ceg7K2VHJJp472na2L7GDGgUb0ALL/+87vbvNk0m8nhHV8CT+x+YK13H3gW5Tl8iVr1zDqUG7PTr3/Vb",
+	"OnZiOUFVAv8mxu5NvBUbZzuP7t8asuPSDtj+3T6zuko6JscuNU0ahfO9kZcRrhwzUgHiR+Rw/SAEpTdC",
+	"gO90nQE1soeNVOgxWFCx17cMWcdcSABnb7+9UNK+/XbDJw8u2goz9jCK1w1BTvDdWwbdxo7dmMpYOwFD",
+	"S2kxObt+xdaRFKl+PFXMgaYwSGmnUQWnVvUmWS15Q1pcAM+RFrEPuUPTx6WxWicODl1WAYrhzqRZH8GS",
+	"vP12XVR8+21cjM8XYhFWwglWGPGBkVNu3g57klZFLyxM0KOtIjL0rlterwrXK9s5uVMiQMeAfYxd4qrQ",
+	"07AhR7R3YU1ddOVHl1/+80nCTi5f/fIh/cF0yU4++cnlq/9y4n4IVmrjfP6iEJkttZIZCoUrZoFDItCK",
+	"gmE1vKEdaQ9aQVVVusynUz+wNFnnQ0giEDogJlw1XnpAlDBbh/DSPEmRH97WzsTtg4M1Q3JrF59IbiuL",
+	"PxuLcAAxUsPKmWA7HEcIdOiLkBnGY9pnEiPl/a6vNurgDPu4fsHx4G5g3AjgooQKyouCQlS4VI7tUNig",
+	"9ujNNHbjlqqCgY68GkcjRWGGYSETRlTMdBmWjiwX5Jxz1e+W+KNDOHR0gq4MRK2C+Y8RH8ZLuaEtklXP",
+	"/MWDVotb/aOIUkeqCo/EA+v4Xe5JHKVe+O52H8s2wOmBuorpUbvgzHYqI0nCbg/fPXQGZDwvVbWtmp0J",
+	"d2ekfEQT8yFa0YmCzx2bX4rVXvpu3XDebWKw7/o7NPW2O4l6h5WLKDtHz5MnJhxWMNbEmN1A+73DntVq",
+	"sjvVcxTLW8w9D26/G5t7iNh6L7d3PN13q9ZtdGm4fTbccn9eAdPOXb79tlONh14rH+wlHsgVNrYRPBHf",
+	"J3gyMq4cG8Mbqn5nHPmLtvIfTTTzNl5mp6VeTKbu4oQXd0NfcAsqUWxvFnSi5ub4j9oUEG5cEyRz2z3S",
+	"9ODsdNwdWH+vAn2FtRiwZ6uTH6mrzB74x3cHDKLySKSNy9xSDGG4aa7hCtwUznAl6duFIEY8uhG+6IIX",
+	"I7vVjrPxeRNOwuoW98jvgAMx/cNGYcxGVKsLZnVlNUOIRz021RpmlrOxLsChsn+w9/FXv9z99Mm9JxBY",
+	"F1vgIuAIaQhQQoo8aeDTgSxZD7KMv+K5E624qxSFFRExKc/oem8YYUGCL1qDSJOIJFmq1agqvBY/EDdr",
+	"co56WXekVqbfKh6sqBWxsDBSa6UFvIX9llkN7MfRKUka4U4eKfSPHDHetrouZMNZ9hxyh+u+qqnujGTO",
+	"1ZLUEJ6lcQs1YDUDysyTR/ceKdgPQAEJxhYVOeFdTC7KmKgJQbzhSI0Bj4S58g1WzwkQENYSUwL2g2jE",
+	"FavGg6aXnBkBYoQVxXJj5Ml35ysKg45q5Wx1ATTjUr7JOJQoBmXjlXPRbnz/3ufzxxDnsloJ9zq3WSlA",
+	"3Om+zk4i0w6c9rzkF6ZRm7nUs+C1JsChKLMaETgpfr4W/EJ2J1S7YQRQEI09Vplwogy6xOHa45NSiLzG",
+	"WdCoNBaThXJ6kdVUVHBVpenwLvOi+M7ZRci/fqYvv/xCseLyyy8krKxmr3/PnkNtZMVml6/+N3kV5G2Y",
+	"2ncU4baNb7lRnZt2/nt+8l3wkx+70xzLJs7dR6eK2MuVuEmQEdbnlpJcSETmDDUtMjKcaGNRjNuhi8d5",
+	"bGlgyUgF/20VDR9cuf2EykUqfeENJSFbSJTnMhOHKG1QSYFIuEHLpxUTQN5JXPapZRn4j01chRMEE4y4",
+	"RSvWXJQzaS2YNutCq2FmkU2dFYq1S1ROiM6mmNxDMq4tFwZijlQ21aVxL4jS0sIBEgWKdtIuXVjzuQvv",
+	"9yJWLIclFQO2vj7NEX534fCNCfeq7jxD4Q0nW4/3Idz7aq99uRawIFJhlGDBT538ifJQEL6J9ZkNrtZn",
+	"FTH9scYUhiE+RSLu4not9D74M4fs/bQFS5ACS1lkrVnDWbw3Yc9l/6znKCL/Hz760MfFGRbZ+qWoYgNb",
+	"09i9kjpSjk1UIX1RRER09JJIPTFkZI1VcD5SqxYAqyuF2k7FrA7Qy3a4pUTgg+Gw7wIZIKsdq0t4B0pS",
+	"4c1h5mnCnr/+PZvKy1d/vegnFeYw4OQkVOo9I+aQc+tjPAQiRE74OaXa+wqruMgkZiX1AJyItbohRKYE",
+	"CVdGBphWTvHG1qfchMxaDDAMjHYwUtextncl8HuYwGNPIt/gUW/0tQ5/KhhgPOk24Jj/3CPyq0ByCgB1",
+	"tIURWJ1ew+20lxWu4LUYINIypLetN815kjaE1ooN4WXXkgCVRHlGGAnmEl6liU/GTksCknOEhYz1KFW9",
+	"f0g+I8evKAwgzsiHQ/tczG0lNpBQk9RkpJG6SoJ6QoG/FGcFNkZBmhueaDcStkPMI/ASx0USZ+qF4/2W",
+	"icH6YaRUUIb6BIkld7ZCyqc+ch43KgJP7uoV2zq5b23Jz0UxUnVTfD+YIH3aOyU4mhrTQTOf4zqGYTwz",
+	"jQWCmv/tr/4W4q79coZ2MAtPAKrYo0ZIAobWRdRRYNGoGjdscq1GYDOmIbu8jnqogA92G0QuLPQFNqI5",
+	"XecJK+RzAeZ3Z/ajxcpw1VddjFhaw4+bihM9l77URdhCu5xHGW0zPmdWUxmdUCqDBNzKS1LNfaQwq2Wn",
+	"PRCvfxhexQti6ZPEpTJW8ByESYzPdKnoQMRuKamsmSvfG9kDqYF2ZZ56arDnrYpsuDW6Ns5SBcx49/Y2",
+	"QEv7N57LsiF3OMywxqw6ON2/+2zhb8vX+aeZGuxv8ar4j6loaKu7G2OjtsqkI8th068VJHcPwZgwCss2",
+	"NgRSkYQF4JJYhTc1urQpAURFVQU/kAVe/5mejaUShywF2SRfiL+AMw4RoQd38eaz+EM6UkWoF0e/uyHO",
+	"OSH7yDKMALgbPPSQGCTwQPiMpkAtSL91MV7ICmtFVsei0GpivLICw2eSrGXOS3SmyyNK+At3C75FV6IL",
+	"r/EXu1MvoIcuGfoh7soGdpniMjgIL+3xZbvXoCM62a1yG5MYa10IrtrwbNd1HgNJefd4+qMHx48gm+nk",
+	"wSePH/3wFP/EIKIHj49PTx7fS7vGR3t7xeE9XjMijz7spSoyBKX3YFifHj/qHAi8310M5SoYwC2DcoSE",
+	"2m5A7QEQKFMrOMUNm8hzoZj292+/a7jcF7a6ShrUw/ttAz8JafHueoFt7+oXCH/rXpHQn5GV5k8SW+2E",
+	"m+ebcdUq18u/I2C1cDVUs4/uIvo73ENK22CN67Yq/biZjF3rB9xYda3+0B01gukKn8ySkSrFTCqMMnb2",
+	"dR4F/gqT8aICK3cs0jWGgYsUUnjhK7kn7lktNQ+rfIIgrRi/4MsErjZC1yMdic8Eg3lngkJ5/Hy0OpOT",
+	"RSkwLMDVKRS7M8iP0SV79tGzPpmItBIUMGDZYt51lTyqLexVbbZ/hCcuntDmk1ejq3+Ph0819r/j/Oly",
+	"gnH0aw26DTMtpdNhQHVSheYniDBOgcsID+Of4IMZJW27pDFQb73/oYIRNoxnQciUrsJgh1/icTm5h+P+",
+	"Biku9NGh0YUkhMGfFrE8m+qLVQdY5pazE6o2WOr2fu7/2Y3F8aSUKHOpylTRgV3rsiUJmBGNN1ECJyTn",
+	"F4uZMuy+yEoh2C2qrLn36Ktf7t57wnaO5xiZ/oI9/LSPkI1ZKcfCJJSumUf1KYURLTCV5vLV37GvfvXV",
+	"L9QELfjoJhhffvlr5U11h+zR5PU/LN2f7A//wp5Vhjz48+T1FxmbyMsvf83+8C8jxdizhj8AXqI27PT1",
+	"F2pCH/2TYoXGMIPz1//AbPn6t9mUQX1BfP+rX379hYJizn/Dpvryy3/JmJp8/bvLV/+7R2x0fVG7gAx/",
+	"+eoXOJwfvf599Qr74VSybPr6yxWUybUTl/3DbWYBA9g0kUd+2NAS/F2BTtbnmazMkEZTfP27RbSw8Pfl",
+	"q1+riXv8h3+54hpQcd3F3K8BBnnkr/+bpD2U7HNX5bGNFOpb35h/wpqeIJhTtWIJy77+gn2+4IqNuWLT",
+	"1/+gplfZ65Mp/jbFCJXGYIGkKEoFilP+fcvjlf2M5mdLoN4Cm68v2Eg91RdUldjWgKhr3gQXGg9nmO1U",
+	"R+4t8nCDtVuNlD91uz7IlWq4R8jVCGYbIRyApSAqUwG/p1ZDMOZY26mr/i7yhOGfDho3hVFAVfb7HK+U",
+	"MmTGsDTP92azveVyuUwHI5Vm5hwzxp9+cI/d3n9nCPP45OSD3Xd8NR/Igt3FcaI+izGvZl4KnpupEJYZ",
+	"fWYveClGyky1C8Wq2A3GWrJMl6UAfnbEUkSxlIYd32YFV7nJ+FxUEC5nWlkzUmI2FjlOi8zcVrM5cNMB",
+	"G/Uqwh71oKFCnFk2Lrh6HiwzzuxeQlwviKV+8lVUhQ8dp1QgjEtOPK5sBMtmWK02KY6hctccuUsef5XG",
+	"17BrzcMCywpgg/qPnZOCWD76QzUVbua2Vrq5CoEI4mYLnGiHhODtZRsLpGJ+XBhaWO12M3RZtdptjF4f",
+	"FUYNQBGFLp0744VQOS/pQLlrMwRBx2nFDn+zRR2HTzdZzOVsMesdvvvuu+9i5Wj682AYFTbC4BtRdg2U",
+	"LFqugrQ7jnG56KRxKKsU+n32n7la8HJZmw4VMxne2h3ud1gZgBFcqZ5067gLfpVhJy7DDtVFYkXRTG7t",
+	"g2wiEEG3dS63uuZi9ZvNhPhXjBeNBchTnz7fun7UyVWp9QP67FtAJEh6iIibmXO0rJZG2L9Y2LPdd24E",
+	"2sAfooTiqTCyympm+DmVF/Qn/81RD3iEeRBsjUZj1Z8xV7u5ULtAIQPYxK3ADjo+3gBq8PJ7kMKm/oO6",
+	"CeOBGGBr7j37FAjgyf0PYhXIvRDpy04r2isXxYa4SnyDlTXU9Ep8AhpBIgRbrq+HJa3x6BIipwYARruI",
+	"oiPx16Qhi0kbSp+HBCEr5sbhtAYIeDQ1RWXCUPHCtGNHssFzAwUNdYlgNiCFDVjF7X017JGCobAL2Rk7",
+	"6BDjn+JSfZMFkuN+ug7+onCrQ94Rt8x/qpq7Jyualq8nuE57R7vPXiiY1h2Ycx8NmzEGcFNvx6ZiPGBf",
+	"/yW40hw08EjpC1UL2qlCc2g8hKLhBrUOGnikmtjAbBUa2De0Hh3Yi5hr0C0ir2YNHRhNwBeipCxVKKgT",
+	"AQXTPUzfvWVca0kDyqALMhiCC5eES+EuApbCEp1iykZOLjNAbXImbQHJfm0IwyPVhBj26fkrGMNurK0R",
+	"fbSRJ854f33w4IrefvrznrOD9w57X/3y8tXfqgl7/fteEl4ifPxSu9rx5jllk9/Jh9n+2Q/Ern/4Momb",
+	"unf55W9Aj331d8wsICHl8tXfMvP1F/WGSwExVLV23+W3xwfZrXzXPXt5Nfzi+67x7xDCuBrC1ijGMV1/",
+	"j2LcwWaPidAIxQJoI+AYO7cSgRd3W9VbmFs3w30acE9bwioY/s+DFcnSeRMZDZESKFTeQLNjBFzmkw4Q",
+	"eQJzbqWaHLkpwQP8Mk4Eg6wvb3h12c7eb43BYJE7DUwCxCSQr9R5E+R73XIprhAk4OD/dmosrTsprGI+",
+	"24SO0ehykqaksZUJAkM9vrG6fddkidszwSvU7/xOWVGdDXVX8KS3vq/f+V0nm62yN46HaCt+Vgo65TNH",
+	"Nl3R3a5eVifawgRDg7miKIGAs4yHuYKI8myInIsTYQ3jGOSI7wWBCl3qXnkhTGldEMobMhtDhSn82DG/",
+	"1eU+YNramqSH9jhXaqedQ21wl8NHb5quuspDsunr37L3Xv+zmrIXl69+y4rXvwcpDw0julE7+AoZrDTP",
+	"P+IcVqKDChxZn4vye67yXXCVBwRw5Q+w0TPhz9eWjMUsxlhTbG3aiPMOIKTfuTQixR4Pa7CHQSSixE8H",
+	"PwLK1YxhVTKABaFSbT7JA6L6q+B2sKMmK9H3FacJYbcQ4Jm4YjDIy8iXxVJ3Qh2aMCbQO5Q7uyiVaEAW",
+	"unhRjfXTsbGzUpipE/ZaORAulv3mOFBHPbRtGQcNb/vKZN9R5rt0SPxSuWqG/+55x/d1urYLxicCr9cv",
+	"dUf7TFcZ592s70KMp1o/X29E9i911n2Oox4rjkWqIiV2GShlOdUXCnVWl2XKfcuY6FYKbkXed9ofbwHN",
+	"mnHFJwKsVG5Ah4xvJz+tTxr9sV+EP4MARTeXzbGJfg2/N71sU545HIHVvBb/aE0d5g8chlUFy1kZhzOt",
+	"lMgwGf3R8cmzQzjKCIcDRmoXxIilnbCubsvxA9+rNoT+jS+egqHApGiZJegcrUTI65aGYdnTPvph0kVZ",
+	"pGuP3BJjIzGgje1ERwqtK8lIhSQaV0bHvT23DS27NSIDu/eVpsEkzvjY6GJhBUun1s6hQLAu6d9pH3PM",
+	"nJNoqmNWk5XCoRgCo0kXRpSHc27MhS7z/z5Fh/RZySfkzaytEobm3Cv0In//nEKK4GfH6aCWwlJlx08e",
+	"RpBKYjCBohBq4DYq5GwOfIb74HwffPNcURkv5E4jtcKe2ova9l2SqEvWEUUeqgo7j0EGAU8uj8gRH1aO",
+	"QEabJuzttz2nLVxCh1aZePvtQ/ZciPkIPW2YrRkH6rCMK48rTeKiQ3mmEqPo3vP5Hy5nF1uiIsoebJLS",
+	"ZV0sEUQnFMKKeKAEs+nLRyLtMKtHrlq4L6H89tvoynHtETQ1xwPh0ld9fWU7rW/e/mBI9ZOFOheFnouR",
+	"cncWHaGdID1jaQGmPd4ytxZORT+p1HnnfR+p1DvfQVA4ZDFvzqBvbNr8JyzKnFQ1O3BIuw/zQ0bVBWgE",
+	"vuQAlljyr554BBb/7kLJF8yITCMmMs3ADdF9TvAtoYUAO3LIzvf/ghqZihfswUfH93afPTg+uHN3xydc",
+	"j3r0POC+4J9i0DZM9yOsN/0w6vXdCAZElIGA4KDP5hhBDcOFnqsE/9BXEu2GDOCLIwWwQ7irf6mlolyk",
+	"XFuDaQtz7ghQKmCXxnJlHYiNTxLmVQ9Q6Q6Jmyt2h82kwiEF13YGoINkFM5LPUfrTxgO4dP73G7KpleH",
+	"3neFJMctKwQ3ZHx31PpUWDiRg7ffZsfs4MULf1JdAM/+MOyla8lUq4A2IFfuD8WYHX8uCNYzcXPTCypU",
+	"TtcFMFdwuiESCWelIFABPEv+e2CRhEbkssTRsclAPqTi4HCeJHnjf/j+SZ+4Ncwkp9qAI8XHwF1h/Ak7",
+	"wP/exv/+21/9I8v1Yowp8zt/+H8Ohuw/sr+UloJaHHLJXTalK2HMDRUNj5JLxkuW3n9874MPH//49IfH",
+	"J+//+Pgnpz9+/70Hjx//6PTp+ydPf3L63vGz95GNwlDY/oHzr46UOwjG+TqrrUlzwNdnO0YIlkaC3X16",
+	"RwqT9tlCWVn4uw4CBucFouTbyu3gYgzu3mY/ku9R6UO/o4SH3Z54TmzN9flm/spYeHhw+eqvmZ1evvqV",
+	"mrDPFxSOXI+Vzi5f/YZDbO3/0Ut60e0G4smGi6qXtL5RYYrDO58lvUVZ9A57eCcf7u19XpyPBxBDDL6d",
+	"6WCizwfnas+1skcMcXsLn1uyKxn49m9aYqZq5nmXsu7urySqdYjslDm1Jtyz/e8F6paQkSBCchTiXGx1",
+	"EK+JYtYL1w2NdS8Pp7pTeQW/c2AQc1FSP4TP5PeznrFXlRjYiZLNCScNAVUqQSEqHEJBEI777B+wwKGI",
+	"ZXm4ZcHz3UJYK0p0EfZdZFSgKP8Z3ZEYHkpBGgGiGGFz3WsNqR0k9cLpLbNVSX2T8lvxyE3ezsAlqw0g",
+	"2V76anOdybn4tHdFtuBGtnxGX/+Jpuo2JrNZP69W93uGskZDj4hQn11HZ+9mK94jAAJCty/gyQLdgf70",
+	"EyPwjKFfsR9fa9UXF1D6orpMIqGmFEbYw8rMjywr8ci+XIkLgojwfMrl4Xo4Iq0cqi5ftmDfrrIMml4L",
+	"vzgC2Low+qr+c4RxvgIz9HSNrt/qP4C+Gydjm2CLSujLv7HAim+HD3THKdDzhLmNJi/P4HsP4c2UgqhI",
+	"CNf1aizC138n80Zb/VM9N8y4jXOyjRN5YjsIfY+abZABKvaTQNgBNaGVMCHRrOUQU0Pth9j3OFLfyBmm",
+	"riul52oGdPddOyjr7bXeCAr0hc7z7+uzr+AtEkGEzd9A3/CtyBYlOLNg18aCl6I8XgB//OlnsDVYZrKV",
+	"HwMqWMGMhesNPcjBvjlDFLeFSnux+ni4t7d/8IPBcDAc7B++M3xniFvvRrVykuREASHCadFjCyeVMxod",
+	"Q3ykQcXyYWdbKqkGxKoVeDOKxKdMXJKafRUbHwiUtEcvRp2GtnqdSXTOVh/HFsU5ACE4OWoV32lp8ZmA",
+	"MdCxxMEQgDIZbc49DHbAhoybdO93DLMWyZ90pOUHnjXBH5GlRbgJUWeuuZbOKOuFwiJpO5KqwEy1HbuL",
+	"eYTJudOadp+wOO1+sJod2bUnZCrTTqpxnDDAHBm2M3v9a0xg/hs1ZTlX08gqDEkbMci2WWSZMEaXtbV2",
+	"KMNtO0g79ODk5Mk60ZXujIRQCVxrsbdI5N5fFHUbTvRqtx+C2V4Yn1jLc4l/zUs9FgSpSFxdu9xbXWZT",
+	"gfCp9ZlNBS/glH328v8fAA==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

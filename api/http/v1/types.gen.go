@@ -279,6 +279,36 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for ExchangeReceipt.
+const (
+	ExchangeReceiptN01 ExchangeReceipt = "01"
+	ExchangeReceiptN02 ExchangeReceipt = "02"
+	ExchangeReceiptN03 ExchangeReceipt = "03"
+	ExchangeReceiptN04 ExchangeReceipt = "04"
+	ExchangeReceiptN05 ExchangeReceipt = "05"
+	ExchangeReceiptN06 ExchangeReceipt = "06"
+)
+
+// Valid indicates whether the value is a known member of the ExchangeReceipt enum.
+func (e ExchangeReceipt) Valid() bool {
+	switch e {
+	case ExchangeReceiptN01:
+		return true
+	case ExchangeReceiptN02:
+		return true
+	case ExchangeReceiptN03:
+		return true
+	case ExchangeReceiptN04:
+		return true
+	case ExchangeReceiptN05:
+		return true
+	case ExchangeReceiptN06:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InboxSort.
 const (
 	InboxSortAssignedAt      InboxSort = "assigned_at"
@@ -1258,6 +1288,18 @@ type DocumentRecipient struct {
 	// Example: 000.00.00.G09
 	Agency AgencyID `json:"agency,omitempty"`
 
+	// Receipt The latest status receipt another agency sent back over the exchange
+	// about a document sent to it: `01` arrived, `02` refused, `03` registered
+	// (vào sổ văn bản đến), `04` assigned for handling, `05` being handled,
+	// `06` handled. Absent before the first, and for a unit of the agency.
+	Receipt ExchangeReceipt `json:"receipt,omitempty"`
+
+	// ReceiptAt When the recipient agency issued its latest receipt.
+	ReceiptAt *time.Time `json:"receipt_at,omitempty"`
+
+	// ReceiptDescription What the receipt says, e.g. the reason of a `02`.
+	ReceiptDescription string `json:"receipt_description,omitempty"`
+
 	// Status Where a recipient's copy stands: `pending` until the document is
 	// dispatched; `delivered` to a unit of the agency (its people have it in
 	// their inbox); `queued` for another agency in the outbox of the
@@ -1348,6 +1390,62 @@ type Error struct {
 // untrusted; the message gives the reason). System failures, which may be
 // retried: `unavailable`, `internal`.
 type ErrorCode string
+
+// ExchangeArrival A document package another agency sent over the exchange.
+type ExchangeArrival struct {
+	// Code The number and symbol (số, ký hiệu) the sender gave the document.
+	//
+	// Example: 12/UBND-VP
+	Code string `json:"code"`
+
+	// DocumentID The incoming document it was registered as.
+	DocumentID string `json:"document_id,omitempty"`
+
+	// DueOn When the sender wants it handled by (YYYY-MM-DD), if it says.
+	DueOn string `json:"due_on,omitempty"`
+
+	// FromAgency An agency identifier (mã định danh): legacy QCVN 102 form (`000.00.00.G22`) or QĐ 20/2020 form (`H49.64.33`).
+	//
+	// Example: 000.00.00.G09
+	FromAgency AgencyID `json:"from_agency"`
+
+	// FromName The sender's name as its package gives it.
+	FromName string `json:"from_name,omitempty"`
+
+	// ID The arrival id; register it with `POST /v1/exchange/arrivals/{id}/registration`.
+	ID string `json:"id"`
+
+	// Kind The kind of document; empty when the sender's type is none we know (`type_name` names it).
+	Kind string `json:"kind"`
+
+	// PromulgatedOn The document's date (YYYY-MM-DD).
+	PromulgatedOn string    `json:"promulgated_on"`
+	ReceivedAt    time.Time `json:"received_at"`
+
+	// Registered Whether a clerk registered it.
+	Registered bool `json:"registered"`
+
+	// RegisteredAt When a clerk registered it.
+	RegisteredAt *time.Time `json:"registered_at,omitempty"`
+	Subject      string     `json:"subject"`
+
+	// TypeName The document type as the sender named it.
+	TypeName string `json:"type_name,omitempty"`
+
+	// Urgency `THUONG` normal, `KHAN` urgent, `THUONG_KHAN` very urgent, `HOA_TOC` immediate.
+	Urgency Urgency `json:"urgency"`
+}
+
+// ExchangeArrivalList defines model for ExchangeArrivalList.
+type ExchangeArrivalList struct {
+	Items []ExchangeArrival `json:"items"`
+}
+
+// ExchangeReceipt The latest status receipt another agency sent back over the exchange
+// about a document sent to it: `01` arrived, `02` refused, `03` registered
+// (vào sổ văn bản đến), `04` assigned for handling, `05` being handled,
+// `06` handled. Absent before the first, and for a unit of the agency.
+type ExchangeReceipt string
 
 // HandlingPerson defines model for HandlingPerson.
 type HandlingPerson struct {

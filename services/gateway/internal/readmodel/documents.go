@@ -58,6 +58,11 @@ type Recipient struct {
 	// one of the events.Dispatch* statuses.
 	Status   string
 	StatusAt time.Time
+	// Receipt is the latest status receipt (events.Receipt*, 01–06) the
+	// recipient agency sent back over the exchange, with its description
+	// and when it was issued; empty before the first.
+	Receipt, ReceiptDescription string
+	ReceiptAt                   time.Time
 }
 
 // RecipientPending is a recipient the document has not been sent to yet.
@@ -222,24 +227,26 @@ func draftDocument(ctx context.Context, tx *sql.Tx, ev events.Event, d *events.D
 
 // recipients are an outgoing document's recipients, in the drafter's order.
 func (s *Store) recipients(ctx context.Context, id string) ([]Recipient, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT unit, agency, status, status_at FROM document_recipients WHERE document_id = $1 ORDER BY seq`, id)
+	rows, err := s.db.QueryContext(ctx, `SELECT unit, agency, status, status_at, receipt, receipt_description, receipt_at FROM document_recipients WHERE document_id = $1 ORDER BY seq`, id)
 	if err != nil {
 		return nil, err
 	}
 	return collect(rows, func(row scanner) (Recipient, error) { return scanRecipient(row) })
 }
 
-// scanRecipient scans a recipient's unit, agency, status and status time,
-// after any leading columns (lead) a query selects before them.
+// scanRecipient scans a recipient's unit, agency, status, status time and
+// latest receipt, after any leading columns (lead) a query selects before
+// them.
 func scanRecipient(row scanner, lead ...any) (Recipient, error) {
 	var (
-		r  Recipient
-		at string
+		r             Recipient
+		at, receiptAt string
 	)
-	if err := row.Scan(append(lead, &r.Unit, &r.Agency, &r.Status, &at)...); err != nil {
+	if err := row.Scan(append(lead, &r.Unit, &r.Agency, &r.Status, &at, &r.Receipt, &r.ReceiptDescription, &receiptAt)...); err != nil {
 		return r, err
 	}
 	r.StatusAt, _ = sqlstore.ParseTime(at)
+	r.ReceiptAt = parseOptionalTime(receiptAt)
 	return r, nil
 }
 

@@ -28,6 +28,11 @@ type HistoryEntry struct {
 // line is what the history says of one event: who acted, and what happened.
 type line struct{ actor, summary string }
 
+// detached are the types whose events are about no document (an exchange
+// arrival, before it is registered): their line is kept under none, only so
+// that the event is applied once.
+var detached = map[events.Type]bool{events.ExchangeArrived: true}
+
 // describer gives an event's line.
 type describer func(ev events.Event) (line, error)
 
@@ -114,6 +119,9 @@ var lines = map[events.Type]describer{
 	}),
 	events.DocumentDispatched: about(func(d *events.DocumentDispatchedData) line {
 		return line{d.By.Username, dispatchSummary(d)}
+	}),
+	events.ExchangeArrived: about(func(d *events.ExchangeArrivedData) line {
+		return line{"exchange", fmt.Sprintf("Văn bản %s/%s của cơ quan %s đến qua trục liên thông", d.Number, d.Notation, d.FromAgency)}
 	}),
 	events.ExchangeStatusReceived: about(func(d *events.ExchangeStatusReceivedData) line {
 		text := fmt.Sprintf("Cơ quan %s báo: %s", d.Recipient, receiptWords[d.Code])
@@ -226,9 +234,13 @@ func record(ctx context.Context, tx *sql.Tx, ev events.Event) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	doc := ev.Subject
+	if detached[ev.Type] {
+		doc = ""
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO document_history (event_id, document_id, at, type, actor, summary)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING`,
-		ev.ID, ev.Subject, sqlstore.Time(ev.Time), string(ev.Type), l.actor, l.summary)
+		ev.ID, doc, sqlstore.Time(ev.Time), string(ev.Type), l.actor, l.summary)
 	if err != nil {
 		return false, err
 	}

@@ -143,4 +143,29 @@ var migrations = []string{
 		status      TEXT NOT NULL,
 		status_at   TEXT NOT NULL,
 		PRIMARY KEY (document_id, seq))`,
+	// The inter-agency exchange (exchange.go): the packages that arrived
+	// for a clerk to register, and each recipient agency's latest status
+	// receipt on the sender's document.
+	`CREATE TABLE exchange_arrivals (
+		id TEXT PRIMARY KEY,
+		agency TEXT NOT NULL,
+		from_agency TEXT NOT NULL,
+		from_name TEXT NOT NULL,
+		edxml_document_id TEXT NOT NULL,
+		number TEXT NOT NULL,
+		notation TEXT NOT NULL,
+		promulgated_on TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		type_name TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		urgency TEXT NOT NULL,
+		due_on TEXT NOT NULL,
+		attachments TEXT NOT NULL,
+		received_at TEXT NOT NULL,
+		document_id TEXT NOT NULL DEFAULT '',
+		registered_at TEXT NOT NULL DEFAULT '')`,
+	`CREATE INDEX exchange_arrivals_by_agency ON exchange_arrivals (agency, received_at, id)`,
+	`ALTER TABLE document_recipients ADD COLUMN receipt TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE document_recipients ADD COLUMN receipt_description TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE document_recipients ADD COLUMN receipt_at TEXT NOT NULL DEFAULT ''`,
 }

@@ -148,7 +148,7 @@ func (s *Store) outgoing(ctx context.Context, op string, r Reader, year int, sin
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT r.document_id, r.unit, r.agency, r.status, r.status_at FROM document_recipients r
+	rows, err = s.db.QueryContext(ctx, `SELECT r.document_id, r.unit, r.agency, r.status, r.status_at, r.receipt, r.receipt_description, r.receipt_at FROM document_recipients r
 		WHERE r.document_id IN (SELECT outgoing.document_id `+from+`) ORDER BY r.document_id, r.seq`, args...)
 	if err != nil {
 		return nil, errs.Wrap(op, err)

@@ -61,7 +61,7 @@ func on[T any](f func(ctx context.Context, tx *sql.Tx, ev events.Event, d *T) er
 // projectors run in this order: whom a document waits for is read from the
 // tasks the tasks projector has just written, and a notification names the
 // document's subject.
-var projectors = []projector{tasks, documents, dispatches, notifications}
+var projectors = []projector{tasks, documents, dispatches, exchanges, notifications}
 
 // Apply projects one event. Events of types the read model has no history
 // line for are ignored: the gateway does not need every event the system

@@ -207,7 +207,10 @@ func (s *Server) GetDocument(ctx context.Context, req httpapi.GetDocumentRequest
 	}
 	if d.Direction == readmodel.Outgoing {
 		out.Recipients = listOf(d.Recipients, func(r readmodel.Recipient) httpapi.DocumentRecipient {
-			return httpapi.DocumentRecipient{Unit: r.Unit, Agency: httpapi.AgencyID(r.Agency), Status: httpapi.RecipientStatus(r.Status), StatusAt: r.StatusAt}
+			return httpapi.DocumentRecipient{
+				Unit: r.Unit, Agency: httpapi.AgencyID(r.Agency), Status: httpapi.RecipientStatus(r.Status), StatusAt: r.StatusAt,
+				Receipt: httpapi.ExchangeReceipt(r.Receipt), ReceiptDescription: r.ReceiptDescription, ReceiptAt: optionalTime(r.ReceiptAt),
+			}
 		})
 	} else {
 		out.Drafter = "" // the clerk who registered it, not a drafter
