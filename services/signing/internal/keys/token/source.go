@@ -96,8 +96,8 @@ func Open(cfg Config, now func() time.Time, log *zap.Logger) (*Source, error) {
 	return s, nil
 }
 
-// Close waits for signatures under way, logs out, closes every session and
-// releases the module.
+// Close waits for signatures under way, closes every session and releases
+// the module.
 func (s *Source) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -107,19 +107,14 @@ func (s *Source) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	// Taking every session token back waits for signatures under way.
+	// There is no explicit logout: a login belongs to the whole process,
+	// and logging out here would log out every other Source and Admin of
+	// the token with it. The token logs the process out when its last
+	// session closes.
 	var problems []error
-	loggedOut := false
 	for range s.cfg.MaxSessions {
 		select {
 		case sh := <-s.idle:
-			// Logging out of one session logs the application out of the
-			// token for all of them.
-			if !loggedOut {
-				if err := s.mod.ctx.Logout(sh); err != nil && !isCode(err, pkcs11.CKR_USER_NOT_LOGGED_IN) {
-					problems = append(problems, err)
-				}
-				loggedOut = true
-			}
 			if err := s.mod.ctx.CloseSession(sh); err != nil && !sessionLost(err) {
 				problems = append(problems, err)
 			}

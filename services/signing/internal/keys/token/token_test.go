@@ -283,6 +283,25 @@ func TestLookupWithoutUsableKey(t *testing.T) {
 	})
 }
 
+// A login belongs to the process, not to one Source: closing one Source of
+// a token must leave another Source of the same token able to find its
+// keys (private objects are invisible to a session not logged in).
+func TestClosingOneSourceLeavesAnotherLoggedIn(t *testing.T) {
+	p := demoPKI(t)
+	tok := tokentest.New(t, p, lanhdao)
+	first := open(t, tok.Config, nil)
+	second, err := token.Open(tok.Config, nil, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.Lookup(t.Context(), "lanhdao"); err != nil {
+		t.Fatalf("Lookup after another Source of the token closed: %v", err)
+	}
+}
+
 func TestCertificateOfAnotherKeyIsRefused(t *testing.T) {
 	p := demoPKI(t)
 	tok := tokentest.New(t, p, lanhdao)
