@@ -15,7 +15,25 @@ import (
 // id JetStream and consumers drop repeats by.
 func Published(t testing.TB, js jetstream.JetStream, subject string) []events.Envelope {
 	t.Helper()
-	stream, err := js.Stream(t.Context(), events.EventsStream.Name)
+	var out []events.Envelope
+	for _, msg := range Messages(t, js, events.EventsStream.Name, subject) {
+		var env events.Envelope
+		if err := json.Unmarshal(msg.Data(), &env); err != nil {
+			t.Fatalf("event is not a CloudEvent: %v", err)
+		}
+		if got := msg.Headers().Get(jetstream.MsgIDHeader); got != env.ID {
+			t.Errorf("Nats-Msg-Id %q differs from the event id %q", got, env.ID)
+		}
+		out = append(out, env)
+	}
+	return out
+}
+
+// Messages returns every message on subject in the named stream, oldest
+// first.
+func Messages(t testing.TB, js jetstream.JetStream, streamName, subject string) []jetstream.Msg {
+	t.Helper()
+	stream, err := js.Stream(t.Context(), streamName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,22 +53,15 @@ func Published(t testing.TB, js jetstream.JetStream, subject string) []events.En
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []events.Envelope
+	var out []jetstream.Msg
 	for msg := range batch.Messages() {
-		var env events.Envelope
-		if err := json.Unmarshal(msg.Data(), &env); err != nil {
-			t.Fatalf("event is not a CloudEvent: %v", err)
-		}
-		if got := msg.Headers().Get(jetstream.MsgIDHeader); got != env.ID {
-			t.Errorf("Nats-Msg-Id %q differs from the event id %q", got, env.ID)
-		}
-		out = append(out, env)
+		out = append(out, msg)
 	}
 	if err := batch.Error(); err != nil {
 		t.Fatal(err)
 	}
 	if uint64(len(out)) != n {
-		t.Fatalf("fetched %d of %d events", len(out), n)
+		t.Fatalf("fetched %d of %d messages on %s", len(out), n, subject)
 	}
 	return out
 }

@@ -163,28 +163,8 @@ func (w *world) signer(t *testing.T, agency string) edxml.Signer {
 // packages are the raw messages on an exchange subject, oldest first.
 func packages(t *testing.T, js jetstream.JetStream, subject string) [][]byte {
 	t.Helper()
-	stream, err := js.Stream(t.Context(), events.ExchangeStream.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := stream.Info(t.Context(), jetstream.WithSubjectFilter(subject))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := info.State.Subjects[subject]
-	if n == 0 {
-		return nil
-	}
-	cons, err := stream.OrderedConsumer(t.Context(), jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	batch, err := cons.Fetch(int(min(n, 10_000)), jetstream.FetchMaxWait(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out [][]byte
-	for msg := range batch.Messages() {
+	for _, msg := range testkit.Messages(t, js, events.ExchangeStream.Name, subject) {
 		out = append(out, msg.Data())
 	}
 	return out
