@@ -57,10 +57,7 @@ func (s *Server) RegisterExchangeArrival(ctx context.Context, req httpapi.Regist
 		return nil, err
 	}
 	return httpapi.RegisterExchangeArrival201JSONResponse{
-		Body: httpapi.DocumentSummary{
-			ID: rep.DocumentID, ArrivalNumber: rep.ArrivalNumber, ArrivalYear: rep.ArrivalYear,
-			Status: httpapi.DocumentStatus(rep.Status), SHA256: rep.Original.SHA256, Size: rep.Original.Size,
-		},
+		Body:    summaryOf(rep),
 		Headers: httpapi.RegisterExchangeArrival201ResponseHeaders{Location: "/v1/documents/" + rep.DocumentID},
 	}, nil
 }

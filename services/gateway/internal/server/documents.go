@@ -41,12 +41,18 @@ func (s *Server) CreateDocument(ctx context.Context, req httpapi.CreateDocumentR
 		return nil, err
 	}
 	return httpapi.CreateDocument201JSONResponse{
-		Body: httpapi.DocumentSummary{
-			ID: rep.DocumentID, ArrivalNumber: rep.ArrivalNumber, ArrivalYear: rep.ArrivalYear,
-			Status: httpapi.DocumentStatus(rep.Status), SHA256: rep.Original.SHA256, Size: rep.Original.Size,
-		},
+		Body:    summaryOf(rep),
 		Headers: httpapi.CreateDocument201ResponseHeaders{Location: "/v1/documents/" + rep.DocumentID},
 	}, nil
+}
+
+// summaryOf is the summary of a document intake just registered or
+// drafted, as an upload and an arrival's registration both answer it.
+func summaryOf(rep svc.AcceptReply) httpapi.DocumentSummary {
+	return httpapi.DocumentSummary{
+		ID: rep.DocumentID, ArrivalNumber: rep.ArrivalNumber, ArrivalYear: rep.ArrivalYear,
+		Status: httpapi.DocumentStatus(rep.Status), SHA256: rep.Original.SHA256, Size: rep.Original.Size,
+	}
 }
 
 func (s *Server) createDocument(ctx context.Context, p auth.Principal, body *multipart.Reader) (svc.AcceptReply, error) {
